@@ -1,0 +1,147 @@
+/* ingest-store.h: the append-only event store and its derived facts.
+ *
+ * One IngestStore holds everything accepted from any number of sources:
+ * interned strings, actors, messages and events (with stable sequence
+ * numbers), plus facts derived incrementally on each append (pairing of
+ * send/receive/done and request/response, mailbox depth, per-actor and
+ * per-edge counts and latency histograms).
+ *
+ * Threading: a store is not locked. Use it from one thread at a time (a
+ * loader thread may fill a fresh store and then hand it to the UI thread).
+ */
+#pragma once
+
+#include "ingest-model.h"
+
+G_BEGIN_DECLS
+
+typedef struct _IngestStore IngestStore;
+
+/* A string argument: pointer + byte length; len < 0 means NUL-terminated;
+ * ptr == NULL means "absent". Bytes need not be valid UTF-8 (invalid sequences
+ * become U+FFFD when interned) and may contain anything but are cut at
+ * INGEST_STORE_MAX_STRING bytes. */
+typedef struct {
+  const char *ptr;
+  gssize len;
+} IngestStr;
+
+#define INGEST_STR(s) ((IngestStr){ (s), -1 })
+#define INGEST_STR_NONE ((IngestStr){ NULL, 0 })
+
+/* Longest interned name/label (bytes); longer ones are cut on a UTF-8
+ * boundary and end with "…". Payloads have their own, larger bound. */
+#define INGEST_STORE_MAX_STRING 4096
+#define INGEST_STORE_MAX_PAYLOAD 65536
+
+/* One event as a parser hands it to the store: strings not yet interned.
+ * Which fields matter depends on kind (see IngestEventKind):
+ *   SPAWN: actor, [actor_kind], [peer = parent/spawner]
+ *   EXIT: actor, exit_status, [text = reason]
+ *   SEND: actor = sender, peer = receiver, message_key, [label, size,
+ *         payload, reply_to, in_reply_to]
+ *   RECEIVE: actor = receiver, message_key, [peer = sender]
+ *   DONE, ACK: actor, message_key
+ *   DROP: actor, message_key, [text = reason]
+ *   MARK: [actor], text
+ * A message_key names a message across its events; the first event that
+ * names an unknown key creates the message. */
+typedef struct {
+  IngestEventKind kind;
+  gint64 time_ns;
+  IngestStr actor;
+  IngestActorKind actor_kind;   /* used when the event creates `actor` */
+  gboolean actor_kind_set;      /* FALSE: keep/choose default kind */
+  IngestStr peer;
+  IngestActorKind peer_kind;
+  gboolean peer_kind_set;
+  IngestStr message_key;
+  IngestStr label;
+  IngestStr payload;
+  IngestStr reply_to;           /* actor name */
+  IngestStr in_reply_to;        /* message key of the request answered */
+  IngestStr text;
+  guint32 size;
+  IngestExitStatus exit_status;
+} IngestEventInput;
+
+/* Returns a new empty store (owned; free with ingest_store_free()). */
+IngestStore *ingest_store_new (void);
+void ingest_store_free (IngestStore *store);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IngestStore, ingest_store_free)
+
+/* Appends one event, creating actors/messages it names. Returns its sequence
+ * number. Never fails: the store has no limit besides memory, bounded
+ * strings, and the 2^32-1 actor/message ids (beyond which new actors
+ * collapse into an "(overflow)" actor). */
+IngestSeq ingest_store_append (IngestStore *store, const IngestEventInput *input);
+
+/* Declares an actor (or updates its kind/parent if it exists). parent may be
+ * absent; a path-like name ("/user/a/b") gets its parents created from the
+ * path. Returns the actor's id. */
+IngestActorId ingest_store_ensure_actor (IngestStore *store, IngestStr name,
+                                         IngestActorKind kind, IngestStr parent);
+
+/* Interning. The returned text is borrowed from the store. */
+IngestAtom ingest_store_intern (IngestStore *store, IngestStr s);
+const char *ingest_store_atom (const IngestStore *store, IngestAtom atom); /* "" for 0 */
+/* Payload text (borrowed, "" when 0); payloads are not interned. */
+const char *ingest_store_payload (const IngestStore *store, guint32 payload);
+
+/* Counts. */
+guint64 ingest_store_n_events (const IngestStore *store);
+guint32 ingest_store_n_actors (const IngestStore *store);   /* valid ids are 1..n */
+guint32 ingest_store_n_messages (const IngestStore *store); /* valid ids are 1..n */
+
+/* Borrowed pointers, valid while the store lives; NULL when out of range. */
+const IngestEvent *ingest_store_event (const IngestStore *store, IngestSeq seq);
+const IngestActor *ingest_store_actor (const IngestStore *store, IngestActorId id);
+const IngestMessage *ingest_store_message (const IngestStore *store, IngestMessageId id);
+/* Stats are recomputed from histograms on call; fills *out. */
+void ingest_store_actor_stats (const IngestStore *store, IngestActorId id,
+                               IngestActorStats *out);
+IngestActorId ingest_store_find_actor (const IngestStore *store, const char *name);
+const char *ingest_store_actor_name (const IngestStore *store, IngestActorId id);
+
+/* Time range of all events (min, max time_ns); FALSE when empty. */
+gboolean ingest_store_time_range (const IngestStore *store, gint64 *min_ns, gint64 *max_ns);
+
+/* Events in time order: the store keeps a time-sorted index of sequence
+ * numbers (appends that arrive in order are O(1); out-of-order ones are
+ * merged lazily). Returns the first index position with time >= t and fills
+ * the borrowed array of seqs (valid until the next append). */
+gsize ingest_store_time_lower_bound (IngestStore *store, gint64 t_ns);
+const IngestSeq *ingest_store_time_order (IngestStore *store, gsize *n_out);
+
+/* Per-edge facts (sender -> receiver, by actor id). */
+typedef struct {
+  IngestActorId from, to;
+  guint64 count;             /* messages sent */
+  guint64 received;          /* of which received */
+  guint64 dropped;
+  guint64 bytes;
+  gint64 first_ns, last_ns;
+  IngestLatency mailbox;     /* send -> receive */
+  IngestLatency processing;  /* receive -> done at `to` */
+  IngestLatency round_trip;  /* request from->to answered back: send -> response receive */
+  IngestAtom top_label;      /* most frequent label */
+} IngestEdgeStats;
+
+/* All edges seen so far, as a new array the caller frees with g_free();
+ * *n_out gets the count. */
+IngestEdgeStats *ingest_store_dup_edges (const IngestStore *store, gsize *n_out);
+
+/* Counters the sources/parsers feed (shown by `stats`). */
+typedef struct {
+  guint64 skipped_records;  /* malformed records skipped in lenient mode */
+  guint64 lost_events;      /* gaps reported by sources (message-switch ids) */
+  guint64 duplicate_events; /* dropped as duplicates (overlapping polls) */
+  guint64 unmatched;        /* receive/done/ack naming an unknown message */
+} IngestStoreCounters;
+
+IngestStoreCounters *ingest_store_counters (IngestStore *store); /* borrowed, writable */
+
+/* Approximate bytes the store holds (for benchmarks and memory limits). */
+gsize ingest_store_memory_bytes (const IngestStore *store);
+
+G_END_DECLS

@@ -1,0 +1,126 @@
+/* ingest-view.h: views over the store, for a time window, a filter and a
+ * grouping: the interaction graph and the timeline. Views are data (no
+ * drawing): render/ lays them out. Each view is a snapshot owned by the caller.
+ *
+ * Level of detail: a timeline never holds more than spec->max_items messages
+ * and spans; when the window holds more, dense stretches are aggregated into
+ * IngestDensityBin rows (counts per lane pair per time bucket).
+ */
+#pragma once
+
+#include "ingest-store.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  gint64 from_ns;            /* INGEST_TIME_MIN = from the start */
+  gint64 to_ns;              /* INGEST_TIME_MAX = to the end */
+  const char *actor_filter;  /* glob ("/user/*", "xapi*") or "/regex/"; NULL = all.
+                                An edge/message shows when either end matches. */
+  const char *label_filter;  /* glob or "/regex/" on message labels; NULL = all */
+  const char *const *groups; /* NULL-terminated globs: each matching actor is
+                                folded into the group named by the glob's fixed
+                                prefix (e.g. "/user/workers/*" -> one node
+                                "/user/workers/*"); NULL = none */
+  guint max_items;           /* timeline LOD bound, 0 = default 4000 */
+} IngestViewSpec;
+
+/* A node of a view: one actor, or one group of actors. */
+typedef struct {
+  IngestActorId actor;       /* the actor, or the first member for a group */
+  char *name;                /* owned by the view: the actor path or group glob */
+  guint8 kind;               /* IngestActorKind */
+  gboolean is_group;
+  guint n_members;
+  guint64 sent, received, errors, crashes, dropped;
+  gint64 mailbox_depth_max;  /* in the window */
+  IngestLatency mailbox, processing;
+  gboolean alive;
+} IngestViewNode;
+
+typedef struct {
+  guint from, to;            /* node indexes */
+  guint64 count, received, dropped, bytes;
+  double rate_per_s;         /* count / window seconds */
+  IngestLatency mailbox, round_trip;
+  IngestAtom top_label;
+  guint64 pending;           /* sent in window, never received */
+} IngestViewEdge;
+
+typedef struct {
+  IngestStore *store;        /* borrowed */
+  gint64 from_ns, to_ns;     /* the effective window (clamped to data) */
+  GArray *nodes;             /* IngestViewNode */
+  GArray *edges;             /* IngestViewEdge */
+} IngestGraph;
+
+/* Builds the graph for spec (NULL = everything). Returns NULL and sets error
+ * (INGEST_ERROR_FILTER) for a bad regex. Owned by the caller. */
+IngestGraph *ingest_graph_build (IngestStore *store, const IngestViewSpec *spec, GError **error);
+void ingest_graph_free (IngestGraph *graph);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IngestGraph, ingest_graph_free)
+
+/* Timeline items. Lanes are the nodes (IngestViewNode) in a stable order
+ * (hierarchy order: parents before children, then by first activity). */
+typedef struct {
+  IngestMessageId message;
+  guint from_lane, to_lane;  /* to_lane == G_MAXUINT when never delivered */
+  gint64 send_ns;
+  gint64 receive_ns;         /* INGEST_TIME_MAX when pending */
+  IngestAtom label;
+  gboolean is_response;      /* in_reply_to != 0 */
+  gboolean dropped;
+} IngestTimelineMessage;
+
+typedef struct {
+  guint lane;
+  IngestMessageId message;   /* the message being processed, 0 for a slice */
+  gint64 start_ns, end_ns;   /* end == INGEST_TIME_MAX when still running */
+  IngestAtom label;
+} IngestTimelineSpan;
+
+typedef struct {
+  guint lane;                /* G_MAXUINT for a global mark */
+  gint64 time_ns;
+  IngestEventKind kind;      /* MARK, SPAWN, EXIT, DROP */
+  IngestExitStatus exit_status;
+  IngestAtom text;
+} IngestTimelineMark;
+
+typedef struct {
+  guint from_lane, to_lane;
+  gint64 start_ns, end_ns;
+  guint64 count;
+} IngestDensityBin;
+
+typedef struct {
+  guint lane;
+  gint64 time_ns;
+  gint64 depth;              /* mailbox depth from this time on */
+} IngestDepthSample;
+
+typedef struct {
+  IngestStore *store;        /* borrowed */
+  gint64 from_ns, to_ns;     /* effective window */
+  GArray *lanes;             /* IngestViewNode */
+  GArray *messages;          /* IngestTimelineMessage, by send time */
+  GArray *spans;             /* IngestTimelineSpan */
+  GArray *marks;             /* IngestTimelineMark */
+  GArray *bins;              /* IngestDensityBin, when aggregated */
+  GArray *depth;             /* IngestDepthSample by lane then time (bounded) */
+  guint64 n_messages_total;  /* in window, before LOD */
+  gboolean aggregated;       /* TRUE when bins replace some messages */
+} IngestTimeline;
+
+IngestTimeline *ingest_timeline_build (IngestStore *store, const IngestViewSpec *spec, GError **error);
+void ingest_timeline_free (IngestTimeline *timeline);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IngestTimeline, ingest_timeline_free)
+
+/* Matching used by filters: glob (fnmatch-like with * and ?) or /regex/. */
+typedef struct _IngestMatcher IngestMatcher;
+IngestMatcher *ingest_matcher_new (const char *pattern, GError **error);
+gboolean ingest_matcher_match (const IngestMatcher *matcher, const char *text);
+void ingest_matcher_free (IngestMatcher *matcher);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IngestMatcher, ingest_matcher_free)
+
+G_END_DECLS
