@@ -1,0 +1,60 @@
+/* render-layout.h: the three layouts, from ingest's views to scenes.
+ *
+ *  - render_layout_graph: the interaction graph (stress layout by stochastic
+ *    gradient descent over graph distances: deterministic for a given input
+ *    and seed; node area by traffic, edge width by log(count), edge colour by
+ *    p99 latency, curved edges for A->B/B->A pairs, labels placed without
+ *    collisions, a legend);
+ *  - render_layout_sequence: a sequence chart (lifelines, time down, arrows
+ *    with labels coloured by label, processing bars, pending and dropped
+ *    messages, crashes, actor headers repeated every header_every rows);
+ *  - render_layout_timeline: lanes on a horizontal time axis (spans, flow
+ *    lines, mailbox depth strips, marks, density bands when aggregated).
+ *
+ * Every layout bounds what it draws (max_elements) and renders a friendly
+ * "no events in this window" scene for an empty view. Labels are resolved
+ * with ingest_store_atom() on the view's store (which may be NULL in a
+ * hand-built view: labels are then empty). The returned scene is owned by
+ * the caller.
+ */
+#pragma once
+
+#include "ingest-view.h"
+#include "render-palette.h"
+#include "render-scene.h"
+
+G_BEGIN_DECLS
+
+/* Zero-initialised options are the defaults. */
+typedef struct {
+  double width, height;     /* canvas size in user units; 0 = layout default
+                               (graph 1200x800; timeline width 1400, height
+                               from lanes; sequence grows with the chart) */
+  RenderTheme theme;
+  double font_size;         /* 0 = 11 */
+  const char *font_family;  /* NULL = RENDER_FONT_FAMILY */
+  guint max_elements;       /* LOD: at most this many messages/edges drawn
+                               individually; 0 = 4000 */
+  guint32 seed;             /* graph layout seed (same seed, same picture) */
+  guint header_every;       /* sequence: repeat the actor header every N rows,
+                               0 = 50 */
+  gboolean hide_legend;
+  const char *title;        /* shown at the top; NULL = none */
+} RenderLayoutOptions;
+
+#define RENDER_LAYOUT_DEFAULT_MAX_ELEMENTS 4000
+
+/* options may be NULL (defaults). Never returns NULL. */
+RenderScene *render_layout_graph (const IngestGraph *graph, const RenderLayoutOptions *options);
+RenderScene *render_layout_sequence (const IngestTimeline *timeline,
+                                     const RenderLayoutOptions *options);
+RenderScene *render_layout_timeline (const IngestTimeline *timeline,
+                                     const RenderLayoutOptions *options);
+
+/* The node positions the graph layout computed (for front ends that animate
+ * or hit-test nodes themselves): fills xy with 2 * graph->nodes->len doubles
+ * in scene units for the given options. Returns FALSE for an empty graph. */
+gboolean render_layout_graph_positions (const IngestGraph *graph,
+                                        const RenderLayoutOptions *options, double *xy);
+
+G_END_DECLS
