@@ -1,0 +1,459 @@
+/* cli-common.c: shared helpers of the `actorscope` subcommands. */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gi18n.h>
+#include <gio/gunixinputstream.h>
+#include <gio/gunixoutputstream.h>
+
+#include "cli-common.h"
+
+/* ---- option groups ---------------------------------------------------- */
+
+void
+cli_load_options_clear (CliLoadOptions *opts)
+{
+  g_clear_pointer (&opts->format, g_free);
+}
+
+GOptionGroup *
+cli_load_option_group (CliLoadOptions *opts)
+{
+  const GOptionEntry entries[] = {
+    { "format", 0, 0, G_OPTION_ARG_STRING, &opts->format,
+      N_("Input format (default: detect from the first bytes)"),
+      N_("auto|native|mswitch|chrome") },
+    { "strict", 0, 0, G_OPTION_ARG_NONE, &opts->strict,
+      N_("Stop at the first malformed record instead of skipping it"), NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  GOptionGroup *group = g_option_group_new ("input", _("Trace input options:"),
+                                            _("Show trace input options"), NULL, NULL);
+  g_option_group_set_translation_domain (group, GETTEXT_PACKAGE);
+  g_option_group_add_entries (group, entries);
+  return group;
+}
+
+/* ---- loading ---------------------------------------------------------- */
+
+typedef struct {
+  const char *name;      /* escaped display name */
+  gboolean enabled;      /* stderr is a terminal */
+  gint64 started_us;
+  gint64 last_us;
+  gboolean shown;
+} CliProgress;
+
+/* Loads are usually short: only start drawing after this long, so quick
+ * runs don't flicker a progress line. */
+#define CLI_PROGRESS_DELAY_US (300 * 1000)
+#define CLI_PROGRESS_INTERVAL_US (100 * 1000)
+
+static void
+cli_progress_update (CliProgress *p, guint64 done, guint64 total)
+{
+  if (!p->enabled)
+    return;
+  gint64 now = g_get_monotonic_time ();
+  if (now - p->started_us < CLI_PROGRESS_DELAY_US || now - p->last_us < CLI_PROGRESS_INTERVAL_US)
+    return;
+  p->last_us = now;
+  p->shown = TRUE;
+  g_autofree char *done_s = cli_format_bytes (done);
+  if (total > 0)
+    {
+      g_autofree char *total_s = cli_format_bytes (total);
+      /* \r + erase-line: redraw in place. */
+      fprintf (stderr, "\r\033[K%s %s: %3u%% (%s / %s)", _("Loading"), p->name,
+               (guint) MIN (100, done * 100 / total), done_s, total_s);
+    }
+  else
+    fprintf (stderr, "\r\033[K%s %s: %s", _("Loading"), p->name, done_s);
+  fflush (stderr);
+}
+
+static void
+cli_progress_clear (CliProgress *p)
+{
+  if (p->shown)
+    {
+      fputs ("\r\033[K", stderr);
+      fflush (stderr);
+    }
+}
+
+static void
+cli_print_diagnostics (IngestParser *parser, IngestStore *store)
+{
+  const GPtrArray *diags = ingest_parser_get_diagnostics (parser);
+  guint64 skipped = ingest_parser_n_skipped (parser);
+  guint n = diags ? diags->len : 0;
+
+  for (guint i = 0; i < n && i < CLI_MAX_PRINTED_DIAGNOSTICS; i++)
+    {
+      const GError *e = g_ptr_array_index (diags, i);
+      g_autofree char *msg = cli_escape (e->message, -1);
+      fprintf (stderr, "%s\n", msg);
+    }
+  if (skipped > 0)
+    {
+      guint64 shown = MIN (n, CLI_MAX_PRINTED_DIAGNOSTICS);
+      if (skipped > shown)
+        fprintf (stderr, g_dngettext (GETTEXT_PACKAGE,
+                                      "actorscope: … and %" G_GUINT64_FORMAT " more malformed record\n",
+                                      "actorscope: … and %" G_GUINT64_FORMAT " more malformed records\n",
+                                      skipped - shown), skipped - shown);
+      fprintf (stderr, g_dngettext (GETTEXT_PACKAGE,
+                                    "actorscope: skipped %" G_GUINT64_FORMAT " malformed record (use --strict to stop at the first)\n",
+                                    "actorscope: skipped %" G_GUINT64_FORMAT " malformed records (use --strict to stop at the first)\n",
+                                    skipped), skipped);
+    }
+  (void) store;
+}
+
+IngestStore *
+cli_load_trace (const char *path, const CliLoadOptions *opts,
+                IngestFormat *format_out, CliExit *exit_code, GError **error)
+{
+  IngestParserOptions popts = { 0 };
+  g_autoptr(GInputStream) in = NULL;
+  guint64 total = 0;
+
+  *exit_code = CLI_EXIT_RUNTIME;
+  popts.format = INGEST_FORMAT_AUTO;
+  if (opts->format && !ingest_format_from_string (opts->format, &popts.format))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("Unknown --format “%s” (expected auto, native, mswitch or chrome)"),
+                   opts->format);
+      *exit_code = CLI_EXIT_USAGE;
+      return NULL;
+    }
+  popts.strict = opts->strict;
+  popts.source_name = strcmp (path, "-") == 0 ? "<stdin>" : path;
+
+  /* The parser is driven here rather than through ingest_load_file() because
+   * lenient mode must show the parser's kept diagnostics, which only the
+   * parser object exposes. */
+  if (strcmp (path, "-") == 0)
+    in = g_unix_input_stream_new (STDIN_FILENO, FALSE);
+  else
+    {
+      g_autoptr(GFile) file = g_file_new_for_commandline_arg (path);
+      g_autoptr(GFileInfo) info = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_SIZE ","
+                                                     G_FILE_ATTRIBUTE_STANDARD_TYPE,
+                                                     G_FILE_QUERY_INFO_NONE, NULL, NULL);
+      if (info && g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY,
+                       _("%s: is a directory"), path);
+          return NULL;
+        }
+      if (info && g_file_info_get_file_type (info) == G_FILE_TYPE_REGULAR)
+        total = (guint64) g_file_info_get_size (info);
+      in = G_INPUT_STREAM (g_file_read (file, NULL, error));
+      if (!in)
+        return NULL;
+    }
+
+  g_autoptr(IngestStore) store = ingest_store_new ();
+  g_autoptr(IngestParser) parser = ingest_parser_new (store, &popts);
+  g_autofree char *display = cli_escape (popts.source_name, -1);
+  CliProgress progress = { display, isatty (STDERR_FILENO), g_get_monotonic_time (), 0, FALSE };
+  gsize bufsize = 256 * 1024;
+  g_autofree guint8 *buf = g_malloc (bufsize);
+  gboolean ok = TRUE;
+
+  for (;;)
+    {
+      gssize n = g_input_stream_read (in, buf, bufsize, NULL, error);
+      if (n < 0)
+        {
+          ok = FALSE;
+          break;
+        }
+      if (n == 0)
+        break;
+      if (!ingest_parser_feed (parser, buf, (gsize) n, error))
+        {
+          ok = FALSE;
+          break;
+        }
+      cli_progress_update (&progress, ingest_parser_n_bytes (parser), total);
+    }
+  if (ok)
+    ok = ingest_parser_finish (parser, error);
+  cli_progress_clear (&progress);
+
+  /* Lenient-mode diagnostics are worth showing even when the load failed
+   * for another reason later on. */
+  if (!opts->strict)
+    cli_print_diagnostics (parser, store);
+  if (!ok)
+    return NULL;
+
+  if (format_out)
+    *format_out = ingest_parser_get_format (parser);
+  *exit_code = CLI_EXIT_OK;
+  return g_steal_pointer (&store);
+}
+
+/* ---- times ------------------------------------------------------------ */
+
+gboolean
+cli_time_parse (const char *s, CliTime *out, GError **error)
+{
+  static const struct { const char *suffix; double scale; } units[] = {
+    { "ns", 1.0 }, { "us", 1e3 }, { "µs", 1e3 }, { "ms", 1e6 },
+    { "s", 1e9 }, { "m", 60e9 }, { "h", 3600e9 },
+  };
+  const char *p = s;
+
+  memset (out, 0, sizeof *out);
+  if (!s || !*s)
+    goto bad;
+  if (*p == '+')
+    {
+      out->relative = TRUE;
+      p++;
+    }
+  if (!g_ascii_isdigit (*p) && !(out->relative == FALSE && *p == '-' && g_ascii_isdigit (p[1])))
+    goto bad;
+
+  /* Plain integers are nanoseconds, parsed exactly (a double would round
+   * epoch nanoseconds). */
+  {
+    char *end = NULL;
+    errno = 0;
+    gint64 v = g_ascii_strtoll (p, &end, 10);
+    if (end && *end == '\0')
+      {
+        if (errno == ERANGE)
+          goto bad;
+        out->value_ns = v;
+        return TRUE;
+      }
+  }
+
+  {
+    char *end = NULL;
+    errno = 0;
+    double v = g_ascii_strtod (p, &end);
+    if (errno == ERANGE || !end || end == p || !isfinite (v))
+      goto bad;
+    for (gsize i = 0; i < G_N_ELEMENTS (units); i++)
+      if (strcmp (end, units[i].suffix) == 0)
+        {
+          double ns = v * units[i].scale;
+          if (ns > 9.2e18 || ns < -9.2e18)
+            goto bad;
+          out->value_ns = (gint64) llround (ns);
+          return TRUE;
+        }
+  }
+
+bad:
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+               _("Cannot parse time “%s”: use nanoseconds (1700000000000000000), "
+                 "a duration with a unit (1.5s, 200ms, 30us), or +DURATION from the trace start"),
+               s ? s : "");
+  return FALSE;
+}
+
+gint64
+cli_time_resolve (const CliTime *t, gint64 trace_start_ns)
+{
+  if (!t->relative)
+    return t->value_ns;
+  if (t->value_ns > 0 && trace_start_ns > G_MAXINT64 - t->value_ns)
+    return G_MAXINT64;
+  return trace_start_ns + t->value_ns;
+}
+
+gboolean
+cli_pattern_check (const char *option_name, const char *pattern, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autoptr(IngestMatcher) m = NULL;
+
+  if (!pattern)
+    return TRUE;
+  m = ingest_matcher_new (pattern, &local);
+  if (!m)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("Bad pattern for %s: %s"), option_name,
+                   local ? local->message : _("invalid pattern"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- terminal escaping ------------------------------------------------ */
+
+static gboolean
+cli_unichar_needs_escape (gunichar c)
+{
+  if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0))
+    return TRUE;
+  switch (g_unichar_type (c))
+    {
+    case G_UNICODE_CONTROL:
+    case G_UNICODE_FORMAT:            /* bidi controls, ZWJ/ZWSP, BOM, ... */
+    case G_UNICODE_LINE_SEPARATOR:
+    case G_UNICODE_PARAGRAPH_SEPARATOR:
+    case G_UNICODE_SURROGATE:
+    case G_UNICODE_UNASSIGNED:        /* could be given meaning by a newer terminal */
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+void
+cli_escape_append (GString *out, const char *s, gssize len)
+{
+  if (!s)
+    return;
+  gsize n = len < 0 ? strlen (s) : (gsize) len;
+  const char *p = s;
+  const char *end = s + n;
+
+  while (p < end)
+    {
+      guchar b = (guchar) *p;
+      if (b < 0x80)
+        {
+          if (b == '\\')
+            g_string_append (out, "\\\\");
+          else if (b < 0x20 || b == 0x7f)
+            g_string_append_printf (out, "\\x%02X", b);
+          else
+            g_string_append_c (out, (char) b);
+          p++;
+          continue;
+        }
+      gunichar c = g_utf8_get_char_validated (p, end - p);
+      if (c == (gunichar) -1 || c == (gunichar) -2)
+        {
+          g_string_append_printf (out, "\\x%02X", b);
+          p++;
+          continue;
+        }
+      const char *next = g_utf8_next_char (p);
+      if (cli_unichar_needs_escape (c))
+        g_string_append_printf (out, "\\u{%04X}", c);
+      else
+        g_string_append_len (out, p, next - p);
+      p = next;
+    }
+}
+
+char *
+cli_escape (const char *s, gssize len)
+{
+  GString *out = g_string_new (NULL);
+  cli_escape_append (out, s, len);
+  return g_string_free (out, FALSE);
+}
+
+gsize
+cli_display_width (const char *s)
+{
+  gsize w = 0;
+  for (const char *p = s; p && *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      if (g_unichar_iszerowidth (c))
+        continue;
+      w += g_unichar_iswide (c) ? 2 : 1;
+    }
+  return w;
+}
+
+/* ---- human units ------------------------------------------------------ */
+
+char *
+cli_format_duration (gint64 ns)
+{
+  double v = (double) ns;
+  double a = fabs (v);
+
+  if (a < 1e3)
+    return g_strdup_printf ("%" G_GINT64_FORMAT "ns", ns);
+  if (a < 1e6)
+    return g_strdup_printf (a < 1e4 ? "%.2fµs" : a < 1e5 ? "%.1fµs" : "%.0fµs", v / 1e3);
+  if (a < 1e9)
+    return g_strdup_printf (a < 1e7 ? "%.2fms" : a < 1e8 ? "%.1fms" : "%.0fms", v / 1e6);
+  if (a < 60e9)
+    return g_strdup_printf (a < 1e10 ? "%.2fs" : "%.1fs", v / 1e9);
+  gint64 s = (gint64) llround (v / 1e9);
+  if (llabs (s) < 3600)
+    return g_strdup_printf ("%" G_GINT64_FORMAT "m%02ds", s / 60, (int) llabs (s % 60));
+  return g_strdup_printf ("%" G_GINT64_FORMAT "h%02dm", s / 3600, (int) llabs ((s / 60) % 60));
+}
+
+char *
+cli_format_rate (double per_s)
+{
+  if (per_s <= 0 || !isfinite (per_s))
+    return g_strdup ("0/s");
+  if (per_s < 10)
+    return g_strdup_printf ("%.2f/s", per_s);
+  if (per_s < 1000)
+    return g_strdup_printf ("%.1f/s", per_s);
+  if (per_s < 1e6)
+    return g_strdup_printf ("%.1fk/s", per_s / 1e3);
+  return g_strdup_printf ("%.1fM/s", per_s / 1e6);
+}
+
+char *
+cli_format_bytes (guint64 bytes)
+{
+  return g_format_size (bytes);
+}
+
+/* ---- errors and outputs ----------------------------------------------- */
+
+CliExit
+cli_usage_error (const char *subcommand, const char *message)
+{
+  g_autofree char *msg = cli_escape (message, -1);
+  if (subcommand)
+    {
+      fprintf (stderr, "actorscope %s: %s\n", subcommand, msg);
+      fprintf (stderr, _("Try “actorscope %s --help” for more information.\n"), subcommand);
+    }
+  else
+    {
+      fprintf (stderr, "actorscope: %s\n", msg);
+      fprintf (stderr, _("Try “actorscope --help” for more information.\n"));
+    }
+  return CLI_EXIT_USAGE;
+}
+
+CliExit
+cli_runtime_error (const GError *error)
+{
+  g_autofree char *msg = cli_escape (error ? error->message : _("unknown error"), -1);
+  /* Parser diagnostics already start with "source:line:col:"; keep them
+   * first on the line so editors can jump to them. */
+  if (error && error->domain == INGEST_ERROR)
+    fprintf (stderr, "%s\n", msg);
+  else
+    fprintf (stderr, "actorscope: %s\n", msg);
+  return CLI_EXIT_RUNTIME;
+}
+
+GOutputStream *
+cli_open_output (const char *path, GError **error)
+{
+  if (strcmp (path, "-") == 0)
+    return g_unix_output_stream_new (STDOUT_FILENO, FALSE);
+  g_autoptr(GFile) file = g_file_new_for_commandline_arg (path);
+  return G_OUTPUT_STREAM (g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, NULL, error));
+}

@@ -1,0 +1,466 @@
+/* cli-stats.c: `actorscope stats TRACE [--json]`: an Akka-console style
+ * table per actor and per edge, or the same facts as JSON.
+ *
+ * The numbers come from the graph view (counts, mailbox and processing
+ * latencies for the window and grouping) and, for what a view node does not
+ * carry (current mailbox depth, pending, unanswered, round trip), from the
+ * store's per-actor stats of the node's members. */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+#include <jansson.h>
+
+#include "cli-common.h"
+
+/* Names longer than this many columns are cut in the table (not in JSON). */
+#define STATS_MAX_NAME_COLUMNS 48
+
+/* What a row shows beyond the view node. */
+typedef struct {
+  gint64 depth_now;
+  guint64 pending, unanswered;
+  IngestLatency round_trip;  /* count == 0 for groups (summaries can't be merged) */
+  guint n_members;
+} StatsExtra;
+
+static void
+stats_collect_extra (IngestStore *store, const IngestViewNode *node, StatsExtra *extra)
+{
+  IngestActorStats st;
+
+  memset (extra, 0, sizeof *extra);
+  if (!node->is_group)
+    {
+      ingest_store_actor_stats (store, node->actor, &st);
+      extra->depth_now = st.mailbox_depth;
+      extra->pending = st.pending;
+      extra->unanswered = st.unanswered;
+      extra->round_trip = st.round_trip;
+      extra->n_members = 1;
+      return;
+    }
+
+  /* A group node is named by its glob: its members are the actors the glob
+   * matches. */
+  g_autoptr(IngestMatcher) m = ingest_matcher_new (node->name, NULL);
+  if (!m)
+    return;
+  guint32 n = ingest_store_n_actors (store);
+  for (IngestActorId id = 1; id <= n; id++)
+    {
+      if (!ingest_matcher_match (m, ingest_store_actor_name (store, id)))
+        continue;
+      ingest_store_actor_stats (store, id, &st);
+      extra->depth_now += st.mailbox_depth;
+      extra->pending += st.pending;
+      extra->unanswered += st.unanswered;
+      extra->n_members++;
+    }
+}
+
+/* ---- text table ------------------------------------------------------- */
+
+typedef struct {
+  const char *title;
+  gboolean right;   /* right-aligned (numbers) */
+} StatsColumn;
+
+typedef struct {
+  const StatsColumn *columns;
+  guint n_columns;
+  GPtrArray *cells;   /* char*, row-major, owned */
+} StatsTable;
+
+static void
+stats_table_add (StatsTable *t, char *cell /* taken */)
+{
+  g_ptr_array_add (t->cells, cell);
+}
+
+static char *
+stats_cell_name (const char *name)
+{
+  g_autofree char *esc = cli_escape (name, -1);
+  if (cli_display_width (esc) <= STATS_MAX_NAME_COLUMNS)
+    return g_steal_pointer (&esc);
+  GString *s = g_string_new (NULL);
+  gsize w = 0;
+  for (const char *p = esc; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      gsize cw = g_unichar_iswide (c) ? 2 : 1;
+      if (w + cw > STATS_MAX_NAME_COLUMNS - 1)
+        break;
+      g_string_append_unichar (s, c);
+      w += cw;
+    }
+  g_string_append (s, "…");
+  return g_string_free (s, FALSE);
+}
+
+static char *
+stats_cell_u64 (guint64 v)
+{
+  return g_strdup_printf ("%" G_GUINT64_FORMAT, v);
+}
+
+static char *
+stats_cell_latency (const IngestLatency *l, gboolean p99)
+{
+  if (l->count == 0)
+    return g_strdup ("—");
+  return cli_format_duration (p99 ? l->p99_ns : l->p50_ns);
+}
+
+static void
+stats_table_print (const StatsTable *t, FILE *out)
+{
+  guint nc = t->n_columns;
+  guint nrows = t->cells->len / nc;
+  g_autofree gsize *width = g_new0 (gsize, nc);
+
+  for (guint c = 0; c < nc; c++)
+    width[c] = cli_display_width (_(t->columns[c].title));
+  for (guint r = 0; r < nrows; r++)
+    for (guint c = 0; c < nc; c++)
+      width[c] = MAX (width[c], cli_display_width (g_ptr_array_index (t->cells, r * nc + c)));
+
+  for (guint r = 0; r <= nrows; r++)
+    {
+      GString *line = g_string_new (NULL);
+      for (guint c = 0; c < nc; c++)
+        {
+          const char *cell = r == 0 ? _(t->columns[c].title)
+                                    : g_ptr_array_index (t->cells, (r - 1) * nc + c);
+          gsize pad = width[c] - cli_display_width (cell);
+          if (c > 0)
+            g_string_append (line, "  ");
+          if (t->columns[c].right)
+            g_string_append_printf (line, "%*s%s", (int) pad, "", cell);
+          else if (c + 1 < nc)
+            g_string_append_printf (line, "%s%*s", cell, (int) pad, "");
+          else
+            g_string_append (line, cell);
+        }
+      fprintf (out, "%s\n", line->str);
+      g_string_free (line, TRUE);
+    }
+}
+
+static double
+stats_window_seconds (const IngestGraph *graph)
+{
+  double s = (double) (graph->to_ns - graph->from_ns) / 1e9;
+  return s > 0 ? s : 0;
+}
+
+static char *
+stats_format_time (gint64 ns)
+{
+  /* Wall-clock traces (after 1973) are shown as UTC dates; traces with their
+   * own origin as plain durations from it. */
+  if (ns > (gint64) 100000000 * G_GINT64_CONSTANT (1000000000))
+    {
+      g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (ns / 1000000000);
+      if (dt)
+        {
+          g_autofree char *base = g_date_time_format (dt, "%Y-%m-%d %H:%M:%S");
+          return g_strdup_printf ("%s.%06d UTC", base, (int) ((ns % 1000000000) / 1000));
+        }
+    }
+  return cli_format_duration (ns);
+}
+
+static void
+stats_print_text (IngestStore *store, const char *source, IngestFormat format,
+                  const IngestGraph *graph)
+{
+  static const StatsColumn actor_cols[] = {
+    { N_("ACTOR"), FALSE }, { N_("KIND"), FALSE }, { N_("SENT"), TRUE }, { N_("RECV"), TRUE },
+    { N_("RATE"), TRUE }, { N_("MBOX"), TRUE }, { N_("MBOX MAX"), TRUE },
+    { N_("WAIT P50"), TRUE }, { N_("WAIT P99"), TRUE },
+    { N_("PROC P50"), TRUE }, { N_("PROC P99"), TRUE },
+    { N_("RTT P50"), TRUE }, { N_("RTT P99"), TRUE },
+    { N_("PENDING"), TRUE }, { N_("UNANSWERED"), TRUE }, { N_("ERRORS"), TRUE }, { N_("CRASHES"), TRUE },
+  };
+  static const StatsColumn edge_cols[] = {
+    { N_("FROM"), FALSE }, { N_("TO"), FALSE }, { N_("MSGS"), TRUE }, { N_("RATE"), TRUE },
+    { N_("RECV"), TRUE }, { N_("PENDING"), TRUE }, { N_("DROPPED"), TRUE }, { N_("BYTES"), TRUE },
+    { N_("WAIT P50"), TRUE }, { N_("WAIT P99"), TRUE }, { N_("RTT P50"), TRUE }, { N_("RTT P99"), TRUE },
+    { N_("TOP LABEL"), FALSE },
+  };
+  IngestStoreCounters *counters = ingest_store_counters (store);
+  double window_s = stats_window_seconds (graph);
+  gint64 t0, t1;
+
+  g_autofree char *src = cli_escape (source, -1);
+  printf (_("Trace:    %s (%s)\n"), src, ingest_format_to_string (format));
+  printf (_("Events:   %" G_GUINT64_FORMAT ", actors: %u, messages: %u\n"),
+          ingest_store_n_events (store), ingest_store_n_actors (store),
+          ingest_store_n_messages (store));
+  if (ingest_store_time_range (store, &t0, &t1))
+    {
+      g_autofree char *a = stats_format_time (t0);
+      g_autofree char *b = stats_format_time (t1);
+      g_autofree char *d = cli_format_duration (t1 - t0);
+      printf (_("Time:     %s … %s (%s)\n"), a, b, d);
+    }
+  else
+    printf (_("Time:     (no events)\n"));
+  printf (_("Records:  %" G_GUINT64_FORMAT " skipped (malformed), %" G_GUINT64_FORMAT " lost, %"
+            G_GUINT64_FORMAT " duplicate, %" G_GUINT64_FORMAT " unmatched\n"),
+          counters->skipped_records, counters->lost_events,
+          counters->duplicate_events, counters->unmatched);
+  printf ("\n");
+
+  StatsTable at = { actor_cols, G_N_ELEMENTS (actor_cols), g_ptr_array_new_with_free_func (g_free) };
+  for (guint i = 0; i < graph->nodes->len; i++)
+    {
+      const IngestViewNode *n = &g_array_index (graph->nodes, IngestViewNode, i);
+      StatsExtra x;
+      stats_collect_extra (store, n, &x);
+      stats_table_add (&at, stats_cell_name (n->name));
+      stats_table_add (&at, n->is_group ? g_strdup_printf (_("group of %u"), x.n_members)
+                                        : g_strdup (ingest_actor_kind_to_string (n->kind)));
+      stats_table_add (&at, stats_cell_u64 (n->sent));
+      stats_table_add (&at, stats_cell_u64 (n->received));
+      stats_table_add (&at, cli_format_rate (window_s > 0 ? n->received / window_s : 0));
+      stats_table_add (&at, g_strdup_printf ("%" G_GINT64_FORMAT, x.depth_now));
+      stats_table_add (&at, g_strdup_printf ("%" G_GINT64_FORMAT, n->mailbox_depth_max));
+      stats_table_add (&at, stats_cell_latency (&n->mailbox, FALSE));
+      stats_table_add (&at, stats_cell_latency (&n->mailbox, TRUE));
+      stats_table_add (&at, stats_cell_latency (&n->processing, FALSE));
+      stats_table_add (&at, stats_cell_latency (&n->processing, TRUE));
+      stats_table_add (&at, stats_cell_latency (&x.round_trip, FALSE));
+      stats_table_add (&at, stats_cell_latency (&x.round_trip, TRUE));
+      stats_table_add (&at, stats_cell_u64 (x.pending));
+      stats_table_add (&at, stats_cell_u64 (x.unanswered));
+      stats_table_add (&at, stats_cell_u64 (n->errors));
+      stats_table_add (&at, stats_cell_u64 (n->crashes));
+    }
+  printf (_("Actors (%u)\n"), graph->nodes->len);
+  stats_table_print (&at, stdout);
+  g_ptr_array_unref (at.cells);
+
+  StatsTable et = { edge_cols, G_N_ELEMENTS (edge_cols), g_ptr_array_new_with_free_func (g_free) };
+  for (guint i = 0; i < graph->edges->len; i++)
+    {
+      const IngestViewEdge *e = &g_array_index (graph->edges, IngestViewEdge, i);
+      const IngestViewNode *from = &g_array_index (graph->nodes, IngestViewNode, e->from);
+      const IngestViewNode *to = &g_array_index (graph->nodes, IngestViewNode, e->to);
+      stats_table_add (&et, stats_cell_name (from->name));
+      stats_table_add (&et, stats_cell_name (to->name));
+      stats_table_add (&et, stats_cell_u64 (e->count));
+      stats_table_add (&et, cli_format_rate (e->rate_per_s));
+      stats_table_add (&et, stats_cell_u64 (e->received));
+      stats_table_add (&et, stats_cell_u64 (e->pending));
+      stats_table_add (&et, stats_cell_u64 (e->dropped));
+      stats_table_add (&et, e->bytes ? cli_format_bytes (e->bytes) : g_strdup ("—"));
+      stats_table_add (&et, stats_cell_latency (&e->mailbox, FALSE));
+      stats_table_add (&et, stats_cell_latency (&e->mailbox, TRUE));
+      stats_table_add (&et, stats_cell_latency (&e->round_trip, FALSE));
+      stats_table_add (&et, stats_cell_latency (&e->round_trip, TRUE));
+      stats_table_add (&et, stats_cell_name (ingest_store_atom (store, e->top_label)));
+    }
+  printf ("\n");
+  printf (_("Edges (%u)\n"), graph->edges->len);
+  stats_table_print (&et, stdout);
+  g_ptr_array_unref (et.cells);
+}
+
+/* ---- JSON ------------------------------------------------------------- */
+
+/* Strings from the store are valid UTF-8, but jansson refuses anything else
+ * with NULL: never let that turn into a missing key. */
+static json_t *
+stats_json_string (const char *s)
+{
+  json_t *j = json_string (s ? s : "");
+  if (!j)
+    {
+      g_autofree char *valid = g_utf8_make_valid (s, -1);
+      j = json_string (valid);
+    }
+  return j;
+}
+
+static json_t *
+stats_json_latency (const IngestLatency *l)
+{
+  if (l->count == 0)
+    return json_null ();
+  return json_pack ("{sI sI sI sI sI sI}",
+                    "count", (json_int_t) l->count, "min_ns", (json_int_t) l->min_ns,
+                    "mean_ns", (json_int_t) l->mean_ns, "p50_ns", (json_int_t) l->p50_ns,
+                    "p99_ns", (json_int_t) l->p99_ns, "max_ns", (json_int_t) l->max_ns);
+}
+
+static json_t *
+stats_build_json (IngestStore *store, const char *source, IngestFormat format,
+                  const IngestGraph *graph)
+{
+  IngestStoreCounters *counters = ingest_store_counters (store);
+  double window_s = stats_window_seconds (graph);
+  gint64 t0, t1;
+  json_t *root = json_object ();
+
+  json_object_set_new (root, "source", stats_json_string (source));
+  json_object_set_new (root, "format", json_string (ingest_format_to_string (format)));
+  json_object_set_new (root, "events", json_integer ((json_int_t) ingest_store_n_events (store)));
+  json_object_set_new (root, "n_actors", json_integer (ingest_store_n_actors (store)));
+  json_object_set_new (root, "n_messages", json_integer (ingest_store_n_messages (store)));
+  if (ingest_store_time_range (store, &t0, &t1))
+    json_object_set_new (root, "time_range",
+                         json_pack ("{sI sI sI}", "from_ns", (json_int_t) t0, "to_ns", (json_int_t) t1,
+                                    "duration_ns", (json_int_t) (t1 - t0)));
+  else
+    json_object_set_new (root, "time_range", json_null ());
+  json_object_set_new (root, "records",
+                       json_pack ("{sI sI sI sI}",
+                                  "skipped", (json_int_t) counters->skipped_records,
+                                  "lost", (json_int_t) counters->lost_events,
+                                  "duplicate", (json_int_t) counters->duplicate_events,
+                                  "unmatched", (json_int_t) counters->unmatched));
+
+  json_t *actors = json_array ();
+  for (guint i = 0; i < graph->nodes->len; i++)
+    {
+      const IngestViewNode *n = &g_array_index (graph->nodes, IngestViewNode, i);
+      StatsExtra x;
+      stats_collect_extra (store, n, &x);
+      json_t *a = json_object ();
+      json_object_set_new (a, "name", stats_json_string (n->name));
+      json_object_set_new (a, "kind", json_string (ingest_actor_kind_to_string (n->kind)));
+      json_object_set_new (a, "group", json_boolean (n->is_group));
+      json_object_set_new (a, "members", json_integer (x.n_members));
+      json_object_set_new (a, "alive", json_boolean (n->alive));
+      json_object_set_new (a, "sent", json_integer ((json_int_t) n->sent));
+      json_object_set_new (a, "received", json_integer ((json_int_t) n->received));
+      json_object_set_new (a, "rate_per_s", json_real (window_s > 0 ? n->received / window_s : 0));
+      json_object_set_new (a, "mailbox_depth", json_integer (x.depth_now));
+      json_object_set_new (a, "mailbox_depth_max", json_integer (n->mailbox_depth_max));
+      json_object_set_new (a, "mailbox_time", stats_json_latency (&n->mailbox));
+      json_object_set_new (a, "processing", stats_json_latency (&n->processing));
+      json_object_set_new (a, "round_trip", stats_json_latency (&x.round_trip));
+      json_object_set_new (a, "pending", json_integer ((json_int_t) x.pending));
+      json_object_set_new (a, "unanswered", json_integer ((json_int_t) x.unanswered));
+      json_object_set_new (a, "errors", json_integer ((json_int_t) n->errors));
+      json_object_set_new (a, "crashes", json_integer ((json_int_t) n->crashes));
+      json_object_set_new (a, "dropped", json_integer ((json_int_t) n->dropped));
+      json_array_append_new (actors, a);
+    }
+  json_object_set_new (root, "actors", actors);
+
+  json_t *edges = json_array ();
+  for (guint i = 0; i < graph->edges->len; i++)
+    {
+      const IngestViewEdge *e = &g_array_index (graph->edges, IngestViewEdge, i);
+      const IngestViewNode *from = &g_array_index (graph->nodes, IngestViewNode, e->from);
+      const IngestViewNode *to = &g_array_index (graph->nodes, IngestViewNode, e->to);
+      json_t *o = json_object ();
+      json_object_set_new (o, "from", stats_json_string (from->name));
+      json_object_set_new (o, "to", stats_json_string (to->name));
+      json_object_set_new (o, "count", json_integer ((json_int_t) e->count));
+      json_object_set_new (o, "received", json_integer ((json_int_t) e->received));
+      json_object_set_new (o, "pending", json_integer ((json_int_t) e->pending));
+      json_object_set_new (o, "dropped", json_integer ((json_int_t) e->dropped));
+      json_object_set_new (o, "bytes", json_integer ((json_int_t) e->bytes));
+      json_object_set_new (o, "rate_per_s", json_real (e->rate_per_s));
+      json_object_set_new (o, "mailbox_time", stats_json_latency (&e->mailbox));
+      json_object_set_new (o, "round_trip", stats_json_latency (&e->round_trip));
+      json_object_set_new (o, "top_label", e->top_label ? stats_json_string (ingest_store_atom (store, e->top_label))
+                                                        : json_null ());
+      json_array_append_new (edges, o);
+    }
+  json_object_set_new (root, "edges", edges);
+  return root;
+}
+
+/* ---- entry point ------------------------------------------------------ */
+
+int
+cli_stats_main (int argc, char **argv)
+{
+  g_auto(CliLoadOptions) load = { 0 };
+  gboolean as_json = FALSE;
+  g_autofree char *filter = NULL;
+  g_autofree char *label = NULL;
+  g_auto(GStrv) groups = NULL;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, N_("Print JSON instead of tables"), NULL },
+    { "filter", 0, 0, G_OPTION_ARG_STRING, &filter,
+      N_("Only actors whose name matches (glob, or /regex/), and edges touching them"), N_("PATTERN") },
+    { "label", 0, 0, G_OPTION_ARG_STRING, &label,
+      N_("Only messages whose label matches (glob, or /regex/)"), N_("PATTERN") },
+    { "group", 0, 0, G_OPTION_ARG_STRING_ARRAY, &groups,
+      N_("Fold the actors matching GLOB into one row (repeatable)"), N_("GLOB") },
+    G_OPTION_ENTRY_NULL
+  };
+
+  g_autoptr(GOptionContext) ctx = g_option_context_new (_("TRACE — per-actor and per-edge statistics"));
+  g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
+  g_option_context_set_summary (ctx, _("Reads TRACE (“-” for standard input) and prints, per actor and per "
+                                       "edge, message counts, rates, mailbox depth, time in mailbox, "
+                                       "processing time and round trips (p50/p99), pending and unanswered "
+                                       "messages and errors, plus counts of lost, skipped and duplicate records."));
+  g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
+  g_option_context_add_group (ctx, cli_load_option_group (&load));
+
+  g_autoptr(GError) error = NULL;
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    return cli_usage_error ("stats", error->message);
+  if (argc != 2)
+    return cli_usage_error ("stats", argc < 2 ? _("Missing TRACE argument") : _("Too many arguments"));
+  if (!cli_pattern_check ("--filter", filter, &error)
+      || !cli_pattern_check ("--label", label, &error))
+    return cli_usage_error ("stats", error->message);
+  for (guint i = 0; groups && groups[i]; i++)
+    if (!cli_pattern_check ("--group", groups[i], &error))
+      return cli_usage_error ("stats", error->message);
+
+  CliExit exit_code;
+  IngestFormat format = INGEST_FORMAT_AUTO;
+  g_autoptr(IngestStore) store = cli_load_trace (argv[1], &load, &format, &exit_code, &error);
+  if (!store)
+    return exit_code == CLI_EXIT_USAGE ? cli_usage_error ("stats", error->message)
+                                       : cli_runtime_error (error);
+
+  IngestViewSpec spec = {
+    .from_ns = INGEST_TIME_MIN,
+    .to_ns = INGEST_TIME_MAX,
+    .actor_filter = filter,
+    .label_filter = label,
+    .groups = (const char *const *) groups,
+  };
+  g_autoptr(IngestGraph) graph = ingest_graph_build (store, &spec, &error);
+  if (!graph)
+    return cli_usage_error ("stats", error->message);
+
+  const char *source = strcmp (argv[1], "-") == 0 ? "<stdin>" : argv[1];
+  if (as_json)
+    {
+      json_t *root = stats_build_json (store, source, format, graph);
+      /* ASCII-only JSON: nothing in a trace string can reach a terminal raw. */
+      char *text = json_dumps (root, JSON_INDENT (2) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION (6));
+      json_decref (root);
+      if (!text)
+        {
+          fprintf (stderr, "actorscope stats: %s\n", _("could not encode JSON"));
+          return CLI_EXIT_RUNTIME;
+        }
+      fputs (text, stdout);
+      fputc ('\n', stdout);
+      free (text);
+    }
+  else
+    stats_print_text (store, source, format, graph);
+
+  if (fflush (stdout) != 0 || ferror (stdout))
+    {
+      fprintf (stderr, "actorscope stats: %s\n", _("error writing to standard output"));
+      return CLI_EXIT_RUNTIME;
+    }
+  return CLI_EXIT_OK;
+}
