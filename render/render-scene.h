@@ -219,6 +219,21 @@ gsize render_scene_memory_bytes (const RenderScene *scene);
  * A pure function of the scene: the GTK widget and the browser both use it. */
 const RenderNode *render_scene_hit_test (const RenderScene *scene, double x, double y);
 
+/* Where backends draw an arrow: the shaft runs from the start to
+ * (shaft_x, shaft_y) (its end pulled back under the head) and the head is
+ * the triangle/V/cross through head[0..2] (x, y pairs; head[1] is the tip).
+ * Shared so every backend draws the same arrow. */
+typedef struct {
+  double shaft_x, shaft_y;
+  double cx2, cy2;          /* second control point, adjusted for the shaft end */
+  double head[6];
+} RenderArrowGeometry;
+void render_arrow_geometry (const RenderNode *arrow, RenderArrowGeometry *out);
+
+/* Offset from a text node's y to its alphabetic baseline for the font size,
+ * per RenderBaseline: every backend places text the same way. */
+double render_text_baseline_offset (RenderBaseline baseline, double font_size);
+
 /* Backends report what they can't do through this instead of failing:
  * message is a short English sentence, valid during the call. */
 typedef void (*RenderWarningFunc) (const char *message, gpointer user_data);

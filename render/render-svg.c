@@ -1,0 +1,551 @@
+/* render-svg.c: the semantic SVG backend. */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "render-svg.h"
+
+typedef struct {
+  GString *out;
+  const RenderSvgOptions *opt;
+  guint n_bad_numbers;
+} Svg;
+
+/* Compact number: rounded to 0.1, no trailing ".0", no exponent. Printf is
+ * the hot spot of big charts, so this formats by hand. */
+static void
+num (Svg *svg, double v)
+{
+  GString *out = svg->out;
+  if (!isfinite (v))
+    {
+      svg->n_bad_numbers++;
+      g_string_append_c (out, '0');
+      return;
+    }
+  if (v > 1e12 || v < -1e12)
+    {
+      svg->n_bad_numbers++;
+      v = v > 0 ? 1e12 : -1e12;
+    }
+  gint64 t = (gint64) llround (v * 10.0);
+  if (t < 0)
+    {
+      g_string_append_c (out, '-');
+      t = -t;
+    }
+  gint64 ip = t / 10, fp = t % 10;
+  char buf[24];
+  int i = sizeof buf;
+  do
+    {
+      buf[--i] = (char) ('0' + ip % 10);
+      ip /= 10;
+    }
+  while (ip > 0);
+  g_string_append_len (out, buf + i, sizeof buf - i);
+  if (fp)
+    {
+      g_string_append_c (out, '.');
+      g_string_append_c (out, (char) ('0' + fp));
+    }
+}
+
+static void
+attr_num (Svg *svg, const char *name, double v)
+{
+  g_string_append_c (svg->out, ' ');
+  g_string_append (svg->out, name);
+  g_string_append (svg->out, "=\"");
+  num (svg, v);
+  g_string_append_c (svg->out, '"');
+}
+
+void
+render_svg_escape_append (GString *out, const char *text, gssize len)
+{
+  if (text == NULL)
+    return;
+  if (len < 0)
+    len = strlen (text);
+  const guchar *p = (const guchar *) text, *end = p + len;
+  const guchar *run = p; /* start of bytes to copy verbatim */
+  while (p < end)
+    {
+      guchar c = *p;
+      const char *rep = NULL;
+      gsize skip = 1;
+      if (c >= 0x20 && c < 0x7f)
+        {
+          switch (c)
+            {
+            case '&': rep = "&amp;"; break;
+            case '<': rep = "&lt;"; break;
+            case '>': rep = "&gt;"; break;
+            case '"': rep = "&quot;"; break;
+            case '\'': rep = "&#39;"; break;
+            default: p++; continue;
+            }
+        }
+      else if (c == '\t' || c == '\n')
+        {
+          p++;
+          continue;
+        }
+      else if (c < 0x80)
+        rep = "\xef\xbf\xbd"; /* control character: not allowed in XML 1.0 */
+      else
+        {
+          gunichar u = g_utf8_get_char_validated ((const char *) p, MIN (end - p, 6));
+          if (u == (gunichar) -1 || u == (gunichar) -2)
+            rep = "\xef\xbf\xbd";
+          else
+            {
+              skip = g_utf8_skip[c];
+              if ((u >= 0x80 && u < 0xa0) || u == 0xfffe || u == 0xffff)
+                rep = "\xef\xbf\xbd";
+              else
+                {
+                  p += skip;
+                  continue;
+                }
+            }
+        }
+      g_string_append_len (out, (const char *) run, p - run);
+      g_string_append (out, rep);
+      p += skip;
+      run = p;
+    }
+  g_string_append_len (out, (const char *) run, p - run);
+}
+
+static void
+color (GString *out, RenderColor c)
+{
+  static const char hex[] = "0123456789abcdef";
+  char b[7] = { '#', hex[c.r >> 4], hex[c.r & 15], hex[c.g >> 4], hex[c.g & 15],
+                hex[c.b >> 4], hex[c.b & 15] };
+  g_string_append_len (out, b, 7);
+}
+
+static void
+opacity (Svg *svg, const char *prop, guint8 a)
+{
+  if (a == 255)
+    return;
+  g_string_append_printf (svg->out, ";%s:%.3g", prop, a / 255.0);
+}
+
+static void
+write_style_rule (Svg *svg, guint i, const RenderStyle *st, gboolean has_text,
+                  gboolean has_arrow)
+{
+  GString *out = svg->out;
+  g_string_append_printf (out, ".s%u{fill:", i);
+  if (st->fill.a)
+    {
+      color (out, st->fill);
+      opacity (svg, "fill-opacity", st->fill.a);
+    }
+  else
+    g_string_append (out, "none");
+  if (st->stroke.a)
+    {
+      g_string_append (out, ";stroke:");
+      color (out, st->stroke);
+      opacity (svg, "stroke-opacity", st->stroke.a);
+      g_string_append (out, ";stroke-width:");
+      num (svg, st->stroke_width);
+      if (st->n_dashes)
+        {
+          g_string_append (out, ";stroke-dasharray:");
+          for (guint d = 0; d < st->n_dashes; d++)
+            {
+              if (d)
+                g_string_append_c (out, ' ');
+              num (svg, st->dashes[d]);
+            }
+        }
+    }
+  if (has_text)
+    {
+      g_string_append_printf (out, ";font-weight:%u;font-size:", st->font_weight);
+      num (svg, st->font_size);
+      g_string_append (out, "px;font-family:'");
+      /* Family names come from code, but keep CSS well-formed regardless. */
+      for (const char *f = st->font_family; *f; f++)
+        if (g_ascii_isalnum (*f) || *f == ' ' || *f == '-' || *f == '_')
+          g_string_append_c (out, *f);
+      g_string_append (out, "',Verdana,sans-serif");
+    }
+  g_string_append (out, "}\n");
+  if (has_arrow)
+    {
+      g_string_append_printf (out, ".s%uh{fill:", i);
+      color (out, st->stroke);
+      opacity (svg, "fill-opacity", st->stroke.a);
+      g_string_append (out, ";stroke:none}\n");
+      g_string_append_printf (out, ".s%ux{fill:none;stroke:", i);
+      color (out, st->stroke);
+      opacity (svg, "stroke-opacity", st->stroke.a);
+      g_string_append (out, ";stroke-width:");
+      num (svg, MAX (st->stroke_width, 1.5));
+      g_string_append (out, "}\n");
+    }
+}
+
+static void
+klass (GString *out, const char *suffix, guint style)
+{
+  g_string_append_printf (out, " class=\"s%u%s\"", style, suffix);
+}
+
+static void
+write_path_data (Svg *svg, const RenderNode *node)
+{
+  GString *out = svg->out;
+  const double *pts = node->u.path.points;
+  guint pi = 0, np = node->u.path.n_points;
+  for (guint i = 0; i < node->u.path.n_ops; i++)
+    {
+      guint need = 0;
+      char cmd = 0;
+      switch (node->u.path.ops[i])
+        {
+        case RENDER_PATH_MOVE: cmd = 'M'; need = 1; break;
+        case RENDER_PATH_LINE: cmd = 'L'; need = 1; break;
+        case RENDER_PATH_CUBIC: cmd = 'C'; need = 3; break;
+        case RENDER_PATH_CLOSE: cmd = 'Z'; break;
+        default: continue;
+        }
+      if (pi + need > np)
+        break;
+      if (i == 0 && cmd != 'M')
+        {
+          g_string_append_c (out, 'M');
+          num (svg, pts[2 * pi]);
+          g_string_append_c (out, ' ');
+          num (svg, pts[2 * pi + 1]);
+        }
+      g_string_append_c (out, cmd);
+      for (guint k = 0; k < need; k++, pi++)
+        {
+          if (k)
+            g_string_append_c (out, ' ');
+          num (svg, pts[2 * pi]);
+          g_string_append_c (out, ' ');
+          num (svg, pts[2 * pi + 1]);
+        }
+    }
+}
+
+static void
+write_data_key (GString *out, const char *key)
+{
+  /* An attribute name must be an XML name: keep [a-z0-9-], lower-cased. */
+  gboolean any = FALSE;
+  for (const char *k = key; *k; k++)
+    {
+      char c = g_ascii_tolower (*k);
+      if (g_ascii_isalnum (c) || c == '-')
+        {
+          g_string_append_c (out, c);
+          any = TRUE;
+        }
+    }
+  if (!any)
+    g_string_append (out, "x");
+}
+
+static void
+warn (Svg *svg, const char *msg)
+{
+  if (svg->opt && svg->opt->warning)
+    svg->opt->warning (msg, svg->opt->warning_data);
+}
+
+void
+render_svg_write (const RenderScene *scene, GString *out)
+{
+  render_svg_write_full (scene, NULL, out);
+}
+
+void
+render_svg_write_full (const RenderScene *scene, const RenderSvgOptions *options, GString *out)
+{
+  Svg svg = { out, options, 0 };
+  double w, h;
+  render_scene_get_size (scene, &w, &h);
+  guint n_styles = render_scene_n_styles (scene);
+  /* Which styles draw text and arrows: only those need font rules and
+   * head classes. */
+  guint8 *uses = g_new0 (guint8, MAX (n_styles, 1));
+  guint n_clips = 0;
+  for (const RenderNode *n = render_scene_get_first (scene); n; n = n->next)
+    {
+      if (n->kind == RENDER_NODE_TEXT)
+        uses[n->style] |= 1;
+      else if (n->kind == RENDER_NODE_ARROW)
+        uses[n->style] |= 2;
+    }
+
+  if (!options || !options->fragment)
+    g_string_append (out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+  g_string_append (out, "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\"");
+  const char *rc = render_scene_get_root_class (scene);
+  if (rc)
+    {
+      g_string_append (out, " class=\"");
+      render_svg_escape_append (out, rc, -1);
+      g_string_append_c (out, '"');
+    }
+  attr_num (&svg, "width", w);
+  attr_num (&svg, "height", h);
+  g_string_append (out, " viewBox=\"0 0 ");
+  num (&svg, w);
+  g_string_append_c (out, ' ');
+  num (&svg, h);
+  g_string_append (out, "\">\n");
+  const char *title = render_scene_get_title (scene);
+  if (title)
+    {
+      g_string_append (out, "<title>");
+      render_svg_escape_append (out, title, -1);
+      g_string_append (out, "</title>\n");
+    }
+  g_string_append (out, "<style>\n");
+  g_string_append (out, "text{white-space:pre}\n");
+  for (guint i = 0; i < n_styles; i++)
+    write_style_rule (&svg, i, render_scene_get_style (scene, i), uses[i] & 1, uses[i] & 2);
+  g_string_append (out, "</style>\n");
+  RenderColor bg = render_scene_get_background (scene);
+  if (bg.a)
+    {
+      g_string_append (out, "<rect class=\"background\" width=\"100%\" height=\"100%\" fill=\"");
+      color (out, bg);
+      g_string_append_c (out, '"');
+      if (bg.a != 255)
+        g_string_append_printf (out, " fill-opacity=\"%.3g\"", bg.a / 255.0);
+      g_string_append (out, "/>\n");
+    }
+
+  guint open_groups = 0;
+  for (const RenderNode *n = render_scene_get_first (scene); n; n = n->next)
+    {
+      switch (n->kind)
+        {
+        case RENDER_NODE_RECT:
+          g_string_append (out, "<rect");
+          klass (out, "", n->style);
+          attr_num (&svg, "x", n->u.rect.x);
+          attr_num (&svg, "y", n->u.rect.y);
+          attr_num (&svg, "width", n->u.rect.w);
+          attr_num (&svg, "height", n->u.rect.h);
+          if (n->u.rect.radius > 0)
+            attr_num (&svg, "rx", n->u.rect.radius);
+          g_string_append (out, "/>\n");
+          break;
+        case RENDER_NODE_LINE:
+          g_string_append (out, "<path");
+          klass (out, "", n->style);
+          g_string_append (out, " d=\"M");
+          num (&svg, n->u.line.x1);
+          g_string_append_c (out, ' ');
+          num (&svg, n->u.line.y1);
+          g_string_append_c (out, 'L');
+          num (&svg, n->u.line.x2);
+          g_string_append_c (out, ' ');
+          num (&svg, n->u.line.y2);
+          g_string_append (out, "\"/>\n");
+          break;
+        case RENDER_NODE_CIRCLE:
+          g_string_append (out, "<circle");
+          klass (out, "", n->style);
+          attr_num (&svg, "cx", n->u.circle.cx);
+          attr_num (&svg, "cy", n->u.circle.cy);
+          attr_num (&svg, "r", n->u.circle.r);
+          g_string_append (out, "/>\n");
+          break;
+        case RENDER_NODE_PATH:
+          g_string_append (out, "<path");
+          klass (out, "", n->style);
+          g_string_append (out, " d=\"");
+          write_path_data (&svg, n);
+          g_string_append (out, "\"/>\n");
+          break;
+        case RENDER_NODE_ARROW:
+          {
+            RenderArrowGeometry g;
+            render_arrow_geometry (n, &g);
+            g_string_append (out, "<path");
+            klass (out, "", n->style);
+            g_string_append (out, " d=\"M");
+            num (&svg, n->u.arrow.x1);
+            g_string_append_c (out, ' ');
+            num (&svg, n->u.arrow.y1);
+            if (n->u.arrow.curved)
+              {
+                g_string_append_c (out, 'C');
+                num (&svg, n->u.arrow.cx1);
+                g_string_append_c (out, ' ');
+                num (&svg, n->u.arrow.cy1);
+                g_string_append_c (out, ' ');
+                num (&svg, g.cx2);
+                g_string_append_c (out, ' ');
+                num (&svg, g.cy2);
+                g_string_append_c (out, ' ');
+              }
+            else
+              g_string_append_c (out, 'L');
+            num (&svg, g.shaft_x);
+            g_string_append_c (out, ' ');
+            num (&svg, g.shaft_y);
+            g_string_append (out, "\"/>");
+            switch (n->u.arrow.head)
+              {
+              case RENDER_HEAD_FILLED:
+              case RENDER_HEAD_OPEN:
+                {
+                  gboolean filled = n->u.arrow.head == RENDER_HEAD_FILLED;
+                  g_string_append (out, "<path");
+                  klass (out, filled ? "h" : "x", n->style);
+                  g_string_append (out, " d=\"M");
+                  for (int k = 0; k < 3; k++)
+                    {
+                      if (k)
+                        g_string_append_c (out, 'L');
+                      num (&svg, g.head[2 * k]);
+                      g_string_append_c (out, ' ');
+                      num (&svg, g.head[2 * k + 1]);
+                    }
+                  if (filled)
+                    g_string_append_c (out, 'Z');
+                  g_string_append (out, "\"/>");
+                }
+                break;
+              case RENDER_HEAD_CROSS:
+                {
+                  double hs = n->u.arrow.head_size;
+                  g_string_append (out, "<path");
+                  klass (out, "x", n->style);
+                  g_string_append (out, " d=\"M");
+                  num (&svg, g.head[0]);
+                  g_string_append_c (out, ' ');
+                  num (&svg, g.head[1]);
+                  g_string_append_c (out, 'L');
+                  num (&svg, g.head[2]);
+                  g_string_append_c (out, ' ');
+                  num (&svg, g.head[3]);
+                  g_string_append_c (out, 'M');
+                  num (&svg, g.head[4]);
+                  g_string_append_c (out, ' ');
+                  num (&svg, g.head[5]);
+                  g_string_append_c (out, 'L');
+                  num (&svg, g.head[4] + hs);
+                  g_string_append_c (out, ' ');
+                  num (&svg, g.head[5] - hs);
+                  g_string_append (out, "\"/>");
+                }
+                break;
+              default:
+                break;
+              }
+            g_string_append_c (out, '\n');
+          }
+          break;
+        case RENDER_NODE_TEXT:
+          {
+            const RenderStyle *st = render_scene_get_style (scene, n->style);
+            g_string_append (out, "<text");
+            klass (out, "", n->style);
+            attr_num (&svg, "x", n->u.text.x);
+            attr_num (&svg, "y", n->u.text.y + render_text_baseline_offset (n->u.text.baseline,
+                                                                            st->font_size));
+            if (n->u.text.anchor == RENDER_ANCHOR_MIDDLE)
+              g_string_append (out, " text-anchor=\"middle\"");
+            else if (n->u.text.anchor == RENDER_ANCHOR_END)
+              g_string_append (out, " text-anchor=\"end\"");
+            g_string_append_c (out, '>');
+            render_svg_escape_append (out, n->u.text.text, -1);
+            g_string_append (out, "</text>\n");
+          }
+          break;
+        case RENDER_NODE_GROUP_BEGIN:
+          open_groups++;
+          g_string_append (out, "<g");
+          if (n->u.group.klass)
+            {
+              g_string_append (out, " class=\"");
+              render_svg_escape_append (out, n->u.group.klass, -1);
+              g_string_append_c (out, '"');
+            }
+          if (n->u.group.id)
+            {
+              g_string_append (out, " data-id=\"");
+              render_svg_escape_append (out, n->u.group.id, -1);
+              g_string_append_c (out, '"');
+            }
+          for (const RenderData *d = n->u.group.data; d; d = d->next)
+            {
+              g_string_append (out, " data-");
+              write_data_key (out, d->key);
+              g_string_append (out, "=\"");
+              render_svg_escape_append (out, d->value, -1);
+              g_string_append_c (out, '"');
+            }
+          g_string_append_c (out, '>');
+          if (n->u.group.title)
+            {
+              g_string_append (out, "<title>");
+              render_svg_escape_append (out, n->u.group.title, -1);
+              g_string_append (out, "</title>");
+            }
+          g_string_append_c (out, '\n');
+          break;
+        case RENDER_NODE_GROUP_END:
+          if (open_groups == 0)
+            {
+              warn (&svg, "unbalanced group end skipped");
+              break;
+            }
+          open_groups--;
+          g_string_append (out, "</g>\n");
+          break;
+        case RENDER_NODE_CLIP_BEGIN:
+          g_string_append_printf (out, "<clipPath id=\"clip%u\"><rect", n_clips);
+          attr_num (&svg, "x", n->u.clip.x);
+          attr_num (&svg, "y", n->u.clip.y);
+          attr_num (&svg, "width", n->u.clip.w);
+          attr_num (&svg, "height", n->u.clip.h);
+          g_string_append_printf (out, "/></clipPath><g clip-path=\"url(#clip%u)\">\n", n_clips);
+          n_clips++;
+          open_groups++;
+          break;
+        case RENDER_NODE_CLIP_END:
+          if (open_groups == 0)
+            {
+              warn (&svg, "unbalanced clip end skipped");
+              break;
+            }
+          open_groups--;
+          g_string_append (out, "</g>\n");
+          break;
+        default:
+          break;
+        }
+    }
+  if (open_groups)
+    warn (&svg, "unclosed groups closed at the end of the picture");
+  while (open_groups--)
+    g_string_append (out, "</g>\n");
+  g_string_append (out, "</svg>\n");
+  if (svg.n_bad_numbers)
+    {
+      char msg[96];
+      g_snprintf (msg, sizeof msg, "%u non-finite or huge coordinates were clamped",
+                  svg.n_bad_numbers);
+      warn (&svg, msg);
+    }
+  g_free (uses);
+}
