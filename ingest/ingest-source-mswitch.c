@@ -1,0 +1,468 @@
+/* ingest-source-mswitch.c: long-poll client of message-switch's /trace. */
+#include "config.h"
+
+#include <gio/gunixsocketaddress.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest-source-mswitch.h"
+#include "ingest-parser.h"
+
+#define READ_CHUNK (64 * 1024)
+#define MAX_HEADER_BYTES (64 * 1024)
+
+struct _IngestMswitchSource {
+  IngestStore *store;
+  IngestMswitchOptions options;
+  IngestSourceHooks hooks;
+  char *name;
+  char *host_header;
+  GSocketConnectable *connectable;
+  GSocketClient *client;
+  GCancellable *cancellable;
+  GSocketConnection *connection;
+  GByteArray *response;
+  char *request;
+  guint8 *buf;
+  guint timer;
+  guint backoff_ms;
+  gboolean outage_reported;
+  IngestMswitchStats stats;
+};
+
+static void poll_start (IngestMswitchSource *self);
+static gboolean on_retry_timer (gpointer user_data);
+
+GArray *
+ingest_mswitch_split_body (const char *body, gsize len, GError **error)
+{
+  g_autoptr(GArray) items = g_array_new (FALSE, FALSE, sizeof (IngestMswitchItem));
+  int depth = 0;
+  gboolean in_str = FALSE, esc = FALSE, seen_events = FALSE;
+  IngestMswitchItem cur = { 0 };
+
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = body[i];
+      if (in_str)
+        {
+          if (esc)
+            esc = FALSE;
+          else if (c == '\\')
+            esc = TRUE;
+          else if (c == '"')
+            in_str = FALSE;
+          continue;
+        }
+      switch (c)
+        {
+        case '"':
+          in_str = TRUE;
+          if (depth == 1 && len - i > 8 && memcmp (body + i, "\"events\"", 8) == 0)
+            seen_events = TRUE;
+          break;
+        case '{':
+        case '[':
+          if (depth == 0 && c != '{')
+            goto bad;
+          depth++;
+          if (depth > 64)
+            goto bad;
+          if (depth == 3 && c == '[')
+            {
+              char *end = NULL;
+              gsize j = i + 1;
+              while (j < len && (body[j] == ' ' || body[j] == '\n' || body[j] == '\r' || body[j] == '\t'))
+                j++;
+              cur.start = i;
+              cur.id = g_ascii_strtoll (body + j, &end, 10);
+              if (end == body + j || (gsize) (end - body) > len)
+                goto bad;
+            }
+          break;
+        case '}':
+        case ']':
+          if (depth == 0)
+            goto bad;
+          if (depth == 3 && c == ']')
+            {
+              cur.end = i + 1;
+              g_array_append_val (items, cur);
+            }
+          depth--;
+          break;
+        default:
+          break;
+        }
+    }
+  if (depth != 0 || in_str || !seen_events)
+    goto bad;
+  return g_steal_pointer (&items);
+
+bad:
+  g_set_error (error, INGEST_ERROR, INGEST_ERROR_SYNTAX,
+               "not a message-switch /trace body (expected {\"events\":[[ID,{...}],...]})");
+  return NULL;
+}
+
+static void
+schedule_retry (IngestMswitchSource *self, const char *why)
+{
+  self->stats.failures++;
+  self->stats.connected = FALSE;
+  if (!self->outage_reported)
+    ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_WARNING, self->name,
+                              "broker unavailable (%s); retrying with backoff", why);
+  self->outage_reported = TRUE;
+  self->backoff_ms = self->backoff_ms == 0
+    ? self->options.backoff_min_ms
+    : MIN (self->backoff_ms * 2, self->options.backoff_max_ms);
+  self->timer = g_timeout_add (self->backoff_ms, on_retry_timer, self);
+}
+
+static gboolean
+on_retry_timer (gpointer user_data)
+{
+  IngestMswitchSource *self = user_data;
+
+  self->timer = 0;
+  poll_start (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+handle_body (IngestMswitchSource *self, const char *body, gsize len)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) items = ingest_mswitch_split_body (body, len, &error);
+  g_autoptr(GString) kept = NULL;
+  g_autoptr(IngestParser) parser = NULL;
+  IngestParserOptions popts = { 0 };
+  IngestStoreCounters *counters = ingest_store_counters (self->store);
+  gint64 next = self->stats.next;
+  guint n_kept = 0;
+
+  if (items == NULL)
+    {
+      ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_WARNING, self->name,
+                                "%s", error->message);
+      return;
+    }
+  self->stats.polls++;
+  if (items->len == 0)
+    return;
+
+  {
+    IngestMswitchItem *first = &g_array_index (items, IngestMswitchItem, 0);
+    if (next >= 0 && first->id > next)
+      {
+        guint64 lost = (guint64) (first->id - next);
+        self->stats.lost += lost;
+        counters->lost_events += lost;
+        ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_WARNING, self->name,
+                                  "lost %" G_GUINT64_FORMAT " events (ids %" G_GINT64_FORMAT
+                                  "..%" G_GINT64_FORMAT "): the broker's trace ring wrapped "
+                                  "before they were read",
+                                  lost, next, first->id - 1);
+      }
+    else if (next >= 0 && first->id < next)
+      {
+        /* The broker answers with ids >= from; a smaller first id means a
+         * new broker process whose counter started again at 0. */
+        self->stats.restarts++;
+        ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_WARNING, self->name,
+                                  "the broker restarted (ids went back from %" G_GINT64_FORMAT
+                                  " to %" G_GINT64_FORMAT "); events between the last poll and "
+                                  "the restart may be lost",
+                                  next, first->id);
+        next = -1;
+      }
+  }
+
+  kept = g_string_sized_new (len + 16);
+  g_string_append (kept, "{\"events\":[");
+  for (guint i = 0; i < items->len; i++)
+    {
+      IngestMswitchItem *it = &g_array_index (items, IngestMswitchItem, i);
+      if (next >= 0 && it->id < next)
+        {
+          self->stats.duplicates++;
+          counters->duplicate_events++;
+          continue;
+        }
+      if (n_kept++ > 0)
+        g_string_append_c (kept, ',');
+      g_string_append_len (kept, body + it->start, (gssize) (it->end - it->start));
+      next = it->id + 1;
+    }
+  g_string_append (kept, "]}\n");
+  self->stats.next = next;
+  if (n_kept == 0)
+    return;
+
+  popts.format = INGEST_FORMAT_MSWITCH;
+  popts.source_name = self->name;
+  parser = ingest_parser_new (self->store, &popts);
+  if (!ingest_parser_feed (parser, (const guint8 *) kept->str, kept->len, &error) ||
+      !ingest_parser_finish (parser, &error))
+    ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_WARNING, self->name,
+                              "%s", error->message);
+  {
+    guint64 seen = 0;
+    ingest_source_report_parser (&self->hooks, self->name, parser, &seen);
+  }
+  self->stats.events += n_kept;
+  ingest_source_hooks_appended (&self->hooks);
+}
+
+/* Returns TRUE when the response is complete (headers + content-length
+ * bytes) and handles it; FALSE when more bytes are needed. Sets *failed on
+ * a response we can't use. */
+static gboolean
+try_complete (IngestMswitchSource *self, gboolean eof, gboolean *failed)
+{
+  const char *data = (const char *) self->response->data;
+  gsize len = self->response->len;
+  const char *hdr_end = g_strstr_len (data, (gssize) MIN (len, MAX_HEADER_BYTES), "\r\n\r\n");
+  g_auto(GStrv) lines = NULL;
+  g_autofree char *head = NULL;
+  gint64 content_length = -1;
+  int status = 0;
+  gsize body_off, body_len;
+
+  *failed = FALSE;
+  if (hdr_end == NULL)
+    {
+      if (eof || len >= MAX_HEADER_BYTES)
+        *failed = TRUE;
+      return eof || len >= MAX_HEADER_BYTES;
+    }
+  head = g_strndup (data, (gsize) (hdr_end - data));
+  lines = g_strsplit (head, "\r\n", -1);
+  if (lines[0] == NULL || sscanf (lines[0], "HTTP/1.%*d %d", &status) != 1)
+    {
+      *failed = TRUE;
+      return TRUE;
+    }
+  for (guint i = 1; lines[i] != NULL; i++)
+    if (g_ascii_strncasecmp (lines[i], "content-length:", 15) == 0)
+      content_length = g_ascii_strtoll (lines[i] + 15, NULL, 10);
+  body_off = (gsize) (hdr_end - data) + 4;
+  body_len = len - body_off;
+  if (content_length >= 0 && body_len < (gsize) content_length && !eof)
+    return FALSE;
+  if (content_length < 0 && !eof)
+    return FALSE;
+  if (content_length >= 0)
+    body_len = MIN (body_len, (gsize) content_length);
+  if (status != 200)
+    {
+      ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_WARNING, self->name,
+                                "the broker answered HTTP %d", status);
+      *failed = TRUE;
+      return TRUE;
+    }
+  if (self->outage_reported)
+    ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_INFO, self->name,
+                              "connected to the broker again");
+  self->outage_reported = FALSE;
+  self->backoff_ms = 0;
+  self->stats.connected = TRUE;
+  handle_body (self, data + body_off, body_len);
+  return TRUE;
+}
+
+static void
+poll_done (IngestMswitchSource *self, gboolean failed, const char *why)
+{
+  if (self->connection != NULL)
+    g_io_stream_close (G_IO_STREAM (self->connection), NULL, NULL);
+  g_clear_object (&self->connection);
+  g_byte_array_set_size (self->response, 0);
+  if (failed)
+    schedule_retry (self, why);
+  else
+    self->timer = g_idle_add (on_retry_timer, self);
+}
+
+static void
+on_read (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  IngestMswitchSource *self;
+  g_autoptr(GError) error = NULL;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (object), result, &error);
+  gboolean failed = FALSE;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = user_data;
+  if (n < 0)
+    {
+      poll_done (self, TRUE, error->message);
+      return;
+    }
+  g_byte_array_append (self->response, self->buf, (guint) n);
+  if (self->response->len > self->options.max_body_bytes + MAX_HEADER_BYTES)
+    {
+      ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_WARNING, self->name,
+                                "answer larger than %" G_GSIZE_FORMAT " bytes; dropped",
+                                self->options.max_body_bytes);
+      poll_done (self, TRUE, "answer too large");
+      return;
+    }
+  if (try_complete (self, n == 0, &failed))
+    {
+      poll_done (self, failed, "bad answer");
+      return;
+    }
+  g_input_stream_read_async (G_INPUT_STREAM (object), self->buf, READ_CHUNK, G_PRIORITY_DEFAULT,
+                             self->cancellable, on_read, self);
+}
+
+static void
+on_written (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  IngestMswitchSource *self;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, NULL, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      poll_done (user_data, TRUE, error->message);
+      return;
+    }
+  self = user_data;
+  g_input_stream_read_async (g_io_stream_get_input_stream (G_IO_STREAM (self->connection)),
+                             self->buf, READ_CHUNK, G_PRIORITY_DEFAULT, self->cancellable,
+                             on_read, self);
+}
+
+static void
+on_connected (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  IngestMswitchSource *self;
+  g_autoptr(GError) error = NULL;
+  GSocketConnection *connection =
+    g_socket_client_connect_finish (G_SOCKET_CLIENT (object), result, &error);
+
+  if (connection == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      schedule_retry (user_data, error->message);
+      return;
+    }
+  self = user_data;
+  self->connection = connection;
+  g_free (self->request);
+  self->request = g_strdup_printf ("GET /trace/%" G_GINT64_FORMAT "/%.3f HTTP/1.1\r\n"
+                                   "Host: %s\r\nConnection: close\r\n\r\n",
+                                   self->stats.next, self->options.poll_timeout_s,
+                                   self->host_header);
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                                   self->request, strlen (self->request), G_PRIORITY_DEFAULT,
+                                   self->cancellable, on_written, self);
+}
+
+static void
+poll_start (IngestMswitchSource *self)
+{
+  self->timer = 0;
+  g_socket_client_connect_async (self->client, self->connectable, self->cancellable,
+                                 on_connected, self);
+}
+
+IngestMswitchSource *
+ingest_mswitch_source_new (IngestStore *store, const char *target,
+                           const IngestMswitchOptions *options, const IngestSourceHooks *hooks,
+                           GError **error)
+{
+  IngestMswitchSource *self;
+  GSocketConnectable *connectable = NULL;
+  g_autofree char *host_header = NULL;
+
+  if (target != NULL && g_str_has_prefix (target, "unix:") && target[5] != '\0')
+    {
+      connectable = G_SOCKET_CONNECTABLE (g_unix_socket_address_new (target + 5));
+      host_header = g_strdup ("localhost");
+    }
+  else if (target != NULL && g_str_has_prefix (target, "http://"))
+    {
+      g_autofree char *hostport = g_strdup (target + 7);
+      char *slash = strchr (hostport, '/');
+      if (slash != NULL)
+        *slash = '\0';
+      connectable = g_network_address_parse (hostport, 80, error);
+      if (connectable == NULL)
+        return NULL;
+      host_header = g_strdup (hostport);
+    }
+  else
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "bad message-switch address \"%s\" (expected unix:PATH or http://HOST:PORT)",
+                   target != NULL ? target : "");
+      return NULL;
+    }
+
+  self = g_new0 (IngestMswitchSource, 1);
+  self->store = store;
+  if (options != NULL)
+    self->options = *options;
+  if (self->options.poll_timeout_s <= 0)
+    self->options.poll_timeout_s = 5;
+  if (self->options.backoff_min_ms == 0)
+    self->options.backoff_min_ms = 100;
+  if (self->options.backoff_max_ms == 0)
+    self->options.backoff_max_ms = 5000;
+  if (self->options.max_body_bytes == 0)
+    self->options.max_body_bytes = 64 * 1024 * 1024;
+  if (hooks != NULL)
+    self->hooks = *hooks;
+  self->name = g_strdup_printf ("mswitch:%s", target);
+  self->host_header = g_steal_pointer (&host_header);
+  self->connectable = connectable;
+  self->client = g_socket_client_new ();
+  /* A long poll legitimately stays silent for poll_timeout_s; anything much
+   * longer is a hung broker or network. */
+  g_socket_client_set_timeout (self->client, (guint) self->options.poll_timeout_s + 10);
+  self->cancellable = g_cancellable_new ();
+  self->response = g_byte_array_new ();
+  self->buf = g_malloc (READ_CHUNK);
+  self->stats.next = -1;
+  poll_start (self);
+  return self;
+}
+
+void
+ingest_mswitch_source_free (IngestMswitchSource *self)
+{
+  if (self == NULL)
+    return;
+  if (self->timer != 0)
+    g_source_remove (self->timer);
+  g_cancellable_cancel (self->cancellable);
+  /* Pending callbacks see CANCELLED and touch nothing (they check before
+   * using user_data); socket reads fill the buffer only in the iteration
+   * that completes them, so no read can land in the freed buffer. */
+  if (self->connection != NULL)
+    g_io_stream_close (G_IO_STREAM (self->connection), NULL, NULL);
+  g_clear_object (&self->connection);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->client);
+  g_clear_object (&self->connectable);
+  g_byte_array_unref (self->response);
+  g_free (self->request);
+  g_free (self->buf);
+  g_free (self->host_header);
+  g_free (self->name);
+  g_free (self);
+}
+
+void
+ingest_mswitch_source_get_stats (IngestMswitchSource *self, IngestMswitchStats *out)
+{
+  *out = self->stats;
+}

@@ -1,0 +1,69 @@
+/* ingest-source-mswitch.h: a client of a message-switch broker's trace
+ * endpoint (`--mswitch unix:/path/to/switch.sock` or `--mswitch
+ * http://host:port`); see shared/formats/message-switch.md.
+ *
+ * It long-polls GET /trace/<next>/<timeout> (HTTP/1.1, one connection per
+ * poll), feeds each body to a message-switch parser, and keeps
+ * next = last id + 1. Because the broker's ring is small (16 events by
+ * default) and restarts reset ids, every answer is checked:
+ *   - first id > next: the ring wrapped; first - next events were lost.
+ *     They are counted (store counters' lost_events) and reported.
+ *   - first id < next: the broker restarted (ids start again at 0). Reported
+ *     and counted; polling continues from the new ids.
+ *   - ids below next that overlap what we already have are dropped
+ *     (duplicate_events), so overlapping polls never double-count.
+ * When the broker is unreachable the client retries with exponential
+ * backoff (backoff_min_ms doubling up to backoff_max_ms) and reports the
+ * outage once, and the reconnection.
+ */
+#pragma once
+
+#include "ingest-source.h"
+
+G_BEGIN_DECLS
+
+typedef struct _IngestMswitchSource IngestMswitchSource;
+
+typedef struct {
+  double poll_timeout_s;     /* the <timeout> sent to the broker; 0 = 5 */
+  guint backoff_min_ms;      /* 0 = 100 */
+  guint backoff_max_ms;      /* 0 = 5000 */
+  gsize max_body_bytes;      /* 0 = 64 MiB; a larger answer is an error */
+} IngestMswitchOptions;
+
+/* target: "unix:PATH" or "http://HOST:PORT". Returns NULL with error for a
+ * bad target. Starts polling at once. Owned by the caller. */
+IngestMswitchSource *ingest_mswitch_source_new (IngestStore *store, const char *target,
+                                                const IngestMswitchOptions *options,
+                                                const IngestSourceHooks *hooks,
+                                                GError **error);
+void ingest_mswitch_source_free (IngestMswitchSource *source);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IngestMswitchSource, ingest_mswitch_source_free)
+
+typedef struct {
+  guint64 polls;             /* answered polls */
+  guint64 events;            /* events accepted */
+  guint64 lost;              /* events lost to ring wrap */
+  guint64 duplicates;        /* events dropped as already seen */
+  guint64 restarts;          /* broker restarts detected */
+  guint64 failures;          /* failed connections / bad answers */
+  gint64 next;               /* the next id asked for (-1 before the first answer) */
+  gboolean connected;        /* the last poll got an answer */
+} IngestMswitchStats;
+
+void ingest_mswitch_source_get_stats (IngestMswitchSource *source, IngestMswitchStats *out);
+
+/* One element of a /trace body: its byte range (the "[ID,{...}]" text) and
+ * id. */
+typedef struct {
+  gsize start, end;          /* body[start..end) */
+  gint64 id;
+} IngestMswitchItem;
+
+/* Splits a /trace body into its elements without decoding the events
+ * (payloads may be invalid UTF-8, which JSON libraries refuse). Returns a
+ * GArray of IngestMswitchItem (owned), or NULL with error for a body that is
+ * not {"events":[[ID,{...}],...]}. Pure; for tests. */
+GArray *ingest_mswitch_split_body (const char *body, gsize len, GError **error);
+
+G_END_DECLS

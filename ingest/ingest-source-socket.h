@@ -1,0 +1,51 @@
+/* ingest-source-socket.h: producers connect over TCP or a Unix socket and
+ * write a trace stream (native NDJSON, or any format the parser detects).
+ *
+ * Each connection gets its own push parser, so partial lines across reads
+ * and many producers at once are fine. Bounded: at most max_producers
+ * connections at once (one more is told "error: too many producers" on its
+ * socket and closed), lines longer than max_line_bytes are skipped with an
+ * error line written back to the producer.
+ */
+#pragma once
+
+#include "ingest-source.h"
+#include "ingest-parser.h"
+
+G_BEGIN_DECLS
+
+typedef struct _IngestSocketSource IngestSocketSource;
+
+typedef struct {
+  guint max_producers;        /* 0 = default 64; shared by every listen address */
+  gsize max_line_bytes;       /* 0 = INGEST_PARSER_DEFAULT_MAX_LINE */
+  gboolean strict;            /* close a producer at its first malformed record */
+  IngestFormat format;        /* AUTO (default) detects per connection */
+} IngestSocketOptions;
+
+/* A new source appending to store (borrowed) with no addresses yet. options
+ * may be NULL (copied); hooks may be NULL (copied). Owned by the caller. */
+IngestSocketSource *ingest_socket_source_new (IngestStore *store,
+                                              const IngestSocketOptions *options,
+                                              const IngestSourceHooks *hooks);
+void ingest_socket_source_free (IngestSocketSource *source);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IngestSocketSource, ingest_socket_source_free)
+
+/* Listens on spec: "tcp://HOST:PORT" (PORT 0 = ephemeral) or "unix:PATH" (a
+ * stale socket file at PATH is replaced; the file is removed on free).
+ * Returns FALSE with error on a bad spec or bind failure. */
+gboolean ingest_socket_source_listen (IngestSocketSource *source, const char *spec,
+                                      GError **error);
+/* The effective "tcp://127.0.0.1:PORT" / "unix:PATH" of the n-th listen
+ * call (borrowed), NULL when out of range. */
+const char *ingest_socket_source_get_address (IngestSocketSource *source, guint n);
+/* Producers connected now. */
+guint ingest_socket_source_n_producers (IngestSocketSource *source);
+/* Producers refused because of the limit, since creation. */
+guint64 ingest_socket_source_n_refused (IngestSocketSource *source);
+
+/* Parses a listen spec (pure; for option checking and tests). Returns a new
+ * GSocketAddress (owned) or NULL with error. */
+GSocketAddress *ingest_socket_parse_address (const char *spec, GError **error);
+
+G_END_DECLS

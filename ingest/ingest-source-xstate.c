@@ -1,0 +1,309 @@
+/* ingest-source-xstate.c: XState inspection events -> the event model. */
+#include "config.h"
+
+#include <jansson.h>
+#include <string.h>
+
+#include "ingest-source-xstate.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_t, json_decref)
+
+#define EXTERNAL_ACTOR "(external)"
+/* Event payloads are shown, not stored whole. */
+#define MAX_PAYLOAD 4096
+
+typedef struct {
+  char *name;             /* actor path */
+  char *processing;       /* key of the message being processed, or NULL */
+} SessionInfo;
+
+struct _IngestXstateAdapter {
+  IngestStore *store;
+  char *source_name;
+  GHashTable *sessions;   /* sessionId -> SessionInfo* */
+  GHashTable *names;      /* actor path -> sessionId (borrowed from sessions' keys) */
+  guint64 next_key;
+  guint64 n_accepted;
+};
+
+static void
+session_info_free (gpointer p)
+{
+  SessionInfo *s = p;
+  g_free (s->name);
+  g_free (s->processing);
+  g_free (s);
+}
+
+IngestXstateAdapter *
+ingest_xstate_adapter_new (IngestStore *store, const char *source_name)
+{
+  IngestXstateAdapter *self = g_new0 (IngestXstateAdapter, 1);
+
+  self->store = store;
+  self->source_name = g_strdup (source_name != NULL ? source_name : "xstate");
+  self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, session_info_free);
+  self->names = g_hash_table_new (g_str_hash, g_str_equal);
+  return self;
+}
+
+void
+ingest_xstate_adapter_free (IngestXstateAdapter *self)
+{
+  if (self == NULL)
+    return;
+  g_hash_table_unref (self->names);
+  g_hash_table_unref (self->sessions);
+  g_free (self->source_name);
+  g_free (self);
+}
+
+gboolean
+ingest_xstate_looks_like (const char *data, gsize len)
+{
+  gsize i = 0;
+
+  while (i < len && g_ascii_isspace (data[i]))
+    i++;
+  if (i >= len || data[i] != '{')
+    return FALSE;
+  /* Bounded search: a type field is near the start in every inspector. */
+  return g_strstr_len (data, (gssize) MIN (len, 8192), "\"@xstate.") != NULL;
+}
+
+static gint64
+created_at_ns (json_t *obj)
+{
+  json_t *c = json_object_get (obj, "createdAt");
+  double ms = 0;
+
+  if (json_is_string (c))
+    ms = g_ascii_strtod (json_string_value (c), NULL);
+  else if (json_is_number (c))
+    ms = json_number_value (c);
+  if (ms <= 0 || ms > 1e15)
+    return g_get_real_time () * 1000;
+  return (gint64) (ms * 1e6);
+}
+
+/* The actor for sessionId, created on first sight (an event can name an
+ * actor before its @xstate.actor arrives). */
+static SessionInfo *
+session_get (IngestXstateAdapter *self, const char *session_id, const char *machine_id,
+             const char *parent_session, gboolean *created)
+{
+  SessionInfo *s = g_hash_table_lookup (self->sessions, session_id);
+  g_autofree char *base = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *leaf = NULL;
+  char *key;
+
+  *created = FALSE;
+  if (s != NULL)
+    return s;
+  /* A '/' inside a machine id would invent hierarchy levels. */
+  leaf = g_strdelimit (g_strdup (machine_id != NULL && *machine_id != '\0' ? machine_id : session_id),
+                       "/", '.');
+  if (parent_session != NULL)
+    {
+      SessionInfo *parent = g_hash_table_lookup (self->sessions, parent_session);
+      base = g_strdup_printf ("%s/%s", parent != NULL ? parent->name : "", leaf);
+    }
+  else
+    base = g_strdup_printf ("/%s", leaf);
+  name = g_hash_table_contains (self->names, base)
+    ? g_strdup_printf ("%s#%s", base, session_id) : g_strdup (base);
+
+  s = g_new0 (SessionInfo, 1);
+  s->name = g_steal_pointer (&name);
+  key = g_strdup (session_id);
+  g_hash_table_insert (self->sessions, key, s);
+  g_hash_table_insert (self->names, s->name, key);
+  *created = TRUE;
+  return s;
+}
+
+static gboolean
+feed_actor (IngestXstateAdapter *self, json_t *obj, gint64 t, GError **error)
+{
+  const char *session = json_string_value (json_object_get (obj, "sessionId"));
+  const char *machine = json_string_value (json_object_get (obj, "name"));
+  const char *parent = json_string_value (json_object_get (obj, "parentId"));
+  IngestEventInput in = { 0 };
+  SessionInfo *s, *ps = NULL;
+  gboolean created;
+
+  if (session == NULL)
+    {
+      g_set_error (error, INGEST_ERROR, INGEST_ERROR_SCHEMA,
+                   "@xstate.actor without a string \"sessionId\"");
+      return FALSE;
+    }
+  if (parent != NULL)
+    ps = g_hash_table_lookup (self->sessions, parent);
+  s = session_get (self, session, machine, parent, &created);
+  in.kind = INGEST_EVENT_SPAWN;
+  in.time_ns = t;
+  in.actor = INGEST_STR (s->name);
+  in.actor_kind = INGEST_ACTOR_ACTOR;
+  in.actor_kind_set = TRUE;
+  if (ps != NULL)
+    in.peer = INGEST_STR (ps->name);
+  ingest_store_append (self->store, &in);
+  return TRUE;
+}
+
+static void
+append_done (IngestXstateAdapter *self, SessionInfo *s, gint64 t)
+{
+  IngestEventInput in = { 0 };
+
+  if (s->processing == NULL)
+    return;
+  in.kind = INGEST_EVENT_DONE;
+  in.time_ns = t;
+  in.actor = INGEST_STR (s->name);
+  in.message_key = INGEST_STR (s->processing);
+  ingest_store_append (self->store, &in);
+  g_clear_pointer (&s->processing, g_free);
+}
+
+static gboolean
+feed_event (IngestXstateAdapter *self, json_t *obj, gint64 t, GError **error)
+{
+  const char *session = json_string_value (json_object_get (obj, "sessionId"));
+  const char *source = json_string_value (json_object_get (obj, "sourceId"));
+  json_t *event = json_object_get (obj, "event");
+  const char *label = json_string_value (json_object_get (event, "type"));
+  g_autofree char *payload = NULL;
+  g_autofree char *key = NULL;
+  IngestEventInput in = { 0 };
+  SessionInfo *target, *from = NULL;
+  gboolean created;
+
+  if (session == NULL || !json_is_object (event))
+    {
+      g_set_error (error, INGEST_ERROR, INGEST_ERROR_SCHEMA,
+                   "@xstate.event needs a string \"sessionId\" and an \"event\" object");
+      return FALSE;
+    }
+  target = session_get (self, session, NULL, NULL, &created);
+  if (source != NULL)
+    from = session_get (self, source, NULL, NULL, &created);
+  /* A new event at an actor means the previous one is done, even if no
+   * snapshot came in between (e.g. events that change no state). */
+  append_done (self, target, t);
+
+  payload = json_dumps (event, JSON_COMPACT | JSON_ENSURE_ASCII);
+  if (payload != NULL && strlen (payload) > MAX_PAYLOAD)
+    payload[MAX_PAYLOAD] = '\0';
+  key = g_strdup_printf ("%s:%" G_GUINT64_FORMAT, self->source_name, ++self->next_key);
+
+  in.kind = INGEST_EVENT_SEND;
+  in.time_ns = t;
+  in.actor = INGEST_STR (from != NULL ? from->name : EXTERNAL_ACTOR);
+  if (from == NULL)
+    {
+      in.actor_kind = INGEST_ACTOR_CLIENT;
+      in.actor_kind_set = TRUE;
+    }
+  in.peer = INGEST_STR (target->name);
+  in.message_key = INGEST_STR (key);
+  in.label = label != NULL ? INGEST_STR (label) : INGEST_STR ("(event)");
+  if (payload != NULL)
+    in.payload = INGEST_STR (payload);
+  in.size = payload != NULL ? (guint32) strlen (payload) : 0;
+  ingest_store_append (self->store, &in);
+
+  memset (&in, 0, sizeof in);
+  in.kind = INGEST_EVENT_RECEIVE;
+  in.time_ns = t;
+  in.actor = INGEST_STR (target->name);
+  in.peer = INGEST_STR (from != NULL ? from->name : EXTERNAL_ACTOR);
+  in.message_key = INGEST_STR (key);
+  ingest_store_append (self->store, &in);
+  target->processing = g_steal_pointer (&key);
+  return TRUE;
+}
+
+static gboolean
+feed_snapshot (IngestXstateAdapter *self, json_t *obj, gint64 t, GError **error)
+{
+  const char *session = json_string_value (json_object_get (obj, "sessionId"));
+  json_t *snapshot = json_object_get (obj, "snapshot");
+  const char *status = json_string_value (json_object_get (snapshot, "status"));
+  SessionInfo *s;
+  gboolean created;
+
+  if (session == NULL)
+    {
+      g_set_error (error, INGEST_ERROR, INGEST_ERROR_SCHEMA,
+                   "@xstate.snapshot without a string \"sessionId\"");
+      return FALSE;
+    }
+  s = session_get (self, session, NULL, NULL, &created);
+  append_done (self, s, t);
+  if (g_strcmp0 (status, "done") == 0 || g_strcmp0 (status, "error") == 0 ||
+      g_strcmp0 (status, "stopped") == 0)
+    {
+      IngestEventInput in = { 0 };
+      g_autofree char *reason = NULL;
+      json_t *err = json_object_get (snapshot, "error");
+
+      if (err != NULL && !json_is_null (err))
+        reason = json_dumps (err, JSON_COMPACT | JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
+      in.kind = INGEST_EVENT_EXIT;
+      in.time_ns = t;
+      in.actor = INGEST_STR (s->name);
+      in.exit_status = g_strcmp0 (status, "error") == 0 ? INGEST_EXIT_CRASH : INGEST_EXIT_NORMAL;
+      in.text = INGEST_STR (reason != NULL ? reason : status);
+      ingest_store_append (self->store, &in);
+    }
+  return TRUE;
+}
+
+gboolean
+ingest_xstate_adapter_feed (IngestXstateAdapter *self, const char *data, gsize len,
+                            GError **error)
+{
+  json_error_t jerr;
+  g_autoptr(json_t) obj = NULL;
+  const char *type;
+  gint64 t;
+  gboolean ok;
+
+  obj = json_loadb (data, len, JSON_REJECT_DUPLICATES, &jerr);
+  if (obj == NULL)
+    {
+      g_set_error (error, INGEST_ERROR, INGEST_ERROR_SYNTAX,
+                   "%s: line %d, column %d: %s", self->source_name, jerr.line, jerr.column,
+                   jerr.text);
+      return FALSE;
+    }
+  type = json_string_value (json_object_get (obj, "type"));
+  if (!json_is_object (obj) || type == NULL || !g_str_has_prefix (type, "@xstate."))
+    {
+      g_set_error (error, INGEST_ERROR, INGEST_ERROR_SCHEMA,
+                   "%s: not an XState inspection event (no \"type\" starting with \"@xstate.\")",
+                   self->source_name);
+      return FALSE;
+    }
+  t = created_at_ns (obj);
+  if (strcmp (type, "@xstate.actor") == 0)
+    ok = feed_actor (self, obj, t, error);
+  else if (strcmp (type, "@xstate.event") == 0)
+    ok = feed_event (self, obj, t, error);
+  else if (strcmp (type, "@xstate.snapshot") == 0)
+    ok = feed_snapshot (self, obj, t, error);
+  else
+    ok = TRUE; /* @xstate.action, @xstate.microstep...: nothing to show yet */
+  if (ok)
+    self->n_accepted++;
+  return ok;
+}
+
+guint64
+ingest_xstate_adapter_n_accepted (IngestXstateAdapter *self)
+{
+  return self != NULL ? self->n_accepted : 0;
+}

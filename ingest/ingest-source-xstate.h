@@ -1,0 +1,47 @@
+/* ingest-source-xstate.h: XState v5 inspection events (as sent by
+ * @statelyai/inspect's createWebSocketInspector, one JSON object per
+ * websocket message) turned into actors and messages.
+ *
+ * Mapping:
+ *   @xstate.actor    -> SPAWN of the actor (name: the parent's name + "/" +
+ *                       the machine id, so the system's hierarchy becomes
+ *                       the actor path; "#<sessionId>" is appended when two
+ *                       live actors would share a name), peer = parent.
+ *   @xstate.event    -> SEND from sourceId (or "(external)") to sessionId,
+ *                       label = event.type, payload = the event as JSON,
+ *                       followed by RECEIVE at the target (XState processes
+ *                       an event when it reports it).
+ *   @xstate.snapshot -> DONE for the event the actor was processing; a
+ *                       status of "done" / "error" / "stopped" also EXITs the
+ *                       actor (error = crash, with the error as the reason).
+ * Other "@xstate.*" types are accepted and ignored. Times come from
+ * createdAt (ms since the epoch, as a string or number).
+ */
+#pragma once
+
+#include "ingest-source.h"
+
+G_BEGIN_DECLS
+
+typedef struct _IngestXstateAdapter IngestXstateAdapter;
+
+/* source_name (copied) prefixes message keys, so two inspectors never share
+ * keys. store is borrowed. Owned by the caller. */
+IngestXstateAdapter *ingest_xstate_adapter_new (IngestStore *store, const char *source_name);
+void ingest_xstate_adapter_free (IngestXstateAdapter *adapter);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IngestXstateAdapter, ingest_xstate_adapter_free)
+
+/* TRUE when data looks like one XState inspection event (a JSON object whose
+ * "type" starts with "@xstate."). Cheap: no full parse. */
+gboolean ingest_xstate_looks_like (const char *data, gsize len);
+
+/* Appends what one inspection event means. Returns FALSE with an
+ * INGEST_ERROR (SYNTAX / SCHEMA) naming the problem for a malformed one;
+ * nothing is appended then. */
+gboolean ingest_xstate_adapter_feed (IngestXstateAdapter *adapter, const char *data, gsize len,
+                                     GError **error);
+
+/* Inspection events accepted / ignored so far. */
+guint64 ingest_xstate_adapter_n_accepted (IngestXstateAdapter *adapter);
+
+G_END_DECLS
