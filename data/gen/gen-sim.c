@@ -987,7 +987,7 @@ write_dot (Sim *sim)
 {
   GenOutput *o = sim->dot;
 
-  gen_output_lit (o, "/* interaction graph written by actorscope-gen: one edge per distinct sender -> receiver */\n"
+  gen_output_lit (o, "/* interaction graph written by actorscope-gen: one edge per distinct sender and receiver pair */\n"
                      "digraph actorscope {\n");
   for (guint i = 0; i < sim->edges->len; i++)
     {
