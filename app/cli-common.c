@@ -20,8 +20,8 @@ cli_load_options_clear (CliLoadOptions *opts)
   g_clear_pointer (&opts->format, g_free);
 }
 
-GOptionGroup *
-cli_load_option_group (CliLoadOptions *opts)
+void
+cli_load_options_add (GOptionContext *context, CliLoadOptions *opts)
 {
   const GOptionEntry entries[] = {
     { "format", 0, 0, G_OPTION_ARG_STRING, &opts->format,
@@ -31,11 +31,15 @@ cli_load_option_group (CliLoadOptions *opts)
       N_("Stop at the first malformed record instead of skipping it"), NULL },
     G_OPTION_ENTRY_NULL
   };
-  GOptionGroup *group = g_option_group_new ("input", _("Trace input options:"),
-                                            _("Show trace input options"), NULL, NULL);
-  g_option_group_set_translation_domain (group, GETTEXT_PACKAGE);
-  g_option_group_add_entries (group, entries);
-  return group;
+  /* In the main group, so plain --help lists them. GOption copies entries. */
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+}
+
+void
+cli_set_subcommand (const char *subcommand)
+{
+  g_autofree char *name = g_strconcat ("actorscope ", subcommand, NULL);
+  g_set_prgname (name);
 }
 
 /* ---- loading ---------------------------------------------------------- */

@@ -38,10 +38,13 @@ typedef struct {
 void cli_load_options_clear (CliLoadOptions *opts);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CliLoadOptions, cli_load_options_clear)
 
-/* Returns a GOptionGroup (owned by the caller, usually handed to a
- * GOptionContext) with --format and --strict filling *opts (borrowed; must
- * outlive parsing). */
-GOptionGroup *cli_load_option_group (CliLoadOptions *opts);
+/* Adds --format and --strict, filling *opts (borrowed; must outlive
+ * parsing), to context's main options. */
+void cli_load_options_add (GOptionContext *context, CliLoadOptions *opts);
+
+/* Usage line of subcommand: sets the program name shown by --help to
+ * "actorscope SUBCOMMAND". */
+void cli_set_subcommand (const char *subcommand);
 
 /* Loads path ("-" = stdin) into a new store (owned by the caller). Shows
  * progress on stderr when it is a terminal, prints lenient-mode diagnostics

@@ -17,12 +17,13 @@ cli_convert_main (int argc, char **argv)
     G_OPTION_ENTRY_NULL
   };
 
-  g_autoptr(GOptionContext) ctx = g_option_context_new (_("TRACE — convert a trace to actorscope NDJSON"));
+  cli_set_subcommand ("convert");
+  g_autoptr(GOptionContext) ctx = g_option_context_new (_("TRACE"));
   g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
   g_option_context_set_summary (ctx, _("Reads TRACE (“-” for standard input) in any supported format "
                                        "and writes it as actorscope native NDJSON."));
   g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
-  g_option_context_add_group (ctx, cli_load_option_group (&load));
+  cli_load_options_add (ctx, &load);
 
   g_autoptr(GError) error = NULL;
   if (!g_option_context_parse (ctx, &argc, &argv, &error))

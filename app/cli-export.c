@@ -147,7 +147,8 @@ cli_export_main (int argc, char **argv)
     G_OPTION_ENTRY_NULL
   };
 
-  g_autoptr(GOptionContext) ctx = g_option_context_new (_("TRACE — draw a trace"));
+  cli_set_subcommand ("export");
+  g_autoptr(GOptionContext) ctx = g_option_context_new (_("TRACE"));
   g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
   g_option_context_set_summary (ctx, _("Reads TRACE (“-” for standard input) and draws one view of it: "
                                        "the interaction graph, a sequence chart or a timeline, "
@@ -157,7 +158,7 @@ cli_export_main (int argc, char **argv)
                                            "  actorscope export trace.json --view timeline --from +2s --to +3s -o t.png\n"
                                            "  actorscope export - --view sequence --group '/user/workers/*' -o - < trace.ndjson\n"));
   g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
-  g_option_context_add_group (ctx, cli_load_option_group (&load));
+  cli_load_options_add (ctx, &load);
 
   g_autoptr(GError) error = NULL;
   if (!g_option_context_parse (ctx, &argc, &argv, &error))

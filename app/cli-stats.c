@@ -399,14 +399,15 @@ cli_stats_main (int argc, char **argv)
     G_OPTION_ENTRY_NULL
   };
 
-  g_autoptr(GOptionContext) ctx = g_option_context_new (_("TRACE — per-actor and per-edge statistics"));
+  cli_set_subcommand ("stats");
+  g_autoptr(GOptionContext) ctx = g_option_context_new (_("TRACE"));
   g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
   g_option_context_set_summary (ctx, _("Reads TRACE (“-” for standard input) and prints, per actor and per "
                                        "edge, message counts, rates, mailbox depth, time in mailbox, "
                                        "processing time and round trips (p50/p99), pending and unanswered "
                                        "messages and errors, plus counts of lost, skipped and duplicate records."));
   g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
-  g_option_context_add_group (ctx, cli_load_option_group (&load));
+  cli_load_options_add (ctx, &load);
 
   g_autoptr(GError) error = NULL;
   if (!g_option_context_parse (ctx, &argc, &argv, &error))

@@ -1,0 +1,526 @@
+/* test-integration-cli.c: the `actorscope` command line as a user meets it:
+ * --help/--version, exit codes of usage and runtime errors, diagnostics with
+ * source:line:col for malformed input in strict and lenient mode, `stats`
+ * (table and --json, checked against known facts of the samples), terminal
+ * escaping of hostile strings, and the `convert` round trip. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "test-integration-common.h"
+
+#define assert_contains(haystack, needle)                                          \
+  do {                                                                             \
+    if (!strstr ((haystack), (needle)))                                            \
+      fail_msg ("expected “%s” in:\n%s", (needle), (haystack));                    \
+  } while (0)
+
+/* stdout as a NUL-terminated string (owned by the caller). */
+static char *
+run_stdout (const ItRun *run)
+{
+  gsize len = 0;
+  const char *data = g_bytes_get_data (run->out, &len);
+  return g_strndup (data ? data : "", len);
+}
+
+static json_t *
+run_json (const ItRun *run)
+{
+  gsize len = 0;
+  const char *data = g_bytes_get_data (run->out, &len);
+  json_error_t jerr;
+  json_t *root = json_loadb (data, len, 0, &jerr);
+  if (!root)
+    fail_msg ("stats --json is not JSON: %s at %d:%d", jerr.text, jerr.line, jerr.column);
+  return root;
+}
+
+static json_t *
+stats_json (const char *trace)
+{
+  g_auto(ItRun) run = { 0 };
+  assert_true (it_runv (&run, NULL, "stats", trace, "--json", NULL));
+  if (run.status != 0)
+    fail_msg ("stats %s: status %d: %s", trace, run.status, run.err);
+  return run_json (&run);
+}
+
+static json_t *
+find_actor (json_t *stats, const char *name_part)
+{
+  size_t i;
+  json_t *a;
+  json_array_foreach (json_object_get (stats, "actors"), i, a)
+    if (strstr (json_string_value (json_object_get (a, "name")), name_part))
+      return a;
+  return NULL;
+}
+
+static json_int_t
+sum_actors (json_t *stats, const char *key)
+{
+  size_t i;
+  json_t *a;
+  json_int_t sum = 0;
+  json_array_foreach (json_object_get (stats, "actors"), i, a)
+    sum += json_integer_value (json_object_get (a, key));
+  return sum;
+}
+
+/* ---- help, version, usage errors ---------------------------------------- */
+
+static void
+test_help_version (void **state)
+{
+  g_auto(ItRun) r = { 0 };
+  assert_true (it_runv (&r, NULL, "--help", NULL));
+  assert_int_equal (r.status, 0);
+  g_autofree char *out = run_stdout (&r);
+  assert_contains (out, "export");
+  assert_contains (out, "stats");
+  assert_contains (out, "convert");
+
+  const char *cmds[] = { "export", "stats", "convert" };
+  for (guint i = 0; i < G_N_ELEMENTS (cmds); i++)
+    {
+      g_auto(ItRun) h = { 0 };
+      assert_true (it_runv (&h, NULL, cmds[i], "--help", NULL));
+      assert_int_equal (h.status, 0);
+      g_autofree char *help = run_stdout (&h);
+      assert_contains (help, "TRACE");
+      assert_contains (help, "--strict");
+      g_auto(ItRun) h2 = { 0 };
+      assert_true (it_runv (&h2, NULL, "help", cmds[i], NULL));
+      assert_int_equal (h2.status, 0);
+      assert_true (g_bytes_equal (h.out, h2.out));
+    }
+
+  g_auto(ItRun) v = { 0 };
+  assert_true (it_runv (&v, NULL, "--version", NULL));
+  assert_int_equal (v.status, 0);
+  g_autofree char *version = run_stdout (&v);
+  assert_contains (version, "actorscope ");
+}
+
+static void
+expect_usage_error (const char *needle, ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  va_list ap;
+  va_start (ap, needle);
+  for (const char *a = va_arg (ap, const char *); a; a = va_arg (ap, const char *))
+    g_ptr_array_add (args, (gpointer) a);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+
+  g_auto(ItRun) r = { 0 };
+  assert_true (it_run (&r, NULL, (const char *const *) args->pdata));
+  if (r.status != 2)
+    fail_msg ("expected exit status 2, got %d; stderr: %s", r.status, r.err);
+  assert_contains (r.err, needle);
+  assert_contains (r.err, "--help");
+  assert_int_equal (g_bytes_get_size (r.out), 0);
+}
+
+static void
+test_usage_errors (void **state)
+{
+  g_auto(GStrv) traces = it_list_traces ();
+  const char *t = traces[0];
+  assert_non_null (t);
+
+  expect_usage_error ("No command", NULL);
+  expect_usage_error ("frobnicate", "frobnicate", NULL);
+  expect_usage_error ("--bogus", "--bogus", NULL);
+  expect_usage_error ("TRACE", "export", "-o", "x.svg", NULL);
+  expect_usage_error ("Too many", "stats", t, t, NULL);
+  expect_usage_error ("-o", "export", t, NULL);
+  expect_usage_error ("-o", "convert", t, NULL);
+  expect_usage_error ("bogus", "export", t, "--view", "bogus", "-o", "x.svg", NULL);
+  expect_usage_error ("x.gif", "export", t, "-o", "x.gif", NULL);
+  expect_usage_error ("tiff", "export", t, "--output-format", "tiff", "-o", "-", NULL);
+  expect_usage_error ("purple", "export", t, "--theme", "purple", "-o", "x.svg", NULL);
+  expect_usage_error ("yesterday", "export", t, "--from", "yesterday", "-o", "x.svg", NULL);
+  expect_usage_error ("1.5x", "export", t, "--to", "1.5x", "-o", "x.svg", NULL);
+  expect_usage_error ("--from is after --to", "export", t, "--from", "+2s", "--to", "+1s", "-o", "x.svg", NULL);
+  expect_usage_error ("--filter", "export", t, "--filter", "/([/", "-o", "x.svg", NULL);
+  expect_usage_error ("--group", "stats", t, "--group", "/(/", NULL);
+  expect_usage_error ("xml", "stats", t, "--format", "xml", NULL);
+  expect_usage_error ("--width", "export", t, "--width", "-5", "-o", "x.svg", NULL);
+  expect_usage_error ("--width", "export", t, "--width", "1e9", "-o", "x.svg", NULL);
+}
+
+/* ---- runtime errors, malformed input ---------------------------------- */
+
+/* A native trace with one bad record on line 3, made from the first lines of
+ * the native sample so it does not depend on the format's details. */
+static char *
+make_malformed_native (const char *name, guint bad_line, const char *bad)
+{
+  g_autofree char *src = it_trace_path ("supervision.ndjson");
+  g_autofree char *data = NULL;
+  if (!g_file_get_contents (src, &data, NULL, NULL))
+    fail_msg ("data/traces/supervision.ndjson is missing");
+  g_auto(GStrv) lines = g_strsplit (data, "\n", 12);
+  GString *out = g_string_new (NULL);
+  for (guint i = 0; lines[i] && i < 10; i++)
+    {
+      if (i + 1 == bad_line)
+        g_string_append_printf (out, "%s\n", bad);
+      g_string_append_printf (out, "%s\n", lines[i]);
+    }
+  char *path = it_write_tmp (name, out->str, (gssize) out->len);
+  g_string_free (out, TRUE);
+  return path;
+}
+
+static void
+test_malformed_strict_lenient (void **state)
+{
+  g_autofree char *bad = make_malformed_native ("bad.ndjson", 3, "{\"t\": 12, \"ev\": oops}");
+
+  /* Strict: stops, exit 1, names file, line and column. */
+  g_auto(ItRun) s = { 0 };
+  assert_true (it_runv (&s, NULL, "stats", bad, "--strict", NULL));
+  assert_int_equal (s.status, 1);
+  g_autofree char *where = g_strdup_printf ("%s:3:", bad);
+  assert_contains (s.err, where);
+  assert_int_equal (g_bytes_get_size (s.out), 0);
+
+  /* The column is a number after line. */
+  const char *p = strstr (s.err, where) + strlen (where);
+  assert_true (g_ascii_isdigit (*p));
+
+  g_auto(ItRun) e = { 0 };
+  g_autofree char *svg = it_tmp_path ("strict.svg");
+  assert_true (it_runv (&e, NULL, "export", bad, "--strict", "-o", svg, NULL));
+  assert_int_equal (e.status, 1);
+  assert_contains (e.err, where);
+  assert_false (g_file_test (svg, G_FILE_TEST_EXISTS));
+
+  /* Lenient (default): skips, counts, reports, exit 0. */
+  g_auto(ItRun) l = { 0 };
+  assert_true (it_runv (&l, NULL, "stats", bad, "--json", NULL));
+  assert_int_equal (l.status, 0);
+  assert_contains (l.err, where);
+  assert_contains (l.err, "skipped 1 malformed record");
+  json_t *root = run_json (&l);
+  assert_int_equal (json_integer_value (json_object_get (json_object_get (root, "records"), "skipped")), 1);
+  json_decref (root);
+}
+
+static void
+test_malformed_many (void **state)
+{
+  /* 50 bad records: the first few are shown, then a count. */
+  GString *s = g_string_new (NULL);
+  g_autofree char *src = it_trace_path ("supervision.ndjson");
+  g_autofree char *data = NULL;
+  assert_true (g_file_get_contents (src, &data, NULL, NULL));
+  g_string_append (s, data);
+  for (guint i = 0; i < 50; i++)
+    g_string_append (s, "{not json\n");
+  g_autofree char *path = it_write_tmp ("many-bad.ndjson", s->str, (gssize) s->len);
+  g_string_free (s, TRUE);
+
+  g_auto(ItRun) r = { 0 };
+  assert_true (it_runv (&r, NULL, "stats", path, NULL));
+  assert_int_equal (r.status, 0);
+  assert_contains (r.err, "skipped 50 malformed records");
+  assert_contains (r.err, "more malformed records");
+  /* At most a handful of diagnostic lines, not fifty. */
+  guint lines = 0;
+  for (const char *p = r.err; (p = strstr (p, path)); p++)
+    lines++;
+  assert_true (lines >= 1 && lines <= 6);
+}
+
+static void
+test_runtime_errors (void **state)
+{
+  /* Missing file: runtime error naming it. */
+  g_auto(ItRun) r = { 0 };
+  assert_true (it_runv (&r, NULL, "stats", "/nonexistent/trace.json", NULL));
+  assert_int_equal (r.status, 1);
+  assert_contains (r.err, "/nonexistent/trace.json");
+
+  /* A directory. */
+  g_auto(ItRun) d = { 0 };
+  assert_true (it_runv (&d, NULL, "convert", it_tmpdir (), "-o", "-", NULL));
+  assert_int_equal (d.status, 1);
+
+  /* Unwritable output. */
+  g_auto(GStrv) traces = it_list_traces ();
+  g_auto(ItRun) w = { 0 };
+  assert_true (it_runv (&w, NULL, "export", traces[0], "-o", "/nonexistent/dir/out.svg", NULL));
+  assert_int_equal (w.status, 1);
+  assert_contains (w.err, "actorscope: ");
+
+  /* Truncated JSON document (Chrome format forced) in strict mode. */
+  g_autofree char *trunc = it_write_tmp ("trunc.json", "{\"traceEvents\":[{\"ph\":\"X\",\"name\":\"a\",", -1);
+  g_auto(ItRun) t = { 0 };
+  assert_true (it_runv (&t, NULL, "stats", trunc, "--format", "chrome", "--strict", NULL));
+  assert_int_equal (t.status, 1);
+  assert_contains (t.err, "trunc.json");
+
+  /* Random binary garbage: never a crash. */
+  guint8 junk[4096];
+  GRand *rand = g_rand_new_with_seed (42);
+  for (gsize i = 0; i < sizeof junk; i++)
+    junk[i] = (guint8) g_rand_int_range (rand, 0, 256);
+  g_rand_free (rand);
+  g_autofree char *jpath = it_write_tmp ("junk.bin", (const char *) junk, sizeof junk);
+  const char *modes[] = { "--strict", NULL };
+  for (guint m = 0; m < 2; m++)
+    {
+      g_auto(ItRun) j = { 0 };
+      assert_true (it_runv (&j, NULL, "stats", jpath, modes[m], NULL));
+      assert_true (j.status == 0 || j.status == 1);
+      if (m == 0)
+        assert_int_equal (j.status, 1);
+    }
+}
+
+/* ---- stats ------------------------------------------------------------ */
+
+static void
+test_stats_table (void **state)
+{
+  g_auto(GStrv) traces = it_list_traces ();
+  for (guint i = 0; traces[i]; i++)
+    {
+      g_auto(ItRun) r = { 0 };
+      assert_true (it_runv (&r, NULL, "stats", traces[i], NULL));
+      assert_int_equal (r.status, 0);
+      gsize len = 0;
+      const char *out = g_bytes_get_data (r.out, &len);
+      g_autofree char *text = g_strndup (out, len);
+      assert_contains (text, "ACTOR");
+      assert_contains (text, "PROC P99");
+      assert_contains (text, "RTT P50");
+      assert_contains (text, "UNANSWERED");
+      assert_contains (text, "FROM");
+      assert_contains (text, "skipped");
+      assert_contains (text, "lost");
+      /* Terminal-safe: valid UTF-8 and no control bytes but newlines. */
+      assert_true (g_utf8_validate (text, len, NULL));
+      for (gsize k = 0; k < len; k++)
+        assert_false ((guchar) text[k] < 0x20 && text[k] != '\n');
+
+      /* Columns aligned: the header row and every actor row of the first
+       * table are equally wide up to the last column's start. */
+      g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+      guint header = 0;
+      while (lines[header] && !g_str_has_prefix (lines[header], "ACTOR"))
+        header++;
+      assert_non_null (lines[header]);
+      const char *h = lines[header];
+      glong sent_end = g_utf8_pointer_to_offset (h, strstr (h, "SENT") + 4);
+      for (guint k = header + 1; lines[k] && *lines[k]; k++)
+        {
+          /* The SENT column is right-aligned: its last character is a digit
+           * at the same column as the header's "T". */
+          glong n = g_utf8_strlen (lines[k], -1);
+          assert_true (n >= sent_end);
+          gunichar c = g_utf8_get_char (g_utf8_offset_to_pointer (lines[k], sent_end - 1));
+          assert_true (g_unichar_isdigit (c));
+        }
+    }
+}
+
+static void
+test_stats_hostile_terminal (void **state)
+{
+  g_autofree char *hostile = it_trace_path ("hostile.ndjson");
+  g_auto(ItRun) r = { 0 };
+  assert_true (it_runv (&r, NULL, "stats", hostile, NULL));
+  assert_int_equal (r.status, 0);
+  gsize len = 0;
+  const char *out = g_bytes_get_data (r.out, &len);
+  assert_true (g_utf8_validate (out, len, NULL));
+  for (gsize k = 0; k < len; k++)
+    {
+      guchar c = (guchar) out[k];
+      assert_false (c < 0x20 && c != '\n');
+      assert_false (c == 0x7f);
+    }
+  /* No bidi override or C1 control survives. */
+  assert_null (g_strstr_len (out, len, "\xe2\x80\xae"));
+  assert_null (g_strstr_len (out, len, "\xe2\x81\xa6"));
+  assert_null (g_strstr_len (out, len, "\xc2\x9b"));
+  /* The <script> actor is shown as text. */
+  assert_non_null (g_strstr_len (out, len, "<script>"));
+  /* Diagnostics on stderr are escaped too. */
+  for (const char *p = r.err; *p; p++)
+    assert_false ((guchar) *p < 0x20 && *p != '\n');
+
+  /* JSON stays ASCII (escaped) and parses. */
+  g_auto(ItRun) j = { 0 };
+  assert_true (it_runv (&j, NULL, "stats", hostile, "--json", NULL));
+  assert_int_equal (j.status, 0);
+  out = g_bytes_get_data (j.out, &len);
+  for (gsize k = 0; k < len; k++)
+    assert_true ((guchar) out[k] < 0x80 && ((guchar) out[k] >= 0x20 || out[k] == '\n'));
+  json_t *root = run_json (&j);
+  assert_non_null (find_actor (root, "<script>"));
+  json_decref (root);
+}
+
+static void
+test_stats_json_shape (void **state)
+{
+  g_auto(GStrv) traces = it_list_traces ();
+  for (guint i = 0; traces[i]; i++)
+    {
+      json_t *root = stats_json (traces[i]);
+      assert_true (json_is_integer (json_object_get (root, "events")));
+      assert_true (json_integer_value (json_object_get (root, "events")) > 0);
+      json_t *tr = json_object_get (root, "time_range");
+      assert_true (json_is_object (tr));
+      assert_true (json_integer_value (json_object_get (tr, "to_ns"))
+                   >= json_integer_value (json_object_get (tr, "from_ns")));
+      json_t *rec = json_object_get (root, "records");
+      assert_true (json_is_integer (json_object_get (rec, "skipped")));
+      assert_true (json_is_integer (json_object_get (rec, "lost")));
+      assert_true (json_is_integer (json_object_get (rec, "duplicate")));
+      json_t *actors = json_object_get (root, "actors");
+      json_t *edges = json_object_get (root, "edges");
+      assert_true (json_array_size (actors) > 0);
+      assert_true (json_array_size (edges) > 0);
+
+      /* Every edge is between listed actors; sent totals match edge totals. */
+      g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
+      size_t k;
+      json_t *a, *e;
+      json_array_foreach (actors, k, a)
+        {
+          g_hash_table_add (names, (gpointer) json_string_value (json_object_get (a, "name")));
+          json_t *p = json_object_get (a, "processing");
+          if (json_is_object (p))
+            assert_true (json_integer_value (json_object_get (p, "p99_ns"))
+                         >= json_integer_value (json_object_get (p, "p50_ns")));
+        }
+      json_int_t edge_count = 0;
+      json_array_foreach (edges, k, e)
+        {
+          assert_true (g_hash_table_contains (names, json_string_value (json_object_get (e, "from"))));
+          assert_true (g_hash_table_contains (names, json_string_value (json_object_get (e, "to"))));
+          edge_count += json_integer_value (json_object_get (e, "count"));
+        }
+      assert_int_equal (edge_count, sum_actors (root, "sent"));
+      json_decref (root);
+    }
+}
+
+/* ---- convert ---------------------------------------------------------- */
+
+static void
+strip_source (json_t *stats)
+{
+  json_object_del (stats, "source");
+  json_object_del (stats, "format");
+  /* Lost/duplicate records are facts about the original input's transport
+   * (message-switch polls); they are not events and don't survive
+   * conversion. */
+  json_object_del (stats, "records");
+}
+
+static void
+test_convert_round_trip (void **state)
+{
+  g_auto(GStrv) traces = it_list_traces ();
+  for (guint i = 0; traces[i]; i++)
+    {
+      g_autofree char *base = g_path_get_basename (traces[i]);
+      g_autofree char *name = g_strconcat (base, ".converted.ndjson", NULL);
+      g_autofree char *out = it_tmp_path (name);
+      g_auto(ItRun) c = { 0 };
+      assert_true (it_runv (&c, NULL, "convert", traces[i], "-o", out, NULL));
+      if (c.status != 0)
+        fail_msg ("convert %s: %s", base, c.err);
+
+      json_t *a = stats_json (traces[i]);
+      json_t *b = stats_json (out);
+      assert_string_equal (json_string_value (json_object_get (b, "format")), "native");
+      strip_source (a);
+      strip_source (b);
+      if (!json_equal (a, b))
+        {
+          char *sa = json_dumps (a, JSON_INDENT (1) | JSON_SORT_KEYS);
+          char *sb = json_dumps (b, JSON_INDENT (1) | JSON_SORT_KEYS);
+          print_error ("%s: stats differ after convert\n--- original\n%.4000s\n--- converted\n%.4000s\n",
+                       base, sa, sb);
+          free (sa);
+          free (sb);
+          fail ();
+        }
+      json_decref (a);
+      json_decref (b);
+
+      /* Converting the native output again is byte-identical. */
+      g_autofree char *name2 = g_strconcat (base, ".converted2.ndjson", NULL);
+      g_autofree char *out2 = it_tmp_path (name2);
+      g_auto(ItRun) c2 = { 0 };
+      assert_true (it_runv (&c2, NULL, "convert", out, "-o", out2, NULL));
+      assert_int_equal (c2.status, 0);
+      g_autofree char *d1 = NULL, *d2 = NULL;
+      gsize l1, l2;
+      assert_true (g_file_get_contents (out, &d1, &l1, NULL));
+      assert_true (g_file_get_contents (out2, &d2, &l2, NULL));
+      assert_int_equal (l1, l2);
+      assert_memory_equal (d1, d2, l1);
+    }
+}
+
+static void
+test_convert_stdin_stdout (void **state)
+{
+  g_auto(GStrv) traces = it_list_traces ();
+  g_auto(ItRun) a = { 0 };
+  g_auto(ItRun) b = { 0 };
+  g_autofree char *file_out = it_tmp_path ("file-out.ndjson");
+  assert_true (it_runv (&a, traces[0], "convert", "-", "-o", "-", NULL));
+  assert_true (it_runv (&b, NULL, "convert", traces[0], "-o", file_out, NULL));
+  assert_int_equal (a.status, 0);
+  assert_int_equal (b.status, 0);
+  g_autofree char *d = NULL;
+  gsize len;
+  assert_true (g_file_get_contents (file_out, &d, &len, NULL));
+  assert_int_equal (g_bytes_get_size (a.out), len);
+  assert_memory_equal (g_bytes_get_data (a.out, NULL), d, len);
+
+  /* stats reads stdin too. */
+  g_auto(ItRun) s = { 0 };
+  assert_true (it_runv (&s, file_out, "stats", "-", "--json", NULL));
+  assert_int_equal (s.status, 0);
+  json_t *root = run_json (&s);
+  assert_string_equal (json_string_value (json_object_get (root, "source")), "<stdin>");
+  json_decref (root);
+}
+
+int
+main (int argc, char **argv)
+{
+  it_init (argc, argv);
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_help_version),
+    cmocka_unit_test (test_usage_errors),
+    cmocka_unit_test (test_malformed_strict_lenient),
+    cmocka_unit_test (test_malformed_many),
+    cmocka_unit_test (test_runtime_errors),
+    cmocka_unit_test (test_stats_table),
+    cmocka_unit_test (test_stats_hostile_terminal),
+    cmocka_unit_test (test_stats_json_shape),
+    cmocka_unit_test (test_convert_round_trip),
+    cmocka_unit_test (test_convert_stdin_stdout),
+  };
+  int rc = cmocka_run_group_tests (tests, NULL, NULL);
+  it_cleanup ();
+  return rc;
+}
