@@ -70,8 +70,8 @@ typedef struct {
   IngestAtom text;         /* MARK text, EXIT/DROP reason, else 0 */
   guint8 kind;             /* IngestEventKind */
   guint8 exit_status;      /* IngestExitStatus for EXIT */
-  guint16 reserved;
-  guint32 reserved2;
+  guint16 reserved;         /* store-internal (mailbox depth sample flag) */
+  guint32 reserved2;        /* store-internal (receiver's mailbox depth) */
 } IngestEvent;
 
 /* What the store knows about one message; filled in as its events arrive. */

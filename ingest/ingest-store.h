@@ -112,6 +112,14 @@ gboolean ingest_store_time_range (const IngestStore *store, gint64 *min_ns, gint
  * the borrowed array of seqs (valid until the next append). */
 gsize ingest_store_time_lower_bound (IngestStore *store, gint64 t_ns);
 const IngestSeq *ingest_store_time_order (IngestStore *store, gsize *n_out);
+/* Added by the store: the seq at one position of the time order (pos <
+ * n_events). Prefer it to ingest_store_time_order() in loops: while appends
+ * arrive in time order the index is the identity and takes no memory, and
+ * ingest_store_time_order() has to materialise 8 bytes per event. */
+IngestSeq ingest_store_time_seq (IngestStore *store, gsize pos);
+
+/* Added by the store: TRUE when a DROP event named this message. */
+gboolean ingest_store_message_dropped (const IngestStore *store, IngestMessageId id);
 
 /* Per-edge facts (sender -> receiver, by actor id). */
 typedef struct {

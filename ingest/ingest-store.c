@@ -1,0 +1,1303 @@
+/* ingest-store.c: the append-only event store and its incremental facts.
+ *
+ * Memory is the design constraint (<= 64 bytes per event all-in for a typical
+ * send/receive/done trace), so:
+ *  - events (32 B), messages (64 B) and actors live in chunked arrays: no
+ *    per-item allocation, pointers never move, at most one chunk of slack;
+ *  - an atom is a byte offset into the string arena (no pointer table);
+ *  - message keys are stored once in the arena without interning; the message
+ *    table maps a key's hash straight to the message id (8-byte slots holding
+ *    hash and id, so a probe rarely touches the message itself);
+ *  - the time-order index costs nothing while events arrive in time order
+ *    (it is then the identity) and is 4 bytes per event otherwise;
+ *  - histograms are allocated per actor/edge on their first sample.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "ingest-store-private.h"
+
+#define EVENT_CHUNK_SHIFT 12   /* 4096 events = 128 KiB */
+#define MESSAGE_CHUNK_SHIFT 12 /* 4096 messages = 256 KiB */
+#define ACTOR_CHUNK_SHIFT 8
+#define INITIAL_MESSAGE_SLOTS 1024
+#define MAX_IDS (G_MAXUINT32 - 1)
+
+struct _IngestStore {
+  IngestStrings *strings;   /* names, labels, texts, message keys */
+  IngestStrings *payloads;
+  IngestChunked events;     /* IngestEvent */
+  IngestChunked messages;   /* IngestMessage */
+  IngestChunked actors;     /* IngestActorRec */
+  GHashTable *actor_by_atom; /* name atom -> actor id */
+
+  /* Message key table: open addressing, (hash << 32) | message id. */
+  guint64 *mslots;
+  gsize n_mslots, n_mused;
+
+  GHashTable *edges;        /* &rec->key (guint64) -> IngestEdgeRec* */
+  GPtrArray *edge_list;     /* IngestEdgeRec*, creation order, owns them */
+  GHashTable *dropped;      /* message ids named by a DROP */
+
+  gboolean have_time;
+  gint64 tmin, tmax;
+
+  /* Time order: while in_order, position == seq. Otherwise order[] holds the
+   * first order_len seqs sorted by (time, seq); later seqs are merged on the
+   * next query. */
+  gboolean in_order;
+  gint64 last_time;
+  gsize sorted_prefix;      /* events before the first out-of-order one */
+  guint32 *order;
+  gsize order_len, order_cap;
+  guint64 order_gen;        /* bumped whenever positions of old seqs change */
+  IngestSeq *order64;       /* materialised for ingest_store_time_order() */
+  gsize order64_len, order64_cap;
+  guint64 order64_gen;
+
+  IngestActorId unknown_actor;
+  IngestActorId overflow_actor;
+  IngestStoreCounters counters;
+};
+
+enum { SLOT_NONE, SLOT_SEND, SLOT_RECEIVE, SLOT_DONE };
+
+/* --- basics ---------------------------------------------------------------- */
+
+static inline IngestEvent *
+event_at (const IngestStore *self, IngestSeq seq)
+{
+  return ingest_chunked_at (&self->events, (gsize) seq);
+}
+
+static inline gint64
+seq_time (const IngestStore *self, IngestSeq seq)
+{
+  return event_at (self, seq)->time_ns;
+}
+
+static inline IngestMessage *
+msg_at (const IngestStore *self, IngestMessageId id)
+{
+  return ingest_chunked_at (&self->messages, id - 1);
+}
+
+static inline IngestActorRec *
+actor_at (const IngestStore *self, IngestActorId id)
+{
+  return ingest_chunked_at (&self->actors, id - 1);
+}
+
+static void
+edge_rec_free (gpointer data)
+{
+  IngestEdgeRec *e = data;
+  ingest_latency_hist_free (e->mailbox);
+  ingest_latency_hist_free (e->processing);
+  ingest_latency_hist_free (e->round_trip);
+  g_free (e);
+}
+
+IngestStore *
+ingest_store_new (void)
+{
+  IngestStore *self = g_new0 (IngestStore, 1);
+
+  self->strings = ingest_strings_new (INGEST_STORE_MAX_STRING);
+  self->payloads = ingest_strings_new (INGEST_STORE_MAX_PAYLOAD);
+  ingest_chunked_init (&self->events, sizeof (IngestEvent), EVENT_CHUNK_SHIFT);
+  ingest_chunked_init (&self->messages, sizeof (IngestMessage), MESSAGE_CHUNK_SHIFT);
+  ingest_chunked_init (&self->actors, sizeof (IngestActorRec), ACTOR_CHUNK_SHIFT);
+  self->actor_by_atom = g_hash_table_new (g_direct_hash, g_direct_equal);
+  self->n_mslots = INITIAL_MESSAGE_SLOTS;
+  self->mslots = g_new0 (guint64, self->n_mslots);
+  self->edges = g_hash_table_new (g_int64_hash, g_int64_equal);
+  self->edge_list = g_ptr_array_new_with_free_func (edge_rec_free);
+  self->dropped = g_hash_table_new (g_direct_hash, g_direct_equal);
+  self->in_order = TRUE;
+  return self;
+}
+
+void
+ingest_store_free (IngestStore *self)
+{
+  if (self == NULL)
+    return;
+  for (gsize i = 0; i < self->actors.len; i++)
+    {
+      IngestActorRec *a = ingest_chunked_at (&self->actors, i);
+      ingest_latency_hist_free (a->mailbox);
+      ingest_latency_hist_free (a->processing);
+      ingest_latency_hist_free (a->round_trip);
+    }
+  ingest_strings_free (self->strings);
+  ingest_strings_free (self->payloads);
+  ingest_chunked_clear (&self->events);
+  ingest_chunked_clear (&self->messages);
+  ingest_chunked_clear (&self->actors);
+  g_hash_table_unref (self->actor_by_atom);
+  g_free (self->mslots);
+  g_hash_table_unref (self->edges);
+  g_ptr_array_unref (self->edge_list);
+  g_hash_table_unref (self->dropped);
+  g_free (self->order);
+  g_free (self->order64);
+  g_free (self);
+}
+
+/* --- strings --------------------------------------------------------------- */
+
+IngestAtom
+ingest_store_intern (IngestStore *self, IngestStr s)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return ingest_strings_intern (self->strings, s.ptr, s.len);
+}
+
+const char *
+ingest_store_atom (const IngestStore *self, IngestAtom atom)
+{
+  g_return_val_if_fail (self != NULL, "");
+  return ingest_strings_get (self->strings, atom);
+}
+
+const char *
+ingest_store_payload (const IngestStore *self, guint32 payload)
+{
+  g_return_val_if_fail (self != NULL, "");
+  return ingest_strings_get (self->payloads, payload);
+}
+
+IngestStrings *
+ingest_store_get_strings (const IngestStore *self)
+{
+  return self->strings;
+}
+
+/* --- actors ---------------------------------------------------------------- */
+
+/* Splits a path-like name. Returns the byte length of the parent's name (0:
+ * no parent) and sets the last component. "/user/a/b" -> "/user/a", "b";
+ * "akka://sys/user" -> "akka://sys", "user"; "akka://sys" is a root; flat
+ * names ("xapi:15859", "pid 12/tid 3") have no parent and are their own short
+ * name. */
+static gsize
+path_split (const char *s, gsize len, gsize *short_start, gsize *short_len)
+{
+  *short_start = 0;
+  *short_len = len;
+  if (len == 0 || !(s[0] == '/' || g_strstr_len (s, (gssize) len, "://") != NULL))
+    return 0;
+
+  gsize end = len;
+  while (end > 1 && s[end - 1] == '/')
+    end--;
+  gssize idx = (gssize) end - 1;
+  while (idx >= 0 && s[idx] != '/')
+    idx--;
+  if (idx < 0 || (gsize) idx + 1 >= end)
+    return 0;
+  *short_start = (gsize) idx + 1;
+  *short_len = end - (gsize) idx - 1;
+  if (idx >= 2 && s[idx - 1] == '/' && s[idx - 2] == ':')
+    return 0; /* "scheme://authority" is a root */
+  gsize p = (gsize) idx;
+  while (p > 0 && s[p - 1] == '/')
+    p--;
+  if (p > 0 && s[p - 1] == ':')
+    return 0;
+  return p;
+}
+
+static gboolean
+would_cycle (IngestStore *self, IngestActorId child, IngestActorId parent)
+{
+  for (IngestActorId a = parent; a != 0; a = actor_at (self, a)->pub.parent)
+    if (a == child)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+set_parent (IngestStore *self, IngestActorId child, IngestActorId parent)
+{
+  if (child == 0 || parent == 0 || child == parent || would_cycle (self, child, parent))
+    return;
+  actor_at (self, child)->pub.parent = parent;
+}
+
+static IngestActorId
+create_actor (IngestStore *self, IngestAtom name, IngestAtom short_name,
+              IngestActorKind kind, IngestActorId parent)
+{
+  if (self->actors.len >= MAX_IDS - 1)
+    {
+      /* Collapse every later actor into one. */
+      if (self->overflow_actor == 0)
+        {
+          IngestActorRec *o = ingest_chunked_push (&self->actors);
+          o->pub.name = o->pub.short_name = INGEST_STRINGS_OVERFLOW_ATOM;
+          o->pub.alive = TRUE;
+          o->first_ns = INGEST_TIME_MAX;
+          o->last_ns = INGEST_TIME_MIN;
+          self->overflow_actor = (IngestActorId) self->actors.len;
+        }
+      return self->overflow_actor;
+    }
+  IngestActorRec *a = ingest_chunked_push (&self->actors);
+  a->pub.name = name;
+  a->pub.short_name = short_name ? short_name : name;
+  a->pub.parent = parent;
+  a->pub.kind = (guint8) kind;
+  a->pub.alive = TRUE;
+  a->first_ns = INGEST_TIME_MAX;
+  a->last_ns = INGEST_TIME_MIN;
+  IngestActorId id = (IngestActorId) self->actors.len;
+  g_hash_table_insert (self->actor_by_atom, GUINT_TO_POINTER (name), GUINT_TO_POINTER (id));
+  return id;
+}
+
+static inline IngestActorId
+actor_lookup (const IngestStore *self, IngestAtom atom)
+{
+  return GPOINTER_TO_UINT (g_hash_table_lookup (self->actor_by_atom, GUINT_TO_POINTER (atom)));
+}
+
+/* The actor named by normalized bytes, created with its path ancestors when
+ * new. Ancestors are created iteratively (a 4 KiB name can be 2,000 levels
+ * deep). */
+static IngestActorId
+actor_for_text (IngestStore *self, const char *s, gsize len,
+                IngestActorKind kind, gboolean kind_set)
+{
+  IngestAtom atom = ingest_strings_intern_normalized (self->strings, s, len,
+                                                      ingest_strings_hash (s, len));
+  IngestActorId id = actor_lookup (self, atom);
+  if (id != 0)
+    {
+      if (kind_set && id != self->overflow_actor)
+        actor_at (self, id)->pub.kind = (guint8) kind;
+      return id;
+    }
+
+  /* From here on read the name from the arena: s may be a scratch buffer. */
+  const char *name = ingest_strings_get (self->strings, atom);
+  gsize name_len = strlen (name);
+  g_autoptr (GArray) chain = g_array_new (FALSE, FALSE, sizeof (gsize));
+  IngestActorId top_parent = 0;
+  gsize plen = name_len;
+
+  g_array_append_val (chain, plen);
+  for (;;)
+    {
+      gsize ss, sl;
+      gsize p = path_split (name, plen, &ss, &sl);
+      if (p == 0)
+        break;
+      IngestAtom patom = ingest_strings_intern_normalized (self->strings, name, p,
+                                                           ingest_strings_hash (name, p));
+      top_parent = actor_lookup (self, patom);
+      if (top_parent != 0)
+        break;
+      g_array_append_val (chain, p);
+      plen = p;
+    }
+
+  IngestActorId parent = top_parent;
+  for (guint i = chain->len; i-- > 0;)
+    {
+      gsize l = g_array_index (chain, gsize, i);
+      gsize ss, sl;
+      path_split (name, l, &ss, &sl);
+      IngestAtom a = ingest_strings_intern_normalized (self->strings, name, l,
+                                                       ingest_strings_hash (name, l));
+      IngestAtom short_atom = a;
+      if (sl != l)
+        short_atom = ingest_strings_intern_normalized (self->strings, name + ss, sl,
+                                                       ingest_strings_hash (name + ss, sl));
+      IngestActorKind k = (i == 0 && kind_set) ? kind : INGEST_ACTOR_ACTOR;
+      parent = create_actor (self, a, short_atom, k, parent);
+    }
+  return parent;
+}
+
+static IngestActorId
+actor_resolve (IngestStore *self, IngestStr name, IngestActorKind kind, gboolean kind_set)
+{
+  gsize n;
+
+  if (name.ptr == NULL)
+    return 0;
+  if ((guint) kind >= INGEST_ACTOR_N_KINDS)
+    {
+      kind = INGEST_ACTOR_ACTOR;
+      kind_set = FALSE;
+    }
+  const char *s = ingest_strings_normalize (self->strings, name.ptr, name.len, &n);
+  if (n == 0)
+    return 0;
+  return actor_for_text (self, s, n, kind, kind_set);
+}
+
+static IngestActorId
+unknown_actor (IngestStore *self)
+{
+  if (self->unknown_actor == 0)
+    self->unknown_actor = actor_for_text (self, "(unknown)", 9, INGEST_ACTOR_ACTOR, FALSE);
+  return self->unknown_actor;
+}
+
+IngestActorId
+ingest_store_ensure_actor (IngestStore *self, IngestStr name, IngestActorKind kind,
+                           IngestStr parent)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  IngestActorId id = actor_resolve (self, name, kind, TRUE);
+  if (id == 0)
+    return 0;
+  if (parent.ptr != NULL)
+    {
+      IngestActorId pid = actor_resolve (self, parent, INGEST_ACTOR_ACTOR, FALSE);
+      set_parent (self, id, pid);
+    }
+  return id;
+}
+
+IngestActorId
+ingest_store_find_actor (const IngestStore *self, const char *name)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  if (name == NULL)
+    return 0;
+  IngestAtom atom = ingest_strings_lookup (self->strings, name, strlen (name));
+  return atom ? actor_lookup (self, atom) : 0;
+}
+
+const char *
+ingest_store_actor_name (const IngestStore *self, IngestActorId id)
+{
+  const IngestActor *a = ingest_store_actor (self, id);
+  return a ? ingest_store_atom (self, a->name) : "";
+}
+
+/* --- messages -------------------------------------------------------------- */
+
+static void
+mtable_grow (IngestStore *self)
+{
+  gsize n = self->n_mslots * 2;
+  guint64 *slots = g_new0 (guint64, n);
+
+  for (gsize i = 0; i < self->n_mslots; i++)
+    {
+      guint64 v = self->mslots[i];
+      if (v == 0)
+        continue;
+      gsize j = (gsize) (v >> 32) & (n - 1);
+      while (slots[j] != 0)
+        j = (j + 1) & (n - 1);
+      slots[j] = v;
+    }
+  g_free (self->mslots);
+  self->mslots = slots;
+  self->n_mslots = n;
+}
+
+static IngestMessageId
+message_new (IngestStore *self, IngestAtom key)
+{
+  if (self->messages.len >= MAX_IDS)
+    return 0;
+  IngestMessage *m = ingest_chunked_push (&self->messages);
+  m->key = key;
+  m->send_seq = m->receive_seq = m->done_seq = INGEST_SEQ_NONE;
+  return (IngestMessageId) self->messages.len;
+}
+
+static gboolean
+slot_filled (const IngestMessage *m, int slot)
+{
+  switch (slot)
+    {
+    case SLOT_SEND: return m->send_seq != INGEST_SEQ_NONE;
+    case SLOT_RECEIVE: return m->receive_seq != INGEST_SEQ_NONE;
+    case SLOT_DONE: return m->done_seq != INGEST_SEQ_NONE;
+    default: return FALSE;
+    }
+}
+
+/* The message a key names. When the event would fill a slot the current
+ * message already has (a key reused by the source, a redelivery), a new
+ * message takes over the key. *created tells whether it is new. */
+static IngestMessageId
+message_for_key (IngestStore *self, IngestStr key, int slot, gboolean *created)
+{
+  gsize len;
+
+  *created = FALSE;
+  if (key.ptr == NULL)
+    return 0;
+  const char *s = ingest_strings_normalize (self->strings, key.ptr, key.len, &len);
+  if (len == 0)
+    return 0;
+
+  guint32 hash = ingest_strings_hash (s, len);
+  gsize mask = self->n_mslots - 1;
+  gsize i = hash & mask;
+  for (;;)
+    {
+      guint64 v = self->mslots[i];
+      if (v == 0)
+        break;
+      if ((guint32) (v >> 32) == hash)
+        {
+          IngestMessageId id = (IngestMessageId) v;
+          IngestMessage *m = msg_at (self, id);
+          if (ingest_strings_equal (self->strings, m->key, s, len))
+            {
+              if (!slot_filled (m, slot))
+                return id;
+              IngestMessageId nid = message_new (self, m->key);
+              if (nid == 0)
+                return 0;
+              self->mslots[i] = ((guint64) hash << 32) | nid;
+              *created = TRUE;
+              return nid;
+            }
+        }
+      i = (i + 1) & mask;
+    }
+
+  IngestAtom katom = ingest_strings_add_normalized (self->strings, s, len);
+  IngestMessageId id = message_new (self, katom);
+  if (id == 0)
+    return 0;
+  self->mslots[i] = ((guint64) hash << 32) | id;
+  self->n_mused++;
+  if (self->n_mused * 10 > self->n_mslots * 7)
+    mtable_grow (self);
+  *created = TRUE;
+  return id;
+}
+
+gboolean
+ingest_store_message_dropped (const IngestStore *self, IngestMessageId id)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return g_hash_table_size (self->dropped) > 0
+         && g_hash_table_contains (self->dropped, GUINT_TO_POINTER (id));
+}
+
+/* --- edges ----------------------------------------------------------------- */
+
+static IngestEdgeRec *
+edge_get (IngestStore *self, IngestActorId from, IngestActorId to)
+{
+  guint64 key = ((guint64) from << 32) | to;
+  IngestEdgeRec *e = g_hash_table_lookup (self->edges, &key);
+  if (e != NULL)
+    return e;
+  e = g_new0 (IngestEdgeRec, 1);
+  e->key = key;
+  e->from = from;
+  e->to = to;
+  e->first_ns = INGEST_TIME_MAX;
+  e->last_ns = INGEST_TIME_MIN;
+  g_hash_table_insert (self->edges, &e->key, e);
+  g_ptr_array_add (self->edge_list, e);
+  return e;
+}
+
+static void
+edge_count_label (IngestEdgeRec *e, IngestAtom label)
+{
+  if (label == 0)
+    return;
+  for (guint i = 0; i < INGEST_EDGE_TOP_LABELS; i++)
+    if (e->top_count[i] > 0 && e->top_label[i] == label)
+      {
+        e->top_count[i]++;
+        return;
+      }
+  for (guint i = 0; i < INGEST_EDGE_TOP_LABELS; i++)
+    if (e->top_count[i] == 0)
+      {
+        e->top_label[i] = label;
+        e->top_count[i] = 1;
+        return;
+      }
+  for (guint i = 0; i < INGEST_EDGE_TOP_LABELS; i++)
+    e->top_count[i]--;
+}
+
+static IngestAtom
+edge_top_label (const IngestEdgeRec *e)
+{
+  IngestAtom best = 0;
+  guint32 best_count = 0;
+  for (guint i = 0; i < INGEST_EDGE_TOP_LABELS; i++)
+    if (e->top_count[i] > best_count)
+      {
+        best = e->top_label[i];
+        best_count = e->top_count[i];
+      }
+  return best;
+}
+
+static inline void
+hist_record (IngestLatencyHist **h, gint64 v)
+{
+  if (*h == NULL)
+    *h = ingest_latency_hist_new ();
+  ingest_latency_hist_record (*h, v);
+}
+
+/* --- latencies ------------------------------------------------------------- */
+
+/* Each latency is recorded exactly once: by the event that makes it
+ * computable, whatever order the events arrive in. Callers snapshot these
+ * predicates before changing a message and compare after. */
+
+static inline gboolean
+mailbox_ready (const IngestMessage *m)
+{
+  return m->send_seq != INGEST_SEQ_NONE && m->receive_seq != INGEST_SEQ_NONE
+         && m->from != 0 && m->to != 0;
+}
+
+static inline gboolean
+processing_actor_ready (const IngestMessage *m)
+{
+  return m->receive_seq != INGEST_SEQ_NONE && m->done_seq != INGEST_SEQ_NONE && m->to != 0;
+}
+
+static inline gboolean
+processing_edge_ready (const IngestMessage *m)
+{
+  return processing_actor_ready (m) && m->from != 0;
+}
+
+static inline gboolean
+round_trip_ready (const IngestStore *self, const IngestMessage *m)
+{
+  return m->response != 0 && m->send_seq != INGEST_SEQ_NONE && m->from != 0 && m->to != 0
+         && msg_at (self, m->response)->receive_seq != INGEST_SEQ_NONE;
+}
+
+typedef struct {
+  gboolean mailbox, proc_actor, proc_edge, rtt_self, rtt_request;
+  IngestMessageId request;
+} Readiness;
+
+static void
+readiness_take (const IngestStore *self, IngestMessageId id, IngestMessageId request,
+                Readiness *r)
+{
+  const IngestMessage *m = msg_at (self, id);
+  r->mailbox = mailbox_ready (m);
+  r->proc_actor = processing_actor_ready (m);
+  r->proc_edge = processing_edge_ready (m);
+  r->rtt_self = round_trip_ready (self, m);
+  r->request = request;
+  r->rtt_request = request ? round_trip_ready (self, msg_at (self, request)) : FALSE;
+}
+
+static void
+record_round_trip (IngestStore *self, const IngestMessage *req)
+{
+  const IngestMessage *resp = msg_at (self, req->response);
+  gint64 v = seq_time (self, resp->receive_seq) - seq_time (self, req->send_seq);
+  hist_record (&actor_at (self, req->from)->round_trip, v);
+  hist_record (&edge_get (self, req->from, req->to)->round_trip, v);
+}
+
+static void
+readiness_apply (IngestStore *self, IngestMessageId id, const Readiness *before)
+{
+  Readiness after;
+  IngestMessage *m = msg_at (self, id);
+
+  readiness_take (self, id, before->request, &after);
+  if (after.mailbox && !before->mailbox)
+    {
+      gint64 v = seq_time (self, m->receive_seq) - seq_time (self, m->send_seq);
+      IngestEdgeRec *e = edge_get (self, m->from, m->to);
+      hist_record (&actor_at (self, m->to)->mailbox, v);
+      hist_record (&e->mailbox, v);
+      e->received++;
+    }
+  if (after.proc_actor && !before->proc_actor)
+    {
+      gint64 v = seq_time (self, m->done_seq) - seq_time (self, m->receive_seq);
+      hist_record (&actor_at (self, m->to)->processing, v);
+    }
+  if (after.proc_edge && !before->proc_edge)
+    {
+      gint64 v = seq_time (self, m->done_seq) - seq_time (self, m->receive_seq);
+      hist_record (&edge_get (self, m->from, m->to)->processing, v);
+    }
+  if (after.rtt_self && !before->rtt_self)
+    record_round_trip (self, m);
+  if (before->request && after.rtt_request && !before->rtt_request)
+    record_round_trip (self, msg_at (self, before->request));
+}
+
+/* --- mailbox depth ---------------------------------------------------------- */
+
+static void
+depth_sample (IngestStore *self, IngestEvent *ev, IngestActorId receiver)
+{
+  if (receiver == 0)
+    return;
+  gint64 d = actor_at (self, receiver)->depth;
+  ev->reserved |= INGEST_EVENT_FLAG_DEPTH;
+  ev->reserved2 = (guint32) CLAMP (d, 0, (gint64) G_MAXUINT32);
+}
+
+static void
+depth_add (IngestStore *self, IngestActorId receiver, gint64 delta)
+{
+  IngestActorRec *a = actor_at (self, receiver);
+  a->depth = MAX (0, a->depth + delta);
+  a->depth_max = MAX (a->depth_max, a->depth);
+}
+
+/* --- append ---------------------------------------------------------------- */
+
+static inline void
+touch_actor (IngestStore *self, IngestActorId id, gint64 t)
+{
+  if (id == 0)
+    return;
+  IngestActorRec *a = actor_at (self, id);
+  a->first_ns = MIN (a->first_ns, t);
+  a->last_ns = MAX (a->last_ns, t);
+}
+
+static IngestAtom
+intern_str (IngestStore *self, IngestStr s)
+{
+  return ingest_strings_intern (self->strings, s.ptr, s.len);
+}
+
+static void
+append_send (IngestStore *self, const IngestEventInput *in, IngestSeq seq, IngestEvent *ev)
+{
+  gboolean created, created_req;
+  IngestMessageId id = message_for_key (self, in->message_key, SLOT_SEND, &created);
+
+  if (in->message_key.ptr == NULL || id == 0)
+    {
+      /* No usable key: an anonymous message nobody can pair with. */
+      if (id == 0)
+        id = message_new (self, 0);
+      created = TRUE;
+      if (id == 0)
+        return;
+    }
+  IngestMessage *m = msg_at (self, id);
+  gboolean was_unmatched = !created && m->send_seq == INGEST_SEQ_NONE;
+
+  IngestMessageId req = 0;
+  if (in->in_reply_to.ptr != NULL)
+    {
+      req = message_for_key (self, in->in_reply_to, SLOT_NONE, &created_req);
+      if (created_req)
+        self->counters.unmatched++; /* answers a request not seen (yet) */
+      if (req == id)
+        req = 0;
+    }
+  m = msg_at (self, id);
+
+  Readiness before;
+  readiness_take (self, id, req, &before);
+
+  m->send_seq = seq;
+  m->from = ev->actor;
+  if (m->to == 0)
+    m->to = ev->peer;
+  if (in->label.ptr != NULL)
+    m->label = intern_str (self, in->label);
+  m->size = in->size;
+  if (in->payload.ptr != NULL)
+    m->payload = ingest_strings_add (self->payloads, in->payload.ptr, in->payload.len);
+  if (in->reply_to.ptr != NULL)
+    {
+      IngestActorId r = actor_resolve (self, in->reply_to, INGEST_ACTOR_ACTOR, FALSE);
+      m = msg_at (self, id);
+      m->reply_to = r;
+    }
+  if (req != 0)
+    {
+      IngestMessage *r = msg_at (self, req);
+      m->in_reply_to = req;
+      if (r->response == 0)
+        {
+          r->response = id;
+          if (r->reply_to != 0 && r->send_seq != INGEST_SEQ_NONE)
+            {
+              IngestActorRec *ra = actor_at (self, r->from);
+              if (ra->unanswered > 0)
+                ra->unanswered--;
+            }
+        }
+    }
+  if (was_unmatched && self->counters.unmatched > 0)
+    self->counters.unmatched--;
+
+  IngestActorRec *sender = actor_at (self, m->from);
+  sender->sent++;
+  if (m->reply_to != 0 && m->response == 0)
+    sender->unanswered++;
+
+  ev->message = id;
+  if (ev->peer == 0)
+    ev->peer = m->to;
+
+  gboolean dropped = ingest_store_message_dropped (self, id);
+  if (m->to != 0)
+    {
+      IngestEdgeRec *e = edge_get (self, m->from, m->to);
+      gint64 t = ev->time_ns;
+      e->count++;
+      e->bytes += m->size;
+      e->first_ns = MIN (e->first_ns, t);
+      e->last_ns = MAX (e->last_ns, t);
+      edge_count_label (e, m->label);
+      if (dropped)
+        e->dropped++;
+      if (m->receive_seq == INGEST_SEQ_NONE && !dropped)
+        depth_add (self, m->to, +1);
+      depth_sample (self, ev, m->to);
+    }
+
+  readiness_apply (self, id, &before);
+}
+
+static void
+append_receive (IngestStore *self, const IngestEventInput *in, IngestSeq seq, IngestEvent *ev)
+{
+  gboolean created;
+  IngestMessageId id = message_for_key (self, in->message_key, SLOT_RECEIVE, &created);
+
+  actor_at (self, ev->actor)->received++;
+  if (id == 0)
+    {
+      self->counters.unmatched++;
+      return;
+    }
+  if (created)
+    self->counters.unmatched++;
+
+  IngestMessage *m = msg_at (self, id);
+  Readiness before;
+  readiness_take (self, id, m->in_reply_to, &before);
+
+  gboolean to_known = m->to != 0;
+  m->receive_seq = seq;
+  if (m->to == 0)
+    m->to = ev->actor;
+  if (m->from == 0)
+    m->from = ev->peer;
+  ev->message = id;
+  if (ev->peer == 0)
+    ev->peer = m->from;
+
+  if (m->send_seq != INGEST_SEQ_NONE && to_known && !ingest_store_message_dropped (self, id))
+    depth_add (self, m->to, -1);
+  depth_sample (self, ev, m->to);
+
+  readiness_apply (self, id, &before);
+}
+
+static void
+append_done (IngestStore *self, const IngestEventInput *in, IngestSeq seq, IngestEvent *ev)
+{
+  gboolean created;
+  IngestMessageId id = message_for_key (self, in->message_key, SLOT_DONE, &created);
+
+  actor_at (self, ev->actor)->processed++;
+  if (id == 0)
+    {
+      self->counters.unmatched++;
+      return;
+    }
+  if (created)
+    self->counters.unmatched++;
+
+  IngestMessage *m = msg_at (self, id);
+  Readiness before;
+  readiness_take (self, id, m->in_reply_to, &before);
+  m->done_seq = seq;
+  if (m->to == 0)
+    m->to = ev->actor;
+  ev->message = id;
+  readiness_apply (self, id, &before);
+}
+
+static void
+append_ack (IngestStore *self, const IngestEventInput *in, IngestEvent *ev)
+{
+  gboolean created;
+  IngestMessageId id = message_for_key (self, in->message_key, SLOT_NONE, &created);
+
+  actor_at (self, ev->actor)->acked++;
+  if (id == 0 || created)
+    self->counters.unmatched++;
+  ev->message = id;
+}
+
+static void
+append_drop (IngestStore *self, const IngestEventInput *in, IngestEvent *ev)
+{
+  gboolean created;
+  IngestMessageId id = message_for_key (self, in->message_key, SLOT_NONE, &created);
+  IngestActorRec *a = actor_at (self, ev->actor);
+
+  a->dropped++;
+  a->errors++;
+  ev->text = intern_str (self, in->text);
+  if (id == 0)
+    return;
+  if (created)
+    self->counters.unmatched++;
+  ev->message = id;
+  if (ingest_store_message_dropped (self, id))
+    return;
+  g_hash_table_add (self->dropped, GUINT_TO_POINTER (id));
+
+  IngestMessage *m = msg_at (self, id);
+  if (m->send_seq != INGEST_SEQ_NONE && m->to != 0)
+    {
+      edge_get (self, m->from, m->to)->dropped++;
+      if (m->receive_seq == INGEST_SEQ_NONE)
+        depth_add (self, m->to, -1);
+      depth_sample (self, ev, m->to);
+    }
+}
+
+static gboolean
+is_error_text (const char *t)
+{
+  return g_ascii_strncasecmp (t, "error", 5) == 0;
+}
+
+static void
+time_order_note (IngestStore *self, IngestSeq seq, gint64 t)
+{
+  if (!self->have_time)
+    {
+      self->have_time = TRUE;
+      self->tmin = self->tmax = t;
+    }
+  else
+    {
+      self->tmin = MIN (self->tmin, t);
+      self->tmax = MAX (self->tmax, t);
+    }
+  if (self->in_order)
+    {
+      if (seq > 0 && t < self->last_time)
+        {
+          self->in_order = FALSE;
+          self->sorted_prefix = (gsize) seq;
+        }
+      else
+        self->last_time = t;
+    }
+}
+
+IngestSeq
+ingest_store_append (IngestStore *self, const IngestEventInput *in)
+{
+  g_return_val_if_fail (self != NULL && in != NULL, INGEST_SEQ_NONE);
+  g_return_val_if_fail ((guint) in->kind < INGEST_EVENT_N_KINDS, INGEST_SEQ_NONE);
+
+  IngestActorId actor = actor_resolve (self, in->actor, in->actor_kind, in->actor_kind_set);
+  IngestActorId peer = actor_resolve (self, in->peer, in->peer_kind, in->peer_kind_set);
+  if (actor == 0 && in->kind != INGEST_EVENT_MARK)
+    actor = unknown_actor (self);
+
+  IngestSeq seq = self->events.len;
+  IngestEvent *ev = ingest_chunked_push (&self->events);
+  ev->time_ns = in->time_ns;
+  ev->kind = (guint8) in->kind;
+  ev->actor = actor;
+  ev->peer = peer;
+
+  switch (in->kind)
+    {
+    case INGEST_EVENT_SPAWN:
+      {
+        IngestActorRec *a = actor_at (self, actor);
+        a->spawns++;
+        a->pub.alive = TRUE;
+        if (peer != 0 && a->pub.parent == 0)
+          set_parent (self, actor, peer);
+      }
+      break;
+    case INGEST_EVENT_EXIT:
+      {
+        IngestActorRec *a = actor_at (self, actor);
+        a->exits++;
+        a->pub.alive = FALSE;
+        ev->exit_status = in->exit_status == INGEST_EXIT_CRASH ? INGEST_EXIT_CRASH : INGEST_EXIT_NORMAL;
+        if (ev->exit_status == INGEST_EXIT_CRASH)
+          {
+            a->crashes++;
+            a->errors++;
+          }
+        ev->text = intern_str (self, in->text);
+      }
+      break;
+    case INGEST_EVENT_SEND:
+      append_send (self, in, seq, ev);
+      break;
+    case INGEST_EVENT_RECEIVE:
+      append_receive (self, in, seq, ev);
+      break;
+    case INGEST_EVENT_DONE:
+      append_done (self, in, seq, ev);
+      break;
+    case INGEST_EVENT_ACK:
+      append_ack (self, in, ev);
+      break;
+    case INGEST_EVENT_DROP:
+      append_drop (self, in, ev);
+      break;
+    case INGEST_EVENT_MARK:
+      ev->text = intern_str (self, in->text);
+      if (actor != 0 && is_error_text (ingest_strings_get (self->strings, ev->text)))
+        actor_at (self, actor)->errors++;
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  touch_actor (self, ev->actor, ev->time_ns);
+  touch_actor (self, ev->peer, ev->time_ns);
+  time_order_note (self, seq, ev->time_ns);
+  return seq;
+}
+
+/* --- reading --------------------------------------------------------------- */
+
+guint64
+ingest_store_n_events (const IngestStore *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->events.len;
+}
+
+guint32
+ingest_store_n_actors (const IngestStore *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return (guint32) self->actors.len;
+}
+
+guint32
+ingest_store_n_messages (const IngestStore *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return (guint32) self->messages.len;
+}
+
+const IngestEvent *
+ingest_store_event (const IngestStore *self, IngestSeq seq)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  if (seq >= self->events.len)
+    return NULL;
+  return event_at (self, seq);
+}
+
+const IngestActor *
+ingest_store_actor (const IngestStore *self, IngestActorId id)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  if (id == 0 || id > self->actors.len)
+    return NULL;
+  return &actor_at (self, id)->pub;
+}
+
+const IngestActorRec *
+ingest_store_actor_rec (const IngestStore *self, IngestActorId id)
+{
+  if (id == 0 || id > self->actors.len)
+    return NULL;
+  return actor_at (self, id);
+}
+
+const IngestMessage *
+ingest_store_message (const IngestStore *self, IngestMessageId id)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  if (id == 0 || id > self->messages.len)
+    return NULL;
+  return msg_at (self, id);
+}
+
+void
+ingest_store_actor_stats (const IngestStore *self, IngestActorId id, IngestActorStats *out)
+{
+  g_return_if_fail (self != NULL && out != NULL);
+  memset (out, 0, sizeof *out);
+  const IngestActorRec *a = ingest_store_actor_rec (self, id);
+  if (a == NULL)
+    return;
+  out->sent = a->sent;
+  out->received = a->received;
+  out->processed = a->processed;
+  out->dropped = a->dropped;
+  out->acked = a->acked;
+  out->errors = a->errors;
+  out->crashes = a->crashes;
+  out->spawns = a->spawns;
+  out->exits = a->exits;
+  out->mailbox_depth = a->depth;
+  out->mailbox_depth_max = a->depth_max;
+  out->first_ns = a->first_ns <= a->last_ns ? a->first_ns : 0;
+  out->last_ns = a->first_ns <= a->last_ns ? a->last_ns : 0;
+  ingest_latency_hist_summary (a->mailbox, &out->mailbox);
+  ingest_latency_hist_summary (a->processing, &out->processing);
+  ingest_latency_hist_summary (a->round_trip, &out->round_trip);
+  /* Sent to it, not received nor dropped: exactly the mailbox content. */
+  out->pending = (guint64) a->depth;
+  out->unanswered = a->unanswered;
+}
+
+gboolean
+ingest_store_time_range (const IngestStore *self, gint64 *min_ns, gint64 *max_ns)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  if (!self->have_time)
+    return FALSE;
+  if (min_ns)
+    *min_ns = self->tmin;
+  if (max_ns)
+    *max_ns = self->tmax;
+  return TRUE;
+}
+
+IngestEdgeStats *
+ingest_store_dup_edges (const IngestStore *self, gsize *n_out)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  gsize n = self->edge_list->len;
+  IngestEdgeStats *out = g_new0 (IngestEdgeStats, MAX (n, 1));
+
+  for (gsize i = 0; i < n; i++)
+    {
+      const IngestEdgeRec *e = self->edge_list->pdata[i];
+      IngestEdgeStats *o = &out[i];
+      o->from = e->from;
+      o->to = e->to;
+      o->count = e->count;
+      o->received = e->received;
+      o->dropped = e->dropped;
+      o->bytes = e->bytes;
+      o->first_ns = e->first_ns <= e->last_ns ? e->first_ns : 0;
+      o->last_ns = e->first_ns <= e->last_ns ? e->last_ns : 0;
+      ingest_latency_hist_summary (e->mailbox, &o->mailbox);
+      ingest_latency_hist_summary (e->processing, &o->processing);
+      ingest_latency_hist_summary (e->round_trip, &o->round_trip);
+      o->top_label = edge_top_label (e);
+    }
+  if (n_out)
+    *n_out = n;
+  return out;
+}
+
+IngestStoreCounters *
+ingest_store_counters (IngestStore *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return &self->counters;
+}
+
+/* --- time order ------------------------------------------------------------ */
+
+static int
+cmp_seq_time (const void *a, const void *b, gpointer data)
+{
+  const IngestStore *self = data;
+  guint32 sa = *(const guint32 *) a, sb = *(const guint32 *) b;
+  gint64 ta = seq_time (self, sa), tb = seq_time (self, sb);
+  if (ta != tb)
+    return ta < tb ? -1 : 1;
+  return sa < sb ? -1 : sa > sb;
+}
+
+static void
+order_reserve (IngestStore *self, gsize n)
+{
+  if (n <= self->order_cap)
+    return;
+  gsize cap = MAX (n, self->order_cap + self->order_cap / 2);
+  self->order = g_renew (guint32, self->order, cap);
+  self->order_cap = cap;
+}
+
+/* Brings order[] up to date: sorts the unsorted tail and merges it in. */
+static void
+time_order_ensure (IngestStore *self)
+{
+  gsize n = self->events.len;
+
+  if (self->in_order || self->order_len == n)
+    return;
+  if (self->order == NULL)
+    {
+      order_reserve (self, n);
+      for (gsize i = 0; i < self->sorted_prefix; i++)
+        self->order[i] = (guint32) i;
+      self->order_len = self->sorted_prefix;
+      self->order_gen++;
+    }
+
+  gsize tail_n = n - self->order_len;
+  guint32 *tail = g_new (guint32, tail_n);
+  for (gsize i = 0; i < tail_n; i++)
+    tail[i] = (guint32) (self->order_len + i);
+  g_qsort_with_data (tail, (gint) tail_n, sizeof (guint32), cmp_seq_time, self);
+
+  if (self->order_len == 0
+      || cmp_seq_time (&self->order[self->order_len - 1], &tail[0], self) < 0)
+    {
+      /* The common live case: the new events all come after the old ones. */
+      order_reserve (self, n);
+      memcpy (self->order + self->order_len, tail, tail_n * sizeof (guint32));
+    }
+  else
+    {
+      gsize cap = MAX (n, self->order_cap);
+      guint32 *merged = g_new (guint32, cap);
+      gsize i = 0, j = 0, k = 0;
+      while (i < self->order_len && j < tail_n)
+        {
+          if (cmp_seq_time (&self->order[i], &tail[j], self) <= 0)
+            merged[k++] = self->order[i++];
+          else
+            merged[k++] = tail[j++];
+        }
+      while (i < self->order_len)
+        merged[k++] = self->order[i++];
+      while (j < tail_n)
+        merged[k++] = tail[j++];
+      g_free (self->order);
+      self->order = merged;
+      self->order_cap = cap;
+      self->order_gen++;
+    }
+  self->order_len = n;
+  g_free (tail);
+}
+
+IngestSeq
+ingest_store_time_seq (IngestStore *self, gsize pos)
+{
+  g_return_val_if_fail (self != NULL, INGEST_SEQ_NONE);
+  if (pos >= self->events.len)
+    return INGEST_SEQ_NONE;
+  time_order_ensure (self);
+  return self->in_order ? (IngestSeq) pos : self->order[pos];
+}
+
+gsize
+ingest_store_time_lower_bound (IngestStore *self, gint64 t_ns)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  time_order_ensure (self);
+  gsize lo = 0, hi = self->events.len;
+  while (lo < hi)
+    {
+      gsize mid = lo + (hi - lo) / 2;
+      IngestSeq s = self->in_order ? mid : self->order[mid];
+      if (seq_time (self, s) < t_ns)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
+const IngestSeq *
+ingest_store_time_order (IngestStore *self, gsize *n_out)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  time_order_ensure (self);
+  gsize n = self->events.len;
+
+  if (self->order64_gen != self->order_gen)
+    self->order64_len = 0;
+  if (n > self->order64_cap)
+    {
+      gsize cap = MAX (n, self->order64_cap + self->order64_cap / 2);
+      self->order64 = g_renew (IngestSeq, self->order64, cap);
+      self->order64_cap = cap;
+    }
+  for (gsize i = self->order64_len; i < n; i++)
+    self->order64[i] = self->in_order ? (IngestSeq) i : self->order[i];
+  self->order64_len = n;
+  self->order64_gen = self->order_gen;
+  if (n_out)
+    *n_out = n;
+  return self->order64;
+}
+
+/* --- memory ---------------------------------------------------------------- */
+
+/* GHashTable keeps three arrays (hashes, keys, values) sized to a power of
+ * two >= the entry count; count them as such. */
+static gsize
+hash_table_bytes (GHashTable *t, gsize key_size, gsize value_size)
+{
+  gsize n = g_hash_table_size (t);
+  gsize cap = 8;
+  while (cap < n * 2)
+    cap *= 2;
+  return 96 + cap * (sizeof (guint) + key_size + value_size);
+}
+
+gsize
+ingest_store_memory_bytes (const IngestStore *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  gsize b = sizeof *self;
+
+  b += ingest_strings_memory_bytes (self->strings);
+  b += ingest_strings_memory_bytes (self->payloads);
+  b += ingest_chunked_memory_bytes (&self->events);
+  b += ingest_chunked_memory_bytes (&self->messages);
+  b += ingest_chunked_memory_bytes (&self->actors);
+  b += hash_table_bytes (self->actor_by_atom, sizeof (gpointer), 0);
+  b += self->n_mslots * sizeof (guint64);
+  b += hash_table_bytes (self->edges, sizeof (gpointer), sizeof (gpointer));
+  b += hash_table_bytes (self->dropped, sizeof (gpointer), 0);
+  b += self->edge_list->len * (sizeof (IngestEdgeRec) + sizeof (gpointer));
+  for (gsize i = 0; i < self->edge_list->len; i++)
+    {
+      const IngestEdgeRec *e = self->edge_list->pdata[i];
+      b += ingest_latency_hist_memory_bytes (e->mailbox)
+           + ingest_latency_hist_memory_bytes (e->processing)
+           + ingest_latency_hist_memory_bytes (e->round_trip);
+      b += (e->mailbox != NULL) * sizeof (IngestLatencyHist)
+           + (e->processing != NULL) * sizeof (IngestLatencyHist)
+           + (e->round_trip != NULL) * sizeof (IngestLatencyHist);
+    }
+  for (gsize i = 0; i < self->actors.len; i++)
+    {
+      const IngestActorRec *a = ingest_chunked_at (&self->actors, i);
+      b += ingest_latency_hist_memory_bytes (a->mailbox)
+           + ingest_latency_hist_memory_bytes (a->processing)
+           + ingest_latency_hist_memory_bytes (a->round_trip);
+      b += (a->mailbox != NULL) * sizeof (IngestLatencyHist)
+           + (a->processing != NULL) * sizeof (IngestLatencyHist)
+           + (a->round_trip != NULL) * sizeof (IngestLatencyHist);
+    }
+  b += self->order_cap * sizeof (guint32);
+  b += self->order64_cap * sizeof (IngestSeq);
+  return b;
+}
