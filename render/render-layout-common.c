@@ -1,0 +1,144 @@
+/* render-layout-common.c: shared layout plumbing. */
+#include "config.h"
+
+#include <string.h>
+
+#include "render-layout-private.h"
+
+void
+render_layout_context_init (RenderLayoutContext *ctx, const RenderLayoutOptions *options,
+                            double default_width, double default_height)
+{
+  memset (ctx, 0, sizeof *ctx);
+  if (options)
+    ctx->o = *options;
+  if (!(ctx->o.width > 0) || ctx->o.width > 1e6)
+    ctx->o.width = default_width;
+  if (!(ctx->o.height > 0) || ctx->o.height > 1e7)
+    ctx->o.height = default_height;
+  if (!(ctx->o.font_size >= 4) || ctx->o.font_size > 72)
+    ctx->o.font_size = 11;
+  if (ctx->o.max_elements == 0)
+    ctx->o.max_elements = RENDER_LAYOUT_DEFAULT_MAX_ELEMENTS;
+  if (ctx->o.header_every == 0)
+    ctx->o.header_every = 50;
+  ctx->family = ctx->o.font_family ? ctx->o.font_family : RENDER_FONT_FAMILY;
+  ctx->fs = ctx->o.font_size;
+  ctx->tc = render_theme_colors (ctx->o.theme);
+  ctx->font = render_font_new (ctx->family, ctx->fs, 400);
+  ctx->bold = render_font_new (ctx->family, ctx->fs, 700);
+  ctx->small = render_font_new (ctx->family, ctx->fs * 0.85, 400);
+}
+
+void
+render_layout_context_clear (RenderLayoutContext *ctx)
+{
+  g_clear_pointer (&ctx->font, render_font_free);
+  g_clear_pointer (&ctx->bold, render_font_free);
+  g_clear_pointer (&ctx->small, render_font_free);
+}
+
+void
+render_layout_use_font (RenderLayoutContext *ctx, RenderScene *scene, RenderFont *font)
+{
+  guint weight = font == ctx->bold ? 700 : 400;
+  render_scene_set_font (scene, ctx->family, render_font_get_size (font), weight);
+}
+
+RenderScene *
+render_layout_scene_new (RenderLayoutContext *ctx, const char *kind, double width, double height)
+{
+  RenderScene *scene = render_scene_new (width, height);
+  render_scene_set_background (scene, ctx->tc->background);
+  char *klass = g_strdup_printf ("actorscope %s theme-%s", kind,
+                                 render_theme_to_string (ctx->o.theme));
+  render_scene_set_root_class (scene, klass);
+  g_free (klass);
+  render_scene_set_title (scene, ctx->o.title ? ctx->o.title : "actorscope");
+  return scene;
+}
+
+double
+render_layout_draw_title (RenderLayoutContext *ctx, RenderScene *scene, double x, double y)
+{
+  if (ctx->o.title == NULL || *ctx->o.title == '\0')
+    return 0;
+  double w;
+  render_scene_set_fill (scene, ctx->tc->foreground);
+  render_scene_set_stroke (scene, RENDER_COLOR_NONE);
+  render_layout_use_font (ctx, scene, ctx->bold);
+  char *t = render_font_ellipsize (ctx->bold, ctx->o.title, ctx->o.width - 2 * x, &w);
+  render_scene_group_begin (scene, "title", NULL, NULL);
+  render_scene_text (scene, x, y, t, RENDER_ANCHOR_START, RENDER_BASELINE_HANGING, w);
+  render_scene_group_end (scene);
+  g_free (t);
+  return ctx->fs * 1.8;
+}
+
+RenderScene *
+render_layout_empty (RenderLayoutContext *ctx, const char *kind)
+{
+  double w = ctx->o.width, h = MIN (ctx->o.height, 400);
+  RenderScene *scene = render_layout_scene_new (ctx, kind, w, h);
+  render_layout_draw_title (ctx, scene, 16, 12);
+  render_scene_group_begin (scene, "empty", NULL, "No events in this window");
+  render_scene_set_stroke (scene, ctx->tc->panel_border);
+  render_scene_set_fill (scene, ctx->tc->panel);
+  double dash[2] = { 6, 4 };
+  render_scene_set_dash (scene, dash, 2);
+  double bw = MIN (w - 40, 420), bh = 90;
+  render_scene_rect (scene, (w - bw) / 2, (h - bh) / 2, bw, bh, 10);
+  render_scene_set_dash (scene, NULL, 0);
+  render_scene_set_stroke (scene, RENDER_COLOR_NONE);
+  render_scene_set_fill (scene, ctx->tc->foreground);
+  render_layout_use_font (ctx, scene, ctx->bold);
+  const char *msg = "No events in this window";
+  render_scene_text (scene, w / 2, h / 2 - 8, msg, RENDER_ANCHOR_MIDDLE,
+                     RENDER_BASELINE_MIDDLE, render_font_measure (ctx->bold, msg, -1));
+  render_scene_set_fill (scene, ctx->tc->muted);
+  render_layout_use_font (ctx, scene, ctx->small);
+  const char *hint = "Widen the time window or relax the filter.";
+  render_scene_text (scene, w / 2, h / 2 + 14, hint, RENDER_ANCHOR_MIDDLE,
+                     RENDER_BASELINE_MIDDLE, render_font_measure (ctx->small, hint, -1));
+  render_scene_group_end (scene);
+  return scene;
+}
+
+const char *
+render_layout_atom (IngestStore *store, IngestAtom atom)
+{
+  if (store == NULL || atom == 0)
+    return "";
+  const char *s = ingest_store_atom (store, atom);
+  return s ? s : "";
+}
+
+char *
+render_layout_short_name (const char *name)
+{
+  if (name == NULL || *name == '\0')
+    return g_strdup ("?");
+  /* Only paths ("/user/a/b", "akka://sys/user/a") are shortened; other
+   * names may contain slashes that mean nothing ("a</b>"). */
+  if (name[0] != '/' && strstr (name, "://") == NULL)
+    return g_strdup (name);
+  gsize len = strlen (name);
+  /* Ignore one trailing slash ("/user/a/"). */
+  while (len > 1 && name[len - 1] == '/')
+    len--;
+  const char *end = name + len;
+  const char *p = end;
+  while (p > name && p[-1] != '/')
+    p--;
+  /* A group glob ending in "/" and a star: keep the parent too, so it reads. */
+  if ((end - p == 1 && *p == '*') && p > name + 1)
+    {
+      const char *q = p - 1;
+      while (q > name && q[-1] != '/')
+        q--;
+      p = q;
+    }
+  if (p == end)
+    return g_strndup (name, len);
+  return g_strndup (p, end - p);
+}

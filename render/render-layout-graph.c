@@ -1,0 +1,1013 @@
+/* render-layout-graph.c: the interaction graph.
+ *
+ * Placement is stress minimisation by stochastic gradient descent (Zheng,
+ * Pawar, Goodman: "Graph Drawing by Stochastic Gradient Descent", 2018):
+ * every pair of nodes pulls/pushes towards its graph distance, with pair
+ * weights 1/d^2 and an exponentially decaying step. It needs no tuning,
+ * converges in ~30 sweeps and is deterministic given the pair order, which
+ * comes from a seeded GRand. Up to FULL_STRESS_MAX nodes every pair is used
+ * (BFS from every node); above that, each node pairs with its neighbours and
+ * with a fixed set of max-min pivots (the "sparse" variant), so the work is
+ * O((n * pivots + m) * sweeps). Initial positions come from a hash of the
+ * node's name, so adding one actor does not reshuffle the others.
+ *
+ * Then: fit to the canvas, push overlapping nodes apart (grid buckets),
+ * draw edges (thin/rare under thick/frequent), nodes, greedy collision-free
+ * labels (pango-measured, most traffic first), and a legend.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "render-layout-private.h"
+#include "render-ticks.h"
+
+#define FULL_STRESS_MAX 1200
+#define N_PIVOTS 48
+#define SWEEPS 32
+
+typedef struct {
+  guint32 i, j;
+  float d;
+} Pair;
+
+typedef struct {
+  guint n;
+  guint *off;     /* CSR offsets, n + 1 */
+  guint *adj;     /* neighbours (undirected, no duplicates, no self) */
+} Adj;
+
+static int
+cmp_i64 (gconstpointer a, gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+  return x < y ? -1 : x > y;
+}
+
+static void
+adj_build (Adj *a, const IngestGraph *g)
+{
+  guint n = g->nodes->len;
+  a->n = n;
+  a->off = g_new0 (guint, n + 1);
+  guint ne = g->edges ? g->edges->len : 0;
+  /* Undirected, deduplicated: sort the (lo, hi) keys and drop repeats. */
+  gint64 *keys = g_new (gint64, MAX (ne, 1));
+  guint nk = 0;
+  for (guint e = 0; e < ne; e++)
+    {
+      const IngestViewEdge *ed = &g_array_index (g->edges, IngestViewEdge, e);
+      if (ed->from >= n || ed->to >= n || ed->from == ed->to)
+        continue;
+      guint lo = MIN (ed->from, ed->to), hi = MAX (ed->from, ed->to);
+      keys[nk++] = ((gint64) lo << 32) | hi;
+    }
+  qsort (keys, nk, sizeof (gint64), cmp_i64);
+  guint nu = 0;
+  for (guint k = 0; k < nk; k++)
+    if (nu == 0 || keys[nu - 1] != keys[k])
+      keys[nu++] = keys[k];
+  for (guint k = 0; k < nu; k++)
+    {
+      a->off[(guint) (keys[k] >> 32) + 1]++;
+      a->off[(guint) (keys[k] & 0xffffffff) + 1]++;
+    }
+  for (guint i = 0; i < n; i++)
+    a->off[i + 1] += a->off[i];
+  a->adj = g_new (guint, MAX (a->off[n], 1));
+  guint *fill = g_new0 (guint, n);
+  for (guint k = 0; k < nu; k++)
+    {
+      guint lo = (guint) (keys[k] >> 32), hi = (guint) (keys[k] & 0xffffffff);
+      a->adj[a->off[lo] + fill[lo]++] = hi;
+      a->adj[a->off[hi] + fill[hi]++] = lo;
+    }
+  g_free (fill);
+  g_free (keys);
+}
+
+static void
+adj_clear (Adj *a)
+{
+  g_free (a->off);
+  g_free (a->adj);
+}
+
+/* BFS distances from src into dist (G_MAXUINT16 = unreachable). */
+static void
+bfs (const Adj *a, guint src, guint16 *dist, guint *queue)
+{
+  for (guint i = 0; i < a->n; i++)
+    dist[i] = G_MAXUINT16;
+  guint head = 0, tail = 0;
+  dist[src] = 0;
+  queue[tail++] = src;
+  while (head < tail)
+    {
+      guint u = queue[head++];
+      guint16 du = dist[u];
+      for (guint k = a->off[u]; k < a->off[u + 1]; k++)
+        {
+          guint v = a->adj[k];
+          if (dist[v] == G_MAXUINT16)
+            {
+              dist[v] = du + 1 < G_MAXUINT16 - 1 ? du + 1 : G_MAXUINT16 - 1;
+              queue[tail++] = v;
+            }
+        }
+    }
+}
+
+static guint32
+hash_name (const char *s, guint32 seed)
+{
+  guint32 h = 2166136261u ^ seed;
+  for (const guchar *p = (const guchar *) (s ? s : ""); *p; p++)
+    h = (h ^ *p) * 16777619u;
+  /* final avalanche (murmur3 fmix) */
+  h ^= h >> 16;
+  h *= 0x85ebca6b;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35;
+  h ^= h >> 16;
+  return h;
+}
+
+/* Stress layout in graph units (unit edge length). xy: 2n doubles. */
+static void
+stress_layout (const IngestGraph *g, const Adj *a, guint32 seed, double *xy)
+{
+  guint n = a->n;
+  for (guint i = 0; i < n; i++)
+    {
+      const IngestViewNode *nd = &g_array_index (g->nodes, IngestViewNode, i);
+      guint32 h = hash_name (nd->name, seed);
+      guint32 h2 = hash_name (nd->name, seed ^ 0x9e3779b9u);
+      double s = sqrt ((double) n) * 2;
+      xy[2 * i] = (h / 4294967296.0) * s;
+      xy[2 * i + 1] = (h2 / 4294967296.0) * s;
+    }
+  if (n < 2)
+    return;
+
+  GArray *pairs = g_array_new (FALSE, FALSE, sizeof (Pair));
+  guint16 *dist = g_new (guint16, n);
+  guint *queue = g_new (guint, n);
+  guint max_d = 1;
+  if (n <= FULL_STRESS_MAX)
+    {
+      g_array_set_size (pairs, 0);
+      for (guint i = 0; i < n; i++)
+        {
+          bfs (a, i, dist, queue);
+          for (guint j = i + 1; j < n; j++)
+            {
+              Pair p = { i, j, dist[j] == G_MAXUINT16 ? 0.0f : (float) dist[j] };
+              if (dist[j] != G_MAXUINT16 && dist[j] > max_d)
+                max_d = dist[j];
+              g_array_append_val (pairs, p);
+            }
+        }
+    }
+  else
+    {
+      /* Pivots by max-min distance, starting from the busiest node. */
+      guint n_piv = MIN (N_PIVOTS, n);
+      guint *pivots = g_new (guint, n_piv);
+      guint16 *mind = g_new (guint16, n);
+      guint best = 0;
+      for (guint i = 1; i < n; i++)
+        if (a->off[i + 1] - a->off[i] > a->off[best + 1] - a->off[best])
+          best = i;
+      for (guint i = 0; i < n; i++)
+        mind[i] = G_MAXUINT16;
+      for (guint p = 0; p < n_piv; p++)
+        {
+          pivots[p] = best;
+          bfs (a, best, dist, queue);
+          guint next = 0;
+          int next_d = -1;
+          for (guint i = 0; i < n; i++)
+            {
+              if (dist[i] < mind[i])
+                mind[i] = dist[i];
+              if (dist[i] != G_MAXUINT16 && dist[i] > max_d)
+                max_d = dist[i];
+              /* unreachable nodes are the farthest: a new component */
+              int d = mind[i] == G_MAXUINT16 ? 65536 : mind[i];
+              if (d > next_d)
+                next_d = d, next = i;
+              if (i != best && dist[i] != G_MAXUINT16 && dist[i] > 1)
+                {
+                  Pair pr = { best, i, (float) dist[i] };
+                  g_array_append_val (pairs, pr);
+                }
+            }
+          best = next;
+        }
+      g_free (pivots);
+      g_free (mind);
+      for (guint u = 0; u < n; u++)
+        for (guint k = a->off[u]; k < a->off[u + 1]; k++)
+          if (a->adj[k] > u)
+            {
+              Pair pr = { u, a->adj[k], 1.0f };
+              g_array_append_val (pairs, pr);
+            }
+    }
+  /* Pairs in different components: keep them a little beyond the
+   * diameter, so components sit side by side instead of drifting apart. */
+  float far = (float) max_d + 1.0f;
+  guint np = pairs->len;
+  Pair *pp = (Pair *) pairs->data;
+  for (guint k = 0; k < np; k++)
+    if (pp[k].d == 0.0f)
+      pp[k].d = far;
+
+  double w_min = 1.0 / ((double) far * far), w_max = 1.0;
+  double eta_max = 1.0 / w_min, eta_min = 0.01 / w_max;
+  double lambda = log (eta_max / eta_min) / (SWEEPS - 1);
+  GRand *rand = g_rand_new_with_seed (seed ^ 0x5eedu);
+  for (guint t = 0; t < SWEEPS; t++)
+    {
+      double eta = eta_max * exp (-lambda * t);
+      /* Fisher-Yates shuffle: random order avoids the oscillation a fixed
+       * order causes; seeded, so still deterministic. */
+      for (guint k = np - 1; k > 0; k--)
+        {
+          guint r = g_rand_int_range (rand, 0, (gint32) (k + 1));
+          Pair tmp = pp[k];
+          pp[k] = pp[r];
+          pp[r] = tmp;
+        }
+      for (guint k = 0; k < np; k++)
+        {
+          guint i = pp[k].i, j = pp[k].j;
+          double d = pp[k].d, w = 1.0 / (d * d);
+          double mu = MIN (w * eta, 1.0);
+          double dx = xy[2 * i] - xy[2 * j], dy = xy[2 * i + 1] - xy[2 * j + 1];
+          double mag = sqrt (dx * dx + dy * dy);
+          if (mag < 1e-9)
+            {
+              /* coincident: nudge apart deterministically */
+              dx = ((i * 7 + j * 13) % 17) / 17.0 - 0.5 + 1e-3;
+              dy = ((i * 11 + j * 5) % 19) / 19.0 - 0.5;
+              mag = sqrt (dx * dx + dy * dy);
+            }
+          double r = mu * (mag - d) / (2 * mag);
+          xy[2 * i] -= r * dx;
+          xy[2 * i + 1] -= r * dy;
+          xy[2 * j] += r * dx;
+          xy[2 * j + 1] += r * dy;
+        }
+    }
+  g_rand_free (rand);
+  g_free (dist);
+  g_free (queue);
+  g_array_unref (pairs);
+}
+
+/* Pushes overlapping circles apart, keeping them inside the box. */
+static void
+remove_overlaps (guint n, double *xy, const double *rad, double x0, double y0, double x1, double y1)
+{
+  double rmax = 0;
+  for (guint i = 0; i < n; i++)
+    rmax = MAX (rmax, rad[i]);
+  double cell = MAX (2 * rmax + 4, 8);
+  guint gw = (guint) ceil ((x1 - x0) / cell) + 1, gh = (guint) ceil ((y1 - y0) / cell) + 1;
+  if ((guint64) gw * gh > 4000000)
+    return;
+  guint *head = g_new (guint, gw * gh), *next = g_new (guint, n);
+  for (int pass = 0; pass < 24; pass++)
+    {
+      for (guint c = 0; c < gw * gh; c++)
+        head[c] = G_MAXUINT;
+      for (guint i = 0; i < n; i++)
+        {
+          xy[2 * i] = CLAMP (xy[2 * i], x0 + rad[i], x1 - rad[i]);
+          xy[2 * i + 1] = CLAMP (xy[2 * i + 1], y0 + rad[i], y1 - rad[i]);
+          guint cx = (guint) ((xy[2 * i] - x0) / cell), cy = (guint) ((xy[2 * i + 1] - y0) / cell);
+          cx = MIN (cx, gw - 1), cy = MIN (cy, gh - 1);
+          next[i] = head[cy * gw + cx];
+          head[cy * gw + cx] = i;
+        }
+      gboolean moved = FALSE;
+      for (guint i = 0; i < n; i++)
+        {
+          int cx = (int) ((xy[2 * i] - x0) / cell), cy = (int) ((xy[2 * i + 1] - y0) / cell);
+          for (int oy = -1; oy <= 1; oy++)
+            for (int ox = -1; ox <= 1; ox++)
+              {
+                int gx = cx + ox, gy = cy + oy;
+                if (gx < 0 || gy < 0 || gx >= (int) gw || gy >= (int) gh)
+                  continue;
+                for (guint j = head[gy * gw + gx]; j != G_MAXUINT; j = next[j])
+                  {
+                    if (j <= i)
+                      continue;
+                    double dx = xy[2 * j] - xy[2 * i], dy = xy[2 * j + 1] - xy[2 * i + 1];
+                    double need = rad[i] + rad[j] + 3;
+                    double d2 = dx * dx + dy * dy;
+                    if (d2 >= need * need)
+                      continue;
+                    double d = sqrt (d2);
+                    if (d < 1e-6)
+                      dx = 1, dy = 0.5, d = sqrt (1.25);
+                    double push = (need - d) / 2 / d;
+                    xy[2 * i] -= dx * push;
+                    xy[2 * i + 1] -= dy * push;
+                    xy[2 * j] += dx * push;
+                    xy[2 * j + 1] += dy * push;
+                    moved = TRUE;
+                  }
+              }
+        }
+      if (!moved)
+        break;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      xy[2 * i] = CLAMP (xy[2 * i], x0 + rad[i], x1 - rad[i]);
+      xy[2 * i + 1] = CLAMP (xy[2 * i + 1], y0 + rad[i], y1 - rad[i]);
+    }
+  g_free (head);
+  g_free (next);
+}
+
+typedef struct {
+  double x0, y0, x1, y1;
+} Box;
+
+/* A uniform grid of boxes for label collision queries. */
+typedef struct {
+  double cell;
+  guint gw, gh;
+  GPtrArray **cells;  /* each a list of Box* */
+  GArray *boxes;      /* Box storage (chunks) */
+  GPtrArray *chunks;
+} BoxGrid;
+
+static void
+grid_init (BoxGrid *g, double w, double h, double cell)
+{
+  g->cell = cell;
+  g->gw = (guint) ceil (w / cell) + 1;
+  g->gh = (guint) ceil (h / cell) + 1;
+  g->cells = g_new0 (GPtrArray *, g->gw * g->gh);
+  g->chunks = g_ptr_array_new_with_free_func (g_free);
+}
+
+static void
+grid_clear (BoxGrid *g)
+{
+  for (guint i = 0; i < g->gw * g->gh; i++)
+    if (g->cells[i])
+      g_ptr_array_unref (g->cells[i]);
+  g_free (g->cells);
+  g_ptr_array_unref (g->chunks);
+}
+
+static void
+grid_range (const BoxGrid *g, const Box *b, int *cx0, int *cy0, int *cx1, int *cy1)
+{
+  *cx0 = CLAMP ((int) floor (b->x0 / g->cell), 0, (int) g->gw - 1);
+  *cy0 = CLAMP ((int) floor (b->y0 / g->cell), 0, (int) g->gh - 1);
+  *cx1 = CLAMP ((int) floor (b->x1 / g->cell), 0, (int) g->gw - 1);
+  *cy1 = CLAMP ((int) floor (b->y1 / g->cell), 0, (int) g->gh - 1);
+}
+
+static void
+grid_add (BoxGrid *g, Box b)
+{
+  Box *copy = g_new (Box, 1);
+  *copy = b;
+  g_ptr_array_add (g->chunks, copy);
+  int cx0, cy0, cx1, cy1;
+  grid_range (g, &b, &cx0, &cy0, &cx1, &cy1);
+  for (int y = cy0; y <= cy1; y++)
+    for (int x = cx0; x <= cx1; x++)
+      {
+        GPtrArray **c = &g->cells[y * g->gw + x];
+        if (*c == NULL)
+          *c = g_ptr_array_new ();
+        g_ptr_array_add (*c, copy);
+      }
+}
+
+static gboolean
+grid_hits (const BoxGrid *g, const Box *b)
+{
+  int cx0, cy0, cx1, cy1;
+  grid_range (g, b, &cx0, &cy0, &cx1, &cy1);
+  for (int y = cy0; y <= cy1; y++)
+    for (int x = cx0; x <= cx1; x++)
+      {
+        GPtrArray *c = g->cells[y * g->gw + x];
+        if (c == NULL)
+          continue;
+        for (guint k = 0; k < c->len; k++)
+          {
+            const Box *o = g_ptr_array_index (c, k);
+            if (b->x0 < o->x1 && b->x1 > o->x0 && b->y0 < o->y1 && b->y1 > o->y0)
+              return TRUE;
+          }
+      }
+  return FALSE;
+}
+
+typedef struct {
+  RenderLayoutContext ctx;
+  const IngestGraph *g;
+  guint n;
+  double *xy, *rad;
+  double area_x0, area_y0, area_x1, area_y1;
+  double legend_h;
+} Graph;
+
+static gint64
+edge_latency (const IngestViewEdge *e)
+{
+  if (e->round_trip.count)
+    return e->round_trip.p99_ns;
+  if (e->mailbox.count)
+    return e->mailbox.p99_ns;
+  return -1;
+}
+
+static void
+compute_positions (Graph *gr)
+{
+  const IngestGraph *g = gr->g;
+  guint n = gr->n;
+  RenderLayoutContext *ctx = &gr->ctx;
+  double W = ctx->o.width, H = ctx->o.height;
+  double top = 12 + (ctx->o.title ? ctx->fs * 1.8 : 0);
+  gr->legend_h = ctx->o.hide_legend ? 0 : ctx->fs * 5.2;
+  gr->area_x0 = 16;
+  gr->area_x1 = W - 16;
+  gr->area_y0 = top;
+  gr->area_y1 = H - 12 - gr->legend_h;
+  if (gr->area_y1 - gr->area_y0 < 60)
+    gr->area_y1 = gr->area_y0 + 60;
+
+  /* Node sizes: area proportional to traffic, bounded by the room each
+   * node has on this canvas. */
+  double room = sqrt ((gr->area_x1 - gr->area_x0) * (gr->area_y1 - gr->area_y0) / MAX (n, 1));
+  double rmax = CLAMP (room * 0.28, 4, 26), rmin = MAX (3, rmax * 0.3);
+  guint64 tmax = 1;
+  for (guint i = 0; i < n; i++)
+    {
+      const IngestViewNode *nd = &g_array_index (g->nodes, IngestViewNode, i);
+      tmax = MAX (tmax, nd->sent + nd->received);
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      const IngestViewNode *nd = &g_array_index (g->nodes, IngestViewNode, i);
+      double t = (double) (nd->sent + nd->received) / tmax;
+      gr->rad[i] = rmin + (rmax - rmin) * sqrt (t);
+    }
+
+  Adj a;
+  adj_build (&a, g);
+  stress_layout (g, &a, ctx->o.seed, gr->xy);
+  adj_clear (&a);
+
+  /* Fit: uniform scale, centred; labels need a margin around nodes. */
+  double mx0 = G_MAXDOUBLE, my0 = G_MAXDOUBLE, mx1 = -G_MAXDOUBLE, my1 = -G_MAXDOUBLE;
+  for (guint i = 0; i < n; i++)
+    {
+      mx0 = MIN (mx0, gr->xy[2 * i]);
+      mx1 = MAX (mx1, gr->xy[2 * i]);
+      my0 = MIN (my0, gr->xy[2 * i + 1]);
+      my1 = MAX (my1, gr->xy[2 * i + 1]);
+    }
+  double pad_x = MIN (70, (gr->area_x1 - gr->area_x0) * 0.08) + rmax;
+  double pad_y = ctx->fs * 1.6 + rmax;
+  double aw = MAX (gr->area_x1 - gr->area_x0 - 2 * pad_x, 10);
+  double ah = MAX (gr->area_y1 - gr->area_y0 - 2 * pad_y, 10);
+  double sx = mx1 > mx0 ? aw / (mx1 - mx0) : 1, sy = my1 > my0 ? ah / (my1 - my0) : 1;
+  double s = MIN (sx, sy);
+  /* Small graphs would get huge edges: cap the unit length. */
+  s = MIN (s, MAX (160, rmax * 8));
+  double cx = (mx0 + mx1) / 2, cy = (my0 + my1) / 2;
+  double ox = (gr->area_x0 + gr->area_x1) / 2, oy = (gr->area_y0 + gr->area_y1) / 2;
+  /* Stretch the short axis up to 1.35x to use a wide canvas better. */
+  double sx2 = s, sy2 = s;
+  if (sx > s)
+    sx2 = MIN (sx, s * 1.35);
+  if (sy > s)
+    sy2 = MIN (sy, s * 1.35);
+  if (mx1 - mx0 < 1e-9)
+    sx2 = 0;
+  if (my1 - my0 < 1e-9)
+    sy2 = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      gr->xy[2 * i] = ox + (gr->xy[2 * i] - cx) * sx2;
+      gr->xy[2 * i + 1] = oy + (gr->xy[2 * i + 1] - cy) * sy2;
+    }
+  remove_overlaps (n, gr->xy, gr->rad, gr->area_x0, gr->area_y0, gr->area_x1, gr->area_y1);
+}
+
+gboolean
+render_layout_graph_positions (const IngestGraph *graph, const RenderLayoutOptions *options,
+                               double *xy)
+{
+  if (graph == NULL || graph->nodes == NULL || graph->nodes->len == 0)
+    return FALSE;
+  Graph gr = { 0 };
+  render_layout_context_init (&gr.ctx, options, 1200, 800);
+  gr.g = graph;
+  gr.n = graph->nodes->len;
+  gr.xy = xy;
+  gr.rad = g_new0 (double, gr.n);
+  compute_positions (&gr);
+  g_free (gr.rad);
+  render_layout_context_clear (&gr.ctx);
+  return TRUE;
+}
+
+static const char *
+kind_name (guint8 kind)
+{
+  static const char *names[] = { "actor", "queue", "thread", "process", "client" };
+  return kind < G_N_ELEMENTS (names) ? names[kind] : "actor";
+}
+
+static void
+append_latency (GString *s, const char *what, const IngestLatency *l)
+{
+  if (l->count == 0)
+    return;
+  char a[32], b[32], c[32];
+  g_string_append_printf (s, "\n%s: p50 %s, p99 %s, max %s", what,
+                          render_ticks_format_duration (l->p50_ns, a, sizeof a),
+                          render_ticks_format_duration (l->p99_ns, b, sizeof b),
+                          render_ticks_format_duration (l->max_ns, c, sizeof c));
+}
+
+static int
+edge_cmp_count (gconstpointer a, gconstpointer b, gpointer data)
+{
+  const IngestGraph *g = data;
+  const IngestViewEdge *x = &g_array_index (g->edges, IngestViewEdge, *(const guint *) a);
+  const IngestViewEdge *y = &g_array_index (g->edges, IngestViewEdge, *(const guint *) b);
+  if (x->count != y->count)
+    return x->count < y->count ? -1 : 1;
+  /* ties: by index, for determinism */
+  return *(const guint *) a < *(const guint *) b ? -1 : 1;
+}
+
+/* Point on the circle (cx, cy, r) towards (tx, ty). */
+static void
+toward (double cx, double cy, double r, double tx, double ty, double *ox, double *oy)
+{
+  double dx = tx - cx, dy = ty - cy, d = hypot (dx, dy);
+  if (d < 1e-9)
+    {
+      *ox = cx + r, *oy = cy;
+      return;
+    }
+  *ox = cx + dx / d * r;
+  *oy = cy + dy / d * r;
+}
+
+static void
+draw_edges (Graph *gr, RenderScene *scene, guint *n_drawn, gint64 *lat_lo, gint64 *lat_hi)
+{
+  const IngestGraph *g = gr->g;
+  RenderLayoutContext *ctx = &gr->ctx;
+  guint ne = g->edges->len, n = gr->n;
+  guint *order = g_new (guint, MAX (ne, 1));
+  for (guint e = 0; e < ne; e++)
+    order[e] = e;
+  g_qsort_with_data (order, ne, sizeof (guint), edge_cmp_count, (gpointer) g);
+  /* LOD: the weakest edges go first when there are too many. */
+  guint skip = ne > ctx->o.max_elements ? ne - ctx->o.max_elements : 0;
+  guint64 cmax = 1;
+  gint64 lo = G_MAXINT64, hi = 0;
+  GHashTable *pairs = g_hash_table_new (g_int64_hash, g_int64_equal);
+  gint64 *keys = g_new (gint64, MAX (ne, 1));
+  for (guint e = 0; e < ne; e++)
+    {
+      const IngestViewEdge *ed = &g_array_index (g->edges, IngestViewEdge, e);
+      cmax = MAX (cmax, ed->count);
+      gint64 l = edge_latency (ed);
+      if (l >= 0)
+        lo = MIN (lo, l), hi = MAX (hi, l);
+      keys[e] = ((gint64) ed->from << 32) | ed->to;
+      g_hash_table_add (pairs, &keys[e]);
+    }
+  if (lo > hi)
+    lo = hi = -1;
+  *lat_lo = lo;
+  *lat_hi = hi;
+  double rmax = 0;
+  for (guint i = 0; i < n; i++)
+    rmax = MAX (rmax, gr->rad[i]);
+  /* Dense graphs: thinner, more transparent edges so structure shows. */
+  double density = ne / (double) MAX (n, 1);
+  double alpha_base = density > 6 ? 0.25 : density > 3 ? 0.4 : 0.6;
+  double width_span = (density > 6 ? 2.0 : density > 3 ? 2.8 : 3.6) * MIN (1.0, rmax / 14.0);
+  GString *title = g_string_new (NULL);
+  char idbuf[48];
+  *n_drawn = 0;
+  render_scene_group_begin (scene, NULL, "edges", NULL);
+  for (guint k = skip; k < ne; k++)
+    {
+      guint e = order[k];
+      const IngestViewEdge *ed = &g_array_index (g->edges, IngestViewEdge, e);
+      if (ed->from >= n || ed->to >= n)
+        continue;
+      const IngestViewNode *from = &g_array_index (g->nodes, IngestViewNode, ed->from);
+      const IngestViewNode *to = &g_array_index (g->nodes, IngestViewNode, ed->to);
+      /* Widths and colours are quantised (8 widths x 12 colours) so a
+       * big graph shares a few dozen styles instead of one per edge. */
+      double t = log1p ((double) ed->count) / log1p ((double) cmax);
+      t = round (t * 7) / 7;
+      double width = 0.7 + width_span * t;
+      gint64 lat = edge_latency (ed);
+      RenderColor col = ctx->tc->edge;
+      if (lat >= 0)
+        col = render_palette_ramp (round (render_palette_latency_position (lat, lo, hi) * 11) / 11,
+                                   ctx->o.theme);
+      col = render_color_with_alpha (col, alpha_base + (0.95 - alpha_base) * t);
+      g_string_truncate (title, 0);
+      g_string_append_printf (title, "%s \xe2\x86\x92 %s\n%" G_GUINT64_FORMAT " messages (%.3g/s)",
+                              from->name ? from->name : "?", to->name ? to->name : "?",
+                              ed->count, ed->rate_per_s);
+      append_latency (title, "round trip", &ed->round_trip);
+      append_latency (title, "time in mailbox", &ed->mailbox);
+      const char *top = render_layout_atom (g->store, ed->top_label);
+      if (*top)
+        g_string_append_printf (title, "\nmost frequent: %s", top);
+      if (ed->pending)
+        g_string_append_printf (title, "\npending: %" G_GUINT64_FORMAT, ed->pending);
+      if (ed->dropped)
+        g_string_append_printf (title, "\ndropped: %" G_GUINT64_FORMAT, ed->dropped);
+      g_snprintf (idbuf, sizeof idbuf, "e%u-%u", ed->from, ed->to);
+      render_scene_group_begin (scene, "edge", idbuf, title->str);
+      render_scene_group_set_data (scene, "from", from->name);
+      render_scene_group_set_data (scene, "to", to->name);
+      g_snprintf (idbuf, sizeof idbuf, "%" G_GUINT64_FORMAT, ed->count);
+      render_scene_group_set_data (scene, "count", idbuf);
+      render_scene_set_stroke (scene, col);
+      render_scene_set_fill (scene, RENDER_COLOR_NONE);
+      render_scene_set_stroke_width (scene, width);
+      if (ed->pending && ed->received == 0)
+        {
+          double dash[2] = { 5, 3 };
+          render_scene_set_dash (scene, dash, 2);
+        }
+      else
+        render_scene_set_dash (scene, NULL, 0);
+      double x1 = gr->xy[2 * ed->from], y1 = gr->xy[2 * ed->from + 1];
+      double x2 = gr->xy[2 * ed->to], y2 = gr->xy[2 * ed->to + 1];
+      double r1 = gr->rad[ed->from], r2 = gr->rad[ed->to];
+      double head = MIN (5 + width * 1.6, 12);
+      if (ed->from == ed->to)
+        {
+          /* self loop above the node */
+          double a = r1 * 0.7;
+          render_scene_arrow_curve (scene, x1 - a, y1 - r1 * 0.7, x1 - r1 * 2.2, y1 - r1 * 3.2,
+                                    x1 + r1 * 2.2, y1 - r1 * 3.2, x1 + a, y1 - r1 * 0.7 - 1,
+                                    RENDER_HEAD_FILLED, head);
+        }
+      else
+        {
+          gint64 rkey = ((gint64) ed->to << 32) | ed->from;
+          gboolean has_reverse = g_hash_table_contains (pairs, &rkey);
+          double dx = x2 - x1, dy = y2 - y1, len = hypot (dx, dy);
+          if (len < r1 + r2 + 2)
+            {
+              render_scene_group_end (scene);
+              (*n_drawn)++;
+              continue;
+            }
+          if (has_reverse)
+            {
+              /* Bend to the right of the direction of travel, so A->B and
+               * B->A take opposite sides. */
+              double bend = MIN (len * 0.18, 40);
+              double nx = -dy / len * bend, ny = dx / len * bend;
+              double mx = (x1 + x2) / 2 + nx, my = (y1 + y2) / 2 + ny;
+              double sx, sy, ex, ey;
+              toward (x1, y1, r1 + 1, mx, my, &sx, &sy);
+              toward (x2, y2, r2 + 2, mx, my, &ex, &ey);
+              /* quadratic through m as a cubic */
+              double qx = 2 * mx - (sx + ex) / 2, qy = 2 * my - (sy + ey) / 2;
+              render_scene_arrow_curve (scene, sx, sy, sx + 2.0 / 3 * (qx - sx), sy + 2.0 / 3 * (qy - sy),
+                                        ex + 2.0 / 3 * (qx - ex), ey + 2.0 / 3 * (qy - ey), ex, ey,
+                                        RENDER_HEAD_FILLED, head);
+            }
+          else
+            {
+              double sx, sy, ex, ey;
+              toward (x1, y1, r1 + 1, x2, y2, &sx, &sy);
+              toward (x2, y2, r2 + 2, x1, y1, &ex, &ey);
+              render_scene_arrow (scene, sx, sy, ex, ey, RENDER_HEAD_FILLED, head);
+            }
+        }
+      render_scene_group_end (scene);
+      (*n_drawn)++;
+    }
+  render_scene_group_end (scene);
+  render_scene_set_dash (scene, NULL, 0);
+  g_string_free (title, TRUE);
+  g_hash_table_unref (pairs);
+  g_free (keys);
+  g_free (order);
+}
+
+static int
+node_cmp_traffic (gconstpointer a, gconstpointer b, gpointer data)
+{
+  const IngestGraph *g = data;
+  const IngestViewNode *x = &g_array_index (g->nodes, IngestViewNode, *(const guint *) a);
+  const IngestViewNode *y = &g_array_index (g->nodes, IngestViewNode, *(const guint *) b);
+  guint64 tx = x->sent + x->received, ty = y->sent + y->received;
+  if (tx != ty)
+    return tx > ty ? -1 : 1;
+  return *(const guint *) a < *(const guint *) b ? -1 : 1;
+}
+
+static RenderColor
+kind_color (RenderLayoutContext *ctx, guint8 kind)
+{
+  static const guint idx[] = { 0, 1, 2, 5, 4 };
+  return render_palette_categorical (kind < G_N_ELEMENTS (idx) ? idx[kind] : 0, ctx->o.theme);
+}
+
+static void
+draw_nodes (Graph *gr, RenderScene *scene, guint *n_labels)
+{
+  const IngestGraph *g = gr->g;
+  RenderLayoutContext *ctx = &gr->ctx;
+  guint n = gr->n;
+  double W = ctx->o.width, H = ctx->o.height;
+  /* Label placement first (greedy, busiest first), drawing after, so each
+   * actor's group holds its shape and its label. */
+  guint *order = g_new (guint, n);
+  for (guint i = 0; i < n; i++)
+    order[i] = i;
+  g_qsort_with_data (order, n, sizeof (guint), node_cmp_traffic, (gpointer) g);
+  BoxGrid grid;
+  grid_init (&grid, W, H, 48);
+  for (guint i = 0; i < n; i++)
+    {
+      Box b = { gr->xy[2 * i] - gr->rad[i], gr->xy[2 * i + 1] - gr->rad[i],
+                gr->xy[2 * i] + gr->rad[i], gr->xy[2 * i + 1] + gr->rad[i] };
+      grid_add (&grid, b);
+    }
+  /* the legend's corner is taken too */
+  if (!ctx->o.hide_legend)
+    grid_add (&grid, (Box){ 0, H - gr->legend_h - 8, W, H });
+  char **labels = g_new0 (char *, n);
+  double *lx = g_new (double, n), *ly = g_new (double, n), *lw = g_new (double, n);
+  guint8 *anchor = g_new0 (guint8, n);
+  double fh = ctx->fs * 1.25;
+  double max_label = CLAMP (W / 6, 60, 200);
+  *n_labels = 0;
+  for (guint k = 0; k < n; k++)
+    {
+      guint i = order[k];
+      const IngestViewNode *nd = &g_array_index (g->nodes, IngestViewNode, i);
+      char *shortname = render_layout_short_name (nd->name);
+      double x = gr->xy[2 * i], y = gr->xy[2 * i + 1], r = gr->rad[i];
+      for (int attempt = 0; attempt < 2 && labels[i] == NULL; attempt++)
+        {
+          double w;
+          char *text = render_font_ellipsize (ctx->font, shortname,
+                                              attempt == 0 ? max_label : max_label / 2, &w);
+          if (*text == '\0')
+            {
+              g_free (text);
+              break;
+            }
+          /* candidates: below, above, right, left, then the diagonals */
+          struct { double x, y; guint8 anchor; } cand[8] = {
+            { x, y + r + 2, RENDER_ANCHOR_MIDDLE },
+            { x, y - r - 2 - fh, RENDER_ANCHOR_MIDDLE },
+            { x + r + 3, y - fh / 2, RENDER_ANCHOR_START },
+            { x - r - 3, y - fh / 2, RENDER_ANCHOR_END },
+            { x + r * 0.7 + 2, y + r * 0.7, RENDER_ANCHOR_START },
+            { x - r * 0.7 - 2, y + r * 0.7, RENDER_ANCHOR_END },
+            { x + r * 0.7 + 2, y - r * 0.7 - fh, RENDER_ANCHOR_START },
+            { x - r * 0.7 - 2, y - r * 0.7 - fh, RENDER_ANCHOR_END },
+          };
+          for (int c = 0; c < 8; c++)
+            {
+              double bx0 = cand[c].anchor == RENDER_ANCHOR_MIDDLE ? cand[c].x - w / 2
+                           : cand[c].anchor == RENDER_ANCHOR_END  ? cand[c].x - w
+                                                                   : cand[c].x;
+              Box b = { bx0 - 2, cand[c].y, bx0 + w + 2, cand[c].y + fh };
+              if (b.x0 < 2 || b.x1 > W - 2 || b.y0 < 2 || b.y1 > H - 2)
+                continue;
+              if (grid_hits (&grid, &b))
+                continue;
+              grid_add (&grid, b);
+              labels[i] = text;
+              text = NULL;
+              lx[i] = cand[c].x;
+              ly[i] = cand[c].y;
+              lw[i] = w;
+              anchor[i] = cand[c].anchor;
+              (*n_labels)++;
+              break;
+            }
+          g_free (text);
+        }
+      g_free (shortname);
+    }
+  grid_clear (&grid);
+
+  GString *title = g_string_new (NULL);
+  char buf[64];
+  RenderColor halo = render_color_with_alpha (ctx->tc->background, 0.78);
+  render_scene_group_begin (scene, NULL, "actors", NULL);
+  for (guint i = 0; i < n; i++)
+    {
+      const IngestViewNode *nd = &g_array_index (g->nodes, IngestViewNode, i);
+      g_string_truncate (title, 0);
+      g_string_append_printf (title, "%s (%s%s)\nsent %" G_GUINT64_FORMAT ", received %" G_GUINT64_FORMAT,
+                              nd->name ? nd->name : "?", kind_name (nd->kind),
+                              nd->is_group ? ", group" : "", nd->sent, nd->received);
+      if (nd->is_group)
+        g_string_append_printf (title, "\n%u members", nd->n_members);
+      append_latency (title, "time in mailbox", &nd->mailbox);
+      append_latency (title, "processing", &nd->processing);
+      if (nd->mailbox_depth_max)
+        g_string_append_printf (title, "\nmax mailbox depth %" G_GINT64_FORMAT, nd->mailbox_depth_max);
+      if (nd->errors || nd->crashes || nd->dropped)
+        g_string_append_printf (title, "\nerrors %" G_GUINT64_FORMAT ", crashes %" G_GUINT64_FORMAT
+                                ", dropped %" G_GUINT64_FORMAT, nd->errors, nd->crashes, nd->dropped);
+      render_scene_group_begin (scene, "actor", nd->name, title->str);
+      render_scene_group_set_data (scene, "kind", kind_name (nd->kind));
+      g_snprintf (buf, sizeof buf, "%" G_GUINT64_FORMAT, nd->sent + nd->received);
+      render_scene_group_set_data (scene, "traffic", buf);
+      double x = gr->xy[2 * i], y = gr->xy[2 * i + 1], r = gr->rad[i];
+      RenderColor kc = kind_color (ctx, nd->kind);
+      gboolean bad = nd->crashes > 0 || nd->errors > 0;
+      render_scene_set_dash (scene, NULL, 0);
+      render_scene_set_fill (scene, render_color_mix (ctx->tc->background, kc,
+                                                      ctx->o.theme == RENDER_THEME_DARK ? 0.45 : 0.3));
+      render_scene_set_stroke (scene, bad ? ctx->tc->error : kc);
+      render_scene_set_stroke_width (scene, bad ? 2.5 : 1.5);
+      if (!nd->alive)
+        {
+          double dash[2] = { 3, 2 };
+          render_scene_set_dash (scene, dash, 2);
+        }
+      if (nd->kind == INGEST_ACTOR_QUEUE)
+        render_scene_rect (scene, x - r, y - r * 0.8, 2 * r, 1.6 * r, r * 0.3);
+      else
+        render_scene_circle (scene, x, y, r);
+      render_scene_set_dash (scene, NULL, 0);
+      if (nd->is_group && r > 6)
+        {
+          /* a second ring says "several actors folded here" */
+          render_scene_set_fill (scene, RENDER_COLOR_NONE);
+          render_scene_set_stroke_width (scene, 1);
+          render_scene_circle (scene, x, y, r - 3);
+        }
+      if (labels[i])
+        {
+          double bx0 = anchor[i] == RENDER_ANCHOR_MIDDLE ? lx[i] - lw[i] / 2
+                       : anchor[i] == RENDER_ANCHOR_END  ? lx[i] - lw[i]
+                                                          : lx[i];
+          render_scene_set_stroke (scene, RENDER_COLOR_NONE);
+          render_scene_set_fill (scene, halo);
+          render_scene_rect (scene, bx0 - 2, ly[i] + 1, lw[i] + 4, fh - 1, 3);
+          render_scene_set_fill (scene, ctx->tc->foreground);
+          render_layout_use_font (ctx, scene, ctx->font);
+          render_scene_text (scene, lx[i], ly[i] + fh / 2 + 0.5, labels[i], anchor[i],
+                             RENDER_BASELINE_MIDDLE, lw[i]);
+        }
+      render_scene_group_end (scene);
+    }
+  render_scene_group_end (scene);
+  g_string_free (title, TRUE);
+  for (guint i = 0; i < n; i++)
+    g_free (labels[i]);
+  g_free (labels);
+  g_free (lx);
+  g_free (ly);
+  g_free (lw);
+  g_free (anchor);
+  g_free (order);
+}
+
+static void
+draw_legend (Graph *gr, RenderScene *scene, guint n_edges_drawn, gint64 lo, gint64 hi)
+{
+  RenderLayoutContext *ctx = &gr->ctx;
+  const IngestGraph *g = gr->g;
+  double H = ctx->o.height, W = ctx->o.width;
+  double y0 = H - gr->legend_h - 4, x = 16;
+  double fs = render_font_get_size (ctx->small);
+  char line[256], a[32], b[32];
+  render_scene_group_begin (scene, "legend", NULL, NULL);
+  render_scene_set_dash (scene, NULL, 0);
+  render_scene_set_stroke (scene, ctx->tc->grid);
+  render_scene_set_stroke_width (scene, 1);
+  render_scene_line (scene, 16, y0, W - 16, y0);
+  render_scene_set_stroke (scene, RENDER_COLOR_NONE);
+  render_layout_use_font (ctx, scene, ctx->small);
+  render_scene_set_fill (scene, ctx->tc->muted);
+  double y = y0 + fs * 1.2;
+  if (n_edges_drawn < g->edges->len)
+    g_snprintf (line, sizeof line, "%u actors \xc2\xb7 %u flows (busiest %u shown)",
+                g->nodes->len, g->edges->len, n_edges_drawn);
+  else
+    g_snprintf (line, sizeof line, "%u actors \xc2\xb7 %u flows", g->nodes->len, g->edges->len);
+  if (g->to_ns > g->from_ns && g->from_ns != INGEST_TIME_MIN && g->to_ns != INGEST_TIME_MAX)
+    {
+      gsize l = strlen (line);
+      g_snprintf (line + l, sizeof line - l, " \xc2\xb7 window %s",
+                  render_ticks_format_duration (g->to_ns - g->from_ns, a, sizeof a));
+    }
+  render_scene_text (scene, x, y, line, RENDER_ANCHOR_START, RENDER_BASELINE_MIDDLE,
+                     render_font_measure (ctx->small, line, -1));
+  y += fs * 1.7;
+  /* sizes */
+  const char *s1 = "circle area: messages sent + received";
+  const char *s2 = "line width: messages (log scale)";
+  render_scene_set_fill (scene, ctx->tc->node);
+  render_scene_set_stroke (scene, ctx->tc->edge);
+  render_scene_circle (scene, x + 4, y, 3);
+  render_scene_circle (scene, x + 16, y, 6);
+  render_scene_set_stroke (scene, RENDER_COLOR_NONE);
+  render_scene_set_fill (scene, ctx->tc->muted);
+  render_scene_text (scene, x + 28, y, s1, RENDER_ANCHOR_START, RENDER_BASELINE_MIDDLE,
+                     render_font_measure (ctx->small, s1, -1));
+  double y2 = y + fs * 1.6;
+  render_scene_set_stroke (scene, ctx->tc->edge);
+  render_scene_set_stroke_width (scene, 1);
+  render_scene_line (scene, x, y2 - 2, x + 22, y2 - 2);
+  render_scene_set_stroke_width (scene, 3.5);
+  render_scene_line (scene, x, y2 + 3, x + 22, y2 + 3);
+  render_scene_set_stroke (scene, RENDER_COLOR_NONE);
+  render_scene_set_fill (scene, ctx->tc->muted);
+  render_scene_text (scene, x + 28, y2, s2, RENDER_ANCHOR_START, RENDER_BASELINE_MIDDLE,
+                     render_font_measure (ctx->small, s2, -1));
+  /* latency ramp */
+  double rx = MAX (x + 300, W * 0.45);
+  if (lo >= 0)
+    {
+      const char *lab = "edge colour: p99 latency (round trip, else time in mailbox)";
+      render_scene_text (scene, rx, y, lab, RENDER_ANCHOR_START, RENDER_BASELINE_MIDDLE,
+                         render_font_measure (ctx->small, lab, -1));
+      double bw = 160, bx = rx;
+      for (int k = 0; k < 32; k++)
+        {
+          render_scene_set_fill (scene, render_palette_ramp (k / 31.0, ctx->o.theme));
+          render_scene_rect (scene, bx + k * bw / 32, y2 - 4, bw / 32 + 0.3, 8, 0);
+        }
+      render_scene_set_fill (scene, ctx->tc->muted);
+      render_ticks_format_duration (lo, a, sizeof a);
+      render_ticks_format_duration (hi, b, sizeof b);
+      render_scene_text (scene, bx - 4, y2, a, RENDER_ANCHOR_END, RENDER_BASELINE_MIDDLE,
+                         render_font_measure (ctx->small, a, -1));
+      render_scene_text (scene, bx + bw + 4, y2, b, RENDER_ANCHOR_START, RENDER_BASELINE_MIDDLE,
+                         render_font_measure (ctx->small, b, -1));
+      /* kinds */
+    }
+  render_scene_group_end (scene);
+}
+
+RenderScene *
+render_layout_graph (const IngestGraph *graph, const RenderLayoutOptions *options)
+{
+  Graph gr = { 0 };
+  render_layout_context_init (&gr.ctx, options, 1200, 800);
+  if (graph == NULL || graph->nodes == NULL || graph->nodes->len == 0)
+    {
+      RenderScene *s = render_layout_empty (&gr.ctx, "graph");
+      render_layout_context_clear (&gr.ctx);
+      return s;
+    }
+  gr.g = graph;
+  gr.n = graph->nodes->len;
+  gr.xy = g_new0 (double, 2 * gr.n);
+  gr.rad = g_new0 (double, gr.n);
+  compute_positions (&gr);
+
+  RenderScene *scene = render_layout_scene_new (&gr.ctx, "graph", gr.ctx.o.width, gr.ctx.o.height);
+  render_layout_draw_title (&gr.ctx, scene, 16, 10);
+  guint n_edges = 0, n_labels = 0;
+  gint64 lo, hi;
+  if (graph->edges)
+    draw_edges (&gr, scene, &n_edges, &lo, &hi);
+  else
+    lo = hi = -1;
+  draw_nodes (&gr, scene, &n_labels);
+  if (!gr.ctx.o.hide_legend)
+    draw_legend (&gr, scene, n_edges, lo, hi);
+  g_free (gr.xy);
+  g_free (gr.rad);
+  render_layout_context_clear (&gr.ctx);
+  return scene;
+}
