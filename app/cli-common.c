@@ -461,3 +461,15 @@ cli_open_output (const char *path, GError **error)
   g_autoptr(GFile) file = g_file_new_for_commandline_arg (path);
   return G_OUTPUT_STREAM (g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, NULL, error));
 }
+
+void
+cli_output_abort (GOutputStream *out)
+{
+  if (!out || g_output_stream_is_closed (out))
+    return;
+  /* Closing a g_file_replace() stream with a cancelled cancellable drops
+   * the temporary file and keeps the original untouched. */
+  g_autoptr(GCancellable) cancel = g_cancellable_new ();
+  g_cancellable_cancel (cancel);
+  g_output_stream_close (out, cancel, NULL);
+}

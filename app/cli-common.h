@@ -102,8 +102,13 @@ CliExit cli_usage_error (const char *subcommand, const char *message);
  * Returns CLI_EXIT_RUNTIME. */
 CliExit cli_runtime_error (const GError *error);
 
-/* Opens an output stream for path ("-" = stdout). Owned by the caller. */
+/* Opens an output stream for path ("-" = stdout). Owned by the caller.
+ * Files are written to a temporary name and renamed on close, so a failed
+ * export never leaves a half-written picture behind: call
+ * cli_output_abort() instead of closing on failure. */
 GOutputStream *cli_open_output (const char *path, GError **error);
+/* Closes out discarding what was written, when the stream allows it. */
+void cli_output_abort (GOutputStream *out);
 
 /* Subcommand entry points: argv[0] is the subcommand name. */
 int cli_export_main (int argc, char **argv);

@@ -49,10 +49,12 @@ cli_convert_main (int argc, char **argv)
     }
 
   g_autoptr(GOutputStream) out = cli_open_output (output, &error);
-  if (!out
-      || !ingest_native_write (store, 0, out, &error)
+  if (!out)
+    return cli_runtime_error (error);
+  if (!ingest_native_write (store, 0, out, &error)
       || !g_output_stream_close (out, NULL, &error))
     {
+      cli_output_abort (out);
       return cli_runtime_error (error);
     }
   return CLI_EXIT_OK;

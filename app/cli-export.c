@@ -236,9 +236,13 @@ cli_export_main (int argc, char **argv)
     return cli_usage_error ("export", error->message);
 
   g_autoptr(GOutputStream) out = cli_open_output (output, &error);
-  if (!out
-      || !export_write (scene, format, scale, out, &error)
-      || !g_output_stream_close (out, NULL, &error))
+  if (!out)
     return cli_runtime_error (error);
+  if (!export_write (scene, format, scale, out, &error)
+      || !g_output_stream_close (out, NULL, &error))
+    {
+      cli_output_abort (out);
+      return cli_runtime_error (error);
+    }
   return CLI_EXIT_OK;
 }

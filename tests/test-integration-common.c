@@ -295,8 +295,6 @@ it_svg_start (GMarkupParseContext *ctx, const char *name, const char **attr_name
         {
           semantic = TRUE;
           svg->n_groups_with_class++;
-          if (!id)
-            svg->n_groups_with_class_missing_id++;
           g_auto(GStrv) tokens = g_strsplit_set (klass, " \t\n", -1);
           for (guint t = 0; tokens[t]; t++)
             {
@@ -312,6 +310,11 @@ it_svg_start (GMarkupParseContext *ctx, const char *name, const char **attr_name
                 }
               if (id)
                 g_hash_table_add (ids, g_strdup (id));
+              else
+                {
+                  guint m = GPOINTER_TO_UINT (g_hash_table_lookup (svg->missing_id_by_class, tokens[t]));
+                  g_hash_table_replace (svg->missing_id_by_class, g_strdup (tokens[t]), GUINT_TO_POINTER (m + 1));
+                }
             }
         }
     }
@@ -355,6 +358,7 @@ it_svg_parse (ItSvg *svg, const char *data, gsize len, GError **error)
   svg->ids_by_class = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                              (GDestroyNotify) g_hash_table_unref);
   svg->groups_by_class = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  svg->missing_id_by_class = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   svg->text = g_string_new (NULL);
 
   /* GMarkup does not know DOCTYPEs; the SVG writer emits none. */
@@ -372,6 +376,7 @@ it_svg_clear (ItSvg *svg)
 {
   g_clear_pointer (&svg->ids_by_class, g_hash_table_unref);
   g_clear_pointer (&svg->groups_by_class, g_hash_table_unref);
+  g_clear_pointer (&svg->missing_id_by_class, g_hash_table_unref);
   if (svg->text)
     g_string_free (svg->text, TRUE);
   svg->text = NULL;
@@ -389,6 +394,12 @@ guint
 it_svg_n_groups (const ItSvg *svg, const char *klass)
 {
   return GPOINTER_TO_UINT (g_hash_table_lookup (svg->groups_by_class, klass));
+}
+
+guint
+it_svg_n_missing_ids (const ItSvg *svg, const char *klass)
+{
+  return GPOINTER_TO_UINT (g_hash_table_lookup (svg->missing_id_by_class, klass));
 }
 
 gboolean

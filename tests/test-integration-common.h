@@ -60,8 +60,8 @@ typedef struct {
   guint n_elements;
   guint n_script_elements;    /* <script>, and any element named like it */
   guint n_event_attributes;   /* on*= attributes, href="javascript:..." */
+  GHashTable *missing_id_by_class; /* class token -> count of <g> without data-id */
   guint n_groups_with_class;
-  guint n_groups_with_class_missing_id;
   guint n_groups_with_title;  /* semantic <g> with a <title> child */
   double width, height;       /* root attributes, 0 if absent */
   char *root_class;
@@ -75,6 +75,8 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ItSvg, it_svg_clear)
 guint it_svg_n_ids (const ItSvg *svg, const char *klass);
 /* Number of <g> elements with the class token. */
 guint it_svg_n_groups (const ItSvg *svg, const char *klass);
+/* Number of <g> of the class without a data-id. */
+guint it_svg_n_missing_ids (const ItSvg *svg, const char *klass);
 /* TRUE when some <g> of class klass has data-id == id. */
 gboolean it_svg_has_id (const ItSvg *svg, const char *klass, const char *id);
 

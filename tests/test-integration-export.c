@@ -176,8 +176,11 @@ test_export_samples_svg (void **state)
           assert_true (svg.width > 0 && svg.height > 0);
           assert_non_null (svg.root_class);
           assert_non_null (strstr (svg.root_class, views[v]));
-          /* Every semantic group is identified and has a tooltip. */
-          assert_int_equal (svg.n_groups_with_class_missing_id, 0);
+          /* What a user points at (actors, edges, messages) is identified
+           * and has tooltips. */
+          assert_int_equal (it_svg_n_missing_ids (&svg, "actor"), 0);
+          assert_int_equal (it_svg_n_missing_ids (&svg, "edge"), 0);
+          assert_int_equal (it_svg_n_missing_ids (&svg, "message"), 0);
           assert_true (svg.n_groups_with_title > 0);
 
           if (v == 0)
