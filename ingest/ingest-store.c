@@ -1301,3 +1301,48 @@ ingest_store_memory_bytes (const IngestStore *self)
   b += self->order64_cap * sizeof (IngestSeq);
   return b;
 }
+
+/* --- added by the parsers -------------------------------------------------- */
+
+gboolean
+ingest_store_rename_actor (IngestStore *self, IngestActorId id, IngestStr name)
+{
+  gsize n, ss, sl;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  if (id == 0 || id > self->actors.len || id == self->overflow_actor || name.ptr == NULL)
+    return FALSE;
+  const char *s = ingest_strings_normalize (self->strings, name.ptr, name.len, &n);
+  if (n == 0)
+    return FALSE;
+  IngestAtom atom = ingest_strings_intern_normalized (self->strings, s, n,
+                                                      ingest_strings_hash (s, n));
+  IngestActorId other = actor_lookup (self, atom);
+  IngestActorRec *a = actor_at (self, id);
+  if (other == id)
+    return TRUE;
+  if (other != 0)
+    return FALSE;
+  g_hash_table_remove (self->actor_by_atom, GUINT_TO_POINTER (a->pub.name));
+  g_hash_table_insert (self->actor_by_atom, GUINT_TO_POINTER (atom), GUINT_TO_POINTER (id));
+  a->pub.name = atom;
+  /* read back from the arena: s may be a scratch buffer */
+  const char *stored = ingest_strings_get (self->strings, atom);
+  gsize len = strlen (stored);
+  path_split (stored, len, &ss, &sl);
+  a->pub.short_name = sl == len ? atom
+                                : ingest_strings_intern_normalized (self->strings, stored + ss, sl,
+                                                                    ingest_strings_hash (stored + ss, sl));
+  return TRUE;
+}
+
+void
+ingest_store_set_message_label (IngestStore *self, IngestMessageId id, IngestStr label)
+{
+  g_return_if_fail (self != NULL);
+  if (id == 0 || id > self->messages.len || label.ptr == NULL)
+    return;
+  IngestMessage *m = msg_at (self, id);
+  if (m->label == 0)
+    m->label = intern_str (self, label);
+}

@@ -152,4 +152,13 @@ IngestStoreCounters *ingest_store_counters (IngestStore *store); /* borrowed, wr
 /* Approximate bytes the store holds (for benchmarks and memory limits). */
 gsize ingest_store_memory_bytes (const IngestStore *store);
 
+/* Added by the parsers (Chrome metadata names processes and threads after
+ * their events, and Chrome slices are messages without a SEND):
+ * ingest_store_rename_actor gives actor id a new name (its short name
+ * follows); FALSE when id is invalid, the name is empty or another actor has
+ * it. ingest_store_set_message_label sets the label of a message that has
+ * none yet (a SEND's label always wins). */
+gboolean ingest_store_rename_actor (IngestStore *store, IngestActorId id, IngestStr name);
+void ingest_store_set_message_label (IngestStore *store, IngestMessageId id, IngestStr label);
+
 G_END_DECLS

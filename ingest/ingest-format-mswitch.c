@@ -1,0 +1,754 @@
+/* ingest-format-mswitch.c: message-switch /trace bodies
+ * (/work/shared/formats/message-switch.md; summary of the mapping in
+ * data/formats/message-switch-mapping.md).
+ *
+ * Input: one body `{"events":[[ID,EVENT],...]}` or many of them concatenated
+ * or one per line, as a poller saves them. The push lexer streams the bodies;
+ * each [ID,EVENT] element (small: payloads are cut at 256 bytes by the broker)
+ * is built as a jansson value and mapped.
+ *
+ * Mapping, so the graph reads client -> service queue -> server session and
+ * back (keys: "QUEUE#N", with "@E" appended after the E-th broker restart):
+ *   request sent      (input C, queue Q):  SEND C->Q "Q#n", label = JSON-RPC
+ *                     method or "request", reply_to = reply queue R.
+ *   request delivered (output S, queue Q): RECEIVE at Q and DONE at Q of
+ *                     "Q#n" (time in queue = delivery - send), then the hop
+ *                     SEND Q->S and RECEIVE at S of "Q#n>S".
+ *   response sent     (input S, queue R, Response [Q,n]): DONE at S of
+ *                     "Q#n>S" (server processing = response - delivery) and
+ *                     SEND S->R "R#m", label "response"/"error",
+ *                     in_reply_to "Q#n".
+ *   response delivered(output C, queue R): RECEIVE at R of "R#m"; when R is
+ *                     not C itself, DONE at R and hop SEND R->C, RECEIVE at C
+ *                     of "R#m>C". With the usual private reply queue (R == C)
+ *                     the client's round trip is request send -> response
+ *                     receive, which is what the broker's processing_time
+ *                     measures. processing_time is therefore not duplicated;
+ *                     it is used when the request's send was never seen (lost
+ *                     from the ring): the send is rebuilt at
+ *                     delivery time - processing_time so the round trip stays
+ *                     right.
+ *   ack               (input A, Ack [Q,n]): ACK at A of "Q#n".
+ * Sessions (input/output) are CLIENT actors; queues are QUEUE actors, except
+ * a queue named like a session (a client's private reply queue), which is
+ * that client.
+ *
+ * Ids: one counter per broker, +1 per event. An id not above the last one is
+ * a duplicate from an overlapping poll (dropped, counted) unless its time is
+ * later than the last event's, which means the broker restarted (ids from 0
+ * again: message keys get a new "@E" epoch). A jump is counted as lost.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <jansson.h>
+
+#include "ingest-json-lexer.h"
+#include "ingest-parser-private.h"
+
+#define MAX_ELEMENT_TOKENS 4096         /* an [ID,EVENT] element is ~20 tokens */
+#define MAX_PENDING_REQUESTS (1u << 20)
+#define MAX_LABEL 128
+
+typedef struct {
+  IngestParserCtx *ctx;
+  IngestJsonLexer *lexer;
+
+  /* streaming position in the body */
+  gboolean in_events;          /* the "events" array of the current body is open */
+  gboolean key_is_events;      /* last depth-1 key was "events" */
+  gboolean body_ok;
+  gboolean skipping_line;      /* lenient resync: dropping the rest of a broken line */
+
+  /* the element being built */
+  GPtrArray *stack;            /* json_t* containers */
+  json_t *element;
+  char *key;                   /* pending object key (owned) */
+  guint n_tokens;
+  gboolean element_bad;
+  const char *element_error;
+  guint64 element_line, element_col;
+  char time_raw[INGEST_JSON_MAX_NUMBER + 1];
+  gsize time_raw_len;
+
+  /* ids */
+  gboolean have_last;
+  gint64 last_id;
+  gint64 last_time;
+  guint epoch;
+
+  GHashTable *sessions;        /* names seen as input/output */
+  GHashTable *queues;          /* names declared as queues */
+  GHashTable *pending;         /* request keys sent and not yet answered */
+  GString *scratch;
+  GString *scratch2;
+  GString *scratch3;
+  GError *deferred;            /* error raised inside the lexer callback */
+} MswitchParser;
+
+/* ---- actors ---- */
+
+static void
+ensure_session (MswitchParser *mp, const char *name)
+{
+  if (g_hash_table_contains (mp->sessions, name))
+    return;
+  g_hash_table_add (mp->sessions, g_strdup (name));
+  ingest_store_ensure_actor (mp->ctx->store, INGEST_STR (name), INGEST_ACTOR_CLIENT,
+                             INGEST_STR_NONE);
+}
+
+static void
+ensure_queue (MswitchParser *mp, const char *name)
+{
+  if (g_hash_table_contains (mp->sessions, name) || g_hash_table_contains (mp->queues, name))
+    return;
+  g_hash_table_add (mp->queues, g_strdup (name));
+  ingest_store_ensure_actor (mp->ctx->store, INGEST_STR (name), INGEST_ACTOR_QUEUE,
+                             INGEST_STR_NONE);
+}
+
+/* ---- payload inspection (JSON-RPC, possibly cut at 256 bytes) ---- */
+
+static const char *
+find_member (const char *s, gsize len, const char *name)
+{
+  gsize nlen = strlen (name);
+  const char *p = s, *end = s + len;
+
+  while (p < end && (p = g_strstr_len (p, end - p, name)) != NULL)
+    {
+      const char *q = p + nlen;
+      while (q < end && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r'))
+        q++;
+      if (q < end && *q == ':')
+        {
+          q++;
+          while (q < end && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r'))
+            q++;
+          return q;
+        }
+      p += nlen;
+    }
+  return NULL;
+}
+
+static gboolean
+payload_method (const char *payload, gsize len, GString *out)
+{
+  const char *v = find_member (payload, len, "\"method\""), *end = payload + len, *q;
+
+  if (v == NULL || v >= end || *v != '"')
+    return FALSE;
+  v++;
+  for (q = v; q < end && *q != '"' && *q != '\\' && q - v < MAX_LABEL; q++)
+    ;
+  if (q == v || q >= end || *q != '"')
+    return FALSE;
+  g_string_assign (out, "");
+  g_string_append_len (out, v, q - v);
+  return TRUE;
+}
+
+static const char *
+payload_response_label (const char *payload, gsize len)
+{
+  const char *v = find_member (payload, len, "\"error\"");
+  if (v && !(payload + len - v >= 4 && memcmp (v, "null", 4) == 0))
+    return "error";
+  return "response";
+}
+
+/* ---- mapping ---- */
+
+static const char *
+message_key (MswitchParser *mp, GString *out, json_t *id)
+{
+  const char *q;
+  json_t *n;
+
+  if (!json_is_array (id) || json_array_size (id) != 2)
+    return NULL;
+  q = json_string_value (json_array_get (id, 0));
+  n = json_array_get (id, 1);
+  if (q == NULL || !json_is_integer (n))
+    return NULL;
+  g_string_printf (out, "%s#%" JSON_INTEGER_FORMAT, q, json_integer_value (n));
+  if (mp->epoch > 0)
+    g_string_append_printf (out, "@%u", mp->epoch);
+  return out->str;
+}
+
+static void
+append (MswitchParser *mp, IngestEventKind kind, gint64 t, const char *actor,
+        IngestActorKind actor_kind, const char *peer, IngestActorKind peer_kind, const char *key)
+{
+  IngestEventInput in;
+  memset (&in, 0, sizeof in);
+  in.kind = kind;
+  in.time_ns = t;
+  in.actor = INGEST_STR (actor);
+  in.actor_kind = actor_kind;
+  in.actor_kind_set = TRUE;
+  if (peer)
+    {
+      in.peer = INGEST_STR (peer);
+      in.peer_kind = peer_kind;
+      in.peer_kind_set = TRUE;
+    }
+  in.message_key = INGEST_STR (key);
+  ingest_store_append (mp->ctx->store, &in);
+}
+
+static IngestActorKind
+kind_of (MswitchParser *mp, const char *name)
+{
+  return g_hash_table_contains (mp->sessions, name) ? INGEST_ACTOR_CLIENT : INGEST_ACTOR_QUEUE;
+}
+
+static gboolean
+map_event (MswitchParser *mp, json_t *ev, gint64 t, const char **why)
+{
+  IngestStore *store = mp->ctx->store;
+  const char *queue, *input, *output, *tag, *key;
+  json_t *message, *processing;
+
+  if (!json_is_object (ev))
+    return (*why = "an event must be an object"), FALSE;
+  queue = json_string_value (json_object_get (ev, "queue"));
+  input = json_string_value (json_object_get (ev, "input"));
+  output = json_string_value (json_object_get (ev, "output"));
+  message = json_object_get (ev, "message");
+  processing = json_object_get (ev, "processing_time");
+  if (queue == NULL)
+    return (*why = "missing \"queue\""), FALSE;
+  if ((json_object_get (ev, "input") && !input) || (json_object_get (ev, "output") && !output))
+    return (*why = "\"input\"/\"output\" must be strings"), FALSE;
+  if (processing && !json_is_integer (processing))
+    return (*why = "\"processing_time\" must be an integer"), FALSE;
+  if (!json_is_array (message) || json_array_size (message) < 2)
+    return (*why = "\"message\" must be [\"Message\",...] or [\"Ack\",...]"), FALSE;
+  tag = json_string_value (json_array_get (message, 0));
+  if (tag == NULL)
+    return (*why = "unknown message variant"), FALSE;
+  key = message_key (mp, mp->scratch, json_array_get (message, 1));
+  if (key == NULL)
+    return (*why = "a message id must be [QUEUE, N]"), FALSE;
+
+  if (strcmp (tag, "Ack") == 0)
+    {
+      if (input == NULL)
+        return (*why = "an Ack without \"input\""), FALSE;
+      ensure_session (mp, input);
+      append (mp, INGEST_EVENT_ACK, t, input, INGEST_ACTOR_CLIENT, NULL, 0, key);
+      return TRUE;
+    }
+  if (strcmp (tag, "Message") != 0)
+    return (*why = "unknown message variant"), FALSE;
+
+  {
+    json_t *body = json_array_get (message, 2), *kind;
+    const char *payload, *ktag;
+    gsize payload_len;
+    gboolean is_request;
+
+    if (!json_is_object (body))
+      return (*why = "a Message needs {\"payload\",\"kind\"}"), FALSE;
+    payload = json_string_value (json_object_get (body, "payload"));
+    payload_len = json_string_length (json_object_get (body, "payload"));
+    kind = json_object_get (body, "kind");
+    ktag = json_string_value (json_array_get (kind, 0));
+    if (payload == NULL || ktag == NULL || json_array_size (kind) != 2)
+      return (*why = "a Message needs a string payload and a kind"), FALSE;
+    if (strcmp (ktag, "Request") == 0)
+      is_request = TRUE;
+    else if (strcmp (ktag, "Response") == 0)
+      is_request = FALSE;
+    else
+      return (*why = "kind must be Request or Response"), FALSE;
+    if (input == NULL && output == NULL)
+      return (*why = "a Message needs \"input\" or \"output\""), FALSE;
+
+    if (is_request)
+      {
+        const char *reply = json_string_value (json_array_get (kind, 1));
+        if (reply == NULL)
+          return (*why = "Request needs a reply queue name"), FALSE;
+        if (output == NULL)
+          {
+            IngestEventInput in;
+            ensure_session (mp, input);
+            ensure_queue (mp, queue);
+            ensure_queue (mp, reply);
+            memset (&in, 0, sizeof in);
+            in.kind = INGEST_EVENT_SEND;
+            in.time_ns = t;
+            in.actor = INGEST_STR (input);
+            in.actor_kind = INGEST_ACTOR_CLIENT;
+            in.actor_kind_set = TRUE;
+            in.peer = INGEST_STR (queue);
+            in.peer_kind = kind_of (mp, queue);
+            in.peer_kind_set = TRUE;
+            in.message_key = INGEST_STR (key);
+            in.label = INGEST_STR (payload_method (payload, payload_len, mp->scratch2)
+                                     ? mp->scratch2->str : "request");
+            in.payload = (IngestStr){ payload, (gssize) payload_len };
+            in.size = (guint32) MIN (payload_len, G_MAXUINT32);
+            in.reply_to = INGEST_STR (reply);
+            ingest_store_append (store, &in);
+            if (g_hash_table_size (mp->pending) < MAX_PENDING_REQUESTS)
+              g_hash_table_add (mp->pending, g_strdup (key));
+          }
+        else
+          {
+            /* delivery: out of the queue, then the hop to the server */
+            ensure_session (mp, output);
+            ensure_queue (mp, queue);
+            append (mp, INGEST_EVENT_RECEIVE, t, queue, kind_of (mp, queue), NULL, 0, key);
+            append (mp, INGEST_EVENT_DONE, t, queue, kind_of (mp, queue), NULL, 0, key);
+            if (strcmp (output, queue) != 0)
+              {
+                IngestEventInput in;
+                g_string_printf (mp->scratch3, "%s>%s", key, output);
+                memset (&in, 0, sizeof in);
+                in.kind = INGEST_EVENT_SEND;
+                in.time_ns = t;
+                in.actor = INGEST_STR (queue);
+                in.actor_kind = kind_of (mp, queue);
+                in.actor_kind_set = TRUE;
+                in.peer = INGEST_STR (output);
+                in.peer_kind = INGEST_ACTOR_CLIENT;
+                in.peer_kind_set = TRUE;
+                in.message_key = INGEST_STR (mp->scratch3->str);
+                in.label = INGEST_STR (payload_method (payload, payload_len, mp->scratch2)
+                                         ? mp->scratch2->str : "request");
+                in.size = (guint32) MIN (payload_len, G_MAXUINT32);
+                ingest_store_append (store, &in);
+                append (mp, INGEST_EVENT_RECEIVE, t, output, INGEST_ACTOR_CLIENT, queue,
+                        kind_of (mp, queue), mp->scratch3->str);
+              }
+          }
+        return TRUE;
+      }
+
+    /* a response */
+    {
+      GString *req_key = g_string_new (NULL);
+      const char *request = message_key (mp, req_key, json_array_get (kind, 1));
+      if (request == NULL)
+        {
+          g_string_free (req_key, TRUE);
+          return (*why = "Response needs the request id [QUEUE, N]"), FALSE;
+        }
+      if (output == NULL)
+        {
+          IngestEventInput in;
+          ensure_session (mp, input);
+          ensure_queue (mp, queue);
+          /* the server is done with the request it was handed */
+          g_string_printf (mp->scratch3, "%s>%s", request, input);
+          append (mp, INGEST_EVENT_DONE, t, input, INGEST_ACTOR_CLIENT, NULL, 0, mp->scratch3->str);
+          memset (&in, 0, sizeof in);
+          in.kind = INGEST_EVENT_SEND;
+          in.time_ns = t;
+          in.actor = INGEST_STR (input);
+          in.actor_kind = INGEST_ACTOR_CLIENT;
+          in.actor_kind_set = TRUE;
+          in.peer = INGEST_STR (queue);
+          in.peer_kind = kind_of (mp, queue);
+          in.peer_kind_set = TRUE;
+          in.message_key = INGEST_STR (key);
+          in.label = INGEST_STR (payload_response_label (payload, payload_len));
+          in.payload = (IngestStr){ payload, (gssize) payload_len };
+          in.size = (guint32) MIN (payload_len, G_MAXUINT32);
+          in.in_reply_to = INGEST_STR (request);
+          ingest_store_append (store, &in);
+        }
+      else
+        {
+          ensure_session (mp, output);
+          ensure_queue (mp, queue);
+          if (!g_hash_table_remove (mp->pending, request) && processing
+              && json_integer_value (processing) > 0
+              && g_hash_table_size (mp->pending) < MAX_PENDING_REQUESTS)
+            {
+              /* the request's send was lost: rebuild it from the broker's
+               * enqueue -> delivery measure */
+              IngestEventInput in;
+              const char *hash = strrchr (request, '#');
+              g_autofree char *req_queue = g_strndup (request, hash ? (gsize) (hash - request) : 0);
+              ensure_queue (mp, req_queue);
+              memset (&in, 0, sizeof in);
+              in.kind = INGEST_EVENT_SEND;
+              in.time_ns = t - json_integer_value (processing);
+              in.actor = INGEST_STR (output);
+              in.actor_kind = INGEST_ACTOR_CLIENT;
+              in.actor_kind_set = TRUE;
+              in.peer = INGEST_STR (req_queue);
+              in.peer_kind = kind_of (mp, req_queue);
+              in.peer_kind_set = TRUE;
+              in.message_key = INGEST_STR (request);
+              in.label = INGEST_STR ("request");
+              in.reply_to = INGEST_STR (queue);
+              ingest_store_append (store, &in);
+            }
+          append (mp, INGEST_EVENT_RECEIVE, t, queue, kind_of (mp, queue), NULL, 0, key);
+          if (strcmp (output, queue) != 0)
+            {
+              IngestEventInput in;
+              append (mp, INGEST_EVENT_DONE, t, queue, kind_of (mp, queue), NULL, 0, key);
+              g_string_printf (mp->scratch3, "%s>%s", key, output);
+              memset (&in, 0, sizeof in);
+              in.kind = INGEST_EVENT_SEND;
+              in.time_ns = t;
+              in.actor = INGEST_STR (queue);
+              in.actor_kind = kind_of (mp, queue);
+              in.actor_kind_set = TRUE;
+              in.peer = INGEST_STR (output);
+              in.peer_kind = INGEST_ACTOR_CLIENT;
+              in.peer_kind_set = TRUE;
+              in.message_key = INGEST_STR (mp->scratch3->str);
+              in.label = INGEST_STR (payload_response_label (payload, payload_len));
+              in.size = (guint32) MIN (payload_len, G_MAXUINT32);
+              in.in_reply_to = INGEST_STR (request);
+              ingest_store_append (store, &in);
+              append (mp, INGEST_EVENT_RECEIVE, t, output, INGEST_ACTOR_CLIENT, queue,
+                      kind_of (mp, queue), mp->scratch3->str);
+            }
+        }
+      g_string_free (req_key, TRUE);
+    }
+  }
+  return TRUE;
+}
+
+/* One [ID, EVENT] element, complete. */
+static gboolean
+process_element (MswitchParser *mp, GError **error)
+{
+  IngestParserCtx *ctx = mp->ctx;
+  IngestStoreCounters *counters = ingest_store_counters (ctx->store);
+  json_t *id_v, *ev;
+  gint64 id, t;
+  const char *why = NULL;
+
+  if (!json_is_array (mp->element) || json_array_size (mp->element) != 2)
+    return ingest_parser_ctx_reject (ctx, error, INGEST_ERROR_SCHEMA, mp->element_line,
+                                     mp->element_col, "an event must be [ID, EVENT]");
+  id_v = json_array_get (mp->element, 0);
+  ev = json_array_get (mp->element, 1);
+  if (!json_is_integer (id_v))
+    return ingest_parser_ctx_reject (ctx, error, INGEST_ERROR_SCHEMA, mp->element_line,
+                                     mp->element_col, "an event id must be an integer");
+  id = json_integer_value (id_v);
+  if (mp->time_raw_len == 0)
+    return ingest_parser_ctx_reject (ctx, error, INGEST_ERROR_SCHEMA, mp->element_line,
+                                     mp->element_col, "missing or non-numeric \"time\"");
+  if (!ingest_json_number_to_scaled (mp->time_raw, mp->time_raw_len, 9, &t))
+    return ingest_parser_ctx_reject (ctx, error, INGEST_ERROR_LIMIT, mp->element_line,
+                                     mp->element_col, "\"time\" out of range");
+
+  if (mp->have_last && id <= mp->last_id)
+    {
+      if (t <= mp->last_time)
+        {
+          counters->duplicate_events++;
+          return TRUE;
+        }
+      /* ids went back while time went on: the broker restarted */
+      mp->epoch++;
+      if (id > 0)
+        counters->lost_events += (guint64) id;
+    }
+  else if (mp->have_last && id > mp->last_id + 1)
+    counters->lost_events += (guint64) (id - mp->last_id - 1);
+
+  if (!map_event (mp, ev, t, &why))
+    return ingest_parser_ctx_reject (ctx, error, INGEST_ERROR_SCHEMA, mp->element_line,
+                                     mp->element_col, "%s", why);
+  mp->have_last = TRUE;
+  mp->last_id = id;
+  mp->last_time = t;
+  ingest_parser_ctx_accept (ctx);
+  return TRUE;
+}
+
+/* ---- building elements from tokens ---- */
+
+static void
+element_clear (MswitchParser *mp)
+{
+  g_ptr_array_set_size (mp->stack, 0);
+  g_clear_pointer (&mp->element, json_decref);
+  g_clear_pointer (&mp->key, g_free);
+  mp->n_tokens = 0;
+  mp->element_bad = FALSE;
+  mp->element_error = NULL;
+  mp->time_raw_len = 0;
+}
+
+static void
+element_add (MswitchParser *mp, json_t *v)
+{
+  if (mp->stack->len == 0)
+    {
+      mp->element = v;
+      return;
+    }
+  {
+    json_t *top = g_ptr_array_index (mp->stack, mp->stack->len - 1);
+    if (json_is_array (top))
+      json_array_append_new (top, v);
+    else
+      {
+        json_object_setn_new_nocheck (top, mp->key ? mp->key : "", mp->key ? strlen (mp->key) : 0, v);
+        g_clear_pointer (&mp->key, g_free);
+      }
+  }
+}
+
+static gboolean
+on_token (const IngestJsonToken *tok, gpointer user_data, GError **error)
+{
+  MswitchParser *mp = user_data;
+  IngestParserCtx *ctx = mp->ctx;
+
+  if (tok->depth == 0)
+    {
+      if (tok->type == INGEST_JSON_BEGIN_OBJECT)
+        {
+          mp->body_ok = TRUE;
+          mp->in_events = FALSE;
+          return TRUE;
+        }
+      if (tok->type == INGEST_JSON_END_OBJECT)
+        return TRUE;
+      g_set_error_literal (error, INGEST_ERROR, INGEST_ERROR_SCHEMA,
+                           "expected a message-switch body {\"events\":[...]}");
+      return FALSE;
+    }
+  if (tok->depth == 1)
+    {
+      if (tok->type == INGEST_JSON_KEY)
+        {
+          mp->key_is_events = tok->len == 6 && memcmp (tok->str, "events", 6) == 0;
+          return TRUE;
+        }
+      if (mp->key_is_events)
+        {
+          if (tok->type == INGEST_JSON_BEGIN_ARRAY)
+            mp->in_events = TRUE;
+          else if (tok->type == INGEST_JSON_END_ARRAY)
+            mp->in_events = FALSE;
+          else
+            {
+              g_set_error_literal (error, INGEST_ERROR, INGEST_ERROR_SCHEMA, "\"events\" must be an array");
+              return FALSE;
+            }
+        }
+      return TRUE; /* other members are ignored */
+    }
+  if (!mp->in_events)
+    return TRUE;
+
+  /* depth >= 2: inside one element */
+  if (tok->depth == 2 && mp->stack->len == 0 && mp->element == NULL)
+    {
+      element_clear (mp);
+      mp->element_line = tok->line;
+      mp->element_col = tok->column;
+    }
+  if (++mp->n_tokens > MAX_ELEMENT_TOKENS && !mp->element_bad)
+    {
+      mp->element_bad = TRUE;
+      mp->element_error = "event too large";
+    }
+
+  if (!mp->element_bad)
+    switch (tok->type)
+      {
+      case INGEST_JSON_BEGIN_OBJECT:
+      case INGEST_JSON_BEGIN_ARRAY:
+        {
+          json_t *c = tok->type == INGEST_JSON_BEGIN_OBJECT ? json_object () : json_array ();
+          /* the parent (or mp->element) owns c; the stack borrows it */
+          element_add (mp, c);
+          g_ptr_array_add (mp->stack, c);
+        }
+        break;
+      case INGEST_JSON_END_OBJECT:
+      case INGEST_JSON_END_ARRAY:
+        if (mp->stack->len > 0)
+          g_ptr_array_set_size (mp->stack, mp->stack->len - 1);
+        break;
+      case INGEST_JSON_KEY:
+        g_free (mp->key);
+        mp->key = g_strndup (tok->str, tok->len);
+        if (tok->depth == 4 && tok->len == 4 && memcmp (tok->str, "time", 4) == 0)
+          mp->time_raw_len = 0;
+        break;
+      case INGEST_JSON_STRING:
+        element_add (mp, json_stringn_nocheck (tok->str, tok->len));
+        break;
+      case INGEST_JSON_INT:
+      case INGEST_JSON_DOUBLE:
+        if (tok->depth == 4 && mp->key && strcmp (mp->key, "time") == 0)
+          {
+            memcpy (mp->time_raw, tok->str, tok->len);
+            mp->time_raw_len = tok->len;
+          }
+        element_add (mp, tok->type == INGEST_JSON_INT ? json_integer (tok->v_int)
+                                                      : json_real (tok->overflow ? 0.0 : tok->v_double));
+        break;
+      case INGEST_JSON_TRUE:
+        element_add (mp, json_true ());
+        break;
+      case INGEST_JSON_FALSE:
+        element_add (mp, json_false ());
+        break;
+      case INGEST_JSON_NULL:
+        element_add (mp, json_null ());
+        break;
+      }
+
+  /* element complete? */
+  if (tok->depth == 2 && tok->type != INGEST_JSON_BEGIN_ARRAY && tok->type != INGEST_JSON_BEGIN_OBJECT)
+    {
+      gboolean ok;
+      if (mp->element_bad)
+        ok = ingest_parser_ctx_reject (ctx, error, INGEST_ERROR_LIMIT, mp->element_line,
+                                       mp->element_col, "%s", mp->element_error);
+      else
+        ok = process_element (mp, error);
+      element_clear (mp);
+      if (!ok)
+        {
+          /* keep the already formatted error: mark it so feed does not re-prefix */
+          mp->deferred = error && *error ? g_error_copy (*error) : NULL;
+        }
+      return ok;
+    }
+  return TRUE;
+}
+
+/* ---- feed / finish ---- */
+
+static gpointer
+mswitch_create (IngestParserCtx *ctx)
+{
+  MswitchParser *mp = g_new0 (MswitchParser, 1);
+  mp->ctx = ctx;
+  mp->lexer = ingest_json_lexer_new (ctx->max_depth, INGEST_STORE_MAX_PAYLOAD,
+                                     INGEST_JSON_LEXER_MULTI_DOCUMENT, on_token, mp);
+  mp->stack = g_ptr_array_new ();
+  mp->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  mp->queues = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  mp->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  mp->scratch = g_string_new (NULL);
+  mp->scratch2 = g_string_new (NULL);
+  mp->scratch3 = g_string_new (NULL);
+  return mp;
+}
+
+static void
+mswitch_destroy (gpointer self)
+{
+  MswitchParser *mp = self;
+  element_clear (mp);
+  ingest_json_lexer_free (mp->lexer);
+  g_ptr_array_unref (mp->stack);
+  g_hash_table_unref (mp->sessions);
+  g_hash_table_unref (mp->queues);
+  g_hash_table_unref (mp->pending);
+  g_string_free (mp->scratch, TRUE);
+  g_string_free (mp->scratch2, TRUE);
+  g_string_free (mp->scratch3, TRUE);
+  g_clear_error (&mp->deferred);
+  g_free (mp);
+}
+
+/* A lexer failure: either an error we raised from a record (already
+ * formatted: strict mode), or a syntax/limit error of the lexer itself. */
+static gboolean
+lexer_failed (MswitchParser *mp, GError *lex_error, GError **error, gboolean *resync)
+{
+  guint64 line, col;
+
+  *resync = FALSE;
+  if (mp->deferred)
+    {
+      g_error_free (lex_error);
+      g_propagate_error (error, g_steal_pointer (&mp->deferred));
+      return FALSE;
+    }
+  ingest_json_lexer_get_error_position (mp->lexer, &line, &col);
+  element_clear (mp);
+  mp->in_events = FALSE;
+  if (!ingest_parser_ctx_reject (mp->ctx, error, (IngestErrorCode) lex_error->code, line, col,
+                                 "%s", lex_error->message))
+    {
+      g_error_free (lex_error);
+      return FALSE;
+    }
+  g_error_free (lex_error);
+  *resync = TRUE;
+  return TRUE;
+}
+
+static gboolean
+mswitch_feed (gpointer self, const guint8 *data, gsize len, GError **error)
+{
+  MswitchParser *mp = self;
+
+  while (len > 0)
+    {
+      GError *lex_error = NULL;
+      gsize used = 0;
+      gboolean resync;
+      const guint8 *nl;
+
+      if (mp->skipping_line)
+        {
+          nl = memchr (data, '\n', len);
+          if (nl == NULL)
+            {
+              ingest_json_lexer_skip (mp->lexer, data, len);
+              return TRUE;
+            }
+          ingest_json_lexer_skip (mp->lexer, data, nl + 1 - data);
+          len -= nl + 1 - data;
+          data = nl + 1;
+          mp->skipping_line = FALSE;
+          continue;
+        }
+      if (ingest_json_lexer_feed (mp->lexer, data, len, &used, &lex_error))
+        return TRUE;
+      if (!lexer_failed (mp, lex_error, error, &resync))
+        return FALSE;
+      /* lenient: drop the broken body up to the end of its line and go on
+       * with the next one (pollers save one body per line) */
+      data += used;
+      len -= used;
+      ingest_json_lexer_reset (mp->lexer);
+      mp->skipping_line = TRUE;
+    }
+  return TRUE;
+}
+
+static gboolean
+mswitch_finish (gpointer self, GError **error)
+{
+  MswitchParser *mp = self;
+  GError *lex_error = NULL;
+  gboolean resync;
+
+  if (mp->skipping_line)
+    return TRUE;
+  if (ingest_json_lexer_finish (mp->lexer, &lex_error))
+    return TRUE;
+  return lexer_failed (mp, lex_error, error, &resync);
+}
+
+const IngestFormatImpl ingest_format_mswitch_impl = {
+  mswitch_create, mswitch_feed, mswitch_finish, mswitch_destroy,
+};
