@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# setup.sh: set up, build, run and test actorscope on Debian 12.
+#
+#   ./setup.sh          install what is missing (apt, npm), configure, build
+#   ./setup.sh run      ... then run the main job on the bundled sample traces
+#   ./setup.sh test     ... then run every test suite, then the unit and
+#                       integration suites again under ASan + UBSan
+#
+# Meant for a fresh machine where nothing may be installed (no compiler, no
+# meson, no sudo): run it as root there, or as a user with sudo. It is
+# idempotent: packages already present are not touched, an existing build
+# directory is reused. Exits non-zero on the first failure (test: after both
+# test runs, so one run shows every failing test).
+set -euo pipefail
+
+cd "$(dirname "$(readlink -f "$0")")"
+ROOT=$PWD
+BUILD=${ACTORSCOPE_BUILD_DIR:-build}
+BUILD_ASAN=${ACTORSCOPE_ASAN_BUILD_DIR:-build-asan}
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'setup.sh: %s\n' "$*" >&2; exit 1; }
+
+# ---- system packages ------------------------------------------------------
+
+# Everything the build, the tests and the main job use, by Debian name.
+PACKAGES=(
+  build-essential gcc pkg-config meson ninja-build python3
+  libglib2.0-dev libjansson-dev zlib1g-dev libcairo2-dev libpango1.0-dev
+  libcmocka-dev libgtk-4-dev libwebsockets-dev
+  gettext desktop-file-utils appstream libxml2-utils
+  xvfb xauth imagemagick fonts-dejavu-core fonts-cantarell
+  mscgen graphviz chromium
+  clang libclang-rt-14-dev valgrind
+  ca-certificates
+)
+
+pkg_installed() {
+  [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
+}
+
+install_packages() {
+  local missing=() p
+  for p in "${PACKAGES[@]}"; do
+    pkg_installed "$p" || missing+=("$p")
+  done
+  # Node.js may come from Debian or from elsewhere (with its own npm): ask
+  # for Debian's packages only when the commands are missing, so a working
+  # node is never replaced and Debian's npm never fights a bundled one.
+  command -v node >/dev/null 2>&1 || missing+=(nodejs)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
+  [ ${#missing[@]} -eq 0 ] && return 0
+
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 ||
+      die "missing packages (${missing[*]}); run this script as root, or install them with apt-get"
+    sudo=(sudo)
+  fi
+  say "installing ${missing[*]}"
+  local log
+  log=$(mktemp)
+  export DEBIAN_FRONTEND=noninteractive
+  if ! { "${sudo[@]}" apt-get update -qq &&
+         "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+    cat "$log" >&2
+    rm -f "$log"
+    die "apt-get failed"
+  fi
+  rm -f "$log"
+}
+
+# ---- npm packages for the web tests -----------------------------------------
+
+# Installs web/package.json's dependencies into web/node_modules, from the
+# lock file when there is one, and only when node_modules is older than the
+# manifests. playwright-core drives Debian's chromium: no browser download.
+install_node_modules() {
+  local dir=web
+  [ -f "$dir/package.json" ] || return 0
+  local stamp=$dir/node_modules/.package-lock.json
+  if [ -f "$stamp" ] && [ "$stamp" -nt "$dir/package.json" ] &&
+     { [ ! -f "$dir/package-lock.json" ] || [ "$stamp" -nt "$dir/package-lock.json" ]; }; then
+    return 0
+  fi
+  say "installing npm packages in $dir/"
+  local log
+  log=$(mktemp)
+  export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+  if [ -f "$dir/package-lock.json" ]; then
+    (cd "$dir" && npm ci --no-audit --no-fund) >"$log" 2>&1 || { cat "$log" >&2; rm -f "$log"; die "npm ci failed"; }
+  else
+    (cd "$dir" && npm install --no-audit --no-fund) >"$log" 2>&1 || { cat "$log" >&2; rm -f "$log"; die "npm install failed"; }
+  fi
+  rm -f "$log"
+  touch "$stamp"
+}
+
+# ---- build ------------------------------------------------------------------
+
+# configure DIR [meson options...]: a fresh setup, or a reconfigure of an
+# existing one (which keeps its options unless new ones are given).
+configure() {
+  local dir=$1 log
+  shift
+  log=$(mktemp)
+  if [ -f "$dir/build.ninja" ]; then
+    [ $# -eq 0 ] || meson configure "$dir" "$@" >"$log" 2>&1 ||
+      { cat "$log" >&2; rm -f "$log"; die "meson configure failed in $dir"; }
+  else
+    say "configuring $dir"
+    # A directory left half-configured by an earlier failure is wiped.
+    if [ -d "$dir/meson-private" ]; then
+      set -- --wipe "$@"
+    fi
+    meson setup "$@" "$dir" >"$log" 2>&1 ||
+      { cat "$log" >&2; rm -f "$log"; die "meson setup failed in $dir"; }
+  fi
+  rm -f "$log"
+}
+
+build() {
+  local dir=$1
+  shift
+  configure "$dir" "$@"
+  say "building $dir"
+  ninja -C "$dir" >/dev/null || { ninja -C "$dir"; die "build failed in $dir"; }
+}
+
+setup_all() {
+  install_packages
+  install_node_modules
+  build "$BUILD"
+}
+
+# ---- the main job -------------------------------------------------------------
+
+# Until the live console lands: export every bundled sample in every view
+# (SVG and PNG) into $BUILD/out/ and print each one's stats.
+run_main() {
+  local cli=$BUILD/app/actorscope out=$BUILD/out failures=0 t name view
+  [ -x "$cli" ] || die "$cli was not built"
+  mkdir -p "$out"
+  for t in data/traces/mswitch-rpc.json data/traces/akka-supervision.ndjson \
+           data/traces/chrome-flows.json.gz; do
+    name=$(basename "$t")
+    name=${name%%.*}
+    say "$t"
+    for view in graph sequence timeline; do
+      for ext in svg png; do
+        if ! "$cli" export "$t" --view "$view" -o "$out/$name-$view.$ext"; then
+          printf 'setup.sh: export of %s (%s, %s) failed\n' "$t" "$view" "$ext" >&2
+          failures=$((failures + 1))
+        fi
+      done
+    done
+    if ! "$cli" stats "$t"; then
+      printf 'setup.sh: stats of %s failed\n' "$t" >&2
+      failures=$((failures + 1))
+    fi
+  done
+  [ "$failures" -eq 0 ] || die "$failures step(s) of the main job failed"
+  say "pictures written to $out/"
+}
+
+# ---- tests ----------------------------------------------------------------------
+
+run_tests() {
+  local status=0
+  say "running every test suite"
+  meson test -C "$BUILD" --print-errorlogs || status=1
+  # Address + undefined behaviour sanitizers on the suites that run no
+  # browser or display: leaks, overflows and UB in the libraries.
+  build "$BUILD_ASAN" -Db_sanitize=address,undefined -Db_lundef=false
+  say "running unit and integration suites under ASan + UBSan"
+  meson test -C "$BUILD_ASAN" --suite unit --suite integration --print-errorlogs || status=1
+  [ "$status" -eq 0 ] || die "tests failed"
+  say "all tests passed"
+}
+
+case "${1:-}" in
+  "") setup_all ;;
+  run) setup_all; run_main ;;
+  test) setup_all; run_tests ;;
+  -h|--help|help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' ;;
+  *) die "unknown command '$1' (try: ./setup.sh, ./setup.sh run, ./setup.sh test)" ;;
+esac
