@@ -1,0 +1,37 @@
+/* web-auth.h: who may talk to the service. Pure checks, used by the server
+ * on every HTTP request and websocket upgrade.
+ *
+ * Token: when the service has one (required when binding beyond loopback),
+ * a request must carry it as "Authorization: Bearer TOKEN", as the cookie
+ * "actorscope_token=TOKEN", or as the query argument "token=TOKEN" (the
+ * first page load; the server then sets the cookie). Compared in constant
+ * time.
+ * Origin: browsers send Origin on websocket upgrades; it must be the
+ * service's own origin (http://HOST where HOST is the request's Host) or one
+ * listed with --allow-origin. Requests without Origin (non-browser clients:
+ * producers, scripts) are allowed: they cannot be driven by a hostile page.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* TRUE when a and b are equal; time depends only on the lengths. */
+gboolean web_auth_token_equal (const char *a, const char *b);
+
+/* TRUE when token is NULL/"" (no token configured) or one of the three
+ * carriers holds it. Any argument may be NULL. */
+gboolean web_auth_check_token (const char *token, const char *authorization,
+                               const char *cookie, const char *query);
+
+/* TRUE when origin is NULL/"" or equals "http://" + host (or "https://" +
+ * host), or is one of allowed (NULL-terminated, may be NULL). */
+gboolean web_auth_check_origin (const char *origin, const char *host,
+                                const char *const *allowed);
+
+/* TRUE for addresses that only this machine can reach (127.0.0.0/8, ::1,
+ * "localhost"). */
+gboolean web_auth_is_loopback (const char *host);
+
+G_END_DECLS

@@ -1,0 +1,482 @@
+/* web-frame.c: frames, table rows, overview and details for /live. */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "web-frame.h"
+#include "web-protocol.h"
+#include "render-layout.h"
+#include "render-svg.h"
+
+/* ---- activity overview ------------------------------------------------ */
+
+#define ACTIVITY_MAX_BUCKETS 4096
+
+struct _WebActivity {
+  IngestSeq next;          /* first event not counted yet */
+  gint64 base_ns;          /* start of bucket 0 */
+  gint64 bucket_ns;
+  GArray *counts;          /* guint32 */
+  gboolean started;
+};
+
+WebActivity *
+web_activity_new (void)
+{
+  WebActivity *self = g_new0 (WebActivity, 1);
+
+  self->bucket_ns = 100 * 1000000; /* 100 ms, coarsened as the trace grows */
+  self->counts = g_array_new (FALSE, TRUE, sizeof (guint32));
+  return self;
+}
+
+void
+web_activity_free (WebActivity *self)
+{
+  if (self == NULL)
+    return;
+  g_array_unref (self->counts);
+  g_free (self);
+}
+
+/* Halves the number of buckets by merging pairs (bucket width doubles). */
+static void
+activity_coarsen (WebActivity *self)
+{
+  guint n = self->counts->len;
+  guint32 *c = (guint32 *) self->counts->data;
+
+  for (guint i = 0; i < (n + 1) / 2; i++)
+    c[i] = c[2 * i] + (2 * i + 1 < n ? c[2 * i + 1] : 0);
+  g_array_set_size (self->counts, (n + 1) / 2);
+  self->bucket_ns *= 2;
+}
+
+static void
+activity_add (WebActivity *self, gint64 t)
+{
+  gint64 idx;
+
+  if (!self->started)
+    {
+      self->base_ns = t - (t % self->bucket_ns + self->bucket_ns) % self->bucket_ns;
+      self->started = TRUE;
+    }
+  /* An event before the start (out of order, or a new source with older
+   * times) grows the array at the front. */
+  while (t < self->base_ns)
+    {
+      gint64 need = (self->base_ns - t + self->bucket_ns - 1) / self->bucket_ns;
+      if (self->counts->len + need > ACTIVITY_MAX_BUCKETS)
+        {
+          activity_coarsen (self);
+          self->base_ns -= self->base_ns % self->bucket_ns == 0 ? 0 : 0;
+          continue;
+        }
+      {
+        guint32 *zeros = g_new0 (guint32, need);
+        g_array_prepend_vals (self->counts, zeros, (guint) need);
+        g_free (zeros);
+        self->base_ns -= need * self->bucket_ns;
+      }
+    }
+  for (;;)
+    {
+      idx = (t - self->base_ns) / self->bucket_ns;
+      if (idx < ACTIVITY_MAX_BUCKETS)
+        break;
+      activity_coarsen (self);
+    }
+  if ((guint) idx >= self->counts->len)
+    g_array_set_size (self->counts, (guint) idx + 1);
+  g_array_index (self->counts, guint32, idx)++;
+}
+
+void
+web_activity_update (WebActivity *self, IngestStore *store)
+{
+  guint64 n = ingest_store_n_events (store);
+
+  for (; self->next < n; self->next++)
+    {
+      const IngestEvent *ev = ingest_store_event (store, self->next);
+      if (ev != NULL)
+        activity_add (self, ev->time_ns);
+    }
+}
+
+json_t *
+web_activity_to_json (const WebActivity *self, guint max_bins)
+{
+  json_t *bins = json_array ();
+  guint n = self->counts->len;
+  guint per = n > max_bins ? (n + max_bins - 1) / max_bins : 1;
+
+  for (guint i = 0; i < n; i += per)
+    {
+      guint64 sum = 0;
+      for (guint j = i; j < i + per && j < n; j++)
+        sum += g_array_index (self->counts, guint32, j);
+      json_array_append_new (bins, json_integer ((json_int_t) sum));
+    }
+  return json_pack ("{s:f, s:f, s:f, s:o}",
+                    "from_ms", self->started ? self->base_ns / 1e6 : 0.0,
+                    "to_ms", self->started ? (self->base_ns + (gint64) n * self->bucket_ns) / 1e6 : 0.0,
+                    "bin_ms", (double) self->bucket_ns * per / 1e6,
+                    "bins", bins);
+}
+
+/* ---- frames ----------------------------------------------------------- */
+
+static double
+ms (gint64 ns)
+{
+  return (double) ns / 1e6;
+}
+
+static json_t *
+latency_json (const IngestLatency *l)
+{
+  if (l->count == 0)
+    return json_null ();
+  return json_pack ("{s:I, s:f, s:f, s:f, s:f}", "count", (json_int_t) l->count,
+                    "mean_ms", ms (l->mean_ns), "p50_ms", ms (l->p50_ns),
+                    "p99_ms", ms (l->p99_ns), "max_ms", ms (l->max_ns));
+}
+
+typedef struct {
+  IngestActorId id;
+  guint64 activity;
+} RankedActor;
+
+static int
+ranked_cmp (gconstpointer a, gconstpointer b)
+{
+  const RankedActor *x = a, *y = b;
+  return x->activity < y->activity ? 1 : x->activity > y->activity ? -1 : (int) x->id - (int) y->id;
+}
+
+/* The actor table: totals from the store, window rates from the graph. */
+static json_t *
+table_json (IngestStore *store, const IngestGraph *graph, double window_s)
+{
+  guint32 n = ingest_store_n_actors (store);
+  g_autofree RankedActor *ranked = g_new (RankedActor, n + 1);
+  g_autoptr(GHashTable) in_window = g_hash_table_new (NULL, NULL);
+  json_t *rows = json_array ();
+  guint n_rows = 0;
+
+  if (graph != NULL)
+    for (guint i = 0; i < graph->nodes->len; i++)
+      {
+        IngestViewNode *node = &g_array_index (graph->nodes, IngestViewNode, i);
+        if (!node->is_group)
+          g_hash_table_insert (in_window, GUINT_TO_POINTER (node->actor), node);
+      }
+  for (guint32 id = 1; id <= n; id++)
+    {
+      IngestActorStats st;
+      ingest_store_actor_stats (store, id, &st);
+      ranked[id - 1].id = id;
+      ranked[id - 1].activity = st.sent + st.received;
+    }
+  qsort (ranked, n, sizeof *ranked, ranked_cmp);
+  for (guint32 i = 0; i < n && n_rows < WEB_FRAME_MAX_TABLE_ROWS; i++)
+    {
+      IngestActorId id = ranked[i].id;
+      const IngestActor *a = ingest_store_actor (store, id);
+      IngestViewNode *node = g_hash_table_lookup (in_window, GUINT_TO_POINTER (id));
+      IngestActorStats st;
+
+      ingest_store_actor_stats (store, id, &st);
+      if (st.sent + st.received + st.spawns + st.exits == 0)
+        continue; /* path parents with no traffic of their own */
+      json_array_append_new (rows, json_pack (
+        "{s:I, s:s, s:s, s:b, s:I, s:I, s:f, s:I, s:I, s:o, s:o, s:o, s:I, s:I, s:I}",
+        "id", (json_int_t) id,
+        "name", ingest_store_actor_name (store, id),
+        "kind", ingest_actor_kind_to_string (a->kind),
+        "alive", a->alive,
+        "sent", (json_int_t) st.sent,
+        "received", (json_int_t) st.received,
+        "rate", node != NULL && window_s > 0 ? (double) node->received / window_s : 0.0,
+        "mailbox", (json_int_t) st.mailbox_depth,
+        "mailbox_max", (json_int_t) st.mailbox_depth_max,
+        "mailbox_latency", latency_json (&st.mailbox),
+        "processing", latency_json (&st.processing),
+        "round_trip", latency_json (&st.round_trip),
+        "errors", (json_int_t) st.errors,
+        "pending", (json_int_t) st.pending,
+        "unanswered", (json_int_t) st.unanswered));
+      n_rows++;
+    }
+  return rows;
+}
+
+char *
+web_frame_build (IngestStore *store, const WebViewState *state, const WebActivity *activity,
+                 RenderScene **scene_out, GError **error)
+{
+  g_autoptr(IngestGraph) graph = NULL;
+  g_autoptr(IngestTimeline) timeline = NULL;
+  g_autoptr(RenderScene) scene = NULL;
+  g_autoptr(GString) svg = g_string_new (NULL);
+  IngestViewSpec spec;
+  RenderLayoutOptions lopts = { 0 };
+  RenderSvgOptions sopts = { 0 };
+  IngestStoreCounters *counters = ingest_store_counters (store);
+  gint64 from_ns, to_ns, lo = 0, hi = 0;
+  double scene_w = 0, scene_h = 0, window_s;
+  json_t *frame;
+
+  web_view_state_window (state, store, &from_ns, &to_ns);
+  web_view_state_to_spec (state, from_ns, to_ns, &spec);
+
+  lopts.theme = state->theme;
+  lopts.width = state->width;
+  lopts.height = state->kind == WEB_VIEW_GRAPH ? state->height : 0;
+  lopts.max_elements = 2000; /* keeps frames small enough for 10/s */
+  lopts.seed = 1;
+
+  /* The graph is built for every view: it gives the table its rates. */
+  graph = ingest_graph_build (store, &spec, error);
+  if (graph == NULL)
+    return NULL;
+  if (state->kind == WEB_VIEW_GRAPH)
+    scene = render_layout_graph (graph, &lopts);
+  else
+    {
+      timeline = ingest_timeline_build (store, &spec, error);
+      if (timeline == NULL)
+        return NULL;
+      scene = state->kind == WEB_VIEW_SEQUENCE
+        ? render_layout_sequence (timeline, &lopts)
+        : render_layout_timeline (timeline, &lopts);
+    }
+  sopts.fragment = TRUE;
+  render_svg_write_full (scene, &sopts, svg);
+  render_scene_get_size (scene, &scene_w, &scene_h);
+
+  ingest_store_time_range (store, &lo, &hi);
+  window_s = graph->to_ns > graph->from_ns ? (double) (graph->to_ns - graph->from_ns) / 1e9 : 0;
+  frame = json_pack ("{s:s, s:I, s:o, s:{s:f, s:f}, s:{s:f, s:f}, s:{s:f, s:f}, s:s#, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
+                     "type", "frame",
+                     "events", (json_int_t) ingest_store_n_events (store),
+                     "view", web_view_state_to_json (state),
+                     "window", "from_ms", ms (graph->from_ns), "to_ms", ms (graph->to_ns),
+                     "range", "from_ms", ms (lo), "to_ms", ms (hi),
+                     "size", "width", scene_w, "height", scene_h,
+                     "svg", svg->str, (int) svg->len,
+                     "actors", table_json (store, graph, window_s),
+                     "overview", activity != NULL ? web_activity_to_json (activity, 240) : json_null (),
+                     "counters", "actors", (json_int_t) ingest_store_n_actors (store),
+                     "messages", (json_int_t) ingest_store_n_messages (store),
+                     "skipped", (json_int_t) counters->skipped_records,
+                     "lost", (json_int_t) counters->lost_events,
+                     "duplicates", (json_int_t) counters->duplicate_events,
+                     "unmatched", (json_int_t) counters->unmatched);
+  if (frame == NULL)
+    {
+      g_set_error (error, WEB_PROTOCOL_ERROR, WEB_PROTOCOL_ERROR_BAD_FIELD,
+                   "could not build the frame");
+      return NULL;
+    }
+  if (scene_out != NULL)
+    *scene_out = g_steal_pointer (&scene);
+  return web_protocol_dump (frame);
+}
+
+/* ---- details ---------------------------------------------------------- */
+
+static IngestActorId
+resolve_actor (IngestStore *store, const char *id)
+{
+  char *end = NULL;
+  guint64 n = g_ascii_strtoull (id, &end, 10);
+
+  if (end != id && *end == '\0' && n >= 1 && n <= ingest_store_n_actors (store))
+    return (IngestActorId) n;
+  return ingest_store_find_actor (store, id);
+}
+
+static json_t *
+time_json (IngestStore *store, IngestSeq seq)
+{
+  const IngestEvent *ev = seq != INGEST_SEQ_NONE ? ingest_store_event (store, seq) : NULL;
+  return ev != NULL ? json_real (ms (ev->time_ns)) : json_null ();
+}
+
+static gint64
+seq_time (IngestStore *store, IngestSeq seq, gboolean *ok)
+{
+  const IngestEvent *ev = seq != INGEST_SEQ_NONE ? ingest_store_event (store, seq) : NULL;
+  *ok = ev != NULL;
+  return ev != NULL ? ev->time_ns : 0;
+}
+
+static json_t *
+duration_json (IngestStore *store, IngestSeq a, IngestSeq b)
+{
+  gboolean ok_a, ok_b;
+  gint64 ta = seq_time (store, a, &ok_a), tb = seq_time (store, b, &ok_b);
+  return ok_a && ok_b ? json_real (ms (tb - ta)) : json_null ();
+}
+
+/* Payload bytes are the least trusted strings we send: make sure they are
+ * valid UTF-8 before jansson sees them (it refuses anything else). */
+static json_t *
+utf8_json (const char *text)
+{
+  if (g_utf8_validate (text, -1, NULL))
+    return json_string (text);
+  {
+    g_autofree char *valid = g_utf8_make_valid (text, -1);
+    return json_string (valid);
+  }
+}
+
+static json_t *
+message_brief (IngestStore *store, IngestMessageId id)
+{
+  const IngestMessage *m = id != 0 ? ingest_store_message (store, id) : NULL;
+
+  if (m == NULL)
+    return json_null ();
+  return json_pack ("{s:I, s:s, s:s, s:s, s:s, s:o}", "id", (json_int_t) id,
+                    "key", ingest_store_atom (store, m->key),
+                    "label", ingest_store_atom (store, m->label),
+                    "from", m->from ? ingest_store_actor_name (store, m->from) : "",
+                    "to", m->to ? ingest_store_actor_name (store, m->to) : "",
+                    "send_ms", time_json (store, m->send_seq));
+}
+
+static json_t *
+message_details (IngestStore *store, IngestMessageId id)
+{
+  const IngestMessage *m = ingest_store_message (store, id);
+  const IngestMessage *resp = m->response ? ingest_store_message (store, m->response) : NULL;
+  const IngestMessage *req = m->in_reply_to ? ingest_store_message (store, m->in_reply_to) : NULL;
+  json_t *round_trip = json_null ();
+
+  /* Round trip: the request's send to its response's receipt, whichever
+   * of the pair was clicked. */
+  if (resp != NULL)
+    {
+      json_decref (round_trip);
+      round_trip = duration_json (store, m->send_seq, resp->receive_seq);
+    }
+  else if (req != NULL)
+    {
+      json_decref (round_trip);
+      round_trip = duration_json (store, req->send_seq, m->receive_seq);
+    }
+  return json_pack ("{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+                    "class", "message", "id", (json_int_t) id,
+                    "key", ingest_store_atom (store, m->key),
+                    "label", ingest_store_atom (store, m->label),
+                    "from", m->from ? ingest_store_actor_name (store, m->from) : "",
+                    "to", m->to ? ingest_store_actor_name (store, m->to) : "",
+                    "reply_to", m->reply_to ? ingest_store_actor_name (store, m->reply_to) : "",
+                    "size", (json_int_t) m->size,
+                    "payload", utf8_json (ingest_store_payload (store, m->payload)),
+                    "send_ms", time_json (store, m->send_seq),
+                    "receive_ms", time_json (store, m->receive_seq),
+                    "done_ms", time_json (store, m->done_seq),
+                    "mailbox_ms", duration_json (store, m->send_seq, m->receive_seq),
+                    "processing_ms", duration_json (store, m->receive_seq, m->done_seq),
+                    "round_trip_ms", round_trip,
+                    "request", message_brief (store, m->in_reply_to),
+                    "response", message_brief (store, m->response));
+}
+
+static json_t *
+actor_details (IngestStore *store, IngestActorId id)
+{
+  const IngestActor *a = ingest_store_actor (store, id);
+  IngestActorStats st;
+
+  ingest_store_actor_stats (store, id, &st);
+  return json_pack ("{s:s, s:I, s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o}",
+                    "class", "actor", "id", (json_int_t) id,
+                    "name", ingest_store_actor_name (store, id),
+                    "kind", ingest_actor_kind_to_string (a->kind),
+                    "parent", a->parent ? ingest_store_actor_name (store, a->parent) : "",
+                    "alive", a->alive,
+                    "sent", (json_int_t) st.sent, "received", (json_int_t) st.received,
+                    "processed", (json_int_t) st.processed, "errors", (json_int_t) st.errors,
+                    "crashes", (json_int_t) st.crashes, "mailbox", (json_int_t) st.mailbox_depth,
+                    "mailbox_max", (json_int_t) st.mailbox_depth_max,
+                    "unanswered", (json_int_t) st.unanswered,
+                    "first_ms", st.first_ns || st.last_ns ? json_real (ms (st.first_ns)) : json_null (),
+                    "last_ms", st.first_ns || st.last_ns ? json_real (ms (st.last_ns)) : json_null (),
+                    "mailbox_latency", latency_json (&st.mailbox),
+                    "processing", latency_json (&st.processing),
+                    "round_trip", latency_json (&st.round_trip));
+}
+
+static json_t *
+edge_details (IngestStore *store, IngestActorId from, IngestActorId to)
+{
+  gsize n = 0;
+  g_autofree IngestEdgeStats *edges = ingest_store_dup_edges (store, &n);
+
+  for (gsize i = 0; i < n; i++)
+    if (edges[i].from == from && edges[i].to == to)
+      {
+        IngestEdgeStats *e = &edges[i];
+        return json_pack ("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:f, s:f, s:o, s:o, s:o}",
+                          "class", "edge",
+                          "from", ingest_store_actor_name (store, from),
+                          "to", ingest_store_actor_name (store, to),
+                          "count", (json_int_t) e->count, "received", (json_int_t) e->received,
+                          "dropped", (json_int_t) e->dropped, "bytes", (json_int_t) e->bytes,
+                          "top_label", ingest_store_atom (store, e->top_label),
+                          "first_ms", ms (e->first_ns), "last_ms", ms (e->last_ns),
+                          "mailbox_latency", latency_json (&e->mailbox),
+                          "processing", latency_json (&e->processing),
+                          "round_trip", latency_json (&e->round_trip));
+      }
+  return NULL;
+}
+
+char *
+web_frame_details (IngestStore *store, const char *klass, const char *id, GError **error)
+{
+  json_t *d = NULL;
+
+  if (g_strcmp0 (klass, "message") == 0 || g_strcmp0 (klass, "arrow") == 0 ||
+      g_strcmp0 (klass, "span") == 0)
+    {
+      char *end = NULL;
+      guint64 n = g_ascii_strtoull (id, &end, 10);
+      if (end != id && *end == '\0' && n >= 1 && n <= ingest_store_n_messages (store))
+        d = message_details (store, (IngestMessageId) n);
+    }
+  else if (g_strcmp0 (klass, "edge") == 0)
+    {
+      const char *arrow = strstr (id, "->");
+      if (arrow != NULL)
+        {
+          g_autofree char *a = g_strndup (id, (gsize) (arrow - id));
+          IngestActorId from = resolve_actor (store, a), to = resolve_actor (store, arrow + 2);
+          if (from != 0 && to != 0)
+            d = edge_details (store, from, to);
+        }
+    }
+  else
+    {
+      IngestActorId a = resolve_actor (store, id);
+      if (a != 0)
+        d = actor_details (store, a);
+    }
+  if (d == NULL)
+    {
+      g_autofree char *shown = g_strndup (id, 200);
+      g_set_error (error, WEB_PROTOCOL_ERROR, WEB_PROTOCOL_ERROR_NOT_FOUND,
+                   "no %s \"%s\"", klass, shown);
+      return NULL;
+    }
+  return web_protocol_dump (json_pack ("{s:s, s:o}", "type", "details", "details", d));
+}

@@ -1,0 +1,896 @@
+/* web-server.c: libwebsockets on the GLib loop; /live, /events, /ingest and
+ * static files. One protocol handles HTTP and all websockets (a websocket
+ * without a subprotocol binds to protocols[0], and the XState inspector
+ * sends none); the kind of a connection comes from its URI.
+ *
+ * Life of a websocket (after ttyd): refuse in HTTP_CONFIRM_UPGRADE (token,
+ * Origin, limits: with an HTTP status and reason), classify in
+ * FILTER_PROTOCOL_CONNECTION, set up in ESTABLISHED, reassemble fragments
+ * in RECEIVE up to the message bound, send in SERVER_WRITEABLE (one
+ * lws_write per callback, re-armed while more waits), free in CLOSED.
+ */
+#include "config.h"
+
+#include <libwebsockets.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "web-server.h"
+#include "web-auth.h"
+#include "web-frame.h"
+#include "web-protocol.h"
+#include "web-static.h"
+#include "web-view-state.h"
+#include "ingest-parser.h"
+#include "ingest-source-xstate.h"
+
+#define DEFAULT_MAX_CLIENTS 64
+#define DEFAULT_MAX_PRODUCERS 64
+#define DEFAULT_MAX_MESSAGE (1024 * 1024)
+#define DEFAULT_MAX_FPS 10
+/* Small replies (hello, details, errors) queued per client at most; a client
+ * that does not read them loses the oldest, never grows the server. */
+#define MAX_REPLIES 16
+/* One /events message carries at most this many bytes of NDJSON. */
+#define EVENTS_CHUNK (128 * 1024)
+
+typedef enum {
+  CONN_HTTP = 0,
+  CONN_LIVE,
+  CONN_EVENTS,
+  CONN_INGEST,
+} ConnKind;
+
+typedef struct _Conn Conn;
+
+struct _WebServer {
+  IngestStore *store;
+  WebServerOptions options;
+  char *host, *static_root, *token;
+  GStrv allowed_origins;
+  struct lws_context *context;
+  GMainLoop *foreign_loop;   /* only a handle for lws: we never run it */
+  guint port;
+  GList *conns;              /* Conn* of every websocket */
+  guint n_clients, n_producers;
+  WebActivity *activity;
+  guint frame_source;
+  gint64 changed_us;         /* first store change not yet in a frame */
+  guint64 next_ingest_id;
+  WebServerStats stats;
+};
+
+struct _Conn {
+  WebServer *server;
+  struct lws *wsi;
+  ConnKind kind;
+  gboolean counted;
+  GByteArray *rx;
+  GQueue replies;            /* char* JSON texts */
+  /* close after the queued replies */
+  enum lws_close_status close_status;
+  char *close_reason;
+  /* live */
+  WebViewState state;
+  gboolean state_ready;
+  guint64 drawn_generation;
+  guint64 drawn_events;
+  gint64 last_frame_us;
+  GBytes *pending_frame;     /* LWS_PRE + JSON text */
+  gboolean drawn_once;
+  /* events */
+  IngestSeq next_seq;
+  /* ingest */
+  IngestParser *parser;
+  IngestXstateAdapter *xstate;
+  char *name;
+  guint64 n_reported;
+};
+
+static const struct lws_extension extensions[] = {
+  { "permessage-deflate", lws_extension_callback_pm_deflate,
+    "permessage-deflate; client_no_context_takeover; client_max_window_bits" },
+  { NULL, NULL, NULL }
+};
+
+static void server_schedule_frames (WebServer *self);
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static char *
+hdr_dup (struct lws *wsi, enum lws_token_indexes token)
+{
+  int len = lws_hdr_total_length (wsi, token);
+  char *buf;
+
+  if (len <= 0 || len > 8192)
+    return NULL;
+  buf = g_malloc ((gsize) len + 1);
+  if (lws_hdr_copy (wsi, buf, len + 1, token) < 0)
+    {
+      g_free (buf);
+      return NULL;
+    }
+  return buf;
+}
+
+/* "token=VALUE" if the URL has a token argument (lws splits the query into
+ * fragments and url-decodes them). */
+static char *
+query_token (struct lws *wsi)
+{
+  char buf[512];
+  const char *v = lws_get_urlarg_by_name (wsi, "token", buf, (int) sizeof buf);
+
+  return v != NULL ? g_strconcat ("token=", v, NULL) : NULL;
+}
+
+static gboolean
+request_authorized (WebServer *self, struct lws *wsi, gboolean *via_query)
+{
+  g_autofree char *auth = hdr_dup (wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+  g_autofree char *cookie = hdr_dup (wsi, WSI_TOKEN_HTTP_COOKIE);
+  g_autofree char *query = query_token (wsi);
+
+  if (via_query != NULL)
+    *via_query = FALSE;
+  if (self->token == NULL)
+    return TRUE;
+  if (web_auth_check_token (self->token, auth, cookie, NULL))
+    return TRUE;
+  if (web_auth_check_token (self->token, NULL, NULL, query))
+    {
+      if (via_query != NULL)
+        *via_query = TRUE;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* Sends a complete HTTP response with a short text body. Returns what an
+ * lws HTTP callback should return. */
+static int
+http_reply (struct lws *wsi, unsigned int status, const char *body)
+{
+  guint8 buf[LWS_PRE + 2048];
+  guint8 *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
+  size_t len = strlen (body);
+
+  if (lws_add_http_common_headers (wsi, status, "text/plain; charset=utf-8", len, &p, end) ||
+      lws_add_http_header_by_name (wsi, (const unsigned char *) "x-content-type-options:",
+                                   (const unsigned char *) "nosniff", 7, &p, end) ||
+      lws_finalize_write_http_header (wsi, start, &p, end))
+    return -1;
+  if (lws_write (wsi, (unsigned char *) body, len, LWS_WRITE_HTTP_FINAL) != (int) len)
+    return -1;
+  return lws_http_transaction_completed (wsi) ? -1 : 0;
+}
+
+static GBytes *
+bytes_with_pre (char *text)
+{
+  gsize len = strlen (text);
+  guint8 *buf = g_malloc (LWS_PRE + len);
+
+  memcpy (buf + LWS_PRE, text, len);
+  g_free (text);
+  return g_bytes_new_take (buf, LWS_PRE + len);
+}
+
+static void
+conn_queue_reply (Conn *c, char *text)
+{
+  if (text == NULL)
+    return;
+  if (c->replies.length >= MAX_REPLIES)
+    g_free (g_queue_pop_head (&c->replies));
+  g_queue_push_tail (&c->replies, text);
+  lws_callback_on_writable (c->wsi);
+}
+
+static void
+conn_queue_error (Conn *c, const GError *error)
+{
+  conn_queue_reply (c, web_protocol_error_json (error));
+}
+
+/* Sends an error message, then closes with status and reason. */
+static void
+conn_fail (Conn *c, enum lws_close_status status, int code, const char *reason)
+{
+  g_autoptr(GError) error = g_error_new_literal (WEB_PROTOCOL_ERROR, code, reason);
+
+  conn_queue_error (c, error);
+  c->close_status = status;
+  g_free (c->close_reason);
+  c->close_reason = g_strndup (reason, 120); /* close reasons must fit 123 bytes */
+}
+
+/* ---- /live -------------------------------------------------------------- */
+
+static void
+live_set_frame (Conn *c, GBytes *frame)
+{
+  if (c->pending_frame != NULL)
+    c->server->stats.frames_replaced++; /* newest frame wins */
+  g_clear_pointer (&c->pending_frame, g_bytes_unref);
+  c->pending_frame = g_bytes_ref (frame);
+  lws_callback_on_writable (c->wsi);
+}
+
+static gboolean
+live_is_dirty (Conn *c, guint64 n_events)
+{
+  if (!c->state_ready)
+    return FALSE;
+  if (!c->drawn_once || c->drawn_generation != c->state.generation)
+    return TRUE;
+  /* A fixed range that ends before new data is unaffected by it, but
+   * actor table and overview still change: redraw, at the same cap. */
+  return c->drawn_events != n_events;
+}
+
+static gboolean
+on_frames (gpointer user_data)
+{
+  WebServer *self = user_data;
+  g_autoptr(GHashTable) cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                       (GDestroyNotify) g_bytes_unref);
+  guint64 n_events = ingest_store_n_events (self->store);
+  gint64 now = g_get_monotonic_time ();
+  gint64 interval = G_USEC_PER_SEC / self->options.max_fps;
+  gint64 next_due = G_MAXINT64;
+  gboolean sent_any = FALSE;
+
+  self->frame_source = 0;
+  web_activity_update (self->activity, self->store);
+  for (GList *l = self->conns; l != NULL; l = l->next)
+    {
+      Conn *c = l->data;
+      gint64 from_ns, to_ns;
+      g_autofree char *key = NULL;
+      GBytes *frame;
+
+      if (c->kind != CONN_LIVE || !live_is_dirty (c, n_events))
+        continue;
+      if (c->drawn_once && c->drawn_generation == c->state.generation &&
+          now - c->last_frame_us < interval)
+        {
+          next_due = MIN (next_due, c->last_frame_us + interval);
+          continue;
+        }
+      web_view_state_window (&c->state, self->store, &from_ns, &to_ns);
+      key = web_view_state_key (&c->state, from_ns, to_ns);
+      frame = g_hash_table_lookup (cache, key);
+      if (frame == NULL)
+        {
+          g_autoptr(GError) error = NULL;
+          char *text = web_frame_build (self->store, &c->state, self->activity, NULL, &error);
+          if (text == NULL)
+            {
+              conn_queue_error (c, error);
+              c->drawn_generation = c->state.generation;
+              c->drawn_events = n_events;
+              c->drawn_once = TRUE;
+              continue;
+            }
+          self->stats.frames_built++;
+          frame = bytes_with_pre (text);
+          g_hash_table_insert (cache, g_steal_pointer (&key), frame);
+        }
+      live_set_frame (c, frame);
+      c->drawn_generation = c->state.generation;
+      c->drawn_events = n_events;
+      c->drawn_once = TRUE;
+      c->last_frame_us = now;
+      sent_any = TRUE;
+    }
+  if (sent_any && self->changed_us != 0)
+    {
+      self->stats.last_frame_latency_us = g_get_monotonic_time () - self->changed_us;
+      self->changed_us = 0;
+    }
+  if (next_due != G_MAXINT64)
+    self->frame_source = g_timeout_add ((guint) MAX (1, (next_due - now + 999) / 1000),
+                                        on_frames, self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+server_schedule_frames (WebServer *self)
+{
+  if (self->frame_source == 0)
+    self->frame_source = g_idle_add_full (G_PRIORITY_DEFAULT, on_frames, self, NULL);
+}
+
+static void
+live_handle (Conn *c, const char *data, gsize len)
+{
+  WebServer *self = c->server;
+  g_auto(WebRequest) req = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  if (!web_request_parse (data, len, &req, &error))
+    {
+      conn_queue_error (c, error);
+      return;
+    }
+  switch (req.type)
+    {
+    case WEB_REQUEST_HELLO:
+      conn_queue_reply (c, web_protocol_hello_json ((guint) self->options.max_message_bytes,
+                                                    self->options.max_fps));
+      break;
+    case WEB_REQUEST_PING:
+      conn_queue_reply (c, web_protocol_dump (json_pack ("{s:s}", "type", "pong")));
+      break;
+    case WEB_REQUEST_VIEW:
+      if (!web_view_state_apply_json (&c->state, req.msg, &error))
+        {
+          conn_queue_error (c, error);
+          return;
+        }
+      c->state_ready = TRUE;
+      server_schedule_frames (self);
+      break;
+    case WEB_REQUEST_PAUSE:
+      {
+        gint64 from_ns, to_ns;
+        web_view_state_window (&c->state, self->store, &from_ns, &to_ns);
+        c->state.follow = FALSE;
+        c->state.from_ns = from_ns;
+        c->state.to_ns = to_ns;
+        c->state.generation++;
+        c->state_ready = TRUE;
+        server_schedule_frames (self);
+      }
+      break;
+    case WEB_REQUEST_LIVE:
+      c->state.follow = TRUE;
+      c->state.generation++;
+      c->state_ready = TRUE;
+      server_schedule_frames (self);
+      break;
+    case WEB_REQUEST_DETAILS:
+      {
+        char *text = web_frame_details (self->store, req.klass, req.id, &error);
+        if (text == NULL)
+          conn_queue_error (c, error);
+        else
+          conn_queue_reply (c, text);
+      }
+      break;
+    case WEB_REQUEST_HIT:
+      {
+        g_autoptr(RenderScene) scene = NULL;
+        g_autofree char *frame = web_frame_build (self->store, &c->state, NULL, &scene, &error);
+        const RenderNode *hit = frame != NULL ? render_scene_hit_test (scene, req.x, req.y) : NULL;
+        char *text = NULL;
+
+        if (hit != NULL && hit->u.group.id != NULL)
+          text = web_frame_details (self->store, hit->u.group.klass, hit->u.group.id, &error);
+        else if (error == NULL)
+          g_set_error (&error, WEB_PROTOCOL_ERROR, WEB_PROTOCOL_ERROR_NOT_FOUND,
+                       "nothing at (%g, %g)", req.x, req.y);
+        if (text == NULL)
+          conn_queue_error (c, error);
+        else
+          conn_queue_reply (c, text);
+      }
+      break;
+    }
+}
+
+/* ---- /ingest ------------------------------------------------------------ */
+
+static void
+ingest_handle (Conn *c, const char *data, gsize len)
+{
+  WebServer *self = c->server;
+  g_autoptr(GError) error = NULL;
+  guint64 skipped_before = ingest_parser_n_skipped (c->parser);
+
+  if (ingest_xstate_looks_like (data, len))
+    {
+      if (!ingest_xstate_adapter_feed (c->xstate, data, len, &error))
+        conn_queue_error (c, error);
+    }
+  else
+    {
+      /* A message ends a line: producers need not add the newline. */
+      if (!ingest_parser_feed (c->parser, (const guint8 *) data, len, &error) ||
+          (len > 0 && data[len - 1] != '\n' &&
+           !ingest_parser_feed (c->parser, (const guint8 *) "\n", 1, &error)))
+        {
+          conn_fail (c, LWS_CLOSE_STATUS_INVALID_PAYLOAD, WEB_PROTOCOL_ERROR_BAD_FIELD,
+                     error->message);
+          return;
+        }
+      if (ingest_parser_n_skipped (c->parser) > skipped_before)
+        {
+          const GPtrArray *diags = ingest_parser_get_diagnostics (c->parser);
+          if (diags != NULL && diags->len > 0)
+            conn_queue_error (c, g_ptr_array_index (diags, diags->len - 1));
+          else
+            {
+              g_autoptr(GError) e = g_error_new (WEB_PROTOCOL_ERROR, WEB_PROTOCOL_ERROR_BAD_FIELD,
+                                                 "record skipped (%" G_GUINT64_FORMAT " so far)",
+                                                 ingest_parser_n_skipped (c->parser));
+              conn_queue_error (c, e);
+            }
+        }
+      ingest_source_report_parser (&self->options.hooks, c->name, c->parser, &c->n_reported);
+    }
+  ingest_source_hooks_appended (&self->options.hooks);
+  web_server_store_changed (self);
+}
+
+/* ---- /events ------------------------------------------------------------ */
+
+static int
+events_write (Conn *c)
+{
+  WebServer *self = c->server;
+  guint64 n = ingest_store_n_events (self->store);
+  g_autoptr(GString) out = NULL;
+  int wrote;
+
+  if (c->next_seq >= n)
+    return 0;
+  out = g_string_sized_new (LWS_PRE + EVENTS_CHUNK + 4096);
+  g_string_set_size (out, LWS_PRE);
+  while (c->next_seq < n && out->len < LWS_PRE + EVENTS_CHUNK)
+    ingest_native_format_event (self->store, c->next_seq++, out);
+  wrote = lws_write (c->wsi, (unsigned char *) out->str + LWS_PRE, out->len - LWS_PRE,
+                     LWS_WRITE_TEXT);
+  if (wrote < (int) (out->len - LWS_PRE))
+    return -1;
+  if (c->next_seq < n)
+    lws_callback_on_writable (c->wsi);
+  return 0;
+}
+
+/* ---- connection life ---------------------------------------------------- */
+
+static ConnKind
+kind_from_uri (const char *uri)
+{
+  if (g_strcmp0 (uri, "/live") == 0)
+    return CONN_LIVE;
+  if (g_strcmp0 (uri, "/events") == 0)
+    return CONN_EVENTS;
+  if (g_strcmp0 (uri, "/ingest") == 0)
+    return CONN_INGEST;
+  return CONN_HTTP;
+}
+
+/* Refuses an upgrade with an HTTP status and a one-line reason; returns
+ * the value CONFIRM_UPGRADE must return. */
+static int
+refuse_upgrade (WebServer *self, struct lws *wsi, unsigned int status, const char *reason)
+{
+  guint8 buf[LWS_PRE + 1024];
+  guint8 *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
+  size_t len = strlen (reason);
+
+  self->stats.refused++;
+  ingest_source_hooks_note (&self->options.hooks, INGEST_SOURCE_NOTE_WARNING, "web",
+                            "refused a websocket: %s", reason);
+  if (lws_add_http_common_headers (wsi, status, "text/plain; charset=utf-8", len, &p, end) ||
+      lws_finalize_write_http_header (wsi, start, &p, end) ||
+      lws_write (wsi, (unsigned char *) reason, len, LWS_WRITE_HTTP_FINAL) != (int) len)
+    return -1;
+  return 1;
+}
+
+static int
+confirm_upgrade (WebServer *self, struct lws *wsi)
+{
+  g_autofree char *uri = hdr_dup (wsi, WSI_TOKEN_GET_URI);
+  g_autofree char *origin = hdr_dup (wsi, WSI_TOKEN_ORIGIN);
+  g_autofree char *host = hdr_dup (wsi, WSI_TOKEN_HOST);
+  ConnKind kind = kind_from_uri (uri);
+
+  if (kind == CONN_HTTP)
+    return refuse_upgrade (self, wsi, HTTP_STATUS_NOT_FOUND,
+                           "no websocket here (use /live, /events or /ingest)");
+  if (!request_authorized (self, wsi, NULL))
+    return refuse_upgrade (self, wsi, HTTP_STATUS_UNAUTHORIZED, "missing or wrong token");
+  if (!web_auth_check_origin (origin, host, (const char *const *) self->allowed_origins))
+    return refuse_upgrade (self, wsi, HTTP_STATUS_FORBIDDEN,
+                           "origin not allowed (see --allow-origin)");
+  if (kind == CONN_INGEST && self->n_producers >= self->options.max_producers)
+    {
+      g_autofree char *r = g_strdup_printf ("too many producers (limit %u)",
+                                            self->options.max_producers);
+      return refuse_upgrade (self, wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, r);
+    }
+  if (kind != CONN_INGEST && self->n_clients >= self->options.max_clients)
+    {
+      g_autofree char *r = g_strdup_printf ("too many clients (limit %u)",
+                                            self->options.max_clients);
+      return refuse_upgrade (self, wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, r);
+    }
+  return 0;
+}
+
+static void
+conn_setup (WebServer *self, Conn *c, struct lws *wsi)
+{
+  g_autofree char *uri = hdr_dup (wsi, WSI_TOKEN_GET_URI);
+  char buf[64];
+
+  c->server = self;
+  c->wsi = wsi;
+  c->kind = kind_from_uri (uri);
+  c->rx = g_byte_array_new ();
+  g_queue_init (&c->replies);
+  c->counted = TRUE;
+  self->conns = g_list_prepend (self->conns, c);
+  switch (c->kind)
+    {
+    case CONN_LIVE:
+      self->n_clients++;
+      web_view_state_init (&c->state);
+      conn_queue_reply (c, web_protocol_hello_json ((guint) self->options.max_message_bytes,
+                                                    self->options.max_fps));
+      break;
+    case CONN_EVENTS:
+      {
+        const char *from = lws_get_urlarg_by_name (wsi, "from", buf, (int) sizeof buf);
+        self->n_clients++;
+        c->next_seq = from != NULL ? g_ascii_strtoull (from, NULL, 10) : 0;
+        lws_callback_on_writable (wsi);
+      }
+      break;
+    case CONN_INGEST:
+      {
+        IngestParserOptions popts = { 0 };
+        self->n_producers++;
+        c->name = g_strdup_printf ("ws:ingest#%" G_GUINT64_FORMAT, ++self->next_ingest_id);
+        popts.source_name = c->name;
+        popts.max_line_bytes = self->options.max_line_bytes;
+        c->parser = ingest_parser_new (self->store, &popts);
+        c->xstate = ingest_xstate_adapter_new (self->store, c->name);
+        ingest_source_hooks_note (&self->options.hooks, INGEST_SOURCE_NOTE_INFO, c->name,
+                                  "producer connected");
+      }
+      break;
+    case CONN_HTTP:
+      break;
+    }
+  self->stats.clients = self->n_clients;
+  self->stats.producers = self->n_producers;
+}
+
+static void
+conn_teardown (Conn *c)
+{
+  WebServer *self = c->server;
+
+  if (!c->counted)
+    return;
+  c->counted = FALSE;
+  self->conns = g_list_remove (self->conns, c);
+  if (c->kind == CONN_INGEST)
+    {
+      g_autoptr(GError) error = NULL;
+      if (!ingest_parser_finish (c->parser, &error))
+        ingest_source_hooks_note (&self->options.hooks, INGEST_SOURCE_NOTE_WARNING, c->name,
+                                  "%s", error->message);
+      ingest_source_report_parser (&self->options.hooks, c->name, c->parser, &c->n_reported);
+      ingest_source_hooks_note (&self->options.hooks, INGEST_SOURCE_NOTE_INFO, c->name,
+                                "producer disconnected");
+      ingest_parser_free (c->parser);
+      ingest_xstate_adapter_free (c->xstate);
+      self->n_producers--;
+      ingest_source_hooks_appended (&self->options.hooks);
+      web_server_store_changed (self);
+    }
+  else if (c->kind == CONN_LIVE || c->kind == CONN_EVENTS)
+    self->n_clients--;
+  web_view_state_clear (&c->state);
+  g_clear_pointer (&c->pending_frame, g_bytes_unref);
+  g_queue_clear_full (&c->replies, g_free);
+  g_byte_array_unref (c->rx);
+  g_free (c->close_reason);
+  g_free (c->name);
+  self->stats.clients = self->n_clients;
+  self->stats.producers = self->n_producers;
+}
+
+static int
+conn_writable (Conn *c)
+{
+  if (c->replies.length > 0)
+    {
+      g_autofree char *text = g_queue_pop_head (&c->replies);
+      gsize len = strlen (text);
+      g_autofree guint8 *buf = g_malloc (LWS_PRE + len);
+
+      memcpy (buf + LWS_PRE, text, len);
+      if (lws_write (c->wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT) < (int) len)
+        return -1;
+    }
+  else if (c->close_reason != NULL)
+    {
+      lws_close_reason (c->wsi, c->close_status, (unsigned char *) c->close_reason,
+                        strlen (c->close_reason));
+      return -1;
+    }
+  else if (c->kind == CONN_LIVE && c->pending_frame != NULL)
+    {
+      gsize size;
+      guint8 *data = (guint8 *) g_bytes_get_data (c->pending_frame, &size);
+      int wrote = lws_write (c->wsi, data + LWS_PRE, size - LWS_PRE, LWS_WRITE_TEXT);
+
+      g_clear_pointer (&c->pending_frame, g_bytes_unref);
+      if (wrote < (int) (size - LWS_PRE))
+        return -1;
+      c->server->stats.frames_sent++;
+    }
+  else if (c->kind == CONN_EVENTS)
+    return events_write (c);
+
+  if (c->replies.length > 0 || c->close_reason != NULL || c->pending_frame != NULL)
+    lws_callback_on_writable (c->wsi);
+  return 0;
+}
+
+static int
+conn_receive (Conn *c, const void *in, size_t len)
+{
+  WebServer *self = c->server;
+
+  if (c->close_reason != NULL)
+    return 0; /* closing: ignore the rest */
+  if (c->rx->len + len > self->options.max_message_bytes)
+    {
+      g_autofree char *r = g_strdup_printf ("message larger than %" G_GSIZE_FORMAT " bytes",
+                                            self->options.max_message_bytes);
+      g_byte_array_set_size (c->rx, 0);
+      conn_fail (c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, WEB_PROTOCOL_ERROR_TOO_BIG, r);
+      return 0;
+    }
+  g_byte_array_append (c->rx, in, (guint) len);
+  if (!lws_is_final_fragment (c->wsi) || lws_remaining_packet_payload (c->wsi) > 0)
+    return 0;
+  switch (c->kind)
+    {
+    case CONN_LIVE:
+      live_handle (c, (const char *) c->rx->data, c->rx->len);
+      break;
+    case CONN_INGEST:
+      ingest_handle (c, (const char *) c->rx->data, c->rx->len);
+      break;
+    case CONN_EVENTS:
+      {
+        g_autoptr(GError) e = g_error_new_literal (WEB_PROTOCOL_ERROR,
+                                                   WEB_PROTOCOL_ERROR_UNKNOWN_TYPE,
+                                                   "/events is read-only");
+        conn_queue_error (c, e);
+      }
+      break;
+    case CONN_HTTP:
+      break;
+    }
+  g_byte_array_set_size (c->rx, 0);
+  return 0;
+}
+
+static int
+serve_http (WebServer *self, struct lws *wsi, const char *uri)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *headers = NULL;
+  const char *mime = NULL;
+  gboolean via_query = FALSE;
+  int n;
+
+  if (!request_authorized (self, wsi, &via_query))
+    return http_reply (wsi, HTTP_STATUS_UNAUTHORIZED,
+                       "401 unauthorized: this actorscope service needs its token "
+                       "(open the URL printed by `actorscope serve`, with ?token=...)\n");
+  path = web_static_resolve (self->static_root, uri, &mime, &error);
+  if (path == NULL)
+    return http_reply (wsi, g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT)
+                              ? HTTP_STATUS_NOT_FOUND : HTTP_STATUS_FORBIDDEN,
+                       g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT)
+                         ? "404 not found\n" : "403 forbidden\n");
+  /* The page runs only its own script: even if a trace string slipped into
+   * markup, inline script and handlers would not run. */
+  headers = g_strdup_printf (
+    "Content-Security-Policy: default-src 'self'; script-src 'self'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'\r\n"
+    "X-Content-Type-Options: nosniff\r\n"
+    "Referrer-Policy: no-referrer\r\n"
+    "Cache-Control: no-cache\r\n"
+    "%s%s%s",
+    via_query ? "Set-Cookie: actorscope_token=" : "",
+    via_query ? self->token : "",
+    via_query ? "; Path=/; HttpOnly; SameSite=Strict\r\n" : "");
+  n = lws_serve_http_file (wsi, path, mime, headers, (int) strlen (headers));
+  if (n < 0 || (n > 0 && lws_http_transaction_completed (wsi)))
+    return -1;
+  return 0;
+}
+
+static int
+callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+  struct lws_context *ctx = lws_get_context (wsi);
+  WebServer *self = ctx != NULL ? lws_context_user (ctx) : NULL;
+  Conn *c = user;
+
+  switch (reason)
+    {
+    case LWS_CALLBACK_HTTP:
+      return serve_http (self, wsi, in);
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+      return confirm_upgrade (self, wsi);
+    case LWS_CALLBACK_ESTABLISHED:
+      conn_setup (self, c, wsi);
+      return 0;
+    case LWS_CALLBACK_RECEIVE:
+      return conn_receive (c, in, len);
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+      if (c == NULL || !c->counted)
+        return 0;
+      return conn_writable (c);
+    case LWS_CALLBACK_CLOSED:
+      if (c != NULL && c->counted)
+        conn_teardown (c);
+      return 0;
+    default:
+      break;
+    }
+  return lws_callback_http_dummy (wsi, reason, user, in, len);
+}
+
+static const struct lws_protocols protocols[] = {
+  { "actorscope", callback, sizeof (Conn), 64 * 1024, 0, NULL, 0 },
+  { NULL, NULL, 0, 0, 0, NULL, 0 }
+};
+
+static void
+lws_log_to_glib (int level, const char *line)
+{
+  /* Libraries never print: lws's own log goes to GLib's debug log. */
+  g_debug ("lws: %s", line);
+}
+
+WebServer *
+web_server_new (IngestStore *store, const WebServerOptions *options, GError **error)
+{
+  WebServer *self;
+  struct lws_context_creation_info info;
+  void *foreign[1];
+  g_autofree char *root = NULL;
+
+  self = g_new0 (WebServer, 1);
+  self->store = store;
+  if (options != NULL)
+    self->options = *options;
+  self->host = g_strdup (self->options.host != NULL ? self->options.host : "127.0.0.1");
+  self->token = self->options.token != NULL && *self->options.token != '\0'
+    ? g_strdup (self->options.token) : NULL;
+  self->allowed_origins = g_strdupv ((char **) self->options.allowed_origins);
+  if (self->options.max_clients == 0)
+    self->options.max_clients = DEFAULT_MAX_CLIENTS;
+  if (self->options.max_producers == 0)
+    self->options.max_producers = DEFAULT_MAX_PRODUCERS;
+  if (self->options.max_message_bytes == 0)
+    self->options.max_message_bytes = DEFAULT_MAX_MESSAGE;
+  if (self->options.max_fps == 0)
+    self->options.max_fps = DEFAULT_MAX_FPS;
+  self->options.host = self->host;
+  self->options.token = self->token;
+  self->options.allowed_origins = (const char *const *) self->allowed_origins;
+  self->activity = web_activity_new ();
+
+  if (!web_auth_is_loopback (self->host) && self->token == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "binding to %s (beyond loopback) requires --token", self->host);
+      goto fail;
+    }
+  root = realpath (self->options.static_dir != NULL ? self->options.static_dir : SOURCE_WEBDIR, NULL);
+  if (root == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "static directory %s not found",
+                   self->options.static_dir != NULL ? self->options.static_dir : SOURCE_WEBDIR);
+      goto fail;
+    }
+  self->static_root = g_steal_pointer (&root);
+
+  lws_set_log_level (LLL_ERR | LLL_WARN, lws_log_to_glib);
+  /* lws's GLib event library attaches to a main loop; it only uses the
+   * loop's context, which is the thread-default one we run. */
+  self->foreign_loop = g_main_loop_new (g_main_context_get_thread_default (), FALSE);
+  foreign[0] = self->foreign_loop;
+  memset (&info, 0, sizeof info);
+  info.port = (int) self->options.port;
+  info.iface = self->host;
+  info.protocols = protocols;
+  info.extensions = extensions;
+  info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
+  info.options &= ~LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
+  info.foreign_loops = foreign;
+  info.user = self;
+  info.max_http_header_data = 4096;
+  info.timeout_secs = 30;
+  info.ka_time = 60;
+  info.ka_probes = 3;
+  info.ka_interval = 10;
+  self->context = lws_create_context (&info);
+  if (self->context == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   "could not listen on %s:%u (address in use, or lws GLib support missing)",
+                   self->host, self->options.port);
+      goto fail;
+    }
+  {
+    struct lws_vhost *vh = lws_get_vhost_by_name (self->context, "default");
+    int port = vh != NULL ? lws_get_vhost_listen_port (vh) : (int) self->options.port;
+    self->port = (guint) port;
+  }
+  return self;
+
+fail:
+  web_server_free (self);
+  return NULL;
+}
+
+void
+web_server_free (WebServer *self)
+{
+  if (self == NULL)
+    return;
+  if (self->frame_source != 0)
+    g_source_remove (self->frame_source);
+  if (self->context != NULL)
+    lws_context_destroy (self->context);
+  /* CLOSED callbacks ran during destroy; anything left is freed here. */
+  while (self->conns != NULL)
+    conn_teardown (self->conns->data);
+  g_clear_pointer (&self->foreign_loop, g_main_loop_unref);
+  web_activity_free (self->activity);
+  g_strfreev (self->allowed_origins);
+  g_free (self->static_root);
+  g_free (self->token);
+  g_free (self->host);
+  g_free (self);
+}
+
+guint
+web_server_get_port (WebServer *self)
+{
+  return self->port;
+}
+
+void
+web_server_store_changed (WebServer *self)
+{
+  guint64 n = ingest_store_n_events (self->store);
+
+  if (self->changed_us == 0)
+    self->changed_us = g_get_monotonic_time ();
+  for (GList *l = self->conns; l != NULL; l = l->next)
+    {
+      Conn *c = l->data;
+      if (c->kind == CONN_EVENTS && c->next_seq < n)
+        lws_callback_on_writable (c->wsi);
+    }
+  server_schedule_frames (self);
+}
+
+void
+web_server_get_stats (WebServer *self, WebServerStats *out)
+{
+  *out = self->stats;
+  out->clients = self->n_clients;
+  out->producers = self->n_producers;
+}
