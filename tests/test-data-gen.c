@@ -326,6 +326,27 @@ test_no_payload_and_labels (void **state)
   assert_non_null (strstr (data, "\"label\":\"GetOrder2\""));
 }
 
+static void
+test_messages_stop (void **state)
+{
+  g_autofree char *path = tmp_file ("m.ndjson"), *msc = tmp_file ("m.msc");
+  g_autofree char *data = NULL, *msc_text = NULL;
+  gsize len, mlen;
+  Census c;
+
+  /* --messages N: exactly N sends (one arc each in the chart). */
+  assert_int_equal (run_gen (NULL, NULL, "-q", "--messages", "3000", "-o", path, "--msc", msc, NULL), 0);
+  data = read_all (path, &len);
+  census_trace (data, len, &c);
+  assert_int_equal (c.n_send, 3000);
+  census_clear (&c);
+  msc_text = read_all (msc, &mlen);
+  assert_non_null (strstr (msc_text, "msc {"));
+  assert_non_null (strstr (msc_text, "=>"));
+  assert_non_null (strstr (msc_text, ">>"));
+  assert_int_equal (msc_text[mlen - 2], '}');
+}
+
 static guint
 count_substr (const char *hay, const char *needle)
 {
@@ -461,6 +482,7 @@ main (int argc, char **argv)
     cmocka_unit_test (test_line_count_and_stdout),
     cmocka_unit_test (test_every_line_valid),
     cmocka_unit_test (test_no_payload_and_labels),
+    cmocka_unit_test (test_messages_stop),
     cmocka_unit_test (test_graph_mode_exact),
     cmocka_unit_test (test_graph_mode_too_few_events),
     cmocka_unit_test (test_bad_options),

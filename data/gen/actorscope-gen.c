@@ -11,7 +11,7 @@
 int
 main (int argc, char **argv)
 {
-  gint64 events = 0, seed = 1, graph_edges = 0;
+  gint64 events = 0, messages = 0, seed = 1, graph_edges = 0;
   gint actors = 64, labels = 12, graph_nodes = 0;
   gdouble rate = 50000;
   gboolean no_payload = FALSE, payload = FALSE, quiet = FALSE;
@@ -27,6 +27,8 @@ main (int argc, char **argv)
   GOptionEntry entries[] = {
     { "events", 'n', 0, G_OPTION_ARG_INT64, &events,
       "Event lines to write, header not counted (default 10000; graph mode: nodes + 6 x edges)", "N" },
+    { "messages", 'm', 0, G_OPTION_ARG_INT64, &messages,
+      "Stop right after N sends (e.g. for an N-arc mscgen chart); --events still caps", "N" },
     { "actors", 'a', 0, G_OPTION_ARG_INT, &actors, "Actors in the supervision tree, at least 8 (default 64)", "N" },
     { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, "PRNG seed; same seed, same bytes (default 1)", "S" },
     { "labels", 'l', 0, G_OPTION_ARG_INT, &labels,
@@ -67,7 +69,7 @@ main (int argc, char **argv)
       g_printerr ("actorscope-gen: --payload and --no-payload exclude each other\n");
       return 2;
     }
-  if (events < 0 || actors < 0 || labels < 0 || graph_nodes < 0 || graph_edges < 0)
+  if (events < 0 || messages < 0 || actors < 0 || labels < 0 || graph_nodes < 0 || graph_edges < 0)
     {
       g_printerr ("actorscope-gen: counts must not be negative\n");
       return 2;
@@ -85,8 +87,11 @@ main (int argc, char **argv)
   opt.payload = !no_payload;
   opt.graph_nodes = (guint) graph_nodes;
   opt.graph_edges = (guint64) graph_edges;
+  opt.n_messages = (guint64) messages;
   if (events > 0)
     opt.n_events = (guint64) events;
+  else if (messages > 0)
+    opt.n_events = G_MAXUINT64;
   else if (graph_nodes > 0)
     opt.n_events = (guint64) graph_nodes + 6 * (guint64) graph_edges;
   else

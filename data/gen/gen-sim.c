@@ -607,7 +607,10 @@ build_services (Sim *sim)
   if (n_services >= 2)
     {
       sim->stall_db = g_array_index (sim->services, Service, n_services - 1).db;
-      sim->stall_at = sim->opt->n_events / 10 * 7;
+      /* With --messages, events run about three per message. */
+      guint64 expected = sim->opt->n_messages > 0
+        ? MIN (sim->opt->n_events, sim->opt->n_messages * 3) : sim->opt->n_events;
+      sim->stall_at = expected / 10 * 7;
       /* Only once traffic flows: not in a trace made mostly of spawns. */
       if (sim->stall_at < 4 * (guint64) n)
         sim->stall_db = NONE;
@@ -1071,7 +1074,8 @@ gen_sim_run (const GenSimOptions *opt, GenOutput *ndjson, GenOutput *msc,
     schedule (&sim, t, EV_SPAWN, i);
   schedule (&sim, t + 1000000, EV_CONV, 0);
 
-  while (sim.sum.events < opt->n_events && sim.heap_len > 0)
+  while (sim.sum.events < opt->n_events && sim.heap_len > 0
+         && (opt->n_messages == 0 || sim.sum.messages < opt->n_messages))
     {
       Item it = pop (&sim);
       Msg *m = it.kind >= EV_SEND && it.kind <= EV_CRASH ? &sim.msgs[it.arg] : NULL;

@@ -30,6 +30,8 @@ G_BEGIN_DECLS
 typedef struct {
   guint64 seed;
   guint64 n_events;     /* event lines to write, header not counted */
+  guint64 n_messages;   /* 0, or stop right after this many sends (then
+                         * n_events is only an upper bound) */
   guint n_actors;       /* services workload: actors in the tree, >= 8 */
   guint n_labels;       /* distinct request labels, >= 1 */
   double rate;          /* mean events per second of trace time, > 0 */
