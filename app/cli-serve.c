@@ -1,0 +1,254 @@
+/* cli-serve.c: `actorscope serve`: one GLib main loop running the
+ * libwebsockets server (web/) and every live source (ingest/ingest-source-*)
+ * over one store. Front-end code: it prints (escaped) and picks exit codes.
+ */
+#include "config.h"
+
+#include <glib-unix.h>
+#include <gio/gunixinputstream.h>
+#include <stdio.h>
+
+#include <glib/gi18n.h>
+
+#include "cli-common.h"
+#include "cli-serve.h"
+#include "ingest-source-follow.h"
+#include "ingest-source-mswitch.h"
+#include "ingest-source-record.h"
+#include "ingest-source-replay.h"
+#include "ingest-source-socket.h"
+#include "web-auth.h"
+#include "web-server.h"
+
+typedef struct {
+  GMainLoop *loop;
+  WebServer *server;
+  gboolean quiet;
+  int exit_code;
+} ServeState;
+
+static void
+on_note (IngestSourceNoteLevel level, const char *source, const char *message, gpointer user_data)
+{
+  ServeState *st = user_data;
+  g_autofree char *src = cli_escape (source, -1);
+  g_autofree char *msg = cli_escape (message, -1);
+  static const char *const levels[] = { "info", "warning", "error" };
+
+  if (st->quiet && level == INGEST_SOURCE_NOTE_INFO)
+    return;
+  fprintf (stderr, "actorscope serve: %s: %s: %s\n", levels[level], src, msg);
+}
+
+static void
+on_appended (gpointer user_data)
+{
+  ServeState *st = user_data;
+
+  if (st->server != NULL)
+    web_server_store_changed (st->server);
+}
+
+static gboolean
+on_signal (gpointer user_data)
+{
+  ServeState *st = user_data;
+
+  g_main_loop_quit (st->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+int
+cli_serve_main (int argc, char **argv)
+{
+  g_autofree char *host = NULL, *token = NULL, *static_dir = NULL, *record = NULL;
+  g_autofree char *replay = NULL, *format = NULL;
+  g_auto(GStrv) listen = NULL, follow = NULL, mswitch = NULL, origins = NULL;
+  gboolean use_stdin = FALSE, loop_replay = FALSE, strict = FALSE, quiet = FALSE;
+  gint port = 8000, max_clients = 64, max_producers = 64, max_fps = 10;
+  gint64 max_message = 1024 * 1024, max_line = 0;
+  double speed = 1.0;
+  const GOptionEntry entries[] = {
+    { "host", 0, 0, G_OPTION_ARG_STRING, &host, N_("Address to bind the web server to (default 127.0.0.1; others need --token)"), "ADDR" },
+    { "port", 'p', 0, G_OPTION_ARG_INT, &port, N_("Web server port (default 8000; 0 = any free port)"), "PORT" },
+    { "token", 0, 0, G_OPTION_ARG_STRING, &token, N_("Secret required on every request and websocket"), "TOKEN" },
+    { "allow-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &origins, N_("Also accept websockets from this Origin (repeatable)"), "ORIGIN" },
+    { "listen", 'l', 0, G_OPTION_ARG_STRING_ARRAY, &listen, N_("Accept producers on tcp://HOST:PORT or unix:PATH (repeatable)"), "ADDR" },
+    { "stdin", 0, 0, G_OPTION_ARG_NONE, &use_stdin, N_("Read a trace stream from standard input"), NULL },
+    { "follow", 'f', 0, G_OPTION_ARG_FILENAME_ARRAY, &follow, N_("Follow a growing file like tail -F (repeatable)"), "FILE" },
+    { "replay", 0, 0, G_OPTION_ARG_FILENAME, &replay, N_("Play a recorded trace as if live"), "FILE" },
+    { "speed", 0, 0, G_OPTION_ARG_DOUBLE, &speed, N_("Replay speed factor (default 1; 0 = as fast as possible)"), "X" },
+    { "loop", 0, 0, G_OPTION_ARG_NONE, &loop_replay, N_("Replay again and again"), NULL },
+    { "mswitch", 0, 0, G_OPTION_ARG_STRING_ARRAY, &mswitch, N_("Follow a message-switch broker's trace (unix:PATH or http://HOST:PORT)"), "ADDR" },
+    { "record", 0, 0, G_OPTION_ARG_FILENAME, &record, N_("Append every accepted event to this native trace file"), "FILE" },
+    { "static-dir", 0, 0, G_OPTION_ARG_FILENAME, &static_dir, N_("Serve the page from this directory"), "DIR" },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("Input format of producers/stdin/follow: auto, native, mswitch, chrome"), "FORMAT" },
+    { "strict", 0, 0, G_OPTION_ARG_NONE, &strict, N_("Drop a source at its first malformed record"), NULL },
+    { "max-clients", 0, 0, G_OPTION_ARG_INT, &max_clients, N_("Most browser/event clients at once (default 64)"), "N" },
+    { "max-producers", 0, 0, G_OPTION_ARG_INT, &max_producers, N_("Most producers at once, per kind (default 64)"), "N" },
+    { "max-message-bytes", 0, 0, G_OPTION_ARG_INT64, &max_message, N_("Largest websocket message accepted (default 1 MiB)"), "BYTES" },
+    { "max-line-bytes", 0, 0, G_OPTION_ARG_INT64, &max_line, N_("Longest NDJSON line accepted (default 1 MiB)"), "BYTES" },
+    { "max-fps", 0, 0, G_OPTION_ARG_INT, &max_fps, N_("Frames per second per browser client (default 10)"), "N" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, N_("Only print warnings and errors"), NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr(GOptionContext) octx = g_option_context_new (_("— live ingestion service and browser console"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(IngestStore) store = NULL;
+  g_autoptr(GPtrArray) owned = g_ptr_array_new ();
+  g_autoptr(IngestSocketSource) sockets = NULL;
+  g_autoptr(IngestRecorder) recorder = NULL;
+  g_autoptr(IngestReplaySource) replayer = NULL;
+  g_autoptr(IngestFollowSource) stdin_source = NULL;
+  GPtrArray *follows = g_ptr_array_new_with_free_func ((GDestroyNotify) ingest_follow_source_free);
+  GPtrArray *mswitches = g_ptr_array_new_with_free_func ((GDestroyNotify) ingest_mswitch_source_free);
+  IngestFormat fmt = INGEST_FORMAT_AUTO;
+  IngestSourceHooks hooks;
+  WebServerOptions wopts = { 0 };
+  ServeState st = { 0 };
+  guint sigint, sigterm;
+
+  g_option_context_add_main_entries (octx, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (octx, &argc, &argv, &error))
+    return cli_usage_error ("serve", error->message);
+  if (argc > 1)
+    return cli_usage_error ("serve", _("unexpected argument (sources are given with options)"));
+  if (format != NULL && !ingest_format_from_string (format, &fmt))
+    return cli_usage_error ("serve", _("unknown --format (use auto, native, mswitch or chrome)"));
+  if (port < 0 || port > 65535 || max_clients < 1 || max_producers < 1 || max_fps < 1 ||
+      max_fps > 60 || max_message < 1024 || max_line < 0 || speed < 0)
+    return cli_usage_error ("serve", _("a numeric option is out of range"));
+
+  st.quiet = quiet;
+  st.loop = g_main_loop_new (NULL, FALSE);
+  hooks.appended = on_appended;
+  hooks.note = on_note;
+  hooks.user_data = &st;
+  store = ingest_store_new ();
+
+  wopts.host = host;
+  wopts.port = (guint) port;
+  wopts.static_dir = static_dir;
+  wopts.token = token;
+  wopts.allowed_origins = (const char *const *) origins;
+  wopts.max_clients = (guint) max_clients;
+  wopts.max_producers = (guint) max_producers;
+  wopts.max_message_bytes = (gsize) max_message;
+  wopts.max_line_bytes = (gsize) max_line;
+  wopts.max_fps = (guint) max_fps;
+  wopts.hooks = hooks;
+  st.server = web_server_new (store, &wopts, &error);
+  if (st.server == NULL)
+    {
+      g_autofree char *msg = cli_escape (error->message, -1);
+      fprintf (stderr, "actorscope serve: %s\n", msg);
+      st.exit_code = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT)
+        ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
+      goto out;
+    }
+
+  if (listen != NULL)
+    {
+      IngestSocketOptions sopts = { 0 };
+      sopts.max_producers = (guint) max_producers;
+      sopts.max_line_bytes = (gsize) max_line;
+      sopts.strict = strict;
+      sopts.format = fmt;
+      sockets = ingest_socket_source_new (store, &sopts, &hooks);
+      for (guint i = 0; listen[i] != NULL; i++)
+        {
+          if (!ingest_socket_source_listen (sockets, listen[i], &error))
+            {
+              g_autofree char *msg = cli_escape (error->message, -1);
+              fprintf (stderr, "actorscope serve: --listen %s\n", msg);
+              st.exit_code = CLI_EXIT_USAGE;
+              goto out;
+            }
+          printf ("producers: %s\n", ingest_socket_source_get_address (sockets, i));
+        }
+    }
+  for (guint i = 0; mswitch != NULL && mswitch[i] != NULL; i++)
+    {
+      IngestMswitchSource *m = ingest_mswitch_source_new (store, mswitch[i], NULL, &hooks, &error);
+      if (m == NULL)
+        {
+          g_autofree char *msg = cli_escape (error->message, -1);
+          fprintf (stderr, "actorscope serve: --mswitch: %s\n", msg);
+          st.exit_code = CLI_EXIT_USAGE;
+          goto out;
+        }
+      g_ptr_array_add (mswitches, m);
+    }
+  for (guint i = 0; follow != NULL && follow[i] != NULL; i++)
+    {
+      IngestFollowOptions fo = { 0 };
+      fo.format = fmt;
+      fo.strict = strict;
+      fo.max_line_bytes = (gsize) max_line;
+      g_ptr_array_add (follows, ingest_follow_source_new (store, follow[i], &fo, &hooks));
+    }
+  if (use_stdin)
+    {
+      g_autoptr(GInputStream) in = g_unix_input_stream_new (0, FALSE);
+      IngestFollowOptions fo = { 0 };
+      fo.format = fmt;
+      fo.strict = strict;
+      fo.max_line_bytes = (gsize) max_line;
+      stdin_source = ingest_stream_source_new (store, in, "stdin", &fo, &hooks);
+    }
+  if (record != NULL)
+    {
+      recorder = ingest_recorder_new (store, record, 0, &error);
+      if (recorder == NULL)
+        {
+          g_autofree char *msg = cli_escape (error->message, -1);
+          fprintf (stderr, "actorscope serve: --record: %s\n", msg);
+          st.exit_code = CLI_EXIT_RUNTIME;
+          goto out;
+        }
+    }
+  if (replay != NULL)
+    {
+      IngestReplayOptions ro = { 0 };
+      ro.speed = speed;
+      ro.loop = loop_replay;
+      ro.format = fmt;
+      ro.strict = strict;
+      replayer = ingest_replay_source_new (store, replay, &ro, &hooks, &error);
+      if (replayer == NULL)
+        {
+          g_autofree char *msg = cli_escape (error->message, -1);
+          fprintf (stderr, "actorscope serve: --replay: %s\n", msg);
+          st.exit_code = CLI_EXIT_RUNTIME;
+          goto out;
+        }
+    }
+
+  printf ("listening on http://%s:%u/%s%s\n",
+          host != NULL ? host : "127.0.0.1", web_server_get_port (st.server),
+          token != NULL ? "?token=" : "", token != NULL ? token : "");
+  fflush (stdout);
+
+  sigint = g_unix_signal_add (SIGINT, on_signal, &st);
+  sigterm = g_unix_signal_add (SIGTERM, on_signal, &st);
+  g_main_loop_run (st.loop);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+
+out:
+  /* Stop the sources first, then write what they accepted. */
+  g_ptr_array_unref (follows);
+  g_ptr_array_unref (mswitches);
+  g_clear_pointer (&replayer, ingest_replay_source_free);
+  g_clear_pointer (&stdin_source, ingest_follow_source_free);
+  g_clear_pointer (&sockets, ingest_socket_source_free);
+  if (recorder != NULL && !ingest_recorder_close (recorder, &error))
+    {
+      g_autofree char *msg = cli_escape (error->message, -1);
+      fprintf (stderr, "actorscope serve: --record: %s\n", msg);
+      st.exit_code = CLI_EXIT_RUNTIME;
+    }
+  g_clear_pointer (&st.server, web_server_free);
+  g_main_loop_unref (st.loop);
+  return st.exit_code;
+}
