@@ -1,0 +1,342 @@
+/* test-ingest-format-native.c: native NDJSON: every field, every split,
+ * malformed and hostile lines, bounds, and write -> parse round trips. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "ingest-parser.h"
+
+static const char sample[] =
+  "{\"actorscope\":1,\"producer\":\"test\"}\n"
+  "{\"ev\":\"actor\",\"actor\":\"q1\",\"kind\":\"queue\"}\n"
+  "{\"ts\":1000,\"ev\":\"spawn\",\"actor\":\"/user/a\",\"parent\":\"/user\"}\n"
+  "{\"ts\":1500,\"ev\":\"spawn\",\"actor\":\"/user/b\",\"kind\":\"thread\"}\n"
+  "{\"ts\":2000,\"ev\":\"send\",\"actor\":\"/user/a\",\"to\":\"/user/b\",\"id\":7,\"label\":\"Ping\","
+  "\"size\":12,\"payload\":\"{\\\"x\\\":1}\",\"reply_to\":\"/user/a\",\"future\":{\"n\":[1,{\"z\":null}]}}\n"
+  "\r\n"
+  "{\"t\":0.0000025,\"ev\":\"recv\",\"actor\":\"/user/b\",\"from\":\"/user/a\",\"id\":\"7\"}\n"
+  "{\"ts\":3000,\"ev\":\"done\",\"actor\":\"/user/b\",\"id\":\"7\"}\n"
+  "{\"ts\":3100,\"ev\":\"send\",\"from\":\"/user/b\",\"to\":\"/user/a\",\"id\":\"r7\",\"label\":\"Pong\","
+  "\"in_reply_to\":7}\n"
+  "{\"ts\":3200,\"ev\":\"recv\",\"to\":\"/user/a\",\"id\":\"r7\",\"peer_kind\":\"actor\"}\n"
+  "{\"ts\":3300,\"ev\":\"ack\",\"actor\":\"/user/a\",\"id\":\"r7\"}\n"
+  "{\"ts\":3400,\"ev\":\"send\",\"actor\":\"/user/a\",\"to\":\"q1\",\"id\":\"m2\",\"label\":null}\n"
+  "{\"ts\":3500,\"ev\":\"drop\",\"actor\":\"q1\",\"id\":\"m2\",\"reason\":\"full\"}\n"
+  "{\"ts\":3600,\"ev\":\"mark\",\"text\":\"global \\u00e9\"}\n"
+  "{\"ts\":3700,\"ev\":\"mark\",\"actor\":\"/user/b\",\"text\":\"hello\"}\n"
+  "{\"ts\":4000,\"ev\":\"exit\",\"actor\":\"/user/b\",\"status\":\"crash\",\"reason\":\"boom\"}\n"
+  "{\"ts\":-5,\"ev\":\"exit\",\"actor\":\"/user/a\"}";  /* no final newline */
+
+static IngestStore *
+parse (const char *text, gsize len, gsize step, gboolean strict, IngestParser **parser_out,
+       GError **error)
+{
+  IngestStore *store = ingest_store_new ();
+  IngestParserOptions opts = { .format = INGEST_FORMAT_AUTO, .strict = strict, .source_name = "t.ndjson" };
+  IngestParser *parser = ingest_parser_new (store, &opts);
+  gboolean ok = TRUE;
+
+  if (step == 0)
+    step = MAX (len, 1);
+  for (gsize off = 0; ok && off < len; off += step)
+    ok = ingest_parser_feed (parser, (const guint8 *) text + off, MIN (step, len - off), error);
+  if (ok)
+    ok = ingest_parser_finish (parser, error);
+  if (parser_out)
+    *parser_out = parser;
+  else
+    ingest_parser_free (parser);
+  if (!ok)
+    {
+      ingest_store_free (store);
+      return NULL;
+    }
+  return store;
+}
+
+static char *
+dump (IngestStore *store)
+{
+  GString *s = g_string_new (NULL);
+  for (IngestSeq i = 0; i < ingest_store_n_events (store); i++)
+    ingest_native_format_event (store, i, s);
+  for (IngestActorId a = 1; a <= ingest_store_n_actors (store); a++)
+    {
+      const IngestActor *act = ingest_store_actor (store, a);
+      g_string_append_printf (s, "actor %u %s kind=%d parent=%u\n", a,
+                              ingest_store_atom (store, act->name), act->kind, act->parent);
+    }
+  return g_string_free (s, FALSE);
+}
+
+static void
+test_fields (void **state)
+{
+  g_autoptr (IngestStore) store = parse (sample, strlen (sample), 0, TRUE, NULL, NULL);
+  IngestActorId a, b, q;
+  const IngestEvent *ev;
+  const IngestMessage *m;
+
+  assert_non_null (store);
+  assert_int_equal (ingest_store_n_events (store), 14);
+  a = ingest_store_find_actor (store, "/user/a");
+  b = ingest_store_find_actor (store, "/user/b");
+  q = ingest_store_find_actor (store, "q1");
+  assert_true (a && b && q);
+  assert_int_equal (ingest_store_actor (store, q)->kind, INGEST_ACTOR_QUEUE);
+  assert_int_equal (ingest_store_actor (store, b)->kind, INGEST_ACTOR_THREAD);
+  assert_int_equal (ingest_store_actor (store, a)->parent, ingest_store_find_actor (store, "/user"));
+
+  ev = ingest_store_event (store, 2); /* the send */
+  assert_int_equal (ev->kind, INGEST_EVENT_SEND);
+  assert_int_equal (ev->time_ns, 2000);
+  assert_int_equal (ev->actor, a);
+  assert_int_equal (ev->peer, b);
+  m = ingest_store_message (store, ev->message);
+  assert_string_equal (ingest_store_atom (store, m->key), "7");
+  assert_string_equal (ingest_store_atom (store, m->label), "Ping");
+  assert_int_equal (m->size, 12);
+  assert_string_equal (ingest_store_payload (store, m->payload), "{\"x\":1}");
+  assert_int_equal (m->reply_to, a);
+  assert_int_not_equal (m->receive_seq, INGEST_SEQ_NONE);
+  assert_int_not_equal (m->done_seq, INGEST_SEQ_NONE);
+  assert_int_not_equal (m->response, 0);
+
+  ev = ingest_store_event (store, 3); /* "t" in seconds, exact */
+  assert_int_equal (ev->kind, INGEST_EVENT_RECEIVE);
+  assert_int_equal (ev->time_ns, 2500);
+
+  ev = ingest_store_event (store, 10);
+  assert_int_equal (ev->kind, INGEST_EVENT_MARK);
+  assert_int_equal (ev->actor, 0);
+  assert_string_equal (ingest_store_atom (store, ev->text), "global \xc3\xa9");
+
+  ev = ingest_store_event (store, 12); /* exit crash of b */
+  assert_int_equal (ev->kind, INGEST_EVENT_EXIT);
+  assert_int_equal (ev->exit_status, INGEST_EXIT_CRASH);
+  assert_string_equal (ingest_store_atom (store, ev->text), "boom");
+  assert_int_equal (ev->time_ns, 4000);
+  assert_int_equal (ingest_store_event (store, 13)->time_ns, -5);
+}
+
+static void
+test_every_split (void **state)
+{
+  g_autoptr (IngestStore) whole = parse (sample, strlen (sample), 0, TRUE, NULL, NULL);
+  g_autofree char *expect = dump (whole);
+  gsize len = strlen (sample);
+
+  /* two pieces split at every byte, and 1..7-byte drips */
+  for (gsize cut = 0; cut <= len; cut++)
+    {
+      IngestStore *store = ingest_store_new ();
+      IngestParser *p = ingest_parser_new (store, NULL);
+      g_autofree char *got = NULL;
+      assert_true (ingest_parser_feed (p, (const guint8 *) sample, cut, NULL));
+      assert_true (ingest_parser_feed (p, (const guint8 *) sample + cut, len - cut, NULL));
+      assert_true (ingest_parser_finish (p, NULL));
+      got = dump (store);
+      assert_string_equal (got, expect);
+      ingest_parser_free (p);
+      ingest_store_free (store);
+    }
+  for (gsize step = 1; step < 8; step++)
+    {
+      g_autoptr (IngestStore) store = parse (sample, len, step, TRUE, NULL, NULL);
+      g_autofree char *got = dump (store);
+      assert_string_equal (got, expect);
+    }
+}
+
+static void
+check_bad_line (const char *line, IngestErrorCode code, const char *where)
+{
+  g_autofree char *text = g_strdup_printf ("{\"ts\":1,\"ev\":\"mark\",\"text\":\"ok\"}\n%s\n"
+                                           "{\"ts\":2,\"ev\":\"mark\",\"text\":\"ok\"}\n", line);
+  g_autoptr (GError) error = NULL;
+  IngestParser *parser = NULL;
+  IngestStore *store;
+
+  /* lenient: skipped and counted, the rest kept */
+  store = parse (text, strlen (text), 0, FALSE, &parser, NULL);
+  assert_non_null (store);
+  assert_int_equal (ingest_store_n_events (store), 2);
+  assert_int_equal (ingest_parser_n_skipped (parser), 1);
+  assert_int_equal (ingest_store_counters (store)->skipped_records, 1);
+  assert_int_equal (ingest_parser_get_diagnostics (parser)->len, 1);
+  ingest_parser_free (parser);
+  ingest_store_free (store);
+
+  /* strict: stops with source:line:col */
+  store = parse (text, strlen (text), 0, TRUE, NULL, &error);
+  assert_null (store);
+  assert_true (g_error_matches (error, INGEST_ERROR, code));
+  if (!g_str_has_prefix (error->message, where))
+    fail_msg ("'%s' does not start with '%s'", error->message, where);
+}
+
+static void
+test_malformed (void **state)
+{
+  check_bad_line ("{\"ts\":1,\"ev\":\"teleport\",\"actor\":\"a\"}", INGEST_ERROR_SCHEMA, "t.ndjson:2:14:");
+  check_bad_line ("{\"ts\":1,\"ev\":\"send\",\"actor\":\"a\",\"id\":1}", INGEST_ERROR_SCHEMA, "t.ndjson:2:1:");
+  check_bad_line ("{\"ts\":1.5,\"ev\":\"mark\"}", INGEST_ERROR_SCHEMA, "t.ndjson:2:7:");
+  check_bad_line ("{\"ts\":99999999999999999999,\"ev\":\"mark\"}", INGEST_ERROR_LIMIT, "t.ndjson:2:7:");
+  check_bad_line ("{\"ts\":NaN,\"ev\":\"mark\"}", INGEST_ERROR_SYNTAX, "t.ndjson:2:7:");
+  check_bad_line ("{\"ts\":1,\"ev\":\"mark\",\"text\":\"a\0b\"}", INGEST_ERROR_SYNTAX, "t.ndjson:2:");
+  check_bad_line ("{\"ts\":1,\"ev\":\"mark\"", INGEST_ERROR_SYNTAX, "t.ndjson:2:");
+  check_bad_line ("{\"ts\":1,\"ev\":\"mark\"}}", INGEST_ERROR_SYNTAX, "t.ndjson:2:21:");
+  check_bad_line ("[1,2]", INGEST_ERROR_SYNTAX, "t.ndjson:2:1:");
+  check_bad_line ("{\"ev\":\"mark\",\"text\":\"no time\"}", INGEST_ERROR_SCHEMA, "t.ndjson:2:1:");
+  check_bad_line ("{\"ts\":1,\"ev\":\"exit\",\"actor\":\"a\",\"status\":\"meh\"}", INGEST_ERROR_SCHEMA, "t.ndjson:2:");
+  check_bad_line ("{\"ts\":1,\"ev\":\"mark\",\"x\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+                  INGEST_ERROR_LIMIT, "t.ndjson:2:");
+  check_bad_line ("{\"ts\":1,\"ev\":\"mark\",\"text\":\"\\ud83d\\u12\"}", INGEST_ERROR_SYNTAX, "t.ndjson:2:");
+}
+
+static void
+test_line_bound_and_version (void **state)
+{
+  GString *text = g_string_new ("{\"ts\":1,\"ev\":\"mark\",\"text\":\"");
+  IngestParserOptions opts = { .max_line_bytes = 1000, .source_name = "big" };
+  g_autoptr (IngestStore) store = ingest_store_new ();
+  g_autoptr (IngestParser) parser = ingest_parser_new (store, &opts);
+  g_autoptr (GError) error = NULL;
+
+  for (int i = 0; i < 5000; i++)
+    g_string_append_c (text, 'x');
+  g_string_append (text, "\"}\n{\"ts\":2,\"ev\":\"mark\",\"text\":\"after\"}\n");
+  /* fed in small pieces: the over-long line never gets buffered whole */
+  for (gsize off = 0; off < text->len; off += 100)
+    assert_true (ingest_parser_feed (parser, (const guint8 *) text->str + off, MIN (100, text->len - off), NULL));
+  assert_true (ingest_parser_finish (parser, NULL));
+  assert_int_equal (ingest_store_n_events (store), 1);
+  assert_int_equal (ingest_parser_n_skipped (parser), 1);
+  assert_true (g_error_matches (g_ptr_array_index (ingest_parser_get_diagnostics (parser), 0),
+                                INGEST_ERROR, INGEST_ERROR_LIMIT));
+  g_string_free (text, TRUE);
+
+  {
+    const char *v2 = "{\"actorscope\":2}\n{\"ts\":1,\"ev\":\"mark\",\"text\":\"x\"}\n";
+    IngestStore *s2 = parse (v2, strlen (v2), 0, FALSE, NULL, &error);
+    assert_null (s2);
+    assert_true (g_error_matches (error, INGEST_ERROR, INGEST_ERROR_FORMAT));
+  }
+}
+
+static void
+roundtrip (IngestStore *store)
+{
+  g_autoptr (GOutputStream) out = g_memory_output_stream_new_resizable ();
+  g_autoptr (IngestStore) back = NULL;
+  g_autofree char *a = NULL, *b = NULL;
+  const char *data;
+  gsize len;
+
+  assert_true (ingest_native_write (store, 0, out, NULL));
+  assert_true (g_output_stream_close (out, NULL, NULL));
+  data = g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (out));
+  len = g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (out));
+  back = parse (data, len, 0, TRUE, NULL, NULL);
+  assert_non_null (back);
+  a = dump (store);
+  b = dump (back);
+  assert_string_equal (a, b);
+  assert_int_equal (ingest_store_n_messages (store), ingest_store_n_messages (back));
+  for (IngestMessageId m = 1; m <= ingest_store_n_messages (store); m++)
+    {
+      const IngestMessage *x = ingest_store_message (store, m), *y = ingest_store_message (back, m);
+      assert_string_equal (ingest_store_atom (store, x->key), ingest_store_atom (back, y->key));
+      assert_string_equal (ingest_store_atom (store, x->label), ingest_store_atom (back, y->label));
+      assert_int_equal (x->from, y->from);
+      assert_int_equal (x->to, y->to);
+      assert_int_equal (x->reply_to, y->reply_to);
+      assert_int_equal (x->in_reply_to, y->in_reply_to);
+      assert_int_equal (x->size, y->size);
+      assert_string_equal (ingest_store_payload (store, x->payload), ingest_store_payload (back, y->payload));
+      assert_int_equal (x->send_seq, y->send_seq);
+      assert_int_equal (x->receive_seq, y->receive_seq);
+      assert_int_equal (x->done_seq, y->done_seq);
+    }
+}
+
+static void
+test_roundtrip (void **state)
+{
+  g_autoptr (IngestStore) store = parse (sample, strlen (sample), 0, TRUE, NULL, NULL);
+  roundtrip (store);
+}
+
+static void
+test_hostile_strings (void **state)
+{
+  GString *text = g_string_new ("{\"actorscope\":1}\n");
+  GString *huge = g_string_new (NULL);
+  IngestParserOptions opts = { .max_line_bytes = 4 << 20 };
+  g_autoptr (IngestStore) store = ingest_store_new ();
+  g_autoptr (IngestParser) parser = ingest_parser_new (store, &opts);
+  const char *names[] = { "<script>alert(1)</script>", "\\\"quoted\\\" & 'single'",
+                          "ctl\\u0001\\u001b[31m\\u0000nul", "bad \xff\xfe utf8 \xc3", "&amp;&lt;" };
+  const IngestActor *a;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    g_string_append_printf (text, "{\"ts\":%zu,\"ev\":\"send\",\"actor\":\"%s\",\"to\":\"%s\",\"id\":\"%s\",\"label\":\"%s\",\"payload\":\"%s\"}\n",
+                            i, names[i], names[(i + 1) % G_N_ELEMENTS (names)], names[i], names[i], names[i]);
+  for (int i = 0; i < (1 << 20); i++)
+    g_string_append_c (huge, "ab<&\""[i % 4]);
+  g_string_append_printf (text, "{\"ts\":9,\"ev\":\"spawn\",\"actor\":\"%s\"}\n", huge->str);
+  assert_true (ingest_parser_feed (parser, (const guint8 *) text->str, text->len, NULL));
+  assert_true (ingest_parser_finish (parser, NULL));
+  assert_int_equal (ingest_parser_n_skipped (parser), 0);
+  assert_int_equal (ingest_store_n_events (store), G_N_ELEMENTS (names) + 1);
+  assert_non_null (ingest_store_find_actor (store, "<script>alert(1)</script>") ? "" : NULL);
+  assert_true (ingest_store_find_actor (store, "\"quoted\" & 'single'") != 0);
+  /* the 1 MB name was cut by the store, and is valid UTF-8 */
+  a = ingest_store_actor (store, ingest_store_event (store, G_N_ELEMENTS (names))->actor);
+  assert_true (strlen (ingest_store_atom (store, a->name)) <= INGEST_STORE_MAX_STRING);
+  for (IngestActorId id = 1; id <= ingest_store_n_actors (store); id++)
+    assert_true (g_utf8_validate (ingest_store_actor_name (store, id), -1, NULL));
+  roundtrip (store);
+  g_string_free (text, TRUE);
+  g_string_free (huge, TRUE);
+}
+
+static void
+test_incremental_write (void **state)
+{
+  g_autoptr (IngestStore) store = parse (sample, strlen (sample), 0, TRUE, NULL, NULL);
+  g_autoptr (GOutputStream) out = g_memory_output_stream_new_resizable ();
+  g_autoptr (IngestStore) back = NULL;
+  g_autofree char *text = NULL;
+
+  /* a chunk from seq 5 declares the actors it names and parses alone */
+  assert_true (ingest_native_write (store, 5, out, NULL));
+  assert_true (g_output_stream_close (out, NULL, NULL));
+  text = g_strndup (g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (out)),
+                    g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (out)));
+  assert_null (strstr (text, "\"actorscope\""));
+  assert_non_null (strstr (text, "{\"ev\":\"actor\",\"actor\":\"q1\",\"kind\":\"queue\"}"));
+  back = parse (text, strlen (text), 0, TRUE, NULL, NULL);
+  assert_non_null (back);
+  assert_int_equal (ingest_store_n_events (back), ingest_store_n_events (store) - 5);
+  assert_int_equal (ingest_store_actor (back, ingest_store_find_actor (back, "q1"))->kind, INGEST_ACTOR_QUEUE);
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_fields),
+    cmocka_unit_test (test_every_split),
+    cmocka_unit_test (test_malformed),
+    cmocka_unit_test (test_line_bound_and_version),
+    cmocka_unit_test (test_roundtrip),
+    cmocka_unit_test (test_hostile_strings),
+    cmocka_unit_test (test_incremental_write),
+  };
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}
