@@ -1,0 +1,354 @@
+// actorscope live console. Plain script, no build step. Every string that
+// comes from a trace is put into the page with textContent or as parsed SVG
+// that is sanitised first; never through HTML markup.
+'use strict';
+
+(function () {
+  const $ = (sel) => document.querySelector(sel);
+  const state = {
+    ws: null, backoff: 500, view: 'graph', follow: true, window_s: 30, filter: '',
+    theme: localStorage.getItem('actorscope-theme') || 'dark', zoom: 1,
+    sortKey: 'rate', sortAsc: false, actors: [], overview: null, range: null, frame: null,
+    selected: null, lastFrameAt: 0,
+  };
+
+  // ---- connection -------------------------------------------------------
+  function setConn(cls, text) {
+    const el = $('#conn');
+    el.className = 'conn ' + cls;
+    el.textContent = text;
+  }
+
+  function send(msg) {
+    if (state.ws && state.ws.readyState === 1) {
+      msg.v = 1;
+      state.ws.send(JSON.stringify(msg));
+    }
+  }
+
+  function viewMessage() {
+    const m = { type: 'view', kind: state.view, follow: state.follow, filter: state.filter || null,
+      theme: state.theme, zoom: state.zoom, width: Math.max(320, Math.floor($('#stage').clientWidth - 8)),
+      height: Math.max(240, Math.floor($('#stage').clientHeight - 8)) };
+    if (state.window_s > 0) m.window_s = state.window_s;
+    else m.window_s = 7 * 24 * 3600;
+    if (!state.follow && state.fixed) { m.from_ms = state.fixed[0]; m.to_ms = state.fixed[1]; }
+    return m;
+  }
+
+  function connect() {
+    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    setConn('connecting', 'connecting');
+    const ws = new WebSocket(proto + '//' + location.host + '/live');
+    state.ws = ws;
+    ws.onopen = () => {
+      state.backoff = 500;
+      setConn('open', 'connected');
+      send(viewMessage());
+    };
+    ws.onmessage = (ev) => {
+      let msg;
+      try { msg = JSON.parse(ev.data); } catch (e) { return; }
+      if (msg.type === 'frame') onFrame(msg);
+      else if (msg.type === 'details') showDetails(msg.details);
+      else if (msg.type === 'error') toast(msg.message);
+    };
+    ws.onclose = () => {
+      if (state.ws !== ws) return;
+      setConn('closed', 'reconnecting…');
+      setTimeout(connect, state.backoff);
+      state.backoff = Math.min(state.backoff * 2, 8000);
+    };
+  }
+
+  // ---- frames -------------------------------------------------------------
+  const BAD_ELEMENTS = ['script', 'foreignObject', 'iframe', 'object', 'embed', 'use'];
+  function sanitizeSvg(root) {
+    for (const tag of BAD_ELEMENTS)
+      for (const el of Array.from(root.getElementsByTagName(tag))) el.remove();
+    const all = root.getElementsByTagName('*');
+    for (const el of [root, ...Array.from(all)]) {
+      for (const attr of Array.from(el.attributes)) {
+        const n = attr.name.toLowerCase();
+        if (n.startsWith('on') || ((n === 'href' || n === 'xlink:href') && !attr.value.startsWith('#')))
+          el.removeAttribute(attr.name);
+      }
+    }
+    return root;
+  }
+
+  function onFrame(f) {
+    state.frame = f;
+    state.lastFrameAt = performance.now();
+    const doc = new DOMParser().parseFromString(f.svg, 'image/svg+xml');
+    const svg = doc.documentElement;
+    const holder = $('#svg');
+    if (svg && svg.nodeName.toLowerCase() === 'svg' && !doc.getElementsByTagName('parsererror').length) {
+      sanitizeSvg(svg);
+      svg.style.width = (f.size.width * state.zoom) + 'px';
+      holder.replaceChildren(document.importNode(svg, true));
+      if (state.selected) {
+        const sel = holder.querySelector('[data-id="' + CSS.escape(state.selected) + '"]');
+        if (sel) sel.classList.add('selected');
+      }
+    }
+    $('#empty').classList.toggle('hidden', f.events > 0);
+    $('#counts').textContent = f.events.toLocaleString() + ' events · ' +
+      f.counters.actors.toLocaleString() + ' actors' +
+      (f.counters.lost ? ' · ' + f.counters.lost + ' lost' : '') +
+      (f.counters.skipped ? ' · ' + f.counters.skipped + ' skipped' : '');
+    state.actors = f.actors || [];
+    state.overview = f.overview;
+    state.range = f.window;
+    renderTable();
+    drawOverview();
+    $('#range').textContent = fmtTime(f.window.from_ms) + ' → ' + fmtTime(f.window.to_ms) +
+      ' (' + fmtDur(f.window.to_ms - f.window.from_ms) + ')';
+  }
+
+  // ---- formatting ------------------------------------------------------------
+  function fmtTime(ms) {
+    if (!isFinite(ms) || ms === 0) return '–';
+    const d = new Date(ms);
+    const pad = (n, w) => String(n).padStart(w || 2, '0');
+    return pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds()) + '.' + pad(d.getMilliseconds(), 3);
+  }
+  function fmtDur(ms) {
+    if (ms === null || ms === undefined || !isFinite(ms)) return '–';
+    if (Math.abs(ms) < 1) return (ms * 1000).toFixed(ms * 1000 < 10 ? 1 : 0) + ' µs';
+    if (Math.abs(ms) < 1000) return ms.toFixed(ms < 10 ? 2 : 1) + ' ms';
+    if (Math.abs(ms) < 120000) return (ms / 1000).toFixed(2) + ' s';
+    return (ms / 60000).toFixed(1) + ' min';
+  }
+  const lat = (l, k) => (l && l[k] !== undefined ? l[k] : null);
+
+  // ---- actor table -------------------------------------------------------------
+  const columns = {
+    name: (a) => a.name, rate: (a) => a.rate, mailbox: (a) => a.mailbox,
+    mailbox_p99: (a) => lat(a.mailbox_latency, 'p99_ms'), proc_p99: (a) => lat(a.processing, 'p99_ms'),
+    received: (a) => a.received, errors: (a) => a.errors,
+  };
+  function renderTable() {
+    const get = columns[state.sortKey] || columns.rate;
+    const rows = state.actors.slice().sort((a, b) => {
+      const x = get(a), y = get(b);
+      const c = typeof x === 'string' ? x.localeCompare(y) : (x ?? -1) - (y ?? -1);
+      return state.sortAsc ? c : -c;
+    });
+    const body = document.createElement('tbody');
+    for (const a of rows) {
+      const tr = document.createElement('tr');
+      tr.dataset.actor = String(a.id);
+      const cells = [
+        [a.name, 'name'], [a.rate.toFixed(1), 'num'], [String(a.mailbox), 'num' + (a.mailbox > 10 ? ' hot' : '')],
+        [fmtDur(lat(a.mailbox_latency, 'p99_ms')), 'num'], [fmtDur(lat(a.processing, 'p99_ms')), 'num'],
+        [a.received.toLocaleString(), 'num'], [String(a.errors), 'num' + (a.errors > 0 ? ' bad' : '')],
+      ];
+      for (const [text, cls] of cells) {
+        const td = document.createElement('td');
+        td.className = cls;
+        td.textContent = text;
+        if (cls === 'name') td.title = a.name;
+        tr.appendChild(td);
+      }
+      body.appendChild(tr);
+    }
+    $('#actors tbody').replaceWith(body);
+    for (const th of document.querySelectorAll('#actors th')) {
+      th.classList.toggle('sorted', th.dataset.key === state.sortKey);
+      th.classList.toggle('asc', th.dataset.key === state.sortKey && state.sortAsc);
+    }
+  }
+
+  // ---- details ---------------------------------------------------------------------
+  function showDetails(d) {
+    const body = $('#details-body');
+    body.replaceChildren();
+    const h = document.createElement('h3');
+    const dl = document.createElement('dl');
+    const row = (k, v) => {
+      if (v === null || v === undefined || v === '') return;
+      const dt = document.createElement('dt'); dt.textContent = k;
+      const dd = document.createElement('dd'); dd.textContent = v;
+      dl.append(dt, dd);
+    };
+    if (d.class === 'message') {
+      h.textContent = (d.label || 'message') + ' ' + d.key;
+      row('From', d.from); row('To', d.to); row('Reply to', d.reply_to);
+      row('Sent', fmtTime(d.send_ms)); row('Received', d.receive_ms ? fmtTime(d.receive_ms) : 'pending');
+      row('Done', d.done_ms ? fmtTime(d.done_ms) : null);
+      row('In mailbox', fmtDur(d.mailbox_ms)); row('Processing', fmtDur(d.processing_ms));
+      row('Round trip', d.round_trip_ms !== null ? fmtDur(d.round_trip_ms) : null);
+      if (d.request) row('Answers', d.request.label + ' ' + d.request.key + ' from ' + d.request.from);
+      if (d.response) row('Answered by', d.response.label + ' ' + d.response.key);
+      row('Size', d.size ? d.size + ' B' : null);
+    } else if (d.class === 'edge') {
+      h.textContent = d.from + ' → ' + d.to;
+      row('Messages', d.count); row('Received', d.received); row('Dropped', d.dropped);
+      row('Top label', d.top_label);
+      row('Mailbox p99', fmtDur(lat(d.mailbox_latency, 'p99_ms')));
+      row('Processing p99', fmtDur(lat(d.processing, 'p99_ms')));
+      row('Round trip p99', fmtDur(lat(d.round_trip, 'p99_ms')));
+    } else {
+      h.textContent = d.name;
+      row('Kind', d.kind); row('Parent', d.parent); row('Alive', d.alive ? 'yes' : 'no');
+      row('Sent', d.sent); row('Received', d.received); row('Processed', d.processed);
+      row('Mailbox', d.mailbox + ' (max ' + d.mailbox_max + ')'); row('Errors', d.errors);
+      row('Crashes', d.crashes); row('Unanswered', d.unanswered);
+      row('Mailbox p50 / p99', fmtDur(lat(d.mailbox_latency, 'p50_ms')) + ' / ' + fmtDur(lat(d.mailbox_latency, 'p99_ms')));
+      row('Processing p50 / p99', fmtDur(lat(d.processing, 'p50_ms')) + ' / ' + fmtDur(lat(d.processing, 'p99_ms')));
+      row('Round trip p99', fmtDur(lat(d.round_trip, 'p99_ms')));
+      row('First / last', fmtTime(d.first_ms) + ' / ' + fmtTime(d.last_ms));
+    }
+    body.append(h, dl);
+    if (d.class === 'message' && d.payload) {
+      const pre = document.createElement('pre');
+      pre.textContent = d.payload;
+      body.append(pre);
+    }
+    $('#details').classList.remove('hidden');
+  }
+
+  // ---- overview / scrubber -------------------------------------------------------------
+  let drag = null;
+  function drawOverview() {
+    const cv = $('#overview');
+    const w = cv.clientWidth, hgt = cv.clientHeight, dpr = window.devicePixelRatio || 1;
+    cv.width = w * dpr; cv.height = hgt * dpr;
+    const g = cv.getContext('2d');
+    g.scale(dpr, dpr);
+    const css = getComputedStyle(document.documentElement);
+    const ov = state.overview;
+    if (!ov || !ov.bins.length) return;
+    const max = Math.max(1, ...ov.bins);
+    const bw = w / ov.bins.length;
+    const span = ov.to_ms - ov.from_ms || 1;
+    const x = (t) => ((t - ov.from_ms) / span) * w;
+    g.fillStyle = css.getPropertyValue('--bar');
+    ov.bins.forEach((n, i) => {
+      const bh = Math.max(n ? 1 : 0, (Math.sqrt(n) / Math.sqrt(max)) * (hgt - 4));
+      g.fillRect(i * bw, hgt - bh, Math.max(1, bw - 0.5), bh);
+    });
+    if (state.range) {
+      g.fillStyle = css.getPropertyValue('--bar-hot') + '33';
+      const a = x(state.range.from_ms), b = x(state.range.to_ms);
+      g.fillRect(a, 0, Math.max(2, b - a), hgt);
+      g.strokeStyle = css.getPropertyValue('--bar-hot');
+      g.strokeRect(a + 0.5, 0.5, Math.max(2, b - a) - 1, hgt - 1);
+    }
+    if (drag) {
+      g.fillStyle = css.getPropertyValue('--bar-hot') + '55';
+      g.fillRect(Math.min(drag.a, drag.b), 0, Math.abs(drag.b - drag.a), hgt);
+    }
+  }
+  function overviewTime(px) {
+    const ov = state.overview, w = $('#overview').clientWidth;
+    return ov.from_ms + (px / w) * (ov.to_ms - ov.from_ms);
+  }
+
+  function setLive(on) {
+    state.follow = on;
+    const b = $('#live');
+    b.classList.toggle('on', on); b.classList.toggle('off', !on);
+    b.textContent = on ? '● Live' : '❚❚ Paused';
+  }
+
+  function toast(text) {
+    const t = $('#toast');
+    t.textContent = text;
+    t.classList.remove('hidden');
+    clearTimeout(toast.timer);
+    toast.timer = setTimeout(() => t.classList.add('hidden'), 4000);
+  }
+
+  function applyTheme() {
+    document.documentElement.dataset.theme = state.theme;
+    localStorage.setItem('actorscope-theme', state.theme);
+  }
+
+  // ---- wiring -------------------------------------------------------------------------------------
+  function init() {
+    applyTheme();
+    $('#live').addEventListener('click', () => {
+      if (state.follow) { setLive(false); send({ type: 'pause' }); }
+      else { setLive(true); state.fixed = null; send({ type: 'live' }); }
+    });
+    for (const b of document.querySelectorAll('.seg button')) {
+      b.addEventListener('click', () => {
+        state.view = b.dataset.view;
+        for (const o of document.querySelectorAll('.seg button')) o.classList.toggle('active', o === b);
+        send({ type: 'view', kind: state.view });
+      });
+    }
+    $('#window').addEventListener('change', (e) => {
+      state.window_s = Number(e.target.value);
+      send({ type: 'view', window_s: state.window_s > 0 ? state.window_s : 7 * 24 * 3600 });
+    });
+    let ft = null;
+    $('#filter').addEventListener('input', (e) => {
+      clearTimeout(ft);
+      ft = setTimeout(() => { state.filter = e.target.value.trim(); send({ type: 'view', filter: state.filter || null }); }, 250);
+    });
+    $('#theme').addEventListener('click', () => {
+      state.theme = state.theme === 'dark' ? 'light' : 'dark';
+      applyTheme();
+      send({ type: 'view', theme: state.theme });
+      drawOverview();
+    });
+    $('#close-details').addEventListener('click', () => $('#details').classList.add('hidden'));
+    $('#svg').addEventListener('click', (e) => {
+      const g = e.target.closest('[data-id]');
+      if (!g) return;
+      for (const s of document.querySelectorAll('#svg .selected')) s.classList.remove('selected');
+      g.classList.add('selected');
+      state.selected = g.getAttribute('data-id');
+      const cls = (g.getAttribute('class') || '').split(/\s+/)[0] || 'actor';
+      send({ type: 'details', class: cls, id: g.getAttribute('data-id') });
+    });
+    $('#actors').addEventListener('click', (e) => {
+      const th = e.target.closest('th');
+      if (th) {
+        if (state.sortKey === th.dataset.key) state.sortAsc = !state.sortAsc;
+        else { state.sortKey = th.dataset.key; state.sortAsc = th.dataset.key === 'name'; }
+        renderTable();
+        return;
+      }
+      const tr = e.target.closest('tr[data-actor]');
+      if (tr) send({ type: 'details', class: 'actor', id: tr.dataset.actor });
+    });
+    $('#stage').addEventListener('wheel', (e) => {
+      if (!e.ctrlKey) return;
+      e.preventDefault();
+      state.zoom = Math.min(8, Math.max(0.25, state.zoom * (e.deltaY < 0 ? 1.15 : 1 / 1.15)));
+      const svg = $('#svg svg');
+      if (svg && state.frame) svg.style.width = (state.frame.size.width * state.zoom) + 'px';
+      send({ type: 'view', zoom: state.zoom });
+    }, { passive: false });
+    const cv = $('#overview');
+    cv.addEventListener('mousedown', (e) => { if (state.overview) drag = { a: e.offsetX, b: e.offsetX }; });
+    cv.addEventListener('mousemove', (e) => { if (drag) { drag.b = e.offsetX; drawOverview(); } });
+    window.addEventListener('mouseup', () => {
+      if (!drag) return;
+      const a = Math.min(drag.a, drag.b), b = Math.max(drag.a, drag.b);
+      drag = null;
+      if (b - a < 3) {
+        // A click scrubs: show the window ending there, paused.
+        const t = overviewTime(b);
+        const len = state.range ? state.range.to_ms - state.range.from_ms : state.window_s * 1000;
+        state.fixed = [t - len, t];
+      } else {
+        state.fixed = [overviewTime(a), overviewTime(b)];
+      }
+      setLive(false);
+      send({ type: 'view', follow: false, from_ms: state.fixed[0], to_ms: state.fixed[1] });
+    });
+    cv.addEventListener('dblclick', () => { setLive(true); state.fixed = null; send({ type: 'live' }); });
+    let rt = null;
+    window.addEventListener('resize', () => {
+      clearTimeout(rt);
+      rt = setTimeout(() => { send({ type: 'view', width: viewMessage().width, height: viewMessage().height }); drawOverview(); }, 200);
+    });
+    connect();
+  }
+  document.addEventListener('DOMContentLoaded', init);
+})();
