@@ -12,6 +12,7 @@ render_layout_context_init (RenderLayoutContext *ctx, const RenderLayoutOptions 
   memset (ctx, 0, sizeof *ctx);
   if (options)
     ctx->o = *options;
+  /* 0 stays 0 where the layout sizes itself (default 0). */
   if (!(ctx->o.width > 0) || ctx->o.width > 1e6)
     ctx->o.width = default_width;
   if (!(ctx->o.height > 0) || ctx->o.height > 1e7)
@@ -63,6 +64,8 @@ render_layout_draw_title (RenderLayoutContext *ctx, RenderScene *scene, double x
 {
   if (ctx->o.title == NULL || *ctx->o.title == '\0')
     return 0;
+  if (scene == NULL) /* just asking for the height */
+    return ctx->fs * 1.8;
   double w;
   render_scene_set_fill (scene, ctx->tc->foreground);
   render_scene_set_stroke (scene, RENDER_COLOR_NONE);

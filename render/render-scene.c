@@ -267,6 +267,8 @@ render_scene_get_root_class (const RenderScene *scene)
 void
 render_scene_set_fill (RenderScene *scene, RenderColor color)
 {
+  if (memcmp (&scene->current.fill, &color, sizeof color) == 0)
+    return;
   scene->current.fill = color;
   scene->current_dirty = TRUE;
 }
@@ -274,6 +276,8 @@ render_scene_set_fill (RenderScene *scene, RenderColor color)
 void
 render_scene_set_stroke (RenderScene *scene, RenderColor color)
 {
+  if (memcmp (&scene->current.stroke, &color, sizeof color) == 0)
+    return;
   scene->current.stroke = color;
   scene->current_dirty = TRUE;
 }
@@ -281,7 +285,10 @@ render_scene_set_stroke (RenderScene *scene, RenderColor color)
 void
 render_scene_set_stroke_width (RenderScene *scene, double width)
 {
-  scene->current.stroke_width = isfinite (width) && width >= 0 ? width : 1.0;
+  width = isfinite (width) && width >= 0 ? width : 1.0;
+  if (width == scene->current.stroke_width)
+    return;
+  scene->current.stroke_width = width;
   scene->current_dirty = TRUE;
 }
 
@@ -289,6 +296,8 @@ void
 render_scene_set_dash (RenderScene *scene, const double *dashes, guint n)
 {
   n = MIN (n, RENDER_MAX_DASHES);
+  if (n == 0 && scene->current.n_dashes == 0)
+    return;
   memset (scene->current.dashes, 0, sizeof scene->current.dashes);
   for (guint i = 0; i < n; i++)
     scene->current.dashes[i] = isfinite (dashes[i]) && dashes[i] >= 0 ? dashes[i] : 0;

@@ -198,7 +198,18 @@ write_style_rule (Svg *svg, guint i, const RenderStyle *st, gboolean has_text,
 static void
 klass (GString *out, const char *suffix, guint style)
 {
-  g_string_append_printf (out, " class=\"s%u%s\"", style, suffix);
+  char buf[16];
+  int i = sizeof buf;
+  do
+    {
+      buf[--i] = (char) ('0' + style % 10);
+      style /= 10;
+    }
+  while (style > 0);
+  g_string_append (out, " class=\"s");
+  g_string_append_len (out, buf + i, sizeof buf - i);
+  g_string_append (out, suffix);
+  g_string_append_c (out, '"');
 }
 
 static void
@@ -290,6 +301,15 @@ render_svg_write_full (const RenderScene *scene, const RenderSvgOptions *options
         uses[n->style] |= 2;
     }
 
+  /* One reallocation up front instead of a dozen doublings (each a copy
+   * of everything written so far). ~90 bytes per node is typical. */
+  gsize want = out->len + 4096 + (gsize) render_scene_n_nodes (scene) * 90;
+  if (want > out->allocated_len)
+    {
+      gsize len = out->len;
+      g_string_set_size (out, want);
+      g_string_truncate (out, len);
+    }
   if (!options || !options->fragment)
     g_string_append (out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
   g_string_append (out, "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\"");
