@@ -1,0 +1,590 @@
+/* actorscope-actor-tree.c: the sidebar's actor tree. */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "actorscope-actor-tree.h"
+#include "ingest-view.h"
+#include "render-ticks.h"
+
+/* ---- one row ---- */
+
+struct _ActorscopeActorItem {
+  GObject parent_instance;
+  IngestActorId id;
+  char *path;
+  char *name;
+  char *kind;
+  guint64 received, sent, errors;
+  double rate;
+  gint64 depth, mailbox_ns, processing_ns;
+  GListStore *children;     /* NULL for a leaf */
+  gboolean visible;         /* it or a descendant matches the filter */
+};
+
+G_DEFINE_FINAL_TYPE (ActorscopeActorItem, actorscope_actor_item, G_TYPE_OBJECT)
+
+enum {
+  ITEM_PROP_0, ITEM_PROP_NAME, ITEM_PROP_RECEIVED, ITEM_PROP_SENT, ITEM_PROP_RATE,
+  ITEM_PROP_DEPTH, ITEM_PROP_MAILBOX, ITEM_PROP_PROCESSING, ITEM_PROP_ERRORS, ITEM_N_PROPS
+};
+static GParamSpec *item_props[ITEM_N_PROPS];
+
+static void
+actorscope_actor_item_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  ActorscopeActorItem *self = ACTORSCOPE_ACTOR_ITEM (object);
+
+  switch (prop_id)
+    {
+    case ITEM_PROP_NAME: g_value_set_string (value, self->name); break;
+    case ITEM_PROP_RECEIVED: g_value_set_uint64 (value, self->received); break;
+    case ITEM_PROP_SENT: g_value_set_uint64 (value, self->sent); break;
+    case ITEM_PROP_RATE: g_value_set_double (value, self->rate); break;
+    case ITEM_PROP_DEPTH: g_value_set_int64 (value, self->depth); break;
+    case ITEM_PROP_MAILBOX: g_value_set_int64 (value, self->mailbox_ns); break;
+    case ITEM_PROP_PROCESSING: g_value_set_int64 (value, self->processing_ns); break;
+    case ITEM_PROP_ERRORS: g_value_set_uint64 (value, self->errors); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+actorscope_actor_item_finalize (GObject *object)
+{
+  ActorscopeActorItem *self = ACTORSCOPE_ACTOR_ITEM (object);
+
+  g_free (self->path);
+  g_free (self->name);
+  g_free (self->kind);
+  g_clear_object (&self->children);
+  G_OBJECT_CLASS (actorscope_actor_item_parent_class)->finalize (object);
+}
+
+static void
+actorscope_actor_item_class_init (ActorscopeActorItemClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags f = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
+
+  object_class->get_property = actorscope_actor_item_get_property;
+  object_class->finalize = actorscope_actor_item_finalize;
+  item_props[ITEM_PROP_NAME] = g_param_spec_string ("name", NULL, NULL, NULL, f);
+  item_props[ITEM_PROP_RECEIVED] = g_param_spec_uint64 ("received", NULL, NULL, 0, G_MAXUINT64, 0, f);
+  item_props[ITEM_PROP_SENT] = g_param_spec_uint64 ("sent", NULL, NULL, 0, G_MAXUINT64, 0, f);
+  item_props[ITEM_PROP_RATE] = g_param_spec_double ("rate", NULL, NULL, 0, G_MAXDOUBLE, 0, f);
+  item_props[ITEM_PROP_DEPTH] = g_param_spec_int64 ("depth", NULL, NULL, G_MININT64, G_MAXINT64, 0, f);
+  item_props[ITEM_PROP_MAILBOX] = g_param_spec_int64 ("mailbox", NULL, NULL, G_MININT64, G_MAXINT64, 0, f);
+  item_props[ITEM_PROP_PROCESSING] = g_param_spec_int64 ("processing", NULL, NULL, G_MININT64, G_MAXINT64, 0, f);
+  item_props[ITEM_PROP_ERRORS] = g_param_spec_uint64 ("errors", NULL, NULL, 0, G_MAXUINT64, 0, f);
+  g_object_class_install_properties (object_class, ITEM_N_PROPS, item_props);
+}
+
+static void
+actorscope_actor_item_init (ActorscopeActorItem *self)
+{
+  self->visible = TRUE;
+}
+
+IngestActorId
+actorscope_actor_item_get_id (ActorscopeActorItem *self)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_ACTOR_ITEM (self), 0);
+  return self->id;
+}
+
+const char *
+actorscope_actor_item_get_path (ActorscopeActorItem *self)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_ACTOR_ITEM (self), NULL);
+  return self->path;
+}
+
+static void
+item_load_stats (ActorscopeActorItem *item, IngestStore *store, double seconds)
+{
+  IngestActorStats st;
+
+  ingest_store_actor_stats (store, item->id, &st);
+  item->received = st.received;
+  item->sent = st.sent;
+  item->errors = st.errors;
+  item->depth = st.mailbox_depth_max;
+  item->mailbox_ns = st.mailbox.p50_ns;
+  item->processing_ns = st.processing.p50_ns;
+  item->rate = seconds > 0 ? (double) (st.sent + st.received) / seconds : 0;
+}
+
+/* ---- the tree widget ---- */
+
+struct _ActorscopeActorTree {
+  GtkWidget parent_instance;
+  GtkWidget *scroller;
+  GtkColumnView *column_view;
+  GHashTable *columns;            /* name -> GtkColumnViewColumn (borrowed) */
+  GListStore *roots;
+  GPtrArray *items;               /* by actor id (index 0 unused), owned refs */
+  GtkTreeListModel *tree;
+  GtkFilterListModel *filtered;
+  GtkSingleSelection *selection;
+  GtkCustomFilter *filter;
+  ActorscopeDocument *document;
+  gboolean selecting;
+};
+
+G_DEFINE_FINAL_TYPE (ActorscopeActorTree, actorscope_actor_tree, GTK_TYPE_WIDGET)
+
+enum { ACTOR_SELECTED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static GListModel *
+create_children (gpointer item, gpointer user_data)
+{
+  ActorscopeActorItem *actor = ACTORSCOPE_ACTOR_ITEM (item);
+
+  return actor->children ? g_object_ref (G_LIST_MODEL (actor->children)) : NULL;
+}
+
+static gboolean
+filter_row (gpointer row, gpointer user_data)
+{
+  ActorscopeActorItem *item = gtk_tree_list_row_get_item (row);
+  gboolean visible = item->visible;
+
+  g_object_unref (item);
+  return visible;
+}
+
+static double
+trace_seconds (ActorscopeDocument *document)
+{
+  gint64 t0, t1;
+
+  if (!actorscope_document_get_time_range (document, &t0, &t1) || t1 <= t0)
+    return 0;
+  return (t1 - t0) / 1e9;
+}
+
+void
+actorscope_actor_tree_set_document (ActorscopeActorTree *self, ActorscopeDocument *document)
+{
+  IngestStore *store;
+  guint32 n;
+  double seconds;
+
+  g_return_if_fail (ACTORSCOPE_IS_ACTOR_TREE (self));
+  g_set_object (&self->document, document);
+  g_list_store_remove_all (self->roots);
+  g_ptr_array_set_size (self->items, 0);
+  if (document == NULL)
+    return;
+
+  store = actorscope_document_get_store (document);
+  n = ingest_store_n_actors (store);
+  seconds = trace_seconds (document);
+  g_ptr_array_add (self->items, NULL);
+  for (IngestActorId id = 1; id <= n; id++)
+    {
+      const IngestActor *actor = ingest_store_actor (store, id);
+      ActorscopeActorItem *item = g_object_new (ACTORSCOPE_TYPE_ACTOR_ITEM, NULL);
+
+      item->id = id;
+      item->path = g_strdup (ingest_store_atom (store, actor->name));
+      item->name = g_strdup (ingest_store_atom (store, actor->short_name));
+      if (item->name[0] == '\0')
+        { g_free (item->name); item->name = g_strdup (item->path); }
+      item->kind = g_strdup (ingest_actor_kind_to_string (actor->kind));
+      item_load_stats (item, store, seconds);
+      g_ptr_array_add (self->items, item);
+    }
+  /* Parents always have smaller ids than... not necessarily: link in a
+   * second pass. */
+  for (IngestActorId id = 1; id <= n; id++)
+    {
+      const IngestActor *actor = ingest_store_actor (store, id);
+      ActorscopeActorItem *item = self->items->pdata[id];
+      ActorscopeActorItem *parent = actor->parent > 0 && actor->parent <= n && actor->parent != id
+                                    ? self->items->pdata[actor->parent] : NULL;
+
+      if (parent == NULL)
+        g_list_store_append (self->roots, item);
+      else
+        {
+          if (parent->children == NULL)
+            parent->children = g_list_store_new (ACTORSCOPE_TYPE_ACTOR_ITEM);
+          g_list_store_append (parent->children, item);
+        }
+    }
+  /* Small systems open fully expanded; big ones start collapsed so the
+   * tree stays cheap. */
+  gtk_tree_list_model_set_autoexpand (self->tree, n <= 300);
+}
+
+void
+actorscope_actor_tree_refresh (ActorscopeActorTree *self)
+{
+  IngestStore *store;
+  double seconds;
+
+  g_return_if_fail (ACTORSCOPE_IS_ACTOR_TREE (self));
+  if (self->document == NULL)
+    return;
+  store = actorscope_document_get_store (self->document);
+  if (ingest_store_n_actors (store) + 1 != self->items->len)
+    {
+      /* New actors arrived: rebuild the hierarchy. */
+      g_autoptr(ActorscopeDocument) doc = g_object_ref (self->document);
+      actorscope_actor_tree_set_document (self, doc);
+      return;
+    }
+  seconds = trace_seconds (self->document);
+  for (guint i = 1; i < self->items->len; i++)
+    {
+      ActorscopeActorItem *item = self->items->pdata[i];
+
+      item_load_stats (item, store, seconds);
+      for (guint p = ITEM_PROP_RECEIVED; p < ITEM_N_PROPS; p++)
+        g_object_notify_by_pspec (G_OBJECT (item), item_props[p]);
+    }
+  gtk_widget_queue_draw (GTK_WIDGET (self->column_view));
+}
+
+/* Marks items visible when they or a descendant match; returns whether
+ * anything in the subtree matched. */
+static gboolean
+mark_visible (ActorscopeActorItem *item, IngestMatcher *matcher)
+{
+  gboolean any = matcher == NULL || ingest_matcher_match (matcher, item->path);
+
+  if (item->children != NULL)
+    for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (item->children)); i++)
+      {
+        g_autoptr(ActorscopeActorItem) child = g_list_model_get_item (G_LIST_MODEL (item->children), i);
+        any |= mark_visible (child, matcher);
+      }
+  item->visible = any;
+  return any;
+}
+
+void
+actorscope_actor_tree_set_filter (ActorscopeActorTree *self, const char *filter)
+{
+  g_autoptr(IngestMatcher) matcher = NULL;
+  g_autofree char *pattern = NULL;
+
+  g_return_if_fail (ACTORSCOPE_IS_ACTOR_TREE (self));
+  if (filter != NULL && *filter != '\0')
+    {
+      gsize len = strlen (filter);
+
+      if ((len >= 2 && filter[0] == '/' && filter[len - 1] == '/') || strpbrk (filter, "*?[") != NULL)
+        pattern = g_strdup (filter);
+      else
+        pattern = g_strdup_printf ("*%s*", filter);
+      /* A bad regex shows everything; the view reports the error. */
+      matcher = ingest_matcher_new (pattern, NULL);
+    }
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->roots)); i++)
+    {
+      g_autoptr(ActorscopeActorItem) item = g_list_model_get_item (G_LIST_MODEL (self->roots), i);
+      mark_visible (item, matcher);
+    }
+  gtk_tree_list_model_set_autoexpand (self->tree, matcher != NULL || self->items->len <= 301);
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  if (matcher != NULL)
+    {
+      /* Autoexpand only applies to rows created from now on: expand the
+       * existing ones too. */
+      for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->tree)); i++)
+        {
+          g_autoptr(GtkTreeListRow) row = g_list_model_get_item (G_LIST_MODEL (self->tree), i);
+          gtk_tree_list_row_set_expanded (row, TRUE);
+        }
+    }
+}
+
+static void
+on_selection_changed (GtkSelectionModel *model, guint position, guint n_items, gpointer user_data)
+{
+  ActorscopeActorTree *self = user_data;
+
+  if (self->selecting)
+    return;
+  g_signal_emit (self, signals[ACTOR_SELECTED], 0, actorscope_actor_tree_get_selected_actor (self));
+}
+
+IngestActorId
+actorscope_actor_tree_get_selected_actor (ActorscopeActorTree *self)
+{
+  GtkTreeListRow *row;
+  g_autoptr(ActorscopeActorItem) item = NULL;
+
+  g_return_val_if_fail (ACTORSCOPE_IS_ACTOR_TREE (self), 0);
+  row = gtk_single_selection_get_selected_item (self->selection);
+  if (row == NULL)
+    return 0;
+  item = gtk_tree_list_row_get_item (row);
+  return item ? item->id : 0;
+}
+
+IngestActorId
+actorscope_actor_tree_get_actor_at (ActorscopeActorTree *self, guint position)
+{
+  g_autoptr(GtkTreeListRow) row = NULL;
+  g_autoptr(ActorscopeActorItem) item = NULL;
+
+  g_return_val_if_fail (ACTORSCOPE_IS_ACTOR_TREE (self), 0);
+  row = g_list_model_get_item (G_LIST_MODEL (self->selection), position);
+  if (row == NULL)
+    return 0;
+  item = gtk_tree_list_row_get_item (row);
+  return item ? item->id : 0;
+}
+
+guint
+actorscope_actor_tree_get_n_visible (ActorscopeActorTree *self)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_ACTOR_TREE (self), 0);
+  return g_list_model_get_n_items (G_LIST_MODEL (self->selection));
+}
+
+void
+actorscope_actor_tree_select_actor (ActorscopeActorTree *self, IngestActorId id)
+{
+  IngestStore *store;
+  GArray *chain;
+
+  g_return_if_fail (ACTORSCOPE_IS_ACTOR_TREE (self));
+  self->selecting = TRUE;
+  if (id == 0 || self->document == NULL || id >= self->items->len)
+    {
+      gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+      self->selecting = FALSE;
+      return;
+    }
+  /* Expand the ancestors from the top so the row exists. */
+  store = actorscope_document_get_store (self->document);
+  chain = g_array_new (FALSE, FALSE, sizeof (IngestActorId));
+  for (IngestActorId a = ingest_store_actor (store, id)->parent; a != 0 && chain->len < 256;
+       a = ingest_store_actor (store, a)->parent)
+    g_array_prepend_val (chain, a);
+  for (guint c = 0; c < chain->len; c++)
+    for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->tree)); i++)
+      {
+        g_autoptr(GtkTreeListRow) row = g_list_model_get_item (G_LIST_MODEL (self->tree), i);
+        g_autoptr(ActorscopeActorItem) item = gtk_tree_list_row_get_item (row);
+
+        if (item->id == g_array_index (chain, IngestActorId, c))
+          {
+            gtk_tree_list_row_set_expanded (row, TRUE);
+            break;
+          }
+      }
+  g_array_free (chain, TRUE);
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->selection)); i++)
+    if (actorscope_actor_tree_get_actor_at (self, i) == id)
+      {
+        gtk_single_selection_set_selected (self->selection, i);
+        gtk_widget_activate_action (GTK_WIDGET (self->column_view), "list.scroll-to-item", "u", i);
+        break;
+      }
+  self->selecting = FALSE;
+}
+
+gboolean
+actorscope_actor_tree_sort_by (ActorscopeActorTree *self, const char *name, gboolean descending)
+{
+  GtkColumnViewColumn *column;
+
+  g_return_val_if_fail (ACTORSCOPE_IS_ACTOR_TREE (self), FALSE);
+  column = g_hash_table_lookup (self->columns, name);
+  if (column == NULL)
+    return FALSE;
+  gtk_column_view_sort_by_column (self->column_view, column,
+                                  descending ? GTK_SORT_DESCENDING : GTK_SORT_ASCENDING);
+  return TRUE;
+}
+
+/* ---- cells ---- */
+
+static void
+setup_name (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
+{
+  GtkWidget *expander = gtk_tree_expander_new ();
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), label);
+  gtk_list_item_set_child (list_item, expander);
+}
+
+static void
+bind_name (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
+{
+  GtkTreeListRow *row = gtk_list_item_get_item (list_item);
+  GtkWidget *expander = gtk_list_item_get_child (list_item);
+  g_autoptr(ActorscopeActorItem) item = gtk_tree_list_row_get_item (row);
+  GtkWidget *label = gtk_tree_expander_get_child (GTK_TREE_EXPANDER (expander));
+
+  gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (expander), row);
+  /* set_text, never markup: actor names come from the trace. */
+  gtk_label_set_text (GTK_LABEL (label), item->name);
+  gtk_widget_set_tooltip_text (expander, item->path);
+}
+
+static void
+setup_number (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 1);
+  gtk_widget_add_css_class (label, "numeric");
+  gtk_list_item_set_child (list_item, label);
+}
+
+static void
+bind_number (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
+{
+  const char *what = user_data;
+  GtkTreeListRow *row = gtk_list_item_get_item (list_item);
+  g_autoptr(ActorscopeActorItem) item = gtk_tree_list_row_get_item (row);
+  GtkWidget *label = gtk_list_item_get_child (list_item);
+  char buf[64];
+
+  if (g_str_equal (what, "in"))
+    g_snprintf (buf, sizeof buf, "%" G_GUINT64_FORMAT, item->received);
+  else if (g_str_equal (what, "out"))
+    g_snprintf (buf, sizeof buf, "%" G_GUINT64_FORMAT, item->sent);
+  else if (g_str_equal (what, "rate"))
+    g_snprintf (buf, sizeof buf, item->rate >= 100 ? "%.0f" : "%.1f", item->rate);
+  else if (g_str_equal (what, "depth"))
+    g_snprintf (buf, sizeof buf, "%" G_GINT64_FORMAT, item->depth);
+  else if (g_str_equal (what, "mailbox"))
+    {
+      if (item->mailbox_ns > 0) render_ticks_format_duration (item->mailbox_ns, buf, sizeof buf);
+      else g_strlcpy (buf, "–", sizeof buf);
+    }
+  else if (g_str_equal (what, "processing"))
+    {
+      if (item->processing_ns > 0) render_ticks_format_duration (item->processing_ns, buf, sizeof buf);
+      else g_strlcpy (buf, "–", sizeof buf);
+    }
+  else
+    g_snprintf (buf, sizeof buf, "%" G_GUINT64_FORMAT, item->errors);
+  gtk_label_set_text (GTK_LABEL (label), buf);
+  if (g_str_equal (what, "errors") && item->errors > 0)
+    gtk_widget_add_css_class (label, "error");
+  else
+    gtk_widget_remove_css_class (label, "error");
+}
+
+static void
+add_column (ActorscopeActorTree *self, const char *name, const char *title, const char *tooltip,
+            const char *property, gboolean is_name)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  GtkColumnViewColumn *column;
+  GtkSorter *sorter;
+  GtkExpression *expr = gtk_property_expression_new (ACTORSCOPE_TYPE_ACTOR_ITEM, NULL, property);
+
+  if (is_name)
+    {
+      g_signal_connect (factory, "setup", G_CALLBACK (setup_name), NULL);
+      g_signal_connect (factory, "bind", G_CALLBACK (bind_name), NULL);
+      sorter = GTK_SORTER (gtk_string_sorter_new (expr));
+    }
+  else
+    {
+      g_signal_connect (factory, "setup", G_CALLBACK (setup_number), NULL);
+      g_signal_connect_data (factory, "bind", G_CALLBACK (bind_number), g_strdup (name),
+                             (GClosureNotify) (void (*) (void)) g_free, 0);
+      sorter = GTK_SORTER (gtk_numeric_sorter_new (expr));
+      /* Busiest first on the first click, as in the Akka console. */
+      gtk_numeric_sorter_set_sort_order (GTK_NUMERIC_SORTER (sorter), GTK_SORT_DESCENDING);
+    }
+  column = gtk_column_view_column_new (title, factory);
+  gtk_column_view_column_set_sorter (column, sorter);
+  gtk_column_view_column_set_resizable (column, TRUE);
+  if (is_name)
+    gtk_column_view_column_set_expand (column, TRUE);
+  gtk_column_view_append_column (self->column_view, column);
+  g_hash_table_insert (self->columns, g_strdup (name), column);
+  (void) tooltip;
+  g_object_unref (sorter);
+  g_object_unref (column);
+}
+
+static void
+actorscope_actor_tree_dispose (GObject *object)
+{
+  ActorscopeActorTree *self = ACTORSCOPE_ACTOR_TREE (object);
+
+  g_clear_pointer (&self->scroller, gtk_widget_unparent);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->document);
+  g_clear_pointer (&self->columns, g_hash_table_unref);
+  g_clear_pointer (&self->items, g_ptr_array_unref);
+  g_clear_object (&self->roots);
+  G_OBJECT_CLASS (actorscope_actor_tree_parent_class)->dispose (object);
+}
+
+static void
+actorscope_actor_tree_class_init (ActorscopeActorTreeClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = actorscope_actor_tree_dispose;
+  signals[ACTOR_SELECTED] = g_signal_new ("actor-selected", G_TYPE_FROM_CLASS (klass),
+                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
+                                          1, G_TYPE_UINT);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "actortree");
+}
+
+static void
+actorscope_actor_tree_init (ActorscopeActorTree *self)
+{
+  GtkSortListModel *sorted;
+  GtkTreeListRowSorter *row_sorter;
+
+  self->columns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->items = g_ptr_array_new_with_free_func (g_object_unref);
+  self->roots = g_list_store_new (ACTORSCOPE_TYPE_ACTOR_ITEM);
+  self->column_view = GTK_COLUMN_VIEW (gtk_column_view_new (NULL));
+  gtk_column_view_set_show_column_separators (self->column_view, FALSE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->column_view), "data-table");
+
+  add_column (self, "actor", _("Actor"), NULL, "name", TRUE);
+  /* Translators: column header, messages received ("in"). Keep short. */
+  add_column (self, "in", C_("column", "In"), NULL, "received", FALSE);
+  /* Translators: column header, messages sent ("out"). Keep short. */
+  add_column (self, "out", C_("column", "Out"), NULL, "sent", FALSE);
+  /* Translators: column header, messages per second. Keep short. */
+  add_column (self, "rate", C_("column", "Msg/s"), NULL, "rate", FALSE);
+  /* Translators: column header, largest mailbox depth. Keep short. */
+  add_column (self, "depth", C_("column", "Mailbox"), NULL, "depth", FALSE);
+  /* Translators: column header, median time a message waits in the mailbox. */
+  add_column (self, "mailbox", C_("column", "Wait"), NULL, "mailbox", FALSE);
+  /* Translators: column header, median processing time. Keep short. */
+  add_column (self, "processing", C_("column", "Process"), NULL, "processing", FALSE);
+  add_column (self, "errors", C_("column", "Errors"), NULL, "errors", FALSE);
+
+  self->tree = gtk_tree_list_model_new (G_LIST_MODEL (g_object_ref (self->roots)), FALSE, FALSE,
+                                        create_children, NULL, NULL);
+  row_sorter = gtk_tree_list_row_sorter_new (g_object_ref (gtk_column_view_get_sorter (self->column_view)));
+  sorted = gtk_sort_list_model_new (G_LIST_MODEL (self->tree), GTK_SORTER (row_sorter));
+  self->filter = gtk_custom_filter_new (filter_row, NULL, NULL);
+  self->filtered = gtk_filter_list_model_new (G_LIST_MODEL (sorted), GTK_FILTER (self->filter));
+  self->selection = gtk_single_selection_new (G_LIST_MODEL (self->filtered));
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  g_signal_connect (self->selection, "selection-changed", G_CALLBACK (on_selection_changed), self);
+  gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
+
+  self->scroller = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->scroller), GTK_WIDGET (self->column_view));
+  gtk_widget_set_parent (self->scroller, GTK_WIDGET (self));
+}

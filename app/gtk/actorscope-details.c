@@ -1,0 +1,551 @@
+/* actorscope-details.c: the details pane. */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "actorscope-details.h"
+#include "ingest-view.h"
+#include "render-ticks.h"
+
+/* Bound what one range summary lists: a person reads the top of it. */
+#define MAX_RANGE_EDGES 50
+
+struct _ActorscopeDetails {
+  GtkWidget parent_instance;
+  GtkWidget *box;
+  GtkWidget *title;
+  GtkWidget *subtitle;
+  GtkWidget *grid;
+  GtkWidget *buttons;
+  GtkWidget *payload_label;
+  GtkWidget *payload;
+  GtkWidget *extra;            /* range: per-edge table */
+  ActorscopeDocument *document;
+  const char *kind;
+  GHashTable *values;          /* key -> value, for tests */
+  int row;
+};
+
+G_DEFINE_FINAL_TYPE (ActorscopeDetails, actorscope_details, GTK_TYPE_WIDGET)
+
+enum { JUMP_TO_ACTOR, JUMP_TO_MESSAGE, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static void
+clear (ActorscopeDetails *self, const char *kind)
+{
+  GtkWidget *child;
+
+  self->kind = kind;
+  g_hash_table_remove_all (self->values);
+  while ((child = gtk_widget_get_first_child (self->grid)) != NULL)
+    gtk_grid_remove (GTK_GRID (self->grid), child);
+  while ((child = gtk_widget_get_first_child (self->buttons)) != NULL)
+    gtk_box_remove (GTK_BOX (self->buttons), child);
+  while ((child = gtk_widget_get_first_child (self->extra)) != NULL)
+    gtk_box_remove (GTK_BOX (self->extra), child);
+  gtk_widget_set_visible (self->payload_label, FALSE);
+  gtk_widget_set_visible (self->payload, FALSE);
+  gtk_label_set_text (GTK_LABEL (self->subtitle), "");
+  self->row = 0;
+}
+
+static void
+add_row (ActorscopeDetails *self, const char *key, const char *value)
+{
+  GtkWidget *k = gtk_label_new (key);
+  GtkWidget *v = gtk_label_new (value);
+
+  gtk_label_set_xalign (GTK_LABEL (k), 1);
+  gtk_label_set_yalign (GTK_LABEL (k), 0);
+  gtk_widget_add_css_class (k, "dim-label");
+  gtk_label_set_xalign (GTK_LABEL (v), 0);
+  gtk_label_set_wrap (GTK_LABEL (v), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (v), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_selectable (GTK_LABEL (v), TRUE);
+  gtk_widget_set_hexpand (v, TRUE);
+  gtk_grid_attach (GTK_GRID (self->grid), k, 0, self->row, 1, 1);
+  gtk_grid_attach (GTK_GRID (self->grid), v, 1, self->row, 1, 1);
+  self->row++;
+  g_hash_table_insert (self->values, g_strdup (key), g_strdup (value));
+}
+
+static void
+add_count (ActorscopeDetails *self, const char *key, guint64 n)
+{
+  char buf[32];
+
+  g_snprintf (buf, sizeof buf, "%" G_GUINT64_FORMAT, n);
+  add_row (self, key, buf);
+}
+
+static void
+add_duration (ActorscopeDetails *self, const char *key, gint64 ns)
+{
+  char buf[48];
+
+  add_row (self, key, render_ticks_format_duration (ns, buf, sizeof buf));
+}
+
+static void
+add_latency (ActorscopeDetails *self, const char *key, const IngestLatency *lat)
+{
+  char p50[48], p99[48], max[48];
+  g_autofree char *text = NULL;
+
+  if (lat->count == 0)
+    return;
+  render_ticks_format_duration (lat->p50_ns, p50, sizeof p50);
+  render_ticks_format_duration (lat->p99_ns, p99, sizeof p99);
+  render_ticks_format_duration (lat->max_ns, max, sizeof max);
+  /* Translators: latency summary: median, 99th percentile, maximum. */
+  text = g_strdup_printf (_("p50 %s · p99 %s · max %s"), p50, p99, max);
+  add_row (self, key, text);
+}
+
+static gint64
+origin (ActorscopeDetails *self)
+{
+  gint64 t0 = 0, t1;
+
+  actorscope_document_get_time_range (self->document, &t0, &t1);
+  return t0;
+}
+
+static void
+add_time (ActorscopeDetails *self, const char *key, gint64 t)
+{
+  char buf[64];
+
+  add_row (self, key, render_ticks_format_time (t, 1, origin (self), buf, sizeof buf));
+}
+
+static void
+on_jump_actor (GtkButton *button, gpointer user_data)
+{
+  g_signal_emit (user_data, signals[JUMP_TO_ACTOR], 0,
+                 GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (button), "target")));
+}
+
+static void
+on_jump_message (GtkButton *button, gpointer user_data)
+{
+  g_signal_emit (user_data, signals[JUMP_TO_MESSAGE], 0,
+                 GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (button), "target")));
+}
+
+static void
+add_button (ActorscopeDetails *self, const char *label, guint target, gboolean actor)
+{
+  GtkWidget *button = gtk_button_new_with_label (label);
+
+  g_object_set_data (G_OBJECT (button), "target", GUINT_TO_POINTER (target));
+  g_signal_connect (button, "clicked", actor ? G_CALLBACK (on_jump_actor) : G_CALLBACK (on_jump_message), self);
+  gtk_widget_set_tooltip_text (button, label);
+  gtk_label_set_ellipsize (GTK_LABEL (gtk_button_get_child (GTK_BUTTON (button))), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_box_append (GTK_BOX (self->buttons), button);
+}
+
+static const char *
+actor_name (ActorscopeDetails *self, IngestActorId id)
+{
+  const char *name = id ? ingest_store_actor_name (actorscope_document_get_store (self->document), id) : NULL;
+
+  return name && *name ? name : "?";
+}
+
+void
+actorscope_details_show_nothing (ActorscopeDetails *self)
+{
+  g_return_if_fail (ACTORSCOPE_IS_DETAILS (self));
+  clear (self, "none");
+  gtk_label_set_text (GTK_LABEL (self->title), _("Nothing Selected"));
+  gtk_label_set_text (GTK_LABEL (self->subtitle),
+                      _("Click an actor, a message or an edge, or Shift+drag over the timeline or the overview to summarise a time range."));
+}
+
+void
+actorscope_details_show_actor (ActorscopeDetails *self, IngestActorId id)
+{
+  IngestStore *store;
+  const IngestActor *actor;
+  IngestActorStats st;
+
+  g_return_if_fail (ACTORSCOPE_IS_DETAILS (self));
+  if (self->document == NULL ||
+      (actor = ingest_store_actor (store = actorscope_document_get_store (self->document), id)) == NULL)
+    {
+      actorscope_details_show_nothing (self);
+      return;
+    }
+  clear (self, "actor");
+  ingest_store_actor_stats (store, id, &st);
+  gtk_label_set_text (GTK_LABEL (self->title), ingest_store_atom (store, actor->short_name));
+  gtk_label_set_text (GTK_LABEL (self->subtitle), ingest_store_atom (store, actor->name));
+  add_row (self, _("Kind"), ingest_actor_kind_to_string (actor->kind));
+  add_row (self, _("State"), actor->alive ? _("alive") : _("exited"));
+  add_count (self, _("Received"), st.received);
+  add_count (self, _("Sent"), st.sent);
+  add_count (self, _("Processed"), st.processed);
+  add_count (self, _("Dropped"), st.dropped);
+  add_count (self, _("Errors"), st.errors);
+  add_count (self, _("Crashes"), st.crashes);
+  add_count (self, _("Mailbox depth (max)"), (guint64) MAX (0, st.mailbox_depth_max));
+  add_count (self, _("Never received"), st.pending);
+  add_latency (self, _("Time in mailbox"), &st.mailbox);
+  add_latency (self, _("Processing"), &st.processing);
+  add_latency (self, _("Round trip"), &st.round_trip);
+  if (st.last_ns >= st.first_ns && st.received + st.sent > 0)
+    {
+      add_time (self, _("First seen"), st.first_ns);
+      add_time (self, _("Last seen"), st.last_ns);
+    }
+  if (actor->parent != 0)
+    {
+      g_autofree char *label = g_strdup_printf (_("Parent: %s"), actor_name (self, actor->parent));
+      add_button (self, label, actor->parent, TRUE);
+    }
+}
+
+void
+actorscope_details_show_message (ActorscopeDetails *self, IngestMessageId id)
+{
+  IngestStore *store;
+  const IngestMessage *msg;
+  const IngestEvent *send = NULL, *recv = NULL, *done = NULL;
+  const char *label;
+
+  g_return_if_fail (ACTORSCOPE_IS_DETAILS (self));
+  if (self->document == NULL ||
+      (msg = ingest_store_message (store = actorscope_document_get_store (self->document), id)) == NULL)
+    {
+      actorscope_details_show_nothing (self);
+      return;
+    }
+  clear (self, "message");
+  label = ingest_store_atom (store, msg->label);
+  gtk_label_set_text (GTK_LABEL (self->title), *label ? label : _("Message"));
+  {
+    g_autofree char *sub = g_strdup_printf ("%s → %s", actor_name (self, msg->from), actor_name (self, msg->to));
+    gtk_label_set_text (GTK_LABEL (self->subtitle), sub);
+  }
+  add_row (self, _("Id"), ingest_store_atom (store, msg->key));
+  if (msg->send_seq != INGEST_SEQ_NONE) send = ingest_store_event (store, msg->send_seq);
+  if (msg->receive_seq != INGEST_SEQ_NONE) recv = ingest_store_event (store, msg->receive_seq);
+  if (msg->done_seq != INGEST_SEQ_NONE) done = ingest_store_event (store, msg->done_seq);
+  if (send) add_time (self, _("Sent"), send->time_ns);
+  if (recv) add_time (self, _("Received"), recv->time_ns);
+  else add_row (self, _("Received"), _("never (pending)"));
+  if (done) add_time (self, _("Done"), done->time_ns);
+  if (send && recv) add_duration (self, _("Time in mailbox"), recv->time_ns - send->time_ns);
+  if (recv && done) add_duration (self, _("Processing"), done->time_ns - recv->time_ns);
+  if (msg->size > 0) add_count (self, _("Size (bytes)"), msg->size);
+  if (msg->reply_to != 0) add_row (self, _("Reply to"), actor_name (self, msg->reply_to));
+
+  if (msg->from != 0)
+    {
+      g_autofree char *l = g_strdup_printf (_("Sender: %s"), actor_name (self, msg->from));
+      add_button (self, l, msg->from, TRUE);
+    }
+  if (msg->to != 0)
+    {
+      g_autofree char *l = g_strdup_printf (_("Receiver: %s"), actor_name (self, msg->to));
+      add_button (self, l, msg->to, TRUE);
+    }
+  if (msg->in_reply_to != 0)
+    add_button (self, _("Go to Request"), msg->in_reply_to, FALSE);
+  if (msg->response != 0)
+    {
+      const IngestMessage *resp = ingest_store_message (store, msg->response);
+
+      add_button (self, _("Go to Response"), msg->response, FALSE);
+      if (resp && send && resp->receive_seq != INGEST_SEQ_NONE)
+        add_duration (self, _("Round trip"),
+                      ingest_store_event (store, resp->receive_seq)->time_ns - send->time_ns);
+    }
+  if (msg->payload != 0)
+    {
+      /* A GtkTextView shows text, never interprets it: safe for any payload. */
+      gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->payload)),
+                                ingest_store_payload (store, msg->payload), -1);
+      gtk_widget_set_visible (self->payload_label, TRUE);
+      gtk_widget_set_visible (self->payload, TRUE);
+      g_hash_table_insert (self->values, g_strdup ("payload"),
+                           g_strdup (ingest_store_payload (store, msg->payload)));
+    }
+}
+
+void
+actorscope_details_show_edge (ActorscopeDetails *self, IngestActorId from, IngestActorId to)
+{
+  g_autofree IngestEdgeStats *edges = NULL;
+  gsize n = 0;
+  IngestStore *store;
+
+  g_return_if_fail (ACTORSCOPE_IS_DETAILS (self));
+  if (self->document == NULL)
+    return;
+  store = actorscope_document_get_store (self->document);
+  edges = ingest_store_dup_edges (store, &n);
+  for (gsize i = 0; i < n; i++)
+    {
+      IngestEdgeStats *e = &edges[i];
+      g_autofree char *title = NULL;
+
+      if (e->from != from || e->to != to)
+        continue;
+      clear (self, "edge");
+      title = g_strdup_printf ("%s → %s", actor_name (self, from), actor_name (self, to));
+      gtk_label_set_text (GTK_LABEL (self->title), title);
+      gtk_label_set_text (GTK_LABEL (self->subtitle), _("Messages on this edge"));
+      add_count (self, _("Messages"), e->count);
+      add_count (self, _("Received"), e->received);
+      add_count (self, _("Dropped"), e->dropped);
+      add_count (self, _("Bytes"), e->bytes);
+      if (e->last_ns > e->first_ns)
+        {
+          char buf[32];
+          g_snprintf (buf, sizeof buf, "%.2f", e->count / ((e->last_ns - e->first_ns) / 1e9));
+          add_row (self, _("Rate (msg/s)"), buf);
+        }
+      if (e->top_label)
+        add_row (self, _("Most frequent"), ingest_store_atom (store, e->top_label));
+      add_latency (self, _("Time in mailbox"), &e->mailbox);
+      add_latency (self, _("Processing"), &e->processing);
+      add_latency (self, _("Round trip"), &e->round_trip);
+      add_button (self, g_strdup_printf (_("Sender: %s"), actor_name (self, from)), from, TRUE);
+      add_button (self, g_strdup_printf (_("Receiver: %s"), actor_name (self, to)), to, TRUE);
+      return;
+    }
+  actorscope_details_show_nothing (self);
+}
+
+static int
+compare_edges_by_count (gconstpointer a, gconstpointer b)
+{
+  const IngestViewEdge *ea = a, *eb = b;
+
+  return ea->count < eb->count ? 1 : ea->count > eb->count ? -1 : 0;
+}
+
+void
+actorscope_details_show_range (ActorscopeDetails *self, gint64 from_ns, gint64 to_ns,
+                               const char *actor_pattern)
+{
+  IngestViewSpec spec = { 0 };
+  g_autoptr(IngestGraph) graph = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 total = 0, dropped = 0;
+  char a[64], b[64], d[48];
+  g_autofree char *sub = NULL;
+  GtkWidget *table;
+
+  g_return_if_fail (ACTORSCOPE_IS_DETAILS (self));
+  if (self->document == NULL || from_ns >= to_ns)
+    return;
+  spec.from_ns = from_ns;
+  spec.to_ns = to_ns;
+  spec.actor_filter = actor_pattern;
+  graph = ingest_graph_build (actorscope_document_get_store (self->document), &spec, &error);
+  clear (self, "range");
+  gtk_label_set_text (GTK_LABEL (self->title), _("Selected Time Range"));
+  render_ticks_format_time (from_ns, 1000, origin (self), a, sizeof a);
+  render_ticks_format_time (to_ns, 1000, origin (self), b, sizeof b);
+  render_ticks_format_duration (to_ns - from_ns, d, sizeof d);
+  sub = g_strdup_printf ("%s – %s (%s)", a, b, d);
+  gtk_label_set_text (GTK_LABEL (self->subtitle), sub);
+  if (graph == NULL)
+    {
+      add_row (self, _("Error"), error->message);
+      return;
+    }
+  g_array_sort (graph->edges, compare_edges_by_count);
+  for (guint i = 0; i < graph->edges->len; i++)
+    {
+      total += g_array_index (graph->edges, IngestViewEdge, i).count;
+      dropped += g_array_index (graph->edges, IngestViewEdge, i).dropped;
+    }
+  add_count (self, _("Messages"), total);
+  add_count (self, _("Dropped"), dropped);
+  {
+    char buf[32];
+    g_snprintf (buf, sizeof buf, "%.2f", total / ((to_ns - from_ns) / 1e9));
+    add_row (self, _("Rate (msg/s)"), buf);
+  }
+  add_count (self, _("Edges"), graph->edges->len);
+
+  /* One small table: edge, count, rate, p50, p99 of the time in mailbox. */
+  table = gtk_grid_new ();
+  gtk_grid_set_column_spacing (GTK_GRID (table), 10);
+  gtk_grid_set_row_spacing (GTK_GRID (table), 2);
+  gtk_widget_add_css_class (table, "range-table");
+  {
+    const char *heads[] = { _("Edge"), C_("column", "Count"), C_("column", "Msg/s"),
+                            C_("column", "p50"), C_("column", "p99") };
+    for (guint c = 0; c < G_N_ELEMENTS (heads); c++)
+      {
+        GtkWidget *h = gtk_label_new (heads[c]);
+        gtk_label_set_xalign (GTK_LABEL (h), c == 0 ? 0 : 1);
+        gtk_widget_add_css_class (h, "heading");
+        gtk_grid_attach (GTK_GRID (table), h, c, 0, 1, 1);
+      }
+  }
+  for (guint i = 0; i < MIN (graph->edges->len, MAX_RANGE_EDGES); i++)
+    {
+      const IngestViewEdge *e = &g_array_index (graph->edges, IngestViewEdge, i);
+      const IngestViewNode *nf = &g_array_index (graph->nodes, IngestViewNode, e->from);
+      const IngestViewNode *nt = &g_array_index (graph->nodes, IngestViewNode, e->to);
+      const IngestLatency *lat = e->round_trip.count > 0 ? &e->round_trip : &e->mailbox;
+      g_autofree char *name = g_strdup_printf ("%s → %s", nf->name, nt->name);
+      char count[32], rate[32], p50[48], p99[48];
+      const char *cells[5];
+
+      g_snprintf (count, sizeof count, "%" G_GUINT64_FORMAT, e->count);
+      g_snprintf (rate, sizeof rate, "%.1f", e->rate_per_s);
+      if (lat->count > 0)
+        {
+          render_ticks_format_duration (lat->p50_ns, p50, sizeof p50);
+          render_ticks_format_duration (lat->p99_ns, p99, sizeof p99);
+        }
+      else
+        {
+          g_strlcpy (p50, "–", sizeof p50);
+          g_strlcpy (p99, "–", sizeof p99);
+        }
+      cells[0] = name; cells[1] = count; cells[2] = rate; cells[3] = p50; cells[4] = p99;
+      for (guint c = 0; c < 5; c++)
+        {
+          GtkWidget *l = gtk_label_new (cells[c]);
+          gtk_label_set_xalign (GTK_LABEL (l), c == 0 ? 0 : 1);
+          if (c == 0)
+            {
+              gtk_label_set_ellipsize (GTK_LABEL (l), PANGO_ELLIPSIZE_START);
+              gtk_label_set_max_width_chars (GTK_LABEL (l), 24);
+              gtk_widget_set_tooltip_text (l, name);
+              gtk_widget_set_hexpand (l, TRUE);
+            }
+          else
+            gtk_widget_add_css_class (l, "numeric");
+          gtk_grid_attach (GTK_GRID (table), l, c, i + 1, 1, 1);
+        }
+      if (i == 0)
+        g_hash_table_insert (self->values, g_strdup ("top-edge"), g_strdup (name));
+    }
+  gtk_box_append (GTK_BOX (self->extra), table);
+}
+
+void
+actorscope_details_set_document (ActorscopeDetails *self, ActorscopeDocument *document)
+{
+  g_return_if_fail (ACTORSCOPE_IS_DETAILS (self));
+  g_set_object (&self->document, document);
+  actorscope_details_show_nothing (self);
+}
+
+const char *
+actorscope_details_get_kind (ActorscopeDetails *self)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_DETAILS (self), NULL);
+  return self->kind;
+}
+
+const char *
+actorscope_details_get_title (ActorscopeDetails *self)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_DETAILS (self), NULL);
+  return gtk_label_get_text (GTK_LABEL (self->title));
+}
+
+const char *
+actorscope_details_get_value (ActorscopeDetails *self, const char *key)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_DETAILS (self), NULL);
+  return g_hash_table_lookup (self->values, key);
+}
+
+static void
+actorscope_details_dispose (GObject *object)
+{
+  ActorscopeDetails *self = ACTORSCOPE_DETAILS (object);
+
+  g_clear_pointer (&self->box, gtk_widget_unparent);
+  g_clear_object (&self->document);
+  g_clear_pointer (&self->values, g_hash_table_unref);
+  G_OBJECT_CLASS (actorscope_details_parent_class)->dispose (object);
+}
+
+static void
+actorscope_details_class_init (ActorscopeDetailsClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = actorscope_details_dispose;
+  signals[JUMP_TO_ACTOR] = g_signal_new ("jump-to-actor", G_TYPE_FROM_CLASS (klass),
+                                         G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
+                                         1, G_TYPE_UINT);
+  signals[JUMP_TO_MESSAGE] = g_signal_new ("jump-to-message", G_TYPE_FROM_CLASS (klass),
+                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
+                                           1, G_TYPE_UINT);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "details");
+}
+
+static void
+actorscope_details_init (ActorscopeDetails *self)
+{
+  GtkWidget *scroller;
+
+  self->values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
+  gtk_widget_set_margin_start (self->box, 12);
+  gtk_widget_set_margin_end (self->box, 12);
+  gtk_widget_set_margin_top (self->box, 12);
+  gtk_widget_set_margin_bottom (self->box, 12);
+  gtk_widget_set_parent (self->box, GTK_WIDGET (self));
+
+  self->title = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (self->title), 0);
+  gtk_label_set_wrap (GTK_LABEL (self->title), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (self->title), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_selectable (GTK_LABEL (self->title), TRUE);
+  gtk_widget_add_css_class (self->title, "title-3");
+  gtk_box_append (GTK_BOX (self->box), self->title);
+
+  self->subtitle = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (self->subtitle), 0);
+  gtk_label_set_wrap (GTK_LABEL (self->subtitle), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (self->subtitle), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_selectable (GTK_LABEL (self->subtitle), TRUE);
+  gtk_widget_add_css_class (self->subtitle, "dim-label");
+  gtk_box_append (GTK_BOX (self->box), self->subtitle);
+
+  self->grid = gtk_grid_new ();
+  gtk_grid_set_column_spacing (GTK_GRID (self->grid), 12);
+  gtk_grid_set_row_spacing (GTK_GRID (self->grid), 4);
+  gtk_widget_set_margin_top (self->grid, 6);
+  gtk_box_append (GTK_BOX (self->box), self->grid);
+
+  self->extra = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  gtk_box_append (GTK_BOX (self->box), self->extra);
+
+  self->buttons = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  gtk_widget_set_margin_top (self->buttons, 6);
+  gtk_box_append (GTK_BOX (self->box), self->buttons);
+
+  self->payload_label = gtk_label_new (_("Payload"));
+  gtk_label_set_xalign (GTK_LABEL (self->payload_label), 0);
+  gtk_widget_add_css_class (self->payload_label, "heading");
+  gtk_box_append (GTK_BOX (self->box), self->payload_label);
+
+  self->payload = gtk_text_view_new ();
+  gtk_text_view_set_editable (GTK_TEXT_VIEW (self->payload), FALSE);
+  gtk_text_view_set_monospace (GTK_TEXT_VIEW (self->payload), TRUE);
+  gtk_text_view_set_wrap_mode (GTK_TEXT_VIEW (self->payload), GTK_WRAP_WORD_CHAR);
+  gtk_widget_add_css_class (self->payload, "payload");
+  scroller = self->payload;
+  gtk_box_append (GTK_BOX (self->box), scroller);
+
+  actorscope_details_show_nothing (self);
+}

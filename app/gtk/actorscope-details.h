@@ -1,0 +1,36 @@
+/* actorscope-details.h: the details pane.
+ *
+ * Shows one thing at a time: an actor, a message (times, latencies, the
+ * paired request/response, the payload as plain text), an edge, or the
+ * aggregate statistics of a selected time range (per edge: count, rate,
+ * latency p50/p99). Buttons emit "jump-to-actor" (actor id) and
+ * "jump-to-message" (message id); the owner decides what jumping means.
+ * Every string from the trace is set as plain text, never markup.
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+#include "actorscope-document.h"
+
+G_BEGIN_DECLS
+
+#define ACTORSCOPE_TYPE_DETAILS (actorscope_details_get_type ())
+G_DECLARE_FINAL_TYPE (ActorscopeDetails, actorscope_details, ACTORSCOPE, DETAILS, GtkWidget)
+
+void actorscope_details_set_document (ActorscopeDetails *self, ActorscopeDocument *document);
+void actorscope_details_show_nothing (ActorscopeDetails *self);
+void actorscope_details_show_actor (ActorscopeDetails *self, IngestActorId id);
+void actorscope_details_show_message (ActorscopeDetails *self, IngestMessageId id);
+void actorscope_details_show_edge (ActorscopeDetails *self, IngestActorId from, IngestActorId to);
+/* Aggregates over [from_ns, to_ns) with the view's filter (may be NULL). */
+void actorscope_details_show_range (ActorscopeDetails *self, gint64 from_ns, gint64 to_ns,
+                                    const char *actor_pattern);
+
+/* What is shown: "none", "actor", "message", "edge" or "range". */
+const char *actorscope_details_get_kind (ActorscopeDetails *self);
+/* The title line shown (borrowed). */
+const char *actorscope_details_get_title (ActorscopeDetails *self);
+/* The value shown for a row whose label is key (for tests), or NULL. */
+const char *actorscope_details_get_value (ActorscopeDetails *self, const char *key);
+
+G_END_DECLS

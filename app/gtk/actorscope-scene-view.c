@@ -1,0 +1,1271 @@
+/* actorscope-scene-view.c: one view of a document, drawn from a RenderScene.
+ *
+ * Data flow: (document, kind, window, filter, theme) -> ingest view ->
+ * render layout -> RenderScene, built in rebuild() outside of drawing.
+ * snapshot() only transforms and draws. */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
+
+#include "actorscope-scene-view.h"
+#include "ingest-view.h"
+#include "render-cairo.h"
+#include "render-layout.h"
+
+#define MIN_SPAN_NS 1000          /* do not zoom the time axis below 1 µs */
+#define MIN_ZOOM 0.02
+#define MAX_ZOOM 40.0
+#define REBUILD_DELAY_MS 40       /* coalesce a burst of zoom/pan events */
+
+struct _ActorscopeSceneView {
+  GtkWidget parent_instance;
+
+  ActorscopeDocument *document;
+  gulong changed_handler;
+  ActorscopeViewKind kind;
+  char *filter;
+  char *filter_error;
+  gboolean dark;
+  gint64 from_ns, to_ns;          /* requested window */
+  gint64 cursor_ns;
+
+  RenderScene *scene;
+  double scene_w, scene_h;
+  gint64 scene_from, scene_to;    /* effective window the scene shows */
+  double plot_x0, plot_x1;        /* timeline: scene x of scene_from / scene_to */
+  int built_width;                /* widget width the scene was laid out for */
+  double build_ms;
+
+  /* widget = scene * (sx, sy) + (ox, oy) */
+  double sx, sy, ox, oy;
+  gboolean fitted;                /* graph: keep fitting on resize until the user zooms */
+
+  guint rebuild_id;
+  gboolean rebuild_pending;
+
+  char *sel_class, *sel_id;
+  gboolean sel_bounds_valid;
+  double sel_x0, sel_y0, sel_x1, sel_y1;
+
+  gboolean has_area;
+  gint64 area_from, area_to;
+
+  /* gestures */
+  double drag_ox, drag_oy;
+  gint64 drag_from, drag_to;
+  gboolean drag_area;
+  double drag_start_x;
+  double pinch_last;
+};
+
+G_DEFINE_FINAL_TYPE (ActorscopeSceneView, actorscope_scene_view, GTK_TYPE_WIDGET)
+
+enum { ITEM_ACTIVATED, AREA_SELECTED, WINDOW_CHANGED, SCENE_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static void schedule_rebuild (ActorscopeSceneView *self, guint delay_ms);
+static void rebuild (ActorscopeSceneView *self);
+
+const char *
+actorscope_view_kind_to_string (ActorscopeViewKind kind)
+{
+  switch (kind)
+    {
+    case ACTORSCOPE_VIEW_GRAPH: return "graph";
+    case ACTORSCOPE_VIEW_SEQUENCE: return "sequence";
+    case ACTORSCOPE_VIEW_TIMELINE: return "timeline";
+    default: return "graph";
+    }
+}
+
+gboolean
+actorscope_view_kind_from_string (const char *s, ActorscopeViewKind *out)
+{
+  for (int k = ACTORSCOPE_VIEW_GRAPH; k <= ACTORSCOPE_VIEW_TIMELINE; k++)
+    if (g_strcmp0 (s, actorscope_view_kind_to_string (k)) == 0)
+      {
+        *out = k;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+/* ---- geometry helpers ---- */
+
+static void
+scene_to_widget (ActorscopeSceneView *self, double x, double y, double *wx, double *wy)
+{
+  *wx = x * self->sx + self->ox;
+  *wy = y * self->sy + self->oy;
+}
+
+static void
+widget_to_scene (ActorscopeSceneView *self, double wx, double wy, double *x, double *y)
+{
+  *x = (wx - self->ox) / self->sx;
+  *y = (wy - self->oy) / self->sy;
+}
+
+static void
+grow (double *b, double x0, double y0, double x1, double y1)
+{
+  b[0] = MIN (b[0], MIN (x0, x1));
+  b[1] = MIN (b[1], MIN (y0, y1));
+  b[2] = MAX (b[2], MAX (x0, x1));
+  b[3] = MAX (b[3], MAX (y0, y1));
+}
+
+/* Bounds of everything inside the group that starts at begin (scene units). */
+static gboolean
+group_bounds (const RenderScene *scene, const RenderNode *begin, double *b)
+{
+  guint depth = begin->u.group.depth;
+
+  b[0] = b[1] = G_MAXDOUBLE;
+  b[2] = b[3] = -G_MAXDOUBLE;
+  for (const RenderNode *n = begin->next; n != NULL; n = n->next)
+    {
+      switch (n->kind)
+        {
+        case RENDER_NODE_GROUP_BEGIN:
+          break;
+        case RENDER_NODE_GROUP_END:
+          /* GROUP_END carries no depth: count nesting ourselves. */
+          if (depth == begin->u.group.depth)
+            goto done;
+          depth--;
+          continue;
+        case RENDER_NODE_RECT:
+          grow (b, n->u.rect.x, n->u.rect.y, n->u.rect.x + n->u.rect.w, n->u.rect.y + n->u.rect.h);
+          break;
+        case RENDER_NODE_LINE:
+          grow (b, n->u.line.x1, n->u.line.y1, n->u.line.x2, n->u.line.y2);
+          break;
+        case RENDER_NODE_CIRCLE:
+          grow (b, n->u.circle.cx - n->u.circle.r, n->u.circle.cy - n->u.circle.r,
+                n->u.circle.cx + n->u.circle.r, n->u.circle.cy + n->u.circle.r);
+          break;
+        case RENDER_NODE_ARROW:
+          grow (b, n->u.arrow.x1, n->u.arrow.y1, n->u.arrow.x2, n->u.arrow.y2);
+          break;
+        case RENDER_NODE_PATH:
+          for (guint i = 0; i + 1 < n->u.path.n_points * 2; i += 2)
+            grow (b, n->u.path.points[i], n->u.path.points[i + 1],
+                  n->u.path.points[i], n->u.path.points[i + 1]);
+          break;
+        case RENDER_NODE_TEXT:
+          {
+            const RenderStyle *st = render_scene_get_style (scene, n->style);
+            double w = n->u.text.width > 0 ? n->u.text.width : 0;
+            double x0 = n->u.text.x;
+            double fs = st ? st->font_size : 11;
+
+            if (n->u.text.anchor == RENDER_ANCHOR_MIDDLE)
+              x0 -= w / 2;
+            else if (n->u.text.anchor == RENDER_ANCHOR_END)
+              x0 -= w;
+            grow (b, x0, n->u.text.y - fs, x0 + w, n->u.text.y + fs * 0.3);
+          }
+          break;
+        default:
+          break;
+        }
+      if (n->kind == RENDER_NODE_GROUP_BEGIN)
+        depth++;
+    }
+done:
+  return b[0] <= b[2];
+}
+
+static const RenderNode *
+find_group (const RenderScene *scene, const char *klass, const char *id)
+{
+  if (scene == NULL || klass == NULL || id == NULL)
+    return NULL;
+  for (const RenderNode *n = render_scene_get_first (scene); n != NULL; n = n->next)
+    if (n->kind == RENDER_NODE_GROUP_BEGIN && g_strcmp0 (n->u.group.klass, klass) == 0 &&
+        g_strcmp0 (n->u.group.id, id) == 0)
+      return n;
+  return NULL;
+}
+
+static const char *
+group_data (const RenderNode *group, const char *key)
+{
+  for (const RenderData *d = group->u.group.data; d != NULL; d = d->next)
+    if (g_strcmp0 (d->key, key) == 0)
+      return d->value;
+  return NULL;
+}
+
+/* The timeline layout marks its time axis with a group of class "axis"
+ * carrying data-x0/data-x1 (scene x of the window's ends). Without one the
+ * whole width is the axis. */
+static void
+find_time_axis (ActorscopeSceneView *self)
+{
+  self->plot_x0 = 0;
+  self->plot_x1 = self->scene_w;
+  for (const RenderNode *n = render_scene_get_first (self->scene); n != NULL; n = n->next)
+    if (n->kind == RENDER_NODE_GROUP_BEGIN && g_strcmp0 (n->u.group.klass, "axis") == 0)
+      {
+        const char *x0 = group_data (n, "x0"), *x1 = group_data (n, "x1");
+
+        if (x0 != NULL && x1 != NULL && g_ascii_strtod (x1, NULL) > g_ascii_strtod (x0, NULL))
+          {
+            self->plot_x0 = g_ascii_strtod (x0, NULL);
+            self->plot_x1 = g_ascii_strtod (x1, NULL);
+          }
+        return;
+      }
+}
+
+static void
+update_selection_bounds (ActorscopeSceneView *self)
+{
+  const RenderNode *g = find_group (self->scene, self->sel_class, self->sel_id);
+  double b[4];
+
+  self->sel_bounds_valid = g != NULL && group_bounds (self->scene, g, b);
+  if (self->sel_bounds_valid)
+    {
+      self->sel_x0 = b[0]; self->sel_y0 = b[1];
+      self->sel_x1 = b[2]; self->sel_y1 = b[3];
+    }
+}
+
+/* ---- building ---- */
+
+static char *
+filter_to_pattern (const char *filter)
+{
+  gsize len;
+
+  if (filter == NULL || *filter == '\0')
+    return NULL;
+  len = strlen (filter);
+  /* "/regex/" and globs are the ingest matcher's own syntax; plain text is
+   * what people type in a search box, so it matches anywhere. */
+  if ((len >= 2 && filter[0] == '/' && filter[len - 1] == '/') || strpbrk (filter, "*?[") != NULL)
+    return g_strdup (filter);
+  return g_strdup_printf ("*%s*", filter);
+}
+
+static void
+fill_spec (ActorscopeSceneView *self, IngestViewSpec *spec, char *pattern)
+{
+  memset (spec, 0, sizeof *spec);
+  spec->from_ns = self->from_ns;
+  spec->to_ns = MIN (self->to_ns, self->cursor_ns);
+  spec->actor_filter = pattern;
+}
+
+static RenderScene *
+build_scene (ActorscopeSceneView *self, double width, double height, gint64 *from_out,
+             gint64 *to_out, GError **error)
+{
+  IngestStore *store;
+  g_autofree char *pattern = NULL;
+  IngestViewSpec spec;
+  RenderLayoutOptions options = { 0 };
+
+  if (self->document == NULL)
+    return NULL;
+  store = actorscope_document_get_store (self->document);
+  pattern = filter_to_pattern (self->filter);
+  fill_spec (self, &spec, pattern);
+  options.theme = self->dark ? RENDER_THEME_DARK : RENDER_THEME_LIGHT;
+  options.seed = 1;
+
+  if (self->kind == ACTORSCOPE_VIEW_GRAPH)
+    {
+      g_autoptr(IngestGraph) graph = ingest_graph_build (store, &spec, error);
+
+      if (graph == NULL)
+        return NULL;
+      options.width = width;
+      options.height = height;
+      *from_out = graph->from_ns;
+      *to_out = graph->to_ns;
+      return render_layout_graph (graph, &options);
+    }
+  else
+    {
+      g_autoptr(IngestTimeline) timeline = ingest_timeline_build (store, &spec, error);
+
+      if (timeline == NULL)
+        return NULL;
+      options.width = width;
+      *from_out = timeline->from_ns;
+      *to_out = timeline->to_ns;
+      if (self->kind == ACTORSCOPE_VIEW_SEQUENCE)
+        return render_layout_sequence (timeline, &options);
+      return render_layout_timeline (timeline, &options);
+    }
+}
+
+static void
+fit_graph (ActorscopeSceneView *self)
+{
+  int w = gtk_widget_get_width (GTK_WIDGET (self));
+  int h = gtk_widget_get_height (GTK_WIDGET (self));
+  double z;
+
+  if (self->scene == NULL || w <= 0 || h <= 0 || self->scene_w <= 0 || self->scene_h <= 0)
+    return;
+  z = MIN (w / self->scene_w, h / self->scene_h);
+  z = CLAMP (z, MIN_ZOOM, MAX_ZOOM);
+  self->sx = self->sy = z;
+  self->ox = (w - self->scene_w * z) / 2;
+  self->oy = (h - self->scene_h * z) / 2;
+}
+
+static void
+rebuild (ActorscopeSceneView *self)
+{
+  g_autoptr(GError) error = NULL;
+  RenderScene *scene;
+  int w = gtk_widget_get_width (GTK_WIDGET (self));
+  int h = gtk_widget_get_height (GTK_WIDGET (self));
+  gint64 from = 0, to = 0, t0;
+  ActorscopeViewKind previous_kind_w = self->kind;
+
+  self->rebuild_pending = FALSE;
+  g_clear_handle_id (&self->rebuild_id, g_source_remove);
+  if (self->document == NULL)
+    return;
+  if (w <= 0) w = 1000;
+  if (h <= 0) h = 700;
+
+  t0 = g_get_monotonic_time ();
+  /* The graph is laid out at a fixed aspect and fitted; the time views are
+   * laid out at the widget's width so text is never stretched. */
+  if (self->kind == ACTORSCOPE_VIEW_GRAPH)
+    scene = build_scene (self, MAX (w, 400), MAX (h, 300), &from, &to, &error);
+  else
+    scene = build_scene (self, MAX (w, 400), 0, &from, &to, &error);
+  self->build_ms = (g_get_monotonic_time () - t0) / 1000.0;
+
+  g_clear_pointer (&self->filter_error, g_free);
+  if (scene == NULL)
+    {
+      self->filter_error = g_strdup (error ? error->message : _("Could not build the view"));
+      g_signal_emit (self, signals[SCENE_CHANGED], 0);
+      return;
+    }
+
+  g_clear_pointer (&self->scene, render_scene_free);
+  self->scene = scene;
+  render_scene_get_size (scene, &self->scene_w, &self->scene_h);
+  self->scene_from = from;
+  self->scene_to = to;
+  self->built_width = w;
+  find_time_axis (self);
+  update_selection_bounds (self);
+
+  if (previous_kind_w == ACTORSCOPE_VIEW_GRAPH)
+    {
+      if (self->fitted)
+        fit_graph (self);
+    }
+  else
+    {
+      /* Time views: x is laid out for this width; keep the vertical scroll
+       * within the new height. */
+      self->sx = self->sy = 1.0;
+      self->ox = 0;
+      self->oy = CLAMP (self->oy, MIN (0, h - self->scene_h), 0);
+    }
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_signal_emit (self, signals[SCENE_CHANGED], 0);
+  g_signal_emit (self, signals[WINDOW_CHANGED], 0);
+}
+
+static gboolean
+rebuild_cb (gpointer user_data)
+{
+  ActorscopeSceneView *self = user_data;
+
+  self->rebuild_id = 0;
+  rebuild (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_rebuild (ActorscopeSceneView *self, guint delay_ms)
+{
+  self->rebuild_pending = TRUE;
+  if (self->rebuild_id != 0)
+    {
+      if (delay_ms > 0)
+        return;
+      g_source_remove (self->rebuild_id);
+    }
+  self->rebuild_id = delay_ms > 0 ? g_timeout_add (delay_ms, rebuild_cb, self)
+                                  : g_idle_add_full (G_PRIORITY_HIGH_IDLE + 15, rebuild_cb, self, NULL);
+}
+
+/* ---- drawing ---- */
+
+static void
+draw_overlay (ActorscopeSceneView *self, cairo_t *cr, int width, int height)
+{
+  GdkRGBA accent = { 0.21, 0.52, 0.89, 1.0 };
+
+  if (self->sel_bounds_valid)
+    {
+      double x0, y0, x1, y1;
+
+      scene_to_widget (self, self->sel_x0, self->sel_y0, &x0, &y0);
+      scene_to_widget (self, self->sel_x1, self->sel_y1, &x1, &y1);
+      cairo_save (cr);
+      cairo_set_line_width (cr, 2.0);
+      cairo_set_source_rgba (cr, accent.red, accent.green, accent.blue, 0.9);
+      cairo_rectangle (cr, floor (x0) - 3.5, floor (y0) - 3.5, ceil (x1 - x0) + 7, ceil (y1 - y0) + 7);
+      cairo_stroke_preserve (cr);
+      cairo_set_source_rgba (cr, accent.red, accent.green, accent.blue, 0.12);
+      cairo_fill (cr);
+      cairo_restore (cr);
+    }
+
+  if (self->has_area)
+    {
+      double x0, x1;
+
+      if (actorscope_scene_view_time_to_x (self, self->area_from, &x0) &&
+          actorscope_scene_view_time_to_x (self, self->area_to, &x1))
+        {
+          cairo_save (cr);
+          cairo_set_source_rgba (cr, accent.red, accent.green, accent.blue, 0.15);
+          cairo_rectangle (cr, x0, 0, x1 - x0, height);
+          cairo_fill (cr);
+          cairo_set_source_rgba (cr, accent.red, accent.green, accent.blue, 0.8);
+          cairo_set_line_width (cr, 1);
+          cairo_move_to (cr, floor (x0) + 0.5, 0);
+          cairo_line_to (cr, floor (x0) + 0.5, height);
+          cairo_move_to (cr, floor (x1) + 0.5, 0);
+          cairo_line_to (cr, floor (x1) + 0.5, height);
+          cairo_stroke (cr);
+          cairo_restore (cr);
+        }
+    }
+
+  if (self->cursor_ns != INGEST_TIME_MAX)
+    {
+      double x;
+
+      if (actorscope_scene_view_time_to_x (self, self->cursor_ns, &x))
+        {
+          cairo_save (cr);
+          cairo_set_source_rgba (cr, 0.88, 0.11, 0.14, 0.9);
+          cairo_set_line_width (cr, 2);
+          cairo_move_to (cr, x, 0);
+          cairo_line_to (cr, x, height);
+          cairo_stroke (cr);
+          cairo_restore (cr);
+        }
+    }
+}
+
+void
+actorscope_scene_view_draw (ActorscopeSceneView *self, cairo_t *cr, int width, int height)
+{
+  g_return_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self));
+
+  if (self->scene == NULL)
+    return;
+  cairo_save (cr);
+  cairo_rectangle (cr, 0, 0, width, height);
+  cairo_clip (cr);
+  cairo_save (cr);
+  cairo_translate (cr, self->ox, self->oy);
+  cairo_scale (cr, self->sx, self->sy);
+  render_cairo_draw (self->scene, cr);
+  cairo_restore (cr);
+  draw_overlay (self, cr, width, height);
+  cairo_restore (cr);
+}
+
+static void
+actorscope_scene_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
+{
+  ActorscopeSceneView *self = ACTORSCOPE_SCENE_VIEW (widget);
+  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+  cairo_t *cr;
+
+  if (self->scene == NULL || w <= 0 || h <= 0)
+    return;
+  /* The scene's own background fills the whole widget, not only the scene
+   * rectangle, so a zoomed-out picture has no odd frame around it. */
+  {
+    RenderColor bg = render_scene_get_background (self->scene);
+    GdkRGBA rgba = { bg.r / 255.0, bg.g / 255.0, bg.b / 255.0, bg.a / 255.0 };
+
+    if (bg.a > 0)
+      gtk_snapshot_append_color (snapshot, &rgba, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  }
+  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  actorscope_scene_view_draw (self, cr, w, h);
+  cairo_destroy (cr);
+}
+
+static void
+actorscope_scene_view_size_allocate (GtkWidget *widget, int width, int height, int baseline)
+{
+  ActorscopeSceneView *self = ACTORSCOPE_SCENE_VIEW (widget);
+
+  if (self->scene == NULL)
+    return;
+  if (self->kind == ACTORSCOPE_VIEW_GRAPH)
+    {
+      if (self->fitted)
+        fit_graph (self);
+    }
+  else if (width != self->built_width)
+    {
+      /* Stretch meanwhile, re-lay out at the new width shortly. */
+      self->sx = (double) width / MAX (1, self->built_width);
+      schedule_rebuild (self, REBUILD_DELAY_MS * 3);
+    }
+}
+
+static void
+actorscope_scene_view_measure (GtkWidget *widget, GtkOrientation orientation, int for_size,
+                               int *minimum, int *natural, int *minimum_baseline,
+                               int *natural_baseline)
+{
+  *minimum = orientation == GTK_ORIENTATION_HORIZONTAL ? 200 : 150;
+  *natural = orientation == GTK_ORIENTATION_HORIZONTAL ? 900 : 600;
+}
+
+/* ---- time axis ---- */
+
+gboolean
+actorscope_scene_view_time_to_x (ActorscopeSceneView *self, gint64 t_ns, double *x)
+{
+  double span, sxp;
+
+  g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), FALSE);
+  if (self->scene == NULL || self->kind != ACTORSCOPE_VIEW_TIMELINE || self->scene_to <= self->scene_from)
+    return FALSE;
+  span = (double) (self->scene_to - self->scene_from);
+  sxp = self->plot_x0 + (double) (t_ns - self->scene_from) / span * (self->plot_x1 - self->plot_x0);
+  *x = sxp * self->sx + self->ox;
+  return TRUE;
+}
+
+gboolean
+actorscope_scene_view_x_to_time (ActorscopeSceneView *self, double x, gint64 *t_ns)
+{
+  double span, sxp;
+
+  g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), FALSE);
+  if (self->scene == NULL || self->kind != ACTORSCOPE_VIEW_TIMELINE ||
+      self->scene_to <= self->scene_from || self->plot_x1 <= self->plot_x0)
+    return FALSE;
+  span = (double) (self->scene_to - self->scene_from);
+  sxp = (x - self->ox) / self->sx;
+  *t_ns = self->scene_from + (gint64) ((sxp - self->plot_x0) / (self->plot_x1 - self->plot_x0) * span);
+  return TRUE;
+}
+
+/* The window the user asked for, with open ends resolved against the data. */
+static void
+resolved_window (ActorscopeSceneView *self, gint64 *from, gint64 *to)
+{
+  gint64 t0 = 0, t1 = 0;
+
+  if (self->document != NULL)
+    actorscope_document_get_time_range (self->document, &t0, &t1);
+  *from = self->from_ns == INGEST_TIME_MIN ? t0 : self->from_ns;
+  *to = self->to_ns == INGEST_TIME_MAX ? t1 : self->to_ns;
+}
+
+static void
+set_window_internal (ActorscopeSceneView *self, gint64 from, gint64 to, guint delay_ms)
+{
+  gint64 t0 = 0, t1 = 0;
+
+  if (self->document != NULL && actorscope_document_get_time_range (self->document, &t0, &t1))
+    {
+      gint64 span = to - from;
+
+      if (span < MIN_SPAN_NS)
+        {
+          gint64 mid = from + span / 2;
+          from = mid - MIN_SPAN_NS / 2;
+          to = from + MIN_SPAN_NS;
+          span = MIN_SPAN_NS;
+        }
+      /* Slide back inside the data rather than showing empty space. */
+      if (span >= t1 - t0)
+        {
+          from = INGEST_TIME_MIN;
+          to = INGEST_TIME_MAX;
+        }
+      else if (from < t0)
+        {
+          from = t0;
+          to = t0 + span;
+        }
+      else if (to > t1)
+        {
+          to = t1;
+          from = t1 - span;
+        }
+    }
+  if (from == self->from_ns && to == self->to_ns)
+    return;
+  self->from_ns = from;
+  self->to_ns = to;
+  schedule_rebuild (self, delay_ms);
+  g_signal_emit (self, signals[WINDOW_CHANGED], 0);
+}
+
+/* ---- zoom & pan ---- */
+
+static void
+zoom_at (ActorscopeSceneView *self, double factor, double x, double y, guint delay_ms)
+{
+  if (self->scene == NULL || factor <= 0 || !isfinite (factor))
+    return;
+  if (self->kind == ACTORSCOPE_VIEW_TIMELINE)
+    {
+      gint64 t, from, to;
+
+      if (!actorscope_scene_view_x_to_time (self, x, &t))
+        return;
+      resolved_window (self, &from, &to);
+      t = CLAMP (t, from, to);
+      /* Stretch the current picture around x at once, re-lay out later. */
+      self->ox = x - (x - self->ox) * factor;
+      self->sx *= factor;
+      set_window_internal (self, t - (gint64) ((t - from) / factor),
+                           t + (gint64) ((to - t) / factor), delay_ms);
+    }
+  else
+    {
+      double z = CLAMP (self->sx * factor, MIN_ZOOM, MAX_ZOOM);
+
+      factor = z / self->sx;
+      self->ox = x - (x - self->ox) * factor;
+      self->oy = y - (y - self->oy) * factor;
+      self->sx = self->sy = z;
+      self->fitted = FALSE;
+    }
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+actorscope_scene_view_zoom_at (ActorscopeSceneView *self, double factor, double x, double y)
+{
+  g_return_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self));
+  zoom_at (self, factor, x, y, REBUILD_DELAY_MS);
+}
+
+void
+actorscope_scene_view_zoom (ActorscopeSceneView *self, double factor)
+{
+  g_return_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self));
+  zoom_at (self, factor, gtk_widget_get_width (GTK_WIDGET (self)) / 2.0,
+           gtk_widget_get_height (GTK_WIDGET (self)) / 2.0, REBUILD_DELAY_MS);
+}
+
+void
+actorscope_scene_view_zoom_reset (ActorscopeSceneView *self)
+{
+  g_return_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self));
+  if (self->kind == ACTORSCOPE_VIEW_GRAPH)
+    {
+      self->fitted = TRUE;
+      fit_graph (self);
+    }
+  else if (self->kind == ACTORSCOPE_VIEW_SEQUENCE)
+    {
+      self->sx = self->sy = 1;
+      self->ox = self->oy = 0;
+    }
+  self->oy = self->kind == ACTORSCOPE_VIEW_GRAPH ? self->oy : 0;
+  set_window_internal (self, INGEST_TIME_MIN, INGEST_TIME_MAX, 0);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+double
+actorscope_scene_view_get_zoom (ActorscopeSceneView *self)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), 1.0);
+  return self->sx;
+}
+
+static void
+pan_by (ActorscopeSceneView *self, double dx, double dy)
+{
+  int h = gtk_widget_get_height (GTK_WIDGET (self));
+
+  if (self->scene == NULL)
+    return;
+  if (self->kind == ACTORSCOPE_VIEW_TIMELINE)
+    {
+      gint64 from, to, dt;
+      double plot_w = (self->plot_x1 - self->plot_x0) * self->sx;
+
+      if (dx != 0 && plot_w > 0)
+        {
+          resolved_window (self, &from, &to);
+          dt = (gint64) (-dx / plot_w * (double) (to - from));
+          self->ox += dx;
+          set_window_internal (self, from + dt, to + dt, REBUILD_DELAY_MS);
+        }
+      self->oy = CLAMP (self->oy + dy, MIN (0, h - self->scene_h * self->sy), 0);
+    }
+  else
+    {
+      self->ox += dx;
+      self->oy += dy;
+      self->fitted = FALSE;
+    }
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static gboolean
+on_scroll (GtkEventControllerScroll *controller, double dx, double dy, gpointer user_data)
+{
+  ActorscopeSceneView *self = user_data;
+  GdkModifierType mods = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (controller));
+  GdkEvent *event = gtk_event_controller_get_current_event (GTK_EVENT_CONTROLLER (controller));
+  double x = gtk_widget_get_width (GTK_WIDGET (self)) / 2.0, y = gtk_widget_get_height (GTK_WIDGET (self)) / 2.0;
+  gboolean smooth = event && gdk_scroll_event_get_direction (event) == GDK_SCROLL_SMOOTH;
+  double step = smooth ? 1.0 : 40.0;
+
+  if (event != NULL)
+    {
+      double ex, ey;
+      graphene_point_t p;
+      GtkNative *native = gtk_widget_get_native (GTK_WIDGET (self));
+
+      if (gdk_event_get_position (event, &ex, &ey) && native != NULL)
+        {
+          double nx, ny;
+
+          gtk_native_get_surface_transform (native, &nx, &ny);
+          if (gtk_widget_compute_point (GTK_WIDGET (native), GTK_WIDGET (self),
+                                        &GRAPHENE_POINT_INIT (ex - nx, ey - ny), &p))
+            {
+              x = p.x;
+              y = p.y;
+            }
+        }
+    }
+
+  if (mods & GDK_CONTROL_MASK)
+    {
+      zoom_at (self, pow (1.1, -dy * (smooth ? 0.1 : 1.0)), x, y, REBUILD_DELAY_MS);
+      return TRUE;
+    }
+  if (mods & GDK_SHIFT_MASK)
+    pan_by (self, -dy * step, -dx * step);
+  else
+    pan_by (self, -dx * step, -dy * step);
+  return TRUE;
+}
+
+static void
+on_drag_begin (GtkGestureDrag *gesture, double x, double y, gpointer user_data)
+{
+  ActorscopeSceneView *self = user_data;
+  GdkModifierType mods = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (gesture));
+
+  self->drag_ox = self->ox;
+  self->drag_oy = self->oy;
+  resolved_window (self, &self->drag_from, &self->drag_to);
+  self->drag_area = (mods & GDK_SHIFT_MASK) && self->kind == ACTORSCOPE_VIEW_TIMELINE;
+  self->drag_start_x = x;
+}
+
+static void
+on_drag_update (GtkGestureDrag *gesture, double dx, double dy, gpointer user_data)
+{
+  ActorscopeSceneView *self = user_data;
+
+  if (self->drag_area)
+    {
+      gint64 a, b;
+
+      if (actorscope_scene_view_x_to_time (self, self->drag_start_x, &a) &&
+          actorscope_scene_view_x_to_time (self, self->drag_start_x + dx, &b))
+        {
+          self->has_area = a != b;
+          self->area_from = MIN (a, b);
+          self->area_to = MAX (a, b);
+          gtk_widget_queue_draw (GTK_WIDGET (self));
+        }
+      return;
+    }
+  if (fabs (dx) < 2 && fabs (dy) < 2)
+    return;
+  gtk_widget_set_cursor_from_name (GTK_WIDGET (self), "grabbing");
+  /* Pan relative to where the drag started, so rebuilds mid-drag don't
+   * accumulate rounding. */
+  pan_by (self, (self->drag_ox + dx) - self->ox, (self->drag_oy + dy) - self->oy);
+}
+
+static void
+on_drag_end (GtkGestureDrag *gesture, double dx, double dy, gpointer user_data)
+{
+  ActorscopeSceneView *self = user_data;
+
+  gtk_widget_set_cursor (GTK_WIDGET (self), NULL);
+  if (self->drag_area)
+    {
+      self->drag_area = FALSE;
+      if (self->has_area)
+        g_signal_emit (self, signals[AREA_SELECTED], 0, self->area_from, self->area_to);
+    }
+}
+
+static void
+on_zoom_begin (GtkGesture *gesture, GdkEventSequence *sequence, gpointer user_data)
+{
+  ACTORSCOPE_SCENE_VIEW (user_data)->pinch_last = 1.0;
+}
+
+static void
+on_zoom_scale_changed (GtkGestureZoom *gesture, double scale, gpointer user_data)
+{
+  ActorscopeSceneView *self = user_data;
+  double cx, cy;
+
+  if (scale <= 0)
+    return;
+  if (!gtk_gesture_get_bounding_box_center (GTK_GESTURE (gesture), &cx, &cy))
+    {
+      cx = gtk_widget_get_width (GTK_WIDGET (self)) / 2.0;
+      cy = gtk_widget_get_height (GTK_WIDGET (self)) / 2.0;
+    }
+  zoom_at (self, scale / self->pinch_last, cx, cy, REBUILD_DELAY_MS);
+  self->pinch_last = scale;
+}
+
+static void
+on_click_released (GtkGestureClick *gesture, int n_press, double x, double y, gpointer user_data)
+{
+  ActorscopeSceneView *self = user_data;
+  GdkModifierType mods = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (gesture));
+  double ox, oy;
+
+  /* A drag that moved is a pan, not a click. */
+  if (gtk_gesture_drag_get_offset (GTK_GESTURE_DRAG (g_object_get_data (G_OBJECT (self), "drag")), &ox, &oy) &&
+      (fabs (ox) > 3 || fabs (oy) > 3))
+    return;
+  if (mods & GDK_SHIFT_MASK)
+    return;
+  gtk_widget_grab_focus (GTK_WIDGET (self));
+  actorscope_scene_view_activate_at (self, x, y);
+}
+
+static gboolean
+on_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip,
+                  gpointer user_data)
+{
+  ActorscopeSceneView *self = ACTORSCOPE_SCENE_VIEW (widget);
+  const RenderNode *hit;
+  double sx, sy;
+
+  if (self->scene == NULL || keyboard)
+    return FALSE;
+  widget_to_scene (self, x, y, &sx, &sy);
+  hit = render_scene_hit_test (self->scene, sx, sy);
+  if (hit == NULL || hit->u.group.title == NULL || *hit->u.group.title == '\0')
+    return FALSE;
+  /* Plain text: trace strings never reach markup. */
+  gtk_tooltip_set_text (tooltip, hit->u.group.title);
+  return TRUE;
+}
+
+static gboolean
+on_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode,
+                GdkModifierType state, gpointer user_data)
+{
+  ActorscopeSceneView *self = user_data;
+
+  if (state & (GDK_CONTROL_MASK | GDK_ALT_MASK))
+    return FALSE;
+  switch (keyval)
+    {
+    case GDK_KEY_Left: pan_by (self, 60, 0); return TRUE;
+    case GDK_KEY_Right: pan_by (self, -60, 0); return TRUE;
+    case GDK_KEY_Up: pan_by (self, 0, 60); return TRUE;
+    case GDK_KEY_Down: pan_by (self, 0, -60); return TRUE;
+    case GDK_KEY_plus: case GDK_KEY_KP_Add: actorscope_scene_view_zoom (self, 1.25); return TRUE;
+    case GDK_KEY_minus: case GDK_KEY_KP_Subtract: actorscope_scene_view_zoom (self, 0.8); return TRUE;
+    case GDK_KEY_Escape:
+      actorscope_scene_view_set_area (self, 0, 0);
+      actorscope_scene_view_select (self, NULL, NULL);
+      g_signal_emit (self, signals[ITEM_ACTIVATED], 0, NULL, NULL, NULL);
+      return TRUE;
+    default: return FALSE;
+    }
+}
+
+/* ---- public API ---- */
+
+gboolean
+actorscope_scene_view_activate_at (ActorscopeSceneView *self, double x, double y)
+{
+  const RenderNode *hit = NULL;
+  double sx, sy;
+
+  g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), FALSE);
+  if (self->scene != NULL)
+    {
+      widget_to_scene (self, x, y, &sx, &sy);
+      hit = render_scene_hit_test (self->scene, sx, sy);
+    }
+  if (hit == NULL)
+    {
+      actorscope_scene_view_select (self, NULL, NULL);
+      g_signal_emit (self, signals[ITEM_ACTIVATED], 0, NULL, NULL, NULL);
+      return FALSE;
+    }
+  actorscope_scene_view_select (self, hit->u.group.klass, hit->u.group.id);
+  g_signal_emit (self, signals[ITEM_ACTIVATED], 0, hit->u.group.klass, hit->u.group.id, hit);
+  return TRUE;
+}
+
+gboolean
+actorscope_scene_view_locate (ActorscopeSceneView *self, const char *klass, const char *id,
+                              double *x, double *y)
+{
+  const RenderNode *g;
+  double b[4];
+
+  g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), FALSE);
+  if (self->rebuild_pending)
+    rebuild (self);
+  g = find_group (self->scene, klass, id);
+  if (g == NULL || !group_bounds (self->scene, g, b))
+    return FALSE;
+  scene_to_widget (self, (b[0] + b[2]) / 2, (b[1] + b[3]) / 2, x, y);
+  return TRUE;
+}
+
+void
+actorscope_scene_view_select (ActorscopeSceneView *self, const char *klass, const char *id)
+{
+  g_return_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self));
+  if (g_strcmp0 (self->sel_class, klass) == 0 && g_strcmp0 (self->sel_id, id) == 0)
+    return;
+  g_free (self->sel_class);
+  g_free (self->sel_id);
+  self->sel_class = g_strdup (klass);
+  self->sel_id = g_strdup (id);
+  update_selection_bounds (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+const char *
+actorscope_scene_view_get_selected_class (ActorscopeSceneView *self)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), NULL);
+  return self->sel_class;
+}
+
+const char *
+actorscope_scene_view_get_selected_id (ActorscopeSceneView *self)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), NULL);
+  return self->sel_id;
+}
+
+void
+actorscope_scene_view_set_area (ActorscopeSceneView *self, gint64 from_ns, gint64 to_ns)
+{
+  g_return_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self));
+  self->has_area = from_ns < to_ns;
+  self->area_from = from_ns;
+  self->area_to = to_ns;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+on_document_changed (ActorscopeDocument *document, gpointer user_data)
+{
+  schedule_rebuild (ACTORSCOPE_SCENE_VIEW (user_data), 100);
+}
+
+void
+actorscope_scene_view_set_document (ActorscopeSceneView *self, ActorscopeDocument *document)
+{
+  g_return_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self));
+  if (self->document == document)
+    return;
+  if (self->document != NULL)
+    g_clear_signal_handler (&self->changed_handler, self->document);
+  g_set_object (&self->document, document);
+  if (document != NULL)
+    self->changed_handler = g_signal_connect (document, "changed",
+                                              G_CALLBACK (on_document_changed), self);
+  self->from_ns = INGEST_TIME_MIN;
+  self->to_ns = INGEST_TIME_MAX;
+  self->cursor_ns = INGEST_TIME_MAX;
+  self->has_area = FALSE;
+  self->fitted = TRUE;
+  self->sx = self->sy = 1;
+  self->ox = self->oy = 0;
+  g_clear_pointer (&self->sel_class, g_free);
+  g_clear_pointer (&self->sel_id, g_free);
+  g_clear_pointer (&self->scene, render_scene_free);
+  if (document != NULL)
+    schedule_rebuild (self, 0);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+ActorscopeDocument *
+actorscope_scene_view_get_document (ActorscopeSceneView *self)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), NULL);
+  return self->document;
+}
+
+void
+actorscope_scene_view_set_kind (ActorscopeSceneView *self, ActorscopeViewKind kind)
+{
+  g_return_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self));
+  if (self->kind == kind)
+    return;
+  self->kind = kind;
+  self->sx = self->sy = 1;
+  self->ox = self->oy = 0;
+  self->fitted = TRUE;
+  if (self->document != NULL)
+    rebuild (self);
+}
+
+ActorscopeViewKind
+actorscope_scene_view_get_kind (ActorscopeSceneView *self)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), ACTORSCOPE_VIEW_GRAPH);
+  return self->kind;
+}
+
+void
+actorscope_scene_view_set_filter (ActorscopeSceneView *self, const char *filter)
+{
+  g_return_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self));
+  if (filter != NULL && *filter == '\0')
+    filter = NULL;
+  if (g_strcmp0 (self->filter, filter) == 0)
+    return;
+  g_free (self->filter);
+  self->filter = g_strdup (filter);
+  if (self->kind == ACTORSCOPE_VIEW_GRAPH)
+    self->fitted = TRUE;
+  schedule_rebuild (self, 0);
+}
+
+const char *
+actorscope_scene_view_get_filter (ActorscopeSceneView *self)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), NULL);
+  return self->filter;
+}
+
+const char *
+actorscope_scene_view_get_filter_error (ActorscopeSceneView *self)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), NULL);
+  return self->filter_error;
+}
+
+void
+actorscope_scene_view_set_dark (ActorscopeSceneView *self, gboolean dark)
+{
+  g_return_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self));
+  if (self->dark == !!dark)
+    return;
+  self->dark = !!dark;
+  if (self->document != NULL)
+    schedule_rebuild (self, 0);
+}
+
+void
+actorscope_scene_view_set_window (ActorscopeSceneView *self, gint64 from_ns, gint64 to_ns)
+{
+  g_return_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self));
+  if (from_ns >= to_ns)
+    return;
+  set_window_internal (self, from_ns, to_ns, 0);
+}
+
+void
+actorscope_scene_view_get_window (ActorscopeSceneView *self, gint64 *from_ns, gint64 *to_ns)
+{
+  g_return_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self));
+  if (self->scene == NULL || self->rebuild_pending)
+    resolved_window (self, from_ns, to_ns);
+  else
+    {
+      *from_ns = self->scene_from;
+      *to_ns = self->scene_to;
+    }
+}
+
+void
+actorscope_scene_view_set_cursor (ActorscopeSceneView *self, gint64 cursor_ns)
+{
+  g_return_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self));
+  if (self->cursor_ns == cursor_ns)
+    return;
+  self->cursor_ns = cursor_ns;
+  schedule_rebuild (self, 0);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+gint64
+actorscope_scene_view_get_cursor (ActorscopeSceneView *self)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), INGEST_TIME_MAX);
+  return self->cursor_ns;
+}
+
+const RenderScene *
+actorscope_scene_view_get_scene (ActorscopeSceneView *self)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), NULL);
+  if (self->rebuild_pending)
+    rebuild (self);
+  return self->scene;
+}
+
+RenderScene *
+actorscope_scene_view_build_scene (ActorscopeSceneView *self, double width, double height,
+                                   GError **error)
+{
+  gint64 from, to;
+  int w = gtk_widget_get_width (GTK_WIDGET (self));
+  int h = gtk_widget_get_height (GTK_WIDGET (self));
+
+  g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), NULL);
+  if (self->document == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, _("No trace is open"));
+      return NULL;
+    }
+  if (width <= 0) width = MAX (w, 400);
+  if (height <= 0) height = self->kind == ACTORSCOPE_VIEW_GRAPH ? MAX (h, 300) : 0;
+  return build_scene (self, width, height, &from, &to, error);
+}
+
+double
+actorscope_scene_view_rebuild_now (ActorscopeSceneView *self)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), 0);
+  rebuild (self);
+  return self->build_ms;
+}
+
+/* ---- GObject ---- */
+
+static void
+actorscope_scene_view_dispose (GObject *object)
+{
+  ActorscopeSceneView *self = ACTORSCOPE_SCENE_VIEW (object);
+
+  g_clear_handle_id (&self->rebuild_id, g_source_remove);
+  if (self->document != NULL)
+    g_clear_signal_handler (&self->changed_handler, self->document);
+  g_clear_object (&self->document);
+  g_clear_pointer (&self->scene, render_scene_free);
+  G_OBJECT_CLASS (actorscope_scene_view_parent_class)->dispose (object);
+}
+
+static void
+actorscope_scene_view_finalize (GObject *object)
+{
+  ActorscopeSceneView *self = ACTORSCOPE_SCENE_VIEW (object);
+
+  g_free (self->filter);
+  g_free (self->filter_error);
+  g_free (self->sel_class);
+  g_free (self->sel_id);
+  G_OBJECT_CLASS (actorscope_scene_view_parent_class)->finalize (object);
+}
+
+static void
+actorscope_scene_view_class_init (ActorscopeSceneViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = actorscope_scene_view_dispose;
+  object_class->finalize = actorscope_scene_view_finalize;
+  widget_class->snapshot = actorscope_scene_view_snapshot;
+  widget_class->measure = actorscope_scene_view_measure;
+  widget_class->size_allocate = actorscope_scene_view_size_allocate;
+
+  /* klass and id are NULL when the click hit nothing; node is the borrowed
+   * GROUP_BEGIN node (valid during emission) or NULL. */
+  signals[ITEM_ACTIVATED] = g_signal_new ("item-activated", G_TYPE_FROM_CLASS (klass),
+                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
+                                          3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_POINTER);
+  signals[AREA_SELECTED] = g_signal_new ("area-selected", G_TYPE_FROM_CLASS (klass),
+                                         G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
+                                         2, G_TYPE_INT64, G_TYPE_INT64);
+  signals[WINDOW_CHANGED] = g_signal_new ("window-changed", G_TYPE_FROM_CLASS (klass),
+                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SCENE_CHANGED] = g_signal_new ("scene-changed", G_TYPE_FROM_CLASS (klass),
+                                         G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_css_name (widget_class, "sceneview");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+}
+
+static void
+actorscope_scene_view_init (ActorscopeSceneView *self)
+{
+  GtkEventController *scroll, *key, *click;
+  GtkGesture *drag, *zoom;
+
+  self->from_ns = INGEST_TIME_MIN;
+  self->to_ns = INGEST_TIME_MAX;
+  self->cursor_ns = INGEST_TIME_MAX;
+  self->sx = self->sy = 1;
+  self->fitted = TRUE;
+
+  gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
+  g_signal_connect (self, "query-tooltip", G_CALLBACK (on_query_tooltip), NULL);
+
+  scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_BOTH_AXES);
+  g_signal_connect (scroll, "scroll", G_CALLBACK (on_scroll), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), scroll);
+
+  drag = gtk_gesture_drag_new ();
+  g_signal_connect (drag, "drag-begin", G_CALLBACK (on_drag_begin), self);
+  g_signal_connect (drag, "drag-update", G_CALLBACK (on_drag_update), self);
+  g_signal_connect (drag, "drag-end", G_CALLBACK (on_drag_end), self);
+  g_object_set_data (G_OBJECT (self), "drag", drag);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
+
+  click = GTK_EVENT_CONTROLLER (gtk_gesture_click_new ());
+  g_signal_connect (click, "released", G_CALLBACK (on_click_released), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), click);
+
+  zoom = gtk_gesture_zoom_new ();
+  g_signal_connect (zoom, "begin", G_CALLBACK (on_zoom_begin), self);
+  g_signal_connect (zoom, "scale-changed", G_CALLBACK (on_zoom_scale_changed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (zoom));
+
+  key = gtk_event_controller_key_new ();
+  g_signal_connect (key, "key-pressed", G_CALLBACK (on_key_pressed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), key);
+}
+
+GtkWidget *
+actorscope_scene_view_new (void)
+{
+  return g_object_new (ACTORSCOPE_TYPE_SCENE_VIEW, NULL);
+}

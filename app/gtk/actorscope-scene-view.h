@@ -1,0 +1,109 @@
+/* actorscope-scene-view.h: the widget that shows one view of a document.
+ *
+ * It asks ingest for the view data (graph or timeline) for the current time
+ * window and filter, asks render/ to lay it out as a RenderScene, and draws
+ * that scene in snapshot() with gtk_snapshot_append_cairo: snapshot only
+ * applies the zoom/pan transform and calls render_cairo_draw(), so what is
+ * on screen is exactly what the exporters write.
+ *
+ * Interaction: scroll pans, Ctrl+scroll and pinch zoom around the pointer,
+ * dragging pans, a click selects the semantic group under the pointer
+ * (render_scene_hit_test) and emits "item-activated", Shift+drag in the
+ * timeline selects a time range and emits "area-selected". In the timeline
+ * the horizontal axis is time: zooming narrows the time window and the scene
+ * is rebuilt (debounced; meanwhile the old scene is stretched, so zooming
+ * stays smooth). In the graph and sequence views zoom is geometric.
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+#include "actorscope-document.h"
+#include "render-scene.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  ACTORSCOPE_VIEW_GRAPH = 0,
+  ACTORSCOPE_VIEW_SEQUENCE,
+  ACTORSCOPE_VIEW_TIMELINE,
+} ActorscopeViewKind;
+
+const char *actorscope_view_kind_to_string (ActorscopeViewKind kind);
+gboolean actorscope_view_kind_from_string (const char *s, ActorscopeViewKind *out);
+
+#define ACTORSCOPE_TYPE_SCENE_VIEW (actorscope_scene_view_get_type ())
+G_DECLARE_FINAL_TYPE (ActorscopeSceneView, actorscope_scene_view, ACTORSCOPE, SCENE_VIEW, GtkWidget)
+
+GtkWidget *actorscope_scene_view_new (void);
+
+/* The document shown (borrowed, may be NULL). */
+void actorscope_scene_view_set_document (ActorscopeSceneView *self, ActorscopeDocument *document);
+ActorscopeDocument *actorscope_scene_view_get_document (ActorscopeSceneView *self);
+
+void actorscope_scene_view_set_kind (ActorscopeSceneView *self, ActorscopeViewKind kind);
+ActorscopeViewKind actorscope_scene_view_get_kind (ActorscopeSceneView *self);
+
+/* Actor filter: a glob, a "/regex/", or plain text (matched as *text*);
+ * NULL or "" shows everything. A bad regex keeps the previous scene and sets
+ * the "filter-error" property. */
+void actorscope_scene_view_set_filter (ActorscopeSceneView *self, const char *filter);
+const char *actorscope_scene_view_get_filter (ActorscopeSceneView *self);
+/* The current filter error message, or NULL (borrowed). */
+const char *actorscope_scene_view_get_filter_error (ActorscopeSceneView *self);
+
+void actorscope_scene_view_set_dark (ActorscopeSceneView *self, gboolean dark);
+
+/* The time window in ns; INGEST_TIME_MIN / INGEST_TIME_MAX mean open ends.
+ * get_window returns the effective window of the current scene (clamped to
+ * the data). */
+void actorscope_scene_view_set_window (ActorscopeSceneView *self, gint64 from_ns, gint64 to_ns);
+void actorscope_scene_view_get_window (ActorscopeSceneView *self, gint64 *from_ns, gint64 *to_ns);
+
+/* Replay cursor: only events up to cursor_ns are shown; INGEST_TIME_MAX
+ * (the default) shows everything. */
+void actorscope_scene_view_set_cursor (ActorscopeSceneView *self, gint64 cursor_ns);
+gint64 actorscope_scene_view_get_cursor (ActorscopeSceneView *self);
+
+/* Zoom: factor > 1 zooms in around the widget centre. reset shows it all. */
+void actorscope_scene_view_zoom (ActorscopeSceneView *self, double factor);
+void actorscope_scene_view_zoom_at (ActorscopeSceneView *self, double factor, double x, double y);
+void actorscope_scene_view_zoom_reset (ActorscopeSceneView *self);
+/* Geometric zoom factor (1 = scene units are pixels). */
+double actorscope_scene_view_get_zoom (ActorscopeSceneView *self);
+
+/* Selection: a semantic group class ("actor", "message", "edge", ...) and its
+ * id; NULL clears. Does not emit "item-activated". */
+void actorscope_scene_view_select (ActorscopeSceneView *self, const char *klass, const char *id);
+const char *actorscope_scene_view_get_selected_class (ActorscopeSceneView *self);
+const char *actorscope_scene_view_get_selected_id (ActorscopeSceneView *self);
+/* Selects what is under widget point (x, y) as a click would; TRUE if
+ * something was hit. */
+gboolean actorscope_scene_view_activate_at (ActorscopeSceneView *self, double x, double y);
+/* Widget coordinates of the centre of the first group of class klass with
+ * id (for tests and "jump to"); FALSE if it is not in the scene. */
+gboolean actorscope_scene_view_locate (ActorscopeSceneView *self, const char *klass,
+                                       const char *id, double *x, double *y);
+
+/* Time range selection (timeline); from >= to clears. */
+void actorscope_scene_view_set_area (ActorscopeSceneView *self, gint64 from_ns, gint64 to_ns);
+
+/* The current scene (borrowed; NULL before a document is set). Rebuilds a
+ * pending scene first, so exporters get what is about to be on screen. */
+const RenderScene *actorscope_scene_view_get_scene (ActorscopeSceneView *self);
+/* Builds a fresh scene for export at the given size in user units (0 = the
+ * widget's size), with the current window, filter and theme (owned). */
+RenderScene *actorscope_scene_view_build_scene (ActorscopeSceneView *self, double width,
+                                                double height, GError **error);
+
+/* Draws what snapshot draws onto cr for a widget of width x height (the
+ * benchmark times this). */
+void actorscope_scene_view_draw (ActorscopeSceneView *self, cairo_t *cr, int width, int height);
+/* Forces a pending rebuild now. Returns the time the last build took, ms. */
+double actorscope_scene_view_rebuild_now (ActorscopeSceneView *self);
+
+/* Maps a time to a widget x in the timeline (and back); FALSE when there is
+ * no time axis (graph, sequence, no scene). */
+gboolean actorscope_scene_view_time_to_x (ActorscopeSceneView *self, gint64 t_ns, double *x);
+gboolean actorscope_scene_view_x_to_time (ActorscopeSceneView *self, double x, gint64 *t_ns);
+
+G_END_DECLS

@@ -1,0 +1,46 @@
+/* actorscope-window.h: the main window (template data/ui/actorscope-window.ui).
+ *
+ * Owns at most one ActorscopeDocument and wires the widgets together: the
+ * scene view, ruler and overview share the time window; the actor tree, the
+ * view and the details pane share the selection; the replay controls move a
+ * cursor through a file trace. Widgets never reach up to the window: they
+ * emit signals and the window applies them.
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+#include "actorscope-application.h"
+#include "actorscope-actor-tree.h"
+#include "actorscope-details.h"
+#include "actorscope-document.h"
+#include "actorscope-scene-view.h"
+
+G_BEGIN_DECLS
+
+#define ACTORSCOPE_TYPE_WINDOW (actorscope_window_get_type ())
+G_DECLARE_FINAL_TYPE (ActorscopeWindow, actorscope_window, ACTORSCOPE, WINDOW, GtkApplicationWindow)
+
+ActorscopeWindow *actorscope_window_new (ActorscopeApplication *app);
+
+/* Starts loading file in the background (progress shown in the window). */
+void actorscope_window_open (ActorscopeWindow *self, GFile *file);
+/* Shows an already built document (takes a reference). */
+void actorscope_window_set_document (ActorscopeWindow *self, ActorscopeDocument *document);
+ActorscopeDocument *actorscope_window_get_document (ActorscopeWindow *self);
+gboolean actorscope_window_is_loading (ActorscopeWindow *self);
+/* The last load/export error shown in the window's error bar, or NULL. */
+const char *actorscope_window_get_error (ActorscopeWindow *self);
+
+/* Writes the current view to path; format "svg", "png" or "pdf". */
+gboolean actorscope_window_export (ActorscopeWindow *self, const char *path, const char *format,
+                                   GError **error);
+
+/* The parts, for tests (borrowed). */
+ActorscopeSceneView *actorscope_window_get_scene_view (ActorscopeWindow *self);
+ActorscopeActorTree *actorscope_window_get_actor_tree (ActorscopeWindow *self);
+ActorscopeDetails *actorscope_window_get_details (ActorscopeWindow *self);
+GtkEditable *actorscope_window_get_filter_entry (ActorscopeWindow *self);
+/* The status line text (borrowed). */
+const char *actorscope_window_get_status (ActorscopeWindow *self);
+
+G_END_DECLS
