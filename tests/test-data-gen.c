@@ -289,17 +289,17 @@ test_every_line_valid (void **state)
   gsize len;
   Census c;
 
-  assert_int_equal (run_gen (NULL, NULL, "-q", "-n", "60000", "--actors", "40", "-o", path, NULL), 0);
+  assert_int_equal (run_gen (NULL, NULL, "-q", "-n", "30000", "--actors", "40", "-o", path, NULL), 0);
   data = read_all (path, &len);
   census_trace (data, len, &c);
   assert_int_equal (g_hash_table_size (c.actors), 40);
   /* Every spawn beyond the first per actor is a restart after an exit. */
   assert_true (c.n_spawn >= 40 && c.n_spawn - 40 <= c.n_exit);
   /* The structure the samples and benchmarks rely on is all there. */
-  assert_true (c.n_send > 15000);
+  assert_true (c.n_send > 8000);
   assert_true (c.n_recv > c.n_send * 9 / 10 && c.n_recv < c.n_send);   /* some pending */
   assert_true (c.n_done > c.n_recv * 9 / 10);
-  assert_true (c.n_reply_to > 1000 && c.n_in_reply_to > 1000);
+  assert_true (c.n_reply_to > 500 && c.n_in_reply_to > 500);
   assert_true (c.n_payload == c.n_send);
   assert_true (c.n_crash > 0);
   assert_true (c.n_ack > 0);

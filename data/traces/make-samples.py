@@ -5,6 +5,8 @@ The samples are checked in; this script documents how they were made and
 regenerates them byte for byte (fixed seeds, no clock, no environment):
 
     python3 data/traces/make-samples.py [OUTDIR]
+    python3 data/traces/make-samples.py --check   (regenerate into a temporary
+        folder and fail if any checked-in sample differs; a test runs this)
 
 mswitch-rpc.json        message-switch /trace bodies as a poller saves them
 akka-supervision.ndjson an Akka-style supervision tree in native NDJSON
@@ -22,7 +24,9 @@ import os
 import random
 import sys
 
-OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
+HERE = os.path.dirname(os.path.abspath(__file__))
+SAMPLES = ['mswitch-rpc.json', 'akka-supervision.ndjson', 'chrome-flows.json', 'chrome-flows.json.gz',
+           'hostile.ndjson']
 
 
 def jstr(s):
@@ -646,9 +650,35 @@ def make_hostile(path):
     return len(lines)
 
 
-if __name__ == '__main__':
+def make_all(OUT):
     n, polls, dups, lost = make_mswitch(os.path.join(OUT, 'mswitch-rpc.json'))
     print('mswitch-rpc.json: %d broker events in %d polls, %d duplicate ids, %d lost' % (n, polls, dups, lost))
     print('akka-supervision.ndjson: %d events' % make_akka(os.path.join(OUT, 'akka-supervision.ndjson')))
     print('chrome-flows.json: %d trace events' % make_chrome(os.path.join(OUT, 'chrome-flows.json')))
     print('hostile.ndjson: %d lines' % make_hostile(os.path.join(OUT, 'hostile.ndjson')))
+
+
+def check():
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix='actorscope-samples-') as tmp:
+        sys.stdout = io.StringIO()          # the summary lines are noise here
+        try:
+            make_all(tmp)
+        finally:
+            sys.stdout = sys.__stdout__
+        bad = []
+        for name in SAMPLES:
+            with open(os.path.join(tmp, name), 'rb') as a, open(os.path.join(HERE, name), 'rb') as b:
+                if a.read() != b.read():
+                    bad.append(name)
+    if bad:
+        print('out of date (rerun data/traces/make-samples.py): ' + ', '.join(bad))
+        return 1
+    print('%d samples match make-samples.py' % len(SAMPLES))
+    return 0
+
+
+if __name__ == '__main__':
+    if sys.argv[1:] == ['--check']:
+        sys.exit(check())
+    make_all(sys.argv[1] if len(sys.argv) > 1 else HERE)
