@@ -22,12 +22,12 @@
  *                     not C itself, DONE at R and hop SEND R->C, RECEIVE at C
  *                     of "R#m>C". With the usual private reply queue (R == C)
  *                     the client's round trip is request send -> response
- *                     receive, which is what the broker's processing_time
- *                     measures. processing_time is therefore not duplicated;
- *                     it is used when the request's send was never seen (lost
- *                     from the ring): the send is rebuilt at
- *                     delivery time - processing_time so the round trip stays
- *                     right.
+ *                     receive, which is exactly what the broker's
+ *                     processing_time measures (enqueue -> response
+ *                     delivered), so it is validated (an integer) but not
+ *                     stored twice. A request whose send was lost from the
+ *                     ring is not rebuilt from it: without the response's
+ *                     own send nothing would link the two.
  *   ack               (input A, Ack [Q,n]): ACK at A of "Q#n".
  * Sessions (input/output) are CLIENT actors; queues are QUEUE actors, except
  * a queue named like a session (a client's private reply queue), which is
@@ -47,7 +47,6 @@
 #include "ingest-parser-private.h"
 
 #define MAX_ELEMENT_TOKENS 4096         /* an [ID,EVENT] element is ~20 tokens */
-#define MAX_PENDING_REQUESTS (1u << 20)
 #define MAX_LABEL 128
 
 typedef struct {
@@ -79,7 +78,6 @@ typedef struct {
 
   GHashTable *sessions;        /* names seen as input/output */
   GHashTable *queues;          /* names declared as queues */
-  GHashTable *pending;         /* request keys sent and not yet answered */
   GString *scratch;
   GString *scratch2;
   GString *scratch3;
@@ -116,7 +114,7 @@ find_member (const char *s, gsize len, const char *name)
   gsize nlen = strlen (name);
   const char *p = s, *end = s + len;
 
-  while (p < end && (p = g_strstr_len (p, end - p, name)) != NULL)
+  while (p < end && (p = memmem (p, end - p, name, nlen)) != NULL)
     {
       const char *q = p + nlen;
       while (q < end && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r'))
@@ -296,8 +294,6 @@ map_event (MswitchParser *mp, json_t *ev, gint64 t, const char **why)
             in.size = (guint32) MIN (payload_len, G_MAXUINT32);
             in.reply_to = INGEST_STR (reply);
             ingest_store_append (store, &in);
-            if (g_hash_table_size (mp->pending) < MAX_PENDING_REQUESTS)
-              g_hash_table_add (mp->pending, g_strdup (key));
           }
         else
           {
@@ -368,30 +364,6 @@ map_event (MswitchParser *mp, json_t *ev, gint64 t, const char **why)
         {
           ensure_session (mp, output);
           ensure_queue (mp, queue);
-          if (!g_hash_table_remove (mp->pending, request) && processing
-              && json_integer_value (processing) > 0
-              && g_hash_table_size (mp->pending) < MAX_PENDING_REQUESTS)
-            {
-              /* the request's send was lost: rebuild it from the broker's
-               * enqueue -> delivery measure */
-              IngestEventInput in;
-              const char *hash = strrchr (request, '#');
-              g_autofree char *req_queue = g_strndup (request, hash ? (gsize) (hash - request) : 0);
-              ensure_queue (mp, req_queue);
-              memset (&in, 0, sizeof in);
-              in.kind = INGEST_EVENT_SEND;
-              in.time_ns = t - json_integer_value (processing);
-              in.actor = INGEST_STR (output);
-              in.actor_kind = INGEST_ACTOR_CLIENT;
-              in.actor_kind_set = TRUE;
-              in.peer = INGEST_STR (req_queue);
-              in.peer_kind = kind_of (mp, req_queue);
-              in.peer_kind_set = TRUE;
-              in.message_key = INGEST_STR (request);
-              in.label = INGEST_STR ("request");
-              in.reply_to = INGEST_STR (queue);
-              ingest_store_append (store, &in);
-            }
           append (mp, INGEST_EVENT_RECEIVE, t, queue, kind_of (mp, queue), NULL, 0, key);
           if (strcmp (output, queue) != 0)
             {
@@ -643,7 +615,6 @@ mswitch_create (IngestParserCtx *ctx)
   mp->stack = g_ptr_array_new ();
   mp->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   mp->queues = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  mp->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   mp->scratch = g_string_new (NULL);
   mp->scratch2 = g_string_new (NULL);
   mp->scratch3 = g_string_new (NULL);
@@ -659,7 +630,6 @@ mswitch_destroy (gpointer self)
   g_ptr_array_unref (mp->stack);
   g_hash_table_unref (mp->sessions);
   g_hash_table_unref (mp->queues);
-  g_hash_table_unref (mp->pending);
   g_string_free (mp->scratch, TRUE);
   g_string_free (mp->scratch2, TRUE);
   g_string_free (mp->scratch3, TRUE);

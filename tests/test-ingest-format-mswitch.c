@@ -1,0 +1,222 @@
+/* test-ingest-format-mswitch.c: message-switch /trace bodies: the mapping
+ * (client -> queue -> server and back), exact times, duplicates, gaps,
+ * restarts, concatenated bodies split anywhere, malformed bodies. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "ingest-parser.h"
+
+#define REQ(id, t, n, method) \
+  "[" #id ",{\"time\":" t ",\"input\":\"xapi:1\",\"queue\":\"svc\",\"message\":[\"Message\",[\"svc\"," #n "]," \
+  "{\"payload\":\"{\\\"method\\\":\\\"" method "\\\",\\\"params\\\":[],\\\"id\\\":1}\",\"kind\":[\"Request\",\"xapi:1\"]}]}]"
+#define DELIVER(id, t, n) \
+  "[" #id ",{\"time\":" t ",\"queue\":\"svc\",\"output\":\"server:2\",\"message\":[\"Message\",[\"svc\"," #n "]," \
+  "{\"payload\":\"{}\",\"kind\":[\"Request\",\"xapi:1\"]}]}]"
+#define RESP(id, t, m, n, err) \
+  "[" #id ",{\"time\":" t ",\"input\":\"server:2\",\"queue\":\"xapi:1\",\"message\":[\"Message\",[\"xapi:1\"," #m "]," \
+  "{\"payload\":\"{\\\"result\\\":1,\\\"error\\\":" err "}\",\"kind\":[\"Response\",[\"svc\"," #n "]]}]}]"
+#define RESP_DELIVER(id, t, m, n) \
+  "[" #id ",{\"time\":" t ",\"queue\":\"xapi:1\",\"output\":\"xapi:1\",\"message\":[\"Message\",[\"xapi:1\"," #m "]," \
+  "{\"payload\":\"{}\",\"kind\":[\"Response\",[\"svc\"," #n "]]}],\"processing_time\":5000000}]"
+#define ACK(id, t, n) \
+  "[" #id ",{\"time\":" t ",\"input\":\"server:2\",\"queue\":\"svc\",\"message\":[\"Ack\",[\"svc\"," #n "]]}]"
+
+static const char body1[] =
+  "{\"events\":[" REQ (0, "1795484650.000001", 0, "VM.start") "," DELIVER (1, "1795484650.001001", 0) ","
+  RESP (2, "1795484650.003001", 0, 0, "null") "," RESP_DELIVER (3, "1795484650.005001", 0, 0) ","
+  ACK (4, "1795484650.005101", 0) "]}";
+/* overlapping poll: 3 and 4 again, then 5; then a gap (7..8 lost); then a
+ * restart (id 0 with a later time) */
+static const char body2[] =
+  "{\"events\":[" RESP_DELIVER (3, "1795484650.005001", 0, 0) "," ACK (4, "1795484650.005101", 0) ","
+  REQ (5, "1795484651.000000", 1, "VM.shutdown") "]}";
+static const char body3[] = "{\"events\":[" REQ (9, "1795484652.000000", 2, "VM.pause") "]}";
+static const char body4[] = "{\"events\":[" REQ (0, "1795484660.5", 0, "Host.restart") "]}";
+
+static IngestStore *
+parse_text (const char *text, gsize len, gsize step, gboolean strict, IngestParser **out, GError **error)
+{
+  IngestStore *store = ingest_store_new ();
+  IngestParserOptions opts = { .strict = strict, .source_name = "poll.json" };
+  IngestParser *p = ingest_parser_new (store, &opts);
+  gboolean ok = TRUE;
+
+  if (step == 0)
+    step = MAX (len, 1);
+  for (gsize off = 0; ok && off < len; off += step)
+    ok = ingest_parser_feed (p, (const guint8 *) text + off, MIN (step, len - off), error);
+  if (ok)
+    ok = ingest_parser_finish (p, error);
+  if (ok)
+    assert_int_equal (ingest_parser_get_format (p), INGEST_FORMAT_MSWITCH);
+  if (out)
+    *out = p;
+  else
+    ingest_parser_free (p);
+  if (!ok)
+    {
+      ingest_store_free (store);
+      return NULL;
+    }
+  return store;
+}
+
+static char *
+all_bodies (void)
+{
+  /* as a poller saves them: one per line, and two glued together */
+  return g_strconcat (body1, "\n", body2, body3, "\n", body4, "\n", NULL);
+}
+
+static void
+test_mapping (void **state)
+{
+  g_autoptr (IngestStore) store = parse_text (body1, strlen (body1), 0, TRUE, NULL, NULL);
+  IngestActorId client, queue, server;
+  const IngestEvent *ev;
+  const IngestMessage *req;
+  IngestActorStats st;
+  gsize n_edges;
+  g_autofree IngestEdgeStats *edges = NULL;
+  gboolean client_to_queue = FALSE, queue_to_server = FALSE, server_to_client = FALSE;
+
+  assert_non_null (store);
+  client = ingest_store_find_actor (store, "xapi:1");
+  queue = ingest_store_find_actor (store, "svc");
+  server = ingest_store_find_actor (store, "server:2");
+  assert_true (client && queue && server);
+  assert_int_equal (ingest_store_actor (store, client)->kind, INGEST_ACTOR_CLIENT);
+  assert_int_equal (ingest_store_actor (store, queue)->kind, INGEST_ACTOR_QUEUE);
+  assert_int_equal (ingest_store_actor (store, server)->kind, INGEST_ACTOR_CLIENT);
+
+  ev = ingest_store_event (store, 0);
+  assert_int_equal (ev->kind, INGEST_EVENT_SEND);
+  assert_int_equal (ev->time_ns, G_GINT64_CONSTANT (1795484650000001000)); /* exact */
+  req = ingest_store_message (store, ev->message);
+  assert_string_equal (ingest_store_atom (store, req->key), "svc#0");
+  assert_string_equal (ingest_store_atom (store, req->label), "VM.start");
+  assert_int_equal (req->reply_to, client);
+  assert_non_null (strstr (ingest_store_payload (store, req->payload), "VM.start"));
+  assert_int_not_equal (req->response, 0);
+  assert_string_equal (ingest_store_atom (store, ingest_store_message (store, req->response)->label), "response");
+
+  edges = ingest_store_dup_edges (store, &n_edges);
+  for (gsize i = 0; i < n_edges; i++)
+    {
+      if (edges[i].from == client && edges[i].to == queue)
+        {
+          client_to_queue = TRUE;
+          assert_int_equal (edges[i].mailbox.count, 1); /* time in queue = 1 ms */
+          assert_true (edges[i].mailbox.p50_ns > 950000 && edges[i].mailbox.p50_ns < 1050000);
+        }
+      queue_to_server |= edges[i].from == queue && edges[i].to == server;
+      server_to_client |= edges[i].from == server && edges[i].to == client;
+    }
+  assert_true (client_to_queue && queue_to_server && server_to_client);
+
+  ingest_store_actor_stats (store, server, &st);  /* delivery -> response: 2 ms */
+  assert_int_equal (st.processing.count, 1);
+  assert_true (st.processing.p50_ns > 1900000 && st.processing.p50_ns < 2100000);
+  assert_int_equal (st.acked, 1);
+  ingest_store_actor_stats (store, client, &st);  /* request -> response: 5 ms */
+  assert_int_equal (st.round_trip.count, 1);
+  assert_true (st.round_trip.p50_ns > 4900000 && st.round_trip.p50_ns < 5100000);
+  assert_int_equal (st.unanswered, 0);
+}
+
+static void
+test_duplicates_gaps_restart_every_split (void **state)
+{
+  g_autofree char *text = all_bodies ();
+  g_autoptr (IngestStore) whole = parse_text (text, strlen (text), 0, TRUE, NULL, NULL);
+  IngestStoreCounters *c;
+  guint64 n;
+
+  assert_non_null (whole);
+  c = ingest_store_counters (whole);
+  assert_int_equal (c->duplicate_events, 2);
+  assert_int_equal (c->lost_events, 3); /* ids 6, 7, 8 */
+  /* the restarted broker reuses svc#0: a new message, not the old one */
+  n = ingest_store_n_events (whole);
+  {
+    const IngestEvent *last = ingest_store_event (whole, n - 1);
+    const IngestMessage *m = ingest_store_message (whole, last->message);
+    assert_string_equal (ingest_store_atom (whole, m->key), "svc#0@1");
+    assert_string_equal (ingest_store_atom (whole, m->label), "Host.restart");
+    assert_int_equal (last->time_ns, G_GINT64_CONSTANT (1795484660500000000));
+  }
+  for (gsize step = 1; step < 40; step += 3)
+    {
+      g_autoptr (IngestStore) s = parse_text (text, strlen (text), step, TRUE, NULL, NULL);
+      assert_non_null (s);
+      assert_int_equal (ingest_store_n_events (s), n);
+      assert_int_equal (ingest_store_counters (s)->duplicate_events, 2);
+      assert_int_equal (ingest_store_counters (s)->lost_events, 3);
+    }
+}
+
+static void
+test_malformed (void **state)
+{
+  const char *text =
+    "{\"events\":[[1,{\"time\":1.5,\"queue\":\"q\",\"message\":[\"Nope\",[\"q\",1]]}],"
+    "[2,{\"queue\":\"q\",\"input\":\"c\",\"message\":[\"Ack\",[\"q\",1]]}],"
+    "[\"x\",{}],"
+    "[3,{\"time\":2.5,\"input\":\"c\",\"queue\":\"q\",\"message\":[\"Ack\",[\"q\",1]]}]]}\n"
+    "{\"events\":[[4,{\"time\":3.5,\"input\":\"c\" \"queue\":\"q\"}]]}\n"      /* syntax error */
+    "{\"events\":[[5,{\"time\":4.5,\"input\":\"c\",\"queue\":\"q\",\"message\":[\"Ack\",[\"q\",1]]}]]}\n";
+  IngestParser *p = NULL;
+  g_autoptr (GError) error = NULL;
+  IngestStore *store = parse_text (text, strlen (text), 0, FALSE, &p, NULL);
+  const GError *first;
+
+  assert_non_null (store);
+  assert_int_equal (ingest_store_n_events (store), 2);   /* ids 3 and 5 */
+  assert_int_equal (ingest_parser_n_skipped (p), 4);
+  first = g_ptr_array_index (ingest_parser_get_diagnostics (p), 0);
+  assert_true (g_str_has_prefix (first->message, "poll.json:1:12: "));
+  ingest_parser_free (p);
+  ingest_store_free (store);
+
+  store = parse_text (text, strlen (text), 0, TRUE, NULL, &error);
+  assert_null (store);
+  assert_true (g_str_has_prefix (error->message, "poll.json:1:12: "));
+  g_clear_error (&error);
+
+  /* truncated body */
+  store = parse_text (body1, strlen (body1) - 5, 0, FALSE, NULL, &error);
+  assert_null (store);
+  assert_non_null (strstr (error->message, "truncated"));
+}
+
+static void
+test_hostile_payload (void **state)
+{
+  const char *text = "{\"events\":[[0,{\"time\":1.0,\"input\":\"<script>x</script>\",\"queue\":\"q&\\\"\\u0001\","
+                     "\"message\":[\"Message\",[\"q&\\\"\\u0001\",0],{\"payload\":\"\xff\xfe\\u0000 \\\"method\\\":\\\"<b>\\\"\","
+                     "\"kind\":[\"Request\",\"r\"]}]}]]}";
+  g_autoptr (IngestStore) store = parse_text (text, strlen (text), 0, TRUE, NULL, NULL);
+  const IngestMessage *m;
+  assert_non_null (store);
+  assert_true (ingest_store_find_actor (store, "<script>x</script>") != 0);
+  m = ingest_store_message (store, 1);
+  assert_string_equal (ingest_store_atom (store, m->label), "<b>");
+  assert_true (g_utf8_validate (ingest_store_payload (store, m->payload), -1, NULL));
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_mapping),
+    cmocka_unit_test (test_duplicates_gaps_restart_every_split),
+    cmocka_unit_test (test_malformed),
+    cmocka_unit_test (test_hostile_payload),
+  };
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}
