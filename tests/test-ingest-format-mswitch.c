@@ -188,8 +188,16 @@ test_malformed (void **state)
   assert_true (g_str_has_prefix (error->message, "poll.json:1:12: "));
   g_clear_error (&error);
 
-  /* truncated body */
-  store = parse_text (body1, strlen (body1) - 5, 0, FALSE, NULL, &error);
+  /* truncated body: lenient keeps the complete events and counts the rest */
+  store = parse_text (body1, strlen (body1) - 5, 0, FALSE, &p, NULL);
+  assert_non_null (store);
+  assert_int_equal (ingest_parser_n_records (p), 4);
+  assert_int_equal (ingest_parser_n_skipped (p), 1);
+  first = g_ptr_array_index (ingest_parser_get_diagnostics (p), 0);
+  assert_non_null (strstr (first->message, "truncated"));
+  ingest_parser_free (p);
+  ingest_store_free (store);
+  store = parse_text (body1, strlen (body1) - 5, 0, TRUE, NULL, &error);
   assert_null (store);
   assert_non_null (strstr (error->message, "truncated"));
 }
