@@ -167,6 +167,11 @@ ingest_latency_hist_quantile (const IngestLatencyHist *hist, double q)
   q = CLAMP (q, 0.0, 1.0);
   guint64 rank = (guint64) ceil (q * (double) hist->count);
   rank = CLAMP (rank, 1, hist->count);
+  /* The first and last ranks are the exact extremes. */
+  if (rank == 1)
+    return hist->min_ns;
+  if (rank == hist->count)
+    return hist->max_ns;
   if (rank <= hist->zero)
     return 0;
   guint64 seen = hist->zero;

@@ -15,13 +15,15 @@ G_BEGIN_DECLS
 typedef struct {
   gint64 from_ns;            /* INGEST_TIME_MIN = from the start */
   gint64 to_ns;              /* INGEST_TIME_MAX = to the end */
-  const char *actor_filter;  /* glob ("/user/*", "xapi*") or "/regex/"; NULL = all.
-                                An edge/message shows when either end matches. */
+  /* Glob (e.g. "/user/" + "*", "xapi*") or "/regex/"; NULL = all.
+   * An edge/message shows when either end matches. */
+  const char *actor_filter;
   const char *label_filter;  /* glob or "/regex/" on message labels; NULL = all */
-  const char *const *groups; /* NULL-terminated globs: each matching actor is
-                                folded into the group named by the glob's fixed
-                                prefix (e.g. "/user/workers/*" -> one node
-                                "/user/workers/*"); NULL = none */
+  /* NULL-terminated globs (or regexes): each matching actor is folded into
+   * one node named by the pattern itself (e.g. every actor under
+   * "/user/workers/" matched by "/user/workers/" + "*" becomes one node with
+   * that name); the first matching pattern wins; NULL = none. */
+  const char *const *groups;
   guint max_items;           /* timeline LOD bound, 0 = default 4000 */
 } IngestViewSpec;
 
@@ -90,7 +92,11 @@ typedef struct {
 typedef struct {
   guint from_lane, to_lane;
   gint64 start_ns, end_ns;
-  guint64 count;
+  guint64 count;             /* messages sent in [start, end) from -> to */
+  /* Added by the views: processing spans starting in [start, end) on
+   * from_lane; only in bins with from_lane == to_lane (such a bin's count
+   * is the lane's messages to itself). */
+  guint64 spans;
 } IngestDensityBin;
 
 typedef struct {

@@ -1,0 +1,325 @@
+/* ingest-graph.c: the interaction graph of a window.
+ *
+ * One pass over the window's events in time order (O(events in window)):
+ * each visible SEND adds to its edge (count, bytes, and, from the message's
+ * later fate, received / dropped / pending, mailbox time and round trip);
+ * RECEIVE and DONE give the receiver's node its mailbox and processing
+ * times; drops, crashes and error marks count as errors; the mailbox depth
+ * the store recorded on each event gives the window's maximum depth (a
+ * group's depth is the sum of its members').
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "ingest-view-private.h"
+
+typedef struct {
+  IngestLatencyHist mailbox, processing;
+  gint64 depth;               /* current summed depth of the members */
+} NodeAcc;
+
+typedef struct {
+  guint from, to;
+  guint64 count, received, dropped, bytes, pending;
+  IngestLatencyHist mailbox, round_trip;
+  IngestAtom top_label[4];
+  guint32 top_count[4];
+} EdgeAcc;
+
+typedef struct {
+  IngestViewCtx ctx;
+  GArray *node_acc;          /* NodeAcc, by node creation index */
+  GArray *edge_acc;          /* EdgeAcc */
+  GHashTable *edge_index;    /* guint64* (from << 32 | to) -> index + 1 */
+  gint64 *actor_depth;       /* per actor id: last depth seen, -1 = none */
+} GraphBuild;
+
+static NodeAcc *
+node_acc (GraphBuild *b, guint node)
+{
+  while (b->node_acc->len <= node)
+    {
+      NodeAcc z = { 0 };
+      g_array_append_val (b->node_acc, z);
+    }
+  return &g_array_index (b->node_acc, NodeAcc, node);
+}
+
+static IngestViewNode *
+node_at (GraphBuild *b, guint node)
+{
+  return &g_array_index (b->ctx.nodes, IngestViewNode, node);
+}
+
+static EdgeAcc *
+edge_acc (GraphBuild *b, guint from, guint to)
+{
+  guint64 key = ((guint64) from << 32) | to;
+  guint idx = GPOINTER_TO_UINT (g_hash_table_lookup (b->edge_index, &key));
+  if (idx == 0)
+    {
+      EdgeAcc e = { 0 };
+      e.from = from;
+      e.to = to;
+      g_array_append_val (b->edge_acc, e);
+      idx = b->edge_acc->len;
+      g_hash_table_insert (b->edge_index, g_memdup2 (&key, sizeof key), GUINT_TO_POINTER (idx));
+    }
+  return &g_array_index (b->edge_acc, EdgeAcc, idx - 1);
+}
+
+static void
+count_label (EdgeAcc *e, IngestAtom label)
+{
+  if (label == 0)
+    return;
+  for (guint i = 0; i < 4; i++)
+    if (e->top_count[i] > 0 && e->top_label[i] == label)
+      {
+        e->top_count[i]++;
+        return;
+      }
+  for (guint i = 0; i < 4; i++)
+    if (e->top_count[i] == 0)
+      {
+        e->top_label[i] = label;
+        e->top_count[i] = 1;
+        return;
+      }
+  for (guint i = 0; i < 4; i++)
+    e->top_count[i]--;
+}
+
+static void
+note_depth (GraphBuild *b, const IngestEvent *ev, const IngestMessage *m)
+{
+  if (!(ev->reserved & INGEST_EVENT_FLAG_DEPTH) || m->to == 0)
+    return;
+  guint node = ingest_view_node_for (&b->ctx, m->to);
+  if (node == G_MAXUINT)
+    return;
+  NodeAcc *acc = node_acc (b, node);
+  gint64 d = ev->reserved2;
+  gint64 prev = b->actor_depth[m->to] < 0 ? 0 : b->actor_depth[m->to];
+  b->actor_depth[m->to] = d;
+  acc->depth += d - prev;
+  IngestViewNode *n = node_at (b, node);
+  n->mailbox_depth_max = MAX (n->mailbox_depth_max, acc->depth);
+}
+
+static gint64
+time_of (IngestStore *store, IngestSeq seq)
+{
+  return ingest_store_event (store, seq)->time_ns;
+}
+
+static void
+graph_event (GraphBuild *b, const IngestEvent *ev)
+{
+  IngestStore *store = b->ctx.store;
+  const IngestMessage *m = ev->message ? ingest_store_message (store, ev->message) : NULL;
+
+  switch (ev->kind)
+    {
+    case INGEST_EVENT_SEND:
+      {
+        if (m == NULL || !ingest_view_message_visible (&b->ctx, m))
+          return;
+        guint nf = ingest_view_node_for (&b->ctx, m->from);
+        guint nt = ingest_view_node_for (&b->ctx, m->to);
+        if (nf != G_MAXUINT)
+          node_at (b, nf)->sent++;
+        note_depth (b, ev, m);
+        if (nf == G_MAXUINT || nt == G_MAXUINT)
+          return;
+        EdgeAcc *e = edge_acc (b, nf, nt);
+        gboolean dropped = ingest_store_message_dropped (store, ev->message);
+        e->count++;
+        e->bytes += m->size;
+        count_label (e, m->label);
+        if (dropped)
+          e->dropped++;
+        if (m->receive_seq != INGEST_SEQ_NONE && m->send_seq != INGEST_SEQ_NONE)
+          {
+            e->received++;
+            ingest_latency_hist_record (&e->mailbox, time_of (store, m->receive_seq) - time_of (store, m->send_seq));
+          }
+        else if (!dropped)
+          e->pending++;
+        if (m->response != 0)
+          {
+            const IngestMessage *r = ingest_store_message (store, m->response);
+            if (r->receive_seq != INGEST_SEQ_NONE)
+              ingest_latency_hist_record (&e->round_trip,
+                                          time_of (store, r->receive_seq) - time_of (store, m->send_seq));
+          }
+      }
+      break;
+    case INGEST_EVENT_RECEIVE:
+      {
+        if (m == NULL || !ingest_view_message_visible (&b->ctx, m))
+          return;
+        ingest_view_node_for (&b->ctx, m->from);
+        guint nt = ingest_view_node_for (&b->ctx, ev->actor);
+        if (nt == G_MAXUINT)
+          return;
+        node_at (b, nt)->received++;
+        if (m->send_seq != INGEST_SEQ_NONE)
+          ingest_latency_hist_record (&node_acc (b, nt)->mailbox,
+                                      ev->time_ns - time_of (store, m->send_seq));
+        note_depth (b, ev, m);
+      }
+      break;
+    case INGEST_EVENT_DONE:
+      {
+        if (m == NULL || !ingest_view_message_visible (&b->ctx, m))
+          return;
+        guint nt = ingest_view_node_for (&b->ctx, ev->actor);
+        if (nt != G_MAXUINT && m->receive_seq != INGEST_SEQ_NONE)
+          ingest_latency_hist_record (&node_acc (b, nt)->processing,
+                                      ev->time_ns - time_of (store, m->receive_seq));
+      }
+      break;
+    case INGEST_EVENT_DROP:
+      {
+        if (m != NULL ? !ingest_view_message_visible (&b->ctx, m)
+                      : !ingest_view_actor_matches (&b->ctx, ev->actor))
+          return;
+        guint n = ingest_view_node_for (&b->ctx, ev->actor);
+        if (n == G_MAXUINT)
+          return;
+        node_at (b, n)->dropped++;
+        node_at (b, n)->errors++;
+        if (m != NULL)
+          note_depth (b, ev, m);
+      }
+      break;
+    case INGEST_EVENT_EXIT:
+    case INGEST_EVENT_SPAWN:
+    case INGEST_EVENT_MARK:
+    case INGEST_EVENT_ACK:
+      {
+        if (ev->actor == 0 || !ingest_view_actor_matches (&b->ctx, ev->actor))
+          return;
+        if (ev->kind == INGEST_EVENT_ACK && m != NULL && !ingest_view_label_matches (&b->ctx, m->label))
+          return;
+        guint n = ingest_view_node_for (&b->ctx, ev->actor);
+        if (ev->kind == INGEST_EVENT_EXIT && ev->exit_status == INGEST_EXIT_CRASH)
+          {
+            node_at (b, n)->crashes++;
+            node_at (b, n)->errors++;
+          }
+        if (ev->kind == INGEST_EVENT_MARK
+            && g_ascii_strncasecmp (ingest_store_atom (store, ev->text), "error", 5) == 0)
+          node_at (b, n)->errors++;
+      }
+      break;
+    default:
+      break;
+    }
+}
+
+static int
+cmp_edge (const void *a, const void *b)
+{
+  const IngestViewEdge *x = a, *y = b;
+  if (x->from != y->from)
+    return x->from < y->from ? -1 : 1;
+  return x->to < y->to ? -1 : x->to > y->to;
+}
+
+IngestGraph *
+ingest_graph_build (IngestStore *store, const IngestViewSpec *spec, GError **error)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+  GraphBuild b = { 0 };
+
+  if (!ingest_view_ctx_init (&b.ctx, store, spec, error))
+    {
+      ingest_view_ctx_clear (&b.ctx);
+      return NULL;
+    }
+  b.node_acc = g_array_new (FALSE, TRUE, sizeof (NodeAcc));
+  b.edge_acc = g_array_new (FALSE, TRUE, sizeof (EdgeAcc));
+  b.edge_index = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  b.actor_depth = g_new (gint64, b.ctx.n_actors + 1);
+  for (guint i = 0; i <= b.ctx.n_actors; i++)
+    b.actor_depth[i] = -1;
+
+  gsize begin, end;
+  ingest_view_ctx_range (&b.ctx, &begin, &end);
+  for (gsize pos = begin; pos < end; pos++)
+    graph_event (&b, ingest_store_event (store, ingest_store_time_seq (store, pos)));
+
+  /* Latency summaries on the nodes, before they are reordered. */
+  for (guint i = 0; i < b.ctx.nodes->len; i++)
+    {
+      NodeAcc *acc = node_acc (&b, i);
+      IngestViewNode *n = node_at (&b, i);
+      ingest_latency_hist_summary (&acc->mailbox, &n->mailbox);
+      ingest_latency_hist_summary (&acc->processing, &n->processing);
+    }
+  g_autofree guint *map = ingest_view_order_nodes (&b.ctx);
+
+  IngestGraph *g = g_new0 (IngestGraph, 1);
+  g->store = store;
+  g->from_ns = b.ctx.from_ns;
+  g->to_ns = b.ctx.to_ns;
+  g->nodes = ingest_view_steal_nodes (&b.ctx);
+  g->edges = g_array_sized_new (FALSE, TRUE, sizeof (IngestViewEdge), b.edge_acc->len);
+
+  double seconds = (double) (g->to_ns - g->from_ns) / 1e9;
+  for (guint i = 0; i < b.edge_acc->len; i++)
+    {
+      EdgeAcc *e = &g_array_index (b.edge_acc, EdgeAcc, i);
+      IngestViewEdge o = { 0 };
+      o.from = map[e->from];
+      o.to = map[e->to];
+      o.count = e->count;
+      o.received = e->received;
+      o.dropped = e->dropped;
+      o.bytes = e->bytes;
+      o.pending = e->pending;
+      /* A zero-length window (one instant) has no meaningful rate. */
+      o.rate_per_s = seconds > 0 ? (double) e->count / seconds : 0.0;
+      ingest_latency_hist_summary (&e->mailbox, &o.mailbox);
+      ingest_latency_hist_summary (&e->round_trip, &o.round_trip);
+      guint32 best = 0;
+      for (guint k = 0; k < 4; k++)
+        if (e->top_count[k] > best)
+          {
+            best = e->top_count[k];
+            o.top_label = e->top_label[k];
+          }
+      g_array_append_val (g->edges, o);
+      ingest_latency_hist_clear (&e->mailbox);
+      ingest_latency_hist_clear (&e->round_trip);
+    }
+  g_array_sort (g->edges, cmp_edge);
+
+  for (guint i = 0; i < b.node_acc->len; i++)
+    {
+      NodeAcc *acc = &g_array_index (b.node_acc, NodeAcc, i);
+      ingest_latency_hist_clear (&acc->mailbox);
+      ingest_latency_hist_clear (&acc->processing);
+    }
+  g_array_unref (b.node_acc);
+  g_array_unref (b.edge_acc);
+  g_hash_table_unref (b.edge_index);
+  g_free (b.actor_depth);
+  ingest_view_ctx_clear (&b.ctx);
+  return g;
+}
+
+void
+ingest_graph_free (IngestGraph *graph)
+{
+  if (graph == NULL)
+    return;
+  if (graph->nodes)
+    g_array_unref (graph->nodes);
+  if (graph->edges)
+    g_array_unref (graph->edges);
+  g_free (graph);
+}

@@ -1,0 +1,308 @@
+/* ingest-view.c: shared machinery of the views (window, filters, groups,
+ * actor -> node mapping and hierarchy order). */
+#include "config.h"
+
+#include <string.h>
+
+#include "ingest-view-private.h"
+
+static void
+view_node_clear (gpointer data)
+{
+  IngestViewNode *n = data;
+  g_free (n->name);
+}
+
+gboolean
+ingest_view_ctx_init (IngestViewCtx *ctx, IngestStore *store, const IngestViewSpec *spec,
+                      GError **error)
+{
+  static const IngestViewSpec all = { .from_ns = INGEST_TIME_MIN, .to_ns = INGEST_TIME_MAX };
+
+  memset (ctx, 0, sizeof *ctx);
+  if (spec == NULL)
+    spec = &all;
+  ctx->store = store;
+  ctx->groups = g_ptr_array_new_with_free_func ((GDestroyNotify) ingest_matcher_free);
+  ctx->nodes = g_array_new (FALSE, TRUE, sizeof (IngestViewNode));
+  g_array_set_clear_func (ctx->nodes, view_node_clear);
+  ctx->label_ok = g_hash_table_new (g_direct_hash, g_direct_equal);
+
+  if (spec->actor_filter != NULL && spec->actor_filter[0] != '\0')
+    {
+      ctx->actor_filter = ingest_matcher_new (spec->actor_filter, error);
+      if (ctx->actor_filter == NULL)
+        return FALSE;
+    }
+  if (spec->label_filter != NULL && spec->label_filter[0] != '\0')
+    {
+      ctx->label_filter = ingest_matcher_new (spec->label_filter, error);
+      if (ctx->label_filter == NULL)
+        return FALSE;
+    }
+  GPtrArray *names = g_ptr_array_new ();
+  for (guint i = 0; spec->groups != NULL && spec->groups[i] != NULL; i++)
+    {
+      if (spec->groups[i][0] == '\0')
+        continue;
+      IngestMatcher *m = ingest_matcher_new (spec->groups[i], error);
+      if (m == NULL)
+        {
+          g_ptr_array_add (names, NULL);
+          ctx->group_names = (char **) g_ptr_array_free (names, FALSE);
+          return FALSE;
+        }
+      g_ptr_array_add (ctx->groups, m);
+      g_ptr_array_add (names, g_strdup (spec->groups[i]));
+    }
+  g_ptr_array_add (names, NULL);
+  ctx->group_names = (char **) g_ptr_array_free (names, FALSE);
+  ctx->group_node = g_new (guint, MAX (ctx->groups->len, 1));
+  for (guint i = 0; i < ctx->groups->len; i++)
+    ctx->group_node[i] = G_MAXUINT;
+
+  ctx->n_actors = ingest_store_n_actors (store);
+  ctx->actor_match = g_new0 (guint8, ctx->n_actors + 1);
+  ctx->actor_node = g_new (guint, ctx->n_actors + 1);
+  for (guint i = 0; i <= ctx->n_actors; i++)
+    ctx->actor_node[i] = G_MAXUINT;
+
+  gint64 tmin, tmax;
+  ctx->from_ns = spec->from_ns;
+  ctx->to_ns = spec->to_ns;
+  if (ingest_store_time_range (store, &tmin, &tmax))
+    {
+      ctx->from_ns = MAX (ctx->from_ns, tmin);
+      ctx->to_ns = MIN (ctx->to_ns, tmax);
+      ctx->empty = ctx->from_ns > ctx->to_ns;
+    }
+  else
+    {
+      ctx->empty = TRUE;
+      if (ctx->from_ns == INGEST_TIME_MIN)
+        ctx->from_ns = 0;
+      if (ctx->to_ns == INGEST_TIME_MAX)
+        ctx->to_ns = ctx->from_ns;
+    }
+  if (ctx->empty && ctx->from_ns > ctx->to_ns)
+    ctx->to_ns = ctx->from_ns;
+  return TRUE;
+}
+
+void
+ingest_view_ctx_clear (IngestViewCtx *ctx)
+{
+  g_clear_pointer (&ctx->actor_filter, ingest_matcher_free);
+  g_clear_pointer (&ctx->label_filter, ingest_matcher_free);
+  g_clear_pointer (&ctx->groups, g_ptr_array_unref);
+  g_clear_pointer (&ctx->group_names, g_strfreev);
+  g_clear_pointer (&ctx->actor_match, g_free);
+  g_clear_pointer (&ctx->actor_node, g_free);
+  g_clear_pointer (&ctx->group_node, g_free);
+  g_clear_pointer (&ctx->label_ok, g_hash_table_unref);
+  if (ctx->nodes)
+    g_array_unref (ctx->nodes);
+  ctx->nodes = NULL;
+}
+
+void
+ingest_view_ctx_range (IngestViewCtx *ctx, gsize *begin, gsize *end)
+{
+  *begin = *end = 0;
+  if (ctx->empty)
+    return;
+  *begin = ingest_store_time_lower_bound (ctx->store, ctx->from_ns);
+  *end = ctx->to_ns == INGEST_TIME_MAX
+           ? (gsize) ingest_store_n_events (ctx->store)
+           : ingest_store_time_lower_bound (ctx->store, ctx->to_ns + 1);
+}
+
+gboolean
+ingest_view_actor_matches (IngestViewCtx *ctx, IngestActorId a)
+{
+  if (ctx->actor_filter == NULL)
+    return TRUE;
+  if (a == 0 || a > ctx->n_actors)
+    return FALSE;
+  if (ctx->actor_match[a] == 0)
+    ctx->actor_match[a] = ingest_matcher_match (ctx->actor_filter,
+                                                ingest_store_actor_name (ctx->store, a)) ? 1 : 2;
+  return ctx->actor_match[a] == 1;
+}
+
+gboolean
+ingest_view_label_matches (IngestViewCtx *ctx, IngestAtom label)
+{
+  if (ctx->label_filter == NULL)
+    return TRUE;
+  gpointer v = g_hash_table_lookup (ctx->label_ok, GUINT_TO_POINTER (label));
+  if (v == NULL)
+    {
+      gboolean ok = ingest_matcher_match (ctx->label_filter, ingest_store_atom (ctx->store, label));
+      v = GUINT_TO_POINTER (ok ? 1 : 2);
+      g_hash_table_insert (ctx->label_ok, GUINT_TO_POINTER (label), v);
+    }
+  return GPOINTER_TO_UINT (v) == 1;
+}
+
+gboolean
+ingest_view_message_visible (IngestViewCtx *ctx, const IngestMessage *m)
+{
+  if (!ingest_view_label_matches (ctx, m->label))
+    return FALSE;
+  return ingest_view_actor_matches (ctx, m->from) || ingest_view_actor_matches (ctx, m->to);
+}
+
+guint
+ingest_view_node_for (IngestViewCtx *ctx, IngestActorId a)
+{
+  if (a == 0 || a > ctx->n_actors)
+    return G_MAXUINT;
+  if (ctx->actor_node[a] != G_MAXUINT)
+    return ctx->actor_node[a];
+
+  const IngestActor *actor = ingest_store_actor (ctx->store, a);
+  const char *name = ingest_store_atom (ctx->store, actor->name);
+  for (guint g = 0; g < ctx->groups->len; g++)
+    if (ingest_matcher_match (ctx->groups->pdata[g], name))
+      {
+        if (ctx->group_node[g] == G_MAXUINT)
+          {
+            IngestViewNode n = { 0 };
+            n.actor = a;
+            n.name = g_strdup (ctx->group_names[g]);
+            n.kind = actor->kind;
+            n.is_group = TRUE;
+            ctx->group_node[g] = ctx->nodes->len;
+            g_array_append_val (ctx->nodes, n);
+          }
+        IngestViewNode *gn = &g_array_index (ctx->nodes, IngestViewNode, ctx->group_node[g]);
+        gn->n_members++;
+        gn->alive = gn->alive || actor->alive;
+        ctx->actor_node[a] = ctx->group_node[g];
+        return ctx->actor_node[a];
+      }
+
+  IngestViewNode n = { 0 };
+  n.actor = a;
+  n.name = g_strdup (name);
+  n.kind = actor->kind;
+  n.n_members = 1;
+  n.alive = actor->alive;
+  ctx->actor_node[a] = ctx->nodes->len;
+  g_array_append_val (ctx->nodes, n);
+  return ctx->actor_node[a];
+}
+
+typedef struct {
+  IngestActorId parent, id;
+  gint64 first_ns;
+} ChildEntry;
+
+static int
+cmp_child (const void *a, const void *b)
+{
+  const ChildEntry *x = a, *y = b;
+  if (x->parent != y->parent)
+    return x->parent < y->parent ? -1 : 1;
+  if (x->first_ns != y->first_ns)
+    return x->first_ns < y->first_ns ? -1 : 1;
+  return x->id < y->id ? -1 : x->id > y->id;
+}
+
+guint *
+ingest_view_order_nodes (IngestViewCtx *ctx)
+{
+  guint n_nodes = ctx->nodes->len;
+  guint na = ctx->n_actors;
+  guint *old_to_new = g_new (guint, MAX (n_nodes, 1));
+  for (guint i = 0; i < n_nodes; i++)
+    old_to_new[i] = G_MAXUINT;
+  if (n_nodes == 0)
+    return old_to_new;
+
+  /* The actors that are nodes plus their ancestors form a forest. A
+   * subtree's first activity is its earliest member's (path-only parents
+   * like "/user" have no events of their own). */
+  g_autofree guint8 *in_tree = g_new0 (guint8, na + 1);
+  g_autofree gint64 *first = g_new (gint64, na + 1);
+  g_autoptr (GArray) in_order = g_array_new (FALSE, FALSE, sizeof (IngestActorId));
+  for (IngestActorId a = 1; a <= na; a++)
+    {
+      if (ctx->actor_node[a] == G_MAXUINT)
+        continue;
+      for (IngestActorId p = a; p != 0 && p <= na && !in_tree[p];
+           p = ingest_store_actor (ctx->store, p)->parent)
+        {
+          in_tree[p] = 1;
+          first[p] = ingest_store_actor_rec (ctx->store, p)->first_ns;
+          g_array_append_val (in_order, p);
+        }
+    }
+  for (guint i = 0; i < in_order->len; i++)
+    {
+      IngestActorId a = g_array_index (in_order, IngestActorId, i);
+      gint64 t = first[a];
+      for (IngestActorId p = ingest_store_actor (ctx->store, a)->parent;
+           p != 0 && p <= na && first[p] > t; p = ingest_store_actor (ctx->store, p)->parent)
+        first[p] = t;
+    }
+  g_autoptr (GArray) entries = g_array_new (FALSE, FALSE, sizeof (ChildEntry));
+  for (guint i = 0; i < in_order->len; i++)
+    {
+      IngestActorId a = g_array_index (in_order, IngestActorId, i);
+      IngestActorId parent = ingest_store_actor (ctx->store, a)->parent;
+      ChildEntry e = { parent <= na ? parent : 0, a, first[a] };
+      g_array_append_val (entries, e);
+    }
+  g_array_sort (entries, cmp_child);
+
+  /* CSR child lists: children of p are entries[start[p] .. start[p+1]). */
+  g_autofree guint *start = g_new0 (guint, na + 2);
+  for (guint i = 0; i < entries->len; i++)
+    start[g_array_index (entries, ChildEntry, i).parent + 1]++;
+  for (guint p = 1; p <= na + 1; p++)
+    start[p] += start[p - 1];
+
+  /* Iterative depth-first walk from the roots (parent 0). */
+  g_autoptr (GArray) stack = g_array_new (FALSE, FALSE, sizeof (IngestActorId));
+  for (guint i = start[1]; i-- > start[0];)
+    g_array_append_val (stack, g_array_index (entries, ChildEntry, i).id);
+  guint next = 0;
+  while (stack->len > 0)
+    {
+      IngestActorId a = g_array_index (stack, IngestActorId, stack->len - 1);
+      g_array_set_size (stack, stack->len - 1);
+      guint node = ctx->actor_node[a];
+      if (node != G_MAXUINT && old_to_new[node] == G_MAXUINT)
+        old_to_new[node] = next++;
+      for (guint i = start[a + 1]; i-- > start[a];)
+        g_array_append_val (stack, g_array_index (entries, ChildEntry, i).id);
+    }
+  g_assert (next == n_nodes);
+
+  GArray *sorted = g_array_sized_new (FALSE, TRUE, sizeof (IngestViewNode), n_nodes);
+  g_array_set_clear_func (sorted, view_node_clear);
+  g_array_set_size (sorted, n_nodes);
+  for (guint i = 0; i < n_nodes; i++)
+    g_array_index (sorted, IngestViewNode, old_to_new[i]) = g_array_index (ctx->nodes, IngestViewNode, i);
+  /* The names moved to sorted: drop the old array without freeing them. */
+  g_array_set_clear_func (ctx->nodes, NULL);
+  g_array_unref (ctx->nodes);
+  ctx->nodes = sorted;
+  for (IngestActorId a = 1; a <= na; a++)
+    if (ctx->actor_node[a] != G_MAXUINT)
+      ctx->actor_node[a] = old_to_new[ctx->actor_node[a]];
+  for (guint g = 0; g < ctx->groups->len; g++)
+    if (ctx->group_node[g] != G_MAXUINT)
+      ctx->group_node[g] = old_to_new[ctx->group_node[g]];
+  return old_to_new;
+}
+
+GArray *
+ingest_view_steal_nodes (IngestViewCtx *ctx)
+{
+  GArray *n = ctx->nodes;
+  ctx->nodes = NULL;
+  return n;
+}
