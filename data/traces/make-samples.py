@@ -187,8 +187,12 @@ def make_mswitch(path):
         for ci, client in enumerate(clients):
             vm = vms[(round_ * 3 + ci) % len(vms)]
             ts = t + ci * 0.05 + rng.uniform(0, 0.02)
-            # Storage first: the VDI must exist before the VM starts.
-            if round_ % 2 == 0:
+            # Storage first: the VDI must exist before the VM starts. All
+            # three clients at once in the first round (the serial storage
+            # queue backs up, then drains), one client per round after.
+            if round_ > 0 and ci != round_ % 3:
+                pass
+            elif round_ % 2 == 0:
                 vdi = 'vdi-%08x' % rng.getrandbits(32)
                 call(ts, client, STORAGE, 'Volume.create',
                      [{"dbg": dbg(), "sr": "gfs2-sr-1", "name": "disk of " + vm[:8], "size": 21474836480}],
@@ -229,7 +233,7 @@ def make_mswitch(path):
                     * 8 + "日本語のテキスト" * 6}, "vdis": ["vdi-%d" % i for i in range(12)]}
             call(t + 0.6, 'xapi:16120', XENOPS, 'VM.import_metadata', [{"dbg": dbg()}, json.dumps(meta, ensure_ascii=False)],
                  "vm-imported-%d" % round_, rng.uniform(0.05, 0.1))
-        t += rng.uniform(1.4, 2.2)
+        t += rng.uniform(2.4, 3.2)
 
     events = br.sorted_events()
 
@@ -261,7 +265,7 @@ def make_mswitch(path):
             frm -= 5                        # overlap: ids seen again
         if not stalled and frm > len(events) * 2 // 3:
             stalled = True
-            t_poll += 1.5                   # poller paused: the ring overflows
+            t_poll += 4.0                   # poller paused: the ring overflows
 
     with open(path, 'wb') as f:
         for i, body in enumerate(bodies):
