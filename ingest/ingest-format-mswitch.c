@@ -1,6 +1,6 @@
 /* ingest-format-mswitch.c: message-switch /trace bodies
- * (/work/shared/formats/message-switch.md; summary of the mapping in
- * data/formats/message-switch-mapping.md).
+ * (the broker's wire format is described in message-switch.md in the shared
+ * formats folder; this comment is the reference for the mapping).
  *
  * Input: one body `{"events":[[ID,EVENT],...]}` or many of them concatenated
  * or one per line, as a poller saves them. The push lexer streams the bodies;
