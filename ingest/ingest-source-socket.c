@@ -16,7 +16,7 @@ struct _IngestSocketSource {
   IngestStore *store;
   IngestSocketOptions options;
   IngestSourceHooks hooks;
-  GSocketService *service;
+  GPtrArray *services;    /* GSocketService*, one per listen address */
   GPtrArray *addresses;   /* char*, effective addresses */
   GPtrArray *unix_paths;  /* char*, files to remove on free */
   GList *producers;       /* Producer* */
@@ -238,9 +238,7 @@ ingest_socket_source_new (IngestStore *store, const IngestSocketOptions *options
     self->hooks = *hooks;
   self->addresses = g_ptr_array_new_with_free_func (g_free);
   self->unix_paths = g_ptr_array_new_with_free_func (g_free);
-  self->service = g_socket_service_new ();
-  g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming), self);
-  g_socket_service_start (self->service);
+  self->services = g_ptr_array_new ();
   return self;
 }
 
@@ -249,10 +247,15 @@ ingest_socket_source_free (IngestSocketSource *self)
 {
   if (self == NULL)
     return;
-  g_socket_service_stop (self->service);
-  g_socket_listener_close (G_SOCKET_LISTENER (self->service));
-  g_signal_handlers_disconnect_by_data (self->service, self);
-  g_clear_object (&self->service);
+  for (guint i = 0; i < self->services->len; i++)
+    {
+      GSocketService *service = g_ptr_array_index (self->services, i);
+      g_socket_service_stop (service);
+      g_socket_listener_close (G_SOCKET_LISTENER (service));
+      g_signal_handlers_disconnect_by_data (service, self);
+      g_object_unref (service);
+    }
+  g_ptr_array_unref (self->services);
   while (self->producers != NULL)
     producer_close (self->producers->data);
   for (guint i = 0; i < self->unix_paths->len; i++)
@@ -329,10 +332,21 @@ ingest_socket_source_listen (IngestSocketSource *self, const char *spec, GError 
       if (g_lstat (path, &st) == 0 && S_ISSOCK (st.st_mode))
         g_unlink (path);
     }
-  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), address,
-                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
-                                      NULL, &effective, error))
-    return FALSE;
+  /* One service per address: a GLib 2.74 GSocketService mixing a unix and a
+   * TCP socket stopped accepting on the TCP one in our tests. */
+  {
+    GSocketService *service = g_socket_service_new ();
+    if (!g_socket_listener_add_address (G_SOCKET_LISTENER (service), address,
+                                        G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
+                                        NULL, &effective, error))
+      {
+        g_object_unref (service);
+        return FALSE;
+      }
+    g_signal_connect (service, "incoming", G_CALLBACK (on_incoming), self);
+    g_socket_service_start (service);
+    g_ptr_array_add (self->services, service);
+  }
   if (G_IS_INET_SOCKET_ADDRESS (effective))
     {
       GInetAddress *ia = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (effective));
