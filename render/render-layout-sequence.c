@@ -173,8 +173,10 @@ render_layout_sequence (const IngestTimeline *tl, const RenderLayoutOptions *opt
   guint n_spans = tl->spans ? tl->spans->len : 0;
   guint n_marks = tl->marks ? tl->marks->len : 0;
   guint budget = ctx->o.max_elements;
-  guint shown_msgs = MIN (n_msgs, budget);
-  guint shown_bins = MIN (n_bins, budget - shown_msgs);
+  /* Bins stand for the bulk of an aggregated window: they get up to half
+   * of the budget before the individual messages take the rest. */
+  guint shown_bins = MIN (n_bins, n_msgs ? budget / 2 : budget);
+  guint shown_msgs = MIN (n_msgs, budget - shown_bins);
   s.labels = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, label_info_free);
 
   /* Columns: wide enough for the names, within reason. */

@@ -1,6 +1,7 @@
 /* render-ticks.c: "nice" tick steps for time axes and compact time labels. */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,7 +51,7 @@ render_ticks_compute (gint64 from_ns, gint64 to_ns, guint max_ticks, RenderTicks
   double span = (double) to_ns - (double) from_ns;
   if (span > 9.0e18)
     return FALSE;
-  gint64 raw = (gint64) (span / (max_ticks - 1)) + 1;
+  gint64 raw = (gint64) ceil (span / (max_ticks - 1));
   gint64 step = nice_step (MAX (raw, 1));
   /* Rounding up can still leave one too many: widen until it fits. */
   for (;;)

@@ -1,0 +1,347 @@
+/* Layouts from hand-built views: what was drawn, label collisions,
+ * determinism, level-of-detail bounds, empty views, hostile names. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "test-render-common.h"
+#include "render-text.h"
+
+typedef struct {
+  double x0, y0, x1, y1;
+} Box;
+
+/* Boxes of the labels (text nodes) inside "actor" groups. */
+static GArray *
+actor_label_boxes (const RenderScene *scene)
+{
+  GArray *boxes = g_array_new (FALSE, FALSE, sizeof (Box));
+  guint in_actor = 0, depth = 0;
+  for (const RenderNode *n = render_scene_get_first (scene); n; n = n->next)
+    {
+      if (n->kind == RENDER_NODE_GROUP_BEGIN)
+        {
+          depth++;
+          if (in_actor == 0 && g_strcmp0 (n->u.group.klass, "actor") == 0)
+            in_actor = depth;
+        }
+      else if (n->kind == RENDER_NODE_GROUP_END)
+        {
+          if (depth == in_actor)
+            in_actor = 0;
+          depth--;
+        }
+      else if (n->kind == RENDER_NODE_TEXT && in_actor)
+        {
+          const RenderStyle *st = render_scene_get_style (scene, n->style);
+          double w = n->u.text.width;
+          assert_true (w >= 0);
+          double x0 = n->u.text.anchor == RENDER_ANCHOR_MIDDLE ? n->u.text.x - w / 2
+                      : n->u.text.anchor == RENDER_ANCHOR_END  ? n->u.text.x - w
+                                                                : n->u.text.x;
+          double base = n->u.text.y + render_text_baseline_offset (n->u.text.baseline, st->font_size);
+          Box b = { x0, base - 0.75 * st->font_size, x0 + w, base + 0.2 * st->font_size };
+          g_array_append_val (boxes, b);
+        }
+    }
+  return boxes;
+}
+
+static void
+assert_no_overlap (GArray *boxes)
+{
+  for (guint i = 0; i < boxes->len; i++)
+    for (guint j = i + 1; j < boxes->len; j++)
+      {
+        Box *a = &g_array_index (boxes, Box, i), *b = &g_array_index (boxes, Box, j);
+        gboolean overlap = a->x0 < b->x1 - 0.01 && a->x1 > b->x0 + 0.01 &&
+                           a->y0 < b->y1 - 0.01 && a->y1 > b->y0 + 0.01;
+        if (overlap)
+          fail_msg ("labels %u and %u overlap: (%.1f,%.1f)-(%.1f,%.1f) vs (%.1f,%.1f)-(%.1f,%.1f)",
+                    i, j, a->x0, a->y0, a->x1, a->y1, b->x0, b->y0, b->x1, b->y1);
+      }
+}
+
+static void
+test_graph_small (void **state)
+{
+  g_autoptr (IngestStore) store = ingest_store_new ();
+  IngestGraph *g = test_graph_new (store);
+  const char *names[] = { "client", "xapi", "<script>alert(1)</script>", "/user/workers/*", "db" };
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      IngestViewNode n = test_node (names[i], 0, 0);
+      g_array_append_val (g->nodes, n);
+    }
+  g_array_index (g->nodes, IngestViewNode, 3).is_group = TRUE;
+  g_array_index (g->nodes, IngestViewNode, 3).n_members = 4;
+  g_array_index (g->nodes, IngestViewNode, 4).kind = INGEST_ACTOR_QUEUE;
+  IngestAtom lab = ingest_store_intern (store, INGEST_STR ("GetStatus"));
+  test_graph_edge (g, 0, 1, 100, 2000000, lab);
+  test_graph_edge (g, 1, 0, 100, 3000000, lab);   /* reverse pair: curved */
+  test_graph_edge (g, 1, 2, 10, 100000, lab);
+  test_graph_edge (g, 1, 3, 1000, 50000000, lab);
+  test_graph_edge (g, 3, 4, 5, 1000, 0);
+  test_graph_edge (g, 4, 4, 2, 1000, 0);          /* self loop */
+
+  RenderLayoutOptions opt = { 0 };
+  opt.title = "Test graph";
+  g_autoptr (RenderScene) scene = render_layout_graph (g, &opt);
+  assert_int_equal (render_scene_count_groups (scene, "actor"), 5);
+  assert_int_equal (render_scene_count_groups (scene, "edge"), 6);
+  assert_int_equal (render_scene_count_groups (scene, "legend"), 1);
+  /* curved arrows for the reverse pair and the loop */
+  guint curved = 0;
+  for (const RenderNode *n = render_scene_get_first (scene); n; n = n->next)
+    if (n->kind == RENDER_NODE_ARROW && n->u.arrow.curved)
+      curved++;
+  assert_int_equal (curved, 3);
+  GArray *boxes = actor_label_boxes (scene);
+  assert_int_equal (boxes->len, 5);   /* room for every label here */
+  assert_no_overlap (boxes);
+  g_array_unref (boxes);
+
+  gsize len;
+  g_autofree char *svg = scene_to_svg (scene, &len);
+  SvgInfo info;
+  assert_true (svg_parse (svg, len, &info, NULL));
+  assert_int_equal (svg_count_class (&info, "actor"), 5);
+  assert_int_equal (svg_count_class (&info, "edge"), 6);
+  assert_true (svg_has_text (&info, "<script>alert(1)</script>"));
+  assert_true (svg_has_text (&info, "workers/*"));
+  assert_null (strstr (svg, "<script>"));
+  svg_info_clear (&info);
+
+  /* hit testing finds an actor at its computed position */
+  double xy[10];
+  assert_true (render_layout_graph_positions (g, &opt, xy));
+  const RenderNode *hit = render_scene_hit_test (scene, xy[2], xy[3]);
+  assert_non_null (hit);
+  assert_string_equal (hit->u.group.id, "xapi");
+  test_graph_free (g);
+}
+
+static void
+test_graph_deterministic_and_bounded (void **state)
+{
+  g_autoptr (IngestStore) store = ingest_store_new ();
+  IngestGraph *g = test_graph_random (store, 200, 2000);
+  RenderLayoutOptions opt = { 0 };
+  opt.max_elements = 500;
+  g_autoptr (RenderScene) a = render_layout_graph (g, &opt);
+  g_autoptr (RenderScene) b = render_layout_graph (g, &opt);
+  gsize la, lb;
+  g_autofree char *sa = scene_to_svg (a, &la);
+  g_autofree char *sb = scene_to_svg (b, &lb);
+  assert_int_equal (la, lb);
+  assert_memory_equal (sa, sb, la);
+  assert_int_equal (render_scene_count_groups (a, "actor"), 200);
+  assert_int_equal (render_scene_count_groups (a, "edge"), 500);  /* LOD */
+  GArray *boxes = actor_label_boxes (a);
+  assert_true (boxes->len >= 40);   /* many labels placed... */
+  assert_no_overlap (boxes);        /* ...none colliding */
+  g_array_unref (boxes);
+  /* a different seed gives a different picture */
+  opt.seed = 99;
+  g_autoptr (RenderScene) c = render_layout_graph (g, &opt);
+  gsize lc;
+  g_autofree char *sc = scene_to_svg (c, &lc);
+  assert_false (lc == la && memcmp (sa, sc, la) == 0);
+  /* default options: the SVG stays small */
+  g_autoptr (RenderScene) d = render_layout_graph (g, NULL);
+  gsize ld;
+  g_autofree char *sd = scene_to_svg (d, &ld);
+  assert_true (ld < 2 * 1024 * 1024);
+  test_graph_free (g);
+}
+
+static void
+test_graph_large_sparse_path (void **state)
+{
+  /* above the full-stress limit the pivot variant runs */
+  g_autoptr (IngestStore) store = ingest_store_new ();
+  IngestGraph *g = test_graph_random (store, 1500, 4000);
+  g_autoptr (RenderScene) s = render_layout_graph (g, NULL);
+  assert_int_equal (render_scene_count_groups (s, "actor"), 1500);
+  double *xy = g_new (double, 3000);
+  assert_true (render_layout_graph_positions (g, NULL, xy));
+  for (guint i = 0; i < 3000; i++)
+    assert_true (isfinite (xy[i]) && xy[i] >= 0 && xy[i] <= 1200);
+  g_free (xy);
+  test_graph_free (g);
+}
+
+static void
+test_empty_views (void **state)
+{
+  g_autoptr (IngestStore) store = ingest_store_new ();
+  IngestGraph *g = test_graph_new (store);
+  IngestTimeline *t = test_timeline_new (store);
+  RenderScene *scenes[4] = {
+    render_layout_graph (g, NULL), render_layout_sequence (t, NULL),
+    render_layout_timeline (t, NULL), render_layout_graph (NULL, NULL),
+  };
+  for (int i = 0; i < 4; i++)
+    {
+      assert_int_equal (render_scene_count_groups (scenes[i], "empty"), 1);
+      gsize len;
+      g_autofree char *svg = scene_to_svg (scenes[i], &len);
+      SvgInfo info;
+      assert_true (svg_parse (svg, len, &info, NULL));
+      assert_true (svg_has_text (&info, "No events in this window"));
+      svg_info_clear (&info);
+      render_scene_free (scenes[i]);
+    }
+  g_autoptr (RenderScene) s = render_layout_sequence (NULL, NULL);
+  assert_int_equal (render_scene_count_groups (s, "empty"), 1);
+  test_graph_free (g);
+  test_timeline_free (t);
+}
+
+static void
+test_sequence (void **state)
+{
+  g_autoptr (IngestStore) store = ingest_store_new ();
+  IngestTimeline *t = test_timeline_random (store, 5, 120);
+  RenderLayoutOptions opt = { 0 };
+  opt.header_every = 40;
+  g_autoptr (RenderScene) scene = render_layout_sequence (t, &opt);
+  assert_int_equal (render_scene_count_groups (scene, "message"), 120);
+  assert_int_equal (render_scene_count_groups (scene, "header"), 3);  /* rows 0, 40, 80 */
+  assert_int_equal (render_scene_count_groups (scene, "actor"), 15);  /* 5 lanes x 3 headers */
+  assert_int_equal (render_scene_count_groups (scene, "span"), t->spans->len);
+  assert_int_equal (render_scene_count_groups (scene, "mark"), 1);
+  guint pending = 0, dropped = 0;
+  for (const RenderNode *n = render_scene_get_first (scene); n; n = n->next)
+    if (n->kind == RENDER_NODE_GROUP_BEGIN && n->u.group.data &&
+        g_strcmp0 (n->u.group.data->key, "state") == 0)
+      {
+        if (strcmp (n->u.group.data->value, "pending") == 0)
+          pending++;
+        else if (strcmp (n->u.group.data->value, "dropped") == 0)
+          dropped++;
+      }
+  assert_int_equal (dropped, 7);              /* k % 17 == 16 */
+  assert_int_equal (pending, 12);             /* k % 10 == 9 */
+  /* time goes down: message rows are in send order */
+  double last_y = -1;
+  gboolean in_msg = FALSE;
+  for (const RenderNode *n = render_scene_get_first (scene); n; n = n->next)
+    {
+      if (n->kind == RENDER_NODE_GROUP_BEGIN)
+        in_msg = g_strcmp0 (n->u.group.klass, "message") == 0;
+      else if (n->kind == RENDER_NODE_ARROW && in_msg)
+        {
+          assert_true (n->u.arrow.y1 > last_y);
+          last_y = n->u.arrow.y1;
+          in_msg = FALSE;
+        }
+    }
+  gsize len;
+  g_autofree char *svg = scene_to_svg (scene, &len);
+  SvgInfo info;
+  assert_true (svg_parse (svg, len, &info, NULL));
+  assert_true (svg_has_text (&info, "Request"));
+  assert_true (svg_has_text (&info, "?"));
+  assert_true (svg_has_text (&info, "lane-0"));
+  svg_info_clear (&info);
+
+  /* determinism */
+  g_autoptr (RenderScene) again = render_layout_sequence (t, &opt);
+  gsize len2;
+  g_autofree char *svg2 = scene_to_svg (again, &len2);
+  assert_int_equal (len, len2);
+  assert_memory_equal (svg, svg2, len);
+  test_timeline_free (t);
+}
+
+static void
+test_sequence_lod (void **state)
+{
+  g_autoptr (IngestStore) store = ingest_store_new ();
+  IngestTimeline *t = test_timeline_random (store, 8, 20000);
+  /* default bound */
+  g_autoptr (RenderScene) scene = render_layout_sequence (t, NULL);
+  assert_int_equal (render_scene_count_groups (scene, "message"), RENDER_LAYOUT_DEFAULT_MAX_ELEMENTS);
+  assert_int_equal (render_scene_count_groups (scene, "note"), 1);
+  gsize len;
+  g_autofree char *svg = scene_to_svg (scene, &len);
+  assert_true (len < 2 * 1024 * 1024);
+  /* explicit full detail */
+  RenderLayoutOptions opt = { 0 };
+  opt.max_elements = G_MAXUINT;
+  g_autoptr (RenderScene) full = render_layout_sequence (t, &opt);
+  assert_int_equal (render_scene_count_groups (full, "message"), 20000);
+  /* aggregated view: bins drawn as counts */
+  IngestDensityBin bin = { 0, 1, G_GINT64_CONSTANT (1700000000000000000), G_GINT64_CONSTANT (1700000000100000000), 123456 };
+  g_array_append_val (t->bins, bin);
+  t->aggregated = TRUE;
+  opt.max_elements = 100;
+  g_autoptr (RenderScene) agg = render_layout_sequence (t, &opt);
+  assert_int_equal (render_scene_count_groups (agg, "message"), 99);
+  assert_int_equal (render_scene_count_groups (agg, "bin"), 1);
+  assert_int_equal (render_scene_count_groups (agg, "note"), 1);
+  test_timeline_free (t);
+}
+
+static void
+test_timeline (void **state)
+{
+  g_autoptr (IngestStore) store = ingest_store_new ();
+  IngestTimeline *t = test_timeline_random (store, 4, 200);
+  RenderLayoutOptions opt = { 0 };
+  opt.theme = RENDER_THEME_DARK;
+  g_autoptr (RenderScene) scene = render_layout_timeline (t, &opt);
+  assert_int_equal (render_scene_count_groups (scene, "actor"), 4);
+  assert_int_equal (render_scene_count_groups (scene, "message"), 200);
+  assert_int_equal (render_scene_count_groups (scene, "span"), t->spans->len);
+  assert_int_equal (render_scene_count_groups (scene, "depth"), 4);
+  assert_int_equal (render_scene_count_groups (scene, "mark"), 1);
+  assert_int_equal (render_scene_count_groups (scene, "legend"), 1);
+  assert_non_null (strstr (render_scene_get_root_class (scene), "theme-dark"));
+  gsize len;
+  g_autofree char *svg = scene_to_svg (scene, &len);
+  SvgInfo info;
+  assert_true (svg_parse (svg, len, &info, NULL));
+  /* axis labels are wall-clock times */
+  gboolean clock = FALSE;
+  for (guint i = 0; i < info.texts->len; i++)
+    if (g_regex_match_simple ("^\\d\\d:\\d\\d:\\d\\d", g_ptr_array_index (info.texts, i), 0, 0))
+      clock = TRUE;
+  assert_true (clock);
+  svg_info_clear (&info);
+
+  /* aggregated: density bands, bounded */
+  for (guint k = 0; k < 10000; k++)
+    {
+      IngestDensityBin b = { k % 4, (k + 1) % 4, G_GINT64_CONSTANT (1700000000000000000) + k * 1000,
+                             G_GINT64_CONSTANT (1700000000000000000) + k * 1000 + 999, k + 1 };
+      g_array_append_val (t->bins, b);
+    }
+  t->aggregated = TRUE;
+  t->n_messages_total = 1000000;
+  g_autoptr (RenderScene) agg = render_layout_timeline (t, NULL);
+  assert_int_equal (render_scene_count_groups (agg, "bin"), RENDER_LAYOUT_DEFAULT_MAX_ELEMENTS);
+  assert_int_equal (render_scene_count_groups (agg, "note"), 1);
+  gsize alen;
+  g_autofree char *asvg = scene_to_svg (agg, &alen);
+  assert_true (alen < 2 * 1024 * 1024);
+  test_timeline_free (t);
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_graph_small),
+    cmocka_unit_test (test_graph_deterministic_and_bounded),
+    cmocka_unit_test (test_graph_large_sparse_path),
+    cmocka_unit_test (test_empty_views),
+    cmocka_unit_test (test_sequence),
+    cmocka_unit_test (test_sequence_lod),
+    cmocka_unit_test (test_timeline),
+  };
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}

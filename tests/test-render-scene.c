@@ -1,0 +1,212 @@
+/* Scene: arena iteration, style interning, groups, hit testing; plus the
+ * pure helpers (ticks, palette). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <string.h>
+
+#include "render-scene.h"
+#include "render-palette.h"
+#include "render-ticks.h"
+
+static void
+test_iteration (void **state)
+{
+  g_autoptr (RenderScene) scene = render_scene_new (200, 100);
+  render_scene_set_fill (scene, render_color_rgb (0xff0000));
+  render_scene_group_begin (scene, "actor", "a", "Actor A");
+  render_scene_group_set_data (scene, "kind", "queue");
+  render_scene_group_set_data (scene, "n", "3");
+  render_scene_rect (scene, 10, 10, 20, 20, 2);
+  render_scene_text (scene, 20, 40, "A", RENDER_ANCHOR_MIDDLE, RENDER_BASELINE_MIDDLE, 8);
+  render_scene_text (scene, 20, 40, "", RENDER_ANCHOR_MIDDLE, RENDER_BASELINE_MIDDLE, 8); /* dropped */
+  render_scene_group_end (scene);
+  render_scene_path_begin (scene);
+  render_scene_path_end (scene); /* empty: no node */
+  double xy[6] = { 0, 0, 10, 10, 20, 0 };
+  render_scene_polyline (scene, xy, 3, FALSE);
+  assert_int_equal (render_scene_n_nodes (scene), 5);
+  guint kinds[5], n = 0;
+  for (const RenderNode *node = render_scene_get_first (scene); node; node = node->next)
+    kinds[n++] = node->kind;
+  assert_int_equal (n, 5);
+  assert_int_equal (kinds[0], RENDER_NODE_GROUP_BEGIN);
+  assert_int_equal (kinds[1], RENDER_NODE_RECT);
+  assert_int_equal (kinds[2], RENDER_NODE_TEXT);
+  assert_int_equal (kinds[3], RENDER_NODE_GROUP_END);
+  assert_int_equal (kinds[4], RENDER_NODE_PATH);
+  const RenderNode *g = render_scene_get_first (scene);
+  assert_string_equal (g->u.group.klass, "actor");
+  assert_string_equal (g->u.group.id, "a");
+  assert_string_equal (g->u.group.data->key, "kind");
+  assert_string_equal (g->u.group.data->next->value, "3");
+  assert_null (g->u.group.data->next->next);
+  assert_int_equal (render_scene_count_groups (scene, "actor"), 1);
+  const RenderNode *path = g->next->next->next->next;
+  assert_int_equal (path->u.path.n_ops, 3);
+  assert_int_equal (path->u.path.n_points, 3);
+}
+
+static void
+test_styles_interned (void **state)
+{
+  g_autoptr (RenderScene) scene = render_scene_new (100, 100);
+  for (int i = 0; i < 1000; i++)
+    {
+      render_scene_set_stroke (scene, render_color_rgb (i % 2 ? 0x112233 : 0x445566));
+      render_scene_line (scene, 0, i, 10, i);
+    }
+  assert_int_equal (render_scene_n_nodes (scene), 1000);
+  assert_int_equal (render_scene_n_styles (scene), 2);
+  /* Many nodes live in one arena; freeing the scene releases all (LSan). */
+  assert_true (render_scene_memory_bytes (scene) >= 1000 * sizeof (RenderNode));
+}
+
+static void
+test_deep_nesting (void **state)
+{
+  /* 100,000 nested groups: iteration and hit testing must not recurse. */
+  g_autoptr (RenderScene) scene = render_scene_new (100, 100);
+  for (int i = 0; i < 100000; i++)
+    render_scene_group_begin (scene, i == 99999 ? "inner" : NULL, "x", NULL);
+  render_scene_set_fill (scene, render_color_rgb (0));
+  render_scene_rect (scene, 0, 0, 10, 10, 0);
+  for (int i = 0; i < 100000; i++)
+    render_scene_group_end (scene);
+  const RenderNode *hit = render_scene_hit_test (scene, 5, 5);
+  assert_non_null (hit);
+  assert_string_equal (hit->u.group.klass, "inner");
+  assert_int_equal (hit->u.group.depth, 99999);
+}
+
+static void
+test_hit_testing (void **state)
+{
+  g_autoptr (RenderScene) scene = render_scene_new (300, 300);
+  render_scene_set_fill (scene, render_color_rgb (0xcccccc));
+  render_scene_group_begin (scene, "actor", "A", "A");
+  render_scene_rect (scene, 0, 0, 100, 100, 0);
+  render_scene_group_end (scene);
+  render_scene_group_begin (scene, "actor", "B", "B");
+  render_scene_circle (scene, 80, 80, 30);    /* overlaps A, drawn later: on top */
+  render_scene_group_end (scene);
+  render_scene_set_fill (scene, RENDER_COLOR_NONE);
+  render_scene_set_stroke (scene, render_color_rgb (0));
+  render_scene_set_stroke_width (scene, 1);
+  render_scene_group_begin (scene, "edge", "A->C", NULL);
+  render_scene_group_begin (scene, NULL, NULL, NULL); /* structural: skipped */
+  render_scene_arrow (scene, 150, 10, 290, 10, RENDER_HEAD_FILLED, 8);
+  render_scene_group_end (scene);
+  render_scene_group_end (scene);
+  render_scene_group_begin (scene, "message", "m1", NULL);
+  render_scene_arrow_curve (scene, 150, 200, 150, 150, 290, 150, 290, 200, RENDER_HEAD_OPEN, 8);
+  render_scene_group_end (scene);
+  render_scene_clip_begin (scene, 0, 250, 50, 50);
+  render_scene_set_fill (scene, render_color_rgb (0));
+  render_scene_group_begin (scene, "span", "clipped", NULL);
+  render_scene_rect (scene, 0, 250, 300, 50, 0);
+  render_scene_group_end (scene);
+  render_scene_clip_end (scene);
+  render_scene_group_begin (scene, "mark", "t", NULL);
+  render_scene_text (scene, 200, 100, "hello", RENDER_ANCHOR_START, RENDER_BASELINE_ALPHABETIC, 40);
+  render_scene_group_end (scene);
+
+  const RenderNode *h;
+  h = render_scene_hit_test (scene, 10, 10);
+  assert_non_null (h);
+  assert_string_equal (h->u.group.id, "A");
+  h = render_scene_hit_test (scene, 90, 90);
+  assert_string_equal (h->u.group.id, "B");
+  h = render_scene_hit_test (scene, 200, 11.5);   /* within stroke tolerance */
+  assert_string_equal (h->u.group.klass, "edge");
+  assert_null (render_scene_hit_test (scene, 200, 30));
+  h = render_scene_hit_test (scene, 220, 162.5); /* on the curve's apex, roughly */
+  assert_non_null (h);
+  assert_string_equal (h->u.group.id, "m1");
+  h = render_scene_hit_test (scene, 20, 270);    /* inside the clip */
+  assert_string_equal (h->u.group.id, "clipped");
+  assert_null (render_scene_hit_test (scene, 200, 270)); /* clipped away */
+  h = render_scene_hit_test (scene, 215, 96);
+  assert_non_null (h);
+  assert_string_equal (h->u.group.klass, "mark");
+  assert_null (render_scene_hit_test (scene, NAN, 5));
+  assert_null (render_scene_hit_test (scene, 299, 299));
+}
+
+static void
+test_ticks (void **state)
+{
+  char buf[48];
+  assert_string_equal (render_ticks_format_duration (1500000, buf, sizeof buf), "1.5 ms");
+  assert_string_equal (render_ticks_format_duration (850, buf, sizeof buf), "850 ns");
+  assert_string_equal (render_ticks_format_duration (12300000, buf, sizeof buf), "12.3 ms");
+  assert_string_equal (render_ticks_format_duration (2000000000, buf, sizeof buf), "2 s");
+  assert_string_equal (render_ticks_format_duration (G_GINT64_CONSTANT (90000000000), buf, sizeof buf),
+                       "1 min 30 s");
+  assert_string_equal (render_ticks_format_duration (1500, buf, sizeof buf), "1.5 \xc2\xb5s");
+  assert_string_equal (render_ticks_format_duration (-2000000, buf, sizeof buf), "-2 ms");
+  /* 2023-11-14T22:13:20.250Z */
+  gint64 t = G_GINT64_CONSTANT (1700000000250000000);
+  assert_string_equal (render_ticks_format_time (t, 250000000, 0, buf, sizeof buf), "22:13:20.25");
+  assert_string_equal (render_ticks_format_time (t, 1000000, 0, buf, sizeof buf), "22:13:20.250");
+  assert_string_equal (render_ticks_format_time (t - 250000000, G_GINT64_CONSTANT (1000000000), 0,
+                                                 buf, sizeof buf), "22:13:20");
+  assert_string_equal (render_ticks_format_time (1500000, 500000, 0, buf, sizeof buf), "+1.5 ms");
+
+  RenderTicks ticks;
+  assert_true (render_ticks_compute (0, 1000000000, 11, &ticks));
+  assert_int_equal (ticks.step_ns, 100000000);
+  assert_int_equal (ticks.first_ns, 0);
+  assert_int_equal (ticks.n, 11);
+  assert_true (render_ticks_compute (123, 7000123, 8, &ticks));
+  assert_true (ticks.n <= 8 && ticks.n >= 2);
+  assert_true (ticks.first_ns >= 123 && ticks.first_ns % ticks.step_ns == 0);
+  /* clock-friendly steps above a second */
+  assert_true (render_ticks_compute (0, G_GINT64_CONSTANT (600) * 1000000000, 12, &ticks));
+  assert_int_equal (ticks.step_ns, G_GINT64_CONSTANT (60) * 1000000000);
+  assert_false (render_ticks_compute (5, 5, 10, &ticks));
+  assert_false (render_ticks_compute (G_MININT64, G_MAXINT64, 10, &ticks));
+}
+
+static void
+test_palette (void **state)
+{
+  RenderColor a = render_palette_for_label ("GetStatus", RENDER_THEME_LIGHT);
+  RenderColor b = render_palette_for_label ("GetStatus", RENDER_THEME_LIGHT);
+  assert_memory_equal (&a, &b, sizeof a);
+  RenderColor none = render_palette_for_label (NULL, RENDER_THEME_LIGHT);
+  RenderColor edge = render_theme_colors (RENDER_THEME_LIGHT)->edge;
+  assert_memory_equal (&none, &edge, sizeof none);
+  /* different labels spread over the palette */
+  GHashTable *seen = g_hash_table_new (g_direct_hash, g_direct_equal);
+  const char *labels[] = { "a", "b", "c", "d", "e", "f", "g", "h", "ping", "pong", "ack", "nack" };
+  for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
+    {
+      RenderColor c = render_palette_for_label (labels[i], RENDER_THEME_DARK);
+      g_hash_table_add (seen, GUINT_TO_POINTER ((c.r << 16) | (c.g << 8) | c.b));
+    }
+  assert_true (g_hash_table_size (seen) >= 5);
+  g_hash_table_unref (seen);
+  RenderColor lo = render_palette_ramp (0, RENDER_THEME_LIGHT), hi = render_palette_ramp (1, RENDER_THEME_LIGHT);
+  assert_true (lo.g > lo.r);  /* green */
+  assert_true (hi.r > hi.g);  /* red */
+  assert_true (fabs (render_palette_latency_position (1000, 10, 100000) - 0.5) < 1e-9);
+  assert_true (render_palette_latency_position (5, 10, 100000) == 0);
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_iteration),
+    cmocka_unit_test (test_styles_interned),
+    cmocka_unit_test (test_deep_nesting),
+    cmocka_unit_test (test_hit_testing),
+    cmocka_unit_test (test_ticks),
+    cmocka_unit_test (test_palette),
+  };
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}
