@@ -170,7 +170,7 @@ stats_format_time (gint64 ns)
           return g_strdup_printf ("%s.%06d UTC", base, (int) ((ns % 1000000000) / 1000));
         }
     }
-  return cli_format_duration (ns);
+  return g_strdup_printf ("%.6fs", (double) ns / 1e9);
 }
 
 static void

@@ -163,10 +163,10 @@ test_usage_errors (void **state)
 static char *
 make_malformed_native (const char *name, guint bad_line, const char *bad)
 {
-  g_autofree char *src = it_trace_path ("supervision.ndjson");
+  g_autofree char *src = it_trace_path ("akka-supervision.ndjson");
   g_autofree char *data = NULL;
   if (!g_file_get_contents (src, &data, NULL, NULL))
-    fail_msg ("data/traces/supervision.ndjson is missing");
+    fail_msg ("data/traces/akka-supervision.ndjson is missing");
   g_auto(GStrv) lines = g_strsplit (data, "\n", 12);
   GString *out = g_string_new (NULL);
   for (guint i = 0; lines[i] && i < 10; i++)
@@ -220,7 +220,7 @@ test_malformed_many (void **state)
 {
   /* 50 bad records: the first few are shown, then a count. */
   GString *s = g_string_new (NULL);
-  g_autofree char *src = it_trace_path ("supervision.ndjson");
+  g_autofree char *src = it_trace_path ("akka-supervision.ndjson");
   g_autofree char *data = NULL;
   assert_true (g_file_get_contents (src, &data, NULL, NULL));
   g_string_append (s, data);
@@ -418,6 +418,188 @@ test_stats_json_shape (void **state)
     }
 }
 
+static json_t *
+find_edge (json_t *stats, const char *from, const char *to)
+{
+  size_t i;
+  json_t *e;
+  json_array_foreach (json_object_get (stats, "edges"), i, e)
+    if (strcmp (json_string_value (json_object_get (e, "from")), from) == 0
+        && strcmp (json_string_value (json_object_get (e, "to")), to) == 0)
+      return e;
+  return NULL;
+}
+
+static json_int_t
+jint (json_t *obj, const char *key)
+{
+  json_t *v = json_object_get (obj, key);
+  if (!json_is_integer (v))
+    fail_msg ("“%s” is not an integer", key);
+  return json_integer_value (v);
+}
+
+static json_int_t
+jlat (json_t *obj, const char *key, const char *field)
+{
+  json_t *l = json_object_get (obj, key);
+  if (!json_is_object (l))
+    fail_msg ("“%s” has no latency samples", key);
+  return jint (l, field);
+}
+
+static json_t *
+must_find_actor (json_t *stats, const char *name)
+{
+  size_t i;
+  json_t *a;
+  json_array_foreach (json_object_get (stats, "actors"), i, a)
+    if (strcmp (json_string_value (json_object_get (a, "name")), name) == 0)
+      return a;
+  fail_msg ("no actor “%s” in stats", name);
+  return NULL;
+}
+
+/* Facts the message-switch sample was built with (data/traces/make-samples.py):
+ * a request to a queue nobody serves, a slow serial storage service, a
+ * poller that re-read 5 ids and lost 108 during a stall. */
+static void
+test_stats_facts_mswitch (void **state)
+{
+  g_autofree char *path = it_trace_path ("mswitch-rpc.json");
+  json_t *root = stats_json (path);
+  assert_string_equal (json_string_value (json_object_get (root, "format")), "mswitch");
+  json_t *rec = json_object_get (root, "records");
+  assert_int_equal (jint (rec, "duplicate"), 5);
+  assert_int_equal (jint (rec, "lost"), 108);
+
+  /* The unanswered request: sent to the nfs queue, never delivered. */
+  json_t *nfs = must_find_actor (root, "org.xen.xapi.storage.nfs");
+  assert_int_equal (jint (nfs, "received"), 0);
+  assert_int_equal (jint (nfs, "pending"), 1);
+  assert_int_equal (jint (nfs, "mailbox_depth"), 1);
+  assert_string_equal (json_string_value (json_object_get (nfs, "kind")), "queue");
+  json_t *probe = find_edge (root, "xapi:15863", "org.xen.xapi.storage.nfs");
+  assert_non_null (probe);
+  assert_int_equal (jint (probe, "count"), 1);
+  assert_int_equal (jint (probe, "received"), 0);
+  assert_int_equal (jint (probe, "pending"), 1);
+  assert_string_equal (json_string_value (json_object_get (probe, "top_label")), "SR.probe");
+  assert_true (jint (must_find_actor (root, "xapi:15863"), "unanswered") >= 1);
+
+  /* The slow storage service: 1-3 s per call, and its queue backs up. */
+  json_t *script = must_find_actor (root, "xapi-storage-script:1203");
+  assert_true (jlat (script, "processing", "p50_ns") > 1000000000);
+  json_t *gfs2 = must_find_actor (root, "org.xen.xapi.storage.gfs2");
+  assert_true (jint (gfs2, "mailbox_depth_max") >= 2);
+  assert_true (jlat (gfs2, "mailbox_time", "p99_ns") > 1000000000);
+  /* Round trips measured at the clients. */
+  assert_true (jlat (must_find_actor (root, "xapi:15859"), "round_trip", "count") > 0);
+  json_decref (root);
+
+  /* The table says the same. */
+  g_auto(ItRun) r = { 0 };
+  assert_true (it_runv (&r, NULL, "stats", path, NULL));
+  g_autofree char *text = run_stdout (&r);
+  assert_contains (text, "108 lost, 5 duplicate");
+  assert_contains (text, "org.xen.xapi.storage.nfs");
+  assert_contains (text, "SR.probe");
+}
+
+/* Facts of the supervision sample: w3 and w5 crash once each and are
+ * restarted, w6 is slow and ends with a message still in its mailbox, w7 is
+ * stopped, the reporter never existed (dead letter). */
+static void
+test_stats_facts_supervision (void **state)
+{
+  g_autofree char *path = it_trace_path ("akka-supervision.ndjson");
+  json_t *root = stats_json (path);
+  assert_string_equal (json_string_value (json_object_get (root, "format")), "native");
+  assert_int_equal (jint (root, "events"), 1606);
+  assert_int_equal (jint (must_find_actor (root, "/user/supervisor/workers/w3"), "crashes"), 1);
+  assert_int_equal (jint (must_find_actor (root, "/user/supervisor/workers/w5"), "crashes"), 1);
+  assert_int_equal (sum_actors (root, "crashes"), 2);
+  json_t *w6 = must_find_actor (root, "/user/supervisor/workers/w6");
+  assert_int_equal (jint (w6, "pending"), 1);
+  assert_int_equal (jint (w6, "mailbox_depth"), 1);
+  /* The slow worker: ~4 ms per job against ~0.3 ms for the others. */
+  json_t *w1 = must_find_actor (root, "/user/supervisor/workers/w1");
+  assert_true (jlat (w6, "processing", "p50_ns") > 4 * jlat (w1, "processing", "p50_ns"));
+  assert_false (json_is_true (json_object_get (must_find_actor (root, "/user/supervisor/workers/w7"), "alive")));
+  json_t *reporter = must_find_actor (root, "/user/supervisor/reporter");
+  assert_int_equal (jint (reporter, "dropped"), 1);
+  assert_true (jint (reporter, "errors") >= 1);
+  /* Clients whose jobs died with a worker never get an answer. */
+  assert_true (sum_actors (root, "unanswered") >= 2);
+
+  /* Grouping the pool folds the eight workers into one row whose counts are
+   * the sum of theirs. */
+  json_int_t workers_sent = 0;
+  size_t i;
+  json_t *a;
+  json_array_foreach (json_object_get (root, "actors"), i, a)
+    if (g_str_has_prefix (json_string_value (json_object_get (a, "name")), "/user/supervisor/workers/w"))
+      workers_sent += jint (a, "sent");
+  json_decref (root);
+
+  g_auto(ItRun) g = { 0 };
+  assert_true (it_runv (&g, NULL, "stats", path, "--json", "--group", "/user/supervisor/workers/w*", NULL));
+  assert_int_equal (g.status, 0);
+  root = run_json (&g);
+  json_t *grp = NULL;
+  json_array_foreach (json_object_get (root, "actors"), i, a)
+    {
+      const char *name = json_string_value (json_object_get (a, "name"));
+      assert_false (g_str_has_prefix (name, "/user/supervisor/workers/w") && !json_is_true (json_object_get (a, "group")));
+      if (json_is_true (json_object_get (a, "group")))
+        grp = a;
+    }
+  assert_non_null (grp);
+  assert_int_equal (jint (grp, "members"), 8);
+  assert_int_equal (jint (grp, "sent"), workers_sent);
+  assert_int_equal (jint (grp, "crashes"), 2);
+  assert_int_equal (jint (grp, "pending"), 1);
+  json_decref (root);
+
+  /* A filter keeps the matching actors and the edges touching them. */
+  g_auto(ItRun) f = { 0 };
+  assert_true (it_runv (&f, NULL, "stats", path, "--json", "--filter", "/user/http/*", NULL));
+  assert_int_equal (f.status, 0);
+  root = run_json (&f);
+  json_t *e;
+  assert_true (json_array_size (json_object_get (root, "edges")) > 0);
+  json_array_foreach (json_object_get (root, "edges"), i, e)
+    assert_true (g_str_has_prefix (json_string_value (json_object_get (e, "from")), "/user/http/")
+                 || g_str_has_prefix (json_string_value (json_object_get (e, "to")), "/user/http/"));
+  json_decref (root);
+}
+
+/* The Chrome sample reads the same plain and gzip-compressed. */
+static void
+test_stats_facts_chrome (void **state)
+{
+  g_autofree char *plain = it_trace_path ("chrome-flows.json");
+  g_autofree char *gz = it_trace_path ("chrome-flows.json.gz");
+  json_t *a = stats_json (plain);
+  json_t *b = stats_json (gz);
+  assert_string_equal (json_string_value (json_object_get (a, "format")), "chrome");
+  json_object_del (a, "source");
+  json_object_del (b, "source");
+  assert_true (json_equal (a, b));
+  /* Flows between threads of different processes come out as messages. */
+  assert_true (json_array_size (json_object_get (a, "edges")) >= 5);
+  assert_true (jint (a, "n_messages") > 100);
+  size_t i;
+  json_t *act;
+  guint threads = 0;
+  json_array_foreach (json_object_get (a, "actors"), i, act)
+    if (strcmp (json_string_value (json_object_get (act, "kind")), "thread") == 0)
+      threads++;
+  assert_true (threads >= 5);
+  json_decref (a);
+  json_decref (b);
+}
+
 /* ---- convert ---------------------------------------------------------- */
 
 static void
@@ -517,6 +699,9 @@ main (int argc, char **argv)
     cmocka_unit_test (test_stats_table),
     cmocka_unit_test (test_stats_hostile_terminal),
     cmocka_unit_test (test_stats_json_shape),
+    cmocka_unit_test (test_stats_facts_mswitch),
+    cmocka_unit_test (test_stats_facts_supervision),
+    cmocka_unit_test (test_stats_facts_chrome),
     cmocka_unit_test (test_convert_round_trip),
     cmocka_unit_test (test_convert_stdin_stdout),
   };

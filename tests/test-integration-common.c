@@ -105,7 +105,8 @@ it_list_traces (void)
           if (name[0] == '.' || g_str_has_suffix (name, ".md") || g_str_has_suffix (name, ".txt")
               || g_str_has_suffix (name, ".build") || g_str_has_suffix (name, ".msc")
               || g_str_has_suffix (name, ".dot") || g_str_has_suffix (name, ".svg")
-              || g_str_has_suffix (name, ".png"))
+              || g_str_has_suffix (name, ".png") || g_str_has_suffix (name, ".py")
+              || g_str_has_suffix (name, ".sh"))
             continue;
           g_autofree char *path = g_build_filename (traces_dir, name, NULL);
           if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
