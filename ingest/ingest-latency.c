@@ -9,7 +9,12 @@
 /* Slightly under 2 % so floating-point rounding at bucket edges can't push a
  * reported quantile past the documented bound. */
 #define ALPHA 0.0195
-#define GROW_SLACK 8
+#define GROW_SLACK 2
+
+/* ln(1 + k / 1024): with linear interpolation, ln of any double to ~1e-7,
+ * far below the 0.05 % margin ALPHA leaves, and 10x cheaper than log(). */
+#define LN_TABLE_BITS 10
+static double ln_table[(1 << LN_TABLE_BITS) + 1];
 
 static double log_gamma;
 static double inv_log_gamma;
@@ -28,15 +33,31 @@ ensure_constants (void)
       inv_log_gamma = 1.0 / log_gamma;
       rep_factor = 2.0 / (gamma + 1.0);
       max_index = (gint32) ceil (log ((double) G_MAXINT64) * inv_log_gamma) + 1;
+      for (guint k = 0; k <= (1u << LN_TABLE_BITS); k++)
+        ln_table[k] = log1p ((double) k / (double) (1u << LN_TABLE_BITS));
       g_once_init_leave (&done, 1);
     }
 }
 
-/* Bucket i holds (gamma^(i-1), gamma^i]; 1 ns lands in bucket 0. */
+static inline double
+fast_ln (gint64 v)
+{
+  double d = (double) v;
+  guint64 u;
+  memcpy (&u, &d, sizeof u);
+  int e = (int) ((u >> 52) & 0x7ff) - 1023;
+  guint64 mant = u & ((G_GUINT64_CONSTANT (1) << 52) - 1);
+  guint k = (guint) (mant >> (52 - LN_TABLE_BITS));
+  double frac = (double) (mant & ((G_GUINT64_CONSTANT (1) << (52 - LN_TABLE_BITS)) - 1))
+                / (double) (G_GUINT64_CONSTANT (1) << (52 - LN_TABLE_BITS));
+  return e * G_LN2 + ln_table[k] + (ln_table[k + 1] - ln_table[k]) * frac;
+}
+
+/* Bucket i holds (gamma^(i-1), gamma^i]; 1 ns lands in bucket 0. v >= 1. */
 static inline gint32
 bucket_index (gint64 v)
 {
-  gint32 i = (gint32) ceil (log ((double) v) * inv_log_gamma);
+  gint32 i = (gint32) ceil (fast_ln (v) * inv_log_gamma);
   return CLAMP (i, 0, max_index);
 }
 

@@ -18,21 +18,28 @@
 
 #include "ingest-store-private.h"
 
-#define EVENT_CHUNK_SHIFT 12   /* 4096 events = 128 KiB */
-#define MESSAGE_CHUNK_SHIFT 12 /* 4096 messages = 256 KiB */
+#define EVENT_CHUNK_SHIFT 11   /* 2048 events = 64 KiB */
+#define MESSAGE_CHUNK_SHIFT 10 /* 1024 messages = 64 KiB */
 #define ACTOR_CHUNK_SHIFT 8
 #define INITIAL_MESSAGE_SLOTS 1024
 #define MAX_IDS (G_MAXUINT32 - 1)
 
 struct _IngestStore {
   IngestStrings *strings;   /* names, labels, texts, message keys */
-  IngestStrings *payloads;
+  IngestStrings *payloads;  /* NULL until the first payload (its arena is big) */
   IngestChunked events;     /* IngestEvent */
   IngestChunked messages;   /* IngestMessage */
   IngestChunked actors;     /* IngestActorRec */
   GHashTable *actor_by_atom; /* name atom -> actor id */
+  /* Direct-mapped caches in front of the hash tables: a trace names the
+   * same few actors and edges over and over. */
+  guint32 actor_cache_atom[64], actor_cache_id[64];
+  IngestEdgeRec *edge_cache[64];
 
-  /* Message key table: open addressing, (hash << 32) | message id. */
+  /* Message key table: open addressing, (hash << 32) | message id. The size
+   * is not a power of two (slot = hash * n >> 32) so it can grow by 1.5x:
+   * the table is the store's biggest overhead after events and messages,
+   * and 1.5x keeps it at least half full. */
   guint64 *mslots;
   gsize n_mslots, n_mused;
 
@@ -105,7 +112,6 @@ ingest_store_new (void)
   IngestStore *self = g_new0 (IngestStore, 1);
 
   self->strings = ingest_strings_new (INGEST_STORE_MAX_STRING);
-  self->payloads = ingest_strings_new (INGEST_STORE_MAX_PAYLOAD);
   ingest_chunked_init (&self->events, sizeof (IngestEvent), EVENT_CHUNK_SHIFT);
   ingest_chunked_init (&self->messages, sizeof (IngestMessage), MESSAGE_CHUNK_SHIFT);
   ingest_chunked_init (&self->actors, sizeof (IngestActorRec), ACTOR_CHUNK_SHIFT);
@@ -258,10 +264,27 @@ create_actor (IngestStore *self, IngestAtom name, IngestAtom short_name,
   return id;
 }
 
+static inline guint
+cache_slot (guint64 key)
+{
+  return (guint) ((key * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15)) >> 58);
+}
+
 static inline IngestActorId
 actor_lookup (const IngestStore *self, IngestAtom atom)
 {
-  return GPOINTER_TO_UINT (g_hash_table_lookup (self->actor_by_atom, GUINT_TO_POINTER (atom)));
+  guint c = cache_slot (atom);
+  if (atom != 0 && self->actor_cache_atom[c] == atom)
+    return self->actor_cache_id[c];
+  IngestActorId id = GPOINTER_TO_UINT (g_hash_table_lookup (self->actor_by_atom, GUINT_TO_POINTER (atom)));
+  if (id != 0)
+    {
+      /* const only to callers: the cache is an invisible detail. */
+      IngestStore *mut = (IngestStore *) self;
+      mut->actor_cache_atom[c] = atom;
+      mut->actor_cache_id[c] = id;
+    }
+  return id;
 }
 
 /* The actor named by normalized bytes, created with its path ancestors when
@@ -383,10 +406,16 @@ ingest_store_actor_name (const IngestStore *self, IngestActorId id)
 
 /* --- messages -------------------------------------------------------------- */
 
+static inline gsize
+mslot_of (guint32 hash, gsize n)
+{
+  return (gsize) (((guint64) hash * n) >> 32);
+}
+
 static void
 mtable_grow (IngestStore *self)
 {
-  gsize n = self->n_mslots * 2;
+  gsize n = self->n_mslots + self->n_mslots / 2;
   guint64 *slots = g_new0 (guint64, n);
 
   for (gsize i = 0; i < self->n_mslots; i++)
@@ -394,9 +423,9 @@ mtable_grow (IngestStore *self)
       guint64 v = self->mslots[i];
       if (v == 0)
         continue;
-      gsize j = (gsize) (v >> 32) & (n - 1);
+      gsize j = mslot_of ((guint32) (v >> 32), n);
       while (slots[j] != 0)
-        j = (j + 1) & (n - 1);
+        j = j + 1 == n ? 0 : j + 1;
       slots[j] = v;
     }
   g_free (self->mslots);
@@ -443,8 +472,8 @@ message_for_key (IngestStore *self, IngestStr key, int slot, gboolean *created)
     return 0;
 
   guint32 hash = ingest_strings_hash (s, len);
-  gsize mask = self->n_mslots - 1;
-  gsize i = hash & mask;
+  gsize n_slots = self->n_mslots;
+  gsize i = mslot_of (hash, n_slots);
   for (;;)
     {
       guint64 v = self->mslots[i];
@@ -466,7 +495,7 @@ message_for_key (IngestStore *self, IngestStr key, int slot, gboolean *created)
               return nid;
             }
         }
-      i = (i + 1) & mask;
+      i = i + 1 == n_slots ? 0 : i + 1;
     }
 
   IngestAtom katom = ingest_strings_add_normalized (self->strings, s, len);
@@ -475,7 +504,7 @@ message_for_key (IngestStore *self, IngestStr key, int slot, gboolean *created)
     return 0;
   self->mslots[i] = ((guint64) hash << 32) | id;
   self->n_mused++;
-  if (self->n_mused * 10 > self->n_mslots * 7)
+  if (self->n_mused * 4 > self->n_mslots * 3)
     mtable_grow (self);
   *created = TRUE;
   return id;
@@ -495,9 +524,16 @@ static IngestEdgeRec *
 edge_get (IngestStore *self, IngestActorId from, IngestActorId to)
 {
   guint64 key = ((guint64) from << 32) | to;
-  IngestEdgeRec *e = g_hash_table_lookup (self->edges, &key);
-  if (e != NULL)
+  guint c = cache_slot (key);
+  IngestEdgeRec *e = self->edge_cache[c];
+  if (e != NULL && e->key == key)
     return e;
+  e = g_hash_table_lookup (self->edges, &key);
+  if (e != NULL)
+    {
+      self->edge_cache[c] = e;
+      return e;
+    }
   e = g_new0 (IngestEdgeRec, 1);
   e->key = key;
   e->from = from;
@@ -721,7 +757,11 @@ append_send (IngestStore *self, const IngestEventInput *in, IngestSeq seq, Inges
     m->label = intern_str (self, in->label);
   m->size = in->size;
   if (in->payload.ptr != NULL)
-    m->payload = ingest_strings_add (self->payloads, in->payload.ptr, in->payload.len);
+    {
+      if (self->payloads == NULL)
+        self->payloads = ingest_strings_new (INGEST_STORE_MAX_PAYLOAD);
+      m->payload = ingest_strings_add (self->payloads, in->payload.ptr, in->payload.len);
+    }
   if (in->reply_to.ptr != NULL)
     {
       IngestActorId r = actor_resolve (self, in->reply_to, INGEST_ACTOR_ACTOR, FALSE);
@@ -1324,6 +1364,7 @@ ingest_store_rename_actor (IngestStore *self, IngestActorId id, IngestStr name)
   if (other != 0)
     return FALSE;
   g_hash_table_remove (self->actor_by_atom, GUINT_TO_POINTER (a->pub.name));
+  memset (self->actor_cache_atom, 0, sizeof self->actor_cache_atom); /* the old name may be cached */
   g_hash_table_insert (self->actor_by_atom, GUINT_TO_POINTER (atom), GUINT_TO_POINTER (id));
   a->pub.name = atom;
   /* read back from the arena: s may be a scratch buffer */

@@ -5,7 +5,7 @@
 
 #include "ingest-strings.h"
 
-#define MIN_CHUNK_SHIFT 18 /* 256 KiB: small enough to waste little at the tail */
+#define MIN_CHUNK_SHIFT 16 /* 64 KiB: small enough to waste little at the tail */
 #define INITIAL_SLOTS 1024
 
 struct _IngestStrings {
@@ -71,6 +71,32 @@ ingest_strings_free (IngestStrings *self)
 static const char replacement[] = "\xEF\xBF\xBD"; /* U+FFFD */
 static const char ellipsis[] = "\xE2\x80\xA6";    /* U+2026 */
 
+#define ONES G_GUINT64_CONSTANT (0x0101010101010101)
+#define HIGHS G_GUINT64_CONSTANT (0x8080808080808080)
+
+/* TRUE when every byte is in 1..127. */
+static inline gboolean
+is_plain_ascii (const char *p, gsize n)
+{
+  gsize i = 0;
+  guint64 w;
+
+  for (; i + 8 <= n; i += 8)
+    {
+      memcpy (&w, p + i, 8);
+      if ((w & HIGHS) != 0 || ((w - ONES) & ~w & HIGHS) != 0)
+        return FALSE;
+    }
+  if (i < n)
+    {
+      w = ONES; /* pad with harmless 0x01 bytes */
+      memcpy (&w, p + i, n - i);
+      if ((w & HIGHS) != 0 || ((w - ONES) & ~w & HIGHS) != 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 const char *
 ingest_strings_normalize (IngestStrings *self, const char *ptr, gssize len,
                           gsize *out_len)
@@ -83,8 +109,10 @@ ingest_strings_normalize (IngestStrings *self, const char *ptr, gssize len,
   else
     n = (gsize) len;
 
-  /* Fast path: already valid and short. g_utf8_validate_len() rejects NUL. */
-  if (n <= self->max_len && g_utf8_validate_len (ptr, n, NULL))
+  /* Fast path: already valid and short. Most names, keys and labels are
+   * plain ASCII, checked a word at a time; g_utf8_validate_len() (which also
+   * rejects NUL) handles the rest. */
+  if (n <= self->max_len && (is_plain_ascii (ptr, n) || g_utf8_validate_len (ptr, n, NULL)))
     {
       *out_len = n;
       return ptr;
@@ -162,16 +190,22 @@ mix64 (guint64 h)
 guint32
 ingest_strings_hash (const char *s, gsize len)
 {
-  guint64 h = G_GUINT64_CONSTANT (0x9E3779B97F4A7C15) ^ (len * G_GUINT64_CONSTANT (0x100000001b3));
+  const guint64 k = G_GUINT64_CONSTANT (0x9E3779B97F4A7C15);
+  guint64 h = k ^ (len * G_GUINT64_CONSTANT (0x100000001b3));
   gsize i = 0;
 
+  /* One multiply per word, one full mix at the end: names are short. */
   for (; i + 8 <= len; i += 8)
-    h = (h ^ mix64 (load64 (s + i))) * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15);
+    {
+      h = (h ^ load64 (s + i)) * k;
+      h ^= h >> 29;
+    }
   if (i < len)
     {
       guint64 tail = 0;
       memcpy (&tail, s + i, len - i);
-      h = (h ^ mix64 (tail)) * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15);
+      h = (h ^ tail) * k;
+      h ^= h >> 29;
     }
   h = mix64 (h);
   return (guint32) (h ^ (h >> 32));

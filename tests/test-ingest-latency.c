@@ -95,6 +95,7 @@ test_random_clustered (void **state)
         v[i] = (gint64) 3e9;
       ingest_latency_hist_record (h, v[i]);
     }
+  g_rand_free (r);
   check_against_exact (v, n, h);
   /* A narrow spread keeps the bucket array small. */
   assert_true (ingest_latency_hist_memory_bytes (h) < 4600);
