@@ -183,6 +183,9 @@ actorscope_actor_tree_set_document (ActorscopeActorTree *self, ActorscopeDocumen
   store = actorscope_document_get_store (document);
   n = ingest_store_n_actors (store);
   seconds = trace_seconds (document);
+  /* Small systems open fully expanded; big ones start collapsed so the
+   * tree stays cheap. Set before the rows exist: it applies on creation. */
+  gtk_tree_list_model_set_autoexpand (self->tree, n <= 300);
   g_ptr_array_add (self->items, NULL);
   for (IngestActorId id = 1; id <= n; id++)
     {
@@ -198,27 +201,29 @@ actorscope_actor_tree_set_document (ActorscopeActorTree *self, ActorscopeDocumen
       item_load_stats (item, store, seconds);
       g_ptr_array_add (self->items, item);
     }
-  /* Parents always have smaller ids than... not necessarily: link in a
-   * second pass. */
-  for (IngestActorId id = 1; id <= n; id++)
-    {
-      const IngestActor *actor = ingest_store_actor (store, id);
-      ActorscopeActorItem *item = self->items->pdata[id];
-      ActorscopeActorItem *parent = actor->parent > 0 && actor->parent <= n && actor->parent != id
-                                    ? self->items->pdata[actor->parent] : NULL;
+  /* Link children to parents first, then publish the roots: a row asks
+   * for its children once, when it is created. */
+  {
+    g_autoptr(GPtrArray) roots = g_ptr_array_new ();
 
-      if (parent == NULL)
-        g_list_store_append (self->roots, item);
-      else
-        {
-          if (parent->children == NULL)
-            parent->children = g_list_store_new (ACTORSCOPE_TYPE_ACTOR_ITEM);
-          g_list_store_append (parent->children, item);
-        }
-    }
-  /* Small systems open fully expanded; big ones start collapsed so the
-   * tree stays cheap. */
-  gtk_tree_list_model_set_autoexpand (self->tree, n <= 300);
+    for (IngestActorId id = 1; id <= n; id++)
+      {
+        const IngestActor *actor = ingest_store_actor (store, id);
+        ActorscopeActorItem *item = self->items->pdata[id];
+        ActorscopeActorItem *parent = actor->parent > 0 && actor->parent <= n && actor->parent != id
+                                      ? self->items->pdata[actor->parent] : NULL;
+
+        if (parent == NULL)
+          g_ptr_array_add (roots, item);
+        else
+          {
+            if (parent->children == NULL)
+              parent->children = g_list_store_new (ACTORSCOPE_TYPE_ACTOR_ITEM);
+            g_list_store_append (parent->children, item);
+          }
+      }
+    g_list_store_splice (self->roots, 0, 0, roots->pdata, roots->len);
+  }
 }
 
 void
@@ -401,6 +406,10 @@ actorscope_actor_tree_sort_by (ActorscopeActorTree *self, const char *name, gboo
   column = g_hash_table_lookup (self->columns, name);
   if (column == NULL)
     return FALSE;
+  /* Numeric sorters are set up busiest-first, so the column view's
+   * "ascending" (the first click) means descending values there. */
+  if (!g_str_equal (name, "actor"))
+    descending = !descending;
   gtk_column_view_sort_by_column (self->column_view, column,
                                   descending ? GTK_SORT_DESCENDING : GTK_SORT_ASCENDING);
   return TRUE;
@@ -530,6 +539,14 @@ actorscope_actor_tree_dispose (GObject *object)
   G_OBJECT_CLASS (actorscope_actor_tree_parent_class)->dispose (object);
 }
 
+/* items[0] is a NULL placeholder so ids index the array directly. */
+static void
+unref_nullable (gpointer object)
+{
+  if (object != NULL)
+    g_object_unref (object);
+}
+
 static void
 actorscope_actor_tree_class_init (ActorscopeActorTreeClass *klass)
 {
@@ -551,7 +568,7 @@ actorscope_actor_tree_init (ActorscopeActorTree *self)
   GtkTreeListRowSorter *row_sorter;
 
   self->columns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->items = g_ptr_array_new_with_free_func (g_object_unref);
+  self->items = g_ptr_array_new_with_free_func (unref_nullable);
   self->roots = g_list_store_new (ACTORSCOPE_TYPE_ACTOR_ITEM);
   self->column_view = GTK_COLUMN_VIEW (gtk_column_view_new (NULL));
   gtk_column_view_set_show_column_separators (self->column_view, FALSE);

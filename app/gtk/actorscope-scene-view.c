@@ -191,35 +191,65 @@ find_group (const RenderScene *scene, const char *klass, const char *id)
   return NULL;
 }
 
-static const char *
-group_data (const RenderNode *group, const char *key)
-{
-  for (const RenderData *d = group->u.group.data; d != NULL; d = d->next)
-    if (g_strcmp0 (d->key, key) == 0)
-      return d->value;
-  return NULL;
-}
-
-/* The timeline layout marks its time axis with a group of class "axis"
- * carrying data-x0/data-x1 (scene x of the window's ends). Without one the
- * whole width is the axis. */
+/* Where the timeline's time axis lies in scene x. Derived from the scene
+ * itself rather than from layout constants: every message arrow starts at
+ * its send time, so two messages with different send times give the exact
+ * linear map. Without two such messages (an aggregated or tiny view) the
+ * lane labels, which end 10 units left of the plot, and the plot's right
+ * margin of 20 units give it. */
 static void
 find_time_axis (ActorscopeSceneView *self)
 {
+  IngestStore *store = actorscope_document_get_store (self->document);
+  gint64 t_lo = G_MAXINT64, t_hi = G_MININT64;
+  double x_lo = 0, x_hi = 0;
+  double label_x = -1;
+  const char *klass = NULL;
+  guint32 message = 0;
+
   self->plot_x0 = 0;
   self->plot_x1 = self->scene_w;
+  if (self->kind != ACTORSCOPE_VIEW_TIMELINE)
+    return;
   for (const RenderNode *n = render_scene_get_first (self->scene); n != NULL; n = n->next)
-    if (n->kind == RENDER_NODE_GROUP_BEGIN && g_strcmp0 (n->u.group.klass, "axis") == 0)
-      {
-        const char *x0 = group_data (n, "x0"), *x1 = group_data (n, "x1");
+    {
+      if (n->kind == RENDER_NODE_GROUP_BEGIN)
+        {
+          klass = n->u.group.klass;
+          message = g_strcmp0 (klass, "message") == 0 && n->u.group.id
+                    ? (guint32) g_ascii_strtoull (n->u.group.id, NULL, 10) : 0;
+          continue;
+        }
+      if (g_strcmp0 (klass, "actor") == 0 && n->kind == RENDER_NODE_TEXT &&
+          n->u.text.anchor == RENDER_ANCHOR_END && label_x < 0)
+        label_x = n->u.text.x;
+      if (message != 0 && (n->kind == RENDER_NODE_ARROW || n->kind == RENDER_NODE_LINE))
+        {
+          const IngestMessage *m = ingest_store_message (store, message);
+          const IngestEvent *ev = m && m->send_seq != INGEST_SEQ_NONE
+                                  ? ingest_store_event (store, m->send_seq) : NULL;
+          double x = n->kind == RENDER_NODE_ARROW ? n->u.arrow.x1 : n->u.line.x1;
 
-        if (x0 != NULL && x1 != NULL && g_ascii_strtod (x1, NULL) > g_ascii_strtod (x0, NULL))
-          {
-            self->plot_x0 = g_ascii_strtod (x0, NULL);
-            self->plot_x1 = g_ascii_strtod (x1, NULL);
-          }
-        return;
-      }
+          if (ev != NULL)
+            {
+              if (ev->time_ns < t_lo) { t_lo = ev->time_ns; x_lo = x; }
+              if (ev->time_ns > t_hi) { t_hi = ev->time_ns; x_hi = x; }
+            }
+          message = 0;   /* one sample per message */
+        }
+    }
+  if (t_hi > t_lo && x_hi > x_lo && self->scene_to > self->scene_from)
+    {
+      double per_ns = (x_hi - x_lo) / (double) (t_hi - t_lo);
+
+      self->plot_x0 = x_lo - (double) (t_lo - self->scene_from) * per_ns;
+      self->plot_x1 = x_lo + (double) (self->scene_to - t_lo) * per_ns;
+    }
+  else if (label_x >= 0)
+    {
+      self->plot_x0 = label_x + 10;
+      self->plot_x1 = self->scene_w - 20;
+    }
 }
 
 static void
@@ -588,7 +618,10 @@ set_window_internal (ActorscopeSceneView *self, gint64 from, gint64 to, guint de
 {
   gint64 t0 = 0, t1 = 0;
 
-  if (self->document != NULL && actorscope_document_get_time_range (self->document, &t0, &t1))
+  /* Open ends mean "all of it"; only a closed window needs clamping (and
+   * must not be subtracted: MAX - MIN overflows). */
+  if (from != INGEST_TIME_MIN && to != INGEST_TIME_MAX && self->document != NULL &&
+      actorscope_document_get_time_range (self->document, &t0, &t1))
     {
       gint64 span = to - from;
 

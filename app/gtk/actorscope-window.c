@@ -648,7 +648,7 @@ on_item_activated (ActorscopeSceneView *view, const char *klass, const char *id,
         }
       return;
     }
-  if (g_str_equal (klass, "message") || g_str_equal (klass, "span"))
+  if (g_str_equal (klass, "message"))
     {
       const char *mid = node_data (node, "message");
       guint message = parse_id (mid ? mid : id);
@@ -696,7 +696,7 @@ on_jump_to_actor (ActorscopeDetails *details, guint actor, gpointer user_data)
 static void
 select_message (ActorscopeWindow *self, IngestMessageId message)
 {
-  g_autofree char *id = g_strdup_printf ("m%u", message);
+  g_autofree char *id = g_strdup_printf ("%u", message);
 
   actorscope_details_show_message (self->details, message);
   actorscope_scene_view_select (self->scene_view, "message", id);
