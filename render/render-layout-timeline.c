@@ -257,7 +257,9 @@ render_layout_timeline (const IngestTimeline *tl, const RenderLayoutOptions *opt
           if (lane < n_lanes && dmax[lane] > 0)
             {
               double base = LANE_Y (lane) + bar_h + depth_h;
-              double scale = (depth_h - 1) / dmax[lane];
+              /* A floor of 4 keeps a depth of 1 from looking like a
+               * full mailbox. */
+              double scale = (depth_h - 1) / MAX (dmax[lane], 4);
               g_array_set_size (pts, 0);
               double prev_y = base, last_x = -1;
               double p[2] = { tx (&t, g_array_index (tl->depth, IngestDepthSample, k).time_ns), base };
