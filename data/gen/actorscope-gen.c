@@ -2,7 +2,6 @@
  * native NDJSON, of any size, deterministic for a seed; optionally the same
  * interaction as an mscgen chart and a graphviz digraph, so benchmarks can
  * compare actorscope against those tools on identical input. */
-#include "config.h"
 #include "gen-sim.h"
 
 #include <locale.h>

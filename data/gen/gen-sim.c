@@ -843,8 +843,8 @@ handle_mark (Sim *sim, gint64 now)
 
 /* ---- the graph workload ------------------------------------------------- */
 
-static gboolean
-build_graph (Sim *sim, GError **error)
+static void
+build_graph (Sim *sim)
 {
   guint n = sim->opt->graph_nodes;
   guint64 m = sim->opt->graph_edges;
@@ -914,8 +914,6 @@ build_graph (Sim *sim, GError **error)
     }
   g_array_set_size (sim->edges, 0);
   memset (sim->edge_keys, 0, (sim->edge_mask + 1) * sizeof (guint64));
-  (void) error;
-  return TRUE;
 }
 
 /* ---- driver ------------------------------------------------------------- */
@@ -1055,7 +1053,7 @@ gen_sim_run (const GenSimOptions *opt, GenOutput *ndjson, GenOutput *msc,
 
   if (opt->graph_nodes > 0)
     {
-      build_graph (&sim, error);
+      build_graph (&sim);
       sim.conv_interval_ns = EVENTS_PER_GRAPH_MESSAGE * 1e9 / opt->rate;
     }
   else
