@@ -14,12 +14,14 @@
  *  - MARK, SPAWN, EXIT and DROP are marks (a MARK without actor is global);
  *  - the mailbox depth the store recorded on each event becomes a sample on
  *    the receiver's lane (a group lane shows the sum over its members).
- * Level of detail: when messages + spans exceed max_items, every message
- * except pending and dropped ones (which must stay visible, up to max_items)
- * and every span is counted into ~200 time buckets per lane pair instead.
- * Depth samples are thinned to at most 512 per lane keeping each bucket's
- * maximum and its last value (so the step line ends right); marks are
- * thinned to max_items keeping every crash.
+ * Level of detail: as soon as messages + spans exceed max_items, every
+ * message except pending and dropped ones (which must stay visible, up to
+ * max_items) and every span is counted into 200 time buckets per lane pair
+ * instead (merged into fewer, wider buckets when lane pairs x 200 would pass
+ * 4 x max_items), so memory stays bounded however big the window. Depth
+ * samples are thinned to at most 512 per lane keeping each bucket's maximum
+ * and its last value (so the step line ends right); marks are thinned to
+ * max_items keeping every crash.
  */
 #include "config.h"
 
@@ -28,19 +30,42 @@
 #include "ingest-view-private.h"
 
 #define N_BUCKETS 200
-#define DEPTH_BUCKETS 256 /* two samples each: at most 512 per lane */
+/* A lane keeps up to DEPTH_MAX raw depth samples; past that it keeps two
+ * (maximum, last) per time bucket: at most 2 * N_BUCKETS = 400. */
+#define DEPTH_MAX 512
 
 typedef struct {
   IngestLatencyHist mailbox, processing;
-  gint64 depth;
+  gint64 depth;             /* current summed depth of the members */
   guint open_span;          /* index + 1 of the lane's span left open, 0 = none */
+  /* Depth samples of this lane, in time order: raw up to DEPTH_MAX, then
+   * thinned on the fly to each bucket's maximum and last sample. */
+  GArray *samples;
+  gboolean thinned;
+  guint64 bucket;
+  IngestDepthSample bmax, blast;
+  gboolean have_bucket;
 } LaneAcc;
+
+/* Density counts of one lane pair, per fine bucket; coarsened at the end. */
+typedef struct {
+  guint64 key;              /* (from << 32) | to, provisional lane indexes */
+  guint from, to;
+  guint32 count[N_BUCKETS];
+  guint32 spans[N_BUCKETS];
+} PairBins;
 
 typedef struct {
   IngestViewCtx ctx;
   IngestTimeline *tl;
+  guint max_items;
   GArray *lane_acc;         /* LaneAcc by node creation index */
   gint64 *actor_depth;      /* per actor: last depth seen, -1 = none */
+  gboolean aggregating;     /* more than max_items: counting into pairs */
+  GPtrArray *pairs;         /* PairBins*, owned */
+  GHashTable *pair_index;   /* &PairBins.key -> PairBins* */
+  guint64 width;            /* fine bucket width in ns */
+  guint64 n_messages;       /* all messages in the window, kept or counted */
 } TimelineBuild;
 
 static LaneAcc *
@@ -66,6 +91,92 @@ time_of (IngestStore *store, IngestSeq seq)
   return ingest_store_event (store, seq)->time_ns;
 }
 
+static inline guint64
+bucket_of (TimelineBuild *b, gint64 t, guint64 n_buckets)
+{
+  if (t <= b->ctx.from_ns)
+    return 0;
+  guint64 k = ((guint64) t - (guint64) b->ctx.from_ns) / b->width;
+  return MIN (k, n_buckets - 1);
+}
+
+static PairBins *
+pair_bins (TimelineBuild *b, guint from, guint to)
+{
+  guint64 key = ((guint64) from << 32) | to;
+  PairBins *p = g_hash_table_lookup (b->pair_index, &key);
+  if (p == NULL)
+    {
+      p = g_new0 (PairBins, 1);
+      p->key = key;
+      p->from = from;
+      p->to = to;
+      g_ptr_array_add (b->pairs, p);
+      g_hash_table_insert (b->pair_index, &p->key, p);
+    }
+  return p;
+}
+
+static void
+count_message (TimelineBuild *b, const IngestTimelineMessage *m)
+{
+  PairBins *p = pair_bins (b, m->from_lane, m->to_lane);
+  guint64 k = bucket_of (b, m->send_ns, N_BUCKETS);
+  if (p->count[k] < G_MAXUINT32)
+    p->count[k]++;
+}
+
+static void
+count_span (TimelineBuild *b, guint lane, gint64 start)
+{
+  PairBins *p = pair_bins (b, lane, lane);
+  guint64 k = bucket_of (b, start, N_BUCKETS);
+  if (p->spans[k] < G_MAXUINT32)
+    p->spans[k]++;
+}
+
+static gboolean
+must_stay_visible (const IngestTimelineMessage *m)
+{
+  return m->receive_ns == INGEST_TIME_MAX || m->dropped;
+}
+
+/* Past max_items: everything but pending and dropped messages (up to
+ * max_items of them) becomes counts, and stays so for the rest of the scan. */
+static void
+start_aggregating (TimelineBuild *b)
+{
+  IngestTimeline *tl = b->tl;
+  GArray *kept = g_array_new (FALSE, FALSE, sizeof (IngestTimelineMessage));
+
+  b->aggregating = TRUE;
+  for (guint i = 0; i < tl->messages->len; i++)
+    {
+      IngestTimelineMessage *m = &g_array_index (tl->messages, IngestTimelineMessage, i);
+      if (must_stay_visible (m) && kept->len < b->max_items)
+        g_array_append_val (kept, *m);
+      else
+        count_message (b, m);
+    }
+  g_array_unref (tl->messages);
+  tl->messages = kept;
+  for (guint i = 0; i < tl->spans->len; i++)
+    {
+      IngestTimelineSpan *s = &g_array_index (tl->spans, IngestTimelineSpan, i);
+      count_span (b, s->lane, s->start_ns);
+    }
+  g_array_set_size (tl->spans, 0);
+  for (guint i = 0; i < b->lane_acc->len; i++)
+    g_array_index (b->lane_acc, LaneAcc, i).open_span = 0;
+}
+
+static void
+check_budget (TimelineBuild *b)
+{
+  if (!b->aggregating && (guint64) b->tl->messages->len + b->tl->spans->len > b->max_items)
+    start_aggregating (b);
+}
+
 static void
 add_message (TimelineBuild *b, IngestMessageId id, const IngestMessage *m)
 {
@@ -82,14 +193,30 @@ add_message (TimelineBuild *b, IngestMessageId id, const IngestMessage *m)
   tm.dropped = ingest_store_message_dropped (store, id);
   if (tm.from_lane != G_MAXUINT)
     lane_at (b, tm.from_lane)->sent++;
+  b->n_messages++;
+  if (b->aggregating && !(must_stay_visible (&tm) && b->tl->messages->len < b->max_items))
+    {
+      count_message (b, &tm);
+      return;
+    }
   g_array_append_val (b->tl->messages, tm);
+  check_budget (b);
 }
 
-static void
+/* Returns the span's index + 1, or 0 when it was only counted. */
+static guint
 add_span (TimelineBuild *b, guint lane, IngestMessageId id, gint64 start, gint64 end, IngestAtom label)
 {
+  if (b->aggregating)
+    {
+      count_span (b, lane, start);
+      return 0;
+    }
   IngestTimelineSpan s = { lane, id, start, end, label };
   g_array_append_val (b->tl->spans, s);
+  guint idx = b->tl->spans->len;
+  check_budget (b);
+  return b->aggregating ? 0 : idx;
 }
 
 static void
@@ -102,6 +229,57 @@ add_mark (TimelineBuild *b, const IngestEvent *ev, guint lane)
   mk.exit_status = (IngestExitStatus) ev->exit_status;
   mk.text = ev->text;
   g_array_append_val (b->tl->marks, mk);
+}
+
+static void
+depth_flush_bucket (LaneAcc *acc)
+{
+  if (!acc->have_bucket)
+    return;
+  g_array_append_val (acc->samples, acc->bmax);
+  if (acc->blast.time_ns != acc->bmax.time_ns || acc->blast.depth != acc->bmax.depth)
+    g_array_append_val (acc->samples, acc->blast);
+  acc->have_bucket = FALSE;
+}
+
+static void
+depth_thin_one (TimelineBuild *b, LaneAcc *acc, const IngestDepthSample *s)
+{
+  guint64 k = bucket_of (b, s->time_ns, N_BUCKETS);
+  if (acc->have_bucket && k != acc->bucket)
+    depth_flush_bucket (acc);
+  if (!acc->have_bucket)
+    {
+      acc->have_bucket = TRUE;
+      acc->bucket = k;
+      acc->bmax = *s;
+    }
+  else if (s->depth > acc->bmax.depth)
+    acc->bmax = *s;
+  acc->blast = *s;
+}
+
+static void
+depth_add (TimelineBuild *b, LaneAcc *acc, const IngestDepthSample *s)
+{
+  if (acc->samples == NULL)
+    acc->samples = g_array_new (FALSE, FALSE, sizeof (IngestDepthSample));
+  if (!acc->thinned && acc->samples->len < DEPTH_MAX)
+    {
+      g_array_append_val (acc->samples, *s);
+      return;
+    }
+  if (!acc->thinned)
+    {
+      /* Too many for this lane: re-read what we have through the buckets. */
+      GArray *raw = acc->samples;
+      acc->samples = g_array_new (FALSE, FALSE, sizeof (IngestDepthSample));
+      acc->thinned = TRUE;
+      for (guint i = 0; i < raw->len; i++)
+        depth_thin_one (b, acc, &g_array_index (raw, IngestDepthSample, i));
+      g_array_unref (raw);
+    }
+  depth_thin_one (b, acc, s);
 }
 
 static void
@@ -120,7 +298,7 @@ note_depth (TimelineBuild *b, const IngestEvent *ev, const IngestMessage *m)
   IngestViewNode *n = lane_at (b, node);
   n->mailbox_depth_max = MAX (n->mailbox_depth_max, acc->depth);
   IngestDepthSample s = { node, ev->time_ns, acc->depth };
-  g_array_append_val (b->tl->depth, s);
+  depth_add (b, acc, &s);
 }
 
 static void
@@ -160,8 +338,7 @@ timeline_event (TimelineBuild *b, IngestSeq seq, const IngestEvent *ev)
           add_span (b, lane, id, ev->time_ns, time_of (store, m->done_seq), m->label);
         else if (ingest_store_actor_rec (store, ev->actor)->processed > 0)
           {
-            add_span (b, lane, id, ev->time_ns, INGEST_TIME_MAX, m->label);
-            acc->open_span = b->tl->spans->len;
+            acc->open_span = add_span (b, lane, id, ev->time_ns, INGEST_TIME_MAX, m->label);
           }
         note_depth (b, ev, m);
       }
@@ -259,63 +436,6 @@ remap (const guint *map, guint lane)
   return lane == G_MAXUINT ? G_MAXUINT : map[lane];
 }
 
-/* Stable by lane (samples are in time order), then thinned per lane. */
-static void
-finish_depth (IngestTimeline *tl, guint n_lanes)
-{
-  GArray *in = tl->depth;
-  if (in->len == 0)
-    return;
-  g_autofree guint *start = g_new0 (guint, n_lanes + 1);
-  for (guint i = 0; i < in->len; i++)
-    start[g_array_index (in, IngestDepthSample, i).lane + 1]++;
-  for (guint l = 1; l <= n_lanes; l++)
-    start[l] += start[l - 1];
-  GArray *by_lane = g_array_sized_new (FALSE, FALSE, sizeof (IngestDepthSample), in->len);
-  g_array_set_size (by_lane, in->len);
-  g_autofree guint *fill = g_memdup2 (start, (n_lanes + 1) * sizeof (guint));
-  for (guint i = 0; i < in->len; i++)
-    {
-      IngestDepthSample s = g_array_index (in, IngestDepthSample, i);
-      g_array_index (by_lane, IngestDepthSample, fill[s.lane]++) = s;
-    }
-
-  GArray *out = g_array_new (FALSE, FALSE, sizeof (IngestDepthSample));
-  guint64 width = ((guint64) tl->to_ns - (guint64) tl->from_ns) / DEPTH_BUCKETS + 1;
-  for (guint l = 0; l < n_lanes; l++)
-    {
-      guint n = start[l + 1] - start[l];
-      IngestDepthSample *s = &g_array_index (by_lane, IngestDepthSample, start[l]);
-      if (n <= 2 * DEPTH_BUCKETS)
-        {
-          g_array_append_vals (out, s, n);
-          continue;
-        }
-      guint i = 0;
-      while (i < n)
-        {
-          guint64 bucket = s[i].time_ns <= tl->from_ns ? 0 : ((guint64) s[i].time_ns - (guint64) tl->from_ns) / width;
-          guint max_i = i, j = i;
-          while (j < n)
-            {
-              guint64 bj = s[j].time_ns <= tl->from_ns ? 0 : ((guint64) s[j].time_ns - (guint64) tl->from_ns) / width;
-              if (bj != bucket)
-                break;
-              if (s[j].depth > s[max_i].depth)
-                max_i = j;
-              j++;
-            }
-          g_array_append_val (out, s[max_i]);
-          if (j - 1 != max_i)
-            g_array_append_val (out, s[j - 1]);
-          i = j;
-        }
-    }
-  g_array_unref (by_lane);
-  g_array_unref (in);
-  tl->depth = out;
-}
-
 static void
 thin_marks (IngestTimeline *tl, guint max_items)
 {
@@ -334,71 +454,61 @@ thin_marks (IngestTimeline *tl, guint max_items)
   tl->marks = out;
 }
 
+/* Turns the fine per-pair counts into bins, merging adjacent buckets (by a
+ * divisor of N_BUCKETS) when there are so many lane pairs that the bins
+ * would outnumber 4 x max_items. */
 static void
-aggregate (IngestTimeline *tl, guint max_items)
+emit_bins (TimelineBuild *b, const guint *map)
 {
-  guint64 width = ((guint64) tl->to_ns - (guint64) tl->from_ns) / N_BUCKETS + 1;
-  guint n_lanes = tl->lanes->len;
-  g_autoptr (GHashTable) index = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-  GArray *kept = g_array_new (FALSE, FALSE, sizeof (IngestTimelineMessage));
+  static const guint divisors[] = { 1, 2, 4, 5, 8, 10, 20, 25, 40, 50, 100, 200 };
+  IngestTimeline *tl = b->tl;
+  guint n_pairs = b->pairs->len;
+  guint f = 1;
 
-#define BUCKET_OF(t) ((t) <= tl->from_ns ? 0 : MIN ((guint64) N_BUCKETS - 1, ((guint64) (t) - (guint64) tl->from_ns) / width))
-
-  /* Lane G_MAXUINT (receiver unknown) keys as n_lanes. */
-  for (guint pass = 0; pass < 2; pass++)
+  for (guint i = 0; i < G_N_ELEMENTS (divisors); i++)
     {
-      guint n = pass == 0 ? tl->messages->len : tl->spans->len;
-      for (guint i = 0; i < n; i++)
+      f = divisors[i];
+      if ((guint64) n_pairs * (N_BUCKETS / f) <= 4 * (guint64) b->max_items)
+        break;
+    }
+  guint64 span = (guint64) tl->to_ns - (guint64) tl->from_ns + 1;
+  for (guint p = 0; p < n_pairs; p++)
+    {
+      PairBins *pb = b->pairs->pdata[p];
+      for (guint k0 = 0; k0 < N_BUCKETS; k0 += f)
         {
-          guint from, to;
-          gint64 t;
-          if (pass == 0)
+          guint64 count = 0, spans = 0;
+          for (guint k = k0; k < k0 + f; k++)
             {
-              IngestTimelineMessage *m = &g_array_index (tl->messages, IngestTimelineMessage, i);
-              if ((m->receive_ns == INGEST_TIME_MAX || m->dropped) && kept->len < max_items)
-                {
-                  g_array_append_val (kept, *m);
-                  continue;
-                }
-              from = m->from_lane;
-              to = m->to_lane;
-              t = m->send_ns;
+              count += pb->count[k];
+              spans += pb->spans[k];
             }
-          else
-            {
-              IngestTimelineSpan *s = &g_array_index (tl->spans, IngestTimelineSpan, i);
-              from = to = s->lane;
-              t = s->start_ns;
-            }
-          guint64 bucket = BUCKET_OF (t);
-          guint64 kf = from == G_MAXUINT ? n_lanes : from;
-          guint64 kt = to == G_MAXUINT ? n_lanes : to;
-          guint64 key = ((kf * ((guint64) n_lanes + 1)) + kt) * N_BUCKETS + bucket;
-          guint idx = GPOINTER_TO_UINT (g_hash_table_lookup (index, &key));
-          if (idx == 0)
-            {
-              IngestDensityBin bin = { 0 };
-              bin.from_lane = from;
-              bin.to_lane = to;
-              bin.start_ns = (gint64) ((guint64) tl->from_ns + bucket * width);
-              bin.end_ns = (gint64) ((guint64) tl->from_ns + MIN ((bucket + 1) * width, (guint64) tl->to_ns - (guint64) tl->from_ns + 1));
-              g_array_append_val (tl->bins, bin);
-              idx = tl->bins->len;
-              g_hash_table_insert (index, g_memdup2 (&key, sizeof key), GUINT_TO_POINTER (idx));
-            }
-          IngestDensityBin *bin = &g_array_index (tl->bins, IngestDensityBin, idx - 1);
-          if (pass == 0)
-            bin->count++;
-          else
-            bin->spans++;
+          if (count == 0 && spans == 0)
+            continue;
+          IngestDensityBin bin = { 0 };
+          bin.from_lane = pb->from == G_MAXUINT ? G_MAXUINT : map[pb->from];
+          bin.to_lane = pb->to == G_MAXUINT ? G_MAXUINT : map[pb->to];
+          bin.start_ns = (gint64) ((guint64) tl->from_ns + MIN (k0 * b->width, span - 1));
+          bin.end_ns = (gint64) ((guint64) tl->from_ns + MIN ((k0 + f) * b->width, span));
+          if (k0 + f >= N_BUCKETS)
+            bin.end_ns = (gint64) ((guint64) tl->from_ns + span);
+          bin.count = count;
+          bin.spans = spans;
+          g_array_append_val (tl->bins, bin);
         }
     }
-#undef BUCKET_OF
-  g_array_unref (tl->messages);
-  tl->messages = kept;
-  g_array_set_size (tl->spans, 0);
   g_array_sort (tl->bins, cmp_bin);
-  tl->aggregated = TRUE;
+}
+
+/* Whether an array is already in order (the usual case: the scan runs in
+ * time order), to skip a sort. */
+static gboolean
+is_sorted (GArray *a, GCompareFunc cmp)
+{
+  for (guint i = 1; i < a->len; i++)
+    if (cmp (a->data + (i - 1) * g_array_get_element_size (a), a->data + i * g_array_get_element_size (a)) > 0)
+      return FALSE;
+  return TRUE;
 }
 
 IngestTimeline *
@@ -412,7 +522,7 @@ ingest_timeline_build (IngestStore *store, const IngestViewSpec *spec, GError **
       ingest_view_ctx_clear (&b.ctx);
       return NULL;
     }
-  guint max_items = spec && spec->max_items ? spec->max_items : INGEST_VIEW_DEFAULT_MAX_ITEMS;
+  b.max_items = spec && spec->max_items ? spec->max_items : INGEST_VIEW_DEFAULT_MAX_ITEMS;
 
   IngestTimeline *tl = g_new0 (IngestTimeline, 1);
   tl->store = store;
@@ -425,6 +535,9 @@ ingest_timeline_build (IngestStore *store, const IngestViewSpec *spec, GError **
   tl->depth = g_array_new (FALSE, TRUE, sizeof (IngestDepthSample));
   b.tl = tl;
   b.lane_acc = g_array_new (FALSE, TRUE, sizeof (LaneAcc));
+  b.pairs = g_ptr_array_new_with_free_func (g_free);
+  b.pair_index = g_hash_table_new (g_int64_hash, g_int64_equal);
+  b.width = ((guint64) tl->to_ns - (guint64) tl->from_ns) / N_BUCKETS + 1;
   b.actor_depth = g_new (gint64, b.ctx.n_actors + 1);
   for (guint i = 0; i <= b.ctx.n_actors; i++)
     b.actor_depth[i] = -1;
@@ -443,7 +556,10 @@ ingest_timeline_build (IngestStore *store, const IngestViewSpec *spec, GError **
       IngestViewNode *n = lane_at (&b, i);
       ingest_latency_hist_summary (&acc->mailbox, &n->mailbox);
       ingest_latency_hist_summary (&acc->processing, &n->processing);
+      if (acc->thinned)
+        depth_flush_bucket (acc);
     }
+  guint n_created = b.ctx.nodes->len;
   g_autofree guint *map = ingest_view_order_nodes (&b.ctx);
   tl->lanes = ingest_view_steal_nodes (&b.ctx);
 
@@ -463,27 +579,44 @@ ingest_timeline_build (IngestStore *store, const IngestViewSpec *spec, GError **
       IngestTimelineMark *mk = &g_array_index (tl->marks, IngestTimelineMark, i);
       mk->lane = remap (map, mk->lane);
     }
-  for (guint i = 0; i < tl->depth->len; i++)
+  /* Depth: lanes in their final order, each lane's samples in time order. */
+  g_autofree guint *new_to_old = g_new (guint, MAX (n_created, 1));
+  for (guint i = 0; i < n_created; i++)
+    new_to_old[map[i]] = i;
+  for (guint l = 0; l < n_created; l++)
     {
-      IngestDepthSample *s = &g_array_index (tl->depth, IngestDepthSample, i);
-      s->lane = remap (map, s->lane);
+      LaneAcc *acc = lane_acc (&b, new_to_old[l]);
+      if (acc->samples == NULL)
+        continue;
+      for (guint i = 0; i < acc->samples->len; i++)
+        {
+          IngestDepthSample ds = g_array_index (acc->samples, IngestDepthSample, i);
+          ds.lane = l;
+          g_array_append_val (tl->depth, ds);
+        }
     }
 
-  g_array_sort (tl->messages, cmp_message);
-  g_array_sort (tl->spans, cmp_span);
-  tl->n_messages_total = tl->messages->len;
-  if ((guint64) tl->messages->len + tl->spans->len > max_items)
-    aggregate (tl, max_items);
-  thin_marks (tl, max_items);
-  finish_depth (tl, tl->lanes->len);
+  if (!is_sorted (tl->messages, cmp_message))
+    g_array_sort (tl->messages, cmp_message);
+  if (!is_sorted (tl->spans, cmp_span))
+    g_array_sort (tl->spans, cmp_span);
+  tl->n_messages_total = b.n_messages;
+  tl->aggregated = b.aggregating;
+  if (b.aggregating)
+    emit_bins (&b, map);
+  thin_marks (tl, b.max_items);
 
   for (guint i = 0; i < b.lane_acc->len; i++)
     {
       LaneAcc *acc = &g_array_index (b.lane_acc, LaneAcc, i);
       ingest_latency_hist_clear (&acc->mailbox);
       ingest_latency_hist_clear (&acc->processing);
+      if (acc->samples)
+        g_array_unref (acc->samples);
     }
   g_array_unref (b.lane_acc);
+  g_ptr_array_unref (b.pairs);
+  g_hash_table_unref (b.pair_index);
   g_free (b.actor_depth);
   ingest_view_ctx_clear (&b.ctx);
   return tl;
