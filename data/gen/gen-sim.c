@@ -789,7 +789,7 @@ handle_send (Sim *sim, gint64 now, guint32 k)
     gint64 done = recv + proc;
 
     schedule (sim, recv, EV_RECV, k);
-    if (to->role == ROLE_WORKER && gen_rng_chance (&sim->rng, 0.002))
+    if (to->role == ROLE_WORKER && gen_rng_chance (&sim->rng, 0.0006))
       {
         m->crash = 1;
         m->crash_ns = done;
