@@ -229,7 +229,10 @@ stress_layout (const IngestGraph *g, const Adj *a, guint32 seed, double *xy)
   double w_min = 1.0 / ((double) far * far), w_max = 1.0;
   double eta_max = 1.0 / w_min, eta_min = 0.01 / w_max;
   double lambda = log (eta_max / eta_min) / (SWEEPS - 1);
-  GRand *rand = g_rand_new_with_seed (seed ^ 0x5eedu);
+  /* xorshift64*: a shuffle draws one number per pair per sweep, and
+   * GRand's Mersenne twister was the hot spot; this one is deterministic
+   * across platforms too. */
+  guint64 rng = 0x9e3779b97f4a7c15ull ^ ((guint64) seed << 1) ^ 0x5eed;
   for (guint t = 0; t < SWEEPS; t++)
     {
       double eta = eta_max * exp (-lambda * t);
@@ -237,7 +240,10 @@ stress_layout (const IngestGraph *g, const Adj *a, guint32 seed, double *xy)
        * order causes; seeded, so still deterministic. */
       for (guint k = np - 1; k > 0; k--)
         {
-          guint r = g_rand_int_range (rand, 0, (gint32) (k + 1));
+          rng ^= rng >> 12;
+          rng ^= rng << 25;
+          rng ^= rng >> 27;
+          guint r = (guint) (((rng * 0x2545f4914f6cdd1dull) >> 32) % (k + 1));
           Pair tmp = pp[k];
           pp[k] = pp[r];
           pp[r] = tmp;
@@ -263,7 +269,6 @@ stress_layout (const IngestGraph *g, const Adj *a, guint32 seed, double *xy)
           xy[2 * j + 1] += r * dy;
         }
     }
-  g_rand_free (rand);
   g_free (dist);
   g_free (queue);
   g_array_unref (pairs);
