@@ -174,17 +174,26 @@ update_status (ActorscopeWindow *self)
       return;
     }
   store = actorscope_document_get_store (self->document);
-  if (actorscope_document_get_n_skipped (self->document) > 0)
-    skipped = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, " · %" G_GUINT64_FORMAT " malformed record skipped",
-                                            " · %" G_GUINT64_FORMAT " malformed records skipped",
-                                            actorscope_document_get_n_skipped (self->document)),
-                               actorscope_document_get_n_skipped (self->document));
-  /* Translators: the status line: events, actors, messages. */
-  text = g_strdup_printf (_("%s · %" G_GUINT64_FORMAT " events · %u actors · %u messages%s%s"),
-                          actorscope_document_get_title (self->document),
-                          ingest_store_n_events (store), ingest_store_n_actors (store),
-                          ingest_store_n_messages (store), skipped ? skipped : "",
-                          actorscope_document_get_live (self->document) ? _(" · live") : "");
+  {
+    /* Numbers are formatted first: gettext cannot see through
+     * G_GUINT64_FORMAT inside a translatable format. */
+    guint64 n_skipped = actorscope_document_get_n_skipped (self->document);
+    g_autofree char *events = g_strdup_printf ("%" G_GUINT64_FORMAT, ingest_store_n_events (store));
+    g_autofree char *n_skipped_s = g_strdup_printf ("%" G_GUINT64_FORMAT, n_skipped);
+
+    if (n_skipped > 0)
+      skipped = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, " · %s malformed record skipped",
+                                              " · %s malformed records skipped",
+                                              n_skipped > 1000000 ? 1000000 + n_skipped % 1000000 : n_skipped),
+                                 n_skipped_s);
+    /* Translators: the status line: file name, then counts of events,
+     * actors and messages; the last two %s add optional notes. */
+    text = g_strdup_printf (_("%s · %s events · %u actors · %u messages%s%s"),
+                            actorscope_document_get_title (self->document),
+                            events, ingest_store_n_actors (store),
+                            ingest_store_n_messages (store), skipped ? skipped : "",
+                            actorscope_document_get_live (self->document) ? _(" · live") : "");
+  }
   gtk_label_set_text (self->status_label, text);
 }
 
