@@ -33,8 +33,8 @@ struct _IngestStore {
   GHashTable *actor_by_atom; /* name atom -> actor id */
   /* Direct-mapped caches in front of the hash tables: a trace names the
    * same few actors and edges over and over. */
-  guint32 actor_cache_atom[64], actor_cache_id[64];
-  IngestEdgeRec *edge_cache[64];
+  guint32 actor_cache_atom[256], actor_cache_id[256];
+  IngestEdgeRec *edge_cache[1024];
 
   /* Message key table: open addressing, (hash << 32) | message id. The size
    * is not a power of two (slot = hash * n >> 32) so it can grow by 1.5x:
@@ -42,6 +42,10 @@ struct _IngestStore {
    * and 1.5x keeps it at least half full. */
   guint64 *mslots;
   gsize n_mslots, n_mused;
+  /* Recently used keys, (hash << 32) | id, direct-mapped: a message's
+   * RECEIVE and DONE usually follow its SEND closely, and this 32 KiB stays
+   * in cache where the big table doesn't. Always agrees with the table. */
+  guint64 mcache[4096];
 
   GHashTable *edges;        /* &rec->key (guint64) -> IngestEdgeRec* */
   GPtrArray *edge_list;     /* IngestEdgeRec*, creation order, owns them */
@@ -264,16 +268,17 @@ create_actor (IngestStore *self, IngestAtom name, IngestAtom short_name,
   return id;
 }
 
+/* Fibonacci hashing to `bits` bits, for the direct-mapped caches. */
 static inline guint
-cache_slot (guint64 key)
+cache_slot (guint64 key, guint bits)
 {
-  return (guint) ((key * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15)) >> 58);
+  return (guint) ((key * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15)) >> (64 - bits));
 }
 
 static inline IngestActorId
 actor_lookup (const IngestStore *self, IngestAtom atom)
 {
-  guint c = cache_slot (atom);
+  guint c = cache_slot (atom, 8);
   if (atom != 0 && self->actor_cache_atom[c] == atom)
     return self->actor_cache_id[c];
   IngestActorId id = GPOINTER_TO_UINT (g_hash_table_lookup (self->actor_by_atom, GUINT_TO_POINTER (atom)));
@@ -348,8 +353,6 @@ actor_for_text (IngestStore *self, const char *s, gsize len,
 static IngestActorId
 actor_resolve (IngestStore *self, IngestStr name, IngestActorKind kind, gboolean kind_set)
 {
-  gsize n;
-
   if (name.ptr == NULL)
     return 0;
   if ((guint) kind >= INGEST_ACTOR_N_KINDS)
@@ -357,10 +360,18 @@ actor_resolve (IngestStore *self, IngestStr name, IngestActorKind kind, gboolean
       kind = INGEST_ACTOR_ACTOR;
       kind_set = FALSE;
     }
-  const char *s = ingest_strings_normalize (self->strings, name.ptr, name.len, &n);
-  if (n == 0)
+  IngestAtom atom = ingest_strings_intern (self->strings, name.ptr, name.len);
+  if (atom == 0)
     return 0;
-  return actor_for_text (self, s, n, kind, kind_set);
+  IngestActorId id = actor_lookup (self, atom);
+  if (id != 0)
+    {
+      if (kind_set && id != self->overflow_actor)
+        actor_at (self, id)->pub.kind = (guint8) kind;
+      return id;
+    }
+  const char *text = ingest_strings_get (self->strings, atom);
+  return actor_for_text (self, text, strlen (text), kind, kind_set);
 }
 
 static IngestActorId
@@ -462,40 +473,80 @@ slot_filled (const IngestMessage *m, int slot)
 static IngestMessageId
 message_for_key (IngestStore *self, IngestStr key, int slot, gboolean *created)
 {
-  gsize len;
-
   *created = FALSE;
   if (key.ptr == NULL)
     return 0;
-  const char *s = ingest_strings_normalize (self->strings, key.ptr, key.len, &len);
+
+  /* Probe with the raw bytes first (see ingest_strings_intern()): only a
+   * key never seen before pays for the UTF-8 check. */
+  gsize raw = key.len < 0 ? strnlen (key.ptr, INGEST_STORE_MAX_STRING + 1) : (gsize) key.len;
+  const char *s = key.ptr;
+  gsize len = raw;
+  gboolean normalized = FALSE;
+  if (raw > INGEST_STORE_MAX_STRING)
+    {
+      s = ingest_strings_normalize (self->strings, key.ptr, (gssize) raw, &len);
+      normalized = TRUE;
+    }
   if (len == 0)
     return 0;
 
-  guint32 hash = ingest_strings_hash (s, len);
-  gsize n_slots = self->n_mslots;
-  gsize i = mslot_of (hash, n_slots);
+  guint32 hash;
+  guint64 *cached;
+  gsize i;
   for (;;)
     {
-      guint64 v = self->mslots[i];
-      if (v == 0)
-        break;
-      if ((guint32) (v >> 32) == hash)
+      hash = ingest_strings_hash (s, len);
+      cached = &self->mcache[hash & (G_N_ELEMENTS (self->mcache) - 1)];
+      if (*cached != 0 && (guint32) (*cached >> 32) == hash)
         {
-          IngestMessageId id = (IngestMessageId) v;
-          IngestMessage *m = msg_at (self, id);
-          if (ingest_strings_equal (self->strings, m->key, s, len))
-            {
-              if (!slot_filled (m, slot))
-                return id;
-              IngestMessageId nid = message_new (self, m->key);
-              if (nid == 0)
-                return 0;
-              self->mslots[i] = ((guint64) hash << 32) | nid;
-              *created = TRUE;
-              return nid;
-            }
+          IngestMessageId cid = (IngestMessageId) *cached;
+          IngestMessage *cm = msg_at (self, cid);
+          if (!slot_filled (cm, slot) && ingest_strings_equal (self->strings, cm->key, s, len))
+            return cid;
         }
-      i = i + 1 == n_slots ? 0 : i + 1;
+
+      gsize n_slots = self->n_mslots;
+      i = mslot_of (hash, n_slots);
+      for (;;)
+        {
+          guint64 v = self->mslots[i];
+          if (v == 0)
+            break;
+          if ((guint32) (v >> 32) == hash)
+            {
+              IngestMessageId id = (IngestMessageId) v;
+              IngestMessage *m = msg_at (self, id);
+              if (ingest_strings_equal (self->strings, m->key, s, len))
+                {
+                  if (!slot_filled (m, slot))
+                    {
+                      *cached = v;
+                      return id;
+                    }
+                  IngestMessageId nid = message_new (self, m->key);
+                  if (nid == 0)
+                    return 0;
+                  self->mslots[i] = ((guint64) hash << 32) | nid;
+                  *cached = self->mslots[i];
+                  *created = TRUE;
+                  return nid;
+                }
+            }
+          i = i + 1 == n_slots ? 0 : i + 1;
+        }
+      if (normalized)
+        break;
+      /* A new key: repair it, and look again if repair changed it. */
+      gsize nlen;
+      const char *ns = ingest_strings_normalize (self->strings, key.ptr, (gssize) raw, &nlen);
+      normalized = TRUE;
+      if (ns == key.ptr && nlen == raw)
+        break;
+      s = ns;
+      len = nlen;
+      if (len == 0)
+        return 0;
     }
 
   IngestAtom katom = ingest_strings_add_normalized (self->strings, s, len);
@@ -503,6 +554,7 @@ message_for_key (IngestStore *self, IngestStr key, int slot, gboolean *created)
   if (id == 0)
     return 0;
   self->mslots[i] = ((guint64) hash << 32) | id;
+  *cached = self->mslots[i];
   self->n_mused++;
   if (self->n_mused * 4 > self->n_mslots * 3)
     mtable_grow (self);
@@ -524,7 +576,7 @@ static IngestEdgeRec *
 edge_get (IngestStore *self, IngestActorId from, IngestActorId to)
 {
   guint64 key = ((guint64) from << 32) | to;
-  guint c = cache_slot (key);
+  guint c = cache_slot (key, 10);
   IngestEdgeRec *e = self->edge_cache[c];
   if (e != NULL && e->key == key)
     return e;

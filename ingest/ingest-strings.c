@@ -89,10 +89,16 @@ is_plain_ascii (const char *p, gsize n)
     }
   if (i < n)
     {
-      w = ONES; /* pad with harmless 0x01 bytes */
-      memcpy (&w, p + i, n - i);
-      if ((w & HIGHS) != 0 || ((w - ONES) & ~w & HIGHS) != 0)
-        return FALSE;
+      /* The tail: re-read the last 8 bytes when there are that many (no
+       * variable-length copy on the hot path), else byte by byte. */
+      if (n >= 8)
+        {
+          memcpy (&w, p + n - 8, 8);
+          return (w & HIGHS) == 0 && ((w - ONES) & ~w & HIGHS) == 0;
+        }
+      for (; i < n; i++)
+        if ((guchar) p[i] - 1u >= 127u)
+          return FALSE;
     }
   return TRUE;
 }
@@ -203,7 +209,11 @@ ingest_strings_hash (const char *s, gsize len)
   if (i < len)
     {
       guint64 tail = 0;
-      memcpy (&tail, s + i, len - i);
+      if (len >= 8)
+        tail = load64 (s + len - 8); /* overlapping re-read of the last word */
+      else
+        for (gsize j = i; j < len; j++)
+          tail |= (guint64) (guchar) s[j] << (8 * (j - i));
       h = (h ^ tail) * k;
       h ^= h >> 29;
     }
@@ -351,7 +361,19 @@ ingest_strings_intern (IngestStrings *self, const char *ptr, gssize len)
 
   if (ptr == NULL)
     return 0;
-  const char *s = ingest_strings_normalize (self, ptr, len, &n);
+  /* Look the raw bytes up first: stored strings are normalized, so raw
+   * bytes equal to one were valid all along and need no repair pass. This
+   * is the hot path (names repeat). */
+  gsize raw = len < 0 ? strnlen (ptr, self->max_len + 1) : (gsize) len;
+  if (raw == 0)
+    return 0;
+  if (raw <= self->max_len)
+    {
+      gsize i = table_find (self, ptr, raw, ingest_strings_hash (ptr, raw));
+      if (self->slots[i] != 0)
+        return (guint32) self->slots[i];
+    }
+  const char *s = ingest_strings_normalize (self, ptr, (gssize) raw, &n);
   return ingest_strings_intern_normalized (self, s, n, ingest_strings_hash (s, n));
 }
 

@@ -411,6 +411,16 @@ test_strings (void **state)
   IngestSeq r2 = ingest_store_append (s, &in);
   assert_int_equal (msg_of (s, r2), msg_of (s, 0));
   assert_int_not_equal (ingest_store_find_actor (s, "<script>\xEF\xBF\xBD"), 0);
+  /* The repaired spelling names the same message and actor as the raw one. */
+  IngestEventInput d = { .kind = INGEST_EVENT_DONE, .time_ns = 3, .actor = INGEST_STR ("b"),
+                         .message_key = INGEST_STR ("a\xEF\xBF\xBD" "b\xEF\xBF\xBD\xEF\xBF\xBD" "c") };
+  IngestSeq d2 = ingest_store_append (s, &d);
+  assert_int_equal (msg_of (s, d2), msg_of (s, 0));
+  assert_int_equal (ingest_store_event (s, 0)->actor, ingest_store_find_actor (s, "<script>\xEF\xBF\xBD"));
+  guint32 n_actors = ingest_store_n_actors (s);
+  ingest_store_ensure_actor (s, INGEST_STR ("<script>\xEF\xBF\xBD"), INGEST_ACTOR_ACTOR, INGEST_STR_NONE);
+  ingest_store_ensure_actor (s, INGEST_STR ("<script>\xFF"), INGEST_ACTOR_ACTOR, INGEST_STR_NONE);
+  assert_int_equal (ingest_store_n_actors (s), n_actors);
 
   /* Payloads are kept (not interned), with their own bound. */
   IngestEventInput p = { .kind = INGEST_EVENT_SEND, .time_ns = 3, .actor = INGEST_STR ("a"),
