@@ -63,10 +63,21 @@ void ingest_graph_free (IngestGraph *graph);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IngestGraph, ingest_graph_free)
 
 /* Timeline items. Lanes are the nodes (IngestViewNode) in a stable order
- * (hierarchy order: parents before children, then by first activity). */
+ * (hierarchy order: parents before children, then by first activity).
+ *
+ * Messages: every visible message sent in the window, plus those received
+ * in it but sent before (send_ns < from_ns). Spans: receive -> done; a
+ * receive without done, at an actor that does report done events, is a span
+ * closed by the next receive on the same lane or left running
+ * (INGEST_TIME_MAX); actors that never report done get no spans. When
+ * aggregated, messages holds only pending and dropped messages (at most
+ * max_items) and spans is empty: everything else is counted in bins, so
+ * messages->len + sum of bins' count == n_messages_total. */
 typedef struct {
   IngestMessageId message;
-  guint from_lane, to_lane;  /* to_lane == G_MAXUINT when never delivered */
+  /* to_lane: the receiver's lane; for a pending message, the intended
+   * receiver's if known, else G_MAXUINT. */
+  guint from_lane, to_lane;
   gint64 send_ns;
   gint64 receive_ns;         /* INGEST_TIME_MAX when pending */
   IngestAtom label;
@@ -114,7 +125,7 @@ typedef struct {
   GArray *marks;             /* IngestTimelineMark */
   GArray *bins;              /* IngestDensityBin, when aggregated */
   GArray *depth;             /* IngestDepthSample by lane then time (bounded) */
-  guint64 n_messages_total;  /* in window, before LOD */
+  guint64 n_messages_total;  /* in window, before LOD (kept + binned) */
   gboolean aggregated;       /* TRUE when bins replace some messages */
 } IngestTimeline;
 
@@ -122,7 +133,11 @@ IngestTimeline *ingest_timeline_build (IngestStore *store, const IngestViewSpec 
 void ingest_timeline_free (IngestTimeline *timeline);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IngestTimeline, ingest_timeline_free)
 
-/* Matching used by filters: glob (fnmatch-like with * and ?) or /regex/. */
+/* Matching used by filters: glob (fnmatch-like with * and ?, '*' also
+ * crossing '/', '\\' escaping; matches the whole text) or /regex/ (GRegex,
+ * unanchored; "/regex/i" ignores case). ingest_matcher_new returns NULL and
+ * sets INGEST_ERROR_FILTER for a bad regex; the matcher is owned by the
+ * caller. */
 typedef struct _IngestMatcher IngestMatcher;
 IngestMatcher *ingest_matcher_new (const char *pattern, GError **error);
 gboolean ingest_matcher_match (const IngestMatcher *matcher, const char *text);
