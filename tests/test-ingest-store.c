@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
+#include <malloc.h>
 #include <cmocka.h>
 
 #include "ingest-store.h"
@@ -565,10 +566,21 @@ test_memory_bound (void **state)
   guint n_messages = 333334;
   struct timespec c0, c1;
 
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
+  struct mallinfo2 before = mallinfo2 ();
+#endif
   /* CPU time, not wall time: the machine is shared. */
   clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &c0);
   fill_typical (s, n_messages);
   clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &c1);
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
+  /* The store's own account must match what the allocator handed out. */
+  struct mallinfo2 after = mallinfo2 ();
+  double heap = (double) (after.uordblks + after.hblkhd) - (double) (before.uordblks + before.hblkhd);
+  double claimed = (double) ingest_store_memory_bytes (s);
+  print_message ("store: heap grew %.1f MB, store claims %.1f MB\n", heap / 1e6, claimed / 1e6);
+  assert_true (claimed >= heap * 0.95 && claimed <= heap * 1.10);
+#endif
   double cpu_s = (double) (c1.tv_sec - c0.tv_sec) + (double) (c1.tv_nsec - c0.tv_nsec) / 1e9;
   guint64 n = ingest_store_n_events (s);
   assert_int_equal (n, 3 * (guint64) n_messages);

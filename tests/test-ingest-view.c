@@ -420,6 +420,44 @@ test_level_of_detail (void **state)
   assert_int_equal (ts->messages->len, ts->n_messages_total);
 }
 
+static void
+test_out_of_order_store (void **state)
+{
+  g_autoptr (IngestStore) s = ingest_store_new ();
+  char key[32];
+
+  /* Two sources merged: all receives (source B) arrive before the sends
+   * (source A), each source in its own time order. */
+  for (int i = 0; i < 50; i++)
+    {
+      g_snprintf (key, sizeof key, "k%d", i);
+      ev (s, INGEST_EVENT_RECEIVE, i * 10 * MS + 3 * MS, "srv", NULL, key, NULL, NULL, 0);
+    }
+  for (int i = 0; i < 50; i++)
+    {
+      g_snprintf (key, sizeof key, "k%d", i);
+      ev (s, INGEST_EVENT_SEND, i * 10 * MS, "cli", "srv", key, "Req", NULL, 0);
+    }
+  assert_int_equal (ingest_store_counters (s)->unmatched, 0);
+
+  /* Window [100 ms, 200 ms]: sends 10..20 and receives 10..19 in it. */
+  IngestViewSpec w = { .from_ns = 100 * MS, .to_ns = 200 * MS };
+  g_autoptr (IngestTimeline) t = ingest_timeline_build (s, &w, NULL);
+  assert_int_equal (t->messages->len, 11);
+  for (guint i = 0; i < t->messages->len; i++)
+    {
+      const IngestTimelineMessage *m = &g_array_index (t->messages, IngestTimelineMessage, i);
+      assert_int_equal (m->send_ns, (gint64) (10 + i) * 10 * MS);
+      assert_int_equal (m->receive_ns, m->send_ns + 3 * MS);
+    }
+  g_autoptr (IngestGraph) g = ingest_graph_build (s, &w, NULL);
+  assert_int_equal (g->edges->len, 1);
+  const IngestViewEdge *e = &g_array_index (g->edges, IngestViewEdge, 0);
+  assert_int_equal (e->count, 11);
+  assert_int_equal (e->mailbox.p50_ns, 3 * MS);
+  assert_int_equal (e->pending, 0);
+}
+
 int
 main (void)
 {
@@ -429,6 +467,7 @@ main (void)
     cmocka_unit_test (test_timeline),
     cmocka_unit_test (test_open_spans),
     cmocka_unit_test (test_level_of_detail),
+    cmocka_unit_test (test_out_of_order_store),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
