@@ -45,6 +45,13 @@ struct _ActorscopeSceneView {
   guint rebuild_id;
   gboolean rebuild_pending;
 
+  /* The scene rendered once at a given transform, so a frame during zoom
+   * and pan only scales a texture; re-rendered crisp when the view rests. */
+  cairo_surface_t *cache;
+  double cache_sx, cache_sy, cache_ox, cache_oy;
+  int cache_w, cache_h, cache_scale;
+  guint cache_id;
+
   char *sel_class, *sel_id;
   gboolean sel_bounds_valid;
   double sel_x0, sel_y0, sel_x1, sel_y1;
@@ -387,6 +394,7 @@ rebuild (ActorscopeSceneView *self)
     }
 
   g_clear_pointer (&self->scene, render_scene_free);
+  g_clear_pointer (&self->cache, cairo_surface_destroy);
   self->scene = scene;
   render_scene_get_size (scene, &self->scene_w, &self->scene_h);
   self->scene_from = from;
@@ -518,11 +526,49 @@ actorscope_scene_view_draw (ActorscopeSceneView *self, cairo_t *cr, int width, i
   cairo_restore (cr);
 }
 
+/* Renders the scene at the current transform into a texture of the
+ * widget's size (device pixels). */
+static void
+render_cache (ActorscopeSceneView *self, int w, int h)
+{
+  int scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
+  cairo_t *cr;
+
+  g_clear_pointer (&self->cache, cairo_surface_destroy);
+  self->cache = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, w * scale, h * scale);
+  cairo_surface_set_device_scale (self->cache, scale, scale);
+  cr = cairo_create (self->cache);
+  cairo_translate (cr, self->ox, self->oy);
+  cairo_scale (cr, self->sx, self->sy);
+  render_cairo_draw (self->scene, cr);
+  cairo_destroy (cr);
+  cairo_surface_flush (self->cache);
+  self->cache_sx = self->sx;
+  self->cache_sy = self->sy;
+  self->cache_ox = self->ox;
+  self->cache_oy = self->oy;
+  self->cache_w = w;
+  self->cache_h = h;
+  self->cache_scale = scale;
+}
+
+static gboolean
+cache_refresh_cb (gpointer user_data)
+{
+  ActorscopeSceneView *self = user_data;
+
+  self->cache_id = 0;
+  g_clear_pointer (&self->cache, cairo_surface_destroy);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  return G_SOURCE_REMOVE;
+}
+
 static void
 actorscope_scene_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
   ActorscopeSceneView *self = ACTORSCOPE_SCENE_VIEW (widget);
   int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+  gboolean same;
   cairo_t *cr;
 
   if (self->scene == NULL || w <= 0 || h <= 0)
@@ -536,8 +582,31 @@ actorscope_scene_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
     if (bg.a > 0)
       gtk_snapshot_append_color (snapshot, &rgba, &GRAPHENE_RECT_INIT (0, 0, w, h));
   }
+  if (self->cache == NULL || self->cache_w != w || self->cache_h != h ||
+      self->cache_scale != gtk_widget_get_scale_factor (widget))
+    render_cache (self, w, h);
+  same = self->sx == self->cache_sx && self->sy == self->cache_sy &&
+         self->ox == self->cache_ox && self->oy == self->cache_oy;
+
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, w, h));
-  actorscope_scene_view_draw (self, cr, w, h);
+  cairo_save (cr);
+  if (!same)
+    {
+      /* widget = (cache_px - o_c) * s / s_c + o */
+      double kx = self->sx / self->cache_sx, ky = self->sy / self->cache_sy;
+
+      cairo_translate (cr, self->ox - self->cache_ox * kx, self->oy - self->cache_oy * ky);
+      cairo_scale (cr, kx, ky);
+      /* Crisp again shortly after the gesture stops. */
+      g_clear_handle_id (&self->cache_id, g_source_remove);
+      self->cache_id = g_timeout_add (120, cache_refresh_cb, self);
+    }
+  cairo_set_source_surface (cr, self->cache, 0, 0);
+  /* Moving: fast sampling; at rest the surface maps 1:1 anyway. */
+  cairo_pattern_set_filter (cairo_get_source (cr), same ? CAIRO_FILTER_NEAREST : CAIRO_FILTER_FAST);
+  cairo_paint (cr);
+  cairo_restore (cr);
+  draw_overlay (self, cr, w, h);
   cairo_destroy (cr);
 }
 
@@ -1050,6 +1119,7 @@ actorscope_scene_view_set_document (ActorscopeSceneView *self, ActorscopeDocumen
   g_clear_pointer (&self->sel_class, g_free);
   g_clear_pointer (&self->sel_id, g_free);
   g_clear_pointer (&self->scene, render_scene_free);
+  g_clear_pointer (&self->cache, cairo_surface_destroy);
   if (document != NULL)
     schedule_rebuild (self, 0);
   gtk_widget_queue_draw (GTK_WIDGET (self));
@@ -1207,6 +1277,8 @@ actorscope_scene_view_dispose (GObject *object)
   ActorscopeSceneView *self = ACTORSCOPE_SCENE_VIEW (object);
 
   g_clear_handle_id (&self->rebuild_id, g_source_remove);
+  g_clear_handle_id (&self->cache_id, g_source_remove);
+  g_clear_pointer (&self->cache, cairo_surface_destroy);
   if (self->document != NULL)
     g_clear_signal_handler (&self->changed_handler, self->document);
   g_clear_object (&self->document);
