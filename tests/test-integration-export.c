@@ -16,6 +16,7 @@
 
 #include "ingest-parser.h"
 #include "ingest-view.h"
+#include "render-svg.h"
 #include "test-integration-common.h"
 
 static const char *const views[] = { "graph", "sequence", "timeline" };
@@ -121,7 +122,56 @@ typedef struct {
   guint nodes, edges;      /* graph */
   guint lanes, messages;   /* timeline (drawn messages: capped by LOD) */
   gboolean aggregated;
+  GPtrArray *node_ids;     /* data-id of each graph node: its name */
+  GPtrArray *edge_ids;     /* "e<from>-<to>" by node index */
+  GPtrArray *lane_ids;     /* lane names */
+  GPtrArray *message_ids;  /* store message ids, in decimal */
 } Expected;
+
+static void
+roundtrip_start (GMarkupParseContext *ctx, const char *name, const char **names,
+                 const char **values, gpointer user_data, GError **error)
+{
+  *(char **) user_data = g_strdup (values[0]);
+}
+
+/* What an attribute holding s reads back as, after the SVG writer's
+ * escaping (control bytes and invalid UTF-8 become U+FFFD) and an XML
+ * parser's unescaping: ids of hostile names are compared this way. */
+static char *
+svg_attribute_roundtrip (const char *s)
+{
+  static const GMarkupParser parser = { roundtrip_start, NULL, NULL, NULL, NULL };
+  g_autoptr(GString) doc = g_string_new ("<a v=\"");
+  render_svg_escape_append (doc, s, -1);
+  g_string_append (doc, "\"/>");
+  char *value = NULL;
+  GMarkupParseContext *ctx = g_markup_parse_context_new (&parser, 0, &value, NULL);
+  if (!g_markup_parse_context_parse (ctx, doc->str, (gssize) doc->len, NULL))
+    fail_msg ("escaped name is not well-formed: %s", doc->str);
+  g_markup_parse_context_free (ctx);
+  return value;
+}
+
+static void
+expected_clear (Expected *e)
+{
+  g_clear_pointer (&e->node_ids, g_ptr_array_unref);
+  g_clear_pointer (&e->edge_ids, g_ptr_array_unref);
+  g_clear_pointer (&e->lane_ids, g_ptr_array_unref);
+  g_clear_pointer (&e->message_ids, g_ptr_array_unref);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Expected, expected_clear)
+
+/* Every expected id appears on a <g> of the class: the picture shows these
+ * very actors, edges and messages, not just as many. */
+static void
+assert_ids (const ItSvg *svg, const char *klass, const GPtrArray *ids)
+{
+  for (guint i = 0; i < ids->len; i++)
+    if (!it_svg_has_id (svg, klass, g_ptr_array_index (ids, i)))
+      fail_msg ("no <g class=\"%s\" data-id=\"%s\">", klass, (const char *) g_ptr_array_index (ids, i));
+}
 
 static void
 expected_for (const char *path, Expected *e)
@@ -137,6 +187,22 @@ expected_for (const char *path, Expected *e)
   e->lanes = tl->lanes->len;
   e->messages = tl->messages->len;
   e->aggregated = tl->aggregated;
+  e->node_ids = g_ptr_array_new_with_free_func (g_free);
+  e->edge_ids = g_ptr_array_new_with_free_func (g_free);
+  e->lane_ids = g_ptr_array_new_with_free_func (g_free);
+  e->message_ids = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < graph->nodes->len; i++)
+    g_ptr_array_add (e->node_ids, svg_attribute_roundtrip (g_array_index (graph->nodes, IngestViewNode, i).name));
+  for (guint i = 0; i < graph->edges->len; i++)
+    {
+      const IngestViewEdge *ed = &g_array_index (graph->edges, IngestViewEdge, i);
+      g_ptr_array_add (e->edge_ids, g_strdup_printf ("e%u-%u", ed->from, ed->to));
+    }
+  for (guint i = 0; i < tl->lanes->len; i++)
+    g_ptr_array_add (e->lane_ids, svg_attribute_roundtrip (g_array_index (tl->lanes, IngestViewNode, i).name));
+  for (guint i = 0; i < tl->messages->len; i++)
+    g_ptr_array_add (e->message_ids,
+                     g_strdup_printf ("%u", g_array_index (tl->messages, IngestTimelineMessage, i).message));
 }
 
 static void
@@ -156,7 +222,7 @@ test_export_samples_svg (void **state)
 
   for (guint i = 0; traces[i]; i++)
     {
-      Expected e;
+      g_auto(Expected) e = { 0 };
       expected_for (traces[i], &e);
       g_autofree char *base = g_path_get_basename (traces[i]);
       print_message ("%s: %u nodes, %u edges, %u lanes, %u messages%s\n", base, e.nodes, e.edges,
@@ -192,12 +258,19 @@ test_export_samples_svg (void **state)
             {
               assert_int_equal (it_svg_n_ids (&svg, "actor"), e.nodes);
               assert_int_equal (it_svg_n_ids (&svg, "edge"), MIN (e.edges, 4000));
+              assert_ids (&svg, "actor", e.node_ids);
+              if (e.edges <= 4000)
+                assert_ids (&svg, "edge", e.edge_ids);
             }
           else
             {
               assert_int_equal (it_svg_n_ids (&svg, "actor"), e.lanes);
+              assert_ids (&svg, "actor", e.lane_ids);
               if (!e.aggregated)
-                assert_int_equal (it_svg_n_ids (&svg, "message"), e.messages);
+                {
+                  assert_int_equal (it_svg_n_ids (&svg, "message"), e.messages);
+                  assert_ids (&svg, "message", e.message_ids);
+                }
               else
                 assert_true (it_svg_n_ids (&svg, "message") <= 4000);
             }
@@ -337,6 +410,22 @@ test_export_options (void **state)
   g_auto(ItSvg) svg2 = { 0 };
   assert_true (it_svg_parse (&svg2, data, len, NULL));
   assert_int_equal (it_svg_n_ids (&svg2, "message"), 0);
+
+  /* --group folds a subtree into one node, named by the glob. */
+  g_autofree char *akka = it_trace_path ("akka-supervision.ndjson");
+  const char *gviews[] = { "graph", "timeline" };
+  for (guint v = 0; v < G_N_ELEMENTS (gviews); v++)
+    {
+      g_auto(ItRun) grp = { 0 };
+      assert_true (it_runv (&grp, NULL, "export", akka, "--view", gviews[v], "--group",
+                            "/user/supervisor/workers/*", "-o", "-", NULL));
+      assert_int_equal (grp.status, 0);
+      data = g_bytes_get_data (grp.out, &len);
+      g_auto(ItSvg) gs = { 0 };
+      assert_true (it_svg_parse (&gs, data, len, NULL));
+      assert_true (it_svg_has_id (&gs, "actor", "/user/supervisor/workers/*"));
+      assert_false (it_svg_has_id (&gs, "actor", "/user/supervisor/workers/w1"));
+    }
 
   /* A filter that matches nothing leaves no actors. */
   g_auto(ItRun) none = { 0 };
