@@ -116,6 +116,31 @@ check_pdf (const char *path, gboolean rasterize)
   assert_true (png_distinct_colours (png, &w, &h) >= 4);
 }
 
+/* A second, stricter opinion on well-formedness (libxml2) when xmllint is
+ * installed; GMarkup has already parsed the file. */
+static void
+check_xmllint (const char *path)
+{
+  static char *xmllint = NULL;
+  static gboolean looked = FALSE;
+  if (!looked)
+    {
+      xmllint = g_find_program_in_path ("xmllint");
+      looked = TRUE;
+      if (!xmllint)
+        print_message ("xmllint not installed: SVG checked with GMarkup only\n");
+    }
+  if (!xmllint)
+    return;
+  const char *argv[] = { xmllint, "--noout", "--nonet", path, NULL };
+  g_autofree char *err = NULL;
+  int status = 0;
+  assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                             NULL, &err, &status, NULL));
+  if (!g_spawn_check_wait_status (status, NULL))
+    fail_msg ("xmllint rejects %s: %s", path, err);
+}
+
 /* The trace's own facts, built in-process with the default view spec, that
  * the SVG must show. */
 typedef struct {
@@ -242,6 +267,7 @@ test_export_samples_svg (void **state)
           g_autoptr(GError) error = NULL;
           if (!it_svg_parse (&svg, data, len, &error))
             fail_msg ("%s: not well-formed XML: %s", name, error->message);
+          check_xmllint (path);
           assert_int_equal (svg.n_script_elements, 0);
           assert_int_equal (svg.n_event_attributes, 0);
           assert_true (svg.width > 0 && svg.height > 0);
