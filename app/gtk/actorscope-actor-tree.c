@@ -516,8 +516,12 @@ add_column (ActorscopeActorTree *self, const char *name, const char *title, cons
   column = gtk_column_view_column_new (title, factory);
   gtk_column_view_column_set_sorter (column, sorter);
   gtk_column_view_column_set_resizable (column, TRUE);
+  /* Numbers are short: fixed narrow columns leave the room to the names. */
   if (is_name)
     gtk_column_view_column_set_expand (column, TRUE);
+  else
+    gtk_column_view_column_set_fixed_width (column, g_str_equal (name, "rate") || g_str_equal (name, "mailbox") ||
+                                                    g_str_equal (name, "processing") ? 64 : 48);
   gtk_column_view_append_column (self->column_view, column);
   g_hash_table_insert (self->columns, g_strdup (name), column);
   (void) tooltip;

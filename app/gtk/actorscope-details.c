@@ -314,8 +314,12 @@ actorscope_details_show_edge (ActorscopeDetails *self, IngestActorId from, Inges
       add_latency (self, _("Time in mailbox"), &e->mailbox);
       add_latency (self, _("Processing"), &e->processing);
       add_latency (self, _("Round trip"), &e->round_trip);
-      add_button (self, g_strdup_printf (_("Sender: %s"), actor_name (self, from)), from, TRUE);
-      add_button (self, g_strdup_printf (_("Receiver: %s"), actor_name (self, to)), to, TRUE);
+      {
+        g_autofree char *sender = g_strdup_printf (_("Sender: %s"), actor_name (self, from));
+        g_autofree char *receiver = g_strdup_printf (_("Receiver: %s"), actor_name (self, to));
+        add_button (self, sender, from, TRUE);
+        add_button (self, receiver, to, TRUE);
+      }
       return;
     }
   actorscope_details_show_nothing (self);
@@ -397,7 +401,11 @@ actorscope_details_show_range (ActorscopeDetails *self, gint64 from_ns, gint64 t
       const IngestViewNode *nf = &g_array_index (graph->nodes, IngestViewNode, e->from);
       const IngestViewNode *nt = &g_array_index (graph->nodes, IngestViewNode, e->to);
       const IngestLatency *lat = e->round_trip.count > 0 ? &e->round_trip : &e->mailbox;
-      g_autofree char *name = g_strdup_printf ("%s → %s", nf->name, nt->name);
+      const char *sf = strrchr (nf->name, '/'), *st = strrchr (nt->name, '/');
+      /* Short names fit the pane; the full paths are in the tooltip. */
+      g_autofree char *name = g_strdup_printf ("%s → %s", sf && sf[1] ? sf + 1 : nf->name,
+                                               st && st[1] ? st + 1 : nt->name);
+      g_autofree char *full = g_strdup_printf ("%s → %s", nf->name, nt->name);
       char count[32], rate[32], p50[48], p99[48];
       const char *cells[5];
 
@@ -414,23 +422,28 @@ actorscope_details_show_range (ActorscopeDetails *self, gint64 from_ns, gint64 t
           g_strlcpy (p99, "–", sizeof p99);
         }
       cells[0] = name; cells[1] = count; cells[2] = rate; cells[3] = p50; cells[4] = p99;
+      /* The pane is narrow: the edge gets a line of its own, its figures
+       * the line below. */
       for (guint c = 0; c < 5; c++)
         {
           GtkWidget *l = gtk_label_new (cells[c]);
           gtk_label_set_xalign (GTK_LABEL (l), c == 0 ? 0 : 1);
           if (c == 0)
             {
-              gtk_label_set_ellipsize (GTK_LABEL (l), PANGO_ELLIPSIZE_START);
-              gtk_label_set_max_width_chars (GTK_LABEL (l), 24);
-              gtk_widget_set_tooltip_text (l, name);
-              gtk_widget_set_hexpand (l, TRUE);
+              gtk_label_set_ellipsize (GTK_LABEL (l), PANGO_ELLIPSIZE_MIDDLE);
+              gtk_widget_set_tooltip_text (l, full);
+              gtk_widget_set_margin_top (l, 4);
+              gtk_grid_attach (GTK_GRID (table), l, 0, 2 * i + 1, 5, 1);
             }
           else
-            gtk_widget_add_css_class (l, "numeric");
-          gtk_grid_attach (GTK_GRID (table), l, c, i + 1, 1, 1);
+            {
+              gtk_widget_add_css_class (l, "numeric");
+              gtk_widget_set_hexpand (l, TRUE);
+              gtk_grid_attach (GTK_GRID (table), l, c, 2 * i + 2, 1, 1);
+            }
         }
       if (i == 0)
-        g_hash_table_insert (self->values, g_strdup ("top-edge"), g_strdup (name));
+        g_hash_table_insert (self->values, g_strdup ("top-edge"), g_strdup (full));
     }
   gtk_box_append (GTK_BOX (self->extra), table);
 }
