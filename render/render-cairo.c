@@ -6,6 +6,7 @@
 #include <pango/pangocairo.h>
 #include <cairo-pdf.h>
 
+#include "render-backend.h"
 #include "render-cairo.h"
 #include "render-text.h"
 
@@ -23,12 +24,6 @@ static void
 set_color (cairo_t *cr, RenderColor c)
 {
   cairo_set_source_rgba (cr, c.r / 255.0, c.g / 255.0, c.b / 255.0, c.a / 255.0);
-}
-
-static gboolean
-finite4 (double a, double b, double c, double d)
-{
-  return isfinite (a) && isfinite (b) && isfinite (c) && isfinite (d);
 }
 
 static void
@@ -116,6 +111,167 @@ draw_text (cairo_t *cr, const RenderScene *scene, const RenderNode *n, TextState
   g_free (clean);
 }
 
+typedef struct {
+  cairo_t *cr;
+  const RenderScene *scene;
+  TextState ts;
+  guint depth;  /* saves for clips, so nothing can pop the caller's state */
+} Painter;
+
+static void
+paint_rect (gpointer self, const RenderNode *n, const RenderStyle *st)
+{
+  Painter *p = self;
+  rounded_rect (p->cr, n->u.rect.x, n->u.rect.y, n->u.rect.w, n->u.rect.h, n->u.rect.radius);
+  fill_stroke (p->cr, st);
+}
+
+static void
+paint_line (gpointer self, const RenderNode *n, const RenderStyle *st)
+{
+  Painter *p = self;
+  cairo_move_to (p->cr, n->u.line.x1, n->u.line.y1);
+  cairo_line_to (p->cr, n->u.line.x2, n->u.line.y2);
+  fill_stroke (p->cr, st);
+}
+
+static void
+paint_circle (gpointer self, const RenderNode *n, const RenderStyle *st)
+{
+  Painter *p = self;
+  cairo_new_sub_path (p->cr);
+  cairo_arc (p->cr, n->u.circle.cx, n->u.circle.cy, n->u.circle.r, 0, 2 * G_PI);
+  fill_stroke (p->cr, st);
+}
+
+static void
+paint_path (gpointer self, const RenderNode *n, const RenderStyle *st)
+{
+  Painter *p = self;
+  cairo_t *cr = p->cr;
+  const double *pt = n->u.path.points;
+  guint pi = 0, np = n->u.path.n_points;
+  for (guint i = 0; i < n->u.path.n_ops; i++)
+    {
+      switch (n->u.path.ops[i])
+        {
+        case RENDER_PATH_MOVE:
+          if (pi + 1 > np) break;
+          cairo_move_to (cr, pt[2 * pi], pt[2 * pi + 1]);
+          pi++;
+          break;
+        case RENDER_PATH_LINE:
+          if (pi + 1 > np) break;
+          cairo_line_to (cr, pt[2 * pi], pt[2 * pi + 1]);
+          pi++;
+          break;
+        case RENDER_PATH_CUBIC:
+          if (pi + 3 > np) break;
+          cairo_curve_to (cr, pt[2 * pi], pt[2 * pi + 1], pt[2 * pi + 2], pt[2 * pi + 3],
+                          pt[2 * pi + 4], pt[2 * pi + 5]);
+          pi += 3;
+          break;
+        case RENDER_PATH_CLOSE:
+          cairo_close_path (cr);
+          break;
+        default:
+          break;
+        }
+    }
+  fill_stroke (cr, st);
+}
+
+static void
+paint_arrow (gpointer self, const RenderNode *n, const RenderStyle *st, const RenderArrowGeometry *g)
+{
+  Painter *p = self;
+  cairo_t *cr = p->cr;
+  if (st->stroke.a == 0)
+    return;
+  set_color (cr, st->stroke);
+  cairo_set_line_width (cr, st->stroke_width);
+  cairo_set_dash (cr, st->dashes, (int) st->n_dashes, 0);
+  cairo_move_to (cr, n->u.arrow.x1, n->u.arrow.y1);
+  if (n->u.arrow.curved)
+    cairo_curve_to (cr, n->u.arrow.cx1, n->u.arrow.cy1, g->cx2, g->cy2, g->shaft_x, g->shaft_y);
+  else
+    cairo_line_to (cr, g->shaft_x, g->shaft_y);
+  cairo_stroke (cr);
+  cairo_set_dash (cr, NULL, 0, 0);
+  switch (n->u.arrow.head)
+    {
+    case RENDER_HEAD_FILLED:
+      cairo_move_to (cr, g->head[0], g->head[1]);
+      cairo_line_to (cr, g->head[2], g->head[3]);
+      cairo_line_to (cr, g->head[4], g->head[5]);
+      cairo_close_path (cr);
+      cairo_fill (cr);
+      break;
+    case RENDER_HEAD_OPEN:
+      cairo_set_line_width (cr, MAX (st->stroke_width, 1.5));
+      cairo_move_to (cr, g->head[0], g->head[1]);
+      cairo_line_to (cr, g->head[2], g->head[3]);
+      cairo_line_to (cr, g->head[4], g->head[5]);
+      cairo_stroke (cr);
+      break;
+    case RENDER_HEAD_CROSS:
+      cairo_set_line_width (cr, MAX (st->stroke_width, 1.5));
+      cairo_move_to (cr, g->head[0], g->head[1]);
+      cairo_line_to (cr, g->head[2], g->head[3]);
+      cairo_move_to (cr, g->head[4], g->head[5]);
+      cairo_line_to (cr, g->head[4] + n->u.arrow.head_size, g->head[5] - n->u.arrow.head_size);
+      cairo_stroke (cr);
+      break;
+    default:
+      break;
+    }
+}
+
+static void
+paint_text (gpointer self, const RenderNode *n, const RenderStyle *st)
+{
+  Painter *p = self;
+  (void) st;
+  draw_text (p->cr, p->scene, n, &p->ts);
+}
+
+static void
+paint_clip_begin (gpointer self, const RenderNode *n)
+{
+  Painter *p = self;
+  cairo_save (p->cr);
+  p->depth++;
+  gboolean ok = isfinite (n->u.clip.x) && isfinite (n->u.clip.y) && isfinite (n->u.clip.w) &&
+                isfinite (n->u.clip.h);
+  /* a non-finite clip (the walker warned) clips everything away */
+  cairo_rectangle (p->cr, ok ? n->u.clip.x : 0, ok ? n->u.clip.y : 0, ok ? n->u.clip.w : 0,
+                   ok ? n->u.clip.h : 0);
+  cairo_clip (p->cr);
+}
+
+static void
+paint_clip_end (gpointer self)
+{
+  Painter *p = self;
+  if (p->depth > 0)
+    {
+      cairo_restore (p->cr);
+      p->depth--;
+    }
+}
+
+/* Groups are semantic only: nothing to paint, so no group members. */
+static const RenderBackend cairo_backend = {
+  .clip_begin = paint_clip_begin,
+  .clip_end = paint_clip_end,
+  .rect = paint_rect,
+  .line = paint_line,
+  .circle = paint_circle,
+  .path = paint_path,
+  .arrow = paint_arrow,
+  .text = paint_text,
+};
+
 void
 render_cairo_draw (const RenderScene *scene, cairo_t *cr)
 {
@@ -137,178 +293,14 @@ render_cairo_draw_full (const RenderScene *scene, cairo_t *cr, const RenderCairo
     }
   cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
   cairo_set_line_cap (cr, CAIRO_LINE_CAP_BUTT);
-  TextState ts = { NULL, 0 };
-  guint n_bad = 0;
-  guint depth = 0;  /* saves for clips, so an unbalanced end can't pop ours */
+  Painter p = { cr, scene, { NULL, 0 }, 0 };
   render_text_lock ();
-  for (const RenderNode *n = render_scene_get_first (scene); n; n = n->next)
-    {
-      const RenderStyle *st = n->kind <= RENDER_NODE_TEXT ? render_scene_get_style (scene, n->style) : NULL;
-      switch (n->kind)
-        {
-        case RENDER_NODE_RECT:
-          if (!finite4 (n->u.rect.x, n->u.rect.y, n->u.rect.w, n->u.rect.h))
-            {
-              n_bad++;
-              break;
-            }
-          rounded_rect (cr, n->u.rect.x, n->u.rect.y, n->u.rect.w, n->u.rect.h, n->u.rect.radius);
-          fill_stroke (cr, st);
-          break;
-        case RENDER_NODE_LINE:
-          if (!finite4 (n->u.line.x1, n->u.line.y1, n->u.line.x2, n->u.line.y2))
-            {
-              n_bad++;
-              break;
-            }
-          cairo_move_to (cr, n->u.line.x1, n->u.line.y1);
-          cairo_line_to (cr, n->u.line.x2, n->u.line.y2);
-          fill_stroke (cr, st);
-          break;
-        case RENDER_NODE_CIRCLE:
-          if (!finite4 (n->u.circle.cx, n->u.circle.cy, n->u.circle.r, 0))
-            {
-              n_bad++;
-              break;
-            }
-          cairo_new_sub_path (cr);
-          cairo_arc (cr, n->u.circle.cx, n->u.circle.cy, n->u.circle.r, 0, 2 * G_PI);
-          fill_stroke (cr, st);
-          break;
-        case RENDER_NODE_PATH:
-          {
-            const double *p = n->u.path.points;
-            guint pi = 0, np = n->u.path.n_points;
-            gboolean ok = TRUE;
-            for (guint i = 0; i < np * 2; i++)
-              ok = ok && isfinite (p[i]);
-            if (!ok)
-              {
-                n_bad++;
-                break;
-              }
-            for (guint i = 0; i < n->u.path.n_ops; i++)
-              {
-                switch (n->u.path.ops[i])
-                  {
-                  case RENDER_PATH_MOVE:
-                    if (pi + 1 > np) break;
-                    cairo_move_to (cr, p[2 * pi], p[2 * pi + 1]);
-                    pi++;
-                    break;
-                  case RENDER_PATH_LINE:
-                    if (pi + 1 > np) break;
-                    cairo_line_to (cr, p[2 * pi], p[2 * pi + 1]);
-                    pi++;
-                    break;
-                  case RENDER_PATH_CUBIC:
-                    if (pi + 3 > np) break;
-                    cairo_curve_to (cr, p[2 * pi], p[2 * pi + 1], p[2 * pi + 2], p[2 * pi + 3],
-                                    p[2 * pi + 4], p[2 * pi + 5]);
-                    pi += 3;
-                    break;
-                  case RENDER_PATH_CLOSE:
-                    cairo_close_path (cr);
-                    break;
-                  default:
-                    break;
-                  }
-              }
-            fill_stroke (cr, st);
-          }
-          break;
-        case RENDER_NODE_ARROW:
-          {
-            if (!finite4 (n->u.arrow.x1, n->u.arrow.y1, n->u.arrow.x2, n->u.arrow.y2) ||
-                !finite4 (n->u.arrow.cx1, n->u.arrow.cy1, n->u.arrow.cx2, n->u.arrow.cy2))
-              {
-                n_bad++;
-                break;
-              }
-            if (st->stroke.a == 0)
-              break;
-            RenderArrowGeometry g;
-            render_arrow_geometry (n, &g);
-            set_color (cr, st->stroke);
-            cairo_set_line_width (cr, st->stroke_width);
-            cairo_set_dash (cr, st->dashes, (int) st->n_dashes, 0);
-            cairo_move_to (cr, n->u.arrow.x1, n->u.arrow.y1);
-            if (n->u.arrow.curved)
-              cairo_curve_to (cr, n->u.arrow.cx1, n->u.arrow.cy1, g.cx2, g.cy2, g.shaft_x, g.shaft_y);
-            else
-              cairo_line_to (cr, g.shaft_x, g.shaft_y);
-            cairo_stroke (cr);
-            cairo_set_dash (cr, NULL, 0, 0);
-            switch (n->u.arrow.head)
-              {
-              case RENDER_HEAD_FILLED:
-                cairo_move_to (cr, g.head[0], g.head[1]);
-                cairo_line_to (cr, g.head[2], g.head[3]);
-                cairo_line_to (cr, g.head[4], g.head[5]);
-                cairo_close_path (cr);
-                cairo_fill (cr);
-                break;
-              case RENDER_HEAD_OPEN:
-                cairo_set_line_width (cr, MAX (st->stroke_width, 1.5));
-                cairo_move_to (cr, g.head[0], g.head[1]);
-                cairo_line_to (cr, g.head[2], g.head[3]);
-                cairo_line_to (cr, g.head[4], g.head[5]);
-                cairo_stroke (cr);
-                break;
-              case RENDER_HEAD_CROSS:
-                cairo_set_line_width (cr, MAX (st->stroke_width, 1.5));
-                cairo_move_to (cr, g.head[0], g.head[1]);
-                cairo_line_to (cr, g.head[2], g.head[3]);
-                cairo_move_to (cr, g.head[4], g.head[5]);
-                cairo_line_to (cr, g.head[4] + n->u.arrow.head_size, g.head[5] - n->u.arrow.head_size);
-                cairo_stroke (cr);
-                break;
-              default:
-                break;
-              }
-          }
-          break;
-        case RENDER_NODE_TEXT:
-          if (!finite4 (n->u.text.x, n->u.text.y, 0, 0))
-            {
-              n_bad++;
-              break;
-            }
-          draw_text (cr, scene, n, &ts);
-          break;
-        case RENDER_NODE_CLIP_BEGIN:
-          cairo_save (cr);
-          depth++;
-          if (finite4 (n->u.clip.x, n->u.clip.y, n->u.clip.w, n->u.clip.h))
-            {
-              cairo_rectangle (cr, n->u.clip.x, n->u.clip.y, n->u.clip.w, n->u.clip.h);
-              cairo_clip (cr);
-            }
-          else
-            n_bad++;
-          break;
-        case RENDER_NODE_CLIP_END:
-          if (depth > 0)
-            {
-              cairo_restore (cr);
-              depth--;
-            }
-          break;
-        default:
-          /* Groups are semantic only: nothing to draw. */
-          break;
-        }
-    }
-  g_clear_object (&ts.layout);
+  render_backend_walk (scene, &cairo_backend, &p, opt ? opt->warning : NULL,
+                       opt ? opt->warning_data : NULL);
+  g_clear_object (&p.ts.layout);
   render_text_unlock ();
-  while (depth--)
+  while (p.depth--)
     cairo_restore (cr);
-  if (n_bad)
-    {
-      char msg[96];
-      g_snprintf (msg, sizeof msg, "%u shapes with non-finite coordinates were skipped", n_bad);
-      warn (opt, msg);
-    }
   if (cairo_status (cr) != CAIRO_STATUS_SUCCESS)
     warn (opt, cairo_status_to_string (cairo_status (cr)));
   cairo_restore (cr);

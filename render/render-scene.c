@@ -2,6 +2,7 @@
  * testing. */
 #include "config.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -335,11 +336,43 @@ current_style (RenderScene *scene)
   return scene->current_index;
 }
 
+/* Doubles to the nodes' floats: out-of-range values become infinities (a
+ * plain conversion would be undefined behaviour), which backends skip. */
+static inline float
+f32 (double v)
+{
+  if (v > FLT_MAX)
+    return INFINITY;
+  if (v < -FLT_MAX)
+    return -INFINITY;
+  return (float) v;
+}
+
+/* Bytes a node of each kind takes: the header plus its union member. */
+static gsize
+node_size (RenderNodeKind kind)
+{
+  static const gsize member[RENDER_NODE_N_KINDS] = {
+    [RENDER_NODE_RECT] = sizeof (((RenderNode *) 0)->u.rect),
+    [RENDER_NODE_LINE] = sizeof (((RenderNode *) 0)->u.line),
+    [RENDER_NODE_PATH] = sizeof (((RenderNode *) 0)->u.path),
+    [RENDER_NODE_CIRCLE] = sizeof (((RenderNode *) 0)->u.circle),
+    [RENDER_NODE_ARROW] = sizeof (((RenderNode *) 0)->u.arrow),
+    [RENDER_NODE_TEXT] = sizeof (((RenderNode *) 0)->u.text),
+    [RENDER_NODE_GROUP_BEGIN] = sizeof (((RenderNode *) 0)->u.group),
+    [RENDER_NODE_GROUP_END] = 0,
+    [RENDER_NODE_CLIP_BEGIN] = sizeof (((RenderNode *) 0)->u.clip),
+    [RENDER_NODE_CLIP_END] = 0,
+  };
+  return G_STRUCT_OFFSET (RenderNode, u) + member[kind];
+}
+
 static RenderNode *
 add_node (RenderScene *scene, RenderNodeKind kind)
 {
-  RenderNode *node = arena_alloc (scene, sizeof (RenderNode));
-  memset (node, 0, sizeof *node);
+  gsize size = node_size (kind);
+  RenderNode *node = arena_alloc (scene, size);
+  memset (node, 0, size);
   node->kind = kind;
   if (kind <= RENDER_NODE_TEXT)
     node->style = current_style (scene);
@@ -360,30 +393,30 @@ render_scene_rect (RenderScene *scene, double x, double y, double w, double h, d
     x += w, w = -w;
   if (h < 0)
     y += h, h = -h;
-  n->u.rect.x = x;
-  n->u.rect.y = y;
-  n->u.rect.w = w;
-  n->u.rect.h = h;
-  n->u.rect.radius = MAX (0, radius);
+  n->u.rect.x = f32 (x);
+  n->u.rect.y = f32 (y);
+  n->u.rect.w = f32 (w);
+  n->u.rect.h = f32 (h);
+  n->u.rect.radius = f32 (MAX (0, radius));
 }
 
 void
 render_scene_line (RenderScene *scene, double x1, double y1, double x2, double y2)
 {
   RenderNode *n = add_node (scene, RENDER_NODE_LINE);
-  n->u.line.x1 = x1;
-  n->u.line.y1 = y1;
-  n->u.line.x2 = x2;
-  n->u.line.y2 = y2;
+  n->u.line.x1 = f32 (x1);
+  n->u.line.y1 = f32 (y1);
+  n->u.line.x2 = f32 (x2);
+  n->u.line.y2 = f32 (y2);
 }
 
 void
 render_scene_circle (RenderScene *scene, double cx, double cy, double r)
 {
   RenderNode *n = add_node (scene, RENDER_NODE_CIRCLE);
-  n->u.circle.cx = cx;
-  n->u.circle.cy = cy;
-  n->u.circle.r = fabs (r);
+  n->u.circle.cx = f32 (cx);
+  n->u.circle.cy = f32 (cy);
+  n->u.circle.r = f32 (fabs (r));
 }
 
 void
@@ -472,16 +505,16 @@ render_scene_arrow (RenderScene *scene, double x1, double y1, double x2, double 
                     RenderHead head, double head_size)
 {
   RenderNode *n = add_node (scene, RENDER_NODE_ARROW);
-  n->u.arrow.x1 = x1;
-  n->u.arrow.y1 = y1;
-  n->u.arrow.x2 = x2;
-  n->u.arrow.y2 = y2;
-  n->u.arrow.cx1 = x1;
-  n->u.arrow.cy1 = y1;
-  n->u.arrow.cx2 = x2;
-  n->u.arrow.cy2 = y2;
+  n->u.arrow.x1 = f32 (x1);
+  n->u.arrow.y1 = f32 (y1);
+  n->u.arrow.x2 = f32 (x2);
+  n->u.arrow.y2 = f32 (y2);
+  n->u.arrow.cx1 = f32 (x1);
+  n->u.arrow.cy1 = f32 (y1);
+  n->u.arrow.cx2 = f32 (x2);
+  n->u.arrow.cy2 = f32 (y2);
   n->u.arrow.head = head;
-  n->u.arrow.head_size = MAX (0, head_size);
+  n->u.arrow.head_size = f32 (MAX (0, head_size));
   n->u.arrow.curved = FALSE;
 }
 
@@ -491,32 +524,52 @@ render_scene_arrow_curve (RenderScene *scene, double x1, double y1,
                           double x2, double y2, RenderHead head, double head_size)
 {
   RenderNode *n = add_node (scene, RENDER_NODE_ARROW);
-  n->u.arrow.x1 = x1;
-  n->u.arrow.y1 = y1;
-  n->u.arrow.cx1 = cx1;
-  n->u.arrow.cy1 = cy1;
-  n->u.arrow.cx2 = cx2;
-  n->u.arrow.cy2 = cy2;
-  n->u.arrow.x2 = x2;
-  n->u.arrow.y2 = y2;
+  n->u.arrow.x1 = f32 (x1);
+  n->u.arrow.y1 = f32 (y1);
+  n->u.arrow.cx1 = f32 (cx1);
+  n->u.arrow.cy1 = f32 (cy1);
+  n->u.arrow.cx2 = f32 (cx2);
+  n->u.arrow.cy2 = f32 (cy2);
+  n->u.arrow.x2 = f32 (x2);
+  n->u.arrow.y2 = f32 (y2);
   n->u.arrow.head = head;
-  n->u.arrow.head_size = MAX (0, head_size);
+  n->u.arrow.head_size = f32 (MAX (0, head_size));
   n->u.arrow.curved = TRUE;
+}
+
+static void
+text_node (RenderScene *scene, double x, double y, const char *text, gboolean copy,
+           RenderAnchor anchor, RenderBaseline baseline, double width)
+{
+  if (text == NULL || *text == '\0')
+    return;
+  RenderNode *n = add_node (scene, RENDER_NODE_TEXT);
+  n->u.text.x = f32 (x);
+  n->u.text.y = f32 (y);
+  n->u.text.width = f32 (width);
+  n->u.text.text = copy ? arena_strdup (scene, text) : text;
+  n->u.text.anchor = anchor;
+  n->u.text.baseline = baseline;
 }
 
 void
 render_scene_text (RenderScene *scene, double x, double y, const char *text,
                    RenderAnchor anchor, RenderBaseline baseline, double width)
 {
-  if (text == NULL || *text == '\0')
-    return;
-  RenderNode *n = add_node (scene, RENDER_NODE_TEXT);
-  n->u.text.x = x;
-  n->u.text.y = y;
-  n->u.text.width = width;
-  n->u.text.text = arena_strdup (scene, text);
-  n->u.text.anchor = anchor;
-  n->u.text.baseline = baseline;
+  text_node (scene, x, y, text, TRUE, anchor, baseline, width);
+}
+
+const char *
+render_scene_intern (RenderScene *scene, const char *text)
+{
+  return arena_strdup (scene, text);
+}
+
+void
+render_scene_text_interned (RenderScene *scene, double x, double y, const char *text,
+                            RenderAnchor anchor, RenderBaseline baseline, double width)
+{
+  text_node (scene, x, y, text, FALSE, anchor, baseline, width);
 }
 
 void
@@ -560,10 +613,10 @@ void
 render_scene_clip_begin (RenderScene *scene, double x, double y, double w, double h)
 {
   RenderNode *n = add_node (scene, RENDER_NODE_CLIP_BEGIN);
-  n->u.clip.x = x;
-  n->u.clip.y = y;
-  n->u.clip.w = MAX (0, w);
-  n->u.clip.h = MAX (0, h);
+  n->u.clip.x = f32 (x);
+  n->u.clip.y = f32 (y);
+  n->u.clip.w = f32 (MAX (0, w));
+  n->u.clip.h = f32 (MAX (0, h));
   scene->open_clips++;
 }
 
