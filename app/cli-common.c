@@ -107,14 +107,15 @@ cli_print_diagnostics (IngestParser *parser, IngestStore *store)
     {
       guint64 shown = MIN (n, CLI_MAX_PRINTED_DIAGNOSTICS);
       if (skipped > shown)
+        /* %llu, not G_GUINT64_FORMAT: xgettext must see whole msgids. */
         fprintf (stderr, g_dngettext (GETTEXT_PACKAGE,
-                                      "actorscope: … and %" G_GUINT64_FORMAT " more malformed record\n",
-                                      "actorscope: … and %" G_GUINT64_FORMAT " more malformed records\n",
-                                      skipped - shown), skipped - shown);
+                                      "actorscope: … and %llu more malformed record\n",
+                                      "actorscope: … and %llu more malformed records\n",
+                                      skipped - shown), (unsigned long long) (skipped - shown));
       fprintf (stderr, g_dngettext (GETTEXT_PACKAGE,
-                                    "actorscope: skipped %" G_GUINT64_FORMAT " malformed record (use --strict to stop at the first)\n",
-                                    "actorscope: skipped %" G_GUINT64_FORMAT " malformed records (use --strict to stop at the first)\n",
-                                    skipped), skipped);
+                                    "actorscope: skipped %llu malformed record (use --strict to stop at the first)\n",
+                                    "actorscope: skipped %llu malformed records (use --strict to stop at the first)\n",
+                                    skipped), (unsigned long long) skipped);
     }
   (void) store;
 }

@@ -197,8 +197,10 @@ stats_print_text (IngestStore *store, const char *source, IngestFormat format,
 
   g_autofree char *src = cli_escape (source, -1);
   printf (_("Trace:    %s (%s)\n"), src, ingest_format_to_string (format));
-  printf (_("Events:   %" G_GUINT64_FORMAT ", actors: %u, messages: %u\n"),
-          ingest_store_n_events (store), ingest_store_n_actors (store),
+  /* %llu, not G_GUINT64_FORMAT, in translatable strings: xgettext must see
+   * whole msgids. */
+  printf (_("Events:   %llu, actors: %u, messages: %u\n"),
+          (unsigned long long) ingest_store_n_events (store), ingest_store_n_actors (store),
           ingest_store_n_messages (store));
   if (ingest_store_time_range (store, &t0, &t1))
     {
@@ -209,10 +211,9 @@ stats_print_text (IngestStore *store, const char *source, IngestFormat format,
     }
   else
     printf (_("Time:     (no events)\n"));
-  printf (_("Records:  %" G_GUINT64_FORMAT " skipped (malformed), %" G_GUINT64_FORMAT " lost, %"
-            G_GUINT64_FORMAT " duplicate, %" G_GUINT64_FORMAT " unmatched\n"),
-          counters->skipped_records, counters->lost_events,
-          counters->duplicate_events, counters->unmatched);
+  printf (_("Records:  %llu skipped (malformed), %llu lost, %llu duplicate, %llu unmatched\n"),
+          (unsigned long long) counters->skipped_records, (unsigned long long) counters->lost_events,
+          (unsigned long long) counters->duplicate_events, (unsigned long long) counters->unmatched);
   printf ("\n");
 
   StatsTable at = { actor_cols, G_N_ELEMENTS (actor_cols), g_ptr_array_new_with_free_func (g_free) };
