@@ -294,11 +294,18 @@ static IngestActorId
 resolve_actor (IngestStore *store, const char *id)
 {
   char *end = NULL;
-  guint64 n = g_ascii_strtoull (id, &end, 10);
+  guint64 n;
+  IngestActorId byname = ingest_store_find_actor (store, id);
 
-  if (end != id && *end == '\0' && n >= 1 && n <= ingest_store_n_actors (store))
+  /* Names first: an actor may well be called "42". "#N" is an actor id. */
+  if (byname != 0)
+    return byname;
+  if (id[0] != '#')
+    return 0;
+  n = g_ascii_strtoull (id + 1, &end, 10);
+  if (end != id + 1 && *end == '\0' && n >= 1 && n <= ingest_store_n_actors (store))
     return (IngestActorId) n;
-  return ingest_store_find_actor (store, id);
+  return 0;
 }
 
 static json_t *
@@ -441,41 +448,217 @@ edge_details (IngestStore *store, IngestActorId from, IngestActorId to)
   return NULL;
 }
 
+/* "<prefix><N>" ids of the layouts (e.g. "span12"): N, or FALSE. */
+static gboolean
+parse_index (const char *id, const char *prefix, guint *out)
+{
+  gsize plen = strlen (prefix);
+  char *end = NULL;
+  guint64 n;
+
+  if (strncmp (id, prefix, plen) != 0 || !g_ascii_isdigit (id[plen]))
+    return FALSE;
+  n = g_ascii_strtoull (id + plen, &end, 10);
+  if (*end != '\0' || n > G_MAXUINT)
+    return FALSE;
+  *out = (guint) n;
+  return TRUE;
+}
+
+/* The graph layout's edge ids: "e<from node>-<to node>". */
+static gboolean
+parse_edge_id (const char *id, guint *from, guint *to)
+{
+  char *end = NULL;
+  guint64 a, b;
+
+  if (id[0] != 'e' || !g_ascii_isdigit (id[1]))
+    return FALSE;
+  a = g_ascii_strtoull (id + 1, &end, 10);
+  if (*end != '-' || !g_ascii_isdigit (end[1]))
+    return FALSE;
+  b = g_ascii_strtoull (end + 1, &end, 10);
+  if (*end != '\0' || a > G_MAXUINT || b > G_MAXUINT)
+    return FALSE;
+  *from = (guint) a;
+  *to = (guint) b;
+  return TRUE;
+}
+
+static const char *
+lane_name (const IngestTimeline *tl, guint lane)
+{
+  return lane < tl->lanes->len ? g_array_index (tl->lanes, IngestViewNode, lane).name : "";
+}
+
+/* One edge of the graph the client was looking at: window figures (rate,
+ * pending) that the store's all-time totals can't give, plus those totals
+ * when both ends are single actors. */
+static json_t *
+view_edge_details (IngestStore *store, const IngestGraph *graph, guint from, guint to)
+{
+  for (guint i = 0; i < graph->edges->len; i++)
+    {
+      const IngestViewEdge *e = &g_array_index (graph->edges, IngestViewEdge, i);
+      const IngestViewNode *f, *t;
+      json_t *d, *total = NULL;
+
+      if (e->from != from || e->to != to || from >= graph->nodes->len || to >= graph->nodes->len)
+        continue;
+      f = &g_array_index (graph->nodes, IngestViewNode, from);
+      t = &g_array_index (graph->nodes, IngestViewNode, to);
+      if (!f->is_group && !t->is_group)
+        total = edge_details (store, f->actor, t->actor);
+      d = json_pack ("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:f, s:s, s:f, s:f, s:o, s:o}",
+                     "class", "edge", "from", f->name, "to", t->name,
+                     "count", (json_int_t) e->count, "received", (json_int_t) e->received,
+                     "dropped", (json_int_t) e->dropped, "pending", (json_int_t) e->pending,
+                     "bytes", (json_int_t) e->bytes, "rate", e->rate_per_s,
+                     "top_label", ingest_store_atom (store, e->top_label),
+                     "window_from_ms", ms (graph->from_ns), "window_to_ms", ms (graph->to_ns),
+                     "mailbox_latency", latency_json (&e->mailbox),
+                     "round_trip", latency_json (&e->round_trip));
+      if (total != NULL)
+        {
+          /* json_object_set takes its own references. */
+          json_object_set (d, "processing", json_object_get (total, "processing"));
+          json_object_set (d, "total", json_object_get (total, "count"));
+          json_decref (total);
+        }
+      return d;
+    }
+  return NULL;
+}
+
+/* A group node of the view (an actor filter folded several actors). */
+static json_t *
+group_details (const IngestViewNode *n)
+{
+  return json_pack ("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
+                    "class", "group", "name", n->name,
+                    "kind", ingest_actor_kind_to_string (n->kind),
+                    "members", (json_int_t) n->n_members,
+                    "sent", (json_int_t) n->sent, "received", (json_int_t) n->received,
+                    "errors", (json_int_t) n->errors, "crashes", (json_int_t) n->crashes,
+                    "mailbox_max", (json_int_t) n->mailbox_depth_max,
+                    "mailbox_latency", latency_json (&n->mailbox),
+                    "processing", latency_json (&n->processing));
+}
+
+static json_t *
+timeline_item_details (IngestStore *store, const IngestTimeline *tl, const char *id)
+{
+  guint k;
+
+  if (parse_index (id, "span", &k) && k < tl->spans->len)
+    {
+      const IngestTimelineSpan *sp = &g_array_index (tl->spans, IngestTimelineSpan, k);
+      gboolean running = sp->end_ns == INGEST_TIME_MAX;
+
+      /* A span processing a message is best explained by that message
+       * (mailbox time, processing, its request/response). */
+      if (sp->message != 0 && ingest_store_message (store, sp->message) != NULL)
+        return message_details (store, sp->message);
+      return json_pack ("{s:s, s:s, s:s, s:f, s:o, s:o}",
+                        "class", "span", "actor", lane_name (tl, sp->lane),
+                        "label", ingest_store_atom (store, sp->label),
+                        "start_ms", ms (sp->start_ns),
+                        "end_ms", running ? json_null () : json_real (ms (sp->end_ns)),
+                        "duration_ms", running ? json_null () : json_real (ms (sp->end_ns - sp->start_ns)));
+    }
+  if (parse_index (id, "bin", &k) && k < tl->bins->len)
+    {
+      const IngestDensityBin *b = &g_array_index (tl->bins, IngestDensityBin, k);
+      return json_pack ("{s:s, s:s, s:s, s:I, s:I, s:f, s:f}",
+                        "class", "bin", "from", lane_name (tl, b->from_lane),
+                        "to", lane_name (tl, b->to_lane), "count", (json_int_t) b->count,
+                        "spans", (json_int_t) b->spans,
+                        "start_ms", ms (b->start_ns), "end_ms", ms (b->end_ns));
+    }
+  if (parse_index (id, "mark", &k) && k < tl->marks->len)
+    {
+      const IngestTimelineMark *mk = &g_array_index (tl->marks, IngestTimelineMark, k);
+      const char *kind = mk->kind == INGEST_EVENT_EXIT && mk->exit_status == INGEST_EXIT_CRASH
+                           ? "crash" : ingest_event_kind_to_string (mk->kind);
+      return json_pack ("{s:s, s:s, s:s, s:s, s:f}",
+                        "class", "mark", "actor", mk->lane == G_MAXUINT ? "" : lane_name (tl, mk->lane),
+                        "kind", kind, "text", ingest_store_atom (store, mk->text),
+                        "time_ms", ms (mk->time_ns));
+    }
+  return NULL;
+}
+
 char *
-web_frame_details (IngestStore *store, const char *klass, const char *id, GError **error)
+web_frame_details (IngestStore *store, const WebViewState *state, gint64 from_ns, gint64 to_ns,
+                   const char *klass, const char *id, GError **error)
 {
   json_t *d = NULL;
+  IngestViewSpec spec;
+  guint a, b;
 
-  if (g_strcmp0 (klass, "message") == 0 || g_strcmp0 (klass, "arrow") == 0 ||
-      g_strcmp0 (klass, "span") == 0)
+  if (state != NULL)
+    web_view_state_to_spec (state, from_ns, to_ns, &spec);
+
+  if (g_strcmp0 (klass, "message") == 0 || g_strcmp0 (klass, "arrow") == 0)
     {
       char *end = NULL;
       guint64 n = g_ascii_strtoull (id, &end, 10);
       if (end != id && *end == '\0' && n >= 1 && n <= ingest_store_n_messages (store))
         d = message_details (store, (IngestMessageId) n);
     }
+  else if (g_strcmp0 (klass, "edge") == 0 && parse_edge_id (id, &a, &b))
+    {
+      if (state != NULL)
+        {
+          g_autoptr(IngestGraph) graph = ingest_graph_build (store, &spec, NULL);
+          if (graph != NULL)
+            d = view_edge_details (store, graph, a, b);
+        }
+    }
   else if (g_strcmp0 (klass, "edge") == 0)
     {
       const char *arrow = strstr (id, "->");
       if (arrow != NULL)
         {
-          g_autofree char *a = g_strndup (id, (gsize) (arrow - id));
-          IngestActorId from = resolve_actor (store, a), to = resolve_actor (store, arrow + 2);
+          g_autofree char *x = g_strndup (id, (gsize) (arrow - id));
+          IngestActorId from = resolve_actor (store, x), to = resolve_actor (store, arrow + 2);
           if (from != 0 && to != 0)
             d = edge_details (store, from, to);
         }
     }
+  else if (g_strcmp0 (klass, "span") == 0 || g_strcmp0 (klass, "bin") == 0 ||
+           g_strcmp0 (klass, "mark") == 0)
+    {
+      if (state != NULL)
+        {
+          g_autoptr(IngestTimeline) tl = ingest_timeline_build (store, &spec, NULL);
+          if (tl != NULL)
+            d = timeline_item_details (store, tl, id);
+        }
+    }
   else
     {
-      IngestActorId a = resolve_actor (store, id);
-      if (a != 0)
-        d = actor_details (store, a);
+      IngestActorId actor = resolve_actor (store, id);
+      if (actor != 0)
+        d = actor_details (store, actor);
+      else if (state != NULL)
+        {
+          /* Not an actor: maybe a group node of the client's view. */
+          g_autoptr(IngestGraph) graph = ingest_graph_build (store, &spec, NULL);
+          for (guint i = 0; graph != NULL && i < graph->nodes->len && d == NULL; i++)
+            {
+              const IngestViewNode *n = &g_array_index (graph->nodes, IngestViewNode, i);
+              if (n->is_group && g_strcmp0 (n->name, id) == 0)
+                d = group_details (n);
+            }
+        }
     }
   if (d == NULL)
     {
       g_autofree char *shown = g_strndup (id, 200);
+      g_autofree char *valid = g_utf8_make_valid (shown, -1);
       g_set_error (error, WEB_PROTOCOL_ERROR, WEB_PROTOCOL_ERROR_NOT_FOUND,
-                   "no %s \"%s\"", klass, shown);
+                   "no %s \"%s\" in this view", klass, valid);
       return NULL;
     }
   return web_protocol_dump (json_pack ("{s:s, s:o}", "type", "details", "details", d));

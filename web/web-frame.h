@@ -36,12 +36,19 @@ json_t *web_activity_to_json (const WebActivity *activity, guint max_bins);
 char *web_frame_build (IngestStore *store, const WebViewState *state,
                        const WebActivity *activity, RenderScene **scene_out, GError **error);
 
-/* Details of one thing, as compact JSON (g_free): klass is "actor", "edge"
- * or "message" (or a render group class such as "node", "lane", "span",
- * "arrow" mapped onto those); id is what the SVG's data-id holds (a number,
- * an actor name, or "FROM->TO" for an edge). NULL with a not-found error
+/* Details of one thing, as compact JSON (g_free). klass and id are what
+ * the SVG group of a layout carries (class, data-id):
+ *   actor    the actor's name (or a group node's pattern); "#N" = actor id N
+ *   edge     "e<from>-<to>" (graph node indexes of the view), or "FROM->TO"
+ *            (actor names, all-time totals)
+ *   message  the message id (sequence chart arrows)
+ *   span     "span<k>", bin "bin<k>", mark "mark<k>" (timeline items)
+ * The index-based ids name items of the view the client drew: state and
+ * [from_ns, to_ns] (the window of that frame) rebuild it. state may be NULL
+ * (then only names and message ids resolve). NULL with a not-found error
  * when nothing matches. */
-char *web_frame_details (IngestStore *store, const char *klass, const char *id,
-                         GError **error);
+char *web_frame_details (IngestStore *store, const WebViewState *state,
+                         gint64 from_ns, gint64 to_ns,
+                         const char *klass, const char *id, GError **error);
 
 G_END_DECLS

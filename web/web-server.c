@@ -75,6 +75,7 @@ struct _Conn {
   gboolean state_ready;
   guint64 drawn_generation;
   guint64 drawn_events;
+  gint64 drawn_from_ns, drawn_to_ns; /* window of the last frame (details) */
   gint64 last_frame_us;
   GBytes *pending_frame;     /* LWS_PRE + JSON text */
   gboolean drawn_once;
@@ -279,6 +280,8 @@ on_frames (gpointer user_data)
           g_hash_table_insert (cache, g_steal_pointer (&key), frame);
         }
       live_set_frame (c, frame);
+      c->drawn_from_ns = from_ns;
+      c->drawn_to_ns = to_ns;
       c->drawn_generation = c->state.generation;
       c->drawn_events = n_events;
       c->drawn_once = TRUE;
@@ -353,7 +356,13 @@ live_handle (Conn *c, const char *data, gsize len)
       break;
     case WEB_REQUEST_DETAILS:
       {
-        char *text = web_frame_details (self->store, req.klass, req.id, &error);
+        gint64 from_ns = c->drawn_from_ns, to_ns = c->drawn_to_ns;
+        char *text;
+
+        /* Index ids ("span3") name items of the frame the client saw. */
+        if (!c->drawn_once)
+          web_view_state_window (&c->state, self->store, &from_ns, &to_ns);
+        text = web_frame_details (self->store, &c->state, from_ns, to_ns, req.klass, req.id, &error);
         if (text == NULL)
           conn_queue_error (c, error);
         else
@@ -366,9 +375,12 @@ live_handle (Conn *c, const char *data, gsize len)
         g_autofree char *frame = web_frame_build (self->store, &c->state, NULL, &scene, &error);
         const RenderNode *hit = frame != NULL ? render_scene_hit_test (scene, req.x, req.y) : NULL;
         char *text = NULL;
+        gint64 from_ns, to_ns;
 
+        web_view_state_window (&c->state, self->store, &from_ns, &to_ns);
         if (hit != NULL && hit->u.group.id != NULL)
-          text = web_frame_details (self->store, hit->u.group.klass, hit->u.group.id, &error);
+          text = web_frame_details (self->store, &c->state, from_ns, to_ns,
+                                    hit->u.group.klass, hit->u.group.id, &error);
         else if (error == NULL)
           g_set_error (&error, WEB_PROTOCOL_ERROR, WEB_PROTOCOL_ERROR_NOT_FOUND,
                        "nothing at (%g, %g)", req.x, req.y);

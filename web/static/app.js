@@ -87,6 +87,7 @@
       sanitizeSvg(svg);
       svg.style.width = (f.size.width * state.zoom) + 'px';
       holder.replaceChildren(document.importNode(svg, true));
+      stickHeader();
       if (state.selected) {
         const sel = holder.querySelector('[data-id="' + CSS.escape(state.selected) + '"]');
         if (sel) sel.classList.add('selected');
@@ -138,7 +139,7 @@
     const body = document.createElement('tbody');
     for (const a of rows) {
       const tr = document.createElement('tr');
-      tr.dataset.actor = String(a.id);
+      tr.dataset.actor = a.name;
       const cells = [
         [a.name, 'name'], [a.rate.toFixed(1), 'num'], [String(a.mailbox), 'num' + (a.mailbox > 10 ? ' hot' : '')],
         [fmtDur(lat(a.mailbox_latency, 'p99_ms')), 'num'], [fmtDur(lat(a.processing, 'p99_ms')), 'num'],
@@ -167,7 +168,7 @@
     const h = document.createElement('h3');
     const dl = document.createElement('dl');
     const row = (k, v) => {
-      if (v === null || v === undefined || v === '') return;
+      if (v === null || v === undefined || v === '' || v === '–' || v === '– / –') return;
       const dt = document.createElement('dt'); dt.textContent = k;
       const dd = document.createElement('dd'); dd.textContent = v;
       dl.append(dt, dd);
@@ -184,11 +185,29 @@
       row('Size', d.size ? d.size + ' B' : null);
     } else if (d.class === 'edge') {
       h.textContent = d.from + ' → ' + d.to;
-      row('Messages', d.count); row('Received', d.received); row('Dropped', d.dropped);
-      row('Top label', d.top_label);
+      row('Messages in window', d.count); row('Rate', d.rate !== undefined ? d.rate.toFixed(2) + ' /s' : null);
+      row('Received', d.received); row('Pending', d.pending || null); row('Dropped', d.dropped || null);
+      row('All time', d.total); row('Most frequent', d.top_label);
+      row('Mailbox p50 / p99', fmtDur(lat(d.mailbox_latency, 'p50_ms')) + ' / ' + fmtDur(lat(d.mailbox_latency, 'p99_ms')));
+      row('Processing p99', d.processing ? fmtDur(lat(d.processing, 'p99_ms')) : null);
+      row('Round trip p50 / p99', d.round_trip ? fmtDur(lat(d.round_trip, 'p50_ms')) + ' / ' + fmtDur(lat(d.round_trip, 'p99_ms')) : null);
+    } else if (d.class === 'span') {
+      h.textContent = (d.label || 'processing') + ' on ' + d.actor;
+      row('Start', fmtTime(d.start_ms)); row('End', d.end_ms ? fmtTime(d.end_ms) : 'still running');
+      row('Duration', d.duration_ms !== null ? fmtDur(d.duration_ms) : null);
+    } else if (d.class === 'bin') {
+      h.textContent = d.from + ' → ' + d.to;
+      row('Messages', d.count); row('Spans', d.spans || null);
+      row('From', fmtTime(d.start_ms)); row('To', fmtTime(d.end_ms)); row('Over', fmtDur(d.end_ms - d.start_ms));
+    } else if (d.class === 'mark') {
+      h.textContent = d.kind + (d.actor ? ' · ' + d.actor : '');
+      row('Time', fmtTime(d.time_ms)); row('Text', d.text);
+    } else if (d.class === 'group') {
+      h.textContent = d.name;
+      row('Members', d.members); row('Kind', d.kind); row('Sent', d.sent); row('Received', d.received);
+      row('Errors', d.errors); row('Crashes', d.crashes); row('Mailbox max', d.mailbox_max);
       row('Mailbox p99', fmtDur(lat(d.mailbox_latency, 'p99_ms')));
       row('Processing p99', fmtDur(lat(d.processing, 'p99_ms')));
-      row('Round trip p99', fmtDur(lat(d.round_trip, 'p99_ms')));
     } else {
       h.textContent = d.name;
       row('Kind', d.kind); row('Parent', d.parent); row('Alive', d.alive ? 'yes' : 'no');
@@ -266,6 +285,39 @@
     localStorage.setItem('actorscope-theme', state.theme);
   }
 
+  // The sequence chart's lane header (data-sticky) stays in view while the
+  // chart scrolls under it.
+  function stickHeader() {
+    const svg = $('#svg svg');
+    const head = svg && svg.querySelector('g[data-sticky="true"]');
+    if (!head) return;
+    if (head.nextElementSibling) head.parentNode.appendChild(head); // paint over the chart
+    const scale = svg.getBoundingClientRect().width / (state.frame ? state.frame.size.width : 1) || 1;
+    head.setAttribute('transform', 'translate(0 ' + ($('#stage').scrollTop / scale).toFixed(1) + ')');
+  }
+
+  // Thin lines (graph edges, message arrows) are hard to hit: a click in
+  // empty space picks the line passing within a few pixels of it.
+  function nearestStroke(e) {
+    const svg = $('#svg svg');
+    if (!svg || !svg.getScreenCTM()) return null;
+    const pt = svg.createSVGPoint();
+    pt.x = e.clientX; pt.y = e.clientY;
+    const p = pt.matrixTransform(svg.getScreenCTM().inverse());
+    const scale = svg.getScreenCTM().a || 1;
+    const lines = svg.querySelectorAll('g.edge[data-id] path, g.message[data-id] path, g.message[data-id] line');
+    for (let i = lines.length - 1; i >= 0; i--) {
+      const el = lines[i];
+      if (typeof el.isPointInStroke !== 'function') continue;
+      const old = el.style.strokeWidth;
+      el.style.strokeWidth = (10 / scale) + 'px';
+      const hit = el.isPointInStroke(p);
+      el.style.strokeWidth = old;
+      if (hit) return el.closest('[data-id]');
+    }
+    return null;
+  }
+
   // ---- wiring -------------------------------------------------------------------------------------
   function init() {
     applyTheme();
@@ -296,14 +348,25 @@
       drawOverview();
     });
     $('#close-details').addEventListener('click', () => $('#details').classList.add('hidden'));
-    $('#svg').addEventListener('click', (e) => {
-      const g = e.target.closest('[data-id]');
-      if (!g) return;
+    // Frames replace the SVG up to 10 times a second, so the element under
+    // a mouse press may be gone at its release (and no click event fires):
+    // remember what was pressed, act on a release close to it.
+    let press = null;
+    $('#svg').addEventListener('mousedown', (e) => {
+      if (e.button !== 0) return;
+      const g = e.target.closest('[data-id]') || nearestStroke(e);
+      press = g ? { x: e.clientX, y: e.clientY, id: g.getAttribute('data-id'),
+        cls: (g.getAttribute('class') || '').split(/\s+/)[0] || 'actor' } : null;
+    });
+    $('#svg').addEventListener('mouseup', (e) => {
+      const p = press;
+      press = null;
+      if (!p || Math.abs(e.clientX - p.x) > 4 || Math.abs(e.clientY - p.y) > 4) return;
       for (const s of document.querySelectorAll('#svg .selected')) s.classList.remove('selected');
-      g.classList.add('selected');
-      state.selected = g.getAttribute('data-id');
-      const cls = (g.getAttribute('class') || '').split(/\s+/)[0] || 'actor';
-      send({ type: 'details', class: cls, id: g.getAttribute('data-id') });
+      const g = $('#svg').querySelector('[data-id="' + CSS.escape(p.id) + '"]');
+      if (g) g.classList.add('selected');
+      state.selected = p.id;
+      send({ type: 'details', class: p.cls, id: p.id });
     });
     $('#actors').addEventListener('click', (e) => {
       const th = e.target.closest('th');
@@ -348,6 +411,7 @@
       clearTimeout(rt);
       rt = setTimeout(() => { send({ type: 'view', width: viewMessage().width, height: viewMessage().height }); drawOverview(); }, 200);
     });
+    $('#stage').addEventListener('scroll', stickHeader, { passive: true });
     connect();
   }
   document.addEventListener('DOMContentLoaded', init);

@@ -1,0 +1,87 @@
+// Shared helpers of the node tests of `actorscope serve` (tests/test-web-*.mjs):
+// starting the service on ephemeral ports, loading the npm packages from
+// web/node_modules, temporary folders and small assertions.
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const SRC = process.env.ACTORSCOPE_SOURCE_ROOT || new URL('..', import.meta.url).pathname;
+// ES modules ignore NODE_PATH: resolve the test packages from web/.
+export const require = createRequire(join(SRC, 'web', 'package.json'));
+
+export function tempDir(tag) {
+  const dir = mkdtempSync(join(tmpdir(), 'actorscope-' + tag + '-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export function check(cond, what) {
+  if (!cond) throw new Error('check failed: ' + what);
+  console.log('ok - ' + what);
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export async function until(pred, what, timeoutMs = 10000, stepMs = 50) {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await pred();
+    if (v) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error('timed out waiting for ' + what);
+    await sleep(stepMs);
+  }
+}
+
+// Starts `actorscope serve -p 0 ARGS...`; resolves once it prints its URL,
+// with { proc, url, port, producers: [addresses], stderr() }.
+export function startServe(cli, args, opts = {}) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(cli, ['serve', '-p', '0', ...args], { stdio: ['pipe', 'pipe', 'pipe'], ...opts });
+    let out = '', err = '';
+    const producers = [];
+    const timer = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error('serve did not start: ' + err)); }, 15000);
+    proc.stderr.on('data', (d) => { err += d; if (process.env.ACTORSCOPE_TEST_VERBOSE) process.stderr.write(d); });
+    proc.stdout.on('data', (d) => {
+      out += d;
+      for (const line of out.split('\n')) {
+        const p = /^producers: (.*)$/.exec(line);
+        if (p && !producers.includes(p[1])) producers.push(p[1]);
+        const m = /^listening on (http:\/\/[^/]+:(\d+)\/)(\S*)/.exec(line);
+        if (m) {
+          clearTimeout(timer);
+          resolve({ proc, url: m[1] + m[3], base: m[1], port: Number(m[2]), producers, stderr: () => err });
+          return;
+        }
+      }
+    });
+    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error('serve exited (' + code + '): ' + err)); });
+  });
+}
+
+export function stopServe(s, signal = 'SIGTERM') {
+  return new Promise((resolve) => {
+    if (s.proc.exitCode !== null) { resolve(s.proc.exitCode); return; }
+    s.proc.removeAllListeners('exit');
+    const t = setTimeout(() => s.proc.kill('SIGKILL'), 10000);
+    s.proc.on('exit', (code) => { clearTimeout(t); resolve(code); });
+    s.proc.kill(signal);
+  });
+}
+
+// Opens a websocket (the `ws` package) and collects its messages.
+export function openWs(url, options = {}) {
+  const WebSocket = require('ws');
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { perMessageDeflate: true, ...options });
+    ws.messages = [];
+    ws.on('message', (data) => ws.messages.push(data.toString()));
+    ws.on('open', () => resolve(ws));
+    ws.on('error', reject);
+    ws.on('unexpected-response', (req, res) => reject(new Error('upgrade refused: ' + res.statusCode)));
+  });
+}
+
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
