@@ -37,55 +37,80 @@ typedef struct {
   guint n;
   guint *off;     /* CSR offsets, n + 1 */
   guint *adj;     /* neighbours (undirected, no duplicates, no self) */
+  guint8 *len;    /* per neighbour: ideal length in half units, 2 = traffic, 3 = hierarchy only */
 } Adj;
 
+typedef struct {
+  guint lo, hi;
+  guint8 len;
+} Link;
+
 static int
-cmp_i64 (gconstpointer a, gconstpointer b)
+link_cmp (gconstpointer a, gconstpointer b)
 {
-  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
-  return x < y ? -1 : x > y;
+  const Link *x = a, *y = b;
+  if (x->lo != y->lo)
+    return x->lo < y->lo ? -1 : 1;
+  if (x->hi != y->hi)
+    return x->hi < y->hi ? -1 : 1;
+  return (int) x->len - (int) y->len;
 }
 
+/* Undirected, deduplicated adjacency of the traffic edges plus the
+ * hierarchy links (parent, child pairs in hier[2k], hier[2k+1]). A
+ * hierarchy link between actors that also exchange messages is a traffic
+ * edge; one without traffic is a weak spring: ideal length 1.5 edges, so
+ * stress weight 0.44 (a supervision tree holds together without crushing
+ * the traffic structure, and idle parents stay near their children). */
 static void
-adj_build (Adj *a, const IngestGraph *g)
+adj_build (Adj *a, const IngestGraph *g, const guint *hier, guint n_hier)
 {
   guint n = g->nodes->len;
   a->n = n;
   a->off = g_new0 (guint, n + 1);
   guint ne = g->edges ? g->edges->len : 0;
-  /* Undirected, deduplicated: sort the (lo, hi) keys and drop repeats. */
-  gint64 *keys = g_new (gint64, MAX (ne, 1));
+  Link *links = g_new (Link, MAX (ne + n_hier, 1));
   guint nk = 0;
   for (guint e = 0; e < ne; e++)
     {
       const IngestViewEdge *ed = &g_array_index (g->edges, IngestViewEdge, e);
       if (ed->from >= n || ed->to >= n || ed->from == ed->to)
         continue;
-      guint lo = MIN (ed->from, ed->to), hi = MAX (ed->from, ed->to);
-      keys[nk++] = ((gint64) lo << 32) | hi;
+      links[nk++] = (Link){ MIN (ed->from, ed->to), MAX (ed->from, ed->to), 2 };
     }
-  qsort (keys, nk, sizeof (gint64), cmp_i64);
+  for (guint k = 0; k < n_hier; k++)
+    {
+      guint p = hier[2 * k], c = hier[2 * k + 1];
+      if (p >= n || c >= n || p == c)
+        continue;
+      links[nk++] = (Link){ MIN (p, c), MAX (p, c), 3 };
+    }
+  qsort (links, nk, sizeof (Link), link_cmp);
+  /* sorted by (lo, hi, len): the first of each pair has the shortest length */
   guint nu = 0;
   for (guint k = 0; k < nk; k++)
-    if (nu == 0 || keys[nu - 1] != keys[k])
-      keys[nu++] = keys[k];
+    if (nu == 0 || links[nu - 1].lo != links[k].lo || links[nu - 1].hi != links[k].hi)
+      links[nu++] = links[k];
   for (guint k = 0; k < nu; k++)
     {
-      a->off[(guint) (keys[k] >> 32) + 1]++;
-      a->off[(guint) (keys[k] & 0xffffffff) + 1]++;
+      a->off[links[k].lo + 1]++;
+      a->off[links[k].hi + 1]++;
     }
   for (guint i = 0; i < n; i++)
     a->off[i + 1] += a->off[i];
   a->adj = g_new (guint, MAX (a->off[n], 1));
+  a->len = g_new (guint8, MAX (a->off[n], 1));
   guint *fill = g_new0 (guint, n);
   for (guint k = 0; k < nu; k++)
     {
-      guint lo = (guint) (keys[k] >> 32), hi = (guint) (keys[k] & 0xffffffff);
+      guint lo = links[k].lo, hi = links[k].hi;
+      a->len[a->off[lo] + fill[lo]] = links[k].len;
       a->adj[a->off[lo] + fill[lo]++] = hi;
+      a->len[a->off[hi] + fill[hi]] = links[k].len;
       a->adj[a->off[hi] + fill[hi]++] = lo;
     }
   g_free (fill);
-  g_free (keys);
+  g_free (links);
 }
 
 static void
@@ -93,30 +118,47 @@ adj_clear (Adj *a)
 {
   g_free (a->off);
   g_free (a->adj);
+  g_free (a->len);
 }
 
-/* BFS distances from src into dist (G_MAXUINT16 = unreachable). */
+/* Shortest path lengths from src into dist in half units (G_MAXUINT16 =
+ * unreachable), with link lengths 2 or 3: Dial's algorithm with four
+ * rotating buckets, O(n + m) like a BFS. buckets: N_BUCKETS arrays the
+ * caller keeps between calls. */
+#define N_BUCKETS 4
 static void
-bfs (const Adj *a, guint src, guint16 *dist, guint *queue)
+bfs (const Adj *a, guint src, guint16 *dist, GArray **buckets)
 {
   for (guint i = 0; i < a->n; i++)
     dist[i] = G_MAXUINT16;
-  guint head = 0, tail = 0;
+  for (int k = 0; k < N_BUCKETS; k++)
+    g_array_set_size (buckets[k], 0);
   dist[src] = 0;
-  queue[tail++] = src;
-  while (head < tail)
+  g_array_append_val (buckets[0], src);
+  guint pending = 1;
+  for (guint d = 0; pending > 0 && d < G_MAXUINT16 - 3; d++)
     {
-      guint u = queue[head++];
-      guint16 du = dist[u];
-      for (guint k = a->off[u]; k < a->off[u + 1]; k++)
+      GArray *cur = buckets[d % N_BUCKETS];
+      /* nothing is appended to cur while it is scanned: lengths are >= 1 */
+      for (guint q = 0; q < cur->len; q++)
         {
-          guint v = a->adj[k];
-          if (dist[v] == G_MAXUINT16)
+          guint u = g_array_index (cur, guint, q);
+          pending--;
+          if (dist[u] != d)
+            continue;  /* stale: improved since it was queued */
+          for (guint k = a->off[u]; k < a->off[u + 1]; k++)
             {
-              dist[v] = du + 1 < G_MAXUINT16 - 1 ? du + 1 : G_MAXUINT16 - 1;
-              queue[tail++] = v;
+              guint v = a->adj[k];
+              guint nd = d + a->len[k];
+              if (nd < dist[v])
+                {
+                  dist[v] = (guint16) nd;
+                  g_array_append_val (buckets[nd % N_BUCKETS], v);
+                  pending++;
+                }
             }
         }
+      g_array_set_size (cur, 0);
     }
 }
 
@@ -154,7 +196,9 @@ stress_layout (const IngestGraph *g, const Adj *a, guint32 seed, double *xy)
 
   GArray *pairs = g_array_new (FALSE, FALSE, sizeof (Pair));
   guint16 *dist = g_new (guint16, n);
-  guint *queue = g_new (guint, n);
+  GArray *queue[N_BUCKETS];
+  for (int k = 0; k < N_BUCKETS; k++)
+    queue[k] = g_array_new (FALSE, FALSE, sizeof (guint));
   guint max_d = 1;
   if (n <= FULL_STRESS_MAX)
     {
@@ -162,13 +206,15 @@ stress_layout (const IngestGraph *g, const Adj *a, guint32 seed, double *xy)
       for (guint i = 0; i < n; i++)
         {
           bfs (a, i, dist, queue);
+          /* Pairs in different components are left out: each component
+           * is laid out on its own and the components are packed after. */
           for (guint j = i + 1; j < n; j++)
-            {
-              Pair p = { i, j, dist[j] == G_MAXUINT16 ? 0.0f : (float) dist[j] };
-              if (dist[j] != G_MAXUINT16 && dist[j] > max_d)
-                max_d = dist[j];
-              g_array_append_val (pairs, p);
-            }
+            if (dist[j] != G_MAXUINT16)
+              {
+                Pair p = { i, j, dist[j] / 2.0f };
+                max_d = MAX (max_d, dist[j]);
+                g_array_append_val (pairs, p);
+              }
         }
     }
   else
@@ -199,9 +245,9 @@ stress_layout (const IngestGraph *g, const Adj *a, guint32 seed, double *xy)
               int d = mind[i] == G_MAXUINT16 ? 65536 : mind[i];
               if (d > next_d)
                 next_d = d, next = i;
-              if (i != best && dist[i] != G_MAXUINT16 && dist[i] > 1)
+              if (i != best && dist[i] != G_MAXUINT16 && dist[i] > 3)
                 {
-                  Pair pr = { best, i, (float) dist[i] };
+                  Pair pr = { best, i, dist[i] / 2.0f };
                   g_array_append_val (pairs, pr);
                 }
             }
@@ -213,18 +259,15 @@ stress_layout (const IngestGraph *g, const Adj *a, guint32 seed, double *xy)
         for (guint k = a->off[u]; k < a->off[u + 1]; k++)
           if (a->adj[k] > u)
             {
-              Pair pr = { u, a->adj[k], 1.0f };
+              Pair pr = { u, a->adj[k], a->len[k] / 2.0f };
               g_array_append_val (pairs, pr);
             }
     }
-  /* Pairs in different components: keep them a little beyond the
-   * diameter, so components sit side by side instead of drifting apart. */
-  float far = (float) max_d + 1.0f;
+  float far = max_d / 2.0f + 1.0f;  /* the longest ideal distance, in edges */
   guint np = pairs->len;
   Pair *pp = (Pair *) pairs->data;
-  for (guint k = 0; k < np; k++)
-    if (pp[k].d == 0.0f)
-      pp[k].d = far;
+  if (np == 0)
+    goto out;
 
   double w_min = 1.0 / ((double) far * far), w_max = 1.0;
   double eta_max = 1.0 / w_min, eta_min = 0.01 / w_max;
@@ -269,8 +312,10 @@ stress_layout (const IngestGraph *g, const Adj *a, guint32 seed, double *xy)
           xy[2 * j + 1] += r * dy;
         }
     }
+out:
   g_free (dist);
-  g_free (queue);
+  for (int k = 0; k < N_BUCKETS; k++)
+    g_array_unref (queue[k]);
   g_array_unref (pairs);
 }
 
@@ -430,7 +475,225 @@ typedef struct {
   double *xy, *rad;
   double area_x0, area_y0, area_x1, area_y1;
   double legend_h;
+  guint *hier;        /* parent, child node index pairs */
+  guint n_hier;
 } Graph;
+
+/* The actor hierarchy among the view's nodes: for each node, the nearest
+ * ancestor actor that is also a node of the view (supervision tree, process
+ * -> thread). Returns pairs (parent, child) of node indexes, owned by the
+ * caller; none without a store. */
+static guint *
+hierarchy_links (const IngestGraph *g, guint *n_out)
+{
+  *n_out = 0;
+  guint n = g->nodes->len;
+  if (g->store == NULL || n == 0)
+    return NULL;
+  GHashTable *index = g_hash_table_new (NULL, NULL);
+  for (guint i = 0; i < n; i++)
+    {
+      const IngestViewNode *nd = &g_array_index (g->nodes, IngestViewNode, i);
+      if (nd->actor != 0 && !nd->is_group)
+        g_hash_table_insert (index, GUINT_TO_POINTER (nd->actor), GUINT_TO_POINTER (i + 1));
+    }
+  guint *out = g_new (guint, 2 * n);
+  guint32 n_actors = ingest_store_n_actors (g->store);
+  for (guint i = 0; i < n; i++)
+    {
+      const IngestViewNode *nd = &g_array_index (g->nodes, IngestViewNode, i);
+      if (nd->actor == 0 || nd->actor > n_actors)
+        continue;
+      IngestActorId p = ingest_store_actor (g->store, nd->actor)->parent;
+      /* bounded walk: a malformed trace could make a parent cycle */
+      for (guint steps = 0; p != 0 && p <= n_actors && steps < 64; steps++)
+        {
+          guint j = GPOINTER_TO_UINT (g_hash_table_lookup (index, GUINT_TO_POINTER (p)));
+          if (j != 0)
+            {
+              if (j - 1 != i)
+                {
+                  out[2 * *n_out] = j - 1;
+                  out[2 * *n_out + 1] = i;
+                  (*n_out)++;
+                }
+              break;
+            }
+          p = ingest_store_actor (g->store, p)->parent;
+        }
+    }
+  g_hash_table_unref (index);
+  return out;
+}
+
+static guint
+uf_find (guint *parent, guint x)
+{
+  while (parent[x] != x)
+    {
+      parent[x] = parent[parent[x]];
+      x = parent[x];
+    }
+  return x;
+}
+
+typedef struct {
+  guint id;               /* component root */
+  guint size;
+  double x0, y0, x1, y1;  /* bounds in graph units, padded */
+  double ox, oy;          /* packed offset */
+} Component;
+
+static int
+component_cmp (gconstpointer a, gconstpointer b)
+{
+  const Component *x = a, *y = b;
+  double ax = (x->x1 - x->x0) * (x->y1 - x->y0), ay = (y->x1 - y->x0) * (y->y1 - y->y0);
+  if (x->size != y->size)
+    return x->size > y->size ? -1 : 1;
+  if (ax != ay)
+    return ax > ay ? -1 : 1;
+  return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Connected components (traffic and hierarchy) are laid out on their own
+ * by the stress pass; here each is turned so its long axis follows the
+ * canvas' long axis, then they are packed on shelves, largest first, into a
+ * rectangle of the canvas' aspect ratio. Without this, the stress layout
+ * flings small components and idle actors to the far corners and squeezes
+ * the busy cluster into a fraction of the canvas. */
+static void
+pack_components (const Adj *a, double *xy, double aspect)
+{
+  guint n = a->n;
+  guint *uf = g_new (guint, n);
+  for (guint i = 0; i < n; i++)
+    uf[i] = i;
+  for (guint u = 0; u < n; u++)
+    for (guint k = a->off[u]; k < a->off[u + 1]; k++)
+      {
+        guint r1 = uf_find (uf, u), r2 = uf_find (uf, a->adj[k]);
+        if (r1 != r2)
+          uf[MAX (r1, r2)] = MIN (r1, r2);
+      }
+  guint *comp_of = g_new (guint, n);
+  GHashTable *ids = g_hash_table_new (NULL, NULL);
+  GArray *comps = g_array_new (FALSE, TRUE, sizeof (Component));
+  for (guint i = 0; i < n; i++)
+    {
+      guint r = uf_find (uf, i);
+      gpointer v = g_hash_table_lookup (ids, GUINT_TO_POINTER (r + 1));
+      if (v == NULL)
+        {
+          Component c = { r, 0, G_MAXDOUBLE, G_MAXDOUBLE, -G_MAXDOUBLE, -G_MAXDOUBLE, 0, 0 };
+          g_array_append_val (comps, c);
+          v = GUINT_TO_POINTER (comps->len);
+          g_hash_table_insert (ids, GUINT_TO_POINTER (r + 1), v);
+        }
+      comp_of[i] = GPOINTER_TO_UINT (v) - 1;
+    }
+  guint nc = comps->len;
+  /* Orientation: principal axis along x for a wide canvas (y for a tall
+   * one), by the covariance of each component's nodes. */
+  double *sxx = g_new0 (double, nc * 5); /* n, mx, my, then second moments */
+  for (guint i = 0; i < n; i++)
+    {
+      double *m = &sxx[5 * comp_of[i]];
+      m[0] += 1, m[1] += xy[2 * i], m[2] += xy[2 * i + 1];
+    }
+  for (guint c = 0; c < nc; c++)
+    sxx[5 * c + 1] /= sxx[5 * c], sxx[5 * c + 2] /= sxx[5 * c];
+  double *cov = g_new0 (double, nc * 3);
+  for (guint i = 0; i < n; i++)
+    {
+      const double *m = &sxx[5 * comp_of[i]];
+      double dx = xy[2 * i] - m[1], dy = xy[2 * i + 1] - m[2];
+      cov[3 * comp_of[i]] += dx * dx;
+      cov[3 * comp_of[i] + 1] += dx * dy;
+      cov[3 * comp_of[i] + 2] += dy * dy;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      guint c = comp_of[i];
+      const double *m = &sxx[5 * c];
+      double theta = 0.5 * atan2 (2 * cov[3 * c + 1], cov[3 * c] - cov[3 * c + 2]);
+      if (aspect < 1)
+        theta -= G_PI / 2;
+      double cs = cos (-theta), sn = sin (-theta);
+      double dx = xy[2 * i] - m[1], dy = xy[2 * i + 1] - m[2];
+      xy[2 * i] = dx * cs - dy * sn;
+      xy[2 * i + 1] = dx * sn + dy * cs;
+      Component *cp = &g_array_index (comps, Component, c);
+      cp->size++;
+      cp->x0 = MIN (cp->x0, xy[2 * i]);
+      cp->y0 = MIN (cp->y0, xy[2 * i + 1]);
+      cp->x1 = MAX (cp->x1, xy[2 * i]);
+      cp->y1 = MAX (cp->y1, xy[2 * i + 1]);
+    }
+  g_free (sxx);
+  g_free (cov);
+  /* a gap of one edge length around each component, for nodes and labels */
+  double total = 0, widest = 0;
+  for (guint c = 0; c < nc; c++)
+    {
+      Component *cp = &g_array_index (comps, Component, c);
+      cp->x0 -= 0.6, cp->y0 -= 0.6, cp->x1 += 0.6, cp->y1 += 0.6;
+      total += (cp->x1 - cp->x0) * (cp->y1 - cp->y0);
+      widest = MAX (widest, cp->x1 - cp->x0);
+    }
+  g_array_sort (comps, component_cmp);
+  /* comps moved: rebuild the map from the root id */
+  for (guint c = 0; c < nc; c++)
+    g_hash_table_insert (ids, GUINT_TO_POINTER (g_array_index (comps, Component, c).id + 1),
+                         GUINT_TO_POINTER (c + 1));
+  for (guint i = 0; i < n; i++)
+    comp_of[i] = GPOINTER_TO_UINT (g_hash_table_lookup (ids, GUINT_TO_POINTER (uf_find (uf, i) + 1))) - 1;
+  /* Shelves: try a few shelf widths around sqrt(area * aspect) and keep
+   * the packing whose bounding box best matches the canvas' shape. */
+  double best_score = G_MAXDOUBLE, best_w = widest;
+  for (int t = 0; t < 8; t++)
+    {
+      double limit = MAX (widest, sqrt (total * aspect) * (0.7 + 0.15 * t));
+      double x = 0, y = 0, shelf_h = 0, used_w = 0;
+      for (guint c = 0; c < nc; c++)
+        {
+          Component *cp = &g_array_index (comps, Component, c);
+          double w = cp->x1 - cp->x0, h = cp->y1 - cp->y0;
+          if (x > 0 && x + w > limit + 1e-9)
+            y += shelf_h, x = 0, shelf_h = 0;
+          x += w;
+          shelf_h = MAX (shelf_h, h);
+          used_w = MAX (used_w, x);
+        }
+      double used_h = y + shelf_h;
+      /* the scale the packing would get on the canvas: bigger is better */
+      double score = MAX (used_w, used_h * aspect);
+      if (score < best_score - 1e-9)
+        best_score = score, best_w = limit;
+    }
+  double x = 0, y = 0, shelf_h = 0;
+  for (guint c = 0; c < nc; c++)
+    {
+      Component *cp = &g_array_index (comps, Component, c);
+      double w = cp->x1 - cp->x0, h = cp->y1 - cp->y0;
+      if (x > 0 && x + w > best_w + 1e-9)
+        y += shelf_h, x = 0, shelf_h = 0;
+      cp->ox = x - cp->x0;
+      cp->oy = y - cp->y0;
+      x += w;
+      shelf_h = MAX (shelf_h, h);
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      const Component *cp = &g_array_index (comps, Component, comp_of[i]);
+      xy[2 * i] += cp->ox;
+      xy[2 * i + 1] += cp->oy;
+    }
+  g_array_unref (comps);
+  g_hash_table_unref (ids);
+  g_free (comp_of);
+  g_free (uf);
+}
 
 static gint64
 edge_latency (const IngestViewEdge *e)
@@ -476,8 +739,11 @@ compute_positions (Graph *gr)
     }
 
   Adj a;
-  adj_build (&a, g);
+  g_free (gr->hier);
+  gr->hier = hierarchy_links (g, &gr->n_hier);
+  adj_build (&a, g, gr->hier, gr->n_hier);
   stress_layout (g, &a, ctx->o.seed, gr->xy);
+  pack_components (&a, gr->xy, (gr->area_x1 - gr->area_x0) / MAX (gr->area_y1 - gr->area_y0, 1));
   adj_clear (&a);
 
   /* Fit: uniform scale, centred; labels need a margin around nodes. */
@@ -531,6 +797,7 @@ render_layout_graph_positions (const IngestGraph *graph, const RenderLayoutOptio
   gr.rad = g_new0 (double, gr.n);
   compute_positions (&gr);
   g_free (gr.rad);
+  g_free (gr.hier);
   render_layout_context_clear (&gr.ctx);
   return TRUE;
 }
@@ -620,6 +887,31 @@ draw_edges (Graph *gr, RenderScene *scene, guint *n_drawn, gint64 *lat_lo, gint6
   GString *title = g_string_new (NULL);
   char idbuf[48];
   *n_drawn = 0;
+  /* The supervision tree / process -> thread links, faint and dashed under
+   * the traffic: structure to read the clusters by, not flows. */
+  if (gr->n_hier)
+    {
+      double dash[2] = { 3, 3 };
+      render_scene_group_begin (scene, "hierarchy", "hierarchy",
+                                "parent \xe2\x86\x92 child (supervision tree, process \xe2\x86\x92 thread)");
+      render_scene_set_fill (scene, RENDER_COLOR_NONE);
+      render_scene_set_stroke (scene, render_color_with_alpha (ctx->tc->muted, 0.45));
+      render_scene_set_stroke_width (scene, 0.8);
+      render_scene_set_dash (scene, dash, 2);
+      for (guint k = 0; k < gr->n_hier; k++)
+        {
+          guint p = gr->hier[2 * k], c = gr->hier[2 * k + 1];
+          double sx, sy, ex, ey;
+          double x1 = gr->xy[2 * p], y1 = gr->xy[2 * p + 1], x2 = gr->xy[2 * c], y2 = gr->xy[2 * c + 1];
+          if (hypot (x2 - x1, y2 - y1) < gr->rad[p] + gr->rad[c] + 1)
+            continue;
+          toward (x1, y1, gr->rad[p], x2, y2, &sx, &sy);
+          toward (x2, y2, gr->rad[c], x1, y1, &ex, &ey);
+          render_scene_line (scene, sx, sy, ex, ey);
+        }
+      render_scene_set_dash (scene, NULL, 0);
+      render_scene_group_end (scene);
+    }
   render_scene_group_begin (scene, NULL, "edges", NULL);
   for (guint k = skip; k < ne; k++)
     {
@@ -773,6 +1065,7 @@ draw_nodes (Graph *gr, RenderScene *scene, guint *n_labels)
   char **labels = g_new0 (char *, n);
   double *lx = g_new (double, n), *ly = g_new (double, n), *lw = g_new (double, n);
   guint8 *anchor = g_new0 (guint8, n);
+  gboolean *leader = g_new0 (gboolean, n);
   double fh = ctx->fs * 1.25;
   double max_label = CLAMP (W / 6, 60, 200);
   *n_labels = 0;
@@ -782,46 +1075,70 @@ draw_nodes (Graph *gr, RenderScene *scene, guint *n_labels)
       const IngestViewNode *nd = &g_array_index (g->nodes, IngestViewNode, i);
       char *shortname = render_layout_short_name (nd->name);
       double x = gr->xy[2 * i], y = gr->xy[2 * i + 1], r = gr->rad[i];
-      for (int attempt = 0; attempt < 2 && labels[i] == NULL; attempt++)
+      /* Never lose a label silently: the full name, then shorter ones,
+       * first next to the node, then farther out with a leader line; as
+       * a last resort the shortest form goes below the node even if it
+       * overlaps (the full name is always in the tooltip). */
+      static const double shrink[] = { 1.0, 0.5, 0.28 };
+      for (guint attempt = 0; attempt < G_N_ELEMENTS (shrink) && labels[i] == NULL; attempt++)
         {
           double w;
-          char *text = render_font_ellipsize (ctx->font, shortname,
-                                              attempt == 0 ? max_label : max_label / 2, &w);
+          char *text = render_font_ellipsize (ctx->font, shortname, MAX (max_label * shrink[attempt], 24), &w);
           if (*text == '\0')
             {
               g_free (text);
               break;
             }
-          /* candidates: below, above, right, left, then the diagonals */
-          struct { double x, y; guint8 anchor; } cand[8] = {
-            { x, y + r + 2, RENDER_ANCHOR_MIDDLE },
-            { x, y - r - 2 - fh, RENDER_ANCHOR_MIDDLE },
-            { x + r + 3, y - fh / 2, RENDER_ANCHOR_START },
-            { x - r - 3, y - fh / 2, RENDER_ANCHOR_END },
-            { x + r * 0.7 + 2, y + r * 0.7, RENDER_ANCHOR_START },
-            { x - r * 0.7 - 2, y + r * 0.7, RENDER_ANCHOR_END },
-            { x + r * 0.7 + 2, y - r * 0.7 - fh, RENDER_ANCHOR_START },
-            { x - r * 0.7 - 2, y - r * 0.7 - fh, RENDER_ANCHOR_END },
-          };
-          for (int c = 0; c < 8; c++)
+          for (int ring = 0; ring < 3 && text != NULL; ring++)
             {
-              double bx0 = cand[c].anchor == RENDER_ANCHOR_MIDDLE ? cand[c].x - w / 2
-                           : cand[c].anchor == RENDER_ANCHOR_END  ? cand[c].x - w
-                                                                   : cand[c].x;
-              Box b = { bx0 - 2, cand[c].y, bx0 + w + 2, cand[c].y + fh };
-              if (b.x0 < 2 || b.x1 > W - 2 || b.y0 < 2 || b.y1 > H - 2)
-                continue;
-              if (grid_hits (&grid, &b))
-                continue;
-              grid_add (&grid, b);
+              double d = ring * (fh + 4);   /* extra distance from the node */
+              double rr = r + d, rd = r * 0.7 + d * 0.7;
+              /* candidates: below, above, right, left, then the diagonals */
+              struct { double x, y; guint8 anchor; } cand[8] = {
+                { x, y + rr + 2, RENDER_ANCHOR_MIDDLE },
+                { x, y - rr - 2 - fh, RENDER_ANCHOR_MIDDLE },
+                { x + rr + 3, y - fh / 2, RENDER_ANCHOR_START },
+                { x - rr - 3, y - fh / 2, RENDER_ANCHOR_END },
+                { x + rd + 2, y + rd, RENDER_ANCHOR_START },
+                { x - rd - 2, y + rd, RENDER_ANCHOR_END },
+                { x + rd + 2, y - rd - fh, RENDER_ANCHOR_START },
+                { x - rd - 2, y - rd - fh, RENDER_ANCHOR_END },
+              };
+              for (int c = 0; c < 8; c++)
+                {
+                  double bx0 = cand[c].anchor == RENDER_ANCHOR_MIDDLE ? cand[c].x - w / 2
+                               : cand[c].anchor == RENDER_ANCHOR_END  ? cand[c].x - w
+                                                                       : cand[c].x;
+                  Box b = { bx0 - 2, cand[c].y, bx0 + w + 2, cand[c].y + fh };
+                  if (b.x0 < 2 || b.x1 > W - 2 || b.y0 < 2 || b.y1 > H - 2)
+                    continue;
+                  if (grid_hits (&grid, &b))
+                    continue;
+                  grid_add (&grid, b);
+                  labels[i] = text;
+                  text = NULL;
+                  lx[i] = cand[c].x;
+                  ly[i] = cand[c].y;
+                  lw[i] = w;
+                  anchor[i] = cand[c].anchor;
+                  leader[i] = ring > 0;
+                  (*n_labels)++;
+                  break;
+                }
+            }
+          if (text != NULL && attempt + 1 == G_N_ELEMENTS (shrink))
+            {
+              /* last resort: below (or above at the bottom edge), clamped
+               * into the canvas, overlapping whatever is there */
+              double ty = y + r + 2 + fh > H - 2 - gr->legend_h ? y - r - 2 - fh : y + r + 2;
+              lx[i] = CLAMP (x, w / 2 + 4, W - w / 2 - 4);
+              ly[i] = CLAMP (ty, 2, H - 2 - fh);
+              lw[i] = w;
+              anchor[i] = RENDER_ANCHOR_MIDDLE;
+              leader[i] = FALSE;
               labels[i] = text;
               text = NULL;
-              lx[i] = cand[c].x;
-              ly[i] = cand[c].y;
-              lw[i] = w;
-              anchor[i] = cand[c].anchor;
               (*n_labels)++;
-              break;
             }
           g_free (text);
         }
@@ -883,6 +1200,17 @@ draw_nodes (Graph *gr, RenderScene *scene, guint *n_labels)
           double bx0 = anchor[i] == RENDER_ANCHOR_MIDDLE ? lx[i] - lw[i] / 2
                        : anchor[i] == RENDER_ANCHOR_END  ? lx[i] - lw[i]
                                                           : lx[i];
+          if (leader[i])
+            {
+              /* a leader line from the node's rim to the label's box */
+              double tx = CLAMP (x, bx0, bx0 + lw[i]), ty = CLAMP (y, ly[i] + 1, ly[i] + fh);
+              double sx, sy;
+              toward (x, y, r, tx, ty, &sx, &sy);
+              render_scene_set_fill (scene, RENDER_COLOR_NONE);
+              render_scene_set_stroke (scene, ctx->tc->muted);
+              render_scene_set_stroke_width (scene, 0.7);
+              render_scene_line (scene, sx, sy, tx, ty);
+            }
           render_scene_set_stroke (scene, RENDER_COLOR_NONE);
           render_scene_set_fill (scene, halo);
           render_scene_rect (scene, bx0 - 2, ly[i] + 1, lw[i] + 4, fh - 1, 3);
@@ -902,6 +1230,7 @@ draw_nodes (Graph *gr, RenderScene *scene, guint *n_labels)
   g_free (ly);
   g_free (lw);
   g_free (anchor);
+  g_free (leader);
   g_free (order);
 }
 
@@ -1013,6 +1342,7 @@ render_layout_graph (const IngestGraph *graph, const RenderLayoutOptions *option
     draw_legend (&gr, scene, n_edges, lo, hi);
   g_free (gr.xy);
   g_free (gr.rad);
+  g_free (gr.hier);
   render_layout_context_clear (&gr.ctx);
   return scene;
 }
