@@ -1066,6 +1066,7 @@ draw_nodes (Graph *gr, RenderScene *scene, guint *n_labels)
   double *lx = g_new (double, n), *ly = g_new (double, n), *lw = g_new (double, n);
   guint8 *anchor = g_new0 (guint8, n);
   gboolean *leader = g_new0 (gboolean, n);
+  gboolean *crowded = g_new0 (gboolean, n);
   double fh = ctx->fs * 1.25;
   double max_label = CLAMP (W / 6, 60, 200);
   *n_labels = 0;
@@ -1136,6 +1137,7 @@ draw_nodes (Graph *gr, RenderScene *scene, guint *n_labels)
               lw[i] = w;
               anchor[i] = RENDER_ANCHOR_MIDDLE;
               leader[i] = FALSE;
+              crowded[i] = TRUE;
               labels[i] = text;
               text = NULL;
               (*n_labels)++;
@@ -1170,6 +1172,8 @@ draw_nodes (Graph *gr, RenderScene *scene, guint *n_labels)
       render_scene_group_set_data (scene, "kind", kind_name (nd->kind));
       g_snprintf (buf, sizeof buf, "%" G_GUINT64_FORMAT, nd->sent + nd->received);
       render_scene_group_set_data (scene, "traffic", buf);
+      if (crowded[i])
+        render_scene_group_set_data (scene, "label", "crowded");  /* placed overlapping */
       double x = gr->xy[2 * i], y = gr->xy[2 * i + 1], r = gr->rad[i];
       RenderColor kc = kind_color (ctx, nd->kind);
       gboolean bad = nd->crashes > 0 || nd->errors > 0;
@@ -1231,6 +1235,7 @@ draw_nodes (Graph *gr, RenderScene *scene, guint *n_labels)
   g_free (lw);
   g_free (anchor);
   g_free (leader);
+  g_free (crowded);
   g_free (order);
 }
 

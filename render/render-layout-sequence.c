@@ -27,6 +27,7 @@ typedef struct {
 
 typedef struct {
   char *text;    /* ellipsized to the column width */
+  const char *interned;  /* text in the scene's arena, made on first use */
   double width;
   RenderColor color;
   RenderColor text_color;
@@ -102,7 +103,7 @@ label_info_free (gpointer p)
   g_free (li);
 }
 
-static const LabelInfo *
+static LabelInfo *
 label_for (Seq *s, IngestAtom atom, double max_w)
 {
   LabelInfo *li = g_hash_table_lookup (s->labels, GUINT_TO_POINTER (atom));
@@ -336,6 +337,9 @@ render_layout_sequence (const IngestTimeline *tl, const RenderLayoutOptions *opt
   double head = 7;
   double pend_dash[2] = { 4, 3 };
   double resp_dash[2] = { 6, 3 };
+  /* a message that lands more than this far below its send row is drawn
+   * as two stubs (see below) */
+  double long_delay = s.row_h * 8;
   render_layout_use_font (ctx, scene, ctx->small);
   for (guint r = 0; r < s.n_rows; r++)
     {
@@ -369,7 +373,7 @@ render_layout_sequence (const IngestTimeline *tl, const RenderLayoutOptions *opt
       const IngestTimelineMessage *m = &g_array_index (tl->messages, IngestTimelineMessage, mi);
       if (m->from_lane >= s.n_lanes)
         continue;
-      const LabelInfo *li = label_for (&s, m->label, label_max);
+      LabelInfo *li = label_for (&s, m->label, label_max);
       double x1 = s.lane_x[m->from_lane];
       gboolean pending = m->receive_ns == INGEST_TIME_MAX;
       gboolean known_to = m->to_lane < s.n_lanes;
@@ -439,6 +443,43 @@ render_layout_sequence (const IngestTimeline *tl, const RenderLayoutOptions *opt
           lx = x1 + w + 4;
           ly = y - 3;
         }
+      else if (known_to && !pending && y2 - y > long_delay)
+        {
+          /* A long time in the mailbox: a diagonal across dozens of rows
+           * would cross everything in between. Draw a stub leaving the
+           * sender ("-> +2.3 s" says when it lands), a matching stub
+           * arriving at the receiver (with the label), and only a faint
+           * hairline between them to follow it by eye. */
+          double dir = x2 >= x1 ? 1 : -1;
+          double sx = x1 + dir * 5, ex = x2 - dir * 5;
+          double stub = MIN (fabs (ex - sx) * 0.3, 60);
+          char delay[48], dur[32];
+          /* U+27F6 / U+27F5: long arrows pointing the way it travels */
+          g_snprintf (delay, sizeof delay, dir > 0 ? "\xe2\x9f\xb6 +%s" : "\xe2\x9f\xb5 +%s",
+                      render_ticks_format_duration (m->receive_ns - m->send_ns, dur, sizeof dur));
+          render_scene_line (scene, sx, y, sx + dir * stub, y + 4);
+          render_scene_arrow (scene, ex - dir * stub, y2 - 4, ex, y2, hd, head);
+          render_scene_set_dash (scene, NULL, 0);
+          render_scene_set_stroke (scene, render_color_with_alpha (col, 0.16));
+          render_scene_set_stroke_width (scene, 0.6);
+          render_scene_line (scene, sx + dir * stub, y + 4, ex - dir * stub, y2 - 4);
+          render_scene_set_stroke (scene, RENDER_COLOR_NONE);
+          render_scene_set_fill (scene, ctx->tc->muted);
+          render_scene_text (scene, sx + dir * (stub + 4), y + 4, delay,
+                             dir > 0 ? RENDER_ANCHOR_START : RENDER_ANCHOR_END,
+                             RENDER_BASELINE_MIDDLE, -1);
+          if (li->text[0])
+            {
+              if (li->interned == NULL)
+                li->interned = render_scene_intern (scene, li->text);
+              render_scene_set_fill (scene, li->text_color);
+              render_scene_text_interned (scene, ex - dir * (stub + 4), y2 - 4, li->interned,
+                                          dir > 0 ? RENDER_ANCHOR_END : RENDER_ANCHOR_START,
+                                          RENDER_BASELINE_MIDDLE, li->width);
+            }
+          lx = (sx + sx + dir * stub) / 2;
+          ly = y - 3;
+        }
       else
         {
           double dir = x2 >= x1 ? 1 : -1;
@@ -461,9 +502,11 @@ render_layout_sequence (const IngestTimeline *tl, const RenderLayoutOptions *opt
           render_scene_set_stroke (scene, RENDER_COLOR_NONE);
           render_scene_set_fill (scene, (m->dropped || pending) ? col : li->text_color);
           gboolean self = known_to && m->to_lane == m->from_lane;
-          render_scene_text (scene, lx, ly, li->text,
-                             self ? RENDER_ANCHOR_START : RENDER_ANCHOR_MIDDLE,
-                             RENDER_BASELINE_ALPHABETIC, li->width);
+          if (li->interned == NULL)
+            li->interned = render_scene_intern (scene, li->text);
+          render_scene_text_interned (scene, lx, ly, li->interned,
+                                      self ? RENDER_ANCHOR_START : RENDER_ANCHOR_MIDDLE,
+                                      RENDER_BASELINE_ALPHABETIC, li->width);
         }
       render_scene_group_end (scene);
     }
