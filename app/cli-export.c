@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gi18n.h>
 
@@ -179,6 +180,9 @@ cli_export_main (int argc, char **argv)
   ExportFormat format;
   if (!export_pick_format (output, output_format, &format, &error))
     return cli_usage_error ("export", error->message);
+  if (strcmp (output, "-") == 0 && format != EXPORT_SVG && isatty (STDOUT_FILENO))
+    return cli_usage_error ("export", _("Refusing to write a binary PNG/PDF to the terminal: "
+                                        "redirect standard output or name a file with -o"));
   RenderLayoutOptions lopts = { 0 };
   if (theme_s && strcmp (theme_s, "light") == 0)
     lopts.theme = RENDER_THEME_LIGHT;
