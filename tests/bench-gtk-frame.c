@@ -3,13 +3,12 @@
  * Usage: bench-gtk-frame TRACE [FRAMES]   (under an X server: xvfb-run)
  * All times are CPU time of the UI thread, in ms.
  * Loads TRACE, shows it in the real ActorscopeSceneView at 1100x800 and
- * prints, per view: the time to build the scene (ingest view + layout,
- * done once per window change, off the drawing path) and the time per
- * frame of what snapshot() does while the user zooms and pans (transform
- * of the cached scene texture), through the whole GTK path (the widget's
- * snapshot -> render node -> GSK renderer -> texture), and the time of a
- * full scene draw with render_cairo_draw (what refreshing the cache costs,
- * once the gesture stops). Figures, not a test.
+ * prints, per view: the time to build the scene (ingest view + layout) and
+ * to rasterise its picture (both run in worker threads in the app; here
+ * they run on this thread so they can be timed), what a full scene draw
+ * would cost on the UI thread, and the time per frame through the whole
+ * GTK path (the widget's snapshot -> render node -> GSK renderer ->
+ * texture), at rest and while zooming. Figures, not a test.
  */
 #include "config.h"
 
@@ -31,6 +30,25 @@ now_ms (void)
 
   clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
   return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* One frame through the whole GTK path: the widget's snapshot -> render
+ * node -> GSK renderer -> texture. */
+static double
+frame_ms (GtkWidget *view, GskRenderer *renderer)
+{
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  GskRenderNode *node;
+  GdkTexture *texture;
+  double a = now_ms (), b;
+
+  GTK_WIDGET_GET_CLASS (view)->snapshot (view, snapshot);
+  node = gtk_snapshot_free_to_node (snapshot);
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, W, H));
+  b = now_ms () - a;
+  g_object_unref (texture);
+  gsk_render_node_unref (node);
+  return b;
 }
 
 int
@@ -79,52 +97,52 @@ main (int argc, char **argv)
   for (int k = ACTORSCOPE_VIEW_GRAPH; k <= ACTORSCOPE_VIEW_TIMELINE; k++)
     {
       ActorscopeSceneView *sv = ACTORSCOPE_SCENE_VIEW (view);
-      cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, W, H);
       GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (window));
-      double build_ms, sum = 0, max = 0, gsum = 0, gmax = 0;
+      double build_ms, pic_ms, full_ms, a;
+      double new_sum = 0, new_max = 0, rest_sum = 0, rest_max = 0, zoom_sum = 0, zoom_max = 0;
+      cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, W, H);
+      cairo_t *cr;
       guint nodes;
 
       actorscope_scene_view_set_kind (sv, k);
       build_ms = actorscope_scene_view_rebuild_now (sv);
       nodes = render_scene_n_nodes (actorscope_scene_view_get_scene (sv));
+      pic_ms = actorscope_scene_view_render_picture_now (sv);
+      /* What a frame would cost if it drew the scene itself. */
+      cr = cairo_create (surface);
+      a = now_ms ();
+      actorscope_scene_view_draw (sv, cr, W, H);
+      cairo_surface_flush (surface);
+      full_ms = now_ms () - a;
+      cairo_destroy (cr);
+      cairo_surface_destroy (surface);
+
       for (int f = 0; f < frames; f++)
         {
-          cairo_t *cr = cairo_create (surface);
-          double a, b;
+          double b;
 
-          /* Zoom in and out around moving points, as a user would; in the
-           * timeline this only stretches the current scene (the rebuild
-           * after the gesture is the build time above). */
+          /* At rest: the picture matches the transform. */
+          b = frame_ms (view, renderer);
+          new_sum += b;
+          new_max = MAX (new_max, b);
+          b = frame_ms (view, renderer);
+          rest_sum += b;
+          rest_max = MAX (rest_max, b);
+          /* Zooming in and out around moving points, as a user would: the
+           * picture is stretched (the worker's new picture is not waited
+           * for here). */
           actorscope_scene_view_zoom_at (sv, f % 2 ? 0.9 : 1.1, 200 + f * 20 % 600, 300);
-          a = now_ms ();
-          actorscope_scene_view_draw (sv, cr, W, H);
-          cairo_surface_flush (surface);
-          b = now_ms () - a;
-          sum += b;
-          max = MAX (max, b);
-          cairo_destroy (cr);
-
-          {
-            GtkSnapshot *snapshot = gtk_snapshot_new ();
-            GskRenderNode *node;
-            GdkTexture *texture;
-
-            a = now_ms ();
-            GTK_WIDGET_GET_CLASS (view)->snapshot (view, snapshot);
-            node = gtk_snapshot_free_to_node (snapshot);
-            texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, W, H));
-            b = now_ms () - a;
-            gsum += b;
-            gmax = MAX (gmax, b);
-            g_object_unref (texture);
-            gsk_render_node_unref (node);
-          }
+          b = frame_ms (view, renderer);
+          zoom_sum += b;
+          zoom_max = MAX (zoom_max, b);
+          actorscope_scene_view_render_picture_now (sv);
         }
-      g_print ("%-9s scene build %7.1f ms (%u nodes) | full scene draw (cache refresh) mean %6.2f ms, max %6.2f ms | "
-               "frame while zooming (snapshot + GSK render) mean %6.2f ms, max %6.2f ms\n",
-               actorscope_view_kind_to_string (k), build_ms, nodes, sum / frames, max,
-               gsum / frames, gmax);
-      cairo_surface_destroy (surface);
+      g_print ("%-9s build (worker) %6.1f ms, %u nodes | picture (worker) %5.1f ms | "
+               "full draw on the UI thread (old path) %5.1f ms\n"
+               "          frames: first with a new picture mean %5.2f max %5.2f ms | at rest mean %5.2f max %5.2f ms | "
+               "while zooming mean %5.2f max %5.2f ms\n",
+               actorscope_view_kind_to_string (k), build_ms, nodes, pic_ms, full_ms,
+               new_sum / frames, new_max, rest_sum / frames, rest_max, zoom_sum / frames, zoom_max);
     }
   gtk_window_destroy (GTK_WINDOW (window));
   return 0;

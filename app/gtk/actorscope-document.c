@@ -16,6 +16,7 @@ struct _ActorscopeDocument {
   guint32 activity[ACTORSCOPE_DOCUMENT_N_BINS];
   guint32 activity_max;
   gboolean activity_valid;
+  GRWLock lock;
 };
 
 G_DEFINE_FINAL_TYPE (ActorscopeDocument, actorscope_document, G_TYPE_OBJECT)
@@ -33,6 +34,7 @@ actorscope_document_finalize (GObject *object)
   g_clear_pointer (&self->store, ingest_store_free);
   g_clear_pointer (&self->title, g_free);
   g_clear_object (&self->file);
+  g_rw_lock_clear (&self->lock);
   G_OBJECT_CLASS (actorscope_document_parent_class)->finalize (object);
 }
 
@@ -72,6 +74,45 @@ actorscope_document_class_init (ActorscopeDocumentClass *klass)
 static void
 actorscope_document_init (ActorscopeDocument *self)
 {
+  g_rw_lock_init (&self->lock);
+}
+
+void
+actorscope_document_read_lock (ActorscopeDocument *self)
+{
+  g_rw_lock_reader_lock (&self->lock);
+}
+
+void
+actorscope_document_read_unlock (ActorscopeDocument *self)
+{
+  g_rw_lock_reader_unlock (&self->lock);
+}
+
+void
+actorscope_document_prepare_readers (ActorscopeDocument *self)
+{
+  g_return_if_fail (ACTORSCOPE_IS_DOCUMENT (self));
+  /* Merges an out-of-order tail now; afterwards time lookups only read. */
+  (void) ingest_store_time_lower_bound (self->store, 0);
+}
+
+gboolean
+actorscope_document_try_write_lock (ActorscopeDocument *self)
+{
+  return g_rw_lock_writer_trylock (&self->lock);
+}
+
+void
+actorscope_document_write_lock (ActorscopeDocument *self)
+{
+  g_rw_lock_writer_lock (&self->lock);
+}
+
+void
+actorscope_document_write_unlock (ActorscopeDocument *self)
+{
+  g_rw_lock_writer_unlock (&self->lock);
 }
 
 ActorscopeDocument *
@@ -153,8 +194,7 @@ static void
 compute_activity (IngestStore *store, guint32 *bins, guint32 *max_out)
 {
   gint64 t0, t1;
-  gsize n = 0;
-  const IngestSeq *order;
+  gsize n = ingest_store_n_events (store);
   double scale;
   guint32 max = 0;
 
@@ -162,11 +202,10 @@ compute_activity (IngestStore *store, guint32 *bins, guint32 *max_out)
   *max_out = 0;
   if (!ingest_store_time_range (store, &t0, &t1))
     return;
-  order = ingest_store_time_order (store, &n);
   scale = t1 > t0 ? (double) ACTORSCOPE_DOCUMENT_N_BINS / (double) (t1 - t0) : 0.0;
   for (gsize i = 0; i < n; i++)
     {
-      const IngestEvent *ev = ingest_store_event (store, order[i]);
+      const IngestEvent *ev = ingest_store_event (store, ingest_store_time_seq (store, i));
       guint b;
 
       if (ev == NULL)
@@ -207,14 +246,10 @@ actorscope_document_notify_appended (ActorscopeDocument *self)
 const IngestEvent *
 actorscope_document_event_at (ActorscopeDocument *self, gint64 pos)
 {
-  gsize n = 0;
-  const IngestSeq *order;
-
   g_return_val_if_fail (ACTORSCOPE_IS_DOCUMENT (self), NULL);
-  order = ingest_store_time_order (self->store, &n);
-  if (pos < 0 || (guint64) pos >= n)
+  if (pos < 0 || (guint64) pos >= ingest_store_n_events (self->store))
     return NULL;
-  return ingest_store_event (self->store, order[pos]);
+  return ingest_store_event (self->store, ingest_store_time_seq (self->store, (gsize) pos));
 }
 
 gint64
@@ -228,16 +263,16 @@ gboolean
 actorscope_document_find_send (ActorscopeDocument *self, gint64 from, gboolean forward,
                                gint64 *pos_out)
 {
-  gsize n = 0;
-  const IngestSeq *order;
+  gsize n;
   gint64 step = forward ? 1 : -1;
 
   g_return_val_if_fail (ACTORSCOPE_IS_DOCUMENT (self), FALSE);
-  order = ingest_store_time_order (self->store, &n);
+  n = ingest_store_n_events (self->store);
   from = CLAMP (from, -1, (gint64) n);
   for (gint64 i = from + step; i >= 0 && i < (gint64) n; i += step)
     {
-      const IngestEvent *ev = ingest_store_event (self->store, order[i]);
+      const IngestEvent *ev = ingest_store_event (self->store,
+                                                  ingest_store_time_seq (self->store, (gsize) i));
 
       if (ev != NULL && ev->kind == INGEST_EVENT_SEND)
         {

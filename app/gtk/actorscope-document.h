@@ -4,9 +4,17 @@
  * it once (time range, the activity histogram behind the overview strip).
  * Files are loaded off the UI thread: a GTask thread fills a fresh store,
  * computes the histogram and hands the finished document to the main thread,
- * which is the only thread that touches it afterwards (stores are unlocked).
- * Live sources append on the main thread and call
- * actorscope_document_notify_appended() so views refresh.
+ * which writes to it afterwards. Live sources append on the main thread
+ * (under the write lock below) and call actorscope_document_notify_appended()
+ * so views refresh.
+ *
+ * Views are built in worker threads (see actorscope-scene-view.c), so the
+ * store has a reader/writer lock: workers hold the read lock while they read;
+ * the main thread, the only writer, takes the write lock around appends.
+ * Reads on the main thread need no lock (no write can run concurrently with
+ * them). Before starting a reader, the main thread calls
+ * actorscope_document_prepare_readers(), which brings the store's lazily
+ * merged time index up to date so that concurrent readers never write.
  */
 #pragma once
 
@@ -60,6 +68,17 @@ const guint32 *actorscope_document_get_activity (ActorscopeDocument *self, guint
 /* Live sources call this after appending events (main thread only): drops
  * cached facts and emits "changed". */
 void actorscope_document_notify_appended (ActorscopeDocument *self);
+
+/* Worker threads: hold the read lock while reading the store. */
+void actorscope_document_read_lock (ActorscopeDocument *self);
+void actorscope_document_read_unlock (ActorscopeDocument *self);
+/* Main thread, before handing the document to a reader (see above). */
+void actorscope_document_prepare_readers (ActorscopeDocument *self);
+/* Main thread, around appends: try_write_lock never blocks (FALSE while a
+ * worker reads: buffer the input and try again later); write_lock blocks. */
+gboolean actorscope_document_try_write_lock (ActorscopeDocument *self);
+void actorscope_document_write_lock (ActorscopeDocument *self);
+void actorscope_document_write_unlock (ActorscopeDocument *self);
 
 /* Replay works on positions in the store's time order (0 .. n_events-1).
  * Finds the nearest SEND event after (forward) or before (!forward) position

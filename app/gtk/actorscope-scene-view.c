@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 #include "actorscope-scene-view.h"
 #include "ingest-view.h"
@@ -18,6 +19,33 @@
 #define MIN_ZOOM 0.02
 #define MAX_ZOOM 40.0
 #define REBUILD_DELAY_MS 40       /* coalesce a burst of zoom/pan events */
+
+/* A scene shared by the widget and the workers rasterising it. */
+typedef struct _SceneRef SceneRef;
+struct _SceneRef {
+  RenderScene *scene;
+};
+
+static SceneRef *
+scene_ref_new (RenderScene *scene)
+{
+  SceneRef *ref = g_atomic_rc_box_new0 (SceneRef);
+
+  ref->scene = scene;
+  return ref;
+}
+
+static void
+scene_ref_clear (SceneRef *ref)
+{
+  g_clear_pointer (&ref->scene, render_scene_free);
+}
+
+static void
+scene_ref_unref (SceneRef *ref)
+{
+  g_atomic_rc_box_release_full (ref, (GDestroyNotify) scene_ref_clear);
+}
 
 struct _ActorscopeSceneView {
   GtkWidget parent_instance;
@@ -31,8 +59,11 @@ struct _ActorscopeSceneView {
   gint64 from_ns, to_ns;          /* requested window */
   gint64 cursor_ns;
 
-  RenderScene *scene;
+  SceneRef *scene_ref;            /* shared with picture workers */
+  RenderScene *scene;             /* scene_ref->scene, borrowed */
+  ActorscopeViewKind scene_kind;  /* what the current scene shows */
   double scene_w, scene_h;
+  double axis_h;                  /* timeline: height of the scene's own time labels */
   gint64 scene_from, scene_to;    /* effective window the scene shows */
   double plot_x0, plot_x1;        /* timeline: scene x of scene_from / scene_to */
   int built_width;                /* widget width the scene was laid out for */
@@ -40,17 +71,28 @@ struct _ActorscopeSceneView {
 
   /* widget = scene * (sx, sy) + (ox, oy) */
   double sx, sy, ox, oy;
-  gboolean fitted;                /* graph: keep fitting on resize until the user zooms */
+  gboolean fitted;                /* graph: keep fitting on resize until the user zooms;
+                                     sequence: keep fitting the width */
+  gboolean reset_scroll;          /* scroll to the top when the next scene arrives */
+
+  char **groups;                  /* IngestViewSpec.groups */
 
   guint rebuild_id;
-  gboolean rebuild_pending;
+  gboolean dirty;                 /* the scene does not show the current parameters */
+  gboolean building;              /* a build runs in a worker */
+  guint64 params_gen;             /* bumped by every parameter change */
+  guint n_dropped;                /* stale builds dropped (for tests) */
+  gboolean disposed;
 
-  /* The scene rendered once at a given transform, so a frame during zoom
-   * and pan only scales a texture; re-rendered crisp when the view rests. */
-  cairo_surface_t *cache;
-  double cache_sx, cache_sy, cache_ox, cache_oy;
-  int cache_w, cache_h, cache_scale;
-  guint cache_id;
+  /* see "the picture" below */
+  cairo_surface_t *picture;
+  double pic_sx, pic_sy, pic_ox, pic_oy, pic_mx, pic_my;
+  int pic_w, pic_h, pic_scale;
+  gboolean picture_frozen;
+  double frozen_kx, frozen_ky, frozen_tx, frozen_ty;
+  gboolean painting;              /* a picture is being drawn in a worker */
+  guint picture_id;
+  double picture_ms;
 
   char *sel_class, *sel_id;
   gboolean sel_bounds_valid;
@@ -73,7 +115,10 @@ enum { ITEM_ACTIVATED, AREA_SELECTED, WINDOW_CHANGED, SCENE_CHANGED, N_SIGNALS }
 static guint signals[N_SIGNALS];
 
 static void schedule_rebuild (ActorscopeSceneView *self, guint delay_ms);
-static void rebuild (ActorscopeSceneView *self);
+static void rebuild_sync (ActorscopeSceneView *self);
+static void params_changed (ActorscopeSceneView *self, guint delay_ms);
+static void drop_picture (ActorscopeSceneView *self);
+static double thread_cpu_ms (void);
 
 const char *
 actorscope_view_kind_to_string (ActorscopeViewKind kind)
@@ -216,7 +261,8 @@ find_time_axis (ActorscopeSceneView *self)
 
   self->plot_x0 = 0;
   self->plot_x1 = self->scene_w;
-  if (self->kind != ACTORSCOPE_VIEW_TIMELINE)
+  self->axis_h = 0;
+  if (self->scene_kind != ACTORSCOPE_VIEW_TIMELINE)
     return;
   for (const RenderNode *n = render_scene_get_first (self->scene); n != NULL; n = n->next)
     {
@@ -226,6 +272,12 @@ find_time_axis (ActorscopeSceneView *self)
           message = g_strcmp0 (klass, "message") == 0 && n->u.group.id
                     ? (guint32) g_ascii_strtoull (n->u.group.id, NULL, 10) : 0;
           continue;
+        }
+      if (g_strcmp0 (klass, "axis") == 0 && n->kind == RENDER_NODE_TEXT)
+        {
+          const RenderStyle *st = render_scene_get_style (self->scene, n->style);
+
+          self->axis_h = MAX (self->axis_h, n->u.text.y + (st ? st->font_size : 11) * 0.4);
         }
       if (g_strcmp0 (klass, "actor") == 0 && n->kind == RENDER_NODE_TEXT &&
           n->u.text.anchor == RENDER_ANCHOR_END && label_x < 0)
@@ -290,57 +342,143 @@ filter_to_pattern (const char *filter)
   return g_strdup_printf ("*%s*", filter);
 }
 
+/* ---- building, off the UI thread ----
+ *
+ * A build (ingest view + layout) takes 0.2-0.4 s on a million events, so it
+ * runs in a GTask thread. Why the whole build and not only the layout: the
+ * layouts resolve labels through the store (ingest_store_atom), so even a
+ * layout of a snapshot view reads the store; building the view on the UI
+ * thread as well would still cost ~0.1 s there. Instead the worker holds the
+ * document's read lock for the whole build; the only writer (live sources,
+ * on the main thread) takes the write lock without blocking and buffers its
+ * input while a build runs (actorscope-live.c), so the UI never waits.
+ *
+ * While a build runs the previous scene stays on screen (stretched by the
+ * zoom/pan transform); at most one build runs at a time; a result whose
+ * parameters (kind, window, filter, groups, theme, width) are no longer the
+ * current ones is dropped, and the newest request is built next. A result
+ * that is only older data (a live append arrived meanwhile) is shown: the
+ * next build follows at once. */
+
+typedef struct {
+  ActorscopeDocument *document;
+  ActorscopeViewKind kind;
+  char *pattern;
+  char **groups;
+  gint64 from_ns, to_ns;
+  double width, height;
+  gboolean dark;
+  guint64 params_gen;
+  /* results */
+  RenderScene *scene;
+  gint64 scene_from, scene_to;
+  GError *error;
+  double build_ms;
+  int widget_w;
+} BuildJob;
+
 static void
-fill_spec (ActorscopeSceneView *self, IngestViewSpec *spec, char *pattern)
+build_job_free (BuildJob *job)
 {
-  memset (spec, 0, sizeof *spec);
-  spec->from_ns = self->from_ns;
-  spec->to_ns = MIN (self->to_ns, self->cursor_ns);
-  spec->actor_filter = pattern;
+  g_clear_object (&job->document);
+  g_free (job->pattern);
+  g_strfreev (job->groups);
+  g_clear_pointer (&job->scene, render_scene_free);
+  g_clear_error (&job->error);
+  g_free (job);
 }
 
-static RenderScene *
-build_scene (ActorscopeSceneView *self, double width, double height, gint64 *from_out,
-             gint64 *to_out, GError **error)
+static double
+thread_cpu_ms (void)
 {
-  IngestStore *store;
-  g_autofree char *pattern = NULL;
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Runs in any thread; reads the store only (the caller holds the read lock
+ * or is the main thread). */
+static void
+build_job_run (BuildJob *job)
+{
+  IngestStore *store = actorscope_document_get_store (job->document);
   IngestViewSpec spec;
   RenderLayoutOptions options = { 0 };
+  double t0 = thread_cpu_ms ();
 
-  if (self->document == NULL)
-    return NULL;
-  store = actorscope_document_get_store (self->document);
-  pattern = filter_to_pattern (self->filter);
-  fill_spec (self, &spec, pattern);
-  options.theme = self->dark ? RENDER_THEME_DARK : RENDER_THEME_LIGHT;
+  memset (&spec, 0, sizeof spec);
+  spec.from_ns = job->from_ns;
+  spec.to_ns = job->to_ns;
+  spec.actor_filter = job->pattern;
+  spec.groups = (const char *const *) job->groups;
+  options.theme = job->dark ? RENDER_THEME_DARK : RENDER_THEME_LIGHT;
   options.seed = 1;
+  options.width = job->width;
+  options.height = job->height;
 
-  if (self->kind == ACTORSCOPE_VIEW_GRAPH)
+  if (job->kind == ACTORSCOPE_VIEW_GRAPH)
     {
-      g_autoptr(IngestGraph) graph = ingest_graph_build (store, &spec, error);
+      g_autoptr(IngestGraph) graph = ingest_graph_build (store, &spec, &job->error);
 
-      if (graph == NULL)
-        return NULL;
-      options.width = width;
-      options.height = height;
-      *from_out = graph->from_ns;
-      *to_out = graph->to_ns;
-      return render_layout_graph (graph, &options);
+      if (graph != NULL)
+        {
+          job->scene_from = graph->from_ns;
+          job->scene_to = graph->to_ns;
+          job->scene = render_layout_graph (graph, &options);
+        }
     }
   else
     {
-      g_autoptr(IngestTimeline) timeline = ingest_timeline_build (store, &spec, error);
+      g_autoptr(IngestTimeline) timeline = ingest_timeline_build (store, &spec, &job->error);
 
-      if (timeline == NULL)
-        return NULL;
-      options.width = width;
-      *from_out = timeline->from_ns;
-      *to_out = timeline->to_ns;
-      if (self->kind == ACTORSCOPE_VIEW_SEQUENCE)
-        return render_layout_sequence (timeline, &options);
-      return render_layout_timeline (timeline, &options);
+      if (timeline != NULL)
+        {
+          job->scene_from = timeline->from_ns;
+          job->scene_to = timeline->to_ns;
+          job->scene = job->kind == ACTORSCOPE_VIEW_SEQUENCE
+                       ? render_layout_sequence (timeline, &options)
+                       : render_layout_timeline (timeline, &options);
+        }
     }
+  job->build_ms = thread_cpu_ms () - t0;
+}
+
+static void
+build_job_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
+{
+  BuildJob *job = task_data;
+
+  actorscope_document_read_lock (job->document);
+  build_job_run (job);
+  actorscope_document_read_unlock (job->document);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* A job for the current parameters; width/height 0 = the widget's. */
+static BuildJob *
+build_job_new (ActorscopeSceneView *self, double width, double height)
+{
+  BuildJob *job = g_new0 (BuildJob, 1);
+  int w = gtk_widget_get_width (GTK_WIDGET (self));
+  int h = gtk_widget_get_height (GTK_WIDGET (self));
+
+  if (w <= 0) w = 1000;
+  if (h <= 0) h = 700;
+  job->document = g_object_ref (self->document);
+  job->kind = self->kind;
+  job->pattern = filter_to_pattern (self->filter);
+  job->groups = self->groups ? g_strdupv (self->groups) : NULL;
+  job->from_ns = self->from_ns;
+  job->to_ns = MIN (self->to_ns, self->cursor_ns);
+  job->dark = self->dark;
+  job->params_gen = self->params_gen;
+  job->widget_w = w;
+  /* The graph is laid out at a fixed aspect and fitted; the time views are
+   * laid out at the widget's width so text is never stretched. */
+  job->width = width > 0 ? width : MAX (w, 400);
+  job->height = height > 0 ? height : self->kind == ACTORSCOPE_VIEW_GRAPH ? MAX (h, 300) : 0;
+  return job;
 }
 
 static void
@@ -359,66 +497,130 @@ fit_graph (ActorscopeSceneView *self)
   self->oy = (h - self->scene_h * z) / 2;
 }
 
+/* Shows a finished build (main thread). */
 static void
-rebuild (ActorscopeSceneView *self)
+install_job (ActorscopeSceneView *self, BuildJob *job)
 {
-  g_autoptr(GError) error = NULL;
-  RenderScene *scene;
   int w = gtk_widget_get_width (GTK_WIDGET (self));
   int h = gtk_widget_get_height (GTK_WIDGET (self));
-  gint64 from = 0, to = 0, t0;
-  ActorscopeViewKind previous_kind_w = self->kind;
 
-  self->rebuild_pending = FALSE;
-  g_clear_handle_id (&self->rebuild_id, g_source_remove);
-  if (self->document == NULL)
-    return;
-  if (w <= 0) w = 1000;
-  if (h <= 0) h = 700;
-
-  t0 = g_get_monotonic_time ();
-  /* The graph is laid out at a fixed aspect and fitted; the time views are
-   * laid out at the widget's width so text is never stretched. */
-  if (self->kind == ACTORSCOPE_VIEW_GRAPH)
-    scene = build_scene (self, MAX (w, 400), MAX (h, 300), &from, &to, &error);
-  else
-    scene = build_scene (self, MAX (w, 400), 0, &from, &to, &error);
-  self->build_ms = (g_get_monotonic_time () - t0) / 1000.0;
-
+  self->build_ms = job->build_ms;
   g_clear_pointer (&self->filter_error, g_free);
-  if (scene == NULL)
+  if (job->scene == NULL)
     {
-      self->filter_error = g_strdup (error ? error->message : _("Could not build the view"));
+      self->filter_error = g_strdup (job->error ? job->error->message : _("Could not build the view"));
       g_signal_emit (self, signals[SCENE_CHANGED], 0);
       return;
     }
+  if (w <= 0) w = job->widget_w;
+  if (h <= 0) h = 700;
 
-  g_clear_pointer (&self->scene, render_scene_free);
-  g_clear_pointer (&self->cache, cairo_surface_destroy);
-  self->scene = scene;
-  render_scene_get_size (scene, &self->scene_w, &self->scene_h);
-  self->scene_from = from;
-  self->scene_to = to;
-  self->built_width = w;
+  drop_picture (self);
+  g_clear_pointer (&self->scene_ref, scene_ref_unref);
+  self->scene_ref = scene_ref_new (g_steal_pointer (&job->scene));
+  self->scene = self->scene_ref->scene;
+  self->scene_kind = job->kind;
+  render_scene_get_size (self->scene, &self->scene_w, &self->scene_h);
+  self->scene_from = job->scene_from;
+  self->scene_to = job->scene_to;
+  self->built_width = job->widget_w;
   find_time_axis (self);
   update_selection_bounds (self);
 
-  if (previous_kind_w == ACTORSCOPE_VIEW_GRAPH)
+  if (self->reset_scroll)
+    {
+      self->sx = self->sy = 1;
+      self->ox = self->oy = 0;
+      self->reset_scroll = FALSE;
+    }
+  if (job->kind == ACTORSCOPE_VIEW_GRAPH)
     {
       if (self->fitted)
         fit_graph (self);
     }
+  else if (job->kind == ACTORSCOPE_VIEW_SEQUENCE)
+    {
+      /* Fit the width on open (lanes can be wider than the pane); after
+       * that the user's zoom is kept. */
+      if (self->fitted)
+        {
+          self->sx = self->sy = CLAMP (MIN (1.0, w / MAX (1.0, self->scene_w)), MIN_ZOOM, MAX_ZOOM);
+          self->ox = MAX (0, (w - self->scene_w * self->sx) / 2);
+        }
+      self->oy = CLAMP (self->oy, MIN (0, h - self->scene_h * self->sy), 0);
+    }
   else
     {
-      /* Time views: x is laid out for this width; keep the vertical scroll
-       * within the new height. */
-      self->sx = self->sy = 1.0;
+      /* Timeline: x is laid out for this width; keep the vertical scroll
+       * within the new height, and the scene's own time labels above the
+       * top edge: the window's ruler shows the time axis (it stays put
+       * while lanes scroll and follows zooms at once). */
+      self->sx = (double) w / MAX (1, self->built_width);
+      self->sy = 1.0;
       self->ox = 0;
-      self->oy = CLAMP (self->oy, MIN (0, h - self->scene_h), 0);
+      self->oy = CLAMP (self->oy, MIN (-self->axis_h, h - self->scene_h), -self->axis_h);
     }
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_signal_emit (self, signals[SCENE_CHANGED], 0);
   g_signal_emit (self, signals[WINDOW_CHANGED], 0);
+}
+
+static void start_build (ActorscopeSceneView *self);
+
+static void
+build_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ActorscopeSceneView *self = ACTORSCOPE_SCENE_VIEW (source);
+  BuildJob *job = g_task_get_task_data (G_TASK (result));
+
+  self->building = FALSE;
+  if (self->disposed)
+    return;
+  if (job->document == self->document && job->params_gen == self->params_gen)
+    install_job (self, job);
+  else
+    self->n_dropped++;
+  if (self->dirty && self->rebuild_id == 0)
+    start_build (self);
+}
+
+static void
+start_build (ActorscopeSceneView *self)
+{
+  g_autoptr(GTask) task = NULL;
+  BuildJob *job;
+
+  if (self->document == NULL || self->building)
+    return;   /* build_done starts the next one */
+  self->dirty = FALSE;
+  actorscope_document_prepare_readers (self->document);
+  job = build_job_new (self, 0, 0);
+  self->building = TRUE;
+  task = g_task_new (self, NULL, build_done, NULL);
+  g_task_set_source_tag (task, start_build);
+  g_task_set_task_data (task, job, (GDestroyNotify) build_job_free);
+  g_task_run_in_thread (task, build_job_thread);
+}
+
+/* Builds and shows the current parameters now, on this thread (exporters,
+ * tests and the benchmark need the scene that is about to be on screen). A
+ * build still running in a worker is dropped when it finishes. */
+static void
+rebuild_sync (ActorscopeSceneView *self)
+{
+  BuildJob *job;
+
+  g_clear_handle_id (&self->rebuild_id, g_source_remove);
+  self->dirty = FALSE;
+  if (self->document == NULL)
+    return;
+  job = build_job_new (self, 0, 0);
+  /* Main thread: the only writer, so no lock is needed to read. */
+  build_job_run (job);
+  install_job (self, job);
+  build_job_free (job);
+  if (self->building)
+    self->params_gen++;   /* what the worker returns is older than this */
 }
 
 static gboolean
@@ -427,14 +629,23 @@ rebuild_cb (gpointer user_data)
   ActorscopeSceneView *self = user_data;
 
   self->rebuild_id = 0;
-  rebuild (self);
+  start_build (self);
   return G_SOURCE_REMOVE;
+}
+
+/* A parameter of the view changed: results of builds started before are
+ * stale. */
+static void
+params_changed (ActorscopeSceneView *self, guint delay_ms)
+{
+  self->params_gen++;
+  schedule_rebuild (self, delay_ms);
 }
 
 static void
 schedule_rebuild (ActorscopeSceneView *self, guint delay_ms)
 {
-  self->rebuild_pending = TRUE;
+  self->dirty = TRUE;
   if (self->rebuild_id != 0)
     {
       if (delay_ms > 0)
@@ -526,41 +737,200 @@ actorscope_scene_view_draw (ActorscopeSceneView *self, cairo_t *cr, int width, i
   cairo_restore (cr);
 }
 
-/* Renders the scene at the current transform into a texture of the
- * widget's size (device pixels). */
+/* ---- the picture: the scene rasterised off the UI thread ----
+ *
+ * A full draw of a big scene costs 17-60 ms, too much for a frame. So frames
+ * never draw the scene: a worker rasterises it (render_cairo_draw) at the
+ * current transform into an image a margin larger than the widget, and a
+ * frame only paints that image, mapped from the transform it was drawn at
+ * to the current one (a stretch while zooming, a shift while panning). When
+ * the view rests at a transform the picture was not drawn for, a new one is
+ * asked for (debounced); until it arrives the old one stays, stretched.
+ * Culling is cairo's: the picture's clip rejects what lies outside it. */
+
+#define PICTURE_MARGIN 0.25       /* of the widget size, on each side */
+#define PICTURE_DELAY_MS 60
+
+typedef struct {
+  SceneRef *ref;
+  double sx, sy, ox, oy;          /* the transform it is drawn at */
+  int px_w, px_h, scale;          /* size in device pixels, device scale */
+  double mx, my;                  /* margin in widget units */
+  cairo_surface_t *surface;       /* result */
+  double ms;
+} PictureJob;
+
 static void
-render_cache (ActorscopeSceneView *self, int w, int h)
+picture_job_free (PictureJob *job)
 {
-  int scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
+  g_clear_pointer (&job->ref, scene_ref_unref);
+  g_clear_pointer (&job->surface, cairo_surface_destroy);
+  g_free (job);
+}
+
+static void
+picture_job_run (PictureJob *job)
+{
+  double t0 = thread_cpu_ms ();
   cairo_t *cr;
 
-  g_clear_pointer (&self->cache, cairo_surface_destroy);
-  self->cache = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, w * scale, h * scale);
-  cairo_surface_set_device_scale (self->cache, scale, scale);
-  cr = cairo_create (self->cache);
-  cairo_translate (cr, self->ox, self->oy);
-  cairo_scale (cr, self->sx, self->sy);
-  render_cairo_draw (self->scene, cr);
+  job->surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, job->px_w, job->px_h);
+  cairo_surface_set_device_scale (job->surface, job->scale, job->scale);
+  cr = cairo_create (job->surface);
+  cairo_translate (cr, job->mx + job->ox, job->my + job->oy);
+  cairo_scale (cr, job->sx, job->sy);
+  render_cairo_draw (job->ref->scene, cr);
   cairo_destroy (cr);
-  cairo_surface_flush (self->cache);
-  self->cache_sx = self->sx;
-  self->cache_sy = self->sy;
-  self->cache_ox = self->ox;
-  self->cache_oy = self->oy;
-  self->cache_w = w;
-  self->cache_h = h;
-  self->cache_scale = scale;
+  cairo_surface_flush (job->surface);
+  job->ms = thread_cpu_ms () - t0;
+}
+
+static void
+picture_job_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
+{
+  picture_job_run (task_data);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+drop_picture (ActorscopeSceneView *self)
+{
+  /* The old picture stays on screen, frozen where it was, until the new
+   * scene's picture arrives: no blank frame between two scenes. */
+  if (self->picture != NULL && !self->picture_frozen)
+    {
+      double kx = self->sx / self->pic_sx, ky = self->sy / self->pic_sy;
+
+      self->frozen_kx = kx;
+      self->frozen_ky = ky;
+      self->frozen_tx = self->ox - (self->pic_mx + self->pic_ox) * kx;
+      self->frozen_ty = self->oy - (self->pic_my + self->pic_oy) * ky;
+      self->picture_frozen = TRUE;
+    }
+}
+
+static void request_picture (ActorscopeSceneView *self, guint delay_ms);
+
+static gboolean
+picture_matches (ActorscopeSceneView *self)
+{
+  int w = gtk_widget_get_width (GTK_WIDGET (self)), h = gtk_widget_get_height (GTK_WIDGET (self));
+
+  return self->picture != NULL && !self->picture_frozen &&
+         self->pic_sx == self->sx && self->pic_sy == self->sy &&
+         self->pic_ox == self->ox && self->pic_oy == self->oy &&
+         self->pic_w == w && self->pic_h == h &&
+         self->pic_scale == gtk_widget_get_scale_factor (GTK_WIDGET (self));
+}
+
+static void
+take_picture (ActorscopeSceneView *self, PictureJob *job)
+{
+  g_clear_pointer (&self->picture, cairo_surface_destroy);
+  self->picture = g_steal_pointer (&job->surface);
+  self->picture_frozen = FALSE;
+  self->pic_sx = job->sx;
+  self->pic_sy = job->sy;
+  self->pic_ox = job->ox;
+  self->pic_oy = job->oy;
+  self->pic_mx = job->mx;
+  self->pic_my = job->my;
+  self->pic_w = (int) round (job->px_w / (double) job->scale - 2 * job->mx);
+  self->pic_h = (int) round (job->px_h / (double) job->scale - 2 * job->my);
+  self->pic_scale = job->scale;
+  self->picture_ms = job->ms;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static PictureJob *
+picture_job_new (ActorscopeSceneView *self)
+{
+  PictureJob *job = g_new0 (PictureJob, 1);
+  int w = MAX (1, gtk_widget_get_width (GTK_WIDGET (self)));
+  int h = MAX (1, gtk_widget_get_height (GTK_WIDGET (self)));
+
+  job->ref = g_atomic_rc_box_acquire (self->scene_ref);
+  job->sx = self->sx;
+  job->sy = self->sy;
+  job->ox = self->ox;
+  job->oy = self->oy;
+  job->scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
+  job->mx = ceil (w * PICTURE_MARGIN);
+  job->my = ceil (h * PICTURE_MARGIN);
+  job->px_w = (int) ((w + 2 * job->mx) * job->scale);
+  job->px_h = (int) ((h + 2 * job->my) * job->scale);
+  return job;
+}
+
+static void
+picture_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ActorscopeSceneView *self = ACTORSCOPE_SCENE_VIEW (source);
+  PictureJob *job = g_task_get_task_data (G_TASK (result));
+
+  self->painting = FALSE;
+  if (self->disposed)
+    return;
+  /* A picture of a scene no longer shown is useless; any transform is
+   * fine (the frame maps it). */
+  if (job->ref == self->scene_ref)
+    take_picture (self, job);
+  if (self->scene_ref != NULL && !picture_matches (self))
+    request_picture (self, PICTURE_DELAY_MS);
+}
+
+static void
+start_picture (ActorscopeSceneView *self)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (self->scene_ref == NULL || self->painting || picture_matches (self))
+    return;
+  self->painting = TRUE;
+  task = g_task_new (self, NULL, picture_done, NULL);
+  g_task_set_source_tag (task, start_picture);
+  g_task_set_task_data (task, picture_job_new (self), (GDestroyNotify) picture_job_free);
+  g_task_run_in_thread (task, picture_job_thread);
 }
 
 static gboolean
-cache_refresh_cb (gpointer user_data)
+picture_cb (gpointer user_data)
 {
   ActorscopeSceneView *self = user_data;
 
-  self->cache_id = 0;
-  g_clear_pointer (&self->cache, cairo_surface_destroy);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  self->picture_id = 0;
+  start_picture (self);
   return G_SOURCE_REMOVE;
+}
+
+static void
+request_picture (ActorscopeSceneView *self, guint delay_ms)
+{
+  /* Each new request restarts the delay: the picture is made once the
+   * gesture rests. */
+  g_clear_handle_id (&self->picture_id, g_source_remove);
+  if (delay_ms == 0)
+    self->picture_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE + 20, picture_cb, self, NULL);
+  else
+    self->picture_id = g_timeout_add (delay_ms, picture_cb, self);
+}
+
+double
+actorscope_scene_view_render_picture_now (ActorscopeSceneView *self)
+{
+  PictureJob *job;
+  double ms;
+
+  g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), 0);
+  if (self->scene_ref == NULL)
+    return 0;
+  g_clear_handle_id (&self->picture_id, g_source_remove);
+  job = picture_job_new (self);
+  picture_job_run (job);
+  ms = job->ms;
+  take_picture (self, job);
+  picture_job_free (job);
+  return ms;
 }
 
 static void
@@ -568,7 +938,6 @@ actorscope_scene_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
   ActorscopeSceneView *self = ACTORSCOPE_SCENE_VIEW (widget);
   int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
-  gboolean same;
   cairo_t *cr;
 
   if (self->scene == NULL || w <= 0 || h <= 0)
@@ -582,30 +951,43 @@ actorscope_scene_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
     if (bg.a > 0)
       gtk_snapshot_append_color (snapshot, &rgba, &GRAPHENE_RECT_INIT (0, 0, w, h));
   }
-  if (self->cache == NULL || self->cache_w != w || self->cache_h != h ||
-      self->cache_scale != gtk_widget_get_scale_factor (widget))
-    render_cache (self, w, h);
-  same = self->sx == self->cache_sx && self->sy == self->cache_sy &&
-         self->ox == self->cache_ox && self->oy == self->cache_oy;
+  if (!picture_matches (self))
+    request_picture (self, self->picture == NULL || self->picture_frozen ? 0 : PICTURE_DELAY_MS);
 
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, w, h));
-  cairo_save (cr);
-  if (!same)
+  if (self->picture != NULL)
     {
-      /* widget = (cache_px - o_c) * s / s_c + o */
-      double kx = self->sx / self->cache_sx, ky = self->sy / self->cache_sy;
+      double kx, ky, tx, ty;
+      gboolean exact;
 
-      cairo_translate (cr, self->ox - self->cache_ox * kx, self->oy - self->cache_oy * ky);
+      if (self->picture_frozen)
+        {
+          kx = self->frozen_kx; ky = self->frozen_ky;
+          tx = self->frozen_tx; ty = self->frozen_ty;
+        }
+      else
+        {
+          /* widget = (picture - margin - o_p) * s / s_p + o */
+          kx = self->sx / self->pic_sx;
+          ky = self->sy / self->pic_sy;
+          tx = self->ox - (self->pic_mx + self->pic_ox) * kx;
+          ty = self->oy - (self->pic_my + self->pic_oy) * ky;
+        }
+      exact = kx == 1.0 && ky == 1.0;
+      cairo_save (cr);
+      if (exact)
+        {
+          /* Whole pixels: a plain copy, no resampling. */
+          tx = round (tx);
+          ty = round (ty);
+        }
+      cairo_translate (cr, tx, ty);
       cairo_scale (cr, kx, ky);
-      /* Crisp again shortly after the gesture stops. */
-      g_clear_handle_id (&self->cache_id, g_source_remove);
-      self->cache_id = g_timeout_add (120, cache_refresh_cb, self);
+      cairo_set_source_surface (cr, self->picture, 0, 0);
+      cairo_pattern_set_filter (cairo_get_source (cr), exact ? CAIRO_FILTER_NEAREST : CAIRO_FILTER_FAST);
+      cairo_paint (cr);
+      cairo_restore (cr);
     }
-  cairo_set_source_surface (cr, self->cache, 0, 0);
-  /* Moving: fast sampling; at rest the surface maps 1:1 anyway. */
-  cairo_pattern_set_filter (cairo_get_source (cr), same ? CAIRO_FILTER_NEAREST : CAIRO_FILTER_FAST);
-  cairo_paint (cr);
-  cairo_restore (cr);
   draw_overlay (self, cr, w, h);
   cairo_destroy (cr);
 }
@@ -617,16 +999,23 @@ actorscope_scene_view_size_allocate (GtkWidget *widget, int width, int height, i
 
   if (self->scene == NULL)
     return;
-  if (self->kind == ACTORSCOPE_VIEW_GRAPH)
+  if (self->scene_kind == ACTORSCOPE_VIEW_GRAPH)
     {
       if (self->fitted)
         fit_graph (self);
     }
-  else if (width != self->built_width)
+  else if (self->scene_kind == ACTORSCOPE_VIEW_TIMELINE && width != self->built_width)
     {
       /* Stretch meanwhile, re-lay out at the new width shortly. */
       self->sx = (double) width / MAX (1, self->built_width);
-      schedule_rebuild (self, REBUILD_DELAY_MS * 3);
+      params_changed (self, REBUILD_DELAY_MS * 3);
+    }
+  else if (self->scene_kind == ACTORSCOPE_VIEW_SEQUENCE && self->fitted)
+    {
+      self->sx = self->sy = CLAMP (MIN (1.0, width / MAX (1.0, self->scene_w)), MIN_ZOOM, MAX_ZOOM);
+      self->ox = MAX (0, (width - self->scene_w * self->sx) / 2);
+      if (width != self->built_width)
+        params_changed (self, REBUILD_DELAY_MS * 3);
     }
 }
 
@@ -647,7 +1036,7 @@ actorscope_scene_view_time_to_x (ActorscopeSceneView *self, gint64 t_ns, double 
   double span, sxp;
 
   g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), FALSE);
-  if (self->scene == NULL || self->kind != ACTORSCOPE_VIEW_TIMELINE || self->scene_to <= self->scene_from)
+  if (self->scene == NULL || self->scene_kind != ACTORSCOPE_VIEW_TIMELINE || self->scene_to <= self->scene_from)
     return FALSE;
   span = (double) (self->scene_to - self->scene_from);
   sxp = self->plot_x0 + (double) (t_ns - self->scene_from) / span * (self->plot_x1 - self->plot_x0);
@@ -661,7 +1050,7 @@ actorscope_scene_view_x_to_time (ActorscopeSceneView *self, double x, gint64 *t_
   double span, sxp;
 
   g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), FALSE);
-  if (self->scene == NULL || self->kind != ACTORSCOPE_VIEW_TIMELINE ||
+  if (self->scene == NULL || self->scene_kind != ACTORSCOPE_VIEW_TIMELINE ||
       self->scene_to <= self->scene_from || self->plot_x1 <= self->plot_x0)
     return FALSE;
   span = (double) (self->scene_to - self->scene_from);
@@ -722,7 +1111,7 @@ set_window_internal (ActorscopeSceneView *self, gint64 from, gint64 to, guint de
     return;
   self->from_ns = from;
   self->to_ns = to;
-  schedule_rebuild (self, delay_ms);
+  params_changed (self, delay_ms);
   g_signal_emit (self, signals[WINDOW_CHANGED], 0);
 }
 
@@ -733,7 +1122,7 @@ zoom_at (ActorscopeSceneView *self, double factor, double x, double y, guint del
 {
   if (self->scene == NULL || factor <= 0 || !isfinite (factor))
     return;
-  if (self->kind == ACTORSCOPE_VIEW_TIMELINE)
+  if (self->scene_kind == ACTORSCOPE_VIEW_TIMELINE)
     {
       gint64 t, from, to;
 
@@ -779,17 +1168,23 @@ void
 actorscope_scene_view_zoom_reset (ActorscopeSceneView *self)
 {
   g_return_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self));
-  if (self->kind == ACTORSCOPE_VIEW_GRAPH)
+  if (self->scene_kind == ACTORSCOPE_VIEW_GRAPH)
     {
       self->fitted = TRUE;
       fit_graph (self);
     }
-  else if (self->kind == ACTORSCOPE_VIEW_SEQUENCE)
+  else if (self->scene_kind == ACTORSCOPE_VIEW_SEQUENCE)
     {
-      self->sx = self->sy = 1;
-      self->ox = self->oy = 0;
+      int w = gtk_widget_get_width (GTK_WIDGET (self));
+
+      /* Back to "fit width", as on open. */
+      self->fitted = TRUE;
+      self->sx = self->sy = CLAMP (MIN (1.0, w / MAX (1.0, self->scene_w)), MIN_ZOOM, MAX_ZOOM);
+      self->ox = MAX (0, (w - self->scene_w * self->sx) / 2);
+      self->oy = 0;
     }
-  self->oy = self->kind == ACTORSCOPE_VIEW_GRAPH ? self->oy : 0;
+  else
+    self->oy = -self->axis_h;
   set_window_internal (self, INGEST_TIME_MIN, INGEST_TIME_MAX, 0);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
@@ -808,7 +1203,7 @@ pan_by (ActorscopeSceneView *self, double dx, double dy)
 
   if (self->scene == NULL)
     return;
-  if (self->kind == ACTORSCOPE_VIEW_TIMELINE)
+  if (self->scene_kind == ACTORSCOPE_VIEW_TIMELINE)
     {
       gint64 from, to, dt;
       double plot_w = (self->plot_x1 - self->plot_x0) * self->sx;
@@ -820,7 +1215,7 @@ pan_by (ActorscopeSceneView *self, double dx, double dy)
           self->ox += dx;
           set_window_internal (self, from + dt, to + dt, REBUILD_DELAY_MS);
         }
-      self->oy = CLAMP (self->oy + dy, MIN (0, h - self->scene_h * self->sy), 0);
+      self->oy = CLAMP (self->oy + dy, MIN (-self->axis_h, h - self->scene_h * self->sy), -self->axis_h);
     }
   else
     {
@@ -882,7 +1277,7 @@ on_drag_begin (GtkGestureDrag *gesture, double x, double y, gpointer user_data)
   self->drag_ox = self->ox;
   self->drag_oy = self->oy;
   resolved_window (self, &self->drag_from, &self->drag_to);
-  self->drag_area = (mods & GDK_SHIFT_MASK) && self->kind == ACTORSCOPE_VIEW_TIMELINE;
+  self->drag_area = (mods & GDK_SHIFT_MASK) && self->scene_kind == ACTORSCOPE_VIEW_TIMELINE;
   self->drag_start_x = x;
 }
 
@@ -1044,8 +1439,8 @@ actorscope_scene_view_locate (ActorscopeSceneView *self, const char *klass, cons
   double b[4];
 
   g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), FALSE);
-  if (self->rebuild_pending)
-    rebuild (self);
+  if (self->dirty || self->building)
+    rebuild_sync (self);
   g = find_group (self->scene, klass, id);
   if (g == NULL || !group_bounds (self->scene, g, b))
     return FALSE;
@@ -1118,10 +1513,12 @@ actorscope_scene_view_set_document (ActorscopeSceneView *self, ActorscopeDocumen
   self->ox = self->oy = 0;
   g_clear_pointer (&self->sel_class, g_free);
   g_clear_pointer (&self->sel_id, g_free);
-  g_clear_pointer (&self->scene, render_scene_free);
-  g_clear_pointer (&self->cache, cairo_surface_destroy);
+  g_clear_pointer (&self->scene_ref, scene_ref_unref);
+  self->scene = NULL;
+  g_clear_pointer (&self->picture, cairo_surface_destroy);
+  self->reset_scroll = TRUE;
   if (document != NULL)
-    schedule_rebuild (self, 0);
+    params_changed (self, 0);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -1139,11 +1536,12 @@ actorscope_scene_view_set_kind (ActorscopeSceneView *self, ActorscopeViewKind ki
   if (self->kind == kind)
     return;
   self->kind = kind;
-  self->sx = self->sy = 1;
-  self->ox = self->oy = 0;
+  /* The current scene stays (with its own kind and transform) until the
+   * new one arrives. */
   self->fitted = TRUE;
+  self->reset_scroll = TRUE;
   if (self->document != NULL)
-    rebuild (self);
+    params_changed (self, 0);
 }
 
 ActorscopeViewKind
@@ -1165,7 +1563,7 @@ actorscope_scene_view_set_filter (ActorscopeSceneView *self, const char *filter)
   self->filter = g_strdup (filter);
   if (self->kind == ACTORSCOPE_VIEW_GRAPH)
     self->fitted = TRUE;
-  schedule_rebuild (self, 0);
+  params_changed (self, 0);
 }
 
 const char *
@@ -1190,7 +1588,7 @@ actorscope_scene_view_set_dark (ActorscopeSceneView *self, gboolean dark)
     return;
   self->dark = !!dark;
   if (self->document != NULL)
-    schedule_rebuild (self, 0);
+    params_changed (self, 0);
 }
 
 void
@@ -1206,7 +1604,7 @@ void
 actorscope_scene_view_get_window (ActorscopeSceneView *self, gint64 *from_ns, gint64 *to_ns)
 {
   g_return_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self));
-  if (self->scene == NULL || self->rebuild_pending)
+  if (self->scene == NULL || self->dirty || self->building)
     resolved_window (self, from_ns, to_ns);
   else
     {
@@ -1222,7 +1620,7 @@ actorscope_scene_view_set_cursor (ActorscopeSceneView *self, gint64 cursor_ns)
   if (self->cursor_ns == cursor_ns)
     return;
   self->cursor_ns = cursor_ns;
-  schedule_rebuild (self, 0);
+  params_changed (self, 0);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -1237,8 +1635,8 @@ const RenderScene *
 actorscope_scene_view_get_scene (ActorscopeSceneView *self)
 {
   g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), NULL);
-  if (self->rebuild_pending)
-    rebuild (self);
+  if (self->dirty || self->building)
+    rebuild_sync (self);
   return self->scene;
 }
 
@@ -1246,9 +1644,8 @@ RenderScene *
 actorscope_scene_view_build_scene (ActorscopeSceneView *self, double width, double height,
                                    GError **error)
 {
-  gint64 from, to;
-  int w = gtk_widget_get_width (GTK_WIDGET (self));
-  int h = gtk_widget_get_height (GTK_WIDGET (self));
+  BuildJob *job;
+  RenderScene *scene;
 
   g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), NULL);
   if (self->document == NULL)
@@ -1256,17 +1653,66 @@ actorscope_scene_view_build_scene (ActorscopeSceneView *self, double width, doub
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, _("No trace is open"));
       return NULL;
     }
-  if (width <= 0) width = MAX (w, 400);
-  if (height <= 0) height = self->kind == ACTORSCOPE_VIEW_GRAPH ? MAX (h, 300) : 0;
-  return build_scene (self, width, height, &from, &to, error);
+  job = build_job_new (self, width, height);
+  build_job_run (job);
+  scene = g_steal_pointer (&job->scene);
+  if (scene == NULL)
+    g_propagate_error (error, g_steal_pointer (&job->error));
+  build_job_free (job);
+  return scene;
 }
 
 double
 actorscope_scene_view_rebuild_now (ActorscopeSceneView *self)
 {
   g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), 0);
-  rebuild (self);
+  rebuild_sync (self);
   return self->build_ms;
+}
+
+void
+actorscope_scene_view_set_groups (ActorscopeSceneView *self, const char *const *groups)
+{
+  g_return_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self));
+  if (groups != NULL && groups[0] == NULL)
+    groups = NULL;
+  if (groups == NULL && self->groups == NULL)
+    return;
+  if (groups != NULL && self->groups != NULL && g_strv_equal (groups, (const char *const *) self->groups))
+    return;
+  g_strfreev (self->groups);
+  self->groups = g_strdupv ((char **) groups);
+  if (self->kind == ACTORSCOPE_VIEW_GRAPH)
+    self->fitted = TRUE;
+  params_changed (self, 0);
+}
+
+const char *const *
+actorscope_scene_view_get_groups (ActorscopeSceneView *self)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), NULL);
+  return (const char *const *) self->groups;
+}
+
+gboolean
+actorscope_scene_view_is_busy (ActorscopeSceneView *self)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), FALSE);
+  return self->dirty || self->building || self->rebuild_id != 0;
+}
+
+guint
+actorscope_scene_view_get_n_dropped (ActorscopeSceneView *self)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), 0);
+  return self->n_dropped;
+}
+
+gboolean
+actorscope_scene_view_has_picture (ActorscopeSceneView *self)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), FALSE);
+  return picture_matches (self);
 }
 
 /* ---- GObject ---- */
@@ -1276,13 +1722,17 @@ actorscope_scene_view_dispose (GObject *object)
 {
   ActorscopeSceneView *self = ACTORSCOPE_SCENE_VIEW (object);
 
+  /* Workers still running keep their own references (the task holds
+   * self, jobs hold the document and scene); their results are ignored. */
+  self->disposed = TRUE;
   g_clear_handle_id (&self->rebuild_id, g_source_remove);
-  g_clear_handle_id (&self->cache_id, g_source_remove);
-  g_clear_pointer (&self->cache, cairo_surface_destroy);
+  g_clear_handle_id (&self->picture_id, g_source_remove);
+  g_clear_pointer (&self->picture, cairo_surface_destroy);
   if (self->document != NULL)
     g_clear_signal_handler (&self->changed_handler, self->document);
   g_clear_object (&self->document);
-  g_clear_pointer (&self->scene, render_scene_free);
+  g_clear_pointer (&self->scene_ref, scene_ref_unref);
+  self->scene = NULL;
   G_OBJECT_CLASS (actorscope_scene_view_parent_class)->dispose (object);
 }
 
@@ -1295,6 +1745,7 @@ actorscope_scene_view_finalize (GObject *object)
   g_free (self->filter_error);
   g_free (self->sel_class);
   g_free (self->sel_id);
+  g_strfreev (self->groups);
   G_OBJECT_CLASS (actorscope_scene_view_parent_class)->finalize (object);
 }
 

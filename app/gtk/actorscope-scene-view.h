@@ -13,6 +13,9 @@
  * the horizontal axis is time: zooming narrows the time window and the scene
  * is rebuilt (debounced; meanwhile the old scene is stretched, so zooming
  * stays smooth). In the graph and sequence views zoom is geometric.
+ *
+ * Scenes are built in a worker thread and rasterised in a worker thread
+ * (see the .c file); frames only paint the rasterised picture.
  */
 #pragma once
 
@@ -95,8 +98,27 @@ const RenderScene *actorscope_scene_view_get_scene (ActorscopeSceneView *self);
 RenderScene *actorscope_scene_view_build_scene (ActorscopeSceneView *self, double width,
                                                 double height, GError **error);
 
-/* Draws what snapshot draws onto cr for a widget of width x height (the
- * benchmark times this). */
+/* Grouping (IngestViewSpec.groups): NULL-terminated globs, each folding the
+ * matching actors into one node/lane; NULL or empty = none. Copied. */
+void actorscope_scene_view_set_groups (ActorscopeSceneView *self, const char *const *groups);
+/* Borrowed; NULL when there is none. */
+const char *const *actorscope_scene_view_get_groups (ActorscopeSceneView *self);
+
+/* TRUE while a scene for the current parameters is scheduled or being
+ * built (the shown scene is older). */
+gboolean actorscope_scene_view_is_busy (ActorscopeSceneView *self);
+/* How many finished builds were dropped because the parameters had changed
+ * meanwhile (for tests). */
+guint actorscope_scene_view_get_n_dropped (ActorscopeSceneView *self);
+/* TRUE when the rasterised picture matches the current transform (a frame
+ * is then a plain copy). */
+gboolean actorscope_scene_view_has_picture (ActorscopeSceneView *self);
+/* Rasterises the picture now on this thread (the benchmark); returns the
+ * CPU time it took, ms. */
+double actorscope_scene_view_render_picture_now (ActorscopeSceneView *self);
+
+/* Draws the whole scene at the current transform onto cr for a widget of
+ * width x height (what a picture costs to make). */
 void actorscope_scene_view_draw (ActorscopeSceneView *self, cairo_t *cr, int width, int height);
 /* Forces a pending rebuild now. Returns the time the last build took, ms. */
 double actorscope_scene_view_rebuild_now (ActorscopeSceneView *self);
