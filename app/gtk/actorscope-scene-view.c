@@ -85,7 +85,7 @@ struct _ActorscopeSceneView {
   gboolean disposed;
 
   /* see "the picture" below */
-  cairo_surface_t *picture;
+  GskRenderNode *picture;         /* the rasterised scene */
   double pic_sx, pic_sy, pic_ox, pic_oy, pic_mx, pic_my;
   int pic_w, pic_h, pic_scale;
   gboolean picture_frozen;
@@ -756,7 +756,7 @@ typedef struct {
   double sx, sy, ox, oy;          /* the transform it is drawn at */
   int px_w, px_h, scale;          /* size in device pixels, device scale */
   double mx, my;                  /* margin in widget units */
-  cairo_surface_t *surface;       /* result */
+  GskRenderNode *node;            /* result */
   double ms;
 } PictureJob;
 
@@ -764,7 +764,7 @@ static void
 picture_job_free (PictureJob *job)
 {
   g_clear_pointer (&job->ref, scene_ref_unref);
-  g_clear_pointer (&job->surface, cairo_surface_destroy);
+  g_clear_pointer (&job->node, gsk_render_node_unref);
   g_free (job);
 }
 
@@ -772,16 +772,29 @@ static void
 picture_job_run (PictureJob *job)
 {
   double t0 = thread_cpu_ms ();
+  double w = job->px_w / (double) job->scale, h = job->px_h / (double) job->scale;
+  cairo_surface_t *surface;
   cairo_t *cr;
 
-  job->surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, job->px_w, job->px_h);
-  cairo_surface_set_device_scale (job->surface, job->scale, job->scale);
-  cr = cairo_create (job->surface);
+  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, job->px_w, job->px_h);
+  cairo_surface_set_device_scale (surface, job->scale, job->scale);
+  cr = cairo_create (surface);
   cairo_translate (cr, job->mx + job->ox, job->my + job->oy);
   cairo_scale (cr, job->sx, job->sy);
   render_cairo_draw (job->ref->scene, cr);
   cairo_destroy (cr);
-  cairo_surface_flush (job->surface);
+  cairo_surface_flush (surface);
+  /* Wrapped in a render node here, not in the frame: recording the image
+   * copies it once (cairo snapshots a source image), which would cost the
+   * first frame ~5-10 ms; later frames only transform this node. Nearest
+   * sampling: exact at rest, cheap while stretching. */
+  job->node = gsk_cairo_node_new (&GRAPHENE_RECT_INIT (0, 0, w, h));
+  cr = gsk_cairo_node_get_draw_context (job->node);
+  cairo_set_source_surface (cr, surface, 0, 0);
+  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
+  cairo_paint (cr);
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
   job->ms = thread_cpu_ms () - t0;
 }
 
@@ -826,8 +839,8 @@ picture_matches (ActorscopeSceneView *self)
 static void
 take_picture (ActorscopeSceneView *self, PictureJob *job)
 {
-  g_clear_pointer (&self->picture, cairo_surface_destroy);
-  self->picture = g_steal_pointer (&job->surface);
+  g_clear_pointer (&self->picture, gsk_render_node_unref);
+  self->picture = g_steal_pointer (&job->node);
   self->picture_frozen = FALSE;
   self->pic_sx = job->sx;
   self->pic_sy = job->sy;
@@ -954,11 +967,9 @@ actorscope_scene_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   if (!picture_matches (self))
     request_picture (self, self->picture == NULL || self->picture_frozen ? 0 : PICTURE_DELAY_MS);
 
-  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, w, h));
   if (self->picture != NULL)
     {
       double kx, ky, tx, ty;
-      gboolean exact;
 
       if (self->picture_frozen)
         {
@@ -973,21 +984,21 @@ actorscope_scene_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
           tx = self->ox - (self->pic_mx + self->pic_ox) * kx;
           ty = self->oy - (self->pic_my + self->pic_oy) * ky;
         }
-      exact = kx == 1.0 && ky == 1.0;
-      cairo_save (cr);
-      if (exact)
+      if (kx == 1.0 && ky == 1.0)
         {
           /* Whole pixels: a plain copy, no resampling. */
           tx = round (tx);
           ty = round (ty);
         }
-      cairo_translate (cr, tx, ty);
-      cairo_scale (cr, kx, ky);
-      cairo_set_source_surface (cr, self->picture, 0, 0);
-      cairo_pattern_set_filter (cairo_get_source (cr), exact ? CAIRO_FILTER_NEAREST : CAIRO_FILTER_FAST);
-      cairo_paint (cr);
-      cairo_restore (cr);
+      gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (0, 0, w, h));
+      gtk_snapshot_save (snapshot);
+      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (tx, ty));
+      gtk_snapshot_scale (snapshot, kx, ky);
+      gtk_snapshot_append_node (snapshot, self->picture);
+      gtk_snapshot_restore (snapshot);
+      gtk_snapshot_pop (snapshot);
     }
+  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, w, h));
   draw_overlay (self, cr, w, h);
   cairo_destroy (cr);
 }
@@ -1515,7 +1526,7 @@ actorscope_scene_view_set_document (ActorscopeSceneView *self, ActorscopeDocumen
   g_clear_pointer (&self->sel_id, g_free);
   g_clear_pointer (&self->scene_ref, scene_ref_unref);
   self->scene = NULL;
-  g_clear_pointer (&self->picture, cairo_surface_destroy);
+  g_clear_pointer (&self->picture, gsk_render_node_unref);
   self->reset_scroll = TRUE;
   if (document != NULL)
     params_changed (self, 0);
@@ -1727,7 +1738,7 @@ actorscope_scene_view_dispose (GObject *object)
   self->disposed = TRUE;
   g_clear_handle_id (&self->rebuild_id, g_source_remove);
   g_clear_handle_id (&self->picture_id, g_source_remove);
-  g_clear_pointer (&self->picture, cairo_surface_destroy);
+  g_clear_pointer (&self->picture, gsk_render_node_unref);
   if (self->document != NULL)
     g_clear_signal_handler (&self->changed_handler, self->document);
   g_clear_object (&self->document);
