@@ -269,6 +269,27 @@ test_runtime_errors (void **state)
   assert_int_equal (t.status, 1);
   assert_contains (t.err, "trunc.json");
 
+  /* A broken message-switch body on line 2: strict stops there, lenient
+   * skips it and keeps the good body. */
+  g_autofree char *ms = it_write_tmp ("bad-ms.json",
+                                      "{\"events\":[[0,{\"time\":1795484650.027815,\"input\":\"c:1\",\"queue\":\"q\","
+                                      "\"message\":[\"Message\",[\"q\",0],{\"payload\":\"x\",\"kind\":[\"Request\",\"c:1\"]}]}]]}\n"
+                                      "{\"events\":[[1,{\"time\": oops}]]}\n", -1);
+  g_auto(ItRun) ms_strict = { 0 };
+  assert_true (it_runv (&ms_strict, NULL, "stats", ms, "--strict", NULL));
+  assert_int_equal (ms_strict.status, 1);
+  g_autofree char *ms_where = g_strdup_printf ("%s:2:", ms);
+  assert_contains (ms_strict.err, ms_where);
+  g_auto(ItRun) ms_lenient = { 0 };
+  assert_true (it_runv (&ms_lenient, NULL, "stats", ms, "--json", NULL));
+  assert_int_equal (ms_lenient.status, 0);
+  assert_contains (ms_lenient.err, ms_where);
+  json_t *ms_root = run_json (&ms_lenient);
+  assert_string_equal (json_string_value (json_object_get (ms_root, "format")), "mswitch");
+  assert_true (json_integer_value (json_object_get (json_object_get (ms_root, "records"), "skipped")) >= 1);
+  assert_true (json_integer_value (json_object_get (ms_root, "events")) >= 1);
+  json_decref (ms_root);
+
   /* Random binary garbage: never a crash. */
   guint8 junk[4096];
   GRand *rand = g_rand_new_with_seed (42);
