@@ -441,6 +441,33 @@ test_export_options (void **state)
   assert_true (it_svg_parse (&svg2, data, len, NULL));
   assert_int_equal (it_svg_n_ids (&svg2, "message"), 0);
 
+  /* A window, relative and absolute: the chart holds exactly the messages
+   * the same window of the view holds. */
+  g_autofree char *ms = it_trace_path ("mswitch-rpc.json");
+  g_autoptr(IngestStore) store = load_in_process (ms);
+  gint64 t0 = 0, t1 = 0;
+  assert_true (ingest_store_time_range (store, &t0, &t1));
+  IngestViewSpec spec = { .from_ns = t0 + G_GINT64_CONSTANT (1000000000),
+                          .to_ns = t0 + G_GINT64_CONSTANT (3500000000) };
+  g_autoptr(IngestTimeline) tl = ingest_timeline_build (store, &spec, NULL);
+  assert_non_null (tl);
+  assert_false (tl->aggregated);
+  assert_true (tl->messages->len > 0);
+  g_autofree char *abs_from = g_strdup_printf ("%" G_GINT64_FORMAT, spec.from_ns);
+  g_autofree char *abs_to = g_strdup_printf ("%" G_GINT64_FORMAT, spec.to_ns);
+  const char *forms[][2] = { { "+1s", "+3500ms" }, { abs_from, abs_to } };
+  for (guint f = 0; f < G_N_ELEMENTS (forms); f++)
+    {
+      g_auto(ItRun) win = { 0 };
+      assert_true (it_runv (&win, NULL, "export", ms, "--view", "sequence", "--from", forms[f][0],
+                            "--to", forms[f][1], "-o", "-", NULL));
+      assert_int_equal (win.status, 0);
+      data = g_bytes_get_data (win.out, &len);
+      g_auto(ItSvg) ws = { 0 };
+      assert_true (it_svg_parse (&ws, data, len, NULL));
+      assert_int_equal (it_svg_n_ids (&ws, "message"), tl->messages->len);
+    }
+
   /* --group folds a subtree into one node, named by the glob. */
   g_autofree char *akka = it_trace_path ("akka-supervision.ndjson");
   const char *gviews[] = { "graph", "timeline" };
