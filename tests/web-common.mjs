@@ -10,6 +10,12 @@ import { join } from 'node:path';
 export const SRC = process.env.ACTORSCOPE_SOURCE_ROOT || new URL('..', import.meta.url).pathname;
 // ES modules ignore NODE_PATH: resolve the test packages from web/.
 export const require = createRequire(join(SRC, 'web', 'package.json'));
+try {
+  require.resolve('ws');
+} catch (e) {
+  console.log('SKIP: web/node_modules is missing (run ./setup.sh, or npm ci in web/)');
+  process.exit(77);
+}
 
 export function tempDir(tag) {
   const dir = mkdtempSync(join(tmpdir(), 'actorscope-' + tag + '-'));
@@ -19,7 +25,7 @@ export function tempDir(tag) {
 
 export function check(cond, what) {
   if (!cond) throw new Error('check failed: ' + what);
-  console.log('ok - ' + what);
+  process.stdout.write('ok - ' + what + '\n');
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -21,6 +21,7 @@
 #include "web-protocol.h"
 #include "web-static.h"
 #include "web-view-state.h"
+#include "ingest-json-lexer.h"
 #include "ingest-parser.h"
 #include "ingest-source-xstate.h"
 
@@ -81,6 +82,8 @@ struct _Conn {
   gboolean drawn_once;
   /* events */
   IngestSeq next_seq;
+  guint32 declared_actors;   /* actors 1..N already declared on /events */
+  gboolean header_sent;
   /* ingest */
   IngestParser *parser;
   IngestXstateAdapter *xstate;
@@ -121,7 +124,8 @@ static char *
 query_token (struct lws *wsi)
 {
   char buf[512];
-  const char *v = lws_get_urlarg_by_name (wsi, "token", buf, (int) sizeof buf);
+  /* lws 4.1 matches the name as a prefix of "name=value": '=' included. */
+  const char *v = lws_get_urlarg_by_name (wsi, "token=", buf, (int) sizeof buf);
 
   return v != NULL ? g_strconcat ("token=", v, NULL) : NULL;
 }
@@ -439,6 +443,41 @@ ingest_handle (Conn *c, const char *data, gsize len)
 
 /* ---- /events ------------------------------------------------------------ */
 
+/* The /events stream is a complete native trace: the version header and
+ * every actor's declaration (kind, parent) come before the events that
+ * name them, so a subscriber can parse it (or save it) as a file. */
+static void
+events_declare_actors (WebServer *self, Conn *c, GString *out)
+{
+  guint32 n = ingest_store_n_actors (self->store);
+
+  if (!c->header_sent)
+    {
+      g_string_append (out, "{\"actorscope\":1}\n");
+      c->header_sent = TRUE;
+    }
+  for (; c->declared_actors < n; c->declared_actors++)
+    {
+      IngestActorId id = c->declared_actors + 1;
+      const IngestActor *a = ingest_store_actor (self->store, id);
+      const char *name;
+
+      if (a == NULL)
+        continue;
+      name = ingest_store_actor_name (self->store, id);
+      g_string_append (out, "{\"ev\":\"actor\",\"actor\":");
+      ingest_json_append_string (out, name, strlen (name));
+      g_string_append_printf (out, ",\"kind\":\"%s\"", ingest_actor_kind_to_string (a->kind));
+      if (a->parent != 0)
+        {
+          const char *parent = ingest_store_actor_name (self->store, a->parent);
+          g_string_append (out, ",\"parent\":");
+          ingest_json_append_string (out, parent, strlen (parent));
+        }
+      g_string_append (out, "}\n");
+    }
+}
+
 static int
 events_write (Conn *c)
 {
@@ -447,10 +486,11 @@ events_write (Conn *c)
   g_autoptr(GString) out = NULL;
   int wrote;
 
-  if (c->next_seq >= n)
+  if (c->next_seq >= n && c->header_sent)
     return 0;
   out = g_string_sized_new (LWS_PRE + EVENTS_CHUNK + 4096);
   g_string_set_size (out, LWS_PRE);
+  events_declare_actors (self, c, out);
   while (c->next_seq < n && out->len < LWS_PRE + EVENTS_CHUNK)
     ingest_native_format_event (self->store, c->next_seq++, out);
   wrote = lws_write (c->wsi, (unsigned char *) out->str + LWS_PRE, out->len - LWS_PRE,
@@ -549,7 +589,7 @@ conn_setup (WebServer *self, Conn *c, struct lws *wsi)
       break;
     case CONN_EVENTS:
       {
-        const char *from = lws_get_urlarg_by_name (wsi, "from", buf, (int) sizeof buf);
+        const char *from = lws_get_urlarg_by_name (wsi, "from=", buf, (int) sizeof buf);
         self->n_clients++;
         c->next_seq = from != NULL ? g_ascii_strtoull (from, NULL, 10) : 0;
         lws_callback_on_writable (wsi);
