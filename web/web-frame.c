@@ -239,6 +239,7 @@ web_frame_build (IngestStore *store, const WebViewState *state, const WebActivit
   lopts.height = state->kind == WEB_VIEW_GRAPH ? state->height : 0;
   lopts.max_elements = 2000; /* keeps frames small enough for 10/s */
   lopts.seed = 1;
+  lopts.header_every = G_MAXINT; /* the page keeps the one header in view (sticky) */
 
   /* The graph is built for every view: it gives the table its rates. */
   graph = ingest_graph_build (store, &spec, error);

@@ -20,6 +20,7 @@
   }
 
   function send(msg) {
+    if (msg.type === 'details') { state.detailsReq = { type: 'details', class: msg.class, id: msg.id }; state.detailsAt = performance.now(); }
     if (state.ws && state.ws.readyState === 1) {
       msg.v = 1;
       state.ws.send(JSON.stringify(msg));
@@ -103,6 +104,11 @@
     state.range = f.window;
     renderTable();
     drawOverview();
+    // Open details follow the live data (once a second at most).
+    // Only stable ids: index ids (span3, e1-2) name items of one frame.
+    if (state.detailsReq && /^(actor|message)$/.test(state.detailsReq.class) &&
+        !$('#details').classList.contains('hidden') && performance.now() - state.detailsAt > 1000)
+      send(Object.assign({}, state.detailsReq));
     $('#range').textContent = fmtTime(f.window.from_ms) + ' → ' + fmtTime(f.window.to_ms) +
       ' (' + fmtDur(f.window.to_ms - f.window.from_ms) + ')';
   }
@@ -347,7 +353,7 @@
       send({ type: 'view', theme: state.theme });
       drawOverview();
     });
-    $('#close-details').addEventListener('click', () => $('#details').classList.add('hidden'));
+    $('#close-details').addEventListener('click', () => { $('#details').classList.add('hidden'); state.detailsReq = null; });
     // Frames replace the SVG up to 10 times a second, so the element under
     // a mouse press may be gone at its release (and no click event fires):
     // remember what was pressed, act on a release close to it.
@@ -377,7 +383,13 @@
         return;
       }
       const tr = e.target.closest('tr[data-actor]');
-      if (tr) send({ type: 'details', class: 'actor', id: tr.dataset.actor });
+      if (tr) {
+        state.selected = tr.dataset.actor;
+        for (const s of document.querySelectorAll('#svg .selected')) s.classList.remove('selected');
+        const g = $('#svg').querySelector('g.actor[data-id="' + CSS.escape(state.selected) + '"]');
+        if (g) g.classList.add('selected');
+        send({ type: 'details', class: 'actor', id: tr.dataset.actor });
+      }
     });
     $('#stage').addEventListener('wheel', (e) => {
       if (!e.ctrlKey) return;
