@@ -56,6 +56,17 @@ row_cmp (gconstpointer a, gconstpointer b)
   return x->index < y->index ? -1 : x->index > y->index;
 }
 
+static gint
+bin_busier_first (gconstpointer a, gconstpointer b, gpointer user_data)
+{
+  const GArray *bins = user_data;
+  guint64 ca = g_array_index (bins, IngestDensityBin, *(const guint *) a).count;
+  guint64 cb = g_array_index (bins, IngestDensityBin, *(const guint *) b).count;
+  if (ca != cb)
+    return ca > cb ? -1 : 1;
+  return *(const guint *) a < *(const guint *) b ? -1 : 1;
+}
+
 static double
 row_y (const Seq *s, guint k)
 {
@@ -176,8 +187,20 @@ render_layout_sequence (const IngestTimeline *tl, const RenderLayoutOptions *opt
   guint budget = ctx->o.max_elements;
   /* Bins stand for the bulk of an aggregated window: they get up to half
    * of the budget before the individual messages take the rest. */
-  guint shown_bins = MIN (n_bins, n_msgs ? budget / 2 : budget);
+  /* Only bins that stand for messages become rows (a bin may count only
+   * spans, which a sequence chart doesn't draw); when there are more than
+   * the budget allows, the busiest stay. */
+  GArray *bin_rows = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (guint k = 0; k < n_bins; k++)
+    if (g_array_index (tl->bins, IngestDensityBin, k).count > 0)
+      g_array_append_val (bin_rows, k);
+  guint shown_bins = MIN (bin_rows->len, n_msgs ? budget / 2 : budget);
   guint shown_msgs = MIN (n_msgs, budget - shown_bins);
+  if (bin_rows->len > shown_bins)
+    {
+      g_array_sort_with_data (bin_rows, bin_busier_first, (gpointer) tl->bins);
+      g_array_set_size (bin_rows, shown_bins);
+    }
   s.labels = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, label_info_free);
 
   /* Columns: wide enough for the names, within reason. */
@@ -220,9 +243,19 @@ render_layout_sequence (const IngestTimeline *tl, const RenderLayoutOptions *opt
     }
   for (guint k = 0; k < shown_bins; k++)
     {
-      const IngestDensityBin *b = &g_array_index (tl->bins, IngestDensityBin, k);
-      s.rows[shown_msgs + k] = (Row){ b->start_ns, k, TRUE };
+      guint bi = g_array_index (bin_rows, guint, k);
+      const IngestDensityBin *b = &g_array_index (tl->bins, IngestDensityBin, bi);
+      s.rows[shown_msgs + k] = (Row){ b->start_ns, bi, TRUE };
     }
+  g_array_free (bin_rows, TRUE);
+  /* Repeated headers cost one box per actor: on long charts repeat them
+   * less often so they never outweigh the messages (the browser keeps the
+   * first one sticky anyway). */
+  {
+    guint max_repeats = MAX (1u, 400u / MAX (s.n_lanes, 1u));
+    if (s.n_rows / ctx->o.header_every > max_repeats)
+      ctx->o.header_every = s.n_rows / max_repeats + 1;
+  }
   /* Messages come sorted by send time; only bins need merging in. */
   if (shown_bins)
     qsort (s.rows, s.n_rows, sizeof (Row), row_cmp);
