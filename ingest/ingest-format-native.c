@@ -59,9 +59,42 @@ typedef struct {
 static inline const char *
 skip_ws (const char *p, const char *end)
 {
+  /* Compact NDJSON has no blanks: one test settles the common case. */
+  if (G_LIKELY (p < end && (guint8) *p > ' '))
+    return p;
   while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
     p++;
   return p;
+}
+
+#define BYTES_1 G_GUINT64_CONSTANT (0x0101010101010101)
+#define BYTES_80 G_GUINT64_CONSTANT (0x8080808080808080)
+
+/* Advances q over string bytes that need no attention (not '"', '\\' nor a
+ * control byte), eight at a time: strings are most of a line's bytes. */
+static inline const char *
+skip_plain_string_bytes (const char *q, const char *end)
+{
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+  while (end - q >= 8)
+    {
+      guint64 w, quote, bslash, hit;
+      memcpy (&w, q, 8);
+      quote = w ^ (BYTES_1 * '"');
+      bslash = w ^ (BYTES_1 * '\\');
+      /* a byte is flagged when it is zero (quote, bslash) or < 0x20 (ctrl);
+       * borrows only flag bytes above a real hit, so the lowest flag is exact */
+      hit = ((quote - BYTES_1) & ~quote) | ((bslash - BYTES_1) & ~bslash)
+            | ((w - BYTES_1 * 0x20) & ~w);
+      hit &= BYTES_80;
+      if (hit != 0)
+        return q + (__builtin_ctzll (hit) >> 3);
+      q += 8;
+    }
+#endif
+  while (q < end && *q != '"' && *q != '\\' && (guint8) *q >= 0x20)
+    q++;
+  return q;
 }
 
 static inline gboolean
@@ -84,8 +117,7 @@ scan_string (NativeParser *np, const char *line, const char *p, const char *end,
 
   for (;;)
     {
-      while (q < end && *q != '"' && *q != '\\' && (guint8) *q >= 0x20)
-        q++;
+      q = skip_plain_string_bytes (q, end);
       if (q >= end)
         {
           scan_err (e, line, p, INGEST_ERROR_SYNTAX, "unterminated string");
@@ -135,6 +167,23 @@ scan_string (NativeParser *np, const char *line, const char *p, const char *end,
   return q + 1;
 }
 
+/* scan_string() for the common case, inlined: a string without escapes is
+ * borrowed in place; anything else goes the full way. */
+static inline const char *
+scan_string_fast (NativeParser *np, const char *line, const char *p, const char *end, NStr *out,
+                  ScanError *e)
+{
+  const char *q = skip_plain_string_bytes (p + 1, end);
+  if (G_LIKELY (q < end && *q == '"'))
+    {
+      out->p = p + 1;
+      out->len = q - (p + 1);
+      out->set = TRUE;
+      return q + 1;
+    }
+  return scan_string (np, line, p, end, out, e);
+}
+
 static const char *
 scan_number_span (const char *p, const char *end)
 {
@@ -142,6 +191,80 @@ scan_number_span (const char *p, const char *end)
                      || *p == 'E'))
     p++;
   return p;
+}
+
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+/* TRUE when all eight bytes of w are ASCII digits. */
+static inline gboolean
+eight_digits (guint64 w)
+{
+  return (((w & G_GUINT64_CONSTANT (0xF0F0F0F0F0F0F0F0))
+           | (((w + G_GUINT64_CONSTANT (0x0606060606060606)) & G_GUINT64_CONSTANT (0xF0F0F0F0F0F0F0F0)) >> 4))
+          == G_GUINT64_CONSTANT (0x3333333333333333));
+}
+
+/* The value of eight ASCII digits, first digit in the lowest byte. */
+static inline guint32
+parse_eight_digits (guint64 w)
+{
+  const guint64 mask = G_GUINT64_CONSTANT (0x000000FF000000FF);
+  const guint64 mul1 = 100 + (G_GUINT64_CONSTANT (1000000) << 32);
+  const guint64 mul2 = 1 + (G_GUINT64_CONSTANT (10000) << 32);
+  w -= G_GUINT64_CONSTANT (0x3030303030303030);
+  w = (w * 10) + (w >> 8);
+  return (guint32) ((((w & mask) * mul1) + (((w >> 16) & mask) * mul2)) >> 32);
+}
+#endif
+
+/* The fast path for numbers: a JSON integer -?(0|[1-9][0-9]*) of at most 19
+ * digits that fits a gint64 and is not followed by more number characters.
+ * Returns the end of the number and sets *out, or NULL: anything else (a
+ * fraction, an exponent, a leading zero, an overflow, an error) takes the
+ * general path, which validates and reports it. */
+static inline const char *
+scan_plain_int (const char *p, const char *end, gint64 *out)
+{
+  const char *q = p;
+  gboolean neg = FALSE;
+  guint64 v;
+
+  if (*q == '-')
+    {
+      neg = TRUE;
+      q++;
+    }
+  if (q >= end || (guint) (*q - '0') > 9u)
+    return NULL;
+  const char *digits = q;
+  v = (guint) (*q++ - '0');
+  if (v != 0)
+    {
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+      /* Eight digits at a time (timestamps have 19). */
+      while (end - q >= 8 && q - digits <= 11)
+        {
+          guint64 w;
+          memcpy (&w, q, 8);
+          if (!eight_digits (w))
+            break;
+          v = v * 100000000 + parse_eight_digits (w);
+          q += 8;
+        }
+#endif
+      while (q < end && (guint) (*q - '0') <= 9u)
+        {
+          if (q - digits >= 19)
+            return NULL;
+          v = v * 10 + (guint) (*q++ - '0'); /* 19 digits < 2^64: no wrap */
+        }
+    }
+  if (q < end && (*q == '.' || *q == 'e' || *q == 'E' || *q == '+' || *q == '-'
+                  || (guint) (*q - '0') <= 9u))
+    return NULL;
+  if (v > (guint64) G_MAXINT64 + neg)
+    return NULL;
+  *out = neg ? (gint64) (0 - v) : (gint64) v;
+  return q;
 }
 
 /* Skips any JSON value (validating it) starting at p. */
@@ -368,7 +491,7 @@ scan_line (NativeParser *np, const char *line, gsize len, NativeFields *f, ScanE
 
         if (p >= end || *p != '"')
           return scan_err (e, line, p, INGEST_ERROR_SYNTAX, "expected a string key");
-        if (!(p = scan_string (np, line, p, end, &key, e)))
+        if (!(p = scan_string_fast (np, line, p, end, &key, e)))
           return FALSE;
         p = skip_ws (p, end);
         if (p >= end || *p != ':')
@@ -396,7 +519,7 @@ scan_line (NativeParser *np, const char *line, gsize len, NativeFields *f, ScanE
         else if (*p == '"')
           {
             NStr v;
-            if (!(p = scan_string (np, line, p, end, &v, e)))
+            if (!(p = scan_string_fast (np, line, p, end, &v, e)))
               return FALSE;
             switch (k)
               {
@@ -435,10 +558,31 @@ scan_line (NativeParser *np, const char *line, gsize len, NativeFields *f, ScanE
           }
         else if (*p == '-' || (*p >= '0' && *p <= '9'))
           {
-            const char *q = scan_number_span (p, end);
-            gsize n = q - p;
+            gint64 iv;
+            const char *q = scan_plain_int (p, end, &iv);
+            gsize n;
             gboolean is_int;
 
+            if (q != NULL)
+              {
+                /* Plain integer, already converted (nearly every number). */
+                n = q - p;
+                switch (k)
+                  {
+                  case K_TS: f->ts = iv; f->has_ts = TRUE; p = q; goto next_field;
+                  case K_SIZE:
+                    if (iv < 0)
+                      return scan_err (e, line, p, INGEST_ERROR_SCHEMA,
+                                       "\"size\" must be a non-negative integer");
+                    f->size = iv; f->has_size = TRUE; p = q; goto next_field;
+                  case K_VERSION: f->version = iv; f->has_version = TRUE; p = q; goto next_field;
+                  case K_ID: f->id = (NStr){ p, n, TRUE }; p = q; goto next_field;
+                  case K_IN_REPLY_TO: f->in_reply_to = (NStr){ p, n, TRUE }; p = q; goto next_field;
+                  default: break; /* "t" and the errors: the general path below */
+                  }
+              }
+            q = scan_number_span (p, end);
+            n = q - p;
             if (!ingest_json_number_is_valid (p, n, &is_int))
               return scan_err (e, line, p, INGEST_ERROR_SYNTAX, "invalid number");
             switch (k)
@@ -486,6 +630,7 @@ scan_line (NativeParser *np, const char *line, gsize len, NativeFields *f, ScanE
                            *p == 'N' || *p == 'I' ? "NaN and Infinity are not JSON"
                                                   : "unexpected character");
 
+      next_field:
         p = skip_ws (p, end);
         if (p < end && *p == ',')
           {

@@ -198,6 +198,109 @@ test_malformed (void **state)
   check_bad_line ("{\"ts\":1,\"ev\":\"mark\",\"text\":\"\\ud83d\\u12\"}", INGEST_ERROR_SYNTAX, "t.ndjson:2:");
 }
 
+/* The scanner's fast paths (integers converted while scanned, strings
+ * checked eight bytes at a time) must agree with the general ones at every
+ * boundary: digit counts around 8, 16 and 19, the int64 limits, and a quote,
+ * escape or control byte at every offset of a long string. */
+static gint64
+parse_ts (const char *number, gboolean *ok)
+{
+  g_autofree char *text = g_strdup_printf ("{\"ts\":%s,\"ev\":\"mark\",\"text\":\"x\"}\n", number);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (IngestStore) store = parse (text, strlen (text), 0, TRUE, NULL, &error);
+  *ok = store != NULL;
+  return store ? ingest_store_event (store, 0)->time_ns : 0;
+}
+
+static void
+test_fast_paths (void **state)
+{
+  gboolean ok;
+  char digits[32];
+
+  for (int n = 1; n <= 19; n++)
+    {
+      gint64 want = 0;
+      for (int i = 0; i < n; i++)
+        {
+          digits[i] = (char) ('1' + (i * 7) % 9);
+          want = want * 10 + (digits[i] - '0');
+        }
+      digits[n] = '\0';
+      assert_true (parse_ts (digits, &ok) == want);
+      assert_true (ok);
+      g_autofree char *neg = g_strconcat ("-", digits, NULL);
+      assert_true (parse_ts (neg, &ok) == -want);
+      assert_true (ok);
+    }
+  assert_true (parse_ts ("9223372036854775807", &ok) == G_MAXINT64 && ok);
+  assert_true (parse_ts ("-9223372036854775808", &ok) == G_MININT64 && ok);
+  assert_true (parse_ts ("0", &ok) == 0 && ok);
+  assert_true (parse_ts ("-0", &ok) == 0 && ok);
+  assert_true (parse_ts ("12345678", &ok) == 12345678 && ok);
+  assert_true (parse_ts ("1234567890123456", &ok) == G_GINT64_CONSTANT (1234567890123456) && ok);
+  parse_ts ("9223372036854775808", &ok);
+  assert_false (ok);
+  parse_ts ("-9223372036854775809", &ok);
+  assert_false (ok);
+  parse_ts ("99999999999999999999", &ok); /* 20 digits */
+  assert_false (ok);
+  parse_ts ("18446744073709551616", &ok); /* 2^64 */
+  assert_false (ok);
+  parse_ts ("0123", &ok);
+  assert_false (ok);
+  parse_ts ("12345678.5", &ok);
+  assert_false (ok);
+  parse_ts ("1234567890e3", &ok);
+  assert_false (ok);
+  parse_ts ("123456789-1", &ok);
+  assert_false (ok);
+
+  /* "size" and integer ids take the same path */
+  {
+    const char *t = "{\"ts\":1,\"ev\":\"send\",\"from\":\"a\",\"to\":\"b\",\"id\":12345678901,\"size\":4294967296}\n"
+                    "{\"ts\":2,\"ev\":\"recv\",\"actor\":\"b\",\"id\":\"12345678901\"}\n";
+    g_autoptr (IngestStore) store = parse (t, strlen (t), 0, TRUE, NULL, NULL);
+    assert_non_null (store);
+    assert_int_equal (ingest_store_n_messages (store), 1);
+    assert_int_equal (ingest_store_message (store, 1)->size, G_MAXUINT32);
+    assert_int_equal (ingest_store_message (store, 1)->receive_seq, 1);
+  }
+  check_bad_line ("{\"ts\":1,\"ev\":\"send\",\"from\":\"a\",\"to\":\"b\",\"id\":1,\"size\":-1234567890}",
+                  INGEST_ERROR_SCHEMA, "t.ndjson:2:");
+
+  /* a quote, an escape, a control byte at every offset of a 40-byte string */
+  for (int at = 0; at < 40; at++)
+    {
+      char name[41];
+      memset (name, 'n', 40);
+      name[40] = '\0';
+      for (int kind = 0; kind < 3; kind++)
+        {
+          g_autoptr (GError) error = NULL;
+          g_autoptr (GString) text = g_string_new ("{\"ts\":1,\"ev\":\"mark\",\"actor\":\"");
+          g_string_append_len (text, name, at);
+          g_string_append (text, kind == 0 ? "\\\"" : kind == 1 ? "\\u00e9" : "\t");
+          g_string_append (text, name + at);
+          g_string_append (text, "\",\"text\":\"x\"}\n");
+          g_autoptr (IngestStore) store = parse (text->str, text->len, 0, TRUE, NULL, &error);
+          if (kind == 2)
+            {
+              assert_null (store);
+              assert_true (g_error_matches (error, INGEST_ERROR, INGEST_ERROR_SYNTAX));
+              g_autofree char *where = g_strdup_printf ("t.ndjson:1:%d:", 30 + at);
+              if (!g_str_has_prefix (error->message, where))
+                fail_msg ("'%s' does not start with '%s'", error->message, where);
+              continue;
+            }
+          assert_non_null (store);
+          g_autofree char *want = g_strdup_printf ("%.*s%s%s", at, name, kind == 0 ? "\"" : "\xc3\xa9",
+                                                   name + at);
+          assert_string_equal (ingest_store_actor_name (store, 1), want);
+        }
+    }
+}
+
 static void
 test_line_bound_and_version (void **state)
 {
@@ -333,6 +436,7 @@ main (void)
     cmocka_unit_test (test_fields),
     cmocka_unit_test (test_every_split),
     cmocka_unit_test (test_malformed),
+    cmocka_unit_test (test_fast_paths),
     cmocka_unit_test (test_line_bound_and_version),
     cmocka_unit_test (test_roundtrip),
     cmocka_unit_test (test_hostile_strings),
