@@ -28,6 +28,11 @@ struct _IngestMswitchSource {
   guint timer;
   guint backoff_ms;
   gboolean outage_reported;
+  /* One parser for the whole session, fed every answer: it keeps the
+   * broker epoch, so message ids repeating after a restart ("q#0" again)
+   * get new keys ("q#0@1") and never pair with messages of the old broker. */
+  IngestParser *parser;
+  guint64 reported;
   IngestMswitchStats stats;
 };
 
@@ -137,8 +142,6 @@ handle_body (IngestMswitchSource *self, const char *body, gsize len)
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) items = ingest_mswitch_split_body (body, len, &error);
   g_autoptr(GString) kept = NULL;
-  g_autoptr(IngestParser) parser = NULL;
-  IngestParserOptions popts = { 0 };
   IngestStoreCounters *counters = ingest_store_counters (self->store);
   gint64 next = self->stats.next;
   guint n_kept = 0;
@@ -157,9 +160,10 @@ handle_body (IngestMswitchSource *self, const char *body, gsize len)
     IngestMswitchItem *first = &g_array_index (items, IngestMswitchItem, 0);
     if (next >= 0 && first->id > next)
       {
+        /* Counted here for the source's stats; the parser, which sees the
+         * id jump, counts it in the store. */
         guint64 lost = (guint64) (first->id - next);
         self->stats.lost += lost;
-        counters->lost_events += lost;
         ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_WARNING, self->name,
                                   "lost %" G_GUINT64_FORMAT " events (ids %" G_GINT64_FORMAT
                                   "..%" G_GINT64_FORMAT "): the broker's trace ring wrapped "
@@ -171,6 +175,7 @@ handle_body (IngestMswitchSource *self, const char *body, gsize len)
         /* The broker answers with ids >= from; a smaller first id means a
          * new broker process whose counter started again at 0. */
         self->stats.restarts++;
+        self->stats.lost += (guint64) first->id; /* the new broker's ids before first */
         ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_WARNING, self->name,
                                   "the broker restarted (ids went back from %" G_GINT64_FORMAT
                                   " to %" G_GINT64_FORMAT "); events between the last poll and "
@@ -201,17 +206,24 @@ handle_body (IngestMswitchSource *self, const char *body, gsize len)
   if (n_kept == 0)
     return;
 
-  popts.format = INGEST_FORMAT_MSWITCH;
-  popts.source_name = self->name;
-  parser = ingest_parser_new (self->store, &popts);
-  if (!ingest_parser_feed (parser, (const guint8 *) kept->str, kept->len, &error) ||
-      !ingest_parser_finish (parser, &error))
-    ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_WARNING, self->name,
-                              "%s", error->message);
-  {
-    guint64 seen = 0;
-    ingest_source_report_parser (&self->hooks, self->name, parser, &seen);
-  }
+  if (self->parser == NULL)
+    {
+      IngestParserOptions popts = { 0 };
+      popts.format = INGEST_FORMAT_MSWITCH;
+      popts.source_name = self->name;
+      popts.max_line_bytes = self->options.max_body_bytes + 64;
+      self->parser = ingest_parser_new (self->store, &popts);
+      self->reported = 0;
+    }
+  if (!ingest_parser_feed (self->parser, (const guint8 *) kept->str, kept->len, &error))
+    {
+      /* Unrecoverable for this parser: start a fresh one next time. */
+      ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_WARNING, self->name,
+                                "%s", error->message);
+      g_clear_pointer (&self->parser, ingest_parser_free);
+    }
+  else
+    ingest_source_report_parser (&self->hooks, self->name, self->parser, &self->reported);
   self->stats.events += n_kept;
   ingest_source_hooks_appended (&self->hooks);
 }
@@ -453,6 +465,14 @@ ingest_mswitch_source_free (IngestMswitchSource *self)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->client);
   g_clear_object (&self->connectable);
+  if (self->parser != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      if (!ingest_parser_finish (self->parser, &error))
+        ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_WARNING, self->name,
+                                  "%s", error->message);
+      ingest_parser_free (self->parser);
+    }
   g_byte_array_unref (self->response);
   g_free (self->request);
   g_free (self->buf);
