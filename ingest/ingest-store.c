@@ -35,6 +35,15 @@ struct _IngestStore {
    * same few actors and edges over and over. */
   guint32 actor_cache_atom[256], actor_cache_id[256];
   IngestEdgeRec *edge_cache[1024];
+  /* Raw name bytes -> actor, direct-mapped and checked against the arena
+   * copy of the name (which never moves): a hit skips hashing, the intern
+   * table and the atom -> actor lookup. Only names whose raw bytes are
+   * exactly the stored name get in, so a hit resolves as interning would. */
+  struct {
+    const char *text;
+    gsize len;
+    IngestActorId id;
+  } name_cache[256];
 
   /* Message key table: open addressing, (hash << 32) | message id. The size
    * is not a power of two (slot = hash * n >> 32) so it can grow by 1.5x:
@@ -350,6 +359,54 @@ actor_for_text (IngestStore *self, const char *s, gsize len,
   return parent;
 }
 
+static inline guint64
+load_u64 (const char *p)
+{
+  guint64 v;
+  memcpy (&v, p, 8);
+  return v;
+}
+
+static inline guint32
+load_u32 (const char *p)
+{
+  guint32 v;
+  memcpy (&v, p, 4);
+  return v;
+}
+
+/* Cheap slot for the name cache: the length and the last bytes, which is
+ * where sibling actors' names ("/user/pool/w3", "/user/pool/w4") differ. */
+static inline guint
+name_cache_slot (const char *s, gsize len)
+{
+  guint64 x;
+  if (len >= 8)
+    x = load_u64 (s + len - 8) ^ ((guint64) load_u32 (s) << 29);
+  else if (len >= 4)
+    x = ((guint64) load_u32 (s) << 32) | load_u32 (s + len - 4);
+  else
+    x = ((guint64) (guchar) s[0] << 16) | ((guint64) (guchar) s[len >> 1] << 8) | (guchar) s[len - 1];
+  return cache_slot (x ^ len, 8);
+}
+
+/* memcmp (a, b, len) == 0 for len >= 1, a word at a time, inlined. */
+static inline gboolean
+bytes_equal (const char *a, const char *b, gsize len)
+{
+  if (len >= 8)
+    {
+      gsize i = 0;
+      for (; i + 8 < len; i += 8)
+        if (load_u64 (a + i) != load_u64 (b + i))
+          return FALSE;
+      return load_u64 (a + len - 8) == load_u64 (b + len - 8);
+    }
+  if (len >= 4)
+    return load_u32 (a) == load_u32 (b) && load_u32 (a + len - 4) == load_u32 (b + len - 4);
+  return a[0] == b[0] && a[len >> 1] == b[len >> 1] && a[len - 1] == b[len - 1];
+}
+
 static IngestActorId
 actor_resolve (IngestStore *self, IngestStr name, IngestActorKind kind, gboolean kind_set)
 {
@@ -360,18 +417,45 @@ actor_resolve (IngestStore *self, IngestStr name, IngestActorKind kind, gboolean
       kind = INGEST_ACTOR_ACTOR;
       kind_set = FALSE;
     }
+
+  gsize raw = name.len < 0 ? strnlen (name.ptr, INGEST_STORE_MAX_STRING + 1) : (gsize) name.len;
+  guint slot = 0;
+  IngestActorId id;
+  if (raw > 0 && raw <= INGEST_STORE_MAX_STRING)
+    {
+      slot = name_cache_slot (name.ptr, raw);
+      if (self->name_cache[slot].len == raw && bytes_equal (self->name_cache[slot].text, name.ptr, raw))
+        {
+          id = self->name_cache[slot].id;
+          goto found;
+        }
+    }
+
   IngestAtom atom = ingest_strings_intern (self->strings, name.ptr, name.len);
   if (atom == 0)
     return 0;
-  IngestActorId id = actor_lookup (self, atom);
-  if (id != 0)
+  id = actor_lookup (self, atom);
+  if (id == 0)
     {
-      if (kind_set && id != self->overflow_actor)
-        actor_at (self, id)->pub.kind = (guint8) kind;
-      return id;
+      const char *text = ingest_strings_get (self->strings, atom);
+      id = actor_for_text (self, text, strlen (text), kind, kind_set);
+      kind_set = FALSE; /* actor_for_text() applied it */
     }
-  const char *text = ingest_strings_get (self->strings, atom);
-  return actor_for_text (self, text, strlen (text), kind, kind_set);
+  if (id != 0 && raw > 0 && raw <= INGEST_STORE_MAX_STRING && atom != INGEST_STRINGS_OVERFLOW_ATOM)
+    {
+      const char *text = ingest_strings_get (self->strings, atom);
+      if (memcmp (text, name.ptr, raw) == 0 && text[raw] == '\0')
+        {
+          self->name_cache[slot].text = text;
+          self->name_cache[slot].len = raw;
+          self->name_cache[slot].id = id;
+        }
+    }
+
+found:
+  if (kind_set && id != 0 && id != self->overflow_actor)
+    actor_at (self, id)->pub.kind = (guint8) kind;
+  return id;
 }
 
 static IngestActorId
@@ -1417,6 +1501,7 @@ ingest_store_rename_actor (IngestStore *self, IngestActorId id, IngestStr name)
     return FALSE;
   g_hash_table_remove (self->actor_by_atom, GUINT_TO_POINTER (a->pub.name));
   memset (self->actor_cache_atom, 0, sizeof self->actor_cache_atom); /* the old name may be cached */
+  memset (self->name_cache, 0, sizeof self->name_cache);
   g_hash_table_insert (self->actor_by_atom, GUINT_TO_POINTER (atom), GUINT_TO_POINTER (id));
   a->pub.name = atom;
   /* read back from the arena: s may be a scratch buffer */

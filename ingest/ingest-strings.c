@@ -193,31 +193,73 @@ mix64 (guint64 h)
   return h;
 }
 
+static inline guint64
+load32 (const char *p)
+{
+  guint32 v;
+  memcpy (&v, p, 4);
+  return v;
+}
+
+#ifdef __SIZEOF_INT128__
+/* 64x64 -> 128-bit multiply, halves folded (wyhash's mixer): one multiply
+ * mixes every input bit into every output bit. */
+static inline guint64
+mum (guint64 a, guint64 b)
+{
+  unsigned __int128 r = (unsigned __int128) a * b;
+  return (guint64) (r >> 64) ^ (guint64) r;
+}
+#else
+static inline guint64
+mum (guint64 a, guint64 b)
+{
+  return mix64 (a ^ mix64 (b));
+}
+#endif
+
+/* wyhash-style: names, labels and keys are short, so strings of up to 16
+ * bytes take two (overlapping) loads and two multiplies, no loop and no
+ * byte-at-a-time tail. */
 guint32
 ingest_strings_hash (const char *s, gsize len)
 {
-  const guint64 k = G_GUINT64_CONSTANT (0x9E3779B97F4A7C15);
-  guint64 h = k ^ (len * G_GUINT64_CONSTANT (0x100000001b3));
-  gsize i = 0;
+  const guint64 p0 = G_GUINT64_CONSTANT (0xa0761d6478bd642f);
+  const guint64 p1 = G_GUINT64_CONSTANT (0xe7037ed1a0b428db);
+  guint64 seed = p0, a, b;
 
-  /* One multiply per word, one full mix at the end: names are short. */
-  for (; i + 8 <= len; i += 8)
+  if (G_LIKELY (len <= 16))
     {
-      h = (h ^ load64 (s + i)) * k;
-      h ^= h >> 29;
-    }
-  if (i < len)
-    {
-      guint64 tail = 0;
-      if (len >= 8)
-        tail = load64 (s + len - 8); /* overlapping re-read of the last word */
+      if (len >= 4)
+        {
+          gsize mid = (len >> 3) << 2;
+          a = (load32 (s) << 32) | load32 (s + mid);
+          b = (load32 (s + len - 4) << 32) | load32 (s + len - 4 - mid);
+        }
+      else if (len > 0)
+        {
+          a = ((guint64) (guchar) s[0] << 16) | ((guint64) (guchar) s[len >> 1] << 8)
+              | (guchar) s[len - 1];
+          b = 0;
+        }
       else
-        for (gsize j = i; j < len; j++)
-          tail |= (guint64) (guchar) s[j] << (8 * (j - i));
-      h = (h ^ tail) * k;
-      h ^= h >> 29;
+        a = b = 0;
     }
-  h = mix64 (h);
+  else
+    {
+      gsize i = len;
+      const char *q = s;
+      while (i > 16)
+        {
+          seed = mum (load64 (q) ^ p1, load64 (q + 8) ^ seed);
+          q += 16;
+          i -= 16;
+        }
+      /* the last 16 bytes, overlapping what came before */
+      a = load64 (s + len - 16);
+      b = load64 (s + len - 8);
+    }
+  guint64 h = mum (p1 ^ len, mum (a ^ p1, b ^ seed));
   return (guint32) (h ^ (h >> 32));
 }
 

@@ -558,6 +558,58 @@ fill_typical (IngestStore *s, guint n_messages)
   g_rand_free (rand);
 }
 
+/* The name cache in front of interning: names that differ only in their
+ * middle or collide in the cache, kind updates on a cached name, repaired
+ * bytes never matching the raw text, and rename invalidating the cache. */
+static void
+test_name_cache (void **state)
+{
+  g_autoptr (IngestStore) s = ingest_store_new ();
+  char name[64];
+  IngestActorId ids[600];
+
+  for (int round = 0; round < 3; round++)
+    for (int i = 0; i < 600; i++)
+      {
+        /* same length, same first and last bytes: only the middle differs */
+        g_snprintf (name, sizeof name, "/user/pool-%03d-x/worker", i);
+        IngestActorId id = ingest_store_ensure_actor (s, INGEST_STR (name), INGEST_ACTOR_ACTOR, INGEST_STR_NONE);
+        if (round == 0)
+          ids[i] = id;
+        else
+          assert_int_equal (id, ids[i]);
+        assert_string_equal (ingest_store_actor_name (s, id), name);
+      }
+  for (int i = 0; i < 600; i++)
+    for (int j = i + 1; j < MIN (600, i + 3); j++)
+      assert_int_not_equal (ids[i], ids[j]);
+
+  /* a kind given with a cached name still applies */
+  IngestActorId a = ingest_store_ensure_actor (s, INGEST_STR ("/user/pool-007-x/worker"), INGEST_ACTOR_QUEUE,
+                                               INGEST_STR_NONE);
+  assert_int_equal (a, ids[7]);
+  assert_int_equal (ingest_store_actor (s, a)->kind, INGEST_ACTOR_QUEUE);
+
+  /* short names and a NUL inside: the raw bytes differ from the stored text */
+  IngestActorId x = ingest_store_ensure_actor (s, INGEST_STR ("x"), INGEST_ACTOR_ACTOR, INGEST_STR_NONE);
+  assert_int_equal (ingest_store_ensure_actor (s, INGEST_STR ("x"), INGEST_ACTOR_ACTOR, INGEST_STR_NONE), x);
+  IngestStr with_nul = { "ab\0c", 4 };
+  IngestActorId n1 = ingest_store_ensure_actor (s, with_nul, INGEST_ACTOR_ACTOR, INGEST_STR_NONE);
+  assert_int_equal (ingest_store_ensure_actor (s, with_nul, INGEST_ACTOR_ACTOR, INGEST_STR_NONE), n1);
+  assert_string_equal (ingest_store_actor_name (s, n1), "ab\xEF\xBF\xBD" "c");
+  assert_int_equal (ingest_store_ensure_actor (s, INGEST_STR ("ab\xEF\xBF\xBD" "c"), INGEST_ACTOR_ACTOR,
+                                               INGEST_STR_NONE), n1);
+
+  /* rename: the old name is free again, the new one resolves to the actor */
+  assert_true (ingest_store_rename_actor (s, ids[3], INGEST_STR ("renamed")));
+  assert_int_equal (ingest_store_ensure_actor (s, INGEST_STR ("renamed"), INGEST_ACTOR_ACTOR, INGEST_STR_NONE),
+                    ids[3]);
+  IngestActorId fresh = ingest_store_ensure_actor (s, INGEST_STR ("/user/pool-003-x/worker"), INGEST_ACTOR_ACTOR,
+                                                   INGEST_STR_NONE);
+  assert_int_not_equal (fresh, ids[3]);
+  assert_string_equal (ingest_store_actor_name (s, fresh), "/user/pool-003-x/worker");
+}
+
 static void
 test_memory_bound (void **state)
 {
@@ -618,6 +670,7 @@ main (void)
     cmocka_unit_test (test_hierarchy),
     cmocka_unit_test (test_strings),
     cmocka_unit_test (test_new_since_and_time_order),
+    cmocka_unit_test (test_name_cache),
     cmocka_unit_test (test_memory_bound),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
