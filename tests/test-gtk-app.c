@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +20,8 @@
 #include <cmocka.h>
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
+
+#include <gio/gunixsocketaddress.h>
 
 #include "actorscope-application.h"
 #include "actorscope-window.h"
@@ -442,6 +445,325 @@ test_bad_file (void **state)
   assert_ptr_equal (actorscope_window_get_document (window), before);
 }
 
+/* Shortcuts: every accelerator the app installs resolves to an action the
+ * window can activate; activating the view shortcuts switches the view. */
+static void
+test_shortcuts (void **state)
+{
+  static const struct { const char *accel; ActorscopeViewKind kind; } views[] = {
+    { "<Control>2", ACTORSCOPE_VIEW_SEQUENCE }, { "<Control>3", ACTORSCOPE_VIEW_TIMELINE },
+    { "<Control>1", ACTORSCOPE_VIEW_GRAPH },
+  };
+  g_auto(GStrv) actions = gtk_application_list_action_descriptions (GTK_APPLICATION (app));
+
+  assert_true (g_strv_length (actions) >= 15);
+  for (guint i = 0; i < G_N_ELEMENTS (views); i++)
+    {
+      g_auto(GStrv) names = gtk_application_get_actions_for_accel (GTK_APPLICATION (app), views[i].accel);
+      g_autofree char *name = NULL;
+      g_autoptr(GVariant) target = NULL;
+
+      assert_non_null (names);
+      assert_non_null (names[0]);
+      assert_true (g_action_parse_detailed_name (names[0], &name, &target, NULL));
+      assert_true (gtk_widget_activate_action_variant (GTK_WIDGET (window), name, target));
+      spin (100);
+      assert_int_equal (actorscope_scene_view_get_kind (actorscope_window_get_scene_view (window)),
+                        views[i].kind);
+    }
+  /* The attach shortcuts exist and name window actions. */
+  {
+    g_auto(GStrv) a = gtk_application_get_actions_for_accel (GTK_APPLICATION (app), "<Control>l");
+    g_auto(GStrv) b = gtk_application_get_actions_for_accel (GTK_APPLICATION (app), "<Control><Shift>l");
+
+    assert_string_equal (a[0], "win.attach");
+    assert_string_equal (b[0], "win.attach-mswitch");
+  }
+}
+
+/* Drag and drop: the window's drop target gets a file list, the file is
+ * opened and lands in the recent files; dark mode follows the setting. */
+static void
+test_drop_recent_dark (void **state)
+{
+  const char *root = g_getenv ("ACTORSCOPE_SOURCE_ROOT");
+  g_autofree char *trace = g_build_filename (root ? root : "..", "data", "traces",
+                                             "chrome-flows.json", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (trace);
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (window));
+  g_autofree char *uri = g_file_get_uri (file);
+  GtkDropTarget *drop = NULL;
+  ActorscopeDocument *before = actorscope_window_get_document (window);
+  GValue value = G_VALUE_INIT;
+  gboolean accepted = FALSE;
+  GSList *list;
+  RenderColor bg_light, bg_dark;
+  ActorscopeSceneView *view = actorscope_window_get_scene_view (window);
+
+  if (!g_file_query_exists (file, NULL))
+    {
+      g_free (trace);
+      trace = g_build_filename (root ? root : "..", "data", "traces", "akka-supervision.ndjson", NULL);
+      g_object_unref (file);
+      file = g_file_new_for_path (trace);
+      g_free (uri);
+      uri = g_file_get_uri (file);
+    }
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) c = g_list_model_get_item (controllers, i);
+      if (GTK_IS_DROP_TARGET (c))
+        drop = GTK_DROP_TARGET (c);
+    }
+  assert_non_null (drop);
+  list = g_slist_prepend (NULL, file);
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_set_boxed (&value, list);
+  g_signal_emit_by_name (drop, "drop", &value, 10.0, 10.0, &accepted);
+  g_value_unset (&value);
+  g_slist_free (list);
+  assert_true (accepted);
+  assert_true (wait_loaded (20000));
+  assert_ptr_not_equal (actorscope_window_get_document (window), before);
+  assert_true (g_file_equal (actorscope_document_get_file (actorscope_window_get_document (window)), file));
+  assert_true (gtk_recent_manager_has_item (gtk_recent_manager_get_default (), uri));
+
+  spin (300);
+  bg_light = render_scene_get_background (actorscope_scene_view_get_scene (view));
+  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", TRUE, NULL);
+  spin (300);
+  bg_dark = render_scene_get_background (actorscope_scene_view_get_scene (view));
+  screenshot ("dark");
+  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
+  spin (200);
+  /* Dark scenes have a darker background. */
+  assert_true (bg_dark.r + bg_dark.g + bg_dark.b + 60 < bg_light.r + bg_light.g + bg_light.b);
+}
+
+static gboolean
+wait_for (gboolean (*cond) (gpointer), gpointer data, guint max_ms)
+{
+  gint64 end = g_get_monotonic_time () + max_ms * 1000;
+
+  while (!cond (data))
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      spin (25);
+    }
+  return TRUE;
+}
+
+static guint64
+n_events (void)
+{
+  ActorscopeDocument *doc = actorscope_window_get_document (window);
+
+  return doc ? ingest_store_n_events (actorscope_document_get_store (doc)) : 0;
+}
+
+static gboolean
+has_events (gpointer data)
+{
+  return n_events () >= GPOINTER_TO_UINT (data);
+}
+
+static gboolean
+scene_has_actors (gpointer data)
+{
+  ActorscopeSceneView *view = actorscope_window_get_scene_view (window);
+
+  if (actorscope_scene_view_is_busy (view))
+    return FALSE;
+  return render_scene_count_groups (actorscope_scene_view_get_scene (view), "actor") >= GPOINTER_TO_UINT (data);
+}
+
+static gboolean
+live_reconnected (gpointer data)
+{
+  ActorscopeLive *live = actorscope_window_get_live (window);
+
+  return actorscope_live_get_n_connects (live) >= GPOINTER_TO_UINT (data) &&
+         actorscope_live_is_connected (live);
+}
+
+/* A free loopback port (bound and released). */
+static guint
+free_port (void)
+{
+  g_autoptr(GSocket) sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  assert_true (g_socket_bind (sock, addr, TRUE, NULL));
+  bound = g_socket_get_local_address (sock, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+/* Starts `actorscope serve` replaying a sample on port. (Its "listening
+ * on" line is block-buffered on a pipe, so the port is chosen here.) */
+static GSubprocess *
+start_serve (guint port)
+{
+  const char *root = g_getenv ("ACTORSCOPE_SOURCE_ROOT");
+  const char *build = g_getenv ("ACTORSCOPE_BUILD_ROOT");
+  g_autofree char *exe = g_build_filename (build ? build : ".", "app", "actorscope", NULL);
+  g_autofree char *trace = g_build_filename (root ? root : "..", "data", "traces",
+                                             "akka-supervision.ndjson", NULL);
+  g_autofree char *port_s = g_strdup_printf ("%u", port);
+  g_autoptr(GError) error = NULL;
+  GSubprocess *proc;
+
+  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                           exe, "serve", "--replay", trace, "--speed", "1", "--loop", "--quiet",
+                           "--port", port_s, NULL);
+  assert_non_null (proc);
+  return proc;
+}
+
+/* Live: attach to a real `actorscope serve` on an ephemeral port; events
+ * arrive in the app's store and the view shows them; when the service
+ * restarts the app reconnects by itself and keeps receiving. */
+static void
+test_live_serve (void **state)
+{
+  g_autoptr(GSubprocess) serve = NULL, again = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  guint port = free_port ();
+  guint64 before;
+
+  serve = start_serve (port);
+  url = g_strdup_printf ("ws://127.0.0.1:%u/events", port);
+  set_view ("graph");
+  assert_true (actorscope_window_attach (window, url, &error));
+  assert_true (actorscope_document_get_live (actorscope_window_get_document (window)));
+  assert_true (wait_for (has_events, GUINT_TO_POINTER (20), 15000));
+  assert_true (actorscope_live_is_connected (actorscope_window_get_live (window)));
+  assert_true (wait_for (scene_has_actors, GUINT_TO_POINTER (3), 10000));
+  screenshot ("live");
+
+  /* The service restarts: the client retries with backoff and reconnects. */
+  g_subprocess_send_signal (serve, SIGTERM);
+  g_subprocess_wait (serve, NULL, NULL);
+  spin (400);
+  assert_false (actorscope_live_is_connected (actorscope_window_get_live (window)));
+  before = n_events ();
+  again = start_serve (port);
+  assert_true (wait_for (live_reconnected, GUINT_TO_POINTER (2), 15000));
+  assert_true (wait_for (has_events, GUINT_TO_POINTER ((guint) before + 1), 15000));
+  g_subprocess_send_signal (again, SIGTERM);
+  g_subprocess_wait (again, NULL, NULL);
+}
+
+/* ---- a small fake message-switch broker: GET /trace/<from>/<timeout> on
+ * a unix socket, served from its own threads (the app's client runs on
+ * this test's main loop, so the broker must not); answers with every event
+ * whose id >= from (after 200 ms when there is none yet). */
+
+typedef struct {
+  GSocketService *service;
+  GMutex lock;
+  GPtrArray *events;           /* "[id,{...}]" */
+} FakeBroker;
+
+static gboolean
+broker_run (GThreadedSocketService *s, GSocketConnection *conn, GObject *src, gpointer data)
+{
+  FakeBroker *b = data;
+  char req[1024] = { 0 };
+  gsize got = 0;
+  gint64 from = -1;
+  g_autoptr(GString) body = g_string_new ("{\"events\":[");
+  g_autofree char *resp = NULL;
+
+  while (got < sizeof req - 1 && strstr (req, "\r\n\r\n") == NULL)
+    {
+      gssize n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (conn)), req + got,
+                                      sizeof req - 1 - got, NULL, NULL);
+      if (n <= 0)
+        break;
+      got += (gsize) n;
+    }
+  sscanf (req, "GET /trace/%" G_GINT64_FORMAT, &from);
+  g_mutex_lock (&b->lock);
+  if (from >= (gint64) b->events->len)
+    {
+      g_mutex_unlock (&b->lock);
+      g_usleep (200 * 1000);
+      g_mutex_lock (&b->lock);
+    }
+  for (guint i = (guint) MAX (0, from); i < b->events->len; i++)
+    {
+      if (body->str[body->len - 1] != '[')
+        g_string_append_c (body, ',');
+      g_string_append (body, g_ptr_array_index (b->events, i));
+    }
+  g_mutex_unlock (&b->lock);
+  g_string_append (body, "]}");
+  resp = g_strdup_printf ("HTTP/1.1 200 OK\r\ncontent-length: %zu\r\n\r\n%s", body->len, body->str);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), resp,
+                             strlen (resp), NULL, NULL, NULL);
+  g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+  return TRUE;
+}
+
+static void
+broker_add (FakeBroker *b, const char *queue, const char *from)
+{
+  guint id;
+
+  g_mutex_lock (&b->lock);
+  id = b->events->len;
+  g_ptr_array_add (b->events, g_strdup_printf (
+    "[%u,{\"time\":%.6f,\"input\":\"%s\",\"queue\":\"%s\","
+    "\"message\":[\"Message\",[\"%s\",%u],{\"payload\":\"p\",\"kind\":[\"Request\",\"%s\"]}]}]",
+    id, 1795484650.0 + id * 0.001, from, queue, queue, id, from));
+  g_mutex_unlock (&b->lock);
+}
+
+/* Direct attach to a message-switch broker through its unix socket. */
+static void
+test_mswitch (void **state)
+{
+  g_autofree char *path = g_build_filename (tmpdir, "switch.sock", NULL);
+  g_autofree char *target = g_strconcat ("unix:", path, NULL);
+  g_autoptr(GSocketAddress) addr = g_unix_socket_address_new (path);
+  g_autoptr(GError) error = NULL;
+  FakeBroker b = { 0 };
+
+  b.events = g_ptr_array_new_with_free_func (g_free);
+  g_mutex_init (&b.lock);
+  b.service = g_threaded_socket_service_new (4);
+  assert_true (g_socket_listener_add_address (G_SOCKET_LISTENER (b.service), addr, G_SOCKET_TYPE_STREAM,
+                                              G_SOCKET_PROTOCOL_DEFAULT, NULL, NULL, &error));
+  g_signal_connect (b.service, "run", G_CALLBACK (broker_run), &b);
+  for (int i = 0; i < 5; i++)
+    broker_add (&b, "org.xen.xapi.xenops", "client:1");
+
+  /* A bad address is refused with a message. */
+  assert_false (actorscope_window_attach (window, "ftp://nowhere", &error));
+  assert_non_null (error);
+  g_clear_error (&error);
+
+  assert_true (actorscope_window_attach (window, target, &error));
+  assert_true (wait_for (has_events, GUINT_TO_POINTER (5), 10000));
+  for (int i = 0; i < 5; i++)
+    broker_add (&b, "org.xen.xapi.storage", "client:2");
+  assert_true (wait_for (has_events, GUINT_TO_POINTER (10), 10000));
+  assert_true (actorscope_live_is_connected (actorscope_window_get_live (window)));
+  assert_true (wait_for (scene_has_actors, GUINT_TO_POINTER (2), 10000));
+
+  g_socket_service_stop (b.service);
+  g_socket_listener_close (G_SOCKET_LISTENER (b.service));
+  /* Detach before the broker goes, so no poll outlives it. */
+  actorscope_window_set_document (window, NULL);
+  spin (400);
+  g_object_unref (b.service);
+  g_ptr_array_unref (b.events);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -456,9 +778,26 @@ main (int argc, char **argv)
     cmocka_unit_test (test_area),
     cmocka_unit_test (test_export),
     cmocka_unit_test (test_bad_file),
+    cmocka_unit_test (test_shortcuts),
+    cmocka_unit_test (test_drop_recent_dark),
+    cmocka_unit_test (test_live_serve),
+    cmocka_unit_test (test_mswitch),
   };
 
+  char *data_home = g_dir_make_tmp ("actorscope-gtk-data-XXXXXX", NULL);
+
+  /* Recent files go to a temporary folder, not the user's. */
+  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
   g_set_application_name ("Actorscope");
   gtk_init ();
-  return cmocka_run_group_tests (tests, group_setup, group_teardown);
+  int rc;
+
+  rc = cmocka_run_group_tests (tests, group_setup, group_teardown);
+  {
+    g_autofree char *xbel = g_build_filename (data_home, "recently-used.xbel", NULL);
+
+    g_remove (xbel);
+    g_rmdir (data_home);
+  }
+  return rc;
 }

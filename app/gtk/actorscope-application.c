@@ -119,6 +119,7 @@ actorscope_application_startup (GApplication *app)
     { "win.export::svg", { "<Control>e", NULL } },
     { "win.export::png", { "<Control><Shift>e", NULL } },
     { "win.attach", { "<Control>l", NULL } },
+    { "win.attach-mswitch", { "<Control><Shift>l", NULL } },
     { "win.show-help-overlay", { "<Control>question", NULL } },
   };
   g_autoptr(GAction) scheme_action = NULL;

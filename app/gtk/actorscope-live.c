@@ -1,10 +1,18 @@
-/* actorscope-live.c: attach to a running `actorscope serve` (/events). */
+/* actorscope-live.c: attach to a running `actorscope serve` (/events) or
+ * to a message-switch broker. */
 #include "config.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
 
 #include "actorscope-live.h"
+#include "ingest-source-mswitch.h"
+
+#define BACKOFF_MIN_MS 250
+#define BACKOFF_MAX_MS 5000
+/* Input parked while a view build holds the read lock; past this the
+ * append waits for the build instead (bounded memory). */
+#define MAX_PENDING_BYTES (16 * 1024 * 1024)
 
 #ifdef HAVE_LWS
 #include <libwebsockets.h>
@@ -20,7 +28,21 @@ struct _ActorscopeLive {
   guint64 n_records;
   gboolean connected;
   gboolean failed;
+  gboolean stopping;
   guint notify_id;
+  GByteArray *pending;          /* received, not yet appended (store locked) */
+  guint flush_id;
+  guint reconnect_id;
+  guint backoff_ms;
+  guint n_connects;
+  /* message-switch: the ingest long-poll client appends to a staging store
+   * of its own (it cannot take the document's lock); each batch is copied
+   * into the document as native NDJSON through the same locked path. */
+  gboolean is_mswitch;
+  char *target;
+  IngestStore *staging;
+  IngestMswitchSource *mswitch;
+  guint64 staged;               /* staging events already copied */
 #ifdef HAVE_LWS
   struct lws_context *context;
   struct lws *wsi;
@@ -36,13 +58,20 @@ static guint signals[N_SIGNALS];
 static gboolean
 parse_url (ActorscopeLive *self, const char *url, GError **error)
 {
-  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  g_autoptr(GUri) uri = NULL;
   const char *path, *query;
 
+  if (g_str_has_prefix (url, "unix:") || g_str_has_prefix (url, "http://"))
+    {
+      self->is_mswitch = TRUE;
+      self->target = g_strdup (url);
+      return TRUE;
+    }
+  uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
   if (uri == NULL || g_strcmp0 (g_uri_get_scheme (uri), "ws") != 0 || g_uri_get_host (uri) == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("“%s” is not a ws://host:port/events address"), url);
+                   _("“%s” is not a ws://host:port/events, unix:PATH or http://host:port address"), url);
       return FALSE;
     }
   self->host = g_strdup (g_uri_get_host (uri));
@@ -74,14 +103,30 @@ notify_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Appends everything pending under the document's write lock. With block
+ * FALSE it gives up (and retries shortly) while a view build reads. */
+static gboolean flush_cb (gpointer user_data);
+
 static void
-feed (ActorscopeLive *self, const void *data, gsize len)
+flush (ActorscopeLive *self, gboolean block)
 {
   g_autoptr(GError) error = NULL;
+  gboolean ok;
 
-  if (self->parser == NULL || self->failed)
+  if (self->parser == NULL || self->failed || self->pending->len == 0)
     return;
-  if (!ingest_parser_feed (self->parser, data, len, &error))
+  if (block)
+    actorscope_document_write_lock (self->document);
+  else if (!actorscope_document_try_write_lock (self->document))
+    {
+      if (self->flush_id == 0)
+        self->flush_id = g_timeout_add (20, flush_cb, self);
+      return;
+    }
+  ok = ingest_parser_feed (self->parser, self->pending->data, self->pending->len, &error);
+  actorscope_document_write_unlock (self->document);
+  g_byte_array_set_size (self->pending, 0);
+  if (!ok)
     {
       g_autofree char *msg = g_strdup_printf (_("The live stream sent bad data: %s"), error->message);
       self->failed = TRUE;
@@ -93,7 +138,76 @@ feed (ActorscopeLive *self, const void *data, gsize len)
     self->notify_id = g_timeout_add (100, notify_cb, self);
 }
 
+static gboolean
+flush_cb (gpointer user_data)
+{
+  ActorscopeLive *self = user_data;
+
+  self->flush_id = 0;
+  flush (self, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+feed (ActorscopeLive *self, const void *data, gsize len)
+{
+  if (self->parser == NULL || self->failed)
+    return;
+  g_byte_array_append (self->pending, data, (guint) len);
+  flush (self, self->pending->len > MAX_PENDING_BYTES);
+}
+
+/* ---- message-switch ---- */
+
+static void
+on_mswitch_appended (gpointer user_data)
+{
+  ActorscopeLive *self = user_data;
+  guint64 n = ingest_store_n_events (self->staging);
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  for (; self->staged < n; self->staged++)
+    ingest_native_format_event (self->staging, self->staged, out);
+  if (!self->connected)
+    {
+      self->connected = TRUE;
+      emit_state (self, _("Connected to the message-switch broker"), FALSE);
+    }
+  feed (self, out->str, out->len);
+}
+
+static void
+on_mswitch_note (IngestSourceNoteLevel level, const char *source, const char *message,
+                 gpointer user_data)
+{
+  ActorscopeLive *self = user_data;
+
+  /* The broker's outages are retried by the source itself (backoff). */
+  if (level == INGEST_SOURCE_NOTE_WARNING && g_str_has_prefix (message, "broker unreachable"))
+    self->connected = FALSE;
+  g_debug ("%s: %s", source, message);
+}
+
+static void
+start_mswitch (ActorscopeLive *self)
+{
+  g_autoptr(GError) error = NULL;
+  IngestMswitchOptions options = { .poll_timeout_s = 2, .backoff_min_ms = BACKOFF_MIN_MS,
+                                   .backoff_max_ms = BACKOFF_MAX_MS };
+  IngestSourceHooks hooks = { on_mswitch_appended, on_mswitch_note, self };
+
+  self->staging = ingest_store_new ();
+  self->mswitch = ingest_mswitch_source_new (self->staging, self->target, &options, &hooks, &error);
+  if (self->mswitch == NULL)
+    {
+      self->failed = TRUE;
+      emit_state (self, error->message, TRUE);
+    }
+}
+
 #ifdef HAVE_LWS
+static void schedule_reconnect (ActorscopeLive *self);
+
 static int
 callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
@@ -105,6 +219,7 @@ callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *i
     {
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
       self->connected = TRUE;
+      self->backoff_ms = 0;
       emit_state (self, _("Connected to the live service"), FALSE);
       break;
     case LWS_CALLBACK_CLIENT_RECEIVE:
@@ -112,30 +227,43 @@ callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *i
       feed (self, in, len);
       break;
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-      {
-        g_autofree char *msg = g_strdup_printf (_("Could not connect to the live service: %s"),
-                                                in ? (const char *) in : _("connection refused"));
-        self->wsi = NULL;
-        self->connected = FALSE;
-        self->failed = TRUE;
-        emit_state (self, msg, TRUE);
-      }
-      break;
     case LWS_CALLBACK_CLIENT_CLOSED:
       self->wsi = NULL;
       self->connected = FALSE;
-      if (!self->failed)
-        {
-          self->failed = TRUE;
-          emit_state (self, _("The live service closed the connection"), TRUE);
-        }
-      if (self->document != NULL)
-        actorscope_document_set_live (self->document, FALSE);
+      if (!self->stopping && !self->failed)
+        schedule_reconnect (self);
       break;
     default:
       break;
     }
   return lws_callback_http_dummy (wsi, reason, user, in, len);
+}
+
+static void connect_ws (ActorscopeLive *self);
+
+static gboolean
+reconnect_cb (gpointer user_data)
+{
+  ActorscopeLive *self = user_data;
+
+  self->reconnect_id = 0;
+  connect_ws (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The service went away (restart, network): try again, waiting longer
+ * each time (250 ms doubling up to 5 s), from the next event we lack. */
+static void
+schedule_reconnect (ActorscopeLive *self)
+{
+  g_autofree char *msg = NULL;
+
+  self->backoff_ms = self->backoff_ms == 0 ? BACKOFF_MIN_MS : MIN (self->backoff_ms * 2, BACKOFF_MAX_MS);
+  msg = g_strdup_printf (_("The live service is unreachable; trying again in %.1f s"),
+                         self->backoff_ms / 1000.0);
+  emit_state (self, msg, FALSE);
+  g_clear_handle_id (&self->reconnect_id, g_source_remove);
+  self->reconnect_id = g_timeout_add (self->backoff_ms, reconnect_cb, self);
 }
 
 static const struct lws_protocols protocols[] = {
@@ -150,6 +278,35 @@ lws_log_to_glib (int level, const char *line)
 }
 #endif
 
+#ifdef HAVE_LWS
+static void
+connect_ws (ActorscopeLive *self)
+{
+  struct lws_client_connect_info cc;
+  g_autofree char *path = NULL;
+  guint64 have = ingest_store_n_events (actorscope_document_get_store (self->document));
+
+  /* After a reconnection ask only for what we lack. */
+  path = have == 0 ? g_strdup (self->path)
+                   : g_strdup_printf ("%s%sfrom=%" G_GUINT64_FORMAT, self->path,
+                                      strchr (self->path, '?') ? "&" : "?", have);
+  self->n_connects++;
+  memset (&cc, 0, sizeof cc);
+  cc.context = self->context;
+  cc.address = self->host;
+  cc.port = (int) self->port;
+  cc.path = path;
+  cc.host = self->host;
+  /* No Origin: we are not a browser page (the service checks Origin
+   * against its own address; a bare host name would be refused). */
+  cc.origin = NULL;
+  cc.protocol = protocols[0].name;
+  cc.pwsi = &self->wsi;
+  if (lws_client_connect_via_info (&cc) == NULL && self->reconnect_id == 0)
+    schedule_reconnect (self);
+}
+#endif
+
 void
 actorscope_live_start (ActorscopeLive *self, ActorscopeDocument *document)
 {
@@ -161,10 +318,14 @@ actorscope_live_start (ActorscopeLive *self, ActorscopeDocument *document)
   g_set_object (&self->document, document);
   g_clear_pointer (&self->parser, ingest_parser_free);
   self->parser = ingest_parser_new (actorscope_document_get_store (document), &options);
+  if (self->is_mswitch)
+    {
+      start_mswitch (self);
+      return;
+    }
 #ifdef HAVE_LWS
   {
     struct lws_context_creation_info info;
-    struct lws_client_connect_info cc;
     void *foreign[1];
 
     lws_set_log_level (LLL_ERR | LLL_WARN, lws_log_to_glib);
@@ -183,25 +344,19 @@ actorscope_live_start (ActorscopeLive *self, ActorscopeDocument *document)
         emit_state (self, _("Could not start the websocket client"), TRUE);
         return;
       }
-    memset (&cc, 0, sizeof cc);
-    cc.context = self->context;
-    cc.address = self->host;
-    cc.port = (int) self->port;
-    cc.path = self->path;
-    cc.host = self->host;
-    cc.origin = self->host;
-    cc.protocol = protocols[0].name;
-    cc.pwsi = &self->wsi;
-    if (lws_client_connect_via_info (&cc) == NULL)
-      {
-        self->failed = TRUE;
-        emit_state (self, _("Could not connect to the live service"), TRUE);
-      }
+    connect_ws (self);
   }
 #else
   self->failed = TRUE;
   emit_state (self, _("This build has no websocket support"), TRUE);
 #endif
+}
+
+guint
+actorscope_live_get_n_connects (ActorscopeLive *self)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_LIVE (self), 0);
+  return self->n_connects;
 }
 
 gboolean
@@ -223,6 +378,11 @@ actorscope_live_dispose (GObject *object)
 {
   ActorscopeLive *self = ACTORSCOPE_LIVE (object);
 
+  self->stopping = TRUE;
+  g_clear_handle_id (&self->reconnect_id, g_source_remove);
+  g_clear_handle_id (&self->flush_id, g_source_remove);
+  g_clear_pointer (&self->mswitch, ingest_mswitch_source_free);
+  g_clear_pointer (&self->staging, ingest_store_free);
 #ifdef HAVE_LWS
   if (self->context != NULL)
     {
@@ -246,6 +406,8 @@ actorscope_live_finalize (GObject *object)
 
   g_free (self->host);
   g_free (self->path);
+  g_free (self->target);
+  g_byte_array_unref (self->pending);
   G_OBJECT_CLASS (actorscope_live_parent_class)->finalize (object);
 }
 
@@ -263,6 +425,7 @@ actorscope_live_class_init (ActorscopeLiveClass *klass)
 static void
 actorscope_live_init (ActorscopeLive *self)
 {
+  self->pending = g_byte_array_new ();
 }
 
 ActorscopeLive *

@@ -201,6 +201,9 @@ void
 actorscope_window_set_document (ActorscopeWindow *self, ActorscopeDocument *document)
 {
   g_return_if_fail (ACTORSCOPE_IS_WINDOW (self));
+  /* A file (or nothing) replaces a live document: stop following it. */
+  if (self->live != NULL && (document == NULL || !actorscope_document_get_live (document)))
+    g_clear_object (&self->live);
 
   set_playing (self, FALSE);
   if (self->document != NULL)
@@ -299,8 +302,19 @@ on_load_done (GObject *source, GAsyncResult *result, gpointer user_data)
     GFile *file = actorscope_document_get_file (doc);
     g_autofree char *uri = file ? g_file_get_uri (file) : NULL;
 
+    /* Full data: without a MIME type and an Exec line the bookmark file
+     * cannot be written (GLib warns about a NULL field). */
     if (uri != NULL)
-      gtk_recent_manager_add_item (gtk_recent_manager_get_default (), uri);
+      {
+        GtkRecentData data = {
+          .display_name = NULL,
+          .mime_type = (char *) "application/x-ndjson",
+          .app_name = (char *) g_get_application_name (),
+          .app_exec = (char *) "actorscope-gtk %u",
+        };
+
+        gtk_recent_manager_add_full (gtk_recent_manager_get_default (), uri, &data);
+      }
   }
   actorscope_window_set_document (self, doc);
 }
@@ -903,6 +917,33 @@ on_live_state (ActorscopeLive *live, const char *message, gboolean failed, gpoin
   update_status (self);
 }
 
+gboolean
+actorscope_window_attach (ActorscopeWindow *self, const char *url, GError **error)
+{
+  g_autoptr(ActorscopeLive) live = NULL;
+  g_autoptr(ActorscopeDocument) doc = NULL;
+
+  g_return_val_if_fail (ACTORSCOPE_IS_WINDOW (self), FALSE);
+  live = actorscope_live_new (url, error);
+  if (live == NULL)
+    return FALSE;
+  g_clear_object (&self->live);
+  self->live = g_steal_pointer (&live);
+  doc = actorscope_document_new (ingest_store_new (), url);
+  actorscope_document_set_live (doc, TRUE);
+  actorscope_window_set_document (self, doc);
+  g_signal_connect_object (self->live, "state", G_CALLBACK (on_live_state), self, 0);
+  actorscope_live_start (self->live, doc);
+  return TRUE;
+}
+
+ActorscopeLive *
+actorscope_window_get_live (ActorscopeWindow *self)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_WINDOW (self), NULL);
+  return self->live;
+}
+
 static void
 on_attach_response (GtkDialog *dialog, int response, gpointer user_data)
 {
@@ -912,23 +953,9 @@ on_attach_response (GtkDialog *dialog, int response, gpointer user_data)
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(ActorscopeLive) live = NULL;
-      g_autoptr(ActorscopeDocument) doc = NULL;
-      const char *url = gtk_editable_get_text (entry);
 
-      live = actorscope_live_new (url, &error);
-      if (live == NULL)
+      if (!actorscope_window_attach (self, gtk_editable_get_text (entry), &error))
         show_error (self, error->message);
-      else
-        {
-          g_clear_object (&self->live);
-          self->live = g_steal_pointer (&live);
-          doc = actorscope_document_new (ingest_store_new (), url);
-          actorscope_document_set_live (doc, TRUE);
-          actorscope_window_set_document (self, doc);
-          g_signal_connect_object (self->live, "state", G_CALLBACK (on_live_state), self, 0);
-          actorscope_live_start (self->live, doc);
-        }
     }
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
@@ -938,8 +965,10 @@ action_attach (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   ActorscopeWindow *self = ACTORSCOPE_WINDOW (widget);
   GtkWidget *dialog, *box, *label, *entry;
+  gboolean mswitch = g_str_equal (action_name, "win.attach-mswitch");
 
-  dialog = gtk_dialog_new_with_buttons (_("Attach to Live Service"), GTK_WINDOW (self),
+  dialog = gtk_dialog_new_with_buttons (mswitch ? _("Attach to Message-Switch Broker")
+                                                : _("Attach to Live Service"), GTK_WINDOW (self),
                                         GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT |
                                         GTK_DIALOG_USE_HEADER_BAR,
                                         _("_Cancel"), GTK_RESPONSE_CANCEL,
@@ -951,11 +980,13 @@ action_attach (GtkWidget *widget, const char *action_name, GVariant *param)
   gtk_widget_set_margin_end (box, 18);
   gtk_widget_set_margin_top (box, 18);
   gtk_widget_set_margin_bottom (box, 18);
-  label = gtk_label_new (_("Address of a running “actorscope serve” (its /events stream):"));
+  label = gtk_label_new (mswitch ? _("Address of the broker’s socket (unix:/path/to/switch.sock) or http://host:port:")
+                                 : _("Address of a running “actorscope serve” (its /events stream):"));
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_box_append (GTK_BOX (box), label);
   entry = gtk_entry_new ();
-  gtk_editable_set_text (GTK_EDITABLE (entry), "ws://127.0.0.1:7681/events");
+  gtk_editable_set_text (GTK_EDITABLE (entry), mswitch ? "unix:/var/run/message-switch/sock"
+                                                       : "ws://127.0.0.1:8000/events");
   gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
   gtk_widget_set_size_request (entry, 380, -1);
   gtk_box_append (GTK_BOX (box), entry);
@@ -1081,6 +1112,7 @@ actorscope_window_class_init (ActorscopeWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.step-prev", NULL, action_step);
   gtk_widget_class_install_action (widget_class, "win.jump-to-now", NULL, action_jump_to_now);
   gtk_widget_class_install_action (widget_class, "win.attach", NULL, action_attach);
+  gtk_widget_class_install_action (widget_class, "win.attach-mswitch", NULL, action_attach);
 }
 
 /* A boolean action named name that mirrors the boolean setting key (what

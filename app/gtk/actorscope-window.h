@@ -13,6 +13,7 @@
 #include "actorscope-actor-tree.h"
 #include "actorscope-details.h"
 #include "actorscope-document.h"
+#include "actorscope-live.h"
 #include "actorscope-scene-view.h"
 
 G_BEGIN_DECLS
@@ -30,6 +31,13 @@ ActorscopeDocument *actorscope_window_get_document (ActorscopeWindow *self);
 gboolean actorscope_window_is_loading (ActorscopeWindow *self);
 /* The last load/export error shown in the window's error bar, or NULL. */
 const char *actorscope_window_get_error (ActorscopeWindow *self);
+
+/* Attaches to a live service (ws://...) or a message-switch broker
+ * (unix:PATH, http://HOST:PORT) in a new live document; FALSE with error
+ * for a bad address. */
+gboolean actorscope_window_attach (ActorscopeWindow *self, const char *url, GError **error);
+/* The live connection, or NULL (borrowed). */
+ActorscopeLive *actorscope_window_get_live (ActorscopeWindow *self);
 
 /* Writes the current view to path; format "svg", "png" or "pdf". */
 gboolean actorscope_window_export (ActorscopeWindow *self, const char *path, const char *format,
