@@ -18,6 +18,9 @@
 #define MIN_SPAN_NS 1000          /* do not zoom the time axis below 1 µs */
 #define MIN_ZOOM 0.02
 #define MAX_ZOOM 40.0
+/* Sequence "fit width" stops here: below it labels are unreadable, and a
+ * horizontal pan is the better deal. */
+#define MIN_FIT_ZOOM 0.7
 #define REBUILD_DELAY_MS 40       /* coalesce a burst of zoom/pan events */
 
 /* A scene shared by the widget and the workers rasterising it. */
@@ -544,7 +547,7 @@ install_job (ActorscopeSceneView *self, BuildJob *job)
        * that the user's zoom is kept. */
       if (self->fitted)
         {
-          self->sx = self->sy = CLAMP (MIN (1.0, w / MAX (1.0, self->scene_w)), MIN_ZOOM, MAX_ZOOM);
+          self->sx = self->sy = CLAMP (MIN (1.0, w / MAX (1.0, self->scene_w)), MIN_FIT_ZOOM, MAX_ZOOM);
           self->ox = MAX (0, (w - self->scene_w * self->sx) / 2);
         }
       self->oy = CLAMP (self->oy, MIN (0, h - self->scene_h * self->sy), 0);
@@ -1023,7 +1026,7 @@ actorscope_scene_view_size_allocate (GtkWidget *widget, int width, int height, i
     }
   else if (self->scene_kind == ACTORSCOPE_VIEW_SEQUENCE && self->fitted)
     {
-      self->sx = self->sy = CLAMP (MIN (1.0, width / MAX (1.0, self->scene_w)), MIN_ZOOM, MAX_ZOOM);
+      self->sx = self->sy = CLAMP (MIN (1.0, width / MAX (1.0, self->scene_w)), MIN_FIT_ZOOM, MAX_ZOOM);
       self->ox = MAX (0, (width - self->scene_w * self->sx) / 2);
       if (width != self->built_width)
         params_changed (self, REBUILD_DELAY_MS * 3);
@@ -1190,7 +1193,7 @@ actorscope_scene_view_zoom_reset (ActorscopeSceneView *self)
 
       /* Back to "fit width", as on open. */
       self->fitted = TRUE;
-      self->sx = self->sy = CLAMP (MIN (1.0, w / MAX (1.0, self->scene_w)), MIN_ZOOM, MAX_ZOOM);
+      self->sx = self->sy = CLAMP (MIN (1.0, w / MAX (1.0, self->scene_w)), MIN_FIT_ZOOM, MAX_ZOOM);
       self->ox = MAX (0, (w - self->scene_w * self->sx) / 2);
       self->oy = 0;
     }
