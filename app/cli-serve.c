@@ -33,11 +33,11 @@ on_note (IngestSourceNoteLevel level, const char *source, const char *message, g
   ServeState *st = user_data;
   g_autofree char *src = cli_escape (source, -1);
   g_autofree char *msg = cli_escape (message, -1);
-  static const char *const levels[] = { "info", "warning", "error" };
+  static const char *const levels[] = { N_("info"), N_("warning"), N_("error") };
 
   if (st->quiet && level == INGEST_SOURCE_NOTE_INFO)
     return;
-  fprintf (stderr, "actorscope serve: %s: %s: %s\n", levels[level], src, msg);
+  fprintf (stderr, "actorscope serve: %s: %s: %s\n", _(levels[level]), src, msg);
 }
 
 static void
