@@ -10,6 +10,7 @@
  * reported quantile past the documented bound. */
 #define ALPHA 0.0195
 #define GROW_SLACK 2
+#define EXTEND_SLACK 6
 
 /* ln(1 + k / 1024): with linear interpolation, ln of any double to ~1e-7,
  * far below the 0.05 % margin ALPHA leaves, and 10x cheaper than log(). */
@@ -21,8 +22,10 @@ static double inv_log_gamma;
 static double rep_factor; /* 2 / (gamma + 1): bucket i reports rep_factor * gamma^i */
 static gint32 max_index;
 
+static gsize constants_done = 0;
+
 static void
-ensure_constants (void)
+ensure_constants_slow (void)
 {
   static gsize done = 0;
 
@@ -37,6 +40,16 @@ ensure_constants (void)
         ln_table[k] = log1p ((double) k / (double) (1u << LN_TABLE_BITS));
       g_once_init_leave (&done, 1);
     }
+  g_atomic_pointer_set (&constants_done, 1);
+}
+
+/* One load (an acquire on every platform GLib supports) once initialised:
+ * record() runs a few times per event. */
+static inline void
+ensure_constants (void)
+{
+  if (G_UNLIKELY (g_atomic_pointer_get (&constants_done) == 0))
+    ensure_constants_slow ();
 }
 
 static inline double
@@ -57,7 +70,12 @@ fast_ln (gint64 v)
 static inline gint32
 bucket_index (gint64 v)
 {
-  gint32 i = (gint32) ceil (fast_ln (v) * inv_log_gamma);
+  /* ceil() of x in [0, 2^31), exact, without the libm call or its SSE2
+   * emulation (v >= 1 so x >= 0). */
+  double x = fast_ln (v) * inv_log_gamma;
+  gint32 i = (gint32) x;
+  if ((double) i < x)
+    i++;
   return CLAMP (i, 0, max_index);
 }
 
@@ -94,7 +112,7 @@ ingest_latency_hist_free (IngestLatencyHist *hist)
 /* Makes buckets cover index i, keeping a little slack so a spread of samples
  * doesn't reallocate on every new extreme. */
 static void
-cover (IngestLatencyHist *hist, gint32 i)
+cover_slow (IngestLatencyHist *hist, gint32 i)
 {
   if (hist->n_buckets == 0)
     {
@@ -108,8 +126,10 @@ cover (IngestLatencyHist *hist, gint32 i)
   gint32 cur_hi = hist->lo + (gint32) hist->n_buckets - 1;
   if (i >= hist->lo && i <= cur_hi)
     return;
-  gint32 lo = MIN (hist->lo, MAX (0, i - GROW_SLACK));
-  gint32 hi = MAX (cur_hi, MIN (max_index, i + GROW_SLACK));
+  /* Growing once means the range is still spreading: take more slack
+   * (it was one reallocation per new extreme bucket, five per histogram). */
+  gint32 lo = MIN (hist->lo, MAX (0, i - EXTEND_SLACK));
+  gint32 hi = MAX (cur_hi, MIN (max_index, i + EXTEND_SLACK));
   guint32 n = (guint32) (hi - lo + 1);
   guint32 *b = g_new0 (guint32, n);
   memcpy (b + (hist->lo - lo), hist->buckets, hist->n_buckets * sizeof (guint32));
@@ -117,6 +137,15 @@ cover (IngestLatencyHist *hist, gint32 i)
   hist->buckets = b;
   hist->lo = lo;
   hist->n_buckets = n;
+}
+
+static inline void
+cover (IngestLatencyHist *hist, gint32 i)
+{
+  if (G_LIKELY (hist->n_buckets != 0 && i >= hist->lo
+                && i - hist->lo < (gint32) hist->n_buckets))
+    return;
+  cover_slow (hist, i);
 }
 
 static inline void

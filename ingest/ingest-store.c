@@ -59,6 +59,15 @@ struct _IngestStore {
   GHashTable *edges;        /* &rec->key (guint64) -> IngestEdgeRec* */
   GPtrArray *edge_list;     /* IngestEdgeRec*, creation order, owns them */
   GHashTable *dropped;      /* message ids named by a DROP */
+  /* Bit (id % 4096) set for every id in dropped: most messages are never
+   * dropped, and one bit test answers for them without a hash lookup. */
+  guint64 dropped_filter[64];
+  /* Raw label bytes -> atom, like name_cache (labels repeat on every send). */
+  struct {
+    const char *text;
+    gsize len;
+    IngestAtom atom;
+  } label_cache[64];
 
   gboolean have_time;
   gint64 tmin, tmax;
@@ -119,6 +128,15 @@ edge_rec_free (gpointer data)
   g_free (e);
 }
 
+/* g_int64_hash() folds (from << 32) | to into from ^ to: every edge between
+ * low-numbered actors collides. Multiply-shift mixes both halves. */
+static guint
+edge_key_hash (gconstpointer key)
+{
+  guint64 k = *(const guint64 *) key;
+  return (guint) ((k * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15)) >> 32);
+}
+
 IngestStore *
 ingest_store_new (void)
 {
@@ -131,7 +149,7 @@ ingest_store_new (void)
   self->actor_by_atom = g_hash_table_new (g_direct_hash, g_direct_equal);
   self->n_mslots = INITIAL_MESSAGE_SLOTS;
   self->mslots = g_new0 (guint64, self->n_mslots);
-  self->edges = g_hash_table_new (g_int64_hash, g_int64_equal);
+  self->edges = g_hash_table_new (edge_key_hash, g_int64_equal);
   self->edge_list = g_ptr_array_new_with_free_func (edge_rec_free);
   self->dropped = g_hash_table_new (g_direct_hash, g_direct_equal);
   self->in_order = TRUE;
@@ -650,7 +668,7 @@ gboolean
 ingest_store_message_dropped (const IngestStore *self, IngestMessageId id)
 {
   g_return_val_if_fail (self != NULL, FALSE);
-  return g_hash_table_size (self->dropped) > 0
+  return (self->dropped_filter[(id >> 6) & 63] >> (id & 63) & 1) != 0
          && g_hash_table_contains (self->dropped, GUINT_TO_POINTER (id));
 }
 
@@ -853,6 +871,30 @@ intern_str (IngestStore *self, IngestStr s)
   return ingest_strings_intern (self->strings, s.ptr, s.len);
 }
 
+/* intern_str() for labels, through label_cache (see name_cache). */
+static IngestAtom
+intern_label (IngestStore *self, IngestStr s)
+{
+  gsize raw = s.len < 0 ? strnlen (s.ptr, INGEST_STORE_MAX_STRING + 1) : (gsize) s.len;
+  if (raw == 0 || raw > INGEST_STORE_MAX_STRING)
+    return intern_str (self, s);
+  guint slot = name_cache_slot (s.ptr, raw) & (G_N_ELEMENTS (self->label_cache) - 1);
+  if (self->label_cache[slot].len == raw && bytes_equal (self->label_cache[slot].text, s.ptr, raw))
+    return self->label_cache[slot].atom;
+  IngestAtom atom = intern_str (self, s);
+  if (atom != 0 && atom != INGEST_STRINGS_OVERFLOW_ATOM)
+    {
+      const char *text = ingest_strings_get (self->strings, atom);
+      if (memcmp (text, s.ptr, raw) == 0 && text[raw] == '\0')
+        {
+          self->label_cache[slot].text = text;
+          self->label_cache[slot].len = raw;
+          self->label_cache[slot].atom = atom;
+        }
+    }
+  return atom;
+}
+
 static void
 append_send (IngestStore *self, const IngestEventInput *in, IngestSeq seq, IngestEvent *ev)
 {
@@ -890,7 +932,7 @@ append_send (IngestStore *self, const IngestEventInput *in, IngestSeq seq, Inges
   if (m->to == 0)
     m->to = ev->peer;
   if (in->label.ptr != NULL)
-    m->label = intern_str (self, in->label);
+    m->label = intern_label (self, in->label);
   m->size = in->size;
   if (in->payload.ptr != NULL)
     {
@@ -1042,6 +1084,7 @@ append_drop (IngestStore *self, const IngestEventInput *in, IngestEvent *ev)
   if (ingest_store_message_dropped (self, id))
     return;
   g_hash_table_add (self->dropped, GUINT_TO_POINTER (id));
+  self->dropped_filter[(id >> 6) & 63] |= G_GUINT64_CONSTANT (1) << (id & 63);
 
   IngestMessage *m = msg_at (self, id);
   if (m->send_seq != INGEST_SEQ_NONE && m->to != 0)
