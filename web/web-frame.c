@@ -215,12 +215,56 @@ table_json (IngestStore *store, const IngestGraph *graph, double window_s)
   return rows;
 }
 
+struct _WebViewCache {
+  GHashTable *graphs;        /* key -> IngestGraph* */
+  GHashTable *timelines;     /* key -> IngestTimeline* */
+};
+
+WebViewCache *
+web_view_cache_new (void)
+{
+  WebViewCache *self = g_new0 (WebViewCache, 1);
+
+  self->graphs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) ingest_graph_free);
+  self->timelines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify) ingest_timeline_free);
+  return self;
+}
+
+void
+web_view_cache_free (WebViewCache *self)
+{
+  if (self == NULL)
+    return;
+  g_hash_table_unref (self->graphs);
+  g_hash_table_unref (self->timelines);
+  g_free (self);
+}
+
+/* What a view of the store depends on (not kind, size or theme); graphs
+ * ignore max_items (the timeline's level of detail). */
+static char *
+spec_key (const IngestViewSpec *spec, gboolean for_graph)
+{
+  g_autofree char *groups = spec->groups != NULL ? g_strjoinv ("\x1f", (char **) spec->groups) : NULL;
+
+  return g_strdup_printf ("%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT "|%s|%s|%s|%u",
+                          spec->from_ns, spec->to_ns,
+                          spec->actor_filter ? spec->actor_filter : "",
+                          spec->label_filter ? spec->label_filter : "",
+                          groups ? groups : "", for_graph ? 0 : spec->max_items);
+}
+
 char *
 web_frame_build (IngestStore *store, const WebViewState *state, const WebActivity *activity,
-                 RenderScene **scene_out, GError **error)
+                 WebViewCache *cache, RenderScene **scene_out, GError **error)
 {
-  g_autoptr(IngestGraph) graph = NULL;
-  g_autoptr(IngestTimeline) timeline = NULL;
+  g_autoptr(IngestGraph) owned_graph = NULL;
+  g_autoptr(IngestTimeline) owned_timeline = NULL;
+  IngestGraph *graph = NULL;
+  IngestTimeline *timeline = NULL;
+  g_autofree char *key = NULL;
   g_autoptr(RenderScene) scene = NULL;
   g_autoptr(GString) svg = g_string_new (NULL);
   IngestViewSpec spec;
@@ -242,16 +286,34 @@ web_frame_build (IngestStore *store, const WebViewState *state, const WebActivit
   lopts.header_every = G_MAXINT; /* the page keeps the one header in view (sticky) */
 
   /* The graph is built for every view: it gives the table its rates. */
-  graph = ingest_graph_build (store, &spec, error);
+  key = cache != NULL ? spec_key (&spec, TRUE) : NULL;
+  graph = cache != NULL ? g_hash_table_lookup (cache->graphs, key) : NULL;
   if (graph == NULL)
-    return NULL;
+    {
+      graph = owned_graph = ingest_graph_build (store, &spec, error);
+      if (graph == NULL)
+        return NULL;
+      if (cache != NULL)
+        g_hash_table_insert (cache->graphs, g_strdup (key), g_steal_pointer (&owned_graph));
+    }
   if (state->kind == WEB_VIEW_GRAPH)
     scene = render_layout_graph (graph, &lopts);
   else
     {
-      timeline = ingest_timeline_build (store, &spec, error);
+      if (cache != NULL)
+        {
+          g_free (key);
+          key = spec_key (&spec, FALSE);
+        }
+      timeline = cache != NULL ? g_hash_table_lookup (cache->timelines, key) : NULL;
       if (timeline == NULL)
-        return NULL;
+        {
+          timeline = owned_timeline = ingest_timeline_build (store, &spec, error);
+          if (timeline == NULL)
+            return NULL;
+          if (cache != NULL)
+            g_hash_table_insert (cache->timelines, g_strdup (key), g_steal_pointer (&owned_timeline));
+        }
       scene = state->kind == WEB_VIEW_SEQUENCE
         ? render_layout_sequence (timeline, &lopts)
         : render_layout_timeline (timeline, &lopts);

@@ -30,11 +30,24 @@ json_t *web_activity_to_json (const WebActivity *activity, guint max_bins);
 /* Most actors a frame's table lists (the busiest ones). */
 #define WEB_FRAME_MAX_TABLE_ROWS 500
 
-/* Builds the frame for state as compact JSON (g_free). scene_out, if not
- * NULL, receives the scene (owned by the caller) for hit testing. Returns
- * NULL and sets error for a view the store rejects (bad regex). */
+/* The views (graph, timeline) built during one round of frames, keyed by
+ * what they depend on (window, filters, groups): clients whose frames
+ * differ only in view kind, size or theme share one scan of the store (a
+ * sequence chart and a timeline use the same IngestTimeline; every frame's
+ * actor table uses the graph). Valid while the store is unchanged: make
+ * one per round and free it before new events are appended. */
+typedef struct _WebViewCache WebViewCache;
+WebViewCache *web_view_cache_new (void);
+void web_view_cache_free (WebViewCache *cache);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WebViewCache, web_view_cache_free)
+
+/* Builds the frame for state as compact JSON (g_free). cache may be NULL
+ * (nothing shared). scene_out, if not NULL, receives the scene (owned by the
+ * caller) for hit testing. Returns NULL and sets error for a view the store
+ * rejects (bad regex). */
 char *web_frame_build (IngestStore *store, const WebViewState *state,
-                       const WebActivity *activity, RenderScene **scene_out, GError **error);
+                       const WebActivity *activity, WebViewCache *cache,
+                       RenderScene **scene_out, GError **error);
 
 /* Details of one thing, as compact JSON (g_free). klass and id are what
  * the SVG group of a layout carries (class, data-id):

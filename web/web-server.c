@@ -57,6 +57,9 @@ struct _WebServer {
   WebActivity *activity;
   guint frame_source;
   gint64 changed_us;         /* first store change not yet in a frame */
+  /* Frames get at most half of the loop: after a round of renderings that
+   * took T, the next round waits T (ingestion runs meanwhile). */
+  gint64 frames_not_before_us;
   guint64 next_ingest_id;
   WebServerStats stats;
 };
@@ -241,6 +244,7 @@ on_frames (gpointer user_data)
   WebServer *self = user_data;
   g_autoptr(GHashTable) cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                        (GDestroyNotify) g_bytes_unref);
+  g_autoptr(WebViewCache) views = web_view_cache_new ();
   guint64 n_events = ingest_store_n_events (self->store);
   gint64 now = g_get_monotonic_time ();
   gint64 interval = G_USEC_PER_SEC / self->options.max_fps;
@@ -270,7 +274,7 @@ on_frames (gpointer user_data)
       if (frame == NULL)
         {
           g_autoptr(GError) error = NULL;
-          char *text = web_frame_build (self->store, &c->state, self->activity, NULL, &error);
+          char *text = web_frame_build (self->store, &c->state, self->activity, views, NULL, &error);
           if (text == NULL)
             {
               conn_queue_error (c, error);
@@ -297,16 +301,28 @@ on_frames (gpointer user_data)
       self->stats.last_frame_latency_us = g_get_monotonic_time () - self->changed_us;
       self->changed_us = 0;
     }
+  self->frames_not_before_us = g_get_monotonic_time () + (g_get_monotonic_time () - now);
   if (next_due != G_MAXINT64)
-    self->frame_source = g_timeout_add ((guint) MAX (1, (next_due - now + 999) / 1000),
-                                        on_frames, self);
+    {
+      next_due = MAX (next_due, self->frames_not_before_us);
+      self->frame_source = g_timeout_add ((guint) MAX (1, (next_due - now + 999) / 1000),
+                                          on_frames, self);
+    }
   return G_SOURCE_REMOVE;
 }
 
 static void
 server_schedule_frames (WebServer *self)
 {
-  if (self->frame_source == 0)
+  gint64 now;
+
+  if (self->frame_source != 0)
+    return;
+  now = g_get_monotonic_time ();
+  if (now < self->frames_not_before_us)
+    self->frame_source = g_timeout_add ((guint) MAX (1, (self->frames_not_before_us - now + 999) / 1000),
+                                        on_frames, self);
+  else
     self->frame_source = g_idle_add_full (G_PRIORITY_DEFAULT, on_frames, self, NULL);
 }
 
@@ -376,7 +392,7 @@ live_handle (Conn *c, const char *data, gsize len)
     case WEB_REQUEST_HIT:
       {
         g_autoptr(RenderScene) scene = NULL;
-        g_autofree char *frame = web_frame_build (self->store, &c->state, NULL, &scene, &error);
+        g_autofree char *frame = web_frame_build (self->store, &c->state, NULL, NULL, &scene, &error);
         const RenderNode *hit = frame != NULL ? render_scene_hit_test (scene, req.x, req.y) : NULL;
         char *text = NULL;
         gint64 from_ns, to_ns;
