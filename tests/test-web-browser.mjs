@@ -35,10 +35,12 @@ const actorIds = (page) => page.$$eval('#svg g.actor[data-id]', (els) => els.map
 const rootClass = (page) => page.$eval('#svg svg', (e) => e.getAttribute('class') || '');
 // Clicks a point of a drawn line where nothing covers it (as a user
 // would), e.g. a graph edge or a message arrow.
-async function clickLine(page, selector) {
-  const pt = await page.evaluate((sel) => {
+async function clickLine(page, selector, titleRe = '') {
+  const pt = await page.evaluate(([sel, re]) => {
     // Biggest first: a user aims at what is easy to hit.
-    const els = Array.from(document.querySelectorAll(sel)).map((el) => [el, el.getBoundingClientRect()])
+    const title = (el) => { const t = el.closest('[data-id]').querySelector('title'); return t ? t.textContent : ''; };
+    const els = Array.from(document.querySelectorAll(sel)).filter((el) => !re || new RegExp(re).test(title(el)))
+      .map((el) => [el, el.getBoundingClientRect()])
       .filter(([, r]) => r.width * r.height > 0 || r.width + r.height > 10)
       .sort((a, b) => (b[1].width + 1) * (b[1].height + 1) - (a[1].width + 1) * (a[1].height + 1));
     for (const [el, r] of els) {
@@ -58,8 +60,8 @@ async function clickLine(page, selector) {
       }
     }
     return null;
-  }, selector);
-  if (!pt) throw new Error('no clickable ' + selector);
+  }, [selector, titleRe]);
+  if (!pt) throw new Error('no clickable ' + selector + ' ' + titleRe);
   await page.mouse.click(pt.x, pt.y);
   return pt.id;
 }
@@ -130,6 +132,14 @@ async function consoleTest() {
   check(/regex|filter|pattern/i.test(await page.$eval('#toast', (e) => e.textContent)), 'bad regex explained');
   await page.fill('#filter', '');
 
+  // Grouping folds the xapi sessions into one node.
+  await page.fill('#groups', 'xapi:*');
+  await until(async () => (await actorIds(page)).includes('xapi:*'), 'grouped node');
+  check(!(await actorIds(page)).includes('xapi:15859'), 'grouped actors are folded into "xapi:*"');
+  await shot(page, 'groups');
+  await page.fill('#groups', '');
+  await until(async () => (await actorIds(page)).includes('xapi:15859'), 'ungrouped again');
+
   // Click an actor for details.
   await until(async () => (await actorIds(page)).length === ids.length || (await actorIds(page)).length > 5, 'unfiltered graph back');
   await page.click('#svg g.actor[data-id="xapi:15859"] circle, #svg g.actor[data-id="xapi:15859"] rect', { force: true });
@@ -152,12 +162,18 @@ async function consoleTest() {
   // A user pauses to pick one arrow of a chart that scrolls with time.
   await page.click('#live');
   await sleep(300);
-  console.log('clicked message ' + await clickLine(page, '#svg g.message[data-id] path, #svg g.message[data-id] line'));
+  await clickLine(page, '#svg g.message[data-id] path, #svg g.message[data-id] line', '^response');
   await until(async () => /From/.test(await page.$eval('#details-body', (e) => e.textContent)) &&
                           /In mailbox|pending/.test(await page.$eval('#details-body', (e) => e.textContent)), 'message details')
     ;
   const d3 = await page.$eval('#details-body', (e) => e.textContent);
   check(/From/.test(d3) && /To/.test(d3) && /Sent/.test(d3), 'message details show ends and times');
+  check(/Answers/.test(d3) && /Round trip/.test(d3), 'a response names its request and the round trip');
+  // The paired request is one click away.
+  const h3 = await page.$eval('#details-body h3', (e) => e.textContent);
+  await page.click('#details-body button.link');
+  await until(async () => (await page.$eval('#details-body h3', (e) => e.textContent)) !== h3, 'paired request details');
+  check(/Answered by/.test(await page.$eval('#details-body', (e) => e.textContent)), 'the request names its response');
   await shot(page, 'sequence-details');
 
   // Timeline view; click a processing span.
@@ -184,7 +200,19 @@ async function consoleTest() {
   await shot(page, 'light-graph');
 
   // Reconnect: the page follows a restarted service on the same port.
-  check(page.errors.length === 0, 'no page errors (' + page.errors.join('; ') + ')');
+  // Reconnect: the service restarts on the same port; the page shows it
+  // and follows the new one by itself.
+  await stopServe(s);
+  servers.splice(servers.indexOf(s), 1);
+  await until(async () => /reconnecting/.test(await page.$eval('#conn', (e) => e.textContent)), 'reconnecting shown');
+  check(true, 'connection loss shown');
+  const s2 = await startServe(cli, ['-p', String(s.port), '--replay', join(SRC, 'data/traces/akka-supervision.ndjson'), '--speed', '0', '-q']);
+  servers.push(s2);
+  await until(async () => (await page.$eval('#conn', (e) => e.textContent)) === 'connected' &&
+                          (await actorIds(page)).some((a) => a.startsWith('/user')), 'reconnected to the new service', 20000);
+  check(true, 'page reconnected by itself and shows the new service\'s actors');
+  check(page.errors.filter((e) => !/WebSocket|ERR_CONNECTION_REFUSED/.test(e)).length === 0,
+        'no page errors (' + page.errors.join('; ') + ')');
 }
 
 async function hostileTest() {

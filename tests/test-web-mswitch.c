@@ -151,6 +151,13 @@ broker_stop (FakeBroker *b, const char *path)
   g_mutex_lock (&b->lock);
   b->stopping = TRUE;
   g_cond_broadcast (&b->cond);
+  /* Let every blocked poll answer before the broker goes away. */
+  while (b->blocked > 0)
+    {
+      g_mutex_unlock (&b->lock);
+      g_usleep (1000);
+      g_mutex_lock (&b->lock);
+    }
   g_mutex_unlock (&b->lock);
   g_socket_service_stop (b->service);
   g_socket_listener_close (G_SOCKET_LISTENER (b->service));

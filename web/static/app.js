@@ -7,7 +7,7 @@
   const $ = (sel) => document.querySelector(sel);
   const state = {
     ws: null, backoff: 500, view: 'graph', follow: true, window_s: 30, filter: '',
-    theme: localStorage.getItem('actorscope-theme') || 'dark', zoom: 1,
+    theme: localStorage.getItem('actorscope-theme') || 'dark', zoom: 1, groups: [],
     sortKey: 'rate', sortAsc: false, actors: [], overview: null, range: null, frame: null,
     selected: null, lastFrameAt: 0,
   };
@@ -29,6 +29,7 @@
 
   function viewMessage() {
     const m = { type: 'view', kind: state.view, follow: state.follow, filter: state.filter || null,
+      groups: state.groups.length ? state.groups : null,
       theme: state.theme, zoom: state.zoom, width: Math.max(320, Math.floor($('#stage').clientWidth - 8)),
       height: Math.max(240, Math.floor($('#stage').clientHeight - 8)) };
     if (state.window_s > 0) m.window_s = state.window_s;
@@ -173,6 +174,16 @@
     body.replaceChildren();
     const h = document.createElement('h3');
     const dl = document.createElement('dl');
+    // The paired request/response: a click shows that message.
+    const link = (k, text, id) => {
+      const dt = document.createElement('dt'); dt.textContent = k;
+      const dd = document.createElement('dd');
+      const b = document.createElement('button');
+      b.className = 'link'; b.textContent = text; b.dataset.message = String(id);
+      b.addEventListener('click', () => send({ type: 'details', class: 'message', id: String(id) }));
+      dd.append(b);
+      dl.append(dt, dd);
+    };
     const row = (k, v) => {
       if (v === null || v === undefined || v === '' || v === '–' || v === '– / –') return;
       const dt = document.createElement('dt'); dt.textContent = k;
@@ -186,8 +197,8 @@
       row('Done', d.done_ms ? fmtTime(d.done_ms) : null);
       row('In mailbox', fmtDur(d.mailbox_ms)); row('Processing', fmtDur(d.processing_ms));
       row('Round trip', d.round_trip_ms !== null ? fmtDur(d.round_trip_ms) : null);
-      if (d.request) row('Answers', d.request.label + ' ' + d.request.key + ' from ' + d.request.from);
-      if (d.response) row('Answered by', d.response.label + ' ' + d.response.key);
+      if (d.request) link('Answers', d.request.label + ' ' + d.request.key + ' from ' + d.request.from, d.request.id);
+      if (d.response) link('Answered by', d.response.label + ' ' + d.response.key, d.response.id);
       row('Size', d.size ? d.size + ' B' : null);
     } else if (d.class === 'edge') {
       h.textContent = d.from + ' → ' + d.to;
@@ -346,6 +357,14 @@
     $('#filter').addEventListener('input', (e) => {
       clearTimeout(ft);
       ft = setTimeout(() => { state.filter = e.target.value.trim(); send({ type: 'view', filter: state.filter || null }); }, 250);
+    });
+    let gt = null;
+    $('#groups').addEventListener('input', (e) => {
+      clearTimeout(gt);
+      gt = setTimeout(() => {
+        state.groups = e.target.value.split(',').map((x) => x.trim()).filter(Boolean).slice(0, 16);
+        send({ type: 'view', groups: state.groups.length ? state.groups : null });
+      }, 300);
     });
     $('#theme').addEventListener('click', () => {
       state.theme = state.theme === 'dark' ? 'light' : 'dark';
