@@ -940,6 +940,38 @@ ingest_json_unescape (const char *in, gsize in_len, char *out, gsize *out_len, g
 
   while (i < in_len)
     {
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+      if (high == 0)
+        {
+          /* Copy a run of plain bytes (not '\\', not control) a word at a
+           * time: escaped strings are mostly plain text (payloads). */
+          const guint64 ones = G_GUINT64_CONSTANT (0x0101010101010101);
+          const guint64 highs = G_GUINT64_CONSTANT (0x8080808080808080);
+          while (in_len - i >= 8)
+            {
+              guint64 w, bs, hit;
+              memcpy (&w, in + i, 8);
+              bs = w ^ (ones * '\\');
+              /* lowest flagged byte is exact (borrows only flag higher ones) */
+              hit = (((bs - ones) & ~bs) | ((w - ones * 0x20) & ~w)) & highs;
+              if (hit != 0)
+                {
+                  /* the whole word: out has room (o <= i, i + 8 <= in_len)
+                   * and the bytes past n are overwritten next */
+                  gsize n = (gsize) __builtin_ctzll (hit) >> 3;
+                  memcpy (out + o, &w, 8);
+                  o += n;
+                  i += n;
+                  break;
+                }
+              memcpy (out + o, &w, 8);
+              o += 8;
+              i += 8;
+            }
+          if (i >= in_len)
+            break;
+        }
+#endif
       guint8 c = (guint8) in[i];
       if (c != '\\')
         {

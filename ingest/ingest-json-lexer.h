@@ -110,7 +110,7 @@ void ingest_json_lexer_get_error_position (const IngestJsonLexer *lexer, guint64
 
 /* Decodes the body of a JSON string (the bytes between the quotes, escapes
  * still in) into out, which must hold at least in_len bytes (decoding never
- * grows). Returns FALSE on a bad escape or raw control byte, with *err_off
+ * grows) and must not overlap in (plain runs are copied a word at a time). Returns FALSE on a bad escape or raw control byte, with *err_off
  * the offset in `in`. */
 gboolean ingest_json_unescape (const char *in, gsize in_len, char *out, gsize *out_len,
                                gsize *err_off);

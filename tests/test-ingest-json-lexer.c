@@ -189,6 +189,31 @@ test_helpers (void **state)
   assert_false (ingest_json_unescape ("a\\x", 3, buf, &n, &off));
   assert_int_equal (off, 2);
 
+  /* plain runs are copied a word at a time: an escape, a surrogate pair
+   * and a control byte at every offset of a 40-byte string */
+  for (int at = 0; at <= 40; at++)
+    {
+      static const char *const esc[] = { "\\\"", "\\n", "\\ud83d\\ude00", "\\u00e9" };
+      static const char *const dec[] = { "\"", "\n", "\xf0\x9f\x98\x80", "\xc3\xa9" };
+      char plain[41];
+      for (int i = 0; i < 40; i++)
+        plain[i] = (char) ('a' + i % 26);
+      plain[40] = '\0';
+      for (guint e = 0; e < G_N_ELEMENTS (esc); e++)
+        {
+          g_autofree char *in = g_strdup_printf ("%.*s%s%s", at, plain, esc[e], plain + at);
+          g_autofree char *want = g_strdup_printf ("%.*s%s%s", at, plain, dec[e], plain + at);
+          g_autofree char *out = g_malloc (strlen (in));
+          assert_true (ingest_json_unescape (in, strlen (in), out, &n, &off));
+          assert_int_equal (n, strlen (want));
+          assert_memory_equal (out, want, n);
+        }
+      g_autofree char *bad = g_strdup_printf ("%.*s\x1f%s", at, plain, plain + at);
+      g_autofree char *out = g_malloc (strlen (bad));
+      assert_false (ingest_json_unescape (bad, strlen (bad), out, &n, &off));
+      assert_int_equal (off, at);
+    }
+
   ingest_json_append_string (s, "<a href=\"x\">\\\n\x01</a>", 19);
   assert_string_equal (s->str, "\"<a href=\\\"x\\\">\\\\\\n\\u0001</a>\"");
 }
