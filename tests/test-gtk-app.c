@@ -327,6 +327,108 @@ test_sort (void **state)
   assert_false (actorscope_actor_tree_sort_by (tree, "no-such-column", TRUE));
 }
 
+/* Waits (bounded) until the view has a scene for its current parameters. */
+static void
+wait_view_idle (ActorscopeSceneView *view)
+{
+  gint64 end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  while (actorscope_scene_view_is_busy (view) && g_get_monotonic_time () < end)
+    spin (20);
+}
+
+static void
+test_group (void **state)
+{
+  ActorscopeSceneView *view = actorscope_window_get_scene_view (window);
+  ActorscopeActorTree *tree = actorscope_window_get_actor_tree (window);
+  IngestStore *store = actorscope_document_get_store (actorscope_window_get_document (window));
+  IngestActorId workers = ingest_store_find_actor (store, "/user/supervisor/workers");
+  IngestActorId user = ingest_store_find_actor (store, "/user");
+  guint64 sum_in = 0, sum_out = 0, row_in = 0, row_out = 0, user_in = 0;
+  gint64 max_depth = 0, row_depth = 0, row_wait = 0;
+  guint members = 0, all_nodes, all_lanes;
+  const char *const *groups;
+  IngestActorStats own;
+
+  assert_true (workers != 0 && user != 0);
+  /* The row of a subtree adds up its members (and itself). */
+  for (IngestActorId id = 1; id <= ingest_store_n_actors (store); id++)
+    {
+      IngestActorStats st;
+      IngestActorId a = id;
+
+      while (a != 0 && a != workers)
+        a = ingest_store_actor (store, a)->parent;
+      if (a != workers)
+        continue;
+      ingest_store_actor_stats (store, id, &st);
+      sum_in += st.received;
+      sum_out += st.sent;
+      max_depth = MAX (max_depth, st.mailbox_depth_max);
+      members++;
+    }
+  assert_true (members >= 5);
+  g_object_get (actorscope_actor_tree_get_item (tree, workers), "received", &row_in, "sent", &row_out,
+                "depth", &row_depth, "mailbox", &row_wait, NULL);
+  assert_true (sum_in > 0);
+  assert_true (row_in == sum_in);
+  assert_true (row_out == sum_out);
+  assert_true (row_depth == max_depth);
+  assert_true (row_wait > 0);   /* the merged median of the members' waits */
+  /* "/user" is only a path component: no traffic of its own, yet its row
+   * shows everything under it. */
+  ingest_store_actor_stats (store, user, &own);
+  g_object_get (actorscope_actor_tree_get_item (tree, user), "received", &user_in, NULL);
+  assert_true (user_in > own.received);
+  assert_true (user_in >= sum_in);
+
+  set_view ("graph");
+  wait_view_idle (view);
+  all_nodes = render_scene_count_groups (actorscope_scene_view_get_scene (view), "actor");
+
+  /* The row's context menu folds the subtree into one node. */
+  actorscope_actor_tree_popup_menu (tree, workers, 20, 20);
+  assert_true (actorscope_actor_tree_get_menu_visible (tree));
+  screenshot ("tree-menu");
+  /* 0 = the row the menu was opened on, as the menu's items do. */
+  gtk_widget_activate_action (GTK_WIDGET (tree), "tree.group", "u", 0);
+  assert_false (actorscope_actor_tree_get_menu_visible (tree));
+  assert_true (actorscope_actor_tree_get_grouped (tree, workers));
+  groups = actorscope_scene_view_get_groups (view);
+  assert_non_null (groups);
+  assert_string_equal (groups[0], actorscope_actor_tree_get_groups (tree)[0]);
+  assert_null (groups[1]);
+  wait_view_idle (view);
+  assert_int_equal (render_scene_count_groups (actorscope_scene_view_get_scene (view), "actor"),
+                    all_nodes - members + 1);
+  {
+    double x, y;
+
+    assert_true (actorscope_scene_view_locate (view, "actor", groups[0], &x, &y));
+    assert_false (actorscope_scene_view_locate (view, "actor", "/user/supervisor/workers", &x, &y));
+  }
+  screenshot ("graph-grouped");
+
+  /* One lane in the timeline too. */
+  set_view ("timeline");
+  wait_view_idle (view);
+  all_lanes = render_scene_count_groups (actorscope_scene_view_get_scene (view), "actor");
+  assert_int_equal (all_lanes, all_nodes - members + 1);
+
+  /* And back. */
+  gtk_widget_activate_action (GTK_WIDGET (tree), "tree.ungroup", "u", workers);
+  assert_false (actorscope_actor_tree_get_grouped (tree, workers));
+  assert_null (actorscope_scene_view_get_groups (view));
+  wait_view_idle (view);
+  assert_true (render_scene_count_groups (actorscope_scene_view_get_scene (view), "actor") > all_lanes);
+  set_view ("graph");
+  wait_view_idle (view);
+  assert_int_equal (render_scene_count_groups (actorscope_scene_view_get_scene (view), "actor"), all_nodes);
+  /* A leaf is one node already: nothing to group. */
+  assert_false (actorscope_actor_tree_set_grouped (tree, ingest_store_find_actor (store, "/user/api"), TRUE));
+}
+
 static void
 test_replay (void **state)
 {
@@ -774,6 +876,7 @@ main (int argc, char **argv)
     cmocka_unit_test (test_select_actor),
     cmocka_unit_test (test_filter),
     cmocka_unit_test (test_sort),
+    cmocka_unit_test (test_group),
     cmocka_unit_test (test_replay),
     cmocka_unit_test (test_area),
     cmocka_unit_test (test_export),

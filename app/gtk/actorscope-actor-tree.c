@@ -20,14 +20,20 @@ struct _ActorscopeActorItem {
   double rate;
   gint64 depth, mailbox_ns, processing_ns;
   GListStore *children;     /* NULL for a leaf */
+  ActorscopeActorItem *parent; /* borrowed, NULL for a root */
   gboolean visible;         /* it or a descendant matches the filter */
+  /* A row with children shows its subtree's figures (its own plus every
+   * descendant's): a bare path component like "/user" has no traffic of its
+   * own and would otherwise read 0 everywhere. */
+  char *group_pattern;      /* IngestViewSpec.groups glob/regex matching exactly the subtree, or NULL */
+  gboolean grouped;         /* folded into one node/lane in the views */
 };
 
 G_DEFINE_FINAL_TYPE (ActorscopeActorItem, actorscope_actor_item, G_TYPE_OBJECT)
 
 enum {
   ITEM_PROP_0, ITEM_PROP_NAME, ITEM_PROP_RECEIVED, ITEM_PROP_SENT, ITEM_PROP_RATE,
-  ITEM_PROP_DEPTH, ITEM_PROP_MAILBOX, ITEM_PROP_PROCESSING, ITEM_PROP_ERRORS, ITEM_N_PROPS
+  ITEM_PROP_DEPTH, ITEM_PROP_MAILBOX, ITEM_PROP_PROCESSING, ITEM_PROP_ERRORS, ITEM_PROP_GROUPED, ITEM_N_PROPS
 };
 static GParamSpec *item_props[ITEM_N_PROPS];
 
@@ -46,6 +52,7 @@ actorscope_actor_item_get_property (GObject *object, guint prop_id, GValue *valu
     case ITEM_PROP_MAILBOX: g_value_set_int64 (value, self->mailbox_ns); break;
     case ITEM_PROP_PROCESSING: g_value_set_int64 (value, self->processing_ns); break;
     case ITEM_PROP_ERRORS: g_value_set_uint64 (value, self->errors); break;
+    case ITEM_PROP_GROUPED: g_value_set_boolean (value, self->grouped); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -58,6 +65,7 @@ actorscope_actor_item_finalize (GObject *object)
   g_free (self->path);
   g_free (self->name);
   g_free (self->kind);
+  g_free (self->group_pattern);
   g_clear_object (&self->children);
   G_OBJECT_CLASS (actorscope_actor_item_parent_class)->finalize (object);
 }
@@ -78,6 +86,7 @@ actorscope_actor_item_class_init (ActorscopeActorItemClass *klass)
   item_props[ITEM_PROP_MAILBOX] = g_param_spec_int64 ("mailbox", NULL, NULL, G_MININT64, G_MAXINT64, 0, f);
   item_props[ITEM_PROP_PROCESSING] = g_param_spec_int64 ("processing", NULL, NULL, G_MININT64, G_MAXINT64, 0, f);
   item_props[ITEM_PROP_ERRORS] = g_param_spec_uint64 ("errors", NULL, NULL, 0, G_MAXUINT64, 0, f);
+  item_props[ITEM_PROP_GROUPED] = g_param_spec_boolean ("grouped", NULL, NULL, FALSE, f);
   g_object_class_install_properties (object_class, ITEM_N_PROPS, item_props);
 }
 
@@ -116,6 +125,175 @@ item_load_stats (ActorscopeActorItem *item, IngestStore *store, double seconds)
   item->rate = seconds > 0 ? (double) (st.sent + st.received) / seconds : 0;
 }
 
+/* Folds the children's figures into item, post-order: counts and rates add
+ * up, the mailbox depth is the largest in the subtree. Latencies start as
+ * the slowest member's median; item_merge_latencies() replaces them with the
+ * median of the merged histograms when it can. */
+static void
+item_aggregate (ActorscopeActorItem *item, guint level)
+{
+  guint n;
+
+  if (item->children == NULL || level > 512)
+    return;
+  n = g_list_model_get_n_items (G_LIST_MODEL (item->children));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(ActorscopeActorItem) child = g_list_model_get_item (G_LIST_MODEL (item->children), i);
+
+      item_aggregate (child, level + 1);
+      item->received += child->received;
+      item->sent += child->sent;
+      item->errors += child->errors;
+      item->rate += child->rate;
+      item->depth = MAX (item->depth, child->depth);
+      item->mailbox_ns = MAX (item->mailbox_ns, child->mailbox_ns);
+      item->processing_ns = MAX (item->processing_ns, child->processing_ns);
+    }
+}
+
+static gboolean
+item_in_subtree (ActorscopeActorItem *item, ActorscopeActorItem *top)
+{
+  for (guint level = 0; item != NULL && level < 512; item = item->parent, level++)
+    if (item == top)
+      return TRUE;
+  return FALSE;
+}
+
+/* A view group pattern that matches exactly item's subtree among items
+ * (index 0 unused): "PATH*" (glob-escaped) when no other actor starts with
+ * the path, else an anchored regex alternation of the members' paths
+ * (bounded), else NULL. Owned by the caller. */
+static char *
+item_subtree_pattern (ActorscopeActorItem *item, GPtrArray *items)
+{
+  GString *glob = g_string_new (NULL);
+  g_autoptr(IngestMatcher) matcher = NULL;
+  g_autoptr(GString) re = NULL;
+  gboolean exact = TRUE;
+  guint members = 0;
+
+  for (const char *c = item->path; *c; c++)
+    {
+      if (*c == '*' || *c == '?' || *c == '\\' || *c == '[')
+        g_string_append_c (glob, '\\');
+      g_string_append_c (glob, *c);
+    }
+  g_string_append_c (glob, '*');
+  matcher = ingest_matcher_new (glob->str, NULL);
+  for (guint i = 1; matcher != NULL && i < items->len; i++)
+    {
+      ActorscopeActorItem *other = items->pdata[i];
+
+      if (ingest_matcher_match (matcher, other->path) != item_in_subtree (other, item))
+        {
+          exact = FALSE;
+          break;
+        }
+    }
+  if (matcher != NULL && exact)
+    return g_string_free (glob, FALSE);
+  g_string_free (glob, TRUE);
+
+  /* Hierarchies that do not follow the paths (parents given by the source). */
+  re = g_string_new ("/^(?:");
+  for (guint i = 1; i < items->len; i++)
+    {
+      ActorscopeActorItem *other = items->pdata[i];
+      g_autofree char *escaped = NULL;
+
+      if (!item_in_subtree (other, item))
+        continue;
+      if (++members > 64)
+        return NULL;
+      escaped = g_regex_escape_string (other->path, -1);
+      if (members > 1)
+        g_string_append_c (re, '|');
+      g_string_append (re, escaped);
+    }
+  g_string_append (re, ")$/");
+  g_clear_pointer (&matcher, ingest_matcher_free);
+  matcher = ingest_matcher_new (re->str, NULL);
+  return matcher != NULL ? g_strdup (re->str) : NULL;
+}
+
+/* Replaces the latencies of rows with children by the medians of their
+ * subtree's merged histograms: one graph build (over the whole trace) per
+ * tree level, with every subtree of that level folded into one group
+ * node. Skipped for big traces, where the slowest member's median stays. */
+static void
+items_merge_latencies (GPtrArray *items, IngestStore *store)
+{
+  g_autoptr(GHashTable) by_pattern = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GArray) levels = g_array_new (FALSE, TRUE, sizeof (guint));
+  guint max_level = 0;
+
+  if (ingest_store_n_events (store) > 300000 || items->len > 2001)
+    return;
+  g_array_set_size (levels, items->len);
+  for (guint i = 1; i < items->len; i++)
+    {
+      ActorscopeActorItem *item = items->pdata[i];
+      guint level = 0;
+
+      for (ActorscopeActorItem *a = item->parent; a != NULL && level < 512; a = a->parent)
+        level++;
+      g_array_index (levels, guint, i) = level;
+      if (item->children != NULL)
+        max_level = MAX (max_level, level);
+    }
+  for (guint level = 0; level <= max_level; level++)
+    {
+      g_autoptr(GPtrArray) patterns = g_ptr_array_new ();
+      g_autoptr(IngestGraph) graph = NULL;
+      IngestViewSpec spec = { 0 };
+
+      for (guint i = 1; i < items->len; i++)
+        {
+          ActorscopeActorItem *item = items->pdata[i];
+
+          if (item->children == NULL || g_array_index (levels, guint, i) != level)
+            continue;
+          if (item->group_pattern == NULL)
+            item->group_pattern = item_subtree_pattern (item, items);
+          if (item->group_pattern == NULL)
+            continue;
+          g_ptr_array_add (patterns, item->group_pattern);
+          g_hash_table_insert (by_pattern, g_strdup (item->group_pattern), item);
+        }
+      if (patterns->len == 0)
+        continue;
+      g_ptr_array_add (patterns, NULL);
+      spec.from_ns = INGEST_TIME_MIN;
+      spec.to_ns = INGEST_TIME_MAX;
+      spec.groups = (const char *const *) patterns->pdata;
+      graph = ingest_graph_build (store, &spec, NULL);
+      for (guint n = 0; graph != NULL && n < graph->nodes->len; n++)
+        {
+          const IngestViewNode *node = &g_array_index (graph->nodes, IngestViewNode, n);
+          ActorscopeActorItem *item;
+
+          if (!node->is_group || (item = g_hash_table_lookup (by_pattern, node->name)) == NULL)
+            continue;
+          item->mailbox_ns = node->mailbox.count > 0 ? node->mailbox.p50_ns : 0;
+          item->processing_ns = node->processing.count > 0 ? node->processing.p50_ns : 0;
+        }
+    }
+}
+
+/* Loads every item's own figures, then folds subtrees into their rows. */
+static void
+items_load_all (GPtrArray *items, IngestStore *store, double seconds)
+{
+  for (guint i = 1; i < items->len; i++)
+    item_load_stats (items->pdata[i], store, seconds);
+  for (guint i = 1; i < items->len; i++)
+    if (((ActorscopeActorItem *) items->pdata[i])->parent == NULL)
+      item_aggregate (items->pdata[i], 0);
+  items_merge_latencies (items, store);
+}
+
 /* ---- the tree widget ---- */
 
 struct _ActorscopeActorTree {
@@ -131,12 +309,94 @@ struct _ActorscopeActorTree {
   GtkCustomFilter *filter;
   ActorscopeDocument *document;
   gboolean selecting;
+  GHashTable *grouped;            /* paths of the rows folded in the views (owned) */
+  GStrv groups;                   /* their patterns, outermost first, NULL-terminated */
+  GtkWidget *menu;                /* the rows' context menu (a child of ours) */
+  IngestActorId menu_actor;
 };
 
 G_DEFINE_FINAL_TYPE (ActorscopeActorTree, actorscope_actor_tree, GTK_TYPE_WIDGET)
 
-enum { ACTOR_SELECTED, N_SIGNALS };
+enum { ACTOR_SELECTED, GROUPS_CHANGED, N_SIGNALS };
 static guint signals[N_SIGNALS];
+
+/* Recomputes self->groups from the grouped rows (outermost first, so a
+ * group swallows any group inside it: the first matching pattern wins) and
+ * tells the views when they changed. */
+static void
+tree_update_groups (ActorscopeActorTree *self)
+{
+  g_autoptr(GPtrArray) patterns = g_ptr_array_new ();
+  g_autoptr(GPtrArray) found = g_ptr_array_new ();
+
+  for (guint i = 1; i < self->items->len; i++)
+    {
+      ActorscopeActorItem *item = self->items->pdata[i];
+      gboolean inside = FALSE;
+
+      if (!item->grouped)
+        continue;
+      for (ActorscopeActorItem *a = item->parent; a != NULL && !inside; a = a->parent)
+        inside = a->grouped;
+      if (inside)
+        continue;
+      if (item->group_pattern == NULL)
+        item->group_pattern = item_subtree_pattern (item, self->items);
+      if (item->group_pattern != NULL)
+        g_ptr_array_add (found, item);
+    }
+  for (guint i = 0; i < found->len; i++)
+    g_ptr_array_add (patterns, ((ActorscopeActorItem *) found->pdata[i])->group_pattern);
+  g_ptr_array_add (patterns, NULL);
+  if (self->groups != NULL && g_strv_equal ((const char *const *) self->groups,
+                                            (const char *const *) patterns->pdata))
+    return;
+  g_strfreev (self->groups);
+  self->groups = g_strdupv ((char **) patterns->pdata);
+  g_signal_emit (self, signals[GROUPS_CHANGED], 0);
+}
+
+const char *const *
+actorscope_actor_tree_get_groups (ActorscopeActorTree *self)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_ACTOR_TREE (self), NULL);
+  return self->groups != NULL && self->groups[0] != NULL ? (const char *const *) self->groups : NULL;
+}
+
+gboolean
+actorscope_actor_tree_set_grouped (ActorscopeActorTree *self, IngestActorId id, gboolean grouped)
+{
+  ActorscopeActorItem *item;
+
+  g_return_val_if_fail (ACTORSCOPE_IS_ACTOR_TREE (self), FALSE);
+  if (id == 0 || id >= self->items->len)
+    return FALSE;
+  item = self->items->pdata[id];
+  if (grouped && item->children == NULL)
+    return FALSE;   /* a single actor is already one node */
+  if (grouped && item->group_pattern == NULL)
+    item->group_pattern = item_subtree_pattern (item, self->items);
+  if (grouped && item->group_pattern == NULL)
+    return FALSE;
+  if (item->grouped != grouped)
+    {
+      item->grouped = grouped;
+      if (grouped)
+        g_hash_table_add (self->grouped, g_strdup (item->path));
+      else
+        g_hash_table_remove (self->grouped, item->path);
+      g_object_notify_by_pspec (G_OBJECT (item), item_props[ITEM_PROP_GROUPED]);
+    }
+  tree_update_groups (self);
+  return TRUE;
+}
+
+gboolean
+actorscope_actor_tree_get_grouped (ActorscopeActorTree *self, IngestActorId id)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_ACTOR_TREE (self), FALSE);
+  return id > 0 && id < self->items->len && ((ActorscopeActorItem *) self->items->pdata[id])->grouped;
+}
 
 static GListModel *
 create_children (gpointer item, gpointer user_data)
@@ -174,11 +434,18 @@ actorscope_actor_tree_set_document (ActorscopeActorTree *self, ActorscopeDocumen
   double seconds;
 
   g_return_if_fail (ACTORSCOPE_IS_ACTOR_TREE (self));
+  /* Another trace: its actors are not the grouped ones. The same document
+   * (rebuilt for new live actors) keeps its groups. */
+  if (document != self->document)
+    g_hash_table_remove_all (self->grouped);
   g_set_object (&self->document, document);
   g_list_store_remove_all (self->roots);
   g_ptr_array_set_size (self->items, 0);
   if (document == NULL)
-    return;
+    {
+      tree_update_groups (self);
+      return;
+    }
 
   store = actorscope_document_get_store (document);
   n = ingest_store_n_actors (store);
@@ -198,7 +465,7 @@ actorscope_actor_tree_set_document (ActorscopeActorTree *self, ActorscopeDocumen
       if (item->name[0] == '\0')
         { g_free (item->name); item->name = g_strdup (item->path); }
       item->kind = g_strdup (ingest_actor_kind_to_string (actor->kind));
-      item_load_stats (item, store, seconds);
+      item->grouped = g_hash_table_contains (self->grouped, item->path);
       g_ptr_array_add (self->items, item);
     }
   /* Link children to parents first, then publish the roots: a row asks
@@ -220,10 +487,14 @@ actorscope_actor_tree_set_document (ActorscopeActorTree *self, ActorscopeDocumen
             if (parent->children == NULL)
               parent->children = g_list_store_new (ACTORSCOPE_TYPE_ACTOR_ITEM);
             g_list_store_append (parent->children, item);
+            item->parent = parent;
           }
       }
+    /* Figures first: rows bind their labels when the roots are published. */
+    items_load_all (self->items, store, seconds);
     g_list_store_splice (self->roots, 0, 0, roots->pdata, roots->len);
   }
+  tree_update_groups (self);
 }
 
 void
@@ -244,12 +515,12 @@ actorscope_actor_tree_refresh (ActorscopeActorTree *self)
       return;
     }
   seconds = trace_seconds (self->document);
+  items_load_all (self->items, store, seconds);
   for (guint i = 1; i < self->items->len; i++)
     {
       ActorscopeActorItem *item = self->items->pdata[i];
 
-      item_load_stats (item, store, seconds);
-      for (guint p = ITEM_PROP_RECEIVED; p < ITEM_N_PROPS; p++)
+      for (guint p = ITEM_PROP_RECEIVED; p <= ITEM_PROP_ERRORS; p++)
         g_object_notify_by_pspec (G_OBJECT (item), item_props[p]);
     }
   gtk_widget_queue_draw (GTK_WIDGET (self->column_view));
@@ -415,7 +686,117 @@ actorscope_actor_tree_sort_by (ActorscopeActorTree *self, const char *name, gboo
   return TRUE;
 }
 
+/* ---- the rows' context menu ---- */
+
+static void
+on_row_pressed (GtkGestureClick *gesture, int n_press, double x, double y, gpointer user_data)
+{
+  GtkListItem *list_item = user_data;
+  GtkWidget *cell = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
+  ActorscopeActorTree *self = ACTORSCOPE_ACTOR_TREE (gtk_widget_get_ancestor (cell, ACTORSCOPE_TYPE_ACTOR_TREE));
+  GtkTreeListRow *row = gtk_list_item_get_item (list_item);
+  g_autoptr(ActorscopeActorItem) item = NULL;
+  graphene_point_t p;
+
+  if (self == NULL || row == NULL)
+    return;
+  item = gtk_tree_list_row_get_item (row);
+  gtk_single_selection_set_selected (self->selection, gtk_list_item_get_position (list_item));
+  if (!gtk_widget_compute_point (cell, GTK_WIDGET (self), &GRAPHENE_POINT_INIT (x, y), &p))
+    p = GRAPHENE_POINT_INIT (0, 0);
+  actorscope_actor_tree_popup_menu (self, item->id, p.x, p.y);
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+}
+
+/* Right-click (or a long press) on any cell of a row opens its menu. */
+static void
+cell_add_menu_gesture (GtkWidget *cell, GtkListItem *list_item)
+{
+  GtkGesture *click = gtk_gesture_click_new ();
+
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
+  g_signal_connect (click, "pressed", G_CALLBACK (on_row_pressed), list_item);
+  gtk_widget_add_controller (cell, GTK_EVENT_CONTROLLER (click));
+}
+
+/* The enabled states only describe the row the menu was opened on. */
+static void
+on_menu_closed (ActorscopeActorTree *self)
+{
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "tree.group", TRUE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "tree.ungroup", TRUE);
+}
+
+void
+actorscope_actor_tree_popup_menu (ActorscopeActorTree *self, IngestActorId id, double x, double y)
+{
+  ActorscopeActorItem *item;
+  gboolean inside = FALSE;
+
+  g_return_if_fail (ACTORSCOPE_IS_ACTOR_TREE (self));
+  if (id == 0 || id >= self->items->len)
+    return;
+  item = self->items->pdata[id];
+  for (ActorscopeActorItem *a = item->parent; a != NULL && !inside; a = a->parent)
+    inside = a->grouped;
+  self->menu_actor = id;
+  /* Inside a folded subtree the outer group wins anyway: nothing to offer
+   * but ungrouping the outer one, from its own row. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "tree.group",
+                                 item->children != NULL && !item->grouped && !inside);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "tree.ungroup", item->grouped);
+  gtk_popover_set_pointing_to (GTK_POPOVER (self->menu), &(GdkRectangle) { (int) x, (int) y, 1, 1 });
+  gtk_popover_popup (GTK_POPOVER (self->menu));
+}
+
+static void
+tree_action_group (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  ActorscopeActorTree *self = ACTORSCOPE_ACTOR_TREE (widget);
+  guint32 id = parameter != NULL ? g_variant_get_uint32 (parameter) : self->menu_actor;
+
+  gtk_popover_popdown (GTK_POPOVER (self->menu));
+  actorscope_actor_tree_set_grouped (self, id ? id : self->menu_actor,
+                                     g_str_equal (action_name, "tree.group"));
+}
+
+ActorscopeActorItem *
+actorscope_actor_tree_get_item (ActorscopeActorTree *self, IngestActorId id)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_ACTOR_TREE (self), NULL);
+  return id > 0 && id < self->items->len ? self->items->pdata[id] : NULL;
+}
+
+gboolean
+actorscope_actor_tree_get_menu_visible (ActorscopeActorTree *self)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_ACTOR_TREE (self), FALSE);
+  return gtk_widget_get_visible (self->menu);
+}
+
 /* ---- cells ---- */
+
+static void
+on_item_grouped (ActorscopeActorItem *item, GParamSpec *pspec, GtkWidget *expander)
+{
+  GtkWidget *label = gtk_tree_expander_get_child (GTK_TREE_EXPANDER (expander));
+  g_autofree char *tooltip = NULL;
+
+  /* A folded subtree reads differently: the views show it as one node. */
+  if (item->grouped)
+    {
+      gtk_widget_add_css_class (label, "grouped");
+      tooltip = g_strdup_printf (_("%s and everything under it, shown as one node"), item->path);
+    }
+  else
+    {
+      gtk_widget_remove_css_class (label, "grouped");
+      tooltip = item->children != NULL
+                ? g_strdup_printf (_("%s: figures of it and everything under it"), item->path)
+                : g_strdup (item->path);
+    }
+  gtk_widget_set_tooltip_text (expander, tooltip);
+}
 
 static void
 setup_name (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
@@ -427,6 +808,17 @@ setup_name (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer 
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
   gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), label);
   gtk_list_item_set_child (list_item, expander);
+  cell_add_menu_gesture (expander, list_item);
+}
+
+static void
+unbind_name (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
+{
+  GtkTreeListRow *row = gtk_list_item_get_item (list_item);
+  g_autoptr(ActorscopeActorItem) item = row ? gtk_tree_list_row_get_item (row) : NULL;
+
+  if (item != NULL)
+    g_signal_handlers_disconnect_by_func (item, on_item_grouped, gtk_list_item_get_child (list_item));
 }
 
 static void
@@ -440,7 +832,8 @@ bind_name (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer u
   gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (expander), row);
   /* set_text, never markup: actor names come from the trace. */
   gtk_label_set_text (GTK_LABEL (label), item->name);
-  gtk_widget_set_tooltip_text (expander, item->path);
+  on_item_grouped (item, NULL, expander);
+  g_signal_connect_object (item, "notify::grouped", G_CALLBACK (on_item_grouped), expander, 0);
 }
 
 static void
@@ -451,6 +844,7 @@ setup_number (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointe
   gtk_label_set_xalign (GTK_LABEL (label), 1);
   gtk_widget_add_css_class (label, "numeric");
   gtk_list_item_set_child (list_item, label);
+  cell_add_menu_gesture (label, list_item);
 }
 
 static void
@@ -502,6 +896,7 @@ add_column (ActorscopeActorTree *self, const char *name, const char *title, cons
     {
       g_signal_connect (factory, "setup", G_CALLBACK (setup_name), NULL);
       g_signal_connect (factory, "bind", G_CALLBACK (bind_name), NULL);
+      g_signal_connect (factory, "unbind", G_CALLBACK (unbind_name), NULL);
       sorter = GTK_SORTER (gtk_string_sorter_new (expr));
     }
   else
@@ -518,10 +913,23 @@ add_column (ActorscopeActorTree *self, const char *name, const char *title, cons
   gtk_column_view_column_set_resizable (column, TRUE);
   /* Numbers are short: fixed narrow columns leave the room to the names. */
   if (is_name)
-    gtk_column_view_column_set_expand (column, TRUE);
+    {
+      /* Never squeezed to "cl…1" by the figures: a narrow pane scrolls. */
+      gtk_column_view_column_set_expand (column, TRUE);
+      gtk_column_view_column_set_fixed_width (column, 150);
+    }
   else
-    gtk_column_view_column_set_fixed_width (column, g_str_equal (name, "rate") || g_str_equal (name, "mailbox") ||
-                                                    g_str_equal (name, "processing") ? 64 : 48);
+    {
+      /* Wide enough for the values and for the (translated) title with the
+       * sort arrow: a fixed 48 px cut "Mailbox" to "Mailb". */
+      g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), title);
+      int title_w = 0;
+      int values_w = g_str_equal (name, "rate") || g_str_equal (name, "mailbox") ||
+                     g_str_equal (name, "processing") ? 58 : 38;
+
+      pango_layout_get_pixel_size (layout, &title_w, NULL);
+      gtk_column_view_column_set_fixed_width (column, MAX (values_w, title_w + 20));
+    }
   gtk_column_view_append_column (self->column_view, column);
   g_hash_table_insert (self->columns, g_strdup (name), column);
   (void) tooltip;
@@ -534,7 +942,10 @@ actorscope_actor_tree_dispose (GObject *object)
 {
   ActorscopeActorTree *self = ACTORSCOPE_ACTOR_TREE (object);
 
+  g_clear_pointer (&self->menu, gtk_widget_unparent);
   g_clear_pointer (&self->scroller, gtk_widget_unparent);
+  g_clear_pointer (&self->grouped, g_hash_table_unref);
+  g_clear_pointer (&self->groups, g_strfreev);
   g_clear_object (&self->selection);
   g_clear_object (&self->document);
   g_clear_pointer (&self->columns, g_hash_table_unref);
@@ -561,6 +972,11 @@ actorscope_actor_tree_class_init (ActorscopeActorTreeClass *klass)
   signals[ACTOR_SELECTED] = g_signal_new ("actor-selected", G_TYPE_FROM_CLASS (klass),
                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
                                           1, G_TYPE_UINT);
+  /* The grouped subtrees changed: see actorscope_actor_tree_get_groups(). */
+  signals[GROUPS_CHANGED] = g_signal_new ("groups-changed", G_TYPE_FROM_CLASS (klass),
+                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  gtk_widget_class_install_action (widget_class, "tree.group", "u", tree_action_group);
+  gtk_widget_class_install_action (widget_class, "tree.ungroup", "u", tree_action_group);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "actortree");
 }
@@ -572,6 +988,7 @@ actorscope_actor_tree_init (ActorscopeActorTree *self)
   GtkTreeListRowSorter *row_sorter;
 
   self->columns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->grouped = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->items = g_ptr_array_new_with_free_func (unref_nullable);
   self->roots = g_list_store_new (ACTORSCOPE_TYPE_ACTOR_ITEM);
   self->column_view = GTK_COLUMN_VIEW (gtk_column_view_new (NULL));
@@ -608,4 +1025,18 @@ actorscope_actor_tree_init (ActorscopeActorTree *self)
   self->scroller = gtk_scrolled_window_new ();
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->scroller), GTK_WIDGET (self->column_view));
   gtk_widget_set_parent (self->scroller, GTK_WIDGET (self));
+
+  {
+    g_autoptr(GMenu) menu = g_menu_new ();
+
+    /* The target is filled in when the menu opens (menu_actor): 0 here. */
+    g_menu_append (menu, _("_Group Into One Node"), "tree.group(uint32 0)");
+    g_menu_append (menu, _("_Show Members Separately"), "tree.ungroup(uint32 0)");
+    self->menu = gtk_popover_menu_new_from_model (G_MENU_MODEL (menu));
+    gtk_popover_set_has_arrow (GTK_POPOVER (self->menu), FALSE);
+    gtk_popover_set_position (GTK_POPOVER (self->menu), GTK_POS_BOTTOM);
+    gtk_widget_set_halign (self->menu, GTK_ALIGN_START);
+    gtk_widget_set_parent (self->menu, GTK_WIDGET (self));
+    g_signal_connect_swapped (self->menu, "closed", G_CALLBACK (on_menu_closed), self);
+  }
 }

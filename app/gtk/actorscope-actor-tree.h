@@ -4,7 +4,9 @@
  * hierarchy from actor paths), with Akka-console columns (messages in/out,
  * rate, mailbox depth, time in mailbox, processing time, errors), sortable
  * by any column, filtered by the same pattern as the views. Selecting a row
- * emits "actor-selected" with the actor id (0 when cleared).
+ * emits "actor-selected" with the actor id (0 when cleared). A row with
+ * children shows its whole subtree's figures (counts and rates summed, the
+ * largest mailbox depth, latencies of the merged histograms).
  */
 #pragma once
 
@@ -39,5 +41,25 @@ gboolean actorscope_actor_tree_sort_by (ActorscopeActorTree *self, const char *n
                                         gboolean descending);
 /* The actor id shown at visible row position (0 if none): for tests. */
 IngestActorId actorscope_actor_tree_get_actor_at (ActorscopeActorTree *self, guint position);
+
+/* Grouping: fold the subtree under actor id into one node/lane of the views
+ * (IngestViewSpec.groups), or show its members again. Only rows with
+ * children can be grouped; FALSE when id can't be (leaf, unknown, or no
+ * pattern matches exactly its subtree). Emits "groups-changed". The rows'
+ * context menu (right-click) does the same. */
+gboolean actorscope_actor_tree_set_grouped (ActorscopeActorTree *self, IngestActorId id, gboolean grouped);
+gboolean actorscope_actor_tree_get_grouped (ActorscopeActorTree *self, IngestActorId id);
+/* The view group patterns of the grouped subtrees, outermost first,
+ * NULL-terminated; NULL when none. Borrowed, valid until the next change. */
+const char *const *actorscope_actor_tree_get_groups (ActorscopeActorTree *self);
+/* Opens the context menu of actor id's row at (x, y) in tree coordinates. */
+void actorscope_actor_tree_popup_menu (ActorscopeActorTree *self, IngestActorId id, double x, double y);
+
+/* The row item of actor id (borrowed; NULL if none). Its properties
+ * ("received", "sent", "rate", "depth", "mailbox", "processing", "errors",
+ * "grouped") are what the columns show. */
+ActorscopeActorItem *actorscope_actor_tree_get_item (ActorscopeActorTree *self, IngestActorId id);
+/* Whether the rows' context menu is open (for tests). */
+gboolean actorscope_actor_tree_get_menu_visible (ActorscopeActorTree *self);
 
 G_END_DECLS

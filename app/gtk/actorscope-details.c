@@ -60,9 +60,15 @@ add_row (ActorscopeDetails *self, const char *key, const char *value)
   gtk_label_set_xalign (GTK_LABEL (k), 1);
   gtk_label_set_yalign (GTK_LABEL (k), 0);
   gtk_widget_add_css_class (k, "dim-label");
+  /* Long keys ("Mailbox depth (max)") wrap rather than squeeze the values
+   * (times, latency summaries) into breaking inside a number. */
+  gtk_label_set_wrap (GTK_LABEL (k), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (k), PANGO_WRAP_WORD);
+  gtk_label_set_max_width_chars (GTK_LABEL (k), 12);
+  gtk_label_set_justify (GTK_LABEL (k), GTK_JUSTIFY_RIGHT);
   gtk_label_set_xalign (GTK_LABEL (v), 0);
+  gtk_label_set_wrap_mode (GTK_LABEL (v), PANGO_WRAP_WORD);
   gtk_label_set_wrap (GTK_LABEL (v), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (v), PANGO_WRAP_WORD_CHAR);
   gtk_label_set_selectable (GTK_LABEL (v), TRUE);
   gtk_widget_set_hexpand (v, TRUE);
   gtk_grid_attach (GTK_GRID (self->grid), k, 0, self->row, 1, 1);
@@ -118,7 +124,9 @@ add_time (ActorscopeDetails *self, const char *key, gint64 t)
 {
   char buf[64];
 
-  add_row (self, key, render_ticks_format_time (t, 1, origin (self), buf, sizeof buf));
+  /* Microseconds: the store's latencies are no finer, and nine digits of
+   * nanoseconds made the times wrap in the narrow pane. */
+  add_row (self, key, render_ticks_format_time (t, 1000, origin (self), buf, sizeof buf));
 }
 
 static void

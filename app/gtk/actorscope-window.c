@@ -142,6 +142,16 @@ on_scene_changed (ActorscopeSceneView *view, gpointer user_data)
     }
 }
 
+/* The tree's context menu folded or unfolded a subtree: the views show it
+ * as one node/lane. */
+static void
+on_groups_changed (ActorscopeActorTree *tree, gpointer user_data)
+{
+  ActorscopeWindow *self = user_data;
+
+  actorscope_scene_view_set_groups (self->scene_view, actorscope_actor_tree_get_groups (tree));
+}
+
 static void
 on_document_changed (ActorscopeDocument *document, gpointer user_data)
 {
@@ -1196,6 +1206,7 @@ actorscope_window_init (ActorscopeWindow *self)
   g_signal_connect (self->overview, "scrub", G_CALLBACK (on_scrub), self);
   g_signal_connect (self->overview, "area-selected", G_CALLBACK (on_area_selected), self);
   g_signal_connect (self->actor_tree, "actor-selected", G_CALLBACK (on_actor_selected), self);
+  g_signal_connect (self->actor_tree, "groups-changed", G_CALLBACK (on_groups_changed), self);
   g_signal_connect (self->details, "jump-to-actor", G_CALLBACK (on_jump_to_actor), self);
   g_signal_connect (self->details, "jump-to-message", G_CALLBACK (on_jump_to_message), self);
 
