@@ -2,7 +2,8 @@
 # setup.sh: set up, build, run and test actorscope on Debian 12.
 #
 #   ./setup.sh          install what is missing (apt, npm), configure, build
-#   ./setup.sh run      ... then run the main job on the bundled sample traces
+#   ./setup.sh run      ... then export the bundled sample traces and start
+#                       the live console replaying one of them
 #   ./setup.sh test     ... then run every test suite, then the unit and
 #                       integration suites again under ASan + UBSan
 #
@@ -135,8 +136,11 @@ setup_all() {
 
 # ---- the main job -------------------------------------------------------------
 
-# Until the live console lands: export every bundled sample in every view
-# (SVG and PNG) into $BUILD/out/ and print each one's stats.
+# The main job: export every bundled sample in every view (SVG and PNG) into
+# $BUILD/out/ and print each one's stats, then start the live console
+# replaying the message-switch sample as if it were live, until Ctrl-C.
+# ACTORSCOPE_PORT picks the port (default 8000); ACTORSCOPE_RUN_SECONDS stops
+# the console after that many seconds (for scripted runs).
 run_main() {
   local cli=$BUILD/app/actorscope out=$BUILD/out failures=0 t name view
   [ -x "$cli" ] || die "$cli was not built"
@@ -161,6 +165,20 @@ run_main() {
   done
   [ "$failures" -eq 0 ] || die "$failures step(s) of the main job failed"
   say "pictures written to $out/"
+
+  local port=${ACTORSCOPE_PORT:-8000}
+  local serve=("$cli" serve --port "$port" --replay data/traces/mswitch-rpc.json --loop
+               --record "$out/live-session.ndjson")
+  say "live console: open http://127.0.0.1:$port/ in a browser (Ctrl-C stops; the session is recorded to $out/live-session.ndjson)"
+  rm -f "$out/live-session.ndjson"
+  if [ -n "${ACTORSCOPE_RUN_SECONDS:-}" ]; then
+    local rc=0
+    timeout --signal=INT "$ACTORSCOPE_RUN_SECONDS" "${serve[@]}" || rc=$?
+    # 124: stopped by the timeout, as asked
+    [ "$rc" -eq 0 ] || [ "$rc" -eq 124 ] || die "the live console failed (exit $rc)"
+  else
+    exec "${serve[@]}"
+  fi
 }
 
 # ---- tests ----------------------------------------------------------------------

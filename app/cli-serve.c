@@ -92,7 +92,7 @@ cli_serve_main (int argc, char **argv)
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, N_("Only print warnings and errors"), NULL },
     G_OPTION_ENTRY_NULL
   };
-  g_autoptr(GOptionContext) octx = g_option_context_new (_("— live ingestion service and browser console"));
+  g_autoptr(GOptionContext) octx = g_option_context_new (NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(IngestStore) store = NULL;
   g_autoptr(GPtrArray) owned = g_ptr_array_new ();
@@ -108,6 +108,8 @@ cli_serve_main (int argc, char **argv)
   ServeState st = { 0 };
   guint sigint, sigterm;
 
+  cli_set_subcommand ("serve");
+  g_option_context_set_summary (octx, _("Live ingestion service and browser console: accepts trace streams from producers, files, a message-switch broker or a replayed trace, and serves the live console over HTTP and websockets."));
   g_option_context_add_main_entries (octx, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (octx, &argc, &argv, &error))
     return cli_usage_error ("serve", error->message);
