@@ -261,3 +261,74 @@ ingest_latency_hist_memory_bytes (const IngestLatencyHist *hist)
 {
   return hist ? hist->n_buckets * sizeof (guint32) : 0;
 }
+
+/* The value a bucket reports (see ingest_latency_hist_quantile). */
+static gint64
+bucket_value (gint32 i)
+{
+  double rep = rep_factor * exp ((double) i * log_gamma);
+  return rep >= (double) G_MAXINT64 ? G_MAXINT64 : MAX ((gint64) llround (rep), 1);
+}
+
+void
+ingest_latency_hist_remove (IngestLatencyHist *hist, gint64 v)
+{
+  ensure_constants ();
+  if (hist == NULL || hist->count == 0)
+    return;
+  if (v < 0)
+    v = 0;
+  hist->count--;
+  hist->sum_ns -= (double) v;
+  if (v == 0)
+    {
+      if (hist->zero > 0)
+        hist->zero--;
+    }
+  else
+    {
+      gint32 i = bucket_index (v);
+      /* A saturated count has lost samples: leave it saturated. */
+      if (i >= hist->lo && i - hist->lo < (gint32) hist->n_buckets
+          && hist->buckets[i - hist->lo] > 0 && hist->buckets[i - hist->lo] < G_MAXUINT32)
+        hist->buckets[i - hist->lo]--;
+    }
+  if (hist->count == 0)
+    {
+      /* Keep the bucket array (the window will refill it) but reset the rest. */
+      hist->zero = 0;
+      hist->min_ns = hist->max_ns = 0;
+      hist->sum_ns = 0;
+      return;
+    }
+  /* Compare buckets, not values: a recomputed extreme is a bucket's
+   * representative, which may lie on either side of the samples in it. */
+  gint32 bv = v == 0 ? -1 : bucket_index (v);
+  gint32 bmin = hist->min_ns <= 0 ? -1 : bucket_index (hist->min_ns);
+  gint32 bmax = hist->max_ns <= 0 ? -1 : bucket_index (hist->max_ns);
+  if (bv <= bmin)
+    {
+      hist->min_ns = hist->max_ns;
+      if (hist->zero > 0)
+        hist->min_ns = 0;
+      else
+        for (guint32 k = 0; k < hist->n_buckets; k++)
+          if (hist->buckets[k])
+            {
+              hist->min_ns = bucket_value (hist->lo + (gint32) k);
+              break;
+            }
+    }
+  if (bv >= bmax)
+    {
+      hist->max_ns = hist->zero > 0 ? 0 : hist->min_ns;
+      for (guint32 k = hist->n_buckets; k-- > 0;)
+        if (hist->buckets[k])
+          {
+            hist->max_ns = bucket_value (hist->lo + (gint32) k);
+            break;
+          }
+    }
+  if (hist->min_ns > hist->max_ns)
+    hist->min_ns = hist->max_ns;
+}

@@ -38,6 +38,14 @@ void ingest_latency_hist_free (IngestLatencyHist *hist);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IngestLatencyHist, ingest_latency_hist_free)
 
 void ingest_latency_hist_record (IngestLatencyHist *hist, gint64 duration_ns);
+/* Takes back one sample of duration_ns that was recorded before (sliding
+ * windows). Bucket counts, count, zero count and sum are exact; when the
+ * removed sample was the minimum or maximum, the new extreme is
+ * approximated from the nearest non-empty bucket (within the 2 % bound; 0
+ * when only <= 0 ns samples remain), so min/max are no longer exact after
+ * a removal. Removing a sample that was never recorded is a programmer
+ * error: counts never underflow, but the result is meaningless. */
+void ingest_latency_hist_remove (IngestLatencyHist *hist, gint64 duration_ns);
 /* Adds every sample of src into dst. */
 void ingest_latency_hist_merge (IngestLatencyHist *dst, const IngestLatencyHist *src);
 
