@@ -90,8 +90,10 @@ cli_progress_clear (CliProgress *p)
     }
 }
 
+/* fatal: the error that stopped the load, if any: the parser keeps it among
+ * its diagnostics too, and the caller prints it, so it is skipped here. */
 static void
-cli_print_diagnostics (IngestParser *parser, IngestStore *store)
+cli_print_diagnostics (IngestParser *parser, IngestStore *store, const GError *fatal)
 {
   const GPtrArray *diags = ingest_parser_get_diagnostics (parser);
   guint64 skipped = ingest_parser_n_skipped (parser);
@@ -100,6 +102,8 @@ cli_print_diagnostics (IngestParser *parser, IngestStore *store)
   for (guint i = 0; i < n && i < CLI_MAX_PRINTED_DIAGNOSTICS; i++)
     {
       const GError *e = g_ptr_array_index (diags, i);
+      if (fatal && g_strcmp0 (e->message, fatal->message) == 0)
+        continue;
       g_autofree char *msg = cli_escape (e->message, -1);
       fprintf (stderr, "%s\n", msg);
     }
@@ -197,7 +201,7 @@ cli_load_trace (const char *path, const CliLoadOptions *opts,
   /* Lenient-mode diagnostics are worth showing even when the load failed
    * for another reason later on. */
   if (!opts->strict)
-    cli_print_diagnostics (parser, store);
+    cli_print_diagnostics (parser, store, ok ? NULL : (error ? *error : NULL));
   if (!ok)
     return NULL;
 

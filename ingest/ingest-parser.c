@@ -123,6 +123,53 @@ ingest_format_detect (const guint8 *data, gsize len)
   return INGEST_FORMAT_NATIVE;
 }
 
+/* Auto-detection never hands binary data to the line-oriented native parser
+ * (it would report every "line" of, say, a Perfetto protobuf trace): text
+ * formats start with JSON, and JSON text has no control bytes besides
+ * whitespace. */
+#define BINARY_SNIFF_BYTES 64
+
+static gsize
+skip_bom_and_space (const guint8 *data, gsize len)
+{
+  gsize i = 0;
+  if (len >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF)
+    i = 3;
+  while (i < len && g_ascii_isspace (data[i]))
+    i++;
+  return i;
+}
+
+static gboolean
+starts_like_json (const guint8 *data, gsize len)
+{
+  gsize i = skip_bom_and_space (data, len);
+  return i < len && (data[i] == '{' || data[i] == '[');
+}
+
+static gboolean
+looks_binary (const guint8 *data, gsize len)
+{
+  gsize i = skip_bom_and_space (data, len);
+  if (i >= len || data[i] == '{' || data[i] == '[')
+    return FALSE;
+  for (gsize k = i; k < MIN (len, i + 512); k++)
+    if (data[k] < 0x20 && data[k] != '\t' && data[k] != '\n' && data[k] != '\r')
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+refuse_binary (IngestParser *parser, GError **error)
+{
+  ingest_parser_ctx_fatal (&parser->ctx, error, INGEST_ERROR_FORMAT, 0, 0,
+                           "binary data, not a trace format actorscope reads "
+                           "(Chrome/Perfetto protobuf traces: record JSON instead, "
+                           "e.g. chromium --trace-startup-format=json)");
+  parser->failed = TRUE;
+  return FALSE;
+}
+
 /* ---- diagnostics ---- */
 
 GError *
@@ -293,6 +340,13 @@ feed_plain (IngestParser *parser, const guint8 *data, gsize len, GError **error)
           f = ingest_format_detect (parser->detect_buf, parser->detect_len);
           if (f == INGEST_FORMAT_AUTO && parser->detect_len < DETECT_MAX)
             return TRUE; /* need more bytes */
+          /* Input that doesn't start like JSON is either a native file with
+           * a bad first line or binary data: a few more bytes tell which. */
+          if (!starts_like_json (parser->detect_buf, parser->detect_len)
+              && parser->detect_len < BINARY_SNIFF_BYTES)
+            return TRUE;
+          if (looks_binary (parser->detect_buf, parser->detect_len))
+            return refuse_binary (parser, error);
           start_format (parser, f);
           if (!parser->impl->feed (parser->impl_data, parser->detect_buf, parser->detect_len, error))
             return FALSE;
@@ -466,7 +520,11 @@ ingest_parser_finish (IngestParser *parser, GError **error)
     {
       IngestFormat f = parser->format;
       if (f == INGEST_FORMAT_AUTO)
-        f = ingest_format_detect (parser->detect_buf, parser->detect_len);
+        {
+          if (looks_binary (parser->detect_buf, parser->detect_len))
+            return refuse_binary (parser, error);
+          f = ingest_format_detect (parser->detect_buf, parser->detect_len);
+        }
       start_format (parser, f);
       if (parser->detect_len > 0
           && !parser->impl->feed (parser->impl_data, parser->detect_buf, parser->detect_len, error))

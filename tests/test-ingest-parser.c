@@ -84,11 +84,78 @@ test_forced_and_odd_inputs (void **state)
   assert_true (ingest_parser_feed (p, (const guint8 *) "\n", 1, NULL));
   assert_true (ingest_parser_finish (p, NULL));
   ingest_parser_free (p);
+  /* input that starts with NUL bytes is binary: refused as a whole */
   p = ingest_parser_new (store, NULL);
+  assert_true (ingest_parser_feed (p, (const guint8 *) "\0\0\0\n\0{}", 7, NULL));
+  assert_false (ingest_parser_finish (p, &error));
+  assert_true (g_error_matches (error, INGEST_ERROR, INGEST_ERROR_FORMAT));
+  g_clear_error (&error);
+  ingest_parser_free (p);
+  /* NUL bytes in later native lines: those records are skipped */
+  p = ingest_parser_new (store, NULL);
+  assert_true (ingest_parser_feed (p, (const guint8 *) native_text, strlen (native_text), NULL));
   assert_true (ingest_parser_feed (p, (const guint8 *) "\0\0\0\n\0{}", 7, NULL));
   assert_true (ingest_parser_finish (p, NULL));
   assert_int_equal (ingest_parser_n_skipped (p), 2);
   ingest_parser_free (p);
+}
+
+/* A Perfetto protobuf trace (what Chromium writes unless asked for JSON):
+ * one clear error naming the input, not thousands of "lines", even when the
+ * bytes come one at a time; text that merely starts badly stays native. */
+static void
+test_binary_refused (void **state)
+{
+  static const guint8 protobuf[] = { 0x0a, 0x64, 0x32, 0x5b, 0x10, 0x03, 0x0a, 0x0a, 0x08, 0x06,
+                                     0x10, 0x91, 0xa6, 0xe2, 0x85, 0xe9, 0x9a, 0x01, 0x0a, 0x0c };
+  for (int bytewise = 0; bytewise < 2; bytewise++)
+    {
+      g_autoptr (IngestStore) store = ingest_store_new ();
+      g_autoptr (GError) error = NULL;
+      IngestParserOptions opts = { .source_name = "startup.pftrace" };
+      IngestParser *p = ingest_parser_new (store, &opts);
+      gboolean ok = TRUE;
+      for (int rep = 0; rep < 8 && ok; rep++)
+        {
+          if (bytewise)
+            for (gsize i = 0; i < sizeof protobuf && ok; i++)
+              ok = ingest_parser_feed (p, protobuf + i, 1, &error);
+          else
+            ok = ingest_parser_feed (p, protobuf, sizeof protobuf, &error);
+        }
+      if (ok)
+        ok = ingest_parser_finish (p, &error);
+      assert_false (ok);
+      assert_true (g_error_matches (error, INGEST_ERROR, INGEST_ERROR_FORMAT));
+      assert_true (g_str_has_prefix (error->message, "startup.pftrace: binary data"));
+      assert_int_equal (ingest_parser_n_skipped (p), 0);
+      ingest_parser_free (p);
+    }
+
+  /* short binary input only seen at finish */
+  {
+    g_autoptr (IngestStore) store = ingest_store_new ();
+    g_autoptr (GError) error = NULL;
+    IngestParser *p = ingest_parser_new (store, NULL);
+    assert_true (ingest_parser_feed (p, protobuf, 6, &error));
+    assert_false (ingest_parser_finish (p, &error));
+    assert_true (g_error_matches (error, INGEST_ERROR, INGEST_ERROR_FORMAT));
+    ingest_parser_free (p);
+  }
+
+  /* a text file whose first line is not JSON is still read as native */
+  {
+    g_autoptr (IngestStore) store = ingest_store_new ();
+    IngestParser *p = ingest_parser_new (store, NULL);
+    const char *text = "hello\n{\"ts\":1,\"ev\":\"mark\",\"text\":\"x\"}\n";
+    for (const char *c = text; *c; c++)
+      assert_true (ingest_parser_feed (p, (const guint8 *) c, 1, NULL));
+    assert_true (ingest_parser_finish (p, NULL));
+    assert_int_equal (ingest_parser_get_format (p), INGEST_FORMAT_NATIVE);
+    assert_int_equal (ingest_parser_n_skipped (p), 1);
+    assert_int_equal (ingest_store_n_events (store), 1);
+    ingest_parser_free (p);
+  }
 }
 
 static void
@@ -216,6 +283,7 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_detect),
     cmocka_unit_test (test_forced_and_odd_inputs),
+    cmocka_unit_test (test_binary_refused),
     cmocka_unit_test (test_gzip),
     cmocka_unit_test (test_gzip_bomb),
     cmocka_unit_test (test_load_file),
