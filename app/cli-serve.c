@@ -130,6 +130,11 @@ cli_serve_main (int argc, char **argv)
 
   wopts.host = host;
   wopts.port = (guint) port;
+  /* The page: --static-dir, else the source tree's when running from a
+   * build directory of it, else the installed copy. */
+  if (static_dir == NULL)
+    static_dir = g_strdup (g_file_test (SOURCE_WEBDIR, G_FILE_TEST_IS_DIR)
+                           ? SOURCE_WEBDIR : PKGDATADIR "/web");
   wopts.static_dir = static_dir;
   wopts.token = token;
   wopts.allowed_origins = (const char *const *) origins;
