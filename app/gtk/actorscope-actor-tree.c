@@ -883,6 +883,56 @@ bind_number (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer
     gtk_widget_remove_css_class (label, "error");
 }
 
+/* GTK 4.8 has no tooltip for a column header: the column view's first
+ * child is the header row, whose children are the column titles in
+ * column order. Each gets its column's tooltip (the long form of the
+ * short header). Nothing happens if that internal layout ever changes. */
+static void
+set_header_tooltips (ActorscopeActorTree *self)
+{
+  GtkWidget *header = gtk_widget_get_first_child (GTK_WIDGET (self->column_view));
+  GListModel *columns = gtk_column_view_get_columns (self->column_view);
+  GtkWidget *title;
+  guint i = 0;
+
+  if (header == NULL || g_strcmp0 (gtk_widget_get_css_name (header), "header") != 0)
+    return;
+  for (title = gtk_widget_get_first_child (header); title != NULL && i < g_list_model_get_n_items (columns);
+       title = gtk_widget_get_next_sibling (title), i++)
+    {
+      g_autoptr(GObject) column = g_list_model_get_item (columns, i);
+
+      gtk_widget_set_tooltip_text (title, g_object_get_data (column, "tooltip"));
+    }
+}
+
+const char *
+actorscope_actor_tree_get_column_tooltip (ActorscopeActorTree *self, const char *name)
+{
+  GObject *column;
+
+  g_return_val_if_fail (ACTORSCOPE_IS_ACTOR_TREE (self), NULL);
+  column = g_hash_table_lookup (self->columns, name);
+  return column ? g_object_get_data (column, "tooltip") : NULL;
+}
+
+int
+actorscope_actor_tree_get_columns_width (ActorscopeActorTree *self)
+{
+  GListModel *columns;
+  int total = 0;
+
+  g_return_val_if_fail (ACTORSCOPE_IS_ACTOR_TREE (self), 0);
+  columns = gtk_column_view_get_columns (self->column_view);
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+
+      total += gtk_column_view_column_get_fixed_width (column);
+    }
+  return total;
+}
+
 static void
 add_column (ActorscopeActorTree *self, const char *name, const char *title, const char *tooltip,
             const char *property, gboolean is_name)
@@ -911,7 +961,9 @@ add_column (ActorscopeActorTree *self, const char *name, const char *title, cons
   column = gtk_column_view_column_new (title, factory);
   gtk_column_view_column_set_sorter (column, sorter);
   gtk_column_view_column_set_resizable (column, TRUE);
-  /* Numbers are short: fixed narrow columns leave the room to the names. */
+  /* Numbers are short: compact columns leave the room to the names, so all
+   * eight columns fit the default sidebar (the full meaning of each short
+   * header is in its tooltip, see set_header_tooltips). */
   if (is_name)
     {
       /* Never squeezed to "cl…1" by the figures: a narrow pane scrolls. */
@@ -920,19 +972,23 @@ add_column (ActorscopeActorTree *self, const char *name, const char *title, cons
     }
   else
     {
-      /* Wide enough for the values and for the (translated) title with the
-       * sort arrow: a fixed 48 px cut "Mailbox" to "Mailb". */
-      g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), title);
-      int title_w = 0;
-      int values_w = g_str_equal (name, "rate") || g_str_equal (name, "mailbox") ||
-                     g_str_equal (name, "processing") ? 58 : 38;
+      /* Measured, not guessed: as wide as the widest typical value or the
+       * (translated) title plus the sort arrow, whichever is wider. */
+      gboolean duration = g_str_equal (name, "mailbox") || g_str_equal (name, "processing");
+      g_autoptr(PangoLayout) title_layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), title);
+      g_autoptr(PangoLayout) value_layout =
+        gtk_widget_create_pango_layout (GTK_WIDGET (self), duration ? "888 ms" : "8888");
+      int title_w = 0, values_w = 0;
 
-      pango_layout_get_pixel_size (layout, &title_w, NULL);
-      gtk_column_view_column_set_fixed_width (column, MAX (values_w, title_w + 20));
+      pango_layout_get_pixel_size (title_layout, &title_w, NULL);
+      pango_layout_get_pixel_size (value_layout, &values_w, NULL);
+      /* Cells have 4 px padding each side (style.css); the sort arrow
+       * takes ~16 px next to the title. */
+      gtk_column_view_column_set_fixed_width (column, MAX (values_w + 10, title_w + 24));
     }
   gtk_column_view_append_column (self->column_view, column);
   g_hash_table_insert (self->columns, g_strdup (name), column);
-  (void) tooltip;
+  g_object_set_data_full (G_OBJECT (column), "tooltip", g_strdup (tooltip), g_free);
   g_object_unref (sorter);
   g_object_unref (column);
 }
@@ -995,20 +1051,22 @@ actorscope_actor_tree_init (ActorscopeActorTree *self)
   gtk_column_view_set_show_column_separators (self->column_view, FALSE);
   gtk_widget_add_css_class (GTK_WIDGET (self->column_view), "data-table");
 
-  add_column (self, "actor", _("Actor"), NULL, "name", TRUE);
+  add_column (self, "actor", _("Actor"), _("Actor, by its place in the hierarchy"), "name", TRUE);
   /* Translators: column header, messages received ("in"). Keep short. */
-  add_column (self, "in", C_("column", "In"), NULL, "received", FALSE);
+  add_column (self, "in", C_("column", "In"), _("Messages received"), "received", FALSE);
   /* Translators: column header, messages sent ("out"). Keep short. */
-  add_column (self, "out", C_("column", "Out"), NULL, "sent", FALSE);
-  /* Translators: column header, messages per second. Keep short. */
-  add_column (self, "rate", C_("column", "Msg/s"), NULL, "rate", FALSE);
-  /* Translators: column header, largest mailbox depth. Keep short. */
-  add_column (self, "depth", C_("column", "Mailbox"), NULL, "depth", FALSE);
+  add_column (self, "out", C_("column", "Out"), _("Messages sent"), "sent", FALSE);
+  /* Translators: column header, messages per second. Keep short (4 letters). */
+  add_column (self, "rate", C_("column", "Rate"), _("Messages sent and received per second"), "rate", FALSE);
+  /* Translators: column header, largest mailbox depth. Keep short (5 letters). */
+  add_column (self, "depth", C_("column", "Depth"), _("Largest mailbox depth"), "depth", FALSE);
   /* Translators: column header, median time a message waits in the mailbox. */
-  add_column (self, "mailbox", C_("column", "Wait"), NULL, "mailbox", FALSE);
-  /* Translators: column header, median processing time. Keep short. */
-  add_column (self, "processing", C_("column", "Process"), NULL, "processing", FALSE);
-  add_column (self, "errors", C_("column", "Errors"), NULL, "errors", FALSE);
+  add_column (self, "mailbox", C_("column", "Wait"), _("Median time in mailbox"), "mailbox", FALSE);
+  /* Translators: column header, median processing time. Keep short (4 letters). */
+  add_column (self, "processing", C_("column", "Proc"), _("Median processing time"), "processing", FALSE);
+  /* Translators: column header, errors and crashes. Keep short (3 letters). */
+  add_column (self, "errors", C_("column", "Err"), _("Errors and crashes"), "errors", FALSE);
+  set_header_tooltips (self);
 
   self->tree = gtk_tree_list_model_new (G_LIST_MODEL (g_object_ref (self->roots)), FALSE, FALSE,
                                         create_children, NULL, NULL);

@@ -62,4 +62,11 @@ ActorscopeActorItem *actorscope_actor_tree_get_item (ActorscopeActorTree *self, 
 /* Whether the rows' context menu is open (for tests). */
 gboolean actorscope_actor_tree_get_menu_visible (ActorscopeActorTree *self);
 
+/* The long form of a column's short header, shown as its tooltip (borrowed;
+ * NULL for an unknown column name). */
+const char *actorscope_actor_tree_get_column_tooltip (ActorscopeActorTree *self, const char *name);
+/* The sum of the columns' fixed widths in pixels: what the tree needs to
+ * show every column without scrolling (for tests and the window). */
+int actorscope_actor_tree_get_columns_width (ActorscopeActorTree *self);
+
 G_END_DECLS

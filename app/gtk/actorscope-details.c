@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <jansson.h>
 #include <string.h>
 
 #include "actorscope-details.h"
@@ -10,6 +11,11 @@
 
 /* Bound what one range summary lists: a person reads the top of it. */
 #define MAX_RANGE_EDGES 50
+/* Bound what the payload view shows (a label lays out all of its text);
+ * larger payloads are cut with a note saying how much is left out. */
+#define MAX_PAYLOAD_SHOWN (64 * 1024)
+/* Payloads up to this size are checked for JSON and pretty-printed. */
+#define MAX_PAYLOAD_PRETTY (256 * 1024)
 
 struct _ActorscopeDetails {
   GtkWidget parent_instance;
@@ -19,7 +25,8 @@ struct _ActorscopeDetails {
   GtkWidget *grid;
   GtkWidget *buttons;
   GtkWidget *payload_label;
-  GtkWidget *payload;
+  GtkWidget *payload_scroller;
+  GtkWidget *payload;          /* GtkLabel: plain text, never markup */
   GtkWidget *extra;            /* range: per-edge table */
   ActorscopeDocument *document;
   const char *kind;
@@ -46,7 +53,8 @@ clear (ActorscopeDetails *self, const char *kind)
   while ((child = gtk_widget_get_first_child (self->extra)) != NULL)
     gtk_box_remove (GTK_BOX (self->extra), child);
   gtk_widget_set_visible (self->payload_label, FALSE);
-  gtk_widget_set_visible (self->payload, FALSE);
+  gtk_widget_set_visible (self->payload_scroller, FALSE);
+  gtk_label_set_text (GTK_LABEL (self->payload), "");
   gtk_label_set_text (GTK_LABEL (self->subtitle), "");
   self->row = 0;
 }
@@ -163,6 +171,150 @@ actor_name (ActorscopeDetails *self, IngestActorId id)
   return name && *name ? name : "?";
 }
 
+static void
+indent (GString *out, guint depth)
+{
+  g_string_append_c (out, '\n');
+  for (guint i = 0; i < depth; i++)
+    g_string_append (out, "  ");
+}
+
+/* Re-indents JSON text that jansson has already accepted. Works on the
+ * text itself rather than on jansson's values so that what is shown is
+ * exactly what was sent (numbers such as 0.1 or 1e3 keep their spelling,
+ * key order and duplicate keys are kept). */
+static char *
+reindent_json (const char *text, gsize len)
+{
+  GString *out = g_string_sized_new (len + len / 4);
+  guint depth = 0;
+  gboolean in_string = FALSE;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = text[i];
+
+      if (in_string)
+        {
+          g_string_append_c (out, c);
+          if (c == '\\' && i + 1 < len)
+            g_string_append_c (out, text[++i]);
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+      switch (c)
+        {
+        case ' ': case '\t': case '\n': case '\r':
+          break;
+        case '"':
+          in_string = TRUE;
+          g_string_append_c (out, c);
+          break;
+        case '{': case '[':
+          {
+            gsize j = i + 1;
+
+            while (j < len && strchr (" \t\n\r", text[j]) != NULL)
+              j++;
+            g_string_append_c (out, c);
+            /* Empty containers stay on one line: {} and []. */
+            if (j < len && (text[j] == '}' || text[j] == ']'))
+              {
+                g_string_append_c (out, text[j]);
+                i = j;
+              }
+            else
+              indent (out, ++depth);
+          }
+          break;
+        case '}': case ']':
+          indent (out, depth > 0 ? --depth : 0);
+          g_string_append_c (out, c);
+          break;
+        case ',':
+          g_string_append_c (out, c);
+          indent (out, depth);
+          break;
+        case ':':
+          g_string_append (out, ": ");
+          break;
+        default:
+          g_string_append_c (out, c);
+        }
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* Characters that would be invisible or would rearrange the text around
+ * them: C0 controls other than newline and tab, DEL, C1 controls, and the
+ * bidirectional overrides/isolates (a "Trojan source" payload). */
+static gboolean
+is_hidden_control (gunichar c)
+{
+  return (c < 0x20 && c != '\n' && c != '\t') || (c >= 0x7f && c <= 0x9f) ||
+         (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) ||
+         c == 0x200e || c == 0x200f || c == 0x061c || c == 0xfeff;
+}
+
+char *
+actorscope_details_format_payload (const char *payload, gsize *n_controls)
+{
+  g_autofree char *pretty = NULL;
+  g_autoptr(GString) out = NULL;
+  const char *text, *p, *end;
+  gsize len, shown, controls = 0;
+
+  g_return_val_if_fail (payload != NULL, NULL);
+  len = strlen (payload);
+  if (len <= MAX_PAYLOAD_PRETTY)
+    {
+      json_t *json = json_loadb (payload, len, 0, NULL);   /* objects and arrays only */
+
+      if (json != NULL)
+        {
+          pretty = reindent_json (payload, len);
+          json_decref (json);
+        }
+    }
+  text = pretty ? pretty : payload;
+  len = strlen (text);
+  /* The store already repaired invalid UTF-8; never trust that blindly. */
+  shown = MIN (len, MAX_PAYLOAD_SHOWN);
+  if (!g_utf8_validate (text, shown, &end))
+    shown = end - text;
+  out = g_string_sized_new (shown + 64);
+  for (p = text; p < text + shown; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (!is_hidden_control (c))
+        g_string_append_unichar (out, c);
+      else
+        {
+          controls++;
+          if (c < 0x20)
+            g_string_append_unichar (out, 0x2400 + c);   /* ␀ ␁ … ␟ */
+          else if (c == 0x7f)
+            g_string_append_unichar (out, 0x2421);       /* ␡ */
+          else
+            g_string_append_printf (out, "<U+%04X>", c);
+        }
+    }
+  if (shown < len)
+    {
+      char more[32];
+
+      g_snprintf (more, sizeof more, "%" G_GSIZE_FORMAT, len - shown);
+      g_string_append_c (out, '\n');
+      /* Translators: shown after a payload too long to show in full; %s is a number of bytes. */
+      g_string_append_printf (out, _("… (%s more bytes not shown)"), more);
+    }
+  if (n_controls)
+    *n_controls = controls;
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
 void
 actorscope_details_show_nothing (ActorscopeDetails *self)
 {
@@ -274,13 +426,19 @@ actorscope_details_show_message (ActorscopeDetails *self, IngestMessageId id)
     }
   if (msg->payload != 0)
     {
-      /* A GtkTextView shows text, never interprets it: safe for any payload. */
-      gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->payload)),
-                                ingest_store_payload (store, msg->payload), -1);
+      const char *raw = ingest_store_payload (store, msg->payload);
+      gsize controls = 0;
+      g_autofree char *shown = actorscope_details_format_payload (raw ? raw : "", &controls);
+
+      /* gtk_label_set_text: plain text, never markup; control characters
+       * were made visible by format_payload. */
+      gtk_label_set_text (GTK_LABEL (self->payload), shown);
+      gtk_widget_set_tooltip_text (self->payload_label,
+                                   controls > 0 ? _("Invisible control characters are shown as symbols such as ␛ or <U+202E>.") : NULL);
       gtk_widget_set_visible (self->payload_label, TRUE);
-      gtk_widget_set_visible (self->payload, TRUE);
-      g_hash_table_insert (self->values, g_strdup ("payload"),
-                           g_strdup (ingest_store_payload (store, msg->payload)));
+      gtk_widget_set_visible (self->payload_scroller, TRUE);
+      g_hash_table_insert (self->values, g_strdup ("payload"), g_strdup (raw ? raw : ""));
+      g_hash_table_insert (self->values, g_strdup ("payload-shown"), g_steal_pointer (&shown));
     }
 }
 
@@ -560,12 +718,27 @@ actorscope_details_init (ActorscopeDetails *self)
   gtk_widget_add_css_class (self->payload_label, "heading");
   gtk_box_append (GTK_BOX (self->box), self->payload_label);
 
-  self->payload = gtk_text_view_new ();
-  gtk_text_view_set_editable (GTK_TEXT_VIEW (self->payload), FALSE);
-  gtk_text_view_set_monospace (GTK_TEXT_VIEW (self->payload), TRUE);
-  gtk_text_view_set_wrap_mode (GTK_TEXT_VIEW (self->payload), GTK_WRAP_WORD_CHAR);
+  /* A label rather than a GtkTextView: a label measures its wrapped height
+   * for the width it gets (the text view kept the height of one line when
+   * its text changed, cutting the payload off), and gtk_label_set_text
+   * never interprets markup. Long payloads scroll inside their own box so
+   * the buttons above stay in reach. */
+  self->payload = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (self->payload), 0);
+  gtk_label_set_yalign (GTK_LABEL (self->payload), 0);
+  gtk_label_set_wrap (GTK_LABEL (self->payload), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (self->payload), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_selectable (GTK_LABEL (self->payload), TRUE);
+  gtk_label_set_use_markup (GTK_LABEL (self->payload), FALSE);
   gtk_widget_add_css_class (self->payload, "payload");
-  scroller = self->payload;
+  gtk_widget_add_css_class (self->payload, "monospace");
+  scroller = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scroller), TRUE);
+  gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scroller), 420);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), self->payload);
+  gtk_widget_add_css_class (scroller, "payload-box");
+  self->payload_scroller = scroller;
   gtk_box_append (GTK_BOX (self->box), scroller);
 
   actorscope_details_show_nothing (self);

@@ -33,4 +33,11 @@ const char *actorscope_details_get_title (ActorscopeDetails *self);
 /* The value shown for a row whose label is key (for tests), or NULL. */
 const char *actorscope_details_get_value (ActorscopeDetails *self, const char *key);
 
+/* The payload as the pane shows it (owned by the caller, g_free): JSON
+ * objects and arrays re-indented (their text otherwise unchanged), control
+ * and bidi characters made visible (␛, <U+202E>), at most 64 KiB with a
+ * note on what was left out. n_controls (may be NULL) receives how many
+ * characters were made visible. payload must be UTF-8. */
+char *actorscope_details_format_payload (const char *payload, gsize *n_controls);
+
 G_END_DECLS

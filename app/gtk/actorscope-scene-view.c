@@ -378,6 +378,7 @@ typedef struct {
   GError *error;
   double build_ms;
   int widget_w;
+  double fill_height;          /* timeline: grow the text to fill this, 0 = no */
 } BuildJob;
 
 static void
@@ -402,6 +403,9 @@ thread_cpu_ms (void)
 
 /* Runs in any thread; reads the store only (the caller holds the read lock
  * or is the main thread). */
+/* How far a timeline with few lanes may grow its text to fill the pane. */
+#define MAX_TIMELINE_FONT_SCALE 1.25
+
 static void
 build_job_run (BuildJob *job)
 {
@@ -442,6 +446,25 @@ build_job_run (BuildJob *job)
           job->scene = job->kind == ACTORSCOPE_VIEW_SEQUENCE
                        ? render_layout_sequence (timeline, &options)
                        : render_layout_timeline (timeline, &options);
+          /* A few lanes at the default size left most of the pane empty
+           * (the message-switch sample filled its top half). The layout's
+           * height grows linearly with the font size, so one more build
+           * with a larger font fills the pane; capped so labels stay
+           * in proportion with the rest of the window. Only small lane
+           * counts get here, so the second build is cheap. */
+          if (job->kind == ACTORSCOPE_VIEW_TIMELINE && job->scene != NULL && job->fill_height > 0)
+            {
+              double sw = 0, sh = 0, base = 11, margin = 24;
+
+              render_scene_get_size (job->scene, &sw, &sh);
+              if (sh > margin && sh < job->fill_height * 0.85)
+                {
+                  options.font_size = base * MIN (MAX_TIMELINE_FONT_SCALE,
+                                                   (job->fill_height - margin) / (sh - margin));
+                  g_clear_pointer (&job->scene, render_scene_free);
+                  job->scene = render_layout_timeline (timeline, &options);
+                }
+            }
         }
     }
   job->build_ms = thread_cpu_ms () - t0;
@@ -481,6 +504,7 @@ build_job_new (ActorscopeSceneView *self, double width, double height)
    * laid out at the widget's width so text is never stretched. */
   job->width = width > 0 ? width : MAX (w, 400);
   job->height = height > 0 ? height : self->kind == ACTORSCOPE_VIEW_GRAPH ? MAX (h, 300) : 0;
+  job->fill_height = self->kind == ACTORSCOPE_VIEW_TIMELINE && height <= 0 ? h : 0;
   return job;
 }
 
