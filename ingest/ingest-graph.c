@@ -16,7 +16,6 @@
 
 typedef struct {
   IngestLatencyHist mailbox, processing;
-  gint64 depth;               /* current summed depth of the members */
 } NodeAcc;
 
 typedef struct {
@@ -32,24 +31,19 @@ typedef struct {
   GArray *node_acc;          /* NodeAcc, by node creation index */
   GArray *edge_acc;          /* EdgeAcc */
   GHashTable *edge_index;    /* guint64* (from << 32 | to) -> index + 1 */
-  gint64 *actor_depth;       /* per actor id: last depth seen, -1 = none */
+  IngestViewDepth depth;
 } GraphBuild;
 
 static NodeAcc *
 node_acc (GraphBuild *b, guint node)
 {
-  while (b->node_acc->len <= node)
-    {
-      NodeAcc z = { 0 };
-      g_array_append_val (b->node_acc, z);
-    }
-  return &g_array_index (b->node_acc, NodeAcc, node);
+  return ingest_view_acc_at (b->node_acc, node);
 }
 
 static IngestViewNode *
 node_at (GraphBuild *b, guint node)
 {
-  return &g_array_index (b->ctx.nodes, IngestViewNode, node);
+  return ingest_view_node_at (&b->ctx, node);
 }
 
 static EdgeAcc *
@@ -94,24 +88,7 @@ count_label (EdgeAcc *e, IngestAtom label)
 static void
 note_depth (GraphBuild *b, const IngestEvent *ev, const IngestMessage *m)
 {
-  if (!(ev->reserved & INGEST_EVENT_FLAG_DEPTH) || m->to == 0)
-    return;
-  guint node = ingest_view_node_for (&b->ctx, m->to);
-  if (node == G_MAXUINT)
-    return;
-  NodeAcc *acc = node_acc (b, node);
-  gint64 d = ev->reserved2;
-  gint64 prev = b->actor_depth[m->to] < 0 ? 0 : b->actor_depth[m->to];
-  b->actor_depth[m->to] = d;
-  acc->depth += d - prev;
-  IngestViewNode *n = node_at (b, node);
-  n->mailbox_depth_max = MAX (n->mailbox_depth_max, acc->depth);
-}
-
-static gint64
-time_of (IngestStore *store, IngestSeq seq)
-{
-  return ingest_store_event (store, seq)->time_ns;
+  ingest_view_depth_note (&b->depth, &b->ctx, ev, m, NULL);
 }
 
 static void
@@ -143,7 +120,8 @@ graph_event (GraphBuild *b, const IngestEvent *ev)
         if (m->receive_seq != INGEST_SEQ_NONE && m->send_seq != INGEST_SEQ_NONE)
           {
             e->received++;
-            ingest_latency_hist_record (&e->mailbox, time_of (store, m->receive_seq) - time_of (store, m->send_seq));
+            ingest_latency_hist_record (&e->mailbox, ingest_view_time_of (store, m->receive_seq)
+                                                       - ingest_view_time_of (store, m->send_seq));
           }
         else if (!dropped)
           e->pending++;
@@ -152,7 +130,8 @@ graph_event (GraphBuild *b, const IngestEvent *ev)
             const IngestMessage *r = ingest_store_message (store, m->response);
             if (r->receive_seq != INGEST_SEQ_NONE)
               ingest_latency_hist_record (&e->round_trip,
-                                          time_of (store, r->receive_seq) - time_of (store, m->send_seq));
+                                          ingest_view_time_of (store, r->receive_seq)
+                                          - ingest_view_time_of (store, m->send_seq));
           }
       }
       break;
@@ -167,7 +146,7 @@ graph_event (GraphBuild *b, const IngestEvent *ev)
         node_at (b, nt)->received++;
         if (m->send_seq != INGEST_SEQ_NONE)
           ingest_latency_hist_record (&node_acc (b, nt)->mailbox,
-                                      ev->time_ns - time_of (store, m->send_seq));
+                                      ev->time_ns - ingest_view_time_of (store, m->send_seq));
         note_depth (b, ev, m);
       }
       break;
@@ -178,7 +157,7 @@ graph_event (GraphBuild *b, const IngestEvent *ev)
         guint nt = ingest_view_node_for (&b->ctx, ev->actor);
         if (nt != G_MAXUINT && m->receive_seq != INGEST_SEQ_NONE)
           ingest_latency_hist_record (&node_acc (b, nt)->processing,
-                                      ev->time_ns - time_of (store, m->receive_seq));
+                                      ev->time_ns - ingest_view_time_of (store, m->receive_seq));
       }
       break;
     case INGEST_EVENT_DROP:
@@ -243,9 +222,7 @@ ingest_graph_build (IngestStore *store, const IngestViewSpec *spec, GError **err
   b.node_acc = g_array_new (FALSE, TRUE, sizeof (NodeAcc));
   b.edge_acc = g_array_new (FALSE, TRUE, sizeof (EdgeAcc));
   b.edge_index = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-  b.actor_depth = g_new (gint64, b.ctx.n_actors + 1);
-  for (guint i = 0; i <= b.ctx.n_actors; i++)
-    b.actor_depth[i] = -1;
+  ingest_view_depth_init (&b.depth, &b.ctx);
 
   gsize begin, end;
   ingest_view_ctx_range (&b.ctx, &begin, &end);
@@ -307,7 +284,7 @@ ingest_graph_build (IngestStore *store, const IngestViewSpec *spec, GError **err
   g_array_unref (b.node_acc);
   g_array_unref (b.edge_acc);
   g_hash_table_unref (b.edge_index);
-  g_free (b.actor_depth);
+  ingest_view_depth_clear (&b.depth);
   ingest_view_ctx_clear (&b.ctx);
   return g;
 }

@@ -36,7 +36,6 @@
 
 typedef struct {
   IngestLatencyHist mailbox, processing;
-  gint64 depth;             /* current summed depth of the members */
   guint open_span;          /* index + 1 of the lane's span left open, 0 = none */
   /* Depth samples of this lane, in time order: raw up to DEPTH_MAX, then
    * thinned on the fly to each bucket's maximum and last sample. */
@@ -60,7 +59,7 @@ typedef struct {
   IngestTimeline *tl;
   guint max_items;
   GArray *lane_acc;         /* LaneAcc by node creation index */
-  gint64 *actor_depth;      /* per actor: last depth seen, -1 = none */
+  IngestViewDepth depth;
   gboolean aggregating;     /* more than max_items: counting into pairs */
   GPtrArray *pairs;         /* PairBins*, owned */
   GHashTable *pair_index;   /* &PairBins.key -> PairBins* */
@@ -71,24 +70,13 @@ typedef struct {
 static LaneAcc *
 lane_acc (TimelineBuild *b, guint node)
 {
-  while (b->lane_acc->len <= node)
-    {
-      LaneAcc z = { 0 };
-      g_array_append_val (b->lane_acc, z);
-    }
-  return &g_array_index (b->lane_acc, LaneAcc, node);
+  return ingest_view_acc_at (b->lane_acc, node);
 }
 
 static IngestViewNode *
 lane_at (TimelineBuild *b, guint node)
 {
-  return &g_array_index (b->ctx.nodes, IngestViewNode, node);
-}
-
-static gint64
-time_of (IngestStore *store, IngestSeq seq)
-{
-  return ingest_store_event (store, seq)->time_ns;
+  return ingest_view_node_at (&b->ctx, node);
 }
 
 static inline guint64
@@ -186,8 +174,9 @@ add_message (TimelineBuild *b, IngestMessageId id, const IngestMessage *m)
   tm.message = id;
   tm.from_lane = ingest_view_node_for (&b->ctx, m->from);
   tm.to_lane = ingest_view_node_for (&b->ctx, m->to);
-  tm.send_ns = time_of (store, m->send_seq);
-  tm.receive_ns = m->receive_seq != INGEST_SEQ_NONE ? time_of (store, m->receive_seq) : INGEST_TIME_MAX;
+  tm.send_ns = ingest_view_time_of (store, m->send_seq);
+  tm.receive_ns = m->receive_seq != INGEST_SEQ_NONE ? ingest_view_time_of (store, m->receive_seq)
+                                                    : INGEST_TIME_MAX;
   tm.label = m->label;
   tm.is_response = m->in_reply_to != 0;
   tm.dropped = ingest_store_message_dropped (store, id);
@@ -285,20 +274,12 @@ depth_add (TimelineBuild *b, LaneAcc *acc, const IngestDepthSample *s)
 static void
 note_depth (TimelineBuild *b, const IngestEvent *ev, const IngestMessage *m)
 {
-  if (!(ev->reserved & INGEST_EVENT_FLAG_DEPTH) || m->to == 0)
-    return;
-  guint node = ingest_view_node_for (&b->ctx, m->to);
+  gint64 depth;
+  guint node = ingest_view_depth_note (&b->depth, &b->ctx, ev, m, &depth);
   if (node == G_MAXUINT)
     return;
-  LaneAcc *acc = lane_acc (b, node);
-  gint64 d = ev->reserved2;
-  gint64 prev = b->actor_depth[m->to] < 0 ? 0 : b->actor_depth[m->to];
-  b->actor_depth[m->to] = d;
-  acc->depth += d - prev;
-  IngestViewNode *n = lane_at (b, node);
-  n->mailbox_depth_max = MAX (n->mailbox_depth_max, acc->depth);
-  IngestDepthSample s = { node, ev->time_ns, acc->depth };
-  depth_add (b, acc, &s);
+  IngestDepthSample s = { node, ev->time_ns, depth };
+  depth_add (b, lane_acc (b, node), &s);
 }
 
 static void
@@ -320,7 +301,8 @@ timeline_event (TimelineBuild *b, IngestSeq seq, const IngestEvent *ev)
       {
         if (m == NULL || !ingest_view_message_visible (&b->ctx, m))
           return;
-        if (m->send_seq != INGEST_SEQ_NONE && time_of (store, m->send_seq) < b->ctx.from_ns)
+        if (m->send_seq != INGEST_SEQ_NONE
+            && ingest_view_time_of (store, m->send_seq) < b->ctx.from_ns)
           add_message (b, id, m);
         guint lane = ingest_view_node_for (&b->ctx, ev->actor);
         if (lane == G_MAXUINT)
@@ -328,14 +310,15 @@ timeline_event (TimelineBuild *b, IngestSeq seq, const IngestEvent *ev)
         LaneAcc *acc = lane_acc (b, lane);
         lane_at (b, lane)->received++;
         if (m->send_seq != INGEST_SEQ_NONE)
-          ingest_latency_hist_record (&acc->mailbox, ev->time_ns - time_of (store, m->send_seq));
+          ingest_latency_hist_record (&acc->mailbox,
+                                      ev->time_ns - ingest_view_time_of (store, m->send_seq));
         if (acc->open_span)
           {
             g_array_index (b->tl->spans, IngestTimelineSpan, acc->open_span - 1).end_ns = ev->time_ns;
             acc->open_span = 0;
           }
         if (m->done_seq != INGEST_SEQ_NONE)
-          add_span (b, lane, id, ev->time_ns, time_of (store, m->done_seq), m->label);
+          add_span (b, lane, id, ev->time_ns, ingest_view_time_of (store, m->done_seq), m->label);
         else if (ingest_store_actor_rec (store, ev->actor)->processed > 0)
           {
             acc->open_span = add_span (b, lane, id, ev->time_ns, INGEST_TIME_MAX, m->label);
@@ -350,7 +333,7 @@ timeline_event (TimelineBuild *b, IngestSeq seq, const IngestEvent *ev)
         guint lane = ingest_view_node_for (&b->ctx, ev->actor);
         if (lane == G_MAXUINT || m->receive_seq == INGEST_SEQ_NONE)
           return;
-        gint64 start = time_of (store, m->receive_seq);
+        gint64 start = ingest_view_time_of (store, m->receive_seq);
         ingest_latency_hist_record (&lane_acc (b, lane)->processing, ev->time_ns - start);
         if (start < b->ctx.from_ns)
           add_span (b, lane, id, start, ev->time_ns, m->label);
@@ -538,9 +521,7 @@ ingest_timeline_build (IngestStore *store, const IngestViewSpec *spec, GError **
   b.pairs = g_ptr_array_new_with_free_func (g_free);
   b.pair_index = g_hash_table_new (g_int64_hash, g_int64_equal);
   b.width = ((guint64) tl->to_ns - (guint64) tl->from_ns) / N_BUCKETS + 1;
-  b.actor_depth = g_new (gint64, b.ctx.n_actors + 1);
-  for (guint i = 0; i <= b.ctx.n_actors; i++)
-    b.actor_depth[i] = -1;
+  ingest_view_depth_init (&b.depth, &b.ctx);
 
   gsize begin, end;
   ingest_view_ctx_range (&b.ctx, &begin, &end);
@@ -617,7 +598,7 @@ ingest_timeline_build (IngestStore *store, const IngestViewSpec *spec, GError **
   g_array_unref (b.lane_acc);
   g_ptr_array_unref (b.pairs);
   g_hash_table_unref (b.pair_index);
-  g_free (b.actor_depth);
+  ingest_view_depth_clear (&b.depth);
   ingest_view_ctx_clear (&b.ctx);
   return tl;
 }

@@ -3,6 +3,8 @@
  * its hierarchy order. Internal to ingest/. */
 #pragma once
 
+#include <string.h>
+
 #include "ingest-view.h"
 #include "ingest-store-private.h"
 
@@ -47,5 +49,51 @@ guint *ingest_view_order_nodes (IngestViewCtx *ctx);
 
 /* Moves the nodes out of ctx (to put in the built view). */
 GArray *ingest_view_steal_nodes (IngestViewCtx *ctx);
+
+/* The time of event seq, which must be in the store. */
+static inline gint64
+ingest_view_time_of (IngestStore *store, IngestSeq seq)
+{
+  return ingest_store_event (store, seq)->time_ns;
+}
+
+/* Node index node of ctx->nodes (borrowed; moves when the array grows). */
+static inline IngestViewNode *
+ingest_view_node_at (IngestViewCtx *ctx, guint node)
+{
+  return &g_array_index (ctx->nodes, IngestViewNode, node);
+}
+
+/* Element index of acc, a builder's per-node accumulators: grows acc with
+ * zeroed elements up to it, as nodes are created during the scan. */
+static inline gpointer
+ingest_view_acc_at (GArray *acc, guint index)
+{
+  guint old = acc->len;
+  guint size = g_array_get_element_size (acc);
+  if (old <= index)
+    {
+      g_array_set_size (acc, index + 1);
+      memset (acc->data + (gsize) old * size, 0, (gsize) (index + 1 - old) * size);
+    }
+  return acc->data + (gsize) index * size;
+}
+
+/* Mailbox depth as the graph and timeline builders see it: the store records
+ * on an event the depth of the message's receiver; a node's depth is the sum
+ * of the last depths of its member actors (a group sums its members). */
+typedef struct {
+  gint64 *actor_depth;  /* per actor id: last depth seen, -1 = none */
+  GArray *node_depth;   /* gint64 per node creation index: summed depth */
+} IngestViewDepth;
+
+void ingest_view_depth_init (IngestViewDepth *depth, const IngestViewCtx *ctx);
+void ingest_view_depth_clear (IngestViewDepth *depth);
+/* Takes in the depth ev carries for m's receiver, raising that node's
+ * mailbox_depth_max. Returns the node, with its new summed depth in
+ * *node_depth (may be NULL), or G_MAXUINT when ev carries no depth or the
+ * receiver folds into no node. */
+guint ingest_view_depth_note (IngestViewDepth *depth, IngestViewCtx *ctx, const IngestEvent *ev,
+                              const IngestMessage *m, gint64 *node_depth);
 
 G_END_DECLS

@@ -306,3 +306,40 @@ ingest_view_steal_nodes (IngestViewCtx *ctx)
   ctx->nodes = NULL;
   return n;
 }
+
+void
+ingest_view_depth_init (IngestViewDepth *depth, const IngestViewCtx *ctx)
+{
+  depth->actor_depth = g_new (gint64, ctx->n_actors + 1);
+  for (guint i = 0; i <= ctx->n_actors; i++)
+    depth->actor_depth[i] = -1;
+  depth->node_depth = g_array_new (FALSE, TRUE, sizeof (gint64));
+}
+
+void
+ingest_view_depth_clear (IngestViewDepth *depth)
+{
+  g_clear_pointer (&depth->actor_depth, g_free);
+  g_clear_pointer (&depth->node_depth, g_array_unref);
+}
+
+guint
+ingest_view_depth_note (IngestViewDepth *depth, IngestViewCtx *ctx, const IngestEvent *ev,
+                        const IngestMessage *m, gint64 *node_depth)
+{
+  if (!(ev->reserved & INGEST_EVENT_FLAG_DEPTH) || m->to == 0)
+    return G_MAXUINT;
+  guint node = ingest_view_node_for (ctx, m->to);
+  if (node == G_MAXUINT)
+    return G_MAXUINT;
+  gint64 *sum = ingest_view_acc_at (depth->node_depth, node);
+  gint64 d = ev->reserved2;
+  gint64 prev = depth->actor_depth[m->to] < 0 ? 0 : depth->actor_depth[m->to];
+  depth->actor_depth[m->to] = d;
+  *sum += d - prev;
+  IngestViewNode *n = ingest_view_node_at (ctx, node);
+  n->mailbox_depth_max = MAX (n->mailbox_depth_max, *sum);
+  if (node_depth)
+    *node_depth = *sum;
+  return node;
+}
