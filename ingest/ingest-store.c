@@ -993,20 +993,27 @@ append_send (IngestStore *self, const IngestEventInput *in, IngestSeq seq, Inges
   readiness_apply (self, id, &before);
 }
 
+/* The message a RECEIVE, DONE or ACK names (0 when the key is unusable);
+ * a key not seen before, or an unusable one, counts as unmatched. Inline:
+ * it is on the append path. */
+static inline IngestMessageId
+message_matched (IngestStore *self, IngestStr key, int slot)
+{
+  gboolean created;
+  IngestMessageId id = message_for_key (self, key, slot, &created);
+  if (id == 0 || created)
+    self->counters.unmatched++;
+  return id;
+}
+
 static void
 append_receive (IngestStore *self, const IngestEventInput *in, IngestSeq seq, IngestEvent *ev)
 {
-  gboolean created;
-  IngestMessageId id = message_for_key (self, in->message_key, SLOT_RECEIVE, &created);
+  IngestMessageId id = message_matched (self, in->message_key, SLOT_RECEIVE);
 
   actor_at (self, ev->actor)->received++;
   if (id == 0)
-    {
-      self->counters.unmatched++;
-      return;
-    }
-  if (created)
-    self->counters.unmatched++;
+    return;
 
   IngestMessage *m = msg_at (self, id);
   Readiness before;
@@ -1032,17 +1039,11 @@ append_receive (IngestStore *self, const IngestEventInput *in, IngestSeq seq, In
 static void
 append_done (IngestStore *self, const IngestEventInput *in, IngestSeq seq, IngestEvent *ev)
 {
-  gboolean created;
-  IngestMessageId id = message_for_key (self, in->message_key, SLOT_DONE, &created);
+  IngestMessageId id = message_matched (self, in->message_key, SLOT_DONE);
 
   actor_at (self, ev->actor)->processed++;
   if (id == 0)
-    {
-      self->counters.unmatched++;
-      return;
-    }
-  if (created)
-    self->counters.unmatched++;
+    return;
 
   IngestMessage *m = msg_at (self, id);
   Readiness before;
@@ -1057,12 +1058,9 @@ append_done (IngestStore *self, const IngestEventInput *in, IngestSeq seq, Inges
 static void
 append_ack (IngestStore *self, const IngestEventInput *in, IngestEvent *ev)
 {
-  gboolean created;
-  IngestMessageId id = message_for_key (self, in->message_key, SLOT_NONE, &created);
+  IngestMessageId id = message_matched (self, in->message_key, SLOT_NONE);
 
   actor_at (self, ev->actor)->acked++;
-  if (id == 0 || created)
-    self->counters.unmatched++;
   ev->message = id;
 }
 
