@@ -37,7 +37,7 @@ typedef struct {
 static NodeAcc *
 node_acc (GraphBuild *b, guint node)
 {
-  return ingest_view_acc_at (b->node_acc, node);
+  return ingest_view_acc_at (b->node_acc, sizeof (NodeAcc), node);
 }
 
 static IngestViewNode *

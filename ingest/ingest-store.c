@@ -845,7 +845,7 @@ depth_sample (IngestStore *self, IngestEvent *ev, IngestActorId receiver)
   ev->reserved2 = (guint32) CLAMP (d, 0, (gint64) G_MAXUINT32);
 }
 
-static void
+static inline void
 depth_add (IngestStore *self, IngestActorId receiver, gint64 delta)
 {
   IngestActorRec *a = actor_at (self, receiver);

@@ -70,7 +70,7 @@ typedef struct {
 static LaneAcc *
 lane_acc (TimelineBuild *b, guint node)
 {
-  return ingest_view_acc_at (b->lane_acc, node);
+  return ingest_view_acc_at (b->lane_acc, sizeof (LaneAcc), node);
 }
 
 static IngestViewNode *

@@ -64,19 +64,20 @@ ingest_view_node_at (IngestViewCtx *ctx, guint node)
   return &g_array_index (ctx->nodes, IngestViewNode, node);
 }
 
-/* Element index of acc, a builder's per-node accumulators: grows acc with
- * zeroed elements up to it, as nodes are created during the scan. */
+/* Element index of acc, a builder's per-node accumulators of elt_size
+ * bytes: grows acc with zeroed elements up to it, as nodes are created
+ * during the scan. elt_size is the caller's sizeof, so the common case
+ * (already there) is one compare. */
 static inline gpointer
-ingest_view_acc_at (GArray *acc, guint index)
+ingest_view_acc_at (GArray *acc, gsize elt_size, guint index)
 {
   guint old = acc->len;
-  guint size = g_array_get_element_size (acc);
-  if (old <= index)
+  if (G_UNLIKELY (old <= index))
     {
       g_array_set_size (acc, index + 1);
-      memset (acc->data + (gsize) old * size, 0, (gsize) (index + 1 - old) * size);
+      memset (acc->data + old * elt_size, 0, (index + 1 - old) * elt_size);
     }
-  return acc->data + (gsize) index * size;
+  return acc->data + index * elt_size;
 }
 
 /* Mailbox depth as the graph and timeline builders see it: the store records

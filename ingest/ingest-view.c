@@ -332,7 +332,7 @@ ingest_view_depth_note (IngestViewDepth *depth, IngestViewCtx *ctx, const Ingest
   guint node = ingest_view_node_for (ctx, m->to);
   if (node == G_MAXUINT)
     return G_MAXUINT;
-  gint64 *sum = ingest_view_acc_at (depth->node_depth, node);
+  gint64 *sum = ingest_view_acc_at (depth->node_depth, sizeof (gint64), node);
   gint64 d = ev->reserved2;
   gint64 prev = depth->actor_depth[m->to] < 0 ? 0 : depth->actor_depth[m->to];
   depth->actor_depth[m->to] = d;
