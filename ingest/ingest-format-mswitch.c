@@ -177,24 +177,34 @@ message_key (MswitchParser *mp, GString *out, json_t *id)
   return out->str;
 }
 
+/* Fills *in with what every mapped event has (peer may be NULL); the
+ * strings stay borrowed. */
+static void
+event_input (IngestEventInput *in, IngestEventKind kind, gint64 t, const char *actor,
+             IngestActorKind actor_kind, const char *peer, IngestActorKind peer_kind,
+             const char *key)
+{
+  memset (in, 0, sizeof *in);
+  in->kind = kind;
+  in->time_ns = t;
+  in->actor = INGEST_STR (actor);
+  in->actor_kind = actor_kind;
+  in->actor_kind_set = TRUE;
+  if (peer)
+    {
+      in->peer = INGEST_STR (peer);
+      in->peer_kind = peer_kind;
+      in->peer_kind_set = TRUE;
+    }
+  in->message_key = INGEST_STR (key);
+}
+
 static void
 append (MswitchParser *mp, IngestEventKind kind, gint64 t, const char *actor,
         IngestActorKind actor_kind, const char *peer, IngestActorKind peer_kind, const char *key)
 {
   IngestEventInput in;
-  memset (&in, 0, sizeof in);
-  in.kind = kind;
-  in.time_ns = t;
-  in.actor = INGEST_STR (actor);
-  in.actor_kind = actor_kind;
-  in.actor_kind_set = TRUE;
-  if (peer)
-    {
-      in.peer = INGEST_STR (peer);
-      in.peer_kind = peer_kind;
-      in.peer_kind_set = TRUE;
-    }
-  in.message_key = INGEST_STR (key);
+  event_input (&in, kind, t, actor, actor_kind, peer, peer_kind, key);
   ingest_store_append (mp->ctx->store, &in);
 }
 
@@ -204,10 +214,49 @@ kind_of (MswitchParser *mp, const char *name)
   return g_hash_table_contains (mp->sessions, name) ? INGEST_ACTOR_CLIENT : INGEST_ACTOR_QUEUE;
 }
 
+/* A client's message into queue: the SEND that carries the payload
+ * (exactly one of reply_to, for a request, and in_reply_to, for a response,
+ * is set). */
+static void
+append_client_send (MswitchParser *mp, gint64 t, const char *client, const char *queue,
+                    const char *key, const char *label, const char *payload, gsize payload_len,
+                    const char *reply_to, const char *in_reply_to)
+{
+  IngestEventInput in;
+  event_input (&in, INGEST_EVENT_SEND, t, client, INGEST_ACTOR_CLIENT, queue, kind_of (mp, queue), key);
+  in.label = INGEST_STR (label);
+  in.payload = (IngestStr){ payload, (gssize) payload_len };
+  in.size = (guint32) MIN (payload_len, G_MAXUINT32);
+  if (reply_to)
+    in.reply_to = INGEST_STR (reply_to);
+  if (in_reply_to)
+    in.in_reply_to = INGEST_STR (in_reply_to);
+  ingest_store_append (mp->ctx->store, &in);
+}
+
+/* The broker hands message key on from queue to client output: a hop of its
+ * own (key "KEY>OUTPUT", sent by the queue, received by the client), so the
+ * queue's time and the client's show apart. */
+static void
+append_hop (MswitchParser *mp, gint64 t, const char *queue, const char *output, const char *key,
+            const char *label, gsize payload_len, const char *in_reply_to)
+{
+  IngestEventInput in;
+  g_string_printf (mp->scratch3, "%s>%s", key, output);
+  event_input (&in, INGEST_EVENT_SEND, t, queue, kind_of (mp, queue), output, INGEST_ACTOR_CLIENT,
+               mp->scratch3->str);
+  in.label = INGEST_STR (label);
+  in.size = (guint32) MIN (payload_len, G_MAXUINT32);
+  if (in_reply_to)
+    in.in_reply_to = INGEST_STR (in_reply_to);
+  ingest_store_append (mp->ctx->store, &in);
+  append (mp, INGEST_EVENT_RECEIVE, t, output, INGEST_ACTOR_CLIENT, queue, kind_of (mp, queue),
+          mp->scratch3->str);
+}
+
 static gboolean
 map_event (MswitchParser *mp, json_t *ev, gint64 t, const char **why)
 {
-  IngestStore *store = mp->ctx->store;
   const char *queue, *input, *output, *tag, *key;
   json_t *message, *processing;
 
@@ -272,28 +321,14 @@ map_event (MswitchParser *mp, json_t *ev, gint64 t, const char **why)
         const char *reply = json_string_value (json_array_get (kind, 1));
         if (reply == NULL)
           return (*why = "Request needs a reply queue name"), FALSE;
+        const char *label = payload_method (payload, payload_len, mp->scratch2)
+                              ? mp->scratch2->str : "request";
         if (output == NULL)
           {
-            IngestEventInput in;
             ensure_session (mp, input);
             ensure_queue (mp, queue);
             ensure_queue (mp, reply);
-            memset (&in, 0, sizeof in);
-            in.kind = INGEST_EVENT_SEND;
-            in.time_ns = t;
-            in.actor = INGEST_STR (input);
-            in.actor_kind = INGEST_ACTOR_CLIENT;
-            in.actor_kind_set = TRUE;
-            in.peer = INGEST_STR (queue);
-            in.peer_kind = kind_of (mp, queue);
-            in.peer_kind_set = TRUE;
-            in.message_key = INGEST_STR (key);
-            in.label = INGEST_STR (payload_method (payload, payload_len, mp->scratch2)
-                                     ? mp->scratch2->str : "request");
-            in.payload = (IngestStr){ payload, (gssize) payload_len };
-            in.size = (guint32) MIN (payload_len, G_MAXUINT32);
-            in.reply_to = INGEST_STR (reply);
-            ingest_store_append (store, &in);
+            append_client_send (mp, t, input, queue, key, label, payload, payload_len, reply, NULL);
           }
         else
           {
@@ -303,26 +338,7 @@ map_event (MswitchParser *mp, json_t *ev, gint64 t, const char **why)
             append (mp, INGEST_EVENT_RECEIVE, t, queue, kind_of (mp, queue), NULL, 0, key);
             append (mp, INGEST_EVENT_DONE, t, queue, kind_of (mp, queue), NULL, 0, key);
             if (strcmp (output, queue) != 0)
-              {
-                IngestEventInput in;
-                g_string_printf (mp->scratch3, "%s>%s", key, output);
-                memset (&in, 0, sizeof in);
-                in.kind = INGEST_EVENT_SEND;
-                in.time_ns = t;
-                in.actor = INGEST_STR (queue);
-                in.actor_kind = kind_of (mp, queue);
-                in.actor_kind_set = TRUE;
-                in.peer = INGEST_STR (output);
-                in.peer_kind = INGEST_ACTOR_CLIENT;
-                in.peer_kind_set = TRUE;
-                in.message_key = INGEST_STR (mp->scratch3->str);
-                in.label = INGEST_STR (payload_method (payload, payload_len, mp->scratch2)
-                                         ? mp->scratch2->str : "request");
-                in.size = (guint32) MIN (payload_len, G_MAXUINT32);
-                ingest_store_append (store, &in);
-                append (mp, INGEST_EVENT_RECEIVE, t, output, INGEST_ACTOR_CLIENT, queue,
-                        kind_of (mp, queue), mp->scratch3->str);
-              }
+              append_hop (mp, t, queue, output, key, label, payload_len, NULL);
           }
         return TRUE;
       }
@@ -336,29 +352,15 @@ map_event (MswitchParser *mp, json_t *ev, gint64 t, const char **why)
           g_string_free (req_key, TRUE);
           return (*why = "Response needs the request id [QUEUE, N]"), FALSE;
         }
+      const char *label = payload_response_label (payload, payload_len);
       if (output == NULL)
         {
-          IngestEventInput in;
           ensure_session (mp, input);
           ensure_queue (mp, queue);
           /* the server is done with the request it was handed */
           g_string_printf (mp->scratch3, "%s>%s", request, input);
           append (mp, INGEST_EVENT_DONE, t, input, INGEST_ACTOR_CLIENT, NULL, 0, mp->scratch3->str);
-          memset (&in, 0, sizeof in);
-          in.kind = INGEST_EVENT_SEND;
-          in.time_ns = t;
-          in.actor = INGEST_STR (input);
-          in.actor_kind = INGEST_ACTOR_CLIENT;
-          in.actor_kind_set = TRUE;
-          in.peer = INGEST_STR (queue);
-          in.peer_kind = kind_of (mp, queue);
-          in.peer_kind_set = TRUE;
-          in.message_key = INGEST_STR (key);
-          in.label = INGEST_STR (payload_response_label (payload, payload_len));
-          in.payload = (IngestStr){ payload, (gssize) payload_len };
-          in.size = (guint32) MIN (payload_len, G_MAXUINT32);
-          in.in_reply_to = INGEST_STR (request);
-          ingest_store_append (store, &in);
+          append_client_send (mp, t, input, queue, key, label, payload, payload_len, NULL, request);
         }
       else
         {
@@ -367,25 +369,8 @@ map_event (MswitchParser *mp, json_t *ev, gint64 t, const char **why)
           append (mp, INGEST_EVENT_RECEIVE, t, queue, kind_of (mp, queue), NULL, 0, key);
           if (strcmp (output, queue) != 0)
             {
-              IngestEventInput in;
               append (mp, INGEST_EVENT_DONE, t, queue, kind_of (mp, queue), NULL, 0, key);
-              g_string_printf (mp->scratch3, "%s>%s", key, output);
-              memset (&in, 0, sizeof in);
-              in.kind = INGEST_EVENT_SEND;
-              in.time_ns = t;
-              in.actor = INGEST_STR (queue);
-              in.actor_kind = kind_of (mp, queue);
-              in.actor_kind_set = TRUE;
-              in.peer = INGEST_STR (output);
-              in.peer_kind = INGEST_ACTOR_CLIENT;
-              in.peer_kind_set = TRUE;
-              in.message_key = INGEST_STR (mp->scratch3->str);
-              in.label = INGEST_STR (payload_response_label (payload, payload_len));
-              in.size = (guint32) MIN (payload_len, G_MAXUINT32);
-              in.in_reply_to = INGEST_STR (request);
-              ingest_store_append (store, &in);
-              append (mp, INGEST_EVENT_RECEIVE, t, output, INGEST_ACTOR_CLIENT, queue,
-                      kind_of (mp, queue), mp->scratch3->str);
+              append_hop (mp, t, queue, output, key, label, payload_len, request);
             }
         }
       g_string_free (req_key, TRUE);
