@@ -50,6 +50,78 @@ spin (guint ms)
   (void) id;
 }
 
+/* Waits for a condition instead of a fixed time, so a loaded 2-core CI
+ * machine gets the time it needs and an idle one does not wait at all.
+ * Returns FALSE if cond is still false after max_ms. */
+static gboolean
+wait_for (gboolean (*cond) (gpointer), gpointer data, guint max_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) max_ms * 1000;
+
+  while (!cond (data))
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      spin (10);
+    }
+  return TRUE;
+}
+
+/* Generous: a condition wait costs nothing when things are fast. */
+#define WAIT_MS 20000
+
+/* The scene view has a scene for its current parameters, and the window
+ * has been laid out and drawn since (no frame pending). */
+static gboolean
+view_idle (gpointer data)
+{
+  ActorscopeSceneView *view = actorscope_window_get_scene_view (window);
+
+  return !actorscope_scene_view_is_busy (view) && actorscope_scene_view_get_scene (view) != NULL &&
+         gtk_widget_get_realized (GTK_WIDGET (view)) && gtk_widget_get_width (GTK_WIDGET (view)) > 0;
+}
+
+/* The view shows kind data: the scene's root class ("actorscope graph
+ * theme-light") names the layout it was built with. */
+static gboolean
+view_shows (gpointer data)
+{
+  ActorscopeSceneView *view = actorscope_window_get_scene_view (window);
+  const char *kind = actorscope_view_kind_to_string (GPOINTER_TO_INT (data));
+  g_auto(GStrv) classes = NULL;
+  const char *root;
+
+  if (actorscope_scene_view_get_kind (view) != (ActorscopeViewKind) GPOINTER_TO_INT (data) || !view_idle (NULL))
+    return FALSE;
+  root = render_scene_get_root_class (actorscope_scene_view_get_scene (view));
+  classes = g_strsplit (root ? root : "", " ", -1);
+  return g_strv_contains ((const char *const *) classes, kind);
+}
+
+static gboolean
+filter_applied (gpointer data)
+{
+  ActorscopeSceneView *view = actorscope_window_get_scene_view (window);
+
+  const char *filter = actorscope_scene_view_get_filter (view);
+
+  /* An empty entry clears the filter (NULL or ""). */
+  return g_strcmp0 (filter ? filter : "", data) == 0 && view_idle (NULL);
+}
+
+/* Lets pending layout and drawing run: the frame clock has ticked twice. */
+static void
+wait_frames (void)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
+  gint64 start = clock ? gdk_frame_clock_get_frame_counter (clock) : 0;
+  gint64 end = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+
+  gtk_widget_queue_draw (GTK_WIDGET (window));
+  while (clock && gdk_frame_clock_get_frame_counter (clock) < start + 2 && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+}
+
 static gboolean
 wait_loaded (guint max_ms)
 {
@@ -73,9 +145,12 @@ screenshot (const char *name)
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
   g_autofree char *path = g_strdup_printf ("%s/%s.png", shotdir, name);
-  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+  int w, h;
 
-  spin (150);
+  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  wait_frames ();
+  w = gtk_widget_get_width (widget);
+  h = gtk_widget_get_height (widget);
   gdk_paintable_snapshot (paintable, snapshot, w, h);
   node = gtk_snapshot_free_to_node (snapshot);
   assert_non_null (node);
@@ -90,8 +165,20 @@ screenshot (const char *name)
 static void
 set_view (const char *kind)
 {
+  ActorscopeViewKind k;
+
+  assert_true (actorscope_view_kind_from_string (kind, &k));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.view", "s", kind);
-  spin (200);
+  assert_true (wait_for (view_shows, GINT_TO_POINTER (k), WAIT_MS));
+}
+
+/* Types into the filter entry and waits until the view has applied it
+ * (the entry's own search delay, then a rebuild). */
+static void
+set_filter (const char *text)
+{
+  gtk_editable_set_text (actorscope_window_get_filter_entry (window), text);
+  assert_true (wait_for (filter_applied, (gpointer) text, WAIT_MS));
 }
 
 static int
@@ -120,9 +207,9 @@ group_setup (void **state)
     return -1;
   window = ACTORSCOPE_WINDOW (windows->data);
   gtk_window_set_default_size (GTK_WINDOW (window), 1360, 840);
-  if (!wait_loaded (30000))
+  if (!wait_loaded (30000) || !wait_for (view_idle, NULL, WAIT_MS))
     return -1;
-  spin (300);
+  wait_frames ();
   return 0;
 }
 
@@ -204,7 +291,6 @@ test_zoom (void **state)
   assert_true (to1 - from1 < (to0 - from0) * 0.7);
   assert_true (to1 - from1 > (to0 - from0) * 0.55);
   assert_true (from1 >= from0 && to1 <= to0);
-  spin (100);
   screenshot ("timeline-zoomed");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.zoom-reset", NULL);
   actorscope_scene_view_rebuild_now (view);
@@ -217,7 +303,7 @@ test_zoom (void **state)
   gtk_widget_activate_action (GTK_WIDGET (window), "win.zoom-in", NULL);
   assert_true (actorscope_scene_view_get_zoom (view) > z0 * 1.2);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.zoom-reset", NULL);
-  spin (50);
+  assert_true (wait_for (view_idle, NULL, WAIT_MS));
 }
 
 static void
@@ -250,6 +336,56 @@ test_select_actor (void **state)
   assert_string_equal (actorscope_details_get_title (details), "cache");
 }
 
+/* Every column of the actor tree is visible in the default sidebar, the
+ * name column keeps its room, and short headers explain themselves. */
+static void
+test_tree_columns (void **state)
+{
+  ActorscopeActorTree *tree = actorscope_window_get_actor_tree (window);
+
+  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  assert_true (gtk_widget_get_width (GTK_WIDGET (tree)) > 0);
+  assert_true (actorscope_actor_tree_get_columns_width (tree) <= gtk_widget_get_width (GTK_WIDGET (tree)));
+  assert_non_null (actorscope_actor_tree_get_column_tooltip (tree, "errors"));
+  assert_non_null (actorscope_actor_tree_get_column_tooltip (tree, "depth"));
+  assert_null (actorscope_actor_tree_get_column_tooltip (tree, "no-such-column"));
+}
+
+/* The payload as shown: JSON re-indented with its own spelling, anything
+ * else verbatim, invisible characters made visible, markup left as text,
+ * bounded. */
+static void
+test_payload (void **state)
+{
+  ActorscopeDetails *details = actorscope_window_get_details (window);
+  gsize controls = 99;
+  g_autofree char *json = actorscope_details_format_payload ("{\"a\":[1,0.1,1e3],\"b\":{},\"c\":\"x, {y}: \\\"z\\\"\"}", &controls);
+  g_autofree char *text = actorscope_details_format_payload ("<b>bold</b> {not json", &controls);
+  g_autofree char *hostile = NULL;
+  g_autofree char *big_in = g_strnfill (200 * 1024, 'x');
+  g_autofree char *big = actorscope_details_format_payload (big_in, NULL);
+  const char *shown;
+
+  assert_string_equal (json, "{\n  \"a\": [\n    1,\n    0.1,\n    1e3\n  ],\n  \"b\": {},\n"
+                             "  \"c\": \"x, {y}: \\\"z\\\"\"\n}");
+  assert_string_equal (text, "<b>bold</b> {not json");
+  assert_int_equal (controls, 0);
+  hostile = actorscope_details_format_payload ("a\033[31mred\r\x7f \xe2\x80\xae evil\tend\nnext", &controls);
+  assert_string_equal (hostile, "a\xe2\x90\x9b[31mred\xe2\x90\x8d\xe2\x90\xa1 <U+202E> evil\tend\nnext");
+  assert_int_equal (controls, 4);
+  assert_true (strlen (big) < 70 * 1024);
+  assert_non_null (strstr (big, "bytes"));
+
+  /* The pane shows message 1's JSON payload in full, indented. */
+  g_signal_emit_by_name (details, "jump-to-message", 1u);
+  assert_string_equal (actorscope_details_get_kind (details), "message");
+  shown = actorscope_details_get_value (details, "payload-shown");
+  assert_non_null (shown);
+  assert_non_null (strstr (shown, "\n  \"job\": "));
+  assert_non_null (actorscope_details_get_value (details, "payload"));
+  screenshot ("details-payload");
+}
+
 static void
 test_filter (void **state)
 {
@@ -260,8 +396,7 @@ test_filter (void **state)
 
   set_view ("graph");
   all_actors = render_scene_count_groups (actorscope_scene_view_get_scene (view), "actor");
-  gtk_editable_set_text (actorscope_window_get_filter_entry (window), "workers");
-  spin (400);   /* the search entry's own delay */
+  set_filter ("workers");
   assert_string_equal (actorscope_scene_view_get_filter (view), "workers");
   assert_true (render_scene_count_groups (actorscope_scene_view_get_scene (view), "actor") < all_actors);
   /* Tree: the workers and their parents only. */
@@ -270,13 +405,11 @@ test_filter (void **state)
   screenshot ("graph-filtered");
 
   /* A bad regex is reported on the entry, not a crash. */
-  gtk_editable_set_text (actorscope_window_get_filter_entry (window), "/[unclosed/");
-  spin (400);
+  set_filter ("/[unclosed/");
   assert_non_null (actorscope_scene_view_get_filter_error (view));
   assert_true (gtk_widget_has_css_class (GTK_WIDGET (actorscope_window_get_filter_entry (window)), "error"));
 
-  gtk_editable_set_text (actorscope_window_get_filter_entry (window), "");
-  spin (400);
+  set_filter ("");
   assert_null (actorscope_scene_view_get_filter_error (view));
   assert_int_equal (actorscope_actor_tree_get_n_visible (tree), all_rows);
 }
@@ -291,8 +424,8 @@ test_sort (void **state)
   guint siblings = 0;
 
   /* Busiest first, within each level of the tree. */
+  /* The sort list model sorts synchronously (not incremental). */
   assert_true (actorscope_actor_tree_sort_by (tree, "in", TRUE));
-  spin (50);
   for (guint i = 0; i < actorscope_actor_tree_get_n_visible (tree); i++)
     {
       IngestActorId id = actorscope_actor_tree_get_actor_at (tree, i);
@@ -308,7 +441,6 @@ test_sort (void **state)
   assert_true (siblings >= 4);
   /* And by name, ascending. */
   assert_true (actorscope_actor_tree_sort_by (tree, "actor", FALSE));
-  spin (50);
   {
     const char *prev = "";
     for (guint i = 0; i < actorscope_actor_tree_get_n_visible (tree); i++)
@@ -331,10 +463,8 @@ test_sort (void **state)
 static void
 wait_view_idle (ActorscopeSceneView *view)
 {
-  gint64 end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-
-  while (actorscope_scene_view_is_busy (view) && g_get_monotonic_time () < end)
-    spin (20);
+  (void) view;
+  assert_true (wait_for (view_idle, NULL, WAIT_MS));
 }
 
 static void
@@ -429,6 +559,14 @@ test_group (void **state)
   assert_false (actorscope_actor_tree_set_grouped (tree, ingest_store_find_actor (store, "/user/api"), TRUE));
 }
 
+static gint64 replay_from;
+
+static gboolean
+cursor_moved (gpointer data)
+{
+  return actorscope_scene_view_get_cursor (actorscope_window_get_scene_view (window)) > replay_from;
+}
+
 static void
 test_replay (void **state)
 {
@@ -455,7 +593,8 @@ test_replay (void **state)
 
   /* Play advances the cursor on the frame clock. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.play", NULL);
-  spin (400);
+  replay_from = c1;
+  assert_true (wait_for (cursor_moved, NULL, WAIT_MS));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.play", NULL);
   assert_true (actorscope_scene_view_get_cursor (view) > c1);
   screenshot ("replay");
@@ -569,7 +708,7 @@ test_shortcuts (void **state)
       assert_non_null (names[0]);
       assert_true (g_action_parse_detailed_name (names[0], &name, &target, NULL));
       assert_true (gtk_widget_activate_action_variant (GTK_WIDGET (window), name, target));
-      spin (100);
+      assert_true (wait_for (view_shows, GINT_TO_POINTER (views[i].kind), WAIT_MS));
       assert_int_equal (actorscope_scene_view_get_kind (actorscope_window_get_scene_view (window)),
                         views[i].kind);
     }
@@ -585,6 +724,21 @@ test_shortcuts (void **state)
 
 /* Drag and drop: the window's drop target gets a file list, the file is
  * opened and lands in the recent files; dark mode follows the setting. */
+static gboolean dark_wanted;
+
+/* The scene was rebuilt in the wanted theme (judged by its background). */
+static gboolean
+scene_is_dark (gpointer data)
+{
+  const RenderScene *scene = actorscope_scene_view_get_scene (actorscope_window_get_scene_view (window));
+  RenderColor bg;
+
+  if (!view_idle (NULL))
+    return FALSE;
+  bg = render_scene_get_background (scene);
+  return (bg.r + bg.g + bg.b < 3 * 128) == dark_wanted;
+}
+
 static void
 test_drop_recent_dark (void **state)
 {
@@ -630,31 +784,20 @@ test_drop_recent_dark (void **state)
   assert_true (g_file_equal (actorscope_document_get_file (actorscope_window_get_document (window)), file));
   assert_true (gtk_recent_manager_has_item (gtk_recent_manager_get_default (), uri));
 
-  spin (300);
+  assert_true (wait_for (view_idle, NULL, WAIT_MS));
   bg_light = render_scene_get_background (actorscope_scene_view_get_scene (view));
   g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", TRUE, NULL);
-  spin (300);
+  dark_wanted = TRUE;
+  assert_true (wait_for (scene_is_dark, NULL, WAIT_MS));
   bg_dark = render_scene_get_background (actorscope_scene_view_get_scene (view));
   screenshot ("dark");
   g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
-  spin (200);
+  dark_wanted = FALSE;
+  assert_true (wait_for (scene_is_dark, NULL, WAIT_MS));
   /* Dark scenes have a darker background. */
   assert_true (bg_dark.r + bg_dark.g + bg_dark.b + 60 < bg_light.r + bg_light.g + bg_light.b);
 }
 
-static gboolean
-wait_for (gboolean (*cond) (gpointer), gpointer data, guint max_ms)
-{
-  gint64 end = g_get_monotonic_time () + max_ms * 1000;
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      spin (25);
-    }
-  return TRUE;
-}
 
 static guint64
 n_events (void)
@@ -678,6 +821,12 @@ scene_has_actors (gpointer data)
   if (actorscope_scene_view_is_busy (view))
     return FALSE;
   return render_scene_count_groups (actorscope_scene_view_get_scene (view), "actor") >= GPOINTER_TO_UINT (data);
+}
+
+static gboolean
+live_disconnected (gpointer data)
+{
+  return !actorscope_live_is_connected (actorscope_window_get_live (window));
 }
 
 static gboolean
@@ -749,8 +898,7 @@ test_live_serve (void **state)
   /* The service restarts: the client retries with backoff and reconnects. */
   g_subprocess_send_signal (serve, SIGTERM);
   g_subprocess_wait (serve, NULL, NULL);
-  spin (400);
-  assert_false (actorscope_live_is_connected (actorscope_window_get_live (window)));
+  assert_true (wait_for (live_disconnected, NULL, WAIT_MS));
   before = n_events ();
   again = start_serve (port);
   assert_true (wait_for (live_reconnected, GUINT_TO_POINTER (2), 15000));
@@ -874,6 +1022,8 @@ main (int argc, char **argv)
     cmocka_unit_test (test_views),
     cmocka_unit_test (test_zoom),
     cmocka_unit_test (test_select_actor),
+    cmocka_unit_test (test_tree_columns),
+    cmocka_unit_test (test_payload),
     cmocka_unit_test (test_filter),
     cmocka_unit_test (test_sort),
     cmocka_unit_test (test_group),
