@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "ingest-parser.h"
+#include "test-ingest-common.h"
 
 /* Flow events before their metadata; the receiving end of the bind_id flow
  * comes before its sending end. */
@@ -35,27 +36,8 @@ static const char trace[] =
 static IngestStore *
 parse_text (const char *text, gsize len, gsize step, gboolean strict, IngestParser **out, GError **error)
 {
-  IngestStore *store = ingest_store_new ();
   IngestParserOptions opts = { .strict = strict, .source_name = "trace.json" };
-  IngestParser *p = ingest_parser_new (store, &opts);
-  gboolean ok = TRUE;
-
-  if (step == 0)
-    step = MAX (len, 1);
-  for (gsize off = 0; ok && off < len; off += step)
-    ok = ingest_parser_feed (p, (const guint8 *) text + off, MIN (step, len - off), error);
-  if (ok)
-    ok = ingest_parser_finish (p, error);
-  if (out)
-    *out = p;
-  else
-    ingest_parser_free (p);
-  if (!ok)
-    {
-      ingest_store_free (store);
-      return NULL;
-    }
-  return store;
+  return test_ingest_parse (text, len, step, &opts, out, error);
 }
 
 static char *

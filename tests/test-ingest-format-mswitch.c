@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "ingest-parser.h"
+#include "test-ingest-common.h"
 
 #define REQ(id, t, n, method) \
   "[" #id ",{\"time\":" t ",\"input\":\"xapi:1\",\"queue\":\"svc\",\"message\":[\"Message\",[\"svc\"," #n "]," \
@@ -41,28 +42,16 @@ static const char body4[] = "{\"events\":[" REQ (0, "1795484660.5", 0, "Host.res
 static IngestStore *
 parse_text (const char *text, gsize len, gsize step, gboolean strict, IngestParser **out, GError **error)
 {
-  IngestStore *store = ingest_store_new ();
   IngestParserOptions opts = { .strict = strict, .source_name = "poll.json" };
-  IngestParser *p = ingest_parser_new (store, &opts);
-  gboolean ok = TRUE;
+  IngestParser *p;
+  IngestStore *store = test_ingest_parse (text, len, step, &opts, &p, error);
 
-  if (step == 0)
-    step = MAX (len, 1);
-  for (gsize off = 0; ok && off < len; off += step)
-    ok = ingest_parser_feed (p, (const guint8 *) text + off, MIN (step, len - off), error);
-  if (ok)
-    ok = ingest_parser_finish (p, error);
-  if (ok)
+  if (store)
     assert_int_equal (ingest_parser_get_format (p), INGEST_FORMAT_MSWITCH);
   if (out)
     *out = p;
   else
     ingest_parser_free (p);
-  if (!ok)
-    {
-      ingest_store_free (store);
-      return NULL;
-    }
   return store;
 }
 

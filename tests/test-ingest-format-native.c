@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "ingest-parser.h"
+#include "test-ingest-common.h"
 
 static const char sample[] =
   "{\"actorscope\":1,\"producer\":\"test\"}\n"
@@ -35,27 +36,8 @@ static IngestStore *
 parse (const char *text, gsize len, gsize step, gboolean strict, IngestParser **parser_out,
        GError **error)
 {
-  IngestStore *store = ingest_store_new ();
   IngestParserOptions opts = { .format = INGEST_FORMAT_AUTO, .strict = strict, .source_name = "t.ndjson" };
-  IngestParser *parser = ingest_parser_new (store, &opts);
-  gboolean ok = TRUE;
-
-  if (step == 0)
-    step = MAX (len, 1);
-  for (gsize off = 0; ok && off < len; off += step)
-    ok = ingest_parser_feed (parser, (const guint8 *) text + off, MIN (step, len - off), error);
-  if (ok)
-    ok = ingest_parser_finish (parser, error);
-  if (parser_out)
-    *parser_out = parser;
-  else
-    ingest_parser_free (parser);
-  if (!ok)
-    {
-      ingest_store_free (store);
-      return NULL;
-    }
-  return store;
+  return test_ingest_parse (text, len, step, &opts, parser_out, error);
 }
 
 static char *
