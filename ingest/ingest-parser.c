@@ -85,15 +85,23 @@ static const char *const chrome_keys[] = {
   "stackFrames", "samples", "powerTraceAsString", "controllerTraceDataKey",
 };
 
-IngestFormat
-ingest_format_detect (const guint8 *data, gsize len)
+/* Position of the first byte after a UTF-8 BOM and leading whitespace. */
+static gsize
+skip_bom_and_space (const guint8 *data, gsize len)
 {
   gsize i = 0;
-
   if (len >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF)
     i = 3;
   while (i < len && g_ascii_isspace (data[i]))
     i++;
+  return i;
+}
+
+IngestFormat
+ingest_format_detect (const guint8 *data, gsize len)
+{
+  gsize i = skip_bom_and_space (data, len);
+
   if (i >= len)
     return INGEST_FORMAT_AUTO;
   if (data[i] == '[')
@@ -128,17 +136,6 @@ ingest_format_detect (const guint8 *data, gsize len)
  * formats start with JSON, and JSON text has no control bytes besides
  * whitespace. */
 #define BINARY_SNIFF_BYTES 64
-
-static gsize
-skip_bom_and_space (const guint8 *data, gsize len)
-{
-  gsize i = 0;
-  if (len >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF)
-    i = 3;
-  while (i < len && g_ascii_isspace (data[i]))
-    i++;
-  return i;
-}
 
 static gboolean
 starts_like_json (const guint8 *data, gsize len)
