@@ -404,7 +404,7 @@ thread_cpu_ms (void)
 /* Runs in any thread; reads the store only (the caller holds the read lock
  * or is the main thread). */
 /* How far a timeline with few lanes may grow its text to fill the pane. */
-#define MAX_TIMELINE_FONT_SCALE 1.25
+#define MAX_TIMELINE_FONT_SCALE 1.15
 
 static void
 build_job_run (BuildJob *job)
