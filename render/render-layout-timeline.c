@@ -87,7 +87,10 @@ render_layout_timeline (const IngestTimeline *tl, const RenderLayoutOptions *opt
   if (t.t1 <= t.t0)
     t.t1 = t.t0 + 1000; /* a single instant: give it 1 µs of room */
 
-  /* Lane labels on the left. */
+  /* Lane labels on the left, ellipsized to the label column (at most 30 %
+   * of the width, so narrow views keep most of their room for time). */
+  double W = ctx->o.width;
+  double label_max = MAX (24, MIN (180, W * 0.3 - 30));
   char **names = g_new0 (char *, n_lanes);
   double *name_w = g_new0 (double, n_lanes);
   double widest = 0;
@@ -95,11 +98,10 @@ render_layout_timeline (const IngestTimeline *tl, const RenderLayoutOptions *opt
     {
       const IngestViewNode *ln = &g_array_index (tl->lanes, IngestViewNode, i);
       char *sn = render_layout_short_name (ln->name);
-      names[i] = render_font_ellipsize (ctx->font, sn, 180, &name_w[i]);
+      names[i] = render_font_ellipsize (ctx->font, sn, label_max, &name_w[i]);
       widest = MAX (widest, name_w[i]);
       g_free (sn);
     }
-  double W = ctx->o.width;
   t.plot_x0 = MIN (16 + widest + 14, W * 0.3);
   t.plot_x1 = W - 20;
   double top = 10 + render_layout_draw_title (ctx, NULL, 0, 0);
