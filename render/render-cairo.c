@@ -375,18 +375,30 @@ draw_png (const RenderScene *scene, const RenderCairoOptions *opt, cairo_surface
   return TRUE;
 }
 
-gboolean
-render_cairo_write_png (const RenderScene *scene, const char *path,
-                        const RenderCairoOptions *opt, GError **error)
+/* The path variants: one stream writer into a replaced file. */
+typedef gboolean (*StreamWriter) (const RenderScene *scene, GOutputStream *out,
+                                  const RenderCairoOptions *opt, GCancellable *cancellable,
+                                  GError **error);
+
+static gboolean
+write_to_path (StreamWriter writer, const RenderScene *scene, const char *path,
+               const RenderCairoOptions *opt, GError **error)
 {
   g_autoptr (GFile) file = g_file_new_for_path (path);
   g_autoptr (GFileOutputStream) out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE,
                                                       NULL, error);
   if (!out)
     return FALSE;
-  if (!render_cairo_write_png_stream (scene, G_OUTPUT_STREAM (out), opt, NULL, error))
+  if (!writer (scene, G_OUTPUT_STREAM (out), opt, NULL, error))
     return FALSE;
   return g_output_stream_close (G_OUTPUT_STREAM (out), NULL, error);
+}
+
+gboolean
+render_cairo_write_png (const RenderScene *scene, const char *path,
+                        const RenderCairoOptions *opt, GError **error)
+{
+  return write_to_path (render_cairo_write_png_stream, scene, path, opt, error);
 }
 
 gboolean
@@ -412,14 +424,7 @@ gboolean
 render_cairo_write_pdf (const RenderScene *scene, const char *path,
                         const RenderCairoOptions *opt, GError **error)
 {
-  g_autoptr (GFile) file = g_file_new_for_path (path);
-  g_autoptr (GFileOutputStream) out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE,
-                                                      NULL, error);
-  if (!out)
-    return FALSE;
-  if (!render_cairo_write_pdf_stream (scene, G_OUTPUT_STREAM (out), opt, NULL, error))
-    return FALSE;
-  return g_output_stream_close (G_OUTPUT_STREAM (out), NULL, error);
+  return write_to_path (render_cairo_write_pdf_stream, scene, path, opt, error);
 }
 
 gboolean
