@@ -9,6 +9,7 @@
 #include "web-protocol.h"
 #include "render-layout.h"
 #include "render-svg.h"
+#include "ingest-graph-window.h"
 
 /* ---- activity overview ------------------------------------------------ */
 
@@ -218,7 +219,109 @@ table_json (IngestStore *store, const IngestGraph *graph, double window_s)
 struct _WebViewCache {
   GHashTable *graphs;        /* key -> IngestGraph* */
   GHashTable *timelines;     /* key -> IngestTimeline* */
+  WebLiveViews *live;        /* borrowed, may be NULL */
 };
+
+/* ---- follow-live views kept between rounds ---------------------------- */
+
+/* Bound on the windows kept: one per distinct follow view, so at most one
+ * per client; this caps memory if clients churn faster than pruning. */
+#define LIVE_MAX_WINDOWS 256
+
+typedef struct {
+  IngestGraphWindow *graph;
+  gint64 used_us;
+} LiveEntry;
+
+struct _WebLiveViews {
+  IngestStore *store;
+  GHashTable *windows;       /* key -> LiveEntry* */
+};
+
+static void
+live_entry_free (gpointer data)
+{
+  LiveEntry *e = data;
+  ingest_graph_window_free (e->graph);
+  g_free (e);
+}
+
+WebLiveViews *
+web_live_views_new (IngestStore *store)
+{
+  WebLiveViews *self = g_new0 (WebLiveViews, 1);
+  self->store = store;
+  self->windows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, live_entry_free);
+  return self;
+}
+
+void
+web_live_views_free (WebLiveViews *self)
+{
+  if (self == NULL)
+    return;
+  g_hash_table_unref (self->windows);
+  g_free (self);
+}
+
+void
+web_live_views_prune (WebLiveViews *self, gint64 now_us, gint64 max_idle_us)
+{
+  GHashTableIter it;
+  gpointer v;
+
+  if (self == NULL)
+    return;
+  g_hash_table_iter_init (&it, self->windows);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    if (((LiveEntry *) v)->used_us < now_us - max_idle_us)
+      g_hash_table_iter_remove (&it);
+}
+
+guint
+web_live_views_size (const WebLiveViews *self)
+{
+  return self != NULL ? g_hash_table_size (self->windows) : 0;
+}
+
+void
+web_view_cache_set_live (WebViewCache *cache, WebLiveViews *live)
+{
+  cache->live = live;
+}
+
+/* The follow-live graph of state, advanced to [from_ns, latest]; NULL when
+ * it can't be kept (too many windows) or the filters are bad (error set). */
+static IngestGraph *
+live_graph (WebLiveViews *self, const WebViewState *state, const IngestViewSpec *spec,
+            gboolean *bad, GError **error)
+{
+  g_autofree char *groups = spec->groups != NULL ? g_strjoinv ("\x1f", (char **) spec->groups) : NULL;
+  g_autofree char *key = g_strdup_printf ("%" G_GINT64_FORMAT "|%s|%s|%s", state->window_ns,
+                                          spec->actor_filter ? spec->actor_filter : "",
+                                          spec->label_filter ? spec->label_filter : "",
+                                          groups ? groups : "");
+  LiveEntry *e = g_hash_table_lookup (self->windows, key);
+
+  *bad = FALSE;
+  if (e == NULL)
+    {
+      if (g_hash_table_size (self->windows) >= LIVE_MAX_WINDOWS)
+        return NULL;
+      IngestGraphWindow *w = ingest_graph_window_new (self->store, spec, error);
+      if (w == NULL)
+        {
+          *bad = TRUE;
+          return NULL;
+        }
+      e = g_new0 (LiveEntry, 1);
+      e->graph = w;
+      g_hash_table_insert (self->windows, g_steal_pointer (&key), e);
+    }
+  e->used_us = g_get_monotonic_time ();
+  ingest_graph_window_advance (e->graph, spec->from_ns);
+  return ingest_graph_window_dup_graph (e->graph);
+}
 
 WebViewCache *
 web_view_cache_new (void)
@@ -288,6 +391,15 @@ web_frame_build (IngestStore *store, const WebViewState *state, const WebActivit
   /* The graph is built for every view: it gives the table its rates. */
   key = cache != NULL ? spec_key (&spec, TRUE) : NULL;
   graph = cache != NULL ? g_hash_table_lookup (cache->graphs, key) : NULL;
+  if (graph == NULL && cache != NULL && cache->live != NULL && state->follow)
+    {
+      gboolean bad = FALSE;
+      graph = owned_graph = live_graph (cache->live, state, &spec, &bad, error);
+      if (bad)
+        return NULL;
+      if (graph != NULL)
+        g_hash_table_insert (cache->graphs, g_strdup (key), g_steal_pointer (&owned_graph));
+    }
   if (graph == NULL)
     {
       graph = owned_graph = ingest_graph_build (store, &spec, error);

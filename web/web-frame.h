@@ -41,6 +41,23 @@ WebViewCache *web_view_cache_new (void);
 void web_view_cache_free (WebViewCache *cache);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WebViewCache, web_view_cache_free)
 
+/* What follow-live views keep between rounds: one sliding-window graph
+ * (IngestGraphWindow) per window length, filters and groups, advanced with
+ * the new events instead of rescanning the window every frame. Owned by the
+ * server (store borrowed, must outlive it); windows unused for a few
+ * seconds are dropped by web_live_views_prune(). */
+typedef struct _WebLiveViews WebLiveViews;
+WebLiveViews *web_live_views_new (IngestStore *store);
+void web_live_views_free (WebLiveViews *live);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WebLiveViews, web_live_views_free)
+/* Frees windows no frame used since now_us - max_idle_us (monotonic µs). */
+void web_live_views_prune (WebLiveViews *live, gint64 now_us, gint64 max_idle_us);
+/* Number of windows kept (for tests and stats). */
+guint web_live_views_size (const WebLiveViews *live);
+/* Lets the frames of one round take follow-live graphs from live
+ * (borrowed; NULL = always the batch build). */
+void web_view_cache_set_live (WebViewCache *cache, WebLiveViews *live);
+
 /* Builds the frame for state as compact JSON (g_free). cache may be NULL
  * (nothing shared). scene_out, if not NULL, receives the scene (owned by the
  * caller) for hit testing. Returns NULL and sets error for a view the store

@@ -55,6 +55,7 @@ struct _WebServer {
   GList *conns;              /* Conn* of every websocket */
   guint n_clients, n_producers;
   WebActivity *activity;
+  WebLiveViews *live;        /* follow-live graphs kept between rounds */
   guint frame_source;
   gint64 changed_us;         /* first store change not yet in a frame */
   /* Frames get at most half of the loop: after a round of renderings that
@@ -82,6 +83,11 @@ struct _Conn {
   gint64 drawn_from_ns, drawn_to_ns; /* window of the last frame (details) */
   gint64 last_frame_us;
   GBytes *pending_frame;     /* LWS_PRE + JSON text */
+  /* The buffer of the last lws_write: with permessage-deflate, lws keeps
+   * compressing from it on later POLLOUTs when the output did not fit at
+   * once, so it lives until the next writable callback (lws only calls it
+   * once that drain is over) or the close. */
+  GBytes *inflight;
   gboolean drawn_once;
   /* events */
   IngestSeq next_seq;
@@ -253,6 +259,9 @@ on_frames (gpointer user_data)
 
   self->frame_source = 0;
   web_activity_update (self->activity, self->store);
+  web_view_cache_set_live (views, self->live);
+  /* A window nobody looked at for 10 s (client gone, view changed) goes. */
+  web_live_views_prune (self->live, now, 10 * G_USEC_PER_SEC);
   for (GList *l = self->conns; l != NULL; l = l->next)
     {
       Conn *c = l->data;
@@ -511,7 +520,10 @@ events_write (Conn *c)
     ingest_native_format_event (self->store, c->next_seq++, out);
   wrote = lws_write (c->wsi, (unsigned char *) out->str + LWS_PRE, out->len - LWS_PRE,
                      LWS_WRITE_TEXT);
-  if (wrote < (int) (out->len - LWS_PRE))
+  /* Kept until the deflate drain is over (see Conn.inflight). */
+  gsize out_len = out->len;
+  c->inflight = g_string_free_to_bytes (g_steal_pointer (&out));
+  if (wrote < (int) (out_len - LWS_PRE))
     return -1;
   if (c->next_seq < n)
     lws_callback_on_writable (c->wsi);
@@ -659,6 +671,7 @@ conn_teardown (Conn *c)
     self->n_clients--;
   web_view_state_clear (&c->state);
   g_clear_pointer (&c->pending_frame, g_bytes_unref);
+  g_clear_pointer (&c->inflight, g_bytes_unref);
   g_queue_clear_full (&c->replies, g_free);
   g_byte_array_unref (c->rx);
   g_free (c->close_reason);
@@ -670,13 +683,15 @@ conn_teardown (Conn *c)
 static int
 conn_writable (Conn *c)
 {
+  g_clear_pointer (&c->inflight, g_bytes_unref);
   if (c->replies.length > 0)
     {
       g_autofree char *text = g_queue_pop_head (&c->replies);
       gsize len = strlen (text);
-      g_autofree guint8 *buf = g_malloc (LWS_PRE + len);
+      guint8 *buf = g_malloc (LWS_PRE + len);
 
       memcpy (buf + LWS_PRE, text, len);
+      c->inflight = g_bytes_new_take (buf, LWS_PRE + len);
       if (lws_write (c->wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT) < (int) len)
         return -1;
     }
@@ -692,7 +707,7 @@ conn_writable (Conn *c)
       guint8 *data = (guint8 *) g_bytes_get_data (c->pending_frame, &size);
       int wrote = lws_write (c->wsi, data + LWS_PRE, size - LWS_PRE, LWS_WRITE_TEXT);
 
-      g_clear_pointer (&c->pending_frame, g_bytes_unref);
+      c->inflight = g_steal_pointer (&c->pending_frame);
       if (wrote < (int) (size - LWS_PRE))
         return -1;
       c->server->stats.frames_sent++;
@@ -857,6 +872,7 @@ web_server_new (IngestStore *store, const WebServerOptions *options, GError **er
   self->options.token = self->token;
   self->options.allowed_origins = (const char *const *) self->allowed_origins;
   self->activity = web_activity_new ();
+  self->live = web_live_views_new (store);
 
   if (!web_auth_is_loopback (self->host) && self->token == NULL)
     {
@@ -926,6 +942,7 @@ web_server_free (WebServer *self)
     conn_teardown (self->conns->data);
   g_clear_pointer (&self->foreign_loop, g_main_loop_unref);
   web_activity_free (self->activity);
+  web_live_views_free (self->live);
   g_strfreev (self->allowed_origins);
   g_free (self->static_root);
   g_free (self->token);
