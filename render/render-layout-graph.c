@@ -705,6 +705,8 @@ edge_latency (const IngestViewEdge *e)
   return -1;
 }
 
+static gboolean positions_from_previous (Graph *gr);
+
 static void
 compute_positions (Graph *gr)
 {
@@ -741,6 +743,8 @@ compute_positions (Graph *gr)
   Adj a;
   g_free (gr->hier);
   gr->hier = hierarchy_links (g, &gr->n_hier);
+  if (positions_from_previous (gr))
+    return;
   adj_build (&a, g, gr->hier, gr->n_hier);
   stress_layout (g, &a, ctx->o.seed, gr->xy);
   pack_components (&a, gr->xy, (gr->area_x1 - gr->area_x0) / MAX (gr->area_y1 - gr->area_y0, 1));
@@ -781,6 +785,142 @@ compute_positions (Graph *gr)
       gr->xy[2 * i + 1] = oy + (gr->xy[2 * i + 1] - cy) * sy2;
     }
   remove_overlaps (n, gr->xy, gr->rad, gr->area_x0, gr->area_y0, gr->area_x1, gr->area_y1);
+}
+
+/* ---- positions kept between frames ------------------------------------ */
+
+struct _RenderGraphPositions {
+  GHashTable *xy;          /* name (owned) -> double[2] (owned) */
+  double width, height;    /* canvas they were computed for */
+};
+
+RenderGraphPositions *
+render_graph_positions_new (void)
+{
+  RenderGraphPositions *p = g_new0 (RenderGraphPositions, 1);
+  p->xy = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  return p;
+}
+
+void
+render_graph_positions_free (RenderGraphPositions *p)
+{
+  if (p == NULL)
+    return;
+  g_hash_table_unref (p->xy);
+  g_free (p);
+}
+
+gboolean
+render_graph_positions_lookup (const RenderGraphPositions *p, const char *name, double *x, double *y)
+{
+  const double *v = p != NULL && name != NULL ? g_hash_table_lookup (p->xy, name) : NULL;
+  if (v == NULL)
+    return FALSE;
+  *x = v[0];
+  *y = v[1];
+  return TRUE;
+}
+
+guint
+render_graph_positions_size (const RenderGraphPositions *p)
+{
+  return p != NULL ? g_hash_table_size (p->xy) : 0;
+}
+
+static void
+record_positions (Graph *gr)
+{
+  RenderGraphPositions *out = gr->ctx.o.positions_out;
+  if (out == NULL)
+    return;
+  g_hash_table_remove_all (out->xy);
+  out->width = gr->ctx.o.width;
+  out->height = gr->ctx.o.height;
+  for (guint i = 0; i < gr->n; i++)
+    {
+      double *v = g_new (double, 2);
+      v[0] = gr->xy[2 * i];
+      v[1] = gr->xy[2 * i + 1];
+      g_hash_table_replace (out->xy, g_strdup (g_array_index (gr->g->nodes, IngestViewNode, i).name), v);
+    }
+}
+
+/* Starts from the previous frame's positions (see RenderLayoutOptions):
+ * returns FALSE when there are too few of them to be worth keeping. */
+static gboolean
+positions_from_previous (Graph *gr)
+{
+  const RenderGraphPositions *prev = gr->ctx.o.previous;
+  const IngestGraph *g = gr->g;
+  guint n = gr->n, known = 0;
+  if (prev == NULL || g_hash_table_size (prev->xy) == 0)
+    return FALSE;
+  double sx = prev->width > 0 ? gr->ctx.o.width / prev->width : 1;
+  double sy = prev->height > 0 ? gr->ctx.o.height / prev->height : 1;
+  g_autofree guint8 *have = g_new0 (guint8, MAX (n, 1));
+  for (guint i = 0; i < n; i++)
+    {
+      double x, y;
+      if (render_graph_positions_lookup (prev, g_array_index (g->nodes, IngestViewNode, i).name, &x, &y))
+        {
+          gr->xy[2 * i] = x * sx;
+          gr->xy[2 * i + 1] = y * sy;
+          have[i] = 1;
+          known++;
+        }
+    }
+  /* Mostly new: a fresh layout reads better than one grown from a few. */
+  if (known == 0 || known * 2 < n)
+    return FALSE;
+
+  /* New nodes: next to their placed neighbours (a few passes, so chains of
+   * new nodes grow outwards), else at a hashed spot of the area; a small
+   * hashed offset keeps siblings apart. */
+  double unit = MAX (gr->rad[0], 8) * 4;
+  for (guint pass = 0; pass < 4 && known < n; pass++)
+    for (guint i = 0; i < n; i++)
+      {
+        if (have[i])
+          continue;
+        double ax = 0, ay = 0;
+        guint na = 0;
+        for (guint k = 0; g->edges != NULL && k < g->edges->len; k++)
+          {
+            const IngestViewEdge *e = &g_array_index (g->edges, IngestViewEdge, k);
+            guint other = e->from == i ? e->to : e->to == i ? e->from : G_MAXUINT;
+            if (other != G_MAXUINT && other < n && have[other] == 1)
+              {
+                ax += gr->xy[2 * other];
+                ay += gr->xy[2 * other + 1];
+                na++;
+              }
+          }
+        const char *name = g_array_index (g->nodes, IngestViewNode, i).name;
+        guint32 h = hash_name (name, 7), h2 = hash_name (name, 0x9e3779b9u);
+        double ang = (h / 4294967296.0) * 2 * G_PI;
+        if (na > 0)
+          {
+            gr->xy[2 * i] = ax / na + cos (ang) * unit;
+            gr->xy[2 * i + 1] = ay / na + sin (ang) * unit;
+          }
+        else if (pass == 3)
+          {
+            gr->xy[2 * i] = gr->area_x0 + (h / 4294967296.0) * (gr->area_x1 - gr->area_x0);
+            gr->xy[2 * i + 1] = gr->area_y0 + (h2 / 4294967296.0) * (gr->area_y1 - gr->area_y0);
+          }
+        else
+          continue;
+        have[i] = 2; /* placed this frame: a neighbour for the next pass */
+        known++;
+      }
+  for (guint i = 0; i < n; i++)
+    {
+      gr->xy[2 * i] = CLAMP (gr->xy[2 * i], gr->area_x0 + gr->rad[i], gr->area_x1 - gr->rad[i]);
+      gr->xy[2 * i + 1] = CLAMP (gr->xy[2 * i + 1], gr->area_y0 + gr->rad[i], gr->area_y1 - gr->rad[i]);
+    }
+  remove_overlaps (n, gr->xy, gr->rad, gr->area_x0, gr->area_y0, gr->area_x1, gr->area_y1);
+  return TRUE;
 }
 
 gboolean
@@ -1333,6 +1473,7 @@ render_layout_graph (const IngestGraph *graph, const RenderLayoutOptions *option
   gr.xy = g_new0 (double, 2 * gr.n);
   gr.rad = g_new0 (double, gr.n);
   compute_positions (&gr);
+  record_positions (&gr);
 
   RenderScene *scene = render_layout_scene_new (&gr.ctx, "graph", gr.ctx.o.width, gr.ctx.o.height);
   render_layout_draw_title (&gr.ctx, scene, 16, 10);

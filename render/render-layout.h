@@ -25,6 +25,19 @@
 
 G_BEGIN_DECLS
 
+/* Node positions of a graph layout, by node name, in scene units (owned
+ * by whoever created it; NULL-safe free). Live front ends keep the
+ * positions of the previous frame and pass them back (previous below) so
+ * nodes stay where they were instead of jumping between frames. */
+typedef struct _RenderGraphPositions RenderGraphPositions;
+RenderGraphPositions *render_graph_positions_new (void);
+void render_graph_positions_free (RenderGraphPositions *positions);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RenderGraphPositions, render_graph_positions_free)
+/* FALSE when name has no position. */
+gboolean render_graph_positions_lookup (const RenderGraphPositions *positions, const char *name,
+                                        double *x, double *y);
+guint render_graph_positions_size (const RenderGraphPositions *positions);
+
 /* Zero-initialised options are the defaults. */
 typedef struct {
   double width, height;     /* canvas size in user units; 0 = layout default
@@ -40,6 +53,15 @@ typedef struct {
                                0 = 50 */
   gboolean hide_legend;
   const char *title;        /* shown at the top; NULL = none */
+  /* Graph only. previous (borrowed, NULL = none): positions of the last
+   * frame; nodes found there keep their place (rescaled if the canvas
+   * size changed), new nodes go next to their neighbours, and overlaps are
+   * pushed apart; when most nodes are new, the full layout runs instead.
+   * positions_out (borrowed, NULL = none): cleared and filled with this
+   * layout's node positions. Without previous the layout is the
+   * deterministic batch one (same input, same picture). */
+  const RenderGraphPositions *previous;
+  RenderGraphPositions *positions_out;
 } RenderLayoutOptions;
 
 #define RENDER_LAYOUT_DEFAULT_MAX_ELEMENTS 4000

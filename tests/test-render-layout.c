@@ -200,6 +200,70 @@ test_graph_large_sparse_path (void **state)
   test_graph_free (g);
 }
 
+/* Live frames: with the previous frame's positions, a grown graph keeps
+ * its nodes nearly where they were and places the new ones on the canvas;
+ * an unchanged graph does not move at all. Without them, the same growth
+ * reshuffles (which is what the option is for). */
+static void
+test_graph_previous_positions (void **state)
+{
+  (void) state;
+  g_autoptr (IngestStore) store = ingest_store_new ();
+  IngestGraph *g1 = test_graph_random (store, 40, 120);
+  IngestGraph *g2 = test_graph_random (store, 48, 150);
+  RenderLayoutOptions opt = { 0 };
+  opt.width = 1000;
+  opt.height = 700;
+  g_autoptr (RenderGraphPositions) p1 = render_graph_positions_new ();
+  g_autoptr (RenderGraphPositions) p2 = render_graph_positions_new ();
+  g_autoptr (RenderGraphPositions) p2_fresh = render_graph_positions_new ();
+  g_autoptr (RenderGraphPositions) p3 = render_graph_positions_new ();
+
+  opt.positions_out = p1;
+  g_autoptr (RenderScene) s1 = render_layout_graph (g1, &opt);
+  assert_int_equal (render_graph_positions_size (p1), 40);
+  opt.positions_out = p2_fresh;
+  g_autoptr (RenderScene) s2f = render_layout_graph (g2, &opt);
+  opt.previous = p1;
+  opt.positions_out = p2;
+  g_autoptr (RenderScene) s2 = render_layout_graph (g2, &opt);
+  assert_int_equal (render_graph_positions_size (p2), 48);
+  assert_int_equal (render_scene_count_groups (s2, "actor"), 48);
+
+  double moved_max = 0, fresh_max = 0;
+  for (guint i = 0; i < g2->nodes->len; i++)
+    {
+      const char *name = g_array_index (g2->nodes, IngestViewNode, i).name;
+      double x1, y1, x2, y2, xf, yf;
+      assert_true (render_graph_positions_lookup (p2, name, &x2, &y2));
+      assert_true (x2 >= 0 && x2 <= opt.width && y2 >= 0 && y2 <= opt.height);
+      if (!render_graph_positions_lookup (p1, name, &x1, &y1))
+        continue;
+      assert_true (render_graph_positions_lookup (p2_fresh, name, &xf, &yf));
+      moved_max = MAX (moved_max, hypot (x2 - x1, y2 - y1));
+      fresh_max = MAX (fresh_max, hypot (xf - x1, yf - y1));
+    }
+  /* Overlap removal may nudge a node by a few units when a new one lands
+   * next to it. */
+  assert_true (moved_max < 25);
+  assert_true (fresh_max > 50);
+
+  /* Unchanged graph: no movement at all. */
+  opt.previous = p2;
+  opt.positions_out = p3;
+  g_autoptr (RenderScene) s3 = render_layout_graph (g2, &opt);
+  for (guint i = 0; i < g2->nodes->len; i++)
+    {
+      const char *name = g_array_index (g2->nodes, IngestViewNode, i).name;
+      double x2, y2, x3, y3;
+      assert_true (render_graph_positions_lookup (p2, name, &x2, &y2));
+      assert_true (render_graph_positions_lookup (p3, name, &x3, &y3));
+      assert_true (hypot (x3 - x2, y3 - y2) < 0.5);
+    }
+  test_graph_free (g1);
+  test_graph_free (g2);
+}
+
 static void
 test_empty_views (void **state)
 {
@@ -365,6 +429,7 @@ main (void)
     cmocka_unit_test (test_graph_small),
     cmocka_unit_test (test_graph_deterministic_and_bounded),
     cmocka_unit_test (test_graph_large_sparse_path),
+    cmocka_unit_test (test_graph_previous_positions),
     cmocka_unit_test (test_empty_views),
     cmocka_unit_test (test_sequence),
     cmocka_unit_test (test_sequence_lod),

@@ -236,7 +236,24 @@ typedef struct {
 struct _WebLiveViews {
   IngestStore *store;
   GHashTable *windows;       /* key -> LiveEntry* */
+  GHashTable *positions;     /* graph view key -> LivePositions* */
 };
+
+/* The node positions of a follow-live graph view's last frame, so the next
+ * frame starts from them (nodes stay put; clicks land). Shared by the
+ * clients of one view, like its frames. */
+typedef struct {
+  RenderGraphPositions *xy;
+  gint64 used_us;
+} LivePositions;
+
+static void
+live_positions_free (gpointer data)
+{
+  LivePositions *p = data;
+  render_graph_positions_free (p->xy);
+  g_free (p);
+}
 
 static void
 live_entry_free (gpointer data)
@@ -252,6 +269,7 @@ web_live_views_new (IngestStore *store)
   WebLiveViews *self = g_new0 (WebLiveViews, 1);
   self->store = store;
   self->windows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, live_entry_free);
+  self->positions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, live_positions_free);
   return self;
 }
 
@@ -261,6 +279,7 @@ web_live_views_free (WebLiveViews *self)
   if (self == NULL)
     return;
   g_hash_table_unref (self->windows);
+  g_hash_table_unref (self->positions);
   g_free (self);
 }
 
@@ -276,6 +295,32 @@ web_live_views_prune (WebLiveViews *self, gint64 now_us, gint64 max_idle_us)
   while (g_hash_table_iter_next (&it, NULL, &v))
     if (((LiveEntry *) v)->used_us < now_us - max_idle_us)
       g_hash_table_iter_remove (&it);
+  g_hash_table_iter_init (&it, self->positions);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    if (((LivePositions *) v)->used_us < now_us - max_idle_us)
+      g_hash_table_iter_remove (&it);
+}
+
+/* The kept positions of a follow-live graph view (created empty). */
+static LivePositions *
+live_positions (WebLiveViews *self, const WebViewState *state, const IngestViewSpec *spec)
+{
+  g_autofree char *groups = spec->groups != NULL ? g_strjoinv ("\x1f", (char **) spec->groups) : NULL;
+  g_autofree char *key = g_strdup_printf ("%" G_GINT64_FORMAT "|%s|%s|%s|%g|%g", state->window_ns,
+                                          spec->actor_filter ? spec->actor_filter : "",
+                                          spec->label_filter ? spec->label_filter : "",
+                                          groups ? groups : "", state->width, state->height);
+  LivePositions *p = g_hash_table_lookup (self->positions, key);
+  if (p == NULL)
+    {
+      if (g_hash_table_size (self->positions) >= LIVE_MAX_WINDOWS)
+        return NULL;
+      p = g_new0 (LivePositions, 1);
+      p->xy = render_graph_positions_new ();
+      g_hash_table_insert (self->positions, g_steal_pointer (&key), p);
+    }
+  p->used_us = g_get_monotonic_time ();
+  return p;
 }
 
 guint
@@ -409,7 +454,22 @@ web_frame_build (IngestStore *store, const WebViewState *state, const WebActivit
         g_hash_table_insert (cache->graphs, g_strdup (key), g_steal_pointer (&owned_graph));
     }
   if (state->kind == WEB_VIEW_GRAPH)
-    scene = render_layout_graph (graph, &lopts);
+    {
+      LivePositions *kept = cache != NULL && cache->live != NULL && state->follow
+        ? live_positions (cache->live, state, &spec) : NULL;
+      g_autoptr(RenderGraphPositions) next = kept != NULL ? render_graph_positions_new () : NULL;
+      if (kept != NULL)
+        {
+          lopts.previous = kept->xy;
+          lopts.positions_out = next;
+        }
+      scene = render_layout_graph (graph, &lopts);
+      if (kept != NULL)
+        {
+          render_graph_positions_free (kept->xy);
+          kept->xy = g_steal_pointer (&next);
+        }
+    }
   else
     {
       if (cache != NULL)
