@@ -211,12 +211,19 @@ async function xstateTest(live) {
   const actor = createActor(ping, { inspect: inspector.inspect });
   actor.start();
   try {
+    // The actors reach a frame before their messages do (the inspector sends
+    // @xstate.actor first): wait for the frame that shows the flows too, and
+    // for the ponger's PINGs, so a loaded machine can't catch a frame between.
+    const flows = (svg) => /data-from="\/pinger" data-to="\/pinger\/ponger"/.test(svg)
+      || /data-from="\/pinger\/ponger" data-to="\/pinger"/.test(svg);
     const f = await until(() => {
       const fr = lastFrame(live);
-      return fr && /data-id="\/pinger"/.test(fr.svg) && /data-id="\/pinger\/ponger"/.test(fr.svg) ? fr : null;
-    }, 'XState actors in a frame', 15000);
-    check(/data-from="\/pinger" data-to="\/pinger\/ponger"/.test(f.svg) || /data-from="\/pinger\/ponger" data-to="\/pinger"/.test(f.svg),
-          'XState PING/PONG flows between /pinger and /pinger/ponger');
+      if (!fr || !/data-id="\/pinger"/.test(fr.svg) || !/data-id="\/pinger\/ponger"/.test(fr.svg) || !flows(fr.svg))
+        return null;
+      const r = fr.actors.find((a) => a.name === '/pinger/ponger');
+      return r && r.received >= 5 ? fr : null;
+    }, 'XState actors and their PING/PONG flows in a frame', 30000);
+    check(flows(f.svg), 'XState PING/PONG flows between /pinger and /pinger/ponger');
     const row = f.actors.find((a) => a.name === '/pinger/ponger');
     check(row && row.received >= 5, 'XState ponger received its PINGs (' + (row && row.received) + ')');
   } finally {
