@@ -10,6 +10,7 @@
 #include "render-layout.h"
 #include "render-svg.h"
 #include "ingest-graph-window.h"
+#include "ingest-timeline-window.h"
 
 /* ---- activity overview ------------------------------------------------ */
 
@@ -230,12 +231,14 @@ struct _WebViewCache {
 
 typedef struct {
   IngestGraphWindow *graph;
+  IngestTimelineWindow *timeline;
   gint64 used_us;
 } LiveEntry;
 
 struct _WebLiveViews {
   IngestStore *store;
-  GHashTable *windows;       /* key -> LiveEntry* */
+  GHashTable *windows;       /* key -> LiveEntry* (graph) */
+  GHashTable *timelines;     /* key -> LiveEntry* (timeline) */
   GHashTable *positions;     /* graph view key -> LivePositions* */
 };
 
@@ -260,6 +263,7 @@ live_entry_free (gpointer data)
 {
   LiveEntry *e = data;
   ingest_graph_window_free (e->graph);
+  ingest_timeline_window_free (e->timeline);
   g_free (e);
 }
 
@@ -269,6 +273,7 @@ web_live_views_new (IngestStore *store)
   WebLiveViews *self = g_new0 (WebLiveViews, 1);
   self->store = store;
   self->windows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, live_entry_free);
+  self->timelines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, live_entry_free);
   self->positions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, live_positions_free);
   return self;
 }
@@ -279,6 +284,7 @@ web_live_views_free (WebLiveViews *self)
   if (self == NULL)
     return;
   g_hash_table_unref (self->windows);
+  g_hash_table_unref (self->timelines);
   g_hash_table_unref (self->positions);
   g_free (self);
 }
@@ -292,6 +298,10 @@ web_live_views_prune (WebLiveViews *self, gint64 now_us, gint64 max_idle_us)
   if (self == NULL)
     return;
   g_hash_table_iter_init (&it, self->windows);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    if (((LiveEntry *) v)->used_us < now_us - max_idle_us)
+      g_hash_table_iter_remove (&it);
+  g_hash_table_iter_init (&it, self->timelines);
   while (g_hash_table_iter_next (&it, NULL, &v))
     if (((LiveEntry *) v)->used_us < now_us - max_idle_us)
       g_hash_table_iter_remove (&it);
@@ -326,7 +336,7 @@ live_positions (WebLiveViews *self, const WebViewState *state, const IngestViewS
 guint
 web_live_views_size (const WebLiveViews *self)
 {
-  return self != NULL ? g_hash_table_size (self->windows) : 0;
+  return self != NULL ? g_hash_table_size (self->windows) + g_hash_table_size (self->timelines) : 0;
 }
 
 void
@@ -366,6 +376,42 @@ live_graph (WebLiveViews *self, const WebViewState *state, const IngestViewSpec 
   e->used_us = g_get_monotonic_time ();
   ingest_graph_window_advance (e->graph, spec->from_ns);
   return ingest_graph_window_dup_graph (e->graph);
+}
+
+/* The follow-live timeline of state (timeline and sequence views share
+ * it), advanced to [from_ns rounded down to a bucket, latest]; NULL when it
+ * can't be kept (too many windows) or the filters are bad (error set). */
+static IngestTimeline *
+live_timeline (WebLiveViews *self, const WebViewState *state, const IngestViewSpec *spec,
+               gboolean *bad, GError **error)
+{
+  g_autofree char *groups = spec->groups != NULL ? g_strjoinv ("\x1f", (char **) spec->groups) : NULL;
+  g_autofree char *key = g_strdup_printf ("%" G_GINT64_FORMAT "|%s|%s|%s|%u", state->window_ns,
+                                          spec->actor_filter ? spec->actor_filter : "",
+                                          spec->label_filter ? spec->label_filter : "",
+                                          groups ? groups : "", spec->max_items);
+  LiveEntry *e = g_hash_table_lookup (self->timelines, key);
+
+  *bad = FALSE;
+  if (state->window_ns <= 0)
+    return NULL;
+  if (e == NULL)
+    {
+      if (g_hash_table_size (self->timelines) >= LIVE_MAX_WINDOWS)
+        return NULL;
+      IngestTimelineWindow *w = ingest_timeline_window_new (self->store, spec, state->window_ns, error);
+      if (w == NULL)
+        {
+          *bad = TRUE;
+          return NULL;
+        }
+      e = g_new0 (LiveEntry, 1);
+      e->timeline = w;
+      g_hash_table_insert (self->timelines, g_steal_pointer (&key), e);
+    }
+  e->used_us = g_get_monotonic_time ();
+  ingest_timeline_window_advance (e->timeline, spec->from_ns);
+  return ingest_timeline_window_dup_timeline (e->timeline);
 }
 
 WebViewCache *
@@ -478,6 +524,15 @@ web_frame_build (IngestStore *store, const WebViewState *state, const WebActivit
           key = spec_key (&spec, FALSE);
         }
       timeline = cache != NULL ? g_hash_table_lookup (cache->timelines, key) : NULL;
+      if (timeline == NULL && cache != NULL && cache->live != NULL && state->follow)
+        {
+          gboolean bad = FALSE;
+          timeline = owned_timeline = live_timeline (cache->live, state, &spec, &bad, error);
+          if (bad)
+            return NULL;
+          if (timeline != NULL)
+            g_hash_table_insert (cache->timelines, g_strdup (key), g_steal_pointer (&owned_timeline));
+        }
       if (timeline == NULL)
         {
           timeline = owned_timeline = ingest_timeline_build (store, &spec, error);

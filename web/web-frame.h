@@ -42,8 +42,12 @@ void web_view_cache_free (WebViewCache *cache);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WebViewCache, web_view_cache_free)
 
 /* What follow-live views keep between rounds: one sliding-window graph
- * (IngestGraphWindow) per window length, filters and groups, advanced with
- * the new events instead of rescanning the window every frame. Owned by the
+ * (IngestGraphWindow) per window length, filters and groups, and one
+ * sliding-window timeline (IngestTimelineWindow, shared by timeline and
+ * sequence views) per window length, filters, groups and level of detail,
+ * advanced with the new events instead of rescanning the window every
+ * frame (a live timeline starts at a bucket boundary, up to 0.5 % of the
+ * window earlier than asked). Owned by the
  * server (store borrowed, must outlive it); windows unused for a few
  * seconds are dropped by web_live_views_prune(). */
 typedef struct _WebLiveViews WebLiveViews;
@@ -52,7 +56,7 @@ void web_live_views_free (WebLiveViews *live);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WebLiveViews, web_live_views_free)
 /* Frees windows no frame used since now_us - max_idle_us (monotonic µs). */
 void web_live_views_prune (WebLiveViews *live, gint64 now_us, gint64 max_idle_us);
-/* Number of windows kept (for tests and stats). */
+/* Number of windows kept, graphs and timelines (for tests and stats). */
 guint web_live_views_size (const WebLiveViews *live);
 /* Lets the frames of one round take follow-live graphs from live
  * (borrowed; NULL = always the batch build). */

@@ -1,0 +1,994 @@
+/* ingest-timeline-window.c: the sliding-window timeline (see the header).
+ *
+ * Each event adds to the bucket of its time what the batch build's scan
+ * would count for it (ingest-timeline.c): a visible SEND is a message of
+ * its actor pair, a visible RECEIVE a span of its lane (when its DONE is
+ * known or the actor reports DONEs), and so on. Two things depend on the
+ * window start rather than on the event alone, and are kept as "late"
+ * items on the earlier bucket:
+ *  - a message received in a later bucket than it was sent: while its
+ *    send bucket is in the window it is counted there; once that bucket
+ *    leaves, the batch build counts it through its RECEIVE (the arrow
+ *    enters from the left), so it moves to the receive bucket as a
+ *    "carried" message, counted at the window start;
+ *  - a span whose DONE is in a later bucket than its RECEIVE: likewise
+ *    carried to the DONE's bucket.
+ * Whether an actor reports DONEs is only known at the end (the batch build
+ * asks the store), so receives without DONE at actors that had processed
+ * nothing yet are counted apart (nospan) and become spans when the actor
+ * has processed something by the time the timeline is assembled.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "ingest-timeline-window.h"
+#include "ingest-view-private.h"
+
+/* Buckets per window (about): the batch build's 200 time buckets. */
+#define N_TARGET 200
+/* A gap of more than this many buckets (a jump in time) restarts the
+ * bucket array rather than allocating every empty bucket in between. */
+#define MAX_BUCKETS 4096
+
+/* What was counted for one message (mflags). */
+enum {
+  M_SENT = 1 << 0,       /* its SEND is counted in a bucket */
+  M_SPAN = 1 << 1,       /* its RECEIVE counted a span */
+  M_NOSPAN = 1 << 2,     /* its RECEIVE counted a nospan (no DONE yet) */
+  M_CAND = 1 << 3,       /* listed as a pending/dropped candidate */
+};
+
+typedef struct {
+  guint64 sent, received, errors, crashes, dropped;
+  guint64 spans, nospan;
+} ActorCounts;
+
+typedef struct {
+  guint64 key;                   /* (from << 32) | to, actor ids */
+  guint64 count;
+} PairCount;
+
+typedef struct {
+  IngestDepthSample max, last;   /* lane = persistent node index */
+} DepthBucket;
+
+enum { ITEM_MESSAGE, ITEM_SPAN };
+
+typedef struct {
+  guint8 kind;
+  IngestActorId a, b;            /* message: from, to; span: lane actor, 0 */
+  gint64 target;                 /* bucket index of the RECEIVE / DONE */
+} LateItem;
+
+typedef struct {
+  GArray *touched;               /* IngestActorId in first-touch order */
+  GHashTable *touched_set;       /* actor ids in touched */
+  GHashTable *actors;            /* actor id -> ActorCounts* */
+  GHashTable *pairs;             /* &PairCount.key -> PairCount* (actor pair) */
+  GHashTable *depth;             /* persistent node + 1 -> DepthBucket* */
+  GArray *marks;                 /* IngestTimelineMark, lane = actor id or G_MAXUINT */
+  GArray *candidates;            /* IngestMessageId, pending or dropped when seen */
+  GArray *late;                  /* LateItem */
+  GArray *carried;               /* LateItem whose earlier bucket left */
+  guint64 n_messages, n_spans;   /* counted here (carried ones excluded) */
+} Bucket;
+
+struct _IngestTimelineWindow {
+  IngestStore *store;
+  char *actor_filter, *label_filter;
+  char **groups;
+  guint max_items;
+  gint64 width;
+
+  gboolean filled;
+  gint64 from_ns;                /* bucket-aligned start */
+  IngestSeq next_seq;
+
+  /* Visibility, folding and mailbox depth, kept across rounds. */
+  IngestViewCtx pctx;
+  IngestViewDepth pdepth;
+  gboolean have_ctx;
+
+  gint64 base;                   /* bucket index of buckets[0] */
+  GPtrArray *buckets;            /* Bucket* or NULL (empty) */
+  GByteArray *mflags;
+};
+
+static void
+bucket_free (gpointer data)
+{
+  Bucket *b = data;
+  if (b == NULL)
+    return;
+  g_array_unref (b->touched);
+  g_hash_table_unref (b->touched_set);
+  g_hash_table_unref (b->actors);
+  g_hash_table_unref (b->pairs);
+  g_hash_table_unref (b->depth);
+  g_array_unref (b->marks);
+  g_array_unref (b->candidates);
+  g_array_unref (b->late);
+  g_array_unref (b->carried);
+  g_free (b);
+}
+
+static Bucket *
+bucket_new (void)
+{
+  Bucket *b = g_new0 (Bucket, 1);
+  b->touched = g_array_new (FALSE, FALSE, sizeof (IngestActorId));
+  b->touched_set = g_hash_table_new (g_direct_hash, g_direct_equal);
+  b->actors = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
+  b->pairs = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
+  b->depth = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
+  b->marks = g_array_new (FALSE, FALSE, sizeof (IngestTimelineMark));
+  b->candidates = g_array_new (FALSE, FALSE, sizeof (IngestMessageId));
+  b->late = g_array_new (FALSE, FALSE, sizeof (LateItem));
+  b->carried = g_array_new (FALSE, FALSE, sizeof (LateItem));
+  return b;
+}
+
+static gint64
+bucket_index (const IngestTimelineWindow *w, gint64 t)
+{
+  /* Floor division, also for negative times. */
+  gint64 q = t / w->width;
+  if (t % w->width != 0 && t < 0)
+    q--;
+  return q;
+}
+
+/* The bucket of index k, created if needed; NULL when k is before the
+ * window. */
+static Bucket *
+bucket_at (IngestTimelineWindow *w, gint64 k, gboolean create)
+{
+  if (k < w->base)
+    return NULL;
+  if (k - w->base >= MAX_BUCKETS)
+    {
+      if (!create)
+        return NULL;
+      /* A jump in time: keep only the buckets that can still be in a
+       * window ending at k (the caller's window is about N_TARGET wide). */
+      gint64 keep_from = k - 2 * N_TARGET;
+      while (w->buckets->len > 0 && w->base < keep_from)
+        {
+          bucket_free (w->buckets->pdata[0]);
+          g_ptr_array_remove_index (w->buckets, 0);
+          w->base++;
+        }
+      if (w->buckets->len == 0)
+        w->base = keep_from;
+    }
+  guint i = (guint) (k - w->base);
+  if (i >= w->buckets->len)
+    {
+      if (!create)
+        return NULL;
+      g_ptr_array_set_size (w->buckets, i + 1);
+    }
+  if (w->buckets->pdata[i] == NULL && create)
+    w->buckets->pdata[i] = bucket_new ();
+  return w->buckets->pdata[i];
+}
+
+static guint8 *
+mflag (IngestTimelineWindow *w, IngestMessageId id)
+{
+  if (id >= w->mflags->len)
+    {
+      guint old = w->mflags->len;
+      guint n = MAX (id + 1, old * 2);
+      g_byte_array_set_size (w->mflags, n);
+      memset (w->mflags->data + old, 0, n - old);
+    }
+  return &w->mflags->data[id];
+}
+
+/* Grows the persistent context's per-actor arrays to the store's actors. */
+static void
+grow_actors (IngestTimelineWindow *w)
+{
+  guint n = ingest_store_n_actors (w->store);
+  guint old = w->pctx.n_actors;
+  if (n <= old)
+    return;
+  w->pctx.actor_match = g_renew (guint8, w->pctx.actor_match, n + 1);
+  w->pctx.actor_node = g_renew (guint, w->pctx.actor_node, n + 1);
+  w->pdepth.actor_depth = g_renew (gint64, w->pdepth.actor_depth, n + 1);
+  for (guint i = old + 1; i <= n; i++)
+    {
+      w->pctx.actor_match[i] = 0;
+      w->pctx.actor_node[i] = G_MAXUINT;
+      w->pdepth.actor_depth[i] = -1;
+    }
+  w->pctx.n_actors = n;
+}
+
+static IngestViewSpec
+make_spec (const IngestTimelineWindow *w, gint64 from_ns)
+{
+  IngestViewSpec spec = { 0 };
+  spec.from_ns = from_ns;
+  spec.to_ns = INGEST_TIME_MAX;
+  spec.actor_filter = w->actor_filter;
+  spec.label_filter = w->label_filter;
+  spec.groups = (const char *const *) w->groups;
+  spec.max_items = w->max_items;
+  return spec;
+}
+
+static gboolean
+reset (IngestTimelineWindow *w, GError **error)
+{
+  g_ptr_array_set_size (w->buckets, 0);
+  g_byte_array_set_size (w->mflags, 0);
+  if (w->have_ctx)
+    {
+      ingest_view_depth_clear (&w->pdepth);
+      ingest_view_ctx_clear (&w->pctx);
+      w->have_ctx = FALSE;
+    }
+  IngestViewSpec spec = make_spec (w, INGEST_TIME_MIN);
+  if (!ingest_view_ctx_init (&w->pctx, w->store, &spec, error))
+    {
+      ingest_view_ctx_clear (&w->pctx);
+      return FALSE;
+    }
+  ingest_view_depth_init (&w->pdepth, &w->pctx);
+  w->have_ctx = TRUE;
+  w->filled = FALSE;
+  w->next_seq = 0;
+  return TRUE;
+}
+
+IngestTimelineWindow *
+ingest_timeline_window_new (IngestStore *store, const IngestViewSpec *spec, gint64 window_ns,
+                            GError **error)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+  g_return_val_if_fail (window_ns > 0, NULL);
+  g_autoptr(IngestTimelineWindow) w = g_new0 (IngestTimelineWindow, 1);
+
+  w->store = store;
+  if (spec != NULL)
+    {
+      w->actor_filter = g_strdup (spec->actor_filter);
+      w->label_filter = g_strdup (spec->label_filter);
+      w->groups = g_strdupv ((char **) spec->groups);
+      w->max_items = spec->max_items;
+    }
+  if (w->max_items == 0)
+    w->max_items = INGEST_VIEW_DEFAULT_MAX_ITEMS;
+
+  /* A 1-2-5 step at least window / N_TARGET. */
+  gint64 want = MAX (window_ns / N_TARGET, 1);
+  gint64 step = 1;
+  while (step < want)
+    {
+      if (step * 2 >= want)
+        {
+          step *= 2;
+          break;
+        }
+      if (step * 5 >= want)
+        {
+          step *= 5;
+          break;
+        }
+      step *= 10;
+    }
+  w->width = step;
+  w->buckets = g_ptr_array_new_with_free_func (bucket_free);
+  w->mflags = g_byte_array_new ();
+  w->from_ns = INGEST_TIME_MIN;
+  if (!reset (w, error))
+    return NULL;
+  return g_steal_pointer (&w);
+}
+
+void
+ingest_timeline_window_free (IngestTimelineWindow *w)
+{
+  if (w == NULL)
+    return;
+  if (w->have_ctx)
+    {
+      ingest_view_depth_clear (&w->pdepth);
+      ingest_view_ctx_clear (&w->pctx);
+    }
+  if (w->buckets)
+    g_ptr_array_unref (w->buckets);
+  if (w->mflags)
+    g_byte_array_unref (w->mflags);
+  g_free (w->actor_filter);
+  g_free (w->label_filter);
+  g_strfreev (w->groups);
+  g_free (w);
+}
+
+static void
+touch (Bucket *b, IngestActorId a)
+{
+  if (a == 0)
+    return;
+  if (g_hash_table_add (b->touched_set, GUINT_TO_POINTER (a)))
+    g_array_append_val (b->touched, a);
+}
+
+static ActorCounts *
+counts (Bucket *b, IngestActorId a)
+{
+  ActorCounts *c = g_hash_table_lookup (b->actors, GUINT_TO_POINTER (a));
+  if (c == NULL)
+    {
+      c = g_new0 (ActorCounts, 1);
+      g_hash_table_insert (b->actors, GUINT_TO_POINTER (a), c);
+    }
+  return c;
+}
+
+static void
+count_pair (Bucket *b, IngestActorId from, IngestActorId to)
+{
+  guint64 key = ((guint64) from << 32) | to;
+  PairCount *pc = g_hash_table_lookup (b->pairs, &key);
+  if (pc == NULL)
+    {
+      pc = g_new0 (PairCount, 1);
+      pc->key = key;
+      g_hash_table_insert (b->pairs, &pc->key, pc);
+    }
+  pc->count++;
+}
+
+static void
+note_depth (IngestTimelineWindow *w, Bucket *b, const IngestEvent *ev, const IngestMessage *m)
+{
+  gint64 d;
+  guint node = ingest_view_depth_note (&w->pdepth, &w->pctx, ev, m, &d);
+  if (node == G_MAXUINT || b == NULL)
+    return;
+  touch (b, m->to);
+  IngestDepthSample s = { node, ev->time_ns, d };
+  DepthBucket *db = g_hash_table_lookup (b->depth, GUINT_TO_POINTER (node + 1));
+  if (db == NULL)
+    {
+      db = g_new (DepthBucket, 1);
+      db->max = db->last = s;
+      g_hash_table_insert (b->depth, GUINT_TO_POINTER (node + 1), db);
+      return;
+    }
+  if (s.depth > db->max.depth)
+    db->max = s;
+  db->last = s;
+}
+
+static void
+add_mark (Bucket *b, const IngestEvent *ev, guint lane_actor)
+{
+  IngestTimelineMark mk = { 0 };
+  mk.lane = lane_actor;
+  mk.time_ns = ev->time_ns;
+  mk.kind = (IngestEventKind) ev->kind;
+  mk.exit_status = (IngestExitStatus) ev->exit_status;
+  mk.text = ev->text;
+  g_array_append_val (b->marks, mk);
+}
+
+/* Adds id to its send bucket's candidates (pending or dropped messages),
+ * bounded per bucket: past the bound, candidates no longer pending nor
+ * dropped are dropped first. */
+static void
+add_candidate (IngestTimelineWindow *w, Bucket *sb, IngestMessageId id)
+{
+  guint8 *f = mflag (w, id);
+  if (*f & M_CAND)
+    return;
+  if (sb->candidates->len >= 4 * w->max_items)
+    {
+      guint k = 0;
+      for (guint i = 0; i < sb->candidates->len; i++)
+        {
+          IngestMessageId c = g_array_index (sb->candidates, IngestMessageId, i);
+          const IngestMessage *cm = ingest_store_message (w->store, c);
+          if (cm->receive_seq == INGEST_SEQ_NONE || ingest_store_message_dropped (w->store, c))
+            g_array_index (sb->candidates, IngestMessageId, k++) = c;
+          else
+            *mflag (w, c) &= ~M_CAND;
+        }
+      g_array_set_size (sb->candidates, k);
+      if (k >= 4 * w->max_items)
+        return;
+    }
+  *f |= M_CAND;
+  g_array_append_val (sb->candidates, id);
+}
+
+static void
+consume (IngestTimelineWindow *w, const IngestEvent *ev)
+{
+  IngestStore *store = w->store;
+  IngestViewCtx *ctx = &w->pctx;
+  IngestMessageId id = ev->message;
+  const IngestMessage *m = id ? ingest_store_message (store, id) : NULL;
+  gint64 k = bucket_index (w, ev->time_ns);
+  Bucket *b = bucket_at (w, k, TRUE);
+
+  switch (ev->kind)
+    {
+    case INGEST_EVENT_SEND:
+      if (m == NULL || !ingest_view_message_visible (ctx, m))
+        return;
+      if (b != NULL)
+        {
+          touch (b, m->from);
+          touch (b, m->to);
+          count_pair (b, m->from, m->to);
+          b->n_messages++;
+          if (m->from != 0 && m->from <= ctx->n_actors)
+            counts (b, m->from)->sent++;
+          *mflag (w, id) |= M_SENT;
+          if (m->receive_seq == INGEST_SEQ_NONE || ingest_store_message_dropped (store, id))
+            add_candidate (w, b, id);
+        }
+      note_depth (w, b, ev, m);
+      break;
+    case INGEST_EVENT_RECEIVE:
+      {
+        if (m == NULL || !ingest_view_message_visible (ctx, m))
+          return;
+        if (b != NULL && m->send_seq != INGEST_SEQ_NONE)
+          {
+            gint64 ks = bucket_index (w, ingest_view_time_of (store, m->send_seq));
+            if (ks < k)
+              {
+                touch (b, m->from);
+                touch (b, m->to);
+                LateItem it = { ITEM_MESSAGE, m->from, m->to, k };
+                Bucket *sb = bucket_at (w, ks, FALSE);
+                if (sb != NULL && (*mflag (w, id) & M_SENT))
+                  g_array_append_val (sb->late, it);
+                else if (ks < w->base)
+                  g_array_append_val (b->carried, it);
+              }
+          }
+        if (ingest_view_node_for (ctx, ev->actor) == G_MAXUINT)
+          return;
+        if (b != NULL)
+          {
+            touch (b, ev->actor);
+            ActorCounts *c = counts (b, ev->actor);
+            c->received++;
+            if (m->done_seq != INGEST_SEQ_NONE
+                || ingest_store_actor_rec (store, ev->actor)->processed > 0)
+              {
+                c->spans++;
+                b->n_spans++;
+                *mflag (w, id) |= M_SPAN;
+              }
+            else
+              {
+                c->nospan++;
+                *mflag (w, id) |= M_NOSPAN;
+              }
+          }
+        note_depth (w, b, ev, m);
+      }
+      break;
+    case INGEST_EVENT_DONE:
+      {
+        if (m == NULL || !ingest_view_message_visible (ctx, m))
+          return;
+        if (ingest_view_node_for (ctx, ev->actor) == G_MAXUINT || m->receive_seq == INGEST_SEQ_NONE)
+          return;
+        if (b != NULL)
+          touch (b, ev->actor);
+        const IngestEvent *rev = ingest_store_event (store, m->receive_seq);
+        gint64 kr = bucket_index (w, rev->time_ns);
+        Bucket *rb = bucket_at (w, kr, FALSE);
+        guint8 *f = mflag (w, id);
+        if (rb != NULL && (*f & M_NOSPAN))
+          {
+            /* The RECEIVE counted no span for want of a DONE: now it has one. */
+            ActorCounts *c = counts (rb, rev->actor);
+            if (c->nospan > 0)
+              c->nospan--;
+            c->spans++;
+            rb->n_spans++;
+            *f = (guint8) ((*f & ~M_NOSPAN) | M_SPAN);
+          }
+        if (b != NULL && kr < k)
+          {
+            LateItem it = { ITEM_SPAN, ev->actor, 0, k };
+            if (rb != NULL && (*f & M_SPAN))
+              g_array_append_val (rb->late, it);
+            else if (kr < w->base)
+              g_array_append_val (b->carried, it);
+          }
+      }
+      break;
+    case INGEST_EVENT_DROP:
+      {
+        if (m != NULL ? !ingest_view_message_visible (ctx, m)
+                      : !ingest_view_actor_matches (ctx, ev->actor))
+          return;
+        if (ingest_view_node_for (ctx, ev->actor) == G_MAXUINT)
+          return;
+        if (b != NULL)
+          {
+            touch (b, ev->actor);
+            ActorCounts *c = counts (b, ev->actor);
+            c->dropped++;
+            c->errors++;
+            add_mark (b, ev, ev->actor);
+          }
+        if (m != NULL)
+          {
+            if (m->send_seq != INGEST_SEQ_NONE && (*mflag (w, id) & M_SENT))
+              {
+                Bucket *sb = bucket_at (w, bucket_index (w, ingest_view_time_of (store, m->send_seq)), FALSE);
+                if (sb != NULL)
+                  add_candidate (w, sb, id);
+              }
+            note_depth (w, b, ev, m);
+          }
+      }
+      break;
+    case INGEST_EVENT_MARK:
+    case INGEST_EVENT_SPAWN:
+    case INGEST_EVENT_EXIT:
+      {
+        if (b == NULL)
+          return;
+        if (ev->actor == 0)
+          {
+            if (ev->kind == INGEST_EVENT_MARK)
+              add_mark (b, ev, G_MAXUINT);
+            return;
+          }
+        if (!ingest_view_actor_matches (ctx, ev->actor))
+          return;
+        touch (b, ev->actor);
+        ActorCounts *c = counts (b, ev->actor);
+        if (ev->kind == INGEST_EVENT_EXIT && ev->exit_status == INGEST_EXIT_CRASH)
+          {
+            c->crashes++;
+            c->errors++;
+          }
+        if (ev->kind == INGEST_EVENT_MARK
+            && g_ascii_strncasecmp (ingest_store_atom (store, ev->text), "error", 5) == 0)
+          c->errors++;
+        add_mark (b, ev, ev->actor);
+      }
+      break;
+    default:
+      break;
+    }
+}
+
+/* Drops the first bucket: its late items whose later event is still in the
+ * window become carried items of that later bucket. */
+static void
+drop_first (IngestTimelineWindow *w)
+{
+  Bucket *b = w->buckets->pdata[0];
+  w->buckets->pdata[0] = NULL;
+  g_ptr_array_remove_index (w->buckets, 0);
+  w->base++;
+  if (b == NULL)
+    return;
+  for (guint i = 0; i < b->late->len; i++)
+    {
+      LateItem *it = &g_array_index (b->late, LateItem, i);
+      Bucket *tb = bucket_at (w, it->target, FALSE);
+      if (tb != NULL)
+        g_array_append_val (tb->carried, *it);
+    }
+  bucket_free (b);
+}
+
+void
+ingest_timeline_window_advance (IngestTimelineWindow *w, gint64 from_ns)
+{
+  g_return_if_fail (w != NULL);
+  IngestStore *store = w->store;
+  gint64 tmin, tmax;
+
+  if (!ingest_store_time_range (store, &tmin, &tmax))
+    {
+      w->from_ns = from_ns == INGEST_TIME_MIN ? 0 : bucket_index (w, from_ns) * w->width;
+      return;
+    }
+  gint64 b0 = bucket_index (w, MAX (from_ns, tmin));
+  if (w->filled && b0 < w->base)
+    {
+      GError *error = NULL;
+      /* The filters compiled once already: reset can't fail here. */
+      if (!reset (w, &error))
+        g_clear_error (&error);
+    }
+  w->from_ns = b0 * w->width;
+  grow_actors (w);
+  if (!w->filled)
+    {
+      /* First fill: the window's events from the time index. */
+      w->base = b0;
+      gsize begin = ingest_store_time_lower_bound (store, w->from_ns);
+      guint64 n = ingest_store_n_events (store);
+      for (gsize pos = begin; pos < n; pos++)
+        consume (w, ingest_store_event (store, ingest_store_time_seq (store, pos)));
+      w->next_seq = n;
+      w->filled = TRUE;
+      return;
+    }
+  while (w->base < b0 && w->buckets->len > 0)
+    drop_first (w);
+  if (w->base < b0)
+    w->base = b0;
+  guint64 n = ingest_store_n_events (store);
+  for (IngestSeq seq = w->next_seq; seq < n; seq++)
+    consume (w, ingest_store_event (store, seq));
+  w->next_seq = n;
+  /* Events appended meanwhile with times before the start made no bucket. */
+  while (w->base < b0 && w->buckets->len > 0)
+    drop_first (w);
+}
+
+gint64
+ingest_timeline_window_get_from (const IngestTimelineWindow *w)
+{
+  return w->from_ns;
+}
+
+gint64
+ingest_timeline_window_get_bucket_width (const IngestTimelineWindow *w)
+{
+  return w->width;
+}
+
+/* ---- assembling the timeline ------------------------------------------ */
+
+typedef struct {
+  guint from, to;                /* lane creation indexes */
+  guint64 *count, *spans;        /* per window bucket */
+} PairRow;
+
+static int
+cmp_bin (const void *a, const void *b)
+{
+  const IngestDensityBin *x = a, *y = b;
+  if (x->from_lane != y->from_lane)
+    return x->from_lane < y->from_lane ? -1 : 1;
+  if (x->to_lane != y->to_lane)
+    return x->to_lane < y->to_lane ? -1 : 1;
+  return x->start_ns < y->start_ns ? -1 : x->start_ns > y->start_ns;
+}
+
+static int
+cmp_message (const void *a, const void *b)
+{
+  const IngestTimelineMessage *x = a, *y = b;
+  if (x->send_ns != y->send_ns)
+    return x->send_ns < y->send_ns ? -1 : 1;
+  return x->message < y->message ? -1 : x->message > y->message;
+}
+
+static int
+cmp_mark_time (const void *a, const void *b)
+{
+  const IngestTimelineMark *x = a, *y = b;
+  return x->time_ns < y->time_ns ? -1 : x->time_ns > y->time_ns;
+}
+
+static inline guint
+remap (const guint *map, guint lane)
+{
+  return lane == G_MAXUINT ? G_MAXUINT : map[lane];
+}
+
+typedef struct {
+  IngestTimelineWindow *w;
+  IngestViewCtx *ctx;
+  guint nb;
+  GHashTable *rows;              /* (from << 32 | to) lanes -> PairRow* */
+  GPtrArray *row_list;
+} Assembly;
+
+static void
+pair_row_free (gpointer data)
+{
+  PairRow *r = data;
+  g_free (r->count);
+  g_free (r->spans);
+  g_free (r);
+}
+
+static PairRow *
+row_for (Assembly *a, guint from, guint to)
+{
+  guint64 key = ((guint64) from << 32) | to;
+  PairRow *r = g_hash_table_lookup (a->rows, &key);
+  if (r == NULL)
+    {
+      r = g_new0 (PairRow, 1);
+      r->from = from;
+      r->to = to;
+      r->count = g_new0 (guint64, a->nb);
+      r->spans = g_new0 (guint64, a->nb);
+      g_ptr_array_add (a->row_list, r);
+      g_hash_table_insert (a->rows, g_memdup2 (&key, sizeof key), r);
+    }
+  return r;
+}
+
+static guint
+lane_of (IngestViewCtx *ctx, IngestActorId a)
+{
+  return ingest_view_node_for (ctx, a);
+}
+
+IngestTimeline *
+ingest_timeline_window_dup_timeline (IngestTimelineWindow *w)
+{
+  g_return_val_if_fail (w != NULL, NULL);
+  IngestStore *store = w->store;
+  IngestViewSpec spec = make_spec (w, w->from_ns);
+  guint64 n_messages = 0, n_spans = 0;
+
+  /* Totals first: a window within the level of detail is small, and the
+   * batch build gives it exactly (every message and span). */
+  for (guint i = 0; i < w->buckets->len; i++)
+    {
+      Bucket *b = w->buckets->pdata[i];
+      if (b == NULL)
+        continue;
+      n_messages += b->n_messages;
+      n_spans += b->n_spans;
+      for (guint j = 0; j < b->carried->len; j++)
+        {
+          if (g_array_index (b->carried, LateItem, j).kind == ITEM_MESSAGE)
+            n_messages++;
+          else
+            n_spans++;
+        }
+      GHashTableIter it;
+      gpointer k, v;
+      g_hash_table_iter_init (&it, b->actors);
+      while (g_hash_table_iter_next (&it, &k, &v))
+        if (((ActorCounts *) v)->nospan > 0
+            && ingest_store_actor_rec (store, GPOINTER_TO_UINT (k))->processed > 0)
+          n_spans += ((ActorCounts *) v)->nospan;
+    }
+  if (!w->filled || n_messages + n_spans <= w->max_items)
+    return ingest_timeline_build (store, &spec, NULL);
+
+  IngestViewCtx ctx;
+  if (!ingest_view_ctx_init (&ctx, store, &spec, NULL))
+    {
+      ingest_view_ctx_clear (&ctx);
+      return ingest_timeline_build (store, &spec, NULL);
+    }
+  IngestTimeline *tl = g_new0 (IngestTimeline, 1);
+  tl->store = store;
+  tl->from_ns = ctx.from_ns;
+  tl->to_ns = ctx.to_ns;
+  tl->messages = g_array_new (FALSE, TRUE, sizeof (IngestTimelineMessage));
+  tl->spans = g_array_new (FALSE, TRUE, sizeof (IngestTimelineSpan));
+  tl->marks = g_array_new (FALSE, TRUE, sizeof (IngestTimelineMark));
+  tl->bins = g_array_new (FALSE, TRUE, sizeof (IngestDensityBin));
+  tl->depth = g_array_new (FALSE, TRUE, sizeof (IngestDepthSample));
+  tl->aggregated = TRUE;
+  tl->n_messages_total = n_messages;
+
+  Assembly a = { w, &ctx, MAX (w->buckets->len, 1), NULL, NULL };
+  a.rows = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  a.row_list = g_ptr_array_new_with_free_func (pair_row_free);
+  /* Per lane (creation index), its depth samples in time order. */
+  GPtrArray *lane_depth = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+
+  /* Lanes in the order the batch scan would create them. */
+  for (guint i = 0; i < w->buckets->len; i++)
+    {
+      Bucket *b = w->buckets->pdata[i];
+      if (b == NULL)
+        continue;
+      for (guint j = 0; j < b->touched->len; j++)
+        lane_of (&ctx, g_array_index (b->touched, IngestActorId, j));
+    }
+
+  for (guint i = 0; i < w->buckets->len; i++)
+    {
+      Bucket *b = w->buckets->pdata[i];
+      if (b == NULL)
+        continue;
+      GHashTableIter it;
+      gpointer k, v;
+
+      g_hash_table_iter_init (&it, b->pairs);
+      while (g_hash_table_iter_next (&it, &k, &v))
+        {
+          PairCount *pc = v;
+          guint from = lane_of (&ctx, (IngestActorId) (pc->key >> 32));
+          guint to = lane_of (&ctx, (IngestActorId) (pc->key & 0xffffffffu));
+          row_for (&a, from, to)->count[i] += pc->count;
+        }
+      g_hash_table_iter_init (&it, b->actors);
+      while (g_hash_table_iter_next (&it, &k, &v))
+        {
+          IngestActorId actor = GPOINTER_TO_UINT (k);
+          ActorCounts *c = v;
+          guint lane = lane_of (&ctx, actor);
+          if (lane == G_MAXUINT)
+            continue;
+          IngestViewNode *n = ingest_view_node_at (&ctx, lane);
+          n->sent += c->sent;
+          n->received += c->received;
+          n->errors += c->errors;
+          n->crashes += c->crashes;
+          n->dropped += c->dropped;
+          guint64 spans = c->spans;
+          if (c->nospan > 0 && ingest_store_actor_rec (store, actor)->processed > 0)
+            spans += c->nospan;
+          if (spans > 0)
+            row_for (&a, lane, lane)->spans[i] += spans;
+        }
+      for (guint j = 0; j < b->carried->len; j++)
+        {
+          LateItem *it2 = &g_array_index (b->carried, LateItem, j);
+          guint la = lane_of (&ctx, it2->a);
+          if (it2->kind == ITEM_MESSAGE)
+            {
+              guint lb = lane_of (&ctx, it2->b);
+              row_for (&a, la, lb)->count[0]++;
+              if (la != G_MAXUINT)
+                ingest_view_node_at (&ctx, la)->sent++;
+            }
+          else if (la != G_MAXUINT)
+            row_for (&a, la, la)->spans[0]++;
+        }
+      g_hash_table_iter_init (&it, b->depth);
+      while (g_hash_table_iter_next (&it, &k, &v))
+        {
+          DepthBucket *db = v;
+          guint pnode = GPOINTER_TO_UINT (k) - 1;
+          guint lane = lane_of (&ctx, ingest_view_node_at (&w->pctx, pnode)->actor);
+          if (lane == G_MAXUINT)
+            continue;
+          while (lane_depth->len <= lane)
+            g_ptr_array_add (lane_depth, g_array_new (FALSE, FALSE, sizeof (IngestDepthSample)));
+          GArray *ds = lane_depth->pdata[lane];
+          g_array_append_val (ds, db->max);
+          if (db->last.time_ns != db->max.time_ns || db->last.depth != db->max.depth)
+            g_array_append_val (ds, db->last);
+          IngestViewNode *n = ingest_view_node_at (&ctx, lane);
+          n->mailbox_depth_max = MAX (n->mailbox_depth_max, db->max.depth);
+        }
+      for (guint j = 0; j < b->marks->len; j++)
+        {
+          IngestTimelineMark mk = g_array_index (b->marks, IngestTimelineMark, j);
+          mk.lane = mk.lane == G_MAXUINT ? G_MAXUINT : lane_of (&ctx, mk.lane);
+          g_array_append_val (tl->marks, mk);
+        }
+      /* Pending and dropped messages stay visible (up to max_items); they
+       * leave the counts. Candidates received since are forgotten. */
+      guint keep = 0;
+      for (guint j = 0; j < b->candidates->len; j++)
+        {
+          IngestMessageId id = g_array_index (b->candidates, IngestMessageId, j);
+          const IngestMessage *m = ingest_store_message (store, id);
+          gboolean dropped = ingest_store_message_dropped (store, id);
+          if (m->receive_seq != INGEST_SEQ_NONE && !dropped)
+            {
+              *mflag (w, id) &= ~M_CAND;
+              continue;
+            }
+          g_array_index (b->candidates, IngestMessageId, keep++) = id;
+          if (tl->messages->len >= w->max_items)
+            continue;
+          IngestTimelineMessage tm = { 0 };
+          tm.message = id;
+          tm.from_lane = lane_of (&ctx, m->from);
+          tm.to_lane = lane_of (&ctx, m->to);
+          tm.send_ns = ingest_view_time_of (store, m->send_seq);
+          tm.receive_ns = m->receive_seq != INGEST_SEQ_NONE
+            ? ingest_view_time_of (store, m->receive_seq) : INGEST_TIME_MAX;
+          tm.label = m->label;
+          tm.is_response = m->in_reply_to != 0;
+          tm.dropped = dropped;
+          PairRow *r = row_for (&a, tm.from_lane, tm.to_lane);
+          if (r->count[i] == 0)
+            continue; /* counted under other lanes (receiver learnt late) */
+          r->count[i]--;
+          g_array_append_val (tl->messages, tm);
+        }
+      g_array_set_size (b->candidates, keep);
+    }
+
+  /* Lanes in hierarchy order; every index remapped. */
+  guint n_created = ctx.nodes->len;
+  g_autofree guint *map = ingest_view_order_nodes (&ctx);
+  tl->lanes = ingest_view_steal_nodes (&ctx);
+  for (guint i = 0; i < tl->messages->len; i++)
+    {
+      IngestTimelineMessage *m = &g_array_index (tl->messages, IngestTimelineMessage, i);
+      m->from_lane = remap (map, m->from_lane);
+      m->to_lane = remap (map, m->to_lane);
+    }
+  g_array_sort (tl->messages, cmp_message);
+  for (guint i = 0; i < tl->marks->len; i++)
+    {
+      IngestTimelineMark *mk = &g_array_index (tl->marks, IngestTimelineMark, i);
+      mk->lane = remap (map, mk->lane);
+    }
+  g_array_sort (tl->marks, cmp_mark_time);
+  if (tl->marks->len > w->max_items)
+    {
+      guint stride = (tl->marks->len + w->max_items - 1) / w->max_items;
+      GArray *out = g_array_new (FALSE, FALSE, sizeof (IngestTimelineMark));
+      for (guint i = 0; i < tl->marks->len && out->len < w->max_items; i++)
+        {
+          IngestTimelineMark *mk = &g_array_index (tl->marks, IngestTimelineMark, i);
+          gboolean crash = mk->kind == INGEST_EVENT_EXIT && mk->exit_status == INGEST_EXIT_CRASH;
+          if (crash || i % stride == 0)
+            g_array_append_val (out, *mk);
+        }
+      g_array_unref (tl->marks);
+      tl->marks = out;
+    }
+  g_autofree guint *new_to_old = g_new (guint, MAX (n_created, 1));
+  for (guint i = 0; i < n_created; i++)
+    new_to_old[map[i]] = i;
+  for (guint l = 0; l < n_created; l++)
+    {
+      guint old = new_to_old[l];
+      if (old >= lane_depth->len)
+        continue;
+      GArray *ds = lane_depth->pdata[old];
+      for (guint i = 0; i < ds->len; i++)
+        {
+          IngestDepthSample s = g_array_index (ds, IngestDepthSample, i);
+          s.lane = l;
+          g_array_append_val (tl->depth, s);
+        }
+    }
+
+  /* Bins: merge f adjacent buckets when pairs x buckets would pass
+   * 4 x max_items, like the batch build. */
+  guint nb = a.nb, f = 1;
+  while ((guint64) a.row_list->len * ((nb + f - 1) / f) > 4 * (guint64) w->max_items && f < nb)
+    f = f < 5 ? f + 1 : f * 2;
+  for (guint p = 0; p < a.row_list->len; p++)
+    {
+      PairRow *r = a.row_list->pdata[p];
+      for (guint k0 = 0; k0 < nb; k0 += f)
+        {
+          guint64 count = 0, spans = 0;
+          for (guint k = k0; k < MIN (k0 + f, nb); k++)
+            {
+              count += r->count[k];
+              spans += r->spans[k];
+            }
+          if (count == 0 && spans == 0)
+            continue;
+          IngestDensityBin bin = { 0 };
+          bin.from_lane = remap (map, r->from);
+          bin.to_lane = remap (map, r->to);
+          bin.start_ns = MAX ((w->base + (gint64) k0) * w->width, tl->from_ns);
+          bin.end_ns = MIN ((w->base + (gint64) MIN (k0 + f, nb)) * w->width, tl->to_ns + 1);
+          bin.end_ns = MAX (bin.end_ns, bin.start_ns + 1);
+          bin.count = count;
+          bin.spans = spans;
+          g_array_append_val (tl->bins, bin);
+        }
+    }
+  g_array_sort (tl->bins, cmp_bin);
+
+  g_ptr_array_unref (lane_depth);
+  g_ptr_array_unref (a.row_list);
+  g_hash_table_unref (a.rows);
+  ingest_view_ctx_clear (&ctx);
+  return tl;
+}
