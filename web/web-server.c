@@ -612,6 +612,13 @@ conn_setup (WebServer *self, Conn *c, struct lws *wsi)
     case CONN_LIVE:
       self->n_clients++;
       web_view_state_init (&c->state);
+      /* permessage-deflate compresses into a 1 KiB buffer by default: a
+       * 300 KB frame then leaves in ~30 fragments, one writable callback
+       * (and send) each, interleaved with the other clients' and the
+       * ingestion. 2^16 bytes sends a compressed frame at once (bounded:
+       * one buffer per live client). Fails harmlessly when the client
+       * did not negotiate the extension. */
+      (void) lws_set_extension_option (wsi, "permessage-deflate", "tx_buf_size", "16");
       conn_queue_reply (c, web_protocol_hello_json ((guint) self->options.max_message_bytes,
                                                     self->options.max_fps));
       break;
