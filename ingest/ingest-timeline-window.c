@@ -83,6 +83,7 @@ struct _IngestTimelineWindow {
 
   gboolean filled;
   gint64 from_ns;                /* bucket-aligned start */
+  gint64 to_ns;                  /* INGEST_TIME_MAX, or the end of a snapshot */
   IngestSeq next_seq;
 
   /* Visibility, folding and mailbox depth, kept across rounds. */
@@ -212,7 +213,7 @@ make_spec (const IngestTimelineWindow *w, gint64 from_ns)
 {
   IngestViewSpec spec = { 0 };
   spec.from_ns = from_ns;
-  spec.to_ns = INGEST_TIME_MAX;
+  spec.to_ns = w->to_ns;
   spec.actor_filter = w->actor_filter;
   spec.label_filter = w->label_filter;
   spec.groups = (const char *const *) w->groups;
@@ -284,6 +285,7 @@ ingest_timeline_window_new (IngestStore *store, const IngestViewSpec *spec, gint
   w->buckets = g_ptr_array_new_with_free_func (bucket_free);
   w->mflags = g_byte_array_new ();
   w->from_ns = INGEST_TIME_MIN;
+  w->to_ns = INGEST_TIME_MAX;
   if (!reset (w, error))
     return NULL;
   return g_steal_pointer (&w);
@@ -590,10 +592,45 @@ drop_first (IngestTimelineWindow *w)
   bucket_free (b);
 }
 
+/* First fill: the window's events from the time index, up to to_ns. */
+static void
+fill (IngestTimelineWindow *w, gint64 b0)
+{
+  IngestStore *store = w->store;
+  w->base = b0;
+  gsize begin = ingest_store_time_lower_bound (store, w->from_ns);
+  gsize end = w->to_ns == INGEST_TIME_MAX ? (gsize) ingest_store_n_events (store)
+                                          : ingest_store_time_lower_bound (store, w->to_ns + 1);
+  for (gsize pos = begin; pos < end; pos++)
+    consume (w, ingest_store_event (store, ingest_store_time_seq (store, pos)));
+  w->next_seq = ingest_store_n_events (store);
+  w->filled = TRUE;
+}
+
+void
+ingest_timeline_window_fill_snapshot (IngestTimelineWindow *w, gint64 from_ns, gint64 to_ns)
+{
+  g_return_if_fail (w != NULL);
+  g_return_if_fail (!w->filled);
+  gint64 tmin, tmax;
+
+  w->to_ns = to_ns;
+  if (!ingest_store_time_range (w->store, &tmin, &tmax))
+    {
+      w->from_ns = from_ns == INGEST_TIME_MIN ? 0 : bucket_index (w, from_ns) * w->width;
+      return;
+    }
+  gint64 b0 = bucket_index (w, MAX (from_ns, tmin));
+  w->from_ns = b0 * w->width;
+  grow_actors (w);
+  fill (w, b0);
+}
+
 void
 ingest_timeline_window_advance (IngestTimelineWindow *w, gint64 from_ns)
 {
   g_return_if_fail (w != NULL);
+  g_return_if_fail (w->to_ns == INGEST_TIME_MAX);
   IngestStore *store = w->store;
   gint64 tmin, tmax;
 
@@ -614,14 +651,7 @@ ingest_timeline_window_advance (IngestTimelineWindow *w, gint64 from_ns)
   grow_actors (w);
   if (!w->filled)
     {
-      /* First fill: the window's events from the time index. */
-      w->base = b0;
-      gsize begin = ingest_store_time_lower_bound (store, w->from_ns);
-      guint64 n = ingest_store_n_events (store);
-      for (gsize pos = begin; pos < n; pos++)
-        consume (w, ingest_store_event (store, ingest_store_time_seq (store, pos)));
-      w->next_seq = n;
-      w->filled = TRUE;
+      fill (w, b0);
       return;
     }
   while (w->base < b0 && w->buckets->len > 0)

@@ -72,6 +72,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (IngestTimelineWindow, ingest_timeline_window_free
  * a previous advance) refills the window once from the time index. */
 void ingest_timeline_window_advance (IngestTimelineWindow *window, gint64 from_ns);
 
+/* Fills a new window (never advanced) once with the events of
+ * [from_ns rounded down to a bucket, to_ns] (to_ns inclusive, ns) and
+ * makes it a snapshot that can no longer advance: what a live frame of
+ * [from_ns, to_ns] showed, rebuilt (e.g. to resolve a clicked bin's index
+ * the same way). */
+void ingest_timeline_window_fill_snapshot (IngestTimelineWindow *window, gint64 from_ns, gint64 to_ns);
+
 /* The timeline of the current window (a new snapshot owned by the caller,
  * like ingest_timeline_build()'s). */
 IngestTimeline *ingest_timeline_window_dup_timeline (IngestTimelineWindow *window);

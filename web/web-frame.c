@@ -921,7 +921,20 @@ web_frame_details (IngestStore *store, const WebViewState *state, gint64 from_ns
     {
       if (state != NULL)
         {
-          g_autoptr(IngestTimeline) tl = ingest_timeline_build (store, &spec, NULL);
+          /* Follow-live frames drew a sliding-window timeline (bucket-aligned
+           * start, its own bins): item indexes resolve in the same one. */
+          g_autoptr(IngestTimeline) tl = NULL;
+          if (state->follow && state->window_ns > 0)
+            {
+              g_autoptr(IngestTimelineWindow) w = ingest_timeline_window_new (store, &spec, state->window_ns, NULL);
+              if (w != NULL)
+                {
+                  ingest_timeline_window_fill_snapshot (w, from_ns, to_ns);
+                  tl = ingest_timeline_window_dup_timeline (w);
+                }
+            }
+          else
+            tl = ingest_timeline_build (store, &spec, NULL);
           if (tl != NULL)
             d = timeline_item_details (store, tl, id);
         }
