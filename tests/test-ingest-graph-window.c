@@ -15,105 +15,9 @@
 
 #include "ingest-graph-window.h"
 #include "ingest-latency.h"
+#include "test-ingest-common.h"
 
 #define MS (G_GINT64_CONSTANT (1000000))
-
-static void
-ev (IngestStore *s, IngestEventKind kind, gint64 t, const char *actor, const char *peer,
-    const char *key, const char *label, const char *text, const char *in_reply_to)
-{
-  IngestEventInput in = { 0 };
-  in.kind = kind;
-  in.time_ns = t;
-  in.actor = actor ? INGEST_STR (actor) : INGEST_STR_NONE;
-  in.peer = peer ? INGEST_STR (peer) : INGEST_STR_NONE;
-  in.message_key = key ? INGEST_STR (key) : INGEST_STR_NONE;
-  in.label = label ? INGEST_STR (label) : INGEST_STR_NONE;
-  in.text = text ? INGEST_STR (text) : INGEST_STR_NONE;
-  in.in_reply_to = in_reply_to ? INGEST_STR (in_reply_to) : INGEST_STR_NONE;
-  in.exit_status = kind == INGEST_EVENT_EXIT ? INGEST_EXIT_CRASH : INGEST_EXIT_NORMAL;
-  in.size = 7;
-  ingest_store_append (s, &in);
-}
-
-static const char *actors[] = {
-  "/a/x0", "/a/x1", "/a/x2", "/a/x3", "/a/x4", "/b/y0", "/b/y1", "/b/y2", "/c",
-};
-#define N_ACTORS G_N_ELEMENTS (actors)
-static const char *labels[] = { "Job", "Ping", "Ask" };
-
-typedef struct {
-  char key[32];
-  guint from, to;
-  gboolean is_request;
-} InFlight;
-
-typedef struct {
-  IngestStore *store;
-  GRand *rand;
-  GArray *flight;  /* InFlight */
-  gint64 now;
-  guint next_key;
-} Gen;
-
-/* Appends n random events around gen->now (which advances). */
-static void
-gen_events (Gen *g, guint n)
-{
-  for (guint i = 0; i < n; i++)
-    {
-      g->now += g_rand_int_range (g->rand, 0, 3) * MS;
-      /* A few timestamps slightly in the past (several sources). */
-      gint64 t = g_rand_int_range (g->rand, 0, 20) == 0 ? g->now - 5 * MS : g->now;
-      guint r = g_rand_int_range (g->rand, 0, 100);
-      if (r < 40 || g->flight->len == 0)
-        {
-          InFlight f = { { 0 }, g_rand_int_range (g->rand, 0, N_ACTORS),
-                         g_rand_int_range (g->rand, 0, N_ACTORS), FALSE };
-          g_snprintf (f.key, sizeof f.key, "m%u", g->next_key++);
-          const char *reply = NULL;
-          /* Answer a received request now and then. */
-          f.is_request = g_rand_int_range (g->rand, 0, 4) == 0;
-          ev (g->store, INGEST_EVENT_SEND, t, actors[f.from], actors[f.to], f.key,
-              labels[f.from % 3], NULL, reply);
-          g_array_append_val (g->flight, f);
-        }
-      else if (r < 80)
-        {
-          guint k = g_rand_int_range (g->rand, 0, g->flight->len);
-          InFlight f = g_array_index (g->flight, InFlight, k);
-          g_array_remove_index_fast (g->flight, k);
-          ev (g->store, INGEST_EVENT_RECEIVE, t, actors[f.to], NULL, f.key, NULL, NULL, NULL);
-          if (g_rand_boolean (g->rand))
-            ev (g->store, INGEST_EVENT_DONE, t + g_rand_int_range (g->rand, 0, 4) * MS,
-                actors[f.to], NULL, f.key, NULL, NULL, NULL);
-          if (f.is_request)
-            {
-              InFlight a = { { 0 }, f.to, f.from, FALSE };
-              g_snprintf (a.key, sizeof a.key, "m%u", g->next_key++);
-              ev (g->store, INGEST_EVENT_SEND, t, actors[a.from], actors[a.to], a.key,
-                  labels[a.from % 3], NULL, f.key);
-              g_array_append_val (g->flight, a);
-            }
-        }
-      else if (r < 88)
-        {
-          guint k = g_rand_int_range (g->rand, 0, g->flight->len);
-          InFlight f = g_array_index (g->flight, InFlight, k);
-          g_array_remove_index_fast (g->flight, k);
-          ev (g->store, INGEST_EVENT_DROP, t, actors[f.to], NULL, f.key, NULL, "full", NULL);
-        }
-      else if (r < 93)
-        ev (g->store, INGEST_EVENT_MARK, t, actors[g_rand_int_range (g->rand, 0, N_ACTORS)],
-            NULL, NULL, NULL, g_rand_boolean (g->rand) ? "error: bad" : "note", NULL);
-      else if (r < 95)
-        ev (g->store, INGEST_EVENT_EXIT, t, actors[g_rand_int_range (g->rand, 0, N_ACTORS)],
-            NULL, NULL, NULL, "boom", NULL);
-      else
-        ev (g->store, INGEST_EVENT_SPAWN, t, actors[g_rand_int_range (g->rand, 0, N_ACTORS)],
-            NULL, NULL, NULL, NULL, NULL);
-    }
-}
 
 static void
 assert_close (gint64 a, gint64 b)
@@ -188,9 +92,9 @@ static void
 run_random (const IngestViewSpec *filters, guint32 seed)
 {
   g_autoptr(IngestStore) store = ingest_store_new ();
-  g_autoptr(GArray) flight = g_array_new (FALSE, FALSE, sizeof (InFlight));
+  g_autoptr(GArray) flight = g_array_new (FALSE, FALSE, sizeof (TestIngestInFlight));
   GRand *rand = g_rand_new_with_seed (seed);
-  Gen g = { store, rand, flight, 1000 * MS, 0 };
+  TestIngestStream g = { store, rand, flight, 1000 * MS, 0, TRUE };
   g_autoptr(GError) error = NULL;
   g_autoptr(IngestGraphWindow) w = ingest_graph_window_new (store, filters, &error);
   g_assert_no_error (error);
@@ -199,7 +103,7 @@ run_random (const IngestViewSpec *filters, guint32 seed)
   guint compared = 0;
   for (guint round = 0; round < 120; round++)
     {
-      gen_events (&g, g_rand_int_range (rand, 0, 150));
+      test_ingest_stream_append (&g, g_rand_int_range (rand, 0, 150));
       /* Now and then the window grows back (a reset) or stays put. */
       if (round == 60)
         window = 500 * MS;
@@ -274,15 +178,15 @@ test_empty_and_expired (void **state)
   ingest_graph_window_advance (w, INGEST_TIME_MIN);
   g_autoptr(IngestGraph) g0 = ingest_graph_window_dup_graph (w);
   assert_int_equal (g0->nodes->len, 0);
-  ev (store, INGEST_EVENT_SEND, 10 * MS, "/a", "/b", "k1", "Job", NULL, NULL);
-  ev (store, INGEST_EVENT_RECEIVE, 12 * MS, "/b", NULL, "k1", NULL, NULL, NULL);
+  test_ingest_ev (store, INGEST_EVENT_SEND, 10 * MS, "/a", "/b", "k1", "Job", NULL, NULL);
+  test_ingest_ev (store, INGEST_EVENT_RECEIVE, 12 * MS, "/b", NULL, "k1", NULL, NULL, NULL);
   ingest_graph_window_advance (w, 0);
   g_autoptr(IngestGraph) g1 = ingest_graph_window_dup_graph (w);
   assert_int_equal (g1->nodes->len, 2);
   assert_int_equal (g1->edges->len, 1);
   assert_int_equal (g_array_index (g1->edges, IngestViewEdge, 0).received, 1);
   /* Everything leaves: no nodes, no edges. */
-  ev (store, INGEST_EVENT_MARK, 1000 * MS, NULL, NULL, NULL, NULL, "tick", NULL);
+  test_ingest_ev (store, INGEST_EVENT_MARK, 1000 * MS, NULL, NULL, NULL, NULL, "tick", NULL);
   ingest_graph_window_advance (w, 500 * MS);
   g_autoptr(IngestGraph) g2 = ingest_graph_window_dup_graph (w);
   assert_int_equal (g2->nodes->len, 0);

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "ingest-store.h"
+#include "test-ingest-common.h"
 
 #define MS (G_GINT64_CONSTANT (1000000))
 
@@ -20,17 +21,8 @@ ev_full (IngestStore *s, IngestEventKind kind, gint64 t, const char *actor,
          const char *peer, const char *key, const char *label,
          const char *reply_to, const char *in_reply_to, const char *text)
 {
-  IngestEventInput in = { 0 };
-  in.kind = kind;
-  in.time_ns = t;
-  in.actor = actor ? INGEST_STR (actor) : INGEST_STR_NONE;
-  in.peer = peer ? INGEST_STR (peer) : INGEST_STR_NONE;
-  in.message_key = key ? INGEST_STR (key) : INGEST_STR_NONE;
-  in.label = label ? INGEST_STR (label) : INGEST_STR_NONE;
-  in.reply_to = reply_to ? INGEST_STR (reply_to) : INGEST_STR_NONE;
-  in.in_reply_to = in_reply_to ? INGEST_STR (in_reply_to) : INGEST_STR_NONE;
-  in.text = text ? INGEST_STR (text) : INGEST_STR_NONE;
-  return ingest_store_append (s, &in);
+  return test_ingest_event (s, kind, t, actor, peer, key, label, text, reply_to, in_reply_to,
+                            INGEST_EXIT_NORMAL, 0);
 }
 
 static IngestSeq

@@ -14,107 +14,9 @@
 #include <cmocka.h>
 
 #include "ingest-timeline-window.h"
+#include "test-ingest-common.h"
 
 #define MS (G_GINT64_CONSTANT (1000000))
-
-static void
-ev (IngestStore *s, IngestEventKind kind, gint64 t, const char *actor, const char *peer,
-    const char *key, const char *label, const char *text, const char *in_reply_to)
-{
-  IngestEventInput in = { 0 };
-  in.kind = kind;
-  in.time_ns = t;
-  in.actor = actor ? INGEST_STR (actor) : INGEST_STR_NONE;
-  in.peer = peer ? INGEST_STR (peer) : INGEST_STR_NONE;
-  in.message_key = key ? INGEST_STR (key) : INGEST_STR_NONE;
-  in.label = label ? INGEST_STR (label) : INGEST_STR_NONE;
-  in.text = text ? INGEST_STR (text) : INGEST_STR_NONE;
-  in.in_reply_to = in_reply_to ? INGEST_STR (in_reply_to) : INGEST_STR_NONE;
-  in.exit_status = kind == INGEST_EVENT_EXIT ? INGEST_EXIT_CRASH : INGEST_EXIT_NORMAL;
-  in.size = 7;
-  ingest_store_append (s, &in);
-}
-
-static const char *actors[] = {
-  "/a/x0", "/a/x1", "/a/x2", "/a/x3", "/a/x4", "/b/y0", "/b/y1", "/b/y2", "/c",
-};
-#define N_ACTORS G_N_ELEMENTS (actors)
-static const char *labels[] = { "Job", "Ping", "Ask" };
-
-typedef struct {
-  char key[32];
-  guint from, to;
-  gboolean is_request;
-} InFlight;
-
-typedef struct {
-  IngestStore *store;
-  GRand *rand;
-  GArray *flight;  /* InFlight */
-  gint64 now;
-  guint next_key;
-  gboolean out_of_order;  /* a few timestamps slightly in the past */
-} Gen;
-
-/* Appends n random events around gen->now (which advances). */
-static void
-gen_events (Gen *g, guint n)
-{
-  for (guint i = 0; i < n; i++)
-    {
-      g->now += g_rand_int_range (g->rand, 0, 3) * MS;
-      /* A few timestamps slightly in the past (several sources). */
-      gint64 t = g->out_of_order && g_rand_int_range (g->rand, 0, 20) == 0 ? g->now - 5 * MS : g->now;
-      guint r = g_rand_int_range (g->rand, 0, 100);
-      if (r < 40 || g->flight->len == 0)
-        {
-          InFlight f = { { 0 }, g_rand_int_range (g->rand, 0, N_ACTORS),
-                         g_rand_int_range (g->rand, 0, N_ACTORS), FALSE };
-          g_snprintf (f.key, sizeof f.key, "m%u", g->next_key++);
-          const char *reply = NULL;
-          /* Answer a received request now and then. */
-          f.is_request = g_rand_int_range (g->rand, 0, 4) == 0;
-          ev (g->store, INGEST_EVENT_SEND, t, actors[f.from], actors[f.to], f.key,
-              labels[f.from % 3], NULL, reply);
-          g_array_append_val (g->flight, f);
-        }
-      else if (r < 80)
-        {
-          guint k = g_rand_int_range (g->rand, 0, g->flight->len);
-          InFlight f = g_array_index (g->flight, InFlight, k);
-          g_array_remove_index_fast (g->flight, k);
-          ev (g->store, INGEST_EVENT_RECEIVE, t, actors[f.to], NULL, f.key, NULL, NULL, NULL);
-          if (g_rand_boolean (g->rand))
-            ev (g->store, INGEST_EVENT_DONE, t + g_rand_int_range (g->rand, 0, 4) * MS,
-                actors[f.to], NULL, f.key, NULL, NULL, NULL);
-          if (f.is_request)
-            {
-              InFlight a = { { 0 }, f.to, f.from, FALSE };
-              g_snprintf (a.key, sizeof a.key, "m%u", g->next_key++);
-              ev (g->store, INGEST_EVENT_SEND, t, actors[a.from], actors[a.to], a.key,
-                  labels[a.from % 3], NULL, f.key);
-              g_array_append_val (g->flight, a);
-            }
-        }
-      else if (r < 88)
-        {
-          guint k = g_rand_int_range (g->rand, 0, g->flight->len);
-          InFlight f = g_array_index (g->flight, InFlight, k);
-          g_array_remove_index_fast (g->flight, k);
-          ev (g->store, INGEST_EVENT_DROP, t, actors[f.to], NULL, f.key, NULL, "full", NULL);
-        }
-      else if (r < 93)
-        ev (g->store, INGEST_EVENT_MARK, t, actors[g_rand_int_range (g->rand, 0, N_ACTORS)],
-            NULL, NULL, NULL, g_rand_boolean (g->rand) ? "error: bad" : "note", NULL);
-      else if (r < 95)
-        ev (g->store, INGEST_EVENT_EXIT, t, actors[g_rand_int_range (g->rand, 0, N_ACTORS)],
-            NULL, NULL, NULL, "boom", NULL);
-      else
-        ev (g->store, INGEST_EVENT_SPAWN, t, actors[g_rand_int_range (g->rand, 0, N_ACTORS)],
-            NULL, NULL, NULL, NULL, NULL);
-    }
-}
-
 
 static guint64
 sum_bins (const IngestTimeline *tl, gboolean spans)
@@ -190,9 +92,9 @@ static void
 run_random (const IngestViewSpec *filters, guint32 seed, gboolean out_of_order)
 {
   g_autoptr(IngestStore) store = ingest_store_new ();
-  g_autoptr(GArray) flight = g_array_new (FALSE, FALSE, sizeof (InFlight));
+  g_autoptr(GArray) flight = g_array_new (FALSE, FALSE, sizeof (TestIngestInFlight));
   GRand *rand = g_rand_new_with_seed (seed);
-  Gen g = { store, rand, flight, 1000 * MS, 0, out_of_order };
+  TestIngestStream g = { store, rand, flight, 1000 * MS, 0, out_of_order };
   g_autoptr(GError) error = NULL;
   gint64 window = 300 * MS;
   IngestViewSpec wspec = *filters;
@@ -205,7 +107,8 @@ run_random (const IngestViewSpec *filters, guint32 seed, gboolean out_of_order)
   for (guint round = 0; round < 120; round++)
     {
       /* Quiet stretches (a window within the level of detail) and busy ones. */
-      gen_events (&g, round % 20 < 3 ? g_rand_int_range (rand, 0, 5) : g_rand_int_range (rand, 0, 150));
+      test_ingest_stream_append (&g, round % 20 < 3 ? g_rand_int_range (rand, 0, 5)
+                                                    : g_rand_int_range (rand, 0, 150));
       if (round == 60)
         window = 500 * MS; /* the start moves back: one refill */
       gint64 hi = 0, lo = 0;
@@ -304,14 +207,14 @@ test_carried_and_pending (void **state)
   ingest_timeline_window_advance (w, INGEST_TIME_MIN);
   g_autoptr(IngestTimeline) t0 = ingest_timeline_window_dup_timeline (w);
   assert_int_equal (t0->lanes->len, 0);
-  ev (store, INGEST_EVENT_SEND, 10 * MS, "/a", "/b", "slow", "Job", NULL, NULL);
-  ev (store, INGEST_EVENT_SEND, 11 * MS, "/a", "/c", "lost", "Job", NULL, NULL);
+  test_ingest_ev (store, INGEST_EVENT_SEND, 10 * MS, "/a", "/b", "slow", "Job", NULL, NULL);
+  test_ingest_ev (store, INGEST_EVENT_SEND, 11 * MS, "/a", "/c", "lost", "Job", NULL, NULL);
   for (guint i = 0; i < 6; i++)
     {
       char key[8];
       g_snprintf (key, sizeof key, "k%u", i);
-      ev (store, INGEST_EVENT_SEND, (20 + i) * MS, "/a", "/b", key, "Job", NULL, NULL);
-      ev (store, INGEST_EVENT_RECEIVE, (20 + i) * MS + 1, "/b", NULL, key, NULL, NULL, NULL);
+      test_ingest_ev (store, INGEST_EVENT_SEND, (20 + i) * MS, "/a", "/b", key, "Job", NULL, NULL);
+      test_ingest_ev (store, INGEST_EVENT_RECEIVE, (20 + i) * MS + 1, "/b", NULL, key, NULL, NULL, NULL);
     }
   ingest_timeline_window_advance (w, 0);
   g_autoptr(IngestTimeline) t1 = ingest_timeline_window_dup_timeline (w);
@@ -320,7 +223,7 @@ test_carried_and_pending (void **state)
   assert_int_equal (t1->messages->len, 2); /* slow and lost, pending */
   assert_int_equal (sum_bins (t1, FALSE), 6);
 
-  ev (store, INGEST_EVENT_RECEIVE, 40 * MS, "/b", NULL, "slow", NULL, NULL, NULL);
+  test_ingest_ev (store, INGEST_EVENT_RECEIVE, 40 * MS, "/b", NULL, "slow", NULL, NULL, NULL);
   ingest_timeline_window_advance (w, 15 * MS); /* slow's SEND leaves */
   g_autoptr(IngestTimeline) t2 = ingest_timeline_window_dup_timeline (w);
   IngestViewSpec bspec = { .from_ns = ingest_timeline_window_get_from (w), .to_ns = INGEST_TIME_MAX,
@@ -333,7 +236,7 @@ test_carried_and_pending (void **state)
   assert_int_equal (t2->lanes->len, b2->lanes->len);
 
   /* Everything leaves. */
-  ev (store, INGEST_EVENT_MARK, 1000 * MS, NULL, NULL, NULL, NULL, "tick", NULL);
+  test_ingest_ev (store, INGEST_EVENT_MARK, 1000 * MS, NULL, NULL, NULL, NULL, "tick", NULL);
   ingest_timeline_window_advance (w, 900 * MS);
   g_autoptr(IngestTimeline) t3 = ingest_timeline_window_dup_timeline (w);
   assert_int_equal (t3->n_messages_total, 0);
@@ -370,15 +273,15 @@ test_snapshot (void **state)
 {
   (void) state;
   g_autoptr(IngestStore) store = ingest_store_new ();
-  g_autoptr(GArray) flight = g_array_new (FALSE, FALSE, sizeof (InFlight));
+  g_autoptr(GArray) flight = g_array_new (FALSE, FALSE, sizeof (TestIngestInFlight));
   GRand *rand = g_rand_new_with_seed (99);
-  Gen g = { store, rand, flight, 1000 * MS, 0, FALSE };
+  TestIngestStream g = { store, rand, flight, 1000 * MS, 0, FALSE };
   IngestViewSpec spec = { .max_items = 50 };
   g_autoptr(IngestTimelineWindow) w = ingest_timeline_window_new (store, &spec, 300 * MS, NULL);
 
   for (guint round = 0; round < 10; round++)
     {
-      gen_events (&g, 300);
+      test_ingest_stream_append (&g, 300);
       gint64 lo, hi;
       ingest_store_time_range (store, &lo, &hi);
       ingest_timeline_window_advance (w, hi - 300 * MS);
@@ -390,10 +293,10 @@ test_snapshot (void **state)
   /* Later events (after hi) about new messages: the snapshot leaves them
    * out. (Old messages received later would change what is pending, in
    * the snapshot as in a batch rebuild.) */
-  g_autoptr(GArray) later = g_array_new (FALSE, FALSE, sizeof (InFlight));
+  g_autoptr(GArray) later = g_array_new (FALSE, FALSE, sizeof (TestIngestInFlight));
   g.flight = later;
   g.now += 10 * MS;
-  gen_events (&g, 300);
+  test_ingest_stream_append (&g, 300);
   g_autoptr(IngestTimelineWindow) snap = ingest_timeline_window_new (store, &spec, 300 * MS, NULL);
   ingest_timeline_window_fill_snapshot (snap, hi - 300 * MS, hi);
   g_autoptr(IngestTimeline) again = ingest_timeline_window_dup_timeline (snap);

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "ingest-view.h"
+#include "test-ingest-common.h"
 
 #define MS (G_GINT64_CONSTANT (1000000))
 #define S (G_GINT64_CONSTANT (1000000000))
@@ -19,17 +20,7 @@ static void
 ev (IngestStore *s, IngestEventKind kind, gint64 t, const char *actor, const char *peer,
     const char *key, const char *label, const char *text, IngestExitStatus status)
 {
-  IngestEventInput in = { 0 };
-  in.kind = kind;
-  in.time_ns = t;
-  in.actor = actor ? INGEST_STR (actor) : INGEST_STR_NONE;
-  in.peer = peer ? INGEST_STR (peer) : INGEST_STR_NONE;
-  in.message_key = key ? INGEST_STR (key) : INGEST_STR_NONE;
-  in.label = label ? INGEST_STR (label) : INGEST_STR_NONE;
-  in.text = text ? INGEST_STR (text) : INGEST_STR_NONE;
-  in.exit_status = status;
-  in.size = 10;
-  ingest_store_append (s, &in);
+  test_ingest_event (s, kind, t, actor, peer, key, label, text, NULL, NULL, status, 10);
 }
 
 /* router -> w1/w2/w3 (Job, every 100 ms, 10 ms in mailbox, 20 ms
