@@ -687,36 +687,10 @@ typedef struct {
 } PairRow;
 
 static int
-cmp_bin (const void *a, const void *b)
-{
-  const IngestDensityBin *x = a, *y = b;
-  if (x->from_lane != y->from_lane)
-    return x->from_lane < y->from_lane ? -1 : 1;
-  if (x->to_lane != y->to_lane)
-    return x->to_lane < y->to_lane ? -1 : 1;
-  return x->start_ns < y->start_ns ? -1 : x->start_ns > y->start_ns;
-}
-
-static int
-cmp_message (const void *a, const void *b)
-{
-  const IngestTimelineMessage *x = a, *y = b;
-  if (x->send_ns != y->send_ns)
-    return x->send_ns < y->send_ns ? -1 : 1;
-  return x->message < y->message ? -1 : x->message > y->message;
-}
-
-static int
 cmp_mark_time (const void *a, const void *b)
 {
   const IngestTimelineMark *x = a, *y = b;
   return x->time_ns < y->time_ns ? -1 : x->time_ns > y->time_ns;
-}
-
-static inline guint
-remap (const guint *map, guint lane)
-{
-  return lane == G_MAXUINT ? G_MAXUINT : map[lane];
 }
 
 typedef struct {
@@ -801,15 +775,7 @@ ingest_timeline_window_dup_timeline (IngestTimelineWindow *w)
       ingest_view_ctx_clear (&ctx);
       return ingest_timeline_build (store, &spec, NULL);
     }
-  IngestTimeline *tl = g_new0 (IngestTimeline, 1);
-  tl->store = store;
-  tl->from_ns = ctx.from_ns;
-  tl->to_ns = ctx.to_ns;
-  tl->messages = g_array_new (FALSE, TRUE, sizeof (IngestTimelineMessage));
-  tl->spans = g_array_new (FALSE, TRUE, sizeof (IngestTimelineSpan));
-  tl->marks = g_array_new (FALSE, TRUE, sizeof (IngestTimelineMark));
-  tl->bins = g_array_new (FALSE, TRUE, sizeof (IngestDensityBin));
-  tl->depth = g_array_new (FALSE, TRUE, sizeof (IngestDepthSample));
+  IngestTimeline *tl = ingest_view_timeline_new (store, ctx.from_ns, ctx.to_ns);
   tl->aggregated = TRUE;
   tl->n_messages_total = n_messages;
 
@@ -941,33 +907,10 @@ ingest_timeline_window_dup_timeline (IngestTimelineWindow *w)
   guint n_created = ctx.nodes->len;
   g_autofree guint *map = ingest_view_order_nodes (&ctx);
   tl->lanes = ingest_view_steal_nodes (&ctx);
-  for (guint i = 0; i < tl->messages->len; i++)
-    {
-      IngestTimelineMessage *m = &g_array_index (tl->messages, IngestTimelineMessage, i);
-      m->from_lane = remap (map, m->from_lane);
-      m->to_lane = remap (map, m->to_lane);
-    }
-  g_array_sort (tl->messages, cmp_message);
-  for (guint i = 0; i < tl->marks->len; i++)
-    {
-      IngestTimelineMark *mk = &g_array_index (tl->marks, IngestTimelineMark, i);
-      mk->lane = remap (map, mk->lane);
-    }
+  ingest_view_timeline_remap_lanes (tl, map); /* no spans here: bins hold them */
+  g_array_sort (tl->messages, ingest_view_cmp_message);
   g_array_sort (tl->marks, cmp_mark_time);
-  if (tl->marks->len > w->max_items)
-    {
-      guint stride = (tl->marks->len + w->max_items - 1) / w->max_items;
-      GArray *out = g_array_new (FALSE, FALSE, sizeof (IngestTimelineMark));
-      for (guint i = 0; i < tl->marks->len && out->len < w->max_items; i++)
-        {
-          IngestTimelineMark *mk = &g_array_index (tl->marks, IngestTimelineMark, i);
-          gboolean crash = mk->kind == INGEST_EVENT_EXIT && mk->exit_status == INGEST_EXIT_CRASH;
-          if (crash || i % stride == 0)
-            g_array_append_val (out, *mk);
-        }
-      g_array_unref (tl->marks);
-      tl->marks = out;
-    }
+  ingest_view_timeline_thin_marks (tl, w->max_items);
   g_autofree guint *new_to_old = g_new (guint, MAX (n_created, 1));
   for (guint i = 0; i < n_created; i++)
     new_to_old[map[i]] = i;
@@ -1004,8 +947,8 @@ ingest_timeline_window_dup_timeline (IngestTimelineWindow *w)
           if (count == 0 && spans == 0)
             continue;
           IngestDensityBin bin = { 0 };
-          bin.from_lane = remap (map, r->from);
-          bin.to_lane = remap (map, r->to);
+          bin.from_lane = ingest_view_remap (map, r->from);
+          bin.to_lane = ingest_view_remap (map, r->to);
           bin.start_ns = MAX ((w->base + (gint64) k0) * w->width, tl->from_ns);
           bin.end_ns = MIN ((w->base + (gint64) MIN (k0 + f, nb)) * w->width, tl->to_ns + 1);
           bin.end_ns = MAX (bin.end_ns, bin.start_ns + 1);
@@ -1014,7 +957,7 @@ ingest_timeline_window_dup_timeline (IngestTimelineWindow *w)
           g_array_append_val (tl->bins, bin);
         }
     }
-  g_array_sort (tl->bins, cmp_bin);
+  g_array_sort (tl->bins, ingest_view_cmp_bin);
 
   g_ptr_array_unref (lane_depth);
   g_ptr_array_unref (a.row_list);

@@ -385,56 +385,12 @@ timeline_event (TimelineBuild *b, IngestSeq seq, const IngestEvent *ev)
 }
 
 static int
-cmp_message (const void *a, const void *b)
-{
-  const IngestTimelineMessage *x = a, *y = b;
-  if (x->send_ns != y->send_ns)
-    return x->send_ns < y->send_ns ? -1 : 1;
-  return x->message < y->message ? -1 : x->message > y->message;
-}
-
-static int
 cmp_span (const void *a, const void *b)
 {
   const IngestTimelineSpan *x = a, *y = b;
   if (x->start_ns != y->start_ns)
     return x->start_ns < y->start_ns ? -1 : 1;
   return x->lane < y->lane ? -1 : x->lane > y->lane;
-}
-
-static int
-cmp_bin (const void *a, const void *b)
-{
-  const IngestDensityBin *x = a, *y = b;
-  if (x->from_lane != y->from_lane)
-    return x->from_lane < y->from_lane ? -1 : 1;
-  if (x->to_lane != y->to_lane)
-    return x->to_lane < y->to_lane ? -1 : 1;
-  return x->start_ns < y->start_ns ? -1 : x->start_ns > y->start_ns;
-}
-
-static inline guint
-remap (const guint *map, guint lane)
-{
-  return lane == G_MAXUINT ? G_MAXUINT : map[lane];
-}
-
-static void
-thin_marks (IngestTimeline *tl, guint max_items)
-{
-  if (tl->marks->len <= max_items)
-    return;
-  guint stride = (tl->marks->len + max_items - 1) / max_items;
-  GArray *out = g_array_new (FALSE, FALSE, sizeof (IngestTimelineMark));
-  for (guint i = 0; i < tl->marks->len && out->len < max_items; i++)
-    {
-      IngestTimelineMark *mk = &g_array_index (tl->marks, IngestTimelineMark, i);
-      gboolean crash = mk->kind == INGEST_EVENT_EXIT && mk->exit_status == INGEST_EXIT_CRASH;
-      if (crash || i % stride == 0)
-        g_array_append_val (out, *mk);
-    }
-  g_array_unref (tl->marks);
-  tl->marks = out;
 }
 
 /* Turns the fine per-pair counts into bins, merging adjacent buckets (by a
@@ -469,8 +425,8 @@ emit_bins (TimelineBuild *b, const guint *map)
           if (count == 0 && spans == 0)
             continue;
           IngestDensityBin bin = { 0 };
-          bin.from_lane = pb->from == G_MAXUINT ? G_MAXUINT : map[pb->from];
-          bin.to_lane = pb->to == G_MAXUINT ? G_MAXUINT : map[pb->to];
+          bin.from_lane = ingest_view_remap (map, pb->from);
+          bin.to_lane = ingest_view_remap (map, pb->to);
           bin.start_ns = (gint64) ((guint64) tl->from_ns + MIN (k0 * b->width, span - 1));
           bin.end_ns = (gint64) ((guint64) tl->from_ns + MIN ((k0 + f) * b->width, span));
           if (k0 + f >= N_BUCKETS)
@@ -480,7 +436,7 @@ emit_bins (TimelineBuild *b, const guint *map)
           g_array_append_val (tl->bins, bin);
         }
     }
-  g_array_sort (tl->bins, cmp_bin);
+  g_array_sort (tl->bins, ingest_view_cmp_bin);
 }
 
 /* Whether an array is already in order (the usual case: the scan runs in
@@ -507,15 +463,7 @@ ingest_timeline_build (IngestStore *store, const IngestViewSpec *spec, GError **
     }
   b.max_items = spec && spec->max_items ? spec->max_items : INGEST_VIEW_DEFAULT_MAX_ITEMS;
 
-  IngestTimeline *tl = g_new0 (IngestTimeline, 1);
-  tl->store = store;
-  tl->from_ns = b.ctx.from_ns;
-  tl->to_ns = b.ctx.to_ns;
-  tl->messages = g_array_new (FALSE, TRUE, sizeof (IngestTimelineMessage));
-  tl->spans = g_array_new (FALSE, TRUE, sizeof (IngestTimelineSpan));
-  tl->marks = g_array_new (FALSE, TRUE, sizeof (IngestTimelineMark));
-  tl->bins = g_array_new (FALSE, TRUE, sizeof (IngestDensityBin));
-  tl->depth = g_array_new (FALSE, TRUE, sizeof (IngestDepthSample));
+  IngestTimeline *tl = ingest_view_timeline_new (store, b.ctx.from_ns, b.ctx.to_ns);
   b.tl = tl;
   b.lane_acc = g_array_new (FALSE, TRUE, sizeof (LaneAcc));
   b.pairs = g_ptr_array_new_with_free_func (g_free);
@@ -543,23 +491,7 @@ ingest_timeline_build (IngestStore *store, const IngestViewSpec *spec, GError **
   guint n_created = b.ctx.nodes->len;
   g_autofree guint *map = ingest_view_order_nodes (&b.ctx);
   tl->lanes = ingest_view_steal_nodes (&b.ctx);
-
-  for (guint i = 0; i < tl->messages->len; i++)
-    {
-      IngestTimelineMessage *m = &g_array_index (tl->messages, IngestTimelineMessage, i);
-      m->from_lane = remap (map, m->from_lane);
-      m->to_lane = remap (map, m->to_lane);
-    }
-  for (guint i = 0; i < tl->spans->len; i++)
-    {
-      IngestTimelineSpan *s = &g_array_index (tl->spans, IngestTimelineSpan, i);
-      s->lane = remap (map, s->lane);
-    }
-  for (guint i = 0; i < tl->marks->len; i++)
-    {
-      IngestTimelineMark *mk = &g_array_index (tl->marks, IngestTimelineMark, i);
-      mk->lane = remap (map, mk->lane);
-    }
+  ingest_view_timeline_remap_lanes (tl, map);
   /* Depth: lanes in their final order, each lane's samples in time order. */
   g_autofree guint *new_to_old = g_new (guint, MAX (n_created, 1));
   for (guint i = 0; i < n_created; i++)
@@ -577,15 +509,15 @@ ingest_timeline_build (IngestStore *store, const IngestViewSpec *spec, GError **
         }
     }
 
-  if (!is_sorted (tl->messages, cmp_message))
-    g_array_sort (tl->messages, cmp_message);
+  if (!is_sorted (tl->messages, ingest_view_cmp_message))
+    g_array_sort (tl->messages, ingest_view_cmp_message);
   if (!is_sorted (tl->spans, cmp_span))
     g_array_sort (tl->spans, cmp_span);
   tl->n_messages_total = b.n_messages;
   tl->aggregated = b.aggregating;
   if (b.aggregating)
     emit_bins (&b, map);
-  thin_marks (tl, b.max_items);
+  ingest_view_timeline_thin_marks (tl, b.max_items);
 
   for (guint i = 0; i < b.lane_acc->len; i++)
     {

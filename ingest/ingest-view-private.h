@@ -97,4 +97,32 @@ void ingest_view_depth_clear (IngestViewDepth *depth);
 guint ingest_view_depth_note (IngestViewDepth *depth, IngestViewCtx *ctx, const IngestEvent *ev,
                               const IngestMessage *m, gint64 *node_depth);
 
+/* ---- what the batch and sliding-window timelines share ----------------- */
+
+/* A new timeline of [from_ns, to_ns] over store (borrowed) with its
+ * messages, spans, marks, bins and depth arrays empty and lanes NULL (the
+ * builder steals them from its ctx). Owned by the caller
+ * (ingest_timeline_free). */
+IngestTimeline *ingest_view_timeline_new (IngestStore *store, gint64 from_ns, gint64 to_ns);
+
+/* qsort orders: messages by send time, then id; bins by lane pair, then
+ * start. */
+int ingest_view_cmp_message (const void *a, const void *b);
+int ingest_view_cmp_bin (const void *a, const void *b);
+
+/* A lane's new index through map (creation index -> hierarchy index, from
+ * ingest_view_order_nodes); G_MAXUINT (no lane) stays. */
+static inline guint
+ingest_view_remap (const guint *map, guint lane)
+{
+  return lane == G_MAXUINT ? G_MAXUINT : map[lane];
+}
+
+/* Renumbers the lanes of tl's messages, spans and marks through map. */
+void ingest_view_timeline_remap_lanes (IngestTimeline *tl, const guint *map);
+
+/* Keeps at most max_items of tl's marks: every crash (they must not vanish
+ * from a zoomed-out view) and an even stride of the rest, in their order. */
+void ingest_view_timeline_thin_marks (IngestTimeline *tl, guint max_items);
+
 G_END_DECLS

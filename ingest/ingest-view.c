@@ -343,3 +343,77 @@ ingest_view_depth_note (IngestViewDepth *depth, IngestViewCtx *ctx, const Ingest
     *node_depth = *sum;
   return node;
 }
+
+IngestTimeline *
+ingest_view_timeline_new (IngestStore *store, gint64 from_ns, gint64 to_ns)
+{
+  IngestTimeline *tl = g_new0 (IngestTimeline, 1);
+  tl->store = store;
+  tl->from_ns = from_ns;
+  tl->to_ns = to_ns;
+  tl->messages = g_array_new (FALSE, TRUE, sizeof (IngestTimelineMessage));
+  tl->spans = g_array_new (FALSE, TRUE, sizeof (IngestTimelineSpan));
+  tl->marks = g_array_new (FALSE, TRUE, sizeof (IngestTimelineMark));
+  tl->bins = g_array_new (FALSE, TRUE, sizeof (IngestDensityBin));
+  tl->depth = g_array_new (FALSE, TRUE, sizeof (IngestDepthSample));
+  return tl;
+}
+
+int
+ingest_view_cmp_message (const void *a, const void *b)
+{
+  const IngestTimelineMessage *x = a, *y = b;
+  if (x->send_ns != y->send_ns)
+    return x->send_ns < y->send_ns ? -1 : 1;
+  return x->message < y->message ? -1 : x->message > y->message;
+}
+
+int
+ingest_view_cmp_bin (const void *a, const void *b)
+{
+  const IngestDensityBin *x = a, *y = b;
+  if (x->from_lane != y->from_lane)
+    return x->from_lane < y->from_lane ? -1 : 1;
+  if (x->to_lane != y->to_lane)
+    return x->to_lane < y->to_lane ? -1 : 1;
+  return x->start_ns < y->start_ns ? -1 : x->start_ns > y->start_ns;
+}
+
+void
+ingest_view_timeline_remap_lanes (IngestTimeline *tl, const guint *map)
+{
+  for (guint i = 0; i < tl->messages->len; i++)
+    {
+      IngestTimelineMessage *m = &g_array_index (tl->messages, IngestTimelineMessage, i);
+      m->from_lane = ingest_view_remap (map, m->from_lane);
+      m->to_lane = ingest_view_remap (map, m->to_lane);
+    }
+  for (guint i = 0; i < tl->spans->len; i++)
+    {
+      IngestTimelineSpan *s = &g_array_index (tl->spans, IngestTimelineSpan, i);
+      s->lane = ingest_view_remap (map, s->lane);
+    }
+  for (guint i = 0; i < tl->marks->len; i++)
+    {
+      IngestTimelineMark *mk = &g_array_index (tl->marks, IngestTimelineMark, i);
+      mk->lane = ingest_view_remap (map, mk->lane);
+    }
+}
+
+void
+ingest_view_timeline_thin_marks (IngestTimeline *tl, guint max_items)
+{
+  if (tl->marks->len <= max_items)
+    return;
+  guint stride = (tl->marks->len + max_items - 1) / max_items;
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (IngestTimelineMark));
+  for (guint i = 0; i < tl->marks->len && out->len < max_items; i++)
+    {
+      IngestTimelineMark *mk = &g_array_index (tl->marks, IngestTimelineMark, i);
+      gboolean crash = mk->kind == INGEST_EVENT_EXIT && mk->exit_status == INGEST_EXIT_CRASH;
+      if (crash || i % stride == 0)
+        g_array_append_val (out, *mk);
+    }
+  g_array_unref (tl->marks);
+  tl->marks = out;
+}
