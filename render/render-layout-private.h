@@ -36,6 +36,14 @@ const char *render_layout_atom (IngestStore *store, IngestAtom atom);
  * group glob, e.g. "workers/" and its star); owned by the caller. */
 char *render_layout_short_name (const char *name);
 
+/* Opens the "mark" group of timeline mark k (id "mark<k>", data-kind) with
+ * the tooltip "<what>: <text>" left in title (for the caller's label) and
+ * returns what the mark is ("crash", "exit", "spawn", "drop" or "mark",
+ * static). The sequence and timeline layouts draw marks differently but
+ * name them the same way. The caller ends the group. */
+const char *render_layout_mark_begin (RenderScene *scene, const IngestTimeline *tl, guint k,
+                                      GString *title);
+
 /* Font selection on the scene for one of the context's fonts. */
 void render_layout_use_font (RenderLayoutContext *ctx, RenderScene *scene, RenderFont *font);
 

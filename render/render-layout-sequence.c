@@ -551,20 +551,8 @@ render_layout_sequence (const IngestTimeline *tl, const RenderLayoutOptions *opt
     {
       const IngestTimelineMark *mk = &g_array_index (tl->marks, IngestTimelineMark, k);
       double y = time_y (&s, mk->time_ns);
-      const char *text = render_layout_atom (tl->store, mk->text);
       gboolean crash = mk->kind == INGEST_EVENT_EXIT && mk->exit_status == INGEST_EXIT_CRASH;
-      const char *what = crash ? "crash"
-                         : mk->kind == INGEST_EVENT_EXIT  ? "exit"
-                         : mk->kind == INGEST_EVENT_SPAWN ? "spawn"
-                         : mk->kind == INGEST_EVENT_DROP  ? "drop"
-                                                          : "mark";
-      g_string_truncate (title, 0);
-      g_string_append (title, what);
-      if (*text)
-        g_string_append_printf (title, ": %s", text);
-      g_snprintf (idb, sizeof idb, "mark%u", k);
-      render_scene_group_begin (scene, "mark", idb, title->str);
-      render_scene_group_set_data (scene, "kind", what);
+      render_layout_mark_begin (scene, tl, k, title);
       char *shown = render_font_ellipsize (ctx->small, title->str, s.col_w - 20, NULL);
       if (mk->lane >= s.n_lanes)
         {

@@ -380,21 +380,8 @@ render_layout_timeline (const IngestTimeline *tl, const RenderLayoutOptions *opt
   for (guint k = 0; k < nk; k++)
     {
       const IngestTimelineMark *mk = &g_array_index (tl->marks, IngestTimelineMark, k);
-      const char *text = render_layout_atom (tl->store, mk->text);
       gboolean crash = mk->kind == INGEST_EVENT_EXIT && mk->exit_status == INGEST_EXIT_CRASH;
-      const char *what = crash ? "crash"
-                         : mk->kind == INGEST_EVENT_EXIT  ? "exit"
-                         : mk->kind == INGEST_EVENT_SPAWN ? "spawn"
-                         : mk->kind == INGEST_EVENT_DROP  ? "drop"
-                                                          : "mark";
-      g_string_truncate (title, 0);
-      g_string_append (title, what);
-      if (*text)
-        g_string_append_printf (title, ": %s", text);
-      char id[24];
-      g_snprintf (id, sizeof id, "mark%u", k);
-      render_scene_group_begin (scene, "mark", id, title->str);
-      render_scene_group_set_data (scene, "kind", what);
+      render_layout_mark_begin (scene, tl, k, title);
       double x = tx (&t, mk->time_ns);
       if (mk->lane >= n_lanes)
         {
