@@ -207,18 +207,19 @@ render_layout_sequence (const IngestTimeline *tl, const RenderLayoutOptions *opt
   char **names = g_new0 (char *, s.n_lanes);
   double *name_w = g_new0 (double, s.n_lanes);
   double widest = 0;
+  /* Each name is shortened once; ellipsizing re-measures it from the
+   * font's width cache (and sanitises it for the scene). */
   for (guint i = 0; i < s.n_lanes; i++)
     {
       const IngestViewNode *ln = &g_array_index (tl->lanes, IngestViewNode, i);
-      char *sn = render_layout_short_name (ln->name);
-      widest = MAX (widest, render_font_measure (ctx->bold, sn, -1));
-      g_free (sn);
+      names[i] = render_layout_short_name (ln->name);
+      name_w[i] = render_font_measure (ctx->bold, names[i], -1);
+      widest = MAX (widest, name_w[i]);
     }
   s.col_w = CLAMP (widest + 24, 110, 200);
   for (guint i = 0; i < s.n_lanes; i++)
     {
-      const IngestViewNode *ln = &g_array_index (tl->lanes, IngestViewNode, i);
-      char *sn = render_layout_short_name (ln->name);
+      char *sn = names[i];
       names[i] = render_font_ellipsize (ctx->bold, sn, s.col_w - 20, &name_w[i]);
       g_free (sn);
     }
