@@ -55,6 +55,13 @@ render_layout_timeline (const IngestTimeline *tl, const RenderLayoutOptions *opt
   t.tl = tl;
   guint n_lanes = tl->lanes->len;
   guint budget = ctx->o.max_elements;
+  /* One budget for everything drawn item by item, shared as in the
+   * sequence chart: density bins and messages first, then spans and marks,
+   * which keep a small share each so they never vanish entirely. */
+  guint nb_shown = MIN (n_bins, n_msgs ? budget / 2 : budget);
+  guint nm_shown = MIN (n_msgs, budget - nb_shown);
+  guint ns_shown = MIN (n_spans, MAX (budget / 4, budget - (nb_shown + nm_shown)));
+  guint nk_shown = MIN (n_marks, MAX (budget / 8, budget - MIN (budget, nb_shown + nm_shown + ns_shown)));
 
   /* The time range: the view's window, else what the items span. */
   gint64 lo = G_MAXINT64, hi = G_MININT64;
@@ -189,8 +196,7 @@ render_layout_timeline (const IngestTimeline *tl, const RenderLayoutOptions *opt
       for (guint k = 0; k < n_bins; k++)
         cmax = MAX (cmax, g_array_index (tl->bins, IngestDensityBin, k).count);
       render_scene_group_begin (scene, NULL, "bins", NULL);
-      guint nb = MIN (n_bins, budget);
-      for (guint k = 0; k < nb; k++)
+      for (guint k = 0; k < nb_shown; k++)
         {
           const IngestDensityBin *b = &g_array_index (tl->bins, IngestDensityBin, k);
           if (b->from_lane >= n_lanes)
@@ -211,7 +217,6 @@ render_layout_timeline (const IngestTimeline *tl, const RenderLayoutOptions *opt
     }
 
   /* Spans */
-  guint ns_shown = MIN (n_spans, budget);
   render_scene_group_begin (scene, NULL, "spans", NULL);
   for (guint k = 0; k < ns_shown; k++)
     {
@@ -299,7 +304,6 @@ render_layout_timeline (const IngestTimeline *tl, const RenderLayoutOptions *opt
     }
 
   /* Message flow lines */
-  guint nm_shown = MIN (n_msgs, budget);
   GHashTable *label_colors = g_hash_table_new (g_direct_hash, g_direct_equal);
   GString *title = g_string_new (NULL);
   double dash[2] = { 3, 2 };
@@ -376,8 +380,7 @@ render_layout_timeline (const IngestTimeline *tl, const RenderLayoutOptions *opt
   g_hash_table_unref (label_colors);
 
   /* Marks */
-  guint nk = MIN (n_marks, budget);
-  for (guint k = 0; k < nk; k++)
+  for (guint k = 0; k < nk_shown; k++)
     {
       const IngestTimelineMark *mk = &g_array_index (tl->marks, IngestTimelineMark, k);
       gboolean crash = mk->kind == INGEST_EVENT_EXIT && mk->exit_status == INGEST_EXIT_CRASH;

@@ -414,11 +414,47 @@ test_timeline (void **state)
   t->aggregated = TRUE;
   t->n_messages_total = 1000000;
   g_autoptr (RenderScene) agg = render_layout_timeline (t, NULL);
-  assert_int_equal (render_scene_count_groups (agg, "bin"), RENDER_LAYOUT_DEFAULT_MAX_ELEMENTS);
+  /* bins and messages share the budget: half each at most */
+  assert_int_equal (render_scene_count_groups (agg, "bin"), RENDER_LAYOUT_DEFAULT_MAX_ELEMENTS / 2);
+  assert_int_equal (render_scene_count_groups (agg, "message"), 200);
   assert_int_equal (render_scene_count_groups (agg, "note"), 1);
   gsize alen;
   g_autofree char *asvg = scene_to_svg (agg, &alen);
   assert_true (alen < 2 * 1024 * 1024);
+  test_timeline_free (t);
+}
+
+/* Spans and marks share max_elements with the messages in both time
+ * layouts: a view with many of each stays bounded. */
+static void
+test_time_layouts_bound_spans_and_marks (void **state)
+{
+  (void) state;
+  g_autoptr (IngestStore) store = ingest_store_new ();
+  IngestTimeline *t = test_timeline_random (store, 4, 400);
+  gint64 t0 = g_array_index (t->messages, IngestTimelineMessage, 0).send_ns;
+  for (guint k = 0; k < 3000; k++)
+    {
+      IngestTimelineSpan sp = { k % 4, 0, t0 + k * 10, t0 + k * 10 + 5, 0 };
+      g_array_append_val (t->spans, sp);
+      IngestTimelineMark mk = { k % 4, t0 + k * 10, INGEST_EVENT_MARK, 0, 0 };
+      g_array_append_val (t->marks, mk);
+    }
+  RenderLayoutOptions opt = { 0 };
+  opt.max_elements = 800;
+  RenderScene *scenes[2] = { render_layout_timeline (t, &opt), render_layout_sequence (t, &opt) };
+  for (int i = 0; i < 2; i++)
+    {
+      guint msgs = render_scene_count_groups (scenes[i], "message");
+      guint spans = render_scene_count_groups (scenes[i], "span");
+      guint marks = render_scene_count_groups (scenes[i], "mark");
+      assert_int_equal (msgs, 400);
+      /* each keeps a share, the total stays near the budget */
+      assert_true (spans >= 800 / 4 && spans < 3000);
+      assert_true (marks >= 800 / 8 && marks < 3000);
+      assert_true (msgs + spans + marks <= 800 + 800 / 4 + 800 / 8);
+      render_scene_free (scenes[i]);
+    }
   test_timeline_free (t);
 }
 
@@ -434,6 +470,7 @@ main (void)
     cmocka_unit_test (test_sequence),
     cmocka_unit_test (test_sequence_lod),
     cmocka_unit_test (test_timeline),
+    cmocka_unit_test (test_time_layouts_bound_spans_and_marks),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
