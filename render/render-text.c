@@ -214,12 +214,21 @@ char *
 render_font_ellipsize (RenderFont *font, const char *text, double max_width, double *width_out)
 {
   char *clean = render_text_sanitize (text, -1);
-  double w = render_font_measure (font, clean, -1);
-  if (w <= max_width)
+  /* Printable glyphs are at least ~0.2 em wide (the search below relies
+   * on it too), so a text with more characters than that allows cannot
+   * fit: don't shape (and cache) a megabyte-long trace string to learn it. */
+  glong n_chars = g_utf8_strlen (clean, -1);
+  double room = isfinite (max_width) ? CLAMP (max_width, 0, 1e6) : 0;
+  glong cap = (glong) (room / (0.2 * font->size)) + 1;
+  if (n_chars <= cap)
     {
-      if (width_out)
-        *width_out = w;
-      return clean;
+      double w = render_font_measure (font, clean, -1);
+      if (w <= max_width)
+        {
+          if (width_out)
+            *width_out = w;
+          return clean;
+        }
     }
   static const char ell[] = "\xe2\x80\xa6";
   double ell_w = render_font_measure (font, ell, -1);
@@ -233,8 +242,7 @@ render_font_ellipsize (RenderFont *font, const char *text, double max_width, dou
   /* Binary search on the character count: widths grow monotonically with
    * the prefix length (for the scripts we care about). Very long names are
    * first cut to a prefix that could possibly fit. */
-  glong n_chars = g_utf8_strlen (clean, -1);
-  glong hi = MIN (n_chars, (glong) (max_width / (0.2 * font->size)) + 1), lo = 0;
+  glong hi = MIN (n_chars, cap), lo = 0;
   GString *buf = g_string_new (NULL);
   double best_w = ell_w;
   while (lo < hi)

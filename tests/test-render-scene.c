@@ -10,6 +10,7 @@
 
 #include "render-scene.h"
 #include "render-palette.h"
+#include "render-text.h"
 #include "render-ticks.h"
 
 static void
@@ -197,6 +198,39 @@ test_palette (void **state)
   assert_true (render_palette_latency_position (5, 10, 100000) == 0);
 }
 
+/* Ellipsizing: a short text comes back whole with its width; a huge
+ * hostile one comes back short, sanitised, ending in an ellipsis, within
+ * the width. */
+static void
+test_ellipsize (void **state)
+{
+  (void) state;
+  RenderFont *font = render_font_new (NULL, 11, 400);
+  double w = -1;
+  char *s = render_font_ellipsize (font, "short", 200, &w);
+  assert_string_equal (s, "short");
+  assert_true (w > 0 && w <= 200);
+  assert_true (fabs (w - render_font_measure (font, "short", -1)) < 1e-9);
+  g_free (s);
+  gsize n = 1024 * 1024;
+  char *big = g_malloc (n + 1);
+  for (gsize i = 0; i < n; i++)
+    big[i] = "ab\xff" "c d"[i % 6];
+  big[n] = '\0';
+  s = render_font_ellipsize (font, big, 120, &w);
+  assert_true (g_utf8_validate (s, -1, NULL));
+  assert_true (g_str_has_suffix (s, "\xe2\x80\xa6"));
+  assert_true (strlen (s) < 200);
+  assert_true (w > 0 && w <= 120);
+  g_free (s);
+  /* a nonsense width: nothing, or just the ellipsis */
+  s = render_font_ellipsize (font, big, NAN, &w);
+  assert_true (strlen (s) <= 3);
+  g_free (s);
+  g_free (big);
+  render_font_free (font);
+}
+
 int
 main (void)
 {
@@ -207,6 +241,7 @@ main (void)
     cmocka_unit_test (test_hit_testing),
     cmocka_unit_test (test_ticks),
     cmocka_unit_test (test_palette),
+    cmocka_unit_test (test_ellipsize),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
