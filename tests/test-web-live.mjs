@@ -178,6 +178,11 @@ async function run() {
   // Origin check and limits.
   await openWs(wsUrl('/live'), { origin: 'http://evil.example' }).then(
     () => check(false, 'foreign origin refused'), (e) => check(/403/.test(e.message), 'foreign Origin refused with 403'));
+  // DNS rebinding: a page whose own name now points at 127.0.0.1 is
+  // same-origin with itself; without a token only loopback Hosts get in.
+  await openWs(wsUrl('/live'), { headers: { Host: 'rebound.example:80' }, origin: 'http://rebound.example:80' }).then(
+    (w) => { w.close(); check(false, 'non-loopback Host refused'); },
+    (e) => check(/403/.test(e.message), 'non-loopback Host refused with 403 (no token)'));
   const extra = [];
   let refused = null;
   for (let i = 0; i < 5 && !refused; i++)

@@ -136,6 +136,14 @@ test_origin (void **state)
   assert_true (web_auth_is_loopback ("localhost"));
   assert_false (web_auth_is_loopback ("0.0.0.0"));
   assert_false (web_auth_is_loopback ("192.168.1.4"));
+  assert_true (web_auth_host_header_is_loopback (NULL));
+  assert_true (web_auth_host_header_is_loopback ("127.0.0.1:8000"));
+  assert_true (web_auth_host_header_is_loopback ("localhost:8000"));
+  assert_true (web_auth_host_header_is_loopback ("[::1]:8000"));
+  assert_true (web_auth_host_header_is_loopback ("localhost"));
+  assert_false (web_auth_host_header_is_loopback ("evil.example:8000"));
+  assert_false (web_auth_host_header_is_loopback ("127.0.0.1.evil.example"));
+  assert_false (web_auth_host_header_is_loopback ("[::1"));
 }
 
 int

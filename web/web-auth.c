@@ -92,3 +92,25 @@ web_auth_is_loopback (const char *host)
   ia = g_inet_address_new_from_string (host);
   return ia != NULL && g_inet_address_get_is_loopback (ia);
 }
+
+gboolean
+web_auth_host_header_is_loopback (const char *host_header)
+{
+  g_autofree char *name = NULL;
+  const char *colon;
+
+  if (host_header == NULL || *host_header == '\0')
+    return TRUE;
+  if (host_header[0] == '[')
+    {
+      const char *close = strchr (host_header, ']');
+      if (close == NULL)
+        return FALSE;
+      name = g_strndup (host_header + 1, (gsize) (close - host_header - 1));
+    }
+  else if ((colon = strchr (host_header, ':')) != NULL && strchr (colon + 1, ':') == NULL)
+    name = g_strndup (host_header, (gsize) (colon - host_header));
+  else
+    name = g_strdup (host_header);
+  return web_auth_is_loopback (name);
+}

@@ -34,4 +34,10 @@ gboolean web_auth_check_origin (const char *origin, const char *host,
  * "localhost"). */
 gboolean web_auth_is_loopback (const char *host);
 
+/* TRUE when an HTTP Host header ("name", "name:port", "[v6]:port") names a
+ * loopback address, or is NULL/"" (non-browser clients). Without a token the
+ * service only answers such requests: a hostile page whose own name was
+ * re-pointed at 127.0.0.1 (DNS rebinding) sends its own name as Host. */
+gboolean web_auth_host_header_is_loopback (const char *host_header);
+
 G_END_DECLS

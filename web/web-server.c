@@ -161,6 +161,20 @@ request_authorized (WebServer *self, struct lws *wsi, gboolean *via_query)
   return FALSE;
 }
 
+/* Without a token the service trusts whoever reaches it on loopback; a
+ * Host that is not a loopback name means a page elsewhere re-pointed its
+ * own name at us (DNS rebinding), and its script would be same-origin. */
+static gboolean
+request_host_allowed (WebServer *self, struct lws *wsi)
+{
+  g_autofree char *host = NULL;
+
+  if (self->token != NULL)
+    return TRUE;
+  host = hdr_dup (wsi, WSI_TOKEN_HOST);
+  return web_auth_host_header_is_loopback (host);
+}
+
 /* Sends a complete HTTP response with a short text body. Returns what an
  * lws HTTP callback should return. */
 static int
@@ -574,6 +588,9 @@ confirm_upgrade (WebServer *self, struct lws *wsi)
   if (kind == CONN_HTTP)
     return refuse_upgrade (self, wsi, HTTP_STATUS_NOT_FOUND,
                            "no websocket here (use /live, /events or /ingest)");
+  if (!request_host_allowed (self, wsi))
+    return refuse_upgrade (self, wsi, HTTP_STATUS_FORBIDDEN,
+                           "Host is not a loopback name (use --token to serve others)");
   if (!request_authorized (self, wsi, NULL))
     return refuse_upgrade (self, wsi, HTTP_STATUS_UNAUTHORIZED, "missing or wrong token");
   if (!web_auth_check_origin (origin, host, (const char *const *) self->allowed_origins))
@@ -778,6 +795,10 @@ serve_http (WebServer *self, struct lws *wsi, const char *uri)
   gboolean via_query = FALSE;
   int n;
 
+  if (!request_host_allowed (self, wsi))
+    return http_reply (wsi, HTTP_STATUS_FORBIDDEN,
+                       "403 forbidden: Host is not a loopback name "
+                       "(serving other hosts needs --host and --token)\n");
   if (!request_authorized (self, wsi, &via_query))
     return http_reply (wsi, HTTP_STATUS_UNAUTHORIZED,
                        "401 unauthorized: this actorscope service needs its token "
