@@ -274,6 +274,25 @@ write_data_key (GString *out, const char *key)
     g_string_append (out, "x");
 }
 
+/* TRUE when a data entry before d (from first) gives the same attribute
+ * name: "a_b" and "ab" both become data-ab, and XML forbids a repeated
+ * attribute, so only the first is written. Groups carry a handful of
+ * entries, so comparing the sanitised names pairwise is cheap. */
+static gboolean
+data_key_repeated (const RenderData *first, const RenderData *d, GString *a, GString *b)
+{
+  g_string_truncate (a, 0);
+  write_data_key (a, d->key);
+  for (const RenderData *e = first; e && e != d; e = e->next)
+    {
+      g_string_truncate (b, 0);
+      write_data_key (b, e->key);
+      if (g_string_equal (a, b))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* Arrow heads are SVG markers: one <marker> per (style, head kind, size)
  * in <defs>, referenced from a CSS class, instead of a head <path> per
  * arrow. A 50,000-message chart is a third smaller and faster to write and
@@ -582,13 +601,29 @@ svg_group_begin (gpointer self, const RenderNode *n)
       render_svg_escape_append (out, n->u.group.id, -1);
       g_string_append_c (out, '"');
     }
+  GString *ka = NULL, *kb = NULL;
   for (const RenderData *d = n->u.group.data; d; d = d->next)
     {
+      if (d != n->u.group.data)
+        {
+          if (ka == NULL)
+            {
+              ka = g_string_new (NULL);
+              kb = g_string_new (NULL);
+            }
+          if (data_key_repeated (n->u.group.data, d, ka, kb))
+            continue;
+        }
       g_string_append (out, " data-");
       write_data_key (out, d->key);
       g_string_append (out, "=\"");
       render_svg_escape_append (out, d->value, -1);
       g_string_append_c (out, '"');
+    }
+  if (ka != NULL)
+    {
+      g_string_free (ka, TRUE);
+      g_string_free (kb, TRUE);
     }
   g_string_append_c (out, '>');
   if (n->u.group.title)

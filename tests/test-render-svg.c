@@ -85,6 +85,14 @@ test_hostile_strings (void **state)
       render_scene_text (scene, 1, 1, hostile[i], RENDER_ANCHOR_START, RENDER_BASELINE_ALPHABETIC, -1);
       render_scene_group_end (scene);
     }
+  /* keys that sanitise to the same attribute name: written once */
+  render_scene_group_begin (scene, "dup", NULL, NULL);
+  render_scene_group_set_data (scene, "a_b", "1");
+  render_scene_group_set_data (scene, "ab", "2");
+  render_scene_group_set_data (scene, "A-B", "3");
+  render_scene_group_set_data (scene, "<>", "4");
+  render_scene_group_set_data (scene, "&", "5");
+  render_scene_group_end (scene);
   /* a 1 MB label */
   char *big = g_malloc (1024 * 1024 + 1);
   for (gsize i = 0; i < 1024 * 1024; i++)
@@ -110,6 +118,16 @@ test_hostile_strings (void **state)
   assert_true (svg_has_text (&info, "Tom & \"Jerry\" 'quoted'"));
   assert_int_equal (svg_count_element (&info, "text"), G_N_ELEMENTS (hostile) + 1);
   assert_int_equal (svg_count_class (&info, "actor"), 1);
+  assert_int_equal (svg_count_class (&info, "dup"), 1);
+  /* (the test parser does not reject repeated attributes: count them) */
+  guint n_ab = 0, n_x = 0;
+  for (const char *p = svg; (p = strstr (p, " data-ab=")); p++)
+    n_ab++;
+  for (const char *p = svg; (p = strstr (p, " data-x=")); p++)
+    n_x++;
+  assert_int_equal (n_ab, 1);
+  assert_non_null (strstr (svg, " data-ab=\"1\""));
+  assert_int_equal (n_x, 1);
   svg_info_clear (&info);
 }
 
