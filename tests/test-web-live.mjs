@@ -194,6 +194,25 @@ async function run() {
   big.send('x'.repeat(70000));
   const code = await closed;
   check(code === 1009 && replies(big, 'error').some((e) => e.code === 'too-big'), 'message over the bound: too-big error and close 1009');
+
+  // /events messages stay bounded when the actor declarations alone are
+  // larger than one message, and no event comes before its actors.
+  let wide = '';
+  for (let i = 0; i < 1500; i++)
+    wide += ev(6000 + i, { ev: 'send', from: 'w'.repeat(120) + i, to: 'beta', id: 30000 + i, label: 'Wide' });
+  tcp.write(wide);
+  const evs = await openWs(wsUrl('/events?from=0'));
+  await until(() => evs.messages.join('').includes('"id":"31499"'), '/events carries 1500 wide actors');
+  const evText = evs.messages.join('').split('\n');
+  const declared = new Set();
+  let orderOk = true;
+  for (const l of evText) {
+    if (l.startsWith('{"ev":"actor"')) declared.add(JSON.parse(l).actor);
+    else if (l.startsWith('{"ts"')) { const e = JSON.parse(l); if ((e.from && !declared.has(e.from)) || (e.to && !declared.has(e.to))) orderOk = false; }
+  }
+  check(evs.messages.length > 1 && Math.max(...evs.messages.map((m) => m.length)) < 140 * 1024 && orderOk,
+        '/events: declarations split over bounded messages, each actor declared before its events');
+  evs.close();
   live.close(); tcp.end(); ux.end();
   await sleep(300);
 }

@@ -484,8 +484,11 @@ ingest_handle (Conn *c, const char *data, gsize len)
 
 /* The /events stream is a complete native trace: the version header and
  * every actor's declaration (kind, parent) come before the events that
- * name them, so a subscriber can parse it (or save it) as a file. */
-static void
+ * name them, so a subscriber can parse it (or save it) as a file.
+ * Declarations stop at the message bound like events do (a trace with a
+ * million actors must not become one huge message); returns TRUE once all
+ * actors known now are declared. */
+static gboolean
 events_declare_actors (WebServer *self, Conn *c, GString *out)
 {
   guint32 n = ingest_store_n_actors (self->store);
@@ -495,7 +498,7 @@ events_declare_actors (WebServer *self, Conn *c, GString *out)
       g_string_append (out, "{\"actorscope\":1}\n");
       c->header_sent = TRUE;
     }
-  for (; c->declared_actors < n; c->declared_actors++)
+  for (; c->declared_actors < n && out->len < LWS_PRE + EVENTS_CHUNK; c->declared_actors++)
     {
       IngestActorId id = c->declared_actors + 1;
       const IngestActor *a = ingest_store_actor (self->store, id);
@@ -515,6 +518,7 @@ events_declare_actors (WebServer *self, Conn *c, GString *out)
         }
       g_string_append (out, "}\n");
     }
+  return c->declared_actors >= n;
 }
 
 static int
@@ -525,12 +529,16 @@ events_write (Conn *c)
   g_autoptr(GString) out = NULL;
   int wrote;
 
-  if (c->next_seq >= n && c->header_sent)
+  gboolean declared;
+
+  if (c->next_seq >= n && c->header_sent &&
+      c->declared_actors >= ingest_store_n_actors (self->store))
     return 0;
   out = g_string_sized_new (LWS_PRE + EVENTS_CHUNK + 4096);
   g_string_set_size (out, LWS_PRE);
-  events_declare_actors (self, c, out);
-  while (c->next_seq < n && out->len < LWS_PRE + EVENTS_CHUNK)
+  declared = events_declare_actors (self, c, out);
+  /* Events only after every actor they may name is declared. */
+  while (declared && c->next_seq < n && out->len < LWS_PRE + EVENTS_CHUNK)
     ingest_native_format_event (self->store, c->next_seq++, out);
   wrote = lws_write (c->wsi, (unsigned char *) out->str + LWS_PRE, out->len - LWS_PRE,
                      LWS_WRITE_TEXT);
@@ -539,7 +547,7 @@ events_write (Conn *c)
   c->inflight = g_string_free_to_bytes (g_steal_pointer (&out));
   if (wrote < (int) (out_len - LWS_PRE))
     return -1;
-  if (c->next_seq < n)
+  if (!declared || c->next_seq < n)
     lws_callback_on_writable (c->wsi);
   return 0;
 }
