@@ -64,16 +64,22 @@
   }
 
   // ---- frames -------------------------------------------------------------
-  const BAD_ELEMENTS = ['script', 'foreignObject', 'iframe', 'object', 'embed', 'use'];
+  // Defence in depth (the server escapes every trace string): only SVG
+  // elements stay (an XHTML <html:script> or <iframe> in another namespace
+  // escapes a by-name check), none that run, embed or animate attributes
+  // (<set attributeName="href" to="javascript:..."> needs no href to start
+  // with), no event handlers, links only within the frame.
+  const SVG_NS = 'http://www.w3.org/2000/svg';
+  const BAD_ELEMENTS = new Set(['script', 'foreignobject', 'iframe', 'object', 'embed', 'use',
+    'set', 'animate', 'animatemotion', 'animatetransform', 'discard', 'handler', 'listener']);
   function sanitizeSvg(root) {
-    for (const tag of BAD_ELEMENTS)
-      for (const el of Array.from(root.getElementsByTagName(tag))) el.remove();
-    const all = root.getElementsByTagName('*');
-    for (const el of [root, ...Array.from(all)]) {
+    for (const el of Array.from(root.getElementsByTagName('*')))
+      if (el.namespaceURI !== SVG_NS || BAD_ELEMENTS.has(el.localName.toLowerCase())) el.remove();
+    for (const el of [root, ...Array.from(root.getElementsByTagName('*'))]) {
       for (const attr of Array.from(el.attributes)) {
-        const n = attr.name.toLowerCase();
-        if (n.startsWith('on') || ((n === 'href' || n === 'xlink:href') && !attr.value.startsWith('#')))
-          el.removeAttribute(attr.name);
+        const n = attr.localName.toLowerCase();
+        if (n.startsWith('on') || (n === 'href' && !attr.value.trim().startsWith('#')))
+          el.removeAttributeNode(attr);
       }
     }
     return root;
@@ -85,7 +91,7 @@
     const doc = new DOMParser().parseFromString(f.svg, 'image/svg+xml');
     const svg = doc.documentElement;
     const holder = $('#svg');
-    if (svg && svg.nodeName.toLowerCase() === 'svg' && !doc.getElementsByTagName('parsererror').length) {
+    if (svg && svg.namespaceURI === SVG_NS && svg.localName === 'svg' && !doc.getElementsByTagName('parsererror').length) {
       sanitizeSvg(svg);
       svg.style.width = (f.size.width * state.zoom) + 'px';
       holder.replaceChildren(document.importNode(svg, true));
