@@ -910,6 +910,18 @@ web_server_new (IngestStore *store, const WebServerOptions *options, GError **er
   self->activity = web_activity_new ();
   self->live = web_live_views_new (store);
 
+  /* The token goes verbatim into a Set-Cookie header and the printed URL,
+   * and arrives url-decoded from "?token=": unreserved URL characters only,
+   * so it can't split a header or a query. */
+  if (self->token != NULL &&
+      (strlen (self->token) > 256 ||
+       strspn (self->token, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+         != strlen (self->token)))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           "--token may only use letters, digits and - . _ ~ (at most 256)");
+      goto fail;
+    }
   if (!web_auth_is_loopback (self->host) && self->token == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
