@@ -36,6 +36,26 @@ actor_str (IngestStore *store, IngestActorId id)
   return INGEST_STR (ingest_store_actor_name (store, id));
 }
 
+/* Recorded times are untrusted trace numbers: saturate rather than wrap
+ * (signed overflow is undefined behaviour). */
+static gint64
+sat_add (gint64 a, gint64 b)
+{
+  gint64 r;
+  if (__builtin_add_overflow (a, b, &r))
+    return b > 0 ? G_MAXINT64 : G_MININT64;
+  return r;
+}
+
+static gint64
+sat_mul (gint64 a, gint64 b)
+{
+  gint64 r;
+  if (__builtin_mul_overflow (a, b, &r))
+    return (a < 0) != (b < 0) ? G_MININT64 : G_MAXINT64;
+  return r;
+}
+
 IngestSeq
 ingest_replay_copy_event (IngestStore *src, IngestSeq seq, IngestStore *dst,
                           gint64 shift_ns, const char *key_suffix)
@@ -49,7 +69,7 @@ ingest_replay_copy_event (IngestStore *src, IngestSeq seq, IngestStore *dst,
   g_return_val_if_fail (ev != NULL, INGEST_SEQ_NONE);
 
   in.kind = ev->kind;
-  in.time_ns = ev->time_ns + shift_ns;
+  in.time_ns = sat_add (ev->time_ns, shift_ns);
   in.actor = actor_str (src, ev->actor);
   actor = ingest_store_actor (src, ev->actor);
   if (actor != NULL)
@@ -114,7 +134,7 @@ on_tick (gpointer user_data)
 {
   IngestReplaySource *self = user_data;
   gint64 now_us = g_get_monotonic_time ();
-  gint64 shift = (gint64) self->pass * (self->span_ns + 1000000);
+  gint64 shift = sat_mul ((gint64) self->pass, sat_add (self->span_ns, 1000000));
   g_autofree char *suffix = self->pass > 0 ? g_strdup_printf ("#%u", self->pass) : NULL;
   guint batch = self->options.batch != 0 ? self->options.batch : 5000;
   guint appended = 0;
@@ -125,7 +145,7 @@ on_tick (gpointer user_data)
       if (self->options.speed > 0)
         {
           const IngestEvent *ev = ingest_store_event (self->recorded, seq);
-          double due_us = (double) (ev->time_ns - self->t0_ns) / 1000.0 / self->options.speed;
+          double due_us = ((double) ev->time_ns - (double) self->t0_ns) / 1000.0 / self->options.speed;
           if ((double) (now_us - self->pass_start_us) < due_us)
             break;
           /* Even when late, yield now and then so websockets stay served. */
@@ -195,7 +215,8 @@ ingest_replay_source_new (IngestStore *store, const char *path,
   order = ingest_store_time_order (self->recorded, &self->n);
   self->order = g_memdup2 (order, self->n * sizeof (IngestSeq));
   ingest_store_time_range (self->recorded, &self->t0_ns, &t1);
-  self->span_ns = t1 - self->t0_ns;
+  if (__builtin_sub_overflow (t1, self->t0_ns, &self->span_ns))
+    self->span_ns = G_MAXINT64;
   self->pass_start_us = g_get_monotonic_time ();
   declare_actors (self);
   /* At speed 0 an idle source drains as fast as the loop turns; with timing
