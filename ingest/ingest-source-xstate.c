@@ -81,7 +81,7 @@ created_at_ns (json_t *obj)
     ms = g_ascii_strtod (json_string_value (c), NULL);
   else if (json_is_number (c))
     ms = json_number_value (c);
-  if (ms <= 0 || ms > 1e15)
+  if (!(ms > 0 && ms <= 1e15)) /* also NaN, from a "nan" string */
     return g_get_real_time () * 1000;
   return (gint64) (ms * 1e6);
 }
