@@ -76,13 +76,21 @@ ingest_mswitch_split_body (const char *body, gsize len, GError **error)
             goto bad;
           if (depth == 3 && c == '[')
             {
-              char *end = NULL;
-              gsize j = i + 1;
+              gsize j = i + 1, d0;
               while (j < len && (body[j] == ' ' || body[j] == '\n' || body[j] == '\r' || body[j] == '\t'))
                 j++;
               cur.start = i;
-              cur.id = g_ascii_strtoll (body + j, &end, 10);
-              if (end == body + j || (gsize) (end - body) > len)
+              /* Parsed by hand: the body is not NUL-terminated (strtoll could
+               * read past it), and the id must be >= 0 and leave room for
+               * id + 1 (the next poll's "from"). */
+              cur.id = 0;
+              for (d0 = j; j < len && g_ascii_isdigit (body[j]); j++)
+                {
+                  if (cur.id > (G_MAXINT64 - 1 - (body[j] - '0')) / 10)
+                    goto bad;
+                  cur.id = cur.id * 10 + (body[j] - '0');
+                }
+              if (j == d0)
                 goto bad;
             }
           break;
