@@ -22,8 +22,8 @@ typedef struct {
   guint from, to;
   guint64 count, received, dropped, bytes, pending;
   IngestLatencyHist mailbox, round_trip;
-  IngestAtom top_label[4];
-  guint32 top_count[4];
+  IngestAtom top_label[INGEST_EDGE_TOP_LABELS];
+  guint32 top_count[INGEST_EDGE_TOP_LABELS];
 } EdgeAcc;
 
 typedef struct {
@@ -64,28 +64,6 @@ edge_acc (GraphBuild *b, guint from, guint to)
 }
 
 static void
-count_label (EdgeAcc *e, IngestAtom label)
-{
-  if (label == 0)
-    return;
-  for (guint i = 0; i < 4; i++)
-    if (e->top_count[i] > 0 && e->top_label[i] == label)
-      {
-        e->top_count[i]++;
-        return;
-      }
-  for (guint i = 0; i < 4; i++)
-    if (e->top_count[i] == 0)
-      {
-        e->top_label[i] = label;
-        e->top_count[i] = 1;
-        return;
-      }
-  for (guint i = 0; i < 4; i++)
-    e->top_count[i]--;
-}
-
-static void
 note_depth (GraphBuild *b, const IngestEvent *ev, const IngestMessage *m)
 {
   ingest_view_depth_note (&b->depth, &b->ctx, ev, m, NULL);
@@ -114,7 +92,7 @@ graph_event (GraphBuild *b, const IngestEvent *ev)
         gboolean dropped = ingest_store_message_dropped (store, ev->message);
         e->count++;
         e->bytes += m->size;
-        count_label (e, m->label);
+        ingest_edge_top_labels_add (e->top_label, e->top_count, m->label);
         if (dropped)
           e->dropped++;
         if (m->receive_seq != INGEST_SEQ_NONE && m->send_seq != INGEST_SEQ_NONE)
@@ -262,13 +240,7 @@ ingest_graph_build (IngestStore *store, const IngestViewSpec *spec, GError **err
       o.rate_per_s = seconds > 0 ? (double) e->count / seconds : 0.0;
       ingest_latency_hist_summary (&e->mailbox, &o.mailbox);
       ingest_latency_hist_summary (&e->round_trip, &o.round_trip);
-      guint32 best = 0;
-      for (guint k = 0; k < 4; k++)
-        if (e->top_count[k] > best)
-          {
-            best = e->top_count[k];
-            o.top_label = e->top_label[k];
-          }
+      o.top_label = ingest_edge_top_labels_best (e->top_label, e->top_count);
       g_array_append_val (g->edges, o);
       ingest_latency_hist_clear (&e->mailbox);
       ingest_latency_hist_clear (&e->round_trip);

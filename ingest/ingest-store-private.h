@@ -85,6 +85,46 @@ typedef struct {
   guint32 top_count[INGEST_EDGE_TOP_LABELS];
 } IngestEdgeRec;
 
+/* One label seen on an edge, into a Misra-Gries summary of
+ * INGEST_EDGE_TOP_LABELS slots (shared by the store's edges and the batch
+ * graph build; inline because it is on the append path). */
+static inline void
+ingest_edge_top_labels_add (IngestAtom *top_label, guint32 *top_count, IngestAtom label)
+{
+  if (label == 0)
+    return;
+  for (guint i = 0; i < INGEST_EDGE_TOP_LABELS; i++)
+    if (top_count[i] > 0 && top_label[i] == label)
+      {
+        top_count[i]++;
+        return;
+      }
+  for (guint i = 0; i < INGEST_EDGE_TOP_LABELS; i++)
+    if (top_count[i] == 0)
+      {
+        top_label[i] = label;
+        top_count[i] = 1;
+        return;
+      }
+  for (guint i = 0; i < INGEST_EDGE_TOP_LABELS; i++)
+    top_count[i]--;
+}
+
+/* The most frequent label of such a summary, 0 when none survived. */
+static inline IngestAtom
+ingest_edge_top_labels_best (const IngestAtom *top_label, const guint32 *top_count)
+{
+  IngestAtom best = 0;
+  guint32 best_count = 0;
+  for (guint i = 0; i < INGEST_EDGE_TOP_LABELS; i++)
+    if (top_count[i] > best_count)
+      {
+        best = top_label[i];
+        best_count = top_count[i];
+      }
+  return best;
+}
+
 /* IngestEvent.reserved bit: reserved2 holds the mailbox depth of the
  * message's receiver right after this event (SEND, RECEIVE, DROP with a
  * known receiver). Depth follows append order. */

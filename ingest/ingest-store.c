@@ -699,40 +699,10 @@ edge_get (IngestStore *self, IngestActorId from, IngestActorId to)
   return e;
 }
 
-static void
-edge_count_label (IngestEdgeRec *e, IngestAtom label)
-{
-  if (label == 0)
-    return;
-  for (guint i = 0; i < INGEST_EDGE_TOP_LABELS; i++)
-    if (e->top_count[i] > 0 && e->top_label[i] == label)
-      {
-        e->top_count[i]++;
-        return;
-      }
-  for (guint i = 0; i < INGEST_EDGE_TOP_LABELS; i++)
-    if (e->top_count[i] == 0)
-      {
-        e->top_label[i] = label;
-        e->top_count[i] = 1;
-        return;
-      }
-  for (guint i = 0; i < INGEST_EDGE_TOP_LABELS; i++)
-    e->top_count[i]--;
-}
-
 static IngestAtom
 edge_top_label (const IngestEdgeRec *e)
 {
-  IngestAtom best = 0;
-  guint32 best_count = 0;
-  for (guint i = 0; i < INGEST_EDGE_TOP_LABELS; i++)
-    if (e->top_count[i] > best_count)
-      {
-        best = e->top_label[i];
-        best_count = e->top_count[i];
-      }
-  return best;
+  return ingest_edge_top_labels_best (e->top_label, e->top_count);
 }
 
 static inline void
@@ -982,7 +952,7 @@ append_send (IngestStore *self, const IngestEventInput *in, IngestSeq seq, Inges
       e->bytes += m->size;
       e->first_ns = MIN (e->first_ns, t);
       e->last_ns = MAX (e->last_ns, t);
-      edge_count_label (e, m->label);
+      ingest_edge_top_labels_add (e->top_label, e->top_count, m->label);
       if (dropped)
         e->dropped++;
       if (m->receive_seq == INGEST_SEQ_NONE && !dropped)
