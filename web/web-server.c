@@ -747,7 +747,10 @@ conn_writable (Conn *c)
   else if (c->kind == CONN_EVENTS)
     return events_write (c);
 
-  if (c->replies.length > 0 || c->close_reason != NULL || c->pending_frame != NULL)
+  /* An /events subscriber whose turn went to a reply still has its backlog
+   * (events_write returns at once when there is none). */
+  if (c->replies.length > 0 || c->close_reason != NULL || c->pending_frame != NULL ||
+      c->kind == CONN_EVENTS)
     lws_callback_on_writable (c->wsi);
   return 0;
 }
