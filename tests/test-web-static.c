@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "web-auth.h"
+#include "web-protocol.h"
 #include "web-static.h"
 
 typedef struct {
@@ -146,6 +147,19 @@ test_origin (void **state)
   assert_false (web_auth_host_header_is_loopback ("[::1"));
 }
 
+/* An error quoting invalid UTF-8 from a trace still becomes a reply. */
+static void
+test_error_json_invalid_utf8 (void **state)
+{
+  g_autoptr(GError) error = g_error_new_literal (WEB_PROTOCOL_ERROR, WEB_PROTOCOL_ERROR_BAD_FIELD,
+                                                 "bad actor \"\xff\xfe<script>\"");
+  g_autofree char *text = web_protocol_error_json (error);
+
+  assert_non_null (text);
+  assert_non_null (strstr (text, "\"type\":\"error\""));
+  assert_non_null (strstr (text, "<script>"));
+}
+
 int
 main (void)
 {
@@ -155,6 +169,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_missing_is_not_found, setup, teardown),
     cmocka_unit_test (test_token),
     cmocka_unit_test (test_origin),
+    cmocka_unit_test (test_error_json_invalid_utf8),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

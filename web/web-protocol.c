@@ -127,9 +127,12 @@ web_protocol_error_json (const GError *error)
 {
   const char *code = error->domain == WEB_PROTOCOL_ERROR
     ? web_protocol_error_code_to_string (error->code) : "error";
+  /* Diagnostics may quote trace bytes; jansson refuses invalid UTF-8 (the
+   * error would silently vanish), so it is repaired first. */
+  g_autofree char *message = g_utf8_make_valid (error->message, -1);
 
   return web_protocol_dump (json_pack ("{s:s, s:s, s:s}", "type", "error", "code", code,
-                                       "message", error->message));
+                                       "message", message));
 }
 
 char *

@@ -227,11 +227,22 @@ static void
 conn_fail (Conn *c, enum lws_close_status status, int code, const char *reason)
 {
   g_autoptr(GError) error = g_error_new_literal (WEB_PROTOCOL_ERROR, code, reason);
+  char *valid = g_utf8_make_valid (reason, -1);
+  gsize n = strlen (valid);
 
   conn_queue_error (c, error);
   c->close_status = status;
   g_free (c->close_reason);
-  c->close_reason = g_strndup (reason, 120); /* close reasons must fit 123 bytes */
+  /* Close reasons must fit 123 bytes and be UTF-8 (a client fails the
+   * connection otherwise): cut at a character boundary. */
+  if (n > 120)
+    {
+      n = 120;
+      while (n > 0 && ((guchar) valid[n] & 0xC0) == 0x80)
+        n--;
+      valid[n] = '\0';
+    }
+  c->close_reason = valid;
 }
 
 /* ---- /live -------------------------------------------------------------- */
