@@ -147,19 +147,20 @@ bucket_at (IngestTimelineWindow *w, gint64 k, gboolean create)
 {
   if (k < w->base)
     return NULL;
-  if (k - w->base >= MAX_BUCKETS)
+  /* k >= base, so the unsigned difference is exact even when the signed
+   * one would overflow (bucket indices of extreme trace times). */
+  if ((guint64) k - (guint64) w->base >= MAX_BUCKETS)
     {
       if (!create)
         return NULL;
       /* A jump in time: keep only the buckets that can still be in a
-       * window ending at k (the caller's window is about N_TARGET wide). */
+       * window ending at k (the caller's window is about N_TARGET wide).
+       * The array's free function frees the dropped buckets. */
       gint64 keep_from = k - 2 * N_TARGET;
-      while (w->buckets->len > 0 && w->base < keep_from)
-        {
-          bucket_free (w->buckets->pdata[0]);
-          g_ptr_array_remove_index (w->buckets, 0);
-          w->base++;
-        }
+      guint64 gap = (guint64) keep_from - (guint64) w->base;
+      guint n_drop = (guint) MIN (gap, (guint64) w->buckets->len);
+      g_ptr_array_remove_range (w->buckets, 0, n_drop);
+      w->base += n_drop;
       if (w->buckets->len == 0)
         w->base = keep_from;
     }
