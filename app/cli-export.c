@@ -94,15 +94,42 @@ export_layout (IngestStore *store, ExportView view, const IngestViewSpec *spec,
                                       : render_layout_timeline (timeline, lopts);
 }
 
+/* The SVG writer escapes markup, not what a terminal acts on: trace text
+ * may hold DEL, C1 controls (U+009B is CSI), bidi overrides and other
+ * format characters. On the way to a terminal they become XML character
+ * references: the same document, nothing the terminal acts on. */
+static GString *
+export_svg_terminal_safe (const GString *svg)
+{
+  GString *out = g_string_sized_new (svg->len);
+  g_autofree char *valid = g_utf8_make_valid (svg->str, (gssize) svg->len);
+
+  for (const char *p = valid; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      if (c == 0x7f || (c >= 0x80 && c <= 0x9f) || c == 0x2028 || c == 0x2029
+          || g_unichar_type (c) == G_UNICODE_FORMAT)
+        g_string_append_printf (out, "&#x%X;", c);
+      else
+        g_string_append_len (out, p, g_utf8_next_char (p) - p);
+    }
+  return out;
+}
+
 static gboolean
 export_write (const RenderScene *scene, ExportFormat format, double png_scale,
-              GOutputStream *out, GError **error)
+              gboolean to_terminal, GOutputStream *out, GError **error)
 {
   if (format == EXPORT_SVG)
     {
       RenderSvgOptions sopts = { .warning = export_warning };
       g_autoptr(GString) svg = g_string_new (NULL);
       render_svg_write_full (scene, &sopts, svg);
+      if (to_terminal)
+        {
+          g_autoptr(GString) safe = export_svg_terminal_safe (svg);
+          return g_output_stream_write_all (out, safe->str, safe->len, NULL, NULL, error);
+        }
       return g_output_stream_write_all (out, svg->str, svg->len, NULL, NULL, error);
     }
   RenderCairoOptions copts = { .scale = png_scale, .warning = export_warning };
@@ -242,7 +269,8 @@ cli_export_main (int argc, char **argv)
   g_autoptr(GOutputStream) out = cli_open_output (output, &error);
   if (!out)
     return cli_runtime_error (error);
-  if (!export_write (scene, format, scale, out, &error)
+  if (!export_write (scene, format, scale, strcmp (output, "-") == 0 && isatty (STDOUT_FILENO),
+                     out, &error)
       || !g_output_stream_close (out, NULL, &error))
     {
       cli_output_abort (out);
