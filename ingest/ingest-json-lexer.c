@@ -456,6 +456,9 @@ ingest_json_number_to_scaled (const char *s, gsize len, guint scale, gint64 *out
   keep = (glong) n_digits + exp10;
   for (k = 0; k < keep; k++)
     {
+      /* Zero stays zero: "0e99999" must not cost 10^5 steps per number. */
+      if (k >= (glong) n_digits && v == 0)
+        break;
       guint d = k < (glong) n_digits ? (guint) (digits[k] - '0') : 0;
       if (v > (G_MAXUINT64 - d) / 10)
         return FALSE;
