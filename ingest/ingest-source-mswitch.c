@@ -10,7 +10,6 @@
 #include "ingest-parser.h"
 
 #define READ_CHUNK (64 * 1024)
-#define MAX_HEADER_BYTES (64 * 1024)
 
 struct _IngestMswitchSource {
   IngestStore *store;
@@ -236,6 +235,100 @@ handle_body (IngestMswitchSource *self, const char *body, gsize len)
   ingest_source_hooks_appended (&self->hooks);
 }
 
+IngestMswitchHttp
+ingest_mswitch_parse_response (const char *data, gsize len, gboolean eof,
+                               IngestMswitchResponse *out, GError **error)
+{
+  const char *hdr_end;
+  const char *line, *line_end;
+  gint64 content_length = -1;
+  int status = 0;
+  gsize head_len, body_off, body_len;
+
+  memset (out, 0, sizeof *out);
+  /* memmem, not g_strstr_len: a NUL in the answer must not hide the end
+   * of the headers. */
+  hdr_end = memmem (data, MIN (len, INGEST_MSWITCH_MAX_HEADER_BYTES), "\r\n\r\n", 4);
+  if (hdr_end == NULL)
+    {
+      if (len >= INGEST_MSWITCH_MAX_HEADER_BYTES)
+        {
+          g_set_error (error, INGEST_ERROR, INGEST_ERROR_SYNTAX,
+                       "HTTP headers longer than %d bytes", INGEST_MSWITCH_MAX_HEADER_BYTES);
+          return INGEST_MSWITCH_HTTP_BAD;
+        }
+      if (eof)
+        {
+          g_set_error (error, INGEST_ERROR, INGEST_ERROR_SYNTAX,
+                       "the connection closed before the HTTP headers ended (%" G_GSIZE_FORMAT
+                       " bytes)", len);
+          return INGEST_MSWITCH_HTTP_BAD;
+        }
+      return INGEST_MSWITCH_HTTP_INCOMPLETE;
+    }
+  head_len = (gsize) (hdr_end - data);
+  /* Status line: "HTTP/1.x NNN reason". Parsed by hand: the buffer is not
+   * NUL-terminated and may hold NULs. */
+  if (head_len < 12 || memcmp (data, "HTTP/1.", 7) != 0 || !g_ascii_isdigit (data[7])
+      || data[8] != ' ' || !g_ascii_isdigit (data[9]) || !g_ascii_isdigit (data[10])
+      || !g_ascii_isdigit (data[11]) || (head_len > 12 && data[12] != ' ' && data[12] != '\r'))
+    {
+      g_set_error (error, INGEST_ERROR, INGEST_ERROR_SYNTAX, "not an HTTP/1.x status line");
+      return INGEST_MSWITCH_HTTP_BAD;
+    }
+  status = (data[9] - '0') * 100 + (data[10] - '0') * 10 + (data[11] - '0');
+  line = memchr (data, '\n', head_len);
+  while (line != NULL && line < hdr_end)
+    {
+      line++;
+      line_end = memchr (line, '\r', (gsize) (hdr_end - line));
+      if (line_end == NULL)
+        line_end = hdr_end;
+      if ((gsize) (line_end - line) >= 15 && g_ascii_strncasecmp (line, "content-length:", 15) == 0)
+        {
+          const char *p = line + 15;
+          guint64 v = 0;
+          gboolean digits = FALSE;
+          while (p < line_end && (*p == ' ' || *p == '\t'))
+            p++;
+          for (; p < line_end && g_ascii_isdigit (*p); p++)
+            {
+              if (v > (G_MAXINT64 - 9) / 10)
+                break;
+              v = v * 10 + (guint64) (*p - '0');
+              digits = TRUE;
+            }
+          while (p < line_end && (*p == ' ' || *p == '\t'))
+            p++;
+          if (!digits || p != line_end || (content_length >= 0 && (guint64) content_length != v))
+            {
+              g_set_error (error, INGEST_ERROR, INGEST_ERROR_SYNTAX, "bad Content-Length header");
+              return INGEST_MSWITCH_HTTP_BAD;
+            }
+          content_length = (gint64) v;
+        }
+      line = memchr (line, '\n', (gsize) (hdr_end - line));
+    }
+  body_off = head_len + 4;
+  body_len = len - body_off;
+  out->status = status;
+  out->body_offset = body_off;
+  out->content_length = content_length;
+  if (content_length >= 0 && body_len < (guint64) content_length)
+    {
+      if (!eof)
+        return INGEST_MSWITCH_HTTP_INCOMPLETE;
+      g_set_error (error, INGEST_ERROR, INGEST_ERROR_SYNTAX,
+                   "the connection closed after %" G_GSIZE_FORMAT " of %" G_GINT64_FORMAT
+                   " body bytes", body_len, content_length);
+      return INGEST_MSWITCH_HTTP_BAD;
+    }
+  if (content_length < 0 && !eof)
+    return INGEST_MSWITCH_HTTP_INCOMPLETE;
+  out->body_len = content_length >= 0 ? (gsize) content_length : body_len;
+  return INGEST_MSWITCH_HTTP_COMPLETE;
+}
+
 /* Returns TRUE when the response is complete (headers + content-length
  * bytes) and handles it; FALSE when more bytes are needed. Sets *failed on
  * a response we can't use. */
@@ -243,43 +336,27 @@ static gboolean
 try_complete (IngestMswitchSource *self, gboolean eof, gboolean *failed)
 {
   const char *data = (const char *) self->response->data;
-  gsize len = self->response->len;
-  const char *hdr_end = g_strstr_len (data, (gssize) MIN (len, MAX_HEADER_BYTES), "\r\n\r\n");
-  g_auto(GStrv) lines = NULL;
-  g_autofree char *head = NULL;
-  gint64 content_length = -1;
-  int status = 0;
-  gsize body_off, body_len;
+  g_autoptr(GError) error = NULL;
+  IngestMswitchResponse response;
 
   *failed = FALSE;
-  if (hdr_end == NULL)
+  switch (ingest_mswitch_parse_response (data, self->response->len, eof, &response, &error))
     {
-      if (eof || len >= MAX_HEADER_BYTES)
-        *failed = TRUE;
-      return eof || len >= MAX_HEADER_BYTES;
-    }
-  head = g_strndup (data, (gsize) (hdr_end - data));
-  lines = g_strsplit (head, "\r\n", -1);
-  if (lines[0] == NULL || sscanf (lines[0], "HTTP/1.%*d %d", &status) != 1)
-    {
+    case INGEST_MSWITCH_HTTP_INCOMPLETE:
+      return FALSE;
+    case INGEST_MSWITCH_HTTP_BAD:
+      ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_WARNING, self->name,
+                                "bad answer from the broker: %s", error->message);
       *failed = TRUE;
       return TRUE;
+    case INGEST_MSWITCH_HTTP_COMPLETE:
+    default:
+      break;
     }
-  for (guint i = 1; lines[i] != NULL; i++)
-    if (g_ascii_strncasecmp (lines[i], "content-length:", 15) == 0)
-      content_length = g_ascii_strtoll (lines[i] + 15, NULL, 10);
-  body_off = (gsize) (hdr_end - data) + 4;
-  body_len = len - body_off;
-  if (content_length >= 0 && body_len < (gsize) content_length && !eof)
-    return FALSE;
-  if (content_length < 0 && !eof)
-    return FALSE;
-  if (content_length >= 0)
-    body_len = MIN (body_len, (gsize) content_length);
-  if (status != 200)
+  if (response.status != 200)
     {
       ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_WARNING, self->name,
-                                "the broker answered HTTP %d", status);
+                                "the broker answered HTTP %d", response.status);
       *failed = TRUE;
       return TRUE;
     }
@@ -289,7 +366,7 @@ try_complete (IngestMswitchSource *self, gboolean eof, gboolean *failed)
   self->outage_reported = FALSE;
   self->backoff_ms = 0;
   self->stats.connected = TRUE;
-  handle_body (self, data + body_off, body_len);
+  handle_body (self, data + response.body_offset, response.body_len);
   return TRUE;
 }
 
@@ -323,7 +400,7 @@ on_read (GObject *object, GAsyncResult *result, gpointer user_data)
       return;
     }
   g_byte_array_append (self->response, self->buf, (guint) n);
-  if (self->response->len > self->options.max_body_bytes + MAX_HEADER_BYTES)
+  if (self->response->len > self->options.max_body_bytes + INGEST_MSWITCH_MAX_HEADER_BYTES)
     {
       ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_WARNING, self->name,
                                 "answer larger than %" G_GSIZE_FORMAT " bytes; dropped",

@@ -66,4 +66,30 @@ typedef struct {
  * not {"events":[[ID,{...}],...]}. Pure; for tests. */
 GArray *ingest_mswitch_split_body (const char *body, gsize len, GError **error);
 
+/* One HTTP/1.x answer to a poll, as read so far. Only Content-Length
+ * framing is understood: the broker never sends chunked bodies (see
+ * shared/formats/message-switch.md); without Content-Length the body runs to
+ * the end of the connection. */
+#define INGEST_MSWITCH_MAX_HEADER_BYTES (64 * 1024)
+
+typedef enum {
+  INGEST_MSWITCH_HTTP_INCOMPLETE,  /* need more bytes */
+  INGEST_MSWITCH_HTTP_COMPLETE,    /* *out describes the answer */
+  INGEST_MSWITCH_HTTP_BAD,         /* unusable; error says why */
+} IngestMswitchHttp;
+
+typedef struct {
+  int status;                /* e.g. 200 */
+  gsize body_offset;         /* the body is data[body_offset..+body_len) */
+  gsize body_len;
+  gint64 content_length;     /* -1 when absent */
+} IngestMswitchResponse;
+
+/* Parses the bytes of an HTTP answer received so far (data need not be
+ * NUL-terminated; eof: the peer closed). A truncated body at eof, a bad or
+ * conflicting Content-Length, a bad status line or headers over
+ * INGEST_MSWITCH_MAX_HEADER_BYTES are BAD. Pure; for tests and fuzzing. */
+IngestMswitchHttp ingest_mswitch_parse_response (const char *data, gsize len, gboolean eof,
+                                                 IngestMswitchResponse *out, GError **error);
+
 G_END_DECLS
