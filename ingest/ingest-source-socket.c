@@ -33,6 +33,8 @@ struct _Producer {
   char *name;
   struct _ReadOp *op;          /* pending read, or NULL */
   guint64 n_reported;
+  guint64 n_lines;             /* newlines received */
+  gsize partial;               /* bytes received after the last newline */
   gboolean error_written;
 };
 
@@ -88,12 +90,25 @@ write_error_line (GSocketConnection *connection, const char *message)
   g_socket_send_with_blocking (socket, line, strlen (line), FALSE, NULL, NULL);
 }
 
+/* eof: the peer closed cleanly; otherwise the read failed (reset) or the
+ * parser stopped the producer. */
 static void
-producer_finish (Producer *p, gboolean eof)
+producer_finish (Producer *p, gboolean eof, gboolean parser_failed)
 {
   g_autoptr(GError) error = NULL;
 
-  if (eof && !ingest_parser_finish (p->parser, &error))
+  /* A record ends with its newline. What came after the last one is
+   * either a complete record whose newline was never sent (the parser
+   * accepts it) or a cut one (the parser skips and reports it): both
+   * on a clean close and on a reset, and always in this producer's own
+   * parser, never joined to anyone else's bytes. */
+  if (p->partial > 0 && !parser_failed)
+    ingest_source_hooks_note (&p->source->hooks, INGEST_SOURCE_NOTE_WARNING, p->name,
+                              "%s in the middle of line %" G_GUINT64_FORMAT
+                              " (%" G_GSIZE_FORMAT " bytes without a newline)",
+                              eof ? "producer closed" : "connection lost",
+                              p->n_lines + 1, p->partial);
+  if (!parser_failed && !ingest_parser_finish (p->parser, &error))
     ingest_source_hooks_note (&p->source->hooks, INGEST_SOURCE_NOTE_WARNING, p->name,
                               "%s", error->message);
   ingest_source_report_parser (&p->source->hooks, p->name, p->parser, &p->n_reported);
@@ -124,14 +139,26 @@ on_read (GObject *object, GAsyncResult *result, gpointer user_data)
         return;
       ingest_source_hooks_note (&p->source->hooks, INGEST_SOURCE_NOTE_WARNING, p->name,
                                 "read failed: %s", error->message);
-      producer_finish (p, FALSE);
+      producer_finish (p, FALSE, FALSE);
       return;
     }
   if (n == 0)
     {
-      producer_finish (p, TRUE);
+      producer_finish (p, TRUE, FALSE);
       return;
     }
+
+  {
+    const guint8 *nl = memrchr (op->buf, '\n', (gsize) n);
+    if (nl != NULL)
+      {
+        for (const guint8 *q = op->buf; q <= nl; q++)
+          p->n_lines += *q == '\n';
+        p->partial = (gsize) (op->buf + n - (nl + 1));
+      }
+    else
+      p->partial += (gsize) n;
+  }
 
   before_skipped = ingest_parser_n_skipped (p->parser);
   if (!ingest_parser_feed (p->parser, op->buf, (gsize) n, &error))
@@ -139,7 +166,7 @@ on_read (GObject *object, GAsyncResult *result, gpointer user_data)
       write_error_line (p->connection, error->message);
       ingest_source_hooks_note (&p->source->hooks, INGEST_SOURCE_NOTE_ERROR, p->name,
                                 "producer closed: %s", error->message);
-      producer_finish (p, FALSE);
+      producer_finish (p, FALSE, TRUE);
       return;
     }
   /* Tell the producer about its first skipped record (e.g. an over-long

@@ -10,6 +10,11 @@
 #include <time.h>
 #include <malloc.h>
 #include <cmocka.h>
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#else
+#define RUNNING_ON_VALGRIND 0
+#endif
 
 #include "ingest-store.h"
 #include "test-ingest-common.h"
@@ -618,12 +623,17 @@ test_memory_bound (void **state)
   fill_typical (s, n_messages);
   clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &c1);
 #if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
-  /* The store's own account must match what the allocator handed out. */
+  /* The store's own account must match what the allocator handed out.
+   * Under valgrind (CI's memcheck pass) malloc is valgrind's: glibc's
+   * mallinfo2 sees none of it, so there is nothing to compare with. */
   struct mallinfo2 after = mallinfo2 ();
   double heap = (double) (after.uordblks + after.hblkhd) - (double) (before.uordblks + before.hblkhd);
   double claimed = (double) ingest_store_memory_bytes (s);
-  print_message ("store: heap grew %.1f MB, store claims %.1f MB\n", heap / 1e6, claimed / 1e6);
-  assert_true (claimed >= heap * 0.95 && claimed <= heap * 1.10);
+  if (!RUNNING_ON_VALGRIND)
+    {
+      print_message ("store: heap grew %.1f MB, store claims %.1f MB\n", heap / 1e6, claimed / 1e6);
+      assert_true (claimed >= heap * 0.95 && claimed <= heap * 1.10);
+    }
 #endif
   double cpu_s = (double) (c1.tv_sec - c0.tv_sec) + (double) (c1.tv_nsec - c0.tv_nsec) / 1e9;
   guint64 n = ingest_store_n_events (s);

@@ -34,6 +34,13 @@
 #define MAX_REPLIES 16
 /* One /events message carries at most this many bytes of NDJSON. */
 #define EVENTS_CHUNK (128 * 1024)
+/* `hit` and `details` cost a rendering or a view rebuild each: per /live
+ * client a token bucket of LOOKUP_BURST requests refilled at LOOKUP_RATE
+ * per second; beyond it a request is answered with a `limit` error and not
+ * computed, so one client's flood costs the loop O(bytes it sends), never
+ * renderings (the page asks at most a few per second). */
+#define LOOKUP_BURST 20
+#define LOOKUP_RATE 10
 
 typedef enum {
   CONN_HTTP = 0,
@@ -80,6 +87,8 @@ struct _Conn {
   gboolean state_ready;
   guint64 drawn_generation;
   guint64 drawn_events;
+  double lookup_tokens;      /* hit/details budget (LOOKUP_BURST, LOOKUP_RATE) */
+  gint64 lookup_refill_us;
   gint64 drawn_from_ns, drawn_to_ns; /* window of the last frame (details) */
   gint64 last_frame_us;
   GBytes *pending_frame;     /* LWS_PRE + JSON text */
@@ -360,6 +369,29 @@ server_schedule_frames (WebServer *self)
     self->frame_source = g_idle_add_full (G_PRIORITY_DEFAULT, on_frames, self, NULL);
 }
 
+/* TRUE when the client may have one more hit/details now (and takes it). */
+static gboolean
+live_lookup_allowed (Conn *c)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  c->lookup_tokens = MIN ((double) LOOKUP_BURST,
+                          c->lookup_tokens + (double) (now - c->lookup_refill_us) * LOOKUP_RATE / G_USEC_PER_SEC);
+  c->lookup_refill_us = now;
+  if (c->lookup_tokens < 1.0)
+    {
+      g_autoptr(GError) e = g_error_new (WEB_PROTOCOL_ERROR, WEB_PROTOCOL_ERROR_LIMIT,
+                                         "too many hit/details requests (at most %d a second, "
+                                         "bursts of %d): this one was not answered",
+                                         LOOKUP_RATE, LOOKUP_BURST);
+      c->server->stats.lookups_limited++;
+      conn_queue_error (c, e);
+      return FALSE;
+    }
+  c->lookup_tokens -= 1.0;
+  return TRUE;
+}
+
 static void
 live_handle (Conn *c, const char *data, gsize len)
 {
@@ -413,6 +445,8 @@ live_handle (Conn *c, const char *data, gsize len)
         gint64 from_ns = c->drawn_from_ns, to_ns = c->drawn_to_ns;
         char *text;
 
+        if (!live_lookup_allowed (c))
+          return;
         /* Index ids ("span3") name items of the frame the client saw. */
         if (!c->drawn_once)
           web_view_state_window (&c->state, self->store, &from_ns, &to_ns);
@@ -426,11 +460,15 @@ live_handle (Conn *c, const char *data, gsize len)
     case WEB_REQUEST_HIT:
       {
         g_autoptr(RenderScene) scene = NULL;
-        g_autofree char *frame = web_frame_build (self->store, &c->state, NULL, NULL, &scene, &error);
-        const RenderNode *hit = frame != NULL ? render_scene_hit_test (scene, req.x, req.y) : NULL;
+        g_autofree char *frame = NULL;
+        const RenderNode *hit;
         char *text = NULL;
         gint64 from_ns, to_ns;
 
+        if (!live_lookup_allowed (c))
+          return;
+        frame = web_frame_build (self->store, &c->state, NULL, NULL, &scene, &error);
+        hit = frame != NULL ? render_scene_hit_test (scene, req.x, req.y) : NULL;
         web_view_state_window (&c->state, self->store, &from_ns, &to_ns);
         if (hit != NULL && hit->u.group.id != NULL)
           text = web_frame_details (self->store, &c->state, from_ns, to_ns,
@@ -648,6 +686,8 @@ conn_setup (WebServer *self, Conn *c, struct lws *wsi)
     case CONN_LIVE:
       self->n_clients++;
       web_view_state_init (&c->state);
+      c->lookup_tokens = LOOKUP_BURST;
+      c->lookup_refill_us = g_get_monotonic_time ();
       /* permessage-deflate compresses into a 1 KiB buffer by default: a
        * 300 KB frame then leaves in ~30 fragments, one writable callback
        * (and send) each, interleaved with the other clients' and the
@@ -698,6 +738,12 @@ conn_teardown (Conn *c)
   if (c->kind == CONN_INGEST)
     {
       g_autoptr(GError) error = NULL;
+      /* A websocket message is all or nothing: the fragments of one that
+       * never ended are dropped, and said so. */
+      if (c->rx->len > 0)
+        ingest_source_hooks_note (&self->options.hooks, INGEST_SOURCE_NOTE_WARNING, c->name,
+                                  "disconnected in the middle of a message "
+                                  "(%u bytes received of it, dropped)", c->rx->len);
       if (!ingest_parser_finish (c->parser, &error))
         ingest_source_hooks_note (&self->options.hooks, INGEST_SOURCE_NOTE_WARNING, c->name,
                                   "%s", error->message);

@@ -59,6 +59,7 @@ typedef struct {
   guint64 frames_sent;
   guint64 frames_replaced;        /* pending frames superseded before being sent */
   guint64 refused;                /* upgrades refused (limits, token, origin) */
+  guint64 lookups_limited;        /* hit/details requests refused by the rate limit */
   gint64 last_frame_latency_us;   /* store change -> frame handed to lws */
 } WebServerStats;
 
