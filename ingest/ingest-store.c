@@ -86,7 +86,11 @@ struct _IngestStore {
   guint64 order64_gen;
 
   IngestActorId unknown_actor;
+  /* "(other actors)": every actor name that arrives once max_actors actors
+   * exist. Not in actor_by_atom: a trace actor of the same name stays its
+   * own actor. */
   IngestActorId overflow_actor;
+  guint32 max_actors;       /* distinct actors kept, the overflow one not counted */
   IngestStoreCounters counters;
 };
 
@@ -140,7 +144,17 @@ edge_key_hash (gconstpointer key)
 IngestStore *
 ingest_store_new (void)
 {
+  return ingest_store_new_with_options (NULL);
+}
+
+IngestStore *
+ingest_store_new_with_options (const IngestStoreOptions *options)
+{
   IngestStore *self = g_new0 (IngestStore, 1);
+
+  self->max_actors = options && options->max_actors ? options->max_actors
+                                                    : INGEST_STORE_DEFAULT_MAX_ACTORS;
+  self->max_actors = MIN (self->max_actors, MAX_IDS - 1);
 
   self->strings = ingest_strings_new (INGEST_STORE_MAX_STRING);
   ingest_chunked_init (&self->events, sizeof (IngestEvent), EVENT_CHUNK_SHIFT);
@@ -264,24 +278,36 @@ set_parent (IngestStore *self, IngestActorId child, IngestActorId parent)
   actor_at (self, child)->pub.parent = parent;
 }
 
+/* TRUE once max_actors actors exist: new names fold into "(other actors)". */
+static inline gboolean
+actors_full (const IngestStore *self)
+{
+  return self->actors.len - (self->overflow_actor != 0) >= self->max_actors;
+}
+
+static IngestActorId
+other_actors (IngestStore *self)
+{
+  self->counters.folded_actor_refs++;
+  if (self->overflow_actor == 0)
+    {
+      IngestAtom name = ingest_strings_intern (self->strings, INGEST_STORE_OTHER_ACTORS, -1);
+      IngestActorRec *o = ingest_chunked_push (&self->actors);
+      o->pub.name = o->pub.short_name = name;
+      o->pub.alive = TRUE;
+      o->first_ns = INGEST_TIME_MAX;
+      o->last_ns = INGEST_TIME_MIN;
+      self->overflow_actor = (IngestActorId) self->actors.len;
+    }
+  return self->overflow_actor;
+}
+
 static IngestActorId
 create_actor (IngestStore *self, IngestAtom name, IngestAtom short_name,
               IngestActorKind kind, IngestActorId parent)
 {
-  if (self->actors.len >= MAX_IDS - 1)
-    {
-      /* Collapse every later actor into one. */
-      if (self->overflow_actor == 0)
-        {
-          IngestActorRec *o = ingest_chunked_push (&self->actors);
-          o->pub.name = o->pub.short_name = INGEST_STRINGS_OVERFLOW_ATOM;
-          o->pub.alive = TRUE;
-          o->first_ns = INGEST_TIME_MAX;
-          o->last_ns = INGEST_TIME_MIN;
-          self->overflow_actor = (IngestActorId) self->actors.len;
-        }
-      return self->overflow_actor;
-    }
+  if (actors_full (self))
+    return other_actors (self);
   IngestActorRec *a = ingest_chunked_push (&self->actors);
   a->pub.name = name;
   a->pub.short_name = short_name ? short_name : name;
@@ -447,6 +473,21 @@ actor_resolve (IngestStore *self, IngestStr name, IngestActorKind kind, gboolean
           id = self->name_cache[slot].id;
           goto found;
         }
+    }
+
+  if (actors_full (self))
+    {
+      /* Known names still resolve; a new one is folded without being
+       * interned, so a flood of distinct names costs no memory. */
+      gsize nlen;
+      const char *n = ingest_strings_normalize (self->strings, name.ptr, name.len, &nlen);
+      if (nlen == 0)
+        return 0;
+      IngestAtom known = ingest_strings_lookup (self->strings, n, nlen);
+      id = known ? actor_lookup (self, known) : 0;
+      if (id == 0)
+        return other_actors (self);
+      goto found;
     }
 
   IngestAtom atom = ingest_strings_intern (self->strings, name.ptr, name.len);
@@ -1108,7 +1149,10 @@ ingest_store_append (IngestStore *self, const IngestEventInput *in)
 
   IngestSeq seq = self->events.len;
   IngestEvent *ev = ingest_chunked_push (&self->events);
-  ev->time_ns = in->time_ns;
+  /* Clamped so that the difference of any two times fits 64 bits: every
+   * latency, span and layout scale subtracts times, and a hostile trace may
+   * hold both G_MININT64 and G_MAXINT64. */
+  ev->time_ns = CLAMP (in->time_ns, -INGEST_STORE_MAX_TIME, INGEST_STORE_MAX_TIME);
   ev->kind = (guint8) in->kind;
   ev->actor = actor;
   ev->peer = peer;
@@ -1182,6 +1226,13 @@ ingest_store_n_actors (const IngestStore *self)
 {
   g_return_val_if_fail (self != NULL, 0);
   return (guint32) self->actors.len;
+}
+
+IngestActorId
+ingest_store_other_actors (const IngestStore *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->overflow_actor;
 }
 
 guint32

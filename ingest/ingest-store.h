@@ -65,15 +65,41 @@ typedef struct {
   IngestExitStatus exit_status;
 } IngestEventInput;
 
+/* Added: event times are clamped to [-INGEST_STORE_MAX_TIME,
+ * INGEST_STORE_MAX_TIME] ns (2^62 ns: 146 years either side of the origin,
+ * so wall-clock times up to the year 2116), so the difference of any two
+ * stored times fits a gint64. */
+#define INGEST_STORE_MAX_TIME (G_GINT64_CONSTANT (1) << 62)
+
 /* Returns a new empty store (owned; free with ingest_store_free()). */
 IngestStore *ingest_store_new (void);
 void ingest_store_free (IngestStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IngestStore, ingest_store_free)
 
+/* Added for hostile input: options of a new store. A trace naming millions
+ * of distinct actors would otherwise grow every per-actor table (the store's,
+ * the parsers', the live windows') without bound. Once max_actors actors
+ * exist, every new actor name is folded into one actor named
+ * INGEST_STORE_OTHER_ACTORS (created then, not counted in max_actors; a
+ * trace actor that already had that name stays separate) and each folded
+ * reference is counted in the counters' folded_actor_refs. Names already
+ * known keep resolving to their actors. */
+typedef struct {
+  guint32 max_actors;   /* 0 = INGEST_STORE_DEFAULT_MAX_ACTORS */
+} IngestStoreOptions;
+
+#define INGEST_STORE_DEFAULT_MAX_ACTORS 1000000u
+#define INGEST_STORE_OTHER_ACTORS "(other actors)"
+
+/* Returns a new empty store with options (may be NULL: defaults; copied).
+ * Owned by the caller; free with ingest_store_free(). */
+IngestStore *ingest_store_new_with_options (const IngestStoreOptions *options);
+/* The "(other actors)" actor, 0 while the actor cap was never hit. */
+IngestActorId ingest_store_other_actors (const IngestStore *store);
+
 /* Appends one event, creating actors/messages it names. Returns its sequence
  * number. Never fails: the store has no limit besides memory, bounded
- * strings, and the 2^32-1 actor/message ids (beyond which new actors
- * collapse into an "(overflow)" actor). */
+ * strings, the actor cap (IngestStoreOptions) and the 2^32-1 message ids. */
 IngestSeq ingest_store_append (IngestStore *store, const IngestEventInput *input);
 
 /* Declares an actor (or updates its kind/parent if it exists). parent may be
@@ -145,6 +171,9 @@ typedef struct {
   guint64 lost_events;      /* gaps reported by sources (message-switch ids) */
   guint64 duplicate_events; /* dropped as duplicates (overlapping polls) */
   guint64 unmatched;        /* receive/done/ack naming an unknown message */
+  /* Added: actor references folded into "(other actors)" because the store
+   * held max_actors actors (one per reference, not per distinct name). */
+  guint64 folded_actor_refs;
 } IngestStoreCounters;
 
 IngestStoreCounters *ingest_store_counters (IngestStore *store); /* borrowed, writable */

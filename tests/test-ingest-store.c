@@ -660,6 +660,60 @@ test_memory_bound (void **state)
   assert_true (st.mailbox.p50_ns >= 1000 && st.mailbox.p99_ns <= 50000);
 }
 
+/* The actor cap: past max_actors, new names fold into "(other actors)"
+ * without being interned, known names keep resolving, folds are counted. */
+static void
+test_actor_cap (void **state)
+{
+  IngestStoreOptions opts = { .max_actors = 100 };
+  g_autoptr (IngestStore) s = ingest_store_new_with_options (&opts);
+  char name[32];
+
+  assert_int_equal (ingest_store_other_actors (s), 0);
+  for (guint i = 0; i < 100; i++)
+    {
+      g_snprintf (name, sizeof name, "a%u", i);
+      send (s, i, name, "a0", name);
+    }
+  assert_int_equal (ingest_store_n_actors (s), 100);
+  assert_int_equal (ingest_store_other_actors (s), 0);
+  assert_int_equal (ingest_store_counters (s)->folded_actor_refs, 0);
+
+  /* 10,000 new 2 KB names: 20 MB if they were interned. */
+  g_autofree char *pad = g_strnfill (2000, 'x');
+  char key[32];
+  for (guint i = 100; i < 10100; i++)
+    {
+      g_autofree char *big = g_strdup_printf ("b%u-%s", i, pad);
+      g_snprintf (key, sizeof key, "k%u", i);
+      send (s, i, big, "a7", key);
+    }
+  /* One more actor, the fold, whatever the flood. */
+  assert_int_equal (ingest_store_n_actors (s), 101);
+  IngestActorId other = ingest_store_other_actors (s);
+  assert_int_not_equal (other, 0);
+  assert_string_equal (ingest_store_actor_name (s, other), INGEST_STORE_OTHER_ACTORS);
+  assert_int_equal (ingest_store_counters (s)->folded_actor_refs, 10000);
+  /* Known names still resolve to themselves. */
+  IngestSeq seq = send (s, 20000, "a5", "a6", "known");
+  const IngestEvent *ev = ingest_store_event (s, seq);
+  assert_int_equal (ev->actor, ingest_store_find_actor (s, "a5"));
+  assert_int_equal (ev->peer, ingest_store_find_actor (s, "a6"));
+  g_autofree char *b200 = g_strdup_printf ("b200-%s", pad);
+  assert_int_equal (ingest_store_find_actor (s, b200), 0);
+  /* The flood's sends are all on the (other actors) -> a7 edge. */
+  IngestActorStats st;
+  ingest_store_actor_stats (s, other, &st);
+  assert_int_equal (st.sent, 10000);
+  /* Names were not interned: the arena stays far below 20 MB. */
+  assert_true (ingest_store_memory_bytes (s) < 4 * 1024 * 1024);
+
+  /* The default cap. */
+  g_autoptr (IngestStore) d = ingest_store_new ();
+  (void) d;
+  assert_int_equal (INGEST_STORE_DEFAULT_MAX_ACTORS, 1000000);
+}
+
 int
 main (void)
 {
@@ -674,6 +728,7 @@ main (void)
     cmocka_unit_test (test_new_since_and_time_order),
     cmocka_unit_test (test_name_cache),
     cmocka_unit_test (test_memory_bound),
+    cmocka_unit_test (test_actor_cap),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
