@@ -692,6 +692,14 @@ process_line (NativeParser *np, const char *line, gsize len, GError **error)
   IngestEventInput in;
   NStr subject, peer;
 
+  /* A UTF-8 byte order mark before the first line (editors on Windows
+   * write one) is skipped; columns still count it. */
+  gsize bom = 0;
+  if (np->line_no == 1 && len >= 3 && memcmp (line, "\xEF\xBB\xBF", 3) == 0)
+    bom = 3;
+  line += bom;
+  len -= bom;
+
   /* blank lines are fine (and so is a trailing '\r') */
   {
     const char *p = skip_ws (line, line + len);
@@ -699,7 +707,7 @@ process_line (NativeParser *np, const char *line, gsize len, GError **error)
       return TRUE;
   }
   if (!scan_line (np, line, len, &f, &e))
-    return ingest_parser_ctx_reject (ctx, error, e.code, np->line_no, e.off + 1, "%s", e.message);
+    return ingest_parser_ctx_reject (ctx, error, e.code, np->line_no, bom + e.off + 1, "%s", e.message);
 
   if (f.has_version)
     {

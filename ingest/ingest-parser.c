@@ -345,7 +345,14 @@ feed_plain (IngestParser *parser, const guint8 *data, gsize len, GError **error)
           if (looks_binary (parser->detect_buf, parser->detect_len))
             return refuse_binary (parser, error);
           start_format (parser, f);
-          if (!parser->impl->feed (parser->impl_data, parser->detect_buf, parser->detect_len, error))
+          /* A UTF-8 byte order mark is not JSON: the JSON formats start
+           * after it (native skips it itself, keeping its columns). */
+          gsize bom = 0;
+          if (parser->format != INGEST_FORMAT_NATIVE && parser->detect_len >= 3
+              && memcmp (parser->detect_buf, "\xEF\xBB\xBF", 3) == 0)
+            bom = 3;
+          if (!parser->impl->feed (parser->impl_data, parser->detect_buf + bom,
+                                   parser->detect_len - bom, error))
             return FALSE;
         }
     }
