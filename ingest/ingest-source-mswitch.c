@@ -19,14 +19,22 @@ struct _IngestMswitchSource {
   char *host_header;
   GSocketConnectable *connectable;
   GSocketClient *client;
+  /* One per poll: cancelled when the poll is abandoned (deadline) or the
+   * source is freed. Callbacks that see CANCELLED return without touching
+   * the source, which may be gone. */
   GCancellable *cancellable;
   GSocketConnection *connection;
+  guint deadline;            /* abandons a poll that takes too long */
   GByteArray *response;
   char *request;
   guint8 *buf;
   guint timer;
-  guint backoff_ms;
   gboolean outage_reported;
+  /* After a failure the next poll asks from next - 1 and compares that
+   * event with last_item (its "[ID,{...}]" text) to tell a restarted broker
+   * from the same one; see the header. */
+  gboolean probing;
+  GBytes *last_item;
   /* One parser for the whole session, fed every answer: it keeps the
    * broker epoch, so message ids repeating after a restart ("q#0" again)
    * get new keys ("q#0@1") and never pair with messages of the old broker. */
@@ -123,14 +131,20 @@ schedule_retry (IngestMswitchSource *self, const char *why)
 {
   self->stats.failures++;
   self->stats.connected = FALSE;
+  /* Whatever happened, the broker may have restarted before the next
+   * answer: check (see the header). */
+  self->probing = self->last_item != NULL;
   if (!self->outage_reported)
-    ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_WARNING, self->name,
-                              "broker unavailable (%s); retrying with backoff", why);
+    {
+      self->stats.outages++;
+      ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_WARNING, self->name,
+                                "broker unavailable (%s); retrying with backoff", why);
+    }
   self->outage_reported = TRUE;
-  self->backoff_ms = self->backoff_ms == 0
+  self->stats.backoff_ms = self->stats.backoff_ms == 0
     ? self->options.backoff_min_ms
-    : MIN (self->backoff_ms * 2, self->options.backoff_max_ms);
-  self->timer = g_timeout_add (self->backoff_ms, on_retry_timer, self);
+    : MIN (self->stats.backoff_ms * 2, self->options.backoff_max_ms);
+  self->timer = g_timeout_add (self->stats.backoff_ms, on_retry_timer, self);
 }
 
 static gboolean
@@ -143,7 +157,22 @@ on_retry_timer (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* A new broker process: its ids start again at 0. Poll from 0 so every
+ * event it still holds is read; the parser sees the ids go back and starts
+ * a new key epoch (and counts a first id above 0 as lost). */
 static void
+restart_detected (IngestMswitchSource *self, const char *how)
+{
+  self->stats.restarts++;
+  ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_WARNING, self->name,
+                            "the broker restarted (%s); reading its events from id 0; events "
+                            "between the last poll and the restart may be lost", how);
+  self->stats.next = 0;
+  g_clear_pointer (&self->last_item, g_bytes_unref);
+}
+
+/* Returns FALSE when the body is not a /trace answer (noted). */
+static gboolean
 handle_body (IngestMswitchSource *self, const char *body, gsize len)
 {
   g_autoptr(GError) error = NULL;
@@ -151,20 +180,50 @@ handle_body (IngestMswitchSource *self, const char *body, gsize len)
   g_autoptr(GString) kept = NULL;
   IngestStoreCounters *counters = ingest_store_counters (self->store);
   gint64 next = self->stats.next;
-  guint n_kept = 0;
+  guint n_kept = 0, from = 0;
+  IngestMswitchItem *last = NULL;
+  gboolean probing = self->probing;
 
   if (items == NULL)
     {
       ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_WARNING, self->name,
-                                "%s", error->message);
-      return;
+                                "bad answer from the broker: %s", error->message);
+      return FALSE;
     }
   self->stats.polls++;
-  if (items->len == 0)
-    return;
+  self->probing = FALSE;
+  if (probing)
+    {
+      /* We asked from next - 1 (next >= 1) and kept that event's text. */
+      IngestMswitchItem *first = items->len > 0 ? &g_array_index (items, IngestMswitchItem, 0) : NULL;
+      if (first == NULL)
+        {
+          restart_detected (self, "after reconnecting it holds no event as recent as the last one read");
+          return TRUE;
+        }
+      if (first->id == next - 1)
+        {
+          gsize old_len;
+          const char *old = g_bytes_get_data (self->last_item, &old_len);
+          if (old_len != first->end - first->start
+              || memcmp (old, body + first->start, old_len) != 0)
+            {
+              restart_detected (self, "after reconnecting its event with the last id read differs");
+              return TRUE;
+            }
+          from = 1; /* the same broker: that event is ours already */
+        }
+      else if (first->id < next - 1)
+        {
+          restart_detected (self, "after reconnecting its ids are below the last one read");
+          return TRUE;
+        }
+    }
+  if (from >= items->len)
+    return TRUE;
 
   {
-    IngestMswitchItem *first = &g_array_index (items, IngestMswitchItem, 0);
+    IngestMswitchItem *first = &g_array_index (items, IngestMswitchItem, from);
     if (next >= 0 && first->id > next)
       {
         /* Counted here for the source's stats; the parser, which sees the
@@ -194,7 +253,7 @@ handle_body (IngestMswitchSource *self, const char *body, gsize len)
 
   kept = g_string_sized_new (len + 16);
   g_string_append (kept, "{\"events\":[");
-  for (guint i = 0; i < items->len; i++)
+  for (guint i = from; i < items->len; i++)
     {
       IngestMswitchItem *it = &g_array_index (items, IngestMswitchItem, i);
       if (next >= 0 && it->id < next)
@@ -207,11 +266,17 @@ handle_body (IngestMswitchSource *self, const char *body, gsize len)
         g_string_append_c (kept, ',');
       g_string_append_len (kept, body + it->start, (gssize) (it->end - it->start));
       next = it->id + 1;
+      last = it;
+    }
+  if (last != NULL)
+    {
+      g_clear_pointer (&self->last_item, g_bytes_unref);
+      self->last_item = g_bytes_new (body + last->start, last->end - last->start);
     }
   g_string_append (kept, "]}\n");
   self->stats.next = next;
   if (n_kept == 0)
-    return;
+    return TRUE;
 
   if (self->parser == NULL)
     {
@@ -233,6 +298,7 @@ handle_body (IngestMswitchSource *self, const char *body, gsize len)
     ingest_source_report_parser (&self->hooks, self->name, self->parser, &self->reported);
   self->stats.events += n_kept;
   ingest_source_hooks_appended (&self->hooks);
+  return TRUE;
 }
 
 IngestMswitchHttp
@@ -331,7 +397,7 @@ ingest_mswitch_parse_response (const char *data, gsize len, gboolean eof,
 
 /* Returns TRUE when the response is complete (headers + content-length
  * bytes) and handles it; FALSE when more bytes are needed. Sets *failed on
- * a response we can't use. */
+ * an answer we can't use (noted and counted). */
 static gboolean
 try_complete (IngestMswitchSource *self, gboolean eof, gboolean *failed)
 {
@@ -339,15 +405,28 @@ try_complete (IngestMswitchSource *self, gboolean eof, gboolean *failed)
   g_autoptr(GError) error = NULL;
   IngestMswitchResponse response;
 
-  *failed = FALSE;
+  *failed = TRUE;
   switch (ingest_mswitch_parse_response (data, self->response->len, eof, &response, &error))
     {
     case INGEST_MSWITCH_HTTP_INCOMPLETE:
+      /* Refuse an announced body over the limit before reading it. */
+      if (response.content_length >= 0
+          && (guint64) response.content_length > self->options.max_body_bytes)
+        {
+          ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_WARNING, self->name,
+                                    "bad answer from the broker: a body of %" G_GINT64_FORMAT
+                                    " bytes announced, more than the %" G_GSIZE_FORMAT
+                                    " allowed", response.content_length,
+                                    self->options.max_body_bytes);
+          self->stats.bad_answers++;
+          return TRUE;
+        }
+      *failed = FALSE;
       return FALSE;
     case INGEST_MSWITCH_HTTP_BAD:
       ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_WARNING, self->name,
                                 "bad answer from the broker: %s", error->message);
-      *failed = TRUE;
+      self->stats.bad_answers++;
       return TRUE;
     case INGEST_MSWITCH_HTTP_COMPLETE:
     default:
@@ -356,31 +435,68 @@ try_complete (IngestMswitchSource *self, gboolean eof, gboolean *failed)
   if (response.status != 200)
     {
       ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_WARNING, self->name,
-                                "the broker answered HTTP %d", response.status);
-      *failed = TRUE;
+                                "bad answer from the broker: HTTP status %d", response.status);
+      self->stats.bad_answers++;
+      return TRUE;
+    }
+  if (response.body_len > self->options.max_body_bytes)
+    {
+      ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_WARNING, self->name,
+                                "bad answer from the broker: larger than %" G_GSIZE_FORMAT
+                                " bytes", self->options.max_body_bytes);
+      self->stats.bad_answers++;
+      return TRUE;
+    }
+  if (!handle_body (self, data + response.body_offset, response.body_len))
+    {
+      self->stats.bad_answers++;
       return TRUE;
     }
   if (self->outage_reported)
     ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_INFO, self->name,
                               "connected to the broker again");
   self->outage_reported = FALSE;
-  self->backoff_ms = 0;
+  self->stats.backoff_ms = 0;
   self->stats.connected = TRUE;
-  handle_body (self, data + response.body_offset, response.body_len);
+  *failed = FALSE;
   return TRUE;
 }
 
+/* Ends the current poll: the next one starts at once, or after the backoff
+ * when this one failed. */
 static void
 poll_done (IngestMswitchSource *self, gboolean failed, const char *why)
 {
-  if (self->connection != NULL)
-    g_io_stream_close (G_IO_STREAM (self->connection), NULL, NULL);
+  if (self->deadline != 0)
+    g_source_remove (self->deadline);
+  self->deadline = 0;
+  /* Cancelled: nothing of this poll can call back into the source. */
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  /* The last reference may be held by an operation still pending (an
+   * abandoned read); the socket closes when that completes. */
   g_clear_object (&self->connection);
   g_byte_array_set_size (self->response, 0);
   if (failed)
     schedule_retry (self, why);
   else
     self->timer = g_idle_add (on_retry_timer, self);
+}
+
+static gboolean
+on_deadline (gpointer user_data)
+{
+  IngestMswitchSource *self = user_data;
+  g_autofree char *why = g_strdup_printf ("no complete answer within %.1f s",
+                                          self->options.poll_timeout_s
+                                          + self->options.answer_grace_ms / 1000.0);
+
+  self->deadline = 0;
+  self->stats.timeouts++;
+  ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_WARNING, self->name,
+                            "the broker did not answer a poll (%s); retrying", why);
+  poll_done (self, TRUE, why);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -403,8 +519,9 @@ on_read (GObject *object, GAsyncResult *result, gpointer user_data)
   if (self->response->len > self->options.max_body_bytes + INGEST_MSWITCH_MAX_HEADER_BYTES)
     {
       ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_WARNING, self->name,
-                                "answer larger than %" G_GSIZE_FORMAT " bytes; dropped",
-                                self->options.max_body_bytes);
+                                "bad answer from the broker: larger than %" G_GSIZE_FORMAT
+                                " bytes", self->options.max_body_bytes);
+      self->stats.bad_answers++;
       poll_done (self, TRUE, "answer too large");
       return;
     }
@@ -443,21 +560,22 @@ on_connected (GObject *object, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   GSocketConnection *connection =
     g_socket_client_connect_finish (G_SOCKET_CLIENT (object), result, &error);
+  gint64 from;
 
   if (connection == NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
-      schedule_retry (user_data, error->message);
+      poll_done (user_data, TRUE, error->message);
       return;
     }
   self = user_data;
   self->connection = connection;
+  from = self->probing && self->stats.next >= 1 ? self->stats.next - 1 : self->stats.next;
   g_free (self->request);
   self->request = g_strdup_printf ("GET /trace/%" G_GINT64_FORMAT "/%.3f HTTP/1.1\r\n"
                                    "Host: %s\r\nConnection: close\r\n\r\n",
-                                   self->stats.next, self->options.poll_timeout_s,
-                                   self->host_header);
+                                   from, self->options.poll_timeout_s, self->host_header);
   g_output_stream_write_all_async (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
                                    self->request, strlen (self->request), G_PRIORITY_DEFAULT,
                                    self->cancellable, on_written, self);
@@ -466,7 +584,12 @@ on_connected (GObject *object, GAsyncResult *result, gpointer user_data)
 static void
 poll_start (IngestMswitchSource *self)
 {
+  guint ms = (guint) MIN (self->options.poll_timeout_s * 1000.0 + self->options.answer_grace_ms,
+                          (double) G_MAXINT);
+
   self->timer = 0;
+  self->cancellable = g_cancellable_new ();
+  self->deadline = g_timeout_add (ms, on_deadline, self);
   g_socket_client_connect_async (self->client, self->connectable, self->cancellable,
                                  on_connected, self);
 }
@@ -516,16 +639,19 @@ ingest_mswitch_source_new (IngestStore *store, const char *target,
     self->options.backoff_max_ms = 5000;
   if (self->options.max_body_bytes == 0)
     self->options.max_body_bytes = 64 * 1024 * 1024;
+  if (self->options.answer_grace_ms == 0)
+    self->options.answer_grace_ms = 10000;
+  /* A poll is bounded by poll_start's deadline; a huge timeout would not
+   * fit its milliseconds. */
+  self->options.poll_timeout_s = MIN (self->options.poll_timeout_s, 24 * 3600.0);
   if (hooks != NULL)
     self->hooks = *hooks;
   self->name = g_strdup_printf ("mswitch:%s", target);
   self->host_header = g_steal_pointer (&host_header);
   self->connectable = connectable;
+  /* No socket timeout: a long poll legitimately stays silent for
+   * poll_timeout_s, and poll_start's deadline bounds the whole poll. */
   self->client = g_socket_client_new ();
-  /* A long poll legitimately stays silent for poll_timeout_s; anything much
-   * longer is a hung broker or network. */
-  g_socket_client_set_timeout (self->client, (guint) self->options.poll_timeout_s + 10);
-  self->cancellable = g_cancellable_new ();
   self->response = g_byte_array_new ();
   self->buf = g_malloc (READ_CHUNK);
   self->stats.next = -1;
@@ -540,14 +666,15 @@ ingest_mswitch_source_free (IngestMswitchSource *self)
     return;
   if (self->timer != 0)
     g_source_remove (self->timer);
-  g_cancellable_cancel (self->cancellable);
+  if (self->deadline != 0)
+    g_source_remove (self->deadline);
   /* Pending callbacks see CANCELLED and touch nothing (they check before
    * using user_data); socket reads fill the buffer only in the iteration
    * that completes them, so no read can land in the freed buffer. */
-  if (self->connection != NULL)
-    g_io_stream_close (G_IO_STREAM (self->connection), NULL, NULL);
-  g_clear_object (&self->connection);
+  g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->connection);
+  g_clear_pointer (&self->last_item, g_bytes_unref);
   g_clear_object (&self->client);
   g_clear_object (&self->connectable);
   if (self->parser != NULL)

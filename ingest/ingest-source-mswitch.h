@@ -12,9 +12,27 @@
  *     and counted; polling continues from the new ids.
  *   - ids below next that overlap what we already have are dropped
  *     (duplicate_events), so overlapping polls never double-count.
- * When the broker is unreachable the client retries with exponential
- * backoff (backoff_min_ms doubling up to backoff_max_ms) and reports the
- * outage once, and the reconnection.
+ * When the broker is unreachable, or answers with something that is not a
+ * /trace answer (a status other than 200, a bad status line, a body cut
+ * short, larger than max_body_bytes or not {"events":[...]}), the client
+ * retries with exponential backoff (backoff_min_ms doubling up to
+ * backoff_max_ms), reports each bad answer, the outage once, and the
+ * reconnection. A poll that gets no complete answer within poll_timeout_s +
+ * answer_grace_ms (a hung broker or network, a dribbling answer) is
+ * abandoned and counted as a failure like the others.
+ *
+ * Restarts are also looked for after every failure, because a broker that
+ * was restarted while we could not reach it may already have counted past
+ * our next id: the first poll after a failure asks from next - 1 and
+ * compares the event it gets for that id with the one kept from before. The
+ * same broker always still holds that id or a later one (its ring keeps the
+ * newest events), so an empty answer, a smaller first id or a different
+ * event there means a new broker: counted as a restart, and polling starts
+ * again from 0 so that every event the new broker still holds is read (and
+ * the parser, seeing the ids go back, gives its message keys a new epoch).
+ * Only a restarted broker that has already counted past next - 1 AND
+ * dropped that id from its ring is indistinguishable from a ring wrap; it
+ * is then reported as lost events.
  */
 #pragma once
 
@@ -29,6 +47,9 @@ typedef struct {
   guint backoff_min_ms;      /* 0 = 100 */
   guint backoff_max_ms;      /* 0 = 5000 */
   gsize max_body_bytes;      /* 0 = 64 MiB; a larger answer is an error */
+  guint answer_grace_ms;     /* 0 = 10000: a poll (connect + request + answer)
+                              * taking longer than poll_timeout_s + this is
+                              * abandoned and retried */
 } IngestMswitchOptions;
 
 /* target: "unix:PATH" or "http://HOST:PORT". Returns NULL with error for a
@@ -41,12 +62,17 @@ void ingest_mswitch_source_free (IngestMswitchSource *source);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IngestMswitchSource, ingest_mswitch_source_free)
 
 typedef struct {
-  guint64 polls;             /* answered polls */
-  guint64 events;            /* events accepted */
+  guint64 polls;             /* polls answered with a /trace body */
+  guint64 events;            /* events handed to the parser (ids not seen before) */
   guint64 lost;              /* events lost to ring wrap */
   guint64 duplicates;        /* events dropped as already seen */
   guint64 restarts;          /* broker restarts detected */
-  guint64 failures;          /* failed connections / bad answers */
+  guint64 failures;          /* failed polls of any kind (the three below and
+                              * refused/reset connections) */
+  guint64 bad_answers;       /* answers that were not a usable /trace answer */
+  guint64 timeouts;          /* polls abandoned after poll_timeout_s + grace */
+  guint64 outages;           /* times the broker became unreachable (reported once each) */
+  guint backoff_ms;          /* the current retry delay (0 while polls succeed) */
   gint64 next;               /* the next id asked for (-1 before the first answer) */
   gboolean connected;        /* the last poll got an answer */
 } IngestMswitchStats;
