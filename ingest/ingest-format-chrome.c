@@ -98,6 +98,10 @@ typedef struct {
   GHashTable *processes; /* pid text -> ProcessState* */
   GHashTable *threads;   /* "pid\x1ftid" -> ThreadState* */
   GHashTable *flows;     /* flow id text -> FlowState* */
+  /* Owned; not in the tables: the states of everything folded into
+   * "(other actors)" once the store's actor cap is hit. */
+  ProcessState *other_process;
+  ThreadState *other_thread;
   guint n_pending;
   guint64 n_slices;
   guint64 n_hops;
@@ -167,6 +171,16 @@ get_process (ChromeParser *cp, const char *pid)
   ps->name = g_strdup_printf ("pid %s", pid);
   ps->actor = ingest_store_ensure_actor (cp->ctx->store, INGEST_STR (ps->name), INGEST_ACTOR_PROCESS,
                                          INGEST_STR_NONE);
+  if (ps->actor != 0 && ps->actor == ingest_store_other_actors (cp->ctx->store))
+    {
+      /* The store's actor cap was hit: every further process shares one
+       * state, so the table stays bounded by the cap. */
+      if (cp->other_process == NULL)
+        cp->other_process = ps;
+      else
+        process_free (ps);
+      return cp->other_process;
+    }
   g_hash_table_insert (cp->processes, ps->pid, ps);
   return ps;
 }
@@ -205,6 +219,15 @@ get_thread (ChromeParser *cp, const char *pid, const char *tid)
   ts->name = name;
   ts->actor = ingest_store_ensure_actor (cp->ctx->store, INGEST_STR (ts->name), INGEST_ACTOR_THREAD,
                                          INGEST_STR (ts->process->name));
+  if (ts->actor != 0 && ts->actor == ingest_store_other_actors (cp->ctx->store))
+    {
+      /* Folded into "(other actors)": one shared state (see get_process). */
+      if (cp->other_thread == NULL)
+        cp->other_thread = ts;
+      else
+        thread_free (ts);
+      return cp->other_thread;
+    }
   g_hash_table_insert (cp->threads, g_strdup (cp->tmp->str), ts);
   return ts;
 }
@@ -838,6 +861,10 @@ chrome_destroy (gpointer self)
   g_hash_table_unref (cp->flows);
   g_hash_table_unref (cp->threads);
   g_hash_table_unref (cp->processes);
+  if (cp->other_thread)
+    thread_free (cp->other_thread);
+  if (cp->other_process)
+    process_free (cp->other_process);
   g_string_free (cp->key, TRUE);
   g_string_free (cp->tmp, TRUE);
   g_clear_error (&cp->deferred);

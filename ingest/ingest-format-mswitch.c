@@ -91,9 +91,12 @@ ensure_session (MswitchParser *mp, const char *name)
 {
   if (g_hash_table_contains (mp->sessions, name))
     return;
-  g_hash_table_add (mp->sessions, g_strdup (name));
-  ingest_store_ensure_actor (mp->ctx->store, INGEST_STR (name), INGEST_ACTOR_CLIENT,
-                             INGEST_STR_NONE);
+  IngestActorId id = ingest_store_ensure_actor (mp->ctx->store, INGEST_STR (name), INGEST_ACTOR_CLIENT,
+                                                INGEST_STR_NONE);
+  /* A name folded into "(other actors)" (the store's actor cap) is not
+   * remembered either: the table stays bounded by the cap. */
+  if (id != 0 && id != ingest_store_other_actors (mp->ctx->store))
+    g_hash_table_add (mp->sessions, g_strdup (name));
 }
 
 static void
@@ -101,9 +104,10 @@ ensure_queue (MswitchParser *mp, const char *name)
 {
   if (g_hash_table_contains (mp->sessions, name) || g_hash_table_contains (mp->queues, name))
     return;
-  g_hash_table_add (mp->queues, g_strdup (name));
-  ingest_store_ensure_actor (mp->ctx->store, INGEST_STR (name), INGEST_ACTOR_QUEUE,
-                             INGEST_STR_NONE);
+  IngestActorId id = ingest_store_ensure_actor (mp->ctx->store, INGEST_STR (name), INGEST_ACTOR_QUEUE,
+                                                INGEST_STR_NONE);
+  if (id != 0 && id != ingest_store_other_actors (mp->ctx->store))
+    g_hash_table_add (mp->queues, g_strdup (name));
 }
 
 /* ---- payload inspection (JSON-RPC, possibly cut at 256 bytes) ---- */
