@@ -35,6 +35,7 @@ struct _IngestParser {
   guint8 *zout;
   guint64 max_decompressed;
   guint64 n_decompressed;
+  guint max_gzip_ratio;
 
   guint64 n_bytes;
   gboolean failed;
@@ -249,6 +250,8 @@ ingest_parser_new (IngestStore *store, const IngestParserOptions *options)
   parser->format = parser->ctx.options.format;
   parser->max_decompressed = parser->ctx.options.max_decompressed
                                ? parser->ctx.options.max_decompressed : DEFAULT_MAX_DECOMPRESSED;
+  parser->max_gzip_ratio = parser->ctx.options.max_gzip_ratio
+                             ? parser->ctx.options.max_gzip_ratio : INGEST_PARSER_DEFAULT_GZIP_RATIO;
   return parser;
 }
 
@@ -361,6 +364,23 @@ feed_plain (IngestParser *parser, const guint8 *data, gsize len, GError **error)
   return parser->impl->feed (parser->impl_data, data, len, error);
 }
 
+/* The size bound and the ratio bound (a gzip bomb) on what inflate made. */
+static gboolean
+decompressed_within_bounds (IngestParser *parser, GError **error)
+{
+  if (parser->n_decompressed > parser->max_decompressed)
+    return ingest_parser_ctx_fatal (&parser->ctx, error, INGEST_ERROR_LIMIT, 0, 0,
+                                    "decompressed size exceeds the limit of %" G_GUINT64_FORMAT
+                                    " bytes", parser->max_decompressed);
+  if (parser->n_decompressed > INGEST_PARSER_GZIP_RATIO_GRACE
+      && parser->n_decompressed / MAX (parser->n_bytes, 1) > parser->max_gzip_ratio)
+    return ingest_parser_ctx_fatal (&parser->ctx, error, INGEST_ERROR_LIMIT, 0, 0,
+                                    "gzip data expands more than %u times (%" G_GUINT64_FORMAT
+                                    " bytes from %" G_GUINT64_FORMAT "): refused as a gzip bomb",
+                                    parser->max_gzip_ratio, parser->n_decompressed, parser->n_bytes);
+  return TRUE;
+}
+
 static gboolean
 feed_gzip (IngestParser *parser, const guint8 *data, gsize len, GError **error)
 {
@@ -389,10 +409,8 @@ feed_gzip (IngestParser *parser, const guint8 *data, gsize len, GError **error)
         return ingest_parser_ctx_fatal (&parser->ctx, error, INGEST_ERROR_SYNTAX, 0, 0,
                                         "corrupt gzip data (%s)", zs->msg ? zs->msg : "inflate error");
       parser->n_decompressed += produced;
-      if (parser->n_decompressed > parser->max_decompressed)
-        return ingest_parser_ctx_fatal (&parser->ctx, error, INGEST_ERROR_LIMIT, 0, 0,
-                                        "decompressed size exceeds the limit of %" G_GUINT64_FORMAT
-                                        " bytes", parser->max_decompressed);
+      if (!decompressed_within_bounds (parser, error))
+        return FALSE;
       if (produced > 0 && !feed_plain (parser, parser->zout, produced, error))
         return FALSE;
       if (ret == Z_STREAM_END)
@@ -415,10 +433,8 @@ feed_gzip (IngestParser *parser, const guint8 *data, gsize len, GError **error)
         return ingest_parser_ctx_fatal (&parser->ctx, error, INGEST_ERROR_SYNTAX, 0, 0,
                                         "corrupt gzip data (%s)", zs->msg ? zs->msg : "inflate error");
       parser->n_decompressed += produced;
-      if (parser->n_decompressed > parser->max_decompressed)
-        return ingest_parser_ctx_fatal (&parser->ctx, error, INGEST_ERROR_LIMIT, 0, 0,
-                                        "decompressed size exceeds the limit of %" G_GUINT64_FORMAT
-                                        " bytes", parser->max_decompressed);
+      if (!decompressed_within_bounds (parser, error))
+        return FALSE;
       if (!feed_plain (parser, parser->zout, produced, error))
         return FALSE;
       if (ret == Z_STREAM_END)
