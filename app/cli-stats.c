@@ -214,6 +214,10 @@ stats_print_text (IngestStore *store, const char *source, IngestFormat format,
   printf (_("Records:  %llu skipped (malformed), %llu lost, %llu duplicate, %llu unmatched\n"),
           (unsigned long long) counters->skipped_records, (unsigned long long) counters->lost_events,
           (unsigned long long) counters->duplicate_events, (unsigned long long) counters->unmatched);
+  if (counters->folded_actor_refs > 0)
+    printf (_("Actors:   more than %u distinct actors: %llu references folded into \"%s\"\n"),
+            INGEST_STORE_DEFAULT_MAX_ACTORS, (unsigned long long) counters->folded_actor_refs,
+            INGEST_STORE_OTHER_ACTORS);
   printf ("\n");
 
   StatsTable at = { actor_cols, G_N_ELEMENTS (actor_cols), g_ptr_array_new_with_free_func (g_free) };
@@ -319,11 +323,12 @@ stats_build_json (IngestStore *store, const char *source, IngestFormat format,
   else
     json_object_set_new (root, "time_range", json_null ());
   json_object_set_new (root, "records",
-                       json_pack ("{sI sI sI sI}",
+                       json_pack ("{sI sI sI sI sI}",
                                   "skipped", (json_int_t) counters->skipped_records,
                                   "lost", (json_int_t) counters->lost_events,
                                   "duplicate", (json_int_t) counters->duplicate_events,
-                                  "unmatched", (json_int_t) counters->unmatched));
+                                  "unmatched", (json_int_t) counters->unmatched,
+                                  "folded_actor_refs", (json_int_t) counters->folded_actor_refs));
 
   json_t *actors = json_array ();
   for (guint i = 0; i < graph->nodes->len; i++)
