@@ -381,6 +381,24 @@ decompressed_within_bounds (IngestParser *parser, GError **error)
   return TRUE;
 }
 
+/* Parses what one inflate call produced, up to exactly max_decompressed
+ * bytes in all (so where the size limit stops the parse does not depend on
+ * how the compressed input was cut), then applies the bounds. */
+static gboolean
+take_inflated (IngestParser *parser, gsize produced, GError **error)
+{
+  guint64 room = parser->max_decompressed > parser->n_decompressed
+                   ? parser->max_decompressed - parser->n_decompressed : 0;
+  gsize take = (gsize) MIN ((guint64) produced, room);
+
+  if (produced == 0)
+    return TRUE;
+  parser->n_decompressed += produced;
+  if (take > 0 && !feed_plain (parser, parser->zout, take, error))
+    return FALSE;
+  return decompressed_within_bounds (parser, error);
+}
+
 static gboolean
 feed_gzip (IngestParser *parser, const guint8 *data, gsize len, GError **error)
 {
@@ -405,14 +423,14 @@ feed_gzip (IngestParser *parser, const guint8 *data, gsize len, GError **error)
       zs->avail_out = INFLATE_CHUNK;
       ret = inflate (zs, Z_NO_FLUSH);
       produced = INFLATE_CHUNK - zs->avail_out;
+      /* What inflate made before an error is parsed first: fed in pieces,
+       * those bytes would have been parsed already, and the outcome must
+       * not depend on how the input was cut. */
+      if (!take_inflated (parser, produced, error))
+        return FALSE;
       if (ret != Z_OK && ret != Z_STREAM_END && !(ret == Z_BUF_ERROR && produced > 0))
         return ingest_parser_ctx_fatal (&parser->ctx, error, INGEST_ERROR_SYNTAX, 0, 0,
                                         "corrupt gzip data (%s)", zs->msg ? zs->msg : "inflate error");
-      parser->n_decompressed += produced;
-      if (!decompressed_within_bounds (parser, error))
-        return FALSE;
-      if (produced > 0 && !feed_plain (parser, parser->zout, produced, error))
-        return FALSE;
       if (ret == Z_STREAM_END)
         parser->gzip_ended = TRUE;
       else if (produced == 0 && zs->avail_in > 0 && ret != Z_OK)
@@ -429,14 +447,11 @@ feed_gzip (IngestParser *parser, const guint8 *data, gsize len, GError **error)
       produced = INFLATE_CHUNK - zs->avail_out;
       if (produced == 0)
         break;
+      if (!take_inflated (parser, produced, error))
+        return FALSE;
       if (ret != Z_OK && ret != Z_STREAM_END && ret != Z_BUF_ERROR)
         return ingest_parser_ctx_fatal (&parser->ctx, error, INGEST_ERROR_SYNTAX, 0, 0,
                                         "corrupt gzip data (%s)", zs->msg ? zs->msg : "inflate error");
-      parser->n_decompressed += produced;
-      if (!decompressed_within_bounds (parser, error))
-        return FALSE;
-      if (!feed_plain (parser, parser->zout, produced, error))
-        return FALSE;
       if (ret == Z_STREAM_END)
         parser->gzip_ended = TRUE;
     }
