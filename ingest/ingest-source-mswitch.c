@@ -70,13 +70,17 @@ ingest_mswitch_split_body (const char *body, gsize len, GError **error)
       switch (c)
         {
         case '"':
+          if (depth == 2)
+            goto bad;
           in_str = TRUE;
           if (depth == 1 && len - i > 8 && memcmp (body + i, "\"events\"", 8) == 0)
             seen_events = TRUE;
           break;
         case '{':
         case '[':
-          if (depth == 0 && c != '{')
+          /* {"events":[[ID,{...}],...]}: the value at depth 1 and each
+           * element are arrays. */
+          if ((depth == 0 && c != '{') || ((depth == 1 || depth == 2) && c != '['))
             goto bad;
           depth++;
           if (depth > 64)
@@ -112,7 +116,12 @@ ingest_mswitch_split_body (const char *body, gsize len, GError **error)
             }
           depth--;
           break;
+        case ' ': case '\n': case '\r': case '\t': case ',':
+          break;
         default:
+          /* Nothing but elements inside the events array. */
+          if (depth == 2)
+            goto bad;
           break;
         }
     }
@@ -251,8 +260,10 @@ handle_body (IngestMswitchSource *self, const char *body, gsize len)
       }
   }
 
+  /* Each element as a body of its own on its own line: the parser drops
+   * the rest of a line after a syntax error, which must cost one event,
+   * not the rest of the answer. */
   kept = g_string_sized_new (len + 16);
-  g_string_append (kept, "{\"events\":[");
   for (guint i = from; i < items->len; i++)
     {
       IngestMswitchItem *it = &g_array_index (items, IngestMswitchItem, i);
@@ -262,9 +273,10 @@ handle_body (IngestMswitchSource *self, const char *body, gsize len)
           counters->duplicate_events++;
           continue;
         }
-      if (n_kept++ > 0)
-        g_string_append_c (kept, ',');
+      n_kept++;
+      g_string_append (kept, "{\"events\":[");
       g_string_append_len (kept, body + it->start, (gssize) (it->end - it->start));
+      g_string_append (kept, "]}\n");
       next = it->id + 1;
       last = it;
     }
@@ -273,7 +285,6 @@ handle_body (IngestMswitchSource *self, const char *body, gsize len)
       g_clear_pointer (&self->last_item, g_bytes_unref);
       self->last_item = g_bytes_new (body + last->start, last->end - last->start);
     }
-  g_string_append (kept, "]}\n");
   self->stats.next = next;
   if (n_kept == 0)
     return TRUE;
