@@ -1037,7 +1037,7 @@ main (int argc, char **argv)
     cmocka_unit_test (test_mswitch),
   };
 
-  char *data_home = g_dir_make_tmp ("actorscope-gtk-data-XXXXXX", NULL);
+  g_autofree char *data_home = g_dir_make_tmp ("actorscope-gtk-data-XXXXXX", NULL);
 
   /* Recent files go to a temporary folder, not the user's. */
   g_setenv ("XDG_DATA_HOME", data_home, TRUE);
