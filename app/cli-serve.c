@@ -23,9 +23,23 @@
 typedef struct {
   GMainLoop *loop;
   WebServer *server;
+  IngestSocketSource *sockets;   /* borrowed, may be NULL */
   gboolean quiet;
   int exit_code;
+  /* Graceful stop: after SIGINT/SIGTERM the loop runs on until what
+   * producers already sent has been read (see on_drain_tick). */
+  gboolean draining;
+  gint64 drain_start_us, last_append_us;
+  guint drain_timer;
 } ServeState;
+
+/* Graceful stop: quit once every producer has hung up and nothing arrived
+ * for QUIET_CLOSED_US, or nothing arrived for QUIET_OPEN_US from producers
+ * still connected, or after DRAIN_MAX_US whatever comes in (a producer
+ * flooding forever must not keep the service up). */
+#define DRAIN_QUIET_CLOSED_US (100 * 1000)
+#define DRAIN_QUIET_OPEN_US (500 * 1000)
+#define DRAIN_MAX_US (5 * G_USEC_PER_SEC)
 
 static void
 on_note (IngestSourceNoteLevel level, const char *source, const char *message, gpointer user_data)
@@ -45,8 +59,36 @@ on_appended (gpointer user_data)
 {
   ServeState *st = user_data;
 
+  st->last_append_us = g_get_monotonic_time ();
   if (st->server != NULL)
     web_server_store_changed (st->server);
+}
+
+static void
+on_recorded (guint64 n_written, gint64 flush_us, gpointer user_data)
+{
+  /* --verbose: the count on disk is what survives a kill -9 from now on
+   * (tests/test-fault-record.c checks exactly that). */
+  fprintf (stderr, "actorscope serve: record: %" G_GUINT64_FORMAT " events written (flush %.1f ms)\n",
+           n_written, flush_us / 1000.0);
+}
+
+static gboolean
+on_drain_tick (gpointer user_data)
+{
+  ServeState *st = user_data;
+  gint64 now = g_get_monotonic_time ();
+  gint64 quiet = now - st->last_append_us;
+  guint open = st->sockets != NULL ? ingest_socket_source_n_producers (st->sockets) : 0;
+
+  if ((open == 0 && quiet >= DRAIN_QUIET_CLOSED_US) || quiet >= DRAIN_QUIET_OPEN_US
+      || now - st->drain_start_us >= DRAIN_MAX_US)
+    {
+      st->drain_timer = 0;
+      g_main_loop_quit (st->loop);
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
 }
 
 static gboolean
@@ -54,7 +96,18 @@ on_signal (gpointer user_data)
 {
   ServeState *st = user_data;
 
-  g_main_loop_quit (st->loop);
+  if (st->draining)
+    {
+      /* A second signal: stop now. */
+      g_main_loop_quit (st->loop);
+      return G_SOURCE_CONTINUE;
+    }
+  st->draining = TRUE;
+  st->drain_start_us = st->last_append_us = g_get_monotonic_time ();
+  if (!st->quiet)
+    fprintf (stderr, "actorscope serve: %s\n",
+             _("stopping: reading what producers already sent (signal again to stop at once)"));
+  st->drain_timer = g_timeout_add (20, on_drain_tick, st);
   return G_SOURCE_CONTINUE;
 }
 
@@ -64,7 +117,7 @@ cli_serve_main (int argc, char **argv)
   g_autofree char *host = NULL, *token = NULL, *static_dir = NULL, *record = NULL;
   g_autofree char *replay = NULL, *format = NULL;
   g_auto(GStrv) listen = NULL, follow = NULL, mswitch = NULL, origins = NULL;
-  gboolean use_stdin = FALSE, loop_replay = FALSE, strict = FALSE, quiet = FALSE;
+  gboolean use_stdin = FALSE, loop_replay = FALSE, strict = FALSE, quiet = FALSE, verbose = FALSE;
   gint port = 8000, max_clients = 64, max_producers = 64, max_fps = 10;
   gint64 max_message = 1024 * 1024, max_line = 0;
   double speed = 1.0;
@@ -80,7 +133,7 @@ cli_serve_main (int argc, char **argv)
     { "speed", 0, 0, G_OPTION_ARG_DOUBLE, &speed, N_("Replay speed factor (default 1; 0 = as fast as possible)"), "X" },
     { "loop", 0, 0, G_OPTION_ARG_NONE, &loop_replay, N_("Replay again and again"), NULL },
     { "mswitch", 0, 0, G_OPTION_ARG_STRING_ARRAY, &mswitch, N_("Follow a message-switch broker's trace (unix:PATH or http://HOST:PORT)"), "ADDR" },
-    { "record", 0, 0, G_OPTION_ARG_FILENAME, &record, N_("Append every accepted event to this native trace file"), "FILE" },
+    { "record", 0, 0, G_OPTION_ARG_FILENAME, &record, N_("Append every accepted event to this native trace file (written every 200 ms; a kill -9 loses at most the events of the last 200 ms, a stop by SIGINT/SIGTERM none)"), "FILE" },
     { "static-dir", 0, 0, G_OPTION_ARG_FILENAME, &static_dir, N_("Serve the page from this directory"), "DIR" },
     { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("Input format of producers/stdin/follow: auto, native, mswitch, chrome"), "FORMAT" },
     { "strict", 0, 0, G_OPTION_ARG_NONE, &strict, N_("Drop a source at its first malformed record"), NULL },
@@ -90,6 +143,7 @@ cli_serve_main (int argc, char **argv)
     { "max-line-bytes", 0, 0, G_OPTION_ARG_INT64, &max_line, N_("Longest NDJSON line accepted (default 1 MiB)"), "BYTES" },
     { "max-fps", 0, 0, G_OPTION_ARG_INT, &max_fps, N_("Frames per second per browser client (default 10)"), "N" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, N_("Only print warnings and errors"), NULL },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Also print each --record write (events safely in the file)"), NULL },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) octx = g_option_context_new (NULL);
@@ -173,6 +227,7 @@ cli_serve_main (int argc, char **argv)
             }
           printf ("producers: %s\n", ingest_socket_source_get_address (sockets, i));
         }
+      st.sockets = sockets;
     }
   for (guint i = 0; mswitch != NULL && mswitch[i] != NULL; i++)
     {
@@ -213,6 +268,8 @@ cli_serve_main (int argc, char **argv)
           st.exit_code = CLI_EXIT_RUNTIME;
           goto out;
         }
+      if (verbose)
+        ingest_recorder_set_flushed_func (recorder, on_recorded, &st);
     }
   if (replay != NULL)
     {
@@ -241,6 +298,8 @@ cli_serve_main (int argc, char **argv)
   g_main_loop_run (st.loop);
   g_source_remove (sigint);
   g_source_remove (sigterm);
+  if (st.drain_timer != 0)
+    g_source_remove (st.drain_timer);
 
 out:
   /* Stop the sources first, then write what they accepted. */
@@ -248,6 +307,7 @@ out:
   g_ptr_array_unref (mswitches);
   g_clear_pointer (&replayer, ingest_replay_source_free);
   g_clear_pointer (&stdin_source, ingest_follow_source_free);
+  st.sockets = NULL;
   g_clear_pointer (&sockets, ingest_socket_source_free);
   if (recorder != NULL && !ingest_recorder_close (recorder, &error))
     {

@@ -2,11 +2,28 @@
  * store is appended to a native trace file, so a live session can be
  * replayed later (`--replay FILE`).
  *
- * The recorder remembers the next sequence number to write; flush writes
+ * The recorder remembers the next sequence number to write; a flush writes
  * every event from there to the store's end (ingest_native_write, version
- * header first). It flushes on a timer (small batches, default every 200 ms)
- * and must be flushed once more before exit (ingest_recorder_close); then
- * nothing accepted is lost.
+ * header first) straight to the file descriptor, whole lines only, and
+ * returns once write(2) has handed every byte to the kernel. Nothing is
+ * buffered in the process between flushes. It flushes on a timer on the
+ * owner's main loop (default every 200 ms) and once more at close, which
+ * also fsyncs.
+ *
+ * Loss bound when the process dies (kill -9, crash): the file holds every
+ * event accepted up to the start of the last completed flush, so what is
+ * lost is at most the events accepted since then: those of the last
+ * flush_ms, plus however long the main loop was busy before the timer ran,
+ * plus the flush cut short by the death. Every line reaching the file is
+ * whole, except that a death in the middle of a flush's write can leave
+ * one torn last line; a reader (ingest_load_file, `--replay`) then reports
+ * exactly that line (its line number, "no newline at the end") and keeps
+ * every event before it. Against power loss or an OS crash only the final
+ * fsync (at close) helps: data of earlier flushes sits in the page cache
+ * until the kernel writes it back.
+ *
+ * The file is opened with O_TRUNC, never written to a temporary file and
+ * renamed at close: a recording killed mid-session is at its path.
  */
 #pragma once
 
@@ -16,15 +33,23 @@ G_BEGIN_DECLS
 
 typedef struct _IngestRecorder IngestRecorder;
 
+/* Called after each flush that wrote events: n_written events are now in
+ * the file (handed to the kernel); flush_us is how long the flush took.
+ * For front ends that show progress; the recorder never prints. */
+typedef void (*IngestRecorderFlushed) (guint64 n_written, gint64 flush_us, gpointer user_data);
+
 /* Creates/truncates path. flush_ms 0 = default 200; G_MAXUINT = no timer
  * (the caller flushes). Returns NULL with error if the file can't be
  * created. Owned by the caller. */
 IngestRecorder *ingest_recorder_new (IngestStore *store, const char *path, guint flush_ms,
                                      GError **error);
-/* Writes pending events and flushes the file. FALSE on I/O error (the
- * recorder then stops writing; the error says why). */
+/* Sets (or clears, func NULL) the flushed callback. */
+void ingest_recorder_set_flushed_func (IngestRecorder *recorder, IngestRecorderFlushed func,
+                                       gpointer user_data);
+/* Writes pending events. FALSE on I/O error (the recorder then stops
+ * writing; the error says why). */
 gboolean ingest_recorder_flush (IngestRecorder *recorder, GError **error);
-/* Final flush and close; the recorder stays allocated until free. */
+/* Final flush, fsync and close; the recorder stays allocated until free. */
 gboolean ingest_recorder_close (IngestRecorder *recorder, GError **error);
 /* Frees without flushing (call close first to keep everything). */
 void ingest_recorder_free (IngestRecorder *recorder);
