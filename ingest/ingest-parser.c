@@ -136,7 +136,7 @@ ingest_format_detect (const guint8 *data, gsize len)
  * (it would report every "line" of, say, a Perfetto protobuf trace): text
  * formats start with JSON, and JSON text has no control bytes besides
  * whitespace. */
-#define BINARY_SNIFF_BYTES 64
+#define BINARY_SNIFF_BYTES 512
 
 static gboolean
 starts_like_json (const guint8 *data, gsize len)
@@ -145,13 +145,20 @@ starts_like_json (const guint8 *data, gsize len)
   return i < len && (data[i] == '{' || data[i] == '[');
 }
 
+/* Looks at the first BINARY_SNIFF_BYTES bytes only, exactly the bytes the
+ * caller waits for: the verdict must not depend on how the input was cut
+ * (it looked 512 bytes past the whitespace while the caller waited for 64,
+ * so the same file was refused whole and read in small pieces). */
 static gboolean
 looks_binary (const guint8 *data, gsize len)
 {
-  gsize i = skip_bom_and_space (data, len);
+  gsize i;
+
+  len = MIN (len, BINARY_SNIFF_BYTES);
+  i = skip_bom_and_space (data, len);
   if (i >= len || data[i] == '{' || data[i] == '[')
     return FALSE;
-  for (gsize k = i; k < MIN (len, i + 512); k++)
+  for (gsize k = i; k < len; k++)
     if (data[k] < 0x20 && data[k] != '\t' && data[k] != '\n' && data[k] != '\r')
       return TRUE;
   return FALSE;
