@@ -123,11 +123,14 @@ web_view_state_apply_json (WebViewState *state, json_t *msg, GError **error)
     return FALSE;
   if (present)
     next.window_ns = (gint64) (d * 1e9);
-  if (!get_number (msg, "from_ms", -9.2e15, 9.2e15, &present, &d, error))
+  /* Bounded so that the nanoseconds fit a gint64 (±9.2e18 ns, about
+   * ±292 years around 1970): ±9.2e15 ms overflowed the cast (undefined
+   * behaviour; found by fuzz-web-control). */
+  if (!get_number (msg, "from_ms", -9.2e12, 9.2e12, &present, &d, error))
     return FALSE;
   if (present)
     next.from_ns = (gint64) (d * 1e6);
-  if (!get_number (msg, "to_ms", -9.2e15, 9.2e15, &present, &d, error))
+  if (!get_number (msg, "to_ms", -9.2e12, 9.2e12, &present, &d, error))
     return FALSE;
   if (present)
     next.to_ns = (gint64) (d * 1e6);
