@@ -457,7 +457,13 @@ cli_stats_main (int argc, char **argv)
           fprintf (stderr, "actorscope stats: %s\n", _("could not encode JSON"));
           return CLI_EXIT_RUNTIME;
         }
-      fputs (text, stdout);
+      /* ...except DEL, which ENSURE_ASCII leaves raw: written as \u007F,
+       * the same JSON value. */
+      for (const char *p = text; *p; p++)
+        if (*p == 0x7f)
+          fputs ("\\u007F", stdout);
+        else
+          fputc (*p, stdout);
       fputc ('\n', stdout);
       free (text);
     }
