@@ -49,6 +49,7 @@ typedef struct {
   gsize scratch_len, scratch_alloc;
   char *stack;               /* nesting stack for skipping unknown values */
   gboolean version_refused;
+  gboolean at_end;           /* parsing the last line, which had no '\n' */
 } NativeParser;
 
 typedef struct {
@@ -707,7 +708,11 @@ process_line (NativeParser *np, const char *line, gsize len, GError **error)
       return TRUE;
   }
   if (!scan_line (np, line, len, &f, &e))
-    return ingest_parser_ctx_reject (ctx, error, e.code, np->line_no, bom + e.off + 1, "%s", e.message);
+    /* A bad last line without its '\n' is most likely a write cut short
+     * (a recording whose writer was killed): say so. */
+    return ingest_parser_ctx_reject (ctx, error, e.code, np->line_no, bom + e.off + 1, "%s%s",
+                                     e.message, np->at_end ? " (truncated last line: the input "
+                                     "ends without a newline)" : "");
 
   if (f.has_version)
     {
@@ -909,6 +914,7 @@ native_finish (gpointer self, GError **error)
   if (!np->overlong && np->line->len > 0)
     {
       /* a last line without '\n' is accepted: many emitters forget it */
+      np->at_end = TRUE;
       if (!process_line (np, (const char *) np->line->data, np->line->len, error))
         return FALSE;
       g_byte_array_set_size (np->line, 0);
