@@ -1,0 +1,512 @@
+/* test-fault-record.c: `actorscope serve --record FILE` run as a real
+ * process, a producer flooding its unix socket.
+ *
+ * kill -9 during heavy ingest: the bound documented in
+ * ingest/ingest-source-record.h is that the file holds every event accepted
+ * up to the last completed flush. With -v the server prints
+ * "record: N events written" after each flush, once N events are in the
+ * file; every such line read from its stderr was printed before the kill,
+ * so the file must hold at least the largest N seen. It must also be
+ * readable (whole lines; at most one torn last line, reported as exactly
+ * that line), and hold exactly the first K events the producer sent, in
+ * order, none missing or repeated.
+ *
+ * Graceful stop (SIGTERM, SIGINT) right after the producer sent N events
+ * and hung up: the file holds exactly those N, each equal to what
+ * `actorscope convert` makes of the sent stream.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <cmocka.h>
+#include <glib/gstdio.h>
+#include <gio/gio.h>
+#include <gio/gunixsocketaddress.h>
+
+#include "ingest-parser.h"
+#include "ingest-store.h"
+
+static const char *cli_path;
+static char *tmpdir;
+
+/* Event i of the producer's stream: sends and receives of message m<i/2>,
+ * a payload that needs escaping now and then. */
+static void
+append_event (GString *s, guint64 i)
+{
+  guint64 m = i / 2;
+  if (i % 2 == 0)
+    g_string_append_printf (s, "{\"ts\":%" G_GUINT64_FORMAT ",\"ev\":\"send\",\"actor\":\"a%u\","
+                            "\"to\":\"b%u\",\"id\":\"m%" G_GUINT64_FORMAT "\",\"label\":\"job\","
+                            "\"payload\":\"n=%" G_GUINT64_FORMAT "%s\"}\n",
+                            1000000000 + i * 1000, (guint) (m % 5), (guint) (m % 3), m, m,
+                            m % 100 == 0 ? " \\\"quoted\\\" \\u00e9" : "");
+  else
+    g_string_append_printf (s, "{\"ts\":%" G_GUINT64_FORMAT ",\"ev\":\"recv\",\"actor\":\"b%u\","
+                            "\"from\":\"a%u\",\"id\":\"m%" G_GUINT64_FORMAT "\"}\n",
+                            1000000000 + i * 1000, (guint) (m % 3), (guint) (m % 5), m);
+}
+
+/* ---- the server process ---- */
+
+typedef struct {
+  GSubprocess *proc;
+  GThread *reader;
+  GMutex lock;
+  GString *err;
+  guint64 max_written;        /* largest "record: N events written" */
+  guint n_flush_lines;
+  char *sock_path;
+  char *record;
+} Server;
+
+static gpointer
+stderr_reader (gpointer data)
+{
+  Server *sv = data;
+  g_autoptr(GDataInputStream) in =
+    g_data_input_stream_new (g_subprocess_get_stderr_pipe (sv->proc));
+  char *line;
+
+  while ((line = g_data_input_stream_read_line (in, NULL, NULL, NULL)) != NULL)
+    {
+      const char *p = strstr (line, "record: ");
+      g_mutex_lock (&sv->lock);
+      g_string_append_printf (sv->err, "%s\n", line);
+      if (p != NULL && strstr (p, " events written") != NULL)
+        {
+          guint64 n = g_ascii_strtoull (p + 8, NULL, 10);
+          sv->max_written = MAX (sv->max_written, n);
+          sv->n_flush_lines++;
+        }
+      g_mutex_unlock (&sv->lock);
+      g_free (line);
+    }
+  return NULL;
+}
+
+static void
+server_start (Server *sv, const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *listen = NULL;
+  g_autofree char *record_name = g_strconcat (name, ".ndjson", NULL);
+  g_autofree char *sock_name = g_strconcat (name, ".sock", NULL);
+
+  memset (sv, 0, sizeof *sv);
+  g_mutex_init (&sv->lock);
+  sv->err = g_string_new (NULL);
+  sv->sock_path = g_build_filename (tmpdir, sock_name, NULL);
+  sv->record = g_build_filename (tmpdir, record_name, NULL);
+  listen = g_strconcat ("unix:", sv->sock_path, NULL);
+  /* An old file at the path: a recording must replace it, also when killed. */
+  assert_true (g_file_set_contents (sv->record, "old contents\n", -1, NULL));
+  sv->proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                               &error, cli_path, "serve", "--port", "0", "--listen", listen,
+                               "--record", sv->record, "-v", NULL);
+  assert_non_null (sv->proc);
+  sv->reader = g_thread_new ("stderr", stderr_reader, sv);
+}
+
+static void
+server_wait (Server *sv)
+{
+  g_subprocess_wait (sv->proc, NULL, NULL);
+  g_thread_join (sv->reader);
+  fprintf (stderr, "# serve stderr (last lines):\n");
+  {
+    g_auto(GStrv) lines = g_strsplit (sv->err->str, "\n", -1);
+    guint n = g_strv_length (lines);
+    for (guint i = n > 8 ? n - 8 : 0; i < n; i++)
+      if (lines[i][0] != '\0')
+        fprintf (stderr, "#   %s\n", lines[i]);
+  }
+}
+
+static void
+server_clear (Server *sv)
+{
+  g_clear_object (&sv->proc);
+  g_string_free (sv->err, TRUE);
+  g_mutex_clear (&sv->lock);
+  g_unlink (sv->record);
+  g_unlink (sv->sock_path);
+  g_free (sv->record);
+  g_free (sv->sock_path);
+}
+
+static guint64
+server_max_written (Server *sv)
+{
+  guint64 n;
+  g_mutex_lock (&sv->lock);
+  n = sv->max_written;
+  g_mutex_unlock (&sv->lock);
+  return n;
+}
+
+static GSocketConnection *
+producer_connect (Server *sv)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketAddress) addr = g_unix_socket_address_new (sv->sock_path);
+  gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < end)
+    {
+      GSocketConnection *c = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (addr), NULL, NULL);
+      if (c != NULL)
+        return c;
+      g_usleep (20 * 1000);
+    }
+  fail_msg ("the server never listened on %s", sv->sock_path);
+  return NULL;
+}
+
+/* ---- a flooding producer thread ---- */
+
+typedef struct {
+  GSocketConnection *conn;
+  guint64 limit;              /* events to send (G_MAXUINT64: until it fails) */
+  volatile gint stop;
+  guint64 sent;               /* events fully written to the socket */
+} Producer;
+
+static gpointer
+producer_run (gpointer data)
+{
+  Producer *p = data;
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (p->conn));
+  g_autoptr(GString) batch = g_string_new (NULL);
+  guint64 i = 0;
+
+  while (i < p->limit && !g_atomic_int_get (&p->stop))
+    {
+      guint64 first = i;
+      g_string_truncate (batch, 0);
+      for (; i < p->limit && i - first < 256; i++)
+        append_event (batch, i);
+      if (!g_output_stream_write_all (out, batch->str, batch->len, NULL, NULL, NULL))
+        break;
+      p->sent = i;
+    }
+  g_io_stream_close (G_IO_STREAM (p->conn), NULL, NULL);
+  return NULL;
+}
+
+/* ---- reading the record back ---- */
+
+typedef struct {
+  IngestStore *store;
+  guint64 skipped;
+  guint64 bad_line;           /* line of the first diagnostic, 0 if none */
+  char *bad_message;
+  guint64 n_lines;
+  gboolean ends_with_newline;
+} Loaded;
+
+static void
+load_record (const char *path, Loaded *out)
+{
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  g_autoptr(IngestParser) parser = NULL;
+  g_autoptr(GError) error = NULL;
+  IngestParserOptions po = { 0 };
+  const GPtrArray *diags;
+
+  memset (out, 0, sizeof *out);
+  assert_true (g_file_get_contents (path, &data, &len, NULL));
+  for (gsize i = 0; i < len; i++)
+    if (data[i] == '\n')
+      out->n_lines++;
+  out->ends_with_newline = len > 0 && data[len - 1] == '\n';
+  if (!out->ends_with_newline && len > 0)
+    out->n_lines++;
+  out->store = ingest_store_new ();
+  po.source_name = "record";
+  parser = ingest_parser_new (out->store, &po);
+  assert_true (ingest_parser_feed (parser, (const guint8 *) data, len, &error));
+  assert_true (ingest_parser_finish (parser, &error));
+  out->skipped = ingest_parser_n_skipped (parser);
+  diags = ingest_parser_get_diagnostics (parser);
+  if (diags != NULL && diags->len > 0)
+    {
+      const GError *e = g_ptr_array_index (diags, 0);
+      const char *p = e->message + strlen ("record:");
+      out->bad_line = g_ascii_strtoull (p, NULL, 10);
+      out->bad_message = g_strdup (e->message);
+    }
+  assert_int_equal (ingest_parser_get_format (parser), INGEST_FORMAT_NATIVE);
+}
+
+static void
+loaded_clear (Loaded *l)
+{
+  g_clear_pointer (&l->store, ingest_store_free);
+  g_clear_pointer (&l->bad_message, g_free);
+}
+
+/* Event seq of the store is the producer's event seq: same kind, time,
+ * actors, message key. */
+static void
+assert_is_sent_event (IngestStore *store, guint64 seq)
+{
+  const IngestEvent *ev = ingest_store_event (store, seq);
+  const IngestMessage *msg;
+  guint64 m = seq / 2;
+  g_autofree char *key = g_strdup_printf ("m%" G_GUINT64_FORMAT, m);
+  g_autofree char *actor = g_strdup_printf (seq % 2 == 0 ? "a%u" : "b%u",
+                                            (guint) (seq % 2 == 0 ? m % 5 : m % 3));
+
+  assert_non_null (ev);
+  if (ev->time_ns != (gint64) (1000000000 + seq * 1000))
+    fail_msg ("event %" G_GUINT64_FORMAT " has time %" G_GINT64_FORMAT, seq, ev->time_ns);
+  assert_int_equal (ev->kind, seq % 2 == 0 ? INGEST_EVENT_SEND : INGEST_EVENT_RECEIVE);
+  assert_string_equal (ingest_store_actor_name (store, ev->actor), actor);
+  msg = ingest_store_message (store, ev->message);
+  assert_non_null (msg);
+  assert_string_equal (ingest_store_atom (store, msg->key), key);
+}
+
+/* ---- kill -9 during heavy ingest ---- */
+
+static void
+test_kill9_during_ingest (void **state)
+{
+  Server sv;
+  Producer p = { 0 };
+  GThread *thread;
+  Loaded l;
+  guint64 reported, sent, elapsed_ms;
+  gint64 t0, end;
+
+  server_start (&sv, "kill9");
+  p.conn = producer_connect (&sv);
+  p.limit = G_MAXUINT64;
+  t0 = g_get_monotonic_time ();
+  thread = g_thread_new ("producer", producer_run, &p);
+  /* Heavy ingest under way: several flushes and many events on disk. */
+  end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < end
+         && !(server_max_written (&sv) >= 100000 && sv.n_flush_lines >= 3))
+    g_usleep (5000);
+  assert_true (server_max_written (&sv) >= 100000);
+  g_subprocess_force_exit (sv.proc);       /* SIGKILL, mid-stream */
+  server_wait (&sv);
+  elapsed_ms = (guint64) (g_get_monotonic_time () - t0) / 1000;
+  g_atomic_int_set (&p.stop, 1);
+  g_thread_join (thread);
+  assert_true (g_subprocess_get_if_signaled (sv.proc));
+  assert_int_equal (g_subprocess_get_term_sig (sv.proc), SIGKILL);
+  reported = sv.max_written;
+  sent = p.sent;
+
+  load_record (sv.record, &l);
+  fprintf (stderr, "# sent >= %" G_GUINT64_FORMAT " events in %" G_GUINT64_FORMAT " ms; last "
+           "flush reported %" G_GUINT64_FORMAT "; file holds %" G_GUINT64_FORMAT " (%"
+           G_GUINT64_FORMAT " lines, torn last line: %s); %u flush lines\n",
+           sent, elapsed_ms, reported, ingest_store_n_events (l.store), l.n_lines,
+           l.ends_with_newline ? "no" : "yes", sv.n_flush_lines);
+  /* The bound: everything flushed before the kill is there. */
+  assert_true (ingest_store_n_events (l.store) >= reported);
+  assert_true (ingest_store_n_events (l.store) <= sent + 256);
+  /* Readable: at most one bad line, and then it is the torn last one. */
+  if (l.ends_with_newline)
+    assert_int_equal (l.skipped, 0);
+  else
+    {
+      assert_true (l.skipped <= 1);
+      if (l.skipped == 1)
+        {
+          fprintf (stderr, "# torn last line reported as: %s\n", l.bad_message);
+          assert_int_equal (l.bad_line, l.n_lines);
+        }
+    }
+  /* Exactly the first K events sent, in order. */
+  for (guint64 seq = 0; seq < ingest_store_n_events (l.store); seq++)
+    assert_is_sent_event (l.store, seq);
+
+  loaded_clear (&l);
+  server_clear (&sv);
+}
+
+/* ---- graceful stop ---- */
+
+static void
+graceful_stop (int signum, const char *name)
+{
+  const guint64 n = 60000;
+  Server sv;
+  Producer p = { 0 };
+  Loaded l, want;
+  g_autofree char *sent_path = g_build_filename (tmpdir, "sent.ndjson", NULL);
+  g_autofree char *conv_path = g_build_filename (tmpdir, "sent-converted.ndjson", NULL);
+  g_autoptr(GString) all = g_string_new (NULL);
+  g_autoptr(GSubprocess) convert = NULL;
+  g_autoptr(GError) error = NULL;
+
+  server_start (&sv, name);
+  p.conn = producer_connect (&sv);
+  p.limit = n;
+  producer_run (&p);              /* sends all, then hangs up */
+  assert_int_equal (p.sent, n);
+  /* At once: most of it is still in the socket or the store, not the file. */
+  g_subprocess_send_signal (sv.proc, signum);
+  server_wait (&sv);
+  assert_true (g_subprocess_get_if_exited (sv.proc));
+  assert_int_equal (g_subprocess_get_exit_status (sv.proc), 0);
+
+  load_record (sv.record, &l);
+  assert_true (l.ends_with_newline);
+  assert_int_equal (l.skipped, 0);
+  assert_int_equal (ingest_store_n_events (l.store), n);
+
+  /* Each equal to what convert makes of the sent stream. */
+  for (guint64 i = 0; i < n; i++)
+    append_event (all, i);
+  assert_true (g_file_set_contents (sent_path, all->str, (gssize) all->len, NULL));
+  convert = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, cli_path, "convert", sent_path,
+                              "-o", conv_path, NULL);
+  assert_non_null (convert);
+  assert_true (g_subprocess_wait_check (convert, NULL, &error));
+  load_record (conv_path, &want);
+  assert_int_equal (ingest_store_n_events (want.store), n);
+  for (guint64 seq = 0; seq < n; seq++)
+    {
+      g_autoptr(GString) a = g_string_new (NULL);
+      g_autoptr(GString) b = g_string_new (NULL);
+      ingest_native_format_event (l.store, seq, a);
+      ingest_native_format_event (want.store, seq, b);
+      if (strcmp (a->str, b->str) != 0)
+        fail_msg ("event %" G_GUINT64_FORMAT " differs:\n  recorded  %s  converted %s", seq,
+                  a->str, b->str);
+    }
+  assert_int_equal (ingest_store_n_actors (l.store), ingest_store_n_actors (want.store));
+  assert_int_equal (ingest_store_n_messages (l.store), ingest_store_n_messages (want.store));
+
+  loaded_clear (&l);
+  loaded_clear (&want);
+  g_unlink (sent_path);
+  g_unlink (conv_path);
+  server_clear (&sv);
+}
+
+static void
+test_sigterm_loses_nothing (void **state)
+{
+  graceful_stop (SIGTERM, "sigterm");
+}
+
+/* ---- a torn last line: what a kill in the middle of a flush's write
+ * leaves. Every cut inside the last event line is reported as exactly that
+ * line, truncated, and everything before it is kept (library and CLI). ---- */
+
+static void
+test_torn_last_line (void **state)
+{
+  g_autofree char *path = g_build_filename (tmpdir, "torn.ndjson", NULL);
+  g_autoptr(GString) all = g_string_new ("{\"actorscope\":1}\n");
+  const guint64 n = 100;
+  gsize last_start;
+
+  for (guint64 i = 0; i < n; i++)
+    {
+      if (i == n - 1)
+        last_start = all->len;
+      append_event (all, i);
+    }
+  for (gsize cut = last_start + 1; cut < all->len - 1; cut += 7)
+    {
+      Loaded l;
+      assert_true (g_file_set_contents (path, all->str, (gssize) cut, NULL));
+      load_record (path, &l);
+      assert_false (l.ends_with_newline);
+      assert_int_equal (ingest_store_n_events (l.store), n - 1);
+      assert_int_equal (l.skipped, 1);
+      assert_int_equal (l.bad_line, l.n_lines);
+      assert_int_equal (l.n_lines, n + 1);
+      assert_non_null (strstr (l.bad_message, "truncated last line"));
+      loaded_clear (&l);
+    }
+  /* Cut just before its newline: the line is whole, nothing is lost. */
+  {
+    Loaded l;
+    assert_true (g_file_set_contents (path, all->str, (gssize) all->len - 1, NULL));
+    load_record (path, &l);
+    assert_int_equal (ingest_store_n_events (l.store), n);
+    assert_int_equal (l.skipped, 0);
+    loaded_clear (&l);
+  }
+  /* The CLI: lenient stats count it, strict stats name the line. */
+  {
+    g_autoptr(GSubprocess) proc = NULL;
+    g_autofree char *out = NULL, *err = NULL;
+    g_autofree char *want = g_strdup_printf ("torn.ndjson:%" G_GUINT64_FORMAT ":", n + 1);
+    assert_true (g_file_set_contents (path, all->str, (gssize) last_start + 20, NULL));
+    proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, NULL,
+                             cli_path, "stats", "--json", path, NULL);
+    assert_true (g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, &err, NULL));
+    assert_int_equal (g_subprocess_get_exit_status (proc), 0);
+    assert_non_null (strstr (out, "\"events\": 99,"));
+    assert_non_null (strstr (out, "\"skipped\": 1,"));
+    assert_non_null (strstr (err, want));
+    assert_non_null (strstr (err, "truncated last line"));
+    g_clear_object (&proc);
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+    proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, NULL,
+                             cli_path, "stats", "--strict", path, NULL);
+    assert_true (g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, &err, NULL));
+    assert_int_not_equal (g_subprocess_get_exit_status (proc), 0);
+    assert_non_null (strstr (err, want));
+  }
+  g_unlink (path);
+}
+
+static void
+test_sigint_loses_nothing (void **state)
+{
+  graceful_stop (SIGINT, "sigint");
+}
+
+static int
+setup_dir (void **state)
+{
+  tmpdir = g_dir_make_tmp ("actorscope-fault-record-XXXXXX", NULL);
+  return tmpdir != NULL ? 0 : -1;
+}
+
+static int
+teardown_dir (void **state)
+{
+  g_rmdir (tmpdir);
+  g_free (tmpdir);
+  return 0;
+}
+
+int
+main (int argc, char **argv)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_sigterm_loses_nothing),
+    cmocka_unit_test (test_sigint_loses_nothing),
+    cmocka_unit_test (test_torn_last_line),
+    cmocka_unit_test (test_kill9_during_ingest),
+  };
+  if (argc < 2)
+    {
+      fprintf (stderr, "usage: %s ACTORSCOPE\n", argv[0]);
+      return 2;
+    }
+  cli_path = argv[1];
+  /* The producer writes to a server that gets killed. */
+  signal (SIGPIPE, SIG_IGN);
+  return cmocka_run_group_tests (tests, setup_dir, teardown_dir);
+}
