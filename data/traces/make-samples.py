@@ -600,6 +600,23 @@ def make_hostile(path):
         (b'/user/newline\nand\rcarriage\ttab', 'thread'),
         (long_name.encode(), 'process'),
         (b'/user/nul\x00byte', 'client'),
+        # Payloads that would call window.__pwned() if markup ever ran
+        # (tests/test-web-hostile.mjs watches for it), and references to
+        # resources that must never be fetched (127.0.0.2:9 answers nothing).
+        (b'/user/<img src=x onerror=window.__pwned(1)>', 'actor'),
+        (b'/user/<svg onload=window.__pwned(2)><circle r=9 /></svg>', 'actor'),
+        (b'/user/</text></g></svg><script>window.__pwned(3)</script>', 'actor'),
+        (b'/user/]]><script>window.__pwned(4)</script><!-- <![CDATA[x', 'queue'),
+        (b'/user/&lt;script&gt;window.__pwned(5)&lt;/script&gt; &#x3C;b&#x3E; &amp;lt; &amp &# &#x', 'actor'),
+        (b'javascript:window.__pwned(6)', 'client'),
+        (b'data:text/html,<script>window.__pwned(7)</script>', 'client'),
+        (b'http://127.0.0.2:9/x.png', 'actor'),
+        (b'//127.0.0.2:9/evil/x', 'actor'),
+        (b'/user/<a href="javascript:window.__pwned(8)">link</a><iframe src="http://127.0.0.2:9/f"></iframe>', 'actor'),
+        (b'/user/<link rel=stylesheet href=//127.0.0.2:9/s.css><style>@import url(//127.0.0.2:9/i.css);*{background:url(http://127.0.0.2:9/b.png)}</style>', 'actor'),
+        (b'/user/" style="background:url(//127.0.0.2:9/attr.png)" onmouseover="window.__pwned(9)', 'actor'),
+        (b'/user/c1 \xc2\x9b31m csi \xc2\x85 nel \xc2\x9d osc \x1b]8;;http://127.0.0.2:9/\x1b\\link\x1b]8;;\x1b\\', 'thread'),
+        ('/user/isolates \u2066\u2067\u2068 pop\u2069 lre\u202a rle\u202b lro\u202d'.encode(), 'actor'),
     ]
     lines = [b'{"actorscope":1}']
 
@@ -612,7 +629,9 @@ def make_hostile(path):
         line(t, ("ev", b'"spawn"'), ("actor", jstr(name)), ("kind", jstr(kind)))
         t += 1000
     labels = [b'<b>Label</b>', b'"><svg onload=alert(3)>', b'&lt;&amp;&#39;', b'tab\there',
-              b'\xe2\x80\xae\x65\x76\x69\x6c', b'\xff\xfe\xfd', b'x' * 3000]
+              b'\xe2\x80\xae\x65\x76\x69\x6c', b'\xff\xfe\xfd', b'x' * 3000,
+              b'<img src=//127.0.0.2:9/l.png onerror=window.__pwned(10)>',
+              b'javascript:window.__pwned(11)']
     mid = 0
     for i, (src, _) in enumerate(names):
         dst = names[(i + 3) % len(names)][0]
