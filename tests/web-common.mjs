@@ -40,12 +40,28 @@ export async function until(pred, what, timeoutMs = 10000, stepMs = 50) {
   }
 }
 
+// Every server a test started: a sanitizer report on its stderr (the ASan
+// build runs these tests too; LeakSanitizer reports at exit, after the
+// test looked) fails the test whatever else it checked.
+const servers = [];
+const SANITIZER_REPORT = /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: /;
+process.on('exit', () => {
+  for (const s of servers) {
+    const err = s.stderr();
+    if (SANITIZER_REPORT.test(err)) {
+      process.stdout.write('not ok - sanitizer report from actorscope serve:\n' + err + '\n');
+      process.exitCode = 1;
+    }
+  }
+});
+
 // Starts `actorscope serve -p 0 ARGS...`; resolves once it prints its URL,
 // with { proc, url, port, producers: [addresses], stderr() }.
 export function startServe(cli, args, opts = {}) {
   return new Promise((resolve, reject) => {
     const proc = spawn(cli, ['serve', '-p', '0', ...args], { stdio: ['pipe', 'pipe', 'pipe'], ...opts });
     let out = '', err = '';
+    servers.push({ stderr: () => err });
     const producers = [];
     const timer = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error('serve did not start: ' + err)); }, 15000);
     proc.stderr.on('data', (d) => { err += d; if (process.env.ACTORSCOPE_TEST_VERBOSE) process.stderr.write(d); });
