@@ -909,6 +909,17 @@ callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *i
       return serve_http (self, wsi, in);
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
       return confirm_upgrade (self, wsi);
+    case LWS_CALLBACK_CONFIRM_EXTENSION_OKAY:
+      {
+        /* No permessage-deflate for producers: with it, lws 4.1 on the
+         * GLib loop stops reading a compressing sender once its inflated
+         * data fills the extension's buffer while other connections keep
+         * the loop busy (two flooding /ingest producers: one stalled for
+         * good mid-message). Producers gain nothing on loopback anyway;
+         * /live and /events keep it for their large frames. */
+        g_autofree char *uri = hdr_dup (wsi, WSI_TOKEN_GET_URI);
+        return kind_from_uri (uri) == CONN_INGEST ? 1 : 0;
+      }
     case LWS_CALLBACK_ESTABLISHED:
       conn_setup (self, c, wsi);
       return 0;
