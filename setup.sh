@@ -4,8 +4,11 @@
 #   ./setup.sh          install what is missing (apt, npm), configure, build
 #   ./setup.sh run      ... then export the bundled sample traces and start
 #                       the live console replaying one of them
-#   ./setup.sh test     ... then run every test suite, then the unit and
-#                       integration suites again under ASan + UBSan
+#   ./setup.sh test     ... then run every test suite; the unit suite under
+#                       valgrind memcheck; every suite again in an ASan +
+#                       UBSan build; the libFuzzer targets (clang) for a
+#                       short bounded time. Prints each phase's time and
+#                       a closing "tests: N passed, M failed, K skipped".
 #
 # Meant for a fresh machine where nothing may be installed (no compiler, no
 # meson, no sudo): run it as root there, or as a user with sudo. It is
@@ -18,6 +21,7 @@ cd "$(dirname "$(readlink -f "$0")")"
 ROOT=$PWD
 BUILD=${ACTORSCOPE_BUILD_DIR:-build}
 BUILD_ASAN=${ACTORSCOPE_ASAN_BUILD_DIR:-build-asan}
+BUILD_FUZZ=${ACTORSCOPE_FUZZ_BUILD_DIR:-build-fuzz}
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'setup.sh: %s\n' "$*" >&2; exit 1; }
@@ -128,10 +132,13 @@ build() {
   ninja -C "$dir" >/dev/null || { ninja -C "$dir"; die "build failed in $dir"; }
 }
 
+SETUP_TIMINGS=()
 setup_all() {
-  install_packages
-  install_node_modules
-  build "$BUILD"
+  timed "system packages" install_packages
+  timed "npm packages" install_node_modules
+  timed "build ($BUILD)" build "$BUILD"
+  SETUP_TIMINGS=("${TIMINGS[@]}")
+  TIMINGS=()
 }
 
 # ---- the main job -------------------------------------------------------------
@@ -185,35 +192,90 @@ run_main() {
 
 PASSED=0 FAILED=0 SKIPPED=0
 
-# run_suites DIR [meson test options...]: runs tests, adds their results to
-# the totals (from meson's JSON log, one line per test). Returns non-zero if
-# any test failed.
-run_suites() {
-  local dir=$1 log rc=0
+# timed NAME COMMAND...: runs COMMAND, prints how long it took (CI logs show
+# where the time goes) and keeps the line for the summary at the end.
+TIMINGS=()
+timed() {
+  local name=$1 t0=$SECONDS rc=0 dt line
   shift
-  log=$dir/meson-logs/testlog.json
+  "$@" || rc=$?
+  dt=$((SECONDS - t0))
+  line=$(printf '%3dm%02ds  %s' $((dt / 60)) $((dt % 60)) "$name")
+  TIMINGS+=("$line")
+  printf 'setup.sh: time: %s\n' "$line" >&2
+  return $rc
+}
+
+# run_suites DIR LOGBASE [meson test options...]: runs tests, adds their
+# results to the totals (from meson's JSON log LOGBASE.json, one line per
+# test). Returns non-zero if any test failed.
+run_suites() {
+  local dir=$1 logbase=$2 log rc=0
+  shift 2
+  log=$dir/meson-logs/$logbase.json
   rm -f "$log"
-  meson test -C "$dir" --print-errorlogs "$@" || rc=1
+  meson test -C "$dir" --print-errorlogs --logbase "$logbase" "$@" || rc=1
   if [ -f "$log" ]; then
     PASSED=$((PASSED + $(grep -cE '"result": "(OK|EXPECTEDFAIL)"' "$log" || true)))
     FAILED=$((FAILED + $(grep -cE '"result": "(FAIL|TIMEOUT|UNEXPECTEDPASS|ERROR)"' "$log" || true)))
     SKIPPED=$((SKIPPED + $(grep -cE '"result": "SKIP"' "$log" || true)))
+  else
+    rc=1
   fi
   return $rc
 }
 
+# valgrind memcheck over the unit suite of the normal build: no definite or
+# indirect leak, no memory error. Suppressions: GLib's own, and
+# tests/test-valgrind.supp (third-party process-lifetime caches, explained
+# there).
+VALGRIND=(valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=1
+          --suppressions=/usr/share/glib-2.0/valgrind/glib.supp
+          --suppressions="$ROOT/tests/test-valgrind.supp")
+
+run_valgrind() {
+  say "running the unit suite under valgrind memcheck"
+  run_suites "$BUILD" testlog-valgrind --suite unit --wrapper "$(printf '%q ' "${VALGRIND[@]}")" --timeout-multiplier 4
+}
+
+# Address + undefined behaviour sanitizers on every suite (unit,
+# integration, gui under Xvfb, browser, slow): leaks, overflows and UB in
+# the libraries, the CLI, the server (driven by node and chromium) and the
+# GTK app.
+run_asan() {
+  build "$BUILD_ASAN" -Db_sanitize=address,undefined -Db_lundef=false -Dgtk=auto || return 1
+  say "running every suite under ASan + UBSan"
+  run_suites "$BUILD_ASAN" testlog-asan
+}
+
+# The libFuzzer targets (clang), each for a short bounded time: the `fuzz`
+# suite of a build with -Dfuzz=enabled. Skipped (said so) while the source
+# tree has no `fuzz` option.
+run_fuzz() {
+  if ! grep -q "option('fuzz'" meson_options.txt; then
+    say "no 'fuzz' meson option in this tree: fuzz suite not run"
+    return 0
+  fi
+  CC=clang build "$BUILD_FUZZ" -Dfuzz=enabled -Db_sanitize=address,undefined -Db_lundef=false -Dgtk=disabled ||
+    return 1
+  say "running the fuzz suite (libFuzzer, bounded time per target)"
+  run_suites "$BUILD_FUZZ" testlog-fuzz --suite fuzz
+}
+
 run_tests() {
-  local status=0
+  local status=0 t0=$SECONDS dt
   say "running every test suite"
-  run_suites "$BUILD" || status=1
-  # Address + undefined behaviour sanitizers on the suites that run no
-  # browser or display: leaks, overflows and UB in the libraries and front
-  # ends. The GTK app is left out of this build: only the gui suite uses it,
-  # and that suite does not run here, so compiling it would only cost time.
-  build "$BUILD_ASAN" -Db_sanitize=address,undefined -Db_lundef=false -Dgtk=disabled
-  say "running unit and integration suites under ASan + UBSan"
-  run_suites "$BUILD_ASAN" --suite unit --suite integration || status=1
-  # The closing line CI reads: both runs together.
+  timed "every suite (normal build)" run_suites "$BUILD" testlog || status=1
+  timed "unit suite under valgrind memcheck" run_valgrind || status=1
+  timed "ASan+UBSan build and every suite" run_asan || status=1
+  timed "fuzz build and fuzz suite" run_fuzz || status=1
+  dt=$((SECONDS - t0))
+  {
+    echo "setup.sh: phase times:"
+    printf '  %s\n' "${SETUP_TIMINGS[@]}" "${TIMINGS[@]}"
+    printf '  %3dm%02ds  tests in all\n' $((dt / 60)) $((dt % 60))
+  } >&2
+  # The closing line CI reads: every run together.
   echo "tests: $PASSED passed, $FAILED failed, $SKIPPED skipped"
   [ "$status" -eq 0 ] || die "tests failed"
 }
