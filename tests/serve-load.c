@@ -620,6 +620,9 @@ client_cb (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *
           lws_close_reason (wsi, LWS_CLOSE_STATUS_NORMAL, (unsigned char *) "bye", 3);
           return -1;
         }
+      /* an abrupt leave shut the socket down after this turn was asked for */
+      if (c->we_closed)
+        return 0;
       if (c->pending != NULL)
         {
           gsize n = strlen (c->pending);
