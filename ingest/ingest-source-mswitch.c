@@ -325,7 +325,8 @@ ingest_mswitch_parse_response (const char *data, gsize len, gboolean eof,
   memset (out, 0, sizeof *out);
   /* memmem, not g_strstr_len: a NUL in the answer must not hide the end
    * of the headers. */
-  hdr_end = memmem (data, MIN (len, INGEST_MSWITCH_MAX_HEADER_BYTES), "\r\n\r\n", 4);
+  hdr_end = len > 0 ? memmem (data, MIN (len, INGEST_MSWITCH_MAX_HEADER_BYTES), "\r\n\r\n", 4)
+                    : NULL; /* data may be NULL then (an empty GByteArray) */
   if (hdr_end == NULL)
     {
       if (len >= INGEST_MSWITCH_MAX_HEADER_BYTES)

@@ -775,6 +775,7 @@ test_malformed_answers (void **state)
     { "bad Content-Length", "HTTP/1.1 200 OK\r\ncontent-length: 12x\r\n\r\n{\"events\":[]}", 0, "bad Content-Length" },
     { "NUL in headers", "HTTP/1.1 200 OK\r\nx: a\0b\r\ncontent-length: 3\r\n\r\n{\0}", 50, "not a message-switch /trace body" },
     { "no headers end", "HTTP/1.1 200 OK\r\ncontent-length: 3", 0, "before the HTTP headers ended" },
+    { "closed without a byte", "", 0, "before the HTTP headers ended (0 bytes)" },
     { "larger than max_body_bytes", NULL, 0, "larger than 4096 bytes" },
   };
   IngestMswitchOptions mo = { .poll_timeout_s = 2, .backoff_min_ms = 10, .backoff_max_ms = 40,
