@@ -363,23 +363,26 @@ async function bigData(s, n = 400) {
 }
 
 await scenario('client-stops-reading', ['--max-clients', '64'], 160, async (s, probe) => {
-  await bigData(s);
+  await bigData(s, 100);
+  // 20 /live clients with one large view (uncompressed, so their socket
+  // buffers fill after a few frames) and 5 /events clients stop reading.
   const stalled = [];
   for (let i = 0; i < 20; i++) {
-    const w = await openWs(s.ws('/live'));
-    w.send(JSON.stringify({ v: 1, type: 'view', kind: i % 2 ? 'sequence' : 'graph', follow: true, window_s: 3600, width: 1600 + i, height: 1200 }));
+    const w = await openWs(s.ws('/live'), { perMessageDeflate: false });
+    w.send(JSON.stringify({ v: 1, type: 'view', kind: 'sequence', follow: true, window_s: 3600, width: 1600, height: 1200 }));
     stalled.push(w);
   }
-  for (let i = 0; i < 5; i++) stalled.push(await openWs(s.ws('/events?from=0')));
+  for (let i = 0; i < 5; i++) stalled.push(await openWs(s.ws('/events?from=0'), { perMessageDeflate: false }));
   await until(() => stalled.every((w) => w.messages.length > 1), 'stalled clients got something first');
   for (const w of stalled) w._socket.pause();
+  console.log('# stalled clients\' frames: ' + Math.round(lastFrame(stalled[0]).svg.length / 1024) + ' KiB of SVG');
   // Data keeps changing for 6 s: every paused client's frames are replaced,
   // never queued.
   const c = await tcpConnect(s.tcpPort);
   const f0 = frames(probe.live).length, t0 = Date.now();
   for (let n = 0; Date.now() - t0 < 6000; n++) {
     let chunk = '';
-    for (let k = 0; k < 50; k++) chunk += ev(1e6 + n * 100 + k, { ev: 'send', from: 'wide-' + 'w'.repeat(60) + (k * 7 % 400), to: 'hub-' + (k % 40), id: 4e9 + n * 100 + k, label: 'Bulk ' + 'x'.repeat(200) });
+    for (let k = 0; k < 50; k++) chunk += ev(1e6 + n * 100 + k, { ev: 'send', from: 'wide-' + 'w'.repeat(60) + (k * 7 % 100), to: 'hub-' + (k % 40), id: 4e9 + n * 100 + k, label: 'Bulk ' + 'x'.repeat(200) });
     c.write(chunk);
     await sleep(20);
   }

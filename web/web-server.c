@@ -39,6 +39,9 @@
  * per second; beyond it a request is answered with a `limit` error and not
  * computed, so one client's flood costs the loop O(bytes it sends), never
  * renderings (the page asks at most a few per second). */
+/* One round of frame renderings stops after this long (the loop then gets
+ * as much time for ingestion and I/O before the next round). */
+#define FRAME_ROUND_BUDGET_US (50 * 1000)
 #define LOOKUP_BURST 20
 #define LOOKUP_RATE 10
 
@@ -290,6 +293,8 @@ on_frames (gpointer user_data)
   gint64 interval = G_USEC_PER_SEC / self->options.max_fps;
   gint64 next_due = G_MAXINT64;
   gboolean sent_any = FALSE;
+  GList *drawn = NULL;      /* Conn* given a frame this round */
+  gboolean built_any = FALSE;
 
   self->frame_source = 0;
   web_activity_update (self->activity, self->store);
@@ -305,6 +310,13 @@ on_frames (gpointer user_data)
 
       if (c->kind != CONN_LIVE || !live_is_dirty (c, n_events))
         continue;
+      /* A client that has not taken its last frame yet (it stopped
+       * reading, or its turn to write has not come) gets no new
+       * rendering: that would be thrown away unsent, and twenty stalled
+       * clients re-rendered every round starved everyone else. Once lws
+       * takes the frame, conn_writable asks for the newest one. */
+      if (c->pending_frame != NULL)
+        continue;
       if (c->drawn_once && c->drawn_generation == c->state.generation &&
           now - c->last_frame_us < interval)
         {
@@ -314,9 +326,20 @@ on_frames (gpointer user_data)
       web_view_state_window (&c->state, self->store, &from_ns, &to_ns);
       key = web_view_state_key (&c->state, from_ns, to_ns);
       frame = g_hash_table_lookup (cache, key);
+      /* Renderings are spread over rounds: past the budget, views not
+       * drawn yet wait for the next round (after the loop had as much
+       * time), and the clients drawn now go to the back of the line, so
+       * every view gets its turn. Clients sharing a drawn view ride along. */
+      if (frame == NULL && built_any &&
+          g_get_monotonic_time () - now > FRAME_ROUND_BUDGET_US)
+        {
+          next_due = now;
+          continue;
+        }
       if (frame == NULL)
         {
           g_autoptr(GError) error = NULL;
+          built_any = TRUE;
           char *text = web_frame_build (self->store, &c->state, self->activity, views, NULL, &error);
           if (text == NULL)
             {
@@ -338,7 +361,14 @@ on_frames (gpointer user_data)
       c->drawn_once = TRUE;
       c->last_frame_us = now;
       sent_any = TRUE;
+      drawn = g_list_prepend (drawn, c);
     }
+  for (GList *l = drawn; l != NULL; l = l->next)
+    {
+      self->conns = g_list_remove (self->conns, l->data);
+      self->conns = g_list_append (self->conns, l->data);
+    }
+  g_list_free (drawn);
   if (sent_any && self->changed_us != 0)
     {
       self->stats.last_frame_latency_us = g_get_monotonic_time () - self->changed_us;
@@ -800,6 +830,9 @@ conn_writable (Conn *c)
       if (wrote < (int) (size - LWS_PRE))
         return -1;
       c->server->stats.frames_sent++;
+      /* No frame was rendered for it while this one waited. */
+      if (live_is_dirty (c, ingest_store_n_events (c->server->store)))
+        server_schedule_frames (c->server);
     }
   else if (c->kind == CONN_EVENTS)
     return events_write (c);
