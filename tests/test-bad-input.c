@@ -307,9 +307,9 @@ test_truncated (void **state)
 {
   const Row rows[] = {
     { N, "{\"ts\":1,\"ev\":\"send\",\"actor\":\"a\",\"to\":\"b\",\"id\":1", -1, 0, 1,
-      "bad:1:48: expected ',' or '}'", NULL, "bad:1:48: expected ',' or '}'" },
+      "bad:1:48: expected ',' or '}' (truncated last line: the input ends without a newline)", NULL, "bad:1:48: expected ',' or '}' (truncated last line: the input ends without a newline)" },
     { N, "{\"ts\":1,\"ev\":\"mark\",\"text\":\"x\"}\n{\"ts\":2,\"ev\":\"re", -1, 1, 1,
-      "bad:2:14: unterminated string", NULL, "bad:2:14: unterminated string" },
+      "bad:2:14: unterminated string (truncated last line: the input ends without a newline)", NULL, "bad:2:14: unterminated string (truncated last line: the input ends without a newline)" },
     { C, "[{\"ph\":\"X\",\"ts\":1,\"dur\":2,\"pid\":1,\"tid\":1,\"name\":\"a\"},{\"ph\":\"X\",\"ts\":", -1,
       0, 0, NULL, "bad:1:70: truncated input (unexpected end of document)",
       "bad:1:70: truncated input (unexpected end of document)" },
@@ -782,8 +782,8 @@ test_odd_files (void **state)
     { A, "", 0, 0, 0, NULL, NULL, NULL },
     { A, "   \n\n\t\n  \r\n", -1, 0, 0, NULL, NULL, NULL },
     { A, "\xef\xbb\xbf{\"ts\":1,\"ev\":\"mark\",\"text\":\"bom\"}\n", -1, 1, 0, NULL, NULL, NULL },
-    { A, "\xef\xbb\xbf{\"ts\":1,\"ev\":\"mark\",\"text\":\"bom\"", -1, 0, 1, "bad:1:36: expected ',' or '}'",
-      NULL, "bad:1:36: expected ',' or '}'" },
+    { A, "\xef\xbb\xbf{\"ts\":1,\"ev\":\"mark\",\"text\":\"bom\"", -1, 0, 1, "bad:1:36: expected ',' or '}' (truncated last line: the input ends without a newline)",
+      NULL, "bad:1:36: expected ',' or '}' (truncated last line: the input ends without a newline)" },
     { A, "\xef\xbb\xbf[{\"ph\":\"i\",\"ts\":1,\"pid\":1,\"tid\":1,\"name\":\"x\"}]", -1, 1, 0, NULL, NULL, NULL },
     { A, "{\"ts\":1,\"ev\":\"mark\",\"text\":\"a\"}\r\n{\"ts\":2,\"ev\":\"mark\",\"text\":\"b\"}\r\n", -1,
       2, 0, NULL, NULL, NULL },
