@@ -1,6 +1,9 @@
 /* ingest-source-replay.c: playing a recorded trace into a live store. */
 #include "config.h"
 
+#include <string.h>
+#include <gio/gunixinputstream.h>
+
 #include "ingest-source-replay.h"
 
 struct _IngestReplaySource {
@@ -181,6 +184,44 @@ on_tick (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* ingest_load_file() with the parser at hand, so that records skipped in
+ * lenient mode are reported (source:line:col) like a live source's. */
+static gboolean
+load_recorded (IngestStore *recorded, const char *path, const IngestParserOptions *popts,
+               const IngestSourceHooks *hooks, const char *name, GError **error)
+{
+  g_autoptr (GInputStream) in = NULL;
+  if (strcmp (path, "-") == 0)
+    in = g_unix_input_stream_new (0, FALSE);
+  else
+    {
+      g_autoptr (GFile) file = g_file_new_for_path (path);
+      in = G_INPUT_STREAM (g_file_read (file, NULL, error));
+      if (in == NULL)
+        return FALSE;
+    }
+  g_autoptr (IngestParser) parser = ingest_parser_new (recorded, popts);
+  g_autofree guint8 *buf = g_malloc (256 * 1024);
+  for (;;)
+    {
+      gssize n = g_input_stream_read (in, buf, 256 * 1024, NULL, error);
+      if (n < 0)
+        return FALSE;
+      if (n == 0)
+        break;
+      if (!ingest_parser_feed (parser, buf, (gsize) n, error))
+        return FALSE;
+    }
+  if (!ingest_parser_finish (parser, error))
+    return FALSE;
+  if (hooks != NULL)
+    {
+      guint64 seen = 0;
+      ingest_source_report_parser (hooks, name, parser, &seen);
+    }
+  return TRUE;
+}
+
 IngestReplaySource *
 ingest_replay_source_new (IngestStore *store, const char *path,
                           const IngestReplayOptions *options, const IngestSourceHooks *hooks,
@@ -201,8 +242,12 @@ ingest_replay_source_new (IngestStore *store, const char *path,
   popts.format = options != NULL ? options->format : INGEST_FORMAT_AUTO;
   popts.strict = options != NULL && options->strict;
   popts.source_name = path;
-  if (!ingest_load_file (recorded, path, &popts, NULL, NULL, error))
+  g_autofree char *name = g_strdup_printf ("replay:%s", path);
+  if (!load_recorded (recorded, path, &popts, hooks, name, error))
     return NULL;
+  /* What lenient loading skipped counts in the live store too (shown with
+   * the frames' counters). */
+  ingest_store_counters (store)->skipped_records += ingest_store_counters (recorded)->skipped_records;
 
   self = g_new0 (IngestReplaySource, 1);
   self->store = store;
@@ -211,7 +256,7 @@ ingest_replay_source_new (IngestStore *store, const char *path,
     self->options = *options;
   if (hooks != NULL)
     self->hooks = *hooks;
-  self->name = g_strdup_printf ("replay:%s", path);
+  self->name = g_steal_pointer (&name);
   order = ingest_store_time_order (self->recorded, &self->n);
   self->order = g_memdup2 (order, self->n * sizeof (IngestSeq));
   ingest_store_time_range (self->recorded, &self->t0_ns, &t1);
