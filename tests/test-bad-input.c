@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -922,6 +923,65 @@ test_cli (void **state)
   rc = run_cli (&err, NULL, "stats", "no-such-file.ndjson", NULL);
   assert_int_equal (rc, 1);
   assert_non_null (strstr (err, "no-such-file.ndjson"));
+  g_clear_pointer (&err, g_free);
+
+  /* ingest_load_file: the same diagnostics, named after the path given */
+  g_autoptr (IngestStore) store = ingest_store_new ();
+  IngestParserOptions lopts = { .source_name = "trunc.ndjson" };
+  assert_true (ingest_load_file (store, trunc, &lopts, NULL, NULL, &error));
+  assert_int_equal (ingest_store_n_events (store), 1);
+  assert_int_equal (ingest_store_counters (store)->skipped_records, 1);
+  lopts.strict = TRUE;
+  g_autoptr (IngestStore) store2 = ingest_store_new ();
+  assert_false (ingest_load_file (store2, trunc, &lopts, NULL, NULL, &error));
+  assert_string_equal (error->message, "trunc.ndjson:2:48: expected ',' or '}' (truncated last line: the input ends without a newline)");
+}
+
+/* `serve --replay`: lenient skips are reported with source:line:col;
+ * --strict refuses the file at startup. */
+static void
+test_serve_replay (void **state)
+{
+  g_autofree char *trunc = write_tmp ("serve-trunc.ndjson",
+                                      "{\"ts\":1,\"ev\":\"mark\",\"text\":\"x\"}\n"
+                                      "{\"ts\":1,\"ev\":\"send\",\"actor\":\"a\",\"to\":\"b\",\"id\":1\n"
+                                      "{\"ts\":2,\"ev\":\"teleport\"}\n", -1);
+  g_autofree char *err = NULL;
+  int rc = run_cli (&err, NULL, "serve", "-p", "0", "--strict", "--replay", "serve-trunc.ndjson", NULL);
+  assert_int_equal (rc, 1);
+  assert_non_null (strstr (err, "serve-trunc.ndjson:2:48: expected ',' or '}'"));
+
+  /* Lenient: the service starts; its warnings name line and column. */
+  const char *argv[] = { cli_path, "serve", "-p", "0", "--replay", "serve-trunc.ndjson", "--speed", "0", NULL };
+  GPid pid;
+  int err_fd;
+  g_autoptr (GError) error = NULL;
+  assert_true (g_spawn_async_with_pipes (tmp_dir, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                                         &pid, NULL, NULL, &err_fd, &error));
+  GString *text = g_string_new (NULL);
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  char buf[4096];
+  while (g_get_monotonic_time () < deadline && !strstr (text->str, ":3:14: unknown"))
+    {
+      GPollFD pfd = { err_fd, G_IO_IN, 0 };
+      if (g_poll (&pfd, 1, 200) > 0)
+        {
+          ssize_t n = read (err_fd, buf, sizeof buf);
+          if (n <= 0)
+            break;
+          g_string_append_len (text, buf, n);
+        }
+    }
+  kill (pid, SIGKILL);
+  int status;
+  waitpid (pid, &status, 0);
+  g_spawn_close_pid (pid);
+  close (err_fd);
+  print_message ("  serve said: %s", text->str);
+  assert_non_null (strstr (text->str, "replay:serve-trunc.ndjson: skipped a malformed record: "
+                                      "serve-trunc.ndjson:2:48: expected ',' or '}'"));
+  assert_non_null (strstr (text->str, "serve-trunc.ndjson:3:14: unknown \"ev\" value"));
+  g_string_free (text, TRUE);
 }
 
 int
@@ -954,12 +1014,13 @@ main (int argc, char **argv)
     cmocka_unit_test (test_odd_files),
     cmocka_unit_test (test_many_actors),
     cmocka_unit_test (test_cli),
+    cmocka_unit_test (test_serve_replay),
   };
   int rc = cmocka_run_group_tests (tests, NULL, NULL);
   g_autofree char *cmd = NULL;
   /* remove the temporary folder and what the CLI wrote there */
   const char *names[] = { "trunc.ndjson", "out.svg", "nan.json", "garbage.bin", "out.ndjson", "empty.ndjson",
-                          "bomb.gz" };
+                          "bomb.gz", "serve-trunc.ndjson" };
   for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
     {
       g_autofree char *p = g_build_filename (tmp_dir, names[i], NULL);
