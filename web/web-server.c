@@ -852,7 +852,10 @@ conn_receive (Conn *c, const void *in, size_t len)
 
   if (c->close_reason != NULL)
     return 0; /* closing: ignore the rest */
-  if (c->rx->len + len > self->options.max_message_bytes)
+  /* A frame that announces more than the bound is refused at its first
+   * bytes, not after the client has trickled them all in. */
+  if (c->rx->len + len > self->options.max_message_bytes ||
+      lws_remaining_packet_payload (c->wsi) > self->options.max_message_bytes - c->rx->len - len)
     {
       g_autofree char *r = g_strdup_printf ("message larger than %" G_GSIZE_FORMAT " bytes",
                                             self->options.max_message_bytes);
