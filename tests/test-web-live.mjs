@@ -115,7 +115,10 @@ async function run() {
 
   // /events from a sequence number.
   const all = await openWs(wsUrl('/events?from=0'));
-  const evCount = lastFrame(live).events;
+  // Every event written: the ticks may still be in flight under load, so a
+  // frame taken now can count fewer than /events then sends.
+  const evCount = 150 + 2 + (n - 1000);
+  await until(() => lastFrame(live).events === evCount, 'a frame counting all ' + evCount + ' events', 30000);
   const evLines = (w) => w.messages.join('').split('\n').filter((l) => l.startsWith('{"ts"'));
   await until(() => evLines(all).length >= evCount, '/events from 0');
   const head = all.messages.join('').split('\n');
