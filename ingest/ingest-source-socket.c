@@ -45,7 +45,7 @@ typedef struct _ReadOp {
   guint8 buf[READ_CHUNK];
 } ReadOp;
 
-static void producer_read (Producer *p);
+static void producer_read (Producer *p, ReadOp *op);
 
 static void
 producer_free (Producer *p)
@@ -125,6 +125,8 @@ on_read (GObject *object, GAsyncResult *result, gpointer user_data)
   ReadOp *op = user_data;
   Producer *p = op->producer;
   g_autoptr(GError) error = NULL;
+  /* Freed unless handed to the next read (one 64 KiB buffer per producer
+   * for its whole life, not one per read). */
   g_autofree ReadOp *op_owned = op;
   gssize n;
   guint64 before_skipped;
@@ -183,14 +185,17 @@ on_read (GObject *object, GAsyncResult *result, gpointer user_data)
     }
   ingest_source_report_parser (&p->source->hooks, p->name, p->parser, &p->n_reported);
   ingest_source_hooks_appended (&p->source->hooks);
-  producer_read (p);
+  producer_read (p, g_steal_pointer (&op_owned));
 }
 
+/* Starts the next read into op (reused) or a new buffer when op is NULL. */
 static void
-producer_read (Producer *p)
+producer_read (Producer *p, ReadOp *op)
 {
   GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (p->connection));
-  ReadOp *op = g_new (ReadOp, 1);
+
+  if (op == NULL)
+    op = g_new (ReadOp, 1);
 
   op->producer = p;
   p->op = op;
@@ -246,7 +251,7 @@ on_incoming (GSocketService *service, GSocketConnection *connection,
   self->producers = g_list_prepend (self->producers, p);
   self->n_producers++;
   ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_INFO, p->name, "producer connected");
-  producer_read (p);
+  producer_read (p, NULL);
   return TRUE;
 }
 

@@ -387,7 +387,10 @@ await scenario('client-stops-reading', ['--max-clients', '64'], 160, async (s, p
     await sleep(20);
   }
   const fps = (frames(probe.live).length - f0) / ((Date.now() - t0) / 1000);
-  check(fps >= 3, 'client-stops-reading: the probe keeps its frames (' + fps.toFixed(1) + ' frames/s, cap 10)');
+  // ~5-7 frames/s on a loaded 2-core machine (10 is the cap), ~1 under the
+  // sanitizers; before stalled clients stopped costing renderings it was
+  // 0.2 (one frame in 6 s). Generous: at least 3 frames in the 6 s.
+  check(frames(probe.live).length - f0 >= 3, 'client-stops-reading: the probe keeps its frames (' + fps.toFixed(1) + ' frames/s, cap 10)');
   for (const w of stalled) w.terminate();
   c.end();
 });
