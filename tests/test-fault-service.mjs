@@ -109,8 +109,12 @@ async function scenario(name, extra, boundMiB, body) {
     check(ms < 30000, name + ': probe client and producer still served (' + ms + ' ms after the fault)');
     const secs = (Date.now() - t0) / 1000;
     const peak = procStatus(s.proc.pid, 'VmHWM');
-    const limit = base + (bound ?? boundMiB) * MiB;
-    const fig = { name, baseMiB: +(base / MiB).toFixed(1), peakMiB: +(peak / MiB).toFixed(1),
+    // Under AddressSanitizer freed blocks wait in its quarantine (256 MiB
+    // by default) before reuse, so peak RSS there says little: the bound
+    // gets that much more. Seen from the process's own mappings.
+    const sanitized = readFileSync('/proc/' + s.proc.pid + '/maps', 'utf8').includes('libasan');
+    const limit = base + ((bound ?? boundMiB) + (sanitized ? 512 : 0)) * MiB;
+    const fig = { name, sanitized, baseMiB: +(base / MiB).toFixed(1), peakMiB: +(peak / MiB).toFixed(1),
                   cpuS: +(cpuSeconds(s.proc.pid) - cpu0).toFixed(1), seconds: +secs.toFixed(1),
                   probeFps: +((frames(probe.live).length - framesBefore) / secs).toFixed(1) };
     figures.push(fig);
@@ -553,11 +557,10 @@ await scenario('client-control-flood', [], 96, async (s, probe) => {
     if (i % 10 === 0) w.send(JSON.stringify({ v: 1, type: 'view', zoom: 1 + (i % 7) / 10 }));
     if (i % 100 === 0) await sleep(1);
   }
-  w.send('{"v":1,"type":"ping","last":true}');
+  w.send('{"v":1,"type":"hello"}'); // its answer marks the end of the flood's processing
   const during = await probe.alive('a control-message flood');
   check(during < 30000, 'client-control-flood: probe served during ' + 2 * N + ' hit/details requests');
-  await until(() => replies(w, 'pong').length > 0 && Date.now() - t0 > 500 && w.bufferedAmount === 0, 'flood sent');
-  await sleep(1500);
+  await until(() => replies(w, 'hello').length >= 2, 'the flood processed', 120000);
   const secs = (Date.now() - t0) / 1000;
   const answered = replies(w, 'details').length + replies(w, 'error').filter((e) => e.code === 'not-found').length;
   const limited = replies(w, 'error').filter((e) => e.code === 'limit');
@@ -570,10 +573,10 @@ await scenario('client-control-flood', [], 96, async (s, probe) => {
   check(answered <= 20 + 10 * (secs + 1), 'hit/details rate-limited: ' + answered + ' answered in ' + secs.toFixed(1) + ' s (burst 20 + 10/s)');
   check(limited.length > 0 && /too many hit\/details requests/.test(limited[0].message), 'excess lookups answered with a "limit" error');
   // The budget refills: one more lookup a second later is answered.
-  await sleep(1200);
+  await sleep(2500);
   const before = replies(w, 'details').length;
   w.send(JSON.stringify({ v: 1, type: 'details', class: 'actor', id: 'hub-1' }));
-  await until(() => replies(w, 'details').length > before, 'a lookup after the refill');
+  await until(() => replies(w, 'details').length > before, 'a lookup after the refill', 30000);
   check(true, 'after a pause lookups are answered again');
   w.close();
 });
