@@ -34,14 +34,14 @@
 #define MAX_REPLIES 16
 /* One /events message carries at most this many bytes of NDJSON. */
 #define EVENTS_CHUNK (128 * 1024)
+/* One round of frame renderings stops after this long (the loop then gets
+ * as much time for ingestion and I/O before the next round). */
+#define FRAME_ROUND_BUDGET_US (50 * 1000)
 /* `hit` and `details` cost a rendering or a view rebuild each: per /live
  * client a token bucket of LOOKUP_BURST requests refilled at LOOKUP_RATE
  * per second; beyond it a request is answered with a `limit` error and not
  * computed, so one client's flood costs the loop O(bytes it sends), never
  * renderings (the page asks at most a few per second). */
-/* One round of frame renderings stops after this long (the loop then gets
- * as much time for ingestion and I/O before the next round). */
-#define FRAME_ROUND_BUDGET_US (50 * 1000)
 #define LOOKUP_BURST 20
 #define LOOKUP_RATE 10
 
@@ -339,8 +339,9 @@ on_frames (gpointer user_data)
       if (frame == NULL)
         {
           g_autoptr(GError) error = NULL;
-          built_any = TRUE;
           char *text = web_frame_build (self->store, &c->state, self->activity, views, NULL, &error);
+
+          built_any = TRUE;
           if (text == NULL)
             {
               conn_queue_error (c, error);
