@@ -66,10 +66,10 @@ typedef struct {
 } IngestEventInput;
 
 /* Added: event times are clamped to [-INGEST_STORE_MAX_TIME,
- * INGEST_STORE_MAX_TIME] ns (2^62 ns: 146 years either side of the origin,
- * so wall-clock times up to the year 2116), so the difference of any two
- * stored times fits a gint64. */
-#define INGEST_STORE_MAX_TIME (G_GINT64_CONSTANT (1) << 62)
+ * INGEST_STORE_MAX_TIME] ns (2^62 - 1 ns: 146 years either side of the
+ * origin, so wall-clock times up to the year 2116), so the difference of any
+ * two stored times fits a gint64 (at most 2^63 - 2). */
+#define INGEST_STORE_MAX_TIME ((G_GINT64_CONSTANT (1) << 62) - 1)
 
 /* Returns a new empty store (owned; free with ingest_store_free()). */
 IngestStore *ingest_store_new (void);

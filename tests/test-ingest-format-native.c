@@ -215,7 +215,7 @@ test_fast_paths (void **state)
       assert_true (parse_ts (neg, &ok) == -want);
       assert_true (ok);
     }
-  /* The extremes parse; the store clamps them to +-2^62 ns. */
+  /* The extremes parse; the store clamps them to +-(2^62 - 1) ns. */
   assert_true (parse_ts ("9223372036854775807", &ok) == INGEST_STORE_MAX_TIME && ok);
   assert_true (parse_ts ("-9223372036854775808", &ok) == -INGEST_STORE_MAX_TIME && ok);
   assert_true (parse_ts ("0", &ok) == 0 && ok);
