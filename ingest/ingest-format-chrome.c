@@ -166,6 +166,8 @@ get_process (ChromeParser *cp, const char *pid)
   ProcessState *ps = g_hash_table_lookup (cp->processes, pid);
   if (ps)
     return ps;
+  if (cp->other_process)
+    return cp->other_process; /* the store is full: a new process would fold */
   ps = g_new0 (ProcessState, 1);
   ps->pid = g_strdup (pid);
   ps->name = g_strdup_printf ("pid %s", pid);
@@ -205,6 +207,8 @@ get_thread (ChromeParser *cp, const char *pid, const char *tid)
   ts = g_hash_table_lookup (cp->threads, cp->tmp->str);
   if (ts)
     return ts;
+  if (cp->other_thread)
+    return cp->other_thread; /* the store is full: a new thread would fold */
   ts = g_new0 (ThreadState, 1);
   ts->pid = g_strdup (pid);
   ts->tid = g_strdup (tid);
