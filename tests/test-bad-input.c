@@ -658,8 +658,17 @@ test_nul_bytes (void **state)
       "record JSON instead, e.g. chromium --trace-startup-format=json)" },
   };
   check_rows (rows, G_N_ELEMENTS (rows));
-  /* the \u0000 escape is accepted and repaired */
+  /* the NUL between tokens is named at its column; the \u0000 escape is
+   * accepted and repaired */
   Run r = run_parse (N, FALSE, a, sizeof a - 1, 0);
+  IngestParserOptions o2 = { .format = N, .source_name = "bad" };
+  g_autoptr (IngestStore) s2 = ingest_store_new ();
+  g_autoptr (IngestParser) p2 = ingest_parser_new (s2, &o2);
+  assert_true (ingest_parser_feed (p2, (const guint8 *) a, sizeof a - 1, NULL));
+  assert_true (ingest_parser_finish (p2, NULL));
+  const GPtrArray *diags = ingest_parser_get_diagnostics (p2);
+  assert_int_equal (diags->len, 2);
+  assert_string_equal (((GError *) diags->pdata[1])->message, "bad:2:9: expected a string key");
   const IngestEvent *ev = ingest_store_event (r.store, 0);
   assert_string_equal (ingest_store_atom (r.store, ev->text), "a\xef\xbf\xbd" "b");
   run_clear (&r);
