@@ -1055,15 +1055,16 @@ main (int argc, char **argv)
     cmocka_unit_test (test_serve_replay),
   };
   int rc = cmocka_run_group_tests (tests, NULL, NULL);
-  g_autofree char *cmd = NULL;
-  /* remove the temporary folder and what the CLI wrote there */
-  const char *names[] = { "trunc.ndjson", "out.svg", "nan.json", "garbage.bin", "out.ndjson", "empty.ndjson",
-                          "bomb.gz", "serve-trunc.ndjson" };
-  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+  /* remove the temporary folder and whatever the CLI wrote there */
+  GDir *dir = g_dir_open (tmp_dir, 0, NULL);
+  const char *name;
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
     {
-      g_autofree char *p = g_build_filename (tmp_dir, names[i], NULL);
+      g_autofree char *p = g_build_filename (tmp_dir, name, NULL);
       g_unlink (p);
     }
+  if (dir != NULL)
+    g_dir_close (dir);
   g_rmdir (tmp_dir);
   g_free (tmp_dir);
   return rc;
