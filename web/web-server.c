@@ -95,10 +95,9 @@ struct _Conn {
   gint64 drawn_from_ns, drawn_to_ns; /* window of the last frame (details) */
   gint64 last_frame_us;
   GBytes *pending_frame;     /* LWS_PRE + JSON text */
-  /* The buffer of the last lws_write: with permessage-deflate, lws keeps
-   * compressing from it on later POLLOUTs when the output did not fit at
-   * once, so it lives until the next writable callback (lws only calls it
-   * once that drain is over) or the close. */
+  /* The buffer of the last lws_write, kept until the next writable
+   * callback or the close (an extension such as permessage-deflate, not
+   * offered now, keeps reading from it on later POLLOUTs). */
   GBytes *inflight;
   gboolean drawn_once;
   /* events */
@@ -112,11 +111,12 @@ struct _Conn {
   guint64 n_reported;
 };
 
-static const struct lws_extension extensions[] = {
-  { "permessage-deflate", lws_extension_callback_pm_deflate,
-    "permessage-deflate; client_no_context_takeover; client_max_window_bits" },
-  { NULL, NULL, NULL }
-};
+/* No websocket extensions. permessage-deflate is not offered: lws 4.1's
+ * inflate side aborts the process (assertion `priv->rx.avail_out` in
+ * extension-permessage-deflate.c, lws issue 2120) when clients send large
+ * compressed messages at once, and stalls a compressing sender for good
+ * mid-message on the GLib loop; any client could compress, since the
+ * extension is negotiated for both directions. Frames go uncompressed. */
 
 static void server_schedule_frames (WebServer *self);
 
@@ -719,13 +719,6 @@ conn_setup (WebServer *self, Conn *c, struct lws *wsi)
       web_view_state_init (&c->state);
       c->lookup_tokens = LOOKUP_BURST;
       c->lookup_refill_us = g_get_monotonic_time ();
-      /* permessage-deflate compresses into a 1 KiB buffer by default: a
-       * 300 KB frame then leaves in ~30 fragments, one writable callback
-       * (and send) each, interleaved with the other clients' and the
-       * ingestion. 2^16 bytes sends a compressed frame at once (bounded:
-       * one buffer per live client). Fails harmlessly when the client
-       * did not negotiate the extension. */
-      (void) lws_set_extension_option (wsi, "permessage-deflate", "tx_buf_size", "16");
       conn_queue_reply (c, web_protocol_hello_json ((guint) self->options.max_message_bytes,
                                                     self->options.max_fps));
       break;
@@ -946,17 +939,6 @@ callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *i
       return serve_http (self, wsi, in);
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
       return confirm_upgrade (self, wsi);
-    case LWS_CALLBACK_CONFIRM_EXTENSION_OKAY:
-      {
-        /* No permessage-deflate for producers: with it, lws 4.1 on the
-         * GLib loop stops reading a compressing sender once its inflated
-         * data fills the extension's buffer while other connections keep
-         * the loop busy (two flooding /ingest producers: one stalled for
-         * good mid-message). Producers gain nothing on loopback anyway;
-         * /live and /events keep it for their large frames. */
-        g_autofree char *uri = hdr_dup (wsi, WSI_TOKEN_GET_URI);
-        return kind_from_uri (uri) == CONN_INGEST ? 1 : 0;
-      }
     case LWS_CALLBACK_ESTABLISHED:
       conn_setup (self, c, wsi);
       return 0;
@@ -1054,7 +1036,6 @@ web_server_new (IngestStore *store, const WebServerOptions *options, GError **er
   info.port = (int) self->options.port;
   info.iface = self->host;
   info.protocols = protocols;
-  info.extensions = extensions;
   info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
   info.options &= ~LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
   info.foreign_loops = foreign;
