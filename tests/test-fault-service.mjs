@@ -238,14 +238,16 @@ await scenario('producer-mid-line', [], 64, async (s, probe) => {
 
 await scenario('producer-flood', [], 0, async (s, probe, base) => {
   // 4 TCP and 2 websocket producers send as fast as the service takes
-  // (TCP backpressure: write until the socket buffer is full, then wait).
-  const SECONDS = 5;
+  // (TCP backpressure: write until the socket buffer is full, then wait),
+  // for 5 s or 100k events each: the store keeps every event, and a CI
+  // machine under the sanitizers must hold them (~600 bytes each there).
+  const SECONDS = 5, EACH = 100000;
   const deadline = Date.now() + SECONDS * 1000;
   let sent = 0;
   const tcpFlood = async (j) => {
     const c = await tcpConnect(s.tcpPort);
     c.write('{"actorscope":1}\n');
-    for (let k = 0; Date.now() < deadline; ) {
+    for (let k = 0; Date.now() < deadline && k < EACH; ) {
       let chunk = '';
       for (let i = 0; i < 500; i++, k++)
         chunk += ev(k * 1000, { ev: 'send', from: 'flood' + j, to: 'sink' + (k % 7), id: j * 1e8 + k, label: 'Flood' });
@@ -257,7 +259,7 @@ await scenario('producer-flood', [], 0, async (s, probe, base) => {
   };
   const wsFlood = async (j) => {
     const w = await openWs(s.ws('/ingest'));
-    for (let k = 0; Date.now() < deadline; ) {
+    for (let k = 0; Date.now() < deadline && k < EACH; ) {
       let chunk = '';
       for (let i = 0; i < 200; i++, k++)
         chunk += ev(k * 1000, { ev: 'send', from: 'flood' + j, to: 'sink' + (k % 7), id: j * 1e8 + k, label: 'Flood' });
