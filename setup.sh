@@ -6,9 +6,9 @@
 #                       the live console replaying one of them
 #   ./setup.sh test     ... then run every test suite; the unit suite under
 #                       valgrind memcheck; every suite again in an ASan +
-#                       UBSan build; the libFuzzer targets (clang) for a
-#                       short bounded time. Prints each phase's time and
-#                       a closing "tests: N passed, M failed, K skipped".
+#                       UBSan build (clang), whose libFuzzer targets then
+#                       run for a short bounded time. Prints each phase's
+#                       time and a closing "tests: N passed, M failed, K skipped".
 #
 # Meant for a fresh machine where nothing may be installed (no compiler, no
 # meson, no sudo): run it as root there, or as a user with sudo. It is
@@ -21,7 +21,6 @@ cd "$(dirname "$(readlink -f "$0")")"
 ROOT=$PWD
 BUILD=${ACTORSCOPE_BUILD_DIR:-build}
 BUILD_ASAN=${ACTORSCOPE_ASAN_BUILD_DIR:-build-asan}
-BUILD_FUZZ=${ACTORSCOPE_FUZZ_BUILD_DIR:-build-fuzz}
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'setup.sh: %s\n' "$*" >&2; exit 1; }
@@ -238,28 +237,46 @@ run_valgrind() {
   run_suites "$BUILD" testlog-valgrind --suite unit --wrapper "$(printf '%q ' "${VALGRIND[@]}")" --timeout-multiplier 4
 }
 
+has_fuzz_option() {
+  grep -q "option('fuzz'" meson_options.txt
+}
+
+# The sanitizer build (address + undefined), compiled with clang so the same
+# build also holds the libFuzzer targets (-Dfuzz=enabled, when the tree has
+# the option): one sanitized build instead of two, which is most of CI's
+# time on 2 cores. A directory configured earlier with another compiler is
+# set up again (meson keeps the compiler of a configured directory).
+build_sanitized() {
+  local opts=(-Db_sanitize=address,undefined -Db_lundef=false -Dgtk=auto)
+  has_fuzz_option && opts+=(-Dfuzz=enabled)
+  if [ -f "$BUILD_ASAN/build.ninja" ] &&
+     ! grep -A1 '^rule c_COMPILER$' "$BUILD_ASAN/build.ninja" | grep -qw clang; then
+    say "$BUILD_ASAN was configured with another compiler: setting it up again with clang"
+    rm -rf "$BUILD_ASAN"
+  fi
+  CC=clang build "$BUILD_ASAN" "${opts[@]}"
+}
+
 # Address + undefined behaviour sanitizers on every suite (unit,
 # integration, gui under Xvfb, browser, slow): leaks, overflows and UB in
 # the libraries, the CLI, the server (driven by node and chromium) and the
 # GTK app.
 run_asan() {
-  build "$BUILD_ASAN" -Db_sanitize=address,undefined -Db_lundef=false -Dgtk=auto || return 1
+  build_sanitized || return 1
   say "running every suite under ASan + UBSan"
-  run_suites "$BUILD_ASAN" testlog-asan
+  run_suites "$BUILD_ASAN" testlog-asan --no-suite fuzz
 }
 
-# The libFuzzer targets (clang), each for a short bounded time: the `fuzz`
-# suite of a build with -Dfuzz=enabled. Skipped (said so) while the source
-# tree has no `fuzz` option.
+# The libFuzzer targets, each for a short bounded time: the `fuzz` suite of
+# the sanitizer build. Not run (and said so) while the tree has no `fuzz`
+# option.
 run_fuzz() {
-  if ! grep -q "option('fuzz'" meson_options.txt; then
+  if ! has_fuzz_option; then
     say "no 'fuzz' meson option in this tree: fuzz suite not run"
     return 0
   fi
-  CC=clang build "$BUILD_FUZZ" -Dfuzz=enabled -Db_sanitize=address,undefined -Db_lundef=false -Dgtk=disabled ||
-    return 1
   say "running the fuzz suite (libFuzzer, bounded time per target)"
-  run_suites "$BUILD_FUZZ" testlog-fuzz --suite fuzz
+  run_suites "$BUILD_ASAN" testlog-fuzz --suite fuzz
 }
 
 run_tests() {
@@ -267,8 +284,8 @@ run_tests() {
   say "running every test suite"
   timed "every suite (normal build)" run_suites "$BUILD" testlog || status=1
   timed "unit suite under valgrind memcheck" run_valgrind || status=1
-  timed "ASan+UBSan build and every suite" run_asan || status=1
-  timed "fuzz build and fuzz suite" run_fuzz || status=1
+  timed "ASan+UBSan build (clang) and every suite" run_asan || status=1
+  timed "fuzz suite (libFuzzer, same build)" run_fuzz || status=1
   dt=$((SECONDS - t0))
   {
     echo "setup.sh: phase times:"
