@@ -212,9 +212,11 @@ run_suites() {
   local dir=$1 logbase=$2 log rc=0
   shift 2
   log=$dir/meson-logs/$logbase.json
-  rm -f "$log"
+  rm -f "$log" "$dir/meson-logs/$logbase"-*.json
   meson test -C "$dir" --print-errorlogs --logbase "$logbase" "$@" || rc=1
-  if [ -f "$log" ]; then
+  # With --wrapper, meson appends the wrapper's name (LOGBASE-valgrind.json).
+  [ -f "$log" ] || log=$(ls -t "$dir/meson-logs/$logbase"-*.json 2>/dev/null | head -n 1)
+  if [ -n "$log" ] && [ -f "$log" ]; then
     PASSED=$((PASSED + $(grep -cE '"result": "(OK|EXPECTEDFAIL)"' "$log" || true)))
     FAILED=$((FAILED + $(grep -cE '"result": "(FAIL|TIMEOUT|UNEXPECTEDPASS|ERROR)"' "$log" || true)))
     SKIPPED=$((SKIPPED + $(grep -cE '"result": "SKIP"' "$log" || true)))
