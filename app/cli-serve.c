@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib-unix.h>
 #include <gio/gunixinputstream.h>
 #include <stdio.h>
@@ -288,8 +290,12 @@ cli_serve_main (int argc, char **argv)
         }
     }
 
-  printf ("listening on http://%s:%u/%s%s\n",
-          host != NULL ? host : "127.0.0.1", web_server_get_port (st.server),
+  /* An IPv6 literal goes in brackets so the printed URL can be opened. */
+  printf ("listening on http://%s%s%s:%u/%s%s\n",
+          host != NULL && strchr (host, ':') != NULL ? "[" : "",
+          host != NULL ? host : "127.0.0.1",
+          host != NULL && strchr (host, ':') != NULL ? "]" : "",
+          web_server_get_port (st.server),
           token != NULL ? "?token=" : "", token != NULL ? token : "");
   fflush (stdout);
 

@@ -42,7 +42,28 @@ function replies(ws, type) {
   return ws.messages.filter((m) => !m.startsWith('{"type":"frame"')).map((m) => JSON.parse(m)).filter((m) => m.type === type);
 }
 
+// Listening sockets on PORT from /proc/net/tcp{,6}: [[family, local hex address]].
+function listeners(port) {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const found = [];
+  for (const fam of ['tcp', 'tcp6']) {
+    let text = '';
+    try { text = readFileSync('/proc/net/' + fam, 'utf8'); } catch { continue; }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length > 3 && f[3] === '0A' && f[1].endsWith(':' + hexPort)) found.push([fam, f[1].split(':')[0]]);
+    }
+  }
+  return found;
+}
+
 async function run() {
+  // lws ignores an IPv4 iface while its IPv6 support is on and then listens
+  // on every interface: the page and websockets must be bound to loopback
+  // only (127.0.0.1 = 0100007F in /proc/net/tcp).
+  const bound = listeners(s.port);
+  check(bound.length === 1 && bound[0][0] === 'tcp' && bound[0][1] === '0100007F',
+    'the service listens on 127.0.0.1 only (' + JSON.stringify(bound) + ')');
   check(s.producers.length === 2 && /^tcp:\/\/127\.0\.0\.1:\d+$/.test(s.producers[0]), 'producer addresses printed (' + s.producers.join(', ') + ')');
   const live = await openWs(wsUrl('/live'));
   await until(() => replies(live, 'hello').length === 1, 'hello');

@@ -977,6 +977,7 @@ web_server_new (IngestStore *store, const WebServerOptions *options, GError **er
   struct lws_context_creation_info info;
   void *foreign[1];
   g_autofree char *root = NULL;
+  g_autoptr(GInetAddress) listen_addr = NULL;
 
   self = g_new0 (WebServer, 1);
   self->store = store;
@@ -1018,6 +1019,26 @@ web_server_new (IngestStore *store, const WebServerOptions *options, GError **er
                    "binding to %s (beyond loopback) requires --token", self->host);
       goto fail;
     }
+  /* lws binds its listen socket to info.iface only when it can use it with
+   * the socket's family: with IPv6 on (lws's default), an IPv4 address such
+   * as 127.0.0.1 is silently ignored and the socket listens on every
+   * interface of the machine. So the host must be a literal address (or
+   * "localhost"), and an IPv4 host turns lws's IPv6 off. tests/
+   * test-web-live.mjs checks the bound address in /proc/net/tcp. */
+  if (g_ascii_strcasecmp (self->host, "localhost") == 0)
+    {
+      g_free (self->host);
+      self->host = g_strdup ("127.0.0.1");
+      self->options.host = self->host;
+    }
+  listen_addr = g_inet_address_new_from_string (self->host);
+  if (listen_addr == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "--host must be an IP address such as 127.0.0.1, ::1, 0.0.0.0 or :: (not %s)",
+                   self->host);
+      goto fail;
+    }
   root = realpath (self->options.static_dir != NULL ? self->options.static_dir : SOURCE_WEBDIR, NULL);
   if (root == NULL)
     {
@@ -1036,12 +1057,20 @@ web_server_new (IngestStore *store, const WebServerOptions *options, GError **er
   info.port = (int) self->options.port;
   info.iface = self->host;
   info.protocols = protocols;
-  info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
-  info.options &= ~LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
+  /* Not HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE: the static file
+   * handler below sends its own CSP and security headers, and lws's
+   * stricter set would replace the CSP the page needs. */
+  info.options = LWS_SERVER_OPTION_GLIB;
+  if (g_inet_address_get_family (listen_addr) == G_SOCKET_FAMILY_IPV4)
+    info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
   info.foreign_loops = foreign;
   info.user = self;
   info.max_http_header_data = 4096;
-  info.timeout_secs = 30;
+  /* A connection that has not finished its HTTP request (or upgrade) in
+   * 10 s is dropped: slowloris peers and non-HTTP garbage each hold a
+   * connection slot only that long. Established websockets are not
+   * affected. */
+  info.timeout_secs = 10;
   info.ka_time = 60;
   info.ka_probes = 3;
   info.ka_interval = 10;
