@@ -90,10 +90,11 @@ write_error_line (GSocketConnection *connection, const char *message)
   g_socket_send_with_blocking (socket, line, strlen (line), FALSE, NULL, NULL);
 }
 
-/* eof: the peer closed cleanly; otherwise the read failed (reset) or the
- * parser stopped the producer. */
+/* why: "producer closed" (clean close), "connection lost" (reset) or
+ * "service stopping" (the source is freed while the producer is still
+ * connected); parser_failed: the parser stopped the producer. */
 static void
-producer_finish (Producer *p, gboolean eof, gboolean parser_failed)
+producer_finish (Producer *p, const char *why, gboolean parser_failed)
 {
   g_autoptr(GError) error = NULL;
 
@@ -106,7 +107,7 @@ producer_finish (Producer *p, gboolean eof, gboolean parser_failed)
     ingest_source_hooks_note (&p->source->hooks, INGEST_SOURCE_NOTE_WARNING, p->name,
                               "%s in the middle of line %" G_GUINT64_FORMAT
                               " (%" G_GSIZE_FORMAT " bytes without a newline)",
-                              eof ? "producer closed" : "connection lost",
+                              why,
                               p->n_lines + 1, p->partial);
   if (!parser_failed && !ingest_parser_finish (p->parser, &error))
     ingest_source_hooks_note (&p->source->hooks, INGEST_SOURCE_NOTE_WARNING, p->name,
@@ -141,12 +142,12 @@ on_read (GObject *object, GAsyncResult *result, gpointer user_data)
         return;
       ingest_source_hooks_note (&p->source->hooks, INGEST_SOURCE_NOTE_WARNING, p->name,
                                 "read failed: %s", error->message);
-      producer_finish (p, FALSE, FALSE);
+      producer_finish (p, "connection lost", FALSE);
       return;
     }
   if (n == 0)
     {
-      producer_finish (p, TRUE, FALSE);
+      producer_finish (p, "producer closed", FALSE);
       return;
     }
 
@@ -168,7 +169,7 @@ on_read (GObject *object, GAsyncResult *result, gpointer user_data)
       write_error_line (p->connection, error->message);
       ingest_source_hooks_note (&p->source->hooks, INGEST_SOURCE_NOTE_ERROR, p->name,
                                 "producer closed: %s", error->message);
-      producer_finish (p, FALSE, TRUE);
+      producer_finish (p, "connection lost", TRUE);
       return;
     }
   /* Tell the producer about its first skipped record (e.g. an over-long
@@ -288,8 +289,12 @@ ingest_socket_source_free (IngestSocketSource *self)
       g_object_unref (service);
     }
   g_ptr_array_unref (self->services);
+  /* Producers still connected when the service stops: what they sent is
+   * parsed to the end (a last record without its newline is accepted,
+   * a cut one reported), as on a clean close, so a graceful stop keeps
+   * every record read. */
   while (self->producers != NULL)
-    producer_close (self->producers->data);
+    producer_finish (self->producers->data, "service stopping", FALSE);
   for (guint i = 0; i < self->unix_paths->len; i++)
     g_unlink (g_ptr_array_index (self->unix_paths, i));
   g_ptr_array_unref (self->unix_paths);
