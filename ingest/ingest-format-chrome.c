@@ -178,7 +178,14 @@ get_process (ChromeParser *cp, const char *pid)
       /* The store's actor cap was hit: every further process shares one
        * state, so the table stays bounded by the cap. */
       if (cp->other_process == NULL)
-        cp->other_process = ps;
+        {
+          /* Events are appended by name: the shared state carries the
+           * fold actor's own name, so they land on it whatever names
+           * other threads take later. */
+          cp->other_process = ps;
+          g_free (ps->name);
+          ps->name = g_strdup (INGEST_STORE_OTHER_ACTORS);
+        }
       else
         process_free (ps);
       return cp->other_process;
@@ -227,7 +234,11 @@ get_thread (ChromeParser *cp, const char *pid, const char *tid)
     {
       /* Folded into "(other actors)": one shared state (see get_process). */
       if (cp->other_thread == NULL)
-        cp->other_thread = ts;
+        {
+          cp->other_thread = ts;   /* named like the fold actor (see get_process) */
+          g_free (ts->name);
+          ts->name = g_strdup (INGEST_STORE_OTHER_ACTORS);
+        }
       else
         thread_free (ts);
       return cp->other_thread;
@@ -243,8 +254,8 @@ name_process (ChromeParser *cp, const char *pid, const char *name)
   g_autofree char *want = g_strdup_printf ("%s (pid %s)", name, pid);
   char *got;
 
-  if (strcmp (want, ps->name) == 0)
-    return;
+  if (ps == cp->other_process || strcmp (want, ps->name) == 0)
+    return; /* the fold actor keeps its name */
   got = rename_actor (cp, ps->actor, want, NULL);
   if (got)
     {
@@ -261,8 +272,8 @@ name_thread (ChromeParser *cp, const char *pid, const char *tid, const char *nam
   g_autofree char *fallback = thread_display_name (ts, name, TRUE);
   char *got;
 
-  if (strcmp (want, ts->name) == 0 || strcmp (fallback, ts->name) == 0)
-    return;
+  if (ts == cp->other_thread || strcmp (want, ts->name) == 0 || strcmp (fallback, ts->name) == 0)
+    return; /* the fold actor keeps its name */
   got = rename_actor (cp, ts->actor, want, fallback);
   if (got)
     {
