@@ -44,6 +44,10 @@
  * renderings (the page asks at most a few per second). */
 #define LOOKUP_BURST 20
 #define LOOKUP_RATE 10
+/* ... and one bucket for the whole service, so many clients together can't
+ * starve the loop either (64 clients x 10/s would be 640 renderings/s). */
+#define SERVICE_LOOKUP_BURST 40
+#define SERVICE_LOOKUP_RATE 20
 
 typedef enum {
   CONN_HTTP = 0,
@@ -56,6 +60,8 @@ typedef struct _Conn Conn;
 
 struct _WebServer {
   IngestStore *store;
+  double lookup_tokens;      /* the service-wide hit/details budget */
+  gint64 lookup_refill_us;
   WebServerOptions options;
   char *host, *static_root, *token;
   GStrv allowed_origins;
@@ -401,25 +407,39 @@ server_schedule_frames (WebServer *self)
 }
 
 /* TRUE when the client may have one more hit/details now (and takes it). */
+/* Refills a token bucket up to burst at rate per second; TRUE if a token
+ * is left to take (not taken yet). */
+static gboolean
+bucket_refill (double *tokens, gint64 *refill_us, gint64 now, int burst, int rate)
+{
+  *tokens = MIN ((double) burst, *tokens + (double) (now - *refill_us) * rate / G_USEC_PER_SEC);
+  *refill_us = now;
+  return *tokens >= 1.0;
+}
+
 static gboolean
 live_lookup_allowed (Conn *c)
 {
+  WebServer *self = c->server;
   gint64 now = g_get_monotonic_time ();
+  gboolean client_ok = bucket_refill (&c->lookup_tokens, &c->lookup_refill_us, now,
+                                      LOOKUP_BURST, LOOKUP_RATE);
+  gboolean service_ok = bucket_refill (&self->lookup_tokens, &self->lookup_refill_us, now,
+                                       SERVICE_LOOKUP_BURST, SERVICE_LOOKUP_RATE);
 
-  c->lookup_tokens = MIN ((double) LOOKUP_BURST,
-                          c->lookup_tokens + (double) (now - c->lookup_refill_us) * LOOKUP_RATE / G_USEC_PER_SEC);
-  c->lookup_refill_us = now;
-  if (c->lookup_tokens < 1.0)
+  if (!client_ok || !service_ok)
     {
       g_autoptr(GError) e = g_error_new (WEB_PROTOCOL_ERROR, WEB_PROTOCOL_ERROR_LIMIT,
-                                         "too many hit/details requests (at most %d a second, "
-                                         "bursts of %d): this one was not answered",
-                                         LOOKUP_RATE, LOOKUP_BURST);
+                                         "too many hit/details requests (at most %d a second "
+                                         "per client, bursts of %d; %d a second for the whole "
+                                         "service): this one was not answered",
+                                         LOOKUP_RATE, LOOKUP_BURST, SERVICE_LOOKUP_RATE);
       c->server->stats.lookups_limited++;
       conn_queue_error (c, e);
       return FALSE;
     }
   c->lookup_tokens -= 1.0;
+  self->lookup_tokens -= 1.0;
   return TRUE;
 }
 
@@ -998,6 +1018,8 @@ web_server_new (IngestStore *store, const WebServerOptions *options, GError **er
   self->options.host = self->host;
   self->options.token = self->token;
   self->options.allowed_origins = (const char *const *) self->allowed_origins;
+  self->lookup_tokens = SERVICE_LOOKUP_BURST;
+  self->lookup_refill_us = g_get_monotonic_time ();
   self->activity = web_activity_new ();
   self->live = web_live_views_new (store);
 
