@@ -107,14 +107,24 @@ check_inert "$tmp/tty-lenient" "lenient diagnostics on a tty"
 check_contains "$tmp/tty-lenient" '.bad:2:14: unknown "ev" value' "lenient diagnostics on a tty"
 
 # --- into a pipe or a file: exact data ----------------------------------------
-(cd "$tmp" && "$cli" convert -o - "$evil_name" | cat > pipe-convert.ndjson)
+(cd "$tmp" && { "$cli" convert -o - "$evil_name"; echo $? > pipe-convert.ndjson.rc; } | cat > pipe-convert.ndjson)
+# sh has no pipefail: the CLI's own exit status (a crash or sanitizer exit
+# after all output was written) is kept aside and checked.
+if [ "$(cat "$tmp/pipe-convert.ndjson.rc")" != 0 ]; then
+  echo "FAIL convert -o - into a pipe exited $(cat "$tmp/pipe-convert.ndjson.rc")"; fail=1
+fi
 (cd "$tmp" && "$cli" convert -o file-convert.ndjson "$evil_name")
 if cmp -s "$tmp/pipe-convert.ndjson" "$tmp/file-convert.ndjson"; then
   echo "ok   convert -o - into a pipe equals the file output"
 else
   echo "FAIL convert -o - into a pipe differs from the file output"; fail=1
 fi
-(cd "$tmp" && "$cli" export -o - "$evil_name" | cat > pipe-export.svg)
+(cd "$tmp" && { "$cli" export -o - "$evil_name"; echo $? > pipe-export.svg.rc; } | cat > pipe-export.svg)
+# sh has no pipefail: the CLI's own exit status (a crash or sanitizer exit
+# after all output was written) is kept aside and checked.
+if [ "$(cat "$tmp/pipe-export.svg.rc")" != 0 ]; then
+  echo "FAIL export -o - into a pipe exited $(cat "$tmp/pipe-export.svg.rc")"; fail=1
+fi
 (cd "$tmp" && "$cli" export -o file-export.svg "$evil_name")
 if cmp -s "$tmp/pipe-export.svg" "$tmp/file-export.svg"; then
   echo "ok   export -o - into a pipe equals the file output"
