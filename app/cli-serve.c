@@ -135,7 +135,7 @@ cli_serve_main (int argc, char **argv)
     { "speed", 0, 0, G_OPTION_ARG_DOUBLE, &speed, N_("Replay speed factor (default 1; 0 = as fast as possible)"), "X" },
     { "loop", 0, 0, G_OPTION_ARG_NONE, &loop_replay, N_("Replay again and again"), NULL },
     { "mswitch", 0, 0, G_OPTION_ARG_STRING_ARRAY, &mswitch, N_("Follow a message-switch broker's trace (unix:PATH or http://HOST:PORT)"), "ADDR" },
-    { "record", 0, 0, G_OPTION_ARG_FILENAME, &record, N_("Append every accepted event to this native trace file (written every 200 ms; a kill -9 loses at most the events of the last 200 ms, a stop by SIGINT/SIGTERM none)"), "FILE" },
+    { "record", 0, 0, G_OPTION_ARG_FILENAME, &record, N_("Append every accepted event to this native trace file (written every 200 ms; a kill -9 loses about the events of the last 200 ms, more if the service was busy; a stop by SIGINT/SIGTERM none)"), "FILE" },
     { "static-dir", 0, 0, G_OPTION_ARG_FILENAME, &static_dir, N_("Serve the page from this directory"), "DIR" },
     { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("Input format of producers/stdin/follow: auto, native, mswitch, chrome"), "FORMAT" },
     { "strict", 0, 0, G_OPTION_ARG_NONE, &strict, N_("Drop a source at its first malformed record"), NULL },
