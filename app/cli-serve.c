@@ -151,7 +151,6 @@ cli_serve_main (int argc, char **argv)
   g_autoptr(GOptionContext) octx = g_option_context_new (NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(IngestStore) store = NULL;
-  g_autoptr(GPtrArray) owned = g_ptr_array_new ();
   g_autoptr(IngestSocketSource) sockets = NULL;
   g_autoptr(IngestRecorder) recorder = NULL;
   g_autoptr(IngestReplaySource) replayer = NULL;

@@ -54,12 +54,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   control = data[0];
   data++, size--;
 
-  options.format = INGEST_FORMAT_AUTO;
-  options.strict = (control & 1) != 0;
-  options.source_name = "fuzz.json.gz";
-  options.max_line_bytes = 8192;
+  options = fuzz_parser_options (INGEST_FORMAT_AUTO, "fuzz.json.gz", control, 8192, FALSE);
   options.max_decompressed = 256 * 1024;
-  options.max_kept_diagnostics = 4;
 
   if ((control & 2) && size > 1)
     {

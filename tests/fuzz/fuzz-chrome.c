@@ -18,12 +18,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   control = data[0];
   data++, size--;
 
-  options.format = INGEST_FORMAT_CHROME;
-  options.strict = (control & 1) != 0;
-  options.source_name = "fuzz.json";
-  options.max_line_bytes = 8192;
-  options.max_depth = (control & 4) ? 4 : 0;
-  options.max_kept_diagnostics = 4;
+  options = fuzz_parser_options (INGEST_FORMAT_CHROME, "fuzz.json", control, 8192, TRUE);
   fuzz_parse_both_ways (data, size, &options, control);
   return 0;
 }

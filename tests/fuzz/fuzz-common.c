@@ -5,6 +5,21 @@
 
 #include "fuzz-common.h"
 
+IngestParserOptions
+fuzz_parser_options (IngestFormat format, const char *source_name, guint8 control,
+                     gsize max_line_bytes, gboolean depth_bit)
+{
+  IngestParserOptions options = { 0 };
+
+  options.format = format;
+  options.strict = (control & 1) != 0;
+  options.source_name = source_name;
+  options.max_line_bytes = max_line_bytes;
+  options.max_depth = depth_bit && (control & 4) ? 4 : 0;
+  options.max_kept_diagnostics = 4;
+  return options;
+}
+
 void
 fuzz_init (void)
 {

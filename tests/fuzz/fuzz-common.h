@@ -40,6 +40,14 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
  * g_return_if_fail are bugs and abort). */
 void fuzz_init (void);
 
+/* The parser options every parser target starts from: format and source
+ * name as given, strict when bit 0 of the control byte is set, lines up
+ * to max_line_bytes, a tiny depth bound (4) when bit 2 is set and
+ * depth_bit is TRUE, and 4 kept diagnostics. Targets adjust the rest. */
+IngestParserOptions fuzz_parser_options (IngestFormat format, const char *source_name,
+                                         guint8 control, gsize max_line_bytes,
+                                         gboolean depth_bit);
+
 /* A small deterministic PRNG for chunk boundaries derived from the input. */
 typedef struct {
   guint64 s;

@@ -42,11 +42,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         }
     }
 
-  options.format = INGEST_FORMAT_MSWITCH;
-  options.strict = (control & 1) != 0;
-  options.source_name = "fuzz-mswitch";
-  options.max_line_bytes = 8192;
-  options.max_kept_diagnostics = 4;
+  options = fuzz_parser_options (INGEST_FORMAT_MSWITCH, "fuzz-mswitch", control, 8192, FALSE);
   fuzz_parse_both_ways (data, size, &options, control);
   return 0;
 }

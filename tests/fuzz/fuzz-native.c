@@ -51,12 +51,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   control = data[0];
   data++, size--;
 
-  options.format = INGEST_FORMAT_NATIVE;
-  options.strict = (control & 1) != 0;
-  options.source_name = "fuzz.ndjson";
-  options.max_line_bytes = (control & 2) ? 64 : 4096;
-  options.max_depth = (control & 4) ? 4 : 0;
-  options.max_kept_diagnostics = 4;
+  options = fuzz_parser_options (INGEST_FORMAT_NATIVE, "fuzz.ndjson", control,
+                                 (control & 2) ? 64 : 4096, TRUE);
   fuzz_parse_both_ways (data, size, &options, control);
 
   if (!options.strict)
