@@ -13,6 +13,8 @@
 #include <gio/gio.h>
 
 #include "ingest-parser.h"
+#include "ingest-matcher.h"
+#include "ingest-native-writer.h"
 #include "ingest-view.h"
 
 G_BEGIN_DECLS

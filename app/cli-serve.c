@@ -1,5 +1,5 @@
 /* cli-serve.c: `actorscope serve`: one GLib main loop running the
- * libwebsockets server (web/) and every live source (ingest/ingest-source-*)
+ * libwebsockets server (web/) and every live source (ingest/sources/)
  * over one store. Front-end code: it prints (escaped) and picks exit codes.
  */
 #include "config.h"

@@ -1,7 +1,7 @@
 /* bench-actorscope: prints performance figures (never a test; nothing here
  * asserts a time). Run it by hand on an otherwise idle machine:
  *
- *   build/tests/bench-actorscope build/data/actorscope-gen build/app/actorscope [--quick]
+ *   build/tests/bench-actorscope build/tools/gen/actorscope-gen build/app/actorscope [--quick]
  *
  * Measures:
  *  1. native NDJSON ingest of a generated 1,000,000-event trace (events/s,

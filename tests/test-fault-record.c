@@ -2,7 +2,7 @@
  * process, a producer flooding its unix socket.
  *
  * kill -9 during heavy ingest: the bound documented in
- * ingest/ingest-source-record.h is that the file holds every event accepted
+ * ingest/sources/ingest-source-record.h is that the file holds every event accepted
  * up to the last completed flush. With -v the server prints
  * "record: N events written" after each flush, once N events are in the
  * file; every such line read from its stderr was printed before the kill,
@@ -29,6 +29,7 @@
 #include <gio/gio.h>
 #include <gio/gunixsocketaddress.h>
 
+#include "ingest-native-writer.h"
 #include "ingest-parser.h"
 #include "ingest-store.h"
 

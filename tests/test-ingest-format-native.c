@@ -8,6 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "ingest-native-writer.h"
 #include "ingest-parser.h"
 #include "test-ingest-common.h"
 

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "ingest-matcher.h"
 #include "ingest-view.h"
 
 static gboolean

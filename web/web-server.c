@@ -22,6 +22,7 @@
 #include "web-static.h"
 #include "web-view-state.h"
 #include "ingest-json-lexer.h"
+#include "ingest-native-writer.h"
 #include "ingest-parser.h"
 #include "ingest-source-xstate.h"
 

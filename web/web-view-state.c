@@ -6,6 +6,7 @@
 
 #include "web-view-state.h"
 #include "web-protocol.h"
+#include "ingest-matcher.h"
 
 static const char *const kind_names[] = { "graph", "sequence", "timeline" };
 

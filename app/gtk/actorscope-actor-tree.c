@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "actorscope-actor-tree.h"
+#include "ingest-matcher.h"
 #include "ingest-view.h"
 #include "render-ticks.h"
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "actorscope-live.h"
+#include "ingest-native-writer.h"
 #include "ingest-source-mswitch.h"
 
 #define BACKOFF_MIN_MS 250

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fuzz-common.h"
+#include "ingest-native-writer.h"
 
 static void
 check_round_trip (const guint8 *data, gsize len)

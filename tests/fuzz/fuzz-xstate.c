@@ -1,4 +1,4 @@
-/* fuzz-xstate.c: XState inspection events (ingest/ingest-source-xstate.h),
+/* fuzz-xstate.c: XState inspection events (ingest/sources/ingest-source-xstate.h),
  * as the web service gets them: one JSON object per websocket message.
  *
  * The input is cut at newlines into messages, all fed to one adapter (its

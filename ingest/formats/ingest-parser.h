@@ -87,12 +87,4 @@ gboolean ingest_load_file (IngestStore *store, const char *path,
                            IngestProgressFunc progress, gpointer user_data,
                            GError **error);
 
-/* Writes every event of store with seq >= from as native NDJSON (version
- * header first when from == 0) to out. Returns FALSE on I/O error. Used by
- * `convert` and by `--record`. */
-gboolean ingest_native_write (IngestStore *store, IngestSeq from, GOutputStream *out,
-                              GError **error);
-/* Same, one event into a GString (appends a line with '\n'). */
-void ingest_native_format_event (IngestStore *store, IngestSeq seq, GString *out);
-
 G_END_DECLS

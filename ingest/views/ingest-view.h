@@ -133,15 +133,4 @@ IngestTimeline *ingest_timeline_build (IngestStore *store, const IngestViewSpec 
 void ingest_timeline_free (IngestTimeline *timeline);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IngestTimeline, ingest_timeline_free)
 
-/* Matching used by filters: glob (fnmatch-like with * and ?, '*' also
- * crossing '/', '\\' escaping; matches the whole text) or /regex/ (GRegex,
- * unanchored; "/regex/i" ignores case). ingest_matcher_new returns NULL and
- * sets INGEST_ERROR_FILTER for a bad regex; the matcher is owned by the
- * caller. */
-typedef struct _IngestMatcher IngestMatcher;
-IngestMatcher *ingest_matcher_new (const char *pattern, GError **error);
-gboolean ingest_matcher_match (const IngestMatcher *matcher, const char *text);
-void ingest_matcher_free (IngestMatcher *matcher);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (IngestMatcher, ingest_matcher_free)
-
 G_END_DECLS

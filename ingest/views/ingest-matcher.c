@@ -13,7 +13,7 @@
 
 #include <string.h>
 
-#include "ingest-view.h"
+#include "ingest-matcher.h"
 
 struct _IngestMatcher {
   char *glob;      /* NULL for a regex */

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "ingest-matcher.h"
 #include "ingest-view.h"
 #include "ingest-store-private.h"
 

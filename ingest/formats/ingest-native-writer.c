@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "ingest-json-lexer.h"
-#include "ingest-parser.h"
+#include "ingest-native-writer.h"
 
 #define FLUSH_BYTES (64 * 1024)
 

@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "ingest-source-record.h"
+#include "ingest-native-writer.h"
 #include "ingest-parser.h"
 
 struct _IngestRecorder {

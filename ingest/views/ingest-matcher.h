@@ -1,0 +1,19 @@
+/* ingest-matcher.h: the name patterns of filters and search boxes. */
+#pragma once
+
+#include "ingest-store.h"
+
+G_BEGIN_DECLS
+
+/* Matching used by filters: glob (fnmatch-like with * and ?, '*' also
+ * crossing '/', '\\' escaping; matches the whole text) or /regex/ (GRegex,
+ * unanchored; "/regex/i" ignores case). ingest_matcher_new returns NULL and
+ * sets INGEST_ERROR_FILTER for a bad regex; the matcher is owned by the
+ * caller. */
+typedef struct _IngestMatcher IngestMatcher;
+IngestMatcher *ingest_matcher_new (const char *pattern, GError **error);
+gboolean ingest_matcher_match (const IngestMatcher *matcher, const char *text);
+void ingest_matcher_free (IngestMatcher *matcher);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IngestMatcher, ingest_matcher_free)
+
+G_END_DECLS
