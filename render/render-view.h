@@ -1,0 +1,85 @@
+/* render-view.h: one view of a store, from "what to show" to a scene.
+ *
+ * Every front end (the CLI's export, the live console's frames, the GTK
+ * scene view) asks for a picture the same way: a view kind, the store, the
+ * window, the filters and groups, a canvas size. render_view_build turns
+ * that into a scene and reports what the layout used (the window it
+ * covered, the timeline's time axis), so front ends never re-derive layout
+ * internals from drawn nodes and never dispatch on the kind themselves.
+ *
+ * Threading: render_view_build only reads the store; it may run in any
+ * thread while no other thread appends to that store (the caller holds
+ * whatever lock or snapshot guarantees that).
+ */
+#pragma once
+
+#include "ingest-view.h"
+#include "render-layout.h"
+#include "render-scene.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  RENDER_VIEW_GRAPH = 0,
+  RENDER_VIEW_SEQUENCE,
+  RENDER_VIEW_TIMELINE,
+} RenderViewKind;
+
+#define RENDER_VIEW_N_KINDS 3
+
+/* "graph", "sequence", "timeline" (static strings). */
+const char *render_view_kind_to_string (RenderViewKind kind);
+/* FALSE (out untouched) for anything else; NULL is not a kind. */
+gboolean render_view_kind_from_string (const char *s, RenderViewKind *out);
+
+/* The linear time axis of a timeline scene: time from_ns is drawn at scene
+ * x0, to_ns at x1. The ruler's labels sit between the scene's top and
+ * height (scene units). valid is FALSE for graphs and sequence charts
+ * (sequence time runs down the page and is not linear in rows). */
+typedef struct {
+  gboolean valid;
+  gint64 from_ns, to_ns;
+  double x0, x1;
+  double height;
+} RenderTimeAxis;
+
+/* Scene x of time t on axis (may lie outside [x0, x1]); safe for every
+ * gint64 t (no overflow). axis must be valid. */
+double render_time_axis_to_x (const RenderTimeAxis *axis, gint64 t);
+/* Time at scene x, clamped to the gint64 range. axis must be valid. */
+gint64 render_time_axis_to_time (const RenderTimeAxis *axis, double x);
+
+typedef struct {
+  RenderViewKind kind;
+  /* What to show: window, filters, groups, max_items (borrowed). */
+  const IngestViewSpec *spec;
+  /* Prebuilt data for spec (borrowed, NULL = build it from the store):
+   * live front ends keep sliding windows and pass their snapshot here.
+   * graph is used by RENDER_VIEW_GRAPH, timeline by the other two. */
+  const IngestGraph *graph;
+  const IngestTimeline *timeline;
+  /* Size, theme, seed, level of detail, previous graph positions. */
+  RenderLayoutOptions layout;
+  /* Timeline only: when > 0 and the scene is much shorter than this, the
+   * font grows (at most 1.15x) so a few lanes fill the pane. */
+  double fill_height;
+} RenderViewRequest;
+
+/* What a build produced. scene is owned by the caller (free with
+ * render_view_result_clear); from_ns/to_ns is the window the view covered
+ * (the data's own range when the spec was open-ended). */
+typedef struct {
+  RenderScene *scene;
+  gint64 from_ns, to_ns;
+  RenderTimeAxis axis;
+} RenderViewResult;
+
+/* Builds the view of store described by request into result (zeroed
+ * first). Returns FALSE with error set (INGEST_ERROR_FILTER for a bad
+ * filter) and result->scene NULL on failure. */
+gboolean render_view_build (IngestStore *store, const RenderViewRequest *request,
+                            RenderViewResult *result, GError **error);
+void render_view_result_clear (RenderViewResult *result);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RenderViewResult, render_view_result_clear)
+
+G_END_DECLS
