@@ -16,6 +16,7 @@
 
 #include <string.h>
 
+#include "ingest-bytes-private.h"
 #include "ingest-store-private.h"
 
 #define EVENT_CHUNK_SHIFT 11   /* 2048 events = 64 KiB */
@@ -403,22 +404,6 @@ actor_for_text (IngestStore *self, const char *s, gsize len,
   return parent;
 }
 
-static inline guint64
-load_u64 (const char *p)
-{
-  guint64 v;
-  memcpy (&v, p, 8);
-  return v;
-}
-
-static inline guint32
-load_u32 (const char *p)
-{
-  guint32 v;
-  memcpy (&v, p, 4);
-  return v;
-}
-
 /* Cheap slot for the name cache: the length and the last bytes, which is
  * where sibling actors' names ("/user/pool/w3", "/user/pool/w4") differ. */
 static inline guint
@@ -426,9 +411,9 @@ name_cache_slot (const char *s, gsize len)
 {
   guint64 x;
   if (len >= 8)
-    x = load_u64 (s + len - 8) ^ ((guint64) load_u32 (s) << 29);
+    x = ingest_load_u64 (s + len - 8) ^ ((guint64) ingest_load_u32 (s) << 29);
   else if (len >= 4)
-    x = ((guint64) load_u32 (s) << 32) | load_u32 (s + len - 4);
+    x = ((guint64) ingest_load_u32 (s) << 32) | ingest_load_u32 (s + len - 4);
   else
     x = ((guint64) (guchar) s[0] << 16) | ((guint64) (guchar) s[len >> 1] << 8) | (guchar) s[len - 1];
   return cache_slot (x ^ len, 8);
@@ -442,12 +427,13 @@ bytes_equal (const char *a, const char *b, gsize len)
     {
       gsize i = 0;
       for (; i + 8 < len; i += 8)
-        if (load_u64 (a + i) != load_u64 (b + i))
+        if (ingest_load_u64 (a + i) != ingest_load_u64 (b + i))
           return FALSE;
-      return load_u64 (a + len - 8) == load_u64 (b + len - 8);
+      return ingest_load_u64 (a + len - 8) == ingest_load_u64 (b + len - 8);
     }
   if (len >= 4)
-    return load_u32 (a) == load_u32 (b) && load_u32 (a + len - 4) == load_u32 (b + len - 4);
+    return ingest_load_u32 (a) == ingest_load_u32 (b)
+           && ingest_load_u32 (a + len - 4) == ingest_load_u32 (b + len - 4);
   return a[0] == b[0] && a[len >> 1] == b[len >> 1] && a[len - 1] == b[len - 1];
 }
 

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "ingest-bytes-private.h"
 #include "ingest-strings.h"
 
 #define MIN_CHUNK_SHIFT 16 /* 64 KiB: small enough to waste little at the tail */
@@ -174,33 +175,6 @@ ingest_strings_normalize (IngestStrings *self, const char *ptr, gssize len,
 
 /* --- hashing -------------------------------------------------------------- */
 
-static inline guint64
-load64 (const char *p)
-{
-  guint64 v;
-  memcpy (&v, p, 8);
-  return v;
-}
-
-static inline guint64
-mix64 (guint64 h)
-{
-  h ^= h >> 33;
-  h *= G_GUINT64_CONSTANT (0xff51afd7ed558ccd);
-  h ^= h >> 33;
-  h *= G_GUINT64_CONSTANT (0xc4ceb9fe1a85ec53);
-  h ^= h >> 33;
-  return h;
-}
-
-static inline guint64
-load32 (const char *p)
-{
-  guint32 v;
-  memcpy (&v, p, 4);
-  return v;
-}
-
 #ifdef __SIZEOF_INT128__
 /* 64x64 -> 128-bit multiply, halves folded (wyhash's mixer): one multiply
  * mixes every input bit into every output bit. */
@@ -214,7 +188,7 @@ mum (guint64 a, guint64 b)
 static inline guint64
 mum (guint64 a, guint64 b)
 {
-  return mix64 (a ^ mix64 (b));
+  return ingest_mix64 (a ^ ingest_mix64 (b));
 }
 #endif
 
@@ -233,8 +207,8 @@ ingest_strings_hash (const char *s, gsize len)
       if (len >= 4)
         {
           gsize mid = (len >> 3) << 2;
-          a = (load32 (s) << 32) | load32 (s + mid);
-          b = (load32 (s + len - 4) << 32) | load32 (s + len - 4 - mid);
+          a = ((guint64) ingest_load_u32 (s) << 32) | ingest_load_u32 (s + mid);
+          b = ((guint64) ingest_load_u32 (s + len - 4) << 32) | ingest_load_u32 (s + len - 4 - mid);
         }
       else if (len > 0)
         {
@@ -251,13 +225,13 @@ ingest_strings_hash (const char *s, gsize len)
       const char *q = s;
       while (i > 16)
         {
-          seed = mum (load64 (q) ^ p1, load64 (q + 8) ^ seed);
+          seed = mum (ingest_load_u64 (q) ^ p1, ingest_load_u64 (q + 8) ^ seed);
           q += 16;
           i -= 16;
         }
       /* the last 16 bytes, overlapping what came before */
-      a = load64 (s + len - 16);
-      b = load64 (s + len - 8);
+      a = ingest_load_u64 (s + len - 16);
+      b = ingest_load_u64 (s + len - 8);
     }
   guint64 h = mum (p1 ^ len, mum (a ^ p1, b ^ seed));
   return (guint32) (h ^ (h >> 32));
