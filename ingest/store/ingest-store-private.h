@@ -8,6 +8,7 @@
 
 #include "ingest-store.h"
 #include "ingest-latency.h"
+#include "ingest-pair.h"
 #include "ingest-strings.h"
 
 G_BEGIN_DECLS
@@ -75,7 +76,7 @@ typedef struct {
 #define INGEST_EDGE_TOP_LABELS 4
 
 typedef struct {
-  guint64 key;              /* (from << 32) | to, the hash key */
+  IngestPairKey key;        /* ingest_pair_key (from, to) */
   IngestActorId from, to;
   guint64 count, received, dropped, bytes;
   gint64 first_ns, last_ns;

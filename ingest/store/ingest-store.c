@@ -57,7 +57,7 @@ struct _IngestStore {
    * in cache where the big table doesn't. Always agrees with the table. */
   guint64 mcache[4096];
 
-  GHashTable *edges;        /* &rec->key (guint64) -> IngestEdgeRec* */
+  GHashTable *edges;        /* &rec->key -> IngestEdgeRec* */
   GPtrArray *edge_list;     /* IngestEdgeRec*, creation order, owns them */
   GHashTable *dropped;      /* message ids named by a DROP */
   /* Bit (id % 4096) set for every id in dropped: most messages are never
@@ -133,15 +133,6 @@ edge_rec_free (gpointer data)
   g_free (e);
 }
 
-/* g_int64_hash() folds (from << 32) | to into from ^ to: every edge between
- * low-numbered actors collides. Multiply-shift mixes both halves. */
-static guint
-edge_key_hash (gconstpointer key)
-{
-  guint64 k = *(const guint64 *) key;
-  return (guint) ((k * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15)) >> 32);
-}
-
 IngestStore *
 ingest_store_new (void)
 {
@@ -164,7 +155,7 @@ ingest_store_new_with_options (const IngestStoreOptions *options)
   self->actor_by_atom = g_hash_table_new (g_direct_hash, g_direct_equal);
   self->n_mslots = INITIAL_MESSAGE_SLOTS;
   self->mslots = g_new0 (guint64, self->n_mslots);
-  self->edges = g_hash_table_new (edge_key_hash, g_int64_equal);
+  self->edges = ingest_pair_table_new (NULL, NULL);
   self->edge_list = g_ptr_array_new_with_free_func (edge_rec_free);
   self->dropped = g_hash_table_new (g_direct_hash, g_direct_equal);
   self->in_order = TRUE;
@@ -704,7 +695,7 @@ ingest_store_message_dropped (const IngestStore *self, IngestMessageId id)
 static IngestEdgeRec *
 edge_get (IngestStore *self, IngestActorId from, IngestActorId to)
 {
-  guint64 key = ((guint64) from << 32) | to;
+  IngestPairKey key = ingest_pair_key (from, to);
   guint c = cache_slot (key, 10);
   IngestEdgeRec *e = self->edge_cache[c];
   if (e != NULL && e->key == key)
