@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ingest-pair.h"
 #include "render-layout-private.h"
 #include "render-ticks.h"
 
@@ -1001,8 +1002,8 @@ draw_edges (Graph *gr, RenderScene *scene, guint *n_drawn, gint64 *lat_lo, gint6
   guint skip = ne > ctx->o.max_elements ? ne - ctx->o.max_elements : 0;
   guint64 cmax = 1;
   gint64 lo = G_MAXINT64, hi = 0;
-  GHashTable *pairs = g_hash_table_new (g_int64_hash, g_int64_equal);
-  gint64 *keys = g_new (gint64, MAX (ne, 1));
+  GHashTable *pairs = ingest_pair_table_new (NULL, NULL);
+  IngestPairKey *keys = g_new (IngestPairKey, MAX (ne, 1));
   for (guint e = 0; e < ne; e++)
     {
       const IngestViewEdge *ed = &g_array_index (g->edges, IngestViewEdge, e);
@@ -1010,7 +1011,7 @@ draw_edges (Graph *gr, RenderScene *scene, guint *n_drawn, gint64 *lat_lo, gint6
       gint64 l = edge_latency (ed);
       if (l >= 0)
         lo = MIN (lo, l), hi = MAX (hi, l);
-      keys[e] = ((gint64) ed->from << 32) | ed->to;
+      keys[e] = ingest_pair_key (ed->from, ed->to);
       g_hash_table_add (pairs, &keys[e]);
     }
   if (lo > hi)
@@ -1115,7 +1116,7 @@ draw_edges (Graph *gr, RenderScene *scene, guint *n_drawn, gint64 *lat_lo, gint6
         }
       else
         {
-          gint64 rkey = ((gint64) ed->to << 32) | ed->from;
+          IngestPairKey rkey = ingest_pair_key (ed->to, ed->from);
           gboolean has_reverse = g_hash_table_contains (pairs, &rkey);
           double dx = x2 - x1, dy = y2 - y1, len = hypot (dx, dy);
           if (len < r1 + r2 + 2)

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "ingest-graph-window.h"
+#include "ingest-pair.h"
 #include "ingest-view-private.h"
 
 /* What was counted for one message (mflags). */
@@ -68,7 +69,7 @@ struct _IngestGraphWindow {
 
   GArray *nodes;          /* WNode */
   GArray *edges;          /* WEdge */
-  GHashTable *edge_index; /* (from << 32 | to) -> index + 1 */
+  GHashTable *edge_index; /* IngestPairKey* (from, to) -> index + 1 */
   GHashTable *label_ok;   /* atom -> 1 matches / 2 doesn't */
   GByteArray *mflags;     /* per message id */
 };
@@ -128,7 +129,7 @@ ingest_graph_window_new (IngestStore *store, const IngestViewSpec *spec, GError 
   w->adepth = g_array_new (FALSE, TRUE, sizeof (gint64));
   w->nodes = g_array_new (FALSE, TRUE, sizeof (WNode));
   w->edges = g_array_new (FALSE, TRUE, sizeof (WEdge));
-  w->edge_index = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  w->edge_index = ingest_pair_table_new (g_free, NULL);
   w->label_ok = g_hash_table_new (g_direct_hash, g_direct_equal);
   w->mflags = g_byte_array_new ();
   w->from_ns = INGEST_TIME_MIN;
@@ -321,7 +322,7 @@ touch (IngestGraphWindow *w, IngestActorId a, int sign)
 static WEdge *
 wedge (IngestGraphWindow *w, guint from, guint to, gboolean create)
 {
-  guint64 key = ((guint64) from << 32) | to;
+  IngestPairKey key = ingest_pair_key (from, to);
   guint idx = GPOINTER_TO_UINT (g_hash_table_lookup (w->edge_index, &key));
   if (idx == 0)
     {
@@ -332,7 +333,7 @@ wedge (IngestGraphWindow *w, guint from, guint to, gboolean create)
       e.to = to;
       g_array_append_val (w->edges, e);
       idx = w->edges->len;
-      g_hash_table_insert (w->edge_index, g_memdup2 (&key, sizeof key), GUINT_TO_POINTER (idx));
+      g_hash_table_insert (w->edge_index, ingest_pair_key_dup (key), GUINT_TO_POINTER (idx));
     }
   return &g_array_index (w->edges, WEdge, idx - 1);
 }

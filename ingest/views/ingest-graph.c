@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+#include "ingest-pair.h"
 #include "ingest-view-private.h"
 
 typedef struct {
@@ -30,7 +31,7 @@ typedef struct {
   IngestViewCtx ctx;
   GArray *node_acc;          /* NodeAcc, by node creation index */
   GArray *edge_acc;          /* EdgeAcc */
-  GHashTable *edge_index;    /* guint64* (from << 32 | to) -> index + 1 */
+  GHashTable *edge_index;    /* IngestPairKey* (from, to) -> index + 1 */
   IngestViewDepth depth;
 } GraphBuild;
 
@@ -49,7 +50,7 @@ node_at (GraphBuild *b, guint node)
 static EdgeAcc *
 edge_acc (GraphBuild *b, guint from, guint to)
 {
-  guint64 key = ((guint64) from << 32) | to;
+  IngestPairKey key = ingest_pair_key (from, to);
   guint idx = GPOINTER_TO_UINT (g_hash_table_lookup (b->edge_index, &key));
   if (idx == 0)
     {
@@ -58,7 +59,7 @@ edge_acc (GraphBuild *b, guint from, guint to)
       e.to = to;
       g_array_append_val (b->edge_acc, e);
       idx = b->edge_acc->len;
-      g_hash_table_insert (b->edge_index, g_memdup2 (&key, sizeof key), GUINT_TO_POINTER (idx));
+      g_hash_table_insert (b->edge_index, ingest_pair_key_dup (key), GUINT_TO_POINTER (idx));
     }
   return &g_array_index (b->edge_acc, EdgeAcc, idx - 1);
 }
@@ -199,7 +200,7 @@ ingest_graph_build (IngestStore *store, const IngestViewSpec *spec, GError **err
     }
   b.node_acc = g_array_new (FALSE, TRUE, sizeof (NodeAcc));
   b.edge_acc = g_array_new (FALSE, TRUE, sizeof (EdgeAcc));
-  b.edge_index = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  b.edge_index = ingest_pair_table_new (g_free, NULL);
   ingest_view_depth_init (&b.depth, &b.ctx);
 
   gsize begin, end;

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "ingest-timeline-window.h"
+#include "ingest-pair.h"
 #include "ingest-view-private.h"
 
 /* Buckets per window (about): the batch build's 200 time buckets. */
@@ -45,7 +46,7 @@ typedef struct {
 } ActorCounts;
 
 typedef struct {
-  guint64 key;                   /* (from << 32) | to, actor ids */
+  IngestPairKey key;             /* (from, to), actor ids */
   guint64 count;
 } PairCount;
 
@@ -121,7 +122,7 @@ bucket_new (void)
   b->touched = g_array_new (FALSE, FALSE, sizeof (IngestActorId));
   b->touched_set = g_hash_table_new (g_direct_hash, g_direct_equal);
   b->actors = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
-  b->pairs = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
+  b->pairs = ingest_pair_table_new (NULL, g_free);
   b->depth = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   b->marks = g_array_new (FALSE, FALSE, sizeof (IngestTimelineMark));
   b->candidates = g_array_new (FALSE, FALSE, sizeof (IngestMessageId));
@@ -336,7 +337,7 @@ counts (Bucket *b, IngestActorId a)
 static void
 count_pair (Bucket *b, IngestActorId from, IngestActorId to)
 {
-  guint64 key = ((guint64) from << 32) | to;
+  IngestPairKey key = ingest_pair_key (from, to);
   PairCount *pc = g_hash_table_lookup (b->pairs, &key);
   if (pc == NULL)
     {
@@ -698,7 +699,7 @@ typedef struct {
   IngestTimelineWindow *w;
   IngestViewCtx *ctx;
   guint nb;
-  GHashTable *rows;              /* (from << 32 | to) lanes -> PairRow* */
+  GHashTable *rows;              /* IngestPairKey* (from, to) lanes -> PairRow* */
   GPtrArray *row_list;
 } Assembly;
 
@@ -714,7 +715,7 @@ pair_row_free (gpointer data)
 static PairRow *
 row_for (Assembly *a, guint from, guint to)
 {
-  guint64 key = ((guint64) from << 32) | to;
+  IngestPairKey key = ingest_pair_key (from, to);
   PairRow *r = g_hash_table_lookup (a->rows, &key);
   if (r == NULL)
     {
@@ -724,7 +725,7 @@ row_for (Assembly *a, guint from, guint to)
       r->count = g_new0 (guint64, a->nb);
       r->spans = g_new0 (guint64, a->nb);
       g_ptr_array_add (a->row_list, r);
-      g_hash_table_insert (a->rows, g_memdup2 (&key, sizeof key), r);
+      g_hash_table_insert (a->rows, ingest_pair_key_dup (key), r);
     }
   return r;
 }
@@ -781,7 +782,7 @@ ingest_timeline_window_dup_timeline (IngestTimelineWindow *w)
   tl->n_messages_total = n_messages;
 
   Assembly a = { w, &ctx, MAX (w->buckets->len, 1), NULL, NULL };
-  a.rows = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  a.rows = ingest_pair_table_new (g_free, NULL);
   a.row_list = g_ptr_array_new_with_free_func (pair_row_free);
   /* Per lane (creation index), its depth samples in time order. */
   GPtrArray *lane_depth = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
@@ -808,8 +809,8 @@ ingest_timeline_window_dup_timeline (IngestTimelineWindow *w)
       while (g_hash_table_iter_next (&it, &k, &v))
         {
           PairCount *pc = v;
-          guint from = lane_of (&ctx, (IngestActorId) (pc->key >> 32));
-          guint to = lane_of (&ctx, (IngestActorId) (pc->key & 0xffffffffu));
+          guint from = lane_of (&ctx, ingest_pair_key_first (pc->key));
+          guint to = lane_of (&ctx, ingest_pair_key_second (pc->key));
           row_for (&a, from, to)->count[i] += pc->count;
         }
       g_hash_table_iter_init (&it, b->actors);

@@ -27,6 +27,7 @@
 
 #include <string.h>
 
+#include "ingest-pair.h"
 #include "ingest-view-private.h"
 
 #define N_BUCKETS 200
@@ -48,7 +49,7 @@ typedef struct {
 
 /* Density counts of one lane pair, per fine bucket; coarsened at the end. */
 typedef struct {
-  guint64 key;              /* (from << 32) | to, provisional lane indexes */
+  IngestPairKey key;        /* (from, to), provisional lane indexes */
   guint from, to;
   guint32 count[N_BUCKETS];
   guint32 spans[N_BUCKETS];
@@ -91,7 +92,7 @@ bucket_of (TimelineBuild *b, gint64 t, guint64 n_buckets)
 static PairBins *
 pair_bins (TimelineBuild *b, guint from, guint to)
 {
-  guint64 key = ((guint64) from << 32) | to;
+  IngestPairKey key = ingest_pair_key (from, to);
   PairBins *p = g_hash_table_lookup (b->pair_index, &key);
   if (p == NULL)
     {
@@ -467,7 +468,7 @@ ingest_timeline_build (IngestStore *store, const IngestViewSpec *spec, GError **
   b.tl = tl;
   b.lane_acc = g_array_new (FALSE, TRUE, sizeof (LaneAcc));
   b.pairs = g_ptr_array_new_with_free_func (g_free);
-  b.pair_index = g_hash_table_new (g_int64_hash, g_int64_equal);
+  b.pair_index = ingest_pair_table_new (NULL, NULL);
   b.width = ((guint64) tl->to_ns - (guint64) tl->from_ns) / N_BUCKETS + 1;
   ingest_view_depth_init (&b.depth, &b.ctx);
 
