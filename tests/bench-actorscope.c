@@ -31,6 +31,7 @@
 #include "ingest-view.h"
 #include "render-layout.h"
 #include "render-svg.h"
+#include "test-util.h"
 
 static const char *gen_path;
 static const char *cli_path;
@@ -460,21 +461,6 @@ bench_graph_vs_sfdp (guint nodes, guint edges)
           nodes == 200 ? "   [target: <= 1]" : "");
 }
 
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-  while (dir && (name = g_dir_read_name (dir)))
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      g_unlink (child);
-    }
-  if (dir)
-    g_dir_close (dir);
-  g_rmdir (path);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -491,13 +477,7 @@ main (int argc, char **argv)
   quick = argc == 4;
   g_autofree char *self = g_canonicalize_filename (argv[0], NULL);
 
-  g_autoptr(GError) error = NULL;
-  tmpdir = g_dir_make_tmp ("actorscope-bench-XXXXXX", &error);
-  if (!tmpdir)
-    {
-      fprintf (stderr, "%s\n", error->message);
-      return 1;
-    }
+  tmpdir = test_tmpdir_new ("actorscope-bench-XXXXXX");
   printf ("actorscope %s benchmark (%s), %u CPUs, scratch %s\n\n", PACKAGE_VERSION,
           quick ? "quick" : "full", g_get_num_processors (), tmpdir);
 
@@ -539,7 +519,6 @@ main (int argc, char **argv)
   bench_graph_vs_sfdp (200, 2000);
   bench_graph_vs_sfdp (1000, 10000);
 
-  remove_tree (tmpdir);
-  g_free (tmpdir);
+  test_tmpdir_clear (&tmpdir);
   return 0;
 }

@@ -20,9 +20,9 @@
 #include <unistd.h>
 #include <zlib.h>
 #include <cmocka.h>
-#include <glib/gstdio.h>
 
 #include "ingest-parser.h"
+#include "test-util.h"
 
 /* Peak RSS bounds are for a plain build. Under AddressSanitizer freed
  * blocks wait in a quarantine (256 MiB by default) and every block is
@@ -1031,9 +1031,7 @@ main (int argc, char **argv)
       return 2;
     }
   cli_path = g_canonicalize_filename (argv[1], NULL);
-  tmp_dir = g_dir_make_tmp ("actorscope-bad-input-XXXXXX", NULL);
-  if (tmp_dir == NULL)
-    return 2;
+  tmp_dir = test_tmpdir_new ("actorscope-bad-input-XXXXXX");
 
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_truncated),
@@ -1055,17 +1053,7 @@ main (int argc, char **argv)
     cmocka_unit_test (test_serve_replay),
   };
   int rc = cmocka_run_group_tests (tests, NULL, NULL);
-  /* remove the temporary folder and whatever the CLI wrote there */
-  GDir *dir = g_dir_open (tmp_dir, 0, NULL);
-  const char *name;
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (tmp_dir, name, NULL);
-      g_unlink (p);
-    }
-  if (dir != NULL)
-    g_dir_close (dir);
-  g_rmdir (tmp_dir);
-  g_free (tmp_dir);
+  /* the temporary folder and whatever the CLI wrote there */
+  test_tmpdir_clear (&tmp_dir);
   return rc;
 }

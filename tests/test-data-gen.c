@@ -8,13 +8,14 @@
  * when installed). Everything is written into a fresh temporary folder.
  */
 #include <glib.h>
-#include <glib/gstdio.h>
 #include <jansson.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
 #include <cmocka.h>
+
+#include "test-util.h"
 
 static const char *gen_path;
 static char *tmp_dir;
@@ -460,20 +461,6 @@ test_side_files_accepted_by_tools (void **state)
   assert_true (g_file_test (dot_svg, G_FILE_TEST_IS_REGULAR));
 }
 
-static int
-remove_tree (const char *path)
-{
-  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      g_unlink (child);
-    }
-  return g_rmdir (path);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -488,7 +475,6 @@ main (int argc, char **argv)
     cmocka_unit_test (test_bad_options),
     cmocka_unit_test (test_side_files_accepted_by_tools),
   };
-  g_autoptr (GError) error = NULL;
   int failed;
 
   gen_path = argc > 1 ? argv[1] : g_getenv ("ACTORSCOPE_GEN");
@@ -497,14 +483,8 @@ main (int argc, char **argv)
       g_printerr ("usage: %s PATH-TO-actorscope-gen (or set ACTORSCOPE_GEN)\n", argv[0]);
       return 2;
     }
-  tmp_dir = g_dir_make_tmp ("actorscope-gen-XXXXXX", &error);
-  if (tmp_dir == NULL)
-    {
-      g_printerr ("%s\n", error->message);
-      return 2;
-    }
+  tmp_dir = test_tmpdir_new ("actorscope-gen-XXXXXX");
   failed = cmocka_run_group_tests (tests, NULL, NULL);
-  remove_tree (tmp_dir);
-  g_free (tmp_dir);
+  test_tmpdir_clear (&tmp_dir);
   return failed;
 }

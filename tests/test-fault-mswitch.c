@@ -22,12 +22,12 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <cmocka.h>
-#include <glib/gstdio.h>
 #include <gio/gio.h>
 
 #include "ingest-parser.h"
 #include "ingest-source-mswitch.h"
 #include "ingest-store.h"
+#include "test-util.h"
 
 typedef enum {
   ACT_NORMAL,
@@ -1122,17 +1122,14 @@ test_cli_serve_restart (void **state)
 static int
 setup_dir (void **state)
 {
-  tmpdir = g_dir_make_tmp ("actorscope-fault-mswitch-XXXXXX", NULL);
-  return tmpdir != NULL ? 0 : -1;
+  tmpdir = test_tmpdir_new ("actorscope-fault-mswitch-XXXXXX");
+  return 0;
 }
 
 static int
 teardown_dir (void **state)
 {
-  g_autofree char *record = g_build_filename (tmpdir, "cli-mswitch.ndjson", NULL);
-  g_unlink (record);
-  g_rmdir (tmpdir);
-  g_free (tmpdir);
+  test_tmpdir_clear (&tmpdir);
   return 0;
 }
 

@@ -32,6 +32,7 @@
 #include "ingest-native-writer.h"
 #include "ingest-parser.h"
 #include "ingest-store.h"
+#include "test-util.h"
 
 static const char *cli_path;
 static char *tmpdir;
@@ -480,15 +481,14 @@ test_sigint_loses_nothing (void **state)
 static int
 setup_dir (void **state)
 {
-  tmpdir = g_dir_make_tmp ("actorscope-fault-record-XXXXXX", NULL);
-  return tmpdir != NULL ? 0 : -1;
+  tmpdir = test_tmpdir_new ("actorscope-fault-record-XXXXXX");
+  return 0;
 }
 
 static int
 teardown_dir (void **state)
 {
-  g_rmdir (tmpdir);
-  g_free (tmpdir);
+  test_tmpdir_clear (&tmpdir);
   return 0;
 }
 

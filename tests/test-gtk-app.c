@@ -18,13 +18,13 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
-#include <glib/gstdio.h>
 #include <gtk/gtk.h>
 
 #include <gio/gunixsocketaddress.h>
 
 #include "actorscope-application.h"
 #include "actorscope-window.h"
+#include "test-util.h"
 
 static ActorscopeApplication *app;
 static ActorscopeWindow *window;
@@ -193,9 +193,7 @@ group_setup (void **state)
   GFile *files[1] = { file };
   GList *windows;
 
-  tmpdir = g_dir_make_tmp ("actorscope-gtk-XXXXXX", NULL);
-  if (tmpdir == NULL)
-    return -1;
+  tmpdir = test_tmpdir_new ("actorscope-gtk-XXXXXX");
   shotdir = g_getenv ("ACTORSCOPE_SCREENSHOT_DIR");
   if (shotdir == NULL || *shotdir == '\0')
     shotdir = tmpdir;
@@ -218,22 +216,12 @@ group_setup (void **state)
 static int
 group_teardown (void **state)
 {
-  g_autoptr(GDir) dir = NULL;
-  const char *name;
-
   if (window != NULL)
     gtk_window_destroy (GTK_WINDOW (window));
   spin (50);
   g_clear_object (&app);
   /* Our temporary files go; screenshots asked for in another folder stay. */
-  dir = g_dir_open (tmpdir, 0, NULL);
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (tmpdir, name, NULL);
-      g_unlink (p);
-    }
-  g_rmdir (tmpdir);
-  g_free (tmpdir);
+  test_tmpdir_clear (&tmpdir);
   return 0;
 }
 
@@ -1078,7 +1066,7 @@ main (int argc, char **argv)
     cmocka_unit_test (test_hostile_names),
   };
 
-  g_autofree char *data_home = g_dir_make_tmp ("actorscope-gtk-data-XXXXXX", NULL);
+  g_autofree char *data_home = test_tmpdir_new ("actorscope-gtk-data-XXXXXX");
 
   /* Recent files go to a temporary folder, not the user's. */
   g_setenv ("XDG_DATA_HOME", data_home, TRUE);
@@ -1087,11 +1075,6 @@ main (int argc, char **argv)
   int rc;
 
   rc = cmocka_run_group_tests (tests, group_setup, group_teardown);
-  {
-    g_autofree char *xbel = g_build_filename (data_home, "recently-used.xbel", NULL);
-
-    g_remove (xbel);
-    g_rmdir (data_home);
-  }
+  test_tmpdir_remove (data_home);
   return rc;
 }

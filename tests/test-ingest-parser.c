@@ -8,10 +8,10 @@
 #include <stddef.h>
 #include <string.h>
 #include <zlib.h>
-#include <glib/gstdio.h>
 #include <cmocka.h>
 
 #include "ingest-parser.h"
+#include "test-util.h"
 
 static const char native_text[] = "{\"ts\":1,\"ev\":\"mark\",\"text\":\"a\"}\n{\"ts\":2,\"ev\":\"mark\",\"text\":\"b\"}\n";
 
@@ -247,7 +247,7 @@ static void
 test_load_file (void **state)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("actorscope-parser-XXXXXX", NULL);
+  g_autofree char *dir = test_tmpdir_new ("actorscope-parser-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "t.ndjson", NULL);
   g_autofree char *bad = g_build_filename (dir, "bad.ndjson", NULL);
   g_autoptr (IngestStore) store = ingest_store_new ();
@@ -272,9 +272,7 @@ test_load_file (void **state)
 
   assert_false (ingest_load_file (store, "/nonexistent/trace.json", NULL, NULL, NULL, &error));
   assert_true (g_error_matches (error, INGEST_ERROR, INGEST_ERROR_IO));
-  g_unlink (path);
-  g_unlink (bad);
-  g_rmdir (dir);
+  test_tmpdir_remove (dir);
 }
 
 int

@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include <gio/gio.h>
-#include <glib/gstdio.h>
 
 #include "test-integration-common.h"
+#include "test-util.h"
 
 #define IT_TIMEOUT_S 120
 
@@ -31,41 +31,13 @@ it_init (int argc, char **argv)
     }
   cli_path = g_canonicalize_filename (argv[1], NULL);
   traces_dir = g_build_filename (root, "data", "traces", NULL);
-  g_autoptr(GError) error = NULL;
-  tmpdir = g_dir_make_tmp ("actorscope-it-XXXXXX", &error);
-  if (!tmpdir)
-    {
-      fprintf (stderr, "cannot create a temporary folder: %s\n", error->message);
-      exit (99);
-    }
-}
-
-static void
-it_remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  if (dir)
-    {
-      const char *name;
-      while ((name = g_dir_read_name (dir)))
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-            it_remove_tree (child);
-          else
-            g_unlink (child);
-        }
-      g_dir_close (dir);
-    }
-  g_rmdir (path);
+  tmpdir = test_tmpdir_new ("actorscope-it-XXXXXX");
 }
 
 void
 it_cleanup (void)
 {
-  if (tmpdir)
-    it_remove_tree (tmpdir);
-  g_clear_pointer (&tmpdir, g_free);
+  test_tmpdir_clear (&tmpdir);
   g_clear_pointer (&cli_path, g_free);
   g_clear_pointer (&traces_dir, g_free);
 }

@@ -6,10 +6,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <cairo.h>
-#include <glib/gstdio.h>
 
 #include "test-render-common.h"
 #include "render-cairo.h"
+#include "test-util.h"
 
 static RenderScene *
 sample_scene (void)
@@ -32,7 +32,7 @@ static void
 test_png (void **state)
 {
   g_autoptr (RenderScene) scene = sample_scene ();
-  g_autofree char *dir = g_dir_make_tmp ("render-cairo-XXXXXX", NULL);
+  g_autofree char *dir = test_tmpdir_new ("actorscope-render-cairo-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "out.png", NULL);
   g_autoptr (GError) error = NULL;
   RenderCairoOptions opt = { 2.0, NULL, NULL };
@@ -66,8 +66,7 @@ test_png (void **state)
   assert_true (var > 1000);  /* not blank */
   assert_true (dark > 50);
   cairo_surface_destroy (img);
-  g_unlink (path);
-  g_rmdir (dir);
+  test_tmpdir_remove (dir);
 }
 
 static void

@@ -25,6 +25,7 @@
 
 #include "ingest-source-mswitch.h"
 #include "ingest-store.h"
+#include "test-util.h"
 
 #define RING 4
 
@@ -373,15 +374,14 @@ test_mswitch_bad_target (void **state)
 static int
 setup_dir (void **state)
 {
-  tmpdir = g_dir_make_tmp ("actorscope-mswitch-XXXXXX", NULL);
-  return tmpdir != NULL ? 0 : -1;
+  tmpdir = test_tmpdir_new ("actorscope-mswitch-XXXXXX");
+  return 0;
 }
 
 static int
 teardown_dir (void **state)
 {
-  g_rmdir (tmpdir);
-  g_free (tmpdir);
+  test_tmpdir_clear (&tmpdir);
   return 0;
 }
 

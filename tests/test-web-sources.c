@@ -13,7 +13,6 @@
 #include <cmocka.h>
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "ingest-parser.h"
@@ -23,6 +22,7 @@
 #include "ingest-source-replay.h"
 #include "ingest-source-socket.h"
 #include "ingest-source-xstate.h"
+#include "test-util.h"
 
 static char *tmpdir;
 
@@ -304,16 +304,14 @@ test_xstate (void **state)
 static int
 setup_dir (void **state)
 {
-  tmpdir = g_dir_make_tmp ("web-sources-XXXXXX", NULL);
+  tmpdir = test_tmpdir_new ("actorscope-sources-XXXXXX");
   return 0;
 }
 
 static int
 teardown_dir (void **state)
 {
-  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", tmpdir);
-  assert_int_equal (system (cmd), 0);
-  g_free (tmpdir);
+  test_tmpdir_clear (&tmpdir);
   return 0;
 }
 

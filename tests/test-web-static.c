@@ -7,13 +7,13 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <glib/gstdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "web-auth.h"
 #include "web-protocol.h"
 #include "web-static.h"
+#include "test-util.h"
 
 typedef struct {
   char *dir;      /* temp dir */
@@ -26,7 +26,7 @@ setup (void **state)
   Fixture *f = g_new0 (Fixture, 1);
   g_autofree char *static_dir = NULL, *secret = NULL, *link = NULL, *sub = NULL;
 
-  f->dir = g_dir_make_tmp ("web-static-XXXXXX", NULL);
+  f->dir = test_tmpdir_new ("actorscope-web-static-XXXXXX");
   static_dir = g_build_filename (f->dir, "static", NULL);
   sub = g_build_filename (static_dir, "sub", NULL);
   g_mkdir_with_parents (sub, 0700);
@@ -49,8 +49,7 @@ static int
 teardown (void **state)
 {
   Fixture *f = *state;
-  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", f->dir);
-  assert_int_equal (system (cmd), 0);
+  assert_true (test_tmpdir_remove (f->dir));
   free (f->root);
   g_free (f->dir);
   g_free (f);

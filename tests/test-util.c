@@ -1,0 +1,55 @@
+/* test-util.c: temporary folders for the test programs. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <glib/gstdio.h>
+
+#include "test-util.h"
+
+char *
+test_tmpdir_new (const char *tmpl)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = g_dir_make_tmp (tmpl, &error);
+  if (path == NULL)
+    {
+      fprintf (stderr, "cannot create a temporary folder: %s\n", error->message);
+      exit (99);
+    }
+  return path;
+}
+
+gboolean
+test_tmpdir_remove (const char *path)
+{
+  GStatBuf st;
+  gboolean ok = TRUE;
+
+  if (path == NULL)
+    return TRUE;
+  if (g_lstat (path, &st) != 0)
+    return errno == ENOENT;
+  if (S_ISDIR (st.st_mode))
+    {
+      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+      const char *name;
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+          if (!test_tmpdir_remove (child))
+            ok = FALSE;
+        }
+    }
+  return g_remove (path) == 0 && ok;
+}
+
+void
+test_tmpdir_clear (char **path)
+{
+  test_tmpdir_remove (*path);
+  g_clear_pointer (path, g_free);
+}
