@@ -1,4 +1,4 @@
-/* test-web-mswitch.c: the message-switch long-poll client
+/* test-ingest-source-mswitch.c: the message-switch long-poll client
  * (ingest-source-mswitch) against a fake broker with the real /trace
  * semantics (shared/formats/message-switch.md): a ring of RING events,
  * an answer at once when an event with id >= from is buffered, else a poll

@@ -1,4 +1,4 @@
-/* test-web-sources.c: the live sources of `actorscope serve` against real
+/* test-ingest-sources.c: the live sources of `actorscope serve` against real
  * sockets and files in a temporary folder: TCP and unix producers (partial
  * lines, the producer limit), tail -F (append, truncation, rotation),
  * --record then --replay (same model), the message-switch client against a
@@ -325,7 +325,7 @@ main (void)
     cmocka_unit_test (test_follow),
     cmocka_unit_test (test_record_then_replay),
     cmocka_unit_test (test_mswitch_split),
-    /* the long-poll client itself: test-web-mswitch.c */
+    /* the long-poll client itself: test-ingest-source-mswitch.c */
     cmocka_unit_test (test_xstate),
   };
   return cmocka_run_group_tests (tests, setup_dir, teardown_dir);
