@@ -41,7 +41,7 @@ typedef struct {
   guint max_depth;            /* JSON nesting bound, 0 = default 64 */
   guint64 max_decompressed;   /* gzip output bound in bytes, 0 = default 8 GiB */
   guint max_kept_diagnostics; /* diagnostics kept for display, 0 = default 20 */
-  /* Added: gzip bomb guard. Past the first INGEST_PARSER_GZIP_RATIO_GRACE
+  /* Gzip bomb guard: past the first INGEST_PARSER_GZIP_RATIO_GRACE
    * decompressed bytes, more than max_gzip_ratio output bytes per input byte
    * is an INGEST_ERROR_LIMIT error (JSON traces compress 10-50x; a bomb of
    * one repeated byte reaches 1000x and would cost minutes of parsing).

@@ -1517,7 +1517,7 @@ ingest_store_memory_bytes (const IngestStore *self)
   return b;
 }
 
-/* --- added by the parsers -------------------------------------------------- */
+/* --- corrections after the fact (renames, late labels) -------------------- */
 
 gboolean
 ingest_store_rename_actor (IngestStore *self, IngestActorId id, IngestStr name)

@@ -65,7 +65,7 @@ typedef struct {
   IngestExitStatus exit_status;
 } IngestEventInput;
 
-/* Added: event times are clamped to [-INGEST_STORE_MAX_TIME,
+/* Event times are clamped to [-INGEST_STORE_MAX_TIME,
  * INGEST_STORE_MAX_TIME] ns (2^62 - 1 ns: 146 years either side of the
  * origin, so wall-clock times up to the year 2116), so the difference of any
  * two stored times fits a gint64 (at most 2^63 - 2). */
@@ -76,7 +76,7 @@ IngestStore *ingest_store_new (void);
 void ingest_store_free (IngestStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IngestStore, ingest_store_free)
 
-/* Added for hostile input: options of a new store. A trace naming millions
+/* Options of a new store, against hostile input. A trace naming millions
  * of distinct actors would otherwise grow every per-actor table (the store's,
  * the parsers', the live windows') without bound. Once max_actors actors
  * exist, every new actor name is folded into one actor named
@@ -138,13 +138,13 @@ gboolean ingest_store_time_range (const IngestStore *store, gint64 *min_ns, gint
  * the borrowed array of seqs (valid until the next append). */
 gsize ingest_store_time_lower_bound (IngestStore *store, gint64 t_ns);
 const IngestSeq *ingest_store_time_order (IngestStore *store, gsize *n_out);
-/* Added by the store: the seq at one position of the time order (pos <
- * n_events). Prefer it to ingest_store_time_order() in loops: while appends
- * arrive in time order the index is the identity and takes no memory, and
- * ingest_store_time_order() has to materialise 8 bytes per event. */
+/* The seq at one position of the time order (pos < n_events). Prefer it to
+ * ingest_store_time_order() in loops: while appends arrive in time order the
+ * index is the identity and takes no memory, and ingest_store_time_order()
+ * has to materialise 8 bytes per event. */
 IngestSeq ingest_store_time_seq (IngestStore *store, gsize pos);
 
-/* Added by the store: TRUE when a DROP event named this message. */
+/* TRUE when a DROP event named this message. */
 gboolean ingest_store_message_dropped (const IngestStore *store, IngestMessageId id);
 
 /* Per-edge facts (sender -> receiver, by actor id). */
@@ -171,7 +171,7 @@ typedef struct {
   guint64 lost_events;      /* gaps reported by sources (message-switch ids) */
   guint64 duplicate_events; /* dropped as duplicates (overlapping polls) */
   guint64 unmatched;        /* receive/done/ack naming an unknown message */
-  /* Added: actor references folded into "(other actors)" because the store
+  /* Actor references folded into "(other actors)" because the store
    * held max_actors actors (one per reference, not per distinct name). */
   guint64 folded_actor_refs;
 } IngestStoreCounters;
@@ -181,9 +181,9 @@ IngestStoreCounters *ingest_store_counters (IngestStore *store); /* borrowed, wr
 /* Approximate bytes the store holds (for benchmarks and memory limits). */
 gsize ingest_store_memory_bytes (const IngestStore *store);
 
-/* Added by the parsers (Chrome metadata names processes and threads after
- * their events, and Chrome slices are messages without a SEND):
- * ingest_store_rename_actor gives actor id a new name (its short name
+/* Corrections after the fact, for formats that need them (Chrome metadata
+ * names processes and threads after their events, and Chrome slices are
+ * messages without a SEND): ingest_store_rename_actor gives actor id a new name (its short name
  * follows); FALSE when id is invalid, the name is empty or another actor has
  * it. ingest_store_set_message_label sets the label of a message that has
  * none yet (a SEND's label always wins). */

@@ -104,9 +104,9 @@ typedef struct {
   guint from_lane, to_lane;
   gint64 start_ns, end_ns;
   guint64 count;             /* messages sent in [start, end) from -> to */
-  /* Added by the views: processing spans starting in [start, end) on
-   * from_lane; only in bins with from_lane == to_lane (such a bin's count
-   * is the lane's messages to itself). */
+  /* Processing spans starting in [start, end) on from_lane; only in bins
+   * with from_lane == to_lane (such a bin's count is the lane's messages to
+   * itself). */
   guint64 spans;
 } IngestDensityBin;
 
