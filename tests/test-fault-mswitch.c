@@ -61,7 +61,6 @@ typedef struct {
   guint running;             /* connection threads alive */
 } Broker;
 
-static char *tmpdir;
 static const char *cli_path;
 
 /* ---- the fake broker ---- */
@@ -1052,7 +1051,7 @@ broker_from_at_least (Broker *b, gint64 from)
 static void
 test_cli_serve_restart (void **state)
 {
-  g_autofree char *record = g_build_filename (tmpdir, "cli-mswitch.ndjson", NULL);
+  g_autofree char *record = g_build_filename (test_tmpdir (), "cli-mswitch.ndjson", NULL);
   g_autofree char *target = NULL;
   g_autoptr(GSubprocess) proc = NULL;
   g_autoptr(GError) error = NULL;
@@ -1119,20 +1118,6 @@ test_cli_serve_restart (void **state)
   broker_clear (&b);
 }
 
-static int
-setup_dir (void **state)
-{
-  tmpdir = test_tmpdir_new ("actorscope-fault-mswitch-XXXXXX");
-  return 0;
-}
-
-static int
-teardown_dir (void **state)
-{
-  test_tmpdir_clear (&tmpdir);
-  return 0;
-}
-
 int
 main (int argc, char **argv)
 {
@@ -1151,5 +1136,5 @@ main (int argc, char **argv)
   cli_path = argc > 1 ? argv[1] : NULL;
   /* A broker killed mid-write must not kill the test. */
   signal (SIGPIPE, SIG_IGN);
-  return cmocka_run_group_tests (tests, setup_dir, teardown_dir);
+  return cmocka_run_group_tests (tests, test_tmpdir_group_setup, test_tmpdir_group_teardown);
 }

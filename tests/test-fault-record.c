@@ -35,7 +35,6 @@
 #include "test-util.h"
 
 static const char *cli_path;
-static char *tmpdir;
 
 /* Event i of the producer's stream: sends and receives of message m<i/2>,
  * a payload that needs escaping now and then. */
@@ -104,8 +103,8 @@ server_start (Server *sv, const char *name)
   memset (sv, 0, sizeof *sv);
   g_mutex_init (&sv->lock);
   sv->err = g_string_new (NULL);
-  sv->sock_path = g_build_filename (tmpdir, sock_name, NULL);
-  sv->record = g_build_filename (tmpdir, record_name, NULL);
+  sv->sock_path = g_build_filename (test_tmpdir (), sock_name, NULL);
+  sv->record = g_build_filename (test_tmpdir (), record_name, NULL);
   listen = g_strconcat ("unix:", sv->sock_path, NULL);
   /* An old file at the path: a recording must replace it, also when killed. */
   assert_true (g_file_set_contents (sv->record, "old contents\n", -1, NULL));
@@ -348,8 +347,8 @@ graceful_stop (int signum, const char *name)
   Server sv;
   Producer p = { 0 };
   Loaded l, want;
-  g_autofree char *sent_path = g_build_filename (tmpdir, "sent.ndjson", NULL);
-  g_autofree char *conv_path = g_build_filename (tmpdir, "sent-converted.ndjson", NULL);
+  g_autofree char *sent_path = g_build_filename (test_tmpdir (), "sent.ndjson", NULL);
+  g_autofree char *conv_path = g_build_filename (test_tmpdir (), "sent-converted.ndjson", NULL);
   g_autoptr(GString) all = g_string_new (NULL);
   g_autoptr(GSubprocess) convert = NULL;
   g_autoptr(GError) error = NULL;
@@ -413,7 +412,7 @@ test_sigterm_loses_nothing (void **state)
 static void
 test_torn_last_line (void **state)
 {
-  g_autofree char *path = g_build_filename (tmpdir, "torn.ndjson", NULL);
+  g_autofree char *path = g_build_filename (test_tmpdir (), "torn.ndjson", NULL);
   g_autoptr(GString) all = g_string_new ("{\"actorscope\":1}\n");
   const guint64 n = 100;
   gsize last_start;
@@ -478,20 +477,6 @@ test_sigint_loses_nothing (void **state)
   graceful_stop (SIGINT, "sigint");
 }
 
-static int
-setup_dir (void **state)
-{
-  tmpdir = test_tmpdir_new ("actorscope-fault-record-XXXXXX");
-  return 0;
-}
-
-static int
-teardown_dir (void **state)
-{
-  test_tmpdir_clear (&tmpdir);
-  return 0;
-}
-
 int
 main (int argc, char **argv)
 {
@@ -509,5 +494,5 @@ main (int argc, char **argv)
   cli_path = argv[1];
   /* The producer writes to a server that gets killed. */
   signal (SIGPIPE, SIG_IGN);
-  return cmocka_run_group_tests (tests, setup_dir, teardown_dir);
+  return cmocka_run_group_tests (tests, test_tmpdir_group_setup, test_tmpdir_group_teardown);
 }

@@ -43,7 +43,6 @@ typedef struct {
   gboolean stopping;
 } FakeBroker;
 
-static char *tmpdir;
 
 static void
 spin_until (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms)
@@ -239,7 +238,7 @@ last_message_key (IngestStore *store)
 static void
 test_mswitch_long_poll (void **state)
 {
-  g_autofree char *path = g_build_filename (tmpdir, "switch.sock", NULL);
+  g_autofree char *path = g_build_filename (test_tmpdir (), "switch.sock", NULL);
   g_autofree char *target = g_strconcat ("unix:", path, NULL);
   g_autoptr(IngestStore) store = ingest_store_new ();
   g_autoptr(IngestMswitchSource) src = NULL;
@@ -371,20 +370,6 @@ test_mswitch_bad_target (void **state)
   assert_non_null (strstr (error->message, "unix:PATH or http://HOST:PORT"));
 }
 
-static int
-setup_dir (void **state)
-{
-  tmpdir = test_tmpdir_new ("actorscope-mswitch-XXXXXX");
-  return 0;
-}
-
-static int
-teardown_dir (void **state)
-{
-  test_tmpdir_clear (&tmpdir);
-  return 0;
-}
-
 int
 main (void)
 {
@@ -392,5 +377,5 @@ main (void)
     cmocka_unit_test (test_mswitch_long_poll),
     cmocka_unit_test (test_mswitch_bad_target),
   };
-  return cmocka_run_group_tests (tests, setup_dir, teardown_dir);
+  return cmocka_run_group_tests (tests, test_tmpdir_group_setup, test_tmpdir_group_teardown);
 }

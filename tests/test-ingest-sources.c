@@ -24,7 +24,6 @@
 #include "ingest-source-xstate.h"
 #include "test-util.h"
 
-static char *tmpdir;
 
 static void
 spin_until (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms)
@@ -77,7 +76,7 @@ test_socket_tcp_and_unix (void **state)
 {
   g_autoptr(IngestStore) store = ingest_store_new ();
   g_autoptr(IngestSocketSource) src = ingest_socket_source_new (store, NULL, NULL);
-  g_autofree char *unix_spec = g_strdup_printf ("unix:%s/prod.sock", tmpdir);
+  g_autofree char *unix_spec = g_strdup_printf ("unix:%s/prod.sock", test_tmpdir ());
   WantEvents w = { store, 2 };
 
   assert_true (ingest_socket_source_listen (src, "tcp://127.0.0.1:0", NULL));
@@ -149,8 +148,8 @@ static void
 test_follow (void **state)
 {
   g_autoptr(IngestStore) store = ingest_store_new ();
-  g_autofree char *path = g_build_filename (tmpdir, "follow.ndjson", NULL);
-  g_autofree char *rotated = g_build_filename (tmpdir, "follow.ndjson.1", NULL);
+  g_autofree char *path = g_build_filename (test_tmpdir (), "follow.ndjson", NULL);
+  g_autofree char *rotated = g_build_filename (test_tmpdir (), "follow.ndjson.1", NULL);
   IngestFollowOptions opts = { .poll_ms = 100000 }; /* we poll by hand */
   g_autoptr(IngestFollowSource) src = NULL;
   FILE *f;
@@ -218,7 +217,7 @@ test_record_then_replay (void **state)
 {
   g_autofree char *trace = g_build_filename (g_getenv ("ACTORSCOPE_SOURCE_ROOT"), "data", "traces",
                                              "akka-supervision.ndjson", NULL);
-  g_autofree char *rec = g_build_filename (tmpdir, "session.ndjson", NULL);
+  g_autofree char *rec = g_build_filename (test_tmpdir (), "session.ndjson", NULL);
   g_autoptr(IngestStore) live = ingest_store_new ();
   g_autoptr(IngestStore) again = ingest_store_new ();
   g_autoptr(IngestRecorder) recorder = NULL;
@@ -301,20 +300,6 @@ test_xstate (void **state)
   assert_false (ingest_xstate_looks_like ("{\"ts\":1,\"ev\":\"send\"}", 20));
 }
 
-static int
-setup_dir (void **state)
-{
-  tmpdir = test_tmpdir_new ("actorscope-sources-XXXXXX");
-  return 0;
-}
-
-static int
-teardown_dir (void **state)
-{
-  test_tmpdir_clear (&tmpdir);
-  return 0;
-}
-
 int
 main (void)
 {
@@ -328,5 +313,5 @@ main (void)
     /* the long-poll client itself: test-ingest-source-mswitch.c */
     cmocka_unit_test (test_xstate),
   };
-  return cmocka_run_group_tests (tests, setup_dir, teardown_dir);
+  return cmocka_run_group_tests (tests, test_tmpdir_group_setup, test_tmpdir_group_teardown);
 }

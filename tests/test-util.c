@@ -53,3 +53,29 @@ test_tmpdir_clear (char **path)
   test_tmpdir_remove (*path);
   g_clear_pointer (path, g_free);
 }
+
+static char *group_tmpdir;
+
+int
+test_tmpdir_group_setup (void **state)
+{
+  g_autofree char *tmpl = g_strdup_printf ("actorscope-%s-XXXXXX", program_invocation_short_name);
+  g_assert (group_tmpdir == NULL);
+  group_tmpdir = test_tmpdir_new (tmpl);
+  return 0;
+}
+
+int
+test_tmpdir_group_teardown (void **state)
+{
+  gboolean removed = test_tmpdir_remove (group_tmpdir);
+  g_clear_pointer (&group_tmpdir, g_free);
+  return removed ? 0 : -1;
+}
+
+const char *
+test_tmpdir (void)
+{
+  g_assert (group_tmpdir != NULL);
+  return group_tmpdir;
+}

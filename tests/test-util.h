@@ -20,4 +20,12 @@ gboolean test_tmpdir_remove (const char *path);
  * teardown of a folder kept in a variable. */
 void test_tmpdir_clear (char **path);
 
+/* cmocka group fixtures for a program whose tests share one folder:
+ * test_tmpdir_group_setup makes it (named after the program), test_tmpdir()
+ * returns its path (borrowed) until test_tmpdir_group_teardown removes it.
+ * The state argument is not used. */
+int test_tmpdir_group_setup (void **state);
+int test_tmpdir_group_teardown (void **state);
+const char *test_tmpdir (void);
+
 G_END_DECLS
