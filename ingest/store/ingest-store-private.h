@@ -132,6 +132,5 @@ ingest_edge_top_labels_best (const IngestAtom *top_label, const guint32 *top_cou
 #define INGEST_EVENT_FLAG_DEPTH 0x1u
 
 const IngestActorRec *ingest_store_actor_rec (const IngestStore *store, IngestActorId id);
-IngestStrings *ingest_store_get_strings (const IngestStore *store);
 
 G_END_DECLS

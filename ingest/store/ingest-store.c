@@ -212,12 +212,6 @@ ingest_store_payload (const IngestStore *self, guint32 payload)
   return ingest_strings_get (self->payloads, payload);
 }
 
-IngestStrings *
-ingest_store_get_strings (const IngestStore *self)
-{
-  return self->strings;
-}
-
 /* --- actors ---------------------------------------------------------------- */
 
 /* Splits a path-like name. Returns the byte length of the parent's name (0:

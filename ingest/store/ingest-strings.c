@@ -402,12 +402,6 @@ ingest_strings_lookup (const IngestStrings *self, const char *s, gsize len)
   return (guint32) self->slots[i];
 }
 
-guint
-ingest_strings_n_interned (const IngestStrings *self)
-{
-  return (guint) self->n_used;
-}
-
 gsize
 ingest_strings_memory_bytes (const IngestStrings *self)
 {

@@ -67,8 +67,6 @@ const char *ingest_strings_get (const IngestStrings *strings, guint32 atom);
 gboolean ingest_strings_equal (const IngestStrings *strings, guint32 atom,
                                const char *s, gsize len);
 
-/* Number of distinct interned strings. */
-guint ingest_strings_n_interned (const IngestStrings *strings);
 /* Bytes held: arena chunks, intern table, scratch buffer. */
 gsize ingest_strings_memory_bytes (const IngestStrings *strings);
 
