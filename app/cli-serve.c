@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <glib-unix.h>
+#include <glib/gstdio.h>
 #include <gio/gunixinputstream.h>
 #include <stdio.h>
 
@@ -54,6 +55,56 @@ on_note (IngestSourceNoteLevel level, const char *source, const char *message, g
   if (st->quiet && level == INGEST_SOURCE_NOTE_INFO)
     return;
   fprintf (stderr, "actorscope serve: %s: %s: %s\n", _(levels[level]), src, msg);
+}
+
+/* The token: --token-file PATH (first line), else --token (visible to
+ * every local user in ps, so warned about), else $ACTORSCOPE_TOKEN. Returns
+ * FALSE with a message for the user; *out (owned) stays NULL without one. */
+static gboolean
+serve_resolve_token (const char *arg, const char *file, char **out, char **message)
+{
+  const char *env = g_getenv ("ACTORSCOPE_TOKEN");
+
+  *out = NULL;
+  if (arg != NULL && file != NULL)
+    {
+      *message = g_strdup (_("give the token either with --token or with --token-file, not both"));
+      return FALSE;
+    }
+  if (file != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *text = NULL;
+      GStatBuf st;
+
+      if (!g_file_get_contents (file, &text, NULL, &error))
+        {
+          *message = g_strdup_printf ("--token-file: %s", error->message);
+          return FALSE;
+        }
+      text[strcspn (text, "\r\n")] = '\0';
+      if (*text == '\0')
+        {
+          *message = g_strdup_printf (_("--token-file: %s: the first line is empty"), file);
+          return FALSE;
+        }
+      if (g_stat (file, &st) == 0 && (st.st_mode & 0077) != 0)
+        fprintf (stderr, "actorscope serve: %s\n",
+                 _("warning: the --token-file can be read by other users (chmod 600 it)"));
+      *out = g_steal_pointer (&text);
+      return TRUE;
+    }
+  if (arg != NULL)
+    {
+      fprintf (stderr, "actorscope serve: %s\n",
+               _("warning: a token on the command line is visible to every local user (ps); "
+                 "use --token-file or ACTORSCOPE_TOKEN"));
+      *out = g_strdup (arg);
+      return TRUE;
+    }
+  if (env != NULL && *env != '\0')
+    *out = g_strdup (env);
+  return TRUE;
 }
 
 static void
@@ -116,7 +167,8 @@ on_signal (gpointer user_data)
 int
 cli_serve_main (int argc, char **argv)
 {
-  g_autofree char *host = NULL, *token = NULL, *static_dir = NULL, *record = NULL;
+  g_autofree char *host = NULL, *token_arg = NULL, *token_file = NULL, *token = NULL;
+  g_autofree char *static_dir = NULL, *record = NULL, *token_message = NULL;
   g_autofree char *replay = NULL, *format = NULL;
   g_auto(GStrv) listen = NULL, follow = NULL, mswitch = NULL, origins = NULL;
   gboolean use_stdin = FALSE, loop_replay = FALSE, strict = FALSE, quiet = FALSE, verbose = FALSE;
@@ -126,7 +178,8 @@ cli_serve_main (int argc, char **argv)
   const GOptionEntry entries[] = {
     { "host", 0, 0, G_OPTION_ARG_STRING, &host, N_("Address to bind the web server to (default 127.0.0.1; others need --token)"), "ADDR" },
     { "port", 'p', 0, G_OPTION_ARG_INT, &port, N_("Web server port (default 8000; 0 = any free port)"), "PORT" },
-    { "token", 0, 0, G_OPTION_ARG_STRING, &token, N_("Secret required on every request and websocket"), "TOKEN" },
+    { "token", 0, 0, G_OPTION_ARG_STRING, &token_arg, N_("Secret required on every request, websocket and non-loopback producer (visible to other users in ps: prefer --token-file or the environment variable ACTORSCOPE_TOKEN, used when neither option is given)"), "TOKEN" },
+    { "token-file", 0, 0, G_OPTION_ARG_FILENAME, &token_file, N_("Read the token from the first line of this file"), "PATH" },
     { "allow-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &origins, N_("Also accept websockets from this Origin (repeatable)"), "ORIGIN" },
     { "listen", 'l', 0, G_OPTION_ARG_STRING_ARRAY, &listen, N_("Accept producers on tcp://HOST:PORT or unix:PATH (repeatable)"), "ADDR" },
     { "stdin", 0, 0, G_OPTION_ARG_NONE, &use_stdin, N_("Read a trace stream from standard input"), NULL },
@@ -175,6 +228,9 @@ cli_serve_main (int argc, char **argv)
   if (port < 0 || port > 65535 || max_clients < 1 || max_producers < 1 || max_fps < 1 ||
       max_fps > 60 || max_message < 1024 || max_line < 0 || speed < 0)
     return cli_usage_error ("serve", _("a numeric option is out of range"));
+
+  if (!serve_resolve_token (token_arg, token_file, &token, &token_message))
+    return cli_usage_error ("serve", token_message);
 
   st.quiet = quiet;
   st.loop = g_main_loop_new (NULL, FALSE);

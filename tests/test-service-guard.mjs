@@ -1,0 +1,68 @@
+// Guards of `actorscope serve` against a hostile network and hostile local
+// users (issue 11, round two): the token kept out of argv, the producer port
+// closed to the network without a token and to HTTP requests, idle
+// connections dropped, no busy loop when file descriptors run out.
+//   node tests/test-service-guard.mjs BUILD/app/actorscope [CASE...]
+import net from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync, chmodSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { check, sleep, until, startServe, stopServe, tempDir } from './web-common.mjs';
+
+const cli = process.argv[2];
+if (!cli) throw new Error('usage: test-service-guard.mjs ACTORSCOPE [CASE...]');
+const only = process.argv.slice(3);
+const dir = tempDir('guard');
+
+async function testCase(name, body) {
+  if (only.length && !only.includes(name)) return;
+  console.log('# ---- ' + name);
+  await body();
+}
+
+async function httpStatus(base, path, headers = {}) {
+  const r = await fetch(base + path.replace(/^\//, ''), { headers });
+  return r.status;
+}
+
+function serveSync(args, env = {}) {
+  return spawnSync(cli, ['serve', '-p', '0', ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 15000 });
+}
+
+// ---- item 9: the token without argv ----------------------------------------
+
+await testCase('token-sources', async () => {
+  const help = serveSync(['--help']);
+  check(/--token-file=PATH/.test(help.stdout) && /ACTORSCOPE_TOKEN/.test(help.stdout), '--help names --token-file and ACTORSCOPE_TOKEN');
+
+  const file = join(dir, 'token');
+  writeFileSync(file, 'fromfile123\n');
+  chmodSync(file, 0o600);
+  let s = await startServe(cli, ['--token-file', file]);
+  check(await httpStatus(s.base, '/') === 401 && await httpStatus(s.base, '/', { Authorization: 'Bearer fromfile123' }) === 200,
+        '--token-file: the first line of the file is the token');
+  check(!/visible to every local user/.test(s.stderr()), '--token-file: no argv warning');
+  await stopServe(s);
+
+  s = await startServe(cli, [], { env: { ...process.env, ACTORSCOPE_TOKEN: 'fromenv456' } });
+  check(await httpStatus(s.base, '/') === 401 && await httpStatus(s.base, '/', { Authorization: 'Bearer fromenv456' }) === 200,
+        'ACTORSCOPE_TOKEN: the environment gives the token');
+  await stopServe(s);
+
+  s = await startServe(cli, ['--token', 'fromargv789']);
+  check(await httpStatus(s.base, '/', { Authorization: 'Bearer fromargv789' }) === 200, '--token still works');
+  check(/warning: a token on the command line is visible to every local user/.test(s.stderr()), '--token on the command line is warned about');
+  await stopServe(s);
+
+  const both = serveSync(['--token', 'a', '--token-file', file]);
+  check(both.status === 2 && /not both/.test(both.stderr), '--token with --token-file: usage error');
+  writeFileSync(join(dir, 'empty'), '\n');
+  const empty = serveSync(['--token-file', join(dir, 'empty')]);
+  check(empty.status === 2 && /empty/.test(empty.stderr), 'an empty --token-file: usage error');
+  chmodSync(file, 0o644);
+  s = await startServe(cli, ['--token-file', file]);
+  check(/can be read by other users/.test(s.stderr()), 'a --token-file others can read is warned about');
+  await stopServe(s);
+});
+
+console.log('all guard checks passed');
