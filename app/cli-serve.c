@@ -269,6 +269,7 @@ cli_serve_main (int argc, char **argv)
     {
       IngestSocketOptions sopts = { 0 };
       sopts.max_producers = (guint) max_producers;
+      sopts.token = token;
       sopts.max_line_bytes = (gsize) max_line;
       sopts.strict = strict;
       sopts.format = fmt;

@@ -65,4 +65,26 @@ await testCase('token-sources', async () => {
   await stopServe(s);
 });
 
+// ---- item 8: the producer port ---------------------------------------------
+
+await testCase('producer-port', async () => {
+  const open = serveSync(['--listen', 'tcp://0.0.0.0:0'], { ACTORSCOPE_TOKEN: '' });
+  check(open.status === 2 && /beyond loopback: producers there need a token/.test(open.stderr),
+        '--listen tcp://0.0.0.0 without a token: refused at start (exit 2)');
+  const s = await startServe(cli, ['--listen', 'tcp://0.0.0.0:0'], { env: { ...process.env, ACTORSCOPE_TOKEN: 'portTok1' } });
+  const port = Number(s.producers[0].split(':').pop());
+  const talk = (text) => new Promise((resolve) => {
+    const c = net.connect(port, '127.0.0.1');
+    let got = '';
+    c.on('data', (d) => { got += d; });
+    c.on('close', () => resolve(got));
+    c.on('error', () => {});
+    c.on('connect', () => c.write(text));
+    setTimeout(() => c.destroy(), 3000);
+  });
+  check(/missing or wrong token/.test(await talk('{"ts":1,"ev":"mark","actor":"x","text":"y"}\n')), 'a producer without the token line is closed');
+  check(/not an HTTP server/.test(await talk('POST /ingest HTTP/1.1\r\nHost: x\r\n\r\n{"token":"portTok1"}\n')), 'an HTTP request is closed');
+  await stopServe(s);
+});
+
 console.log('all guard checks passed');

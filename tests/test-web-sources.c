@@ -137,6 +137,92 @@ test_socket_bad_address (void **state)
   assert_null (ingest_socket_parse_address ("tcp://127.0.0.1:99999", &error));
 }
 
+static gboolean
+rejected_at_least (gpointer p)
+{
+  gpointer *args = p;
+  return ingest_socket_source_n_rejected (args[0]) >= GPOINTER_TO_UINT (args[1]);
+}
+
+/* Sends text on a new connection to address, waits until src has rejected
+ * want connections in all, returns what the service wrote back. */
+static char *
+send_expect_rejected (IngestSocketSource *src, const char *address, const char *text, guint want)
+{
+  g_autoptr(GSocketConnection) c = connect_to (address);
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (c));
+  gpointer args[2] = { src, GUINT_TO_POINTER (want) };
+  char buf[512] = { 0 };
+  gsize got = 0;
+
+  g_output_stream_write_all (out, text, strlen (text), NULL, NULL, NULL);
+  spin_until (rejected_at_least, args, 3000);
+  assert_int_equal (ingest_socket_source_n_rejected (src), want);
+  g_input_stream_read_all (g_io_stream_get_input_stream (G_IO_STREAM (c)), buf, sizeof buf - 1,
+                           &got, NULL, NULL);
+  return g_strndup (buf, got);
+}
+
+/* An HTTP request on the producer port (a web page fetch()ing it) is closed
+ * at its request line; beyond loopback producers need a token line, and a
+ * source without a token refuses to listen there. */
+static void
+test_socket_gate (void **state)
+{
+  g_autoptr(IngestStore) store = ingest_store_new ();
+  g_autoptr(IngestSocketSource) src = ingest_socket_source_new (store, NULL, NULL);
+  IngestSocketOptions topts = { .token = "s3cret-Tok" };
+  g_autoptr(IngestSocketSource) tsrc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = NULL, *wild = NULL;
+  WantEvents w = { store, 2 };
+  const char *addr;
+
+  assert_false (ingest_socket_source_listen (src, "tcp://0.0.0.0:0", &error));
+  assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT));
+  assert_non_null (strstr (error->message, "beyond loopback"));
+  g_clear_error (&error);
+  assert_false (ingest_socket_source_listen (src, "tcp://[::]:0", NULL));
+  assert_true (ingest_socket_source_listen (src, "tcp://127.0.0.1:0", NULL));
+  addr = ingest_socket_source_get_address (src, 0);
+
+  reply = send_expect_rejected (src, addr,
+                                "POST /ingest HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                "Content-Type: text/plain\r\n\r\n" "{\"ts\":1,\"ev\":\"send\","
+                                "\"from\":\"/web\",\"to\":\"/x\",\"id\":9}\n", 1);
+  assert_non_null (strstr (reply, "error: this is an actorscope producer port, not an HTTP server"));
+  g_free (reply);
+  reply = send_expect_rejected (src, addr, "GET / HTTP/1.0\r\n\r\n", 2);
+  g_free (reply);
+  reply = send_expect_rejected (src, addr, "BREW /pot HTTP/1.1\r\n\r\n", 3);
+  g_free (reply);
+  reply = send_expect_rejected (src, addr, "OPTIONS * HTTP/1.1\r\n", 4);
+  assert_int_equal (ingest_store_n_events (store), 0);
+  assert_int_equal (ingest_store_find_actor (store, "/web"), 0);
+
+  /* With a token, 0.0.0.0 listens; every producer there sends it first. */
+  tsrc = ingest_socket_source_new (store, &topts, NULL);
+  assert_true (ingest_socket_source_listen (tsrc, "tcp://0.0.0.0:0", NULL));
+  wild = g_strdup_printf ("tcp://127.0.0.1:%s", strrchr (ingest_socket_source_get_address (tsrc, 0), ':') + 1);
+  g_free (reply);
+  reply = send_expect_rejected (tsrc, wild, line1, 1);
+  assert_non_null (strstr (reply, "error: missing or wrong token"));
+  g_free (reply);
+  reply = send_expect_rejected (tsrc, wild, "{\"token\":\"s3cret-To\"}\n", 2);
+  g_free (reply);
+  reply = send_expect_rejected (tsrc, wild, "{\"token\":\"s3cret-TokX\"}\n", 3);
+  {
+    g_autoptr(GSocketConnection) c = connect_to (wild);
+    GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (c));
+    g_output_stream_write_all (out, " { \"token\" : \"s3cret-Tok\" }\r\n", 29, NULL, NULL, NULL);
+    g_output_stream_write_all (out, line1, strlen (line1), NULL, NULL, NULL);
+    g_output_stream_write_all (out, line2, strlen (line2), NULL, NULL, NULL);
+    spin_until (have_events, &w, 3000);
+  }
+  assert_int_equal (ingest_store_n_events (store), 2);
+  assert_int_equal (ingest_socket_source_n_rejected (tsrc), 3);
+}
+
 static void
 append_file (const char *path, const char *text)
 {
@@ -324,6 +410,7 @@ main (void)
     cmocka_unit_test (test_socket_tcp_and_unix),
     cmocka_unit_test (test_socket_producer_limit),
     cmocka_unit_test (test_socket_bad_address),
+    cmocka_unit_test (test_socket_gate),
     cmocka_unit_test (test_follow),
     cmocka_unit_test (test_record_then_replay),
     cmocka_unit_test (test_mswitch_split),

@@ -9,19 +9,40 @@
 
 #define DEFAULT_MAX_PRODUCERS 64
 #define READ_CHUNK (64 * 1024)
+/* The first line is held back until it is complete or this long: enough for
+ * a token line or an HTTP request line. */
+#define HEAD_MAX 4096
+/* Notes about refused or rejected connections: at most one per this many
+ * microseconds (with the count of the others), so a client that connects
+ * in a loop can't flood the log. */
+#define NOTE_INTERVAL_US (10 * G_USEC_PER_SEC)
 
 typedef struct _Producer Producer;
+
+typedef struct {
+  gint64 last_us;
+  guint64 suppressed;
+} NoteLimit;
+
+typedef struct {
+  IngestSocketSource *source;
+  GSocketService *service;
+  gboolean needs_token;        /* beyond loopback: producers send the token first */
+} Listener;
 
 struct _IngestSocketSource {
   IngestStore *store;
   IngestSocketOptions options;
   IngestSourceHooks hooks;
-  GPtrArray *services;    /* GSocketService*, one per listen address */
+  GPtrArray *listeners;   /* Listener*, one per listen address */
+  char *token;            /* NULL = none */
   GPtrArray *addresses;   /* char*, effective addresses */
   GPtrArray *unix_paths;  /* char*, files to remove on free */
   GList *producers;       /* Producer* */
   guint n_producers;
   guint64 n_refused;
+  guint64 n_rejected;
+  NoteLimit refused_note, rejected_note;
   guint64 next_producer_id;
 };
 
@@ -36,6 +57,8 @@ struct _Producer {
   guint64 n_lines;             /* newlines received */
   gsize partial;               /* bytes received after the last newline */
   gboolean error_written;
+  GByteArray *head;            /* the first line, while it is being checked */
+  gboolean needs_token;
 };
 
 /* A pending read owns its buffer and outlives a producer freed meanwhile
@@ -60,8 +83,37 @@ producer_free (Producer *p)
     g_io_stream_close (G_IO_STREAM (p->connection), NULL, NULL);
   g_clear_object (&p->connection);
   ingest_parser_free (p->parser);
+  if (p->head != NULL)
+    g_byte_array_unref (p->head);
   g_free (p->name);
   g_free (p);
+}
+
+/* A note that may repeat once per connection attempt: the first one, then
+ * at most one per NOTE_INTERVAL_US saying how many were left out. */
+static void G_GNUC_PRINTF (4, 5)
+note_limited (IngestSocketSource *self, NoteLimit *limit, const char *source, const char *format, ...)
+{
+  gint64 now = g_get_monotonic_time ();
+  g_autofree char *msg = NULL;
+  va_list args;
+
+  if (limit->last_us != 0 && now - limit->last_us < NOTE_INTERVAL_US)
+    {
+      limit->suppressed++;
+      return;
+    }
+  va_start (args, format);
+  msg = g_strdup_vprintf (format, args);
+  va_end (args);
+  if (limit->suppressed > 0)
+    ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_WARNING, source,
+                              "%s (and %" G_GUINT64_FORMAT " more like it not shown)",
+                              msg, limit->suppressed);
+  else
+    ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_WARNING, source, "%s", msg);
+  limit->last_us = now;
+  limit->suppressed = 0;
 }
 
 /* Removes p from its source and frees it. */
@@ -93,10 +145,28 @@ write_error_line (GSocketConnection *connection, const char *message)
 /* why: "producer closed" (clean close), "connection lost" (reset) or
  * "service stopping" (the source is freed while the producer is still
  * connected); parser_failed: the parser stopped the producer. */
+static gboolean looks_like_http (const char *line, gsize len, gboolean complete);
+static gboolean producer_consume (Producer *p, const guint8 *data, gsize len);
+
 static void
 producer_finish (Producer *p, const char *why, gboolean parser_failed)
 {
   g_autoptr(GError) error = NULL;
+
+  /* A first line that never ended: parsed like any last line, unless it
+   * had to be a token line or looks like HTTP. */
+  if (p->head != NULL)
+    {
+      g_autoptr(GByteArray) head = g_steal_pointer (&p->head);
+      if (p->needs_token || looks_like_http ((const char *) head->data, head->len, FALSE))
+        {
+          p->source->n_rejected++;
+          producer_close (p);
+          return;
+        }
+      if (!producer_consume (p, head->data, head->len))
+        return;
+    }
 
   /* A record ends with its newline. What came after the last one is
    * either a complete record whose newline was never sent (the parser
@@ -120,6 +190,161 @@ producer_finish (Producer *p, const char *why, gboolean parser_failed)
   producer_close (p);
 }
 
+/* TRUE when a first line is an HTTP request line: a method and a space
+ * ("POST /ingest HTTP/1.1", "OPTIONS * HTTP/1.1"), or any line ending in
+ * " HTTP/1.x" (complete: the line's newline was seen). No trace format
+ * starts like that. */
+static gboolean
+looks_like_http (const char *line, gsize len, gboolean complete)
+{
+  static const char *const methods[] = {
+    "GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "CONNECT", "TRACE", "PRI",
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (methods); i++)
+    {
+      gsize n = strlen (methods[i]);
+      if (len > n && memcmp (line, methods[i], n) == 0 && line[n] == ' ')
+        return TRUE;
+    }
+  return complete && len >= 9 && memcmp (line + len - 9, " HTTP/1.", 8) == 0 &&
+         g_ascii_isdigit (line[len - 1]);
+}
+
+/* Equal strings, in a time that depends only on their lengths. */
+static gboolean
+token_equal (const char *a, gsize la, const char *b)
+{
+  gsize lb = strlen (b);
+  guint8 diff = 0;
+
+  for (gsize i = 0; i < la; i++)
+    diff |= (guint8) (a[i] ^ (i < lb ? b[i] : 0));
+  return diff == 0 && la == lb;
+}
+
+/* TRUE when line is {"token":"TOKEN"} (blanks allowed between the parts;
+ * a token has no characters that JSON would escape). */
+static gboolean
+token_line_ok (const char *line, gsize len, const char *token)
+{
+  const char *p = line, *end = line + len, *value;
+#define SKIP_BLANKS() while (p < end && (*p == ' ' || *p == '\t')) p++
+#define EXPECT(lit) \
+  G_STMT_START { SKIP_BLANKS (); if ((gsize) (end - p) < strlen (lit) || memcmp (p, lit, strlen (lit)) != 0) return FALSE; p += strlen (lit); } G_STMT_END
+
+  EXPECT ("{");
+  EXPECT ("\"token\"");
+  EXPECT (":");
+  EXPECT ("\"");
+  value = p;
+  while (p < end && *p != '"' && *p != '\\')
+    p++;
+  if (p == end || *p != '"')
+    return FALSE;
+  if (!token_equal (value, (gsize) (p - value), token))
+    return FALSE;
+  p++;
+  EXPECT ("}");
+  SKIP_BLANKS ();
+  return p == end;
+#undef EXPECT
+#undef SKIP_BLANKS
+}
+
+/* Closes a connection at its first line, with an error line saying why. */
+static void
+producer_reject (Producer *p, const char *why)
+{
+  IngestSocketSource *self = p->source;
+
+  self->n_rejected++;
+  write_error_line (p->connection, why);
+  note_limited (self, &self->rejected_note, p->name, "connection closed: %s", why);
+  producer_close (p);
+}
+
+/* Collects the first line; once it is complete (or HEAD_MAX long) checks
+ * it and hands what came with it to the parser. FALSE when the producer
+ * was closed. */
+static gboolean
+producer_gate (Producer *p, const guint8 *data, gsize len)
+{
+  const guint8 *nl;
+  gsize line_len, skip = 0;
+  g_autoptr(GByteArray) head = NULL;
+
+  g_byte_array_append (p->head, data, (guint) len);
+  nl = memchr (p->head->data, '\n', p->head->len);
+  if (nl == NULL && p->head->len < HEAD_MAX)
+    return TRUE;
+  head = g_steal_pointer (&p->head);
+  line_len = nl != NULL ? (gsize) (nl - head->data) : head->len;
+  if (line_len > 0 && head->data[line_len - 1] == '\r')
+    line_len--;
+  if (looks_like_http ((const char *) head->data, line_len, nl != NULL))
+    {
+      producer_reject (p, "this is an actorscope producer port, not an HTTP server");
+      return FALSE;
+    }
+  if (p->needs_token)
+    {
+      if (nl == NULL || !token_line_ok ((const char *) head->data, line_len, p->source->token))
+        {
+          producer_reject (p, "missing or wrong token: the first line must be {\"token\":\"TOKEN\"}");
+          return FALSE;
+        }
+      skip = (gsize) (nl + 1 - head->data);
+    }
+  return producer_consume (p, head->data + skip, head->len - skip);
+}
+
+/* Counts lines and feeds the parser. FALSE when the producer was closed
+ * (strict mode, fatal error). */
+static gboolean
+producer_consume (Producer *p, const guint8 *data, gsize len)
+{
+  g_autoptr(GError) error = NULL;
+  guint64 before_skipped;
+
+  {
+    const guint8 *nl = memrchr (data, '\n', len);
+    if (nl != NULL)
+      {
+        for (const guint8 *q = data; q <= nl; q++)
+          p->n_lines += *q == '\n';
+        p->partial = (gsize) (data + len - (nl + 1));
+      }
+    else
+      p->partial += len;
+  }
+
+  before_skipped = ingest_parser_n_skipped (p->parser);
+  if (!ingest_parser_feed (p->parser, data, len, &error))
+    {
+      write_error_line (p->connection, error->message);
+      ingest_source_hooks_note (&p->source->hooks, INGEST_SOURCE_NOTE_ERROR, p->name,
+                                "producer closed: %s", error->message);
+      producer_finish (p, "connection lost", TRUE);
+      return FALSE;
+    }
+  /* Tell the producer about its first skipped record (e.g. an over-long
+   * line), so a misbehaving client learns why its data is not shown. */
+  if (ingest_parser_n_skipped (p->parser) > before_skipped && !p->error_written)
+    {
+      const GPtrArray *diags = ingest_parser_get_diagnostics (p->parser);
+      if (diags != NULL && diags->len > 0)
+        {
+          const GError *e = g_ptr_array_index (diags, diags->len - 1);
+          write_error_line (p->connection, e->message);
+          p->error_written = TRUE;
+        }
+    }
+  ingest_source_report_parser (&p->source->hooks, p->name, p->parser, &p->n_reported);
+  ingest_source_hooks_appended (&p->source->hooks);
+  return TRUE;
+}
+
 static void
 on_read (GObject *object, GAsyncResult *result, gpointer user_data)
 {
@@ -130,7 +355,6 @@ on_read (GObject *object, GAsyncResult *result, gpointer user_data)
    * for its whole life, not one per read). */
   g_autofree ReadOp *op_owned = op;
   gssize n;
-  guint64 before_skipped;
 
   n = g_input_stream_read_finish (G_INPUT_STREAM (object), result, &error);
   if (p == NULL)
@@ -151,41 +375,9 @@ on_read (GObject *object, GAsyncResult *result, gpointer user_data)
       return;
     }
 
-  {
-    const guint8 *nl = memrchr (op->buf, '\n', (gsize) n);
-    if (nl != NULL)
-      {
-        for (const guint8 *q = op->buf; q <= nl; q++)
-          p->n_lines += *q == '\n';
-        p->partial = (gsize) (op->buf + n - (nl + 1));
-      }
-    else
-      p->partial += (gsize) n;
-  }
-
-  before_skipped = ingest_parser_n_skipped (p->parser);
-  if (!ingest_parser_feed (p->parser, op->buf, (gsize) n, &error))
-    {
-      write_error_line (p->connection, error->message);
-      ingest_source_hooks_note (&p->source->hooks, INGEST_SOURCE_NOTE_ERROR, p->name,
-                                "producer closed: %s", error->message);
-      producer_finish (p, "connection lost", TRUE);
-      return;
-    }
-  /* Tell the producer about its first skipped record (e.g. an over-long
-   * line), so a misbehaving client learns why its data is not shown. */
-  if (ingest_parser_n_skipped (p->parser) > before_skipped && !p->error_written)
-    {
-      const GPtrArray *diags = ingest_parser_get_diagnostics (p->parser);
-      if (diags != NULL && diags->len > 0)
-        {
-          const GError *e = g_ptr_array_index (diags, diags->len - 1);
-          write_error_line (p->connection, e->message);
-          p->error_written = TRUE;
-        }
-    }
-  ingest_source_report_parser (&p->source->hooks, p->name, p->parser, &p->n_reported);
-  ingest_source_hooks_appended (&p->source->hooks);
+  if (p->head != NULL ? !producer_gate (p, op->buf, (gsize) n)
+                     : !producer_consume (p, op->buf, (gsize) n))
+    return;
   producer_read (p, g_steal_pointer (&op_owned));
 }
 
@@ -223,7 +415,8 @@ static gboolean
 on_incoming (GSocketService *service, GSocketConnection *connection,
              GObject *source_object, gpointer user_data)
 {
-  IngestSocketSource *self = user_data;
+  Listener *listener = user_data;
+  IngestSocketSource *self = listener->source;
   IngestParserOptions popts = { 0 };
   Producer *p;
 
@@ -234,8 +427,7 @@ on_incoming (GSocketService *service, GSocketConnection *connection,
       self->n_refused++;
       write_error_line (connection, msg);
       g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
-      ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_WARNING, "listen",
-                                "refused a producer: %s", msg);
+      note_limited (self, &self->refused_note, "listen", "refused a producer: %s", msg);
       return TRUE;
     }
 
@@ -244,6 +436,8 @@ on_incoming (GSocketService *service, GSocketConnection *connection,
   p->connection = g_object_ref (connection);
   p->cancellable = g_cancellable_new ();
   p->name = describe_peer (connection, ++self->next_producer_id);
+  p->head = g_byte_array_new ();
+  p->needs_token = listener->needs_token;
   popts.format = self->options.format;
   popts.strict = self->options.strict;
   popts.source_name = p->name;
@@ -269,9 +463,11 @@ ingest_socket_source_new (IngestStore *store, const IngestSocketOptions *options
     self->options.max_producers = DEFAULT_MAX_PRODUCERS;
   if (hooks != NULL)
     self->hooks = *hooks;
+  self->token = g_strdup (self->options.token);
+  self->options.token = self->token;
   self->addresses = g_ptr_array_new_with_free_func (g_free);
   self->unix_paths = g_ptr_array_new_with_free_func (g_free);
-  self->services = g_ptr_array_new ();
+  self->listeners = g_ptr_array_new_with_free_func (g_free);
   return self;
 }
 
@@ -280,15 +476,15 @@ ingest_socket_source_free (IngestSocketSource *self)
 {
   if (self == NULL)
     return;
-  for (guint i = 0; i < self->services->len; i++)
+  for (guint i = 0; i < self->listeners->len; i++)
     {
-      GSocketService *service = g_ptr_array_index (self->services, i);
-      g_socket_service_stop (service);
-      g_socket_listener_close (G_SOCKET_LISTENER (service));
-      g_signal_handlers_disconnect_by_data (service, self);
-      g_object_unref (service);
+      Listener *l = g_ptr_array_index (self->listeners, i);
+      g_socket_service_stop (l->service);
+      g_socket_listener_close (G_SOCKET_LISTENER (l->service));
+      g_signal_handlers_disconnect_by_data (l->service, l);
+      g_object_unref (l->service);
     }
-  g_ptr_array_unref (self->services);
+  g_ptr_array_unref (self->listeners);
   /* Producers still connected when the service stops: what they sent is
    * parsed to the end (a last record without its newline is accepted,
    * a cut one reported), as on a clean close, so a graceful stop keeps
@@ -299,6 +495,7 @@ ingest_socket_source_free (IngestSocketSource *self)
     g_unlink (g_ptr_array_index (self->unix_paths, i));
   g_ptr_array_unref (self->unix_paths);
   g_ptr_array_unref (self->addresses);
+  g_free (self->token);
   g_free (self);
 }
 
@@ -357,9 +554,24 @@ ingest_socket_source_listen (IngestSocketSource *self, const char *spec, GError 
 {
   g_autoptr(GSocketAddress) address = ingest_socket_parse_address (spec, error);
   g_autoptr(GSocketAddress) effective = NULL;
+  gboolean needs_token = FALSE;
 
   if (address == NULL)
     return FALSE;
+  if (G_IS_INET_SOCKET_ADDRESS (address))
+    {
+      GInetAddress *ia = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address));
+      needs_token = !g_inet_address_get_is_loopback (ia);
+      /* As for the web server: beyond loopback only with a token (any
+       * host, or any web page, could send events otherwise). */
+      if (needs_token && self->token == NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "%s is beyond loopback: producers there need a token (--token-file)",
+                       spec);
+          return FALSE;
+        }
+    }
   if (G_IS_UNIX_SOCKET_ADDRESS (address))
     {
       const char *path = g_unix_socket_address_get_path (G_UNIX_SOCKET_ADDRESS (address));
@@ -373,6 +585,7 @@ ingest_socket_source_listen (IngestSocketSource *self, const char *spec, GError 
    * TCP socket stopped accepting on the TCP one in our tests. */
   {
     GSocketService *service = g_socket_service_new ();
+    Listener *l;
     if (!g_socket_listener_add_address (G_SOCKET_LISTENER (service), address,
                                         G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
                                         NULL, &effective, error))
@@ -380,9 +593,13 @@ ingest_socket_source_listen (IngestSocketSource *self, const char *spec, GError 
         g_object_unref (service);
         return FALSE;
       }
-    g_signal_connect (service, "incoming", G_CALLBACK (on_incoming), self);
+    l = g_new0 (Listener, 1);
+    l->source = self;
+    l->service = service;
+    l->needs_token = needs_token;
+    g_signal_connect (service, "incoming", G_CALLBACK (on_incoming), l);
     g_socket_service_start (service);
-    g_ptr_array_add (self->services, service);
+    g_ptr_array_add (self->listeners, l);
   }
   if (G_IS_INET_SOCKET_ADDRESS (effective))
     {
@@ -419,4 +636,10 @@ guint64
 ingest_socket_source_n_refused (IngestSocketSource *self)
 {
   return self != NULL ? self->n_refused : 0;
+}
+
+guint64
+ingest_socket_source_n_rejected (IngestSocketSource *self)
+{
+  return self != NULL ? self->n_rejected : 0;
 }
