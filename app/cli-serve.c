@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 #include <gio/gunixinputstream.h>
 #include <stdio.h>
+#include <sys/resource.h>
 
 #include <glib/gi18n.h>
 
@@ -105,6 +106,51 @@ serve_resolve_token (const char *arg, const char *file, char **out, char **messa
   if (env != NULL && *env != '\0')
     *out = g_strdup (env);
   return TRUE;
+}
+
+/* Descriptors the service needs besides its connections: stdio, the GLib
+ * loop's, lws's listen socket and internal pipe, producer listen sockets,
+ * --follow/--record/--mswitch files and sockets, lws's HTTP requests not
+ * yet upgraded (they count against its own limit: LWS_SLACK). */
+#define FD_OTHERS 32
+#define FD_LWS_SLACK 16
+
+/* Fits the connection caps to RLIMIT_NOFILE: raises the soft limit up to
+ * the hard one if needed, else lowers the caps (and says so), so that
+ * accept() never fails with EMFILE in normal operation. Sets *lws_fds to
+ * the budget of the web server's connections. */
+static void
+serve_fit_fd_limit (gint *max_clients, gint *max_producers, gboolean tcp_producers,
+                    guint *lws_fds)
+{
+  struct rlimit rl;
+  guint64 conns = (guint64) *max_clients + (guint64) *max_producers * (tcp_producers ? 2 : 1);
+  guint64 need = conns + FD_OTHERS + FD_LWS_SLACK;
+
+  *lws_fds = 0;
+  if (getrlimit (RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+    return;
+  if (rl.rlim_cur < need && rl.rlim_max > rl.rlim_cur)
+    {
+      struct rlimit raised = rl;
+      raised.rlim_cur = rl.rlim_max == RLIM_INFINITY ? need : MIN (need, rl.rlim_max);
+      if (setrlimit (RLIMIT_NOFILE, &raised) == 0)
+        rl = raised;
+    }
+  if (rl.rlim_cur < need)
+    {
+      guint64 room = rl.rlim_cur > FD_OTHERS + FD_LWS_SLACK + 3
+        ? rl.rlim_cur - FD_OTHERS - FD_LWS_SLACK : 3;
+      *max_clients = (gint) MAX (1, (guint64) *max_clients * room / conns);
+      *max_producers = (gint) MAX (1, (guint64) *max_producers * room / conns);
+      fprintf (stderr, "actorscope serve: ");
+      fprintf (stderr, _("warning: only %lu file descriptors (ulimit -n): serving at most "
+                         "%d clients and %d producers per kind (raise ulimit -n for more)"),
+               (unsigned long) rl.rlim_cur, *max_clients, *max_producers);
+      fputc ('\n', stderr);
+    }
+  *lws_fds = (guint) MIN ((guint64) *max_clients + (guint64) *max_producers + FD_LWS_SLACK,
+                          (guint64) rl.rlim_cur - FD_OTHERS / 2);
 }
 
 static void
@@ -232,6 +278,7 @@ cli_serve_main (int argc, char **argv)
   if (!serve_resolve_token (token_arg, token_file, &token, &token_message))
     return cli_usage_error ("serve", token_message);
 
+  serve_fit_fd_limit (&max_clients, &max_producers, listen != NULL, &wopts.max_fds);
   st.quiet = quiet;
   st.loop = g_main_loop_new (NULL, FALSE);
   hooks.appended = on_appended;

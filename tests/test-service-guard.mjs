@@ -87,4 +87,52 @@ await testCase('producer-port', async () => {
   await stopServe(s);
 });
 
+// ---- item 6: out of file descriptors ------------------------------------------
+
+function cpuSeconds(pid) {
+  const f = readFileSync('/proc/' + pid + '/stat', 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+function tcpOpen(port) {
+  return new Promise((resolve) => {
+    const c = net.connect(port, '127.0.0.1');
+    c.on('error', () => {});
+    c.on('connect', () => resolve(c));
+    setTimeout(() => resolve(c), 2000); // waiting in the backlog counts too
+  });
+}
+function rawEvents(port) {
+  const c = net.connect(port, '127.0.0.1');
+  c.on('error', () => {});
+  c.on('connect', () => c.write('GET /events HTTP/1.1\r\nHost: 127.0.0.1:' + port + '\r\nUpgrade: websocket\r\n' +
+    'Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n'));
+  return c;
+}
+
+await testCase('out-of-fds', async () => {
+  // `ulimit -n 128` for the service only: 64 producers + 54 /events
+  // clients (within the default caps) used to make both accept loops spin.
+  const wrap = join(dir, 'ulimit-128.sh');
+  writeFileSync(wrap, '#!/bin/sh\nulimit -n 128 || exit 99\nexec "' + cli + '" "$@"\n');
+  chmodSync(wrap, 0o755);
+  const s = await startServe(wrap, ['--listen', 'tcp://127.0.0.1:0', '-q']);
+  const tcpPort = Number(s.producers[0].split(':').pop());
+  check(/warning: only 128 file descriptors \(ulimit -n\): serving at most \d+ clients and \d+ producers/.test(s.stderr()),
+        'the caps are lowered to fit ulimit -n, and that is said at start');
+  const conns = [];
+  for (let i = 0; i < 64; i++) conns.push(await tcpOpen(tcpPort));
+  for (let i = 0; i < 54; i++) conns.push(rawEvents(s.port));
+  await sleep(1000);
+  const cpu0 = cpuSeconds(s.proc.pid), err0 = s.stderr().length;
+  await sleep(3000);
+  const cpu = cpuSeconds(s.proc.pid) - cpu0, logged = s.stderr().length - err0;
+  console.log('# out of fds: ' + cpu.toFixed(2) + ' s CPU in 3 s, ' + logged + ' bytes logged, stderr in all ' + s.stderr().length + ' bytes');
+  check(cpu < 0.5, 'no busy loop: ' + cpu.toFixed(2) + ' s of CPU in 3 s with more connections than descriptors');
+  check(s.stderr().length < 8192, 'the log stays short (' + s.stderr().length + ' bytes)');
+  for (const c of conns) c.destroy();
+  await sleep(500);
+  check(await httpStatus(s.base, '/') === 200, 'the page is served again once the connections left');
+  check(await stopServe(s) === 0, 'the service stops cleanly');
+});
+
 console.log('all guard checks passed');

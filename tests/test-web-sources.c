@@ -15,6 +15,13 @@
 #include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "ingest-parser.h"
 #include "ingest-source-follow.h"
@@ -223,6 +230,104 @@ test_socket_gate (void **state)
   assert_int_equal (ingest_socket_source_n_rejected (tsrc), 3);
 }
 
+typedef struct { guint notes, accept_notes; } NoteCount;
+
+static void
+count_note (IngestSourceNoteLevel level, const char *source, const char *message, gpointer user_data)
+{
+  NoteCount *n = user_data;
+  n->notes++;
+  n->accept_notes += strstr (message, "cannot accept producers") != NULL;
+}
+
+static guint
+count_open_fds (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  guint n = 0;
+  while (dir != NULL && g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+static double
+cpu_seconds (void)
+{
+  struct rusage ru;
+  getrusage (RUSAGE_SELF, &ru);
+  return (double) ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+         (double) ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+static gboolean
+producers_at_least (gpointer p)
+{
+  gpointer *args = p;
+  return ingest_socket_source_n_producers (args[0]) >= GPOINTER_TO_UINT (args[1]);
+}
+
+/* Out of file descriptors, accept() fails with EMFILE while connections
+ * wait: the source pauses instead of spinning, says so once, and takes the
+ * waiting producers when descriptors are free again. */
+static void
+test_socket_out_of_fds (void **state)
+{
+  g_autoptr(IngestStore) store = ingest_store_new ();
+  NoteCount notes = { 0 };
+  IngestSourceHooks hooks = { .note = count_note, .user_data = &notes };
+  g_autoptr(IngestSocketSource) src = ingest_socket_source_new (store, NULL, &hooks);
+  struct rlimit saved, low;
+  guint16 port;
+  pid_t child;
+  int status;
+  double cpu0, cpu;
+  gpointer args[2];
+
+  assert_true (ingest_socket_source_listen (src, "tcp://127.0.0.1:0", NULL));
+  port = (guint16) atoi (strrchr (ingest_socket_source_get_address (src, 0), ':') + 1);
+  child = fork ();
+  assert_true (child >= 0);
+  if (child == 0)
+    {
+      /* 20 producers that connect and wait. */
+      struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons (port) };
+      sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+      for (int i = 0; i < 20; i++)
+        {
+          int fd = socket (AF_INET, SOCK_STREAM, 0);
+          if (fd < 0 || connect (fd, (struct sockaddr *) &sa, sizeof sa) != 0)
+            _exit (1);
+        }
+      sleep (30);
+      _exit (0);
+    }
+  /* Room for two more descriptors in this process. */
+  assert_int_equal (getrlimit (RLIMIT_NOFILE, &saved), 0);
+  low = saved;
+  low.rlim_cur = count_open_fds () + 2;
+  assert_int_equal (setrlimit (RLIMIT_NOFILE, &low), 0);
+  cpu0 = cpu_seconds ();
+  {
+    gint64 end = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+    while (g_get_monotonic_time () < end)
+      g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+  }
+  cpu = cpu_seconds () - cpu0;
+  assert_int_equal (setrlimit (RLIMIT_NOFILE, &saved), 0);
+  print_message ("out of fds: %.2f s CPU in 3 s, %u producers, %u notes (%u about accept)\n",
+                 cpu, ingest_socket_source_n_producers (src), notes.notes, notes.accept_notes);
+  assert_true (cpu < 0.5);
+  assert_int_equal (notes.accept_notes, 1);
+  assert_true (ingest_socket_source_n_producers (src) < 20);
+  /* Descriptors back: the waiting producers are taken. */
+  args[0] = src;
+  args[1] = GUINT_TO_POINTER (20);
+  spin_until (producers_at_least, args, 5000);
+  assert_int_equal (ingest_socket_source_n_producers (src), 20);
+  kill (child, SIGKILL);
+  waitpid (child, &status, 0);
+}
+
 static void
 append_file (const char *path, const char *text)
 {
@@ -411,6 +516,7 @@ main (void)
     cmocka_unit_test (test_socket_producer_limit),
     cmocka_unit_test (test_socket_bad_address),
     cmocka_unit_test (test_socket_gate),
+    cmocka_unit_test (test_socket_out_of_fds),
     cmocka_unit_test (test_follow),
     cmocka_unit_test (test_record_then_replay),
     cmocka_unit_test (test_mswitch_split),

@@ -79,6 +79,7 @@ struct _WebServer {
    * took T, the next round waits T (ingestion runs meanwhile). */
   gint64 frames_not_before_us;
   guint64 next_ingest_id;
+  IngestNoteLimit refused_note;  /* refused upgrades: one log line per 10 s */
   WebServerStats stats;
 };
 
@@ -677,8 +678,8 @@ refuse_upgrade (WebServer *self, struct lws *wsi, unsigned int status, const cha
   size_t len = strlen (reason);
 
   self->stats.refused++;
-  ingest_source_hooks_note (&self->options.hooks, INGEST_SOURCE_NOTE_WARNING, "web",
-                            "refused a websocket: %s", reason);
+  ingest_source_hooks_note_limited (&self->options.hooks, &self->refused_note, "web",
+                                    "refused a websocket: %s", reason);
   if (lws_add_http_common_headers (wsi, status, "text/plain; charset=utf-8", len, &p, end) ||
       lws_finalize_write_http_header (wsi, start, &p, end) ||
       lws_write (wsi, (unsigned char *) reason, len, LWS_WRITE_HTTP_FINAL) != (int) len)
@@ -1089,6 +1090,10 @@ web_server_new (IngestStore *store, const WebServerOptions *options, GError **er
   info.foreign_loops = foreign;
   info.user = self;
   info.max_http_header_data = 4096;
+  /* Below the process limit, so lws pauses its accepts (accept
+   * modulation) before accept() fails with EMFILE: lws 4.1 would retry
+   * such a failure at once, forever. */
+  info.fd_limit_per_thread = self->options.max_fds;
   /* A connection that has not finished its HTTP request (or upgrade) in
    * 10 s is dropped: slowloris peers and non-HTTP garbage each hold a
    * connection slot only that long. Established websockets are not

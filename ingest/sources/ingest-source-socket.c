@@ -1,4 +1,12 @@
-/* ingest-source-socket.c: TCP / Unix-socket producers via GSocketService. */
+/* ingest-source-socket.c: TCP / Unix-socket producers: a non-blocking
+ * listening GSocket per address, accepted on the GLib loop.
+ *
+ * Not GSocketService: when accept() fails (EMFILE, ENFILE: out of file
+ * descriptors) it logs a g_warning and accepts again at once, and the
+ * listening socket stays readable, so the loop spun at 100 % CPU writing
+ * megabytes of "Too many open files" a second. Here such a failure pauses
+ * that address for ACCEPT_PAUSE_MS and is reported through the hooks, at
+ * most once per 10 s. */
 #include "config.h"
 
 #include <gio/gunixsocketaddress.h>
@@ -12,23 +20,22 @@
 /* The first line is held back until it is complete or this long: enough for
  * a token line or an HTTP request line. */
 #define HEAD_MAX 4096
-/* Notes about refused or rejected connections: at most one per this many
- * microseconds (with the count of the others), so a client that connects
- * in a loop can't flood the log. */
-#define NOTE_INTERVAL_US (10 * G_USEC_PER_SEC)
 
 typedef struct _Producer Producer;
 
 typedef struct {
-  gint64 last_us;
-  guint64 suppressed;
-} NoteLimit;
-
-typedef struct {
   IngestSocketSource *source;
-  GSocketService *service;
+  GSocket *socket;             /* listening, non-blocking */
+  GSource *watch;              /* G_IO_IN on socket, NULL while paused */
+  guint resume_id;             /* timeout ending a pause, or 0 */
   gboolean needs_token;        /* beyond loopback: producers send the token first */
 } Listener;
+
+/* Out of file descriptors: stop accepting on that address this long. */
+#define ACCEPT_PAUSE_MS 1000
+/* Connections accepted per wake-up at most (the loop's other sources get
+ * their turn between batches). */
+#define ACCEPT_BATCH 16
 
 struct _IngestSocketSource {
   IngestStore *store;
@@ -42,7 +49,7 @@ struct _IngestSocketSource {
   guint n_producers;
   guint64 n_refused;
   guint64 n_rejected;
-  NoteLimit refused_note, rejected_note;
+  IngestNoteLimit refused_note, rejected_note, accept_note;
   guint64 next_producer_id;
 };
 
@@ -87,33 +94,6 @@ producer_free (Producer *p)
     g_byte_array_unref (p->head);
   g_free (p->name);
   g_free (p);
-}
-
-/* A note that may repeat once per connection attempt: the first one, then
- * at most one per NOTE_INTERVAL_US saying how many were left out. */
-static void G_GNUC_PRINTF (4, 5)
-note_limited (IngestSocketSource *self, NoteLimit *limit, const char *source, const char *format, ...)
-{
-  gint64 now = g_get_monotonic_time ();
-  g_autofree char *msg = NULL;
-  va_list args;
-
-  if (limit->last_us != 0 && now - limit->last_us < NOTE_INTERVAL_US)
-    {
-      limit->suppressed++;
-      return;
-    }
-  va_start (args, format);
-  msg = g_strdup_vprintf (format, args);
-  va_end (args);
-  if (limit->suppressed > 0)
-    ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_WARNING, source,
-                              "%s (and %" G_GUINT64_FORMAT " more like it not shown)",
-                              msg, limit->suppressed);
-  else
-    ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_WARNING, source, "%s", msg);
-  limit->last_us = now;
-  limit->suppressed = 0;
 }
 
 /* Removes p from its source and frees it. */
@@ -260,7 +240,8 @@ producer_reject (Producer *p, const char *why)
 
   self->n_rejected++;
   write_error_line (p->connection, why);
-  note_limited (self, &self->rejected_note, p->name, "connection closed: %s", why);
+  ingest_source_hooks_note_limited (&self->hooks, &self->rejected_note, p->name,
+                                    "connection closed: %s", why);
   producer_close (p);
 }
 
@@ -411,11 +392,9 @@ describe_peer (GSocketConnection *connection, guint64 id)
   return g_strdup_printf ("unix:producer-%" G_GUINT64_FORMAT, id);
 }
 
-static gboolean
-on_incoming (GSocketService *service, GSocketConnection *connection,
-             GObject *source_object, gpointer user_data)
+static void
+producer_accepted (Listener *listener, GSocketConnection *connection)
 {
-  Listener *listener = user_data;
   IngestSocketSource *self = listener->source;
   IngestParserOptions popts = { 0 };
   Producer *p;
@@ -427,8 +406,9 @@ on_incoming (GSocketService *service, GSocketConnection *connection,
       self->n_refused++;
       write_error_line (connection, msg);
       g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
-      note_limited (self, &self->refused_note, "listen", "refused a producer: %s", msg);
-      return TRUE;
+      ingest_source_hooks_note_limited (&self->hooks, &self->refused_note, "listen",
+                                        "refused a producer: %s", msg);
+      return;
     }
 
   p = g_new0 (Producer, 1);
@@ -447,7 +427,76 @@ on_incoming (GSocketService *service, GSocketConnection *connection,
   self->n_producers++;
   ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_INFO, p->name, "producer connected");
   producer_read (p, NULL);
-  return TRUE;
+}
+
+static gboolean on_accept_ready (GSocket *socket, GIOCondition condition, gpointer user_data);
+
+static void
+listener_watch (Listener *l)
+{
+  l->watch = g_socket_create_source (l->socket, G_IO_IN, NULL);
+  g_source_set_callback (l->watch, G_SOURCE_FUNC (on_accept_ready), l, NULL);
+  g_source_attach (l->watch, g_main_context_get_thread_default ());
+}
+
+static gboolean
+on_accept_resume (gpointer user_data)
+{
+  Listener *l = user_data;
+
+  l->resume_id = 0;
+  listener_watch (l);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_accept_ready (GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+  Listener *l = user_data;
+
+  for (guint i = 0; i < ACCEPT_BATCH; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSocket) accepted = g_socket_accept (socket, NULL, &error);
+      g_autoptr(GSocketConnection) connection = NULL;
+
+      if (accepted == NULL)
+        {
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            break;
+          /* A peer that reset before we accepted: next one. */
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
+              g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE))
+            continue;
+          /* Out of descriptors (or memory): what is waiting stays in the
+           * kernel's queue; try again after a pause, not at once. */
+          ingest_source_hooks_note_limited (&l->source->hooks, &l->source->accept_note, "listen",
+                        "cannot accept producers: %s; pausing %d ms at a time until "
+                        "descriptors are free (raise ulimit -n or lower --max-producers "
+                        "and --max-clients)", error->message, ACCEPT_PAUSE_MS);
+          l->watch = NULL;
+          l->resume_id = g_timeout_add (ACCEPT_PAUSE_MS, on_accept_resume, l);
+          return G_SOURCE_REMOVE;
+        }
+      connection = g_socket_connection_factory_create_connection (accepted);
+      producer_accepted (l, connection);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+listener_free (Listener *l)
+{
+  if (l->watch != NULL)
+    {
+      g_source_destroy (l->watch);
+      g_source_unref (l->watch);
+    }
+  if (l->resume_id != 0)
+    g_source_remove (l->resume_id);
+  g_socket_close (l->socket, NULL);
+  g_object_unref (l->socket);
+  g_free (l);
 }
 
 IngestSocketSource *
@@ -467,7 +516,7 @@ ingest_socket_source_new (IngestStore *store, const IngestSocketOptions *options
   self->options.token = self->token;
   self->addresses = g_ptr_array_new_with_free_func (g_free);
   self->unix_paths = g_ptr_array_new_with_free_func (g_free);
-  self->listeners = g_ptr_array_new_with_free_func (g_free);
+  self->listeners = g_ptr_array_new_with_free_func ((GDestroyNotify) listener_free);
   return self;
 }
 
@@ -476,14 +525,6 @@ ingest_socket_source_free (IngestSocketSource *self)
 {
   if (self == NULL)
     return;
-  for (guint i = 0; i < self->listeners->len; i++)
-    {
-      Listener *l = g_ptr_array_index (self->listeners, i);
-      g_socket_service_stop (l->service);
-      g_socket_listener_close (G_SOCKET_LISTENER (l->service));
-      g_signal_handlers_disconnect_by_data (l->service, l);
-      g_object_unref (l->service);
-    }
   g_ptr_array_unref (self->listeners);
   /* Producers still connected when the service stops: what they sent is
    * parsed to the end (a last record without its newline is accepted,
@@ -581,24 +622,24 @@ ingest_socket_source_listen (IngestSocketSource *self, const char *spec, GError 
       if (g_lstat (path, &st) == 0 && S_ISSOCK (st.st_mode))
         g_unlink (path);
     }
-  /* One service per address: a GLib 2.74 GSocketService mixing a unix and a
-   * TCP socket stopped accepting on the TCP one in our tests. */
   {
-    GSocketService *service = g_socket_service_new ();
+    g_autoptr(GSocket) socket = g_socket_new (g_socket_address_get_family (address),
+                                              G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
+                                              error);
     Listener *l;
-    if (!g_socket_listener_add_address (G_SOCKET_LISTENER (service), address,
-                                        G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
-                                        NULL, &effective, error))
-      {
-        g_object_unref (service);
-        return FALSE;
-      }
+
+    if (socket == NULL)
+      return FALSE;
+    g_socket_set_blocking (socket, FALSE);
+    g_socket_set_listen_backlog (socket, 128);
+    if (!g_socket_bind (socket, address, TRUE, error) || !g_socket_listen (socket, error) ||
+        (effective = g_socket_get_local_address (socket, error)) == NULL)
+      return FALSE;
     l = g_new0 (Listener, 1);
     l->source = self;
-    l->service = service;
+    l->socket = g_steal_pointer (&socket);
     l->needs_token = needs_token;
-    g_signal_connect (service, "incoming", G_CALLBACK (on_incoming), l);
-    g_socket_service_start (service);
+    listener_watch (l);
     g_ptr_array_add (self->listeners, l);
   }
   if (G_IS_INET_SOCKET_ADDRESS (effective))
