@@ -218,7 +218,7 @@ cli_serve_main (int argc, char **argv)
   g_autofree char *replay = NULL, *format = NULL;
   g_auto(GStrv) listen = NULL, follow = NULL, mswitch = NULL, origins = NULL;
   gboolean use_stdin = FALSE, loop_replay = FALSE, strict = FALSE, quiet = FALSE, verbose = FALSE;
-  gint port = 8000, max_clients = 64, max_producers = 64, max_fps = 10;
+  gint port = 8000, max_clients = 64, max_producers = 64, max_fps = 10, idle_timeout = 60;
   gint64 max_message = 1024 * 1024, max_line = 0;
   double speed = 1.0;
   const GOptionEntry entries[] = {
@@ -242,6 +242,7 @@ cli_serve_main (int argc, char **argv)
     { "max-producers", 0, 0, G_OPTION_ARG_INT, &max_producers, N_("Most producers at once, per kind (default 64)"), "N" },
     { "max-message-bytes", 0, 0, G_OPTION_ARG_INT64, &max_message, N_("Largest websocket message accepted (default 1 MiB)"), "BYTES" },
     { "max-line-bytes", 0, 0, G_OPTION_ARG_INT64, &max_line, N_("Longest NDJSON line accepted (default 1 MiB)"), "BYTES" },
+    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout, N_("Close a producer that sent nothing, or a browser/event client that took nothing waiting for it, for this many seconds (default 60; 0 = never; a blank line keeps a quiet producer connected)"), "SECONDS" },
     { "max-fps", 0, 0, G_OPTION_ARG_INT, &max_fps, N_("Frames per second per browser client (default 10)"), "N" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, N_("Only print warnings and errors"), NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Also print each --record write (events safely in the file)"), NULL },
@@ -272,7 +273,7 @@ cli_serve_main (int argc, char **argv)
   if (format != NULL && !ingest_format_from_string (format, &fmt))
     return cli_usage_error ("serve", _("unknown --format (use auto, native, mswitch or chrome)"));
   if (port < 0 || port > 65535 || max_clients < 1 || max_producers < 1 || max_fps < 1 ||
-      max_fps > 60 || max_message < 1024 || max_line < 0 || speed < 0)
+      max_fps > 60 || max_message < 1024 || max_line < 0 || speed < 0 || idle_timeout < 0)
     return cli_usage_error ("serve", _("a numeric option is out of range"));
 
   if (!serve_resolve_token (token_arg, token_file, &token, &token_message))
@@ -301,6 +302,7 @@ cli_serve_main (int argc, char **argv)
   wopts.max_message_bytes = (gsize) max_message;
   wopts.max_line_bytes = (gsize) max_line;
   wopts.max_fps = (guint) max_fps;
+  wopts.idle_timeout_s = (guint) idle_timeout;
   wopts.hooks = hooks;
   st.server = web_server_new (store, &wopts, &error);
   if (st.server == NULL)
@@ -317,6 +319,7 @@ cli_serve_main (int argc, char **argv)
       IngestSocketOptions sopts = { 0 };
       sopts.max_producers = (guint) max_producers;
       sopts.token = token;
+      sopts.idle_timeout_ms = (guint) MIN ((gint64) idle_timeout * 1000, G_MAXUINT);
       sopts.max_line_bytes = (gsize) max_line;
       sopts.strict = strict;
       sopts.format = fmt;

@@ -87,6 +87,31 @@ await testCase('producer-port', async () => {
   await stopServe(s);
 });
 
+// ---- item 7: idle connections -------------------------------------------------
+
+await testCase('idle-timeout', async () => {
+  const { openWs } = await import('./web-common.mjs');
+  const s = await startServe(cli, ['--listen', 'tcp://127.0.0.1:0', '--idle-timeout', '1', '-q']);
+  const tcpPort = Number(s.producers[0].split(':').pop());
+  const ws = s.base.replace('http:', 'ws:');
+  const silent = await openWs(ws + 'ingest');
+  const chatty = await openWs(ws + 'ingest');
+  let silentClosed = false;
+  silent.on('close', () => { silentClosed = true; });
+  const tcp = net.connect(tcpPort, '127.0.0.1');
+  let tcpGot = '', tcpClosed = false;
+  tcp.on('data', (d) => { tcpGot += d; });
+  tcp.on('close', () => { tcpClosed = true; });
+  tcp.on('error', () => {});
+  const timer = setInterval(() => chatty.send('\n'), 300);
+  await sleep(3500);
+  clearInterval(timer);
+  check(silentClosed && chatty.readyState === 1, '/ingest: silent producer closed after --idle-timeout, a chatty one stays');
+  check(tcpClosed && /no data for 1000 ms/.test(tcpGot), 'TCP: a silent producer is told and closed');
+  chatty.close();
+  await stopServe(s);
+});
+
 // ---- item 6: out of file descriptors ------------------------------------------
 
 function cpuSeconds(pid) {

@@ -328,6 +328,90 @@ test_socket_out_of_fds (void **state)
   waitpid (child, &status, 0);
 }
 
+static gboolean
+producers_at_most (gpointer p)
+{
+  gpointer *args = p;
+  return ingest_socket_source_n_producers (args[0]) <= GPOINTER_TO_UINT (args[1]);
+}
+
+/* A producer silent for the idle timeout is closed with a reason; one that
+ * keeps sending (blank lines) stays. One address beyond loopback gets at
+ * most half of the slots. */
+static void
+test_socket_idle_and_per_address (void **state)
+{
+  g_autoptr(IngestStore) store = ingest_store_new ();
+  IngestSocketOptions opts = { .idle_timeout_ms = 300, .max_producers = 4, .token = "t0k" };
+  g_autoptr(IngestSocketSource) src = ingest_socket_source_new (store, &opts, NULL);
+  g_autoptr(GSocketConnection) silent = NULL, chatty = NULL;
+  g_autoptr(GInetAddress) lan = NULL;
+  g_autofree char *lan_spec = NULL;
+  gpointer args[2] = { src, GUINT_TO_POINTER (1) };
+  char buf[256] = { 0 };
+  gsize got = 0;
+  gint64 end;
+
+  assert_true (ingest_socket_source_listen (src, "tcp://127.0.0.1:0", NULL));
+  silent = connect_to (ingest_socket_source_get_address (src, 0));
+  chatty = connect_to (ingest_socket_source_get_address (src, 0));
+  args[1] = GUINT_TO_POINTER (2);
+  spin_until (producers_at_least, args, 2000);
+  end = g_get_monotonic_time () + 1000 * 1000;
+  while (g_get_monotonic_time () < end)
+    {
+      g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (chatty)), "\n", 1,
+                                 NULL, NULL, NULL);
+      for (int i = 0; i < 100; i++)
+        g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+    }
+  assert_int_equal (ingest_socket_source_n_producers (src), 1);
+  g_input_stream_read_all (g_io_stream_get_input_stream (G_IO_STREAM (silent)), buf, sizeof buf - 1,
+                           &got, NULL, NULL);
+  assert_non_null (strstr (buf, "error: no data for 300 ms: closed"));
+  g_clear_object (&chatty);
+  args[1] = GUINT_TO_POINTER (0);
+  spin_until (producers_at_most, args, 2000);
+
+  /* Beyond loopback (this host's first non-loopback IPv4 address, if any):
+   * 2 of 4 slots per address. */
+  {
+    g_autoptr(GSocket) probe = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                             G_SOCKET_PROTOCOL_DEFAULT, NULL);
+    g_autoptr(GSocketAddress) dst = g_inet_socket_address_new_from_string ("192.0.2.254", 9);
+    g_autoptr(GSocketAddress) local = NULL;
+    if (probe != NULL && g_socket_connect (probe, dst, NULL, NULL))
+      local = g_socket_get_local_address (probe, NULL);
+    if (local != NULL)
+      lan = g_object_ref (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local)));
+  }
+  if (lan == NULL || g_inet_address_get_is_loopback (lan))
+    {
+      print_message ("no non-loopback address: per-address cap not tested\n");
+      return;
+    }
+  {
+    g_autofree char *ip = g_inet_address_to_string (lan);
+    g_autoptr(GSocketConnection) a = NULL, b = NULL, c = NULL;
+    const char *wild;
+
+    assert_true (ingest_socket_source_listen (src, "tcp://0.0.0.0:0", NULL));
+    wild = ingest_socket_source_get_address (src, 1);
+    lan_spec = g_strdup_printf ("tcp://%s:%s", ip, strrchr (wild, ':') + 1);
+    a = connect_to (lan_spec);
+    b = connect_to (lan_spec);
+    g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (a)), "\n", 1, NULL, NULL, NULL);
+    args[1] = GUINT_TO_POINTER (2);
+    spin_until (producers_at_least, args, 2000);
+    c = connect_to (lan_spec);
+    spin_until (refused_once, src, 2000);
+    memset (buf, 0, sizeof buf);
+    g_input_stream_read_all (g_io_stream_get_input_stream (G_IO_STREAM (c)), buf, sizeof buf - 1,
+                             &got, NULL, NULL);
+    assert_non_null (strstr (buf, "error: too many producers from this address (limit 2)"));
+  }
+}
+
 static void
 append_file (const char *path, const char *text)
 {
@@ -517,6 +601,7 @@ main (void)
     cmocka_unit_test (test_socket_bad_address),
     cmocka_unit_test (test_socket_gate),
     cmocka_unit_test (test_socket_out_of_fds),
+    cmocka_unit_test (test_socket_idle_and_per_address),
     cmocka_unit_test (test_follow),
     cmocka_unit_test (test_record_then_replay),
     cmocka_unit_test (test_mswitch_split),

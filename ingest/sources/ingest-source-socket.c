@@ -49,7 +49,8 @@ struct _IngestSocketSource {
   guint n_producers;
   guint64 n_refused;
   guint64 n_rejected;
-  IngestNoteLimit refused_note, rejected_note, accept_note;
+  IngestNoteLimit refused_note, rejected_note, accept_note, idle_note;
+  guint idle_timer;
   guint64 next_producer_id;
 };
 
@@ -65,6 +66,8 @@ struct _Producer {
   gsize partial;               /* bytes received after the last newline */
   gboolean error_written;
   GByteArray *head;            /* the first line, while it is being checked */
+  gint64 last_data_us;         /* monotonic time of the last byte received */
+  GInetAddress *peer;          /* a TCP peer beyond loopback, else NULL */
   gboolean needs_token;
 };
 
@@ -92,6 +95,7 @@ producer_free (Producer *p)
   ingest_parser_free (p->parser);
   if (p->head != NULL)
     g_byte_array_unref (p->head);
+  g_clear_object (&p->peer);
   g_free (p->name);
   g_free (p);
 }
@@ -355,6 +359,7 @@ on_read (GObject *object, GAsyncResult *result, gpointer user_data)
       producer_finish (p, "producer closed", FALSE);
       return;
     }
+  p->last_data_us = g_get_monotonic_time ();
 
   if (p->head != NULL ? !producer_gate (p, op->buf, (gsize) n)
                      : !producer_consume (p, op->buf, (gsize) n))
@@ -392,11 +397,52 @@ describe_peer (GSocketConnection *connection, guint64 id)
   return g_strdup_printf ("unix:producer-%" G_GUINT64_FORMAT, id);
 }
 
+static guint
+source_count_peer (IngestSocketSource *self, GInetAddress *peer)
+{
+  guint n = 0;
+  for (GList *l = self->producers; l != NULL; l = l->next)
+    {
+      Producer *p = l->data;
+      n += p->peer != NULL && g_inet_address_equal (p->peer, peer);
+    }
+  return n;
+}
+
+/* Closes producers that sent nothing for idle_timeout_ms. */
+static gboolean
+on_idle_check (gpointer user_data)
+{
+  IngestSocketSource *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  gint64 limit = (gint64) self->options.idle_timeout_ms * 1000;
+  GList *l = self->producers;
+
+  while (l != NULL)
+    {
+      Producer *p = l->data;
+      l = l->next;
+      if (now - p->last_data_us < limit)
+        continue;
+      {
+        g_autofree char *msg = g_strdup_printf ("no data for %u ms: closed (a blank line keeps "
+                                                "a quiet producer connected)",
+                                                self->options.idle_timeout_ms);
+        write_error_line (p->connection, msg);
+        ingest_source_hooks_note_limited (&self->hooks, &self->idle_note, p->name, "%s", msg);
+        producer_finish (p, "idle timeout", FALSE);
+      }
+    }
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 producer_accepted (Listener *listener, GSocketConnection *connection)
 {
   IngestSocketSource *self = listener->source;
   IngestParserOptions popts = { 0 };
+  g_autoptr(GSocketAddress) remote = NULL;
+  GInetAddress *peer = NULL;
   Producer *p;
 
   if (self->n_producers >= self->options.max_producers)
@@ -411,8 +457,29 @@ producer_accepted (Listener *listener, GSocketConnection *connection)
       return;
     }
 
+  remote = g_socket_connection_get_remote_address (connection, NULL);
+  if (remote != NULL && G_IS_INET_SOCKET_ADDRESS (remote))
+    {
+      GInetAddress *ia = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote));
+      if (!g_inet_address_get_is_loopback (ia))
+        peer = ia;
+    }
+  if (peer != NULL && source_count_peer (self, peer) >= self->options.max_per_address)
+    {
+      g_autofree char *msg = g_strdup_printf ("too many producers from this address (limit %u)",
+                                              self->options.max_per_address);
+      self->n_refused++;
+      write_error_line (connection, msg);
+      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+      ingest_source_hooks_note_limited (&self->hooks, &self->refused_note, "listen",
+                                        "refused a producer: %s", msg);
+      return;
+    }
+
   p = g_new0 (Producer, 1);
   p->source = self;
+  p->last_data_us = g_get_monotonic_time ();
+  p->peer = peer != NULL ? g_object_ref (peer) : NULL;
   p->connection = g_object_ref (connection);
   p->cancellable = g_cancellable_new ();
   p->name = describe_peer (connection, ++self->next_producer_id);
@@ -512,7 +579,12 @@ ingest_socket_source_new (IngestStore *store, const IngestSocketOptions *options
     self->options.max_producers = DEFAULT_MAX_PRODUCERS;
   if (hooks != NULL)
     self->hooks = *hooks;
+  if (self->options.max_per_address == 0)
+    self->options.max_per_address = MAX (1, self->options.max_producers / 2);
   self->token = g_strdup (self->options.token);
+  if (self->options.idle_timeout_ms > 0)
+    self->idle_timer = g_timeout_add (MAX (10, MIN (1000, self->options.idle_timeout_ms / 4)),
+                                      on_idle_check, self);
   self->options.token = self->token;
   self->addresses = g_ptr_array_new_with_free_func (g_free);
   self->unix_paths = g_ptr_array_new_with_free_func (g_free);
@@ -526,6 +598,8 @@ ingest_socket_source_free (IngestSocketSource *self)
   if (self == NULL)
     return;
   g_ptr_array_unref (self->listeners);
+  if (self->idle_timer != 0)
+    g_source_remove (self->idle_timer);
   /* Producers still connected when the service stops: what they sent is
    * parsed to the end (a last record without its newline is accepted,
    * a cut one reported), as on a clean close, so a graceful stop keeps

@@ -27,6 +27,13 @@ typedef struct {
    * listened on. With a token, a producer on a non-loopback TCP address must
    * send {"token":"TOKEN"} as its first line (copied). */
   const char *token;
+  /* A producer that sent no byte for this long is closed (an error line
+   * says why; a blank line keeps a quiet producer connected). 0 = never. */
+  guint idle_timeout_ms;
+  /* Producers from one address beyond loopback: at most this many (0 =
+   * half of max_producers), so one host can't take every slot. Loopback
+   * peers are all one address and are not limited. */
+  guint max_per_address;
   gsize max_line_bytes;       /* 0 = INGEST_PARSER_DEFAULT_MAX_LINE */
   gboolean strict;            /* close a producer at its first malformed record */
   IngestFormat format;        /* AUTO (default) detects per connection */
