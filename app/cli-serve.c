@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include <glib-unix.h>
+#include <glib/gstdio.h>
 #include <gio/gunixinputstream.h>
 #include <stdio.h>
+#include <sys/resource.h>
 
 #include <glib/gi18n.h>
 
@@ -54,6 +56,101 @@ on_note (IngestSourceNoteLevel level, const char *source, const char *message, g
   if (st->quiet && level == INGEST_SOURCE_NOTE_INFO)
     return;
   fprintf (stderr, "actorscope serve: %s: %s: %s\n", _(levels[level]), src, msg);
+}
+
+/* The token: --token-file PATH (first line), else --token (visible to
+ * every local user in ps, so warned about), else $ACTORSCOPE_TOKEN. Returns
+ * FALSE with a message for the user; *out (owned) stays NULL without one. */
+static gboolean
+serve_resolve_token (const char *arg, const char *file, char **out, char **message)
+{
+  const char *env = g_getenv ("ACTORSCOPE_TOKEN");
+
+  *out = NULL;
+  if (arg != NULL && file != NULL)
+    {
+      *message = g_strdup (_("give the token either with --token or with --token-file, not both"));
+      return FALSE;
+    }
+  if (file != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *text = NULL;
+      GStatBuf st;
+
+      if (!g_file_get_contents (file, &text, NULL, &error))
+        {
+          *message = g_strdup_printf ("--token-file: %s", error->message);
+          return FALSE;
+        }
+      text[strcspn (text, "\r\n")] = '\0';
+      if (*text == '\0')
+        {
+          *message = g_strdup_printf (_("--token-file: %s: the first line is empty"), file);
+          return FALSE;
+        }
+      if (g_stat (file, &st) == 0 && (st.st_mode & 0077) != 0)
+        fprintf (stderr, "actorscope serve: %s\n",
+                 _("warning: the --token-file can be read by other users (chmod 600 it)"));
+      *out = g_steal_pointer (&text);
+      return TRUE;
+    }
+  if (arg != NULL)
+    {
+      fprintf (stderr, "actorscope serve: %s\n",
+               _("warning: a token on the command line is visible to every local user (ps); "
+                 "use --token-file or ACTORSCOPE_TOKEN"));
+      *out = g_strdup (arg);
+      return TRUE;
+    }
+  if (env != NULL && *env != '\0')
+    *out = g_strdup (env);
+  return TRUE;
+}
+
+/* Descriptors the service needs besides its connections: stdio, the GLib
+ * loop's, lws's listen socket and internal pipe, producer listen sockets,
+ * --follow/--record/--mswitch files and sockets, lws's HTTP requests not
+ * yet upgraded (they count against its own limit: LWS_SLACK). */
+#define FD_OTHERS 32
+#define FD_LWS_SLACK 16
+
+/* Fits the connection caps to RLIMIT_NOFILE: raises the soft limit up to
+ * the hard one if needed, else lowers the caps (and says so), so that
+ * accept() never fails with EMFILE in normal operation. Sets *lws_fds to
+ * the budget of the web server's connections. */
+static void
+serve_fit_fd_limit (gint *max_clients, gint *max_producers, gboolean tcp_producers,
+                    guint *lws_fds)
+{
+  struct rlimit rl;
+  guint64 conns = (guint64) *max_clients + (guint64) *max_producers * (tcp_producers ? 2 : 1);
+  guint64 need = conns + FD_OTHERS + FD_LWS_SLACK;
+
+  *lws_fds = 0;
+  if (getrlimit (RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+    return;
+  if (rl.rlim_cur < need && rl.rlim_max > rl.rlim_cur)
+    {
+      struct rlimit raised = rl;
+      raised.rlim_cur = rl.rlim_max == RLIM_INFINITY ? need : MIN (need, rl.rlim_max);
+      if (setrlimit (RLIMIT_NOFILE, &raised) == 0)
+        rl = raised;
+    }
+  if (rl.rlim_cur < need)
+    {
+      guint64 room = rl.rlim_cur > FD_OTHERS + FD_LWS_SLACK + 3
+        ? rl.rlim_cur - FD_OTHERS - FD_LWS_SLACK : 3;
+      *max_clients = (gint) MAX (1, (guint64) *max_clients * room / conns);
+      *max_producers = (gint) MAX (1, (guint64) *max_producers * room / conns);
+      fprintf (stderr, "actorscope serve: ");
+      fprintf (stderr, _("warning: only %lu file descriptors (ulimit -n): serving at most "
+                         "%d clients and %d producers per kind (raise ulimit -n for more)"),
+               (unsigned long) rl.rlim_cur, *max_clients, *max_producers);
+      fputc ('\n', stderr);
+    }
+  *lws_fds = (guint) MIN ((guint64) *max_clients + (guint64) *max_producers + FD_LWS_SLACK,
+                          (guint64) rl.rlim_cur - FD_OTHERS / 2);
 }
 
 static void
@@ -116,17 +213,19 @@ on_signal (gpointer user_data)
 int
 cli_serve_main (int argc, char **argv)
 {
-  g_autofree char *host = NULL, *token = NULL, *static_dir = NULL, *record = NULL;
+  g_autofree char *host = NULL, *token_arg = NULL, *token_file = NULL, *token = NULL;
+  g_autofree char *static_dir = NULL, *record = NULL, *token_message = NULL;
   g_autofree char *replay = NULL, *format = NULL;
   g_auto(GStrv) listen = NULL, follow = NULL, mswitch = NULL, origins = NULL;
   gboolean use_stdin = FALSE, loop_replay = FALSE, strict = FALSE, quiet = FALSE, verbose = FALSE;
-  gint port = 8000, max_clients = 64, max_producers = 64, max_fps = 10;
+  gint port = 8000, max_clients = 64, max_producers = 64, max_fps = 10, idle_timeout = 60;
   gint64 max_message = 1024 * 1024, max_line = 0;
   double speed = 1.0;
   const GOptionEntry entries[] = {
     { "host", 0, 0, G_OPTION_ARG_STRING, &host, N_("Address to bind the web server to (default 127.0.0.1; others need --token)"), "ADDR" },
     { "port", 'p', 0, G_OPTION_ARG_INT, &port, N_("Web server port (default 8000; 0 = any free port)"), "PORT" },
-    { "token", 0, 0, G_OPTION_ARG_STRING, &token, N_("Secret required on every request and websocket"), "TOKEN" },
+    { "token", 0, 0, G_OPTION_ARG_STRING, &token_arg, N_("Secret required on every request, websocket and non-loopback producer (visible to other users in ps: prefer --token-file or the environment variable ACTORSCOPE_TOKEN, used when neither option is given)"), "TOKEN" },
+    { "token-file", 0, 0, G_OPTION_ARG_FILENAME, &token_file, N_("Read the token from the first line of this file"), "PATH" },
     { "allow-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &origins, N_("Also accept websockets from this Origin (repeatable)"), "ORIGIN" },
     { "listen", 'l', 0, G_OPTION_ARG_STRING_ARRAY, &listen, N_("Accept producers on tcp://HOST:PORT or unix:PATH (repeatable)"), "ADDR" },
     { "stdin", 0, 0, G_OPTION_ARG_NONE, &use_stdin, N_("Read a trace stream from standard input"), NULL },
@@ -143,6 +242,7 @@ cli_serve_main (int argc, char **argv)
     { "max-producers", 0, 0, G_OPTION_ARG_INT, &max_producers, N_("Most producers at once, per kind (default 64)"), "N" },
     { "max-message-bytes", 0, 0, G_OPTION_ARG_INT64, &max_message, N_("Largest websocket message accepted (default 1 MiB)"), "BYTES" },
     { "max-line-bytes", 0, 0, G_OPTION_ARG_INT64, &max_line, N_("Longest NDJSON line accepted (default 1 MiB)"), "BYTES" },
+    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout, N_("Close a producer that sent nothing, or a browser/event client that took nothing waiting for it, for this many seconds (default 60; 0 = never; a blank line keeps a quiet producer connected)"), "SECONDS" },
     { "max-fps", 0, 0, G_OPTION_ARG_INT, &max_fps, N_("Frames per second per browser client (default 10)"), "N" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, N_("Only print warnings and errors"), NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Also print each --record write (events safely in the file)"), NULL },
@@ -173,9 +273,13 @@ cli_serve_main (int argc, char **argv)
   if (format != NULL && !ingest_format_from_string (format, &fmt))
     return cli_usage_error ("serve", _("unknown --format (use auto, native, mswitch or chrome)"));
   if (port < 0 || port > 65535 || max_clients < 1 || max_producers < 1 || max_fps < 1 ||
-      max_fps > 60 || max_message < 1024 || max_line < 0 || speed < 0)
+      max_fps > 60 || max_message < 1024 || max_line < 0 || speed < 0 || idle_timeout < 0)
     return cli_usage_error ("serve", _("a numeric option is out of range"));
 
+  if (!serve_resolve_token (token_arg, token_file, &token, &token_message))
+    return cli_usage_error ("serve", token_message);
+
+  serve_fit_fd_limit (&max_clients, &max_producers, listen != NULL, &wopts.max_fds);
   st.quiet = quiet;
   st.loop = g_main_loop_new (NULL, FALSE);
   hooks.appended = on_appended;
@@ -198,6 +302,7 @@ cli_serve_main (int argc, char **argv)
   wopts.max_message_bytes = (gsize) max_message;
   wopts.max_line_bytes = (gsize) max_line;
   wopts.max_fps = (guint) max_fps;
+  wopts.idle_timeout_s = (guint) idle_timeout;
   wopts.hooks = hooks;
   st.server = web_server_new (store, &wopts, &error);
   if (st.server == NULL)
@@ -213,6 +318,8 @@ cli_serve_main (int argc, char **argv)
     {
       IngestSocketOptions sopts = { 0 };
       sopts.max_producers = (guint) max_producers;
+      sopts.token = token;
+      sopts.idle_timeout_ms = (guint) MIN ((gint64) idle_timeout * 1000, G_MAXUINT);
       sopts.max_line_bytes = (gsize) max_line;
       sopts.strict = strict;
       sopts.format = fmt;

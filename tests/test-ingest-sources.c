@@ -14,6 +14,13 @@
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "ingest-parser.h"
 #include "ingest-source-follow.h"
@@ -134,6 +141,274 @@ test_socket_bad_address (void **state)
   assert_null (ingest_socket_parse_address ("udp://1.2.3.4:5", &error));
   g_clear_error (&error);
   assert_null (ingest_socket_parse_address ("tcp://127.0.0.1:99999", &error));
+}
+
+static gboolean
+rejected_at_least (gpointer p)
+{
+  gpointer *args = p;
+  return ingest_socket_source_n_rejected (args[0]) >= GPOINTER_TO_UINT (args[1]);
+}
+
+/* Sends text on a new connection to address, waits until src has rejected
+ * want connections in all, returns what the service wrote back. */
+static char *
+send_expect_rejected (IngestSocketSource *src, const char *address, const char *text, guint want)
+{
+  g_autoptr(GSocketConnection) c = connect_to (address);
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (c));
+  gpointer args[2] = { src, GUINT_TO_POINTER (want) };
+  char buf[512] = { 0 };
+  gsize got = 0;
+
+  g_output_stream_write_all (out, text, strlen (text), NULL, NULL, NULL);
+  spin_until (rejected_at_least, args, 3000);
+  assert_int_equal (ingest_socket_source_n_rejected (src), want);
+  g_input_stream_read_all (g_io_stream_get_input_stream (G_IO_STREAM (c)), buf, sizeof buf - 1,
+                           &got, NULL, NULL);
+  return g_strndup (buf, got);
+}
+
+/* An HTTP request on the producer port (a web page fetch()ing it) is closed
+ * at its request line; beyond loopback producers need a token line, and a
+ * source without a token refuses to listen there. */
+static void
+test_socket_gate (void **state)
+{
+  g_autoptr(IngestStore) store = ingest_store_new ();
+  g_autoptr(IngestSocketSource) src = ingest_socket_source_new (store, NULL, NULL);
+  IngestSocketOptions topts = { .token = "s3cret-Tok" };
+  g_autoptr(IngestSocketSource) tsrc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = NULL, *wild = NULL;
+  WantEvents w = { store, 2 };
+  const char *addr;
+
+  assert_false (ingest_socket_source_listen (src, "tcp://0.0.0.0:0", &error));
+  assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT));
+  assert_non_null (strstr (error->message, "beyond loopback"));
+  g_clear_error (&error);
+  assert_false (ingest_socket_source_listen (src, "tcp://[::]:0", NULL));
+  assert_true (ingest_socket_source_listen (src, "tcp://127.0.0.1:0", NULL));
+  addr = ingest_socket_source_get_address (src, 0);
+
+  reply = send_expect_rejected (src, addr,
+                                "POST /ingest HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                "Content-Type: text/plain\r\n\r\n" "{\"ts\":1,\"ev\":\"send\","
+                                "\"from\":\"/web\",\"to\":\"/x\",\"id\":9}\n", 1);
+  assert_non_null (strstr (reply, "error: this is an actorscope producer port, not an HTTP server"));
+  g_free (reply);
+  reply = send_expect_rejected (src, addr, "GET / HTTP/1.0\r\n\r\n", 2);
+  g_free (reply);
+  reply = send_expect_rejected (src, addr, "BREW /pot HTTP/1.1\r\n\r\n", 3);
+  g_free (reply);
+  reply = send_expect_rejected (src, addr, "OPTIONS * HTTP/1.1\r\n", 4);
+  assert_int_equal (ingest_store_n_events (store), 0);
+  assert_int_equal (ingest_store_find_actor (store, "/web"), 0);
+
+  /* With a token, 0.0.0.0 listens; every producer there sends it first. */
+  tsrc = ingest_socket_source_new (store, &topts, NULL);
+  assert_true (ingest_socket_source_listen (tsrc, "tcp://0.0.0.0:0", NULL));
+  wild = g_strdup_printf ("tcp://127.0.0.1:%s", strrchr (ingest_socket_source_get_address (tsrc, 0), ':') + 1);
+  g_free (reply);
+  reply = send_expect_rejected (tsrc, wild, line1, 1);
+  assert_non_null (strstr (reply, "error: missing or wrong token"));
+  g_free (reply);
+  reply = send_expect_rejected (tsrc, wild, "{\"token\":\"s3cret-To\"}\n", 2);
+  g_free (reply);
+  reply = send_expect_rejected (tsrc, wild, "{\"token\":\"s3cret-TokX\"}\n", 3);
+  {
+    g_autoptr(GSocketConnection) c = connect_to (wild);
+    GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (c));
+    g_output_stream_write_all (out, " { \"token\" : \"s3cret-Tok\" }\r\n", 29, NULL, NULL, NULL);
+    g_output_stream_write_all (out, line1, strlen (line1), NULL, NULL, NULL);
+    g_output_stream_write_all (out, line2, strlen (line2), NULL, NULL, NULL);
+    spin_until (have_events, &w, 3000);
+  }
+  assert_int_equal (ingest_store_n_events (store), 2);
+  assert_int_equal (ingest_socket_source_n_rejected (tsrc), 3);
+}
+
+typedef struct { guint notes, accept_notes; } NoteCount;
+
+static void
+count_note (IngestSourceNoteLevel level, const char *source, const char *message, gpointer user_data)
+{
+  NoteCount *n = user_data;
+  n->notes++;
+  n->accept_notes += strstr (message, "cannot accept producers") != NULL;
+}
+
+static guint
+count_open_fds (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  guint n = 0;
+  while (dir != NULL && g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+static double
+cpu_seconds (void)
+{
+  struct rusage ru;
+  getrusage (RUSAGE_SELF, &ru);
+  return (double) ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+         (double) ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+static gboolean
+producers_at_least (gpointer p)
+{
+  gpointer *args = p;
+  return ingest_socket_source_n_producers (args[0]) >= GPOINTER_TO_UINT (args[1]);
+}
+
+/* Out of file descriptors, accept() fails with EMFILE while connections
+ * wait: the source pauses instead of spinning, says so once, and takes the
+ * waiting producers when descriptors are free again. */
+static void
+test_socket_out_of_fds (void **state)
+{
+  g_autoptr(IngestStore) store = ingest_store_new ();
+  NoteCount notes = { 0 };
+  IngestSourceHooks hooks = { .note = count_note, .user_data = &notes };
+  g_autoptr(IngestSocketSource) src = ingest_socket_source_new (store, NULL, &hooks);
+  struct rlimit saved, low;
+  guint16 port;
+  pid_t child;
+  int status;
+  double cpu0, cpu;
+  gpointer args[2];
+
+  assert_true (ingest_socket_source_listen (src, "tcp://127.0.0.1:0", NULL));
+  port = (guint16) atoi (strrchr (ingest_socket_source_get_address (src, 0), ':') + 1);
+  child = fork ();
+  assert_true (child >= 0);
+  if (child == 0)
+    {
+      /* 20 producers that connect and wait. */
+      struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons (port) };
+      sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+      for (int i = 0; i < 20; i++)
+        {
+          int fd = socket (AF_INET, SOCK_STREAM, 0);
+          if (fd < 0 || connect (fd, (struct sockaddr *) &sa, sizeof sa) != 0)
+            _exit (1);
+        }
+      sleep (30);
+      _exit (0);
+    }
+  /* Room for two more descriptors in this process. */
+  assert_int_equal (getrlimit (RLIMIT_NOFILE, &saved), 0);
+  low = saved;
+  low.rlim_cur = count_open_fds () + 2;
+  assert_int_equal (setrlimit (RLIMIT_NOFILE, &low), 0);
+  cpu0 = cpu_seconds ();
+  {
+    gint64 end = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+    while (g_get_monotonic_time () < end)
+      g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+  }
+  cpu = cpu_seconds () - cpu0;
+  assert_int_equal (setrlimit (RLIMIT_NOFILE, &saved), 0);
+  print_message ("out of fds: %.2f s CPU in 3 s, %u producers, %u notes (%u about accept)\n",
+                 cpu, ingest_socket_source_n_producers (src), notes.notes, notes.accept_notes);
+  assert_true (cpu < 0.5);
+  assert_int_equal (notes.accept_notes, 1);
+  assert_true (ingest_socket_source_n_producers (src) < 20);
+  /* Descriptors back: the waiting producers are taken. */
+  args[0] = src;
+  args[1] = GUINT_TO_POINTER (20);
+  spin_until (producers_at_least, args, 5000);
+  assert_int_equal (ingest_socket_source_n_producers (src), 20);
+  kill (child, SIGKILL);
+  waitpid (child, &status, 0);
+}
+
+static gboolean
+producers_at_most (gpointer p)
+{
+  gpointer *args = p;
+  return ingest_socket_source_n_producers (args[0]) <= GPOINTER_TO_UINT (args[1]);
+}
+
+/* A producer silent for the idle timeout is closed with a reason; one that
+ * keeps sending (blank lines) stays. One address beyond loopback gets at
+ * most half of the slots. */
+static void
+test_socket_idle_and_per_address (void **state)
+{
+  g_autoptr(IngestStore) store = ingest_store_new ();
+  IngestSocketOptions opts = { .idle_timeout_ms = 300, .max_producers = 4, .token = "t0k" };
+  g_autoptr(IngestSocketSource) src = ingest_socket_source_new (store, &opts, NULL);
+  g_autoptr(GSocketConnection) silent = NULL, chatty = NULL;
+  g_autoptr(GInetAddress) lan = NULL;
+  g_autofree char *lan_spec = NULL;
+  gpointer args[2] = { src, GUINT_TO_POINTER (1) };
+  char buf[256] = { 0 };
+  gsize got = 0;
+  gint64 end;
+
+  assert_true (ingest_socket_source_listen (src, "tcp://127.0.0.1:0", NULL));
+  silent = connect_to (ingest_socket_source_get_address (src, 0));
+  chatty = connect_to (ingest_socket_source_get_address (src, 0));
+  args[1] = GUINT_TO_POINTER (2);
+  spin_until (producers_at_least, args, 2000);
+  end = g_get_monotonic_time () + 1000 * 1000;
+  while (g_get_monotonic_time () < end)
+    {
+      g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (chatty)), "\n", 1,
+                                 NULL, NULL, NULL);
+      for (int i = 0; i < 100; i++)
+        g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+    }
+  assert_int_equal (ingest_socket_source_n_producers (src), 1);
+  g_input_stream_read_all (g_io_stream_get_input_stream (G_IO_STREAM (silent)), buf, sizeof buf - 1,
+                           &got, NULL, NULL);
+  assert_non_null (strstr (buf, "error: no data for 300 ms: closed"));
+  g_clear_object (&chatty);
+  args[1] = GUINT_TO_POINTER (0);
+  spin_until (producers_at_most, args, 2000);
+
+  /* Beyond loopback (this host's first non-loopback IPv4 address, if any):
+   * 2 of 4 slots per address. */
+  {
+    g_autoptr(GSocket) probe = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                             G_SOCKET_PROTOCOL_DEFAULT, NULL);
+    g_autoptr(GSocketAddress) dst = g_inet_socket_address_new_from_string ("192.0.2.254", 9);
+    g_autoptr(GSocketAddress) local = NULL;
+    if (probe != NULL && g_socket_connect (probe, dst, NULL, NULL))
+      local = g_socket_get_local_address (probe, NULL);
+    if (local != NULL)
+      lan = g_object_ref (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local)));
+  }
+  if (lan == NULL || g_inet_address_get_is_loopback (lan))
+    {
+      print_message ("no non-loopback address: per-address cap not tested\n");
+      return;
+    }
+  {
+    g_autofree char *ip = g_inet_address_to_string (lan);
+    g_autoptr(GSocketConnection) a = NULL, b = NULL, c = NULL;
+    const char *wild;
+
+    assert_true (ingest_socket_source_listen (src, "tcp://0.0.0.0:0", NULL));
+    wild = ingest_socket_source_get_address (src, 1);
+    lan_spec = g_strdup_printf ("tcp://%s:%s", ip, strrchr (wild, ':') + 1);
+    a = connect_to (lan_spec);
+    b = connect_to (lan_spec);
+    g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (a)), "\n", 1, NULL, NULL, NULL);
+    args[1] = GUINT_TO_POINTER (2);
+    spin_until (producers_at_least, args, 2000);
+    c = connect_to (lan_spec);
+    spin_until (refused_once, src, 2000);
+    memset (buf, 0, sizeof buf);
+    g_input_stream_read_all (g_io_stream_get_input_stream (G_IO_STREAM (c)), buf, sizeof buf - 1,
+                             &got, NULL, NULL);
+    assert_non_null (strstr (buf, "error: too many producers from this address (limit 2)"));
+  }
 }
 
 static void
@@ -307,6 +582,9 @@ main (void)
     cmocka_unit_test (test_socket_tcp_and_unix),
     cmocka_unit_test (test_socket_producer_limit),
     cmocka_unit_test (test_socket_bad_address),
+    cmocka_unit_test (test_socket_gate),
+    cmocka_unit_test (test_socket_out_of_fds),
+    cmocka_unit_test (test_socket_idle_and_per_address),
     cmocka_unit_test (test_follow),
     cmocka_unit_test (test_record_then_replay),
     cmocka_unit_test (test_mswitch_split),

@@ -67,7 +67,7 @@ web_auth_check_origin (const char *origin, const char *host, const char *const *
 {
   if (origin == NULL || *origin == '\0')
     return TRUE;
-  if (host != NULL && *host != '\0')
+  if (web_auth_parse_host_header (host, NULL, NULL))
     {
       g_autofree char *http = g_strconcat ("http://", host, NULL);
       g_autofree char *https = g_strconcat ("https://", host, NULL);
@@ -93,24 +93,71 @@ web_auth_is_loopback (const char *host)
   return ia != NULL && g_inet_address_get_is_loopback (ia);
 }
 
+/* reg-name characters we accept: RFC 3986 unreserved. Sub-delims and
+ * percent-encoding are legal there but never part of a real host name,
+ * and each one is a way to make two parsers disagree. */
+#define HOST_NAME_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+
+gboolean
+web_auth_parse_host_header (const char *value, char **name, guint *port)
+{
+  g_autofree char *host = NULL;
+  const char *rest;
+  guint64 p = 0;
+
+  if (name != NULL)
+    *name = NULL;
+  if (port != NULL)
+    *port = 0;
+  if (value == NULL || *value == '\0')
+    return FALSE;
+  if (value[0] == '[')
+    {
+      const char *close = strchr (value, ']');
+      g_autoptr(GInetAddress) ia = NULL;
+
+      if (close == NULL)
+        return FALSE;
+      host = g_strndup (value + 1, (gsize) (close - value - 1));
+      /* Only an IPv6 address: no zone id, no IPvFuture, no IPv4. */
+      if (strspn (host, "0123456789abcdefABCDEF:.") != strlen (host) ||
+          (ia = g_inet_address_new_from_string (host)) == NULL ||
+          g_inet_address_get_family (ia) != G_SOCKET_FAMILY_IPV6)
+        return FALSE;
+      rest = close + 1;
+    }
+  else
+    {
+      gsize n = strspn (value, HOST_NAME_CHARS);
+      if (n == 0)
+        return FALSE;
+      host = g_strndup (value, n);
+      rest = value + n;
+    }
+  if (*rest == ':')
+    {
+      gsize digits = strspn (rest + 1, "0123456789");
+      if (digits == 0 || digits > 5 || rest[1 + digits] != '\0')
+        return FALSE;
+      p = g_ascii_strtoull (rest + 1, NULL, 10);
+      if (p == 0 || p > 65535)
+        return FALSE;
+    }
+  else if (*rest != '\0')
+    return FALSE;
+  if (name != NULL)
+    *name = g_steal_pointer (&host);
+  if (port != NULL)
+    *port = (guint) p;
+  return TRUE;
+}
+
 gboolean
 web_auth_host_header_is_loopback (const char *host_header)
 {
   g_autofree char *name = NULL;
-  const char *colon;
 
   if (host_header == NULL || *host_header == '\0')
     return TRUE;
-  if (host_header[0] == '[')
-    {
-      const char *close = strchr (host_header, ']');
-      if (close == NULL)
-        return FALSE;
-      name = g_strndup (host_header + 1, (gsize) (close - host_header - 1));
-    }
-  else if ((colon = strchr (host_header, ':')) != NULL && strchr (colon + 1, ':') == NULL)
-    name = g_strndup (host_header, (gsize) (colon - host_header));
-  else
-    name = g_strdup (host_header);
-  return web_auth_is_loopback (name);
+  return web_auth_parse_host_header (host_header, &name, NULL) && web_auth_is_loopback (name);
 }

@@ -26,7 +26,8 @@ gboolean web_auth_check_token (const char *token, const char *authorization,
                                const char *cookie, const char *query);
 
 /* TRUE when origin is NULL/"" or equals "http://" + host (or "https://" +
- * host), or is one of allowed (NULL-terminated, may be NULL). */
+ * host) for a well-formed host (web_auth_parse_host_header), or is one of
+ * allowed (NULL-terminated, may be NULL). */
 gboolean web_auth_check_origin (const char *origin, const char *host,
                                 const char *const *allowed);
 
@@ -34,10 +35,18 @@ gboolean web_auth_check_origin (const char *origin, const char *host,
  * "localhost"). */
 gboolean web_auth_is_loopback (const char *host);
 
-/* TRUE when an HTTP Host header ("name", "name:port", "[v6]:port") names a
- * loopback address, or is NULL/"" (non-browser clients). Without a token the
- * service only answers such requests: a hostile page whose own name was
- * re-pointed at 127.0.0.1 (DNS rebinding) sends its own name as Host. */
+/* Parses an HTTP Host header strictly (RFC 3986 host [":" port]): a name
+ * of letters, digits and "-._~", or an IPv6 literal in brackets (nothing
+ * but end or ":" port after "]"), port 1-5 digits <= 65535, no userinfo,
+ * no spaces, no percent-encoding. On success *name (owned, may be NULL to
+ * skip) is the host without brackets and *port the port (0 = none). */
+gboolean web_auth_parse_host_header (const char *value, char **name, guint *port);
+
+/* TRUE when an HTTP Host header ("name", "name:port", "[v6]:port") parses
+ * (web_auth_parse_host_header) and names a loopback address, or is NULL/""
+ * (non-browser clients). Without a token the service only answers such
+ * requests: a hostile page whose own name was re-pointed at 127.0.0.1 (DNS
+ * rebinding) sends its own name as Host. */
 gboolean web_auth_host_header_is_loopback (const char *host_header);
 
 G_END_DECLS

@@ -79,6 +79,7 @@ struct _WebServer {
    * took T, the next round waits T (ingestion runs meanwhile). */
   gint64 frames_not_before_us;
   guint64 next_ingest_id;
+  IngestNoteLimit refused_note;  /* refused upgrades: one log line per 10 s */
   WebServerStats stats;
 };
 
@@ -114,6 +115,9 @@ struct _Conn {
   /* ingest */
   IngestParser *parser;
   IngestXstateAdapter *xstate;
+  /* live, events: the idle timeout runs while output waits unread */
+  gboolean stall_armed;
+  char peer[64];             /* a peer beyond loopback, else "" */
   char *name;
   guint64 n_reported;
 };
@@ -224,6 +228,28 @@ bytes_with_pre (char *text)
   return g_bytes_new_take (buf, LWS_PRE + len);
 }
 
+/* /live and /events: output waits for the client. Unless a timeout already
+ * runs, the client has idle_timeout_s to take something (then lws closes
+ * it); each writable callback (it took data) starts the wait again. */
+static void
+conn_want_write (Conn *c)
+{
+  lws_callback_on_writable (c->wsi);
+  if (c->kind == CONN_INGEST || c->stall_armed || c->server->options.idle_timeout_s == 0)
+    return;
+  c->stall_armed = TRUE;
+  lws_set_timeout (c->wsi, PENDING_TIMEOUT_USER_OK, (int) c->server->options.idle_timeout_s);
+}
+
+static void
+conn_took_output (Conn *c)
+{
+  if (c->kind == CONN_INGEST || !c->stall_armed)
+    return;
+  c->stall_armed = FALSE;
+  lws_set_timeout (c->wsi, NO_PENDING_TIMEOUT, 0);
+}
+
 static void
 conn_queue_reply (Conn *c, char *text)
 {
@@ -232,7 +258,7 @@ conn_queue_reply (Conn *c, char *text)
   if (c->replies.length >= MAX_REPLIES)
     g_free (g_queue_pop_head (&c->replies));
   g_queue_push_tail (&c->replies, text);
-  lws_callback_on_writable (c->wsi);
+  conn_want_write (c);
 }
 
 static void
@@ -273,7 +299,7 @@ live_set_frame (Conn *c, GBytes *frame)
     c->server->stats.frames_replaced++; /* newest frame wins */
   g_clear_pointer (&c->pending_frame, g_bytes_unref);
   c->pending_frame = g_bytes_ref (frame);
-  lws_callback_on_writable (c->wsi);
+  conn_want_write (c);
 }
 
 static gboolean
@@ -649,7 +675,7 @@ events_write (Conn *c)
   if (wrote < (int) (out_len - LWS_PRE))
     return -1;
   if (!declared || c->next_seq < n)
-    lws_callback_on_writable (c->wsi);
+    conn_want_write (c);
   return 0;
 }
 
@@ -677,13 +703,46 @@ refuse_upgrade (WebServer *self, struct lws *wsi, unsigned int status, const cha
   size_t len = strlen (reason);
 
   self->stats.refused++;
-  ingest_source_hooks_note (&self->options.hooks, INGEST_SOURCE_NOTE_WARNING, "web",
-                            "refused a websocket: %s", reason);
+  ingest_source_hooks_note_limited (&self->options.hooks, &self->refused_note, "web",
+                                    "refused a websocket: %s", reason);
   if (lws_add_http_common_headers (wsi, status, "text/plain; charset=utf-8", len, &p, end) ||
       lws_finalize_write_http_header (wsi, start, &p, end) ||
       lws_write (wsi, (unsigned char *) reason, len, LWS_WRITE_HTTP_FINAL) != (int) len)
     return -1;
   return 1;
+}
+
+/* The peer's address when it is beyond loopback, else "" (loopback peers
+ * are all one address: a cap per address would be the global cap). */
+static void
+peer_name (struct lws *wsi, char *buf, gsize size)
+{
+  g_autoptr(GInetAddress) ia = NULL;
+
+  buf[0] = '\0';
+  if (lws_get_peer_simple (wsi, buf, size) == NULL ||
+      ((ia = g_inet_address_new_from_string (buf)) != NULL && g_inet_address_get_is_loopback (ia)))
+    buf[0] = '\0';
+}
+
+/* One address beyond loopback holds at most half of the clients' or the
+ * producers' slots, so one host can't lock the others out. */
+static gboolean
+peer_over_cap (WebServer *self, struct lws *wsi, ConnKind kind)
+{
+  char peer[64];
+  guint n = 0, cap;
+
+  peer_name (wsi, peer, sizeof peer);
+  if (peer[0] == '\0')
+    return FALSE;
+  cap = MAX (1, (kind == CONN_INGEST ? self->options.max_producers : self->options.max_clients) / 2);
+  for (GList *l = self->conns; l != NULL; l = l->next)
+    {
+      Conn *c = l->data;
+      n += (c->kind == CONN_INGEST) == (kind == CONN_INGEST) && strcmp (c->peer, peer) == 0;
+    }
+  return n >= cap;
 }
 
 static int
@@ -705,6 +764,9 @@ confirm_upgrade (WebServer *self, struct lws *wsi)
   if (!web_auth_check_origin (origin, host, (const char *const *) self->allowed_origins))
     return refuse_upgrade (self, wsi, HTTP_STATUS_FORBIDDEN,
                            "origin not allowed (see --allow-origin)");
+  if (peer_over_cap (self, wsi, kind))
+    return refuse_upgrade (self, wsi, HTTP_STATUS_SERVICE_UNAVAILABLE,
+                           "too many connections from this address (half of the limit)");
   if (kind == CONN_INGEST && self->n_producers >= self->options.max_producers)
     {
       g_autofree char *r = g_strdup_printf ("too many producers (limit %u)",
@@ -731,6 +793,7 @@ conn_setup (WebServer *self, Conn *c, struct lws *wsi)
   c->kind = kind_from_uri (uri);
   c->rx = g_byte_array_new ();
   g_queue_init (&c->replies);
+  peer_name (wsi, c->peer, sizeof c->peer);
   c->counted = TRUE;
   self->conns = g_list_prepend (self->conns, c);
   switch (c->kind)
@@ -748,7 +811,7 @@ conn_setup (WebServer *self, Conn *c, struct lws *wsi)
         const char *from = lws_get_urlarg_by_name (wsi, "from=", buf, (int) sizeof buf);
         self->n_clients++;
         c->next_seq = from != NULL ? g_ascii_strtoull (from, NULL, 10) : 0;
-        lws_callback_on_writable (wsi);
+        conn_want_write (c);
       }
       break;
     case CONN_INGEST:
@@ -760,6 +823,8 @@ conn_setup (WebServer *self, Conn *c, struct lws *wsi)
         popts.max_line_bytes = self->options.max_line_bytes;
         c->parser = ingest_parser_new (self->store, &popts);
         c->xstate = ingest_xstate_adapter_new (self->store, c->name);
+        if (self->options.idle_timeout_s > 0)
+          lws_set_timeout (wsi, PENDING_TIMEOUT_USER_OK, (int) self->options.idle_timeout_s);
         ingest_source_hooks_note (&self->options.hooks, INGEST_SOURCE_NOTE_INFO, c->name,
                                   "producer connected");
       }
@@ -818,6 +883,7 @@ static int
 conn_writable (Conn *c)
 {
   g_clear_pointer (&c->inflight, g_bytes_unref);
+  conn_took_output (c);
   if (c->replies.length > 0)
     {
       g_autofree char *text = g_queue_pop_head (&c->replies);
@@ -854,8 +920,9 @@ conn_writable (Conn *c)
 
   /* An /events subscriber whose turn went to a reply still has its backlog
    * (events_write returns at once when there is none). */
-  if (c->replies.length > 0 || c->close_reason != NULL || c->pending_frame != NULL ||
-      c->kind == CONN_EVENTS)
+  if (c->replies.length > 0 || c->close_reason != NULL || c->pending_frame != NULL)
+    conn_want_write (c);
+  else if (c->kind == CONN_EVENTS)
     lws_callback_on_writable (c->wsi);
   return 0;
 }
@@ -867,6 +934,8 @@ conn_receive (Conn *c, const void *in, size_t len)
 
   if (c->close_reason != NULL)
     return 0; /* closing: ignore the rest */
+  if (c->kind == CONN_INGEST && self->options.idle_timeout_s > 0)
+    lws_set_timeout (c->wsi, PENDING_TIMEOUT_USER_OK, (int) self->options.idle_timeout_s);
   /* A frame that announces more than the bound is refused at its first
    * bytes, not after the client has trickled them all in. */
   if (c->rx->len + len > self->options.max_message_bytes ||
@@ -1089,6 +1158,10 @@ web_server_new (IngestStore *store, const WebServerOptions *options, GError **er
   info.foreign_loops = foreign;
   info.user = self;
   info.max_http_header_data = 4096;
+  /* Below the process limit, so lws pauses its accepts (accept
+   * modulation) before accept() fails with EMFILE: lws 4.1 would retry
+   * such a failure at once, forever. */
+  info.fd_limit_per_thread = self->options.max_fds;
   /* A connection that has not finished its HTTP request (or upgrade) in
    * 10 s is dropped: slowloris peers and non-HTTP garbage each hold a
    * connection slot only that long. Established websockets are not
@@ -1156,7 +1229,7 @@ web_server_store_changed (WebServer *self)
     {
       Conn *c = l->data;
       if (c->kind == CONN_EVENTS && c->next_seq < n)
-        lws_callback_on_writable (c->wsi);
+        conn_want_write (c);
     }
   server_schedule_frames (self);
 }

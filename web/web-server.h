@@ -36,6 +36,13 @@ typedef struct {
   gsize max_message_bytes;        /* incoming ws message bound, default 1 MiB */
   gsize max_line_bytes;           /* NDJSON line bound for /ingest, 0 = parser default */
   guint max_fps;                  /* frames per second per client, default 10 */
+  guint idle_timeout_s;           /* /ingest: no message for this long closes it;
+                                   * /live, /events: data waiting this long unread
+                                   * closes it. 0 = never */
+  guint max_fds;                  /* descriptors lws may hold (connections, its
+                                   * listen socket, handshakes in flight); at this
+                                   * many it stops accepting until one closes.
+                                   * 0 = the process's RLIMIT_NOFILE */
   IngestSourceHooks hooks;        /* notes, and appended after /ingest data */
 } WebServerOptions;
 

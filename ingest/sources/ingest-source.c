@@ -26,6 +26,35 @@ ingest_source_hooks_appended (const IngestSourceHooks *hooks)
     hooks->appended (hooks->user_data);
 }
 
+#define NOTE_INTERVAL_US (10 * G_USEC_PER_SEC)
+
+void
+ingest_source_hooks_note_limited (const IngestSourceHooks *hooks, IngestNoteLimit *limit,
+                                  const char *source, const char *format, ...)
+{
+  gint64 now = g_get_monotonic_time ();
+  g_autofree char *message = NULL;
+  va_list args;
+
+  if (limit->last_us != 0 && now - limit->last_us < NOTE_INTERVAL_US)
+    {
+      limit->suppressed++;
+      return;
+    }
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  if (limit->suppressed > 0)
+    ingest_source_hooks_note (hooks, INGEST_SOURCE_NOTE_WARNING, source,
+                              "%s (and %" G_GUINT64_FORMAT " more like it in the last %d s, not shown)",
+                              message, limit->suppressed,
+                              (int) ((now - limit->last_us) / G_USEC_PER_SEC));
+  else
+    ingest_source_hooks_note (hooks, INGEST_SOURCE_NOTE_WARNING, source, "%s", message);
+  limit->last_us = now;
+  limit->suppressed = 0;
+}
+
 /* At most this many diagnostics are passed on per call: a producer sending
  * garbage at full speed must not turn the log into the bottleneck. */
 #define MAX_REPORTED_PER_CALL 3

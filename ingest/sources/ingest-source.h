@@ -39,6 +39,21 @@ void ingest_source_hooks_note (const IngestSourceHooks *hooks, IngestSourceNoteL
                                const char *source, const char *format, ...) G_GNUC_PRINTF (4, 5);
 void ingest_source_hooks_appended (const IngestSourceHooks *hooks);
 
+/* For notes that may repeat once per connection attempt (refusals at a
+ * limit, rejected connections, accept failures): zero-initialise one per
+ * kind of note. */
+typedef struct {
+  gint64 last_us;         /* monotonic time of the last note passed on */
+  guint64 suppressed;     /* notes left out since */
+} IngestNoteLimit;
+
+/* Passes a warning on through hooks->note at most once per 10 s per limit,
+ * saying how many like it were left out, so a client connecting in a loop
+ * can't flood the log. */
+void ingest_source_hooks_note_limited (const IngestSourceHooks *hooks, IngestNoteLimit *limit,
+                                       const char *source, const char *format, ...)
+  G_GNUC_PRINTF (4, 5);
+
 /* Reports parser diagnostics newer than *n_seen (lenient-mode skips) through
  * hooks->note as warnings, at most a few per call so a flood of bad lines
  * cannot flood the log; updates *n_seen. */
