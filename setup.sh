@@ -102,14 +102,20 @@ install_node_modules() {
 
 # ---- build ------------------------------------------------------------------
 
+# Options every build gets: warnings are errors, so a warning fails CI
+# instead of scrolling by (the top-level meson.build lists the warnings).
+COMMON_OPTS=(-Dwerror=true)
+
 # configure DIR [meson options...]: a fresh setup, or a reconfigure of an
-# existing one (which keeps its options unless new ones are given).
+# existing one, with COMMON_OPTS and the options given (an existing
+# directory keeps its other options).
 configure() {
   local dir=$1 log
   shift
+  set -- "${COMMON_OPTS[@]}" "$@"
   log=$(mktemp)
   if [ -f "$dir/build.ninja" ]; then
-    [ $# -eq 0 ] || meson configure "$dir" "$@" >"$log" 2>&1 ||
+    meson configure "$dir" "$@" >"$log" 2>&1 ||
       { cat "$log" >&2; rm -f "$log"; die "meson configure failed in $dir"; }
   else
     say "configuring $dir"

@@ -935,7 +935,7 @@ test_cli (void **state)
   g_clear_pointer (&err, g_free);
 
   /* Chrome: a fatal syntax error fails even in lenient mode */
-  g_autofree char *cnan = write_tmp ("nan.json", "[{\"ph\":\"i\",\"ts\":NaN}]", -1);
+  g_free (write_tmp ("nan.json", "[{\"ph\":\"i\",\"ts\":NaN}]", -1));
   rc = run_cli (&err, NULL, "stats", "--json", "nan.json", NULL);
   assert_int_equal (rc, 1);
   assert_non_null (strstr (err, "nan.json:1:17: unexpected character (NaN and Infinity are not JSON)"));
@@ -943,14 +943,14 @@ test_cli (void **state)
 
   /* binary garbage */
   static const guint8 garbage[] = { 0x01, 0x02, 0xff, 0x00, 0x7f, 0x1b, 0x5b };
-  g_autofree char *bin = write_tmp ("garbage.bin", (const char *) garbage, sizeof garbage);
+  g_free (write_tmp ("garbage.bin", (const char *) garbage, sizeof garbage));
   rc = run_cli (&err, NULL, "convert", "-o", "out.ndjson", "garbage.bin", NULL);
   assert_int_equal (rc, 1);
   assert_non_null (strstr (err, "garbage.bin: binary data, not a trace format actorscope reads"));
   g_clear_pointer (&err, g_free);
 
   /* empty file: zero events, no error */
-  g_autofree char *empty = write_tmp ("empty.ndjson", "", 0);
+  g_free (write_tmp ("empty.ndjson", "", 0));
   rc = run_cli (&err, &out, "stats", "--json", "empty.ndjson", NULL);
   assert_int_equal (rc, 0);
   assert_non_null (strstr (out, "\"events\": 0"));
@@ -980,10 +980,10 @@ test_cli (void **state)
 static void
 test_serve_replay (void **state)
 {
-  g_autofree char *trunc = write_tmp ("serve-trunc.ndjson",
-                                      "{\"ts\":1,\"ev\":\"mark\",\"text\":\"x\"}\n"
-                                      "{\"ts\":1,\"ev\":\"send\",\"actor\":\"a\",\"to\":\"b\",\"id\":1\n"
-                                      "{\"ts\":2,\"ev\":\"teleport\"}\n", -1);
+  g_free (write_tmp ("serve-trunc.ndjson",
+                     "{\"ts\":1,\"ev\":\"mark\",\"text\":\"x\"}\n"
+                     "{\"ts\":1,\"ev\":\"send\",\"actor\":\"a\",\"to\":\"b\",\"id\":1\n"
+                     "{\"ts\":2,\"ev\":\"teleport\"}\n", -1));
   g_autofree char *err = NULL;
   int rc = run_cli (&err, NULL, "serve", "-p", "0", "--strict", "--replay", "serve-trunc.ndjson", NULL);
   assert_int_equal (rc, 1);

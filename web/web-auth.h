@@ -17,7 +17,8 @@
 
 G_BEGIN_DECLS
 
-/* TRUE when a and b are equal; time depends only on the lengths. */
+/* TRUE when a and b are equal; time depends only on the lengths. NULL is
+ * equal to nothing (not even NULL). */
 gboolean web_auth_token_equal (const char *a, const char *b);
 
 /* TRUE when token is NULL/"" (no token configured) or one of the three
@@ -32,7 +33,7 @@ gboolean web_auth_check_origin (const char *origin, const char *host,
                                 const char *const *allowed);
 
 /* TRUE for addresses that only this machine can reach (127.0.0.0/8, ::1,
- * "localhost"). */
+ * "localhost"); FALSE for NULL. */
 gboolean web_auth_is_loopback (const char *host);
 
 /* Parses an HTTP Host header strictly (RFC 3986 host [":" port]): a name

@@ -21,6 +21,8 @@ web_protocol_error_code_to_string (int code)
 void
 web_request_clear (WebRequest *request)
 {
+  g_return_if_fail (request != NULL);
+
   if (request->msg != NULL)
     json_decref (request->msg);
   memset (request, 0, sizeof *request);
@@ -43,6 +45,10 @@ web_request_parse (const char *data, gsize len, WebRequest *out, GError **error)
   json_t *msg, *v;
   const char *type;
   gboolean found = FALSE;
+
+  g_return_val_if_fail (data != NULL || len == 0, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   memset (out, 0, sizeof *out);
   msg = json_loadb (data, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -125,12 +131,16 @@ web_protocol_dump (json_t *msg)
 char *
 web_protocol_error_json (const GError *error)
 {
-  const char *code = error->domain == WEB_PROTOCOL_ERROR
+  const char *code;
+  g_autofree char *message = NULL;
+
+  g_return_val_if_fail (error != NULL, NULL);
+
+  code = error->domain == WEB_PROTOCOL_ERROR
     ? web_protocol_error_code_to_string (error->code) : "error";
   /* Diagnostics may quote trace bytes; jansson refuses invalid UTF-8 (the
    * error would silently vanish), so it is repaired first. */
-  g_autofree char *message = g_utf8_make_valid (error->message, -1);
-
+  message = g_utf8_make_valid (error->message, -1);
   return web_protocol_dump (json_pack ("{s:s, s:s, s:s}", "type", "error", "code", code,
                                        "message", message));
 }

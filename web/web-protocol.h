@@ -56,7 +56,8 @@ gboolean web_request_parse (const char *data, gsize len, WebRequest *out, GError
 /* Replies, as newly allocated compact JSON text (g_free). */
 char *web_protocol_error_json (const GError *error);
 char *web_protocol_hello_json (guint max_message_bytes, guint max_fps);
-/* Serialises msg (stolen) with "v" added; returns g_malloc'd text. */
+/* Serialises msg (stolen) with "v" added; returns g_malloc'd text. msg may
+ * be NULL (what a failed json_pack returns): the result is then NULL. */
 char *web_protocol_dump (json_t *msg);
 
 G_END_DECLS

@@ -1069,6 +1069,9 @@ web_server_new (IngestStore *store, const WebServerOptions *options, GError **er
   g_autofree char *root = NULL;
   g_autoptr(GInetAddress) listen_addr = NULL;
 
+  g_return_val_if_fail (store != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
   self = g_new0 (WebServer, 1);
   self->store = store;
   if (options != NULL)
@@ -1215,14 +1218,19 @@ web_server_free (WebServer *self)
 guint
 web_server_get_port (WebServer *self)
 {
+  g_return_val_if_fail (self != NULL, 0);
+
   return self->port;
 }
 
 void
 web_server_store_changed (WebServer *self)
 {
-  guint64 n = ingest_store_n_events (self->store);
+  guint64 n;
 
+  g_return_if_fail (self != NULL);
+
+  n = ingest_store_n_events (self->store);
   if (self->changed_us == 0)
     self->changed_us = g_get_monotonic_time ();
   for (GList *l = self->conns; l != NULL; l = l->next)
@@ -1237,6 +1245,9 @@ web_server_store_changed (WebServer *self)
 void
 web_server_get_stats (WebServer *self, WebServerStats *out)
 {
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (out != NULL);
+
   *out = self->stats;
   out->clients = self->n_clients;
   out->producers = self->n_producers;

@@ -47,8 +47,10 @@ typedef struct {
 } WebServerOptions;
 
 /* Creates the server and starts listening on the thread-default GLib main
- * context (options and strings are copied). NULL with error on a bad option
- * (e.g. a non-loopback host without a token) or when binding fails. */
+ * context (options and strings are copied; options may be NULL for the
+ * defaults). store is borrowed and must outlive the server. NULL with error
+ * on a bad option (e.g. a non-loopback host without a token) or when binding
+ * fails. */
 WebServer *web_server_new (IngestStore *store, const WebServerOptions *options, GError **error);
 void web_server_free (WebServer *server);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WebServer, web_server_free)

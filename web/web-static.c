@@ -23,6 +23,8 @@ static const struct {
 const char *
 web_static_mime (const char *path)
 {
+  g_return_val_if_fail (path != NULL, NULL);
+
   for (guint i = 0; i < G_N_ELEMENTS (mimes); i++)
     if (g_str_has_suffix (path, mimes[i].ext))
       return mimes[i].mime;
@@ -46,8 +48,12 @@ web_static_resolve (const char *root, const char *uri_path, const char **mime, G
   g_autofree char *joined = NULL;
   g_autofree char *real = NULL;
   const char *p;
-  gsize root_len = strlen (root);
+  gsize root_len;
 
+  g_return_val_if_fail (root != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  root_len = strlen (root);
   if (uri_path == NULL || uri_path[0] != '/' || strlen (uri_path) > 512)
     goto refused;
   if (strcmp (uri_path, "/") == 0)

@@ -13,8 +13,9 @@
 G_BEGIN_DECLS
 
 /* Returns the file to serve for uri_path (owned) and its MIME type
- * (static string), or NULL with a G_FILE_ERROR (NOENT for a missing file,
- * ACCES for a refused path). root must be an absolute real path. */
+ * (static string; mime may be NULL), or NULL with a G_FILE_ERROR (NOENT
+ * for a missing file, ACCES for a refused path, including a NULL
+ * uri_path). root must be an absolute real path. */
 char *web_static_resolve (const char *root, const char *uri_path, const char **mime,
                           GError **error);
 
