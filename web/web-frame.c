@@ -7,8 +7,8 @@
 
 #include "web-frame.h"
 #include "web-protocol.h"
-#include "render-layout.h"
 #include "render-svg.h"
+#include "render-view.h"
 #include "ingest-graph-window.h"
 #include "ingest-timeline-window.h"
 
@@ -474,7 +474,7 @@ web_frame_build (IngestStore *store, const WebViewState *state, const WebActivit
 
   lopts.theme = state->theme;
   lopts.width = state->width;
-  lopts.height = state->kind == WEB_VIEW_GRAPH ? state->height : 0;
+  lopts.height = state->kind == RENDER_VIEW_GRAPH ? state->height : 0;
   lopts.max_elements = 2000; /* keeps frames small enough for 10/s */
   lopts.seed = 1;
   lopts.header_every = G_MAXINT; /* the page keeps the one header in view (sticky) */
@@ -499,21 +499,17 @@ web_frame_build (IngestStore *store, const WebViewState *state, const WebActivit
       if (cache != NULL)
         g_hash_table_insert (cache->graphs, g_strdup (key), g_steal_pointer (&owned_graph));
     }
-  if (state->kind == WEB_VIEW_GRAPH)
+  LivePositions *kept = NULL;
+  g_autoptr(RenderGraphPositions) next_positions = NULL;
+  if (state->kind == RENDER_VIEW_GRAPH)
     {
-      LivePositions *kept = cache != NULL && cache->live != NULL && state->follow
+      kept = cache != NULL && cache->live != NULL && state->follow
         ? live_positions (cache->live, state, &spec) : NULL;
-      g_autoptr(RenderGraphPositions) next = kept != NULL ? render_graph_positions_new () : NULL;
       if (kept != NULL)
         {
+          next_positions = render_graph_positions_new ();
           lopts.previous = kept->xy;
-          lopts.positions_out = next;
-        }
-      scene = render_layout_graph (graph, &lopts);
-      if (kept != NULL)
-        {
-          render_graph_positions_free (kept->xy);
-          kept->xy = g_steal_pointer (&next);
+          lopts.positions_out = next_positions;
         }
     }
   else
@@ -541,9 +537,18 @@ web_frame_build (IngestStore *store, const WebViewState *state, const WebActivit
           if (cache != NULL)
             g_hash_table_insert (cache->timelines, g_strdup (key), g_steal_pointer (&owned_timeline));
         }
-      scene = state->kind == WEB_VIEW_SEQUENCE
-        ? render_layout_sequence (timeline, &lopts)
-        : render_layout_timeline (timeline, &lopts);
+    }
+  /* The data is built (and cached) above, so the build only lays out. */
+  RenderViewRequest request = { .kind = state->kind, .spec = &spec, .graph = graph,
+                                .timeline = timeline, .layout = lopts };
+  g_auto(RenderViewResult) built = { 0 };
+  if (!render_view_build (store, &request, &built, error))
+    return NULL;
+  scene = g_steal_pointer (&built.scene);
+  if (kept != NULL)
+    {
+      render_graph_positions_free (kept->xy);
+      kept->xy = g_steal_pointer (&next_positions);
     }
   sopts.fragment = TRUE;
   render_svg_write_full (scene, &sopts, svg);

@@ -8,31 +8,11 @@
 #include "web-protocol.h"
 #include "ingest-matcher.h"
 
-static const char *const kind_names[] = { "graph", "sequence", "timeline" };
-
-const char *
-web_view_kind_to_string (WebViewKind kind)
-{
-  return (guint) kind < G_N_ELEMENTS (kind_names) ? kind_names[kind] : "graph";
-}
-
-gboolean
-web_view_kind_from_string (const char *s, WebViewKind *out)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (kind_names); i++)
-    if (g_strcmp0 (s, kind_names[i]) == 0)
-      {
-        *out = (WebViewKind) i;
-        return TRUE;
-      }
-  return FALSE;
-}
-
 void
 web_view_state_init (WebViewState *state)
 {
   memset (state, 0, sizeof *state);
-  state->kind = WEB_VIEW_GRAPH;
+  state->kind = RENDER_VIEW_GRAPH;
   state->follow = TRUE;
   state->window_ns = 30 * (gint64) 1000000000;
   state->from_ns = INGEST_TIME_MIN;
@@ -111,7 +91,7 @@ web_view_state_apply_json (WebViewState *state, json_t *msg, GError **error)
   double d;
 
   if ((v = json_object_get (msg, "kind")) != NULL)
-    if (!json_is_string (v) || !web_view_kind_from_string (json_string_value (v), &next.kind))
+    if (!json_is_string (v) || !render_view_kind_from_string (json_string_value (v), &next.kind))
       return bad (error, "kind", "expected \"graph\", \"sequence\" or \"timeline\"");
   if ((v = json_object_get (msg, "follow")) != NULL)
     {
@@ -251,7 +231,7 @@ web_view_state_to_spec (const WebViewState *state, gint64 from_ns, gint64 to_ns,
   spec->actor_filter = state->actor_filter;
   spec->label_filter = state->label_filter;
   spec->groups = (const char *const *) state->groups;
-  spec->max_items = state->kind == WEB_VIEW_GRAPH ? 0 : 1500;
+  spec->max_items = state->kind == RENDER_VIEW_GRAPH ? 0 : 1500;
 }
 
 char *
@@ -275,7 +255,7 @@ web_view_state_to_json (const WebViewState *state)
   for (guint i = 0; state->groups != NULL && state->groups[i] != NULL; i++)
     json_array_append_new (groups, json_string (state->groups[i]));
   return json_pack ("{s:s, s:b, s:f, s:f, s:f, s:s?, s:s?, s:o, s:f, s:[f,f], s:s}",
-                    "kind", web_view_kind_to_string (state->kind),
+                    "kind", render_view_kind_to_string (state->kind),
                     "follow", state->follow,
                     "window_s", (double) state->window_ns / 1e9,
                     "from_ms", state->from_ns == INGEST_TIME_MIN ? 0.0 : (double) state->from_ns / 1e6,
