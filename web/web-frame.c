@@ -74,7 +74,6 @@ activity_add (WebActivity *self, gint64 t)
       if (self->counts->len + need > ACTIVITY_MAX_BUCKETS)
         {
           activity_coarsen (self);
-          self->base_ns -= self->base_ns % self->bucket_ns == 0 ? 0 : 0;
           continue;
         }
       {
@@ -99,6 +98,9 @@ activity_add (WebActivity *self, gint64 t)
 void
 web_activity_update (WebActivity *self, IngestStore *store)
 {
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (store != NULL);
+
   guint64 n = ingest_store_n_events (store);
 
   for (; self->next < n; self->next++)
@@ -112,6 +114,9 @@ web_activity_update (WebActivity *self, IngestStore *store)
 json_t *
 web_activity_to_json (const WebActivity *self, guint max_bins)
 {
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (max_bins > 0, NULL);
+
   json_t *bins = json_array ();
   guint n = self->counts->len;
   guint per = n > max_bins ? (n + max_bins - 1) / max_bins : 1;
@@ -270,6 +275,8 @@ live_entry_free (gpointer data)
 WebLiveViews *
 web_live_views_new (IngestStore *store)
 {
+  g_return_val_if_fail (store != NULL, NULL);
+
   WebLiveViews *self = g_new0 (WebLiveViews, 1);
   self->store = store;
   self->windows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, live_entry_free);
@@ -342,6 +349,7 @@ web_live_views_size (const WebLiveViews *self)
 void
 web_view_cache_set_live (WebViewCache *cache, WebLiveViews *live)
 {
+  g_return_if_fail (cache != NULL);
   cache->live = live;
 }
 
@@ -464,11 +472,15 @@ web_frame_build (IngestStore *store, const WebViewState *state, const WebActivit
   IngestViewSpec spec;
   RenderLayoutOptions lopts = { 0 };
   RenderSvgOptions sopts = { 0 };
-  IngestStoreCounters *counters = ingest_store_counters (store);
+  IngestStoreCounters *counters;
   gint64 from_ns, to_ns, lo = 0, hi = 0;
   double scene_w = 0, scene_h = 0, window_s;
   json_t *frame;
 
+  g_return_val_if_fail (store != NULL, NULL);
+  g_return_val_if_fail (state != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  counters = ingest_store_counters (store);
   web_view_state_window (state, store, &from_ns, &to_ns);
   web_view_state_to_spec (state, from_ns, to_ns, &spec);
 
@@ -660,20 +672,16 @@ message_details (IngestStore *store, IngestMessageId id)
   const IngestMessage *m = ingest_store_message (store, id);
   const IngestMessage *resp = m->response ? ingest_store_message (store, m->response) : NULL;
   const IngestMessage *req = m->in_reply_to ? ingest_store_message (store, m->in_reply_to) : NULL;
-  json_t *round_trip = json_null ();
+  json_t *round_trip;
 
   /* Round trip: the request's send to its response's receipt, whichever
    * of the pair was clicked. */
   if (resp != NULL)
-    {
-      json_decref (round_trip);
-      round_trip = duration_json (store, m->send_seq, resp->receive_seq);
-    }
+    round_trip = duration_json (store, m->send_seq, resp->receive_seq);
   else if (req != NULL)
-    {
-      json_decref (round_trip);
-      round_trip = duration_json (store, req->send_seq, m->receive_seq);
-    }
+    round_trip = duration_json (store, req->send_seq, m->receive_seq);
+  else
+    round_trip = json_null ();
   return json_pack ("{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
                     "class", "message", "id", (json_int_t) id,
                     "key", ingest_store_atom (store, m->key),
@@ -891,6 +899,10 @@ web_frame_details (IngestStore *store, const WebViewState *state, gint64 from_ns
   IngestViewSpec spec;
   guint a, b;
 
+  g_return_val_if_fail (store != NULL, NULL);
+  g_return_val_if_fail (klass != NULL, NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
   if (state != NULL)
     web_view_state_to_spec (state, from_ns, to_ns, &spec);
 
