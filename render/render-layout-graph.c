@@ -266,7 +266,7 @@ stress_layout (const IngestGraph *g, const Adj *a, guint32 seed, double *xy)
     }
   float far = max_d / 2.0f + 1.0f;  /* the longest ideal distance, in edges */
   guint np = pairs->len;
-  Pair *pp = (Pair *) pairs->data;
+  Pair *pp = &g_array_index (pairs, Pair, 0);
   if (np == 0)
     goto out;
 
@@ -928,6 +928,7 @@ gboolean
 render_layout_graph_positions (const IngestGraph *graph, const RenderLayoutOptions *options,
                                double *xy)
 {
+  g_return_val_if_fail (xy != NULL, FALSE);
   if (graph == NULL || graph->nodes == NULL || graph->nodes->len == 0)
     return FALSE;
   Graph gr = { 0 };

@@ -179,7 +179,8 @@ test_graph_deterministic_and_bounded (void **state)
   /* default options: the SVG stays small */
   g_autoptr (RenderScene) d = render_layout_graph (g, NULL);
   gsize ld;
-  g_free (scene_to_svg (d, &ld));
+  g_autofree char *sd = scene_to_svg (d, &ld);
+  assert_non_null (sd);
   assert_true (ld < 2 * 1024 * 1024);
   test_graph_free (g);
 }
@@ -220,10 +221,12 @@ test_graph_previous_positions (void **state)
   g_autoptr (RenderGraphPositions) p3 = render_graph_positions_new ();
 
   opt.positions_out = p1;
-  render_scene_free (render_layout_graph (g1, &opt));
+  g_autoptr (RenderScene) s1 = render_layout_graph (g1, &opt);
+  assert_non_null (s1);
   assert_int_equal (render_graph_positions_size (p1), 40);
   opt.positions_out = p2_fresh;
-  render_scene_free (render_layout_graph (g2, &opt));
+  g_autoptr (RenderScene) s2f = render_layout_graph (g2, &opt);
+  assert_non_null (s2f);
   opt.previous = p1;
   opt.positions_out = p2;
   g_autoptr (RenderScene) s2 = render_layout_graph (g2, &opt);
@@ -251,7 +254,8 @@ test_graph_previous_positions (void **state)
   /* Unchanged graph: no movement at all. */
   opt.previous = p2;
   opt.positions_out = p3;
-  render_scene_free (render_layout_graph (g2, &opt));
+  g_autoptr (RenderScene) s3 = render_layout_graph (g2, &opt);
+  assert_non_null (s3);
   for (guint i = 0; i < g2->nodes->len; i++)
     {
       const char *name = g_array_index (g2->nodes, IngestViewNode, i).name;
@@ -358,7 +362,8 @@ test_sequence_lod (void **state)
   assert_int_equal (render_scene_count_groups (scene, "message"), RENDER_LAYOUT_DEFAULT_MAX_ELEMENTS);
   assert_int_equal (render_scene_count_groups (scene, "note"), 1);
   gsize len;
-  g_free (scene_to_svg (scene, &len));
+  g_autofree char *svg = scene_to_svg (scene, &len);
+  assert_non_null (svg);
   assert_true (len < 2 * 1024 * 1024);
   /* explicit full detail */
   RenderLayoutOptions opt = { 0 };
@@ -419,7 +424,8 @@ test_timeline (void **state)
   assert_int_equal (render_scene_count_groups (agg, "message"), 200);
   assert_int_equal (render_scene_count_groups (agg, "note"), 1);
   gsize alen;
-  g_free (scene_to_svg (agg, &alen));
+  g_autofree char *asvg = scene_to_svg (agg, &alen);
+  assert_non_null (asvg);
   assert_true (alen < 2 * 1024 * 1024);
   test_timeline_free (t);
 }
