@@ -329,6 +329,13 @@ scan_segment (DiskLog *self, Segment *seg, gboolean is_last, GError **error)
         }
       {
         BlockRef r = { seg, off, h.first_seq, h.count, h.comp_len, h.min_ns, h.max_ns, NULL };
+        /* A bad region just before: the seqs it held are the gap. */
+        if (self->blocks->len > 0)
+          {
+            BlockRef *prev = &g_array_index (self->blocks, BlockRef, self->blocks->len - 1);
+            if (prev->bad != NULL && prev->seg == seg && h.first_seq > prev->first)
+              prev->count = (guint32) MIN (h.first_seq - prev->first, G_MAXUINT32);
+          }
         g_array_append_val (self->blocks, r);
       }
       last_ok = (gint64) off;
