@@ -558,6 +558,16 @@ test_lock_refuses_second_writer (void **state)
   assert_null (second);
   assert_non_null (strstr (error->message, "in use by another writer"));
   assert_non_null (strstr (error->message, pid));
+  /* a directory with other files is not made a data directory */
+  {
+    g_autofree char *other = tmp_dir ();
+    g_autofree char *file = g_build_filename (other, "notes.txt", NULL);
+    g_autoptr (GError) e2 = NULL;
+    assert_true (g_file_set_contents (file, "mine", -1, NULL));
+    assert_null (ingest_log_disk_open (other, NULL, &e2));
+    assert_non_null (strstr (e2->message, "not empty and not an actorscope data directory"));
+    rm_rf (other);
+  }
   /* readers need no lock */
   {
     g_autoptr (IngestLog) reader = open_reader (dir, NULL);

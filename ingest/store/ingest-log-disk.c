@@ -901,6 +901,23 @@ ingest_log_disk_open (const char *dir, const IngestLogDiskOptions *options, GErr
       g_set_error (error, INGEST_ERROR, INGEST_ERROR_IO, "%s: not a directory", dir);
       goto failed;
     }
+  if (!self->opts.read_only && !ingest_log_disk_is_data_dir (dir))
+    {
+      /* A new data directory only in an empty one: a mistyped --data-dir
+       * ($HOME) must not get segments mixed with the user's files, nor
+       * later have them deleted by retention. Checked before the lock file
+       * is created, so a refusal leaves nothing behind. */
+      g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+      const char *name;
+      while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+        if (strcmp (name, "lock") != 0)
+          {
+            g_set_error (error, INGEST_ERROR, INGEST_ERROR_FORMAT,
+                         "%s: not empty and not an actorscope data directory (no %s file); "
+                         "give an empty or new directory", dir, INGEST_LOG_DISK_MARKER);
+            goto failed;
+          }
+    }
   if (!self->opts.read_only && !take_lock (self, error))
     goto failed;
   if (!check_marker (self, error) || !scan_dir (self, error))
