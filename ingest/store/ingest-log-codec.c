@@ -106,6 +106,8 @@ buf_byte (Buf *b, guint8 v)
 static inline void
 buf_bytes (Buf *b, const void *p, gsize n)
 {
+  if (n == 0)
+    return; /* p may be NULL: an empty stream was never allocated */
   buf_reserve (b, n);
   memcpy (b->data + b->len, p, n);
   b->len += n;
