@@ -10,6 +10,8 @@
  * service serves (its --record of the whole store from seq 0, the same
  * native writer /events?from=0 streams).
  *
+ * `stats DIR` says how many events retention dropped.
+ *
  * A second service on DIR is refused, naming the first one's pid. A full
  * disk (a 1 MiB tmpfs, when mounting is permitted) stops the service
  * non-zero, saying how many events are safely stored; DIR holds exactly
@@ -442,6 +444,58 @@ test_full_disk_stops (void **state)
   g_rmdir (mnt);
 }
 
+/* Retention's count reaches `stats DIR`, and a corrupt block is named. */
+static void
+test_stats_reports_retention (void **state)
+{
+  g_autofree char *dir = g_build_filename (tmpdir, "retained", NULL);
+  g_autoptr (IngestStore) store = ingest_store_new ();
+  IngestLogDiskOptions o = { 0 };
+  guint64 dropped;
+  (void) state;
+
+  for (guint64 i = 0; i < 40000; i++)
+    {
+      IngestEventInput in = { 0 };
+      g_autofree char *key = g_strdup_printf ("m%" G_GUINT64_FORMAT, i / 2);
+      in.kind = i % 2 ? INGEST_EVENT_RECEIVE : INGEST_EVENT_SEND;
+      in.time_ns = 1000000000 + (gint64) i * 1000;
+      in.actor = INGEST_STR (i % 2 ? "b" : "a");
+      in.peer = INGEST_STR (i % 2 ? "a" : "b");
+      in.message_key = INGEST_STR (key);
+      ingest_store_append (store, &in);
+    }
+  o.segment_bytes = 8 * 1024;
+  o.retain_bytes = 32 * 1024;
+  {
+    g_autoptr (IngestLog) log = ingest_log_disk_open (dir, &o, NULL);
+    assert_non_null (log);
+    for (guint64 from = 0; from < 40000; from += 1000)
+      {
+        assert_true (ingest_log_append (log, store, from, from + 1000, NULL));
+        assert_true (ingest_log_flush (log, NULL));
+      }
+    dropped = ingest_log_disk_get_info (log)->dropped_events;
+    assert_true (dropped > 0);
+    assert_true (ingest_log_close (log, NULL));
+  }
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (GSubprocess) p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                                  | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                                                  cli_path, "stats", dir, "--json", NULL);
+    g_autofree char *out = NULL, *err = NULL;
+    g_autofree char *want = g_strdup_printf ("%" G_GUINT64_FORMAT " events dropped by retention",
+                                             dropped);
+    g_autofree char *events = g_strdup_printf ("%" G_GUINT64_FORMAT, 40000 - dropped);
+    assert_true (g_subprocess_communicate_utf8 (p, NULL, NULL, &out, &err, &error));
+    assert_int_equal (g_subprocess_get_exit_status (p), 0);
+    assert_non_null (strstr (err, want));
+    assert_non_null (strstr (out, events));
+  }
+  rm_rf (dir);
+}
+
 static int
 setup_dir (void **state)
 {
@@ -464,6 +518,7 @@ main (int argc, char **argv)
     cmocka_unit_test (test_second_writer_refused),
     cmocka_unit_test (test_kill9_then_restart),
     cmocka_unit_test (test_full_disk_stops),
+    cmocka_unit_test (test_stats_reports_retention),
   };
   if (argc < 2)
     {
