@@ -277,6 +277,12 @@ test_round_trip_bundled_traces (void **state)
       b = read_back (dir, NULL, &error);
       assert_null (error);
       assert_same_store (a, b);
+      {
+        /* ingest_load_file (the GTK app, --replay) reads a data directory */
+        g_autoptr (IngestStore) c = ingest_store_new ();
+        assert_true (ingest_load_file (c, dir, NULL, NULL, NULL, &error));
+        assert_same_store (a, c);
+      }
       rm_rf (dir);
       n++;
     }
