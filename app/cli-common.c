@@ -11,6 +11,7 @@
 #include <gio/gunixoutputstream.h>
 
 #include "cli-common.h"
+#include "ingest-log-disk.h"
 
 /* ---- option groups ---------------------------------------------------- */
 
@@ -124,6 +125,45 @@ cli_print_diagnostics (IngestParser *parser, IngestStore *store, const GError *f
   (void) store;
 }
 
+/* A data directory: read without the lock (a service may be writing it),
+ * up to its last complete block. Lenient: corrupt blocks are skipped and
+ * reported; --strict stops at the first. */
+static IngestStore *
+cli_load_data_dir (const char *path, const CliLoadOptions *opts, IngestFormat *format_out,
+                   CliExit *exit_code, GError **error)
+{
+  IngestLogDiskOptions lo = { 0 };
+  g_autoptr(IngestLog) log = NULL;
+  g_autoptr(IngestStore) store = ingest_store_new ();
+  g_auto(IngestLogSkipped) skipped = { 0 };
+  const IngestLogDiskInfo *info;
+
+  lo.read_only = TRUE;
+  log = ingest_log_disk_open (path, &lo, error);
+  if (log == NULL)
+    return NULL;
+  if (!ingest_log_read_into_store (log, 0, G_MAXUINT64, store, NULL,
+                                   opts->strict ? NULL : &skipped, error))
+    return NULL;
+  info = ingest_log_disk_get_info (log);
+  if (skipped.bad_blocks > 0)
+    {
+      g_autofree char *where = cli_escape (skipped.first_problem, -1);
+      fprintf (stderr, _("actorscope: skipped %llu corrupt block(s) (%llu events, %llu bytes), "
+                         "the first at %s (use --strict to stop at the first)\n"),
+               (unsigned long long) skipped.bad_blocks, (unsigned long long) skipped.lost_events,
+               (unsigned long long) skipped.bad_bytes, where);
+    }
+  if (info->dropped_events > 0)
+    fprintf (stderr, _("actorscope: %llu events dropped by retention (older than the data "
+                       "directory's oldest segment)\n"),
+             (unsigned long long) info->dropped_events);
+  if (format_out)
+    *format_out = INGEST_FORMAT_NATIVE;
+  *exit_code = CLI_EXIT_OK;
+  return g_steal_pointer (&store);
+}
+
 IngestStore *
 cli_load_trace (const char *path, const CliLoadOptions *opts,
                 IngestFormat *format_out, CliExit *exit_code, GError **error)
@@ -158,8 +198,11 @@ cli_load_trace (const char *path, const CliLoadOptions *opts,
                                                      G_FILE_QUERY_INFO_NONE, NULL, NULL);
       if (info && g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
         {
+          /* A `serve --data-dir` directory reads like a trace file. */
+          if (ingest_log_disk_is_data_dir (path))
+            return cli_load_data_dir (path, opts, format_out, exit_code, error);
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY,
-                       _("%s: is a directory"), path);
+                       _("%s: is a directory (not an actorscope data directory)"), path);
           return NULL;
         }
       if (info && g_file_info_get_file_type (info) == G_FILE_TYPE_REGULAR)

@@ -16,6 +16,8 @@
 
 #include "cli-common.h"
 #include "cli-serve.h"
+#include "cli-size.h"
+#include "ingest-log-disk.h"
 #include "ingest-source-follow.h"
 #include "ingest-source-mswitch.h"
 #include "ingest-source-record.h"
@@ -35,7 +37,18 @@ typedef struct {
   gboolean draining;
   gint64 drain_start_us, last_append_us;
   guint drain_timer;
+  /* --data-dir: the durable log, and the first store seq not yet in it. */
+  IngestStore *store;
+  IngestLog *log;
+  IngestSeq log_next;
+  guint log_timer;
+  gboolean log_failed;
+  gboolean verbose;
 } ServeState;
+
+/* The durable log's flush interval: the loss bound of a kill -9, as for
+ * --record. */
+#define DATA_FLUSH_MS 200
 
 /* Graceful stop: quit once every producer has hung up and nothing arrived
  * for QUIET_CLOSED_US, or nothing arrived for QUIET_OPEN_US from producers
@@ -172,6 +185,97 @@ on_recorded (guint64 n_written, gint64 flush_us, gpointer user_data)
            n_written, flush_us / 1000.0);
 }
 
+/* Appends what the store accepted since the last call and makes it
+ * durable. FALSE (printed) on a write error: events then pile up in RAM
+ * only, so the caller stops accepting. */
+static gboolean
+data_flush (ServeState *st, GError **error)
+{
+  guint64 n = ingest_store_n_events (st->store);
+  gint64 t0 = g_get_monotonic_time ();
+  const IngestLogDiskInfo *info;
+  gboolean wrote = n > st->log_next;
+
+  if (n > st->log_next && !ingest_log_append (st->log, st->store, st->log_next, n, error))
+    return FALSE;
+  st->log_next = n;
+  if (!ingest_log_flush (st->log, error))
+    return FALSE;
+  info = ingest_log_disk_get_info (st->log);
+  if (info->dropped_now > 0)
+    fprintf (stderr, "actorscope serve: retention: deleted %u oldest segment(s), %" G_GUINT64_FORMAT
+             " events; %" G_GUINT64_FORMAT " events dropped by retention in all\n",
+             info->n_dropped_segments, info->dropped_now, info->dropped_events);
+  if (st->verbose && wrote)
+    fprintf (stderr, "actorscope serve: data: %" G_GUINT64_FORMAT " events durable (flush %.1f ms)\n",
+             ingest_log_n_durable (st->log), (g_get_monotonic_time () - t0) / 1000.0);
+  return TRUE;
+}
+
+static gboolean
+on_data_timer (gpointer user_data)
+{
+  ServeState *st = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (data_flush (st, &error))
+    return G_SOURCE_CONTINUE;
+  /* Never lose events silently: say what is safe, stop accepting. */
+  {
+    g_autofree char *msg = cli_escape (error->message, -1);
+    fprintf (stderr, "actorscope serve: %s: %s\n", _("error: data directory"), msg);
+    fprintf (stderr, "actorscope serve: %s\n",
+             _("stopping: events can no longer be stored durably (free space or fix the data "
+               "directory, then restart; the service resumes from what is stored)"));
+  }
+  st->exit_code = CLI_EXIT_RUNTIME;
+  st->log_failed = TRUE;
+  st->log_timer = 0;
+  g_main_loop_quit (st->loop);
+  return G_SOURCE_REMOVE;
+}
+
+/* Opens --data-dir and reads its history back into the store. */
+static gboolean
+data_open (ServeState *st, const char *dir, guint64 retain_bytes, gint64 retain_ns,
+           GError **error)
+{
+  IngestLogDiskOptions lo = { 0 };
+  g_auto(IngestLogSkipped) skipped = { 0 };
+  const IngestLogDiskInfo *info;
+  guint64 n = 0;
+
+  lo.retain_bytes = retain_bytes;
+  lo.retain_ns = retain_ns;
+  st->log = ingest_log_disk_open (dir, &lo, error);
+  if (st->log == NULL)
+    return FALSE;
+  info = ingest_log_disk_get_info (st->log);
+  if (info->torn_where != NULL)
+    {
+      g_autofree char *where = cli_escape (info->torn_where, -1);
+      fprintf (stderr, "actorscope serve: data: cut a torn tail of %" G_GUINT64_FORMAT
+               " bytes (%s), the end of an interrupted write\n", info->torn_bytes, where);
+    }
+  if (!ingest_log_read_into_store (st->log, 0, G_MAXUINT64, st->store, &n, &skipped, error))
+    return FALSE;
+  if (skipped.bad_blocks > 0)
+    {
+      g_autofree char *where = cli_escape (skipped.first_problem, -1);
+      fprintf (stderr, "actorscope serve: warning: data: skipped %" G_GUINT64_FORMAT
+               " corrupt block(s) (%" G_GUINT64_FORMAT " events), the first at %s\n",
+               skipped.bad_blocks, skipped.lost_events, where);
+    }
+  st->log_next = ingest_store_n_events (st->store);
+  {
+    g_autofree char *d = cli_escape (dir, -1);
+    printf ("data: %s (%" G_GUINT64_FORMAT " events restored, %" G_GUINT64_FORMAT
+            " dropped by retention)\n", d, n, info->dropped_events);
+  }
+  st->log_timer = g_timeout_add (DATA_FLUSH_MS, on_data_timer, st);
+  return TRUE;
+}
+
 static gboolean
 on_drain_tick (gpointer user_data)
 {
@@ -216,6 +320,10 @@ cli_serve_main (int argc, char **argv)
   g_autofree char *host = NULL, *token_arg = NULL, *token_file = NULL, *token = NULL;
   g_autofree char *static_dir = NULL, *record = NULL, *token_message = NULL;
   g_autofree char *replay = NULL, *format = NULL;
+  g_autofree char *data_dir = NULL, *retain = NULL, *retain_size = NULL;
+  gboolean no_data_dir = FALSE;
+  guint64 retain_bytes = 0;
+  gint64 retain_ns = 0;
   g_auto(GStrv) listen = NULL, follow = NULL, mswitch = NULL, origins = NULL;
   gboolean use_stdin = FALSE, loop_replay = FALSE, strict = FALSE, quiet = FALSE, verbose = FALSE;
   gint port = 8000, max_clients = 64, max_producers = 64, max_fps = 10, idle_timeout = 60;
@@ -235,6 +343,10 @@ cli_serve_main (int argc, char **argv)
     { "loop", 0, 0, G_OPTION_ARG_NONE, &loop_replay, N_("Replay again and again"), NULL },
     { "mswitch", 0, 0, G_OPTION_ARG_STRING_ARRAY, &mswitch, N_("Follow a message-switch broker's trace (unix:PATH or http://HOST:PORT)"), "ADDR" },
     { "record", 0, 0, G_OPTION_ARG_FILENAME, &record, N_("Append every accepted event to this native trace file (written every 200 ms; a kill -9 loses about the events of the last 200 ms, more if the service was busy; a stop by SIGINT/SIGTERM none)"), "FILE" },
+    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, N_("Keep every accepted event in this data directory and resume from it at start (default: $ACTORSCOPE_DATA_DIR, else ~/.local/state/actorscope/data; written every 200 ms, a kill -9 loses at most about the last 200 ms)"), "DIR" },
+    { "no-data-dir", 0, 0, G_OPTION_ARG_NONE, &no_data_dir, N_("Keep events in memory only (a restart starts empty)"), NULL },
+    { "retain", 0, 0, G_OPTION_ARG_STRING, &retain, N_("Delete whole oldest segments of the data directory older than this before the newest event (e.g. 7d, 12h)"), "AGE" },
+    { "retain-size", 0, 0, G_OPTION_ARG_STRING, &retain_size, N_("Delete whole oldest segments while the data directory is larger (e.g. 50GiB)"), "SIZE" },
     { "static-dir", 0, 0, G_OPTION_ARG_FILENAME, &static_dir, N_("Serve the page from this directory"), "DIR" },
     { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("Input format of producers/stdin/follow: auto, native, mswitch, chrome"), "FORMAT" },
     { "strict", 0, 0, G_OPTION_ARG_NONE, &strict, N_("Drop a source at its first malformed record"), NULL },
@@ -245,7 +357,7 @@ cli_serve_main (int argc, char **argv)
     { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout, N_("Close a producer that sent nothing, or a browser/event client that took nothing waiting for it, for this many seconds (default 60; 0 = never; a blank line keeps a quiet producer connected)"), "SECONDS" },
     { "max-fps", 0, 0, G_OPTION_ARG_INT, &max_fps, N_("Frames per second per browser client (default 10)"), "N" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, N_("Only print warnings and errors"), NULL },
-    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Also print each --record write (events safely in the file)"), NULL },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Also print each --record and data directory write (events safely stored)"), NULL },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) octx = g_option_context_new (NULL);
@@ -280,12 +392,46 @@ cli_serve_main (int argc, char **argv)
     return cli_usage_error ("serve", token_message);
 
   serve_fit_fd_limit (&max_clients, &max_producers, listen != NULL, &wopts.max_fds);
+  if (retain != NULL && !cli_age_parse (retain, &retain_ns, &error))
+    return cli_usage_error ("serve", error->message);
+  if (retain_size != NULL && !cli_size_parse (retain_size, &retain_bytes, &error))
+    return cli_usage_error ("serve", error->message);
+  if (no_data_dir && (data_dir != NULL || retain != NULL || retain_size != NULL))
+    return cli_usage_error ("serve", _("--no-data-dir contradicts --data-dir, --retain and --retain-size"));
+  if (!no_data_dir && data_dir == NULL)
+    {
+      /* ACTORSCOPE_DATA_DIR=none: memory only (the test suites run many
+       * services at once; one per-user directory would be locked). */
+      const char *env = g_getenv ("ACTORSCOPE_DATA_DIR");
+      if (env != NULL && strcmp (env, "none") == 0)
+        no_data_dir = TRUE;
+      else if (env != NULL && env[0] != '\0')
+        data_dir = g_strdup (env);
+      else
+        data_dir = g_build_filename (g_get_user_state_dir (), "actorscope", "data", NULL);
+    }
+
   st.quiet = quiet;
+  st.verbose = verbose;
   st.loop = g_main_loop_new (NULL, FALSE);
   hooks.appended = on_appended;
   hooks.note = on_note;
   hooks.user_data = &st;
   store = ingest_store_new ();
+  st.store = store;
+  /* History first: the web server and the sources start on a store that
+   * already holds it, and new events continue its sequence numbers. */
+  if (!no_data_dir && !data_open (&st, data_dir, retain_bytes, retain_ns, &error))
+    {
+      g_autofree char *msg = cli_escape (error->message, -1);
+      fprintf (stderr, "actorscope serve: --data-dir: %s\n", msg);
+      st.exit_code = CLI_EXIT_RUNTIME;
+      g_main_loop_unref (st.loop);
+      g_ptr_array_unref (follows);
+      g_ptr_array_unref (mswitches);
+      g_clear_pointer (&st.log, ingest_log_free);
+      return st.exit_code;
+    }
 
   wopts.host = host;
   wopts.port = (guint) port;
@@ -427,6 +573,18 @@ out:
       fprintf (stderr, "actorscope serve: --record: %s\n", msg);
       st.exit_code = CLI_EXIT_RUNTIME;
     }
+  g_clear_error (&error);
+  if (st.log_timer != 0)
+    g_source_remove (st.log_timer);
+  st.log_timer = 0;
+  if (st.log != NULL && !st.log_failed
+      && (!data_flush (&st, &error) || !ingest_log_close (st.log, &error)))
+    {
+      g_autofree char *msg = cli_escape (error->message, -1);
+      fprintf (stderr, "actorscope serve: %s: %s\n", _("error: data directory"), msg);
+      st.exit_code = CLI_EXIT_RUNTIME;
+    }
+  g_clear_pointer (&st.log, ingest_log_free);
   g_clear_pointer (&st.server, web_server_free);
   g_main_loop_unref (st.loop);
   return st.exit_code;

@@ -80,7 +80,8 @@ guint64 ingest_parser_n_bytes (const IngestParser *parser);
 const GPtrArray *ingest_parser_get_diagnostics (const IngestParser *parser);
 
 /* Convenience: parse a whole file ("-" = stdin) into store. progress may be
- * NULL; it is called now and then with bytes read and total (0 if unknown). */
+ * NULL; it is called now and then with bytes read and total (0 if unknown).
+ * A `serve` data directory (ingest-log-disk.h) is read too (no progress). */
 typedef void (*IngestProgressFunc) (guint64 done, guint64 total, gpointer user_data);
 gboolean ingest_load_file (IngestStore *store, const char *path,
                            const IngestParserOptions *options,
