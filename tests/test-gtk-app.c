@@ -406,6 +406,14 @@ test_filter (void **state)
   assert_true (actorscope_actor_tree_get_n_visible (tree) >= 3);
   screenshot ("graph-filtered");
 
+  /* The case-insensitive regex form shows the workers too (it once became
+   * a glob that matched nothing). */
+  set_filter ("/WORKERS/i");
+  assert_null (actorscope_scene_view_get_filter_error (view));
+  assert_true (render_scene_count_groups (actorscope_scene_view_get_scene (view), "actor") > 0);
+  assert_true (render_scene_count_groups (actorscope_scene_view_get_scene (view), "actor") < all_actors);
+  assert_true (actorscope_actor_tree_get_n_visible (tree) >= 3);
+
   /* A bad regex is reported on the entry, not a crash. */
   set_filter ("/[unclosed/");
   assert_non_null (actorscope_scene_view_get_filter_error (view));

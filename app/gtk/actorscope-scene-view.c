@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "actorscope-scene-view.h"
+#include "ingest-matcher.h"
 #include "ingest-view.h"
 #include "render-cairo.h"
 #include "render-layout.h"
@@ -328,23 +329,6 @@ update_selection_bounds (ActorscopeSceneView *self)
     }
 }
 
-/* ---- building ---- */
-
-static char *
-filter_to_pattern (const char *filter)
-{
-  gsize len;
-
-  if (filter == NULL || *filter == '\0')
-    return NULL;
-  len = strlen (filter);
-  /* "/regex/" and globs are the ingest matcher's own syntax; plain text is
-   * what people type in a search box, so it matches anywhere. */
-  if ((len >= 2 && filter[0] == '/' && filter[len - 1] == '/') || strpbrk (filter, "*?[") != NULL)
-    return g_strdup (filter);
-  return g_strdup_printf ("*%s*", filter);
-}
-
 /* ---- building, off the UI thread ----
  *
  * A build (ingest view + layout) takes 0.2-0.4 s on a million events, so it
@@ -493,7 +477,7 @@ build_job_new (ActorscopeSceneView *self, double width, double height)
   if (h <= 0) h = 700;
   job->document = g_object_ref (self->document);
   job->kind = self->kind;
-  job->pattern = filter_to_pattern (self->filter);
+  job->pattern = ingest_matcher_pattern_from_search (self->filter);
   job->groups = self->groups ? g_strdupv (self->groups) : NULL;
   job->from_ns = self->from_ns;
   job->to_ns = MIN (self->to_ns, self->cursor_ns);

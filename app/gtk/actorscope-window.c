@@ -8,6 +8,7 @@
 #include "actorscope-live.h"
 #include "actorscope-overview.h"
 #include "actorscope-time-ruler.h"
+#include "ingest-matcher.h"
 #include "render-cairo.h"
 #include "render-svg.h"
 #include "render-ticks.h"
@@ -85,14 +86,7 @@ on_error_response (GtkInfoBar *bar, int response, gpointer user_data)
 static char *
 current_pattern (ActorscopeWindow *self)
 {
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->filter_entry));
-  gsize len = strlen (text);
-
-  if (len == 0)
-    return NULL;
-  if ((len >= 2 && text[0] == '/' && text[len - 1] == '/') || strpbrk (text, "*?[") != NULL)
-    return g_strdup (text);
-  return g_strdup_printf ("*%s*", text);
+  return ingest_matcher_pattern_from_search (gtk_editable_get_text (GTK_EDITABLE (self->filter_entry)));
 }
 
 static void
