@@ -1,20 +1,22 @@
 /* actorscope-scene-view.c: one view of a document, drawn from a RenderScene.
  *
  * Data flow: (document, kind, window, filter, theme) -> ingest view ->
- * render layout -> RenderScene, built in rebuild() outside of drawing.
- * snapshot() only transforms and draws. */
+ * render layout -> RenderScene, built by the builder's worker
+ * (actorscope-scene-builder.c) outside of drawing, rasterised by a picture
+ * worker (actorscope-scene-raster.c). snapshot() only transforms and
+ * paints. */
 #include "config.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
-#include <time.h>
 
 #include "actorscope-scene-view.h"
+#include "actorscope-scene-builder.h"
+#include "actorscope-scene-raster.h"
 #include "ingest-matcher.h"
 #include "ingest-view.h"
 #include "render-cairo.h"
-#include "render-layout.h"
 
 #define MIN_SPAN_NS 1000          /* do not zoom the time axis below 1 µs */
 #define MIN_ZOOM 0.02
@@ -23,33 +25,6 @@
  * horizontal pan is the better deal. */
 #define MIN_FIT_ZOOM 0.7
 #define REBUILD_DELAY_MS 40       /* coalesce a burst of zoom/pan events */
-
-/* A scene shared by the widget and the workers rasterising it. */
-typedef struct _SceneRef SceneRef;
-struct _SceneRef {
-  RenderScene *scene;
-};
-
-static SceneRef *
-scene_ref_new (RenderScene *scene)
-{
-  SceneRef *ref = g_atomic_rc_box_new0 (SceneRef);
-
-  ref->scene = scene;
-  return ref;
-}
-
-static void
-scene_ref_clear (SceneRef *ref)
-{
-  g_clear_pointer (&ref->scene, render_scene_free);
-}
-
-static void
-scene_ref_unref (SceneRef *ref)
-{
-  g_atomic_rc_box_release_full (ref, (GDestroyNotify) scene_ref_clear);
-}
 
 struct _ActorscopeSceneView {
   GtkWidget parent_instance;
@@ -63,7 +38,8 @@ struct _ActorscopeSceneView {
   gint64 from_ns, to_ns;          /* requested window */
   gint64 cursor_ns;
 
-  SceneRef *scene_ref;            /* shared with picture workers */
+  ActorscopeSceneBuilder *builder;
+  ActorscopeSceneRef *scene_ref;  /* shared with picture workers */
   RenderScene *scene;             /* scene_ref->scene, borrowed */
   ActorscopeViewKind scene_kind;  /* what the current scene shows */
   double scene_w, scene_h;
@@ -81,11 +57,6 @@ struct _ActorscopeSceneView {
 
   char **groups;                  /* IngestViewSpec.groups */
 
-  guint rebuild_id;
-  gboolean dirty;                 /* the scene does not show the current parameters */
-  gboolean building;              /* a build runs in a worker */
-  guint64 params_gen;             /* bumped by every parameter change */
-  guint n_dropped;                /* stale builds dropped (for tests) */
   gboolean disposed;
 
   /* see "the picture" below */
@@ -118,35 +89,9 @@ G_DEFINE_FINAL_TYPE (ActorscopeSceneView, actorscope_scene_view, GTK_TYPE_WIDGET
 enum { ITEM_ACTIVATED, AREA_SELECTED, WINDOW_CHANGED, SCENE_CHANGED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
-static void schedule_rebuild (ActorscopeSceneView *self, guint delay_ms);
-static void rebuild_sync (ActorscopeSceneView *self);
 static void params_changed (ActorscopeSceneView *self, guint delay_ms);
 static void drop_picture (ActorscopeSceneView *self);
-static double thread_cpu_ms (void);
 
-const char *
-actorscope_view_kind_to_string (ActorscopeViewKind kind)
-{
-  switch (kind)
-    {
-    case ACTORSCOPE_VIEW_GRAPH: return "graph";
-    case ACTORSCOPE_VIEW_SEQUENCE: return "sequence";
-    case ACTORSCOPE_VIEW_TIMELINE: return "timeline";
-    default: return "graph";
-    }
-}
-
-gboolean
-actorscope_view_kind_from_string (const char *s, ActorscopeViewKind *out)
-{
-  for (int k = ACTORSCOPE_VIEW_GRAPH; k <= ACTORSCOPE_VIEW_TIMELINE; k++)
-    if (g_strcmp0 (s, actorscope_view_kind_to_string (k)) == 0)
-      {
-        *out = k;
-        return TRUE;
-      }
-  return FALSE;
-}
 
 /* ---- geometry helpers ---- */
 
@@ -329,169 +274,6 @@ update_selection_bounds (ActorscopeSceneView *self)
     }
 }
 
-/* ---- building, off the UI thread ----
- *
- * A build (ingest view + layout) takes 0.2-0.4 s on a million events, so it
- * runs in a GTask thread. Why the whole build and not only the layout: the
- * layouts resolve labels through the store (ingest_store_atom), so even a
- * layout of a snapshot view reads the store; building the view on the UI
- * thread as well would still cost ~0.1 s there. Instead the worker holds the
- * document's read lock for the whole build; the only writer (live sources,
- * on the main thread) takes the write lock without blocking and buffers its
- * input while a build runs (actorscope-live.c), so the UI never waits.
- *
- * While a build runs the previous scene stays on screen (stretched by the
- * zoom/pan transform); at most one build runs at a time; a result whose
- * parameters (kind, window, filter, groups, theme, width) are no longer the
- * current ones is dropped, and the newest request is built next. A result
- * that is only older data (a live append arrived meanwhile) is shown: the
- * next build follows at once. */
-
-typedef struct {
-  ActorscopeDocument *document;
-  ActorscopeViewKind kind;
-  char *pattern;
-  char **groups;
-  gint64 from_ns, to_ns;
-  double width, height;
-  gboolean dark;
-  guint64 params_gen;
-  /* results */
-  RenderScene *scene;
-  gint64 scene_from, scene_to;
-  GError *error;
-  double build_ms;
-  int widget_w;
-  double fill_height;          /* timeline: grow the text to fill this, 0 = no */
-} BuildJob;
-
-static void
-build_job_free (BuildJob *job)
-{
-  g_clear_object (&job->document);
-  g_free (job->pattern);
-  g_strfreev (job->groups);
-  g_clear_pointer (&job->scene, render_scene_free);
-  g_clear_error (&job->error);
-  g_free (job);
-}
-
-static double
-thread_cpu_ms (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-/* Runs in any thread; reads the store only (the caller holds the read lock
- * or is the main thread). */
-/* How far a timeline with few lanes may grow its text to fill the pane. */
-#define MAX_TIMELINE_FONT_SCALE 1.15
-
-static void
-build_job_run (BuildJob *job)
-{
-  IngestStore *store = actorscope_document_get_store (job->document);
-  IngestViewSpec spec;
-  RenderLayoutOptions options = { 0 };
-  double t0 = thread_cpu_ms ();
-
-  memset (&spec, 0, sizeof spec);
-  spec.from_ns = job->from_ns;
-  spec.to_ns = job->to_ns;
-  spec.actor_filter = job->pattern;
-  spec.groups = (const char *const *) job->groups;
-  options.theme = job->dark ? RENDER_THEME_DARK : RENDER_THEME_LIGHT;
-  options.seed = 1;
-  options.width = job->width;
-  options.height = job->height;
-
-  if (job->kind == ACTORSCOPE_VIEW_GRAPH)
-    {
-      g_autoptr(IngestGraph) graph = ingest_graph_build (store, &spec, &job->error);
-
-      if (graph != NULL)
-        {
-          job->scene_from = graph->from_ns;
-          job->scene_to = graph->to_ns;
-          job->scene = render_layout_graph (graph, &options);
-        }
-    }
-  else
-    {
-      g_autoptr(IngestTimeline) timeline = ingest_timeline_build (store, &spec, &job->error);
-
-      if (timeline != NULL)
-        {
-          job->scene_from = timeline->from_ns;
-          job->scene_to = timeline->to_ns;
-          job->scene = job->kind == ACTORSCOPE_VIEW_SEQUENCE
-                       ? render_layout_sequence (timeline, &options)
-                       : render_layout_timeline (timeline, &options);
-          /* A few lanes at the default size left most of the pane empty
-           * (the message-switch sample filled its top half). The layout's
-           * height grows linearly with the font size, so one more build
-           * with a larger font fills the pane; capped so labels stay
-           * in proportion with the rest of the window. Only small lane
-           * counts get here, so the second build is cheap. */
-          if (job->kind == ACTORSCOPE_VIEW_TIMELINE && job->scene != NULL && job->fill_height > 0)
-            {
-              double sw = 0, sh = 0, base = 11, margin = 24;
-
-              render_scene_get_size (job->scene, &sw, &sh);
-              if (sh > margin && sh < job->fill_height * 0.85)
-                {
-                  options.font_size = base * MIN (MAX_TIMELINE_FONT_SCALE,
-                                                   (job->fill_height - margin) / (sh - margin));
-                  g_clear_pointer (&job->scene, render_scene_free);
-                  job->scene = render_layout_timeline (timeline, &options);
-                }
-            }
-        }
-    }
-  job->build_ms = thread_cpu_ms () - t0;
-}
-
-static void
-build_job_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
-{
-  BuildJob *job = task_data;
-
-  actorscope_document_read_lock (job->document);
-  build_job_run (job);
-  actorscope_document_read_unlock (job->document);
-  g_task_return_boolean (task, TRUE);
-}
-
-/* A job for the current parameters; width/height 0 = the widget's. */
-static BuildJob *
-build_job_new (ActorscopeSceneView *self, double width, double height)
-{
-  BuildJob *job = g_new0 (BuildJob, 1);
-  int w = gtk_widget_get_width (GTK_WIDGET (self));
-  int h = gtk_widget_get_height (GTK_WIDGET (self));
-
-  if (w <= 0) w = 1000;
-  if (h <= 0) h = 700;
-  job->document = g_object_ref (self->document);
-  job->kind = self->kind;
-  job->pattern = ingest_matcher_pattern_from_search (self->filter);
-  job->groups = self->groups ? g_strdupv (self->groups) : NULL;
-  job->from_ns = self->from_ns;
-  job->to_ns = MIN (self->to_ns, self->cursor_ns);
-  job->dark = self->dark;
-  job->params_gen = self->params_gen;
-  job->widget_w = w;
-  /* The graph is laid out at a fixed aspect and fitted; the time views are
-   * laid out at the widget's width so text is never stretched. */
-  job->width = width > 0 ? width : MAX (w, 400);
-  job->height = height > 0 ? height : self->kind == ACTORSCOPE_VIEW_GRAPH ? MAX (h, 300) : 0;
-  job->fill_height = self->kind == ACTORSCOPE_VIEW_TIMELINE && height <= 0 ? h : 0;
-  return job;
-}
-
 static void
 fit_graph (ActorscopeSceneView *self)
 {
@@ -508,10 +290,45 @@ fit_graph (ActorscopeSceneView *self)
   self->oy = (h - self->scene_h * z) / 2;
 }
 
+/* The current parameters as a build; width/height 0 = the widget's. */
+static ActorscopeSceneBuild *
+build_new (ActorscopeSceneView *self, double width, double height)
+{
+  ActorscopeSceneBuild *job;
+  int w = gtk_widget_get_width (GTK_WIDGET (self));
+  int h = gtk_widget_get_height (GTK_WIDGET (self));
+
+  if (self->document == NULL)
+    return NULL;
+  if (w <= 0) w = 1000;
+  if (h <= 0) h = 700;
+  job = actorscope_scene_build_new (self->document);
+  job->kind = self->kind;
+  job->pattern = ingest_matcher_pattern_from_search (self->filter);
+  job->groups = self->groups ? g_strdupv (self->groups) : NULL;
+  job->from_ns = self->from_ns;
+  job->to_ns = MIN (self->to_ns, self->cursor_ns);
+  job->dark = self->dark;
+  job->widget_w = w;
+  /* The graph is laid out at a fixed aspect and fitted; the time views are
+   * laid out at the widget's width so text is never stretched. */
+  job->width = width > 0 ? width : MAX (w, 400);
+  job->height = height > 0 ? height : self->kind == ACTORSCOPE_VIEW_GRAPH ? MAX (h, 300) : 0;
+  job->fill_height = self->kind == ACTORSCOPE_VIEW_TIMELINE && height <= 0 ? h : 0;
+  return job;
+}
+
+static ActorscopeSceneBuild *
+request_build (gpointer user_data)
+{
+  return build_new (user_data, 0, 0);
+}
+
 /* Shows a finished build (main thread). */
 static void
-install_job (ActorscopeSceneView *self, BuildJob *job)
+install_build (ActorscopeSceneBuild *job, gpointer user_data)
 {
+  ActorscopeSceneView *self = user_data;
   int w = gtk_widget_get_width (GTK_WIDGET (self));
   int h = gtk_widget_get_height (GTK_WIDGET (self));
 
@@ -527,8 +344,8 @@ install_job (ActorscopeSceneView *self, BuildJob *job)
   if (h <= 0) h = 700;
 
   drop_picture (self);
-  g_clear_pointer (&self->scene_ref, scene_ref_unref);
-  self->scene_ref = scene_ref_new (g_steal_pointer (&job->scene));
+  g_clear_pointer (&self->scene_ref, actorscope_scene_ref_unref);
+  self->scene_ref = actorscope_scene_ref_new (g_steal_pointer (&job->scene));
   self->scene = self->scene_ref->scene;
   self->scene_kind = job->kind;
   render_scene_get_size (self->scene, &self->scene_w, &self->scene_h);
@@ -574,97 +391,6 @@ install_job (ActorscopeSceneView *self, BuildJob *job)
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_signal_emit (self, signals[SCENE_CHANGED], 0);
   g_signal_emit (self, signals[WINDOW_CHANGED], 0);
-}
-
-static void start_build (ActorscopeSceneView *self);
-
-static void
-build_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  ActorscopeSceneView *self = ACTORSCOPE_SCENE_VIEW (source);
-  BuildJob *job = g_task_get_task_data (G_TASK (result));
-
-  self->building = FALSE;
-  if (self->disposed)
-    return;
-  if (job->document == self->document && job->params_gen == self->params_gen)
-    install_job (self, job);
-  else
-    self->n_dropped++;
-  if (self->dirty && self->rebuild_id == 0)
-    start_build (self);
-}
-
-static void
-start_build (ActorscopeSceneView *self)
-{
-  g_autoptr(GTask) task = NULL;
-  BuildJob *job;
-
-  if (self->document == NULL || self->building)
-    return;   /* build_done starts the next one */
-  self->dirty = FALSE;
-  actorscope_document_prepare_readers (self->document);
-  job = build_job_new (self, 0, 0);
-  self->building = TRUE;
-  task = g_task_new (self, NULL, build_done, NULL);
-  g_task_set_source_tag (task, start_build);
-  g_task_set_task_data (task, job, (GDestroyNotify) build_job_free);
-  g_task_run_in_thread (task, build_job_thread);
-}
-
-/* Builds and shows the current parameters now, on this thread (exporters,
- * tests and the benchmark need the scene that is about to be on screen). A
- * build still running in a worker is dropped when it finishes. */
-static void
-rebuild_sync (ActorscopeSceneView *self)
-{
-  BuildJob *job;
-
-  g_clear_handle_id (&self->rebuild_id, g_source_remove);
-  self->dirty = FALSE;
-  if (self->document == NULL)
-    return;
-  job = build_job_new (self, 0, 0);
-  /* Main thread: the only writer, so no lock is needed to read. */
-  build_job_run (job);
-  install_job (self, job);
-  build_job_free (job);
-  if (self->building)
-    self->params_gen++;   /* what the worker returns is older than this */
-}
-
-static gboolean
-rebuild_cb (gpointer user_data)
-{
-  ActorscopeSceneView *self = user_data;
-
-  self->rebuild_id = 0;
-  start_build (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* A parameter of the view changed: results of builds started before are
- * stale. */
-static void
-params_changed (ActorscopeSceneView *self, guint delay_ms)
-{
-  self->params_gen++;
-  schedule_rebuild (self, delay_ms);
-}
-
-static void
-schedule_rebuild (ActorscopeSceneView *self, guint delay_ms)
-{
-  self->dirty = TRUE;
-  if (self->rebuild_id != 0)
-    {
-      if (delay_ms > 0)
-        return;
-      g_source_remove (self->rebuild_id);
-    }
-  self->rebuild_id = delay_ms > 0 ? g_timeout_add (delay_ms, rebuild_cb, self)
-                                  : g_idle_add_full (G_PRIORITY_HIGH_IDLE + 15, rebuild_cb, self, NULL);
 }
 
 /* ---- drawing ---- */
@@ -750,71 +476,15 @@ actorscope_scene_view_draw (ActorscopeSceneView *self, cairo_t *cr, int width, i
 
 /* ---- the picture: the scene rasterised off the UI thread ----
  *
- * A full draw of a big scene costs 17-60 ms, too much for a frame. So frames
- * never draw the scene: a worker rasterises it (render_cairo_draw) at the
- * current transform into an image a margin larger than the widget, and a
- * frame only paints that image, mapped from the transform it was drawn at
- * to the current one (a stretch while zooming, a shift while panning). When
+ * (actorscope-scene-raster.c draws it.) A frame only paints the picture,
+ * mapped from the transform it was drawn at to the current one (a stretch
+ * while zooming, a shift while panning). When
  * the view rests at a transform the picture was not drawn for, a new one is
  * asked for (debounced); until it arrives the old one stays, stretched.
  * Culling is cairo's: the picture's clip rejects what lies outside it. */
 
 #define PICTURE_MARGIN 0.25       /* of the widget size, on each side */
 #define PICTURE_DELAY_MS 60
-
-typedef struct {
-  SceneRef *ref;
-  double sx, sy, ox, oy;          /* the transform it is drawn at */
-  int px_w, px_h, scale;          /* size in device pixels, device scale */
-  double mx, my;                  /* margin in widget units */
-  GskRenderNode *node;            /* result */
-  double ms;
-} PictureJob;
-
-static void
-picture_job_free (PictureJob *job)
-{
-  g_clear_pointer (&job->ref, scene_ref_unref);
-  g_clear_pointer (&job->node, gsk_render_node_unref);
-  g_free (job);
-}
-
-static void
-picture_job_run (PictureJob *job)
-{
-  double t0 = thread_cpu_ms ();
-  double w = job->px_w / (double) job->scale, h = job->px_h / (double) job->scale;
-  cairo_surface_t *surface;
-  cairo_t *cr;
-
-  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, job->px_w, job->px_h);
-  cairo_surface_set_device_scale (surface, job->scale, job->scale);
-  cr = cairo_create (surface);
-  cairo_translate (cr, job->mx + job->ox, job->my + job->oy);
-  cairo_scale (cr, job->sx, job->sy);
-  render_cairo_draw (job->ref->scene, cr);
-  cairo_destroy (cr);
-  cairo_surface_flush (surface);
-  /* Wrapped in a render node here, not in the frame: recording the image
-   * copies it once (cairo snapshots a source image), which would cost the
-   * first frame ~5-10 ms; later frames only transform this node. Nearest
-   * sampling: exact at rest, cheap while stretching. */
-  job->node = gsk_cairo_node_new (&GRAPHENE_RECT_INIT (0, 0, w, h));
-  cr = gsk_cairo_node_get_draw_context (job->node);
-  cairo_set_source_surface (cr, surface, 0, 0);
-  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
-  cairo_paint (cr);
-  cairo_destroy (cr);
-  cairo_surface_destroy (surface);
-  job->ms = thread_cpu_ms () - t0;
-}
-
-static void
-picture_job_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
-{
-  picture_job_run (task_data);
-  g_task_return_boolean (task, TRUE);
-}
 
 static void
 drop_picture (ActorscopeSceneView *self)
@@ -848,7 +518,7 @@ picture_matches (ActorscopeSceneView *self)
 }
 
 static void
-take_picture (ActorscopeSceneView *self, PictureJob *job)
+take_picture (ActorscopeSceneView *self, ActorscopePictureJob *job)
 {
   g_clear_pointer (&self->picture, gsk_render_node_unref);
   self->picture = g_steal_pointer (&job->node);
@@ -866,31 +536,21 @@ take_picture (ActorscopeSceneView *self, PictureJob *job)
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
-static PictureJob *
+static ActorscopePictureJob *
 picture_job_new (ActorscopeSceneView *self)
 {
-  PictureJob *job = g_new0 (PictureJob, 1);
-  int w = MAX (1, gtk_widget_get_width (GTK_WIDGET (self)));
-  int h = MAX (1, gtk_widget_get_height (GTK_WIDGET (self)));
-
-  job->ref = g_atomic_rc_box_acquire (self->scene_ref);
-  job->sx = self->sx;
-  job->sy = self->sy;
-  job->ox = self->ox;
-  job->oy = self->oy;
-  job->scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
-  job->mx = ceil (w * PICTURE_MARGIN);
-  job->my = ceil (h * PICTURE_MARGIN);
-  job->px_w = (int) ((w + 2 * job->mx) * job->scale);
-  job->px_h = (int) ((h + 2 * job->my) * job->scale);
-  return job;
+  return actorscope_picture_job_new (self->scene_ref, self->sx, self->sy, self->ox, self->oy,
+                                     gtk_widget_get_width (GTK_WIDGET (self)),
+                                     gtk_widget_get_height (GTK_WIDGET (self)),
+                                     gtk_widget_get_scale_factor (GTK_WIDGET (self)),
+                                     PICTURE_MARGIN);
 }
 
 static void
 picture_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   ActorscopeSceneView *self = ACTORSCOPE_SCENE_VIEW (source);
-  PictureJob *job = g_task_get_task_data (G_TASK (result));
+  ActorscopePictureJob *job = actorscope_picture_job_from_result (result);
 
   self->painting = FALSE;
   if (self->disposed)
@@ -906,15 +566,10 @@ picture_done (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 start_picture (ActorscopeSceneView *self)
 {
-  g_autoptr(GTask) task = NULL;
-
   if (self->scene_ref == NULL || self->painting || picture_matches (self))
     return;
   self->painting = TRUE;
-  task = g_task_new (self, NULL, picture_done, NULL);
-  g_task_set_source_tag (task, start_picture);
-  g_task_set_task_data (task, picture_job_new (self), (GDestroyNotify) picture_job_free);
-  g_task_run_in_thread (task, picture_job_thread);
+  actorscope_picture_job_run_async (picture_job_new (self), self, picture_done, NULL);
 }
 
 static gboolean
@@ -942,7 +597,7 @@ request_picture (ActorscopeSceneView *self, guint delay_ms)
 double
 actorscope_scene_view_render_picture_now (ActorscopeSceneView *self)
 {
-  PictureJob *job;
+  ActorscopePictureJob *job;
   double ms;
 
   g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), 0);
@@ -950,10 +605,10 @@ actorscope_scene_view_render_picture_now (ActorscopeSceneView *self)
     return 0;
   g_clear_handle_id (&self->picture_id, g_source_remove);
   job = picture_job_new (self);
-  picture_job_run (job);
+  actorscope_picture_job_run (job);
   ms = job->ms;
   take_picture (self, job);
-  picture_job_free (job);
+  actorscope_picture_job_free (job);
   return ms;
 }
 
@@ -1461,8 +1116,8 @@ actorscope_scene_view_locate (ActorscopeSceneView *self, const char *klass, cons
   double b[4];
 
   g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), FALSE);
-  if (self->dirty || self->building)
-    rebuild_sync (self);
+  if (actorscope_scene_builder_is_busy (self->builder))
+    actorscope_scene_builder_build_now (self->builder);
   g = find_group (self->scene, klass, id);
   if (g == NULL || !group_bounds (self->scene, g, b))
     return FALSE;
@@ -1508,10 +1163,17 @@ actorscope_scene_view_set_area (ActorscopeSceneView *self, gint64 from_ns, gint6
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+/* A parameter of the view changed: builds started before are stale. */
+static void
+params_changed (ActorscopeSceneView *self, guint delay_ms)
+{
+  actorscope_scene_builder_invalidate (self->builder, delay_ms);
+}
+
 static void
 on_document_changed (ActorscopeDocument *document, gpointer user_data)
 {
-  schedule_rebuild (ACTORSCOPE_SCENE_VIEW (user_data), 100);
+  actorscope_scene_builder_schedule (ACTORSCOPE_SCENE_VIEW (user_data)->builder, 100);
 }
 
 void
@@ -1535,12 +1197,12 @@ actorscope_scene_view_set_document (ActorscopeSceneView *self, ActorscopeDocumen
   self->ox = self->oy = 0;
   g_clear_pointer (&self->sel_class, g_free);
   g_clear_pointer (&self->sel_id, g_free);
-  g_clear_pointer (&self->scene_ref, scene_ref_unref);
+  g_clear_pointer (&self->scene_ref, actorscope_scene_ref_unref);
   self->scene = NULL;
   g_clear_pointer (&self->picture, gsk_render_node_unref);
   self->reset_scroll = TRUE;
-  if (document != NULL)
-    params_changed (self, 0);
+  /* Also without a document: what a running build returns is stale. */
+  params_changed (self, 0);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -1626,7 +1288,7 @@ void
 actorscope_scene_view_get_window (ActorscopeSceneView *self, gint64 *from_ns, gint64 *to_ns)
 {
   g_return_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self));
-  if (self->scene == NULL || self->dirty || self->building)
+  if (self->scene == NULL || actorscope_scene_builder_is_busy (self->builder))
     resolved_window (self, from_ns, to_ns);
   else
     {
@@ -1657,8 +1319,8 @@ const RenderScene *
 actorscope_scene_view_get_scene (ActorscopeSceneView *self)
 {
   g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), NULL);
-  if (self->dirty || self->building)
-    rebuild_sync (self);
+  if (actorscope_scene_builder_is_busy (self->builder))
+    actorscope_scene_builder_build_now (self->builder);
   return self->scene;
 }
 
@@ -1666,7 +1328,7 @@ RenderScene *
 actorscope_scene_view_build_scene (ActorscopeSceneView *self, double width, double height,
                                    GError **error)
 {
-  BuildJob *job;
+  g_autoptr(ActorscopeSceneBuild) job = NULL;
   RenderScene *scene;
 
   g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), NULL);
@@ -1675,12 +1337,11 @@ actorscope_scene_view_build_scene (ActorscopeSceneView *self, double width, doub
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, _("No trace is open"));
       return NULL;
     }
-  job = build_job_new (self, width, height);
-  build_job_run (job);
+  job = build_new (self, width, height);
+  actorscope_scene_build_run (job);
   scene = g_steal_pointer (&job->scene);
   if (scene == NULL)
     g_propagate_error (error, g_steal_pointer (&job->error));
-  build_job_free (job);
   return scene;
 }
 
@@ -1688,7 +1349,7 @@ double
 actorscope_scene_view_rebuild_now (ActorscopeSceneView *self)
 {
   g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), 0);
-  rebuild_sync (self);
+  actorscope_scene_builder_build_now (self->builder);
   return self->build_ms;
 }
 
@@ -1720,14 +1381,14 @@ gboolean
 actorscope_scene_view_is_busy (ActorscopeSceneView *self)
 {
   g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), FALSE);
-  return self->dirty || self->building || self->rebuild_id != 0;
+  return actorscope_scene_builder_is_busy (self->builder);
 }
 
 guint
 actorscope_scene_view_get_n_dropped (ActorscopeSceneView *self)
 {
   g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), 0);
-  return self->n_dropped;
+  return actorscope_scene_builder_get_n_dropped (self->builder);
 }
 
 gboolean
@@ -1747,13 +1408,15 @@ actorscope_scene_view_dispose (GObject *object)
   /* Workers still running keep their own references (the task holds
    * self, jobs hold the document and scene); their results are ignored. */
   self->disposed = TRUE;
-  g_clear_handle_id (&self->rebuild_id, g_source_remove);
+  if (self->builder != NULL)
+    actorscope_scene_builder_stop (self->builder);
+  g_clear_object (&self->builder);
   g_clear_handle_id (&self->picture_id, g_source_remove);
   g_clear_pointer (&self->picture, gsk_render_node_unref);
   if (self->document != NULL)
     g_clear_signal_handler (&self->changed_handler, self->document);
   g_clear_object (&self->document);
-  g_clear_pointer (&self->scene_ref, scene_ref_unref);
+  g_clear_pointer (&self->scene_ref, actorscope_scene_ref_unref);
   self->scene = NULL;
   G_OBJECT_CLASS (actorscope_scene_view_parent_class)->dispose (object);
 }
@@ -1811,6 +1474,7 @@ actorscope_scene_view_init (ActorscopeSceneView *self)
   self->cursor_ns = INGEST_TIME_MAX;
   self->sx = self->sy = 1;
   self->fitted = TRUE;
+  self->builder = actorscope_scene_builder_new (request_build, install_build, self);
 
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
   gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);

@@ -14,25 +14,18 @@
  * is rebuilt (debounced; meanwhile the old scene is stretched, so zooming
  * stays smooth). In the graph and sequence views zoom is geometric.
  *
- * Scenes are built in a worker thread and rasterised in a worker thread
- * (see the .c file); frames only paint the rasterised picture.
+ * Scenes are built in a worker thread (actorscope-scene-builder.c) and
+ * rasterised in a worker thread (actorscope-scene-raster.c); frames only
+ * paint the rasterised picture.
  */
 #pragma once
 
 #include <gtk/gtk.h>
 #include "actorscope-document.h"
+#include "actorscope-scene-builder.h"
 #include "render-scene.h"
 
 G_BEGIN_DECLS
-
-typedef enum {
-  ACTORSCOPE_VIEW_GRAPH = 0,
-  ACTORSCOPE_VIEW_SEQUENCE,
-  ACTORSCOPE_VIEW_TIMELINE,
-} ActorscopeViewKind;
-
-const char *actorscope_view_kind_to_string (ActorscopeViewKind kind);
-gboolean actorscope_view_kind_from_string (const char *s, ActorscopeViewKind *out);
 
 #define ACTORSCOPE_TYPE_SCENE_VIEW (actorscope_scene_view_get_type ())
 G_DECLARE_FINAL_TYPE (ActorscopeSceneView, actorscope_scene_view, ACTORSCOPE, SCENE_VIEW, GtkWidget)
