@@ -1116,8 +1116,6 @@ actorscope_scene_view_locate (ActorscopeSceneView *self, const char *klass, cons
   double b[4];
 
   g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), FALSE);
-  if (actorscope_scene_builder_is_busy (self->builder))
-    actorscope_scene_builder_build_now (self->builder);
   g = find_group (self->scene, klass, id);
   if (g == NULL || !group_bounds (self->scene, g, b))
     return FALSE;
@@ -1319,8 +1317,6 @@ const RenderScene *
 actorscope_scene_view_get_scene (ActorscopeSceneView *self)
 {
   g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), NULL);
-  if (actorscope_scene_builder_is_busy (self->builder))
-    actorscope_scene_builder_build_now (self->builder);
   return self->scene;
 }
 

@@ -76,15 +76,18 @@ const char *actorscope_scene_view_get_selected_id (ActorscopeSceneView *self);
  * something was hit. */
 gboolean actorscope_scene_view_activate_at (ActorscopeSceneView *self, double x, double y);
 /* Widget coordinates of the centre of the first group of class klass with
- * id (for tests and "jump to"); FALSE if it is not in the scene. */
+ * id in the scene on screen (for tests and "jump to"); FALSE if it is not
+ * there. */
 gboolean actorscope_scene_view_locate (ActorscopeSceneView *self, const char *klass,
                                        const char *id, double *x, double *y);
 
 /* Time range selection (timeline); from >= to clears. */
 void actorscope_scene_view_set_area (ActorscopeSceneView *self, gint64 from_ns, gint64 to_ns);
 
-/* The current scene (borrowed; NULL before a document is set). Rebuilds a
- * pending scene first, so exporters get what is about to be on screen. */
+/* The scene on screen (borrowed; NULL before the first build finishes).
+ * It may be older than the current parameters while a build is pending
+ * (actorscope_scene_view_is_busy); nothing is built behind this getter:
+ * call actorscope_scene_view_rebuild_now, or wait for "scene-changed". */
 const RenderScene *actorscope_scene_view_get_scene (ActorscopeSceneView *self);
 /* Builds a fresh scene for export at the given size in user units (0 = the
  * widget's size), with the current window, filter and theme (owned). */

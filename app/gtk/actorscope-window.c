@@ -364,7 +364,11 @@ actorscope_window_export (ActorscopeWindow *self, const char *path, const char *
 
   g_return_val_if_fail (ACTORSCOPE_IS_WINDOW (self), FALSE);
   /* The same layout as on screen (same window, filter, theme and size),
-   * built fresh so it is complete rather than clipped by the viewport. */
+   * built fresh so it is complete rather than clipped by the viewport.
+   * The size comes from the scene about to be on screen: build it now if
+   * the one shown is older than the view's parameters. */
+  if (actorscope_scene_view_is_busy (self->scene_view))
+    actorscope_scene_view_rebuild_now (self->scene_view);
   shown = actorscope_scene_view_get_scene (self->scene_view);
   if (shown != NULL)
     render_scene_get_size (shown, &w, &h);
