@@ -10,25 +10,10 @@
 
 #include "cli-common.h"
 #include "render-cairo.h"
-#include "render-layout.h"
 #include "render-svg.h"
+#include "render-view.h"
 
-typedef enum { EXPORT_VIEW_GRAPH, EXPORT_VIEW_SEQUENCE, EXPORT_VIEW_TIMELINE } ExportView;
 typedef enum { EXPORT_SVG, EXPORT_PNG, EXPORT_PDF } ExportFormat;
-
-static gboolean
-export_parse_view (const char *s, ExportView *out)
-{
-  if (!s || strcmp (s, "graph") == 0)
-    *out = EXPORT_VIEW_GRAPH;
-  else if (strcmp (s, "sequence") == 0)
-    *out = EXPORT_VIEW_SEQUENCE;
-  else if (strcmp (s, "timeline") == 0)
-    *out = EXPORT_VIEW_TIMELINE;
-  else
-    return FALSE;
-  return TRUE;
-}
 
 static gboolean
 export_parse_format (const char *s, ExportFormat *out)
@@ -76,22 +61,6 @@ export_warning (const char *message, gpointer user_data)
 {
   g_autofree char *msg = cli_escape (message, -1);
   fprintf (stderr, "actorscope export: %s: %s\n", _("warning"), msg);
-}
-
-static RenderScene *
-export_layout (IngestStore *store, ExportView view, const IngestViewSpec *spec,
-               const RenderLayoutOptions *lopts, GError **error)
-{
-  if (view == EXPORT_VIEW_GRAPH)
-    {
-      g_autoptr(IngestGraph) graph = ingest_graph_build (store, spec, error);
-      return graph ? render_layout_graph (graph, lopts) : NULL;
-    }
-  g_autoptr(IngestTimeline) timeline = ingest_timeline_build (store, spec, error);
-  if (!timeline)
-    return NULL;
-  return view == EXPORT_VIEW_SEQUENCE ? render_layout_sequence (timeline, lopts)
-                                      : render_layout_timeline (timeline, lopts);
 }
 
 /* The SVG writer escapes markup, not what a terminal acts on: trace text
@@ -198,8 +167,8 @@ cli_export_main (int argc, char **argv)
 
   /* Everything that can be checked without the trace is checked first, so a
    * typo fails at once rather than after a long load. */
-  ExportView view;
-  if (!export_parse_view (view_s, &view))
+  RenderViewKind view = RENDER_VIEW_GRAPH;
+  if (view_s && !render_view_kind_from_string (view_s, &view))
     {
       g_autofree char *msg = g_strdup_printf (_("Unknown --view “%s” (expected graph, sequence or timeline)"), view_s);
       return cli_usage_error ("export", msg);
@@ -262,9 +231,11 @@ cli_export_main (int argc, char **argv)
   if (spec.from_ns > spec.to_ns)
     return cli_usage_error ("export", _("--from is after --to"));
 
-  g_autoptr(RenderScene) scene = export_layout (store, view, &spec, &lopts, &error);
-  if (!scene)
+  RenderViewRequest request = { .kind = view, .spec = &spec, .layout = lopts };
+  g_auto(RenderViewResult) built = { 0 };
+  if (!render_view_build (store, &request, &built, &error))
     return cli_usage_error ("export", error->message);
+  const RenderScene *scene = built.scene;
 
   g_autoptr(GOutputStream) out = cli_open_output (output, &error);
   if (!out)

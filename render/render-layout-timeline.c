@@ -46,6 +46,8 @@ render_layout_timeline (const IngestTimeline *tl, const RenderLayoutOptions *opt
   if (tl == NULL || tl->lanes == NULL || tl->lanes->len == 0 ||
       n_msgs + n_spans + n_marks + n_bins == 0)
     {
+      if (ctx->o.axis_out != NULL)
+        memset (ctx->o.axis_out, 0, sizeof *ctx->o.axis_out);
       if (!(ctx->o.height > 0))
         ctx->o.height = 300;
       RenderScene *e = render_layout_empty (ctx, "timeline");
@@ -113,6 +115,9 @@ render_layout_timeline (const IngestTimeline *tl, const RenderLayoutOptions *opt
   t.plot_x1 = W - 20;
   double top = 10 + render_layout_draw_title (ctx, NULL, 0, 0);
   double axis_h = ctx->fs * 2.4;
+  if (ctx->o.axis_out != NULL)
+    *ctx->o.axis_out = (RenderTimeAxis) { .valid = TRUE, .from_ns = t.t0, .to_ns = t.t1,
+                                          .x0 = t.plot_x0, .x1 = t.plot_x1, .height = top + axis_h };
   double bar_h = ctx->fs * 1.6, depth_h = n_depth ? ctx->fs * 0.9 : 0, gap = ctx->fs * 0.7;
   double lane_h = bar_h + depth_h + gap;
   double lanes_y0 = top + axis_h + (tl->aggregated ? ctx->fs * 1.5 : 0);

@@ -38,6 +38,18 @@ gboolean render_graph_positions_lookup (const RenderGraphPositions *positions, c
                                         double *x, double *y);
 guint render_graph_positions_size (const RenderGraphPositions *positions);
 
+/* The linear time axis of a timeline scene: time from_ns is drawn at scene
+ * x0, to_ns at x1. The ruler's labels sit between the scene's top and
+ * height (scene units). valid is FALSE for graphs and sequence charts
+ * (sequence time runs down the page and is not linear in rows).
+ * render_time_axis_to_x/to_time (render-view.h) map along it. */
+typedef struct {
+  gboolean valid;
+  gint64 from_ns, to_ns;
+  double x0, x1;
+  double height;
+} RenderTimeAxis;
+
 /* Zero-initialised options are the defaults. */
 typedef struct {
   double width, height;     /* canvas size in user units; 0 = layout default
@@ -62,6 +74,10 @@ typedef struct {
    * deterministic batch one (same input, same picture). */
   const RenderGraphPositions *previous;
   RenderGraphPositions *positions_out;
+  /* Timeline only. axis_out (borrowed, NULL = none): receives the time
+   * axis the layout drew with (valid FALSE for the empty-view scene), so
+   * front ends map times and pointer positions without knowing margins. */
+  RenderTimeAxis *axis_out;
 } RenderLayoutOptions;
 
 #define RENDER_LAYOUT_DEFAULT_MAX_ELEMENTS 4000

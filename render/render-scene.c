@@ -901,6 +901,91 @@ render_scene_hit_test (const RenderScene *scene, double x, double y)
   return hit;
 }
 
+const RenderNode *
+render_scene_find_group (const RenderScene *scene, const char *klass, const char *id)
+{
+  if (scene == NULL || klass == NULL || id == NULL)
+    return NULL;
+  for (const RenderNode *n = scene->first; n != NULL; n = n->next)
+    if (n->kind == RENDER_NODE_GROUP_BEGIN && g_strcmp0 (n->u.group.klass, klass) == 0 &&
+        g_strcmp0 (n->u.group.id, id) == 0)
+      return n;
+  return NULL;
+}
+
+static void
+bounds_grow (double *b, double x0, double y0, double x1, double y1)
+{
+  b[0] = MIN (b[0], MIN (x0, x1));
+  b[1] = MIN (b[1], MIN (y0, y1));
+  b[2] = MAX (b[2], MAX (x0, x1));
+  b[3] = MAX (b[3], MAX (y0, y1));
+}
+
+gboolean
+render_scene_group_bounds (const RenderScene *scene, const RenderNode *group, double bounds[4])
+{
+  g_return_val_if_fail (scene != NULL, FALSE);
+  g_return_val_if_fail (group != NULL && group->kind == RENDER_NODE_GROUP_BEGIN, FALSE);
+  g_return_val_if_fail (bounds != NULL, FALSE);
+
+  double *b = bounds;
+  /* GROUP_END carries no depth: count the nesting from the group's own. */
+  guint depth = group->u.group.depth;
+
+  b[0] = b[1] = G_MAXDOUBLE;
+  b[2] = b[3] = -G_MAXDOUBLE;
+  for (const RenderNode *n = group->next; n != NULL; n = n->next)
+    {
+      switch (n->kind)
+        {
+        case RENDER_NODE_GROUP_BEGIN:
+          depth++;
+          break;
+        case RENDER_NODE_GROUP_END:
+          if (depth == group->u.group.depth)
+            return b[0] <= b[2];
+          depth--;
+          break;
+        case RENDER_NODE_RECT:
+          bounds_grow (b, n->u.rect.x, n->u.rect.y, n->u.rect.x + n->u.rect.w, n->u.rect.y + n->u.rect.h);
+          break;
+        case RENDER_NODE_LINE:
+          bounds_grow (b, n->u.line.x1, n->u.line.y1, n->u.line.x2, n->u.line.y2);
+          break;
+        case RENDER_NODE_CIRCLE:
+          bounds_grow (b, n->u.circle.cx - n->u.circle.r, n->u.circle.cy - n->u.circle.r,
+                       n->u.circle.cx + n->u.circle.r, n->u.circle.cy + n->u.circle.r);
+          break;
+        case RENDER_NODE_ARROW:
+          bounds_grow (b, n->u.arrow.x1, n->u.arrow.y1, n->u.arrow.x2, n->u.arrow.y2);
+          break;
+        case RENDER_NODE_PATH:
+          for (guint i = 0; i + 1 < n->u.path.n_points * 2; i += 2)
+            bounds_grow (b, n->u.path.points[i], n->u.path.points[i + 1],
+                         n->u.path.points[i], n->u.path.points[i + 1]);
+          break;
+        case RENDER_NODE_TEXT:
+          {
+            const RenderStyle *st = render_scene_get_style (scene, n->style);
+            double w = n->u.text.width > 0 ? n->u.text.width : 0;
+            double x0 = n->u.text.x;
+            double fs = st ? st->font_size : 11;
+
+            if (n->u.text.anchor == RENDER_ANCHOR_MIDDLE)
+              x0 -= w / 2;
+            else if (n->u.text.anchor == RENDER_ANCHOR_END)
+              x0 -= w;
+            bounds_grow (b, x0, n->u.text.y - fs, x0 + w, n->u.text.y + fs * 0.3);
+          }
+          break;
+        default:
+          break;
+        }
+    }
+  return b[0] <= b[2];
+}
+
 void
 render_arrow_geometry (const RenderNode *arrow, RenderArrowGeometry *out)
 {

@@ -236,6 +236,21 @@ gsize render_scene_memory_bytes (const RenderScene *scene);
  * A pure function of the scene: the GTK widget and the browser both use it. */
 const RenderNode *render_scene_hit_test (const RenderScene *scene, double x, double y);
 
+/* The first group in paint order whose class is klass and id is id, as
+ * its borrowed GROUP_BEGIN node. NULL when there is none, and when scene,
+ * klass or id is NULL (front ends pass their selection as is, and "nothing
+ * selected" finds nothing). */
+const RenderNode *render_scene_find_group (const RenderScene *scene, const char *klass,
+                                           const char *id);
+/* The box around everything drawn inside group (a GROUP_BEGIN node of
+ * scene), nested groups included, in scene units: bounds receives x0, y0,
+ * x1, y1. Strokes are not widened; text covers its measured width and from
+ * one font size above its y to 0.3 below (whatever its anchor line), which
+ * is enough to outline a selection. FALSE when the group draws nothing
+ * (bounds are then meaningless). */
+gboolean render_scene_group_bounds (const RenderScene *scene, const RenderNode *group,
+                                    double bounds[4]);
+
 /* Where backends draw an arrow: the shaft runs from the start to
  * (shaft_x, shaft_y) (its end pulled back under the head) and the head is
  * the triangle/V/cross through head[0..2] (x, y pairs; head[1] is the tip).

@@ -32,16 +32,8 @@ const char *render_view_kind_to_string (RenderViewKind kind);
 /* FALSE (out untouched) for anything else; NULL is not a kind. */
 gboolean render_view_kind_from_string (const char *s, RenderViewKind *out);
 
-/* The linear time axis of a timeline scene: time from_ns is drawn at scene
- * x0, to_ns at x1. The ruler's labels sit between the scene's top and
- * height (scene units). valid is FALSE for graphs and sequence charts
- * (sequence time runs down the page and is not linear in rows). */
-typedef struct {
-  gboolean valid;
-  gint64 from_ns, to_ns;
-  double x0, x1;
-  double height;
-} RenderTimeAxis;
+/* RenderTimeAxis (render-layout.h) is the linear time axis of a timeline
+ * scene; these map along it. */
 
 /* Scene x of time t on axis (may lie outside [x0, x1]); safe for every
  * gint64 t (no overflow). axis must be valid. */

@@ -231,6 +231,75 @@ test_ellipsize (void **state)
   render_font_free (font);
 }
 
+/* A selection is found by class and id and outlined by what its group
+ * draws, nested groups included, nothing after it. */
+static void
+test_find_group_and_bounds (void **state)
+{
+  g_autoptr (RenderScene) scene = render_scene_new (400, 300);
+  double b[4];
+
+  render_scene_set_fill (scene, render_color_rgb (0xcccccc));
+  render_scene_set_stroke (scene, render_color_rgb (0));
+  render_scene_group_begin (scene, "actor", "A", NULL);
+  render_scene_rect (scene, 10, 20, 30, 40, 0);
+  render_scene_group_begin (scene, NULL, "inner", NULL);
+  render_scene_circle (scene, 100, 100, 5);
+  render_scene_group_end (scene);
+  render_scene_line (scene, 50, 15, 60, 10);
+  render_scene_group_end (scene);
+  render_scene_group_begin (scene, "actor", "B", NULL);
+  render_scene_arrow (scene, 300, 200, 250, 210, RENDER_HEAD_FILLED, 6);
+  double pts[6] = { 200, 250, 220, 240, 210, 280 };
+  render_scene_polyline (scene, pts, 3, TRUE);
+  render_scene_group_end (scene);
+  render_scene_set_font (scene, "Sans", 10, 400);
+  render_scene_group_begin (scene, "label", "mid", NULL);
+  render_scene_text (scene, 100, 50, "x", RENDER_ANCHOR_MIDDLE, RENDER_BASELINE_ALPHABETIC, 20);
+  render_scene_group_end (scene);
+  render_scene_group_begin (scene, "label", "end", NULL);
+  render_scene_text (scene, 100, 50, "x", RENDER_ANCHOR_END, RENDER_BASELINE_MIDDLE, -1);
+  render_scene_group_end (scene);
+  render_scene_group_begin (scene, "actor", "empty", NULL);
+  render_scene_group_end (scene);
+  render_scene_group_begin (scene, "actor", "A", NULL); /* a second A: the first wins */
+  render_scene_rect (scene, 0, 0, 1, 1, 0);
+  render_scene_group_end (scene);
+
+  const RenderNode *a = render_scene_find_group (scene, "actor", "A");
+  assert_non_null (a);
+  assert_int_equal (a->kind, RENDER_NODE_GROUP_BEGIN);
+  assert_true (render_scene_group_bounds (scene, a, b));
+  assert_float_equal (b[0], 10, 1e-6);
+  assert_float_equal (b[1], 10, 1e-6);
+  assert_float_equal (b[2], 105, 1e-6);
+  assert_float_equal (b[3], 105, 1e-6);
+
+  const RenderNode *bb = render_scene_find_group (scene, "actor", "B");
+  assert_true (render_scene_group_bounds (scene, bb, b));
+  assert_float_equal (b[0], 200, 1e-6);
+  assert_float_equal (b[1], 200, 1e-6);
+  assert_float_equal (b[2], 300, 1e-6);
+  assert_float_equal (b[3], 280, 1e-6);
+
+  /* text: the measured width around its anchor, a font size above y */
+  assert_true (render_scene_group_bounds (scene, render_scene_find_group (scene, "label", "mid"), b));
+  assert_float_equal (b[0], 90, 1e-6);
+  assert_float_equal (b[1], 40, 1e-6);
+  assert_float_equal (b[2], 110, 1e-6);
+  assert_float_equal (b[3], 53, 1e-6);
+  assert_true (render_scene_group_bounds (scene, render_scene_find_group (scene, "label", "end"), b));
+  assert_float_equal (b[0], 100, 1e-6);
+  assert_float_equal (b[2], 100, 1e-6);
+
+  assert_false (render_scene_group_bounds (scene, render_scene_find_group (scene, "actor", "empty"), b));
+  assert_null (render_scene_find_group (scene, "actor", "C"));
+  assert_null (render_scene_find_group (scene, "edge", "A"));
+  assert_null (render_scene_find_group (scene, NULL, "A"));
+  assert_null (render_scene_find_group (scene, "actor", NULL));
+  assert_null (render_scene_find_group (NULL, "actor", "A"));
+}
+
 int
 main (void)
 {
@@ -239,6 +308,7 @@ main (void)
     cmocka_unit_test (test_styles_interned),
     cmocka_unit_test (test_deep_nesting),
     cmocka_unit_test (test_hit_testing),
+    cmocka_unit_test (test_find_group_and_bounds),
     cmocka_unit_test (test_ticks),
     cmocka_unit_test (test_palette),
     cmocka_unit_test (test_ellipsize),

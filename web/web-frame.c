@@ -7,8 +7,8 @@
 
 #include "web-frame.h"
 #include "web-protocol.h"
-#include "render-layout.h"
 #include "render-svg.h"
+#include "render-view.h"
 #include "ingest-graph-window.h"
 #include "ingest-timeline-window.h"
 
@@ -74,7 +74,6 @@ activity_add (WebActivity *self, gint64 t)
       if (self->counts->len + need > ACTIVITY_MAX_BUCKETS)
         {
           activity_coarsen (self);
-          self->base_ns -= self->base_ns % self->bucket_ns == 0 ? 0 : 0;
           continue;
         }
       {
@@ -99,6 +98,9 @@ activity_add (WebActivity *self, gint64 t)
 void
 web_activity_update (WebActivity *self, IngestStore *store)
 {
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (store != NULL);
+
   guint64 n = ingest_store_n_events (store);
 
   for (; self->next < n; self->next++)
@@ -112,6 +114,9 @@ web_activity_update (WebActivity *self, IngestStore *store)
 json_t *
 web_activity_to_json (const WebActivity *self, guint max_bins)
 {
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (max_bins > 0, NULL);
+
   json_t *bins = json_array ();
   guint n = self->counts->len;
   guint per = n > max_bins ? (n + max_bins - 1) / max_bins : 1;
@@ -270,6 +275,8 @@ live_entry_free (gpointer data)
 WebLiveViews *
 web_live_views_new (IngestStore *store)
 {
+  g_return_val_if_fail (store != NULL, NULL);
+
   WebLiveViews *self = g_new0 (WebLiveViews, 1);
   self->store = store;
   self->windows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, live_entry_free);
@@ -342,6 +349,7 @@ web_live_views_size (const WebLiveViews *self)
 void
 web_view_cache_set_live (WebViewCache *cache, WebLiveViews *live)
 {
+  g_return_if_fail (cache != NULL);
   cache->live = live;
 }
 
@@ -464,17 +472,21 @@ web_frame_build (IngestStore *store, const WebViewState *state, const WebActivit
   IngestViewSpec spec;
   RenderLayoutOptions lopts = { 0 };
   RenderSvgOptions sopts = { 0 };
-  IngestStoreCounters *counters = ingest_store_counters (store);
+  IngestStoreCounters *counters;
   gint64 from_ns, to_ns, lo = 0, hi = 0;
   double scene_w = 0, scene_h = 0, window_s;
   json_t *frame;
 
+  g_return_val_if_fail (store != NULL, NULL);
+  g_return_val_if_fail (state != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  counters = ingest_store_counters (store);
   web_view_state_window (state, store, &from_ns, &to_ns);
   web_view_state_to_spec (state, from_ns, to_ns, &spec);
 
   lopts.theme = state->theme;
   lopts.width = state->width;
-  lopts.height = state->kind == WEB_VIEW_GRAPH ? state->height : 0;
+  lopts.height = state->kind == RENDER_VIEW_GRAPH ? state->height : 0;
   lopts.max_elements = 2000; /* keeps frames small enough for 10/s */
   lopts.seed = 1;
   lopts.header_every = G_MAXINT; /* the page keeps the one header in view (sticky) */
@@ -499,21 +511,17 @@ web_frame_build (IngestStore *store, const WebViewState *state, const WebActivit
       if (cache != NULL)
         g_hash_table_insert (cache->graphs, g_strdup (key), g_steal_pointer (&owned_graph));
     }
-  if (state->kind == WEB_VIEW_GRAPH)
+  LivePositions *kept = NULL;
+  g_autoptr(RenderGraphPositions) next_positions = NULL;
+  if (state->kind == RENDER_VIEW_GRAPH)
     {
-      LivePositions *kept = cache != NULL && cache->live != NULL && state->follow
+      kept = cache != NULL && cache->live != NULL && state->follow
         ? live_positions (cache->live, state, &spec) : NULL;
-      g_autoptr(RenderGraphPositions) next = kept != NULL ? render_graph_positions_new () : NULL;
       if (kept != NULL)
         {
+          next_positions = render_graph_positions_new ();
           lopts.previous = kept->xy;
-          lopts.positions_out = next;
-        }
-      scene = render_layout_graph (graph, &lopts);
-      if (kept != NULL)
-        {
-          render_graph_positions_free (kept->xy);
-          kept->xy = g_steal_pointer (&next);
+          lopts.positions_out = next_positions;
         }
     }
   else
@@ -541,9 +549,18 @@ web_frame_build (IngestStore *store, const WebViewState *state, const WebActivit
           if (cache != NULL)
             g_hash_table_insert (cache->timelines, g_strdup (key), g_steal_pointer (&owned_timeline));
         }
-      scene = state->kind == WEB_VIEW_SEQUENCE
-        ? render_layout_sequence (timeline, &lopts)
-        : render_layout_timeline (timeline, &lopts);
+    }
+  /* The data is built (and cached) above, so the build only lays out. */
+  RenderViewRequest request = { .kind = state->kind, .spec = &spec, .graph = graph,
+                                .timeline = timeline, .layout = lopts };
+  g_auto(RenderViewResult) built = { 0 };
+  if (!render_view_build (store, &request, &built, error))
+    return NULL;
+  scene = g_steal_pointer (&built.scene);
+  if (kept != NULL)
+    {
+      render_graph_positions_free (kept->xy);
+      kept->xy = g_steal_pointer (&next_positions);
     }
   sopts.fragment = TRUE;
   render_svg_write_full (scene, &sopts, svg);
@@ -655,20 +672,16 @@ message_details (IngestStore *store, IngestMessageId id)
   const IngestMessage *m = ingest_store_message (store, id);
   const IngestMessage *resp = m->response ? ingest_store_message (store, m->response) : NULL;
   const IngestMessage *req = m->in_reply_to ? ingest_store_message (store, m->in_reply_to) : NULL;
-  json_t *round_trip = json_null ();
+  json_t *round_trip;
 
   /* Round trip: the request's send to its response's receipt, whichever
    * of the pair was clicked. */
   if (resp != NULL)
-    {
-      json_decref (round_trip);
-      round_trip = duration_json (store, m->send_seq, resp->receive_seq);
-    }
+    round_trip = duration_json (store, m->send_seq, resp->receive_seq);
   else if (req != NULL)
-    {
-      json_decref (round_trip);
-      round_trip = duration_json (store, req->send_seq, m->receive_seq);
-    }
+    round_trip = duration_json (store, req->send_seq, m->receive_seq);
+  else
+    round_trip = json_null ();
   return json_pack ("{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
                     "class", "message", "id", (json_int_t) id,
                     "key", ingest_store_atom (store, m->key),
@@ -886,6 +899,10 @@ web_frame_details (IngestStore *store, const WebViewState *state, gint64 from_ns
   IngestViewSpec spec;
   guint a, b;
 
+  g_return_val_if_fail (store != NULL, NULL);
+  g_return_val_if_fail (klass != NULL, NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
   if (state != NULL)
     web_view_state_to_spec (state, from_ns, to_ns, &spec);
 

@@ -8,31 +8,12 @@
 #include "web-protocol.h"
 #include "ingest-matcher.h"
 
-static const char *const kind_names[] = { "graph", "sequence", "timeline" };
-
-const char *
-web_view_kind_to_string (WebViewKind kind)
-{
-  return (guint) kind < G_N_ELEMENTS (kind_names) ? kind_names[kind] : "graph";
-}
-
-gboolean
-web_view_kind_from_string (const char *s, WebViewKind *out)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (kind_names); i++)
-    if (g_strcmp0 (s, kind_names[i]) == 0)
-      {
-        *out = (WebViewKind) i;
-        return TRUE;
-      }
-  return FALSE;
-}
-
 void
 web_view_state_init (WebViewState *state)
 {
+  g_return_if_fail (state != NULL);
   memset (state, 0, sizeof *state);
-  state->kind = WEB_VIEW_GRAPH;
+  state->kind = RENDER_VIEW_GRAPH;
   state->follow = TRUE;
   state->window_ns = 30 * (gint64) 1000000000;
   state->from_ns = INGEST_TIME_MIN;
@@ -44,6 +25,7 @@ web_view_state_init (WebViewState *state)
 void
 web_view_state_clear (WebViewState *state)
 {
+  g_return_if_fail (state != NULL);
   g_clear_pointer (&state->actor_filter, g_free);
   g_clear_pointer (&state->label_filter, g_free);
   g_clear_pointer (&state->groups, g_strfreev);
@@ -103,15 +85,19 @@ get_filter (json_t *msg, const char *field, gboolean *present, char **out, GErro
 gboolean
 web_view_state_apply_json (WebViewState *state, json_t *msg, GError **error)
 {
-  WebViewState next = *state;
+  WebViewState next;
   g_autofree char *actor_filter = NULL, *label_filter = NULL;
   g_auto(GStrv) groups = NULL;
   gboolean have_actor = FALSE, have_label = FALSE, have_groups = FALSE, present;
   json_t *v;
   double d;
 
+  g_return_val_if_fail (state != NULL, FALSE);
+  g_return_val_if_fail (msg != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  next = *state;
   if ((v = json_object_get (msg, "kind")) != NULL)
-    if (!json_is_string (v) || !web_view_kind_from_string (json_string_value (v), &next.kind))
+    if (!json_is_string (v) || !render_view_kind_from_string (json_string_value (v), &next.kind))
       return bad (error, "kind", "expected \"graph\", \"sequence\" or \"timeline\"");
   if ((v = json_object_get (msg, "follow")) != NULL)
     {
@@ -225,6 +211,9 @@ web_view_state_window (const WebViewState *state, IngestStore *store, gint64 *fr
 {
   gint64 lo = 0, hi = 0;
 
+  g_return_if_fail (state != NULL);
+  g_return_if_fail (store != NULL);
+  g_return_if_fail (from_ns != NULL && to_ns != NULL);
   if (state->follow)
     {
       if (!ingest_store_time_range (store, &lo, &hi))
@@ -245,18 +234,22 @@ void
 web_view_state_to_spec (const WebViewState *state, gint64 from_ns, gint64 to_ns,
                         IngestViewSpec *spec)
 {
+  g_return_if_fail (state != NULL);
+  g_return_if_fail (spec != NULL);
   memset (spec, 0, sizeof *spec);
   spec->from_ns = from_ns;
   spec->to_ns = to_ns;
   spec->actor_filter = state->actor_filter;
   spec->label_filter = state->label_filter;
   spec->groups = (const char *const *) state->groups;
-  spec->max_items = state->kind == WEB_VIEW_GRAPH ? 0 : 1500;
+  spec->max_items = state->kind == RENDER_VIEW_GRAPH ? 0 : 1500;
 }
 
 char *
 web_view_state_key (const WebViewState *state, gint64 from_ns, gint64 to_ns)
 {
+  g_return_val_if_fail (state != NULL, NULL);
+
   g_autofree char *groups = state->groups != NULL ? g_strjoinv ("\x1f", state->groups) : NULL;
 
   return g_strdup_printf ("%d|%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT "|%s|%s|%s|%g|%g|%g|%g|%g|%d",
@@ -270,12 +263,14 @@ web_view_state_key (const WebViewState *state, gint64 from_ns, gint64 to_ns)
 json_t *
 web_view_state_to_json (const WebViewState *state)
 {
+  g_return_val_if_fail (state != NULL, NULL);
+
   json_t *groups = json_array ();
 
   for (guint i = 0; state->groups != NULL && state->groups[i] != NULL; i++)
     json_array_append_new (groups, json_string (state->groups[i]));
   return json_pack ("{s:s, s:b, s:f, s:f, s:f, s:s?, s:s?, s:o, s:f, s:[f,f], s:s}",
-                    "kind", web_view_kind_to_string (state->kind),
+                    "kind", render_view_kind_to_string (state->kind),
                     "follow", state->follow,
                     "window_s", (double) state->window_ns / 1e9,
                     "from_ms", state->from_ns == INGEST_TIME_MIN ? 0.0 : (double) state->from_ns / 1e6,

@@ -11,14 +11,9 @@
 #include <jansson.h>
 #include "ingest-view.h"
 #include "render-palette.h"
+#include "render-view.h"
 
 G_BEGIN_DECLS
-
-typedef enum {
-  WEB_VIEW_GRAPH = 0,
-  WEB_VIEW_SEQUENCE,
-  WEB_VIEW_TIMELINE,
-} WebViewKind;
 
 /* Bounds on what a client may ask for. */
 #define WEB_VIEW_MAX_FILTER 256
@@ -28,7 +23,7 @@ typedef enum {
 #define WEB_VIEW_MAX_SIZE 8000.0
 
 typedef struct {
-  WebViewKind kind;
+  RenderViewKind kind;       /* "kind" in the protocol: render_view_kind_to_string */
   gboolean follow;           /* TRUE: the last window_ns of data, moving */
   gint64 window_ns;          /* follow window length */
   gint64 from_ns, to_ns;     /* fixed range when !follow */
@@ -67,8 +62,5 @@ char *web_view_state_key (const WebViewState *state, gint64 from_ns, gint64 to_n
 
 /* The state as a JSON object for the client (new reference). */
 json_t *web_view_state_to_json (const WebViewState *state);
-
-const char *web_view_kind_to_string (WebViewKind kind);
-gboolean web_view_kind_from_string (const char *s, WebViewKind *out);
 
 G_END_DECLS

@@ -72,7 +72,7 @@ check_view (IngestStore *store, const WebViewState *state)
   FUZZ_CHECK (key != NULL && g_utf8_validate (key, -1, NULL));
   check_reply (web_protocol_dump (web_view_state_to_json (state)));
 
-  if (state->kind == WEB_VIEW_GRAPH)
+  if (state->kind == RENDER_VIEW_GRAPH)
     {
       g_autoptr(IngestGraph) graph = ingest_graph_build (store, &spec, &error);
       if (graph == NULL)

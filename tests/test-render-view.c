@@ -1,0 +1,320 @@
+/* test-render-view.c: render_view_build dispatches by kind and reports the
+ * window and time axis the layout used; the axis maps times to the x the
+ * timeline drew them at, round-trips, and never overflows. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "test-render-common.h"
+#include "render-view.h"
+
+#define MS G_GINT64_CONSTANT (1000000)
+#define BASE G_GINT64_CONSTANT (1700000000000000000)
+
+static void
+send_receive (IngestStore *store, const char *from, const char *to, const char *key,
+              const char *label, gint64 send_ns, gint64 receive_ns)
+{
+  IngestEventInput s = { .kind = INGEST_EVENT_SEND, .time_ns = send_ns, .actor = INGEST_STR (from),
+                         .peer = INGEST_STR (to), .message_key = INGEST_STR (key),
+                         .label = INGEST_STR (label) };
+  IngestEventInput r = { .kind = INGEST_EVENT_RECEIVE, .time_ns = receive_ns, .actor = INGEST_STR (to),
+                         .message_key = INGEST_STR (key) };
+  IngestEventInput d = { .kind = INGEST_EVENT_DONE, .time_ns = receive_ns + MS / 2,
+                         .actor = INGEST_STR (to), .message_key = INGEST_STR (key) };
+  ingest_store_append (store, &s);
+  ingest_store_append (store, &r);
+  ingest_store_append (store, &d);
+}
+
+/* Three actors trading 40 messages, 10 ms apart, over 400 ms. */
+static IngestStore *
+small_store (void)
+{
+  IngestStore *store = ingest_store_new ();
+  const char *names[3] = { "/user/a", "/user/b", "/user/c" };
+
+  for (guint k = 0; k < 40; k++)
+    {
+      char key[16];
+      g_snprintf (key, sizeof key, "m%u", k);
+      send_receive (store, names[k % 3], names[(k + 1 + k / 3) % 3], key, k % 2 ? "Ping" : "Pong",
+                    BASE + (gint64) k * 10 * MS, BASE + (gint64) k * 10 * MS + 3 * MS);
+    }
+  return store;
+}
+
+static void
+test_kind_strings (void **state)
+{
+  for (guint i = 0; i < RENDER_VIEW_N_KINDS; i++)
+    {
+      RenderViewKind k = RENDER_VIEW_TIMELINE + 1;
+      assert_true (render_view_kind_from_string (render_view_kind_to_string (i), &k));
+      assert_int_equal (k, i);
+    }
+  assert_string_equal (render_view_kind_to_string (RENDER_VIEW_GRAPH), "graph");
+  assert_string_equal (render_view_kind_to_string (RENDER_VIEW_SEQUENCE), "sequence");
+  assert_string_equal (render_view_kind_to_string (RENDER_VIEW_TIMELINE), "timeline");
+  RenderViewKind k = RENDER_VIEW_SEQUENCE;
+  assert_false (render_view_kind_from_string ("Graph", &k));
+  assert_false (render_view_kind_from_string ("", &k));
+  assert_false (render_view_kind_from_string (NULL, &k));
+  assert_int_equal (k, RENDER_VIEW_SEQUENCE);
+}
+
+/* For every message arrow in a timeline scene: its x1 against where the
+ * axis puts the message's send time. Returns how many were checked. */
+static guint
+check_arrows_on_axis (IngestStore *store, const RenderScene *scene, const RenderTimeAxis *axis)
+{
+  guint checked = 0;
+  guint32 message = 0;
+
+  for (const RenderNode *n = render_scene_get_first (scene); n != NULL; n = n->next)
+    {
+      if (n->kind == RENDER_NODE_GROUP_BEGIN)
+        {
+          message = g_strcmp0 (n->u.group.klass, "message") == 0
+                    ? (guint32) g_ascii_strtoull (n->u.group.id, NULL, 10) : 0;
+          continue;
+        }
+      if (message == 0 || n->kind != RENDER_NODE_ARROW)
+        continue;
+      const IngestMessage *m = ingest_store_message (store, message);
+      assert_non_null (m);
+      gint64 send = ingest_store_event (store, m->send_seq)->time_ns;
+      if (send >= axis->from_ns && send <= axis->to_ns)
+        {
+          assert_float_equal (n->u.arrow.x1, render_time_axis_to_x (axis, send), 0.01);
+          checked++;
+        }
+      message = 0;
+    }
+  return checked;
+}
+
+static void
+test_axis_matches_arrows (void **state)
+{
+  g_autoptr (IngestStore) store = small_store ();
+  const struct { gint64 from, to; double width; } windows[] = {
+    { INGEST_TIME_MIN, INGEST_TIME_MAX, 0 },
+    { BASE, BASE + 100 * MS, 900 },
+    { BASE + 55 * MS, BASE + 260 * MS, 1400 },
+    { BASE + 300 * MS, BASE + 301 * MS, 600 },
+    { BASE - 1000 * MS, BASE + 2000 * MS, 2400 },
+  };
+
+  for (guint w = 0; w < G_N_ELEMENTS (windows); w++)
+    {
+      IngestViewSpec spec = { .from_ns = windows[w].from, .to_ns = windows[w].to };
+      RenderViewRequest req = { .kind = RENDER_VIEW_TIMELINE, .spec = &spec };
+      g_auto (RenderViewResult) res = { 0 };
+      g_autoptr (GError) error = NULL;
+
+      req.layout.width = windows[w].width;
+      assert_true (render_view_build (store, &req, &res, &error));
+      assert_null (error);
+      assert_non_null (res.scene);
+      assert_true (res.axis.valid);
+      assert_true (res.axis.x0 < res.axis.x1);
+      assert_true (res.axis.height > 0);
+      double sw, sh;
+      render_scene_get_size (res.scene, &sw, &sh);
+      assert_true (res.axis.x1 <= sw && res.axis.height < sh);
+      if (windows[w].from != INGEST_TIME_MIN)
+        assert_true (res.axis.from_ns >= windows[w].from);
+      guint checked = check_arrows_on_axis (store, res.scene, &res.axis);
+      if (w != 3)
+        assert_true (checked >= 2);
+      /* the window reported is the one the axis covers */
+      assert_true (res.from_ns <= res.to_ns);
+    }
+
+  /* A hand-built timeline passed as prebuilt data, several windows. */
+  IngestTimeline *t = test_timeline_random (store, 4, 200);
+  const gint64 base = BASE;
+  for (guint w = 0; w < 4; w++)
+    {
+      t->from_ns = base + (gint64) w * 3 * MS;
+      t->to_ns = t->from_ns + (gint64) (w + 1) * 4 * MS;
+      RenderTimeAxis axis = { 0 };
+      RenderLayoutOptions opt = { .axis_out = &axis, .width = 800 + 200 * w };
+      g_autoptr (RenderScene) scene = render_layout_timeline (t, &opt);
+      assert_true (axis.valid);
+      assert_int_equal (axis.from_ns, t->from_ns);
+      assert_int_equal (axis.to_ns, t->to_ns);
+      guint checked = 0, k = 0;
+      for (const RenderNode *n = render_scene_get_first (scene); n != NULL; n = n->next)
+        if (n->kind == RENDER_NODE_GROUP_BEGIN && g_strcmp0 (n->u.group.klass, "message") == 0)
+          {
+            const IngestTimelineMessage *m = &g_array_index (t->messages, IngestTimelineMessage, k++);
+            const RenderNode *a = n->next;
+            assert_int_equal (a->kind, RENDER_NODE_ARROW);
+            if (m->send_ns >= t->from_ns && m->send_ns <= t->to_ns)
+              {
+                assert_float_equal (a->u.arrow.x1, render_time_axis_to_x (&axis, m->send_ns), 0.01);
+                checked++;
+              }
+          }
+      assert_true (checked > 10);
+    }
+  test_timeline_free (t);
+}
+
+static void
+test_axis_round_trip (void **state)
+{
+  RenderTimeAxis axis = { TRUE, BASE, BASE + 1000 * MS, 120, 1380, 40 };
+
+  assert_float_equal (render_time_axis_to_x (&axis, axis.from_ns), 120, 1e-9);
+  assert_float_equal (render_time_axis_to_x (&axis, axis.to_ns), 1380, 1e-9);
+  assert_float_equal (render_time_axis_to_x (&axis, BASE + 500 * MS), 750, 1e-9);
+  /* outside the window: linear, not clamped */
+  assert_float_equal (render_time_axis_to_x (&axis, BASE - 1000 * MS), 120 - 1260, 1e-6);
+  for (gint64 t = BASE - 500 * MS; t <= BASE + 1500 * MS; t += 7777777)
+    assert_true (llabs (render_time_axis_to_time (&axis, render_time_axis_to_x (&axis, t)) - t) <= 1);
+  for (double x = 0; x < 1500; x += 13.25)
+    assert_float_equal (render_time_axis_to_x (&axis, render_time_axis_to_time (&axis, x)), x, 1e-4);
+  assert_int_equal (render_time_axis_to_time (&axis, 120), BASE);
+  assert_int_equal (render_time_axis_to_time (&axis, 1380), BASE + 1000 * MS);
+}
+
+static void
+test_axis_extremes (void **state)
+{
+  RenderTimeAxis full = { TRUE, G_MININT64, G_MAXINT64, 0, 1000, 20 };
+  RenderTimeAxis top = { TRUE, G_MAXINT64 - 10, G_MAXINT64, 0, 100, 20 };
+  RenderTimeAxis bottom = { TRUE, G_MININT64, G_MININT64 + 10, 0, 100, 20 };
+
+  assert_float_equal (render_time_axis_to_x (&full, G_MININT64), 0, 1e-9);
+  assert_float_equal (render_time_axis_to_x (&full, G_MAXINT64), 1000, 1e-9);
+  assert_float_equal (render_time_axis_to_x (&full, 0), 500, 1e-6);
+  assert_int_equal (render_time_axis_to_time (&full, 0), G_MININT64);
+  assert_int_equal (render_time_axis_to_time (&full, 1000), G_MAXINT64);
+  assert_int_equal (render_time_axis_to_time (&full, 1e9), G_MAXINT64);
+  assert_int_equal (render_time_axis_to_time (&full, -1e9), G_MININT64);
+
+  double x = render_time_axis_to_x (&top, G_MININT64);
+  assert_true (isfinite (x) && x < -1e18);
+  assert_int_equal (render_time_axis_to_time (&top, 200), G_MAXINT64);
+  assert_int_equal (render_time_axis_to_time (&top, 50), G_MAXINT64 - 5);
+  assert_int_equal (render_time_axis_to_time (&top, -1e30), G_MININT64);
+  assert_int_equal (render_time_axis_to_time (&top, INFINITY), G_MAXINT64);
+  assert_int_equal (render_time_axis_to_time (&top, -INFINITY), G_MININT64);
+  assert_int_equal (render_time_axis_to_time (&top, NAN), G_MAXINT64 - 10);
+
+  x = render_time_axis_to_x (&bottom, G_MAXINT64);
+  assert_true (isfinite (x) && x > 1e18);
+  assert_int_equal (render_time_axis_to_time (&bottom, -5), G_MININT64);
+  assert_int_equal (render_time_axis_to_time (&bottom, 100), G_MININT64 + 10);
+  assert_int_equal (render_time_axis_to_time (&bottom, 1e300), G_MAXINT64);
+
+  /* degenerate axes map everything to their start */
+  RenderTimeAxis flat = { TRUE, 5, 5, 10, 10, 20 };
+  assert_float_equal (render_time_axis_to_x (&flat, G_MAXINT64), 10, 0);
+  assert_int_equal (render_time_axis_to_time (&flat, 1e6), 5);
+}
+
+static void
+test_build_kinds (void **state)
+{
+  g_autoptr (IngestStore) store = small_store ();
+  IngestViewSpec spec = { .from_ns = INGEST_TIME_MIN, .to_ns = INGEST_TIME_MAX };
+
+  for (guint i = 0; i < RENDER_VIEW_N_KINDS; i++)
+    {
+      RenderViewRequest req = { .kind = i, .spec = &spec };
+      g_auto (RenderViewResult) res = { 0 };
+      req.layout.seed = 1;
+      assert_true (render_view_build (store, &req, &res, NULL));
+      assert_non_null (res.scene);
+      assert_int_equal (res.from_ns, BASE);
+      assert_int_equal (res.to_ns, BASE + 39 * 10 * MS + 3 * MS + MS / 2);
+      assert_non_null (strstr (render_scene_get_root_class (res.scene), render_view_kind_to_string (i)));
+      assert_int_equal (res.axis.valid, i == RENDER_VIEW_TIMELINE);
+      if (i == RENDER_VIEW_GRAPH)
+        assert_int_equal (render_scene_count_groups (res.scene, "actor"), 3);
+      else
+        assert_int_equal (render_scene_count_groups (res.scene, "message"), 40);
+      render_view_result_clear (&res);
+      assert_null (res.scene);
+      assert_false (res.axis.valid);
+    }
+
+  /* A bad filter is an error, not a scene. */
+  IngestViewSpec bad = { .from_ns = INGEST_TIME_MIN, .to_ns = INGEST_TIME_MAX, .actor_filter = "/[/" };
+  for (guint i = 0; i < RENDER_VIEW_N_KINDS; i++)
+    {
+      RenderViewRequest req = { .kind = i, .spec = &bad };
+      RenderViewResult res;
+      g_autoptr (GError) error = NULL;
+      memset (&res, 0xff, sizeof res);
+      assert_false (render_view_build (store, &req, &res, &error));
+      assert_true (g_error_matches (error, INGEST_ERROR, INGEST_ERROR_FILTER));
+      assert_null (res.scene);
+      assert_false (res.axis.valid);
+    }
+}
+
+static void
+test_build_prebuilt_and_fill (void **state)
+{
+  g_autoptr (IngestStore) store = ingest_store_new ();
+  IngestTimeline *t = test_timeline_random (store, 2, 30);
+  IngestGraph *g = test_graph_random (store, 12, 30);
+
+  /* Prebuilt data is drawn as given (no spec needed), its window reported. */
+  RenderViewRequest greq = { .kind = RENDER_VIEW_GRAPH, .graph = g };
+  g_auto (RenderViewResult) gres = { 0 };
+  assert_true (render_view_build (store, &greq, &gres, NULL));
+  assert_int_equal (render_scene_count_groups (gres.scene, "actor"), 12);
+  assert_int_equal (gres.to_ns, g->to_ns);
+
+  RenderViewRequest sreq = { .kind = RENDER_VIEW_SEQUENCE, .timeline = t };
+  g_auto (RenderViewResult) sres = { 0 };
+  assert_true (render_view_build (store, &sreq, &sres, NULL));
+  assert_int_equal (render_scene_count_groups (sres.scene, "message"), 30);
+  assert_false (sres.axis.valid);
+
+  /* Two lanes in a tall pane: the font grows (at most 1.15x), the scene
+   * grows towards the pane, and the axis follows the rebuilt scene. */
+  RenderViewRequest treq = { .kind = RENDER_VIEW_TIMELINE, .timeline = t };
+  g_auto (RenderViewResult) plain = { 0 }, filled = { 0 };
+  assert_true (render_view_build (store, &treq, &plain, NULL));
+  treq.fill_height = 2000;
+  assert_true (render_view_build (store, &treq, &filled, NULL));
+  double w0, h0, w1, h1;
+  render_scene_get_size (plain.scene, &w0, &h0);
+  render_scene_get_size (filled.scene, &w1, &h1);
+  assert_float_equal (w0, w1, 1e-9);
+  assert_true (h1 > h0 * 1.1 && h1 < h0 * 1.2);
+  assert_true (filled.axis.valid);
+  assert_true (filled.axis.height > plain.axis.height);
+  /* a pane the scene already fills leaves it alone */
+  treq.fill_height = h0;
+  g_auto (RenderViewResult) same = { 0 };
+  assert_true (render_view_build (store, &treq, &same, NULL));
+  render_scene_get_size (same.scene, &w1, &h1);
+  assert_float_equal (h1, h0, 1e-9);
+
+  test_graph_free (g);
+  test_timeline_free (t);
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_kind_strings),
+    cmocka_unit_test (test_axis_matches_arrows),
+    cmocka_unit_test (test_axis_round_trip),
+    cmocka_unit_test (test_axis_extremes),
+    cmocka_unit_test (test_build_kinds),
+    cmocka_unit_test (test_build_prebuilt_and_fill),
+  };
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}

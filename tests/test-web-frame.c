@@ -1,0 +1,379 @@
+/* test-web-frame.c: what a /live client receives, built without a server:
+ * the activity overview's buckets, a frame for each view kind on a small
+ * store, the shared caches and follow-live windows, and details replies. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "web-frame.h"
+#include "web-protocol.h"
+
+#define MS G_GINT64_CONSTANT (1000000)
+#define BASE G_GINT64_CONSTANT (1700000000000000000)
+
+static void
+mark (IngestStore *store, gint64 t)
+{
+  IngestEventInput in = { .kind = INGEST_EVENT_MARK, .time_ns = t, .actor = INGEST_STR ("m"),
+                          .text = INGEST_STR ("tick") };
+  ingest_store_append (store, &in);
+}
+
+static void
+send_receive (IngestStore *store, const char *from, const char *to, const char *key,
+              const char *label, gint64 t)
+{
+  IngestEventInput s = { .kind = INGEST_EVENT_SEND, .time_ns = t, .actor = INGEST_STR (from),
+                         .peer = INGEST_STR (to), .message_key = INGEST_STR (key),
+                         .label = INGEST_STR (label) };
+  IngestEventInput r = { .kind = INGEST_EVENT_RECEIVE, .time_ns = t + 2 * MS, .actor = INGEST_STR (to),
+                         .message_key = INGEST_STR (key) };
+  IngestEventInput d = { .kind = INGEST_EVENT_DONE, .time_ns = t + 3 * MS, .actor = INGEST_STR (to),
+                         .message_key = INGEST_STR (key) };
+  ingest_store_append (store, &s);
+  ingest_store_append (store, &r);
+  ingest_store_append (store, &d);
+}
+
+/* a -> b (Ping) and b -> c (Pong), ten rounds 10 ms apart; 60 events. */
+static IngestStore *
+small_store (void)
+{
+  IngestStore *store = ingest_store_new ();
+
+  for (guint k = 0; k < 10; k++)
+    {
+      char key[16];
+      g_snprintf (key, sizeof key, "p%u", k);
+      send_receive (store, "a", "b", key, "Ping", BASE + (gint64) k * 20 * MS);
+      g_snprintf (key, sizeof key, "q%u", k);
+      send_receive (store, "b", "c", key, "Pong", BASE + (gint64) k * 20 * MS + 10 * MS);
+    }
+  return store;
+}
+
+static json_t *
+parse (const char *text)
+{
+  json_error_t jerr;
+  json_t *j = json_loads (text, 0, &jerr);
+  assert_non_null (j);
+  return j;
+}
+
+static json_int_t
+bin (json_t *overview, size_t i)
+{
+  return json_integer_value (json_array_get (json_object_get (overview, "bins"), i));
+}
+
+static void
+test_activity_buckets (void **state)
+{
+  g_autoptr (IngestStore) store = ingest_store_new ();
+  g_autoptr (WebActivity) activity = web_activity_new ();
+
+  mark (store, 0);
+  mark (store, 50 * MS);
+  mark (store, 150 * MS);
+  mark (store, 1000 * MS);
+  web_activity_update (activity, store);
+  json_t *o = web_activity_to_json (activity, 100);
+  assert_float_equal (json_real_value (json_object_get (o, "from_ms")), 0, 1e-9);
+  assert_float_equal (json_real_value (json_object_get (o, "to_ms")), 1100, 1e-9);
+  assert_float_equal (json_real_value (json_object_get (o, "bin_ms")), 100, 1e-9);
+  assert_int_equal (json_array_size (json_object_get (o, "bins")), 11);
+  assert_int_equal (bin (o, 0), 2);
+  assert_int_equal (bin (o, 1), 1);
+  assert_int_equal (bin (o, 5), 0);
+  assert_int_equal (bin (o, 10), 1);
+  json_decref (o);
+
+  /* Only new events count; an earlier one grows the front (whole buckets,
+   * floor of negative times). */
+  mark (store, -250 * MS);
+  web_activity_update (activity, store);
+  web_activity_update (activity, store);
+  o = web_activity_to_json (activity, 100);
+  assert_float_equal (json_real_value (json_object_get (o, "from_ms")), -300, 1e-9);
+  assert_int_equal (json_array_size (json_object_get (o, "bins")), 14);
+  assert_int_equal (bin (o, 0), 1);
+  assert_int_equal (bin (o, 3), 2);
+  json_decref (o);
+
+  /* At most max_bins bins: neighbours are summed. */
+  o = web_activity_to_json (activity, 4);
+  assert_int_equal (json_array_size (json_object_get (o, "bins")), 4);
+  assert_float_equal (json_real_value (json_object_get (o, "bin_ms")), 400, 1e-9);
+  json_int_t total = 0;
+  for (size_t i = 0; i < 4; i++)
+    total += bin (o, i);
+  assert_int_equal (total, 5);
+  json_decref (o);
+
+  /* A long trace coarsens the buckets instead of growing without bound. */
+  mark (store, 500 * 1000 * MS);
+  web_activity_update (activity, store);
+  o = web_activity_to_json (activity, 100000);
+  assert_true (json_array_size (json_object_get (o, "bins")) <= 4096);
+  assert_true (json_real_value (json_object_get (o, "bin_ms")) >= 200);
+  total = 0;
+  for (size_t i = 0; i < json_array_size (json_object_get (o, "bins")); i++)
+    total += bin (o, i);
+  assert_int_equal (total, 6);
+  assert_true (json_real_value (json_object_get (o, "to_ms")) > 500 * 1000);
+  json_decref (o);
+
+  /* Empty: no range. */
+  g_autoptr (WebActivity) empty = web_activity_new ();
+  o = web_activity_to_json (empty, 10);
+  assert_int_equal (json_array_size (json_object_get (o, "bins")), 0);
+  assert_float_equal (json_real_value (json_object_get (o, "to_ms")), 0, 0);
+  json_decref (o);
+}
+
+static void
+fixed_state (WebViewState *state, RenderViewKind kind)
+{
+  web_view_state_init (state);
+  state->follow = FALSE;
+  state->kind = kind;
+  state->width = 900;
+  state->height = 600;
+}
+
+static void
+test_frame_each_kind (void **state)
+{
+  g_autoptr (IngestStore) store = small_store ();
+  g_autoptr (WebActivity) activity = web_activity_new ();
+
+  web_activity_update (activity, store);
+  for (guint k = 0; k < RENDER_VIEW_N_KINDS; k++)
+    {
+      g_auto (WebViewState) st;
+      g_autoptr (RenderScene) scene = NULL;
+      g_autoptr (GError) error = NULL;
+
+      fixed_state (&st, k);
+      g_autofree char *text = web_frame_build (store, &st, activity, NULL, &scene, &error);
+      assert_non_null (text);
+      assert_null (error);
+      assert_non_null (scene);
+      json_t *f = parse (text);
+      assert_string_equal (json_string_value (json_object_get (f, "type")), "frame");
+      assert_int_equal (json_integer_value (json_object_get (f, "events")), 60);
+      json_t *view = json_object_get (f, "view");
+      assert_string_equal (json_string_value (json_object_get (view, "kind")), render_view_kind_to_string (k));
+      /* the window is the data's own when the state is open-ended */
+      json_t *window = json_object_get (f, "window");
+      assert_float_equal (json_real_value (json_object_get (window, "from_ms")), BASE / 1e6, 1e-3);
+      assert_float_equal (json_real_value (json_object_get (window, "to_ms")),
+                          (BASE + 193 * MS) / 1e6, 1e-3);
+      /* the SVG is a fragment of the scene that was returned */
+      const char *svg = json_string_value (json_object_get (f, "svg"));
+      assert_null (strstr (svg, "<?xml"));
+      g_autofree char *root = g_strdup_printf ("actorscope %s", render_view_kind_to_string (k));
+      assert_non_null (strstr (svg, root));
+      double w = 0, h = 0;
+      render_scene_get_size (scene, &w, &h);
+      assert_float_equal (json_real_value (json_object_get (json_object_get (f, "size"), "width")), w, 1e-9);
+      if (k == RENDER_VIEW_GRAPH)
+        assert_int_equal (render_scene_count_groups (scene, "actor"), 3);
+      else
+        assert_int_equal (render_scene_count_groups (scene, "message"), 20);
+      /* the table: busiest first, b both sends and receives */
+      json_t *rows = json_object_get (f, "actors");
+      assert_int_equal (json_array_size (rows), 3);
+      json_t *top = json_array_get (rows, 0);
+      assert_string_equal (json_string_value (json_object_get (top, "name")), "b");
+      assert_int_equal (json_integer_value (json_object_get (top, "sent")), 10);
+      assert_int_equal (json_integer_value (json_object_get (top, "received")), 10);
+      json_t *counters = json_object_get (f, "counters");
+      assert_int_equal (json_integer_value (json_object_get (counters, "messages")), 20);
+      assert_int_equal (json_integer_value (json_object_get (counters, "actors")), 3);
+      assert_true (json_is_object (json_object_get (f, "overview")));
+      json_decref (f);
+    }
+}
+
+/* A cache shares the scans of a round: frames are the same with it. */
+static void
+test_frame_cache_and_live (void **state)
+{
+  g_autoptr (IngestStore) store = small_store ();
+  g_autoptr (WebViewCache) cache = web_view_cache_new ();
+
+  for (guint k = 0; k < RENDER_VIEW_N_KINDS; k++)
+    {
+      g_auto (WebViewState) st;
+      fixed_state (&st, k);
+      g_autofree char *plain = web_frame_build (store, &st, NULL, NULL, NULL, NULL);
+      g_autofree char *cached = web_frame_build (store, &st, NULL, cache, NULL, NULL);
+      g_autofree char *again = web_frame_build (store, &st, NULL, cache, NULL, NULL);
+      assert_non_null (plain);
+      assert_string_equal (plain, cached);
+      assert_string_equal (plain, again);
+    }
+
+  /* Follow-live views keep one sliding window per view, pruned when idle. */
+  g_autoptr (WebLiveViews) live = web_live_views_new (store);
+  g_autoptr (WebViewCache) round = web_view_cache_new ();
+  web_view_cache_set_live (round, live);
+  for (guint k = 0; k < RENDER_VIEW_N_KINDS; k++)
+    {
+      g_auto (WebViewState) st;
+      web_view_state_init (&st);
+      st.kind = k;
+      st.window_ns = 100 * MS;
+      g_autoptr (RenderScene) scene = NULL;
+      g_autofree char *text = web_frame_build (store, &st, NULL, round, &scene, NULL);
+      assert_non_null (text);
+      json_t *f = parse (text);
+      json_t *window = json_object_get (f, "window");
+      assert_float_equal (json_real_value (json_object_get (window, "to_ms")),
+                          (BASE + 193 * MS) / 1e6, 1e-3);
+      assert_true (json_real_value (json_object_get (window, "from_ms")) >= (BASE + 92 * MS) / 1e6);
+      json_decref (f);
+    }
+  /* one graph window (every frame's table uses it) and one timeline
+   * window shared by the sequence and timeline views */
+  assert_int_equal (web_live_views_size (live), 2);
+  web_live_views_prune (live, g_get_monotonic_time () + 60 * G_USEC_PER_SEC, G_USEC_PER_SEC);
+  assert_int_equal (web_live_views_size (live), 0);
+}
+
+static void
+test_frame_bad_filter (void **state)
+{
+  g_autoptr (IngestStore) store = small_store ();
+  g_auto (WebViewState) st;
+  g_autoptr (GError) error = NULL;
+  RenderScene *scene = NULL;
+
+  fixed_state (&st, RENDER_VIEW_TIMELINE);
+  st.actor_filter = g_strdup ("/[/");
+  assert_null (web_frame_build (store, &st, NULL, NULL, &scene, &error));
+  assert_non_null (error);
+  assert_null (scene);
+}
+
+static json_t *
+details (IngestStore *store, const WebViewState *st, const char *klass, const char *id)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = web_frame_details (store, st, INGEST_TIME_MIN, INGEST_TIME_MAX, klass, id, &error);
+  if (text == NULL)
+    {
+      assert_true (g_error_matches (error, WEB_PROTOCOL_ERROR, WEB_PROTOCOL_ERROR_NOT_FOUND));
+      return NULL;
+    }
+  json_t *j = parse (text);
+  assert_string_equal (json_string_value (json_object_get (j, "type")), "details");
+  json_t *d = json_incref (json_object_get (j, "details"));
+  json_decref (j);
+  return d;
+}
+
+static const char *
+str (json_t *d, const char *field)
+{
+  return json_string_value (json_object_get (d, field));
+}
+
+static void
+test_details (void **state)
+{
+  g_autoptr (IngestStore) store = small_store ();
+  g_auto (WebViewState) st;
+  json_t *d;
+
+  fixed_state (&st, RENDER_VIEW_GRAPH);
+
+  d = details (store, NULL, "message", "1");
+  assert_string_equal (str (d, "class"), "message");
+  assert_string_equal (str (d, "from"), "a");
+  assert_string_equal (str (d, "to"), "b");
+  assert_string_equal (str (d, "label"), "Ping");
+  assert_float_equal (json_real_value (json_object_get (d, "mailbox_ms")), 2, 1e-9);
+  assert_float_equal (json_real_value (json_object_get (d, "processing_ms")), 1, 1e-9);
+  assert_true (json_is_null (json_object_get (d, "round_trip_ms")));
+  json_decref (d);
+  assert_null (details (store, NULL, "message", "21"));
+  assert_null (details (store, NULL, "message", "1x"));
+
+  d = details (store, NULL, "actor", "b");
+  assert_string_equal (str (d, "class"), "actor");
+  assert_int_equal (json_integer_value (json_object_get (d, "received")), 10);
+  json_decref (d);
+  d = details (store, NULL, "actor", "#1");
+  assert_string_equal (str (d, "name"), "a");
+  json_decref (d);
+  assert_null (details (store, NULL, "actor", "nobody"));
+
+  d = details (store, NULL, "edge", "b->c");
+  assert_string_equal (str (d, "class"), "edge");
+  assert_int_equal (json_integer_value (json_object_get (d, "count")), 10);
+  assert_string_equal (str (d, "top_label"), "Pong");
+  json_decref (d);
+  assert_null (details (store, NULL, "edge", "c->a"));
+
+  /* Index ids name items of the client's view: the ids its frame drew. */
+  g_autoptr (RenderScene) scene = NULL;
+  g_autofree char *frame = web_frame_build (store, &st, NULL, NULL, &scene, NULL);
+  guint edges = 0;
+  for (const RenderNode *n = render_scene_get_first (scene); n != NULL; n = n->next)
+    if (n->kind == RENDER_NODE_GROUP_BEGIN && g_strcmp0 (n->u.group.klass, "edge") == 0)
+      {
+        d = details (store, &st, "edge", n->u.group.id);
+        assert_non_null (d);
+        assert_int_equal (json_integer_value (json_object_get (d, "count")), 10);
+        assert_int_equal (json_integer_value (json_object_get (d, "total")), 10);
+        json_decref (d);
+        edges++;
+      }
+  assert_int_equal (edges, 2);
+  assert_null (details (store, NULL, "edge", "e0-1"));   /* no view: no index ids */
+  assert_null (details (store, &st, "edge", "e7-9"));
+
+  /* Timeline items: a span explains itself by its message. */
+  g_auto (WebViewState) tst;
+  fixed_state (&tst, RENDER_VIEW_TIMELINE);
+  d = details (store, &tst, "span", "span0");
+  assert_string_equal (str (d, "class"), "message");
+  json_decref (d);
+  assert_null (details (store, &tst, "span", "span99"));
+  assert_null (details (store, &tst, "span", "spanx"));
+  assert_null (details (store, &tst, "mark", "mark0"));
+
+  /* A hit on the drawn frame resolves like a click. */
+  g_autoptr (RenderScene) tscene = NULL;
+  g_autofree char *tframe = web_frame_build (store, &tst, NULL, NULL, &tscene, NULL);
+  const RenderNode *g = render_scene_find_group (tscene, "message", "2");
+  assert_non_null (g);
+  double b[4];
+  assert_true (render_scene_group_bounds (tscene, g, b));
+  const RenderNode *hit = render_scene_hit_test (tscene, (b[0] + b[2]) / 2, (b[1] + b[3]) / 2);
+  assert_non_null (hit);
+  d = details (store, &tst, hit->u.group.klass, hit->u.group.id);
+  assert_non_null (d);
+  json_decref (d);
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_activity_buckets),
+    cmocka_unit_test (test_frame_each_kind),
+    cmocka_unit_test (test_frame_cache_and_live),
+    cmocka_unit_test (test_frame_bad_filter),
+    cmocka_unit_test (test_details),
+  };
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}
