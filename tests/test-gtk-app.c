@@ -87,11 +87,11 @@ static gboolean
 view_shows (gpointer data)
 {
   ActorscopeSceneView *view = actorscope_window_get_scene_view (window);
-  const char *kind = actorscope_view_kind_to_string (GPOINTER_TO_INT (data));
+  const char *kind = render_view_kind_to_string (GPOINTER_TO_INT (data));
   g_auto(GStrv) classes = NULL;
   const char *root;
 
-  if (actorscope_scene_view_get_kind (view) != (ActorscopeViewKind) GPOINTER_TO_INT (data) || !view_idle (NULL))
+  if (actorscope_scene_view_get_kind (view) != (RenderViewKind) GPOINTER_TO_INT (data) || !view_idle (NULL))
     return FALSE;
   root = render_scene_get_root_class (actorscope_scene_view_get_scene (view));
   classes = g_strsplit (root ? root : "", " ", -1);
@@ -167,9 +167,9 @@ screenshot (const char *name)
 static void
 set_view (const char *kind)
 {
-  ActorscopeViewKind k;
+  RenderViewKind k;
 
-  assert_true (actorscope_view_kind_from_string (kind, &k));
+  assert_true (render_view_kind_from_string (kind, &k));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.view", "s", kind);
   assert_true (wait_for (view_shows, GINT_TO_POINTER (k), WAIT_MS));
 }
@@ -260,18 +260,18 @@ test_views (void **state)
   ActorscopeSceneView *view = actorscope_window_get_scene_view (window);
 
   set_view ("graph");
-  assert_int_equal (actorscope_scene_view_get_kind (view), ACTORSCOPE_VIEW_GRAPH);
+  assert_int_equal (actorscope_scene_view_get_kind (view), RENDER_VIEW_GRAPH);
   assert_true (render_scene_count_groups (actorscope_scene_view_get_scene (view), "actor") >= 10);
   assert_true (render_scene_count_groups (actorscope_scene_view_get_scene (view), "edge") >= 10);
   screenshot ("graph");
 
   set_view ("sequence");
-  assert_int_equal (actorscope_scene_view_get_kind (view), ACTORSCOPE_VIEW_SEQUENCE);
+  assert_int_equal (actorscope_scene_view_get_kind (view), RENDER_VIEW_SEQUENCE);
   assert_true (render_scene_count_groups (actorscope_scene_view_get_scene (view), "message") > 10);
   screenshot ("sequence");
 
   set_view ("timeline");
-  assert_int_equal (actorscope_scene_view_get_kind (view), ACTORSCOPE_VIEW_TIMELINE);
+  assert_int_equal (actorscope_scene_view_get_kind (view), RENDER_VIEW_TIMELINE);
   assert_true (render_scene_n_nodes (actorscope_scene_view_get_scene (view)) > 100);
   screenshot ("timeline");
 }
@@ -701,9 +701,9 @@ test_bad_file (void **state)
 static void
 test_shortcuts (void **state)
 {
-  static const struct { const char *accel; ActorscopeViewKind kind; } views[] = {
-    { "<Control>2", ACTORSCOPE_VIEW_SEQUENCE }, { "<Control>3", ACTORSCOPE_VIEW_TIMELINE },
-    { "<Control>1", ACTORSCOPE_VIEW_GRAPH },
+  static const struct { const char *accel; RenderViewKind kind; } views[] = {
+    { "<Control>2", RENDER_VIEW_SEQUENCE }, { "<Control>3", RENDER_VIEW_TIMELINE },
+    { "<Control>1", RENDER_VIEW_GRAPH },
   };
   g_auto(GStrv) actions = gtk_application_list_action_descriptions (GTK_APPLICATION (app));
 

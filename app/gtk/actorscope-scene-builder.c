@@ -20,11 +20,6 @@
 #include <time.h>
 
 #include "actorscope-scene-builder.h"
-#include "ingest-view.h"
-#include "render-layout.h"
-
-/* How far a timeline with few lanes may grow its text to fill the pane. */
-#define MAX_TIMELINE_FONT_SCALE 1.15
 
 struct _ActorscopeSceneBuilder {
   GObject parent_instance;
@@ -42,31 +37,6 @@ struct _ActorscopeSceneBuilder {
 };
 
 G_DEFINE_FINAL_TYPE (ActorscopeSceneBuilder, actorscope_scene_builder, G_TYPE_OBJECT)
-
-const char *
-actorscope_view_kind_to_string (ActorscopeViewKind kind)
-{
-  switch (kind)
-    {
-    case ACTORSCOPE_VIEW_GRAPH: return "graph";
-    case ACTORSCOPE_VIEW_SEQUENCE: return "sequence";
-    case ACTORSCOPE_VIEW_TIMELINE: return "timeline";
-    default: return "graph";
-    }
-}
-
-gboolean
-actorscope_view_kind_from_string (const char *s, ActorscopeViewKind *out)
-{
-  g_return_val_if_fail (out != NULL, FALSE);
-  for (int k = ACTORSCOPE_VIEW_GRAPH; k <= ACTORSCOPE_VIEW_TIMELINE; k++)
-    if (g_strcmp0 (s, actorscope_view_kind_to_string (k)) == 0)
-      {
-        *out = k;
-        return TRUE;
-      }
-  return FALSE;
-}
 
 double
 actorscope_thread_cpu_ms (void)
@@ -106,65 +76,32 @@ actorscope_scene_build_free (ActorscopeSceneBuild *build)
 void
 actorscope_scene_build_run (ActorscopeSceneBuild *job)
 {
-  IngestStore *store;
   IngestViewSpec spec;
-  RenderLayoutOptions options = { 0 };
+  RenderViewRequest request = { 0 };
+  g_auto(RenderViewResult) result = { 0 };
   double t0 = actorscope_thread_cpu_ms ();
 
   g_return_if_fail (job != NULL && job->document != NULL);
-  store = actorscope_document_get_store (job->document);
   memset (&spec, 0, sizeof spec);
   spec.from_ns = job->from_ns;
   spec.to_ns = job->to_ns;
   spec.actor_filter = job->pattern;
   spec.groups = (const char *const *) job->groups;
-  options.theme = job->dark ? RENDER_THEME_DARK : RENDER_THEME_LIGHT;
-  options.seed = 1;
-  options.width = job->width;
-  options.height = job->height;
-
-  if (job->kind == ACTORSCOPE_VIEW_GRAPH)
+  request.kind = job->kind;
+  request.spec = &spec;
+  request.layout.theme = job->dark ? RENDER_THEME_DARK : RENDER_THEME_LIGHT;
+  request.layout.seed = 1;
+  request.layout.width = job->width;
+  request.layout.height = job->height;
+  request.fill_height = job->fill_height;
+  g_clear_pointer (&job->scene, render_scene_free);
+  g_clear_error (&job->error);
+  if (render_view_build (actorscope_document_get_store (job->document), &request, &result, &job->error))
     {
-      g_autoptr(IngestGraph) graph = ingest_graph_build (store, &spec, &job->error);
-
-      if (graph != NULL)
-        {
-          job->scene_from = graph->from_ns;
-          job->scene_to = graph->to_ns;
-          job->scene = render_layout_graph (graph, &options);
-        }
-    }
-  else
-    {
-      g_autoptr(IngestTimeline) timeline = ingest_timeline_build (store, &spec, &job->error);
-
-      if (timeline != NULL)
-        {
-          job->scene_from = timeline->from_ns;
-          job->scene_to = timeline->to_ns;
-          job->scene = job->kind == ACTORSCOPE_VIEW_SEQUENCE
-                       ? render_layout_sequence (timeline, &options)
-                       : render_layout_timeline (timeline, &options);
-          /* A few lanes at the default size left most of the pane empty
-           * (the message-switch sample filled its top half). The layout's
-           * height grows linearly with the font size, so one more build
-           * with a larger font fills the pane; capped so labels stay
-           * in proportion with the rest of the window. Only small lane
-           * counts get here, so the second build is cheap. */
-          if (job->kind == ACTORSCOPE_VIEW_TIMELINE && job->scene != NULL && job->fill_height > 0)
-            {
-              double sw = 0, sh = 0, base = 11, margin = 24;
-
-              render_scene_get_size (job->scene, &sw, &sh);
-              if (sh > margin && sh < job->fill_height * 0.85)
-                {
-                  options.font_size = base * MIN (MAX_TIMELINE_FONT_SCALE,
-                                                   (job->fill_height - margin) / (sh - margin));
-                  g_clear_pointer (&job->scene, render_scene_free);
-                  job->scene = render_layout_timeline (timeline, &options);
-                }
-            }
-        }
+      job->scene = g_steal_pointer (&result.scene);
+      job->scene_from = result.from_ns;
+      job->scene_to = result.to_ns;
+      job->axis = result.axis;
     }
   job->build_ms = actorscope_thread_cpu_ms () - t0;
 }

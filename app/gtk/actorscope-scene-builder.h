@@ -1,7 +1,7 @@
 /* actorscope-scene-builder.h: builds the scene view's scenes off the UI
  * thread.
  *
- * A build (ingest view + render layout) takes 0.2-0.4 s on a million
+ * A build (render_view_build: ingest view + layout) takes 0.2-0.4 s on a million
  * events, so it runs in a GTask thread holding the document's read lock.
  * The builder keeps the queue: at most one build runs at a time; a
  * parameter change (actorscope_scene_builder_invalidate) makes results of
@@ -13,24 +13,14 @@
 
 #include <glib-object.h>
 #include "actorscope-document.h"
-#include "render-scene.h"
+#include "render-view.h"
 
 G_BEGIN_DECLS
-
-typedef enum {
-  ACTORSCOPE_VIEW_GRAPH = 0,
-  ACTORSCOPE_VIEW_SEQUENCE,
-  ACTORSCOPE_VIEW_TIMELINE,
-} ActorscopeViewKind;
-
-/* "graph", "sequence", "timeline": the GSettings and action strings. */
-const char *actorscope_view_kind_to_string (ActorscopeViewKind kind);
-gboolean actorscope_view_kind_from_string (const char *s, ActorscopeViewKind *out);
 
 /* One build: the parameters (filled by the requester) and the result. */
 typedef struct {
   ActorscopeDocument *document;   /* owned reference */
-  ActorscopeViewKind kind;
+  RenderViewKind kind;
   char *pattern;                  /* matcher pattern or NULL, owned */
   char **groups;                  /* IngestViewSpec.groups or NULL, owned */
   gint64 from_ns, to_ns;          /* INGEST_TIME_MIN / MAX = open ends */
@@ -42,6 +32,7 @@ typedef struct {
   /* results */
   RenderScene *scene;             /* owned, NULL on error */
   gint64 scene_from, scene_to;    /* the effective window the scene shows, ns */
+  RenderTimeAxis axis;            /* timeline: the scene's time axis (else not valid) */
   GError *error;
   double build_ms;                /* CPU time of the build */
 } ActorscopeSceneBuild;

@@ -31,7 +31,7 @@ struct _ActorscopeSceneView {
 
   ActorscopeDocument *document;
   gulong changed_handler;
-  ActorscopeViewKind kind;
+  RenderViewKind kind;
   char *filter;
   char *filter_error;
   gboolean dark;
@@ -41,11 +41,11 @@ struct _ActorscopeSceneView {
   ActorscopeSceneBuilder *builder;
   ActorscopeSceneRef *scene_ref;  /* shared with picture workers */
   RenderScene *scene;             /* scene_ref->scene, borrowed */
-  ActorscopeViewKind scene_kind;  /* what the current scene shows */
+  RenderViewKind scene_kind;  /* what the current scene shows */
   double scene_w, scene_h;
-  double axis_h;                  /* timeline: height of the scene's own time labels */
   gint64 scene_from, scene_to;    /* effective window the scene shows */
-  double plot_x0, plot_x1;        /* timeline: scene x of scene_from / scene_to */
+  RenderTimeAxis axis;            /* timeline: where time lies in scene x; the
+                                     scene's own time labels end at axis.height */
   int built_width;                /* widget width the scene was laid out for */
   double build_ms;
 
@@ -192,72 +192,12 @@ find_group (const RenderScene *scene, const char *klass, const char *id)
   return NULL;
 }
 
-/* Where the timeline's time axis lies in scene x. Derived from the scene
- * itself rather than from layout constants: every message arrow starts at
- * its send time, so two messages with different send times give the exact
- * linear map. Without two such messages (an aggregated or tiny view) the
- * lane labels, which end 10 units left of the plot, and the plot's right
- * margin of 20 units give it. */
-static void
-find_time_axis (ActorscopeSceneView *self)
+/* Timeline: the height of the scene's own time labels, kept above the top
+ * edge (the window's ruler shows the time axis instead). */
+static double
+axis_height (ActorscopeSceneView *self)
 {
-  IngestStore *store = actorscope_document_get_store (self->document);
-  gint64 t_lo = G_MAXINT64, t_hi = G_MININT64;
-  double x_lo = 0, x_hi = 0;
-  double label_x = -1;
-  const char *klass = NULL;
-  guint32 message = 0;
-
-  self->plot_x0 = 0;
-  self->plot_x1 = self->scene_w;
-  self->axis_h = 0;
-  if (self->scene_kind != ACTORSCOPE_VIEW_TIMELINE)
-    return;
-  for (const RenderNode *n = render_scene_get_first (self->scene); n != NULL; n = n->next)
-    {
-      if (n->kind == RENDER_NODE_GROUP_BEGIN)
-        {
-          klass = n->u.group.klass;
-          message = g_strcmp0 (klass, "message") == 0 && n->u.group.id
-                    ? (guint32) g_ascii_strtoull (n->u.group.id, NULL, 10) : 0;
-          continue;
-        }
-      if (g_strcmp0 (klass, "axis") == 0 && n->kind == RENDER_NODE_TEXT)
-        {
-          const RenderStyle *st = render_scene_get_style (self->scene, n->style);
-
-          self->axis_h = MAX (self->axis_h, n->u.text.y + (st ? st->font_size : 11) * 0.4);
-        }
-      if (g_strcmp0 (klass, "actor") == 0 && n->kind == RENDER_NODE_TEXT &&
-          n->u.text.anchor == RENDER_ANCHOR_END && label_x < 0)
-        label_x = n->u.text.x;
-      if (message != 0 && (n->kind == RENDER_NODE_ARROW || n->kind == RENDER_NODE_LINE))
-        {
-          const IngestMessage *m = ingest_store_message (store, message);
-          const IngestEvent *ev = m && m->send_seq != INGEST_SEQ_NONE
-                                  ? ingest_store_event (store, m->send_seq) : NULL;
-          double x = n->kind == RENDER_NODE_ARROW ? n->u.arrow.x1 : n->u.line.x1;
-
-          if (ev != NULL)
-            {
-              if (ev->time_ns < t_lo) { t_lo = ev->time_ns; x_lo = x; }
-              if (ev->time_ns > t_hi) { t_hi = ev->time_ns; x_hi = x; }
-            }
-          message = 0;   /* one sample per message */
-        }
-    }
-  if (t_hi > t_lo && x_hi > x_lo && self->scene_to > self->scene_from)
-    {
-      double per_ns = (x_hi - x_lo) / (double) (t_hi - t_lo);
-
-      self->plot_x0 = x_lo - (double) (t_lo - self->scene_from) * per_ns;
-      self->plot_x1 = x_lo + (double) (self->scene_to - t_lo) * per_ns;
-    }
-  else if (label_x >= 0)
-    {
-      self->plot_x0 = label_x + 10;
-      self->plot_x1 = self->scene_w - 20;
-    }
+  return self->scene_kind == RENDER_VIEW_TIMELINE && self->axis.valid ? self->axis.height : 0;
 }
 
 static void
@@ -313,8 +253,8 @@ build_new (ActorscopeSceneView *self, double width, double height)
   /* The graph is laid out at a fixed aspect and fitted; the time views are
    * laid out at the widget's width so text is never stretched. */
   job->width = width > 0 ? width : MAX (w, 400);
-  job->height = height > 0 ? height : self->kind == ACTORSCOPE_VIEW_GRAPH ? MAX (h, 300) : 0;
-  job->fill_height = self->kind == ACTORSCOPE_VIEW_TIMELINE && height <= 0 ? h : 0;
+  job->height = height > 0 ? height : self->kind == RENDER_VIEW_GRAPH ? MAX (h, 300) : 0;
+  job->fill_height = self->kind == RENDER_VIEW_TIMELINE && height <= 0 ? h : 0;
   return job;
 }
 
@@ -352,7 +292,7 @@ install_build (ActorscopeSceneBuild *job, gpointer user_data)
   self->scene_from = job->scene_from;
   self->scene_to = job->scene_to;
   self->built_width = job->widget_w;
-  find_time_axis (self);
+  self->axis = job->axis;
   update_selection_bounds (self);
 
   if (self->reset_scroll)
@@ -361,12 +301,12 @@ install_build (ActorscopeSceneBuild *job, gpointer user_data)
       self->ox = self->oy = 0;
       self->reset_scroll = FALSE;
     }
-  if (job->kind == ACTORSCOPE_VIEW_GRAPH)
+  if (job->kind == RENDER_VIEW_GRAPH)
     {
       if (self->fitted)
         fit_graph (self);
     }
-  else if (job->kind == ACTORSCOPE_VIEW_SEQUENCE)
+  else if (job->kind == RENDER_VIEW_SEQUENCE)
     {
       /* Fit the width on open (lanes can be wider than the pane); after
        * that the user's zoom is kept. */
@@ -386,7 +326,7 @@ install_build (ActorscopeSceneBuild *job, gpointer user_data)
       self->sx = (double) w / MAX (1, self->built_width);
       self->sy = 1.0;
       self->ox = 0;
-      self->oy = CLAMP (self->oy, MIN (-self->axis_h, h - self->scene_h), -self->axis_h);
+      self->oy = CLAMP (self->oy, MIN (-axis_height (self), h - self->scene_h), -axis_height (self));
     }
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_signal_emit (self, signals[SCENE_CHANGED], 0);
@@ -676,18 +616,18 @@ actorscope_scene_view_size_allocate (GtkWidget *widget, int width, int height, i
 
   if (self->scene == NULL)
     return;
-  if (self->scene_kind == ACTORSCOPE_VIEW_GRAPH)
+  if (self->scene_kind == RENDER_VIEW_GRAPH)
     {
       if (self->fitted)
         fit_graph (self);
     }
-  else if (self->scene_kind == ACTORSCOPE_VIEW_TIMELINE && width != self->built_width)
+  else if (self->scene_kind == RENDER_VIEW_TIMELINE && width != self->built_width)
     {
       /* Stretch meanwhile, re-lay out at the new width shortly. */
       self->sx = (double) width / MAX (1, self->built_width);
       params_changed (self, REBUILD_DELAY_MS * 3);
     }
-  else if (self->scene_kind == ACTORSCOPE_VIEW_SEQUENCE && self->fitted)
+  else if (self->scene_kind == RENDER_VIEW_SEQUENCE && self->fitted)
     {
       self->sx = self->sy = CLAMP (MIN (1.0, width / MAX (1.0, self->scene_w)), MIN_FIT_ZOOM, MAX_ZOOM);
       self->ox = MAX (0, (width - self->scene_w * self->sx) / 2);
@@ -707,32 +647,31 @@ actorscope_scene_view_measure (GtkWidget *widget, GtkOrientation orientation, in
 
 /* ---- time axis ---- */
 
+/* The scene has a usable time axis (a timeline with a window). */
+static gboolean
+has_time_axis (ActorscopeSceneView *self)
+{
+  return self->scene != NULL && self->scene_kind == RENDER_VIEW_TIMELINE && self->axis.valid &&
+         self->axis.to_ns > self->axis.from_ns && self->axis.x1 > self->axis.x0;
+}
+
 gboolean
 actorscope_scene_view_time_to_x (ActorscopeSceneView *self, gint64 t_ns, double *x)
 {
-  double span, sxp;
-
   g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), FALSE);
-  if (self->scene == NULL || self->scene_kind != ACTORSCOPE_VIEW_TIMELINE || self->scene_to <= self->scene_from)
+  if (!has_time_axis (self))
     return FALSE;
-  span = (double) (self->scene_to - self->scene_from);
-  sxp = self->plot_x0 + (double) (t_ns - self->scene_from) / span * (self->plot_x1 - self->plot_x0);
-  *x = sxp * self->sx + self->ox;
+  *x = render_time_axis_to_x (&self->axis, t_ns) * self->sx + self->ox;
   return TRUE;
 }
 
 gboolean
 actorscope_scene_view_x_to_time (ActorscopeSceneView *self, double x, gint64 *t_ns)
 {
-  double span, sxp;
-
   g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), FALSE);
-  if (self->scene == NULL || self->scene_kind != ACTORSCOPE_VIEW_TIMELINE ||
-      self->scene_to <= self->scene_from || self->plot_x1 <= self->plot_x0)
+  if (!has_time_axis (self))
     return FALSE;
-  span = (double) (self->scene_to - self->scene_from);
-  sxp = (x - self->ox) / self->sx;
-  *t_ns = self->scene_from + (gint64) ((sxp - self->plot_x0) / (self->plot_x1 - self->plot_x0) * span);
+  *t_ns = render_time_axis_to_time (&self->axis, (x - self->ox) / self->sx);
   return TRUE;
 }
 
@@ -799,7 +738,7 @@ zoom_at (ActorscopeSceneView *self, double factor, double x, double y, guint del
 {
   if (self->scene == NULL || factor <= 0 || !isfinite (factor))
     return;
-  if (self->scene_kind == ACTORSCOPE_VIEW_TIMELINE)
+  if (self->scene_kind == RENDER_VIEW_TIMELINE)
     {
       gint64 t, from, to;
 
@@ -845,12 +784,12 @@ void
 actorscope_scene_view_zoom_reset (ActorscopeSceneView *self)
 {
   g_return_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self));
-  if (self->scene_kind == ACTORSCOPE_VIEW_GRAPH)
+  if (self->scene_kind == RENDER_VIEW_GRAPH)
     {
       self->fitted = TRUE;
       fit_graph (self);
     }
-  else if (self->scene_kind == ACTORSCOPE_VIEW_SEQUENCE)
+  else if (self->scene_kind == RENDER_VIEW_SEQUENCE)
     {
       int w = gtk_widget_get_width (GTK_WIDGET (self));
 
@@ -861,7 +800,7 @@ actorscope_scene_view_zoom_reset (ActorscopeSceneView *self)
       self->oy = 0;
     }
   else
-    self->oy = -self->axis_h;
+    self->oy = -axis_height (self);
   set_window_internal (self, INGEST_TIME_MIN, INGEST_TIME_MAX, 0);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
@@ -880,10 +819,10 @@ pan_by (ActorscopeSceneView *self, double dx, double dy)
 
   if (self->scene == NULL)
     return;
-  if (self->scene_kind == ACTORSCOPE_VIEW_TIMELINE)
+  if (self->scene_kind == RENDER_VIEW_TIMELINE)
     {
       gint64 from, to, dt;
-      double plot_w = (self->plot_x1 - self->plot_x0) * self->sx;
+      double plot_w = (has_time_axis (self) ? self->axis.x1 - self->axis.x0 : self->scene_w) * self->sx;
 
       if (dx != 0 && plot_w > 0)
         {
@@ -892,7 +831,7 @@ pan_by (ActorscopeSceneView *self, double dx, double dy)
           self->ox += dx;
           set_window_internal (self, from + dt, to + dt, REBUILD_DELAY_MS);
         }
-      self->oy = CLAMP (self->oy + dy, MIN (-self->axis_h, h - self->scene_h * self->sy), -self->axis_h);
+      self->oy = CLAMP (self->oy + dy, MIN (-axis_height (self), h - self->scene_h * self->sy), -axis_height (self));
     }
   else
     {
@@ -954,7 +893,7 @@ on_drag_begin (GtkGestureDrag *gesture, double x, double y, gpointer user_data)
   self->drag_ox = self->ox;
   self->drag_oy = self->oy;
   resolved_window (self, &self->drag_from, &self->drag_to);
-  self->drag_area = (mods & GDK_SHIFT_MASK) && self->scene_kind == ACTORSCOPE_VIEW_TIMELINE;
+  self->drag_area = (mods & GDK_SHIFT_MASK) && self->scene_kind == RENDER_VIEW_TIMELINE;
   self->drag_start_x = x;
 }
 
@@ -1212,7 +1151,7 @@ actorscope_scene_view_get_document (ActorscopeSceneView *self)
 }
 
 void
-actorscope_scene_view_set_kind (ActorscopeSceneView *self, ActorscopeViewKind kind)
+actorscope_scene_view_set_kind (ActorscopeSceneView *self, RenderViewKind kind)
 {
   g_return_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self));
   if (self->kind == kind)
@@ -1226,10 +1165,10 @@ actorscope_scene_view_set_kind (ActorscopeSceneView *self, ActorscopeViewKind ki
     params_changed (self, 0);
 }
 
-ActorscopeViewKind
+RenderViewKind
 actorscope_scene_view_get_kind (ActorscopeSceneView *self)
 {
-  g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), ACTORSCOPE_VIEW_GRAPH);
+  g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), RENDER_VIEW_GRAPH);
   return self->kind;
 }
 
@@ -1243,7 +1182,7 @@ actorscope_scene_view_set_filter (ActorscopeSceneView *self, const char *filter)
     return;
   g_free (self->filter);
   self->filter = g_strdup (filter);
-  if (self->kind == ACTORSCOPE_VIEW_GRAPH)
+  if (self->kind == RENDER_VIEW_GRAPH)
     self->fitted = TRUE;
   params_changed (self, 0);
 }
@@ -1361,7 +1300,7 @@ actorscope_scene_view_set_groups (ActorscopeSceneView *self, const char *const *
     return;
   g_strfreev (self->groups);
   self->groups = g_strdupv ((char **) groups);
-  if (self->kind == ACTORSCOPE_VIEW_GRAPH)
+  if (self->kind == RENDER_VIEW_GRAPH)
     self->fitted = TRUE;
   params_changed (self, 0);
 }

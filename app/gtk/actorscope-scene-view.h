@@ -36,8 +36,8 @@ GtkWidget *actorscope_scene_view_new (void);
 void actorscope_scene_view_set_document (ActorscopeSceneView *self, ActorscopeDocument *document);
 ActorscopeDocument *actorscope_scene_view_get_document (ActorscopeSceneView *self);
 
-void actorscope_scene_view_set_kind (ActorscopeSceneView *self, ActorscopeViewKind kind);
-ActorscopeViewKind actorscope_scene_view_get_kind (ActorscopeSceneView *self);
+void actorscope_scene_view_set_kind (ActorscopeSceneView *self, RenderViewKind kind);
+RenderViewKind actorscope_scene_view_get_kind (ActorscopeSceneView *self);
 
 /* Actor filter: a glob, a "/regex/", or plain text (matched as *text*);
  * NULL or "" shows everything. A bad regex keeps the previous scene and sets

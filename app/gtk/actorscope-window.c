@@ -373,7 +373,7 @@ actorscope_window_export (ActorscopeWindow *self, const char *path, const char *
   if (shown != NULL)
     render_scene_get_size (shown, &w, &h);
   scene = actorscope_scene_view_build_scene (self->scene_view, w,
-                                             actorscope_scene_view_get_kind (self->scene_view) == ACTORSCOPE_VIEW_GRAPH ? h : 0,
+                                             actorscope_scene_view_get_kind (self->scene_view) == RENDER_VIEW_GRAPH ? h : 0,
                                              error);
   if (scene == NULL)
     return FALSE;
@@ -438,7 +438,7 @@ action_export (GtkWidget *widget, const char *action_name, GVariant *param)
                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
   g_object_set_data_full (G_OBJECT (dialog), "format", g_strdup (format), g_free);
   name = g_strdup_printf ("%s-%s.%s", actorscope_document_get_title (self->document),
-                          actorscope_view_kind_to_string (actorscope_scene_view_get_kind (self->scene_view)),
+                          render_view_kind_to_string (actorscope_scene_view_get_kind (self->scene_view)),
                           format);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
   filter = gtk_file_filter_new ();
@@ -571,13 +571,13 @@ static void
 action_view (GSimpleAction *action, GVariant *state, gpointer user_data)
 {
   ActorscopeWindow *self = user_data;
-  ActorscopeViewKind kind;
+  RenderViewKind kind;
 
-  if (!actorscope_view_kind_from_string (g_variant_get_string (state, NULL), &kind))
+  if (!render_view_kind_from_string (g_variant_get_string (state, NULL), &kind))
     return;
   g_simple_action_set_state (action, state);
   actorscope_scene_view_set_kind (self->scene_view, kind);
-  g_settings_set_string (self->settings, "view", actorscope_view_kind_to_string (kind));
+  g_settings_set_string (self->settings, "view", render_view_kind_to_string (kind));
 }
 
 static void
@@ -793,7 +793,7 @@ set_cursor (ActorscopeWindow *self, gint64 cursor)
   actorscope_scene_view_set_cursor (self->scene_view, cursor);
   /* Keep the cursor in view: slide the window when it runs past it. */
   actorscope_scene_view_get_window (self->scene_view, &from, &to);
-  if (cursor != INGEST_TIME_MAX && actorscope_scene_view_get_kind (self->scene_view) == ACTORSCOPE_VIEW_TIMELINE)
+  if (cursor != INGEST_TIME_MAX && actorscope_scene_view_get_kind (self->scene_view) == RENDER_VIEW_TIMELINE)
     {
       gint64 t0, t1;
 
@@ -1174,8 +1174,8 @@ actorscope_window_init (ActorscopeWindow *self)
   g_signal_connect (view, "change-state", G_CALLBACK (action_view), self);
   g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (view));
   {
-    ActorscopeViewKind kind;
-    if (actorscope_view_kind_from_string (view_name, &kind))
+    RenderViewKind kind;
+    if (render_view_kind_from_string (view_name, &kind))
       actorscope_scene_view_set_kind (self->scene_view, kind);
   }
   play = g_simple_action_new_stateful ("play", NULL, g_variant_new_boolean (FALSE));
