@@ -109,89 +109,6 @@ widget_to_scene (ActorscopeSceneView *self, double wx, double wy, double *x, dou
   *y = (wy - self->oy) / self->sy;
 }
 
-static void
-grow (double *b, double x0, double y0, double x1, double y1)
-{
-  b[0] = MIN (b[0], MIN (x0, x1));
-  b[1] = MIN (b[1], MIN (y0, y1));
-  b[2] = MAX (b[2], MAX (x0, x1));
-  b[3] = MAX (b[3], MAX (y0, y1));
-}
-
-/* Bounds of everything inside the group that starts at begin (scene units). */
-static gboolean
-group_bounds (const RenderScene *scene, const RenderNode *begin, double *b)
-{
-  guint depth = begin->u.group.depth;
-
-  b[0] = b[1] = G_MAXDOUBLE;
-  b[2] = b[3] = -G_MAXDOUBLE;
-  for (const RenderNode *n = begin->next; n != NULL; n = n->next)
-    {
-      switch (n->kind)
-        {
-        case RENDER_NODE_GROUP_BEGIN:
-          break;
-        case RENDER_NODE_GROUP_END:
-          /* GROUP_END carries no depth: count nesting ourselves. */
-          if (depth == begin->u.group.depth)
-            goto done;
-          depth--;
-          continue;
-        case RENDER_NODE_RECT:
-          grow (b, n->u.rect.x, n->u.rect.y, n->u.rect.x + n->u.rect.w, n->u.rect.y + n->u.rect.h);
-          break;
-        case RENDER_NODE_LINE:
-          grow (b, n->u.line.x1, n->u.line.y1, n->u.line.x2, n->u.line.y2);
-          break;
-        case RENDER_NODE_CIRCLE:
-          grow (b, n->u.circle.cx - n->u.circle.r, n->u.circle.cy - n->u.circle.r,
-                n->u.circle.cx + n->u.circle.r, n->u.circle.cy + n->u.circle.r);
-          break;
-        case RENDER_NODE_ARROW:
-          grow (b, n->u.arrow.x1, n->u.arrow.y1, n->u.arrow.x2, n->u.arrow.y2);
-          break;
-        case RENDER_NODE_PATH:
-          for (guint i = 0; i + 1 < n->u.path.n_points * 2; i += 2)
-            grow (b, n->u.path.points[i], n->u.path.points[i + 1],
-                  n->u.path.points[i], n->u.path.points[i + 1]);
-          break;
-        case RENDER_NODE_TEXT:
-          {
-            const RenderStyle *st = render_scene_get_style (scene, n->style);
-            double w = n->u.text.width > 0 ? n->u.text.width : 0;
-            double x0 = n->u.text.x;
-            double fs = st ? st->font_size : 11;
-
-            if (n->u.text.anchor == RENDER_ANCHOR_MIDDLE)
-              x0 -= w / 2;
-            else if (n->u.text.anchor == RENDER_ANCHOR_END)
-              x0 -= w;
-            grow (b, x0, n->u.text.y - fs, x0 + w, n->u.text.y + fs * 0.3);
-          }
-          break;
-        default:
-          break;
-        }
-      if (n->kind == RENDER_NODE_GROUP_BEGIN)
-        depth++;
-    }
-done:
-  return b[0] <= b[2];
-}
-
-static const RenderNode *
-find_group (const RenderScene *scene, const char *klass, const char *id)
-{
-  if (scene == NULL || klass == NULL || id == NULL)
-    return NULL;
-  for (const RenderNode *n = render_scene_get_first (scene); n != NULL; n = n->next)
-    if (n->kind == RENDER_NODE_GROUP_BEGIN && g_strcmp0 (n->u.group.klass, klass) == 0 &&
-        g_strcmp0 (n->u.group.id, id) == 0)
-      return n;
-  return NULL;
-}
-
 /* Timeline: the height of the scene's own time labels, kept above the top
  * edge (the window's ruler shows the time axis instead). */
 static double
@@ -203,10 +120,10 @@ axis_height (ActorscopeSceneView *self)
 static void
 update_selection_bounds (ActorscopeSceneView *self)
 {
-  const RenderNode *g = find_group (self->scene, self->sel_class, self->sel_id);
+  const RenderNode *g = render_scene_find_group (self->scene, self->sel_class, self->sel_id);
   double b[4];
 
-  self->sel_bounds_valid = g != NULL && group_bounds (self->scene, g, b);
+  self->sel_bounds_valid = g != NULL && render_scene_group_bounds (self->scene, g, b);
   if (self->sel_bounds_valid)
     {
       self->sel_x0 = b[0]; self->sel_y0 = b[1];
@@ -1055,8 +972,8 @@ actorscope_scene_view_locate (ActorscopeSceneView *self, const char *klass, cons
   double b[4];
 
   g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), FALSE);
-  g = find_group (self->scene, klass, id);
-  if (g == NULL || !group_bounds (self->scene, g, b))
+  g = render_scene_find_group (self->scene, klass, id);
+  if (g == NULL || !render_scene_group_bounds (self->scene, g, b))
     return FALSE;
   scene_to_widget (self, (b[0] + b[2]) / 2, (b[1] + b[3]) / 2, x, y);
   return TRUE;
