@@ -308,6 +308,38 @@ test_zoom (void **state)
   assert_true (wait_for (view_idle, NULL, WAIT_MS));
 }
 
+/* The view and the overview share the window's session: what one writes
+ * the other shows. */
+static void
+test_session (void **state)
+{
+  ActorscopeSceneView *view = actorscope_window_get_scene_view (window);
+  ActorscopeSession *session = actorscope_window_get_session (window);
+  gint64 t0, t1, from, to;
+
+  set_view ("timeline");
+  assert_ptr_equal (actorscope_scene_view_get_session (view), session);
+  assert_true (actorscope_document_get_time_range (actorscope_window_get_document (window), &t0, &t1));
+
+  /* As the overview scrubs: the view builds the session's window. */
+  actorscope_session_set_window (session, t0 + (t1 - t0) / 4, t0 + (t1 - t0) / 2);
+  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  actorscope_scene_view_get_window (view, &from, &to);
+  assert_true (to - from < (t1 - t0) * 0.3);
+  assert_true (from >= t0 + (t1 - t0) / 5);
+
+  /* The view's own changes land in the session. */
+  actorscope_scene_view_set_area (view, t0 + 10, t0 + 20);
+  assert_true (actorscope_session_get_area (session, &from, &to));
+  assert_true (from == t0 + 10 && to == t0 + 20);
+  actorscope_scene_view_set_area (view, 0, 0);
+  assert_false (actorscope_session_get_area (session, NULL, NULL));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.zoom-reset", NULL);
+  actorscope_session_get_window (session, &from, &to);
+  assert_true (from == INGEST_TIME_MIN && to == INGEST_TIME_MAX);
+  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+}
+
 static void
 test_select_actor (void **state)
 {
@@ -1069,6 +1101,7 @@ main (int argc, char **argv)
     cmocka_unit_test (test_loaded),
     cmocka_unit_test (test_views),
     cmocka_unit_test (test_zoom),
+    cmocka_unit_test (test_session),
     cmocka_unit_test (test_select_actor),
     cmocka_unit_test (test_tree_columns),
     cmocka_unit_test (test_payload),

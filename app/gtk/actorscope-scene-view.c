@@ -32,11 +32,11 @@ struct _ActorscopeSceneView {
   ActorscopeDocument *document;
   gulong changed_handler;
   RenderViewKind kind;
-  char *filter;
   char *filter_error;
   gboolean dark;
-  gint64 from_ns, to_ns;          /* requested window */
-  gint64 cursor_ns;
+  ActorscopeSession *session;     /* window, area, cursor, filter, groups */
+  gulong session_handler;
+  guint window_delay_ms;          /* how soon a window change of ours rebuilds */
 
   ActorscopeSceneBuilder *builder;
   ActorscopeSceneRef *scene_ref;  /* shared with picture workers */
@@ -55,8 +55,6 @@ struct _ActorscopeSceneView {
                                      sequence: keep fitting the width */
   gboolean reset_scroll;          /* scroll to the top when the next scene arrives */
 
-  char **groups;                  /* IngestViewSpec.groups */
-
   gboolean disposed;
 
   /* see "the picture" below */
@@ -73,13 +71,13 @@ struct _ActorscopeSceneView {
   gboolean sel_bounds_valid;
   double sel_x0, sel_y0, sel_x1, sel_y1;
 
-  gboolean has_area;
-  gint64 area_from, area_to;
 
   /* gestures */
   double drag_ox, drag_oy;
   gint64 drag_from, drag_to;
   gboolean drag_area;
+  gboolean drag_has_area;         /* the area being dragged, until it is selected */
+  gint64 drag_area_from, drag_area_to;
   double drag_start_x;
   double pinch_last;
 };
@@ -161,10 +159,10 @@ build_new (ActorscopeSceneView *self, double width, double height)
   if (h <= 0) h = 700;
   job = actorscope_scene_build_new (self->document);
   job->kind = self->kind;
-  job->pattern = ingest_matcher_pattern_from_search (self->filter);
-  job->groups = self->groups ? g_strdupv (self->groups) : NULL;
-  job->from_ns = self->from_ns;
-  job->to_ns = MIN (self->to_ns, self->cursor_ns);
+  job->pattern = ingest_matcher_pattern_from_search (actorscope_session_get_filter (self->session));
+  job->groups = g_strdupv ((char **) actorscope_session_get_groups (self->session));
+  actorscope_session_get_window (self->session, &job->from_ns, &job->to_ns);
+  job->to_ns = MIN (job->to_ns, actorscope_session_get_cursor (self->session));
   job->dark = self->dark;
   job->widget_w = w;
   /* The graph is laid out at a fixed aspect and fitted; the time views are
@@ -256,6 +254,8 @@ static void
 draw_overlay (ActorscopeSceneView *self, cairo_t *cr, int width, int height)
 {
   GdkRGBA accent = { 0.21, 0.52, 0.89, 1.0 };
+  gint64 area_from = 0, area_to = 0;
+  gint64 cursor_ns = actorscope_session_get_cursor (self->session);
 
   if (self->sel_bounds_valid)
     {
@@ -273,12 +273,18 @@ draw_overlay (ActorscopeSceneView *self, cairo_t *cr, int width, int height)
       cairo_restore (cr);
     }
 
-  if (self->has_area)
+  if (self->drag_area ? self->drag_has_area
+                      : actorscope_session_get_area (self->session, &area_from, &area_to))
     {
       double x0, x1;
 
-      if (actorscope_scene_view_time_to_x (self, self->area_from, &x0) &&
-          actorscope_scene_view_time_to_x (self, self->area_to, &x1))
+      if (self->drag_area)
+        {
+          area_from = self->drag_area_from;
+          area_to = self->drag_area_to;
+        }
+      if (actorscope_scene_view_time_to_x (self, area_from, &x0) &&
+          actorscope_scene_view_time_to_x (self, area_to, &x1))
         {
           cairo_save (cr);
           cairo_set_source_rgba (cr, accent.red, accent.green, accent.blue, 0.15);
@@ -295,11 +301,11 @@ draw_overlay (ActorscopeSceneView *self, cairo_t *cr, int width, int height)
         }
     }
 
-  if (self->cursor_ns != INGEST_TIME_MAX)
+  if (cursor_ns != INGEST_TIME_MAX)
     {
       double x;
 
-      if (actorscope_scene_view_time_to_x (self, self->cursor_ns, &x))
+      if (actorscope_scene_view_time_to_x (self, cursor_ns, &x))
         {
           cairo_save (cr);
           cairo_set_source_rgba (cr, 0.88, 0.11, 0.14, 0.9);
@@ -596,12 +602,13 @@ actorscope_scene_view_x_to_time (ActorscopeSceneView *self, double x, gint64 *t_
 static void
 resolved_window (ActorscopeSceneView *self, gint64 *from, gint64 *to)
 {
-  gint64 t0 = 0, t1 = 0;
+  gint64 t0 = 0, t1 = 0, want_from, want_to;
 
   if (self->document != NULL)
     actorscope_document_get_time_range (self->document, &t0, &t1);
-  *from = self->from_ns == INGEST_TIME_MIN ? t0 : self->from_ns;
-  *to = self->to_ns == INGEST_TIME_MAX ? t1 : self->to_ns;
+  actorscope_session_get_window (self->session, &want_from, &want_to);
+  *from = want_from == INGEST_TIME_MIN ? t0 : want_from;
+  *to = want_to == INGEST_TIME_MAX ? t1 : want_to;
 }
 
 static void
@@ -609,6 +616,8 @@ set_window_internal (ActorscopeSceneView *self, gint64 from, gint64 to, guint de
 {
   gint64 t0 = 0, t1 = 0;
 
+  if (from >= to)
+    return;
   /* Open ends mean "all of it"; only a closed window needs clamping (and
    * must not be subtracted: MAX - MIN overflows). */
   if (from != INGEST_TIME_MIN && to != INGEST_TIME_MAX && self->document != NULL &&
@@ -640,12 +649,10 @@ set_window_internal (ActorscopeSceneView *self, gint64 from, gint64 to, guint de
           from = t1 - span;
         }
     }
-  if (from == self->from_ns && to == self->to_ns)
-    return;
-  self->from_ns = from;
-  self->to_ns = to;
-  params_changed (self, delay_ms);
-  g_signal_emit (self, signals[WINDOW_CHANGED], 0);
+  /* The session's notification rebuilds (on_session_notify). */
+  self->window_delay_ms = delay_ms;
+  actorscope_session_set_window (self->session, from, to);
+  self->window_delay_ms = 0;
 }
 
 /* ---- zoom & pan ---- */
@@ -811,6 +818,7 @@ on_drag_begin (GtkGestureDrag *gesture, double x, double y, gpointer user_data)
   self->drag_oy = self->oy;
   resolved_window (self, &self->drag_from, &self->drag_to);
   self->drag_area = (mods & GDK_SHIFT_MASK) && self->scene_kind == RENDER_VIEW_TIMELINE;
+  self->drag_has_area = FALSE;
   self->drag_start_x = x;
 }
 
@@ -826,9 +834,9 @@ on_drag_update (GtkGestureDrag *gesture, double dx, double dy, gpointer user_dat
       if (actorscope_scene_view_x_to_time (self, self->drag_start_x, &a) &&
           actorscope_scene_view_x_to_time (self, self->drag_start_x + dx, &b))
         {
-          self->has_area = a != b;
-          self->area_from = MIN (a, b);
-          self->area_to = MAX (a, b);
+          self->drag_has_area = a != b;
+          self->drag_area_from = MIN (a, b);
+          self->drag_area_to = MAX (a, b);
           gtk_widget_queue_draw (GTK_WIDGET (self));
         }
       return;
@@ -850,8 +858,12 @@ on_drag_end (GtkGestureDrag *gesture, double dx, double dy, gpointer user_data)
   if (self->drag_area)
     {
       self->drag_area = FALSE;
-      if (self->has_area)
-        g_signal_emit (self, signals[AREA_SELECTED], 0, self->area_from, self->area_to);
+      if (self->drag_has_area)
+        {
+          actorscope_session_set_area (self->session, self->drag_area_from, self->drag_area_to);
+          g_signal_emit (self, signals[AREA_SELECTED], 0, self->drag_area_from, self->drag_area_to);
+        }
+      self->drag_has_area = FALSE;
     }
 }
 
@@ -939,6 +951,61 @@ on_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode,
     }
 }
 
+/* ---- the session ---- */
+
+static void
+on_session_notify (ActorscopeSession *session, GParamSpec *pspec, gpointer user_data)
+{
+  ActorscopeSceneView *self = user_data;
+  const char *name = g_param_spec_get_name (pspec);
+
+  if (g_str_equal (name, "window-from") || g_str_equal (name, "window-to"))
+    {
+      params_changed (self, self->window_delay_ms);
+      g_signal_emit (self, signals[WINDOW_CHANGED], 0);
+    }
+  else if (g_str_equal (name, "filter") || g_str_equal (name, "groups"))
+    {
+      if (self->kind == RENDER_VIEW_GRAPH)
+        self->fitted = TRUE;
+      params_changed (self, 0);
+    }
+  else if (g_str_equal (name, "cursor"))
+    {
+      params_changed (self, 0);
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+    }
+  else if (g_str_has_prefix (name, "area-"))
+    gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+actorscope_scene_view_set_session (ActorscopeSceneView *self, ActorscopeSession *session)
+{
+  g_autoptr(ActorscopeSession) own = NULL;
+
+  g_return_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self));
+  g_return_if_fail (session == NULL || ACTORSCOPE_IS_SESSION (session));
+  if (session == NULL)
+    session = own = actorscope_session_new ();
+  if (self->session == session)
+    return;
+  if (self->session != NULL)
+    g_clear_signal_handler (&self->session_handler, self->session);
+  g_set_object (&self->session, session);
+  self->session_handler = g_signal_connect (session, "notify", G_CALLBACK (on_session_notify), self);
+  if (self->builder != NULL)
+    params_changed (self, 0);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+ActorscopeSession *
+actorscope_scene_view_get_session (ActorscopeSceneView *self)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), NULL);
+  return self->session;
+}
+
 /* ---- public API ---- */
 
 gboolean
@@ -1011,10 +1078,7 @@ void
 actorscope_scene_view_set_area (ActorscopeSceneView *self, gint64 from_ns, gint64 to_ns)
 {
   g_return_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self));
-  self->has_area = from_ns < to_ns;
-  self->area_from = from_ns;
-  self->area_to = to_ns;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  actorscope_session_set_area (self->session, from_ns, to_ns);
 }
 
 /* A parameter of the view changed: builds started before are stale. */
@@ -1042,10 +1106,7 @@ actorscope_scene_view_set_document (ActorscopeSceneView *self, ActorscopeDocumen
   if (document != NULL)
     self->changed_handler = g_signal_connect (document, "changed",
                                               G_CALLBACK (on_document_changed), self);
-  self->from_ns = INGEST_TIME_MIN;
-  self->to_ns = INGEST_TIME_MAX;
-  self->cursor_ns = INGEST_TIME_MAX;
-  self->has_area = FALSE;
+  actorscope_session_reset_time (self->session);
   self->fitted = TRUE;
   self->sx = self->sy = 1;
   self->ox = self->oy = 0;
@@ -1093,22 +1154,14 @@ void
 actorscope_scene_view_set_filter (ActorscopeSceneView *self, const char *filter)
 {
   g_return_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self));
-  if (filter != NULL && *filter == '\0')
-    filter = NULL;
-  if (g_strcmp0 (self->filter, filter) == 0)
-    return;
-  g_free (self->filter);
-  self->filter = g_strdup (filter);
-  if (self->kind == RENDER_VIEW_GRAPH)
-    self->fitted = TRUE;
-  params_changed (self, 0);
+  actorscope_session_set_filter (self->session, filter);
 }
 
 const char *
 actorscope_scene_view_get_filter (ActorscopeSceneView *self)
 {
   g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), NULL);
-  return self->filter;
+  return actorscope_session_get_filter (self->session);
 }
 
 const char *
@@ -1155,18 +1208,14 @@ void
 actorscope_scene_view_set_cursor (ActorscopeSceneView *self, gint64 cursor_ns)
 {
   g_return_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self));
-  if (self->cursor_ns == cursor_ns)
-    return;
-  self->cursor_ns = cursor_ns;
-  params_changed (self, 0);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  actorscope_session_set_cursor (self->session, cursor_ns);
 }
 
 gint64
 actorscope_scene_view_get_cursor (ActorscopeSceneView *self)
 {
   g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), INGEST_TIME_MAX);
-  return self->cursor_ns;
+  return actorscope_session_get_cursor (self->session);
 }
 
 const RenderScene *
@@ -1209,24 +1258,14 @@ void
 actorscope_scene_view_set_groups (ActorscopeSceneView *self, const char *const *groups)
 {
   g_return_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self));
-  if (groups != NULL && groups[0] == NULL)
-    groups = NULL;
-  if (groups == NULL && self->groups == NULL)
-    return;
-  if (groups != NULL && self->groups != NULL && g_strv_equal (groups, (const char *const *) self->groups))
-    return;
-  g_strfreev (self->groups);
-  self->groups = g_strdupv ((char **) groups);
-  if (self->kind == RENDER_VIEW_GRAPH)
-    self->fitted = TRUE;
-  params_changed (self, 0);
+  actorscope_session_set_groups (self->session, groups);
 }
 
 const char *const *
 actorscope_scene_view_get_groups (ActorscopeSceneView *self)
 {
   g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), NULL);
-  return (const char *const *) self->groups;
+  return actorscope_session_get_groups (self->session);
 }
 
 gboolean
@@ -1268,6 +1307,9 @@ actorscope_scene_view_dispose (GObject *object)
   if (self->document != NULL)
     g_clear_signal_handler (&self->changed_handler, self->document);
   g_clear_object (&self->document);
+  if (self->session != NULL)
+    g_clear_signal_handler (&self->session_handler, self->session);
+  g_clear_object (&self->session);
   g_clear_pointer (&self->scene_ref, actorscope_scene_ref_unref);
   self->scene = NULL;
   G_OBJECT_CLASS (actorscope_scene_view_parent_class)->dispose (object);
@@ -1278,11 +1320,9 @@ actorscope_scene_view_finalize (GObject *object)
 {
   ActorscopeSceneView *self = ACTORSCOPE_SCENE_VIEW (object);
 
-  g_free (self->filter);
   g_free (self->filter_error);
   g_free (self->sel_class);
   g_free (self->sel_id);
-  g_strfreev (self->groups);
   G_OBJECT_CLASS (actorscope_scene_view_parent_class)->finalize (object);
 }
 
@@ -1321,9 +1361,7 @@ actorscope_scene_view_init (ActorscopeSceneView *self)
   GtkEventController *scroll, *key, *click;
   GtkGesture *drag, *zoom;
 
-  self->from_ns = INGEST_TIME_MIN;
-  self->to_ns = INGEST_TIME_MAX;
-  self->cursor_ns = INGEST_TIME_MAX;
+  actorscope_scene_view_set_session (self, NULL);
   self->sx = self->sy = 1;
   self->fitted = TRUE;
   self->builder = actorscope_scene_builder_new (request_build, install_build, self);

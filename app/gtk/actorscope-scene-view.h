@@ -23,6 +23,7 @@
 #include <gtk/gtk.h>
 #include "actorscope-document.h"
 #include "actorscope-scene-builder.h"
+#include "actorscope-session.h"
 #include "render-scene.h"
 
 G_BEGIN_DECLS
@@ -35,6 +36,12 @@ GtkWidget *actorscope_scene_view_new (void);
 /* The document shown (borrowed, may be NULL). */
 void actorscope_scene_view_set_document (ActorscopeSceneView *self, ActorscopeDocument *document);
 ActorscopeDocument *actorscope_scene_view_get_document (ActorscopeSceneView *self);
+
+/* The session whose window, area, cursor, filter and groups the view shows
+ * and changes (a reference is kept; NULL = a private one). The setters
+ * below for those write the session. get is borrowed. */
+void actorscope_scene_view_set_session (ActorscopeSceneView *self, ActorscopeSession *session);
+ActorscopeSession *actorscope_scene_view_get_session (ActorscopeSceneView *self);
 
 void actorscope_scene_view_set_kind (ActorscopeSceneView *self, RenderViewKind kind);
 RenderViewKind actorscope_scene_view_get_kind (ActorscopeSceneView *self);

@@ -44,6 +44,7 @@ struct _ActorscopeWindow {
   GtkLabel *status_label;
 
   GSettings *settings;
+  ActorscopeSession *session;   /* window, area, cursor, filter, groups: shared by the views */
   ActorscopeDocument *document;
   GCancellable *load_cancellable;
   char *error;
@@ -105,17 +106,6 @@ update_position_label (ActorscopeWindow *self)
     cursor = t1;
   render_ticks_format_time (cursor, 1000, t0, buf, sizeof buf);
   gtk_label_set_text (self->position_label, buf);
-  actorscope_overview_set_cursor (self->overview, actorscope_scene_view_get_cursor (self->scene_view));
-}
-
-static void
-on_window_changed (ActorscopeSceneView *view, gpointer user_data)
-{
-  ActorscopeWindow *self = user_data;
-  gint64 from, to;
-
-  actorscope_scene_view_get_window (view, &from, &to);
-  actorscope_overview_set_window (self->overview, from, to);
 }
 
 static void
@@ -143,7 +133,7 @@ on_groups_changed (ActorscopeActorTree *tree, gpointer user_data)
 {
   ActorscopeWindow *self = user_data;
 
-  actorscope_scene_view_set_groups (self->scene_view, actorscope_actor_tree_get_groups (tree));
+  actorscope_session_set_groups (self->session, actorscope_actor_tree_get_groups (tree));
 }
 
 static void
@@ -229,7 +219,7 @@ actorscope_window_set_document (ActorscopeWindow *self, ActorscopeDocument *docu
       gtk_stack_set_visible_child_name (self->main_stack, "view");
       filter = g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->filter_entry)));
       actorscope_actor_tree_set_filter (self->actor_tree, filter);
-      actorscope_scene_view_set_filter (self->scene_view, filter);
+      actorscope_session_set_filter (self->session, filter);
     }
   else
     {
@@ -625,7 +615,7 @@ on_filter_changed (GtkSearchEntry *entry, gpointer user_data)
   ActorscopeWindow *self = user_data;
   const char *text = gtk_editable_get_text (GTK_EDITABLE (entry));
 
-  actorscope_scene_view_set_filter (self->scene_view, text);
+  actorscope_session_set_filter (self->session, text);
   actorscope_actor_tree_set_filter (self->actor_tree, text);
 }
 
@@ -764,8 +754,7 @@ on_area_selected (GObject *source, gint64 from, gint64 to, gpointer user_data)
   char a[48];
   g_autofree char *text = NULL;
 
-  actorscope_scene_view_set_area (self->scene_view, from, to);
-  actorscope_overview_set_area (self->overview, from, to);
+  actorscope_session_set_area (self->session, from, to);
   actorscope_details_show_range (self->details, from, to, pattern);
   gtk_widget_set_visible (self->details_scroller, TRUE);
   render_ticks_format_duration (to - from, a, sizeof a);
@@ -779,8 +768,9 @@ on_scrub (ActorscopeOverview *overview, gint64 from, gint64 to, gpointer user_da
 {
   ActorscopeWindow *self = user_data;
 
+  /* The overview moved the session's window; stop following the live
+   * end. */
   self->following = FALSE;
-  actorscope_scene_view_set_window (self->scene_view, from, to);
 }
 
 /* ---- replay ---- */
@@ -790,7 +780,7 @@ set_cursor (ActorscopeWindow *self, gint64 cursor)
 {
   gint64 from, to;
 
-  actorscope_scene_view_set_cursor (self->scene_view, cursor);
+  actorscope_session_set_cursor (self->session, cursor);
   /* Keep the cursor in view: slide the window when it runs past it. */
   actorscope_scene_view_get_window (self->scene_view, &from, &to);
   if (cursor != INGEST_TIME_MAX && actorscope_scene_view_get_kind (self->scene_view) == RENDER_VIEW_TIMELINE)
@@ -1049,6 +1039,7 @@ actorscope_window_dispose (GObject *object)
   g_clear_signal_handler (&self->dark_handler, gtk_settings_get_default ());
   g_signal_handlers_disconnect_by_data (gtk_recent_manager_get_default (), self);
   gtk_widget_dispose_template (GTK_WIDGET (self), ACTORSCOPE_TYPE_WINDOW);
+  g_clear_object (&self->session);
   G_OBJECT_CLASS (actorscope_window_parent_class)->dispose (object);
 }
 
@@ -1167,6 +1158,10 @@ actorscope_window_init (ActorscopeWindow *self)
   self->settings = g_settings_new (ACTORSCOPE_APP_ID);
   self->replay_pos = -1;
 
+  /* One session for the views: they read and write it, not each other. */
+  self->session = actorscope_session_new ();
+  actorscope_scene_view_set_session (self->scene_view, self->session);
+  actorscope_overview_set_session (self->overview, self->session);
   actorscope_time_ruler_set_view (self->ruler, self->scene_view);
 
   view_name = g_settings_get_string (self->settings, "view");
@@ -1199,7 +1194,6 @@ actorscope_window_init (ActorscopeWindow *self)
   g_signal_connect (self->filter_entry, "search-changed", G_CALLBACK (on_filter_changed), self);
   g_signal_connect (self->scene_view, "item-activated", G_CALLBACK (on_item_activated), self);
   g_signal_connect (self->scene_view, "area-selected", G_CALLBACK (on_area_selected), self);
-  g_signal_connect (self->scene_view, "window-changed", G_CALLBACK (on_window_changed), self);
   g_signal_connect (self->scene_view, "scene-changed", G_CALLBACK (on_scene_changed), self);
   g_signal_connect (self->overview, "scrub", G_CALLBACK (on_scrub), self);
   g_signal_connect (self->overview, "area-selected", G_CALLBACK (on_area_selected), self);
@@ -1226,6 +1220,13 @@ ActorscopeWindow *
 actorscope_window_new (ActorscopeApplication *app)
 {
   return g_object_new (ACTORSCOPE_TYPE_WINDOW, "application", app, NULL);
+}
+
+ActorscopeSession *
+actorscope_window_get_session (ActorscopeWindow *self)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_WINDOW (self), NULL);
+  return self->session;
 }
 
 ActorscopeSceneView *
