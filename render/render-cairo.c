@@ -275,12 +275,16 @@ static const RenderBackend cairo_backend = {
 void
 render_cairo_draw (const RenderScene *scene, cairo_t *cr)
 {
+  g_return_if_fail (scene != NULL);
+  g_return_if_fail (cr != NULL);
   render_cairo_draw_full (scene, cr, NULL);
 }
 
 void
 render_cairo_draw_full (const RenderScene *scene, cairo_t *cr, const RenderCairoOptions *opt)
 {
+  g_return_if_fail (scene != NULL);
+  g_return_if_fail (cr != NULL);
   cairo_save (cr);
   RenderColor bg = render_scene_get_background (scene);
   double sw, sh;
@@ -398,6 +402,9 @@ gboolean
 render_cairo_write_png (const RenderScene *scene, const char *path,
                         const RenderCairoOptions *opt, GError **error)
 {
+  g_return_val_if_fail (scene != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
   return write_to_path (render_cairo_write_png_stream, scene, path, opt, error);
 }
 
@@ -406,6 +413,9 @@ render_cairo_write_png_stream (const RenderScene *scene, GOutputStream *out,
                                const RenderCairoOptions *opt, GCancellable *cancellable,
                                GError **error)
 {
+  g_return_val_if_fail (scene != NULL, FALSE);
+  g_return_val_if_fail (G_IS_OUTPUT_STREAM (out), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
   cairo_surface_t *surface = NULL;
   if (!draw_png (scene, opt, &surface, error))
     return FALSE;
@@ -424,6 +434,9 @@ gboolean
 render_cairo_write_pdf (const RenderScene *scene, const char *path,
                         const RenderCairoOptions *opt, GError **error)
 {
+  g_return_val_if_fail (scene != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
   return write_to_path (render_cairo_write_pdf_stream, scene, path, opt, error);
 }
 
@@ -432,6 +445,9 @@ render_cairo_write_pdf_stream (const RenderScene *scene, GOutputStream *out,
                                const RenderCairoOptions *opt, GCancellable *cancellable,
                                GError **error)
 {
+  g_return_val_if_fail (scene != NULL, FALSE);
+  g_return_val_if_fail (G_IS_OUTPUT_STREAM (out), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
   double w, h;
   render_scene_get_size (scene, &w, &h);
   /* PDF pages are limited to 14400 pt a side: scale tall charts down. */

@@ -135,6 +135,7 @@ static const RenderBackend count_backend = {
 RenderCount *
 render_count_scene (const RenderScene *scene)
 {
+  g_return_val_if_fail (scene != NULL, NULL);
   RenderCount *c = g_new0 (RenderCount, 1);
   c->classes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   c->texts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -158,11 +159,15 @@ render_count_free (RenderCount *count)
 guint
 render_count_class (const RenderCount *count, const char *klass)
 {
+  g_return_val_if_fail (count != NULL, 0);
+  g_return_val_if_fail (klass != NULL, 0);
   return GPOINTER_TO_UINT (g_hash_table_lookup (count->classes, klass));
 }
 
 guint
 render_count_text (const RenderCount *count, const char *text)
 {
+  g_return_val_if_fail (count != NULL, 0);
+  g_return_val_if_fail (text != NULL, 0);
   return GPOINTER_TO_UINT (g_hash_table_lookup (count->texts, text));
 }

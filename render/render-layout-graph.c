@@ -927,6 +927,7 @@ gboolean
 render_layout_graph_positions (const IngestGraph *graph, const RenderLayoutOptions *options,
                                double *xy)
 {
+  g_return_val_if_fail (xy != NULL, FALSE);
   if (graph == NULL || graph->nodes == NULL || graph->nodes->len == 0)
     return FALSE;
   Graph gr = { 0 };

@@ -20,7 +20,22 @@ typedef struct {
   const IngestTimeline *tl;
   double plot_x0, plot_x1;
   gint64 t0, t1;
+  guint n_lanes, n_msgs, n_spans, n_marks, n_bins, n_depth;
+  /* How many of each are drawn one by one (the element budget). */
+  guint nb_shown, nm_shown, ns_shown, nk_shown;
+  /* Lane names, ellipsized to the label column (owned). */
+  char **names;
+  double *name_w;
+  /* Geometry in scene units. */
+  double W, H, top, axis_h, bar_h, depth_h, gap, lane_h, lanes_y0, legend_h, plot_y1;
+  RenderScene *scene;
 } Tl;
+
+static double
+lane_y (const Tl *t, guint lane)
+{
+  return t->lanes_y0 + lane * t->lane_h;
+}
 
 static double
 tx (const Tl *t, gint64 ns)
@@ -32,109 +47,109 @@ tx (const Tl *t, gint64 ns)
   return t->plot_x0 + (double) (ns - t->t0) / (double) (t->t1 - t->t0) * (t->plot_x1 - t->plot_x0);
 }
 
-RenderScene *
-render_layout_timeline (const IngestTimeline *tl, const RenderLayoutOptions *options)
+/* One budget for everything drawn item by item, shared as in the
+ * sequence chart: density bins and messages first, then spans and marks,
+ * which keep a small share each so they never vanish entirely. */
+static void
+tl_plan (Tl *t)
 {
-  Tl t = { 0 };
-  RenderLayoutContext *ctx = &t.ctx;
-  render_layout_context_init (ctx, options, 1400, 0);
-  guint n_msgs = tl && tl->messages ? tl->messages->len : 0;
-  guint n_spans = tl && tl->spans ? tl->spans->len : 0;
-  guint n_marks = tl && tl->marks ? tl->marks->len : 0;
-  guint n_bins = tl && tl->bins ? tl->bins->len : 0;
-  guint n_depth = tl && tl->depth ? tl->depth->len : 0;
-  if (tl == NULL || tl->lanes == NULL || tl->lanes->len == 0 ||
-      n_msgs + n_spans + n_marks + n_bins == 0)
-    {
-      if (ctx->o.axis_out != NULL)
-        memset (ctx->o.axis_out, 0, sizeof *ctx->o.axis_out);
-      if (!(ctx->o.height > 0))
-        ctx->o.height = 300;
-      RenderScene *e = render_layout_empty (ctx, "timeline");
-      render_layout_context_clear (ctx);
-      return e;
-    }
-  t.tl = tl;
-  guint n_lanes = tl->lanes->len;
-  guint budget = ctx->o.max_elements;
-  /* One budget for everything drawn item by item, shared as in the
-   * sequence chart: density bins and messages first, then spans and marks,
-   * which keep a small share each so they never vanish entirely. */
-  guint nb_shown = MIN (n_bins, n_msgs ? budget / 2 : budget);
-  guint nm_shown = MIN (n_msgs, budget - nb_shown);
-  guint ns_shown = MIN (n_spans, MAX (budget / 4, budget - (nb_shown + nm_shown)));
-  guint nk_shown = MIN (n_marks, MAX (budget / 8, budget - MIN (budget, nb_shown + nm_shown + ns_shown)));
+  guint budget = t->ctx.o.max_elements;
 
-  /* The time range: the view's window, else what the items span. */
+  t->nb_shown = MIN (t->n_bins, t->n_msgs ? budget / 2 : budget);
+  t->nm_shown = MIN (t->n_msgs, budget - t->nb_shown);
+  t->ns_shown = MIN (t->n_spans, MAX (budget / 4, budget - (t->nb_shown + t->nm_shown)));
+  t->nk_shown = MIN (t->n_marks, MAX (budget / 8, budget - MIN (budget, t->nb_shown + t->nm_shown + t->ns_shown)));
+}
+
+/* The time range: the view's window, else what the items span. */
+static void
+tl_time_range (Tl *t)
+{
+  const IngestTimeline *tl = t->tl;
   gint64 lo = G_MAXINT64, hi = G_MININT64;
-  for (guint k = 0; k < n_msgs; k++)
+
+  for (guint k = 0; k < t->n_msgs; k++)
     {
       const IngestTimelineMessage *m = &g_array_index (tl->messages, IngestTimelineMessage, k);
       lo = MIN (lo, m->send_ns);
       hi = MAX (hi, m->receive_ns != INGEST_TIME_MAX ? m->receive_ns : m->send_ns);
     }
-  for (guint k = 0; k < n_spans; k++)
+  for (guint k = 0; k < t->n_spans; k++)
     {
       const IngestTimelineSpan *sp = &g_array_index (tl->spans, IngestTimelineSpan, k);
       lo = MIN (lo, sp->start_ns);
       hi = MAX (hi, sp->end_ns != INGEST_TIME_MAX ? sp->end_ns : sp->start_ns);
     }
-  for (guint k = 0; k < n_marks; k++)
+  for (guint k = 0; k < t->n_marks; k++)
     {
       const IngestTimelineMark *mk = &g_array_index (tl->marks, IngestTimelineMark, k);
       lo = MIN (lo, mk->time_ns);
       hi = MAX (hi, mk->time_ns);
     }
-  for (guint k = 0; k < n_bins; k++)
+  for (guint k = 0; k < t->n_bins; k++)
     {
       const IngestDensityBin *b = &g_array_index (tl->bins, IngestDensityBin, k);
       lo = MIN (lo, b->start_ns);
       hi = MAX (hi, b->end_ns);
     }
-  t.t0 = tl->from_ns != INGEST_TIME_MIN && tl->from_ns < tl->to_ns ? tl->from_ns : lo;
-  t.t1 = tl->to_ns != INGEST_TIME_MAX && tl->from_ns < tl->to_ns ? tl->to_ns : hi;
-  if (t.t1 <= t.t0)
-    t.t1 = t.t0 + 1000; /* a single instant: give it 1 µs of room */
+  t->t0 = tl->from_ns != INGEST_TIME_MIN && tl->from_ns < tl->to_ns ? tl->from_ns : lo;
+  t->t1 = tl->to_ns != INGEST_TIME_MAX && tl->from_ns < tl->to_ns ? tl->to_ns : hi;
+  if (t->t1 <= t->t0)
+    t->t1 = t->t0 + 1000; /* a single instant: give it 1 µs of room */
+}
 
-  /* Lane labels on the left, ellipsized to the label column (at most 30 %
-   * of the width, so narrow views keep most of their room for time). */
-  double W = ctx->o.width;
+/* Lane labels on the left, ellipsized to the label column (at most 30 %
+ * of the width, so narrow views keep most of their room for time); the
+ * plot, ruler and lane geometry; the published time axis. */
+static void
+tl_measure (Tl *t)
+{
+  RenderLayoutContext *ctx = &t->ctx;
+  double W = t->W = ctx->o.width;
   double label_max = MAX (24, MIN (180, W * 0.3 - 30));
-  char **names = g_new0 (char *, n_lanes);
-  double *name_w = g_new0 (double, n_lanes);
   double widest = 0;
-  for (guint i = 0; i < n_lanes; i++)
+
+  t->names = g_new0 (char *, t->n_lanes);
+  t->name_w = g_new0 (double, t->n_lanes);
+  for (guint i = 0; i < t->n_lanes; i++)
     {
-      const IngestViewNode *ln = &g_array_index (tl->lanes, IngestViewNode, i);
+      const IngestViewNode *ln = &g_array_index (t->tl->lanes, IngestViewNode, i);
       char *sn = render_layout_short_name (ln->name);
-      names[i] = render_font_ellipsize (ctx->font, sn, label_max, &name_w[i]);
-      widest = MAX (widest, name_w[i]);
+      t->names[i] = render_font_ellipsize (ctx->font, sn, label_max, &t->name_w[i]);
+      widest = MAX (widest, t->name_w[i]);
       g_free (sn);
     }
-  t.plot_x0 = MIN (16 + widest + 14, W * 0.3);
-  t.plot_x1 = W - 20;
-  double top = 10 + render_layout_draw_title (ctx, NULL, 0, 0);
-  double axis_h = ctx->fs * 2.4;
+  t->plot_x0 = MIN (16 + widest + 14, W * 0.3);
+  t->plot_x1 = W - 20;
+  t->top = 10 + render_layout_draw_title (ctx, NULL, 0, 0);
+  t->axis_h = ctx->fs * 2.4;
   if (ctx->o.axis_out != NULL)
-    *ctx->o.axis_out = (RenderTimeAxis) { .valid = TRUE, .from_ns = t.t0, .to_ns = t.t1,
-                                          .x0 = t.plot_x0, .x1 = t.plot_x1, .height = top + axis_h };
-  double bar_h = ctx->fs * 1.6, depth_h = n_depth ? ctx->fs * 0.9 : 0, gap = ctx->fs * 0.7;
-  double lane_h = bar_h + depth_h + gap;
-  double lanes_y0 = top + axis_h + (tl->aggregated ? ctx->fs * 1.5 : 0);
-  double legend_h = ctx->o.hide_legend ? 0 : ctx->fs * 3;
-  double H = lanes_y0 + n_lanes * lane_h + 10 + legend_h;
-  if (ctx->o.height > H)
-    H = ctx->o.height;
-  RenderScene *scene = render_layout_scene_new (ctx, "timeline", W, H);
-  render_layout_draw_title (ctx, scene, 16, 10);
-  double plot_y1 = lanes_y0 + n_lanes * lane_h;
-#define LANE_Y(i) (lanes_y0 + (i) * lane_h)
+    *ctx->o.axis_out = (RenderTimeAxis) { .valid = TRUE, .from_ns = t->t0, .to_ns = t->t1,
+                                          .x0 = t->plot_x0, .x1 = t->plot_x1,
+                                          .height = t->top + t->axis_h };
+  t->bar_h = ctx->fs * 1.6;
+  t->depth_h = t->n_depth ? ctx->fs * 0.9 : 0;
+  t->gap = ctx->fs * 0.7;
+  t->lane_h = t->bar_h + t->depth_h + t->gap;
+  t->lanes_y0 = t->top + t->axis_h + (t->tl->aggregated ? ctx->fs * 1.5 : 0);
+  t->legend_h = ctx->o.hide_legend ? 0 : ctx->fs * 3;
+  t->H = t->lanes_y0 + t->n_lanes * t->lane_h + 10 + t->legend_h;
+  if (ctx->o.height > t->H)
+    t->H = ctx->o.height;
+  t->plot_y1 = t->lanes_y0 + t->n_lanes * t->lane_h;
+}
 
-  /* Lane backgrounds and names */
+/* Lane backgrounds and names. */
+static void
+tl_draw_lanes (Tl *t)
+{
+  RenderLayoutContext *ctx = &t->ctx;
+  RenderScene *scene = t->scene;
+
   render_scene_group_begin (scene, NULL, "lanes", NULL);
-  for (guint i = 0; i < n_lanes; i++)
+  for (guint i = 0; i < t->n_lanes; i++)
     {
-      const IngestViewNode *ln = &g_array_index (tl->lanes, IngestViewNode, i);
+      const IngestViewNode *ln = &g_array_index (t->tl->lanes, IngestViewNode, i);
       GString *title = g_string_new (ln->name);
       g_string_append_printf (title, "\nsent %" G_GUINT64_FORMAT ", received %" G_GUINT64_FORMAT,
                               ln->sent, ln->received);
@@ -142,91 +157,111 @@ render_layout_timeline (const IngestTimeline *tl, const RenderLayoutOptions *opt
         g_string_append_printf (title, "\nmax mailbox depth %" G_GINT64_FORMAT, ln->mailbox_depth_max);
       render_scene_group_begin (scene, "actor", ln->name, title->str);
       g_string_free (title, TRUE);
-      double y = LANE_Y (i);
+      double y = lane_y (t, i);
       render_scene_set_stroke (scene, RENDER_COLOR_NONE);
       render_scene_set_fill (scene, i % 2 ? RENDER_COLOR_NONE : render_color_with_alpha (ctx->tc->panel, 0.7));
-      render_scene_rect (scene, 8, y - gap / 2, W - 16, lane_h, 0);
+      render_scene_rect (scene, 8, y - t->gap / 2, t->W - 16, t->lane_h, 0);
       render_scene_set_fill (scene, ln->crashes ? ctx->tc->error : ctx->tc->foreground);
       render_layout_use_font (ctx, scene, ctx->font);
-      render_scene_text (scene, t.plot_x0 - 10, y + bar_h / 2, names[i], RENDER_ANCHOR_END,
-                         RENDER_BASELINE_MIDDLE, name_w[i]);
+      render_scene_text (scene, t->plot_x0 - 10, y + t->bar_h / 2, t->names[i], RENDER_ANCHOR_END,
+                         RENDER_BASELINE_MIDDLE, t->name_w[i]);
       render_scene_group_end (scene);
     }
   render_scene_group_end (scene);
+}
 
-  /* Axis and grid */
+/* Axis and grid, and the note of an aggregated view. */
+static void
+tl_draw_axis (Tl *t)
+{
+  RenderLayoutContext *ctx = &t->ctx;
+  RenderScene *scene = t->scene;
   RenderTicks ticks;
-  guint max_ticks = MAX (2, (guint) ((t.plot_x1 - t.plot_x0) / 110));
+  guint max_ticks = MAX (2, (guint) ((t->plot_x1 - t->plot_x0) / 110));
   char tb[48];
+
   render_scene_group_begin (scene, "axis", NULL, NULL);
-  if (render_ticks_compute (t.t0, t.t1, max_ticks, &ticks))
+  if (render_ticks_compute (t->t0, t->t1, max_ticks, &ticks))
     {
       render_layout_use_font (ctx, scene, ctx->small);
       for (guint k = 0; k < ticks.n; k++)
         {
           gint64 ns = ticks.first_ns + (gint64) k * ticks.step_ns;
-          double x = tx (&t, ns);
+          double x = tx (t, ns);
           render_scene_set_stroke (scene, ctx->tc->grid);
           render_scene_set_stroke_width (scene, 1);
-          render_scene_line (scene, x, top + axis_h - 6, x, plot_y1);
+          render_scene_line (scene, x, t->top + t->axis_h - 6, x, t->plot_y1);
           render_scene_set_stroke (scene, RENDER_COLOR_NONE);
           render_scene_set_fill (scene, ctx->tc->muted);
-          render_ticks_format_time (ns, ticks.step_ns, t.t0, tb, sizeof tb);
-          render_scene_text (scene, x, top + axis_h - 10, tb, RENDER_ANCHOR_MIDDLE,
+          render_ticks_format_time (ns, ticks.step_ns, t->t0, tb, sizeof tb);
+          render_scene_text (scene, x, t->top + t->axis_h - 10, tb, RENDER_ANCHOR_MIDDLE,
                              RENDER_BASELINE_ALPHABETIC, render_font_measure (ctx->small, tb, -1));
         }
     }
   render_scene_group_end (scene);
-  if (tl->aggregated)
+  if (t->tl->aggregated)
     {
       char note[200];
       g_snprintf (note, sizeof note,
                   "%" G_GUINT64_FORMAT " messages in this window: dense stretches shown as shaded bands (zoom in for detail)",
-                  tl->n_messages_total);
+                  t->tl->n_messages_total);
       render_scene_group_begin (scene, "note", NULL, NULL);
       render_scene_set_fill (scene, ctx->tc->muted);
       render_scene_set_stroke (scene, RENDER_COLOR_NONE);
       render_layout_use_font (ctx, scene, ctx->small);
-      render_scene_text (scene, t.plot_x0, top + axis_h + 2, note, RENDER_ANCHOR_START,
+      render_scene_text (scene, t->plot_x0, t->top + t->axis_h + 2, note, RENDER_ANCHOR_START,
                          RENDER_BASELINE_HANGING, render_font_measure (ctx->small, note, -1));
       render_scene_group_end (scene);
     }
+}
 
-  render_scene_clip_begin (scene, t.plot_x0 - 1, top, t.plot_x1 - t.plot_x0 + 2, plot_y1 - top);
+/* Density bands on the sender's lane, opacity by log(count). */
+static void
+tl_draw_bins (Tl *t)
+{
+  RenderLayoutContext *ctx = &t->ctx;
+  RenderScene *scene = t->scene;
+  const IngestTimeline *tl = t->tl;
 
-  /* Density bands */
-  if (n_bins)
+  if (!t->n_bins)
+    return;
+  guint64 cmax = 1;
+  for (guint k = 0; k < t->n_bins; k++)
+    cmax = MAX (cmax, g_array_index (tl->bins, IngestDensityBin, k).count);
+  render_scene_group_begin (scene, NULL, "bins", NULL);
+  for (guint k = 0; k < t->nb_shown; k++)
     {
-      guint64 cmax = 1;
-      for (guint k = 0; k < n_bins; k++)
-        cmax = MAX (cmax, g_array_index (tl->bins, IngestDensityBin, k).count);
-      render_scene_group_begin (scene, NULL, "bins", NULL);
-      for (guint k = 0; k < nb_shown; k++)
-        {
-          const IngestDensityBin *b = &g_array_index (tl->bins, IngestDensityBin, k);
-          if (b->from_lane >= n_lanes)
-            continue;
-          double a = 0.12 + 0.6 * log1p ((double) b->count) / log1p ((double) cmax);
-          a = round (a * 10) / 10;
-          char title[128], id[24];
-          g_snprintf (title, sizeof title, "%" G_GUINT64_FORMAT " messages", b->count);
-          g_snprintf (id, sizeof id, "bin%u", k);
-          render_scene_group_begin (scene, "bin", id, title);
-          render_scene_set_stroke (scene, RENDER_COLOR_NONE);
-          render_scene_set_fill (scene, render_color_with_alpha (ctx->tc->edge, a));
-          double x0 = tx (&t, b->start_ns), x1 = MAX (tx (&t, b->end_ns), x0 + 1);
-          render_scene_rect (scene, x0, LANE_Y (b->from_lane), x1 - x0, bar_h, 0);
-          render_scene_group_end (scene);
-        }
+      const IngestDensityBin *b = &g_array_index (tl->bins, IngestDensityBin, k);
+      if (b->from_lane >= t->n_lanes)
+        continue;
+      double a = 0.12 + 0.6 * log1p ((double) b->count) / log1p ((double) cmax);
+      a = round (a * 10) / 10;
+      char title[128], id[24];
+      g_snprintf (title, sizeof title, "%" G_GUINT64_FORMAT " messages", b->count);
+      g_snprintf (id, sizeof id, "bin%u", k);
+      render_scene_group_begin (scene, "bin", id, title);
+      render_scene_set_stroke (scene, RENDER_COLOR_NONE);
+      render_scene_set_fill (scene, render_color_with_alpha (ctx->tc->edge, a));
+      double x0 = tx (t, b->start_ns), x1 = MAX (tx (t, b->end_ns), x0 + 1);
+      render_scene_rect (scene, x0, lane_y (t, b->from_lane), x1 - x0, t->bar_h, 0);
       render_scene_group_end (scene);
     }
+  render_scene_group_end (scene);
+}
 
-  /* Spans */
+/* Processing spans, coloured by label. */
+static void
+tl_draw_spans (Tl *t)
+{
+  RenderLayoutContext *ctx = &t->ctx;
+  RenderScene *scene = t->scene;
+  const IngestTimeline *tl = t->tl;
+
   render_scene_group_begin (scene, NULL, "spans", NULL);
-  for (guint k = 0; k < ns_shown; k++)
+  for (guint k = 0; k < t->ns_shown; k++)
     {
       const IngestTimelineSpan *sp = &g_array_index (tl->spans, IngestTimelineSpan, k);
-      if (sp->lane >= n_lanes)
+      if (sp->lane >= t->n_lanes)
         continue;
       const char *lab = render_layout_atom (tl->store, sp->label);
       char title[160], id[24], dur[32];
@@ -237,83 +272,102 @@ render_layout_timeline (const IngestTimeline *tl, const RenderLayoutOptions *opt
       g_snprintf (title, sizeof title, "%s%s%s", *lab ? lab : "processing", ": ", dur);
       g_snprintf (id, sizeof id, "span%u", k);
       render_scene_group_begin (scene, "span", id, title);
-      double x0 = tx (&t, sp->start_ns);
-      double x1 = sp->end_ns == INGEST_TIME_MAX ? t.plot_x1 : tx (&t, sp->end_ns);
+      double x0 = tx (t, sp->start_ns);
+      double x1 = sp->end_ns == INGEST_TIME_MAX ? t->plot_x1 : tx (t, sp->end_ns);
       x1 = MAX (x1, x0 + 1.5);
       RenderColor c = *lab ? render_palette_for_label (lab, ctx->o.theme) : ctx->tc->span;
       render_scene_set_stroke (scene, RENDER_COLOR_NONE);
       render_scene_set_fill (scene, render_color_with_alpha (c, 0.75));
-      render_scene_rect (scene, x0, LANE_Y (sp->lane) + 2, x1 - x0, bar_h - 4, MIN (2, (x1 - x0) / 2));
+      render_scene_rect (scene, x0, lane_y (t, sp->lane) + 2, x1 - x0, t->bar_h - 4, MIN (2, (x1 - x0) / 2));
       render_scene_group_end (scene);
     }
   render_scene_group_end (scene);
+}
 
-  /* Mailbox depth strips: a step area chart per lane. */
-  if (n_depth)
+/* Mailbox depth strips: a step area chart per lane. */
+static void
+tl_draw_depth (Tl *t)
+{
+  RenderLayoutContext *ctx = &t->ctx;
+  RenderScene *scene = t->scene;
+  const IngestTimeline *tl = t->tl;
+  guint n_lanes = t->n_lanes, n_depth = t->n_depth;
+
+  if (!n_depth)
+    return;
+  gint64 *dmax = g_new0 (gint64, n_lanes);
+  for (guint k = 0; k < n_depth; k++)
     {
-      gint64 *dmax = g_new0 (gint64, n_lanes);
-      for (guint k = 0; k < n_depth; k++)
-        {
-          const IngestDepthSample *d = &g_array_index (tl->depth, IngestDepthSample, k);
-          if (d->lane < n_lanes)
-            dmax[d->lane] = MAX (dmax[d->lane], d->depth);
-        }
-      GArray *pts = g_array_new (FALSE, FALSE, sizeof (double));
-      guint k = 0;
-      while (k < n_depth)
-        {
-          guint lane = g_array_index (tl->depth, IngestDepthSample, k).lane;
-          guint end = k;
-          while (end < n_depth && g_array_index (tl->depth, IngestDepthSample, end).lane == lane)
-            end++;
-          if (lane < n_lanes && dmax[lane] > 0)
-            {
-              double base = LANE_Y (lane) + bar_h + depth_h;
-              /* A floor of 4 keeps a depth of 1 from looking like a
-               * full mailbox. */
-              double scale = (depth_h - 1) / MAX (dmax[lane], 4);
-              g_array_set_size (pts, 0);
-              double prev_y = base, last_x = -1;
-              double p[2] = { tx (&t, g_array_index (tl->depth, IngestDepthSample, k).time_ns), base };
-              g_array_append_vals (pts, p, 2);
-              for (guint j = k; j < end; j++)
-                {
-                  const IngestDepthSample *d = &g_array_index (tl->depth, IngestDepthSample, j);
-                  double x = tx (&t, d->time_ns), y = base - d->depth * scale;
-                  /* samples closer than half a unit add nothing visible */
-                  if (x - last_x < 0.5 && j + 1 < end)
-                    {
-                      prev_y = MIN (prev_y, y);
-                      continue;
-                    }
-                  double q[4] = { x, prev_y, x, y };
-                  g_array_append_vals (pts, q, 4);
-                  prev_y = y;
-                  last_x = x;
-                }
-              double q[4] = { t.plot_x1, prev_y, t.plot_x1, base };
-              g_array_append_vals (pts, q, 4);
-              char title[96], id[24];
-              g_snprintf (title, sizeof title, "mailbox depth, max %" G_GINT64_FORMAT, dmax[lane]);
-              g_snprintf (id, sizeof id, "depth%u", lane);
-              render_scene_group_begin (scene, "depth", id, title);
-              render_scene_set_fill (scene, render_color_with_alpha (ctx->tc->depth, 0.8));
-              render_scene_set_stroke (scene, RENDER_COLOR_NONE);
-              render_scene_polyline (scene, (double *) pts->data, pts->len / 2, TRUE);
-              render_scene_group_end (scene);
-            }
-          k = end;
-        }
-      g_array_unref (pts);
-      g_free (dmax);
+      const IngestDepthSample *d = &g_array_index (tl->depth, IngestDepthSample, k);
+      if (d->lane < n_lanes)
+        dmax[d->lane] = MAX (dmax[d->lane], d->depth);
     }
+  GArray *pts = g_array_new (FALSE, FALSE, sizeof (double));
+  guint k = 0;
+  while (k < n_depth)
+    {
+      guint lane = g_array_index (tl->depth, IngestDepthSample, k).lane;
+      guint end = k;
+      while (end < n_depth && g_array_index (tl->depth, IngestDepthSample, end).lane == lane)
+        end++;
+      if (lane < n_lanes && dmax[lane] > 0)
+        {
+          double base = lane_y (t, lane) + t->bar_h + t->depth_h;
+          /* A floor of 4 keeps a depth of 1 from looking like a
+           * full mailbox. */
+          double scale = (t->depth_h - 1) / MAX (dmax[lane], 4);
+          g_array_set_size (pts, 0);
+          double prev_y = base, last_x = -1;
+          double p[2] = { tx (t, g_array_index (tl->depth, IngestDepthSample, k).time_ns), base };
+          g_array_append_vals (pts, p, 2);
+          for (guint j = k; j < end; j++)
+            {
+              const IngestDepthSample *d = &g_array_index (tl->depth, IngestDepthSample, j);
+              double x = tx (t, d->time_ns), y = base - d->depth * scale;
+              /* samples closer than half a unit add nothing visible */
+              if (x - last_x < 0.5 && j + 1 < end)
+                {
+                  prev_y = MIN (prev_y, y);
+                  continue;
+                }
+              double q[4] = { x, prev_y, x, y };
+              g_array_append_vals (pts, q, 4);
+              prev_y = y;
+              last_x = x;
+            }
+          double q[4] = { t->plot_x1, prev_y, t->plot_x1, base };
+          g_array_append_vals (pts, q, 4);
+          char title[96], id[24];
+          g_snprintf (title, sizeof title, "mailbox depth, max %" G_GINT64_FORMAT, dmax[lane]);
+          g_snprintf (id, sizeof id, "depth%u", lane);
+          render_scene_group_begin (scene, "depth", id, title);
+          render_scene_set_fill (scene, render_color_with_alpha (ctx->tc->depth, 0.8));
+          render_scene_set_stroke (scene, RENDER_COLOR_NONE);
+          render_scene_polyline (scene, (double *) pts->data, pts->len / 2, TRUE);
+          render_scene_group_end (scene);
+        }
+      k = end;
+    }
+  g_array_unref (pts);
+  g_free (dmax);
+}
 
-  /* Message flow lines */
+/* Message flow lines from the sender's lane at send time to the
+ * receiver's at receive time; pending and dropped ones as short stubs. */
+static void
+tl_draw_messages (Tl *t)
+{
+  RenderLayoutContext *ctx = &t->ctx;
+  RenderScene *scene = t->scene;
+  const IngestTimeline *tl = t->tl;
+  guint n_lanes = t->n_lanes;
+  double bar_h = t->bar_h;
   GHashTable *label_colors = g_hash_table_new (g_direct_hash, g_direct_equal);
   GString *title = g_string_new (NULL);
   double dash[2] = { 3, 2 };
+
   render_scene_group_begin (scene, NULL, "messages", NULL);
-  for (guint k = 0; k < nm_shown; k++)
+  for (guint k = 0; k < t->nm_shown; k++)
     {
       const IngestTimelineMessage *m = &g_array_index (tl->messages, IngestTimelineMessage, k);
       if (m->from_lane >= n_lanes)
@@ -359,11 +413,11 @@ render_layout_timeline (const IngestTimeline *tl, const RenderLayoutOptions *opt
       render_scene_set_stroke (scene, render_color_with_alpha (c, 0.8));
       render_scene_set_stroke_width (scene, 1);
       render_scene_set_fill (scene, RENDER_COLOR_NONE);
-      double x1 = tx (&t, m->send_ns), y1 = LANE_Y (m->from_lane) + bar_h / 2;
+      double x1 = tx (t, m->send_ns), y1 = lane_y (t, m->from_lane) + bar_h / 2;
       if (m->to_lane < n_lanes && !pending)
         {
           render_scene_set_dash (scene, NULL, 0);
-          double x2 = tx (&t, m->receive_ns), y2 = LANE_Y (m->to_lane) + bar_h / 2;
+          double x2 = tx (t, m->receive_ns), y2 = lane_y (t, m->to_lane) + bar_h / 2;
           if (m->to_lane == m->from_lane)
             render_scene_arrow_curve (scene, x1, y1, x1, y1 - bar_h, x2, y2 - bar_h, x2, y2,
                                       RENDER_HEAD_FILLED, 4);
@@ -373,8 +427,8 @@ render_layout_timeline (const IngestTimeline *tl, const RenderLayoutOptions *opt
       else
         {
           render_scene_set_dash (scene, dash, 2);
-          double y2 = m->to_lane < n_lanes ? LANE_Y (m->to_lane) + bar_h / 2 : y1 - bar_h * 0.6;
-          double x2 = MIN (x1 + 14, t.plot_x1);
+          double y2 = m->to_lane < n_lanes ? lane_y (t, m->to_lane) + bar_h / 2 : y1 - bar_h * 0.6;
+          double x2 = MIN (x1 + 14, t->plot_x1);
           render_scene_arrow (scene, x1, y1, x2, y1 + (y2 - y1) * 0.3,
                               m->dropped ? RENDER_HEAD_CROSS : RENDER_HEAD_OPEN, 5);
         }
@@ -383,31 +437,43 @@ render_layout_timeline (const IngestTimeline *tl, const RenderLayoutOptions *opt
   render_scene_group_end (scene);
   render_scene_set_dash (scene, NULL, 0);
   g_hash_table_unref (label_colors);
+  g_string_free (title, TRUE);
+}
 
-  /* Marks */
-  for (guint k = 0; k < nk_shown; k++)
+/* Marks: a rule across the plot for global ones, a cross for crashes and
+ * drops, a small triangle for the rest. */
+static void
+tl_draw_marks (Tl *t)
+{
+  RenderLayoutContext *ctx = &t->ctx;
+  RenderScene *scene = t->scene;
+  const IngestTimeline *tl = t->tl;
+  GString *title = g_string_new (NULL);
+  double dash[2] = { 3, 2 };
+
+  for (guint k = 0; k < t->nk_shown; k++)
     {
       const IngestTimelineMark *mk = &g_array_index (tl->marks, IngestTimelineMark, k);
       gboolean crash = mk->kind == INGEST_EVENT_EXIT && mk->exit_status == INGEST_EXIT_CRASH;
       render_layout_mark_begin (scene, tl, k, title);
-      double x = tx (&t, mk->time_ns);
-      if (mk->lane >= n_lanes)
+      double x = tx (t, mk->time_ns);
+      if (mk->lane >= t->n_lanes)
         {
           render_scene_set_stroke (scene, ctx->tc->muted);
           render_scene_set_stroke_width (scene, 1);
           render_scene_set_dash (scene, dash, 2);
-          render_scene_line (scene, x, top + axis_h - 4, x, plot_y1);
+          render_scene_line (scene, x, t->top + t->axis_h - 4, x, t->plot_y1);
           render_scene_set_dash (scene, NULL, 0);
         }
       else
         {
-          double y = LANE_Y (mk->lane);
+          double y = lane_y (t, mk->lane);
           gboolean bad = crash || mk->kind == INGEST_EVENT_DROP;
           render_scene_set_stroke (scene, bad ? ctx->tc->error : ctx->tc->foreground);
           render_scene_set_stroke_width (scene, bad ? 2.2 : 1.2);
           if (bad)
             {
-              double h = bar_h * 0.3, cy = y + bar_h / 2;
+              double h = t->bar_h * 0.3, cy = y + t->bar_h / 2;
               render_scene_line (scene, x - h, cy - h, x + h, cy + h);
               render_scene_line (scene, x - h, cy + h, x + h, cy - h);
             }
@@ -421,69 +487,117 @@ render_layout_timeline (const IngestTimeline *tl, const RenderLayoutOptions *opt
       render_scene_group_end (scene);
     }
   g_string_free (title, TRUE);
-  render_scene_clip_end (scene);
+}
 
-  /* Legend: the most frequent labels with their colours. */
-  if (!ctx->o.hide_legend && n_msgs)
+/* Legend: the most frequent labels with their colours. */
+static void
+tl_draw_legend (Tl *t)
+{
+  RenderLayoutContext *ctx = &t->ctx;
+  RenderScene *scene = t->scene;
+  const IngestTimeline *tl = t->tl;
+
+  if (ctx->o.hide_legend || !t->n_msgs)
+    return;
+  GHashTable *counts = g_hash_table_new (g_direct_hash, g_direct_equal);
+  for (guint k = 0; k < t->n_msgs; k++)
     {
-      GHashTable *counts = g_hash_table_new (g_direct_hash, g_direct_equal);
-      for (guint k = 0; k < n_msgs; k++)
-        {
-          IngestAtom a = g_array_index (tl->messages, IngestTimelineMessage, k).label;
-          if (a == 0)
-            continue;
-          guint c = GPOINTER_TO_UINT (g_hash_table_lookup (counts, GUINT_TO_POINTER (a)));
-          g_hash_table_insert (counts, GUINT_TO_POINTER (a), GUINT_TO_POINTER (c + 1));
-        }
-      /* top 10 by count, ties by atom: deterministic */
-      IngestAtom top_atoms[10] = { 0 };
-      guint topc[10] = { 0 };
-      GHashTableIter it;
-      gpointer key, val;
-      g_hash_table_iter_init (&it, counts);
-      while (g_hash_table_iter_next (&it, &key, &val))
-        {
-          IngestAtom a = GPOINTER_TO_UINT (key);
-          guint c = GPOINTER_TO_UINT (val);
-          for (int i = 0; i < 10; i++)
-            if (c > topc[i] || (c == topc[i] && c > 0 && a < top_atoms[i]))
-              {
-                memmove (&top_atoms[i + 1], &top_atoms[i], sizeof (IngestAtom) * (9 - i));
-                memmove (&topc[i + 1], &topc[i], sizeof (guint) * (9 - i));
-                top_atoms[i] = a;
-                topc[i] = c;
-                break;
-              }
-        }
-      g_hash_table_unref (counts);
-      render_scene_group_begin (scene, "legend", NULL, NULL);
-      render_layout_use_font (ctx, scene, ctx->small);
-      double x = t.plot_x0, y = H - legend_h / 2;
-      for (int i = 0; i < 10 && top_atoms[i]; i++)
-        {
-          const char *lab = render_layout_atom (tl->store, top_atoms[i]);
-          double w;
-          char *shown = render_font_ellipsize (ctx->small, lab, 140, &w);
-          if (x + 16 + w > W - 10)
-            {
-              g_free (shown);
-              break;
-            }
-          render_scene_set_stroke (scene, RENDER_COLOR_NONE);
-          render_scene_set_fill (scene, render_palette_for_label (lab, ctx->o.theme));
-          render_scene_rect (scene, x, y - 5, 10, 10, 2);
-          render_scene_set_fill (scene, ctx->tc->muted);
-          render_scene_text (scene, x + 14, y, shown, RENDER_ANCHOR_START, RENDER_BASELINE_MIDDLE, w);
-          x += 14 + w + 18;
-          g_free (shown);
-        }
-      render_scene_group_end (scene);
+      IngestAtom a = g_array_index (tl->messages, IngestTimelineMessage, k).label;
+      if (a == 0)
+        continue;
+      guint c = GPOINTER_TO_UINT (g_hash_table_lookup (counts, GUINT_TO_POINTER (a)));
+      g_hash_table_insert (counts, GUINT_TO_POINTER (a), GUINT_TO_POINTER (c + 1));
     }
-#undef LANE_Y
-  for (guint i = 0; i < n_lanes; i++)
-    g_free (names[i]);
-  g_free (names);
-  g_free (name_w);
+  /* top 10 by count, ties by atom: deterministic */
+  IngestAtom top_atoms[10] = { 0 };
+  guint topc[10] = { 0 };
+  GHashTableIter it;
+  gpointer key, val;
+  g_hash_table_iter_init (&it, counts);
+  while (g_hash_table_iter_next (&it, &key, &val))
+    {
+      IngestAtom a = GPOINTER_TO_UINT (key);
+      guint c = GPOINTER_TO_UINT (val);
+      for (int i = 0; i < 10; i++)
+        if (c > topc[i] || (c == topc[i] && c > 0 && a < top_atoms[i]))
+          {
+            memmove (&top_atoms[i + 1], &top_atoms[i], sizeof (IngestAtom) * (9 - i));
+            memmove (&topc[i + 1], &topc[i], sizeof (guint) * (9 - i));
+            top_atoms[i] = a;
+            topc[i] = c;
+            break;
+          }
+    }
+  g_hash_table_unref (counts);
+  render_scene_group_begin (scene, "legend", NULL, NULL);
+  render_layout_use_font (ctx, scene, ctx->small);
+  double x = t->plot_x0, y = t->H - t->legend_h / 2;
+  for (int i = 0; i < 10 && top_atoms[i]; i++)
+    {
+      const char *lab = render_layout_atom (tl->store, top_atoms[i]);
+      double w;
+      char *shown = render_font_ellipsize (ctx->small, lab, 140, &w);
+      if (x + 16 + w > t->W - 10)
+        {
+          g_free (shown);
+          break;
+        }
+      render_scene_set_stroke (scene, RENDER_COLOR_NONE);
+      render_scene_set_fill (scene, render_palette_for_label (lab, ctx->o.theme));
+      render_scene_rect (scene, x, y - 5, 10, 10, 2);
+      render_scene_set_fill (scene, ctx->tc->muted);
+      render_scene_text (scene, x + 14, y, shown, RENDER_ANCHOR_START, RENDER_BASELINE_MIDDLE, w);
+      x += 14 + w + 18;
+      g_free (shown);
+    }
+  render_scene_group_end (scene);
+}
+
+RenderScene *
+render_layout_timeline (const IngestTimeline *tl, const RenderLayoutOptions *options)
+{
+  Tl t = { 0 };
+  RenderLayoutContext *ctx = &t.ctx;
+  render_layout_context_init (ctx, options, 1400, 0);
+  t.n_msgs = tl && tl->messages ? tl->messages->len : 0;
+  t.n_spans = tl && tl->spans ? tl->spans->len : 0;
+  t.n_marks = tl && tl->marks ? tl->marks->len : 0;
+  t.n_bins = tl && tl->bins ? tl->bins->len : 0;
+  t.n_depth = tl && tl->depth ? tl->depth->len : 0;
+  if (tl == NULL || tl->lanes == NULL || tl->lanes->len == 0 ||
+      t.n_msgs + t.n_spans + t.n_marks + t.n_bins == 0)
+    {
+      if (ctx->o.axis_out != NULL)
+        memset (ctx->o.axis_out, 0, sizeof *ctx->o.axis_out);
+      if (!(ctx->o.height > 0))
+        ctx->o.height = 300;
+      RenderScene *e = render_layout_empty (ctx, "timeline");
+      render_layout_context_clear (ctx);
+      return e;
+    }
+  t.tl = tl;
+  t.n_lanes = tl->lanes->len;
+  tl_plan (&t);
+  tl_time_range (&t);
+  tl_measure (&t);
+
+  RenderScene *scene = t.scene = render_layout_scene_new (ctx, "timeline", t.W, t.H);
+  render_layout_draw_title (ctx, scene, 16, 10);
+  tl_draw_lanes (&t);
+  tl_draw_axis (&t);
+  render_scene_clip_begin (scene, t.plot_x0 - 1, t.top, t.plot_x1 - t.plot_x0 + 2, t.plot_y1 - t.top);
+  tl_draw_bins (&t);
+  tl_draw_spans (&t);
+  tl_draw_depth (&t);
+  tl_draw_messages (&t);
+  tl_draw_marks (&t);
+  render_scene_clip_end (scene);
+  tl_draw_legend (&t);
+
+  for (guint i = 0; i < t.n_lanes; i++)
+    g_free (t.names[i]);
+  g_free (t.names);
+  g_free (t.name_w);
   render_layout_context_clear (ctx);
   return scene;
 }

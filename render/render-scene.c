@@ -212,6 +212,7 @@ render_scene_free (RenderScene *scene)
 void
 render_scene_get_size (const RenderScene *scene, double *width, double *height)
 {
+  g_return_if_fail (scene != NULL);
   if (width)
     *width = scene->width;
   if (height)
@@ -221,6 +222,7 @@ render_scene_get_size (const RenderScene *scene, double *width, double *height)
 void
 render_scene_set_size (RenderScene *scene, double width, double height)
 {
+  g_return_if_fail (scene != NULL);
   if (isfinite (width) && width > 0)
     scene->width = width;
   if (isfinite (height) && height > 0)
@@ -230,18 +232,21 @@ render_scene_set_size (RenderScene *scene, double width, double height)
 void
 render_scene_set_background (RenderScene *scene, RenderColor color)
 {
+  g_return_if_fail (scene != NULL);
   scene->background = color;
 }
 
 RenderColor
 render_scene_get_background (const RenderScene *scene)
 {
+  g_return_val_if_fail (scene != NULL, RENDER_COLOR_NONE);
   return scene->background;
 }
 
 void
 render_scene_set_title (RenderScene *scene, const char *title)
 {
+  g_return_if_fail (scene != NULL);
   g_free (scene->title);
   scene->title = g_strdup (title);
 }
@@ -249,12 +254,14 @@ render_scene_set_title (RenderScene *scene, const char *title)
 const char *
 render_scene_get_title (const RenderScene *scene)
 {
+  g_return_val_if_fail (scene != NULL, NULL);
   return scene->title;
 }
 
 void
 render_scene_set_root_class (RenderScene *scene, const char *klass)
 {
+  g_return_if_fail (scene != NULL);
   g_free (scene->root_class);
   scene->root_class = g_strdup (klass);
 }
@@ -262,12 +269,14 @@ render_scene_set_root_class (RenderScene *scene, const char *klass)
 const char *
 render_scene_get_root_class (const RenderScene *scene)
 {
+  g_return_val_if_fail (scene != NULL, NULL);
   return scene->root_class;
 }
 
 void
 render_scene_set_fill (RenderScene *scene, RenderColor color)
 {
+  g_return_if_fail (scene != NULL);
   if (memcmp (&scene->current.fill, &color, sizeof color) == 0)
     return;
   scene->current.fill = color;
@@ -277,6 +286,7 @@ render_scene_set_fill (RenderScene *scene, RenderColor color)
 void
 render_scene_set_stroke (RenderScene *scene, RenderColor color)
 {
+  g_return_if_fail (scene != NULL);
   if (memcmp (&scene->current.stroke, &color, sizeof color) == 0)
     return;
   scene->current.stroke = color;
@@ -286,6 +296,7 @@ render_scene_set_stroke (RenderScene *scene, RenderColor color)
 void
 render_scene_set_stroke_width (RenderScene *scene, double width)
 {
+  g_return_if_fail (scene != NULL);
   width = isfinite (width) && width >= 0 ? width : 1.0;
   if (width == scene->current.stroke_width)
     return;
@@ -296,6 +307,8 @@ render_scene_set_stroke_width (RenderScene *scene, double width)
 void
 render_scene_set_dash (RenderScene *scene, const double *dashes, guint n)
 {
+  g_return_if_fail (scene != NULL);
+  g_return_if_fail (dashes != NULL || n == 0);
   n = MIN (n, RENDER_MAX_DASHES);
   if (n == 0 && scene->current.n_dashes == 0)
     return;
@@ -309,6 +322,7 @@ render_scene_set_dash (RenderScene *scene, const double *dashes, guint n)
 void
 render_scene_set_font (RenderScene *scene, const char *family, double size, guint weight)
 {
+  g_return_if_fail (scene != NULL);
   scene->current.font_family = intern_family (scene, family ? family : "DejaVu Sans");
   scene->current.font_size = isfinite (size) && size > 0 ? size : 11.0;
   scene->current.font_weight = CLAMP (weight, 100, 900);
@@ -388,6 +402,7 @@ add_node (RenderScene *scene, RenderNodeKind kind)
 void
 render_scene_rect (RenderScene *scene, double x, double y, double w, double h, double radius)
 {
+  g_return_if_fail (scene != NULL);
   RenderNode *n = add_node (scene, RENDER_NODE_RECT);
   if (w < 0)
     x += w, w = -w;
@@ -403,6 +418,7 @@ render_scene_rect (RenderScene *scene, double x, double y, double w, double h, d
 void
 render_scene_line (RenderScene *scene, double x1, double y1, double x2, double y2)
 {
+  g_return_if_fail (scene != NULL);
   RenderNode *n = add_node (scene, RENDER_NODE_LINE);
   n->u.line.x1 = f32 (x1);
   n->u.line.y1 = f32 (y1);
@@ -413,6 +429,7 @@ render_scene_line (RenderScene *scene, double x1, double y1, double x2, double y
 void
 render_scene_circle (RenderScene *scene, double cx, double cy, double r)
 {
+  g_return_if_fail (scene != NULL);
   RenderNode *n = add_node (scene, RENDER_NODE_CIRCLE);
   n->u.circle.cx = f32 (cx);
   n->u.circle.cy = f32 (cy);
@@ -422,6 +439,7 @@ render_scene_circle (RenderScene *scene, double cx, double cy, double r)
 void
 render_scene_path_begin (RenderScene *scene)
 {
+  g_return_if_fail (scene != NULL);
   g_byte_array_set_size (scene->path_ops, 0);
   g_array_set_size (scene->path_points, 0);
   scene->in_path = TRUE;
@@ -439,6 +457,7 @@ path_op (RenderScene *scene, RenderPathOp op, const double *pts, guint n)
 void
 render_scene_path_move_to (RenderScene *scene, double x, double y)
 {
+  g_return_if_fail (scene != NULL);
   double p[2] = { x, y };
   path_op (scene, RENDER_PATH_MOVE, p, 2);
 }
@@ -446,6 +465,7 @@ render_scene_path_move_to (RenderScene *scene, double x, double y)
 void
 render_scene_path_line_to (RenderScene *scene, double x, double y)
 {
+  g_return_if_fail (scene != NULL);
   double p[2] = { x, y };
   path_op (scene, RENDER_PATH_LINE, p, 2);
 }
@@ -454,6 +474,7 @@ void
 render_scene_path_curve_to (RenderScene *scene, double x1, double y1,
                             double x2, double y2, double x3, double y3)
 {
+  g_return_if_fail (scene != NULL);
   double p[6] = { x1, y1, x2, y2, x3, y3 };
   path_op (scene, RENDER_PATH_CUBIC, p, 6);
 }
@@ -461,12 +482,14 @@ render_scene_path_curve_to (RenderScene *scene, double x1, double y1,
 void
 render_scene_path_close (RenderScene *scene)
 {
+  g_return_if_fail (scene != NULL);
   path_op (scene, RENDER_PATH_CLOSE, NULL, 0);
 }
 
 void
 render_scene_path_end (RenderScene *scene)
 {
+  g_return_if_fail (scene != NULL);
   g_return_if_fail (scene->in_path);
   scene->in_path = FALSE;
   if (scene->path_ops->len == 0)
@@ -489,6 +512,8 @@ render_scene_path_end (RenderScene *scene)
 void
 render_scene_polyline (RenderScene *scene, const double *xy, guint n, gboolean closed)
 {
+  g_return_if_fail (scene != NULL);
+  g_return_if_fail (xy != NULL || n == 0);
   if (n == 0)
     return;
   render_scene_path_begin (scene);
@@ -504,6 +529,7 @@ void
 render_scene_arrow (RenderScene *scene, double x1, double y1, double x2, double y2,
                     RenderHead head, double head_size)
 {
+  g_return_if_fail (scene != NULL);
   RenderNode *n = add_node (scene, RENDER_NODE_ARROW);
   n->u.arrow.x1 = f32 (x1);
   n->u.arrow.y1 = f32 (y1);
@@ -523,6 +549,7 @@ render_scene_arrow_curve (RenderScene *scene, double x1, double y1,
                           double cx1, double cy1, double cx2, double cy2,
                           double x2, double y2, RenderHead head, double head_size)
 {
+  g_return_if_fail (scene != NULL);
   RenderNode *n = add_node (scene, RENDER_NODE_ARROW);
   n->u.arrow.x1 = f32 (x1);
   n->u.arrow.y1 = f32 (y1);
@@ -556,12 +583,14 @@ void
 render_scene_text (RenderScene *scene, double x, double y, const char *text,
                    RenderAnchor anchor, RenderBaseline baseline, double width)
 {
+  g_return_if_fail (scene != NULL);
   text_node (scene, x, y, text, TRUE, anchor, baseline, width);
 }
 
 const char *
 render_scene_intern (RenderScene *scene, const char *text)
 {
+  g_return_val_if_fail (scene != NULL, NULL);
   return arena_strdup (scene, text);
 }
 
@@ -569,6 +598,7 @@ void
 render_scene_text_interned (RenderScene *scene, double x, double y, const char *text,
                             RenderAnchor anchor, RenderBaseline baseline, double width)
 {
+  g_return_if_fail (scene != NULL);
   text_node (scene, x, y, text, FALSE, anchor, baseline, width);
 }
 
@@ -576,6 +606,7 @@ void
 render_scene_group_begin (RenderScene *scene, const char *klass, const char *id,
                           const char *title)
 {
+  g_return_if_fail (scene != NULL);
   RenderNode *n = add_node (scene, RENDER_NODE_GROUP_BEGIN);
   n->u.group.klass = arena_strdup (scene, klass);
   n->u.group.id = arena_strdup (scene, id);
@@ -587,6 +618,7 @@ render_scene_group_begin (RenderScene *scene, const char *klass, const char *id,
 void
 render_scene_group_set_data (RenderScene *scene, const char *key, const char *value)
 {
+  g_return_if_fail (scene != NULL);
   g_return_if_fail (scene->open_groups->len > 0);
   g_return_if_fail (key != NULL);
   RenderNode *g = g_ptr_array_index (scene->open_groups, scene->open_groups->len - 1);
@@ -604,6 +636,7 @@ render_scene_group_set_data (RenderScene *scene, const char *key, const char *va
 void
 render_scene_group_end (RenderScene *scene)
 {
+  g_return_if_fail (scene != NULL);
   g_return_if_fail (scene->open_groups->len > 0);
   g_ptr_array_set_size (scene->open_groups, scene->open_groups->len - 1);
   add_node (scene, RENDER_NODE_GROUP_END);
@@ -612,6 +645,7 @@ render_scene_group_end (RenderScene *scene)
 void
 render_scene_clip_begin (RenderScene *scene, double x, double y, double w, double h)
 {
+  g_return_if_fail (scene != NULL);
   RenderNode *n = add_node (scene, RENDER_NODE_CLIP_BEGIN);
   n->u.clip.x = f32 (x);
   n->u.clip.y = f32 (y);
@@ -623,6 +657,7 @@ render_scene_clip_begin (RenderScene *scene, double x, double y, double w, doubl
 void
 render_scene_clip_end (RenderScene *scene)
 {
+  g_return_if_fail (scene != NULL);
   g_return_if_fail (scene->open_clips > 0);
   scene->open_clips--;
   add_node (scene, RENDER_NODE_CLIP_END);
@@ -631,18 +666,21 @@ render_scene_clip_end (RenderScene *scene)
 const RenderNode *
 render_scene_get_first (const RenderScene *scene)
 {
+  g_return_val_if_fail (scene != NULL, NULL);
   return scene->first;
 }
 
 guint
 render_scene_n_nodes (const RenderScene *scene)
 {
+  g_return_val_if_fail (scene != NULL, 0);
   return scene->n_nodes;
 }
 
 guint
 render_scene_count_groups (const RenderScene *scene, const char *klass)
 {
+  g_return_val_if_fail (scene != NULL, 0);
   guint n = 0;
   for (const RenderNode *node = scene->first; node; node = node->next)
     if (node->kind == RENDER_NODE_GROUP_BEGIN && node->u.group.klass &&
@@ -654,6 +692,7 @@ render_scene_count_groups (const RenderScene *scene, const char *klass)
 const RenderStyle *
 render_scene_get_style (const RenderScene *scene, guint32 index)
 {
+  g_return_val_if_fail (scene != NULL, NULL);
   g_return_val_if_fail (index < scene->styles->len, NULL);
   return &g_array_index (scene->styles, RenderStyle, index);
 }
@@ -661,12 +700,14 @@ render_scene_get_style (const RenderScene *scene, guint32 index)
 guint
 render_scene_n_styles (const RenderScene *scene)
 {
+  g_return_val_if_fail (scene != NULL, 0);
   return scene->styles->len;
 }
 
 gsize
 render_scene_memory_bytes (const RenderScene *scene)
 {
+  g_return_val_if_fail (scene != NULL, 0);
   return scene->arena_bytes;
 }
 
@@ -842,6 +883,7 @@ node_contains (const RenderScene *scene, const RenderNode *node, double x, doubl
 const RenderNode *
 render_scene_hit_test (const RenderScene *scene, double x, double y)
 {
+  g_return_val_if_fail (scene != NULL, NULL);
   if (!isfinite (x) || !isfinite (y))
     return NULL;
   const RenderNode *hit = NULL;
@@ -989,6 +1031,8 @@ render_scene_group_bounds (const RenderScene *scene, const RenderNode *group, do
 void
 render_arrow_geometry (const RenderNode *arrow, RenderArrowGeometry *out)
 {
+  g_return_if_fail (arrow != NULL && arrow->kind == RENDER_NODE_ARROW);
+  g_return_if_fail (out != NULL);
   double x2 = arrow->u.arrow.x2, y2 = arrow->u.arrow.y2;
   /* Direction at the tip: from the last distinct control point. */
   double fx = arrow->u.arrow.cx2, fy = arrow->u.arrow.cy2;

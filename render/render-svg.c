@@ -70,6 +70,7 @@ attr_num (Svg *svg, const char *name, double v)
 void
 render_svg_escape_append (GString *out, const char *text, gssize len)
 {
+  g_return_if_fail (out != NULL);
   if (text == NULL)
     return;
   if (len < 0)
@@ -685,12 +686,16 @@ static const RenderBackend svg_backend = {
 void
 render_svg_write (const RenderScene *scene, GString *out)
 {
+  g_return_if_fail (scene != NULL);
+  g_return_if_fail (out != NULL);
   render_svg_write_full (scene, NULL, out);
 }
 
 void
 render_svg_write_full (const RenderScene *scene, const RenderSvgOptions *options, GString *out)
 {
+  g_return_if_fail (scene != NULL);
+  g_return_if_fail (out != NULL);
   Svg svg = { out, options, 0, 0, NULL, G_MAXUINT64, 0 };
   svg.markers = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   render_backend_walk (scene, &svg_backend, &svg, options ? options->warning : NULL,

@@ -135,6 +135,7 @@ render_font_free (RenderFont *font)
 double
 render_font_get_size (const RenderFont *font)
 {
+  g_return_val_if_fail (font != NULL, 0);
   return font->size;
 }
 
@@ -155,6 +156,7 @@ ensure_metrics (RenderFont *font)
 double
 render_font_get_ascent (RenderFont *font)
 {
+  g_return_val_if_fail (font != NULL, 0);
   ensure_metrics (font);
   return font->ascent;
 }
@@ -162,6 +164,7 @@ render_font_get_ascent (RenderFont *font)
 double
 render_font_get_descent (RenderFont *font)
 {
+  g_return_val_if_fail (font != NULL, 0);
   ensure_metrics (font);
   return font->descent;
 }
@@ -180,6 +183,7 @@ measure_valid (RenderFont *font, const char *text, gsize len)
 double
 render_font_measure (RenderFont *font, const char *text, gssize len)
 {
+  g_return_val_if_fail (font != NULL, 0);
   if (text == NULL)
     return 0;
   if (len < 0)
@@ -213,6 +217,7 @@ render_font_measure (RenderFont *font, const char *text, gssize len)
 char *
 render_font_ellipsize (RenderFont *font, const char *text, double max_width, double *width_out)
 {
+  g_return_val_if_fail (font != NULL, NULL);
   char *clean = render_text_sanitize (text, -1);
   /* Printable glyphs are at least ~0.2 em wide (the search below relies
    * on it too), so a text with more characters than that allows cannot

@@ -43,6 +43,7 @@ nice_step (gint64 raw)
 gboolean
 render_ticks_compute (gint64 from_ns, gint64 to_ns, guint max_ticks, RenderTicks *out)
 {
+  g_return_val_if_fail (out != NULL, FALSE);
   memset (out, 0, sizeof *out);
   if (to_ns <= from_ns)
     return FALSE;
@@ -98,6 +99,7 @@ fmt_value (char *buf, gsize len, double v, const char *unit)
 char *
 render_ticks_format_duration (gint64 ns, char *buf, gsize len)
 {
+  g_return_val_if_fail (buf != NULL || len == 0, buf);
   if (len == 0)
     return buf;
   const char *sign = "";
@@ -143,6 +145,7 @@ render_ticks_format_duration (gint64 ns, char *buf, gsize len)
 char *
 render_ticks_format_time (gint64 t_ns, gint64 step_ns, gint64 origin_ns, char *buf, gsize len)
 {
+  g_return_val_if_fail (buf != NULL || len == 0, buf);
   if (len == 0)
     return buf;
   if (t_ns >= RENDER_TICKS_WALL_CLOCK_NS)
