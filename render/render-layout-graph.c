@@ -265,7 +265,7 @@ stress_layout (const IngestGraph *g, const Adj *a, guint32 seed, double *xy)
     }
   float far = max_d / 2.0f + 1.0f;  /* the longest ideal distance, in edges */
   guint np = pairs->len;
-  Pair *pp = (Pair *) pairs->data;
+  Pair *pp = &g_array_index (pairs, Pair, 0);
   if (np == 0)
     goto out;
 

@@ -343,7 +343,7 @@ tl_draw_depth (Tl *t)
           render_scene_group_begin (scene, "depth", id, title);
           render_scene_set_fill (scene, render_color_with_alpha (ctx->tc->depth, 0.8));
           render_scene_set_stroke (scene, RENDER_COLOR_NONE);
-          render_scene_polyline (scene, (double *) pts->data, pts->len / 2, TRUE);
+          render_scene_polyline (scene, &g_array_index (pts, double, 0), pts->len / 2, TRUE);
           render_scene_group_end (scene);
         }
       k = end;

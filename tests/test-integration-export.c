@@ -59,7 +59,8 @@ png_distinct_colours (const char *path, int *width, int *height)
   for (int y = 0; y < h && g_hash_table_size (colours) < 64; y++)
     for (int x = 0; x < w; x++)
       {
-        guint32 px = *(const guint32 *) (data + y * stride + x * 4);
+        guint32 px;
+        memcpy (&px, data + y * stride + x * 4, sizeof px);
         g_hash_table_add (colours, GUINT_TO_POINTER (px));
       }
   cairo_surface_destroy (s);

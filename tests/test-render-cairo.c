@@ -11,6 +11,16 @@
 #include "test-render-common.h"
 #include "render-cairo.h"
 
+/* One ARGB32 pixel of a cairo image (native-endian guint32; memcpy, as
+ * the byte pointer carries no alignment the compiler can see). */
+static guint32
+read_px (const guint8 *p)
+{
+  guint32 v;
+  memcpy (&v, p, sizeof v);
+  return v;
+}
+
 static RenderScene *
 sample_scene (void)
 {
@@ -44,7 +54,7 @@ test_png (void **state)
   cairo_surface_flush (img);
   const guint8 *data = cairo_image_surface_get_data (img);
   int stride = cairo_image_surface_get_stride (img);
-#define PX(x, y) (*(const guint32 *) (data + (y) * stride + (x) * 4))
+#define PX(x, y) (read_px (data + (y) * stride + (x) * 4))
   assert_int_equal (PX (70, 70) & 0xffffff, 0xff0000);   /* inside the red rect (scaled x2) */
   assert_int_equal (PX (390, 190) & 0xffffff, 0xffffff); /* background */
   assert_int_equal (PX (260, 60) & 0xffffff, 0x0000ff);  /* on the arrow */

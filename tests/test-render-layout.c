@@ -180,6 +180,7 @@ test_graph_deterministic_and_bounded (void **state)
   g_autoptr (RenderScene) d = render_layout_graph (g, NULL);
   gsize ld;
   g_autofree char *sd = scene_to_svg (d, &ld);
+  assert_non_null (sd);
   assert_true (ld < 2 * 1024 * 1024);
   test_graph_free (g);
 }
@@ -221,9 +222,11 @@ test_graph_previous_positions (void **state)
 
   opt.positions_out = p1;
   g_autoptr (RenderScene) s1 = render_layout_graph (g1, &opt);
+  assert_non_null (s1);
   assert_int_equal (render_graph_positions_size (p1), 40);
   opt.positions_out = p2_fresh;
   g_autoptr (RenderScene) s2f = render_layout_graph (g2, &opt);
+  assert_non_null (s2f);
   opt.previous = p1;
   opt.positions_out = p2;
   g_autoptr (RenderScene) s2 = render_layout_graph (g2, &opt);
@@ -252,6 +255,7 @@ test_graph_previous_positions (void **state)
   opt.previous = p2;
   opt.positions_out = p3;
   g_autoptr (RenderScene) s3 = render_layout_graph (g2, &opt);
+  assert_non_null (s3);
   for (guint i = 0; i < g2->nodes->len; i++)
     {
       const char *name = g_array_index (g2->nodes, IngestViewNode, i).name;
@@ -359,6 +363,7 @@ test_sequence_lod (void **state)
   assert_int_equal (render_scene_count_groups (scene, "note"), 1);
   gsize len;
   g_autofree char *svg = scene_to_svg (scene, &len);
+  assert_non_null (svg);
   assert_true (len < 2 * 1024 * 1024);
   /* explicit full detail */
   RenderLayoutOptions opt = { 0 };
@@ -420,6 +425,7 @@ test_timeline (void **state)
   assert_int_equal (render_scene_count_groups (agg, "note"), 1);
   gsize alen;
   g_autofree char *asvg = scene_to_svg (agg, &alen);
+  assert_non_null (asvg);
   assert_true (alen < 2 * 1024 * 1024);
   test_timeline_free (t);
 }

@@ -326,6 +326,7 @@ test_details (void **state)
   /* Index ids name items of the client's view: the ids its frame drew. */
   g_autoptr (RenderScene) scene = NULL;
   g_autofree char *frame = web_frame_build (store, &st, NULL, NULL, &scene, NULL);
+  assert_non_null (frame);
   guint edges = 0;
   for (const RenderNode *n = render_scene_get_first (scene); n != NULL; n = n->next)
     if (n->kind == RENDER_NODE_GROUP_BEGIN && g_strcmp0 (n->u.group.klass, "edge") == 0)
@@ -354,6 +355,7 @@ test_details (void **state)
   /* A hit on the drawn frame resolves like a click. */
   g_autoptr (RenderScene) tscene = NULL;
   g_autofree char *tframe = web_frame_build (store, &tst, NULL, NULL, &tscene, NULL);
+  assert_non_null (tframe);
   const RenderNode *g = render_scene_find_group (tscene, "message", "2");
   assert_non_null (g);
   double b[4];

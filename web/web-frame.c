@@ -48,7 +48,7 @@ static void
 activity_coarsen (WebActivity *self)
 {
   guint n = self->counts->len;
-  guint32 *c = (guint32 *) self->counts->data;
+  guint32 *c = &g_array_index (self->counts, guint32, 0);
 
   for (guint i = 0; i < (n + 1) / 2; i++)
     c[i] = c[2 * i] + (2 * i + 1 < n ? c[2 * i + 1] : 0);
