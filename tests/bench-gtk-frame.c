@@ -94,7 +94,7 @@ main (int argc, char **argv)
   while (g_main_context_iteration (NULL, FALSE))
     ;
 
-  for (int k = ACTORSCOPE_VIEW_GRAPH; k <= ACTORSCOPE_VIEW_TIMELINE; k++)
+  for (int k = RENDER_VIEW_GRAPH; k <= RENDER_VIEW_TIMELINE; k++)
     {
       ActorscopeSceneView *sv = ACTORSCOPE_SCENE_VIEW (view);
       GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (window));
@@ -141,7 +141,7 @@ main (int argc, char **argv)
                "full draw on the UI thread (old path) %5.1f ms\n"
                "          frames: first with a new picture mean %5.2f max %5.2f ms | at rest mean %5.2f max %5.2f ms | "
                "while zooming mean %5.2f max %5.2f ms\n",
-               actorscope_view_kind_to_string (k), build_ms, nodes, pic_ms, full_ms,
+               render_view_kind_to_string (k), build_ms, nodes, pic_ms, full_ms,
                new_sum / frames, new_max, rest_sum / frames, rest_max, zoom_sum / frames, zoom_max);
     }
   gtk_window_destroy (GTK_WINDOW (window));

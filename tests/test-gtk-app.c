@@ -87,11 +87,11 @@ static gboolean
 view_shows (gpointer data)
 {
   ActorscopeSceneView *view = actorscope_window_get_scene_view (window);
-  const char *kind = actorscope_view_kind_to_string (GPOINTER_TO_INT (data));
+  const char *kind = render_view_kind_to_string (GPOINTER_TO_INT (data));
   g_auto(GStrv) classes = NULL;
   const char *root;
 
-  if (actorscope_scene_view_get_kind (view) != (ActorscopeViewKind) GPOINTER_TO_INT (data) || !view_idle (NULL))
+  if (actorscope_scene_view_get_kind (view) != (RenderViewKind) GPOINTER_TO_INT (data) || !view_idle (NULL))
     return FALSE;
   root = render_scene_get_root_class (actorscope_scene_view_get_scene (view));
   classes = g_strsplit (root ? root : "", " ", -1);
@@ -167,9 +167,9 @@ screenshot (const char *name)
 static void
 set_view (const char *kind)
 {
-  ActorscopeViewKind k;
+  RenderViewKind k;
 
-  assert_true (actorscope_view_kind_from_string (kind, &k));
+  assert_true (render_view_kind_from_string (kind, &k));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.view", "s", kind);
   assert_true (wait_for (view_shows, GINT_TO_POINTER (k), WAIT_MS));
 }
@@ -248,18 +248,18 @@ test_views (void **state)
   ActorscopeSceneView *view = actorscope_window_get_scene_view (window);
 
   set_view ("graph");
-  assert_int_equal (actorscope_scene_view_get_kind (view), ACTORSCOPE_VIEW_GRAPH);
+  assert_int_equal (actorscope_scene_view_get_kind (view), RENDER_VIEW_GRAPH);
   assert_true (render_scene_count_groups (actorscope_scene_view_get_scene (view), "actor") >= 10);
   assert_true (render_scene_count_groups (actorscope_scene_view_get_scene (view), "edge") >= 10);
   screenshot ("graph");
 
   set_view ("sequence");
-  assert_int_equal (actorscope_scene_view_get_kind (view), ACTORSCOPE_VIEW_SEQUENCE);
+  assert_int_equal (actorscope_scene_view_get_kind (view), RENDER_VIEW_SEQUENCE);
   assert_true (render_scene_count_groups (actorscope_scene_view_get_scene (view), "message") > 10);
   screenshot ("sequence");
 
   set_view ("timeline");
-  assert_int_equal (actorscope_scene_view_get_kind (view), ACTORSCOPE_VIEW_TIMELINE);
+  assert_int_equal (actorscope_scene_view_get_kind (view), RENDER_VIEW_TIMELINE);
   assert_true (render_scene_n_nodes (actorscope_scene_view_get_scene (view)) > 100);
   screenshot ("timeline");
 }
@@ -293,6 +293,38 @@ test_zoom (void **state)
   gtk_widget_activate_action (GTK_WIDGET (window), "win.zoom-in", NULL);
   assert_true (actorscope_scene_view_get_zoom (view) > z0 * 1.2);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.zoom-reset", NULL);
+  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+}
+
+/* The view and the overview share the window's session: what one writes
+ * the other shows. */
+static void
+test_session (void **state)
+{
+  ActorscopeSceneView *view = actorscope_window_get_scene_view (window);
+  ActorscopeSession *session = actorscope_window_get_session (window);
+  gint64 t0, t1, from, to;
+
+  set_view ("timeline");
+  assert_ptr_equal (actorscope_scene_view_get_session (view), session);
+  assert_true (actorscope_document_get_time_range (actorscope_window_get_document (window), &t0, &t1));
+
+  /* As the overview scrubs: the view builds the session's window. */
+  actorscope_session_set_window (session, t0 + (t1 - t0) / 4, t0 + (t1 - t0) / 2);
+  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  actorscope_scene_view_get_window (view, &from, &to);
+  assert_true (to - from < (t1 - t0) * 0.3);
+  assert_true (from >= t0 + (t1 - t0) / 5);
+
+  /* The view's own changes land in the session. */
+  actorscope_scene_view_set_area (view, t0 + 10, t0 + 20);
+  assert_true (actorscope_session_get_area (session, &from, &to));
+  assert_true (from == t0 + 10 && to == t0 + 20);
+  actorscope_scene_view_set_area (view, 0, 0);
+  assert_false (actorscope_session_get_area (session, NULL, NULL));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.zoom-reset", NULL);
+  actorscope_session_get_window (session, &from, &to);
+  assert_true (from == INGEST_TIME_MIN && to == INGEST_TIME_MAX);
   assert_true (wait_for (view_idle, NULL, WAIT_MS));
 }
 
@@ -393,6 +425,14 @@ test_filter (void **state)
   assert_true (actorscope_actor_tree_get_n_visible (tree) < all_rows);
   assert_true (actorscope_actor_tree_get_n_visible (tree) >= 3);
   screenshot ("graph-filtered");
+
+  /* The case-insensitive regex form shows the workers too (it once became
+   * a glob that matched nothing). */
+  set_filter ("/WORKERS/i");
+  assert_null (actorscope_scene_view_get_filter_error (view));
+  assert_true (render_scene_count_groups (actorscope_scene_view_get_scene (view), "actor") > 0);
+  assert_true (render_scene_count_groups (actorscope_scene_view_get_scene (view), "actor") < all_actors);
+  assert_true (actorscope_actor_tree_get_n_visible (tree) >= 3);
 
   /* A bad regex is reported on the entry, not a crash. */
   set_filter ("/[unclosed/");
@@ -681,9 +721,9 @@ test_bad_file (void **state)
 static void
 test_shortcuts (void **state)
 {
-  static const struct { const char *accel; ActorscopeViewKind kind; } views[] = {
-    { "<Control>2", ACTORSCOPE_VIEW_SEQUENCE }, { "<Control>3", ACTORSCOPE_VIEW_TIMELINE },
-    { "<Control>1", ACTORSCOPE_VIEW_GRAPH },
+  static const struct { const char *accel; RenderViewKind kind; } views[] = {
+    { "<Control>2", RENDER_VIEW_SEQUENCE }, { "<Control>3", RENDER_VIEW_TIMELINE },
+    { "<Control>1", RENDER_VIEW_GRAPH },
   };
   g_auto(GStrv) actions = gtk_application_list_action_descriptions (GTK_APPLICATION (app));
 
@@ -1049,6 +1089,7 @@ main (int argc, char **argv)
     cmocka_unit_test (test_loaded),
     cmocka_unit_test (test_views),
     cmocka_unit_test (test_zoom),
+    cmocka_unit_test (test_session),
     cmocka_unit_test (test_select_actor),
     cmocka_unit_test (test_tree_columns),
     cmocka_unit_test (test_payload),

@@ -73,12 +73,74 @@ test_regex (void **state)
   ingest_matcher_free (NULL);
 }
 
+/* The search box's text -> pattern, and that pattern really matching. */
+static gboolean
+search_matches (const char *text, const char *name)
+{
+  g_autofree char *pattern = ingest_matcher_pattern_from_search (text);
+
+  assert_non_null (pattern);
+  return match (pattern, name);
+}
+
+static void
+test_pattern_from_search (void **state)
+{
+  char *p;
+
+  assert_null (ingest_matcher_pattern_from_search (NULL));
+  assert_null (ingest_matcher_pattern_from_search (""));
+
+  /* Regexes are kept as they are. */
+  p = ingest_matcher_pattern_from_search ("/^w[0-9]+$/");
+  assert_string_equal (p, "/^w[0-9]+$/");
+  g_free (p);
+  p = ingest_matcher_pattern_from_search ("/worker/i");
+  assert_string_equal (p, "/worker/i");
+  g_free (p);
+  assert_true (search_matches ("/work/", "/user/workers/w1"));
+  assert_false (search_matches ("/WORK/", "/user/workers/w1"));
+  /* The documented case-insensitive form really ignores case (it used to
+   * become the glob "* /worker/i*" and match nothing). */
+  assert_true (search_matches ("/WORKER/i", "/user/pool/worker-7"));
+  assert_true (search_matches ("/worker/i", "/user/pool/Worker-7"));
+  assert_false (search_matches ("/worker/i", "/user/pool/child"));
+
+  /* Globs are kept as they are: they match the whole name. */
+  p = ingest_matcher_pattern_from_search ("/user/*");
+  assert_string_equal (p, "/user/*");
+  g_free (p);
+  p = ingest_matcher_pattern_from_search ("w?");
+  assert_string_equal (p, "w?");
+  g_free (p);
+  p = ingest_matcher_pattern_from_search ("[ab]");
+  assert_string_equal (p, "[ab]");
+  g_free (p);
+  assert_true (search_matches ("/user/*", "/user/a/b"));
+  assert_false (search_matches ("w?", "xw1"));
+
+  /* Plain text matches anywhere, case-sensitively, and is otherwise kept. */
+  p = ingest_matcher_pattern_from_search ("worker");
+  assert_string_equal (p, "*worker*");
+  g_free (p);
+  p = ingest_matcher_pattern_from_search ("/user/");
+  assert_string_equal (p, "/user/");   /* a regex, as the matcher reads it */
+  g_free (p);
+  p = ingest_matcher_pattern_from_search ("/");
+  assert_string_equal (p, "*/*");
+  g_free (p);
+  assert_true (search_matches ("worker", "/user/pool/worker-7/child"));
+  assert_false (search_matches ("worker", "/user/pool/Worker-7"));
+  assert_true (search_matches ("pool/w", "/user/pool/worker-7"));
+}
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_glob),
     cmocka_unit_test (test_regex),
+    cmocka_unit_test (test_pattern_from_search),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

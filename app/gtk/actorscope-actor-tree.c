@@ -551,17 +551,10 @@ actorscope_actor_tree_set_filter (ActorscopeActorTree *self, const char *filter)
   g_autofree char *pattern = NULL;
 
   g_return_if_fail (ACTORSCOPE_IS_ACTOR_TREE (self));
-  if (filter != NULL && *filter != '\0')
-    {
-      gsize len = strlen (filter);
-
-      if ((len >= 2 && filter[0] == '/' && filter[len - 1] == '/') || strpbrk (filter, "*?[") != NULL)
-        pattern = g_strdup (filter);
-      else
-        pattern = g_strdup_printf ("*%s*", filter);
-      /* A bad regex shows everything; the view reports the error. */
-      matcher = ingest_matcher_new (pattern, NULL);
-    }
+  pattern = ingest_matcher_pattern_from_search (filter);
+  /* A bad regex shows everything; the view reports the error. */
+  if (pattern != NULL)
+    matcher = ingest_matcher_new (pattern, NULL);
   for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->roots)); i++)
     {
       g_autoptr(ActorscopeActorItem) item = g_list_model_get_item (G_LIST_MODEL (self->roots), i);

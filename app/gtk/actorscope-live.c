@@ -1,5 +1,7 @@
 /* actorscope-live.c: attach to a running `actorscope serve` (/events) or
- * to a message-switch broker. */
+ * to a message-switch broker. The websocket itself is web/'s WebClient;
+ * this file feeds what arrives into the document and decides when to
+ * reconnect. */
 #include "config.h"
 
 #include <glib/gi18n.h>
@@ -15,8 +17,8 @@
  * append waits for the build instead (bounded memory). */
 #define MAX_PENDING_BYTES (16 * 1024 * 1024)
 
-#ifdef HAVE_LWS
-#include <libwebsockets.h>
+#ifdef ACTORSCOPE_HAVE_WEB
+#include "web-client.h"
 #endif
 
 struct _ActorscopeLive {
@@ -44,10 +46,8 @@ struct _ActorscopeLive {
   IngestStore *staging;
   IngestMswitchSource *mswitch;
   guint64 staged;               /* staging events already copied */
-#ifdef HAVE_LWS
-  struct lws_context *context;
-  struct lws *wsi;
-  GMainLoop *foreign_loop;
+#ifdef ACTORSCOPE_HAVE_WEB
+  WebClient *client;
 #endif
 };
 
@@ -206,38 +206,34 @@ start_mswitch (ActorscopeLive *self)
     }
 }
 
-#ifdef HAVE_LWS
+#ifdef ACTORSCOPE_HAVE_WEB
 static void schedule_reconnect (ActorscopeLive *self);
 
-static int
-callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+static void
+on_client_connected (gpointer user_data)
 {
-  ActorscopeLive *self = lws_context_user (lws_get_context (wsi));
+  ActorscopeLive *self = user_data;
 
-  if (self == NULL)
-    return lws_callback_http_dummy (wsi, reason, user, in, len);
-  switch (reason)
-    {
-    case LWS_CALLBACK_CLIENT_ESTABLISHED:
-      self->connected = TRUE;
-      self->backoff_ms = 0;
-      emit_state (self, _("Connected to the live service"), FALSE);
-      break;
-    case LWS_CALLBACK_CLIENT_RECEIVE:
-      /* Fragments go straight to the push parser: it takes any split. */
-      feed (self, in, len);
-      break;
-    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-    case LWS_CALLBACK_CLIENT_CLOSED:
-      self->wsi = NULL;
-      self->connected = FALSE;
-      if (!self->stopping && !self->failed)
-        schedule_reconnect (self);
-      break;
-    default:
-      break;
-    }
-  return lws_callback_http_dummy (wsi, reason, user, in, len);
+  self->connected = TRUE;
+  self->backoff_ms = 0;
+  emit_state (self, _("Connected to the live service"), FALSE);
+}
+
+static void
+on_client_received (const void *data, gsize len, gpointer user_data)
+{
+  /* Fragments go straight to the push parser: it takes any split. */
+  feed (user_data, data, len);
+}
+
+static void
+on_client_closed (gpointer user_data)
+{
+  ActorscopeLive *self = user_data;
+
+  self->connected = FALSE;
+  if (!self->stopping && !self->failed)
+    schedule_reconnect (self);
 }
 
 static void connect_ws (ActorscopeLive *self);
@@ -267,23 +263,9 @@ schedule_reconnect (ActorscopeLive *self)
   self->reconnect_id = g_timeout_add (self->backoff_ms, reconnect_cb, self);
 }
 
-static const struct lws_protocols protocols[] = {
-  { "actorscope", callback, 0, 64 * 1024, 0, NULL, 0 },
-  { NULL, NULL, 0, 0, 0, NULL, 0 }
-};
-
-static void
-lws_log_to_glib (int level, const char *line)
-{
-  g_debug ("lws: %s", line);
-}
-#endif
-
-#ifdef HAVE_LWS
 static void
 connect_ws (ActorscopeLive *self)
 {
-  struct lws_client_connect_info cc;
   g_autofree char *path = NULL;
   guint64 have = ingest_store_n_events (actorscope_document_get_store (self->document));
 
@@ -292,18 +274,7 @@ connect_ws (ActorscopeLive *self)
                    : g_strdup_printf ("%s%sfrom=%" G_GUINT64_FORMAT, self->path,
                                       strchr (self->path, '?') ? "&" : "?", have);
   self->n_connects++;
-  memset (&cc, 0, sizeof cc);
-  cc.context = self->context;
-  cc.address = self->host;
-  cc.port = (int) self->port;
-  cc.path = path;
-  cc.host = self->host;
-  /* No Origin: we are not a browser page (the service checks Origin
-   * against its own address; a bare host name would be refused). */
-  cc.origin = NULL;
-  cc.protocol = protocols[0].name;
-  cc.pwsi = &self->wsi;
-  if (lws_client_connect_via_info (&cc) == NULL && self->reconnect_id == 0)
+  if (!web_client_connect (self->client, path) && self->reconnect_id == 0)
     schedule_reconnect (self);
 }
 #endif
@@ -324,22 +295,13 @@ actorscope_live_start (ActorscopeLive *self, ActorscopeDocument *document)
       start_mswitch (self);
       return;
     }
-#ifdef HAVE_LWS
+#ifdef ACTORSCOPE_HAVE_WEB
   {
-    struct lws_context_creation_info info;
-    void *foreign[1];
+    WebClientHooks hooks = { on_client_connected, on_client_received, on_client_closed, self };
 
-    lws_set_log_level (LLL_ERR | LLL_WARN, lws_log_to_glib);
-    self->foreign_loop = g_main_loop_new (g_main_context_get_thread_default (), FALSE);
-    foreign[0] = self->foreign_loop;
-    memset (&info, 0, sizeof info);
-    info.port = CONTEXT_PORT_NO_LISTEN;
-    info.protocols = protocols;
-    info.options = LWS_SERVER_OPTION_GLIB;
-    info.foreign_loops = foreign;
-    info.user = self;
-    self->context = lws_create_context (&info);
-    if (self->context == NULL)
+    g_clear_pointer (&self->client, web_client_free);
+    self->client = web_client_new (self->host, self->port, &hooks, NULL);
+    if (self->client == NULL)
       {
         self->failed = TRUE;
         emit_state (self, _("Could not start the websocket client"), TRUE);
@@ -384,15 +346,9 @@ actorscope_live_dispose (GObject *object)
   g_clear_handle_id (&self->flush_id, g_source_remove);
   g_clear_pointer (&self->mswitch, ingest_mswitch_source_free);
   g_clear_pointer (&self->staging, ingest_store_free);
-#ifdef HAVE_LWS
-  if (self->context != NULL)
-    {
-      /* Callbacks during destruction must not touch a half-disposed self. */
-      struct lws_context *context = self->context;
-      self->context = NULL;
-      lws_context_destroy (context);
-    }
-  g_clear_pointer (&self->foreign_loop, g_main_loop_unref);
+#ifdef ACTORSCOPE_HAVE_WEB
+  /* The client calls no hooks while it is freed. */
+  g_clear_pointer (&self->client, web_client_free);
 #endif
   g_clear_handle_id (&self->notify_id, g_source_remove);
   g_clear_pointer (&self->parser, ingest_parser_free);

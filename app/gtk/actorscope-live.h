@@ -1,8 +1,8 @@
 /* actorscope-live.h: attach to a running `actorscope serve`.
  *
- * A libwebsockets client on the GLib main loop reads the service's /events
- * stream (native NDJSON, from sequence 0) and feeds it, as it arrives, to an
- * ingest push parser appending to the document's store; after each batch it
+ * A websocket client (web/web-client.c) on the GLib main loop reads the
+ * service's /events stream (native NDJSON, from sequence 0) and feeds it,
+ * as it arrives, to an ingest push parser appending to the document's store; after each batch it
  * calls actorscope_document_notify_appended(). Everything runs on the main
  * thread, so the store is never shared between threads.
  *

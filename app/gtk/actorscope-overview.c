@@ -11,11 +11,11 @@ struct _ActorscopeOverview {
   GtkWidget parent_instance;
   ActorscopeDocument *document;
   gulong changed_handler;
-  gint64 win_from, win_to;
-  gint64 cursor_ns;
-  gint64 area_from, area_to;
-  /* drag state */
+  ActorscopeSession *session;     /* window, area and cursor shown */
+  gulong session_handler;
+  /* drag state; the area being dragged shows before it is selected */
   gboolean dragging_area;
+  gint64 area_from, area_to;
   double drag_x;
   gint64 drag_win_from, drag_win_to;
 };
@@ -30,6 +30,20 @@ range (ActorscopeOverview *self, gint64 *t0, gint64 *t1)
 {
   return self->document != NULL && actorscope_document_get_time_range (self->document, t0, t1) &&
          *t1 > *t0;
+}
+
+/* The window the views show: open ends resolved against the data, and
+ * during a replay only up to the cursor (as the views build it). */
+static gboolean
+shown_window (ActorscopeOverview *self, gint64 t0, gint64 t1, gint64 *from, gint64 *to)
+{
+  actorscope_session_get_window (self->session, from, to);
+  if (*from == INGEST_TIME_MIN)
+    *from = t0;
+  if (*to == INGEST_TIME_MAX)
+    *to = t1;
+  *to = MIN (*to, actorscope_session_get_cursor (self->session));
+  return *to > *from;
 }
 
 static double
@@ -54,6 +68,8 @@ actorscope_overview_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   const guint32 *bins;
   guint32 max = 0;
   gint64 t0, t1;
+  gint64 win_from, win_to, area_from, area_to, cursor_ns;
+  gboolean has_area;
   GdkRGBA fg;
   cairo_t *cr;
   double bw;
@@ -85,10 +101,10 @@ actorscope_overview_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   cairo_stroke (cr);
 
   /* Dim what is outside the window. */
-  if (self->win_to > self->win_from)
+  if (shown_window (self, t0, t1, &win_from, &win_to))
     {
-      double x0 = time_to_x (self, self->win_from, t0, t1);
-      double x1 = time_to_x (self, self->win_to, t0, t1);
+      double x0 = time_to_x (self, win_from, t0, t1);
+      double x1 = time_to_x (self, win_to, t0, t1);
 
       cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.12);
       cairo_rectangle (cr, 0, 0, MAX (0, x0), h);
@@ -98,18 +114,27 @@ actorscope_overview_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
       cairo_rectangle (cr, floor (x0) + 0.5, 0.5, MAX (2, floor (x1 - x0)), h - 1);
       cairo_stroke (cr);
     }
-  if (self->area_to > self->area_from)
+  if (self->dragging_area)
     {
-      double x0 = time_to_x (self, self->area_from, t0, t1);
-      double x1 = time_to_x (self, self->area_to, t0, t1);
+      area_from = self->area_from;
+      area_to = self->area_to;
+      has_area = area_to > area_from;
+    }
+  else
+    has_area = actorscope_session_get_area (self->session, &area_from, &area_to);
+  if (has_area)
+    {
+      double x0 = time_to_x (self, area_from, t0, t1);
+      double x1 = time_to_x (self, area_to, t0, t1);
 
       cairo_set_source_rgba (cr, 0.96, 0.76, 0.07, 0.35);
       cairo_rectangle (cr, x0, 0, MAX (1, x1 - x0), h);
       cairo_fill (cr);
     }
-  if (self->cursor_ns != INGEST_TIME_MAX)
+  cursor_ns = actorscope_session_get_cursor (self->session);
+  if (cursor_ns != INGEST_TIME_MAX)
     {
-      double x = time_to_x (self, self->cursor_ns, t0, t1);
+      double x = time_to_x (self, cursor_ns, t0, t1);
 
       cairo_set_source_rgba (cr, 0.88, 0.11, 0.14, 0.9);
       cairo_set_line_width (cr, 2);
@@ -141,6 +166,7 @@ scrub_to (ActorscopeOverview *self, double x)
   centre = x_to_time (self, x, t0, t1);
   from = CLAMP (centre - span / 2, t0, t1 - span);
   to = from + span;
+  actorscope_session_set_window (self->session, from, to);
   g_signal_emit (self, signals[SCRUB], 0, from, to);
 }
 
@@ -150,10 +176,14 @@ on_drag_begin (GtkGestureDrag *gesture, double x, double y, gpointer user_data)
   ActorscopeOverview *self = user_data;
   GdkModifierType mods = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (gesture));
 
+  gint64 t0, t1;
+
   self->dragging_area = (mods & GDK_SHIFT_MASK) != 0;
+  self->area_from = self->area_to = 0;
   self->drag_x = x;
-  self->drag_win_from = self->win_from;
-  self->drag_win_to = self->win_to;
+  self->drag_win_from = self->drag_win_to = 0;
+  if (range (self, &t0, &t1))
+    shown_window (self, t0, t1, &self->drag_win_from, &self->drag_win_to);
   if (!self->dragging_area)
     scrub_to (self, x);
 }
@@ -182,8 +212,12 @@ on_drag_end (GtkGestureDrag *gesture, double dx, double dy, gpointer user_data)
   ActorscopeOverview *self = user_data;
 
   if (self->dragging_area && self->area_to > self->area_from)
-    g_signal_emit (self, signals[AREA_SELECTED], 0, self->area_from, self->area_to);
+    {
+      actorscope_session_set_area (self->session, self->area_from, self->area_to);
+      g_signal_emit (self, signals[AREA_SELECTED], 0, self->area_from, self->area_to);
+    }
   self->dragging_area = FALSE;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 static void
@@ -201,35 +235,38 @@ actorscope_overview_set_document (ActorscopeOverview *self, ActorscopeDocument *
   g_set_object (&self->document, document);
   if (document != NULL)
     self->changed_handler = g_signal_connect (document, "changed", G_CALLBACK (on_document_changed), self);
-  self->area_from = self->area_to = 0;
-  self->cursor_ns = INGEST_TIME_MAX;
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
-void
-actorscope_overview_set_window (ActorscopeOverview *self, gint64 from_ns, gint64 to_ns)
+static void
+on_session_notify (ActorscopeSession *session, GParamSpec *pspec, gpointer user_data)
 {
-  g_return_if_fail (ACTORSCOPE_IS_OVERVIEW (self));
-  self->win_from = from_ns;
-  self->win_to = to_ns;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  gtk_widget_queue_draw (GTK_WIDGET (user_data));
 }
 
 void
-actorscope_overview_set_cursor (ActorscopeOverview *self, gint64 cursor_ns)
+actorscope_overview_set_session (ActorscopeOverview *self, ActorscopeSession *session)
 {
+  g_autoptr(ActorscopeSession) own = NULL;
+
   g_return_if_fail (ACTORSCOPE_IS_OVERVIEW (self));
-  self->cursor_ns = cursor_ns;
+  g_return_if_fail (session == NULL || ACTORSCOPE_IS_SESSION (session));
+  if (session == NULL)
+    session = own = actorscope_session_new ();
+  if (self->session == session)
+    return;
+  if (self->session != NULL)
+    g_clear_signal_handler (&self->session_handler, self->session);
+  g_set_object (&self->session, session);
+  self->session_handler = g_signal_connect (session, "notify", G_CALLBACK (on_session_notify), self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
-void
-actorscope_overview_set_area (ActorscopeOverview *self, gint64 from_ns, gint64 to_ns)
+ActorscopeSession *
+actorscope_overview_get_session (ActorscopeOverview *self)
 {
-  g_return_if_fail (ACTORSCOPE_IS_OVERVIEW (self));
-  self->area_from = from_ns;
-  self->area_to = MAX (from_ns, to_ns);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_return_val_if_fail (ACTORSCOPE_IS_OVERVIEW (self), NULL);
+  return self->session;
 }
 
 static void
@@ -240,6 +277,9 @@ actorscope_overview_dispose (GObject *object)
   if (self->document != NULL)
     g_clear_signal_handler (&self->changed_handler, self->document);
   g_clear_object (&self->document);
+  if (self->session != NULL)
+    g_clear_signal_handler (&self->session_handler, self->session);
+  g_clear_object (&self->session);
   G_OBJECT_CLASS (actorscope_overview_parent_class)->dispose (object);
 }
 
@@ -266,7 +306,7 @@ actorscope_overview_init (ActorscopeOverview *self)
 {
   GtkGesture *drag = gtk_gesture_drag_new ();
 
-  self->cursor_ns = INGEST_TIME_MAX;
+  actorscope_overview_set_session (self, NULL);
   g_signal_connect (drag, "drag-begin", G_CALLBACK (on_drag_begin), self);
   g_signal_connect (drag, "drag-update", G_CALLBACK (on_drag_update), self);
   g_signal_connect (drag, "drag-end", G_CALLBACK (on_drag_end), self);

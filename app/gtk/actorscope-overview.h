@@ -2,15 +2,16 @@
  *
  * Shows the document's whole time range as an activity histogram
  * (actorscope_document_get_activity), the window currently shown, the replay
- * cursor and the area selection. Clicking or dragging scrubs: it emits
- * "scrub" (from_ns, to_ns) with the window moved there; Shift+drag selects a
- * time range and emits "area-selected" (from_ns, to_ns). The owner (the
- * window) applies both; the strip only draws what it is told.
+ * cursor and the area selection, all read from the window's session.
+ * Clicking or dragging scrubs: it moves the session's window there and
+ * emits "scrub" (from_ns, to_ns); Shift+drag selects a time range into the
+ * session and emits "area-selected" (from_ns, to_ns).
  */
 #pragma once
 
 #include <gtk/gtk.h>
 #include "actorscope-document.h"
+#include "actorscope-session.h"
 
 G_BEGIN_DECLS
 
@@ -18,11 +19,11 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (ActorscopeOverview, actorscope_overview, ACTORSCOPE, OVERVIEW, GtkWidget)
 
 void actorscope_overview_set_document (ActorscopeOverview *self, ActorscopeDocument *document);
-/* The window shown by the view, ns. */
-void actorscope_overview_set_window (ActorscopeOverview *self, gint64 from_ns, gint64 to_ns);
-/* INGEST_TIME_MAX = no cursor. */
-void actorscope_overview_set_cursor (ActorscopeOverview *self, gint64 cursor_ns);
-/* from >= to clears. */
-void actorscope_overview_set_area (ActorscopeOverview *self, gint64 from_ns, gint64 to_ns);
+/* The session whose window, cursor and area the strip shows; dragging
+ * writes its window (emitting "scrub" after) and, with Shift, its area
+ * (emitting "area-selected" after). A reference is kept; NULL = a private
+ * one. get is borrowed. */
+void actorscope_overview_set_session (ActorscopeOverview *self, ActorscopeSession *session);
+ActorscopeSession *actorscope_overview_get_session (ActorscopeOverview *self);
 
 G_END_DECLS

@@ -1,19 +1,22 @@
 /* actorscope-scene-view.c: one view of a document, drawn from a RenderScene.
  *
  * Data flow: (document, kind, window, filter, theme) -> ingest view ->
- * render layout -> RenderScene, built in rebuild() outside of drawing.
- * snapshot() only transforms and draws. */
+ * render layout -> RenderScene, built by the builder's worker
+ * (actorscope-scene-builder.c) outside of drawing, rasterised by a picture
+ * worker (actorscope-scene-raster.c). snapshot() only transforms and
+ * paints. */
 #include "config.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
-#include <time.h>
 
 #include "actorscope-scene-view.h"
+#include "actorscope-scene-builder.h"
+#include "actorscope-scene-raster.h"
+#include "ingest-matcher.h"
 #include "ingest-view.h"
 #include "render-cairo.h"
-#include "render-layout.h"
 
 #define MIN_SPAN_NS 1000          /* do not zoom the time axis below 1 µs */
 #define MIN_ZOOM 0.02
@@ -23,52 +26,26 @@
 #define MIN_FIT_ZOOM 0.7
 #define REBUILD_DELAY_MS 40       /* coalesce a burst of zoom/pan events */
 
-/* A scene shared by the widget and the workers rasterising it. */
-typedef struct _SceneRef SceneRef;
-struct _SceneRef {
-  RenderScene *scene;
-};
-
-static SceneRef *
-scene_ref_new (RenderScene *scene)
-{
-  SceneRef *ref = g_atomic_rc_box_new0 (SceneRef);
-
-  ref->scene = scene;
-  return ref;
-}
-
-static void
-scene_ref_clear (SceneRef *ref)
-{
-  g_clear_pointer (&ref->scene, render_scene_free);
-}
-
-static void
-scene_ref_unref (SceneRef *ref)
-{
-  g_atomic_rc_box_release_full (ref, (GDestroyNotify) scene_ref_clear);
-}
-
 struct _ActorscopeSceneView {
   GtkWidget parent_instance;
 
   ActorscopeDocument *document;
   gulong changed_handler;
-  ActorscopeViewKind kind;
-  char *filter;
+  RenderViewKind kind;
   char *filter_error;
   gboolean dark;
-  gint64 from_ns, to_ns;          /* requested window */
-  gint64 cursor_ns;
+  ActorscopeSession *session;     /* window, area, cursor, filter, groups */
+  gulong session_handler;
+  guint window_delay_ms;          /* how soon a window change of ours rebuilds */
 
-  SceneRef *scene_ref;            /* shared with picture workers */
+  ActorscopeSceneBuilder *builder;
+  ActorscopeSceneRef *scene_ref;  /* shared with picture workers */
   RenderScene *scene;             /* scene_ref->scene, borrowed */
-  ActorscopeViewKind scene_kind;  /* what the current scene shows */
+  RenderViewKind scene_kind;  /* what the current scene shows */
   double scene_w, scene_h;
-  double axis_h;                  /* timeline: height of the scene's own time labels */
   gint64 scene_from, scene_to;    /* effective window the scene shows */
-  double plot_x0, plot_x1;        /* timeline: scene x of scene_from / scene_to */
+  RenderTimeAxis axis;            /* timeline: where time lies in scene x; the
+                                     scene's own time labels end at axis.height */
   int built_width;                /* widget width the scene was laid out for */
   double build_ms;
 
@@ -78,13 +55,6 @@ struct _ActorscopeSceneView {
                                      sequence: keep fitting the width */
   gboolean reset_scroll;          /* scroll to the top when the next scene arrives */
 
-  char **groups;                  /* IngestViewSpec.groups */
-
-  guint rebuild_id;
-  gboolean dirty;                 /* the scene does not show the current parameters */
-  gboolean building;              /* a build runs in a worker */
-  guint64 params_gen;             /* bumped by every parameter change */
-  guint n_dropped;                /* stale builds dropped (for tests) */
   gboolean disposed;
 
   /* see "the picture" below */
@@ -101,13 +71,13 @@ struct _ActorscopeSceneView {
   gboolean sel_bounds_valid;
   double sel_x0, sel_y0, sel_x1, sel_y1;
 
-  gboolean has_area;
-  gint64 area_from, area_to;
 
   /* gestures */
   double drag_ox, drag_oy;
   gint64 drag_from, drag_to;
   gboolean drag_area;
+  gboolean drag_has_area;         /* the area being dragged, until it is selected */
+  gint64 drag_area_from, drag_area_to;
   double drag_start_x;
   double pinch_last;
 };
@@ -117,35 +87,9 @@ G_DEFINE_FINAL_TYPE (ActorscopeSceneView, actorscope_scene_view, GTK_TYPE_WIDGET
 enum { ITEM_ACTIVATED, AREA_SELECTED, WINDOW_CHANGED, SCENE_CHANGED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
-static void schedule_rebuild (ActorscopeSceneView *self, guint delay_ms);
-static void rebuild_sync (ActorscopeSceneView *self);
 static void params_changed (ActorscopeSceneView *self, guint delay_ms);
 static void drop_picture (ActorscopeSceneView *self);
-static double thread_cpu_ms (void);
 
-const char *
-actorscope_view_kind_to_string (ActorscopeViewKind kind)
-{
-  switch (kind)
-    {
-    case ACTORSCOPE_VIEW_GRAPH: return "graph";
-    case ACTORSCOPE_VIEW_SEQUENCE: return "sequence";
-    case ACTORSCOPE_VIEW_TIMELINE: return "timeline";
-    default: return "graph";
-    }
-}
-
-gboolean
-actorscope_view_kind_from_string (const char *s, ActorscopeViewKind *out)
-{
-  for (int k = ACTORSCOPE_VIEW_GRAPH; k <= ACTORSCOPE_VIEW_TIMELINE; k++)
-    if (g_strcmp0 (s, actorscope_view_kind_to_string (k)) == 0)
-      {
-        *out = k;
-        return TRUE;
-      }
-  return FALSE;
-}
 
 /* ---- geometry helpers ---- */
 
@@ -163,349 +107,26 @@ widget_to_scene (ActorscopeSceneView *self, double wx, double wy, double *x, dou
   *y = (wy - self->oy) / self->sy;
 }
 
-static void
-grow (double *b, double x0, double y0, double x1, double y1)
+/* Timeline: the height of the scene's own time labels, kept above the top
+ * edge (the window's ruler shows the time axis instead). */
+static double
+axis_height (ActorscopeSceneView *self)
 {
-  b[0] = MIN (b[0], MIN (x0, x1));
-  b[1] = MIN (b[1], MIN (y0, y1));
-  b[2] = MAX (b[2], MAX (x0, x1));
-  b[3] = MAX (b[3], MAX (y0, y1));
-}
-
-/* Bounds of everything inside the group that starts at begin (scene units). */
-static gboolean
-group_bounds (const RenderScene *scene, const RenderNode *begin, double *b)
-{
-  guint depth = begin->u.group.depth;
-
-  b[0] = b[1] = G_MAXDOUBLE;
-  b[2] = b[3] = -G_MAXDOUBLE;
-  for (const RenderNode *n = begin->next; n != NULL; n = n->next)
-    {
-      switch (n->kind)
-        {
-        case RENDER_NODE_GROUP_BEGIN:
-          break;
-        case RENDER_NODE_GROUP_END:
-          /* GROUP_END carries no depth: count nesting ourselves. */
-          if (depth == begin->u.group.depth)
-            goto done;
-          depth--;
-          continue;
-        case RENDER_NODE_RECT:
-          grow (b, n->u.rect.x, n->u.rect.y, n->u.rect.x + n->u.rect.w, n->u.rect.y + n->u.rect.h);
-          break;
-        case RENDER_NODE_LINE:
-          grow (b, n->u.line.x1, n->u.line.y1, n->u.line.x2, n->u.line.y2);
-          break;
-        case RENDER_NODE_CIRCLE:
-          grow (b, n->u.circle.cx - n->u.circle.r, n->u.circle.cy - n->u.circle.r,
-                n->u.circle.cx + n->u.circle.r, n->u.circle.cy + n->u.circle.r);
-          break;
-        case RENDER_NODE_ARROW:
-          grow (b, n->u.arrow.x1, n->u.arrow.y1, n->u.arrow.x2, n->u.arrow.y2);
-          break;
-        case RENDER_NODE_PATH:
-          for (guint i = 0; i + 1 < n->u.path.n_points * 2; i += 2)
-            grow (b, n->u.path.points[i], n->u.path.points[i + 1],
-                  n->u.path.points[i], n->u.path.points[i + 1]);
-          break;
-        case RENDER_NODE_TEXT:
-          {
-            const RenderStyle *st = render_scene_get_style (scene, n->style);
-            double w = n->u.text.width > 0 ? n->u.text.width : 0;
-            double x0 = n->u.text.x;
-            double fs = st ? st->font_size : 11;
-
-            if (n->u.text.anchor == RENDER_ANCHOR_MIDDLE)
-              x0 -= w / 2;
-            else if (n->u.text.anchor == RENDER_ANCHOR_END)
-              x0 -= w;
-            grow (b, x0, n->u.text.y - fs, x0 + w, n->u.text.y + fs * 0.3);
-          }
-          break;
-        default:
-          break;
-        }
-      if (n->kind == RENDER_NODE_GROUP_BEGIN)
-        depth++;
-    }
-done:
-  return b[0] <= b[2];
-}
-
-static const RenderNode *
-find_group (const RenderScene *scene, const char *klass, const char *id)
-{
-  if (scene == NULL || klass == NULL || id == NULL)
-    return NULL;
-  for (const RenderNode *n = render_scene_get_first (scene); n != NULL; n = n->next)
-    if (n->kind == RENDER_NODE_GROUP_BEGIN && g_strcmp0 (n->u.group.klass, klass) == 0 &&
-        g_strcmp0 (n->u.group.id, id) == 0)
-      return n;
-  return NULL;
-}
-
-/* Where the timeline's time axis lies in scene x. Derived from the scene
- * itself rather than from layout constants: every message arrow starts at
- * its send time, so two messages with different send times give the exact
- * linear map. Without two such messages (an aggregated or tiny view) the
- * lane labels, which end 10 units left of the plot, and the plot's right
- * margin of 20 units give it. */
-static void
-find_time_axis (ActorscopeSceneView *self)
-{
-  IngestStore *store = actorscope_document_get_store (self->document);
-  gint64 t_lo = G_MAXINT64, t_hi = G_MININT64;
-  double x_lo = 0, x_hi = 0;
-  double label_x = -1;
-  const char *klass = NULL;
-  guint32 message = 0;
-
-  self->plot_x0 = 0;
-  self->plot_x1 = self->scene_w;
-  self->axis_h = 0;
-  if (self->scene_kind != ACTORSCOPE_VIEW_TIMELINE)
-    return;
-  for (const RenderNode *n = render_scene_get_first (self->scene); n != NULL; n = n->next)
-    {
-      if (n->kind == RENDER_NODE_GROUP_BEGIN)
-        {
-          klass = n->u.group.klass;
-          message = g_strcmp0 (klass, "message") == 0 && n->u.group.id
-                    ? (guint32) g_ascii_strtoull (n->u.group.id, NULL, 10) : 0;
-          continue;
-        }
-      if (g_strcmp0 (klass, "axis") == 0 && n->kind == RENDER_NODE_TEXT)
-        {
-          const RenderStyle *st = render_scene_get_style (self->scene, n->style);
-
-          self->axis_h = MAX (self->axis_h, n->u.text.y + (st ? st->font_size : 11) * 0.4);
-        }
-      if (g_strcmp0 (klass, "actor") == 0 && n->kind == RENDER_NODE_TEXT &&
-          n->u.text.anchor == RENDER_ANCHOR_END && label_x < 0)
-        label_x = n->u.text.x;
-      if (message != 0 && (n->kind == RENDER_NODE_ARROW || n->kind == RENDER_NODE_LINE))
-        {
-          const IngestMessage *m = ingest_store_message (store, message);
-          const IngestEvent *ev = m && m->send_seq != INGEST_SEQ_NONE
-                                  ? ingest_store_event (store, m->send_seq) : NULL;
-          double x = n->kind == RENDER_NODE_ARROW ? n->u.arrow.x1 : n->u.line.x1;
-
-          if (ev != NULL)
-            {
-              if (ev->time_ns < t_lo) { t_lo = ev->time_ns; x_lo = x; }
-              if (ev->time_ns > t_hi) { t_hi = ev->time_ns; x_hi = x; }
-            }
-          message = 0;   /* one sample per message */
-        }
-    }
-  if (t_hi > t_lo && x_hi > x_lo && self->scene_to > self->scene_from)
-    {
-      double per_ns = (x_hi - x_lo) / (double) (t_hi - t_lo);
-
-      self->plot_x0 = x_lo - (double) (t_lo - self->scene_from) * per_ns;
-      self->plot_x1 = x_lo + (double) (self->scene_to - t_lo) * per_ns;
-    }
-  else if (label_x >= 0)
-    {
-      self->plot_x0 = label_x + 10;
-      self->plot_x1 = self->scene_w - 20;
-    }
+  return self->scene_kind == RENDER_VIEW_TIMELINE && self->axis.valid ? self->axis.height : 0;
 }
 
 static void
 update_selection_bounds (ActorscopeSceneView *self)
 {
-  const RenderNode *g = find_group (self->scene, self->sel_class, self->sel_id);
+  const RenderNode *g = render_scene_find_group (self->scene, self->sel_class, self->sel_id);
   double b[4];
 
-  self->sel_bounds_valid = g != NULL && group_bounds (self->scene, g, b);
+  self->sel_bounds_valid = g != NULL && render_scene_group_bounds (self->scene, g, b);
   if (self->sel_bounds_valid)
     {
       self->sel_x0 = b[0]; self->sel_y0 = b[1];
       self->sel_x1 = b[2]; self->sel_y1 = b[3];
     }
-}
-
-/* ---- building ---- */
-
-static char *
-filter_to_pattern (const char *filter)
-{
-  gsize len;
-
-  if (filter == NULL || *filter == '\0')
-    return NULL;
-  len = strlen (filter);
-  /* "/regex/" and globs are the ingest matcher's own syntax; plain text is
-   * what people type in a search box, so it matches anywhere. */
-  if ((len >= 2 && filter[0] == '/' && filter[len - 1] == '/') || strpbrk (filter, "*?[") != NULL)
-    return g_strdup (filter);
-  return g_strdup_printf ("*%s*", filter);
-}
-
-/* ---- building, off the UI thread ----
- *
- * A build (ingest view + layout) takes 0.2-0.4 s on a million events, so it
- * runs in a GTask thread. Why the whole build and not only the layout: the
- * layouts resolve labels through the store (ingest_store_atom), so even a
- * layout of a snapshot view reads the store; building the view on the UI
- * thread as well would still cost ~0.1 s there. Instead the worker holds the
- * document's read lock for the whole build; the only writer (live sources,
- * on the main thread) takes the write lock without blocking and buffers its
- * input while a build runs (actorscope-live.c), so the UI never waits.
- *
- * While a build runs the previous scene stays on screen (stretched by the
- * zoom/pan transform); at most one build runs at a time; a result whose
- * parameters (kind, window, filter, groups, theme, width) are no longer the
- * current ones is dropped, and the newest request is built next. A result
- * that is only older data (a live append arrived meanwhile) is shown: the
- * next build follows at once. */
-
-typedef struct {
-  ActorscopeDocument *document;
-  ActorscopeViewKind kind;
-  char *pattern;
-  char **groups;
-  gint64 from_ns, to_ns;
-  double width, height;
-  gboolean dark;
-  guint64 params_gen;
-  /* results */
-  RenderScene *scene;
-  gint64 scene_from, scene_to;
-  GError *error;
-  double build_ms;
-  int widget_w;
-  double fill_height;          /* timeline: grow the text to fill this, 0 = no */
-} BuildJob;
-
-static void
-build_job_free (BuildJob *job)
-{
-  g_clear_object (&job->document);
-  g_free (job->pattern);
-  g_strfreev (job->groups);
-  g_clear_pointer (&job->scene, render_scene_free);
-  g_clear_error (&job->error);
-  g_free (job);
-}
-
-static double
-thread_cpu_ms (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-/* Runs in any thread; reads the store only (the caller holds the read lock
- * or is the main thread). */
-/* How far a timeline with few lanes may grow its text to fill the pane. */
-#define MAX_TIMELINE_FONT_SCALE 1.15
-
-static void
-build_job_run (BuildJob *job)
-{
-  IngestStore *store = actorscope_document_get_store (job->document);
-  IngestViewSpec spec;
-  RenderLayoutOptions options = { 0 };
-  double t0 = thread_cpu_ms ();
-
-  memset (&spec, 0, sizeof spec);
-  spec.from_ns = job->from_ns;
-  spec.to_ns = job->to_ns;
-  spec.actor_filter = job->pattern;
-  spec.groups = (const char *const *) job->groups;
-  options.theme = job->dark ? RENDER_THEME_DARK : RENDER_THEME_LIGHT;
-  options.seed = 1;
-  options.width = job->width;
-  options.height = job->height;
-
-  if (job->kind == ACTORSCOPE_VIEW_GRAPH)
-    {
-      g_autoptr(IngestGraph) graph = ingest_graph_build (store, &spec, &job->error);
-
-      if (graph != NULL)
-        {
-          job->scene_from = graph->from_ns;
-          job->scene_to = graph->to_ns;
-          job->scene = render_layout_graph (graph, &options);
-        }
-    }
-  else
-    {
-      g_autoptr(IngestTimeline) timeline = ingest_timeline_build (store, &spec, &job->error);
-
-      if (timeline != NULL)
-        {
-          job->scene_from = timeline->from_ns;
-          job->scene_to = timeline->to_ns;
-          job->scene = job->kind == ACTORSCOPE_VIEW_SEQUENCE
-                       ? render_layout_sequence (timeline, &options)
-                       : render_layout_timeline (timeline, &options);
-          /* A few lanes at the default size left most of the pane empty
-           * (the message-switch sample filled its top half). The layout's
-           * height grows linearly with the font size, so one more build
-           * with a larger font fills the pane; capped so labels stay
-           * in proportion with the rest of the window. Only small lane
-           * counts get here, so the second build is cheap. */
-          if (job->kind == ACTORSCOPE_VIEW_TIMELINE && job->scene != NULL && job->fill_height > 0)
-            {
-              double sw = 0, sh = 0, base = 11, margin = 24;
-
-              render_scene_get_size (job->scene, &sw, &sh);
-              if (sh > margin && sh < job->fill_height * 0.85)
-                {
-                  options.font_size = base * MIN (MAX_TIMELINE_FONT_SCALE,
-                                                   (job->fill_height - margin) / (sh - margin));
-                  g_clear_pointer (&job->scene, render_scene_free);
-                  job->scene = render_layout_timeline (timeline, &options);
-                }
-            }
-        }
-    }
-  job->build_ms = thread_cpu_ms () - t0;
-}
-
-static void
-build_job_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
-{
-  BuildJob *job = task_data;
-
-  actorscope_document_read_lock (job->document);
-  build_job_run (job);
-  actorscope_document_read_unlock (job->document);
-  g_task_return_boolean (task, TRUE);
-}
-
-/* A job for the current parameters; width/height 0 = the widget's. */
-static BuildJob *
-build_job_new (ActorscopeSceneView *self, double width, double height)
-{
-  BuildJob *job = g_new0 (BuildJob, 1);
-  int w = gtk_widget_get_width (GTK_WIDGET (self));
-  int h = gtk_widget_get_height (GTK_WIDGET (self));
-
-  if (w <= 0) w = 1000;
-  if (h <= 0) h = 700;
-  job->document = g_object_ref (self->document);
-  job->kind = self->kind;
-  job->pattern = filter_to_pattern (self->filter);
-  job->groups = self->groups ? g_strdupv (self->groups) : NULL;
-  job->from_ns = self->from_ns;
-  job->to_ns = MIN (self->to_ns, self->cursor_ns);
-  job->dark = self->dark;
-  job->params_gen = self->params_gen;
-  job->widget_w = w;
-  /* The graph is laid out at a fixed aspect and fitted; the time views are
-   * laid out at the widget's width so text is never stretched. */
-  job->width = width > 0 ? width : MAX (w, 400);
-  job->height = height > 0 ? height : self->kind == ACTORSCOPE_VIEW_GRAPH ? MAX (h, 300) : 0;
-  job->fill_height = self->kind == ACTORSCOPE_VIEW_TIMELINE && height <= 0 ? h : 0;
-  return job;
 }
 
 static void
@@ -524,10 +145,45 @@ fit_graph (ActorscopeSceneView *self)
   self->oy = (h - self->scene_h * z) / 2;
 }
 
+/* The current parameters as a build; width/height 0 = the widget's. */
+static ActorscopeSceneBuild *
+build_new (ActorscopeSceneView *self, double width, double height)
+{
+  ActorscopeSceneBuild *job;
+  int w = gtk_widget_get_width (GTK_WIDGET (self));
+  int h = gtk_widget_get_height (GTK_WIDGET (self));
+
+  if (self->document == NULL)
+    return NULL;
+  if (w <= 0) w = 1000;
+  if (h <= 0) h = 700;
+  job = actorscope_scene_build_new (self->document);
+  job->kind = self->kind;
+  job->pattern = ingest_matcher_pattern_from_search (actorscope_session_get_filter (self->session));
+  job->groups = g_strdupv ((char **) actorscope_session_get_groups (self->session));
+  actorscope_session_get_window (self->session, &job->from_ns, &job->to_ns);
+  job->to_ns = MIN (job->to_ns, actorscope_session_get_cursor (self->session));
+  job->dark = self->dark;
+  job->widget_w = w;
+  /* The graph is laid out at a fixed aspect and fitted; the time views are
+   * laid out at the widget's width so text is never stretched. */
+  job->width = width > 0 ? width : MAX (w, 400);
+  job->height = height > 0 ? height : self->kind == RENDER_VIEW_GRAPH ? MAX (h, 300) : 0;
+  job->fill_height = self->kind == RENDER_VIEW_TIMELINE && height <= 0 ? h : 0;
+  return job;
+}
+
+static ActorscopeSceneBuild *
+request_build (gpointer user_data)
+{
+  return build_new (user_data, 0, 0);
+}
+
 /* Shows a finished build (main thread). */
 static void
-install_job (ActorscopeSceneView *self, BuildJob *job)
+install_build (ActorscopeSceneBuild *job, gpointer user_data)
 {
+  ActorscopeSceneView *self = user_data;
   int w = gtk_widget_get_width (GTK_WIDGET (self));
   int h = gtk_widget_get_height (GTK_WIDGET (self));
 
@@ -543,15 +199,15 @@ install_job (ActorscopeSceneView *self, BuildJob *job)
   if (h <= 0) h = 700;
 
   drop_picture (self);
-  g_clear_pointer (&self->scene_ref, scene_ref_unref);
-  self->scene_ref = scene_ref_new (g_steal_pointer (&job->scene));
+  g_clear_pointer (&self->scene_ref, actorscope_scene_ref_unref);
+  self->scene_ref = actorscope_scene_ref_new (g_steal_pointer (&job->scene));
   self->scene = self->scene_ref->scene;
   self->scene_kind = job->kind;
   render_scene_get_size (self->scene, &self->scene_w, &self->scene_h);
   self->scene_from = job->scene_from;
   self->scene_to = job->scene_to;
   self->built_width = job->widget_w;
-  find_time_axis (self);
+  self->axis = job->axis;
   update_selection_bounds (self);
 
   if (self->reset_scroll)
@@ -560,12 +216,12 @@ install_job (ActorscopeSceneView *self, BuildJob *job)
       self->ox = self->oy = 0;
       self->reset_scroll = FALSE;
     }
-  if (job->kind == ACTORSCOPE_VIEW_GRAPH)
+  if (job->kind == RENDER_VIEW_GRAPH)
     {
       if (self->fitted)
         fit_graph (self);
     }
-  else if (job->kind == ACTORSCOPE_VIEW_SEQUENCE)
+  else if (job->kind == RENDER_VIEW_SEQUENCE)
     {
       /* Fit the width on open (lanes can be wider than the pane); after
        * that the user's zoom is kept. */
@@ -585,102 +241,11 @@ install_job (ActorscopeSceneView *self, BuildJob *job)
       self->sx = (double) w / MAX (1, self->built_width);
       self->sy = 1.0;
       self->ox = 0;
-      self->oy = CLAMP (self->oy, MIN (-self->axis_h, h - self->scene_h), -self->axis_h);
+      self->oy = CLAMP (self->oy, MIN (-axis_height (self), h - self->scene_h), -axis_height (self));
     }
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_signal_emit (self, signals[SCENE_CHANGED], 0);
   g_signal_emit (self, signals[WINDOW_CHANGED], 0);
-}
-
-static void start_build (ActorscopeSceneView *self);
-
-static void
-build_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  ActorscopeSceneView *self = ACTORSCOPE_SCENE_VIEW (source);
-  BuildJob *job = g_task_get_task_data (G_TASK (result));
-
-  self->building = FALSE;
-  if (self->disposed)
-    return;
-  if (job->document == self->document && job->params_gen == self->params_gen)
-    install_job (self, job);
-  else
-    self->n_dropped++;
-  if (self->dirty && self->rebuild_id == 0)
-    start_build (self);
-}
-
-static void
-start_build (ActorscopeSceneView *self)
-{
-  g_autoptr(GTask) task = NULL;
-  BuildJob *job;
-
-  if (self->document == NULL || self->building)
-    return;   /* build_done starts the next one */
-  self->dirty = FALSE;
-  actorscope_document_prepare_readers (self->document);
-  job = build_job_new (self, 0, 0);
-  self->building = TRUE;
-  task = g_task_new (self, NULL, build_done, NULL);
-  g_task_set_source_tag (task, start_build);
-  g_task_set_task_data (task, job, (GDestroyNotify) build_job_free);
-  g_task_run_in_thread (task, build_job_thread);
-}
-
-/* Builds and shows the current parameters now, on this thread (exporters,
- * tests and the benchmark need the scene that is about to be on screen). A
- * build still running in a worker is dropped when it finishes. */
-static void
-rebuild_sync (ActorscopeSceneView *self)
-{
-  BuildJob *job;
-
-  g_clear_handle_id (&self->rebuild_id, g_source_remove);
-  self->dirty = FALSE;
-  if (self->document == NULL)
-    return;
-  job = build_job_new (self, 0, 0);
-  /* Main thread: the only writer, so no lock is needed to read. */
-  build_job_run (job);
-  install_job (self, job);
-  build_job_free (job);
-  if (self->building)
-    self->params_gen++;   /* what the worker returns is older than this */
-}
-
-static gboolean
-rebuild_cb (gpointer user_data)
-{
-  ActorscopeSceneView *self = user_data;
-
-  self->rebuild_id = 0;
-  start_build (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* A parameter of the view changed: results of builds started before are
- * stale. */
-static void
-params_changed (ActorscopeSceneView *self, guint delay_ms)
-{
-  self->params_gen++;
-  schedule_rebuild (self, delay_ms);
-}
-
-static void
-schedule_rebuild (ActorscopeSceneView *self, guint delay_ms)
-{
-  self->dirty = TRUE;
-  if (self->rebuild_id != 0)
-    {
-      if (delay_ms > 0)
-        return;
-      g_source_remove (self->rebuild_id);
-    }
-  self->rebuild_id = delay_ms > 0 ? g_timeout_add (delay_ms, rebuild_cb, self)
-                                  : g_idle_add_full (G_PRIORITY_HIGH_IDLE + 15, rebuild_cb, self, NULL);
 }
 
 /* ---- drawing ---- */
@@ -689,6 +254,8 @@ static void
 draw_overlay (ActorscopeSceneView *self, cairo_t *cr, int width, int height)
 {
   GdkRGBA accent = { 0.21, 0.52, 0.89, 1.0 };
+  gint64 area_from = 0, area_to = 0;
+  gint64 cursor_ns = actorscope_session_get_cursor (self->session);
 
   if (self->sel_bounds_valid)
     {
@@ -706,12 +273,18 @@ draw_overlay (ActorscopeSceneView *self, cairo_t *cr, int width, int height)
       cairo_restore (cr);
     }
 
-  if (self->has_area)
+  if (self->drag_area ? self->drag_has_area
+                      : actorscope_session_get_area (self->session, &area_from, &area_to))
     {
       double x0, x1;
 
-      if (actorscope_scene_view_time_to_x (self, self->area_from, &x0) &&
-          actorscope_scene_view_time_to_x (self, self->area_to, &x1))
+      if (self->drag_area)
+        {
+          area_from = self->drag_area_from;
+          area_to = self->drag_area_to;
+        }
+      if (actorscope_scene_view_time_to_x (self, area_from, &x0) &&
+          actorscope_scene_view_time_to_x (self, area_to, &x1))
         {
           cairo_save (cr);
           cairo_set_source_rgba (cr, accent.red, accent.green, accent.blue, 0.15);
@@ -728,11 +301,11 @@ draw_overlay (ActorscopeSceneView *self, cairo_t *cr, int width, int height)
         }
     }
 
-  if (self->cursor_ns != INGEST_TIME_MAX)
+  if (cursor_ns != INGEST_TIME_MAX)
     {
       double x;
 
-      if (actorscope_scene_view_time_to_x (self, self->cursor_ns, &x))
+      if (actorscope_scene_view_time_to_x (self, cursor_ns, &x))
         {
           cairo_save (cr);
           cairo_set_source_rgba (cr, 0.88, 0.11, 0.14, 0.9);
@@ -766,71 +339,15 @@ actorscope_scene_view_draw (ActorscopeSceneView *self, cairo_t *cr, int width, i
 
 /* ---- the picture: the scene rasterised off the UI thread ----
  *
- * A full draw of a big scene costs 17-60 ms, too much for a frame. So frames
- * never draw the scene: a worker rasterises it (render_cairo_draw) at the
- * current transform into an image a margin larger than the widget, and a
- * frame only paints that image, mapped from the transform it was drawn at
- * to the current one (a stretch while zooming, a shift while panning). When
+ * (actorscope-scene-raster.c draws it.) A frame only paints the picture,
+ * mapped from the transform it was drawn at to the current one (a stretch
+ * while zooming, a shift while panning). When
  * the view rests at a transform the picture was not drawn for, a new one is
  * asked for (debounced); until it arrives the old one stays, stretched.
  * Culling is cairo's: the picture's clip rejects what lies outside it. */
 
 #define PICTURE_MARGIN 0.25       /* of the widget size, on each side */
 #define PICTURE_DELAY_MS 60
-
-typedef struct {
-  SceneRef *ref;
-  double sx, sy, ox, oy;          /* the transform it is drawn at */
-  int px_w, px_h, scale;          /* size in device pixels, device scale */
-  double mx, my;                  /* margin in widget units */
-  GskRenderNode *node;            /* result */
-  double ms;
-} PictureJob;
-
-static void
-picture_job_free (PictureJob *job)
-{
-  g_clear_pointer (&job->ref, scene_ref_unref);
-  g_clear_pointer (&job->node, gsk_render_node_unref);
-  g_free (job);
-}
-
-static void
-picture_job_run (PictureJob *job)
-{
-  double t0 = thread_cpu_ms ();
-  double w = job->px_w / (double) job->scale, h = job->px_h / (double) job->scale;
-  cairo_surface_t *surface;
-  cairo_t *cr;
-
-  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, job->px_w, job->px_h);
-  cairo_surface_set_device_scale (surface, job->scale, job->scale);
-  cr = cairo_create (surface);
-  cairo_translate (cr, job->mx + job->ox, job->my + job->oy);
-  cairo_scale (cr, job->sx, job->sy);
-  render_cairo_draw (job->ref->scene, cr);
-  cairo_destroy (cr);
-  cairo_surface_flush (surface);
-  /* Wrapped in a render node here, not in the frame: recording the image
-   * copies it once (cairo snapshots a source image), which would cost the
-   * first frame ~5-10 ms; later frames only transform this node. Nearest
-   * sampling: exact at rest, cheap while stretching. */
-  job->node = gsk_cairo_node_new (&GRAPHENE_RECT_INIT (0, 0, w, h));
-  cr = gsk_cairo_node_get_draw_context (job->node);
-  cairo_set_source_surface (cr, surface, 0, 0);
-  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
-  cairo_paint (cr);
-  cairo_destroy (cr);
-  cairo_surface_destroy (surface);
-  job->ms = thread_cpu_ms () - t0;
-}
-
-static void
-picture_job_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
-{
-  picture_job_run (task_data);
-  g_task_return_boolean (task, TRUE);
-}
 
 static void
 drop_picture (ActorscopeSceneView *self)
@@ -864,7 +381,7 @@ picture_matches (ActorscopeSceneView *self)
 }
 
 static void
-take_picture (ActorscopeSceneView *self, PictureJob *job)
+take_picture (ActorscopeSceneView *self, ActorscopePictureJob *job)
 {
   g_clear_pointer (&self->picture, gsk_render_node_unref);
   self->picture = g_steal_pointer (&job->node);
@@ -882,31 +399,21 @@ take_picture (ActorscopeSceneView *self, PictureJob *job)
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
-static PictureJob *
+static ActorscopePictureJob *
 picture_job_new (ActorscopeSceneView *self)
 {
-  PictureJob *job = g_new0 (PictureJob, 1);
-  int w = MAX (1, gtk_widget_get_width (GTK_WIDGET (self)));
-  int h = MAX (1, gtk_widget_get_height (GTK_WIDGET (self)));
-
-  job->ref = g_atomic_rc_box_acquire (self->scene_ref);
-  job->sx = self->sx;
-  job->sy = self->sy;
-  job->ox = self->ox;
-  job->oy = self->oy;
-  job->scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
-  job->mx = ceil (w * PICTURE_MARGIN);
-  job->my = ceil (h * PICTURE_MARGIN);
-  job->px_w = (int) ((w + 2 * job->mx) * job->scale);
-  job->px_h = (int) ((h + 2 * job->my) * job->scale);
-  return job;
+  return actorscope_picture_job_new (self->scene_ref, self->sx, self->sy, self->ox, self->oy,
+                                     gtk_widget_get_width (GTK_WIDGET (self)),
+                                     gtk_widget_get_height (GTK_WIDGET (self)),
+                                     gtk_widget_get_scale_factor (GTK_WIDGET (self)),
+                                     PICTURE_MARGIN);
 }
 
 static void
 picture_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   ActorscopeSceneView *self = ACTORSCOPE_SCENE_VIEW (source);
-  PictureJob *job = g_task_get_task_data (G_TASK (result));
+  ActorscopePictureJob *job = actorscope_picture_job_from_result (result);
 
   self->painting = FALSE;
   if (self->disposed)
@@ -922,15 +429,10 @@ picture_done (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 start_picture (ActorscopeSceneView *self)
 {
-  g_autoptr(GTask) task = NULL;
-
   if (self->scene_ref == NULL || self->painting || picture_matches (self))
     return;
   self->painting = TRUE;
-  task = g_task_new (self, NULL, picture_done, NULL);
-  g_task_set_source_tag (task, start_picture);
-  g_task_set_task_data (task, picture_job_new (self), (GDestroyNotify) picture_job_free);
-  g_task_run_in_thread (task, picture_job_thread);
+  actorscope_picture_job_run_async (picture_job_new (self), self, picture_done, NULL);
 }
 
 static gboolean
@@ -958,7 +460,7 @@ request_picture (ActorscopeSceneView *self, guint delay_ms)
 double
 actorscope_scene_view_render_picture_now (ActorscopeSceneView *self)
 {
-  PictureJob *job;
+  ActorscopePictureJob *job;
   double ms;
 
   g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), 0);
@@ -966,10 +468,10 @@ actorscope_scene_view_render_picture_now (ActorscopeSceneView *self)
     return 0;
   g_clear_handle_id (&self->picture_id, g_source_remove);
   job = picture_job_new (self);
-  picture_job_run (job);
+  actorscope_picture_job_run (job);
   ms = job->ms;
   take_picture (self, job);
-  picture_job_free (job);
+  actorscope_picture_job_free (job);
   return ms;
 }
 
@@ -1037,18 +539,18 @@ actorscope_scene_view_size_allocate (GtkWidget *widget, int width, int height, i
 
   if (self->scene == NULL)
     return;
-  if (self->scene_kind == ACTORSCOPE_VIEW_GRAPH)
+  if (self->scene_kind == RENDER_VIEW_GRAPH)
     {
       if (self->fitted)
         fit_graph (self);
     }
-  else if (self->scene_kind == ACTORSCOPE_VIEW_TIMELINE && width != self->built_width)
+  else if (self->scene_kind == RENDER_VIEW_TIMELINE && width != self->built_width)
     {
       /* Stretch meanwhile, re-lay out at the new width shortly. */
       self->sx = (double) width / MAX (1, self->built_width);
       params_changed (self, REBUILD_DELAY_MS * 3);
     }
-  else if (self->scene_kind == ACTORSCOPE_VIEW_SEQUENCE && self->fitted)
+  else if (self->scene_kind == RENDER_VIEW_SEQUENCE && self->fitted)
     {
       self->sx = self->sy = CLAMP (MIN (1.0, width / MAX (1.0, self->scene_w)), MIN_FIT_ZOOM, MAX_ZOOM);
       self->ox = MAX (0, (width - self->scene_w * self->sx) / 2);
@@ -1068,32 +570,31 @@ actorscope_scene_view_measure (GtkWidget *widget, GtkOrientation orientation, in
 
 /* ---- time axis ---- */
 
+/* The scene has a usable time axis (a timeline with a window). */
+static gboolean
+has_time_axis (ActorscopeSceneView *self)
+{
+  return self->scene != NULL && self->scene_kind == RENDER_VIEW_TIMELINE && self->axis.valid &&
+         self->axis.to_ns > self->axis.from_ns && self->axis.x1 > self->axis.x0;
+}
+
 gboolean
 actorscope_scene_view_time_to_x (ActorscopeSceneView *self, gint64 t_ns, double *x)
 {
-  double span, sxp;
-
   g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), FALSE);
-  if (self->scene == NULL || self->scene_kind != ACTORSCOPE_VIEW_TIMELINE || self->scene_to <= self->scene_from)
+  if (!has_time_axis (self))
     return FALSE;
-  span = (double) (self->scene_to - self->scene_from);
-  sxp = self->plot_x0 + (double) (t_ns - self->scene_from) / span * (self->plot_x1 - self->plot_x0);
-  *x = sxp * self->sx + self->ox;
+  *x = render_time_axis_to_x (&self->axis, t_ns) * self->sx + self->ox;
   return TRUE;
 }
 
 gboolean
 actorscope_scene_view_x_to_time (ActorscopeSceneView *self, double x, gint64 *t_ns)
 {
-  double span, sxp;
-
   g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), FALSE);
-  if (self->scene == NULL || self->scene_kind != ACTORSCOPE_VIEW_TIMELINE ||
-      self->scene_to <= self->scene_from || self->plot_x1 <= self->plot_x0)
+  if (!has_time_axis (self))
     return FALSE;
-  span = (double) (self->scene_to - self->scene_from);
-  sxp = (x - self->ox) / self->sx;
-  *t_ns = self->scene_from + (gint64) ((sxp - self->plot_x0) / (self->plot_x1 - self->plot_x0) * span);
+  *t_ns = render_time_axis_to_time (&self->axis, (x - self->ox) / self->sx);
   return TRUE;
 }
 
@@ -1101,12 +602,13 @@ actorscope_scene_view_x_to_time (ActorscopeSceneView *self, double x, gint64 *t_
 static void
 resolved_window (ActorscopeSceneView *self, gint64 *from, gint64 *to)
 {
-  gint64 t0 = 0, t1 = 0;
+  gint64 t0 = 0, t1 = 0, want_from, want_to;
 
   if (self->document != NULL)
     actorscope_document_get_time_range (self->document, &t0, &t1);
-  *from = self->from_ns == INGEST_TIME_MIN ? t0 : self->from_ns;
-  *to = self->to_ns == INGEST_TIME_MAX ? t1 : self->to_ns;
+  actorscope_session_get_window (self->session, &want_from, &want_to);
+  *from = want_from == INGEST_TIME_MIN ? t0 : want_from;
+  *to = want_to == INGEST_TIME_MAX ? t1 : want_to;
 }
 
 static void
@@ -1114,6 +616,8 @@ set_window_internal (ActorscopeSceneView *self, gint64 from, gint64 to, guint de
 {
   gint64 t0 = 0, t1 = 0;
 
+  if (from >= to)
+    return;
   /* Open ends mean "all of it"; only a closed window needs clamping (and
    * must not be subtracted: MAX - MIN overflows). */
   if (from != INGEST_TIME_MIN && to != INGEST_TIME_MAX && self->document != NULL &&
@@ -1145,12 +649,10 @@ set_window_internal (ActorscopeSceneView *self, gint64 from, gint64 to, guint de
           from = t1 - span;
         }
     }
-  if (from == self->from_ns && to == self->to_ns)
-    return;
-  self->from_ns = from;
-  self->to_ns = to;
-  params_changed (self, delay_ms);
-  g_signal_emit (self, signals[WINDOW_CHANGED], 0);
+  /* The session's notification rebuilds (on_session_notify). */
+  self->window_delay_ms = delay_ms;
+  actorscope_session_set_window (self->session, from, to);
+  self->window_delay_ms = 0;
 }
 
 /* ---- zoom & pan ---- */
@@ -1160,7 +662,7 @@ zoom_at (ActorscopeSceneView *self, double factor, double x, double y, guint del
 {
   if (self->scene == NULL || factor <= 0 || !isfinite (factor))
     return;
-  if (self->scene_kind == ACTORSCOPE_VIEW_TIMELINE)
+  if (self->scene_kind == RENDER_VIEW_TIMELINE)
     {
       gint64 t, from, to;
 
@@ -1206,12 +708,12 @@ void
 actorscope_scene_view_zoom_reset (ActorscopeSceneView *self)
 {
   g_return_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self));
-  if (self->scene_kind == ACTORSCOPE_VIEW_GRAPH)
+  if (self->scene_kind == RENDER_VIEW_GRAPH)
     {
       self->fitted = TRUE;
       fit_graph (self);
     }
-  else if (self->scene_kind == ACTORSCOPE_VIEW_SEQUENCE)
+  else if (self->scene_kind == RENDER_VIEW_SEQUENCE)
     {
       int w = gtk_widget_get_width (GTK_WIDGET (self));
 
@@ -1222,7 +724,7 @@ actorscope_scene_view_zoom_reset (ActorscopeSceneView *self)
       self->oy = 0;
     }
   else
-    self->oy = -self->axis_h;
+    self->oy = -axis_height (self);
   set_window_internal (self, INGEST_TIME_MIN, INGEST_TIME_MAX, 0);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
@@ -1241,10 +743,10 @@ pan_by (ActorscopeSceneView *self, double dx, double dy)
 
   if (self->scene == NULL)
     return;
-  if (self->scene_kind == ACTORSCOPE_VIEW_TIMELINE)
+  if (self->scene_kind == RENDER_VIEW_TIMELINE)
     {
       gint64 from, to, dt;
-      double plot_w = (self->plot_x1 - self->plot_x0) * self->sx;
+      double plot_w = (has_time_axis (self) ? self->axis.x1 - self->axis.x0 : self->scene_w) * self->sx;
 
       if (dx != 0 && plot_w > 0)
         {
@@ -1253,7 +755,7 @@ pan_by (ActorscopeSceneView *self, double dx, double dy)
           self->ox += dx;
           set_window_internal (self, from + dt, to + dt, REBUILD_DELAY_MS);
         }
-      self->oy = CLAMP (self->oy + dy, MIN (-self->axis_h, h - self->scene_h * self->sy), -self->axis_h);
+      self->oy = CLAMP (self->oy + dy, MIN (-axis_height (self), h - self->scene_h * self->sy), -axis_height (self));
     }
   else
     {
@@ -1315,7 +817,8 @@ on_drag_begin (GtkGestureDrag *gesture, double x, double y, gpointer user_data)
   self->drag_ox = self->ox;
   self->drag_oy = self->oy;
   resolved_window (self, &self->drag_from, &self->drag_to);
-  self->drag_area = (mods & GDK_SHIFT_MASK) && self->scene_kind == ACTORSCOPE_VIEW_TIMELINE;
+  self->drag_area = (mods & GDK_SHIFT_MASK) && self->scene_kind == RENDER_VIEW_TIMELINE;
+  self->drag_has_area = FALSE;
   self->drag_start_x = x;
 }
 
@@ -1331,9 +834,9 @@ on_drag_update (GtkGestureDrag *gesture, double dx, double dy, gpointer user_dat
       if (actorscope_scene_view_x_to_time (self, self->drag_start_x, &a) &&
           actorscope_scene_view_x_to_time (self, self->drag_start_x + dx, &b))
         {
-          self->has_area = a != b;
-          self->area_from = MIN (a, b);
-          self->area_to = MAX (a, b);
+          self->drag_has_area = a != b;
+          self->drag_area_from = MIN (a, b);
+          self->drag_area_to = MAX (a, b);
           gtk_widget_queue_draw (GTK_WIDGET (self));
         }
       return;
@@ -1355,8 +858,12 @@ on_drag_end (GtkGestureDrag *gesture, double dx, double dy, gpointer user_data)
   if (self->drag_area)
     {
       self->drag_area = FALSE;
-      if (self->has_area)
-        g_signal_emit (self, signals[AREA_SELECTED], 0, self->area_from, self->area_to);
+      if (self->drag_has_area)
+        {
+          actorscope_session_set_area (self->session, self->drag_area_from, self->drag_area_to);
+          g_signal_emit (self, signals[AREA_SELECTED], 0, self->drag_area_from, self->drag_area_to);
+        }
+      self->drag_has_area = FALSE;
     }
 }
 
@@ -1444,6 +951,61 @@ on_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode,
     }
 }
 
+/* ---- the session ---- */
+
+static void
+on_session_notify (ActorscopeSession *session, GParamSpec *pspec, gpointer user_data)
+{
+  ActorscopeSceneView *self = user_data;
+  const char *name = g_param_spec_get_name (pspec);
+
+  if (g_str_equal (name, "window-from") || g_str_equal (name, "window-to"))
+    {
+      params_changed (self, self->window_delay_ms);
+      g_signal_emit (self, signals[WINDOW_CHANGED], 0);
+    }
+  else if (g_str_equal (name, "filter") || g_str_equal (name, "groups"))
+    {
+      if (self->kind == RENDER_VIEW_GRAPH)
+        self->fitted = TRUE;
+      params_changed (self, 0);
+    }
+  else if (g_str_equal (name, "cursor"))
+    {
+      params_changed (self, 0);
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+    }
+  else if (g_str_has_prefix (name, "area-"))
+    gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+actorscope_scene_view_set_session (ActorscopeSceneView *self, ActorscopeSession *session)
+{
+  g_autoptr(ActorscopeSession) own = NULL;
+
+  g_return_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self));
+  g_return_if_fail (session == NULL || ACTORSCOPE_IS_SESSION (session));
+  if (session == NULL)
+    session = own = actorscope_session_new ();
+  if (self->session == session)
+    return;
+  if (self->session != NULL)
+    g_clear_signal_handler (&self->session_handler, self->session);
+  g_set_object (&self->session, session);
+  self->session_handler = g_signal_connect (session, "notify", G_CALLBACK (on_session_notify), self);
+  if (self->builder != NULL)
+    params_changed (self, 0);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+ActorscopeSession *
+actorscope_scene_view_get_session (ActorscopeSceneView *self)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), NULL);
+  return self->session;
+}
+
 /* ---- public API ---- */
 
 gboolean
@@ -1477,10 +1039,8 @@ actorscope_scene_view_locate (ActorscopeSceneView *self, const char *klass, cons
   double b[4];
 
   g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), FALSE);
-  if (self->dirty || self->building)
-    rebuild_sync (self);
-  g = find_group (self->scene, klass, id);
-  if (g == NULL || !group_bounds (self->scene, g, b))
+  g = render_scene_find_group (self->scene, klass, id);
+  if (g == NULL || !render_scene_group_bounds (self->scene, g, b))
     return FALSE;
   scene_to_widget (self, (b[0] + b[2]) / 2, (b[1] + b[3]) / 2, x, y);
   return TRUE;
@@ -1518,16 +1078,20 @@ void
 actorscope_scene_view_set_area (ActorscopeSceneView *self, gint64 from_ns, gint64 to_ns)
 {
   g_return_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self));
-  self->has_area = from_ns < to_ns;
-  self->area_from = from_ns;
-  self->area_to = to_ns;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  actorscope_session_set_area (self->session, from_ns, to_ns);
+}
+
+/* A parameter of the view changed: builds started before are stale. */
+static void
+params_changed (ActorscopeSceneView *self, guint delay_ms)
+{
+  actorscope_scene_builder_invalidate (self->builder, delay_ms);
 }
 
 static void
 on_document_changed (ActorscopeDocument *document, gpointer user_data)
 {
-  schedule_rebuild (ACTORSCOPE_SCENE_VIEW (user_data), 100);
+  actorscope_scene_builder_schedule (ACTORSCOPE_SCENE_VIEW (user_data)->builder, 100);
 }
 
 void
@@ -1542,21 +1106,18 @@ actorscope_scene_view_set_document (ActorscopeSceneView *self, ActorscopeDocumen
   if (document != NULL)
     self->changed_handler = g_signal_connect (document, "changed",
                                               G_CALLBACK (on_document_changed), self);
-  self->from_ns = INGEST_TIME_MIN;
-  self->to_ns = INGEST_TIME_MAX;
-  self->cursor_ns = INGEST_TIME_MAX;
-  self->has_area = FALSE;
+  actorscope_session_reset_time (self->session);
   self->fitted = TRUE;
   self->sx = self->sy = 1;
   self->ox = self->oy = 0;
   g_clear_pointer (&self->sel_class, g_free);
   g_clear_pointer (&self->sel_id, g_free);
-  g_clear_pointer (&self->scene_ref, scene_ref_unref);
+  g_clear_pointer (&self->scene_ref, actorscope_scene_ref_unref);
   self->scene = NULL;
   g_clear_pointer (&self->picture, gsk_render_node_unref);
   self->reset_scroll = TRUE;
-  if (document != NULL)
-    params_changed (self, 0);
+  /* Also without a document: what a running build returns is stale. */
+  params_changed (self, 0);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -1568,7 +1129,7 @@ actorscope_scene_view_get_document (ActorscopeSceneView *self)
 }
 
 void
-actorscope_scene_view_set_kind (ActorscopeSceneView *self, ActorscopeViewKind kind)
+actorscope_scene_view_set_kind (ActorscopeSceneView *self, RenderViewKind kind)
 {
   g_return_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self));
   if (self->kind == kind)
@@ -1582,10 +1143,10 @@ actorscope_scene_view_set_kind (ActorscopeSceneView *self, ActorscopeViewKind ki
     params_changed (self, 0);
 }
 
-ActorscopeViewKind
+RenderViewKind
 actorscope_scene_view_get_kind (ActorscopeSceneView *self)
 {
-  g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), ACTORSCOPE_VIEW_GRAPH);
+  g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), RENDER_VIEW_GRAPH);
   return self->kind;
 }
 
@@ -1593,22 +1154,14 @@ void
 actorscope_scene_view_set_filter (ActorscopeSceneView *self, const char *filter)
 {
   g_return_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self));
-  if (filter != NULL && *filter == '\0')
-    filter = NULL;
-  if (g_strcmp0 (self->filter, filter) == 0)
-    return;
-  g_free (self->filter);
-  self->filter = g_strdup (filter);
-  if (self->kind == ACTORSCOPE_VIEW_GRAPH)
-    self->fitted = TRUE;
-  params_changed (self, 0);
+  actorscope_session_set_filter (self->session, filter);
 }
 
 const char *
 actorscope_scene_view_get_filter (ActorscopeSceneView *self)
 {
   g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), NULL);
-  return self->filter;
+  return actorscope_session_get_filter (self->session);
 }
 
 const char *
@@ -1642,7 +1195,7 @@ void
 actorscope_scene_view_get_window (ActorscopeSceneView *self, gint64 *from_ns, gint64 *to_ns)
 {
   g_return_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self));
-  if (self->scene == NULL || self->dirty || self->building)
+  if (self->scene == NULL || actorscope_scene_builder_is_busy (self->builder))
     resolved_window (self, from_ns, to_ns);
   else
     {
@@ -1655,26 +1208,20 @@ void
 actorscope_scene_view_set_cursor (ActorscopeSceneView *self, gint64 cursor_ns)
 {
   g_return_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self));
-  if (self->cursor_ns == cursor_ns)
-    return;
-  self->cursor_ns = cursor_ns;
-  params_changed (self, 0);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  actorscope_session_set_cursor (self->session, cursor_ns);
 }
 
 gint64
 actorscope_scene_view_get_cursor (ActorscopeSceneView *self)
 {
   g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), INGEST_TIME_MAX);
-  return self->cursor_ns;
+  return actorscope_session_get_cursor (self->session);
 }
 
 const RenderScene *
 actorscope_scene_view_get_scene (ActorscopeSceneView *self)
 {
   g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), NULL);
-  if (self->dirty || self->building)
-    rebuild_sync (self);
   return self->scene;
 }
 
@@ -1682,7 +1229,7 @@ RenderScene *
 actorscope_scene_view_build_scene (ActorscopeSceneView *self, double width, double height,
                                    GError **error)
 {
-  BuildJob *job;
+  g_autoptr(ActorscopeSceneBuild) job = NULL;
   RenderScene *scene;
 
   g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), NULL);
@@ -1691,12 +1238,11 @@ actorscope_scene_view_build_scene (ActorscopeSceneView *self, double width, doub
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, _("No trace is open"));
       return NULL;
     }
-  job = build_job_new (self, width, height);
-  build_job_run (job);
+  job = build_new (self, width, height);
+  actorscope_scene_build_run (job);
   scene = g_steal_pointer (&job->scene);
   if (scene == NULL)
     g_propagate_error (error, g_steal_pointer (&job->error));
-  build_job_free (job);
   return scene;
 }
 
@@ -1704,7 +1250,7 @@ double
 actorscope_scene_view_rebuild_now (ActorscopeSceneView *self)
 {
   g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), 0);
-  rebuild_sync (self);
+  actorscope_scene_builder_build_now (self->builder);
   return self->build_ms;
 }
 
@@ -1712,38 +1258,28 @@ void
 actorscope_scene_view_set_groups (ActorscopeSceneView *self, const char *const *groups)
 {
   g_return_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self));
-  if (groups != NULL && groups[0] == NULL)
-    groups = NULL;
-  if (groups == NULL && self->groups == NULL)
-    return;
-  if (groups != NULL && self->groups != NULL && g_strv_equal (groups, (const char *const *) self->groups))
-    return;
-  g_strfreev (self->groups);
-  self->groups = g_strdupv ((char **) groups);
-  if (self->kind == ACTORSCOPE_VIEW_GRAPH)
-    self->fitted = TRUE;
-  params_changed (self, 0);
+  actorscope_session_set_groups (self->session, groups);
 }
 
 const char *const *
 actorscope_scene_view_get_groups (ActorscopeSceneView *self)
 {
   g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), NULL);
-  return (const char *const *) self->groups;
+  return actorscope_session_get_groups (self->session);
 }
 
 gboolean
 actorscope_scene_view_is_busy (ActorscopeSceneView *self)
 {
   g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), FALSE);
-  return self->dirty || self->building || self->rebuild_id != 0;
+  return actorscope_scene_builder_is_busy (self->builder);
 }
 
 guint
 actorscope_scene_view_get_n_dropped (ActorscopeSceneView *self)
 {
   g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), 0);
-  return self->n_dropped;
+  return actorscope_scene_builder_get_n_dropped (self->builder);
 }
 
 gboolean
@@ -1763,13 +1299,18 @@ actorscope_scene_view_dispose (GObject *object)
   /* Workers still running keep their own references (the task holds
    * self, jobs hold the document and scene); their results are ignored. */
   self->disposed = TRUE;
-  g_clear_handle_id (&self->rebuild_id, g_source_remove);
+  if (self->builder != NULL)
+    actorscope_scene_builder_stop (self->builder);
+  g_clear_object (&self->builder);
   g_clear_handle_id (&self->picture_id, g_source_remove);
   g_clear_pointer (&self->picture, gsk_render_node_unref);
   if (self->document != NULL)
     g_clear_signal_handler (&self->changed_handler, self->document);
   g_clear_object (&self->document);
-  g_clear_pointer (&self->scene_ref, scene_ref_unref);
+  if (self->session != NULL)
+    g_clear_signal_handler (&self->session_handler, self->session);
+  g_clear_object (&self->session);
+  g_clear_pointer (&self->scene_ref, actorscope_scene_ref_unref);
   self->scene = NULL;
   G_OBJECT_CLASS (actorscope_scene_view_parent_class)->dispose (object);
 }
@@ -1779,11 +1320,9 @@ actorscope_scene_view_finalize (GObject *object)
 {
   ActorscopeSceneView *self = ACTORSCOPE_SCENE_VIEW (object);
 
-  g_free (self->filter);
   g_free (self->filter_error);
   g_free (self->sel_class);
   g_free (self->sel_id);
-  g_strfreev (self->groups);
   G_OBJECT_CLASS (actorscope_scene_view_parent_class)->finalize (object);
 }
 
@@ -1822,11 +1361,10 @@ actorscope_scene_view_init (ActorscopeSceneView *self)
   GtkEventController *scroll, *key, *click;
   GtkGesture *drag, *zoom;
 
-  self->from_ns = INGEST_TIME_MIN;
-  self->to_ns = INGEST_TIME_MAX;
-  self->cursor_ns = INGEST_TIME_MAX;
+  actorscope_scene_view_set_session (self, NULL);
   self->sx = self->sy = 1;
   self->fitted = TRUE;
+  self->builder = actorscope_scene_builder_new (request_build, install_build, self);
 
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
   gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);

@@ -14,25 +14,19 @@
  * is rebuilt (debounced; meanwhile the old scene is stretched, so zooming
  * stays smooth). In the graph and sequence views zoom is geometric.
  *
- * Scenes are built in a worker thread and rasterised in a worker thread
- * (see the .c file); frames only paint the rasterised picture.
+ * Scenes are built in a worker thread (actorscope-scene-builder.c) and
+ * rasterised in a worker thread (actorscope-scene-raster.c); frames only
+ * paint the rasterised picture.
  */
 #pragma once
 
 #include <gtk/gtk.h>
 #include "actorscope-document.h"
+#include "actorscope-scene-builder.h"
+#include "actorscope-session.h"
 #include "render-scene.h"
 
 G_BEGIN_DECLS
-
-typedef enum {
-  ACTORSCOPE_VIEW_GRAPH = 0,
-  ACTORSCOPE_VIEW_SEQUENCE,
-  ACTORSCOPE_VIEW_TIMELINE,
-} ActorscopeViewKind;
-
-const char *actorscope_view_kind_to_string (ActorscopeViewKind kind);
-gboolean actorscope_view_kind_from_string (const char *s, ActorscopeViewKind *out);
 
 #define ACTORSCOPE_TYPE_SCENE_VIEW (actorscope_scene_view_get_type ())
 G_DECLARE_FINAL_TYPE (ActorscopeSceneView, actorscope_scene_view, ACTORSCOPE, SCENE_VIEW, GtkWidget)
@@ -43,8 +37,14 @@ GtkWidget *actorscope_scene_view_new (void);
 void actorscope_scene_view_set_document (ActorscopeSceneView *self, ActorscopeDocument *document);
 ActorscopeDocument *actorscope_scene_view_get_document (ActorscopeSceneView *self);
 
-void actorscope_scene_view_set_kind (ActorscopeSceneView *self, ActorscopeViewKind kind);
-ActorscopeViewKind actorscope_scene_view_get_kind (ActorscopeSceneView *self);
+/* The session whose window, area, cursor, filter and groups the view shows
+ * and changes (a reference is kept; NULL = a private one). The setters
+ * below for those write the session. get is borrowed. */
+void actorscope_scene_view_set_session (ActorscopeSceneView *self, ActorscopeSession *session);
+ActorscopeSession *actorscope_scene_view_get_session (ActorscopeSceneView *self);
+
+void actorscope_scene_view_set_kind (ActorscopeSceneView *self, RenderViewKind kind);
+RenderViewKind actorscope_scene_view_get_kind (ActorscopeSceneView *self);
 
 /* Actor filter: a glob, a "/regex/", or plain text (matched as *text*);
  * NULL or "" shows everything. A bad regex keeps the previous scene and sets
@@ -83,15 +83,18 @@ const char *actorscope_scene_view_get_selected_id (ActorscopeSceneView *self);
  * something was hit. */
 gboolean actorscope_scene_view_activate_at (ActorscopeSceneView *self, double x, double y);
 /* Widget coordinates of the centre of the first group of class klass with
- * id (for tests and "jump to"); FALSE if it is not in the scene. */
+ * id in the scene on screen (for tests and "jump to"); FALSE if it is not
+ * there. */
 gboolean actorscope_scene_view_locate (ActorscopeSceneView *self, const char *klass,
                                        const char *id, double *x, double *y);
 
 /* Time range selection (timeline); from >= to clears. */
 void actorscope_scene_view_set_area (ActorscopeSceneView *self, gint64 from_ns, gint64 to_ns);
 
-/* The current scene (borrowed; NULL before a document is set). Rebuilds a
- * pending scene first, so exporters get what is about to be on screen. */
+/* The scene on screen (borrowed; NULL before the first build finishes).
+ * It may be older than the current parameters while a build is pending
+ * (actorscope_scene_view_is_busy); nothing is built behind this getter:
+ * call actorscope_scene_view_rebuild_now, or wait for "scene-changed". */
 const RenderScene *actorscope_scene_view_get_scene (ActorscopeSceneView *self);
 /* Builds a fresh scene for export at the given size in user units (0 = the
  * widget's size), with the current window, filter and theme (owned). */

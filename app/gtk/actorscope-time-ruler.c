@@ -92,7 +92,7 @@ on_view_changed (ActorscopeSceneView *view, gpointer user_data)
   ActorscopeTimeRuler *self = user_data;
 
   gtk_widget_set_visible (GTK_WIDGET (self),
-                          actorscope_scene_view_get_kind (view) == ACTORSCOPE_VIEW_TIMELINE);
+                          actorscope_scene_view_get_kind (view) == RENDER_VIEW_TIMELINE);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 

@@ -8,6 +8,7 @@
 #include "actorscope-live.h"
 #include "actorscope-overview.h"
 #include "actorscope-time-ruler.h"
+#include "ingest-matcher.h"
 #include "render-cairo.h"
 #include "render-svg.h"
 #include "render-ticks.h"
@@ -43,6 +44,7 @@ struct _ActorscopeWindow {
   GtkLabel *status_label;
 
   GSettings *settings;
+  ActorscopeSession *session;   /* window, area, cursor, filter, groups: shared by the views */
   ActorscopeDocument *document;
   GCancellable *load_cancellable;
   char *error;
@@ -85,14 +87,7 @@ on_error_response (GtkInfoBar *bar, int response, gpointer user_data)
 static char *
 current_pattern (ActorscopeWindow *self)
 {
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->filter_entry));
-  gsize len = strlen (text);
-
-  if (len == 0)
-    return NULL;
-  if ((len >= 2 && text[0] == '/' && text[len - 1] == '/') || strpbrk (text, "*?[") != NULL)
-    return g_strdup (text);
-  return g_strdup_printf ("*%s*", text);
+  return ingest_matcher_pattern_from_search (gtk_editable_get_text (GTK_EDITABLE (self->filter_entry)));
 }
 
 static void
@@ -111,17 +106,6 @@ update_position_label (ActorscopeWindow *self)
     cursor = t1;
   render_ticks_format_time (cursor, 1000, t0, buf, sizeof buf);
   gtk_label_set_text (self->position_label, buf);
-  actorscope_overview_set_cursor (self->overview, actorscope_scene_view_get_cursor (self->scene_view));
-}
-
-static void
-on_window_changed (ActorscopeSceneView *view, gpointer user_data)
-{
-  ActorscopeWindow *self = user_data;
-  gint64 from, to;
-
-  actorscope_scene_view_get_window (view, &from, &to);
-  actorscope_overview_set_window (self->overview, from, to);
 }
 
 static void
@@ -149,7 +133,7 @@ on_groups_changed (ActorscopeActorTree *tree, gpointer user_data)
 {
   ActorscopeWindow *self = user_data;
 
-  actorscope_scene_view_set_groups (self->scene_view, actorscope_actor_tree_get_groups (tree));
+  actorscope_session_set_groups (self->session, actorscope_actor_tree_get_groups (tree));
 }
 
 static void
@@ -235,7 +219,7 @@ actorscope_window_set_document (ActorscopeWindow *self, ActorscopeDocument *docu
       gtk_stack_set_visible_child_name (self->main_stack, "view");
       filter = g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->filter_entry)));
       actorscope_actor_tree_set_filter (self->actor_tree, filter);
-      actorscope_scene_view_set_filter (self->scene_view, filter);
+      actorscope_session_set_filter (self->session, filter);
     }
   else
     {
@@ -370,12 +354,16 @@ actorscope_window_export (ActorscopeWindow *self, const char *path, const char *
 
   g_return_val_if_fail (ACTORSCOPE_IS_WINDOW (self), FALSE);
   /* The same layout as on screen (same window, filter, theme and size),
-   * built fresh so it is complete rather than clipped by the viewport. */
+   * built fresh so it is complete rather than clipped by the viewport.
+   * The size comes from the scene about to be on screen: build it now if
+   * the one shown is older than the view's parameters. */
+  if (actorscope_scene_view_is_busy (self->scene_view))
+    actorscope_scene_view_rebuild_now (self->scene_view);
   shown = actorscope_scene_view_get_scene (self->scene_view);
   if (shown != NULL)
     render_scene_get_size (shown, &w, &h);
   scene = actorscope_scene_view_build_scene (self->scene_view, w,
-                                             actorscope_scene_view_get_kind (self->scene_view) == ACTORSCOPE_VIEW_GRAPH ? h : 0,
+                                             actorscope_scene_view_get_kind (self->scene_view) == RENDER_VIEW_GRAPH ? h : 0,
                                              error);
   if (scene == NULL)
     return FALSE;
@@ -440,7 +428,7 @@ action_export (GtkWidget *widget, const char *action_name, GVariant *param)
                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
   g_object_set_data_full (G_OBJECT (dialog), "format", g_strdup (format), g_free);
   name = g_strdup_printf ("%s-%s.%s", actorscope_document_get_title (self->document),
-                          actorscope_view_kind_to_string (actorscope_scene_view_get_kind (self->scene_view)),
+                          render_view_kind_to_string (actorscope_scene_view_get_kind (self->scene_view)),
                           format);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
   filter = gtk_file_filter_new ();
@@ -573,13 +561,13 @@ static void
 action_view (GSimpleAction *action, GVariant *state, gpointer user_data)
 {
   ActorscopeWindow *self = user_data;
-  ActorscopeViewKind kind;
+  RenderViewKind kind;
 
-  if (!actorscope_view_kind_from_string (g_variant_get_string (state, NULL), &kind))
+  if (!render_view_kind_from_string (g_variant_get_string (state, NULL), &kind))
     return;
   g_simple_action_set_state (action, state);
   actorscope_scene_view_set_kind (self->scene_view, kind);
-  g_settings_set_string (self->settings, "view", actorscope_view_kind_to_string (kind));
+  g_settings_set_string (self->settings, "view", render_view_kind_to_string (kind));
 }
 
 static void
@@ -627,7 +615,7 @@ on_filter_changed (GtkSearchEntry *entry, gpointer user_data)
   ActorscopeWindow *self = user_data;
   const char *text = gtk_editable_get_text (GTK_EDITABLE (entry));
 
-  actorscope_scene_view_set_filter (self->scene_view, text);
+  actorscope_session_set_filter (self->session, text);
   actorscope_actor_tree_set_filter (self->actor_tree, text);
 }
 
@@ -766,8 +754,7 @@ on_area_selected (GObject *source, gint64 from, gint64 to, gpointer user_data)
   char a[48];
   g_autofree char *text = NULL;
 
-  actorscope_scene_view_set_area (self->scene_view, from, to);
-  actorscope_overview_set_area (self->overview, from, to);
+  actorscope_session_set_area (self->session, from, to);
   actorscope_details_show_range (self->details, from, to, pattern);
   gtk_widget_set_visible (self->details_scroller, TRUE);
   render_ticks_format_duration (to - from, a, sizeof a);
@@ -781,8 +768,9 @@ on_scrub (ActorscopeOverview *overview, gint64 from, gint64 to, gpointer user_da
 {
   ActorscopeWindow *self = user_data;
 
+  /* The overview moved the session's window; stop following the live
+   * end. */
   self->following = FALSE;
-  actorscope_scene_view_set_window (self->scene_view, from, to);
 }
 
 /* ---- replay ---- */
@@ -792,10 +780,10 @@ set_cursor (ActorscopeWindow *self, gint64 cursor)
 {
   gint64 from, to;
 
-  actorscope_scene_view_set_cursor (self->scene_view, cursor);
+  actorscope_session_set_cursor (self->session, cursor);
   /* Keep the cursor in view: slide the window when it runs past it. */
   actorscope_scene_view_get_window (self->scene_view, &from, &to);
-  if (cursor != INGEST_TIME_MAX && actorscope_scene_view_get_kind (self->scene_view) == ACTORSCOPE_VIEW_TIMELINE)
+  if (cursor != INGEST_TIME_MAX && actorscope_scene_view_get_kind (self->scene_view) == RENDER_VIEW_TIMELINE)
     {
       gint64 t0, t1;
 
@@ -1051,6 +1039,7 @@ actorscope_window_dispose (GObject *object)
   g_clear_signal_handler (&self->dark_handler, gtk_settings_get_default ());
   g_signal_handlers_disconnect_by_data (gtk_recent_manager_get_default (), self);
   gtk_widget_dispose_template (GTK_WIDGET (self), ACTORSCOPE_TYPE_WINDOW);
+  g_clear_object (&self->session);
   G_OBJECT_CLASS (actorscope_window_parent_class)->dispose (object);
 }
 
@@ -1169,6 +1158,10 @@ actorscope_window_init (ActorscopeWindow *self)
   self->settings = g_settings_new (ACTORSCOPE_APP_ID);
   self->replay_pos = -1;
 
+  /* One session for the views: they read and write it, not each other. */
+  self->session = actorscope_session_new ();
+  actorscope_scene_view_set_session (self->scene_view, self->session);
+  actorscope_overview_set_session (self->overview, self->session);
   actorscope_time_ruler_set_view (self->ruler, self->scene_view);
 
   view_name = g_settings_get_string (self->settings, "view");
@@ -1176,8 +1169,8 @@ actorscope_window_init (ActorscopeWindow *self)
   g_signal_connect (view, "change-state", G_CALLBACK (action_view), self);
   g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (view));
   {
-    ActorscopeViewKind kind;
-    if (actorscope_view_kind_from_string (view_name, &kind))
+    RenderViewKind kind;
+    if (render_view_kind_from_string (view_name, &kind))
       actorscope_scene_view_set_kind (self->scene_view, kind);
   }
   play = g_simple_action_new_stateful ("play", NULL, g_variant_new_boolean (FALSE));
@@ -1201,7 +1194,6 @@ actorscope_window_init (ActorscopeWindow *self)
   g_signal_connect (self->filter_entry, "search-changed", G_CALLBACK (on_filter_changed), self);
   g_signal_connect (self->scene_view, "item-activated", G_CALLBACK (on_item_activated), self);
   g_signal_connect (self->scene_view, "area-selected", G_CALLBACK (on_area_selected), self);
-  g_signal_connect (self->scene_view, "window-changed", G_CALLBACK (on_window_changed), self);
   g_signal_connect (self->scene_view, "scene-changed", G_CALLBACK (on_scene_changed), self);
   g_signal_connect (self->overview, "scrub", G_CALLBACK (on_scrub), self);
   g_signal_connect (self->overview, "area-selected", G_CALLBACK (on_area_selected), self);
@@ -1228,6 +1220,13 @@ ActorscopeWindow *
 actorscope_window_new (ActorscopeApplication *app)
 {
   return g_object_new (ACTORSCOPE_TYPE_WINDOW, "application", app, NULL);
+}
+
+ActorscopeSession *
+actorscope_window_get_session (ActorscopeWindow *self)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_WINDOW (self), NULL);
+  return self->session;
 }
 
 ActorscopeSceneView *

@@ -45,6 +45,8 @@ gboolean actorscope_window_export (ActorscopeWindow *self, const char *path, con
 
 /* The parts, for tests (borrowed). */
 ActorscopeSceneView *actorscope_window_get_scene_view (ActorscopeWindow *self);
+/* The view state the window's widgets share (borrowed). */
+ActorscopeSession *actorscope_window_get_session (ActorscopeWindow *self);
 ActorscopeActorTree *actorscope_window_get_actor_tree (ActorscopeWindow *self);
 ActorscopeDetails *actorscope_window_get_details (ActorscopeWindow *self);
 GtkEditable *actorscope_window_get_filter_entry (ActorscopeWindow *self);

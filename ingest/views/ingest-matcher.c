@@ -38,6 +38,22 @@ is_regex (const char *p, gsize len, gboolean *caseless, gsize *body_len)
   return FALSE;
 }
 
+char *
+ingest_matcher_pattern_from_search (const char *text)
+{
+  gsize len, body_len;
+  gboolean caseless;
+
+  if (text == NULL || *text == '\0')
+    return NULL;
+  len = strlen (text);
+  /* Regexes and globs are the matcher's own syntax; plain text is what
+   * people type in a search box, so it matches anywhere. */
+  if (is_regex (text, len, &caseless, &body_len) || strpbrk (text, "*?[") != NULL)
+    return g_strdup (text);
+  return g_strdup_printf ("*%s*", text);
+}
+
 IngestMatcher *
 ingest_matcher_new (const char *pattern, GError **error)
 {
