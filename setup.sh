@@ -179,10 +179,13 @@ run_main() {
   say "pictures written to $out/"
 
   local port=${ACTORSCOPE_PORT:-8000}
+  # The demo keeps its durable store in the build tree, not in the user's
+  # state directory, and starts it empty: a replay of the sample resumed
+  # onto the last demo's history would show the sample twice.
   local serve=("$cli" serve --port "$port" --replay data/traces/mswitch-rpc.json --loop
-               --record "$out/live-session.ndjson")
-  say "live console: open http://127.0.0.1:$port/ in a browser (Ctrl-C stops; the session is recorded to $out/live-session.ndjson)"
-  rm -f "$out/live-session.ndjson"
+               --data-dir "$out/data" --record "$out/live-session.ndjson")
+  say "live console: open http://127.0.0.1:$port/ in a browser (Ctrl-C stops; the session is recorded to $out/live-session.ndjson, its durable store is $out/data)"
+  rm -rf "$out/live-session.ndjson" "$out/data"
   if [ -n "${ACTORSCOPE_RUN_SECONDS:-}" ]; then
     local rc=0
     timeout --signal=INT "$ACTORSCOPE_RUN_SECONDS" "${serve[@]}" || rc=$?
