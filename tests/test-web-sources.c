@@ -301,6 +301,23 @@ test_xstate (void **state)
   assert_false (ingest_xstate_looks_like ("{\"ts\":1,\"ev\":\"send\"}", 20));
 }
 
+/* createdAt (ms) is converted from its digits when it is a string or an
+ * integer: a double rounds epoch nanoseconds to a multiple of 256. */
+static void
+test_xstate_time_exact (void **state)
+{
+  g_autoptr(IngestStore) store = ingest_store_new ();
+  g_autoptr(IngestXstateAdapter) x = ingest_xstate_adapter_new (store, "xs");
+  g_autoptr(GError) error = NULL;
+  const char *a = "{\"type\":\"@xstate.actor\",\"name\":\"m\",\"sessionId\":\"x:0\",\"createdAt\":\"1700000000001.234567\"}";
+  const char *b = "{\"type\":\"@xstate.actor\",\"name\":\"n\",\"sessionId\":\"x:1\",\"createdAt\":1700000000003}";
+
+  assert_true (ingest_xstate_adapter_feed (x, a, strlen (a), &error));
+  assert_true (ingest_xstate_adapter_feed (x, b, strlen (b), &error));
+  assert_true (ingest_store_event (store, 0)->time_ns == G_GINT64_CONSTANT (1700000000001234567));
+  assert_true (ingest_store_event (store, 1)->time_ns == G_GINT64_CONSTANT (1700000000003000000));
+}
+
 /* A chain of nested actors, each named after its parent's path: names and
  * the adapter's state stay bounded (a 21,100-deep chain grew the service
  * to 4.8 GB: each name copied its parent's whole name). */
@@ -391,6 +408,7 @@ main (void)
     cmocka_unit_test (test_record_then_replay),
     cmocka_unit_test (test_mswitch_split),
     cmocka_unit_test (test_xstate_deep_chain),
+    cmocka_unit_test (test_xstate_time_exact),
     cmocka_unit_test (test_xstate_many_sessions),
     /* the long-poll client itself: test-web-mswitch.c */
     cmocka_unit_test (test_xstate),

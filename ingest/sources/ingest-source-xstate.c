@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "ingest-json-lexer.h"
 #include "ingest-source-xstate.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_t, json_decref)
@@ -79,22 +80,38 @@ ingest_xstate_looks_like (const char *data, gsize len)
   return g_strstr_len (data, (gssize) MIN (len, 8192), "\"@xstate.") != NULL;
 }
 
+/* 9.2e12 ms (year 2261) is the most whose nanoseconds fit a gint64 with
+ * room to spare: 1e15 let a cast overflow (found by fuzz-xstate). */
+#define MAX_CREATED_AT_MS G_GINT64_CONSTANT (9200000000000)
+
 static gint64
 created_at_ns (json_t *obj)
 {
   json_t *c = json_object_get (obj, "createdAt");
-  double ms = 0;
+  gint64 ns = 0;
 
+  /* From the digits where there are digits: a double rounds epoch
+   * nanoseconds to a multiple of 256. A float number is a double already. */
   if (json_is_string (c))
-    ms = g_ascii_strtod (json_string_value (c), NULL);
-  else if (json_is_number (c))
-    ms = json_number_value (c);
-  /* Also NaN, from a "nan" string. 9.2e12 ms (year 2261) is the most whose
-   * nanoseconds fit a gint64: 1e15 let the cast below overflow (undefined
-   * behaviour; found by fuzz-xstate). */
-  if (!(ms > 0 && ms <= 9.2e12))
+    {
+      const char *text = json_string_value (c);
+      if (!ingest_json_number_to_scaled (text, strlen (text), 6, &ns))
+        ns = 0;
+    }
+  else if (json_is_integer (c))
+    {
+      json_int_t ms = json_integer_value (c);
+      ns = ms > 0 && ms <= MAX_CREATED_AT_MS ? (gint64) ms * 1000000 : 0;
+    }
+  else if (json_is_real (c))
+    {
+      double ms = json_real_value (c);
+      /* Also NaN. */
+      ns = ms > 0 && ms <= (double) MAX_CREATED_AT_MS ? (gint64) (ms * 1e6) : 0;
+    }
+  if (ns <= 0 || ns > MAX_CREATED_AT_MS * 1000000)
     return g_get_real_time () * 1000;
-  return (gint64) (ms * 1e6);
+  return ns;
 }
 
 /* Longest machine id and session id kept in a name. */
