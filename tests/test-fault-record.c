@@ -538,26 +538,19 @@ typedef struct {
 /* serve with args (NULL-terminated) and --port 0, for at most 10 s;
  * stdin_path (may be NULL) as its standard input. */
 static void
-run_serve (Run *r, const char *stdin_path, ...)
+run_serve (Run *r, const char *stdin_path, const char *const *args)
 {
   g_autoptr(GSubprocessLauncher) launcher =
     g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GSubprocess) proc = NULL;
   g_autoptr(GError) error = NULL;
-  const char *a;
-  va_list ap;
+  const char *const head[] = { "timeout", "10", cli_path, "serve", "--port", "0" };
 
-  g_ptr_array_add (argv, (char *) "timeout");
-  g_ptr_array_add (argv, (char *) "10");
-  g_ptr_array_add (argv, (char *) cli_path);
-  g_ptr_array_add (argv, (char *) "serve");
-  g_ptr_array_add (argv, (char *) "--port");
-  g_ptr_array_add (argv, (char *) "0");
-  va_start (ap, stdin_path);
-  while ((a = va_arg (ap, const char *)) != NULL)
-    g_ptr_array_add (argv, (char *) a);
-  va_end (ap);
+  for (gsize i = 0; i < G_N_ELEMENTS (head); i++)
+    g_ptr_array_add (argv, (char *) head[i]);
+  for (gsize i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
   g_ptr_array_add (argv, NULL);
   if (stdin_path != NULL)
     g_subprocess_launcher_set_stdin_file_path (launcher, stdin_path);
@@ -574,6 +567,22 @@ run_clear (Run *r)
   g_clear_pointer (&r->out, g_free);
   g_clear_pointer (&r->err, g_free);
 }
+
+/* serve with args refuses to start: exit status, a message with want,
+ * no port bound; at once (10 s at most: never hangs). */
+static void
+assert_refused (int status, const char *want, const char *stdin_path, const char *const *args)
+{
+  Run r = { 0 };
+
+  run_serve (&r, stdin_path, args);
+  assert_int_equal (r.status, status);
+  assert_non_null (strstr (r.err, want));
+  assert_null (strstr (r.out, "listening on"));
+  run_clear (&r);
+}
+
+#define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
 static void
 assert_file_is (const char *path, const char *want)
@@ -597,7 +606,6 @@ test_record_appends (void **state)
   Producer p = { 0 };
   Loaded l;
   const IngestEvent *ev;
-  Run r = { 0 };
   g_autofree char *other = g_build_filename (tmpdir, "other.txt", NULL);
 
   /* a previous session at the path, killed mid-line */
@@ -625,12 +633,8 @@ test_record_appends (void **state)
   server_clear (&sv);
 
   assert_true (g_file_set_contents (other, "old contents\n", -1, NULL));
-  run_serve (&r, NULL, "--record", other, NULL);
-  assert_int_equal (r.status, 1);
-  assert_non_null (strstr (r.err, "not a native trace"));
-  assert_null (strstr (r.out, "listening on"));
+  assert_refused (1, "not a native trace", NULL, ARGS ("--record", other));
   assert_file_is (other, "old contents\n");
-  run_clear (&r);
   g_unlink (other);
 }
 
@@ -643,37 +647,20 @@ test_record_not_a_plain_file (void **state)
   g_autofree char *target = g_build_filename (tmpdir, "target.txt", NULL);
   g_autofree char *link = g_build_filename (tmpdir, "link.ndjson", NULL);
   g_autofree char *fifo = g_build_filename (tmpdir, "fifo.ndjson", NULL);
-  Run r = { 0 };
   int reader;
 
   assert_true (g_file_set_contents (target, "keep me\n", -1, NULL));
   assert_int_equal (symlink (target, link), 0);
-  run_serve (&r, NULL, "--record", link, NULL);
-  assert_int_equal (r.status, 1);
-  assert_non_null (strstr (r.err, "symbolic link"));
-  assert_null (strstr (r.out, "listening on"));
+  assert_refused (1, "symbolic link", NULL, ARGS ("--record", link));
   assert_file_is (target, "keep me\n");
-  run_clear (&r);
-
-  run_serve (&r, NULL, "--record", "/dev/full", NULL);
-  assert_int_equal (r.status, 1);
-  assert_non_null (strstr (r.err, "not a regular file"));
-  assert_null (strstr (r.out, "listening on"));
-  run_clear (&r);
-
+  assert_refused (1, "not a regular file", NULL, ARGS ("--record", "/dev/full"));
   assert_int_equal (mkfifo (fifo, 0600), 0);
-  run_serve (&r, NULL, "--record", fifo, NULL);      /* no reader: hung in open() */
-  assert_int_equal (r.status, 1);
-  assert_non_null (strstr (r.err, "not a regular file"));
-  run_clear (&r);
+  /* no reader: it hung in open() */
+  assert_refused (1, "not a regular file", NULL, ARGS ("--record", fifo));
   reader = open (fifo, O_RDONLY | O_NONBLOCK);         /* a reader that then goes away */
   assert_true (reader >= 0);
-  run_serve (&r, NULL, "--record", fifo, NULL);
+  assert_refused (1, "not a regular file", NULL, ARGS ("--record", fifo));
   close (reader);
-  assert_int_equal (r.status, 1);
-  assert_non_null (strstr (r.err, "not a regular file"));
-  assert_null (strstr (r.out, "listening on"));
-  run_clear (&r);
   g_unlink (fifo);
   g_unlink (link);
   g_unlink (target);
@@ -688,31 +675,15 @@ test_record_is_an_input (void **state)
   g_autofree char *alias = g_build_filename (tmpdir, "alias.ndjson", NULL);
   g_autofree char *fresh = g_build_filename (tmpdir, "fresh.ndjson", NULL);
   const char *header = "{\"actorscope\":1}\n{\"ts\":1,\"ev\":\"mark\",\"text\":\"x\"}\n";
-  Run r = { 0 };
 
   assert_true (g_file_set_contents (x, header, -1, NULL));
   assert_int_equal (symlink (x, alias), 0);
-  run_serve (&r, NULL, "--follow", x, "--record", x, NULL);
-  assert_int_equal (r.status, 2);
-  assert_non_null (strstr (r.err, "is also an input (--follow"));
-  run_clear (&r);
-  run_serve (&r, NULL, "--follow", alias, "--record", x, NULL);
-  assert_int_equal (r.status, 2);
-  assert_non_null (strstr (r.err, "is also an input (--follow"));
-  run_clear (&r);
-  run_serve (&r, NULL, "--replay", x, "--record", x, NULL);
-  assert_int_equal (r.status, 2);
-  assert_non_null (strstr (r.err, "is also an input (--replay"));
-  run_clear (&r);
-  run_serve (&r, x, "--stdin", "--record", x, NULL);
-  assert_int_equal (r.status, 2);
-  assert_non_null (strstr (r.err, "is also an input (--stdin"));
-  assert_null (strstr (r.out, "listening on"));
-  run_clear (&r);
+  assert_refused (2, "is also an input (--follow", NULL, ARGS ("--follow", x, "--record", x));
+  assert_refused (2, "is also an input (--follow", NULL, ARGS ("--follow", alias, "--record", x));
+  assert_refused (2, "is also an input (--replay", NULL, ARGS ("--replay", x, "--record", x));
+  assert_refused (2, "is also an input (--stdin", x, ARGS ("--stdin", "--record", x));
   /* a --follow of a file not there yet, recorded to that name */
-  run_serve (&r, NULL, "--follow", fresh, "--record", fresh, NULL);
-  assert_int_equal (r.status, 2);
-  run_clear (&r);
+  assert_refused (2, "is also an input (--follow", NULL, ARGS ("--follow", fresh, "--record", fresh));
   assert_file_is (x, header);
   g_unlink (fresh);
   g_unlink (alias);

@@ -186,13 +186,20 @@ test_malformed (void **state)
  * boundary: digit counts around 8, 16 and 19, the int64 limits, and a quote,
  * escape or control byte at every offset of a long string. */
 static gint64
-parse_ts (const char *number, gboolean *ok)
+parse_time (const char *field, const char *number, gboolean *ok)
 {
-  g_autofree char *text = g_strdup_printf ("{\"ts\":%s,\"ev\":\"mark\",\"text\":\"x\"}\n", number);
+  g_autofree char *text = g_strdup_printf ("{\"%s\":%s,\"ev\":\"mark\",\"text\":\"x\"}\n", field,
+                                           number);
   g_autoptr (GError) error = NULL;
   g_autoptr (IngestStore) store = parse (text, strlen (text), 0, TRUE, NULL, &error);
   *ok = store != NULL;
   return store ? ingest_store_event (store, 0)->time_ns : 0;
+}
+
+static gint64
+parse_ts (const char *number, gboolean *ok)
+{
+  return parse_time ("ts", number, ok);
 }
 
 static void
@@ -418,16 +425,6 @@ test_incremental_write (void **state)
  * zero below 1 ns. Rounding at the very bounds stays at the bound (a value
  * whose whole nanoseconds fit is never refused), one ns beyond is refused.
  * The store then clamps to INGEST_STORE_MAX_TIME. */
-static gint64
-parse_t (const char *number, gboolean *ok)
-{
-  g_autofree char *text = g_strdup_printf ("{\"t\":%s,\"ev\":\"mark\",\"text\":\"x\"}\n", number);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (IngestStore) store = parse (text, strlen (text), 0, TRUE, NULL, &error);
-  *ok = store != NULL;
-  return store ? ingest_store_event (store, 0)->time_ns : 0;
-}
-
 static void
 test_seconds_exact (void **state)
 {
@@ -456,7 +453,7 @@ test_seconds_exact (void **state)
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       gboolean ok;
-      gint64 ns = parse_t (cases[i].t, &ok);
+      gint64 ns = parse_time ("t", cases[i].t, &ok);
       if (ok != cases[i].ok || ns != cases[i].ns)
         fail_msg ("\"t\":%s gave %s %" G_GINT64_FORMAT ", want %s %" G_GINT64_FORMAT, cases[i].t,
                   ok ? "ok" : "refused", ns, cases[i].ok ? "ok" : "refused", cases[i].ns);
