@@ -50,8 +50,7 @@
 #define MAX_LABEL 128
 
 /* Ids remembered with a hash of their event. An overlapping poll repeats
- * at most the broker's ring (16 events by default); a restarted broker's
- * ids start again at 0, below RECENT_IDS. */
+ * at most the broker's ring (16 events by default), far fewer. */
 #define RECENT_IDS 4096
 
 typedef struct {
@@ -452,15 +451,15 @@ process_element (MswitchParser *mp, GError **error)
                                      mp->element_col, "an event id must not be negative");
 
   /* Ids going back are an overlapping poll when the event is one we read
-   * (same id, same content), a restarted broker when the content differs
-   * or the id is one of the small ids a new broker starts with. Never the
-   * clock: it may step back, and a new broker's may be behind the old. */
+   * (same id, same content); otherwise the ids were reset: a restarted
+   * broker, whose event has other content, or an id we never read (an
+   * overlap only repeats recent ids). Never the clock: it may step back,
+   * and a new broker's may be behind the old one's. */
   hash = element_hash (mp);
   if (mp->have_last && id <= mp->last_id)
     {
       const RecentId *r = &mp->recent[id % RECENT_IDS];
-      gboolean same = r->id == id ? r->hash == hash : id >= RECENT_IDS;
-      if (same)
+      if (r->id == id && r->hash == hash)
         {
           counters->duplicate_events++;
           return TRUE;
