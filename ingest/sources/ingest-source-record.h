@@ -9,8 +9,9 @@
  * native header is refused, and so are symbolic links (O_NOFOLLOW), FIFOs
  * and devices (the open never blocks on a FIFO).
  *
- * A failed write (ENOSPC, EFBIG, EIO...): the file is cut back to its last
- * whole line, the trouble callback is told at once, events keep being
+ * A failed write (ENOSPC, EFBIG, EIO...): the whole 64 KiB batches of
+ * lines that got out stay, the file is cut back to their end (no torn
+ * line), the trouble callback is told at once, events keep being
  * accepted into the store, and every later flush retries from the first
  * event not in the file; when one succeeds the callback is told again
  * (error NULL). Nothing is lost while the store holds the events.
