@@ -12,6 +12,7 @@
 
 #include "cli-common.h"
 #include "ingest-log-disk.h"
+#include "ingest-json-lexer.h"
 
 /* ---- option groups ---------------------------------------------------- */
 
@@ -259,11 +260,13 @@ cli_load_trace (const char *path, const CliLoadOptions *opts,
 gboolean
 cli_time_parse (const char *s, CliTime *out, GError **error)
 {
-  static const struct { const char *suffix; double scale; } units[] = {
-    { "ns", 1.0 }, { "us", 1e3 }, { "µs", 1e3 }, { "ms", 1e6 },
-    { "s", 1e9 }, { "m", 60e9 }, { "h", 3600e9 },
+  /* scale: the unit in ns is 10^scale * factor */
+  static const struct { const char *suffix; guint scale; gint64 factor; } units[] = {
+    { "ns", 0, 1 }, { "us", 3, 1 }, { "µs", 3, 1 }, { "ms", 6, 1 },
+    { "s", 9, 1 }, { "m", 9, 60 }, { "h", 9, 3600 },
   };
   const char *p = s;
+  const char *end;
 
   memset (out, 0, sizeof *out);
   if (!s || !*s)
@@ -279,10 +282,10 @@ cli_time_parse (const char *s, CliTime *out, GError **error)
   /* Plain integers are nanoseconds, parsed exactly (a double would round
    * epoch nanoseconds). */
   {
-    char *end = NULL;
+    char *iend = NULL;
     errno = 0;
-    gint64 v = g_ascii_strtoll (p, &end, 10);
-    if (end && *end == '\0')
+    gint64 v = g_ascii_strtoll (p, &iend, 10);
+    if (iend && *iend == '\0')
       {
         if (errno == ERANGE)
           goto bad;
@@ -291,22 +294,21 @@ cli_time_parse (const char *s, CliTime *out, GError **error)
       }
   }
 
-  {
-    char *end = NULL;
-    errno = 0;
-    double v = g_ascii_strtod (p, &end);
-    if (errno == ERANGE || !end || end == p || !isfinite (v))
-      goto bad;
-    for (gsize i = 0; i < G_N_ELEMENTS (units); i++)
-      if (strcmp (end, units[i].suffix) == 0)
-        {
-          double ns = v * units[i].scale;
-          if (ns > 9.2e18 || ns < -9.2e18)
-            goto bad;
-          out->value_ns = (gint64) llround (ns);
-          return TRUE;
-        }
-  }
+  /* A number with a unit: converted from its digits too, so epoch seconds
+   * keep every nanosecond (minutes and hours: to the ns of their value
+   * in ns units, then multiplied). */
+  for (end = p; *end != '\0' && strchr ("0123456789.eE+-", *end) != NULL; end++)
+    ;
+  for (gsize i = 0; i < G_N_ELEMENTS (units); i++)
+    if (strcmp (end, units[i].suffix) == 0)
+      {
+        gint64 v;
+        if (!ingest_json_number_to_scaled (p, (gsize) (end - p), units[i].scale, &v)
+            || v > G_MAXINT64 / units[i].factor || v < G_MININT64 / units[i].factor)
+          goto bad;
+        out->value_ns = v * units[i].factor;
+        return TRUE;
+      }
 
 bad:
   g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,

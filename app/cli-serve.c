@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
 
 #include <glib-unix.h>
@@ -31,6 +32,7 @@ typedef struct {
   WebServer *server;
   IngestSocketSource *sockets;   /* borrowed, may be NULL */
   gboolean quiet;
+  gboolean record_no_loss;  /* a failed --record write stops the service */
   int exit_code;
   /* Graceful stop: after SIGINT/SIGTERM the loop runs on until what
    * producers already sent has been read (see on_drain_tick). */
@@ -276,6 +278,55 @@ data_open (ServeState *st, const char *dir, guint64 retain_bytes, gint64 retain_
   return TRUE;
 }
 
+static void
+on_record_trouble (const GError *error, guint64 n_written, gboolean stopped, gpointer user_data)
+{
+  ServeState *st = user_data;
+  g_autofree char *msg = error != NULL ? cli_escape (error->message, -1) : NULL;
+
+  /* At once, with the cause: the recording is behind from now on. */
+  if (error == NULL)
+    fprintf (stderr, "actorscope serve: --record: writing again; %" G_GUINT64_FORMAT
+             " events are in the file\n", n_written);
+  else if (st->record_no_loss || stopped)
+    fprintf (stderr, "actorscope serve: --record: %s; %" G_GUINT64_FORMAT " events are in the "
+             "file; stopping the service\n", msg, n_written);
+  else
+    fprintf (stderr, "actorscope serve: --record: %s; %" G_GUINT64_FORMAT " events are in the "
+             "file; still accepting events and retrying the write every 200 ms\n",
+             msg, n_written);
+  if (error != NULL && (st->record_no_loss || stopped))
+    {
+      st->exit_code = CLI_EXIT_RUNTIME;
+      g_main_loop_quit (st->loop);
+    }
+}
+
+/* --record FILE read back by the same session would feed itself forever. */
+static gboolean
+record_is_an_input (IngestRecorder *recorder, const char *record, char **follow,
+                    const char *replay, gboolean use_stdin)
+{
+  const char *input = NULL;
+  const char *option = NULL;
+
+  for (guint i = 0; follow != NULL && follow[i] != NULL && input == NULL; i++)
+    if (ingest_recorder_is_file (recorder, follow[i]))
+      input = follow[i], option = "--follow";
+  if (input == NULL && replay != NULL && ingest_recorder_is_file (recorder, replay))
+    input = replay, option = "--replay";
+  if (input == NULL && use_stdin && ingest_recorder_is_file (recorder, "/dev/stdin"))
+    input = "standard input", option = "--stdin";
+  if (input != NULL)
+    {
+      g_autofree char *a = cli_escape (record, -1);
+      g_autofree char *b = cli_escape (input, -1);
+      fprintf (stderr, "actorscope serve: --record %s is also an input (%s %s): the session "
+               "would read its own recording forever\n", a, option, b);
+    }
+  return input != NULL;
+}
+
 static gboolean
 on_drain_tick (gpointer user_data)
 {
@@ -326,6 +377,7 @@ cli_serve_main (int argc, char **argv)
   gint64 retain_ns = 0;
   g_auto(GStrv) listen = NULL, follow = NULL, mswitch = NULL, origins = NULL;
   gboolean use_stdin = FALSE, loop_replay = FALSE, strict = FALSE, quiet = FALSE, verbose = FALSE;
+  gboolean record_no_loss = FALSE;
   gint port = 8000, max_clients = 64, max_producers = 64, max_fps = 10, idle_timeout = 60;
   gint64 max_message = 1024 * 1024, max_line = 0;
   double speed = 1.0;
@@ -347,6 +399,7 @@ cli_serve_main (int argc, char **argv)
     { "no-data-dir", 0, 0, G_OPTION_ARG_NONE, &no_data_dir, N_("Keep events in memory only (a restart starts empty)"), NULL },
     { "retain", 0, 0, G_OPTION_ARG_STRING, &retain, N_("Delete whole oldest segments of the data directory older than this before the newest event (e.g. 7d, 12h)"), "AGE" },
     { "retain-size", 0, 0, G_OPTION_ARG_STRING, &retain_size, N_("Delete whole oldest segments while the data directory is larger (e.g. 50GiB)"), "SIZE" },
+    { "record-no-loss", 0, 0, G_OPTION_ARG_NONE, &record_no_loss, N_("Stop the service when --record cannot write (default: say why, keep accepting and retry)"), NULL },
     { "static-dir", 0, 0, G_OPTION_ARG_FILENAME, &static_dir, N_("Serve the page from this directory"), "DIR" },
     { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("Input format of producers/stdin/follow: auto, native, mswitch, chrome"), "FORMAT" },
     { "strict", 0, 0, G_OPTION_ARG_NONE, &strict, N_("Drop a source at its first malformed record"), NULL },
@@ -387,6 +440,8 @@ cli_serve_main (int argc, char **argv)
   if (port < 0 || port > 65535 || max_clients < 1 || max_producers < 1 || max_fps < 1 ||
       max_fps > 60 || max_message < 1024 || max_line < 0 || speed < 0 || idle_timeout < 0)
     return cli_usage_error ("serve", _("a numeric option is out of range"));
+  if (record_no_loss && record == NULL)
+    return cli_usage_error ("serve", _("--record-no-loss needs --record"));
 
   if (!serve_resolve_token (token_arg, token_file, &token, &token_message))
     return cli_usage_error ("serve", token_message);
@@ -413,6 +468,10 @@ cli_serve_main (int argc, char **argv)
 
   st.quiet = quiet;
   st.verbose = verbose;
+  st.record_no_loss = record_no_loss;
+  /* A file size limit (ulimit -f) fails --record's writes with EFBIG,
+   * reported and retried like a full disk, instead of killing us. */
+  signal (SIGXFSZ, SIG_IGN);
   st.loop = g_main_loop_new (NULL, FALSE);
   hooks.appended = on_appended;
   hooks.note = on_note;
@@ -431,6 +490,29 @@ cli_serve_main (int argc, char **argv)
       g_ptr_array_unref (mswitches);
       g_clear_pointer (&st.log, ingest_log_free);
       return st.exit_code;
+    }
+
+  /* The recording first: a file it refuses stops the service before any
+   * port is bound or source read. */
+  if (record != NULL)
+    {
+      recorder = ingest_recorder_new (store, record, 0, &error);
+      if (recorder == NULL)
+        {
+          g_autofree char *msg = cli_escape (error->message, -1);
+          fprintf (stderr, "actorscope serve: --record: %s\n", msg);
+          st.exit_code = CLI_EXIT_RUNTIME;
+          goto out;
+        }
+      if (record_is_an_input (recorder, record, follow, replay, use_stdin))
+        {
+          g_clear_pointer (&recorder, ingest_recorder_free);
+          st.exit_code = CLI_EXIT_USAGE;
+          goto out;
+        }
+      ingest_recorder_set_trouble_func (recorder, on_record_trouble, &st);
+      if (verbose)
+        ingest_recorder_set_flushed_func (recorder, on_recorded, &st);
     }
 
   wopts.host = host;
@@ -511,19 +593,6 @@ cli_serve_main (int argc, char **argv)
       fo.strict = strict;
       fo.max_line_bytes = (gsize) max_line;
       stdin_source = ingest_stream_source_new (store, in, "stdin", &fo, &hooks);
-    }
-  if (record != NULL)
-    {
-      recorder = ingest_recorder_new (store, record, 0, &error);
-      if (recorder == NULL)
-        {
-          g_autofree char *msg = cli_escape (error->message, -1);
-          fprintf (stderr, "actorscope serve: --record: %s\n", msg);
-          st.exit_code = CLI_EXIT_RUNTIME;
-          goto out;
-        }
-      if (verbose)
-        ingest_recorder_set_flushed_func (recorder, on_recorded, &st);
     }
   if (replay != NULL)
     {

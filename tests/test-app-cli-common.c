@@ -114,6 +114,22 @@ test_time_parse (void **state)
   assert_int_equal (t.value_ns, 12);
   assert_true (cli_time_parse ("2m", &t, NULL));
   assert_int_equal (t.value_ns, G_GINT64_CONSTANT (120000000000));
+  /* Epoch seconds with a unit are exact to the ns (a double rounded them
+   * to 256 ns), over the whole 64-bit range. */
+  assert_true (cli_time_parse ("1795484650.027815123s", &t, NULL));
+  assert_true (t.value_ns == G_GINT64_CONSTANT (1795484650027815123));
+  assert_true (cli_time_parse ("1795484650027.815123ms", &t, NULL));
+  assert_true (t.value_ns == G_GINT64_CONSTANT (1795484650027815123));
+  assert_true (cli_time_parse ("9223372036.854775807s", &t, NULL));
+  assert_true (t.value_ns == G_MAXINT64);
+  assert_true (cli_time_parse ("-9223372036.854775808s", &t, NULL));
+  assert_true (t.value_ns == G_MININT64);
+  assert_false (cli_time_parse ("9223372036.854775808s", &t, NULL));
+  assert_true (cli_time_parse ("1.0000000005s", &t, NULL));
+  assert_int_equal (t.value_ns, 1000000001);
+  assert_true (cli_time_parse ("2562047h", &t, NULL));
+  assert_true (t.value_ns == G_GINT64_CONSTANT (2562047) * 3600 * 1000000000);
+  assert_false (cli_time_parse ("2562048h", &t, NULL));
 
   assert_true (cli_time_parse ("+2s", &t, NULL));
   assert_true (t.relative);

@@ -14,6 +14,12 @@
  * Graceful stop (SIGTERM, SIGINT) right after the producer sent N events
  * and hung up: the file holds exactly those N, each equal to what
  * `actorscope convert` makes of the sent stream.
+ *
+ * The file itself: an existing recording is appended to; symbolic links,
+ * /dev/full, FIFOs (with a reader or not) and a file that is also an input
+ * are refused before a port is bound; a failed write (a file size limit
+ * standing in for a full disk) is reported at once, retried, and loses
+ * nothing; --record-no-loss stops the service instead.
  */
 #include "config.h"
 
@@ -24,7 +30,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <gio/gio.h>
 #include <gio/gunixsocketaddress.h>
@@ -92,10 +102,26 @@ stderr_reader (gpointer data)
   return NULL;
 }
 
+/* The recorder's file size limit in the write-error tests: a full disk
+ * that can be emptied again (prlimit) without root or a small filesystem. */
+#define SMALL_FILE_LIMIT (256 * 1024)
+
 static void
-server_start (Server *sv, const char *name)
+limit_file_size (gpointer data)
+{
+  struct rlimit rl;
+  getrlimit (RLIMIT_FSIZE, &rl);
+  rl.rlim_cur = SMALL_FILE_LIMIT;
+  setrlimit (RLIMIT_FSIZE, &rl);
+}
+
+/* Starts serve recording to TMPDIR/name.ndjson (not created here: a new
+ * file), with extra arguments; small_file: under SMALL_FILE_LIMIT. */
+static void
+server_start_full (Server *sv, const char *name, const char *extra, gboolean small_file)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autofree char *listen = NULL;
   g_autofree char *record_name = g_strconcat (name, ".ndjson", NULL);
   g_autofree char *sock_name = g_strconcat (name, ".sock", NULL);
@@ -106,13 +132,38 @@ server_start (Server *sv, const char *name)
   sv->sock_path = g_build_filename (test_tmpdir (), sock_name, NULL);
   sv->record = g_build_filename (test_tmpdir (), record_name, NULL);
   listen = g_strconcat ("unix:", sv->sock_path, NULL);
-  /* An old file at the path: a recording must replace it, also when killed. */
-  assert_true (g_file_set_contents (sv->record, "old contents\n", -1, NULL));
-  sv->proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                               &error, cli_path, "serve", "--port", "0", "--listen", listen,
-                               "--record", sv->record, "-v", NULL);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  if (small_file)
+    g_subprocess_launcher_set_child_setup (launcher, limit_file_size, NULL, NULL);
+  sv->proc = g_subprocess_launcher_spawn (launcher, &error, cli_path, "serve", "--port", "0",
+                                          "--listen", listen, "--record", sv->record, "-v",
+                                          extra, NULL);
   assert_non_null (sv->proc);
   sv->reader = g_thread_new ("stderr", stderr_reader, sv);
+}
+
+static void
+server_start (Server *sv, const char *name)
+{
+  server_start_full (sv, name, NULL, FALSE);
+}
+
+/* Waits until the server's stderr has text (FALSE after 30 s). */
+static gboolean
+server_wait_for (Server *sv, const char *text)
+{
+  gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  gboolean found = FALSE;
+
+  while (!found && g_get_monotonic_time () < end)
+    {
+      g_mutex_lock (&sv->lock);
+      found = strstr (sv->err->str, text) != NULL;
+      g_mutex_unlock (&sv->lock);
+      if (!found)
+        g_usleep (10 * 1000);
+    }
+  return found;
 }
 
 static void
@@ -477,6 +528,242 @@ test_sigint_loses_nothing (void **state)
   graceful_stop (SIGINT, "sigint");
 }
 
+/* ---- the file --record is given ---- */
+
+typedef struct {
+  int status;                 /* exit status; 124: still running after 10 s */
+  char *out, *err;
+} Run;
+
+/* serve with args (NULL-terminated) and --port 0, for at most 10 s;
+ * stdin_path (may be NULL) as its standard input. */
+static void
+run_serve (Run *r, const char *stdin_path, const char *const *args)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *const head[] = { "timeout", "10", cli_path, "serve", "--port", "0" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (head); i++)
+    g_ptr_array_add (argv, (char *) head[i]);
+  for (gsize i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+  if (stdin_path != NULL)
+    g_subprocess_launcher_set_stdin_file_path (launcher, stdin_path);
+  proc = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
+  assert_non_null (proc);
+  assert_true (g_subprocess_communicate_utf8 (proc, NULL, NULL, &r->out, &r->err, &error));
+  r->status = g_subprocess_get_exit_status (proc);
+  fprintf (stderr, "# exit %d: %s", r->status, r->err);
+}
+
+static void
+run_clear (Run *r)
+{
+  g_clear_pointer (&r->out, g_free);
+  g_clear_pointer (&r->err, g_free);
+}
+
+/* serve with args refuses to start: exit status, a message with want,
+ * no port bound; at once (10 s at most: never hangs). */
+static void
+assert_refused (int status, const char *want, const char *stdin_path, const char *const *args)
+{
+  Run r = { 0 };
+
+  run_serve (&r, stdin_path, args);
+  assert_int_equal (r.status, status);
+  assert_non_null (strstr (r.err, want));
+  assert_null (strstr (r.out, "listening on"));
+  run_clear (&r);
+}
+
+#define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+static void
+assert_file_is (const char *path, const char *want)
+{
+  g_autofree char *data = NULL;
+  assert_true (g_file_get_contents (path, &data, NULL, NULL));
+  assert_string_equal (data, want);
+}
+
+/* An existing recording is appended to (--help says "Append"): the old
+ * session stays, a torn last line of it is ended first, the new session
+ * follows with its own header. A file that is not a native trace is
+ * refused, untouched. */
+static void
+test_record_appends (void **state)
+{
+  const char *previous = "{\"actorscope\":1}\n{\"ts\":5,\"ev\":\"mark\",\"text\":\"previous\"}\n"
+                         "{\"ts\":6,\"ev\":\"ma";
+  const guint64 n = 3000;
+  Server sv;
+  Producer p = { 0 };
+  Loaded l;
+  const IngestEvent *ev;
+  g_autofree char *other = g_build_filename (test_tmpdir (), "other.txt", NULL);
+
+  /* a previous session at the path, killed mid-line */
+  {
+    g_autofree char *path = g_build_filename (test_tmpdir (), "append.ndjson", NULL);
+    assert_true (g_file_set_contents (path, previous, -1, NULL));
+  }
+  server_start_full (&sv, "append", NULL, FALSE);
+  p.conn = producer_connect (&sv);
+  p.limit = n;
+  producer_run (&p);
+  g_subprocess_send_signal (sv.proc, SIGTERM);
+  server_wait (&sv);
+  assert_int_equal (g_subprocess_get_exit_status (sv.proc), 0);
+  load_record (sv.record, &l);
+  assert_true (l.ends_with_newline);
+  assert_int_equal (l.skipped, 1);          /* the torn line, ended */
+  assert_int_equal (l.bad_line, 3);
+  assert_int_equal (ingest_store_n_events (l.store), 1 + n);
+  ev = ingest_store_event (l.store, 0);
+  assert_int_equal (ev->time_ns, 5);
+  ev = ingest_store_event (l.store, n);
+  assert_int_equal (ev->time_ns, (gint64) (1000000000 + (n - 1) * 1000));
+  loaded_clear (&l);
+  server_clear (&sv);
+
+  assert_true (g_file_set_contents (other, "old contents\n", -1, NULL));
+  assert_refused (1, "not a native trace", NULL, ARGS ("--record", other));
+  assert_file_is (other, "old contents\n");
+  g_unlink (other);
+}
+
+/* A symbolic link at the path is not followed (it truncated its target);
+ * /dev/full and FIFOs are refused before a port is bound, without
+ * hanging in open(), with or without a reader. */
+static void
+test_record_not_a_plain_file (void **state)
+{
+  g_autofree char *target = g_build_filename (test_tmpdir (), "target.txt", NULL);
+  g_autofree char *link = g_build_filename (test_tmpdir (), "link.ndjson", NULL);
+  g_autofree char *fifo = g_build_filename (test_tmpdir (), "fifo.ndjson", NULL);
+  int reader;
+
+  assert_true (g_file_set_contents (target, "keep me\n", -1, NULL));
+  assert_int_equal (symlink (target, link), 0);
+  assert_refused (1, "symbolic link", NULL, ARGS ("--record", link));
+  assert_file_is (target, "keep me\n");
+  assert_refused (1, "not a regular file", NULL, ARGS ("--record", "/dev/full"));
+  assert_int_equal (mkfifo (fifo, 0600), 0);
+  /* no reader: it hung in open() */
+  assert_refused (1, "not a regular file", NULL, ARGS ("--record", fifo));
+  reader = open (fifo, O_RDONLY | O_NONBLOCK);         /* a reader that then goes away */
+  assert_true (reader >= 0);
+  assert_refused (1, "not a regular file", NULL, ARGS ("--record", fifo));
+  close (reader);
+  g_unlink (fifo);
+  g_unlink (link);
+  g_unlink (target);
+}
+
+/* --follow X --record X fed itself forever: refused, also through another
+ * name of the same file, for --replay and for standard input. */
+static void
+test_record_is_an_input (void **state)
+{
+  g_autofree char *x = g_build_filename (test_tmpdir (), "self.ndjson", NULL);
+  g_autofree char *alias = g_build_filename (test_tmpdir (), "alias.ndjson", NULL);
+  g_autofree char *fresh = g_build_filename (test_tmpdir (), "fresh.ndjson", NULL);
+  const char *header = "{\"actorscope\":1}\n{\"ts\":1,\"ev\":\"mark\",\"text\":\"x\"}\n";
+
+  assert_true (g_file_set_contents (x, header, -1, NULL));
+  assert_int_equal (symlink (x, alias), 0);
+  assert_refused (2, "is also an input (--follow", NULL, ARGS ("--follow", x, "--record", x));
+  assert_refused (2, "is also an input (--follow", NULL, ARGS ("--follow", alias, "--record", x));
+  assert_refused (2, "is also an input (--replay", NULL, ARGS ("--replay", x, "--record", x));
+  assert_refused (2, "is also an input (--stdin", x, ARGS ("--stdin", "--record", x));
+  /* a --follow of a file not there yet, recorded to that name */
+  assert_refused (2, "is also an input (--follow", NULL, ARGS ("--follow", fresh, "--record", fresh));
+  assert_file_is (x, header);
+  g_unlink (fresh);
+  g_unlink (alias);
+  g_unlink (x);
+}
+
+/* A write that fails (here EFBIG from a file size limit; ENOSPC takes the
+ * same path) is reported at once with its cause; the file is cut back to
+ * whole lines; events keep being accepted, and once the file can grow
+ * again every one of them is written, in order, none twice. */
+static void
+test_record_write_error_resumes (void **state)
+{
+  const guint64 n = 20000;              /* about 2.5 MB: well past the limit */
+  Server sv;
+  Producer p = { 0 };
+  Loaded l;
+  struct rlimit rl;
+  struct stat st;
+  pid_t pid;
+
+  server_start_full (&sv, "efbig", NULL, TRUE);
+  p.conn = producer_connect (&sv);
+  p.limit = n;
+  producer_run (&p);
+  assert_int_equal (p.sent, n);
+  assert_true (server_wait_for (&sv, "File too large"));
+  assert_true (server_wait_for (&sv, "still accepting events"));
+  /* While failing: the whole batches that fitted, cut back to whole lines. */
+  load_record (sv.record, &l);
+  assert_true (l.n_lines == 0 || l.ends_with_newline);
+  assert_int_equal (l.skipped, 0);
+  assert_true (ingest_store_n_events (l.store) > 0);
+  for (guint64 seq = 0; seq < ingest_store_n_events (l.store); seq++)
+    assert_is_sent_event (l.store, seq);
+  assert_true (g_stat (sv.record, (GStatBuf *) &st) == 0 && st.st_size <= SMALL_FILE_LIMIT);
+  loaded_clear (&l);
+  /* Room again. */
+  pid = (pid_t) g_ascii_strtoll (g_subprocess_get_identifier (sv.proc), NULL, 10);
+  assert_int_equal (prlimit (pid, RLIMIT_FSIZE, NULL, &rl), 0);
+  rl.rlim_cur = rl.rlim_max;
+  assert_int_equal (prlimit (pid, RLIMIT_FSIZE, &rl, NULL), 0);
+  assert_true (server_wait_for (&sv, "writing again"));
+  g_subprocess_send_signal (sv.proc, SIGTERM);
+  server_wait (&sv);
+  assert_int_equal (g_subprocess_get_exit_status (sv.proc), 0);
+  load_record (sv.record, &l);
+  assert_true (l.ends_with_newline);
+  assert_int_equal (l.skipped, 0);
+  assert_int_equal (ingest_store_n_events (l.store), n);
+  for (guint64 seq = 0; seq < n; seq++)
+    assert_is_sent_event (l.store, seq);
+  loaded_clear (&l);
+  server_clear (&sv);
+}
+
+/* --record-no-loss: the first failed write stops the service, exit 1. */
+static void
+test_record_no_loss_stops (void **state)
+{
+  Server sv;
+  Producer p = { 0 };
+  Loaded l;
+
+  server_start_full (&sv, "noloss", "--record-no-loss", TRUE);
+  p.conn = producer_connect (&sv);
+  p.limit = 20000;
+  producer_run (&p);
+  server_wait (&sv);
+  assert_true (g_subprocess_get_if_exited (sv.proc));
+  assert_int_equal (g_subprocess_get_exit_status (sv.proc), 1);
+  assert_non_null (strstr (sv.err->str, "File too large"));
+  assert_non_null (strstr (sv.err->str, "stopping the service"));
+  load_record (sv.record, &l);
+  assert_true (l.n_lines == 0 || l.ends_with_newline);
+  assert_int_equal (l.skipped, 0);
+  loaded_clear (&l);
+  server_clear (&sv);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -484,6 +771,11 @@ main (int argc, char **argv)
     cmocka_unit_test (test_sigterm_loses_nothing),
     cmocka_unit_test (test_sigint_loses_nothing),
     cmocka_unit_test (test_torn_last_line),
+    cmocka_unit_test (test_record_appends),
+    cmocka_unit_test (test_record_not_a_plain_file),
+    cmocka_unit_test (test_record_is_an_input),
+    cmocka_unit_test (test_record_write_error_resumes),
+    cmocka_unit_test (test_record_no_loss_stops),
     cmocka_unit_test (test_kill9_during_ingest),
   };
   if (argc < 2)

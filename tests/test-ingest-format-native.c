@@ -186,13 +186,20 @@ test_malformed (void **state)
  * boundary: digit counts around 8, 16 and 19, the int64 limits, and a quote,
  * escape or control byte at every offset of a long string. */
 static gint64
-parse_ts (const char *number, gboolean *ok)
+parse_time (const char *field, const char *number, gboolean *ok)
 {
-  g_autofree char *text = g_strdup_printf ("{\"ts\":%s,\"ev\":\"mark\",\"text\":\"x\"}\n", number);
+  g_autofree char *text = g_strdup_printf ("{\"%s\":%s,\"ev\":\"mark\",\"text\":\"x\"}\n", field,
+                                           number);
   g_autoptr (GError) error = NULL;
   g_autoptr (IngestStore) store = parse (text, strlen (text), 0, TRUE, NULL, &error);
   *ok = store != NULL;
   return store ? ingest_store_event (store, 0)->time_ns : 0;
+}
+
+static gint64
+parse_ts (const char *number, gboolean *ok)
+{
+  return parse_time ("ts", number, ok);
 }
 
 static void
@@ -413,6 +420,46 @@ test_incremental_write (void **state)
   assert_int_equal (ingest_store_actor (back, ingest_store_find_actor (back, "q1"))->kind, INGEST_ACTOR_QUEUE);
 }
 
+/* "t" in seconds is converted from its digits, never through a double:
+ * exact over the whole range of "ts" (the int64 ns), rounded half away from
+ * zero below 1 ns. Rounding at the very bounds stays at the bound (a value
+ * whose whole nanoseconds fit is never refused), one ns beyond is refused.
+ * The store then clamps to INGEST_STORE_MAX_TIME. */
+static void
+test_seconds_exact (void **state)
+{
+  static const struct { const char *t; gboolean ok; gint64 ns; } cases[] = {
+    { "9223372036.854775807", TRUE, INGEST_STORE_MAX_TIME },
+    { "9223372036.854775807999", TRUE, INGEST_STORE_MAX_TIME },
+    { "9223372036.8547758075", TRUE, INGEST_STORE_MAX_TIME },
+    { "9223372036.854775808", FALSE, 0 },
+    { "9223372036.8547758080000000001", FALSE, 0 },
+    { "-9223372036.854775808", TRUE, -INGEST_STORE_MAX_TIME },
+    { "-9223372036.854775808999", TRUE, -INGEST_STORE_MAX_TIME },
+    { "-9223372036.854775809", FALSE, 0 },
+    { "0.9223372036854775807e10", TRUE, INGEST_STORE_MAX_TIME },
+    /* at the store's clamp: every digit counts */
+    { "4611686018.427387903", TRUE, INGEST_STORE_MAX_TIME },
+    { "4611686018.427387902", TRUE, INGEST_STORE_MAX_TIME - 1 },
+    { "4611686018.4273879015", TRUE, INGEST_STORE_MAX_TIME - 1 },
+    { "4611686018.4273879014999", TRUE, INGEST_STORE_MAX_TIME - 2 },
+    { "-4611686018.4273879025", TRUE, -INGEST_STORE_MAX_TIME },
+    /* a double would round these: 1795484650.027815123 is not one */
+    { "1795484650.027815123", TRUE, G_GINT64_CONSTANT (1795484650027815123) },
+    { "1795484650.0278151235", TRUE, G_GINT64_CONSTANT (1795484650027815124) },
+    { "-1795484650.0278151235", TRUE, G_GINT64_CONSTANT (-1795484650027815124) },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      gboolean ok;
+      gint64 ns = parse_time ("t", cases[i].t, &ok);
+      if (ok != cases[i].ok || ns != cases[i].ns)
+        fail_msg ("\"t\":%s gave %s %" G_GINT64_FORMAT ", want %s %" G_GINT64_FORMAT, cases[i].t,
+                  ok ? "ok" : "refused", ns, cases[i].ok ? "ok" : "refused", cases[i].ns);
+    }
+}
+
 int
 main (void)
 {
@@ -421,6 +468,7 @@ main (void)
     cmocka_unit_test (test_every_split),
     cmocka_unit_test (test_malformed),
     cmocka_unit_test (test_fast_paths),
+    cmocka_unit_test (test_seconds_exact),
     cmocka_unit_test (test_line_bound_and_version),
     cmocka_unit_test (test_roundtrip),
     cmocka_unit_test (test_hostile_strings),

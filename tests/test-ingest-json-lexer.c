@@ -179,6 +179,21 @@ test_helpers (void **state)
   assert_int_equal (v, 0);
   assert_false (ingest_json_number_to_scaled ("1e30", 4, 0, &v));
   assert_false (ingest_json_number_to_scaled ("9223372036.854775808", 20, 9, &v));
+  /* every value whose whole units fit is exact; rounding never leaves the
+   * range at its bounds */
+  assert_true (ingest_json_number_to_scaled ("9223372036.854775807", 20, 9, &v));
+  assert_true (v == G_MAXINT64);
+  assert_true (ingest_json_number_to_scaled ("9223372036.854775807999", 23, 9, &v));
+  assert_true (v == G_MAXINT64);
+  assert_true (ingest_json_number_to_scaled ("-9223372036.854775808", 21, 9, &v));
+  assert_true (v == G_MININT64);
+  assert_true (ingest_json_number_to_scaled ("-9223372036.8547758085", 22, 9, &v));
+  assert_true (v == G_MININT64);
+  assert_false (ingest_json_number_to_scaled ("-9223372036.854775809", 21, 9, &v));
+  assert_true (ingest_json_number_to_scaled ("9223372036854775.8075", 21, 3, &v));
+  assert_true (v == G_MAXINT64);
+  assert_true (ingest_json_number_to_scaled ("9223372036854775806.5", 21, 0, &v));
+  assert_true (v == G_MAXINT64);
   assert_false (ingest_json_number_to_scaled ("1.", 2, 0, &v));
   assert_true (ingest_json_number_to_int64 ("-9223372036854775808", 20, &v));
   assert_false (ingest_json_number_to_int64 ("9223372036854775808", 19, &v));

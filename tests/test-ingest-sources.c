@@ -575,6 +575,86 @@ test_xstate (void **state)
   assert_false (ingest_xstate_looks_like ("{\"ts\":1,\"ev\":\"send\"}", 20));
 }
 
+/* createdAt (ms) is converted from its digits when it is a string or an
+ * integer: a double rounds epoch nanoseconds to a multiple of 256. */
+static void
+test_xstate_time_exact (void **state)
+{
+  g_autoptr(IngestStore) store = ingest_store_new ();
+  g_autoptr(IngestXstateAdapter) x = ingest_xstate_adapter_new (store, "xs");
+  g_autoptr(GError) error = NULL;
+  const char *a = "{\"type\":\"@xstate.actor\",\"name\":\"m\",\"sessionId\":\"x:0\",\"createdAt\":\"1700000000001.234567\"}";
+  const char *b = "{\"type\":\"@xstate.actor\",\"name\":\"n\",\"sessionId\":\"x:1\",\"createdAt\":1700000000003}";
+
+  assert_true (ingest_xstate_adapter_feed (x, a, strlen (a), &error));
+  assert_true (ingest_xstate_adapter_feed (x, b, strlen (b), &error));
+  assert_true (ingest_store_event (store, 0)->time_ns == G_GINT64_CONSTANT (1700000000001234567));
+  assert_true (ingest_store_event (store, 1)->time_ns == G_GINT64_CONSTANT (1700000000003000000));
+}
+
+/* A chain of nested actors, each named after its parent's path: names and
+ * the adapter's state stay bounded (a 21,100-deep chain grew the service
+ * to 4.8 GB: each name copied its parent's whole name). */
+static void
+test_xstate_deep_chain (void **state)
+{
+  g_autoptr(IngestStore) store = ingest_store_new ();
+  g_autoptr(IngestXstateAdapter) x = ingest_xstate_adapter_new (store, "xs");
+  const guint n = 25000;
+  IngestActorId last;
+  const char *name;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *parent = i > 0 ? g_strdup_printf (",\"parentId\":\"x:%u\"", i - 1) : g_strdup ("");
+      g_autofree char *msg = g_strdup_printf ("{\"type\":\"@xstate.actor\",\"name\":\"level-%u\","
+                                              "\"sessionId\":\"x:%u\"%s,\"createdAt\":1700000000000}",
+                                              i, i, parent);
+      assert_true (ingest_xstate_adapter_feed (x, msg, strlen (msg), &error));
+      if (ingest_xstate_adapter_get_state_bytes (x) > INGEST_XSTATE_MAX_STATE_BYTES)
+        fail_msg ("%u levels: %" G_GSIZE_FORMAT " bytes of adapter state", i + 1,
+                  ingest_xstate_adapter_get_state_bytes (x));
+    }
+  fprintf (stderr, "# %u nested actors: %" G_GSIZE_FORMAT " bytes of adapter state\n", n,
+           ingest_xstate_adapter_get_state_bytes (x));
+  for (IngestActorId a = 1; a <= ingest_store_n_actors (store); a++)
+    assert_true (strlen (ingest_store_actor_name (store, a)) <= INGEST_XSTATE_MAX_NAME);
+  /* The deepest actor still shows its own machine id. */
+  last = ingest_store_event (store, ingest_store_n_events (store) - 1)->actor;
+  name = ingest_store_actor_name (store, last);
+  if (strstr (name, "/level-24999") == NULL)
+    fail_msg ("the deepest actor is \"%s\"", name);
+}
+
+/* Sessions per connection are bounded too: past the state budget new ones
+ * fold into "(other actors)", known ones still resolve. */
+static void
+test_xstate_many_sessions (void **state)
+{
+  g_autoptr(IngestStore) store = ingest_store_new ();
+  g_autoptr(IngestXstateAdapter) x = ingest_xstate_adapter_new (store, "xs");
+  g_autofree char *big = g_strnfill (2000, 'm');
+  g_autoptr(GError) error = NULL;
+  const guint n = 40000;
+  g_autofree char *first = g_strdup_printf ("{\"type\":\"@xstate.event\",\"sessionId\":\"0:%s\","
+                                            "\"event\":{\"type\":\"E\"}}", big);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *msg = g_strdup_printf ("{\"type\":\"@xstate.actor\",\"name\":\"%s\","
+                                              "\"sessionId\":\"%u:%s\"}", big, i, big);
+      assert_true (ingest_xstate_adapter_feed (x, msg, strlen (msg), &error));
+      if (ingest_xstate_adapter_get_state_bytes (x) > INGEST_XSTATE_MAX_STATE_BYTES)
+        fail_msg ("%u sessions: %" G_GSIZE_FORMAT " bytes of adapter state", i + 1,
+                  ingest_xstate_adapter_get_state_bytes (x));
+    }
+  assert_int_not_equal (ingest_store_find_actor (store, INGEST_STORE_OTHER_ACTORS), 0);
+  assert_true (ingest_xstate_adapter_feed (x, first, strlen (first), &error));
+  assert_string_equal (ingest_store_actor_name (store, ingest_store_event (store, ingest_store_n_events (store) - 1)->actor),
+                       ingest_store_actor_name (store, ingest_store_event (store, 0)->actor));
+}
+
 int
 main (void)
 {
@@ -588,6 +668,9 @@ main (void)
     cmocka_unit_test (test_follow),
     cmocka_unit_test (test_record_then_replay),
     cmocka_unit_test (test_mswitch_split),
+    cmocka_unit_test (test_xstate_deep_chain),
+    cmocka_unit_test (test_xstate_time_exact),
+    cmocka_unit_test (test_xstate_many_sessions),
     /* the long-poll client itself: test-ingest-source-mswitch.c */
     cmocka_unit_test (test_xstate),
   };

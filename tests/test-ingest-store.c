@@ -355,17 +355,57 @@ test_hierarchy (void **state)
   ev_full (s, INGEST_EVENT_SPAWN, 1, "child-proc", "flat-sender", NULL, NULL, NULL, NULL, NULL);
   assert_int_equal (ingest_store_actor (s, ingest_store_find_actor (s, "child-proc"))->parent, fs);
 
-  /* A very deep path is handled iteratively. */
+  /* A very deep path is handled iteratively, and its implied ancestors are
+   * the root-most levels within INGEST_STORE_MAX_IMPLIED_LEVELS and _BYTES (a name 1,500 levels deep
+   * interned 1,500 prefixes, 2.25 MB, for 3 KB of name). */
   GString *deep = g_string_new (NULL);
   for (int i = 0; i < 1500; i++)
     g_string_append (deep, "/d");
   IngestActorId dd = ingest_store_ensure_actor (s, INGEST_STR (deep->str), INGEST_ACTOR_ACTOR,
                                                 INGEST_STR_NONE);
   int depth = 0;
+  gsize ancestor_bytes = 0;
   for (IngestActorId p = dd; p != 0; p = ingest_store_actor (s, p)->parent)
-    depth++;
-  assert_int_equal (depth, 1500);
+    {
+      if (p != dd)
+        ancestor_bytes += strlen (ingest_store_actor_name (s, p));
+      depth++;
+    }
+  assert_true (ancestor_bytes <= INGEST_STORE_MAX_IMPLIED_BYTES);
+  assert_int_equal (depth, INGEST_STORE_MAX_IMPLIED_LEVELS + 1);
+  assert_string_equal (ingest_store_actor_name (s, dd), deep->str);
+  /* the levels kept are the root-most: the top one is "/d" */
+  {
+    IngestActorId top = dd;
+    while (ingest_store_actor (s, top)->parent != 0)
+      top = ingest_store_actor (s, top)->parent;
+    assert_string_equal (ingest_store_actor_name (s, top), "/d");
+  }
   g_string_free (deep, TRUE);
+}
+
+/* Many distinct deep paths: memory stays a small multiple of the names
+ * (2,000 names of 4 KiB, 2,040 levels each, took 2.3 GB and 21 s). */
+static void
+test_deep_paths_bounded (void **state)
+{
+  g_autoptr (IngestStore) s = ingest_store_new ();
+  gsize before = ingest_store_memory_bytes (s);
+  gsize input = 0;
+
+  for (guint i = 0; i < 500; i++)
+    {
+      g_autoptr (GString) name = g_string_new (NULL);
+      g_string_append_printf (name, "/r%u", i);
+      while (name->len + 2 <= INGEST_STORE_MAX_STRING)
+        g_string_append (name, "/a");
+      input += name->len;
+      assert_int_not_equal (ingest_store_ensure_actor (s, INGEST_STR (name->str), INGEST_ACTOR_ACTOR,
+                                                       INGEST_STR_NONE), 0);
+      if (ingest_store_memory_bytes (s) - before > 8 * input + (1u << 20))
+        fail_msg ("%u names of %" G_GSIZE_FORMAT " bytes: %" G_GSIZE_FORMAT " bytes of store",
+                  i + 1, name->len, ingest_store_memory_bytes (s) - before);
+    }
 }
 
 static void
@@ -731,6 +771,7 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_model_names),
+    cmocka_unit_test (test_deep_paths_bounded),
     cmocka_unit_test (test_pairing_in_order),
     cmocka_unit_test (test_pairing_out_of_order),
     cmocka_unit_test (test_round_trip),

@@ -49,6 +49,15 @@
 #define MAX_ELEMENT_TOKENS 4096         /* an [ID,EVENT] element is ~20 tokens */
 #define MAX_LABEL 128
 
+/* Ids remembered with a hash of their event. An overlapping poll repeats
+ * at most the broker's ring (16 events by default), far fewer. */
+#define RECENT_IDS 4096
+
+typedef struct {
+  gint64 id;                   /* -1: empty */
+  guint64 hash;
+} RecentId;
+
 typedef struct {
   IngestParserCtx *ctx;
   IngestJsonLexer *lexer;
@@ -70,11 +79,12 @@ typedef struct {
   char time_raw[INGEST_JSON_MAX_NUMBER + 1];
   gsize time_raw_len;
 
-  /* ids */
+  /* ids: the last one, and the content of the recent ones (slot id %
+   * RECENT_IDS), to tell an overlapping poll from a restarted broker */
   gboolean have_last;
   gint64 last_id;
-  gint64 last_time;
   guint epoch;
+  RecentId *recent;
 
   GHashTable *sessions;        /* names seen as input/output */
   GHashTable *queues;          /* names declared as queues */
@@ -383,6 +393,32 @@ map_event (MswitchParser *mp, json_t *ev, gint64 t, const char **why)
   return TRUE;
 }
 
+static void
+recent_clear (MswitchParser *mp)
+{
+  for (guint i = 0; i < RECENT_IDS; i++)
+    mp->recent[i].id = -1;
+}
+
+static int
+hash_chunk (const char *buf, size_t size, void *data)
+{
+  guint64 *h = data;
+  for (size_t i = 0; i < size; i++)
+    *h = (*h ^ (guchar) buf[i]) * G_GUINT64_CONSTANT (0x100000001b3);
+  return 0;
+}
+
+/* FNV-1a of the element as JSON and of its time's digits. */
+static guint64
+element_hash (MswitchParser *mp)
+{
+  guint64 h = G_GUINT64_CONSTANT (0xcbf29ce484222325);
+  json_dump_callback (mp->element, hash_chunk, &h, JSON_COMPACT | JSON_ENCODE_ANY);
+  hash_chunk (mp->time_raw, mp->time_raw_len, &h);
+  return h;
+}
+
 /* One [ID, EVENT] element, complete. */
 static gboolean
 process_element (MswitchParser *mp, GError **error)
@@ -391,6 +427,7 @@ process_element (MswitchParser *mp, GError **error)
   IngestStoreCounters *counters = ingest_store_counters (ctx->store);
   json_t *id_v, *ev;
   gint64 id, t;
+  guint64 hash;
   const char *why = NULL;
 
   if (!json_is_array (mp->element) || json_array_size (mp->element) != 2)
@@ -409,27 +446,39 @@ process_element (MswitchParser *mp, GError **error)
     return ingest_parser_ctx_reject (ctx, error, INGEST_ERROR_LIMIT, mp->element_line,
                                      mp->element_col, "\"time\" out of range");
 
+  if (id < 0)
+    return ingest_parser_ctx_reject (ctx, error, INGEST_ERROR_SCHEMA, mp->element_line,
+                                     mp->element_col, "an event id must not be negative");
+
+  /* Ids going back are an overlapping poll when the event is one we read
+   * (same id, same content); otherwise the ids were reset: a restarted
+   * broker, whose event has other content, or an id we never read (an
+   * overlap only repeats recent ids). Never the clock: it may step back,
+   * and a new broker's may be behind the old one's. */
+  hash = element_hash (mp);
   if (mp->have_last && id <= mp->last_id)
     {
-      if (t <= mp->last_time)
+      const RecentId *r = &mp->recent[id % RECENT_IDS];
+      if (r->id == id && r->hash == hash)
         {
           counters->duplicate_events++;
           return TRUE;
         }
-      /* ids went back while time went on: the broker restarted */
+      /* the new broker's ids before this one were not read */
       mp->epoch++;
-      if (id > 0)
-        counters->lost_events += (guint64) id;
+      counters->lost_events += (guint64) id;
+      recent_clear (mp);
     }
-  else if (mp->have_last && id > mp->last_id + 1)
-    counters->lost_events += (guint64) (id - mp->last_id - 1);
+  else if (mp->have_last && (guint64) id - (guint64) mp->last_id > 1)
+    counters->lost_events += (guint64) id - (guint64) mp->last_id - 1;
+  /* Also when the event is malformed: the same one again is a duplicate. */
+  mp->recent[id % RECENT_IDS] = (RecentId){ id, hash };
 
   if (!map_event (mp, ev, t, &why))
     return ingest_parser_ctx_reject (ctx, error, INGEST_ERROR_SCHEMA, mp->element_line,
                                      mp->element_col, "%s", why);
   mp->have_last = TRUE;
   mp->last_id = id;
-  mp->last_time = t;
   ingest_parser_ctx_accept (ctx);
   return TRUE;
 }
@@ -607,6 +656,8 @@ mswitch_create (IngestParserCtx *ctx)
   mp->scratch = g_string_new (NULL);
   mp->scratch2 = g_string_new (NULL);
   mp->scratch3 = g_string_new (NULL);
+  mp->recent = g_new (RecentId, RECENT_IDS);
+  recent_clear (mp);
   return mp;
 }
 
@@ -622,6 +673,7 @@ mswitch_destroy (gpointer self)
   g_string_free (mp->scratch, TRUE);
   g_string_free (mp->scratch2, TRUE);
   g_string_free (mp->scratch3, TRUE);
+  g_free (mp->recent);
   g_clear_error (&mp->deferred);
   g_free (mp);
 }

@@ -420,7 +420,7 @@ ingest_json_number_to_scaled (const char *s, gsize len, guint scale, gint64 *out
   gboolean neg = FALSE, is_int;
   glong exp10 = 0, e = 0;
   gboolean eneg = FALSE;
-  guint64 v = 0;
+  guint64 v = 0, limit;
   glong keep, k;
 
   if (len == 0 || len > INGEST_JSON_MAX_NUMBER || !ingest_json_number_is_valid (s, len, &is_int))
@@ -466,10 +466,13 @@ ingest_json_number_to_scaled (const char *s, gsize len, guint scale, gint64 *out
       if (v > (guint64) G_MAXINT64 + 1)
         return FALSE;
     }
-  if (keep >= 0 && keep < (glong) n_digits && digits[keep] >= '5')
-    v++;
-  if (v > (neg ? (guint64) G_MAXINT64 + 1 : (guint64) G_MAXINT64))
+  /* The range is that of the whole units (the digits kept); rounding the
+   * dropped ones up never leaves it: at the bound it stays at the bound. */
+  limit = neg ? (guint64) G_MAXINT64 + 1 : (guint64) G_MAXINT64;
+  if (v > limit)
     return FALSE;
+  if (keep >= 0 && keep < (glong) n_digits && digits[keep] >= '5' && v < limit)
+    v++;
   *out = neg ? (gint64) (0 - v) : (gint64) v;
   return TRUE;
 }

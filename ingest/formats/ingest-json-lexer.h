@@ -117,7 +117,9 @@ gboolean ingest_json_unescape (const char *in, gsize in_len, char *out, gsize *o
 
 /* Parses JSON number text exactly into value * 10^scale, rounded half away
  * from zero (e.g. "1795484650.027815" with scale 9 gives nanoseconds without
- * going through a double). FALSE when not a number or out of gint64 range. */
+ * going through a double). FALSE when not a number or when its whole units
+ * (the value truncated toward zero) are out of gint64 range; rounding at
+ * the bounds stays at G_MAXINT64 / G_MININT64. */
 gboolean ingest_json_number_to_scaled (const char *s, gsize len, guint scale, gint64 *out);
 /* Parses JSON integer text (no fraction/exponent) into gint64. FALSE when not
  * an integer or out of range. */

@@ -114,12 +114,20 @@ ingest_native_format_event (IngestStore *store, IngestSeq seq, GString *out)
   g_string_append (out, "}\n");
 }
 
+/* Writes buf (whole lines ending with event next - 1) and records how far
+ * the output got. */
 static gboolean
-flush (GOutputStream *out, GString *buf, GError **error)
+flush (GOutputStream *out, GString *buf, IngestNativeProgress *progress, IngestSeq next,
+       GError **error)
 {
   gboolean ok = TRUE;
   if (buf->len > 0)
     ok = g_output_stream_write_all (out, buf->str, buf->len, NULL, NULL, error);
+  if (ok && progress != NULL)
+    {
+      progress->bytes += buf->len;
+      progress->next = next;
+    }
   g_string_truncate (buf, 0);
   return ok;
 }
@@ -144,12 +152,21 @@ declare (IngestStore *store, IngestActorId id, GHashTable *declared, GString *ou
 gboolean
 ingest_native_write (IngestStore *store, IngestSeq from, GOutputStream *out, GError **error)
 {
+  return ingest_native_write_from (store, from, out, NULL, error);
+}
+
+gboolean
+ingest_native_write_from (IngestStore *store, IngestSeq from, GOutputStream *out,
+                          IngestNativeProgress *progress, GError **error)
+{
   g_autoptr (GString) buf = g_string_sized_new (FLUSH_BYTES + 4096);
   guint64 n = ingest_store_n_events (store);
   g_autoptr (GHashTable) declared = NULL;
 
   g_return_val_if_fail (store != NULL && G_IS_OUTPUT_STREAM (out), FALSE);
 
+  if (progress != NULL)
+    *progress = (IngestNativeProgress){ from, 0 };
   if (from == 0)
     {
       /* every actor, in id order, so ids come back the same */
@@ -158,7 +175,7 @@ ingest_native_write (IngestStore *store, IngestSeq from, GOutputStream *out, GEr
       for (IngestActorId id = 1; id <= n_actors; id++)
         {
           format_actor_declaration (store, id, buf);
-          if (buf->len >= FLUSH_BYTES && !flush (out, buf, error))
+          if (buf->len >= FLUSH_BYTES && !flush (out, buf, progress, from, error))
             return FALSE;
         }
     }
@@ -185,8 +202,8 @@ ingest_native_write (IngestStore *store, IngestSeq from, GOutputStream *out, GEr
             }
         }
       ingest_native_format_event (store, seq, buf);
-      if (buf->len >= FLUSH_BYTES && !flush (out, buf, error))
+      if (buf->len >= FLUSH_BYTES && !flush (out, buf, progress, seq + 1, error))
         return FALSE;
     }
-  return flush (out, buf, error);
+  return flush (out, buf, progress, n, error);
 }

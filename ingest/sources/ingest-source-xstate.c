@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "ingest-json-lexer.h"
 #include "ingest-source-xstate.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_t, json_decref)
@@ -24,7 +25,12 @@ struct _IngestXstateAdapter {
   GHashTable *names;      /* actor path -> sessionId (borrowed from sessions' keys) */
   guint64 next_key;
   guint64 n_accepted;
+  gsize state_bytes;      /* names, ids and table entries of the sessions */
+  SessionInfo overflow;   /* every session past the bounds; not in the tables */
 };
+
+/* Two hash table entries (key, value, hash) per session. */
+#define SESSION_OVERHEAD (sizeof (SessionInfo) + 2 * 3 * sizeof (gpointer))
 
 static void
 session_info_free (gpointer p)
@@ -44,6 +50,7 @@ ingest_xstate_adapter_new (IngestStore *store, const char *source_name)
   self->source_name = g_strdup (source_name != NULL ? source_name : "xstate");
   self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, session_info_free);
   self->names = g_hash_table_new (g_str_hash, g_str_equal);
+  self->overflow.name = g_strdup (INGEST_STORE_OTHER_ACTORS);
   return self;
 }
 
@@ -54,6 +61,8 @@ ingest_xstate_adapter_free (IngestXstateAdapter *self)
     return;
   g_hash_table_unref (self->names);
   g_hash_table_unref (self->sessions);
+  g_free (self->overflow.name);
+  g_free (self->overflow.processing);
   g_free (self->source_name);
   g_free (self);
 }
@@ -71,57 +80,125 @@ ingest_xstate_looks_like (const char *data, gsize len)
   return g_strstr_len (data, (gssize) MIN (len, 8192), "\"@xstate.") != NULL;
 }
 
+/* 9.2e12 ms (year 2261) is the most whose nanoseconds fit a gint64 with
+ * room to spare: 1e15 let a cast overflow (found by fuzz-xstate). */
+#define MAX_CREATED_AT_MS G_GINT64_CONSTANT (9200000000000)
+
 static gint64
 created_at_ns (json_t *obj)
 {
   json_t *c = json_object_get (obj, "createdAt");
-  double ms = 0;
+  gint64 ns = 0;
 
+  /* From the digits where there are digits: a double rounds epoch
+   * nanoseconds to a multiple of 256. A float number is a double already. */
   if (json_is_string (c))
-    ms = g_ascii_strtod (json_string_value (c), NULL);
-  else if (json_is_number (c))
-    ms = json_number_value (c);
-  /* Also NaN, from a "nan" string. 9.2e12 ms (year 2261) is the most whose
-   * nanoseconds fit a gint64: 1e15 let the cast below overflow (undefined
-   * behaviour; found by fuzz-xstate). */
-  if (!(ms > 0 && ms <= 9.2e12))
+    {
+      const char *text = json_string_value (c);
+      if (!ingest_json_number_to_scaled (text, strlen (text), 6, &ns))
+        ns = 0;
+    }
+  else if (json_is_integer (c))
+    {
+      json_int_t ms = json_integer_value (c);
+      ns = ms > 0 && ms <= MAX_CREATED_AT_MS ? (gint64) ms * 1000000 : 0;
+    }
+  else if (json_is_real (c))
+    {
+      double ms = json_real_value (c);
+      /* Also NaN. */
+      ns = ms > 0 && ms <= (double) MAX_CREATED_AT_MS ? (gint64) (ms * 1e6) : 0;
+    }
+  if (ns <= 0 || ns > MAX_CREATED_AT_MS * 1000000)
     return g_get_real_time () * 1000;
-  return (gint64) (ms * 1e6);
+  return ns;
+}
+
+/* Longest machine id and session id kept in a name. */
+#define MAX_LEAF 256
+#define MAX_ID_SUFFIX 128
+
+/* The length of s cut to at most max bytes, on a UTF-8 boundary (jansson
+ * hands out valid UTF-8). */
+static gsize
+utf8_prefix_len (const char *s, gsize len, gsize max)
+{
+  if (len <= max)
+    return len;
+  while (max > 0 && ((guchar) s[max] & 0xC0) == 0x80)
+    max--;
+  return max;
+}
+
+/* parent/leaf, at most INGEST_XSTATE_MAX_NAME - 1 - MAX_ID_SUFFIX bytes: a
+ * longer path keeps its end ("…" + the nearest levels), so a deep chain
+ * costs the same per actor as a shallow one and the leaf stays visible. */
+static char *
+session_base_name (const char *parent_name, const char *leaf)
+{
+  const gsize max = INGEST_XSTATE_MAX_NAME - 1 - MAX_ID_SUFFIX;
+  const char *ellipsis = "\u2026";
+  g_autofree char *cut_leaf = g_strndup (leaf, utf8_prefix_len (leaf, strlen (leaf), MAX_LEAF));
+  char *base = g_strconcat (parent_name, "/", cut_leaf, NULL);
+  gsize len = strlen (base), start;
+  char *shorter;
+
+  if (len <= max)
+    return base;
+  start = len - (max - strlen (ellipsis));
+  while (((guchar) base[start] & 0xC0) == 0x80)
+    start++;
+  /* Start at a level when one begins soon enough. */
+  {
+    const char *slash = strchr (base + start, '/');
+    if (slash != NULL && slash - (base + start) < 64)
+      start = (gsize) (slash - base);
+  }
+  shorter = g_strconcat (ellipsis, base + start, NULL);
+  g_free (base);
+  return shorter;
 }
 
 /* The actor for sessionId, created on first sight (an event can name an
- * actor before its @xstate.actor arrives). */
+ * actor before its @xstate.actor arrives). Past the adapter's bounds new
+ * sessions are the shared overflow session. */
 static SessionInfo *
 session_get (IngestXstateAdapter *self, const char *session_id, const char *machine_id,
              const char *parent_session, gboolean *created)
 {
   SessionInfo *s = g_hash_table_lookup (self->sessions, session_id);
+  gsize id_len = strlen (session_id);
   g_autofree char *base = NULL;
-  g_autofree char *name = NULL;
   g_autofree char *leaf = NULL;
   char *key;
 
   *created = FALSE;
   if (s != NULL)
     return s;
+  if (g_hash_table_size (self->sessions) >= INGEST_XSTATE_MAX_SESSIONS ||
+      self->state_bytes + INGEST_XSTATE_MAX_NAME + id_len + 1 + SESSION_OVERHEAD
+        > INGEST_XSTATE_MAX_STATE_BYTES)
+    return &self->overflow;
   /* A '/' inside a machine id would invent hierarchy levels. */
   leaf = g_strdelimit (g_strdup (machine_id != NULL && *machine_id != '\0' ? machine_id : session_id),
                        "/", '.');
   if (parent_session != NULL)
     {
       SessionInfo *parent = g_hash_table_lookup (self->sessions, parent_session);
-      base = g_strdup_printf ("%s/%s", parent != NULL ? parent->name : "", leaf);
+      base = session_base_name (parent != NULL ? parent->name : "", leaf);
     }
   else
-    base = g_strdup_printf ("/%s", leaf);
-  name = g_hash_table_contains (self->names, base)
-    ? g_strdup_printf ("%s#%s", base, session_id) : g_strdup (base);
+    base = session_base_name ("", leaf);
 
   s = g_new0 (SessionInfo, 1);
-  s->name = g_steal_pointer (&name);
+  s->name = g_hash_table_contains (self->names, base)
+    ? g_strdup_printf ("%s#%.*s", base, (int) utf8_prefix_len (session_id, id_len, MAX_ID_SUFFIX),
+                       session_id)
+    : g_steal_pointer (&base);
   key = g_strdup (session_id);
   g_hash_table_insert (self->sessions, key, s);
   g_hash_table_insert (self->names, s->name, key);
+  self->state_bytes += strlen (s->name) + 1 + id_len + 1 + SESSION_OVERHEAD;
   *created = TRUE;
   return s;
 }
@@ -303,6 +380,13 @@ ingest_xstate_adapter_feed (IngestXstateAdapter *self, const char *data, gsize l
   if (ok)
     self->n_accepted++;
   return ok;
+}
+
+gsize
+ingest_xstate_adapter_get_state_bytes (IngestXstateAdapter *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->state_bytes;
 }
 
 guint64

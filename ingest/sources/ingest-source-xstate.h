@@ -41,6 +41,20 @@ gboolean ingest_xstate_looks_like (const char *data, gsize len);
 gboolean ingest_xstate_adapter_feed (IngestXstateAdapter *adapter, const char *data, gsize len,
                                      GError **error);
 
+/* What one adapter (one inspector connection) keeps is bounded: an actor
+ * name is at most INGEST_XSTATE_MAX_NAME bytes (a longer path keeps its
+ * end: "…" + the nearest ancestors and the machine id), and once the
+ * sessions' names and ids take INGEST_XSTATE_MAX_STATE_BYTES or there are
+ * INGEST_XSTATE_MAX_SESSIONS sessions, new sessions are shown as
+ * INGEST_STORE_OTHER_ACTORS (known ones still resolve). */
+#define INGEST_XSTATE_MAX_NAME 1024
+#define INGEST_XSTATE_MAX_SESSIONS 65536
+#define INGEST_XSTATE_MAX_STATE_BYTES (32u << 20)
+
+/* Bytes the adapter keeps for its sessions (names, ids, table entries),
+ * approximately. */
+gsize ingest_xstate_adapter_get_state_bytes (IngestXstateAdapter *adapter);
+
 /* Inspection events accepted / ignored so far. */
 guint64 ingest_xstate_adapter_n_accepted (IngestXstateAdapter *adapter);
 

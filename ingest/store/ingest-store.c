@@ -331,9 +331,29 @@ actor_lookup (const IngestStore *self, IngestAtom atom)
   return id;
 }
 
+/* Creates the actor for the first len bytes of name (normalized, in the
+ * arena), its short name being the last path level. */
+static IngestActorId
+create_path_actor (IngestStore *self, const char *name, gsize len, IngestActorKind kind,
+                   IngestActorId parent)
+{
+  gsize ss, sl;
+  path_split (name, len, &ss, &sl);
+  IngestAtom a = ingest_strings_intern_normalized (self->strings, name, len,
+                                                   ingest_strings_hash (name, len));
+  IngestAtom short_atom = a;
+  if (sl != len)
+    short_atom = ingest_strings_intern_normalized (self->strings, name + ss, sl,
+                                                   ingest_strings_hash (name + ss, sl));
+  return create_actor (self, a, short_atom, kind, parent);
+}
+
 /* The actor named by normalized bytes, created with its path ancestors when
  * new. Ancestors are created iteratively (a 4 KiB name can be 2,000 levels
- * deep). */
+ * deep), and only the root-most ones within INGEST_STORE_MAX_IMPLIED_LEVELS
+ * and _BYTES: all 2,000 would be 4 MB of
+ * prefixes for one 4 KiB name. Existing ancestors are found without
+ * interning the prefixes. */
 static IngestActorId
 actor_for_text (IngestStore *self, const char *s, gsize len,
                 IngestActorKind kind, gboolean kind_set)
@@ -350,43 +370,40 @@ actor_for_text (IngestStore *self, const char *s, gsize len,
 
   /* From here on read the name from the arena: s may be a scratch buffer. */
   const char *name = ingest_strings_get (self->strings, atom);
-  gsize name_len = strlen (name);
-  g_autoptr (GArray) chain = g_array_new (FALSE, FALSE, sizeof (gsize));
-  IngestActorId top_parent = 0;
-  gsize plen = name_len;
+  g_autoptr (GArray) cuts = g_array_new (FALSE, FALSE, sizeof (gsize)); /* deepest first */
+  gsize plen = strlen (name), bytes = 0;
+  guint first, start;
 
-  g_array_append_val (chain, plen);
   for (;;)
     {
       gsize ss, sl;
       gsize p = path_split (name, plen, &ss, &sl);
       if (p == 0)
         break;
-      IngestAtom patom = ingest_strings_intern_normalized (self->strings, name, p,
-                                                           ingest_strings_hash (name, p));
-      top_parent = actor_lookup (self, patom);
-      if (top_parent != 0)
-        break;
-      g_array_append_val (chain, p);
+      g_array_append_val (cuts, p);
       plen = p;
     }
-
-  IngestActorId parent = top_parent;
-  for (guint i = chain->len; i-- > 0;)
+  /* Keep the root-most levels within the budget: cuts[first..] */
+  for (first = cuts->len; first > 0 && cuts->len - first < INGEST_STORE_MAX_IMPLIED_LEVELS; first--)
     {
-      gsize l = g_array_index (chain, gsize, i);
-      gsize ss, sl;
-      path_split (name, l, &ss, &sl);
-      IngestAtom a = ingest_strings_intern_normalized (self->strings, name, l,
-                                                       ingest_strings_hash (name, l));
-      IngestAtom short_atom = a;
-      if (sl != l)
-        short_atom = ingest_strings_intern_normalized (self->strings, name + ss, sl,
-                                                       ingest_strings_hash (name + ss, sl));
-      IngestActorKind k = (i == 0 && kind_set) ? kind : INGEST_ACTOR_ACTOR;
-      parent = create_actor (self, a, short_atom, k, parent);
+      bytes += g_array_index (cuts, gsize, first - 1);
+      if (bytes > INGEST_STORE_MAX_IMPLIED_BYTES)
+        break;
     }
-  return parent;
+  /* The deepest kept ancestor that exists already. */
+  IngestActorId parent = 0;
+  for (start = first; start < cuts->len; start++)
+    {
+      gsize l = g_array_index (cuts, gsize, start);
+      IngestAtom pa = ingest_strings_lookup (self->strings, name, l);
+      if (pa != 0 && (parent = actor_lookup (self, pa)) != 0)
+        break;
+    }
+  for (guint i = start; i-- > first;)
+    parent = create_path_actor (self, name, g_array_index (cuts, gsize, i), INGEST_ACTOR_ACTOR,
+                                parent);
+  return create_path_actor (self, name, strlen (name), kind_set ? kind : INGEST_ACTOR_ACTOR,
+                            parent);
 }
 
 /* Cheap slot for the name cache: the length and the last bytes, which is

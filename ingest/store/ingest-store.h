@@ -33,6 +33,14 @@ typedef struct {
  * boundary and end with "…". Payloads have their own, larger bound. */
 #define INGEST_STORE_MAX_STRING 4096
 #define INGEST_STORE_MAX_PAYLOAD 65536
+/* A path-like actor name ("/user/a/b") implies its ancestors ("/user",
+ * "/user/a"): the root-most ones are created, at most
+ * INGEST_STORE_MAX_IMPLIED_LEVELS of them and while their names take at
+ * most INGEST_STORE_MAX_IMPLIED_BYTES together; deeper levels stay in the
+ * name, under the deepest ancestor kept. So a name costs at most a few
+ * times its length. */
+#define INGEST_STORE_MAX_IMPLIED_LEVELS 64
+#define INGEST_STORE_MAX_IMPLIED_BYTES (2 * INGEST_STORE_MAX_STRING)
 
 /* One event as a parser hands it to the store: strings not yet interned.
  * Which fields matter depends on kind (see IngestEventKind):
