@@ -293,7 +293,8 @@ producer_consume (Producer *p, const guint8 *data, gsize len)
   guint64 before_skipped;
 
   {
-    const guint8 *nl = memrchr (data, '\n', len);
+    /* data may be NULL with len 0 (end of input): memrchr must not see it. */
+    const guint8 *nl = len > 0 ? memrchr (data, '\n', len) : NULL;
     if (nl != NULL)
       {
         for (const guint8 *q = data; q <= nl; q++)
