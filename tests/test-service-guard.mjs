@@ -91,7 +91,7 @@ await testCase('producer-port', async () => {
 
 await testCase('idle-timeout', async () => {
   const { openWs } = await import('./web-common.mjs');
-  const s = await startServe(cli, ['--listen', 'tcp://127.0.0.1:0', '--idle-timeout', '1', '-q']);
+  const s = await startServe(cli, ['--listen', 'tcp://127.0.0.1:0', '--idle-timeout', '2', '-q']);
   const tcpPort = Number(s.producers[0].split(':').pop());
   const ws = s.base.replace('http:', 'ws:');
   const silent = await openWs(ws + 'ingest');
@@ -103,11 +103,15 @@ await testCase('idle-timeout', async () => {
   tcp.on('data', (d) => { tcpGot += d; });
   tcp.on('close', () => { tcpClosed = true; });
   tcp.on('error', () => {});
-  const timer = setInterval(() => chatty.send('\n'), 300);
-  await sleep(3500);
+  // The chatty producer writes every 250 ms, far inside the 2 s timeout
+  // even on a loaded sanitizer build; the silent ones are waited for (up
+  // to 12 s) instead of assumed gone after a fixed sleep.
+  const timer = setInterval(() => chatty.send('\n'), 250);
+  for (let waited = 0; waited < 12000 && !(silentClosed && tcpClosed); waited += 100)
+    await sleep(100);
   clearInterval(timer);
   check(silentClosed && chatty.readyState === 1, '/ingest: silent producer closed after --idle-timeout, a chatty one stays');
-  check(tcpClosed && /no data for 1000 ms/.test(tcpGot), 'TCP: a silent producer is told and closed');
+  check(tcpClosed && /no data for 2000 ms/.test(tcpGot), 'TCP: a silent producer is told and closed');
   chatty.close();
   await stopServe(s);
 });
