@@ -21,6 +21,7 @@
 typedef struct {
   gint64 depth_now;
   guint64 pending, unanswered;
+  guint64 delivered_unacked;  /* broker queues: delivered, not acked yet */
   IngestLatency round_trip;  /* count == 0 for groups (summaries can't be merged) */
   guint n_members;
 } StatsExtra;
@@ -36,6 +37,7 @@ stats_collect_extra (IngestStore *store, const IngestViewNode *node, StatsExtra 
       ingest_store_actor_stats (store, node->actor, &st);
       extra->depth_now = st.mailbox_depth;
       extra->pending = st.pending;
+      extra->delivered_unacked = st.delivered_unacked;
       extra->unanswered = st.unanswered;
       extra->round_trip = st.round_trip;
       extra->n_members = 1;
@@ -55,6 +57,7 @@ stats_collect_extra (IngestStore *store, const IngestViewNode *node, StatsExtra 
       ingest_store_actor_stats (store, id, &st);
       extra->depth_now += st.mailbox_depth;
       extra->pending += st.pending;
+      extra->delivered_unacked += st.delivered_unacked;
       extra->unanswered += st.unanswered;
       extra->n_members++;
     }
@@ -183,7 +186,8 @@ stats_print_text (IngestStore *store, const char *source, IngestFormat format,
     { N_("WAIT P50"), TRUE }, { N_("WAIT P99"), TRUE },
     { N_("PROC P50"), TRUE }, { N_("PROC P99"), TRUE },
     { N_("RTT P50"), TRUE }, { N_("RTT P99"), TRUE },
-    { N_("PENDING"), TRUE }, { N_("UNANSWERED"), TRUE }, { N_("ERRORS"), TRUE }, { N_("CRASHES"), TRUE },
+    { N_("PENDING"), TRUE }, { N_("UNACKED"), TRUE }, { N_("UNANSWERED"), TRUE },
+    { N_("ERRORS"), TRUE }, { N_("CRASHES"), TRUE },
   };
   static const StatsColumn edge_cols[] = {
     { N_("FROM"), FALSE }, { N_("TO"), FALSE }, { N_("MSGS"), TRUE }, { N_("RATE"), TRUE },
@@ -241,6 +245,7 @@ stats_print_text (IngestStore *store, const char *source, IngestFormat format,
       stats_table_add (&at, stats_cell_latency (&x.round_trip, FALSE));
       stats_table_add (&at, stats_cell_latency (&x.round_trip, TRUE));
       stats_table_add (&at, stats_cell_u64 (x.pending));
+      stats_table_add (&at, stats_cell_u64 (x.delivered_unacked));
       stats_table_add (&at, stats_cell_u64 (x.unanswered));
       stats_table_add (&at, stats_cell_u64 (n->errors));
       stats_table_add (&at, stats_cell_u64 (n->crashes));
@@ -351,6 +356,7 @@ stats_build_json (IngestStore *store, const char *source, IngestFormat format,
       json_object_set_new (a, "processing", stats_json_latency (&n->processing));
       json_object_set_new (a, "round_trip", stats_json_latency (&x.round_trip));
       json_object_set_new (a, "pending", json_integer ((json_int_t) x.pending));
+      json_object_set_new (a, "delivered_unacked", json_integer ((json_int_t) x.delivered_unacked));
       json_object_set_new (a, "unanswered", json_integer ((json_int_t) x.unanswered));
       json_object_set_new (a, "errors", json_integer ((json_int_t) n->errors));
       json_object_set_new (a, "crashes", json_integer ((json_int_t) n->crashes));

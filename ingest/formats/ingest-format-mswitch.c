@@ -29,6 +29,10 @@
  *                     ring is not rebuilt from it: without the response's
  *                     own send nothing would link the two.
  *   ack               (input A, Ack [Q,n]): ACK at A of "Q#n".
+ * A client's SEND into a queue is held until acked (IngestEventInput
+ * until_ack): like the broker, the queue's depth, pending count and time in
+ * queue end at the Ack, not at the delivery (which may come long before it,
+ * or without any Ack ever); the hops are plain messages.
  * Sessions (input/output) are CLIENT actors; queues are QUEUE actors, except
  * a queue named like a session (a client's private reply queue), which is
  * that client.
@@ -245,6 +249,9 @@ append_client_send (MswitchParser *mp, gint64 t, const char *client, const char 
     in.reply_to = INGEST_STR (reply_to);
   if (in_reply_to)
     in.in_reply_to = INGEST_STR (in_reply_to);
+  /* the broker keeps it in the queue until an Ack names it, however long
+   * after the delivery (a client may ack manually, later, or never) */
+  in.until_ack = TRUE;
   ingest_store_append (mp->ctx->store, &in);
 }
 

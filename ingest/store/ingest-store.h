@@ -47,7 +47,7 @@ typedef struct {
  *   SPAWN: actor, [actor_kind], [peer = parent/spawner]
  *   EXIT: actor, exit_status, [text = reason]
  *   SEND: actor = sender, peer = receiver, message_key, [label, size,
- *         payload, reply_to, in_reply_to]
+ *         payload, reply_to, in_reply_to, until_ack]
  *   RECEIVE: actor = receiver, message_key, [peer = sender]
  *   DONE, ACK: actor, message_key
  *   DROP: actor, message_key, [text = reason]
@@ -71,6 +71,7 @@ typedef struct {
   IngestStr text;
   guint32 size;
   IngestExitStatus exit_status;
+  gboolean until_ack;           /* SEND: see IngestMessage.until_ack */
 } IngestEventInput;
 
 /* Event times are clamped to [-INGEST_STORE_MAX_TIME,
