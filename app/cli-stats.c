@@ -215,8 +215,10 @@ stats_print_text (IngestStore *store, const char *source, IngestFormat format,
     }
   else
     printf (_("Time:     (no events)\n"));
-  printf (_("Records:  %llu skipped (malformed), %llu lost, %llu duplicate, %llu unmatched\n"),
-          (unsigned long long) counters->skipped_records, (unsigned long long) counters->lost_events,
+  printf (_("Records:  %llu skipped (malformed), %llu lost before attach, %llu lost while attached, "
+            "%llu duplicate, %llu unmatched\n"),
+          (unsigned long long) counters->skipped_records,
+          (unsigned long long) counters->lost_before_attach, (unsigned long long) counters->lost_events,
           (unsigned long long) counters->duplicate_events, (unsigned long long) counters->unmatched);
   if (counters->folded_actor_refs > 0)
     printf (_("Actors:   more than %u distinct actors: %llu references folded into \"%s\"\n"),
@@ -328,9 +330,10 @@ stats_build_json (IngestStore *store, const char *source, IngestFormat format,
   else
     json_object_set_new (root, "time_range", json_null ());
   json_object_set_new (root, "records",
-                       json_pack ("{sI sI sI sI sI}",
+                       json_pack ("{sI sI sI sI sI sI}",
                                   "skipped", (json_int_t) counters->skipped_records,
                                   "lost", (json_int_t) counters->lost_events,
+                                  "lost_before_attach", (json_int_t) counters->lost_before_attach,
                                   "duplicate", (json_int_t) counters->duplicate_events,
                                   "unmatched", (json_int_t) counters->unmatched,
                                   "folded_actor_refs", (json_int_t) counters->folded_actor_refs));

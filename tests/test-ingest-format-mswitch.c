@@ -348,6 +348,23 @@ test_queue_depth_follows_acks (void **state)
   ingest_parser_free (p);
 }
 
+/* Broker ids start at 0: a capture whose first id is 8 lost 0..7 before
+ * anyone read them, which is not the same as a gap while polling. */
+static void
+test_lost_before_attach (void **state)
+{
+  (void) state;
+  static const char body[] =
+    "{\"events\":[" REQ (8, "1795484650.000000", 0, "A") "," DELIVER (9, "1795484650.001000", 0) "]}\n"
+    "{\"events\":[" ACK (12, "1795484650.002000", 0) "]}";
+  GError *error = NULL;
+  g_autoptr(IngestStore) store = parse_text (body, sizeof body - 1, 0, TRUE, NULL, &error);
+  assert_non_null (store);
+  IngestStoreCounters *c = ingest_store_counters (store);
+  assert_int_equal (c->lost_before_attach, 8);
+  assert_int_equal (c->lost_events, 2);
+}
+
 int
 main (void)
 {
@@ -360,6 +377,7 @@ main (void)
     cmocka_unit_test (test_malformed),
     cmocka_unit_test (test_hostile_payload),
     cmocka_unit_test (test_queue_depth_follows_acks),
+    cmocka_unit_test (test_lost_before_attach),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

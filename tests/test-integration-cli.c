@@ -522,7 +522,7 @@ test_stats_facts_mswitch (void **state)
   g_auto(ItRun) r = { 0 };
   assert_true (it_runv (&r, NULL, "stats", path, NULL));
   g_autofree char *text = run_stdout (&r);
-  assert_contains (text, "108 lost, 5 duplicate");
+  assert_contains (text, "0 lost before attach, 108 lost while attached, 5 duplicate");
   assert_contains (text, "org.xen.xapi.storage.nfs");
   assert_contains (text, "SR.probe");
 }

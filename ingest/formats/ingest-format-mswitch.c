@@ -40,7 +40,9 @@
  * Ids: one counter per broker, +1 per event. An id not above the last one is
  * a duplicate from an overlapping poll (dropped, counted) unless its time is
  * later than the last event's, which means the broker restarted (ids from 0
- * again: message keys get a new "@E" epoch). A jump is counted as lost.
+ * again: message keys get a new "@E" epoch). A jump is counted as lost; a
+ * first id above 0 as lost before attach (the ring dropped them before
+ * anyone read them).
  */
 #include "config.h"
 
@@ -478,6 +480,8 @@ process_element (MswitchParser *mp, GError **error)
     }
   else if (mp->have_last && (guint64) id - (guint64) mp->last_id > 1)
     counters->lost_events += (guint64) id - (guint64) mp->last_id - 1;
+  else if (!mp->have_last)
+    counters->lost_before_attach += (guint64) id; /* ids start at 0 */
   /* Also when the event is malformed: the same one again is a duplicate. */
   mp->recent[id % RECENT_IDS] = (RecentId){ id, hash };
 
