@@ -14,6 +14,15 @@
 
 #include "cli-common.h"
 
+/* What the three latencies measure, for the table's legend and --help:
+ * one text, so they cannot disagree. */
+#define STATS_LEGEND \
+  N_("WAIT: time in the mailbox, from the send to the receive (for a broker queue that " \
+     "keeps messages until acked, to the ack). PROC: the receiver's own processing " \
+     "time, from the receive to the done. RTT: round trip, wall clock at the requester, " \
+     "from the request's send to the delivery of its response; it includes both " \
+     "waits, the server's processing and the transport.")
+
 /* Names longer than this many columns are cut in the table (not in JSON). */
 #define STATS_MAX_NAME_COLUMNS 48
 
@@ -280,6 +289,7 @@ stats_print_text (IngestStore *store, const char *source, IngestFormat format,
   printf (_("Edges (%u)\n"), graph->edges->len);
   stats_table_print (&et, stdout);
   g_ptr_array_unref (et.cells);
+  printf ("\n%s\n", _(STATS_LEGEND));
 }
 
 /* ---- JSON ------------------------------------------------------------- */
@@ -421,6 +431,7 @@ cli_stats_main (int argc, char **argv)
                                        "edge, message counts, rates, mailbox depth, time in mailbox, "
                                        "processing time and round trips (p50/p99), pending and unanswered "
                                        "messages and errors, plus counts of lost, skipped and duplicate records."));
+  g_option_context_set_description (ctx, _(STATS_LEGEND));
   g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
   cli_load_options_add (ctx, &load);
 
