@@ -14,6 +14,15 @@
 
 #include "cli-common.h"
 
+/* What the three latencies measure, for the table's legend and --help:
+ * one text, so they cannot disagree. */
+#define STATS_LEGEND \
+  N_("WAIT: time in the mailbox, from the send to the receive (for a broker queue that " \
+     "keeps messages until acked, to the ack). PROC: the receiver's own processing " \
+     "time, from the receive to the done. RTT: round trip, wall clock at the requester, " \
+     "from the request's send to the delivery of its response; it includes both " \
+     "waits, the server's processing and the transport.")
+
 /* Names longer than this many columns are cut in the table (not in JSON). */
 #define STATS_MAX_NAME_COLUMNS 48
 
@@ -21,6 +30,7 @@
 typedef struct {
   gint64 depth_now;
   guint64 pending, unanswered;
+  guint64 delivered_unacked;  /* broker queues: delivered, not acked yet */
   IngestLatency round_trip;  /* count == 0 for groups (summaries can't be merged) */
   guint n_members;
 } StatsExtra;
@@ -36,6 +46,7 @@ stats_collect_extra (IngestStore *store, const IngestViewNode *node, StatsExtra 
       ingest_store_actor_stats (store, node->actor, &st);
       extra->depth_now = st.mailbox_depth;
       extra->pending = st.pending;
+      extra->delivered_unacked = st.delivered_unacked;
       extra->unanswered = st.unanswered;
       extra->round_trip = st.round_trip;
       extra->n_members = 1;
@@ -55,6 +66,7 @@ stats_collect_extra (IngestStore *store, const IngestViewNode *node, StatsExtra 
       ingest_store_actor_stats (store, id, &st);
       extra->depth_now += st.mailbox_depth;
       extra->pending += st.pending;
+      extra->delivered_unacked += st.delivered_unacked;
       extra->unanswered += st.unanswered;
       extra->n_members++;
     }
@@ -183,7 +195,8 @@ stats_print_text (IngestStore *store, const char *source, IngestFormat format,
     { N_("WAIT P50"), TRUE }, { N_("WAIT P99"), TRUE },
     { N_("PROC P50"), TRUE }, { N_("PROC P99"), TRUE },
     { N_("RTT P50"), TRUE }, { N_("RTT P99"), TRUE },
-    { N_("PENDING"), TRUE }, { N_("UNANSWERED"), TRUE }, { N_("ERRORS"), TRUE }, { N_("CRASHES"), TRUE },
+    { N_("PENDING"), TRUE }, { N_("UNACKED"), TRUE }, { N_("UNANSWERED"), TRUE },
+    { N_("ERRORS"), TRUE }, { N_("CRASHES"), TRUE },
   };
   static const StatsColumn edge_cols[] = {
     { N_("FROM"), FALSE }, { N_("TO"), FALSE }, { N_("MSGS"), TRUE }, { N_("RATE"), TRUE },
@@ -211,8 +224,10 @@ stats_print_text (IngestStore *store, const char *source, IngestFormat format,
     }
   else
     printf (_("Time:     (no events)\n"));
-  printf (_("Records:  %llu skipped (malformed), %llu lost, %llu duplicate, %llu unmatched\n"),
-          (unsigned long long) counters->skipped_records, (unsigned long long) counters->lost_events,
+  printf (_("Records:  %llu skipped (malformed), %llu lost before attach, %llu lost while attached, "
+            "%llu duplicate, %llu unmatched\n"),
+          (unsigned long long) counters->skipped_records,
+          (unsigned long long) counters->lost_before_attach, (unsigned long long) counters->lost_events,
           (unsigned long long) counters->duplicate_events, (unsigned long long) counters->unmatched);
   if (counters->folded_actor_refs > 0)
     printf (_("Actors:   more than %u distinct actors: %llu references folded into \"%s\"\n"),
@@ -241,6 +256,7 @@ stats_print_text (IngestStore *store, const char *source, IngestFormat format,
       stats_table_add (&at, stats_cell_latency (&x.round_trip, FALSE));
       stats_table_add (&at, stats_cell_latency (&x.round_trip, TRUE));
       stats_table_add (&at, stats_cell_u64 (x.pending));
+      stats_table_add (&at, stats_cell_u64 (x.delivered_unacked));
       stats_table_add (&at, stats_cell_u64 (x.unanswered));
       stats_table_add (&at, stats_cell_u64 (n->errors));
       stats_table_add (&at, stats_cell_u64 (n->crashes));
@@ -273,6 +289,7 @@ stats_print_text (IngestStore *store, const char *source, IngestFormat format,
   printf (_("Edges (%u)\n"), graph->edges->len);
   stats_table_print (&et, stdout);
   g_ptr_array_unref (et.cells);
+  printf ("\n%s\n", _(STATS_LEGEND));
 }
 
 /* ---- JSON ------------------------------------------------------------- */
@@ -323,9 +340,10 @@ stats_build_json (IngestStore *store, const char *source, IngestFormat format,
   else
     json_object_set_new (root, "time_range", json_null ());
   json_object_set_new (root, "records",
-                       json_pack ("{sI sI sI sI sI}",
+                       json_pack ("{sI sI sI sI sI sI}",
                                   "skipped", (json_int_t) counters->skipped_records,
                                   "lost", (json_int_t) counters->lost_events,
+                                  "lost_before_attach", (json_int_t) counters->lost_before_attach,
                                   "duplicate", (json_int_t) counters->duplicate_events,
                                   "unmatched", (json_int_t) counters->unmatched,
                                   "folded_actor_refs", (json_int_t) counters->folded_actor_refs));
@@ -351,6 +369,7 @@ stats_build_json (IngestStore *store, const char *source, IngestFormat format,
       json_object_set_new (a, "processing", stats_json_latency (&n->processing));
       json_object_set_new (a, "round_trip", stats_json_latency (&x.round_trip));
       json_object_set_new (a, "pending", json_integer ((json_int_t) x.pending));
+      json_object_set_new (a, "delivered_unacked", json_integer ((json_int_t) x.delivered_unacked));
       json_object_set_new (a, "unanswered", json_integer ((json_int_t) x.unanswered));
       json_object_set_new (a, "errors", json_integer ((json_int_t) n->errors));
       json_object_set_new (a, "crashes", json_integer ((json_int_t) n->crashes));
@@ -412,6 +431,7 @@ cli_stats_main (int argc, char **argv)
                                        "edge, message counts, rates, mailbox depth, time in mailbox, "
                                        "processing time and round trips (p50/p99), pending and unanswered "
                                        "messages and errors, plus counts of lost, skipped and duplicate records."));
+  g_option_context_set_description (ctx, _(STATS_LEGEND));
   g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
   cli_load_options_add (ctx, &load);
 

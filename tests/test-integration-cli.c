@@ -95,6 +95,8 @@ test_help_version (void **state)
       g_autofree char *help = run_stdout (&h);
       assert_contains (help, "TRACE");
       assert_contains (help, "--strict");
+      if (g_str_equal (cmds[i], "stats"))
+        assert_contains (help, "from the request's send to the delivery of its response");
       g_auto(ItRun) h2 = { 0 };
       assert_true (it_runv (&h2, NULL, "help", cmds[i], NULL));
       assert_int_equal (h2.status, 0);
@@ -522,7 +524,10 @@ test_stats_facts_mswitch (void **state)
   g_auto(ItRun) r = { 0 };
   assert_true (it_runv (&r, NULL, "stats", path, NULL));
   g_autofree char *text = run_stdout (&r);
-  assert_contains (text, "108 lost, 5 duplicate");
+  assert_contains (text, "0 lost before attach, 108 lost while attached, 5 duplicate");
+  /* The legend says what each latency measures. */
+  assert_contains (text, "RTT: round trip, wall clock at the requester");
+  assert_contains (text, "PROC: the receiver's own processing time");
   assert_contains (text, "org.xen.xapi.storage.nfs");
   assert_contains (text, "SR.probe");
 }

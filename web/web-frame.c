@@ -568,7 +568,7 @@ web_frame_build (IngestStore *store, const WebViewState *state, const WebActivit
 
   ingest_store_time_range (store, &lo, &hi);
   window_s = graph->to_ns > graph->from_ns ? (double) (graph->to_ns - graph->from_ns) / 1e9 : 0;
-  frame = json_pack ("{s:s, s:I, s:o, s:{s:f, s:f}, s:{s:f, s:f}, s:{s:f, s:f}, s:s#, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
+  frame = json_pack ("{s:s, s:I, s:o, s:{s:f, s:f}, s:{s:f, s:f}, s:{s:f, s:f}, s:s#, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
                      "type", "frame",
                      "events", (json_int_t) ingest_store_n_events (store),
                      "view", web_view_state_to_json (state),
@@ -582,6 +582,7 @@ web_frame_build (IngestStore *store, const WebViewState *state, const WebActivit
                      "messages", (json_int_t) ingest_store_n_messages (store),
                      "skipped", (json_int_t) counters->skipped_records,
                      "lost", (json_int_t) counters->lost_events,
+                     "lost_before_attach", (json_int_t) counters->lost_before_attach,
                      "duplicates", (json_int_t) counters->duplicate_events,
                      "unmatched", (json_int_t) counters->unmatched);
   if (frame == NULL)

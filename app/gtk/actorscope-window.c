@@ -180,6 +180,24 @@ update_status (ActorscopeWindow *self)
                                               " · %s malformed records skipped",
                                               n_skipped > 1000000 ? 1000000 + n_skipped % 1000000 : n_skipped),
                                  n_skipped_s);
+    {
+      /* Lost events (message-switch ids the broker's ring dropped), before
+       * and while attached apart: the first is the capture starting late,
+       * the second a poller too slow for the ring. */
+      IngestStoreCounters *c = ingest_store_counters (store);
+      if (c->lost_before_attach > 0 || c->lost_events > 0)
+        {
+          g_autofree char *before = g_strdup_printf ("%" G_GUINT64_FORMAT, c->lost_before_attach);
+          g_autofree char *during = g_strdup_printf ("%" G_GUINT64_FORMAT, c->lost_events);
+          /* Translators: a note of the status line: events lost before the
+           * capture started and while it ran. */
+          g_autofree char *lost = g_strdup_printf (_(" · lost %s before attach, %s while attached"),
+                                                   before, during);
+          char *joined = g_strconcat (skipped ? skipped : "", lost, NULL);
+          g_free (skipped);
+          skipped = joined;
+        }
+    }
     /* Translators: the status line: file name, then counts of events,
      * actors and messages; the last two %s add optional notes. */
     text = g_strdup_printf (_("%s · %s events · %u actors · %u messages%s%s"),

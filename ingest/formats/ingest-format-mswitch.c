@@ -29,6 +29,10 @@
  *                     ring is not rebuilt from it: without the response's
  *                     own send nothing would link the two.
  *   ack               (input A, Ack [Q,n]): ACK at A of "Q#n".
+ * A client's SEND into a queue is held until acked (IngestEventInput
+ * until_ack): like the broker, the queue's depth, pending count and time in
+ * queue end at the Ack, not at the delivery (which may come long before it,
+ * or without any Ack ever); the hops are plain messages.
  * Sessions (input/output) are CLIENT actors; queues are QUEUE actors, except
  * a queue named like a session (a client's private reply queue), which is
  * that client.
@@ -36,7 +40,9 @@
  * Ids: one counter per broker, +1 per event. An id not above the last one is
  * a duplicate from an overlapping poll (dropped, counted) unless its time is
  * later than the last event's, which means the broker restarted (ids from 0
- * again: message keys get a new "@E" epoch). A jump is counted as lost.
+ * again: message keys get a new "@E" epoch). A jump is counted as lost; a
+ * first id above 0 as lost before attach (the ring dropped them before
+ * anyone read them).
  */
 #include "config.h"
 
@@ -245,6 +251,9 @@ append_client_send (MswitchParser *mp, gint64 t, const char *client, const char 
     in.reply_to = INGEST_STR (reply_to);
   if (in_reply_to)
     in.in_reply_to = INGEST_STR (in_reply_to);
+  /* the broker keeps it in the queue until an Ack names it, however long
+   * after the delivery (a client may ack manually, later, or never) */
+  in.until_ack = TRUE;
   ingest_store_append (mp->ctx->store, &in);
 }
 
@@ -471,6 +480,8 @@ process_element (MswitchParser *mp, GError **error)
     }
   else if (mp->have_last && (guint64) id - (guint64) mp->last_id > 1)
     counters->lost_events += (guint64) id - (guint64) mp->last_id - 1;
+  else if (!mp->have_last)
+    counters->lost_before_attach += (guint64) id; /* ids start at 0 */
   /* Also when the event is malformed: the same one again is a duplicate. */
   mp->recent[id % RECENT_IDS] = (RecentId){ id, hash };
 

@@ -36,6 +36,7 @@ typedef struct {
   gint64 size;
   int ev;                 /* IngestEventKind, EV_ACTOR, or -1 */
   IngestExitStatus status;
+  gboolean until_ack;     /* "removed_on":"ack" */
   NStr actor, kind, parent, from, to, id, label, payload, reply_to, in_reply_to, reason, text,
     peer_kind;
 } NativeFields;
@@ -423,7 +424,7 @@ skip_value (NativeParser *np, const char *line, const char *p, const char *end, 
 
 typedef enum {
   K_UNKNOWN, K_TS, K_T, K_EV, K_ACTOR, K_KIND, K_PARENT, K_FROM, K_TO, K_ID, K_LABEL, K_SIZE,
-  K_PAYLOAD, K_REPLY_TO, K_IN_REPLY_TO, K_STATUS, K_REASON, K_TEXT, K_PEER_KIND, K_VERSION,
+  K_PAYLOAD, K_REPLY_TO, K_IN_REPLY_TO, K_REMOVED_ON, K_STATUS, K_REASON, K_TEXT, K_PEER_KIND, K_VERSION,
 } NativeKey;
 
 static NativeKey
@@ -457,7 +458,10 @@ match_key (const char *k, gsize n)
     case 7: return IS ("payload") ? K_PAYLOAD : K_UNKNOWN;
     case 8: return IS ("reply_to") ? K_REPLY_TO : K_UNKNOWN;
     case 9: return IS ("peer_kind") ? K_PEER_KIND : K_UNKNOWN;
-    case 10: return IS ("actorscope") ? K_VERSION : K_UNKNOWN;
+    case 10:
+      if (IS ("actorscope")) return K_VERSION;
+      if (IS ("removed_on")) return K_REMOVED_ON;
+      return K_UNKNOWN;
     case 11: return IS ("in_reply_to") ? K_IN_REPLY_TO : K_UNKNOWN;
     default: return K_UNKNOWN;
     }
@@ -561,6 +565,15 @@ scan_line (NativeParser *np, const char *line, gsize len, NativeFields *f, ScanE
               case K_IN_REPLY_TO: f->in_reply_to = v; break;
               case K_REASON: f->reason = v; break;
               case K_TEXT: f->text = v; break;
+              case K_REMOVED_ON:
+                if (v.len == 3 && memcmp (v.p, "ack", 3) == 0)
+                  f->until_ack = TRUE;
+                else if (v.len == 4 && memcmp (v.p, "recv", 4) == 0)
+                  f->until_ack = FALSE;
+                else
+                  return scan_err (e, line, vstart, INGEST_ERROR_SCHEMA,
+                                   "\"removed_on\" must be \"recv\" or \"ack\"");
+                break;
               case K_STATUS:
                 f->has_status = TRUE;
                 if (v.len == 6 && memcmp (v.p, "normal", 6) == 0)
@@ -809,6 +822,7 @@ process_line (NativeParser *np, const char *line, gsize len, GError **error)
   in.text = to_str (f.text.set ? f.text : f.reason);
   in.size = f.has_size ? (guint32) MIN (f.size, (gint64) G_MAXUINT32) : 0;
   in.exit_status = f.has_status ? f.status : INGEST_EXIT_NORMAL;
+  in.until_ack = f.until_ack;
   ingest_store_append (ctx->store, &in);
   ingest_parser_ctx_accept (ctx);
   return TRUE;

@@ -92,6 +92,8 @@ ingest_native_format_event (IngestStore *store, IngestSeq seq, GString *out)
             append_key_atom (out, "\"label\":", store, msg->label);
           if (msg->size)
             g_string_append_printf (out, ",\"size\":%u", msg->size);
+          if (msg->until_ack)
+            g_string_append (out, ",\"removed_on\":\"ack\"");
           if (msg->reply_to)
             append_actor_field (out, "\"reply_to\":", store, msg->reply_to);
           if (msg->in_reply_to)

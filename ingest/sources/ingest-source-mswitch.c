@@ -233,7 +233,18 @@ handle_body (IngestMswitchSource *self, const char *body, gsize len)
 
   {
     IngestMswitchItem *first = &g_array_index (items, IngestMswitchItem, from);
-    if (next >= 0 && first->id > next)
+    if (next < 0 && self->stats.events == 0 && self->stats.restarts == 0 && first->id > 0)
+      {
+        /* Ids start at 0: the ring dropped these before we attached.
+         * Counted here for the source's stats; the parser, which sees the
+         * first id, counts it in the store. */
+        self->stats.lost_before_attach += (guint64) first->id;
+        ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_INFO, self->name,
+                                  "%" G_GINT64_FORMAT " events (ids 0..%" G_GINT64_FORMAT
+                                  ") were gone from the broker's trace ring before attaching",
+                                  first->id, first->id - 1);
+      }
+    else if (next >= 0 && first->id > next)
       {
         /* Counted here for the source's stats; the parser, which sees the
          * id jump, counts it in the store. */

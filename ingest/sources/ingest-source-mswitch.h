@@ -64,7 +64,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (IngestMswitchSource, ingest_mswitch_source_free)
 typedef struct {
   guint64 polls;             /* polls answered with a /trace body */
   guint64 events;            /* events handed to the parser (ids not seen before) */
-  guint64 lost;              /* events lost to ring wrap */
+  guint64 lost;              /* events lost to ring wrap while attached */
+  guint64 lost_before_attach; /* ids below the first one ever read (from 0) */
   guint64 duplicates;        /* events dropped as already seen */
   guint64 restarts;          /* broker restarts detected */
   guint64 failures;          /* failed polls of any kind (the three below and

@@ -19,9 +19,10 @@ enum { DEF_ACTOR = 1, DEF_ATOM = 2, DEF_MESSAGE = 3, DEF_COUNTERS = 4 };
 
 enum { N_STREAMS = 5, S_DEFS = 0, S_KINDS, S_TIMES, S_IDS, S_PAYLOADS };
 
-/* kind byte: bits 0-2 kind, 3 crash, 4 has text, 5 payload, 6 reply_to,
- * 7 in_reply_to */
+/* kind byte: bits 0-2 kind, 3 crash (EXIT) or held until acked (SEND),
+ * 4 has text, 5 payload, 6 reply_to, 7 in_reply_to */
 #define K_CRASH 0x08u
+#define K_UNTIL_ACK 0x08u
 #define K_TEXT 0x10u
 #define K_PAYLOAD 0x20u
 #define K_REPLY_TO 0x40u
@@ -394,6 +395,8 @@ ingest_log_encoder_encode (IngestLogEncoder *enc, IngestStore *store, IngestSeq 
             k |= K_REPLY_TO;
           if (msg->in_reply_to)
             k |= K_IN_REPLY;
+          if (msg->until_ack)
+            k |= K_UNTIL_ACK;
         }
       buf_byte (&enc->s[S_KINDS], k);
       buf_varint (&enc->s[S_TIMES], zigzag (ev->time_ns - prev_t));
@@ -750,6 +753,7 @@ ingest_log_block_decode (const IngestLogBlockHeader *h, const guint8 *comp, Inge
             else if (v != 0)
               ids->bad = TRUE;
             in.size = (guint32) rd_varint (ids);
+            in.until_ack = (k & K_UNTIL_ACK) != 0;
             if (k & K_REPLY_TO)
               {
                 v = rd_varint (ids);

@@ -84,9 +84,15 @@ typedef struct {
   IngestMessageId response;    /* the first message answering this one, or 0 */
   guint32 size;              /* bytes, 0 if unknown */
   guint32 payload;           /* payload handle for ingest_store_payload(), 0 = none */
+  /* TRUE: the receiver is a broker queue that keeps the message until an
+   * ACK names it (message-switch): RECEIVE is a delivery, ACK the removal,
+   * so depth, pending and time in queue end at the ACK. FALSE: a RECEIVE
+   * takes it out of the mailbox. */
+  guint8 until_ack;
   IngestSeq send_seq;        /* INGEST_SEQ_NONE when not (yet) seen */
   IngestSeq receive_seq;
   IngestSeq done_seq;
+  IngestSeq ack_seq;         /* first ACK naming it, INGEST_SEQ_NONE until then */
 } IngestMessage;
 
 /* Latency summary over a log-bucketed histogram (relative error <= 2 %).
@@ -102,13 +108,17 @@ typedef struct {
   guint64 sent, received, processed, dropped, acked;
   guint64 errors;            /* crashes + drops at this actor + error marks */
   guint64 crashes, spawns, exits;
-  gint64 mailbox_depth;      /* current: sends to it not yet received */
+  /* current: sends to it not yet taken out (received; for messages held
+   * until acked, see IngestMessage.until_ack, acked) */
+  gint64 mailbox_depth;
   gint64 mailbox_depth_max;
   gint64 first_ns, last_ns;  /* time of first and last event involving it */
-  IngestLatency mailbox;     /* send -> receive, for messages received here */
+  IngestLatency mailbox;     /* send -> receive (held until acked: send -> ack),
+                              * for messages taken out here */
   IngestLatency processing;  /* receive -> done, here */
   IngestLatency round_trip;  /* request sent here -> its response received here */
-  guint64 pending;           /* messages sent to it never received (so far) */
+  guint64 pending;           /* messages sent to it not taken out (so far) */
+  guint64 delivered_unacked; /* held until acked: delivered, not acked yet */
   guint64 unanswered;        /* requests it sent (reply_to set) with no response yet */
 } IngestActorStats;
 
@@ -118,7 +128,10 @@ typedef struct {
   IngestActorId parent;      /* from the path hierarchy or the source, 0 = root */
   guint8 kind;               /* IngestActorKind */
   guint8 alive;              /* TRUE between spawn and exit (TRUE if never spawned) */
-  guint16 reserved;
+  /* TRUE once a message held until acked (IngestMessage.until_ack) was
+   * sent to it: a broker queue where delivery is not removal. */
+  guint8 removed_on_ack;
+  guint8 reserved;
 } IngestActor;
 
 const char *ingest_actor_kind_to_string (IngestActorKind kind);

@@ -68,6 +68,7 @@ typedef struct {
   guint64 sent, received, processed, dropped, acked;
   guint64 errors, crashes, spawns, exits;
   guint64 unanswered;
+  guint64 delivered_unacked; /* held until acked: received, not acked */
   gint64 depth, depth_max;
   gint64 first_ns, last_ns; /* INGEST_TIME_MAX / MIN until an event involves it */
   IngestLatencyHist *mailbox, *processing, *round_trip; /* NULL until a sample */
@@ -128,7 +129,8 @@ ingest_edge_top_labels_best (const IngestAtom *top_label, const guint32 *top_cou
 
 /* IngestEvent.reserved bit: reserved2 holds the mailbox depth of the
  * message's receiver right after this event (SEND, RECEIVE, DROP with a
- * known receiver). Depth follows append order. */
+ * known receiver; ACK of a message held until acked). Depth follows append
+ * order. */
 #define INGEST_EVENT_FLAG_DEPTH 0x1u
 
 const IngestActorRec *ingest_store_actor_rec (const IngestStore *store, IngestActorId id);

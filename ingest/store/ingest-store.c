@@ -582,7 +582,7 @@ message_new (IngestStore *self, IngestAtom key)
     return 0;
   IngestMessage *m = ingest_chunked_push (&self->messages);
   m->key = key;
-  m->send_seq = m->receive_seq = m->done_seq = INGEST_SEQ_NONE;
+  m->send_seq = m->receive_seq = m->done_seq = m->ack_seq = INGEST_SEQ_NONE;
   return (IngestMessageId) self->messages.len;
 }
 
@@ -812,8 +812,13 @@ readiness_apply (IngestStore *self, IngestMessageId id, const Readiness *before)
     {
       gint64 v = seq_time (self, m->receive_seq) - seq_time (self, m->send_seq);
       IngestEdgeRec *e = edge_get (self, m->from, m->to);
-      hist_record (&actor_at (self, m->to)->mailbox, v);
-      hist_record (&e->mailbox, v);
+      /* a message held until acked spends its time in the queue until the
+       * ACK (recorded there) */
+      if (!m->until_ack)
+        {
+          hist_record (&actor_at (self, m->to)->mailbox, v);
+          hist_record (&e->mailbox, v);
+        }
       e->received++;
     }
   if (after.proc_actor && !before->proc_actor)
@@ -842,6 +847,14 @@ depth_sample (IngestStore *self, IngestEvent *ev, IngestActorId receiver)
   gint64 d = actor_at (self, receiver)->depth;
   ev->reserved |= INGEST_EVENT_FLAG_DEPTH;
   ev->reserved2 = (guint32) CLAMP (d, 0, (gint64) G_MAXUINT32);
+}
+
+/* Still in its receiver's mailbox or queue: not received, or for a message
+ * held until acked, not acked. */
+static inline gboolean
+message_queued (const IngestMessage *m)
+{
+  return m->until_ack ? m->ack_seq == INGEST_SEQ_NONE : m->receive_seq == INGEST_SEQ_NONE;
 }
 
 static inline void
@@ -933,6 +946,8 @@ append_send (IngestStore *self, const IngestEventInput *in, IngestSeq seq, Inges
   if (in->label.ptr != NULL)
     m->label = intern_label (self, in->label);
   m->size = in->size;
+  if (in->until_ack)
+    m->until_ack = TRUE;
   if (in->payload.ptr != NULL)
     {
       if (self->payloads == NULL)
@@ -984,7 +999,9 @@ append_send (IngestStore *self, const IngestEventInput *in, IngestSeq seq, Inges
       ingest_edge_top_labels_add (e->top_label, e->top_count, m->label);
       if (dropped)
         e->dropped++;
-      if (m->receive_seq == INGEST_SEQ_NONE && !dropped)
+      if (m->until_ack)
+        actor_at (self, m->to)->pub.removed_on_ack = TRUE;
+      if (message_queued (m) && !dropped)
         depth_add (self, m->to, +1);
       depth_sample (self, ev, m->to);
     }
@@ -1029,7 +1046,12 @@ append_receive (IngestStore *self, const IngestEventInput *in, IngestSeq seq, In
     ev->peer = m->from;
 
   if (m->send_seq != INGEST_SEQ_NONE && to_known && !ingest_store_message_dropped (self, id))
-    depth_add (self, m->to, -1);
+    {
+      if (!m->until_ack)
+        depth_add (self, m->to, -1);
+      else if (m->ack_seq == INGEST_SEQ_NONE)
+        actor_at (self, m->to)->delivered_unacked++;
+    }
   depth_sample (self, ev, m->to);
 
   readiness_apply (self, id, &before);
@@ -1055,12 +1077,30 @@ append_done (IngestStore *self, const IngestEventInput *in, IngestSeq seq, Inges
 }
 
 static void
-append_ack (IngestStore *self, const IngestEventInput *in, IngestEvent *ev)
+append_ack (IngestStore *self, const IngestEventInput *in, IngestSeq seq, IngestEvent *ev)
 {
   IngestMessageId id = message_matched (self, in->message_key, SLOT_NONE);
 
   actor_at (self, ev->actor)->acked++;
   ev->message = id;
+  if (id == 0)
+    return;
+  IngestMessage *m = msg_at (self, id);
+  if (m->ack_seq != INGEST_SEQ_NONE)
+    return; /* acked again: the first ack removed it */
+  m->ack_seq = seq;
+  if (!m->until_ack || m->send_seq == INGEST_SEQ_NONE || m->to == 0
+      || ingest_store_message_dropped (self, id))
+    return;
+  /* the broker takes a held message out of its queue now */
+  IngestActorRec *q = actor_at (self, m->to);
+  gint64 v = ev->time_ns - seq_time (self, m->send_seq);
+  hist_record (&q->mailbox, v);
+  hist_record (&edge_get (self, m->from, m->to)->mailbox, v);
+  if (m->receive_seq != INGEST_SEQ_NONE && q->delivered_unacked > 0)
+    q->delivered_unacked--;
+  depth_add (self, m->to, -1);
+  depth_sample (self, ev, m->to);
 }
 
 static void
@@ -1087,8 +1127,13 @@ append_drop (IngestStore *self, const IngestEventInput *in, IngestEvent *ev)
   if (m->send_seq != INGEST_SEQ_NONE && m->to != 0)
     {
       edge_get (self, m->from, m->to)->dropped++;
-      if (m->receive_seq == INGEST_SEQ_NONE)
-        depth_add (self, m->to, -1);
+      if (message_queued (m))
+        {
+          IngestActorRec *q = actor_at (self, m->to);
+          depth_add (self, m->to, -1);
+          if (m->until_ack && m->receive_seq != INGEST_SEQ_NONE && q->delivered_unacked > 0)
+            q->delivered_unacked--;
+        }
       depth_sample (self, ev, m->to);
     }
 }
@@ -1180,7 +1225,7 @@ ingest_store_append (IngestStore *self, const IngestEventInput *in)
       append_done (self, in, seq, ev);
       break;
     case INGEST_EVENT_ACK:
-      append_ack (self, in, ev);
+      append_ack (self, in, seq, ev);
       break;
     case INGEST_EVENT_DROP:
       append_drop (self, in, ev);
@@ -1289,8 +1334,9 @@ ingest_store_actor_stats (const IngestStore *self, IngestActorId id, IngestActor
   ingest_latency_hist_summary (a->mailbox, &out->mailbox);
   ingest_latency_hist_summary (a->processing, &out->processing);
   ingest_latency_hist_summary (a->round_trip, &out->round_trip);
-  /* Sent to it, not received nor dropped: exactly the mailbox content. */
+  /* Sent to it, not taken out nor dropped: exactly the mailbox content. */
   out->pending = (guint64) a->depth;
+  out->delivered_unacked = a->delivered_unacked;
   out->unanswered = a->unanswered;
 }
 

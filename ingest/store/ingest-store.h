@@ -47,7 +47,7 @@ typedef struct {
  *   SPAWN: actor, [actor_kind], [peer = parent/spawner]
  *   EXIT: actor, exit_status, [text = reason]
  *   SEND: actor = sender, peer = receiver, message_key, [label, size,
- *         payload, reply_to, in_reply_to]
+ *         payload, reply_to, in_reply_to, until_ack]
  *   RECEIVE: actor = receiver, message_key, [peer = sender]
  *   DONE, ACK: actor, message_key
  *   DROP: actor, message_key, [text = reason]
@@ -71,6 +71,7 @@ typedef struct {
   IngestStr text;
   guint32 size;
   IngestExitStatus exit_status;
+  gboolean until_ack;           /* SEND: see IngestMessage.until_ack */
 } IngestEventInput;
 
 /* Event times are clamped to [-INGEST_STORE_MAX_TIME,
@@ -176,7 +177,12 @@ IngestEdgeStats *ingest_store_dup_edges (const IngestStore *store, gsize *n_out)
 /* Counters the sources/parsers feed (shown by `stats`). */
 typedef struct {
   guint64 skipped_records;  /* malformed records skipped in lenient mode */
-  guint64 lost_events;      /* gaps reported by sources (message-switch ids) */
+  guint64 lost_events;      /* lost while attached: gaps in a source's ids
+                             * (message-switch ring wrap, broker restart) */
+  /* Lost before attach: ids a source started at 0 that were gone before
+   * anyone read them (a capture or live attach whose first
+   * message-switch id is 8 lost 0..7). */
+  guint64 lost_before_attach;
   guint64 duplicate_events; /* dropped as duplicates (overlapping polls) */
   guint64 unmatched;        /* receive/done/ack naming an unknown message */
   /* Actor references folded into "(other actors)" because the store

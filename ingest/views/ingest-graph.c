@@ -96,12 +96,14 @@ graph_event (GraphBuild *b, const IngestEvent *ev)
         ingest_edge_top_labels_add (e->top_label, e->top_count, m->label);
         if (dropped)
           e->dropped++;
+        /* out of the queue at the receive, or for a message held until
+         * acked, at the ack */
+        IngestSeq out_seq = m->until_ack ? m->ack_seq : m->receive_seq;
         if (m->receive_seq != INGEST_SEQ_NONE && m->send_seq != INGEST_SEQ_NONE)
-          {
-            e->received++;
-            ingest_latency_hist_record (&e->mailbox, ingest_view_time_of (store, m->receive_seq)
-                                                       - ingest_view_time_of (store, m->send_seq));
-          }
+          e->received++;
+        if (out_seq != INGEST_SEQ_NONE && m->send_seq != INGEST_SEQ_NONE)
+          ingest_latency_hist_record (&e->mailbox, ingest_view_time_of (store, out_seq)
+                                                     - ingest_view_time_of (store, m->send_seq));
         else if (!dropped)
           e->pending++;
         if (m->response != 0)
@@ -123,7 +125,7 @@ graph_event (GraphBuild *b, const IngestEvent *ev)
         if (nt == G_MAXUINT)
           return;
         node_at (b, nt)->received++;
-        if (m->send_seq != INGEST_SEQ_NONE)
+        if (m->send_seq != INGEST_SEQ_NONE && !m->until_ack)
           ingest_latency_hist_record (&node_acc (b, nt)->mailbox,
                                       ev->time_ns - ingest_view_time_of (store, m->send_seq));
         note_depth (b, ev, m);
@@ -158,6 +160,17 @@ graph_event (GraphBuild *b, const IngestEvent *ev)
     case INGEST_EVENT_MARK:
     case INGEST_EVENT_ACK:
       {
+        /* the ack that takes a held message out of its queue (the store
+         * left the queue's depth on it): the queue's time in queue */
+        if (ev->kind == INGEST_EVENT_ACK && m != NULL && m->until_ack
+            && (ev->reserved & INGEST_EVENT_FLAG_DEPTH) && ingest_view_message_visible (&b->ctx, m))
+          {
+            guint nq = ingest_view_node_for (&b->ctx, m->to);
+            if (nq != G_MAXUINT && m->send_seq != INGEST_SEQ_NONE)
+              ingest_latency_hist_record (&node_acc (b, nq)->mailbox,
+                                          ev->time_ns - ingest_view_time_of (store, m->send_seq));
+            note_depth (b, ev, m);
+          }
         if (ev->actor == 0 || !ingest_view_actor_matches (&b->ctx, ev->actor))
           return;
         if (ev->kind == INGEST_EVENT_ACK && m != NULL && !ingest_view_label_matches (&b->ctx, m->label))

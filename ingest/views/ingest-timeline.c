@@ -310,7 +310,7 @@ timeline_event (TimelineBuild *b, IngestSeq seq, const IngestEvent *ev)
           return;
         LaneAcc *acc = lane_acc (b, lane);
         lane_at (b, lane)->received++;
-        if (m->send_seq != INGEST_SEQ_NONE)
+        if (m->send_seq != INGEST_SEQ_NONE && !m->until_ack)
           ingest_latency_hist_record (&acc->mailbox,
                                       ev->time_ns - ingest_view_time_of (store, m->send_seq));
         if (acc->open_span)
@@ -354,6 +354,19 @@ timeline_event (TimelineBuild *b, IngestSeq seq, const IngestEvent *ev)
         if (m != NULL)
           note_depth (b, ev, m);
       }
+      break;
+    case INGEST_EVENT_ACK:
+      /* the ack that takes a held message out of its queue: the queue's
+       * time in queue and its depth change */
+      if (m != NULL && m->until_ack && (ev->reserved & INGEST_EVENT_FLAG_DEPTH)
+          && ingest_view_message_visible (&b->ctx, m))
+        {
+          guint lane = ingest_view_node_for (&b->ctx, m->to);
+          if (lane != G_MAXUINT && m->send_seq != INGEST_SEQ_NONE)
+            ingest_latency_hist_record (&lane_acc (b, lane)->mailbox,
+                                        ev->time_ns - ingest_view_time_of (store, m->send_seq));
+          note_depth (b, ev, m);
+        }
       break;
     case INGEST_EVENT_MARK:
     case INGEST_EVENT_SPAWN:
