@@ -332,6 +332,7 @@ on_frames (gpointer user_data)
   self->frame_source = 0;
   web_activity_update (self->activity, self->store);
   web_view_cache_set_live (views, self->live);
+  web_view_cache_set_frame_budget (views, self->options.frame_budget);
   /* A window nobody looked at for 10 s (client gone, view changed) goes. */
   web_live_views_prune (self->live, now, 10 * G_USEC_PER_SEC);
   for (GList *l = self->conns; l != NULL; l = l->next)
@@ -1088,6 +1089,8 @@ web_server_new (IngestStore *store, const WebServerOptions *options, GError **er
     self->options.max_message_bytes = DEFAULT_MAX_MESSAGE;
   if (self->options.max_fps == 0)
     self->options.max_fps = DEFAULT_MAX_FPS;
+  if (self->options.frame_budget == 0)
+    self->options.frame_budget = WEB_FRAME_DEFAULT_BUDGET;
   self->options.host = self->host;
   self->options.token = self->token;
   self->options.allowed_origins = (const char *const *) self->allowed_origins;

@@ -36,6 +36,8 @@ typedef struct {
   gsize max_message_bytes;        /* incoming ws message bound, default 1 MiB */
   gsize max_line_bytes;           /* NDJSON line bound for /ingest, 0 = parser default */
   guint max_fps;                  /* frames per second per client, default 10 */
+  gsize frame_budget;             /* most bytes of SVG per frame, default
+                                   * WEB_FRAME_DEFAULT_BUDGET (web-frame.h) */
   guint idle_timeout_s;           /* /ingest: no message for this long closes it;
                                    * /live, /events: data waiting this long unread
                                    * closes it. 0 = never */
