@@ -67,7 +67,8 @@ void web_server_store_changed (WebServer *server);
 typedef struct {
   guint clients, producers;
   guint64 frames_built;           /* renderings (shared by clients with the same view) */
-  guint64 frames_sent;
+  guint64 frames_sent;            /* whole frames and updates */
+  guint64 frame_updates;          /* of those, updates (web-frame-delta.h) */
   guint64 frames_replaced;        /* pending frames superseded before being sent */
   guint64 refused;                /* upgrades refused (limits, token, origin) */
   guint64 lookups_limited;        /* hit/details requests refused by the rate limit */
