@@ -118,7 +118,7 @@ lay_out (const RenderViewRequest *request, const IngestGraph *graph,
 }
 
 /* Re-layouts a view over its byte budget may take, before the placeholder. */
-#define BUDGET_ATTEMPTS 4
+#define BUDGET_ATTEMPTS 6
 /* Aim this far under the budget: the size is not quite linear in elements. */
 #define BUDGET_AIM 0.9
 /* Below this many individual elements, the view says nothing useful. */
@@ -129,7 +129,9 @@ lay_out (const RenderViewRequest *request, const IngestGraph *graph,
  * (max_elements) on top of a fixed part (nodes, lanes, axes). The first
  * retry assumes no fixed part; later ones fit a line through the last two
  * sizes. What does not fit with BUDGET_MIN_ELEMENTS becomes the
- * placeholder, so the bound holds at any load. */
+ * placeholder, so the bound holds at any load. When a smaller
+ * max_elements did not shrink the picture, the view had fewer elements
+ * than that anyway: the next try cuts deeper. */
 static void
 lay_out_within_budget (const RenderViewRequest *request, const IngestGraph *graph,
                        const IngestTimeline *timeline, RenderViewResult *result)
@@ -155,12 +157,17 @@ lay_out_within_budget (const RenderViewRequest *request, const IngestGraph *grap
       result->reduced = TRUE;
       size = (double) svg->len;
       want = request->svg_budget * BUDGET_AIM;
-      if (attempt == 0 || !(prev_size > size) || !(prev_n > n))
+      if (attempt > 0 && !(prev_size > size * 1.02))
+        want = n / 3.0; /* fewer elements than n were drawn: n did not bind */
+      else if (attempt == 0 || !(prev_n > n))
         want = n * want / size;
       else
         {
           double per = (prev_size - size) / (prev_n - n), fixed = size - per * n;
-          want = (want - fixed) / per;
+          /* A previous n that did not fully bind makes elements look
+           * cheap: then proportional again rather than a leap to the floor. */
+          double fit = (want - fixed) / per;
+          want = fit >= n / 8.0 ? fit : n * want / size;
         }
       prev_n = n;
       prev_size = size;
