@@ -1,7 +1,7 @@
 /* test-web-frame-delta.c: per-client update messages: a frame of the same
  * structure goes out as the changed attributes, texts (decoded, as the
- * page sets them with setAttribute/textContent) and table rows; a changed
- * structure, a reset or a first frame go out whole. */
+ * page sets them with setAttribute/textContent, data-id included) and
+ * table rows; a changed structure (elements, nesting, group classes), a reset or a first frame go out whole. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -116,15 +116,22 @@ test_structure_changes_go_whole (void **state)
 
   (void) state;
   assert_null (next (d, SVG_A, rows, 1));
-  /* another actor in the same place (data-id differs) */
+  /* another actor in the same place: its data-id is an attribute change */
   g_autofree char *other = g_strdup (SVG_A);
   memcpy (strstr (other, "data-id=\"/a\"") + 10, "b", 1);
+  json_t *u = next (d, other, rows, 1);
+  assert_non_null (u);
+  assert_string_equal (json_string_value (json_object_get (json_object_get (
+    change_at (json_object_get (u, "changes"), 2), "attrs"), "data-id")), "/b");
+  json_decref (u);
+  /* a group of another class in the same place */
+  memcpy (strstr (other, "class=\"edge\"") + 7, "note", 4);
   assert_null (next (d, other, rows, 1));
   /* an element more */
   g_autofree char *more = g_strdup_printf ("%.*s<rect x=\"1\"/>\n</svg>\n",
                                            (int) (strlen (other) - strlen ("</svg>\n")), other);
   assert_null (next (d, more, rows, 1));
-  json_t *u = next (d, more, rows, 1);
+  u = next (d, more, rows, 1);
   assert_non_null (u); /* same again: an empty update */
   assert_int_equal (json_array_size (json_object_get (u, "changes")), 0);
   json_decref (u);

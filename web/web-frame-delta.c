@@ -15,7 +15,7 @@ typedef struct {
   const char *text;          /* up to the next tag (leaves: their content) */
   guint attrs_len, text_len;
   gboolean leaf;             /* no child elements: text may change */
-  guint64 key;               /* name, depth; for groups class and data-id */
+  guint64 key;               /* name, depth; for groups their class */
 } Element;
 
 typedef struct {
@@ -32,6 +32,8 @@ struct _WebFrameDelta {
 /* Bound on the elements of one frame considered for an update (frames are
  * within a byte budget, so this is never reached in practice). */
 #define MAX_ELEMENTS 200000
+/* An update goes out only if at most 1/UPDATE_MAX_SHARE of the frame. */
+#define UPDATE_MAX_SHARE 2
 
 static void
 parsed_clear (Parsed *p)
@@ -162,9 +164,6 @@ parse_svg (const char *svg, gsize len, GArray *out)
         {
           guint vl = 0;
           const char *v = attr_value (e.attrs, e.attrs_len, "class", &vl);
-          key = hash_bytes (key, v ? v : "", v ? vl : 0);
-          key = hash_bytes (key, "\x1f", 1);
-          v = attr_value (e.attrs, e.attrs_len, "data-id", &vl);
           key = hash_bytes (key, v ? v : "\x1e", v ? vl : 1);
         }
       e.key = key;
@@ -414,8 +413,9 @@ web_frame_delta_next (WebFrameDelta *self, const char *frame, gsize len)
   if (changes == NULL)
     goto full;
 
-  update = json_pack ("{s:s, s:I, s:o}", "type", "update", "seq", (json_int_t) self->seq,
-                      "changes", changes);
+  /* The frame's small fields first, the changes last (a reader can look
+   * at the head of a long message). */
+  update = json_pack ("{s:s, s:I}", "type", "update", "seq", (json_int_t) self->seq);
   {
     const char *key;
     json_t *value;
@@ -430,9 +430,12 @@ web_frame_delta_next (WebFrameDelta *self, const char *frame, gsize len)
     json_object_set_new (update, "actor_rows", rows);
   else
     json_object_set (update, "actors", json_object_get (now.frame, "actors"));
+  json_object_set_new (update, "changes", changes);
   text = web_protocol_dump (update);
-  if (text != NULL && strlen (text) >= len)
-    g_clear_pointer (&text, g_free); /* no smaller than the frame: send that */
+  /* Setting thousands of attributes one by one costs a page more than
+   * parsing the frame whole: an update must be much smaller to pay. */
+  if (text != NULL && strlen (text) > len / UPDATE_MAX_SHARE)
+    g_clear_pointer (&text, g_free);
   if (text == NULL)
     goto full;
   self->n_updates++;
