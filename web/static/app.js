@@ -12,7 +12,7 @@
     selected: null, lastFrameAt: 0,
     // Updates address the elements of the last whole frame by index in
     // document order (see PROTOCOL.md); seq counts frames and updates.
-    els: [], seq: 0, stats: { frames: 0, updates: 0, resyncs: 0 },
+    els: [], seq: 0, stats: { frames: 0, updates: 0, resyncs: 0, maxSvgBytes: 0, reduced: 0, applied: 0, scriptMs: 0, renderMs: 0 },
   };
   window.actorscopeStats = state.stats; // read by the load test
 
@@ -57,8 +57,7 @@
     ws.onmessage = (ev) => {
       let msg;
       try { msg = JSON.parse(ev.data); } catch (e) { return; }
-      if (msg.type === 'frame') onFrame(msg);
-      else if (msg.type === 'update') onUpdate(msg);
+      if (msg.type === 'frame' || msg.type === 'update') receiveFrame(msg);
       else if (msg.type === 'details') showDetails(msg.details);
       else if (msg.type === 'error') toast(msg.message);
     };
@@ -98,9 +97,57 @@
     return !n.startsWith('on') && (n !== 'href' || String(value).trim().startsWith('#'));
   }
 
+  // Frames are applied at a pace the page can afford: after applying one
+  // (script, then style, layout and paint), the page waits PACE times as
+  // long before the next (at most a fifth of the time on frames), so typing and clicks find the main thread free
+  // most of the time. Meanwhile a whole frame replaces everything queued
+  // before it; updates queue behind it in order.
+  const PACE = 4;
+  const queued = [];
+  let applyTimer = null, applyAfter = 0, applying = false;
+  function receiveFrame(msg) {
+    state.seq++;
+    if (msg.type === 'frame') queued.length = 0;
+    else if (msg.seq !== state.seq) {
+      // Missed something: ask again, the service answers with a whole frame.
+      state.stats.resyncs++;
+      state.seq = msg.seq;
+      queued.length = 0;
+      state.els = [];
+      send({ type: 'view' });
+      return;
+    }
+    queued.push(msg);
+    scheduleApply();
+  }
+  function scheduleApply() {
+    if (applyTimer || applying || !queued.length) return;
+    applyTimer = setTimeout(applyQueued, Math.max(0, applyAfter - performance.now()));
+  }
+  function applyQueued() {
+    applyTimer = null;
+    const t0 = performance.now();
+    for (const m of queued.splice(0)) {
+      if (m.type === 'frame') onFrame(m);
+      else onUpdate(m);
+    }
+    const t1 = performance.now();
+    // The first task after the next paint: script, style, layout and paint
+    // of this frame are done.
+    applying = true;
+    requestAnimationFrame(() => setTimeout(() => {
+      const now = performance.now();
+      state.stats.applied++;
+      state.stats.scriptMs += t1 - t0;
+      state.stats.renderMs += now - t1;
+      applying = false;
+      applyAfter = now + PACE * (now - t0);
+      scheduleApply();
+    }, 0));
+  }
+
   function onFrame(f) {
     state.stats.frames++;
-    state.seq++;
     state.frame = f;
     state.lastFrameAt = performance.now();
     const doc = new DOMParser().parseFromString(f.svg, 'image/svg+xml');
@@ -127,27 +174,29 @@
   // The changed attributes and texts of the last whole frame's elements,
   // set in place: no parsing, and selection, hover and zoom stay as they are.
   function onUpdate(u) {
-    state.seq++;
-    if (u.seq !== state.seq || !state.els.length) {
-      // Missed something: ask again, the service answers with a whole frame.
-      state.stats.resyncs++;
-      state.seq = u.seq;
-      state.els = [];
-      send({ type: 'view' });
-      return;
-    }
+    if (!state.els.length) return; // no whole frame to apply it to (yet)
     state.stats.updates++;
     state.lastFrameAt = performance.now();
+    let ids = false;
     for (const c of u.changes) {
       const el = state.els[c.i];
       if (!el) continue;
       if (c.attrs) {
+        if ('data-id' in c.attrs) ids = true;
         for (const [k, v] of Object.entries(c.attrs)) {
           if (v === null) el.removeAttribute(k);
           else if (safeAttr(k, v)) el.setAttribute(k, v);
         }
       }
       if (c.text !== undefined) el.textContent = c.text;
+    }
+    if (ids) {
+      // Another item now sits where the selected one was drawn.
+      for (const s of document.querySelectorAll('#svg .selected')) s.classList.remove('selected');
+      if (state.selected) {
+        const sel = $('#svg').querySelector('[data-id="' + CSS.escape(state.selected) + '"]');
+        if (sel) sel.classList.add('selected');
+      }
     }
     const svg = state.els[0];
     if (svg && state.frame && u.size.width !== state.frame.size.width)
@@ -162,7 +211,27 @@
     afterFrame(u);
   }
 
+  // The table and the overview change at most twice a second: numbers
+  // rewritten ten times a second can't be read anyway, and each rewrite
+  // costs the page a layout of the table.
+  const SIDE_INTERVAL_MS = 500;
+  let sideAt = 0, sideTimer = null;
+  function sidePanels() {
+    if (sideTimer) return;
+    const wait = sideAt + SIDE_INTERVAL_MS - performance.now();
+    sideTimer = setTimeout(() => {
+      sideTimer = null;
+      sideAt = performance.now();
+      renderTable();
+      drawOverview();
+    }, Math.max(0, wait));
+  }
+
   function afterFrame(f) {
+    if (f.detail) {
+      state.stats.maxSvgBytes = Math.max(state.stats.maxSvgBytes, f.detail.svg_bytes);
+      if (f.detail.reduced) state.stats.reduced++;
+    }
     $('#empty').classList.toggle('hidden', f.events > 0);
     $('#counts').textContent = f.events.toLocaleString() + ' events · ' +
       f.counters.actors.toLocaleString() + ' actors' +
@@ -171,8 +240,7 @@
       (f.detail && f.detail.reduced ? ' · detail reduced' : '');
     state.overview = f.overview;
     state.range = f.window;
-    renderTable();
-    drawOverview();
+    sidePanels();
     // Open details follow the live data (once a second at most).
     // Only stable ids: index ids (span3, e1-2) name items of one frame.
     if (state.detailsReq && /^(actor|message)$/.test(state.detailsReq.class) &&
