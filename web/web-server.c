@@ -105,8 +105,8 @@ struct _Conn {
   gint64 last_frame_us;
   GBytes *pending_frame;     /* LWS_PRE + JSON text */
   /* What the client last received, so a frame of the same structure goes
-   * out as a small update (web-frame-delta.h); delta_generation is the
-   * view state it was drawn for. */
+   * out as a small update (web-frame-delta.h; NULL: the client did not
+   * ask for updates); delta_generation is the view state it was drawn for. */
   WebFrameDelta *delta;
   guint64 delta_generation;
   /* The buffer of the last lws_write, kept until the next writable
@@ -320,6 +320,8 @@ live_take_frame (Conn *c)
   const char *data = (const char *) g_bytes_get_data (frame, &size) + LWS_PRE;
   char *update;
 
+  if (c->delta == NULL)
+    return g_steal_pointer (&frame);
   if (c->delta_generation != c->drawn_generation)
     web_frame_delta_reset (c->delta); /* another view: it starts over whole */
   c->delta_generation = c->drawn_generation;
@@ -830,7 +832,13 @@ conn_setup (WebServer *self, Conn *c, struct lws *wsi)
     case CONN_LIVE:
       self->n_clients++;
       web_view_state_init (&c->state);
-      c->delta = web_frame_delta_new ();
+      /* Updates are for clients that asked (/live?updates=1): protocol 1
+       * clients written before them only know whole frames. */
+      {
+        const char *u = lws_get_urlarg_by_name (wsi, "updates=", buf, (int) sizeof buf);
+        if (u != NULL && strcmp (u, "1") == 0)
+          c->delta = web_frame_delta_new ();
+      }
       c->lookup_tokens = LOOKUP_BURST;
       c->lookup_refill_us = g_get_monotonic_time ();
       conn_queue_reply (c, web_protocol_hello_json ((guint) self->options.max_message_bytes,

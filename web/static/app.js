@@ -45,7 +45,7 @@
   function connect() {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     setConn('connecting', 'connecting');
-    const ws = new WebSocket(proto + '//' + location.host + '/live');
+    const ws = new WebSocket(proto + '//' + location.host + '/live?updates=1');
     state.ws = ws;
     ws.onopen = () => {
       state.backoff = 500;
