@@ -24,6 +24,7 @@
 #include "ingest-source-record.h"
 #include "ingest-source-replay.h"
 #include "ingest-source-socket.h"
+#include "web-frame.h"
 #include "web-auth.h"
 #include "web-server.h"
 
@@ -379,7 +380,7 @@ cli_serve_main (int argc, char **argv)
   gboolean use_stdin = FALSE, loop_replay = FALSE, strict = FALSE, quiet = FALSE, verbose = FALSE;
   gboolean record_no_loss = FALSE;
   gint port = 8000, max_clients = 64, max_producers = 64, max_fps = 10, idle_timeout = 60;
-  gint64 max_message = 1024 * 1024, max_line = 0;
+  gint64 max_message = 1024 * 1024, max_line = 0, frame_budget = WEB_FRAME_DEFAULT_BUDGET;
   double speed = 1.0;
   const GOptionEntry entries[] = {
     { "host", 0, 0, G_OPTION_ARG_STRING, &host, N_("Address to bind the web server to (default 127.0.0.1; others need --token)"), "ADDR" },
@@ -409,6 +410,7 @@ cli_serve_main (int argc, char **argv)
     { "max-line-bytes", 0, 0, G_OPTION_ARG_INT64, &max_line, N_("Longest NDJSON line accepted (default 1 MiB)"), "BYTES" },
     { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout, N_("Close a producer that sent nothing, or a browser/event client that took nothing waiting for it, for this many seconds (default 60; 0 = never; a blank line keeps a quiet producer connected)"), "SECONDS" },
     { "max-fps", 0, 0, G_OPTION_ARG_INT, &max_fps, N_("Frames per second per browser client (default 10)"), "N" },
+    { "frame-budget", 0, 0, G_OPTION_ARG_INT64, &frame_budget, N_("Most bytes of SVG in one browser frame: busier views are drawn with less detail (default 204800)"), "BYTES" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, N_("Only print warnings and errors"), NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Also print each --record and data directory write (events safely stored)"), NULL },
     G_OPTION_ENTRY_NULL
@@ -438,7 +440,8 @@ cli_serve_main (int argc, char **argv)
   if (format != NULL && !ingest_format_from_string (format, &fmt))
     return cli_usage_error ("serve", _("unknown --format (use auto, native, mswitch or chrome)"));
   if (port < 0 || port > 65535 || max_clients < 1 || max_producers < 1 || max_fps < 1 ||
-      max_fps > 60 || max_message < 1024 || max_line < 0 || speed < 0 || idle_timeout < 0)
+      max_fps > 60 || max_message < 1024 || max_line < 0 ||
+      frame_budget < WEB_FRAME_MIN_BUDGET || frame_budget > WEB_FRAME_MAX_BUDGET || speed < 0 || idle_timeout < 0)
     return cli_usage_error ("serve", _("a numeric option is out of range"));
   if (record_no_loss && record == NULL)
     return cli_usage_error ("serve", _("--record-no-loss needs --record"));
@@ -530,6 +533,7 @@ cli_serve_main (int argc, char **argv)
   wopts.max_message_bytes = (gsize) max_message;
   wopts.max_line_bytes = (gsize) max_line;
   wopts.max_fps = (guint) max_fps;
+  wopts.frame_budget = (gsize) frame_budget;
   wopts.idle_timeout_s = (guint) idle_timeout;
   wopts.hooks = hooks;
   st.server = web_server_new (store, &wopts, &error);

@@ -107,6 +107,37 @@ render_layout_empty (RenderLayoutContext *ctx, const char *kind)
   return scene;
 }
 
+RenderScene *
+render_layout_over_budget (const RenderLayoutOptions *options, const char *kind, gsize budget)
+{
+  RenderLayoutContext ctx;
+
+  render_layout_context_init (&ctx, options, 1200, 400);
+  double w = ctx.o.width, h = MIN (ctx.o.height, 400);
+  RenderScene *scene = render_layout_scene_new (&ctx, kind, w, h);
+  char *msg = g_strdup_printf ("Too much to draw in %" G_GSIZE_FORMAT " KB", budget / 1024);
+  const char *hint = "Detail was reduced: narrow the window or filter the actors.";
+
+  render_scene_group_begin (scene, "over-budget", NULL, msg);
+  render_scene_set_stroke (scene, ctx.tc->panel_border);
+  render_scene_set_fill (scene, ctx.tc->panel);
+  double bw = MIN (w - 40, 460), bh = 90;
+  render_scene_rect (scene, (w - bw) / 2, (h - bh) / 2, bw, bh, 10);
+  render_scene_set_stroke (scene, RENDER_COLOR_NONE);
+  render_scene_set_fill (scene, ctx.tc->foreground);
+  render_layout_use_font (&ctx, scene, ctx.bold);
+  render_scene_text (scene, w / 2, h / 2 - 8, msg, RENDER_ANCHOR_MIDDLE,
+                     RENDER_BASELINE_MIDDLE, render_font_measure (ctx.bold, msg, -1));
+  render_scene_set_fill (scene, ctx.tc->muted);
+  render_layout_use_font (&ctx, scene, ctx.small);
+  render_scene_text (scene, w / 2, h / 2 + 14, hint, RENDER_ANCHOR_MIDDLE,
+                     RENDER_BASELINE_MIDDLE, render_font_measure (ctx.small, hint, -1));
+  render_scene_group_end (scene);
+  g_free (msg);
+  render_layout_context_clear (&ctx);
+  return scene;
+}
+
 const char *
 render_layout_atom (IngestStore *store, IngestAtom atom)
 {

@@ -27,6 +27,9 @@ RenderScene *render_layout_scene_new (RenderLayoutContext *ctx, const char *kind
                                       double width, double height);
 /* The friendly "no events in this window" scene. */
 RenderScene *render_layout_empty (RenderLayoutContext *ctx, const char *kind);
+/* The scene shown instead of a view too big for budget bytes of SVG. */
+RenderScene *render_layout_over_budget (const RenderLayoutOptions *options, const char *kind,
+                                        gsize budget);
 /* Draws the options' title at the top-left, returns the height it used. */
 double render_layout_draw_title (RenderLayoutContext *ctx, RenderScene *scene, double x, double y);
 

@@ -302,6 +302,13 @@ tl_draw_depth (Tl *t)
       if (d->lane < n_lanes)
         dmax[d->lane] = MAX (dmax[d->lane], d->depth);
     }
+  /* The strips share the level of detail: about 4 points per element of
+   * max_elements over all lanes, so busy mailboxes can't outgrow the rest
+   * of the chart (each point costs as much SVG as a small element). */
+  guint n_strips = 0;
+  for (guint i = 0; i < n_lanes; i++)
+    n_strips += dmax[i] > 0;
+  double min_dx = MAX (0.5, (t->plot_x1 - t->plot_x0) * n_strips / (4.0 * ctx->o.max_elements));
   GArray *pts = g_array_new (FALSE, FALSE, sizeof (double));
   guint k = 0;
   while (k < n_depth)
@@ -325,7 +332,7 @@ tl_draw_depth (Tl *t)
               const IngestDepthSample *d = &g_array_index (tl->depth, IngestDepthSample, j);
               double x = tx (t, d->time_ns), y = base - d->depth * scale;
               /* samples closer than half a unit add nothing visible */
-              if (x - last_x < 0.5 && j + 1 < end)
+              if (x - last_x < min_dx && j + 1 < end)
                 {
                   prev_y = MIN (prev_y, y);
                   continue;

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "render-view.h"
+#include "render-layout-private.h"
+#include "render-svg.h"
 
 static const char *const kind_names[RENDER_VIEW_N_KINDS] = { "graph", "sequence", "timeline" };
 
@@ -95,10 +97,115 @@ timeline_fill (const IngestTimeline *timeline, RenderLayoutOptions *options, dou
   return render_layout_timeline (timeline, options);
 }
 
+/* One layout of the view's data with options (max_elements as given). */
+static RenderScene *
+lay_out (const RenderViewRequest *request, const IngestGraph *graph,
+         const IngestTimeline *timeline, const RenderLayoutOptions *layout, RenderTimeAxis *axis)
+{
+  if (request->kind == RENDER_VIEW_GRAPH)
+    return render_layout_graph (graph, layout);
+  if (request->kind == RENDER_VIEW_SEQUENCE)
+    return render_layout_sequence (timeline, layout);
+
+  RenderLayoutOptions options = *layout;
+  RenderScene *scene;
+
+  options.axis_out = axis;
+  scene = render_layout_timeline (timeline, &options);
+  if (request->fill_height > 0)
+    scene = timeline_fill (timeline, &options, request->fill_height, scene);
+  return scene;
+}
+
+/* Re-layouts a view over its byte budget may take, before the placeholder. */
+#define BUDGET_ATTEMPTS 6
+/* Aim this far under the budget: the size is not quite linear in elements. */
+#define BUDGET_AIM 0.9
+/* Below this many individual elements, the view says nothing useful. */
+#define BUDGET_MIN_ELEMENTS 16
+
+/* Lays the view out within request->svg_budget bytes of SVG: the size of
+ * a frame grows about linearly with the elements drawn individually
+ * (max_elements) on top of a fixed part (nodes, lanes, axes). The first
+ * retry assumes no fixed part; later ones fit a line through the last two
+ * sizes. What does not fit with BUDGET_MIN_ELEMENTS becomes the
+ * placeholder, so the bound holds at any load. When a smaller
+ * max_elements did not shrink the picture, the view had fewer elements
+ * than that anyway: the next try cuts deeper. */
+static void
+lay_out_within_budget (const RenderViewRequest *request, const IngestGraph *graph,
+                       const IngestTimeline *timeline, RenderViewResult *result)
+{
+  RenderLayoutOptions options = request->layout;
+  RenderSvgOptions sopts = { .fragment = TRUE };
+  GString *svg = g_string_new (NULL);
+  double prev_n = 0, prev_size = 0;
+  guint n = options.max_elements ? options.max_elements : RENDER_LAYOUT_DEFAULT_MAX_ELEMENTS;
+
+  for (guint attempt = 0; attempt < BUDGET_ATTEMPTS; attempt++)
+    {
+      double size, want;
+
+      options.max_elements = n;
+      g_clear_pointer (&result->scene, render_scene_free);
+      result->scene = lay_out (request, graph, timeline, &options, &result->axis);
+      g_string_truncate (svg, 0);
+      render_svg_write_full (result->scene, &sopts, svg);
+      result->max_elements = n;
+      if (svg->len <= request->svg_budget)
+        break;
+      result->reduced = TRUE;
+      size = (double) svg->len;
+      want = request->svg_budget * BUDGET_AIM;
+      if (attempt > 0 && !(prev_size > size * 1.02))
+        want = n / 3.0; /* fewer elements than n were drawn: n did not bind */
+      else if (attempt == 0 || !(prev_n > n))
+        want = n * want / size;
+      else
+        {
+          double per = (prev_size - size) / (prev_n - n), fixed = size - per * n;
+          /* A previous n that did not fully bind makes elements look
+           * cheap: then proportional again rather than a leap to the floor. */
+          double fit = (want - fixed) / per;
+          want = fit >= n / 8.0 ? fit : n * want / size;
+        }
+      prev_n = n;
+      prev_size = size;
+      /* At least a little progress each time, never below the floor. */
+      want = MIN (want, n * 0.8);
+      if (n <= BUDGET_MIN_ELEMENTS)
+        break;
+      n = (guint) MAX (BUDGET_MIN_ELEMENTS, want);
+    }
+  if (svg->len > request->svg_budget)
+    {
+      double w = 0, h = 0;
+
+      render_scene_get_size (result->scene, &w, &h);
+      render_scene_free (result->scene);
+      result->scene = render_layout_over_budget (&request->layout, render_view_kind_to_string (request->kind),
+                                                 request->svg_budget);
+      result->axis.valid = FALSE;
+      result->max_elements = 0;
+      g_string_truncate (svg, 0);
+      render_svg_write_full (result->scene, &sopts, svg);
+    }
+  result->svg_bytes = svg->len;
+  if (request->keep_svg)
+    result->svg = svg;
+  else
+    g_string_free (svg, TRUE);
+}
+
 gboolean
 render_view_build (IngestStore *store, const RenderViewRequest *request,
                    RenderViewResult *result, GError **error)
 {
+  g_autoptr(IngestGraph) owned_graph = NULL;
+  g_autoptr(IngestTimeline) owned_timeline = NULL;
+  const IngestGraph *graph = NULL;
+  const IngestTimeline *timeline = NULL;
+
   g_return_val_if_fail (result != NULL, FALSE);
   memset (result, 0, sizeof *result);
   g_return_val_if_fail (store != NULL, FALSE);
@@ -108,46 +215,45 @@ render_view_build (IngestStore *store, const RenderViewRequest *request,
 
   if (request->kind == RENDER_VIEW_GRAPH)
     {
-      g_autoptr(IngestGraph) owned = NULL;
-      const IngestGraph *graph = request->graph;
-
+      graph = request->graph;
       if (graph == NULL)
         {
           g_return_val_if_fail (request->spec != NULL, FALSE);
-          graph = owned = ingest_graph_build (store, request->spec, error);
+          graph = owned_graph = ingest_graph_build (store, request->spec, error);
           if (graph == NULL)
             return FALSE;
         }
       result->from_ns = graph->from_ns;
       result->to_ns = graph->to_ns;
-      result->scene = render_layout_graph (graph, &request->layout);
-      return TRUE;
     }
-
-  g_autoptr(IngestTimeline) owned = NULL;
-  const IngestTimeline *timeline = request->timeline;
-
-  if (timeline == NULL)
+  else
     {
-      g_return_val_if_fail (request->spec != NULL, FALSE);
-      timeline = owned = ingest_timeline_build (store, request->spec, error);
+      timeline = request->timeline;
       if (timeline == NULL)
-        return FALSE;
+        {
+          g_return_val_if_fail (request->spec != NULL, FALSE);
+          timeline = owned_timeline = ingest_timeline_build (store, request->spec, error);
+          if (timeline == NULL)
+            return FALSE;
+        }
+      result->from_ns = timeline->from_ns;
+      result->to_ns = timeline->to_ns;
     }
-  result->from_ns = timeline->from_ns;
-  result->to_ns = timeline->to_ns;
-  if (request->kind == RENDER_VIEW_SEQUENCE)
+  if (request->svg_budget > 0)
+    lay_out_within_budget (request, graph, timeline, result);
+  else
     {
-      result->scene = render_layout_sequence (timeline, &request->layout);
-      return TRUE;
+      result->scene = lay_out (request, graph, timeline, &request->layout, &result->axis);
+      result->max_elements = request->layout.max_elements ? request->layout.max_elements
+                                                          : RENDER_LAYOUT_DEFAULT_MAX_ELEMENTS;
+      if (request->keep_svg)
+        {
+          RenderSvgOptions sopts = { .fragment = TRUE };
+          result->svg = g_string_new (NULL);
+          render_svg_write_full (result->scene, &sopts, result->svg);
+          result->svg_bytes = result->svg->len;
+        }
     }
-
-  RenderLayoutOptions options = request->layout;
-
-  options.axis_out = &result->axis;
-  result->scene = render_layout_timeline (timeline, &options);
-  if (request->fill_height > 0)
-    result->scene = timeline_fill (timeline, &options, request->fill_height, result->scene);
   return TRUE;
 }
 
@@ -156,5 +262,7 @@ render_view_result_clear (RenderViewResult *result)
 {
   g_return_if_fail (result != NULL);
   g_clear_pointer (&result->scene, render_scene_free);
+  if (result->svg != NULL)
+    g_string_free (result->svg, TRUE);
   memset (result, 0, sizeof *result);
 }

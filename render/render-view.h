@@ -55,15 +55,33 @@ typedef struct {
   /* Timeline only: when > 0 and the scene is much shorter than this, the
    * font grows (at most 1.15x) so a few lanes fill the pane. */
   double fill_height;
+  /* Most bytes the scene may take written as an SVG fragment
+   * (render-svg.c); 0 = no bound. Over it the build lowers
+   * layout.max_elements and lays the view out again (a few times at
+   * most); a view that still does not fit becomes a placeholder scene
+   * (group class "over-budget") saying detail was reduced. */
+  gsize svg_budget;
+  /* TRUE: result->svg receives the scene written as an SVG fragment (the
+   * budget measures it anyway; front ends sending SVG reuse it). */
+  gboolean keep_svg;
 } RenderViewRequest;
 
-/* What a build produced. scene is owned by the caller (free with
+/* What a build produced. scene and svg are owned by the caller (free with
  * render_view_result_clear); from_ns/to_ns is the window the view covered
  * (the data's own range when the spec was open-ended). */
 typedef struct {
   RenderScene *scene;
   gint64 from_ns, to_ns;
   RenderTimeAxis axis;
+  /* The level of detail drawn (the max_elements of the last layout; 0 for
+   * the over-budget placeholder) and whether it is less than asked for
+   * to keep within svg_budget. */
+  guint max_elements;
+  gboolean reduced;
+  /* With svg_budget or keep_svg: the size of the SVG fragment in bytes,
+   * and (keep_svg only) the fragment itself, NULL otherwise. */
+  gsize svg_bytes;
+  GString *svg;
 } RenderViewResult;
 
 /* Builds the view of store described by request into result (zeroed

@@ -305,6 +305,103 @@ test_build_prebuilt_and_fill (void **state)
   test_timeline_free (t);
 }
 
+/* 200 actors, 100,002 events (send, receive, done of 33,334 messages)
+ * over 2 s: the load at which unbounded frames reached a megabyte. Between
+ * random pairs, or (topology) each actor to four fixed peers: then fewer
+ * edges than max_elements exist and lowering it at first changes nothing. */
+static IngestStore *
+busy_store (gboolean topology)
+{
+  IngestStore *store = ingest_store_new ();
+  char names[200][24];
+  guint32 rng = 1;
+
+  for (guint i = 0; i < 200; i++)
+    g_snprintf (names[i], sizeof names[i], "/user/w%u", i);
+  for (guint k = 0; k < 33334; k++)
+    {
+      char key[16];
+      rng = rng * 1103515245u + 12345u;
+      guint from = (rng >> 8) % 200, to = (from + 1 + (rng >> 20) % 199) % 200;
+      if (topology)
+        {
+          static const guint peers[4] = { 0, 13, 57, 101 };
+          from = (guint) (200 * pow (((rng >> 8) % 1000) / 1000.0, 2));
+          to = (from * 7 + 1 + peers[(rng >> 20) % 4]) % 200;
+        }
+      g_snprintf (key, sizeof key, "m%u", k);
+      send_receive (store, names[from], names[to], key, k % 3 ? "Work" : "Ack",
+                    BASE + (gint64) k * 60000, BASE + (gint64) k * 60000 + 2 * MS);
+    }
+  return store;
+}
+
+/* With svg_budget every view kind's SVG stays within it (and stays
+ * well-formed); without it the same views are well over, so the budget
+ * is what keeps them small. */
+static void
+test_budget_bounds_every_kind (void **state)
+{
+  IngestViewSpec spec = { .from_ns = INGEST_TIME_MIN, .to_ns = INGEST_TIME_MAX };
+  const gsize budget = 200 * 1024;
+
+  (void) state;
+  for (guint t = 0; t < 2; t++)
+  for (guint k = 0; k < RENDER_VIEW_N_KINDS; k++)
+    {
+      g_autoptr(IngestStore) store = busy_store (t);
+      RenderViewRequest request = { .kind = k, .spec = &spec, .keep_svg = TRUE,
+                                    .layout = { .width = 1200, .height = k == RENDER_VIEW_GRAPH ? 800 : 0 } };
+      g_auto(RenderViewResult) loose = { 0 };
+      g_auto(RenderViewResult) tight = { 0 };
+      SvgInfo info;
+      g_autoptr(GError) error = NULL;
+
+      assert_true (render_view_build (store, &request, &loose, NULL));
+      request.svg_budget = budget;
+      assert_true (render_view_build (store, &request, &tight, NULL));
+      assert_int_equal (ingest_store_n_events (store), 100002);
+      g_test_message ("%s%s: %" G_GSIZE_FORMAT " bytes unbounded, %" G_GSIZE_FORMAT
+                      " with the budget (max_elements %u)", t ? "topology " : "", render_view_kind_to_string (k),
+                      loose.svg_bytes, tight.svg_bytes, tight.max_elements);
+      assert_true (loose.svg_bytes > budget);
+      assert_false (loose.reduced);
+      assert_true (tight.reduced);
+      assert_true (tight.svg_bytes <= budget);
+      assert_int_equal (tight.svg->len, tight.svg_bytes);
+      assert_true (tight.max_elements > 0); /* still a view, not the placeholder */
+      assert_true (svg_parse (tight.svg->str, tight.svg->len, &info, &error));
+      svg_info_clear (&info);
+    }
+}
+
+/* A budget no view can meet still yields valid SVG within it: the
+ * placeholder, which says detail was reduced. */
+static void
+test_budget_placeholder (void **state)
+{
+  g_autoptr(IngestStore) store = small_store ();
+  IngestViewSpec spec = { .from_ns = INGEST_TIME_MIN, .to_ns = INGEST_TIME_MAX };
+
+  (void) state;
+  for (guint k = 0; k < RENDER_VIEW_N_KINDS; k++)
+    {
+      RenderViewRequest request = { .kind = k, .spec = &spec, .keep_svg = TRUE, .svg_budget = 1500 };
+      g_auto(RenderViewResult) r = { 0 };
+      SvgInfo info;
+      g_autoptr(GError) error = NULL;
+
+      assert_true (render_view_build (store, &request, &r, NULL));
+      assert_true (r.reduced);
+      assert_int_equal (r.max_elements, 0);
+      assert_true (r.svg_bytes <= 1500);
+      assert_int_equal (render_scene_count_groups (r.scene, "over-budget"), 1);
+      assert_true (svg_parse (r.svg->str, r.svg->len, &info, &error));
+      assert_int_equal (svg_count_class (&info, "over-budget"), 1);
+      svg_info_clear (&info);
+    }
+}
+
 int
 main (void)
 {
@@ -315,6 +412,8 @@ main (void)
     cmocka_unit_test (test_axis_extremes),
     cmocka_unit_test (test_build_kinds),
     cmocka_unit_test (test_build_prebuilt_and_fill),
+    cmocka_unit_test (test_budget_bounds_every_kind),
+    cmocka_unit_test (test_budget_placeholder),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

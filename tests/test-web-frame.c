@@ -180,6 +180,11 @@ test_frame_each_kind (void **state)
       assert_null (strstr (svg, "<?xml"));
       g_autofree char *root = g_strdup_printf ("actorscope %s", render_view_kind_to_string (k));
       assert_non_null (strstr (svg, root));
+      /* a small view is drawn in full, within the default budget */
+      json_t *detail = json_object_get (f, "detail");
+      assert_false (json_is_true (json_object_get (detail, "reduced")));
+      assert_int_equal (json_integer_value (json_object_get (detail, "svg_bytes")), strlen (svg));
+      assert_int_equal (json_integer_value (json_object_get (detail, "budget")), WEB_FRAME_DEFAULT_BUDGET);
       double w = 0, h = 0;
       render_scene_get_size (scene, &w, &h);
       assert_float_equal (json_real_value (json_object_get (json_object_get (f, "size"), "width")), w, 1e-9);

@@ -107,6 +107,7 @@ async function run() {
   }
   const frames = live.messages.slice(before).filter((m) => m.startsWith('{"type":"frame"')).length;
   check(frames >= 5 && frames <= 23, 'frames capped near 10/s while data changes (' + frames + ' in 2 s)');
+  check(!live.messages.some((m) => m.startsWith('{"type":"update"')), 'whole frames only for a client that did not ask for updates');
 
   // Control messages: errors for malformed and unknown ones.
   const errs0 = replies(live, 'error').length;

@@ -226,6 +226,7 @@ struct _WebViewCache {
   GHashTable *graphs;        /* key -> IngestGraph* */
   GHashTable *timelines;     /* key -> IngestTimeline* */
   WebLiveViews *live;        /* borrowed, may be NULL */
+  gsize frame_budget;        /* SVG bytes per frame */
 };
 
 /* ---- follow-live views kept between rounds ---------------------------- */
@@ -435,6 +436,13 @@ web_view_cache_new (void)
 }
 
 void
+web_view_cache_set_frame_budget (WebViewCache *self, gsize budget)
+{
+  g_return_if_fail (self != NULL);
+  self->frame_budget = budget;
+}
+
+void
 web_view_cache_free (WebViewCache *self)
 {
   if (self == NULL)
@@ -468,10 +476,9 @@ web_frame_build (IngestStore *store, const WebViewState *state, const WebActivit
   IngestTimeline *timeline = NULL;
   g_autofree char *key = NULL;
   g_autoptr(RenderScene) scene = NULL;
-  g_autoptr(GString) svg = g_string_new (NULL);
+  g_autoptr(GString) svg = NULL;
   IngestViewSpec spec;
   RenderLayoutOptions lopts = { 0 };
-  RenderSvgOptions sopts = { 0 };
   IngestStoreCounters *counters;
   gint64 from_ns, to_ns, lo = 0, hi = 0;
   double scene_w = 0, scene_h = 0, window_s;
@@ -552,7 +559,9 @@ web_frame_build (IngestStore *store, const WebViewState *state, const WebActivit
     }
   /* The data is built (and cached) above, so the build only lays out. */
   RenderViewRequest request = { .kind = state->kind, .spec = &spec, .graph = graph,
-                                .timeline = timeline, .layout = lopts };
+                                .timeline = timeline, .layout = lopts, .keep_svg = TRUE,
+                                .svg_budget = cache != NULL && cache->frame_budget > 0
+                                                ? cache->frame_budget : WEB_FRAME_DEFAULT_BUDGET };
   g_auto(RenderViewResult) built = { 0 };
   if (!render_view_build (store, &request, &built, error))
     return NULL;
@@ -562,8 +571,7 @@ web_frame_build (IngestStore *store, const WebViewState *state, const WebActivit
       render_graph_positions_free (kept->xy);
       kept->xy = g_steal_pointer (&next_positions);
     }
-  sopts.fragment = TRUE;
-  render_svg_write_full (scene, &sopts, svg);
+  svg = g_steal_pointer (&built.svg);
   render_scene_get_size (scene, &scene_w, &scene_h);
 
   ingest_store_time_range (store, &lo, &hi);
@@ -591,6 +599,12 @@ web_frame_build (IngestStore *store, const WebViewState *state, const WebActivit
                    "could not build the frame");
       return NULL;
     }
+  /* How much was drawn: the page says so when detail was reduced. */
+  json_object_set_new (frame, "detail", json_pack ("{s:b, s:I, s:I, s:I}",
+                                                   "reduced", built.reduced,
+                                                   "max_elements", (json_int_t) built.max_elements,
+                                                   "svg_bytes", (json_int_t) built.svg_bytes,
+                                                   "budget", (json_int_t) request.svg_budget));
   if (scene_out != NULL)
     *scene_out = g_steal_pointer (&scene);
   return web_protocol_dump (frame);

@@ -62,6 +62,15 @@ guint web_live_views_size (const WebLiveViews *live);
  * (borrowed; NULL = always the batch build). */
 void web_view_cache_set_live (WebViewCache *cache, WebLiveViews *live);
 
+/* Frames keep their SVG within a byte budget (render_view_build draws
+ * busier views with less detail); the service's --frame-budget. */
+#define WEB_FRAME_DEFAULT_BUDGET (200 * 1024)
+#define WEB_FRAME_MIN_BUDGET (16 * 1024)
+#define WEB_FRAME_MAX_BUDGET (64 * 1024 * 1024)
+/* The SVG byte budget of the frames built with cache (default
+ * WEB_FRAME_DEFAULT_BUDGET, also used without a cache). */
+void web_view_cache_set_frame_budget (WebViewCache *cache, gsize budget);
+
 /* Builds the frame for state as compact JSON (g_free). cache may be NULL
  * (nothing shared). scene_out, if not NULL, receives the scene (owned by the
  * caller) for hit testing. Returns NULL and sets error for a view the store

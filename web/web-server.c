@@ -18,6 +18,7 @@
 #include "web-server.h"
 #include "web-auth.h"
 #include "web-frame.h"
+#include "web-frame-delta.h"
 #include "web-protocol.h"
 #include "web-static.h"
 #include "web-view-state.h"
@@ -103,6 +104,11 @@ struct _Conn {
   gint64 drawn_from_ns, drawn_to_ns; /* window of the last frame (details) */
   gint64 last_frame_us;
   GBytes *pending_frame;     /* LWS_PRE + JSON text */
+  /* What the client last received, so a frame of the same structure goes
+   * out as a small update (web-frame-delta.h; NULL: the client did not
+   * ask for updates); delta_generation is the view state it was drawn for. */
+  WebFrameDelta *delta;
+  guint64 delta_generation;
   /* The buffer of the last lws_write, kept until the next writable
    * callback or the close (an extension such as permessage-deflate, not
    * offered now, keeps reading from it on later POLLOUTs). */
@@ -302,6 +308,30 @@ live_set_frame (Conn *c, GBytes *frame)
   conn_want_write (c);
 }
 
+/* The pending frame as this client gets it: an update against the last
+ * frame it received when the structure allows, else the frame itself.
+ * Diffed at write time, so the base is what the client really has (a
+ * pending frame replaced before it was sent never counts). */
+static GBytes *
+live_take_frame (Conn *c)
+{
+  g_autoptr(GBytes) frame = g_steal_pointer (&c->pending_frame);
+  gsize size;
+  const char *data = (const char *) g_bytes_get_data (frame, &size) + LWS_PRE;
+  char *update;
+
+  if (c->delta == NULL)
+    return g_steal_pointer (&frame);
+  if (c->delta_generation != c->drawn_generation)
+    web_frame_delta_reset (c->delta); /* another view: it starts over whole */
+  c->delta_generation = c->drawn_generation;
+  update = web_frame_delta_next (c->delta, data, size - LWS_PRE);
+  if (update == NULL)
+    return g_steal_pointer (&frame);
+  c->server->stats.frame_updates++;
+  return bytes_with_pre (update);
+}
+
 static gboolean
 live_is_dirty (Conn *c, guint64 n_events)
 {
@@ -332,6 +362,7 @@ on_frames (gpointer user_data)
   self->frame_source = 0;
   web_activity_update (self->activity, self->store);
   web_view_cache_set_live (views, self->live);
+  web_view_cache_set_frame_budget (views, self->options.frame_budget);
   /* A window nobody looked at for 10 s (client gone, view changed) goes. */
   web_live_views_prune (self->live, now, 10 * G_USEC_PER_SEC);
   for (GList *l = self->conns; l != NULL; l = l->next)
@@ -801,6 +832,13 @@ conn_setup (WebServer *self, Conn *c, struct lws *wsi)
     case CONN_LIVE:
       self->n_clients++;
       web_view_state_init (&c->state);
+      /* Updates are for clients that asked (/live?updates=1): protocol 1
+       * clients written before them only know whole frames. */
+      {
+        const char *u = lws_get_urlarg_by_name (wsi, "updates=", buf, (int) sizeof buf);
+        if (u != NULL && strcmp (u, "1") == 0)
+          c->delta = web_frame_delta_new ();
+      }
       c->lookup_tokens = LOOKUP_BURST;
       c->lookup_refill_us = g_get_monotonic_time ();
       conn_queue_reply (c, web_protocol_hello_json ((guint) self->options.max_message_bytes,
@@ -870,6 +908,7 @@ conn_teardown (Conn *c)
     self->n_clients--;
   web_view_state_clear (&c->state);
   g_clear_pointer (&c->pending_frame, g_bytes_unref);
+  g_clear_pointer (&c->delta, web_frame_delta_free);
   g_clear_pointer (&c->inflight, g_bytes_unref);
   g_queue_clear_full (&c->replies, g_free);
   g_byte_array_unref (c->rx);
@@ -904,10 +943,12 @@ conn_writable (Conn *c)
   else if (c->kind == CONN_LIVE && c->pending_frame != NULL)
     {
       gsize size;
-      guint8 *data = (guint8 *) g_bytes_get_data (c->pending_frame, &size);
-      int wrote = lws_write (c->wsi, data + LWS_PRE, size - LWS_PRE, LWS_WRITE_TEXT);
+      guint8 *data;
+      int wrote;
 
-      c->inflight = g_steal_pointer (&c->pending_frame);
+      c->inflight = live_take_frame (c);
+      data = (guint8 *) g_bytes_get_data (c->inflight, &size);
+      wrote = lws_write (c->wsi, data + LWS_PRE, size - LWS_PRE, LWS_WRITE_TEXT);
       if (wrote < (int) (size - LWS_PRE))
         return -1;
       c->server->stats.frames_sent++;
@@ -1088,6 +1129,8 @@ web_server_new (IngestStore *store, const WebServerOptions *options, GError **er
     self->options.max_message_bytes = DEFAULT_MAX_MESSAGE;
   if (self->options.max_fps == 0)
     self->options.max_fps = DEFAULT_MAX_FPS;
+  if (self->options.frame_budget == 0)
+    self->options.frame_budget = WEB_FRAME_DEFAULT_BUDGET;
   self->options.host = self->host;
   self->options.token = self->token;
   self->options.allowed_origins = (const char *const *) self->allowed_origins;

@@ -36,6 +36,8 @@ typedef struct {
   gsize max_message_bytes;        /* incoming ws message bound, default 1 MiB */
   gsize max_line_bytes;           /* NDJSON line bound for /ingest, 0 = parser default */
   guint max_fps;                  /* frames per second per client, default 10 */
+  gsize frame_budget;             /* most bytes of SVG per frame, default
+                                   * WEB_FRAME_DEFAULT_BUDGET (web-frame.h) */
   guint idle_timeout_s;           /* /ingest: no message for this long closes it;
                                    * /live, /events: data waiting this long unread
                                    * closes it. 0 = never */
@@ -65,7 +67,8 @@ void web_server_store_changed (WebServer *server);
 typedef struct {
   guint clients, producers;
   guint64 frames_built;           /* renderings (shared by clients with the same view) */
-  guint64 frames_sent;
+  guint64 frames_sent;            /* whole frames and updates */
+  guint64 frame_updates;          /* of those, updates (web-frame-delta.h) */
   guint64 frames_replaced;        /* pending frames superseded before being sent */
   guint64 refused;                /* upgrades refused (limits, token, origin) */
   guint64 lookups_limited;        /* hit/details requests refused by the rate limit */

@@ -10,7 +10,11 @@
     theme: localStorage.getItem('actorscope-theme') || 'dark', zoom: 1, groups: [],
     sortKey: 'rate', sortAsc: false, actors: [], overview: null, range: null, frame: null,
     selected: null, lastFrameAt: 0,
+    // Updates address the elements of the last whole frame by index in
+    // document order (see PROTOCOL.md); seq counts frames and updates.
+    els: [], seq: 0, stats: { frames: 0, updates: 0, resyncs: 0, maxSvgBytes: 0, reduced: 0, applied: 0, scriptMs: 0, renderMs: 0 },
   };
+  window.actorscopeStats = state.stats; // read by the load test
 
   // ---- connection -------------------------------------------------------
   function setConn(cls, text) {
@@ -41,17 +45,19 @@
   function connect() {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     setConn('connecting', 'connecting');
-    const ws = new WebSocket(proto + '//' + location.host + '/live');
+    const ws = new WebSocket(proto + '//' + location.host + '/live?updates=1');
     state.ws = ws;
     ws.onopen = () => {
       state.backoff = 500;
+      state.seq = 0;
+      state.els = [];
       setConn('open', 'connected');
       send(viewMessage());
     };
     ws.onmessage = (ev) => {
       let msg;
       try { msg = JSON.parse(ev.data); } catch (e) { return; }
-      if (msg.type === 'frame') onFrame(msg);
+      if (msg.type === 'frame' || msg.type === 'update') receiveFrame(msg);
       else if (msg.type === 'details') showDetails(msg.details);
       else if (msg.type === 'error') toast(msg.message);
     };
@@ -85,32 +91,156 @@
     return root;
   }
 
+  // An attribute an update may set: the same rule sanitizeSvg applies.
+  function safeAttr(name, value) {
+    const n = name.toLowerCase();
+    return !n.startsWith('on') && (n !== 'href' || String(value).trim().startsWith('#'));
+  }
+
+  // Frames are applied at a pace the page can afford: after applying one
+  // (script, then style, layout and paint), the page waits PACE times as
+  // long before the next (at most a fifth of the time on frames), so typing and clicks find the main thread free
+  // most of the time. Meanwhile a whole frame replaces everything queued
+  // before it; updates queue behind it in order.
+  const PACE = 4;
+  const queued = [];
+  let applyTimer = null, applyAfter = 0, applying = false;
+  function receiveFrame(msg) {
+    state.seq++;
+    if (msg.type === 'frame') queued.length = 0;
+    else if (msg.seq !== state.seq) {
+      // Missed something: ask again, the service answers with a whole frame.
+      state.stats.resyncs++;
+      state.seq = msg.seq;
+      queued.length = 0;
+      state.els = [];
+      send({ type: 'view' });
+      return;
+    }
+    queued.push(msg);
+    scheduleApply();
+  }
+  function scheduleApply() {
+    if (applyTimer || applying || !queued.length) return;
+    applyTimer = setTimeout(applyQueued, Math.max(0, applyAfter - performance.now()));
+  }
+  function applyQueued() {
+    applyTimer = null;
+    const t0 = performance.now();
+    for (const m of queued.splice(0)) {
+      if (m.type === 'frame') onFrame(m);
+      else onUpdate(m);
+    }
+    const t1 = performance.now();
+    // The first task after the next paint: script, style, layout and paint
+    // of this frame are done.
+    applying = true;
+    requestAnimationFrame(() => setTimeout(() => {
+      const now = performance.now();
+      state.stats.applied++;
+      state.stats.scriptMs += t1 - t0;
+      state.stats.renderMs += now - t1;
+      applying = false;
+      applyAfter = now + PACE * (now - t0);
+      scheduleApply();
+    }, 0));
+  }
+
   function onFrame(f) {
+    state.stats.frames++;
     state.frame = f;
     state.lastFrameAt = performance.now();
     const doc = new DOMParser().parseFromString(f.svg, 'image/svg+xml');
     const svg = doc.documentElement;
     const holder = $('#svg');
+    state.els = [];
     if (svg && svg.namespaceURI === SVG_NS && svg.localName === 'svg' && !doc.getElementsByTagName('parsererror').length) {
+      // Taken before sanitising: an element removed there stays in the
+      // list, detached, so the indexes of the others still hold.
+      state.els = [svg, ...svg.getElementsByTagName('*')];
       sanitizeSvg(svg);
       svg.style.width = (f.size.width * state.zoom) + 'px';
-      holder.replaceChildren(document.importNode(svg, true));
+      holder.replaceChildren(document.adoptNode(svg));
       stickHeader();
       if (state.selected) {
         const sel = holder.querySelector('[data-id="' + CSS.escape(state.selected) + '"]');
         if (sel) sel.classList.add('selected');
       }
     }
+    state.actors = f.actors || [];
+    afterFrame(f);
+  }
+
+  // The changed attributes and texts of the last whole frame's elements,
+  // set in place: no parsing, and selection, hover and zoom stay as they are.
+  function onUpdate(u) {
+    if (!state.els.length) return; // no whole frame to apply it to (yet)
+    state.stats.updates++;
+    state.lastFrameAt = performance.now();
+    let ids = false;
+    for (const c of u.changes) {
+      const el = state.els[c.i];
+      if (!el) continue;
+      if (c.attrs) {
+        if ('data-id' in c.attrs) ids = true;
+        for (const [k, v] of Object.entries(c.attrs)) {
+          if (v === null) el.removeAttribute(k);
+          else if (safeAttr(k, v)) el.setAttribute(k, v);
+        }
+      }
+      if (c.text !== undefined) el.textContent = c.text;
+    }
+    if (ids) {
+      // Another item now sits where the selected one was drawn.
+      for (const s of document.querySelectorAll('#svg .selected')) s.classList.remove('selected');
+      if (state.selected) {
+        const sel = $('#svg').querySelector('[data-id="' + CSS.escape(state.selected) + '"]');
+        if (sel) sel.classList.add('selected');
+      }
+    }
+    const svg = state.els[0];
+    if (svg && state.frame && u.size.width !== state.frame.size.width)
+      svg.style.width = (u.size.width * state.zoom) + 'px';
+    if (u.actors) state.actors = u.actors;
+    else if (u.actor_rows && u.actor_rows.length) {
+      const byId = new Map(u.actor_rows.map((a) => [a.id, a]));
+      state.actors = state.actors.map((a) => byId.get(a.id) || a);
+    }
+    state.frame = Object.assign({}, state.frame, u);
+    if (state.view === 'sequence') stickHeader();
+    afterFrame(u);
+  }
+
+  // The table and the overview change at most twice a second: numbers
+  // rewritten ten times a second can't be read anyway, and each rewrite
+  // costs the page a layout of the table.
+  const SIDE_INTERVAL_MS = 500;
+  let sideAt = 0, sideTimer = null;
+  function sidePanels() {
+    if (sideTimer) return;
+    const wait = sideAt + SIDE_INTERVAL_MS - performance.now();
+    sideTimer = setTimeout(() => {
+      sideTimer = null;
+      sideAt = performance.now();
+      renderTable();
+      drawOverview();
+    }, Math.max(0, wait));
+  }
+
+  function afterFrame(f) {
+    if (f.detail) {
+      state.stats.maxSvgBytes = Math.max(state.stats.maxSvgBytes, f.detail.svg_bytes);
+      if (f.detail.reduced) state.stats.reduced++;
+    }
     $('#empty').classList.toggle('hidden', f.events > 0);
     $('#counts').textContent = f.events.toLocaleString() + ' events · ' +
       f.counters.actors.toLocaleString() + ' actors' +
       (f.counters.lost ? ' · ' + f.counters.lost + ' lost' : '') +
-      (f.counters.skipped ? ' · ' + f.counters.skipped + ' skipped' : '');
-    state.actors = f.actors || [];
+      (f.counters.skipped ? ' · ' + f.counters.skipped + ' skipped' : '') +
+      (f.detail && f.detail.reduced ? ' · detail reduced' : '');
     state.overview = f.overview;
     state.range = f.window;
-    renderTable();
-    drawOverview();
+    sidePanels();
     // Open details follow the live data (once a second at most).
     // Only stable ids: index ids (span3, e1-2) name items of one frame.
     if (state.detailsReq && /^(actor|message)$/.test(state.detailsReq.class) &&
@@ -142,6 +272,11 @@
     mailbox_p99: (a) => lat(a.mailbox_latency, 'p99_ms'), proc_p99: (a) => lat(a.processing, 'p99_ms'),
     received: (a) => a.received, errors: (a) => a.errors,
   };
+  // Rows are kept by actor id and patched: only cells whose text or class
+  // changed are written, and rows move only when the order changed, so a
+  // frame costs the page a few writes instead of a new table.
+  const tableRows = new Map(); // id -> { tr, tds, row }
+  let tableOrder = [];
   function renderTable() {
     const get = columns[state.sortKey] || columns.rate;
     const rows = state.actors.slice().sort((a, b) => {
@@ -149,25 +284,42 @@
       const c = typeof x === 'string' ? x.localeCompare(y) : (x ?? -1) - (y ?? -1);
       return state.sortAsc ? c : -c;
     });
-    const body = document.createElement('tbody');
+    const seen = new Set();
     for (const a of rows) {
-      const tr = document.createElement('tr');
-      tr.dataset.actor = a.name;
+      seen.add(a.id);
+      let r = tableRows.get(a.id);
+      if (!r) {
+        const tr = document.createElement('tr');
+        const tds = [];
+        for (let i = 0; i < 7; i++) { const td = document.createElement('td'); tr.appendChild(td); tds.push(td); }
+        r = { tr, tds, row: null };
+        tableRows.set(a.id, r);
+      }
+      if (r.row === a) continue; // unchanged since last time
+      r.row = a;
+      if (r.tr.dataset.actor !== a.name) r.tr.dataset.actor = a.name;
       const cells = [
         [a.name, 'name'], [a.rate.toFixed(1), 'num'], [String(a.mailbox), 'num' + (a.mailbox > 10 ? ' hot' : '')],
         [fmtDur(lat(a.mailbox_latency, 'p99_ms')), 'num'], [fmtDur(lat(a.processing, 'p99_ms')), 'num'],
         [a.received.toLocaleString(), 'num'], [String(a.errors), 'num' + (a.errors > 0 ? ' bad' : '')],
       ];
-      for (const [text, cls] of cells) {
-        const td = document.createElement('td');
-        td.className = cls;
-        td.textContent = text;
-        if (cls === 'name') td.title = a.name;
-        tr.appendChild(td);
-      }
-      body.appendChild(tr);
+      cells.forEach(([text, cls], i) => {
+        const td = r.tds[i];
+        if (td.className !== cls) td.className = cls;
+        if (td.textContent !== text) td.textContent = text;
+        if (cls === 'name' && td.title !== a.name) td.title = a.name;
+      });
     }
-    $('#actors tbody').replaceWith(body);
+    for (const [id, r] of tableRows) if (!seen.has(id)) { r.tr.remove(); tableRows.delete(id); }
+    const body = $('#actors tbody');
+    const order = rows.map((a) => a.id);
+    if (order.length !== tableOrder.length || order.some((id, i) => id !== tableOrder[i]) ||
+        body.childElementCount !== order.length) {
+      const frag = document.createDocumentFragment();
+      for (const id of order) frag.appendChild(tableRows.get(id).tr);
+      body.appendChild(frag);
+      tableOrder = order;
+    }
     for (const th of document.querySelectorAll('#actors th')) {
       th.classList.toggle('sorted', th.dataset.key === state.sortKey);
       th.classList.toggle('asc', th.dataset.key === state.sortKey && state.sortAsc);
@@ -253,13 +405,30 @@
 
   // ---- overview / scrubber -------------------------------------------------------------
   let drag = null;
+  let overviewSize = null;
+  // The theme's colours, read once per theme: getComputedStyle right after
+  // a frame's DOM writes would force a style pass on every frame.
+  let colors = null;
+  function themeColors() {
+    if (!colors || colors.theme !== state.theme) {
+      const css = getComputedStyle(document.documentElement);
+      colors = { theme: state.theme, values: {}, getPropertyValue(k) {
+        if (!(k in this.values)) this.values[k] = css.getPropertyValue(k);
+        return this.values[k];
+      } };
+    }
+    return colors;
+  }
   function drawOverview() {
     const cv = $('#overview');
-    const w = cv.clientWidth, hgt = cv.clientHeight, dpr = window.devicePixelRatio || 1;
+    // The canvas size changes only on resize: measured then, not per frame
+    // (reading clientWidth after DOM writes forces a layout).
+    if (!overviewSize) overviewSize = { w: cv.clientWidth, h: cv.clientHeight };
+    const w = overviewSize.w, hgt = overviewSize.h, dpr = window.devicePixelRatio || 1;
     cv.width = w * dpr; cv.height = hgt * dpr;
     const g = cv.getContext('2d');
     g.scale(dpr, dpr);
-    const css = getComputedStyle(document.documentElement);
+    const css = themeColors();
     const ov = state.overview;
     if (!ov || !ov.bins.length) return;
     const max = Math.max(1, ...ov.bins);
@@ -446,7 +615,7 @@
     let rt = null;
     window.addEventListener('resize', () => {
       clearTimeout(rt);
-      rt = setTimeout(() => { send({ type: 'view', width: viewMessage().width, height: viewMessage().height }); drawOverview(); }, 200);
+      rt = setTimeout(() => { overviewSize = null; send({ type: 'view', width: viewMessage().width, height: viewMessage().height }); drawOverview(); }, 200);
     });
     $('#stage').addEventListener('scroll', stickHeader, { passive: true });
     connect();

@@ -1,0 +1,53 @@
+/* web-frame-delta.h: small update messages for /live clients.
+ *
+ * Frames are built once per view and shared by the clients looking at
+ * it (web-frame.h); what goes on the wire is per client. A frame whose
+ * SVG has the same structure as the one the client last received (the
+ * same elements in the same order: element names, nesting, and for
+ * groups their class) goes out as an "update": only the attributes and
+ * text that changed, addressed by the element's index in document order
+ * (stable, since the structure is the same: every element is named by
+ * its group's class and its index there), plus the frame's other fields
+ * and the changed actor table rows. Anything else goes out as the full
+ * frame. web/PROTOCOL.md describes the message.
+ *
+ * A group's data-id is an attribute like any other, not structure: under
+ * load the level of detail picks a different few hundred of thousands of
+ * edges every frame, and a structure that included their ids would make
+ * every graph frame whole. The page re-applies its selection by data-id
+ * after an update that changed one.
+ *
+ * Values in an update are plain text (XML entities decoded): the page
+ * sets them with setAttribute and textContent, never as markup.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* What one client last received (its SVG structure, attributes, texts
+ * and table rows). */
+typedef struct _WebFrameDelta WebFrameDelta;
+
+WebFrameDelta *web_frame_delta_new (void);
+void web_frame_delta_free (WebFrameDelta *delta);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WebFrameDelta, web_frame_delta_free)
+
+/* Forgets the last frame: the next one goes out whole (the client
+ * changed its view). */
+void web_frame_delta_reset (WebFrameDelta *delta);
+
+/* The client is about to receive frame (a "frame" message as built by
+ * web_frame_build, len bytes, borrowed). Returns the update message to
+ * send instead (compact JSON, owned by the caller, g_free), or NULL to
+ * send frame itself (structure changed, first frame, or the update would
+ * be more than half the frame's size: applying that many changes one by
+ * one costs a page more than parsing the frame). Either way delta now holds frame as what the client
+ * received. */
+char *web_frame_delta_next (WebFrameDelta *delta, const char *frame, gsize len);
+
+/* Messages counted by web_frame_delta_next: full frames and updates. */
+void web_frame_delta_get_counts (const WebFrameDelta *delta, guint64 *n_full, guint64 *n_updates);
+
+G_END_DECLS
