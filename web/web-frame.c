@@ -382,8 +382,18 @@ live_graph (WebLiveViews *self, const WebViewState *state, const IngestViewSpec 
       g_hash_table_insert (self->windows, g_steal_pointer (&key), e);
     }
   e->used_us = g_get_monotonic_time ();
+  /* A filter too expensive to match fails the window for good; it stays
+   * cached so later frames fail at once. */
   ingest_graph_window_advance (e->graph, spec->from_ns);
-  return ingest_graph_window_dup_graph (e->graph);
+  if (ingest_graph_window_check (e->graph, error))
+    {
+      IngestGraph *g = ingest_graph_window_dup_graph (e->graph);
+      if (ingest_graph_window_check (e->graph, error))
+        return g;
+      ingest_graph_free (g);
+    }
+  *bad = TRUE;
+  return NULL;
 }
 
 /* The follow-live timeline of state (timeline and sequence views share
@@ -419,7 +429,15 @@ live_timeline (WebLiveViews *self, const WebViewState *state, const IngestViewSp
     }
   e->used_us = g_get_monotonic_time ();
   ingest_timeline_window_advance (e->timeline, spec->from_ns);
-  return ingest_timeline_window_dup_timeline (e->timeline);
+  if (ingest_timeline_window_check (e->timeline, error))
+    {
+      IngestTimeline *tl = ingest_timeline_window_dup_timeline (e->timeline);
+      if (ingest_timeline_window_check (e->timeline, error))
+        return tl;
+      ingest_timeline_free (tl);
+    }
+  *bad = TRUE;
+  return NULL;
 }
 
 WebViewCache *
@@ -898,6 +916,7 @@ web_frame_details (IngestStore *store, const WebViewState *state, gint64 from_ns
   json_t *d = NULL;
   IngestViewSpec spec;
   guint a, b;
+  g_autoptr(GError) view_error = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
   g_return_val_if_fail (klass != NULL, NULL);
@@ -917,7 +936,7 @@ web_frame_details (IngestStore *store, const WebViewState *state, gint64 from_ns
     {
       if (state != NULL)
         {
-          g_autoptr(IngestGraph) graph = ingest_graph_build (store, &spec, NULL);
+          g_autoptr(IngestGraph) graph = ingest_graph_build (store, &spec, &view_error);
           if (graph != NULL)
             d = view_edge_details (store, graph, a, b);
         }
@@ -948,10 +967,12 @@ web_frame_details (IngestStore *store, const WebViewState *state, gint64 from_ns
                 {
                   ingest_timeline_window_fill_snapshot (w, from_ns, to_ns);
                   tl = ingest_timeline_window_dup_timeline (w);
+                  if (!ingest_timeline_window_check (w, &view_error))
+                    g_clear_pointer (&tl, ingest_timeline_free);
                 }
             }
           else
-            tl = ingest_timeline_build (store, &spec, NULL);
+            tl = ingest_timeline_build (store, &spec, &view_error);
           if (tl != NULL)
             d = timeline_item_details (store, tl, id);
         }
@@ -964,7 +985,7 @@ web_frame_details (IngestStore *store, const WebViewState *state, gint64 from_ns
       else if (state != NULL)
         {
           /* Not an actor: maybe a group node of the client's view. */
-          g_autoptr(IngestGraph) graph = ingest_graph_build (store, &spec, NULL);
+          g_autoptr(IngestGraph) graph = ingest_graph_build (store, &spec, &view_error);
           for (guint i = 0; graph != NULL && i < graph->nodes->len && d == NULL; i++)
             {
               const IngestViewNode *n = &g_array_index (graph->nodes, IngestViewNode, i);
@@ -972,6 +993,12 @@ web_frame_details (IngestStore *store, const WebViewState *state, gint64 from_ns
                 d = group_details (n);
             }
         }
+    }
+  if (d == NULL && view_error != NULL)
+    {
+      /* a filter too expensive to match: say so rather than "not found" */
+      g_propagate_error (error, g_steal_pointer (&view_error));
+      return NULL;
     }
   if (d == NULL)
     {

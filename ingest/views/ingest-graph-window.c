@@ -72,7 +72,34 @@ struct _IngestGraphWindow {
   GHashTable *edge_index; /* IngestPairKey* (from, to) -> index + 1 */
   GHashTable *label_ok;   /* atom -> 1 matches / 2 doesn't */
   GByteArray *mflags;     /* per message id */
+  GError *failure;        /* a filter over its matching budget (sticky) */
 };
+
+/* Notes a filter or group that went over its matching budget. */
+static void
+note_matchers (IngestGraphWindow *w)
+{
+  if (w->failure != NULL)
+    return;
+  if (w->actor_filter != NULL && !ingest_matcher_check (w->actor_filter, &w->failure))
+    return;
+  if (w->label_filter != NULL && !ingest_matcher_check (w->label_filter, &w->failure))
+    return;
+  for (guint g = 0; g < w->groups->len; g++)
+    if (!ingest_matcher_check (w->groups->pdata[g], &w->failure))
+      return;
+}
+
+gboolean
+ingest_graph_window_check (IngestGraphWindow *w, GError **error)
+{
+  g_return_val_if_fail (w != NULL, FALSE);
+  if (w->failure == NULL)
+    return TRUE;
+  if (error != NULL)
+    *error = g_error_copy (w->failure);
+  return FALSE;
+}
 
 static void
 wnode_clear (WNode *n)
@@ -194,6 +221,7 @@ ingest_graph_window_free (IngestGraphWindow *w)
   if (w->mflags)
     g_byte_array_unref (w->mflags);
   g_free (w->group_node);
+  g_clear_error (&w->failure);
   g_free (w);
 }
 
@@ -627,12 +655,32 @@ window_event (IngestGraphWindow *w, const IngestEvent *ev, int sign)
     }
 }
 
+static void advance (IngestGraphWindow *w, gint64 from_ns, guint64 n_events);
+
 void
 ingest_graph_window_advance (IngestGraphWindow *w, gint64 from_ns)
 {
   g_return_if_fail (w != NULL);
   IngestStore *store = w->store;
   guint64 n_events = ingest_store_n_events (store);
+
+  /* A window whose filter failed does no more matching work. */
+  if (w->failure != NULL)
+    return;
+  if (w->actor_filter != NULL)
+    ingest_matcher_reset_budget (w->actor_filter);
+  if (w->label_filter != NULL)
+    ingest_matcher_reset_budget (w->label_filter);
+  for (guint g = 0; g < w->groups->len; g++)
+    ingest_matcher_reset_budget (w->groups->pdata[g]);
+  advance (w, from_ns, n_events);
+  note_matchers (w);
+}
+
+static void
+advance (IngestGraphWindow *w, gint64 from_ns, guint64 n_events)
+{
+  IngestStore *store = w->store;
 
   if (w->filled && from_ns < w->from_ns)
     reset (w);
@@ -795,6 +843,8 @@ ingest_graph_window_dup_graph (IngestGraphWindow *w)
       g_array_append_val (g->edges, o);
     }
   g_array_sort (g->edges, cmp_edge);
+  if (w->failure == NULL)
+    ingest_view_ctx_check (&ctx, &w->failure);
   ingest_view_ctx_clear (&ctx);
   return g;
 }

@@ -6,13 +6,30 @@
 G_BEGIN_DECLS
 
 /* Matching used by filters: glob (fnmatch-like with * and ?, '*' also
- * crossing '/', '\\' escaping; matches the whole text) or /regex/ (GRegex,
+ * crossing '/', '\\' escaping; matches the whole text) or /regex/ (PCRE2,
  * unanchored; "/regex/i" ignores case). ingest_matcher_new returns NULL and
  * sets INGEST_ERROR_FILTER for a bad regex; the matcher is owned by the
  * caller. */
 typedef struct _IngestMatcher IngestMatcher;
 IngestMatcher *ingest_matcher_new (const char *pattern, GError **error);
-gboolean ingest_matcher_match (const IngestMatcher *matcher, const char *text);
+/* What matching may cost (see ingest-matcher.c): backtracking steps of a
+ * regex on one name, and milliseconds of matching between budget resets. */
+#define INGEST_MATCHER_STEP_LIMIT 100000
+#define INGEST_MATCHER_BUDGET_MS 100
+
+/* TRUE when text (NULL = "") matches. Counts against the matcher's budget;
+ * once a name needs more than INGEST_MATCHER_STEP_LIMIT steps or the
+ * matching since the last reset more than INGEST_MATCHER_BUDGET_MS, the
+ * matcher has failed for good and returns FALSE. */
+gboolean ingest_matcher_match (IngestMatcher *matcher, const char *text);
+
+/* Starts a new budget period (a live window's next step); a failed matcher
+ * stays failed. */
+void ingest_matcher_reset_budget (IngestMatcher *matcher);
+
+/* FALSE with INGEST_ERROR_FILTER "filter too expensive (...)" once the
+ * matcher has failed; a view built with it must not be shown. */
+gboolean ingest_matcher_check (const IngestMatcher *matcher, GError **error);
 void ingest_matcher_free (IngestMatcher *matcher);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IngestMatcher, ingest_matcher_free)
 

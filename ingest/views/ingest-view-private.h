@@ -32,6 +32,11 @@ typedef struct {
 gboolean ingest_view_ctx_init (IngestViewCtx *ctx, IngestStore *store,
                                const IngestViewSpec *spec, GError **error);
 void ingest_view_ctx_clear (IngestViewCtx *ctx);
+/* FALSE with INGEST_ERROR_FILTER when a filter or group of ctx went over its
+ * matching budget (ingest_matcher_check): the view must not be shown. */
+gboolean ingest_view_ctx_check (const IngestViewCtx *ctx, GError **error);
+/* Starts a new matching budget for ctx's filters and groups. */
+void ingest_view_ctx_reset_budget (IngestViewCtx *ctx);
 
 /* Position range [*begin, *end) of the window in the store's time order. */
 void ingest_view_ctx_range (IngestViewCtx *ctx, gsize *begin, gsize *end);

@@ -105,6 +105,30 @@ ingest_view_ctx_clear (IngestViewCtx *ctx)
   ctx->nodes = NULL;
 }
 
+gboolean
+ingest_view_ctx_check (const IngestViewCtx *ctx, GError **error)
+{
+  if (ctx->actor_filter != NULL && !ingest_matcher_check (ctx->actor_filter, error))
+    return FALSE;
+  if (ctx->label_filter != NULL && !ingest_matcher_check (ctx->label_filter, error))
+    return FALSE;
+  for (guint g = 0; ctx->groups != NULL && g < ctx->groups->len; g++)
+    if (!ingest_matcher_check (ctx->groups->pdata[g], error))
+      return FALSE;
+  return TRUE;
+}
+
+void
+ingest_view_ctx_reset_budget (IngestViewCtx *ctx)
+{
+  if (ctx->actor_filter != NULL)
+    ingest_matcher_reset_budget (ctx->actor_filter);
+  if (ctx->label_filter != NULL)
+    ingest_matcher_reset_budget (ctx->label_filter);
+  for (guint g = 0; ctx->groups != NULL && g < ctx->groups->len; g++)
+    ingest_matcher_reset_budget (ctx->groups->pdata[g]);
+}
+
 void
 ingest_view_ctx_range (IngestViewCtx *ctx, gsize *begin, gsize *end)
 {
