@@ -44,10 +44,17 @@ async function openLive(url, view = {}) {
 async function withServe(fn) {
   const s = await startServe(cli, ['--listen', 'tcp://127.0.0.1:0', '-q']);
   let ok = false;
+  // A crash would otherwise leave the test waiting on a socket that never answers.
+  const died = (code, signal) => {
+    console.log(`not ok - serve died (exit ${code}, signal ${signal}):\n${s.stderr().slice(-2000)}`);
+    process.exit(1);
+  };
+  s.proc.on('exit', died);
   try {
     await fn(s, Number(s.producers[0].split(':').pop()), s.base.replace('http:', 'ws:') + 'live');
     ok = true;
   } finally {
+    s.proc.off('exit', died);
     const code = await stopServe(s);
     if (ok) check(code === 0, 'serve exits 0 on SIGTERM');
   }
@@ -126,4 +133,6 @@ async function extremeTimes(perConnection) {
 }
 
 await expensiveFilter();
+await extremeTimes(false);
+await extremeTimes(true);
 console.log('all limits checks passed');

@@ -56,11 +56,16 @@ activity_coarsen (WebActivity *self)
   self->bucket_ns *= 2;
 }
 
+/* Trace times are clamped to +-INGEST_STORE_MAX_TIME (2^62 - 1), so the
+ * distance between a time and base_ns (at most one bucket below the
+ * earliest time) is below 2^63 + bucket: exact in guint64, but not always
+ * representable as a gint64 difference. Offsets are computed unsigned. */
 static void
 activity_add (WebActivity *self, gint64 t)
 {
-  gint64 idx;
+  guint64 idx, bucket;
 
+  t = CLAMP (t, -INGEST_STORE_MAX_TIME, INGEST_STORE_MAX_TIME);
   if (!self->started)
     {
       self->base_ns = t - (t % self->bucket_ns + self->bucket_ns) % self->bucket_ns;
@@ -70,8 +75,9 @@ activity_add (WebActivity *self, gint64 t)
    * times) grows the array at the front. */
   while (t < self->base_ns)
     {
-      gint64 need = (self->base_ns - t + self->bucket_ns - 1) / self->bucket_ns;
-      if (self->counts->len + need > ACTIVITY_MAX_BUCKETS)
+      bucket = (guint64) self->bucket_ns;
+      guint64 need = ((guint64) self->base_ns - (guint64) t + bucket - 1) / bucket;
+      if (need > ACTIVITY_MAX_BUCKETS - self->counts->len)
         {
           activity_coarsen (self);
           continue;
@@ -80,17 +86,19 @@ activity_add (WebActivity *self, gint64 t)
         guint32 *zeros = g_new0 (guint32, need);
         g_array_prepend_vals (self->counts, zeros, (guint) need);
         g_free (zeros);
-        self->base_ns -= need * self->bucket_ns;
+        /* the new start is at most one bucket below t: in range, though
+         * need * bucket may not fit a gint64 */
+        self->base_ns = (gint64) ((guint64) self->base_ns - need * bucket);
       }
     }
   for (;;)
     {
-      idx = (t - self->base_ns) / self->bucket_ns;
+      idx = ((guint64) t - (guint64) self->base_ns) / (guint64) self->bucket_ns;
       if (idx < ACTIVITY_MAX_BUCKETS)
         break;
       activity_coarsen (self);
     }
-  if ((guint) idx >= self->counts->len)
+  if (idx >= self->counts->len)
     g_array_set_size (self->counts, (guint) idx + 1);
   g_array_index (self->counts, guint32, idx)++;
 }
@@ -130,7 +138,8 @@ web_activity_to_json (const WebActivity *self, guint max_bins)
     }
   return json_pack ("{s:f, s:f, s:f, s:o}",
                     "from_ms", self->started ? self->base_ns / 1e6 : 0.0,
-                    "to_ms", self->started ? (self->base_ns + (gint64) n * self->bucket_ns) / 1e6 : 0.0,
+                    /* in double: n buckets may pass the gint64 range */
+                    "to_ms", self->started ? self->base_ns / 1e6 + (double) n * (double) self->bucket_ns / 1e6 : 0.0,
                     "bin_ms", (double) self->bucket_ns * per / 1e6,
                     "bins", bins);
 }
