@@ -94,11 +94,7 @@ gboolean
 ingest_graph_window_check (IngestGraphWindow *w, GError **error)
 {
   g_return_val_if_fail (w != NULL, FALSE);
-  if (w->failure == NULL)
-    return TRUE;
-  if (error != NULL)
-    *error = g_error_copy (w->failure);
-  return FALSE;
+  return ingest_view_failure_check (w->failure, error);
 }
 
 static void

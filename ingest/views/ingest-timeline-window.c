@@ -102,11 +102,7 @@ gboolean
 ingest_timeline_window_check (IngestTimelineWindow *w, GError **error)
 {
   g_return_val_if_fail (w != NULL, FALSE);
-  if (w->failure == NULL)
-    return TRUE;
-  if (error != NULL)
-    *error = g_error_copy (w->failure);
-  return FALSE;
+  return ingest_view_failure_check (w->failure, error);
 }
 
 static void

@@ -35,6 +35,9 @@ void ingest_view_ctx_clear (IngestViewCtx *ctx);
 /* FALSE with INGEST_ERROR_FILTER when a filter or group of ctx went over its
  * matching budget (ingest_matcher_check): the view must not be shown. */
 gboolean ingest_view_ctx_check (const IngestViewCtx *ctx, GError **error);
+/* A live window's kept failure: TRUE when failure is NULL, else FALSE with
+ * a copy of it in error (may be NULL). */
+gboolean ingest_view_failure_check (const GError *failure, GError **error);
 /* Starts a new matching budget for ctx's filters and groups. */
 void ingest_view_ctx_reset_budget (IngestViewCtx *ctx);
 

@@ -118,6 +118,16 @@ ingest_view_ctx_check (const IngestViewCtx *ctx, GError **error)
   return TRUE;
 }
 
+gboolean
+ingest_view_failure_check (const GError *failure, GError **error)
+{
+  if (failure == NULL)
+    return TRUE;
+  if (error != NULL)
+    *error = g_error_copy (failure);
+  return FALSE;
+}
+
 void
 ingest_view_ctx_reset_budget (IngestViewCtx *ctx)
 {
