@@ -13,14 +13,17 @@ G_BEGIN_DECLS
 typedef struct _IngestMatcher IngestMatcher;
 IngestMatcher *ingest_matcher_new (const char *pattern, GError **error);
 /* What matching may cost (see ingest-matcher.c): backtracking steps of a
- * regex on one name, and milliseconds of matching between budget resets. */
+ * regex on one name, and time between budget resets: milliseconds, plus
+ * microseconds per name matched (ordinary patterns take well under one). */
 #define INGEST_MATCHER_STEP_LIMIT 100000
 #define INGEST_MATCHER_BUDGET_MS 100
+#define INGEST_MATCHER_BUDGET_US_PER_NAME 2
 
 /* TRUE when text (NULL = "") matches. Counts against the matcher's budget;
  * once a name needs more than INGEST_MATCHER_STEP_LIMIT steps or the
- * matching since the last reset more than INGEST_MATCHER_BUDGET_MS, the
- * matcher has failed for good and returns FALSE. */
+ * matching since the last reset more than INGEST_MATCHER_BUDGET_MS (plus
+ * INGEST_MATCHER_BUDGET_US_PER_NAME per name), the matcher has failed for
+ * good and returns FALSE. */
 gboolean ingest_matcher_match (IngestMatcher *matcher, const char *text);
 
 /* Starts a new budget period (a live window's next step); a failed matcher
