@@ -245,6 +245,33 @@ test_time_budget (void **state)
     }
 }
 
+/* Matchers sharing a budget spend it together: two that each stay under
+ * it alone fail together. */
+static void
+test_shared_budget (void **state)
+{
+  IngestMatcherBudget budget = { 0 };
+  g_autoptr (IngestMatcher) a = ingest_matcher_new (EVIL, NULL);
+  g_autoptr (IngestMatcher) b = ingest_matcher_new ("/^(aa|a)+$/", NULL);
+  g_autofree char *run = g_strnfill (18, 'a');
+  g_autofree char *name = g_strconcat (run, "b", NULL);
+
+  ingest_matcher_share_budget (a, &budget);
+  ingest_matcher_share_budget (b, &budget);
+  ingest_matcher_reset_budget (a);
+  /* a alone: 60 % of the budget (by the clock the matcher uses too) */
+  gint64 t0 = g_get_monotonic_time ();
+  while (g_get_monotonic_time () - t0 < INGEST_MATCHER_BUDGET_MS * 600)
+    assert_false (ingest_matcher_match (a, name));
+  assert_true (ingest_matcher_check (a, NULL));
+  /* b as much again: the shared budget runs out */
+  t0 = g_get_monotonic_time ();
+  while (ingest_matcher_check (b, NULL) && g_get_monotonic_time () - t0 < 2 * G_USEC_PER_SEC)
+    assert_false (ingest_matcher_match (b, name));
+  assert_false (ingest_matcher_check (b, NULL));
+  assert_true (since (t0) < INGEST_MATCHER_BUDGET_MS * 0.6 / 1000);
+}
+
 /* Every view that filters fails quickly with the error, as filter, label
  * filter and group. */
 static void
@@ -315,6 +342,7 @@ main (void)
     cmocka_unit_test (test_pattern_from_search),
     cmocka_unit_test (test_step_limit),
     cmocka_unit_test (test_time_budget),
+    cmocka_unit_test (test_shared_budget),
     cmocka_unit_test (test_expensive_views),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);

@@ -55,6 +55,7 @@ struct _IngestGraphWindow {
   char **group_texts;
   IngestMatcher *actor_filter, *label_filter;
   GPtrArray *groups;      /* IngestMatcher* */
+  IngestMatcherBudget budget; /* what all of them spend per advance */
 
   gboolean filled;        /* FALSE until the first advance (or after a reset) */
   gint64 from_ns;
@@ -187,7 +188,14 @@ ingest_graph_window_new (IngestStore *store, const IngestViewSpec *spec, GError 
   w->group_texts = (char **) g_ptr_array_free (texts, FALSE);
   w->group_node = g_new (guint, MAX (w->groups->len, 1));
   for (guint g = 0; g < w->groups->len; g++)
-    w->group_node[g] = G_MAXUINT;
+    {
+      w->group_node[g] = G_MAXUINT;
+      ingest_matcher_share_budget (w->groups->pdata[g], &w->budget);
+    }
+  if (w->actor_filter != NULL)
+    ingest_matcher_share_budget (w->actor_filter, &w->budget);
+  if (w->label_filter != NULL)
+    ingest_matcher_share_budget (w->label_filter, &w->budget);
   if (!ok)
     return NULL;
   return g_steal_pointer (&w);

@@ -43,8 +43,8 @@ struct _IngestMatcher {
   pcre2_code *code;
   pcre2_match_context *mctx;
   pcre2_match_data *md;
-  gint64 spent_us; /* matching time since the last budget reset */
-  guint64 n_matched; /* names matched since then */
+  IngestMatcherBudget own;
+  IngestMatcherBudget *budget; /* &own or a view's shared one */
   MatcherState state;
 };
 
@@ -98,6 +98,7 @@ ingest_matcher_new (const char *pattern, GError **error)
       return NULL;
     }
   m->pattern = g_strdup (pattern);
+  m->budget = &m->own;
   if (is_regex (pattern, len, &caseless, &body_len))
     {
       int code;
@@ -207,13 +208,14 @@ ingest_matcher_match (IngestMatcher *m, const char *text)
     }
   else
     hit = glob_match (m->glob, text);
-  m->spent_us += g_get_monotonic_time () - t0;
-  m->n_matched++;
+  IngestMatcherBudget *b = m->budget;
+  b->spent_us += g_get_monotonic_time () - t0;
+  b->n_matched++;
   /* A million ordinary names take a fraction of a second: what they cost
    * is the view's own size, not the pattern's fault. */
   if (m->state == MATCHER_OK
-      && (guint64) m->spent_us > INGEST_MATCHER_BUDGET_MS * G_GUINT64_CONSTANT (1000)
-                                 + m->n_matched * INGEST_MATCHER_BUDGET_US_PER_NAME)
+      && (guint64) b->spent_us > INGEST_MATCHER_BUDGET_MS * G_GUINT64_CONSTANT (1000)
+                                 + b->n_matched * INGEST_MATCHER_BUDGET_US_PER_NAME)
     m->state = MATCHER_TOO_SLOW;
   return hit && m->state == MATCHER_OK;
 }
@@ -222,8 +224,15 @@ void
 ingest_matcher_reset_budget (IngestMatcher *m)
 {
   g_return_if_fail (m != NULL);
-  m->spent_us = 0;
-  m->n_matched = 0;
+  m->budget->spent_us = 0;
+  m->budget->n_matched = 0;
+}
+
+void
+ingest_matcher_share_budget (IngestMatcher *m, IngestMatcherBudget *budget)
+{
+  g_return_if_fail (m != NULL);
+  m->budget = budget != NULL ? budget : &m->own;
 }
 
 gboolean

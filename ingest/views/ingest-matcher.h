@@ -26,8 +26,19 @@ IngestMatcher *ingest_matcher_new (const char *pattern, GError **error);
  * good and returns FALSE. */
 gboolean ingest_matcher_match (IngestMatcher *matcher, const char *text);
 
-/* Starts a new budget period (a live window's next step); a failed matcher
- * stays failed. */
+/* Matching time since a reset, shared by the matchers of one view so its
+ * filters and groups (up to 18 patterns) spend one budget, not one each. */
+typedef struct {
+  gint64 spent_us;
+  guint64 n_matched;
+} IngestMatcherBudget;
+
+/* Makes matcher count against budget (borrowed: it must outlive the
+ * matcher's use; NULL = the matcher's own). */
+void ingest_matcher_share_budget (IngestMatcher *matcher, IngestMatcherBudget *budget);
+
+/* Starts a new budget period (a live window's next step) for matcher's
+ * budget, shared or its own; a failed matcher stays failed. */
 void ingest_matcher_reset_budget (IngestMatcher *matcher);
 
 /* FALSE with INGEST_ERROR_FILTER "filter too expensive (...)" once the

@@ -57,6 +57,14 @@ ingest_view_ctx_init (IngestViewCtx *ctx, IngestStore *store, const IngestViewSp
     }
   g_ptr_array_add (names, NULL);
   ctx->group_names = (char **) g_ptr_array_free (names, FALSE);
+  /* One matching budget for the whole view (the ctx is not moved after
+   * init: its users keep it in place). */
+  if (ctx->actor_filter != NULL)
+    ingest_matcher_share_budget (ctx->actor_filter, &ctx->budget);
+  if (ctx->label_filter != NULL)
+    ingest_matcher_share_budget (ctx->label_filter, &ctx->budget);
+  for (guint g = 0; g < ctx->groups->len; g++)
+    ingest_matcher_share_budget (ctx->groups->pdata[g], &ctx->budget);
   ctx->group_node = g_new (guint, MAX (ctx->groups->len, 1));
   for (guint i = 0; i < ctx->groups->len; i++)
     ctx->group_node[i] = G_MAXUINT;
