@@ -5,6 +5,7 @@
 
 #include "render-backend.h"
 #include "render-count.h"
+#include "ingest-hash.h"
 
 typedef struct {
   RenderCount *c;
@@ -137,8 +138,8 @@ render_count_scene (const RenderScene *scene)
 {
   g_return_val_if_fail (scene != NULL, NULL);
   RenderCount *c = g_new0 (RenderCount, 1);
-  c->classes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  c->texts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  c->classes = g_hash_table_new_full (ingest_hash_str, g_str_equal, g_free, NULL);
+  c->texts = g_hash_table_new_full (ingest_hash_str, g_str_equal, g_free, NULL);
   c->ink_x0 = c->ink_y0 = INFINITY;
   c->ink_x1 = c->ink_y1 = -INFINITY;
   Counter k = { c, 0 };

@@ -24,6 +24,7 @@
 #include "ingest-pair.h"
 #include "render-layout-private.h"
 #include "render-ticks.h"
+#include "ingest-hash.h"
 
 #define FULL_STRESS_MAX 1200
 #define N_PIVOTS 48
@@ -799,7 +800,7 @@ RenderGraphPositions *
 render_graph_positions_new (void)
 {
   RenderGraphPositions *p = g_new0 (RenderGraphPositions, 1);
-  p->xy = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  p->xy = g_hash_table_new_full (ingest_hash_str, g_str_equal, g_free, g_free);
   return p;
 }
 

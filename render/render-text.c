@@ -7,6 +7,7 @@
 #include <pango/pangocairo.h>
 
 #include "render-text.h"
+#include "ingest-hash.h"
 
 struct _RenderFont {
   char *family;
@@ -109,7 +110,7 @@ render_font_new (const char *family, double size, guint weight)
   font->size = isfinite (size) && size > 0 ? size : 11.0;
   font->weight = weight ? weight : 400;
   font->desc = render_text_font_description (font->family, font->size, font->weight);
-  font->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  font->cache = g_hash_table_new_full (ingest_hash_str, g_str_equal, g_free, g_free);
   PangoContext *ctx = render_text_get_context ();
   render_text_lock ();
   font->layout = pango_layout_new (ctx);

@@ -14,8 +14,19 @@
 #define HOUR (3600 * SEC)
 #define DAY (24 * HOUR)
 
+/* The largest step: a whole number of days that fits a gint64. */
+#define MAX_STEP (G_MAXINT64 / DAY * DAY)
+
+double
+render_ticks_diff (gint64 from_ns, gint64 to_ns)
+{
+  if (to_ns >= from_ns)
+    return (double) ((guint64) to_ns - (guint64) from_ns);
+  return -(double) ((guint64) from_ns - (guint64) to_ns);
+}
+
 static gint64
-nice_step (gint64 raw)
+nice_step (guint64 raw)
 {
   /* Below a second: 1-2-5 decades. Above: clock-friendly steps. */
   static const gint64 clock_steps[] = {
@@ -23,21 +34,39 @@ nice_step (gint64 raw)
     1 * MIN_NS, 2 * MIN_NS, 5 * MIN_NS, 10 * MIN_NS, 15 * MIN_NS, 30 * MIN_NS,
     1 * HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, 1 * DAY,
   };
-  if (raw < SEC)
+  if (raw < (guint64) SEC)
     {
       gint64 decade = 1;
-      while (decade * 10 <= raw)
+      while ((guint64) decade * 10 <= raw)
         decade *= 10;
       for (gint64 m = 1; m <= 10; m = m == 1 ? 2 : m == 2 ? 5 : 10)
-        if (decade * m >= raw)
+        if ((guint64) (decade * m) >= raw)
           return decade * m;
       return decade * 10;
     }
   for (gsize i = 0; i < G_N_ELEMENTS (clock_steps); i++)
-    if (clock_steps[i] >= raw)
+    if ((guint64) clock_steps[i] >= raw)
       return clock_steps[i];
-  gint64 days = (raw + DAY - 1) / DAY;
-  return days * DAY;
+  if (raw >= (guint64) MAX_STEP)
+    return MAX_STEP;
+  return (gint64) (raw / DAY + (raw % DAY != 0)) * DAY;
+}
+
+/* The first multiple of step at or after t; FALSE when it would pass
+ * G_MAXINT64. */
+static gboolean
+first_multiple (gint64 t, gint64 step, gint64 *out)
+{
+  gint64 q = t / step; /* toward zero: already >= t when t <= 0 */
+
+  if (t > 0 && q * step < t)
+    {
+      if (q >= G_MAXINT64 / step)
+        return FALSE;
+      q++;
+    }
+  *out = q * step;
+  return TRUE;
 }
 
 gboolean
@@ -48,28 +77,29 @@ render_ticks_compute (gint64 from_ns, gint64 to_ns, guint max_ticks, RenderTicks
   if (to_ns <= from_ns)
     return FALSE;
   max_ticks = MAX (max_ticks, 2);
-  /* Spans near the full int64 range would overflow differences. */
-  double span = (double) to_ns - (double) from_ns;
-  if (span > 9.0e18)
-    return FALSE;
-  gint64 raw = (gint64) ceil (span / (max_ticks - 1));
+  /* Any range of gint64 times: the span fits a guint64 (a gint64 only up
+   * to half of it), and so does every offset from from_ns below. */
+  guint64 span = (guint64) to_ns - (guint64) from_ns;
+  guint64 raw = span / (max_ticks - 1) + (span % (max_ticks - 1) != 0);
   gint64 step = nice_step (MAX (raw, 1));
   /* Rounding up can still leave one too many: widen until it fits. */
   for (;;)
     {
-      gint64 first = from_ns >= 0 ? ((from_ns + step - 1) / step) * step
-                                  : -((-from_ns) / step) * step;
-      guint n = 0;
-      if (first <= to_ns)
-        n = (guint) ((to_ns - first) / step) + 1;
+      gint64 first = 0;
+      guint64 n = 0;
+      if (first_multiple (from_ns, step, &first) && first <= to_ns)
+        n = ((guint64) to_ns - (guint64) first) / (guint64) step + 1;
+      /* The widest step spans half the gint64 range: the first ticks fit. */
+      if (n > max_ticks && step == MAX_STEP)
+        n = max_ticks;
       if (n <= max_ticks)
         {
           out->step_ns = step;
           out->first_ns = first;
-          out->n = n;
+          out->n = (guint) n;
           return TRUE;
         }
-      step = nice_step (step + 1);
+      step = nice_step ((guint64) step + 1);
     }
 }
 
@@ -170,7 +200,10 @@ render_ticks_format_time (gint64 t_ns, gint64 step_ns, gint64 origin_ns, char *b
       return buf;
     }
   char d[40];
-  gint64 rel = t_ns - origin_ns;
+  gint64 rel;
+  /* Times from either end of the range: saturate the label, don't wrap. */
+  if (__builtin_sub_overflow (t_ns, origin_ns, &rel))
+    rel = t_ns > origin_ns ? G_MAXINT64 : G_MININT64;
   if (rel == 0)
     {
       g_snprintf (buf, len, "0");

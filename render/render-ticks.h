@@ -21,9 +21,15 @@ typedef struct {
   guint n;          /* number of ticks in [from_ns, to_ns] */
 } RenderTicks;
 
-/* Ticks for [from_ns, to_ns] with at most max_ticks ticks (>= 2). Returns
- * FALSE (and n = 0) for an empty or inverted range. */
+/* Ticks for [from_ns, to_ns] with at most max_ticks ticks (>= 2): any two
+ * gint64 times, up to the whole range. Returns FALSE (and n = 0) for an
+ * empty or inverted range. first_ns + k * step_ns for k < n never
+ * overflows. */
 gboolean render_ticks_compute (gint64 from_ns, gint64 to_ns, guint max_ticks, RenderTicks *out);
+
+/* to_ns - from_ns as a double, for any two gint64 times (their difference
+ * need not fit a gint64). Front ends map times to pixels with it. */
+double render_ticks_diff (gint64 from_ns, gint64 to_ns);
 
 /* A duration, 2-3 significant digits and a unit: "850 ns", "1.5 µs",
  * "12.3 ms", "2 s", "1 min 30 s", "2 h 5 min". Writes into buf (>= 32 bytes

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "render-ticks.h"
 #include "render-view.h"
 #include "render-layout-private.h"
 #include "render-svg.h"
@@ -30,16 +31,6 @@ render_view_kind_from_string (const char *s, RenderViewKind *out)
   return FALSE;
 }
 
-/* b - a exactly as a double: the difference of two gint64 may not fit a
- * gint64, but it always fits a guint64 (unsigned wrap-around is defined). */
-static double
-time_diff (gint64 a, gint64 b)
-{
-  if (b >= a)
-    return (double) ((guint64) b - (guint64) a);
-  return -(double) ((guint64) a - (guint64) b);
-}
-
 double
 render_time_axis_to_x (const RenderTimeAxis *axis, gint64 t)
 {
@@ -47,7 +38,7 @@ render_time_axis_to_x (const RenderTimeAxis *axis, gint64 t)
   g_return_val_if_fail (axis->valid, axis->x0);
   if (axis->to_ns <= axis->from_ns)
     return axis->x0;
-  return axis->x0 + time_diff (axis->from_ns, t) / time_diff (axis->from_ns, axis->to_ns)
+  return axis->x0 + render_ticks_diff (axis->from_ns, t) / render_ticks_diff (axis->from_ns, axis->to_ns)
                     * (axis->x1 - axis->x0);
 }
 
@@ -61,7 +52,7 @@ render_time_axis_to_time (const RenderTimeAxis *axis, double x)
   /* The offset from from_ns in double, then added in integers: the
    * result keeps nanosecond precision near from_ns, where the double of
    * an epoch time would be off by hundreds of ns. */
-  double off = round ((x - axis->x0) / (axis->x1 - axis->x0) * time_diff (axis->from_ns, axis->to_ns));
+  double off = round ((x - axis->x0) / (axis->x1 - axis->x0) * render_ticks_diff (axis->from_ns, axis->to_ns));
   if (off >= 0x1p63)
     return G_MAXINT64;
   if (off <= -0x1p63)

@@ -223,6 +223,41 @@ test_latency_remove (void **state)
   ingest_latency_hist_clear (&ref);
 }
 
+/* Messages between the ends of the accepted time range, windows moved
+ * across all of it: latencies, rates and expiry stay in range. */
+static void
+test_extreme_times (void **state)
+{
+  (void) state;
+  const gint64 ends[] = { G_MININT64, G_MAXINT64, 0, G_MININT64 + 1, G_MAXINT64 - 1 };
+  g_autoptr(IngestStore) store = ingest_store_new ();
+  g_autoptr(IngestGraphWindow) w = ingest_graph_window_new (store, NULL, NULL);
+
+  ingest_graph_window_advance (w, INGEST_TIME_MIN);
+  for (guint i = 0; i < G_N_ELEMENTS (ends); i++)
+    {
+      g_autofree char *key = g_strdup_printf ("k%u", i);
+      gint64 t = ends[i], u = ends[(i + 1) % G_N_ELEMENTS (ends)];
+      test_ingest_ev (store, INGEST_EVENT_SEND, t, "/a", "/b", key, "Job", NULL, NULL);
+      test_ingest_ev (store, INGEST_EVENT_RECEIVE, u, "/b", NULL, key, NULL, NULL, NULL);
+      test_ingest_ev (store, INGEST_EVENT_DONE, u, "/b", NULL, key, NULL, NULL, NULL);
+      ingest_graph_window_advance (w, -INGEST_STORE_MAX_TIME);
+      g_autoptr(IngestGraph) g = ingest_graph_window_dup_graph (w);
+      assert_non_null (g);
+      for (guint e = 0; e < g->edges->len; e++)
+        {
+          const IngestViewEdge *edge = &g_array_index (g->edges, IngestViewEdge, e);
+          assert_true (edge->rate_per_s >= 0 && edge->mailbox.max_ns >= 0);
+        }
+    }
+  ingest_graph_window_advance (w, INGEST_STORE_MAX_TIME);
+  g_autoptr(IngestGraph) late = ingest_graph_window_dup_graph (w);
+  g_autoptr(IngestGraph) batch = ingest_graph_build (store, NULL, NULL);
+  assert_non_null (late);
+  assert_non_null (batch);
+  assert_true (batch->from_ns == -INGEST_STORE_MAX_TIME && batch->to_ns == INGEST_STORE_MAX_TIME);
+}
+
 int
 main (void)
 {
@@ -230,6 +265,7 @@ main (void)
     cmocka_unit_test (test_latency_remove),
     cmocka_unit_test (test_empty_and_expired),
     cmocka_unit_test (test_bad_regex),
+    cmocka_unit_test (test_extreme_times),
     cmocka_unit_test (test_random_plain),
     cmocka_unit_test (test_random_groups),
     cmocka_unit_test (test_random_filters),

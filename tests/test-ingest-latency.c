@@ -155,6 +155,38 @@ test_edges (void **state)
   ingest_latency_hist_free (NULL);
 }
 
+/* Durations between the ends of the accepted time range (2^63 - 2 ns,
+ * the store clamps times to +-(2^62 - 1)), with the smallest ones, recorded,
+ * merged, removed and summarised. */
+static void
+test_extreme_durations (void **state)
+{
+  const gint64 span = G_MAXINT64 - 1;
+  IngestLatencyHist a, b;
+  IngestLatency l;
+
+  ingest_latency_hist_init (&a);
+  ingest_latency_hist_init (&b);
+  ingest_latency_hist_record (&a, span);
+  ingest_latency_hist_record (&a, 1);
+  ingest_latency_hist_record (&a, -span);
+  ingest_latency_hist_record (&b, G_MAXINT64);
+  ingest_latency_hist_record (&b, G_MININT64);
+  ingest_latency_hist_merge (&a, &b);
+  ingest_latency_hist_summary (&a, &l);
+  assert_int_equal (l.count, 5);
+  assert_true (l.max_ns == G_MAXINT64);
+  assert_true (l.p99_ns > 0 && l.p99_ns <= G_MAXINT64);
+  assert_true (l.mean_ns >= 0 && l.mean_ns <= l.max_ns);
+  ingest_latency_hist_remove (&a, G_MAXINT64);
+  ingest_latency_hist_remove (&a, span);
+  ingest_latency_hist_summary (&a, &l);
+  assert_int_equal (l.count, 3);
+  assert_true (l.max_ns >= 0 && l.max_ns <= 2);
+  ingest_latency_hist_clear (&a);
+  ingest_latency_hist_clear (&b);
+}
+
 int
 main (void)
 {
@@ -162,6 +194,7 @@ main (void)
     cmocka_unit_test (test_random_log_uniform),
     cmocka_unit_test (test_random_clustered),
     cmocka_unit_test (test_edges),
+    cmocka_unit_test (test_extreme_durations),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -519,6 +519,41 @@ test_record_then_replay (void **state)
   assert_same_model (live, again);
 }
 
+/* A recording whose two events are the ends of the time range: replayed in
+ * a loop (each pass shifted by the span: saturated, not wrapped) and with
+ * timing (the second is due in 292 years: it waits, nothing overflows). */
+static void
+test_replay_extreme_times (void **state)
+{
+  g_autofree char *path = g_build_filename (test_tmpdir (), "extremes.ndjson", NULL);
+  const char text[] = "{\"ts\":-9223372036854775808,\"ev\":\"mark\",\"text\":\"a\"}\n"
+                      "{\"ts\":9223372036854775807,\"ev\":\"mark\",\"text\":\"b\"}\n";
+  g_autoptr(GError) error = NULL;
+
+  assert_true (g_file_set_contents (path, text, -1, &error));
+  {
+    g_autoptr(IngestStore) store = ingest_store_new ();
+    IngestReplayOptions ro = { .speed = 0, .loop = TRUE };
+    g_autoptr(IngestReplaySource) replay = ingest_replay_source_new (store, path, &ro, NULL, &error);
+    assert_non_null (replay);
+    WantEvents w = { store, 8 };
+    spin_until (have_events, &w, 3000);
+    assert_true (ingest_store_n_events (store) >= 8);
+    gint64 t0, t1;
+    assert_true (ingest_store_time_range (store, &t0, &t1));
+    assert_true (t0 == -INGEST_STORE_MAX_TIME && t1 == INGEST_STORE_MAX_TIME);
+  }
+  {
+    g_autoptr(IngestStore) store = ingest_store_new ();
+    IngestReplayOptions ro = { .speed = 1000, .loop = TRUE };
+    g_autoptr(IngestReplaySource) replay = ingest_replay_source_new (store, path, &ro, NULL, &error);
+    assert_non_null (replay);
+    WantEvents w = { store, 2 };
+    spin_until (have_events, &w, 200);
+    assert_int_equal (ingest_store_n_events (store), 1);
+  }
+}
+
 static void
 test_mswitch_split (void **state)
 {
@@ -667,6 +702,7 @@ main (void)
     cmocka_unit_test (test_socket_idle_and_per_address),
     cmocka_unit_test (test_follow),
     cmocka_unit_test (test_record_then_replay),
+    cmocka_unit_test (test_replay_extreme_times),
     cmocka_unit_test (test_mswitch_split),
     cmocka_unit_test (test_xstate_deep_chain),
     cmocka_unit_test (test_xstate_time_exact),

@@ -266,6 +266,54 @@ test_time_jump (void **state)
   assert_int_equal (t->lanes->len, 2);
 }
 
+/* Messages between the ends of the accepted time range, with windows of 1
+ * ns to a week, a level of detail that bins them, and the batch build over
+ * everything: bucket indexes, bin bounds and widths stay in range. */
+static void
+test_extreme_times (void **state)
+{
+  (void) state;
+  const gint64 ends[] = { G_MININT64, G_MAXINT64, G_MININT64 + 1, 0, G_MAXINT64 - 1 };
+  const gint64 windows[] = { 1, 100 * MS, G_GINT64_CONSTANT (604800000000000) };
+
+  for (guint wi = 0; wi < G_N_ELEMENTS (windows); wi++)
+    {
+      g_autoptr(IngestStore) store = ingest_store_new ();
+      IngestViewSpec spec = { .from_ns = INGEST_TIME_MIN, .to_ns = INGEST_TIME_MAX, .max_items = 2 };
+      g_autoptr(IngestTimelineWindow) w = ingest_timeline_window_new (store, &spec, windows[wi], NULL);
+      ingest_timeline_window_advance (w, INGEST_TIME_MIN);
+      for (guint i = 0; i < G_N_ELEMENTS (ends); i++)
+        {
+          g_autofree char *key = g_strdup_printf ("k%u", i);
+          gint64 t = ends[i], u = ends[(i + 1) % G_N_ELEMENTS (ends)];
+          test_ingest_ev (store, INGEST_EVENT_SEND, t, "/a", "/b", key, "Job", NULL, NULL);
+          test_ingest_ev (store, INGEST_EVENT_RECEIVE, u, "/b", NULL, key, NULL, NULL, NULL);
+          test_ingest_ev (store, INGEST_EVENT_DONE, u, "/b", NULL, key, NULL, NULL, NULL);
+          gint64 tmin, tmax;
+          assert_true (ingest_store_time_range (store, &tmin, &tmax));
+          ingest_timeline_window_advance (w, tmax - MIN (windows[wi], tmax - tmin));
+          g_autoptr(IngestTimeline) live = ingest_timeline_window_dup_timeline (w);
+          assert_non_null (live);
+          for (guint b = 0; b < live->bins->len; b++)
+            {
+              const IngestDensityBin *bin = &g_array_index (live->bins, IngestDensityBin, b);
+              assert_true (bin->start_ns < bin->end_ns);
+            }
+        }
+      ingest_timeline_window_advance (w, -INGEST_STORE_MAX_TIME);
+      g_autoptr(IngestTimeline) all = ingest_timeline_window_dup_timeline (w);
+      g_autoptr(IngestTimeline) batch = ingest_timeline_build (store, &spec, NULL);
+      assert_non_null (all);
+      assert_non_null (batch);
+      assert_true (batch->from_ns == -INGEST_STORE_MAX_TIME && batch->to_ns == INGEST_STORE_MAX_TIME);
+      for (guint b = 0; b < batch->bins->len; b++)
+        {
+          const IngestDensityBin *bin = &g_array_index (batch->bins, IngestDensityBin, b);
+          assert_true (bin->start_ns >= batch->from_ns && bin->start_ns < bin->end_ns);
+        }
+    }
+}
+
 static void
 assert_bins_equal (const IngestTimeline *x, const IngestTimeline *y)
 {
@@ -334,6 +382,7 @@ main (void)
     cmocka_unit_test (test_bad_regex),
     cmocka_unit_test (test_carried_and_pending),
     cmocka_unit_test (test_time_jump),
+    cmocka_unit_test (test_extreme_times),
     cmocka_unit_test (test_snapshot),
     cmocka_unit_test (test_random_plain),
     cmocka_unit_test (test_random_out_of_order),

@@ -169,7 +169,57 @@ test_ticks (void **state)
   assert_true (render_ticks_compute (0, G_GINT64_CONSTANT (600) * 1000000000, 12, &ticks));
   assert_int_equal (ticks.step_ns, G_GINT64_CONSTANT (60) * 1000000000);
   assert_false (render_ticks_compute (5, 5, 10, &ticks));
-  assert_false (render_ticks_compute (G_MININT64, G_MAXINT64, 10, &ticks));
+}
+
+/* Ticks lie in [from, to], at most max of them, each a multiple of the step;
+ * checked without overflowing. */
+static guint
+assert_ticks_within (gint64 from, gint64 to, guint max)
+{
+  RenderTicks ticks;
+  assert_true (render_ticks_compute (from, to, max, &ticks));
+  assert_true (ticks.n <= max);
+  assert_true (ticks.step_ns > 0);
+  if (ticks.n == 0) /* a short range between two multiples of the step */
+    return 0;
+  assert_true (ticks.first_ns >= from && ticks.first_ns <= to);
+  assert_true (ticks.first_ns % ticks.step_ns == 0);
+  guint64 last_off = (guint64) (ticks.n - 1) * (guint64) ticks.step_ns;
+  assert_true (last_off <= (guint64) to - (guint64) ticks.first_ns);
+  return ticks.n;
+}
+
+/* Every range of gint64 times, up to the whole of it and at its ends (the
+ * store's clamped extremes, and what a zoomed-out axis can ask for). */
+static void
+test_ticks_extremes (void **state)
+{
+  const gint64 max = G_GINT64_CONSTANT (4611686018427387903); /* 2^62 - 1 */
+  char buf[64];
+
+  assert_true (assert_ticks_within (-max, max, 10) >= 2);
+  assert_true (assert_ticks_within (-max, max, 2) >= 1);
+  assert_true (assert_ticks_within (G_MININT64, G_MAXINT64, 10) >= 2);
+  assert_true (assert_ticks_within (G_MININT64, G_MAXINT64, 2) >= 1);
+  assert_true (assert_ticks_within (G_MININT64, 0, 7) >= 2);
+  assert_true (assert_ticks_within (0, G_MAXINT64, 7) >= 2);
+  for (gint64 d = 1; d < 300; d += 7)
+    for (guint m = 2; m < 12; m += 3)
+      {
+        assert_ticks_within (G_MAXINT64 - d, G_MAXINT64, m);
+        assert_ticks_within (G_MININT64, G_MININT64 + d, m);
+        assert_ticks_within (max - d, max, m);
+      }
+
+  /* labels of the extreme ticks, relative to an origin at the other end */
+  assert_true (strlen (render_ticks_format_time (G_MAXINT64, 1, G_MININT64, buf, sizeof buf)) > 0);
+  assert_true (strlen (render_ticks_format_time (-max, 1, max, buf, sizeof buf)) > 0);
+  assert_true (strlen (render_ticks_format_time (G_MININT64, 1000, G_MAXINT64, buf, sizeof buf)) > 0);
+  assert_true (buf[0] == '-');
+  assert_true (strlen (render_ticks_format_duration (G_MININT64, buf, sizeof buf)) > 0);
+  assert_true (render_ticks_diff (G_MININT64, G_MAXINT64) == 0x1p64);
+  assert_true (render_ticks_diff (G_MAXINT64, G_MININT64) == -0x1p64);
+  assert_true (render_ticks_diff (5, 3) == -2.0);
 }
 
 static void
@@ -310,6 +360,7 @@ main (void)
     cmocka_unit_test (test_hit_testing),
     cmocka_unit_test (test_find_group_and_bounds),
     cmocka_unit_test (test_ticks),
+    cmocka_unit_test (test_ticks_extremes),
     cmocka_unit_test (test_palette),
     cmocka_unit_test (test_ellipsize),
   };

@@ -372,11 +372,90 @@ test_details (void **state)
   json_decref (d);
 }
 
+/* The ends of the accepted time range (the store clamps to
+ * +-INGEST_STORE_MAX_TIME): marks and a message from one end to the other,
+ * in either order. */
+static IngestStore *
+extreme_store (gboolean max_first)
+{
+  IngestStore *store = ingest_store_new ();
+  gint64 a = max_first ? G_MAXINT64 : G_MININT64, b = max_first ? G_MININT64 : G_MAXINT64;
+
+  mark (store, a);
+  mark (store, b);
+  IngestEventInput s = { .kind = INGEST_EVENT_SEND, .time_ns = a, .actor = INGEST_STR ("x"),
+                         .peer = INGEST_STR ("y"), .message_key = INGEST_STR ("1") };
+  IngestEventInput r = { .kind = INGEST_EVENT_RECEIVE, .time_ns = b, .actor = INGEST_STR ("y"),
+                         .message_key = INGEST_STR ("1") };
+  IngestEventInput d = { .kind = INGEST_EVENT_DONE, .time_ns = b, .actor = INGEST_STR ("y"),
+                         .message_key = INGEST_STR ("1") };
+  ingest_store_append (store, &s);
+  ingest_store_append (store, &r);
+  ingest_store_append (store, &d);
+  return store;
+}
+
+/* Every frame of every view, live and fixed, over a store holding both
+ * ends of the time range: no overflow, bounded overview. */
+static void
+test_extreme_times (void **state)
+{
+  for (int order = 0; order < 2; order++)
+    {
+      g_autoptr (IngestStore) store = extreme_store (order);
+      g_autoptr (WebActivity) activity = web_activity_new ();
+      g_autoptr (WebLiveViews) live = web_live_views_new (store);
+
+      /* one event per update too, as live producers deliver them */
+      g_autoptr (IngestStore) part = ingest_store_new ();
+      g_autoptr (WebActivity) step = web_activity_new ();
+      for (guint64 n = 0; n < ingest_store_n_events (store); n++)
+        {
+          mark (part, ingest_store_event (store, n)->time_ns);
+          web_activity_update (step, part);
+          json_decref (web_activity_to_json (step, 240));
+        }
+
+      web_activity_update (activity, store);
+      json_t *o = web_activity_to_json (activity, 240);
+      json_t *bins = json_object_get (o, "bins");
+      assert_true (json_array_size (bins) >= 1 && json_array_size (bins) <= 240);
+      json_int_t total = 0;
+      for (size_t i = 0; i < json_array_size (bins); i++)
+        total += bin (o, i);
+      assert_int_equal (total, ingest_store_n_events (store));
+      double from = json_real_value (json_object_get (o, "from_ms"));
+      double to = json_real_value (json_object_get (o, "to_ms"));
+      assert_true (from <= -INGEST_STORE_MAX_TIME / 1e6 && to >= INGEST_STORE_MAX_TIME / 1e6);
+      json_decref (o);
+
+      for (guint k = 0; k < RENDER_VIEW_N_KINDS; k++)
+        for (int follow = 0; follow < 2; follow++)
+          {
+            g_autoptr (WebViewCache) round = web_view_cache_new ();
+            web_view_cache_set_live (round, live);
+            g_auto (WebViewState) st;
+            web_view_state_init (&st);
+            st.kind = k;
+            st.follow = follow;
+            st.window_ns = 604800 * G_GINT64_CONSTANT (1000000000);
+            st.from_ns = -INGEST_STORE_MAX_TIME;
+            st.to_ns = INGEST_STORE_MAX_TIME;
+            g_autoptr (RenderScene) scene = NULL;
+            g_autoptr (GError) error = NULL;
+            g_autofree char *text = web_frame_build (store, &st, activity, round, &scene, &error);
+            assert_non_null (text);
+            json_decref (parse (text));
+          }
+    }
+}
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_activity_buckets),
+    cmocka_unit_test (test_extreme_times),
     cmocka_unit_test (test_frame_each_kind),
     cmocka_unit_test (test_frame_cache_and_live),
     cmocka_unit_test (test_frame_bad_filter),

@@ -56,11 +56,16 @@ activity_coarsen (WebActivity *self)
   self->bucket_ns *= 2;
 }
 
+/* Trace times are clamped to +-INGEST_STORE_MAX_TIME (2^62 - 1), so the
+ * distance between a time and base_ns (at most one bucket below the
+ * earliest time) is below 2^63 + bucket: exact in guint64, but not always
+ * representable as a gint64 difference. Offsets are computed unsigned. */
 static void
 activity_add (WebActivity *self, gint64 t)
 {
-  gint64 idx;
+  guint64 idx, bucket;
 
+  t = CLAMP (t, -INGEST_STORE_MAX_TIME, INGEST_STORE_MAX_TIME);
   if (!self->started)
     {
       self->base_ns = t - (t % self->bucket_ns + self->bucket_ns) % self->bucket_ns;
@@ -70,8 +75,9 @@ activity_add (WebActivity *self, gint64 t)
    * times) grows the array at the front. */
   while (t < self->base_ns)
     {
-      gint64 need = (self->base_ns - t + self->bucket_ns - 1) / self->bucket_ns;
-      if (self->counts->len + need > ACTIVITY_MAX_BUCKETS)
+      bucket = (guint64) self->bucket_ns;
+      guint64 need = ((guint64) self->base_ns - (guint64) t + bucket - 1) / bucket;
+      if (need > ACTIVITY_MAX_BUCKETS - self->counts->len)
         {
           activity_coarsen (self);
           continue;
@@ -80,17 +86,19 @@ activity_add (WebActivity *self, gint64 t)
         guint32 *zeros = g_new0 (guint32, need);
         g_array_prepend_vals (self->counts, zeros, (guint) need);
         g_free (zeros);
-        self->base_ns -= need * self->bucket_ns;
+        /* the new start is at most one bucket below t: in range, though
+         * need * bucket may not fit a gint64 */
+        self->base_ns = (gint64) ((guint64) self->base_ns - need * bucket);
       }
     }
   for (;;)
     {
-      idx = (t - self->base_ns) / self->bucket_ns;
+      idx = ((guint64) t - (guint64) self->base_ns) / (guint64) self->bucket_ns;
       if (idx < ACTIVITY_MAX_BUCKETS)
         break;
       activity_coarsen (self);
     }
-  if ((guint) idx >= self->counts->len)
+  if (idx >= self->counts->len)
     g_array_set_size (self->counts, (guint) idx + 1);
   g_array_index (self->counts, guint32, idx)++;
 }
@@ -130,7 +138,8 @@ web_activity_to_json (const WebActivity *self, guint max_bins)
     }
   return json_pack ("{s:f, s:f, s:f, s:o}",
                     "from_ms", self->started ? self->base_ns / 1e6 : 0.0,
-                    "to_ms", self->started ? (self->base_ns + (gint64) n * self->bucket_ns) / 1e6 : 0.0,
+                    /* in double: n buckets may pass the gint64 range */
+                    "to_ms", self->started ? self->base_ns / 1e6 + (double) n * (double) self->bucket_ns / 1e6 : 0.0,
                     "bin_ms", (double) self->bucket_ns * per / 1e6,
                     "bins", bins);
 }
@@ -383,8 +392,18 @@ live_graph (WebLiveViews *self, const WebViewState *state, const IngestViewSpec 
       g_hash_table_insert (self->windows, g_steal_pointer (&key), e);
     }
   e->used_us = g_get_monotonic_time ();
+  /* A filter too expensive to match fails the window for good; it stays
+   * cached so later frames fail at once. */
   ingest_graph_window_advance (e->graph, spec->from_ns);
-  return ingest_graph_window_dup_graph (e->graph);
+  if (ingest_graph_window_check (e->graph, error))
+    {
+      IngestGraph *g = ingest_graph_window_dup_graph (e->graph);
+      if (ingest_graph_window_check (e->graph, error))
+        return g;
+      ingest_graph_free (g);
+    }
+  *bad = TRUE;
+  return NULL;
 }
 
 /* The follow-live timeline of state (timeline and sequence views share
@@ -420,7 +439,15 @@ live_timeline (WebLiveViews *self, const WebViewState *state, const IngestViewSp
     }
   e->used_us = g_get_monotonic_time ();
   ingest_timeline_window_advance (e->timeline, spec->from_ns);
-  return ingest_timeline_window_dup_timeline (e->timeline);
+  if (ingest_timeline_window_check (e->timeline, error))
+    {
+      IngestTimeline *tl = ingest_timeline_window_dup_timeline (e->timeline);
+      if (ingest_timeline_window_check (e->timeline, error))
+        return tl;
+      ingest_timeline_free (tl);
+    }
+  *bad = TRUE;
+  return NULL;
 }
 
 WebViewCache *
@@ -913,6 +940,7 @@ web_frame_details (IngestStore *store, const WebViewState *state, gint64 from_ns
   json_t *d = NULL;
   IngestViewSpec spec;
   guint a, b;
+  g_autoptr(GError) view_error = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
   g_return_val_if_fail (klass != NULL, NULL);
@@ -932,7 +960,7 @@ web_frame_details (IngestStore *store, const WebViewState *state, gint64 from_ns
     {
       if (state != NULL)
         {
-          g_autoptr(IngestGraph) graph = ingest_graph_build (store, &spec, NULL);
+          g_autoptr(IngestGraph) graph = ingest_graph_build (store, &spec, &view_error);
           if (graph != NULL)
             d = view_edge_details (store, graph, a, b);
         }
@@ -963,10 +991,12 @@ web_frame_details (IngestStore *store, const WebViewState *state, gint64 from_ns
                 {
                   ingest_timeline_window_fill_snapshot (w, from_ns, to_ns);
                   tl = ingest_timeline_window_dup_timeline (w);
+                  if (!ingest_timeline_window_check (w, &view_error))
+                    g_clear_pointer (&tl, ingest_timeline_free);
                 }
             }
           else
-            tl = ingest_timeline_build (store, &spec, NULL);
+            tl = ingest_timeline_build (store, &spec, &view_error);
           if (tl != NULL)
             d = timeline_item_details (store, tl, id);
         }
@@ -979,7 +1009,7 @@ web_frame_details (IngestStore *store, const WebViewState *state, gint64 from_ns
       else if (state != NULL)
         {
           /* Not an actor: maybe a group node of the client's view. */
-          g_autoptr(IngestGraph) graph = ingest_graph_build (store, &spec, NULL);
+          g_autoptr(IngestGraph) graph = ingest_graph_build (store, &spec, &view_error);
           for (guint i = 0; graph != NULL && i < graph->nodes->len && d == NULL; i++)
             {
               const IngestViewNode *n = &g_array_index (graph->nodes, IngestViewNode, i);
@@ -987,6 +1017,12 @@ web_frame_details (IngestStore *store, const WebViewState *state, gint64 from_ns
                 d = group_details (n);
             }
         }
+    }
+  if (d == NULL && view_error != NULL)
+    {
+      /* a filter too expensive to match: say so rather than "not found" */
+      g_propagate_error (error, g_steal_pointer (&view_error));
+      return NULL;
     }
   if (d == NULL)
     {

@@ -8,6 +8,7 @@
 #include "ingest-matcher.h"
 #include "ingest-view.h"
 #include "render-ticks.h"
+#include "ingest-hash.h"
 
 /* ---- one row ---- */
 
@@ -226,7 +227,7 @@ item_subtree_pattern (ActorscopeActorItem *item, GPtrArray *items)
 static void
 items_merge_latencies (GPtrArray *items, IngestStore *store)
 {
-  g_autoptr(GHashTable) by_pattern = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) by_pattern = g_hash_table_new_full (ingest_hash_str, g_str_equal, g_free, NULL);
   g_autoptr(GArray) levels = g_array_new (FALSE, TRUE, sizeof (guint));
   guint max_level = 0;
 
@@ -1038,7 +1039,7 @@ actorscope_actor_tree_init (ActorscopeActorTree *self)
   GtkTreeListRowSorter *row_sorter;
 
   self->columns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->grouped = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->grouped = g_hash_table_new_full (ingest_hash_str, g_str_equal, g_free, NULL);
   self->items = g_ptr_array_new_with_free_func (unref_nullable);
   self->roots = g_list_store_new (ACTORSCOPE_TYPE_ACTOR_ITEM);
   self->column_view = GTK_COLUMN_VIEW (gtk_column_view_new (NULL));

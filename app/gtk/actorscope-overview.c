@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "actorscope-overview.h"
+#include "render-ticks.h"
 
 #define STRIP_HEIGHT 48
 
@@ -46,18 +47,25 @@ shown_window (ActorscopeOverview *self, gint64 t0, gint64 t1, gint64 *from, gint
   return *to > *from;
 }
 
+/* Windows, areas and the cursor may lie anywhere in the gint64 range (a
+ * zoomed-out view), the data at both ends of it: differences through
+ * render_ticks_diff, never a gint64 subtraction. */
 static double
 time_to_x (ActorscopeOverview *self, gint64 t, gint64 t0, gint64 t1)
 {
-  return (double) (t - t0) / (double) (t1 - t0) * gtk_widget_get_width (GTK_WIDGET (self));
+  return render_ticks_diff (t0, t) / render_ticks_diff (t0, t1) * gtk_widget_get_width (GTK_WIDGET (self));
 }
 
 static gint64
 x_to_time (ActorscopeOverview *self, double x, gint64 t0, gint64 t1)
 {
   int w = MAX (1, gtk_widget_get_width (GTK_WIDGET (self)));
+  double off = CLAMP (x / w, 0.0, 1.0) * render_ticks_diff (t0, t1);
 
-  return t0 + (gint64) (CLAMP (x / w, 0.0, 1.0) * (double) (t1 - t0));
+  /* t1 > t0: off is in [0, t1 - t0] up to rounding; add in unsigned. */
+  if (off >= render_ticks_diff (t0, t1))
+    return t1;
+  return (gint64) ((guint64) t0 + (guint64) off);
 }
 
 static void
@@ -160,8 +168,8 @@ scrub_to (ActorscopeOverview *self, double x)
 
   if (!range (self, &t0, &t1))
     return;
-  span = self->drag_win_to - self->drag_win_from;
-  if (span <= 0 || span >= t1 - t0)
+  if (__builtin_sub_overflow (self->drag_win_to, self->drag_win_from, &span) ||
+      span <= 0 || span >= t1 - t0)
     return;
   centre = x_to_time (self, x, t0, t1);
   from = CLAMP (centre - span / 2, t0, t1 - span);

@@ -29,6 +29,7 @@
 
 #include "ingest-json-lexer.h"
 #include "ingest-parser-private.h"
+#include "ingest-hash.h"
 
 #define MAX_STRING (INGEST_STORE_MAX_STRING * 2)
 #define MAX_SLICE_STACK 1024
@@ -77,6 +78,7 @@ typedef struct {
 typedef struct {
   GQueue sends;          /* FlowEnd* */
   GQueue receives;       /* FlowEnd* */
+  guint64 order;         /* creation order: the table's order is keyed */
 } FlowState;
 
 typedef struct {
@@ -98,6 +100,7 @@ typedef struct {
   GHashTable *processes; /* pid text -> ProcessState* */
   GHashTable *threads;   /* "pid\x1ftid" -> ThreadState* */
   GHashTable *flows;     /* flow id text -> FlowState* */
+  guint64 n_flow_states; /* FlowStates made so far (their order) */
   /* Owned; not in the tables: the states of everything folded into
    * "(other actors)" once the store's actor cap is hit. */
   ProcessState *other_process;
@@ -389,6 +392,7 @@ flow_end (ChromeParser *cp, const char *flow_id, gboolean is_send, ThreadState *
   if (fs == NULL)
     {
       fs = g_new0 (FlowState, 1);
+      fs->order = cp->n_flow_states++;
       g_queue_init (&fs->sends);
       g_queue_init (&fs->receives);
       g_hash_table_insert (cp->flows, g_strdup (flow_id), fs);
@@ -847,9 +851,9 @@ chrome_create (IngestParserCtx *ctx)
   e->tid = g_string_new (NULL);
   e->args_name = g_string_new (NULL);
   e->src_func = g_string_new (NULL);
-  cp->processes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, process_free);
-  cp->threads = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, thread_free);
-  cp->flows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, flow_state_free);
+  cp->processes = g_hash_table_new_full (ingest_hash_str, g_str_equal, NULL, process_free);
+  cp->threads = g_hash_table_new_full (ingest_hash_str, g_str_equal, g_free, thread_free);
+  cp->flows = g_hash_table_new_full (ingest_hash_str, g_str_equal, g_free, flow_state_free);
   cp->key = g_string_new (NULL);
   cp->tmp = g_string_new (NULL);
   return cp;
@@ -917,6 +921,13 @@ chrome_feed (gpointer self, const guint8 *data, gsize len, GError **error)
   return lexer_failed (cp, lex_error, error);
 }
 
+static int
+flow_state_cmp (gconstpointer a, gconstpointer b)
+{
+  const FlowState *x = *(FlowState *const *) a, *y = *(FlowState *const *) b;
+  return x->order < y->order ? -1 : x->order > y->order;
+}
+
 /* Emits flow ends that never met their other end. */
 static void
 flush_flows (ChromeParser *cp)
@@ -925,11 +936,12 @@ flush_flows (ChromeParser *cp)
   gpointer value;
   g_autoptr (GPtrArray) states = g_ptr_array_new ();
 
-  /* the table's order is a function of the input, so output stays
-   * deterministic */
+  /* in the order the flows began: the table's hash is keyed per process,
+   * so its order is not a function of the input */
   g_hash_table_iter_init (&it, cp->flows);
   while (g_hash_table_iter_next (&it, NULL, &value))
     g_ptr_array_add (states, value);
+  g_ptr_array_sort (states, flow_state_cmp);
   for (guint i = 0; i < states->len; i++)
     {
       FlowState *fs = g_ptr_array_index (states, i);

@@ -51,6 +51,7 @@
 
 #include "ingest-json-lexer.h"
 #include "ingest-parser-private.h"
+#include "ingest-hash.h"
 
 #define MAX_ELEMENT_TOKENS 4096         /* an [ID,EVENT] element is ~20 tokens */
 #define MAX_LABEL 128
@@ -662,8 +663,8 @@ mswitch_create (IngestParserCtx *ctx)
   mp->lexer = ingest_json_lexer_new (ctx->max_depth, INGEST_STORE_MAX_PAYLOAD,
                                      INGEST_JSON_LEXER_MULTI_DOCUMENT, on_token, mp);
   mp->stack = g_ptr_array_new ();
-  mp->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  mp->queues = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  mp->sessions = g_hash_table_new_full (ingest_hash_str, g_str_equal, g_free, NULL);
+  mp->queues = g_hash_table_new_full (ingest_hash_str, g_str_equal, g_free, NULL);
   mp->scratch = g_string_new (NULL);
   mp->scratch2 = g_string_new (NULL);
   mp->scratch3 = g_string_new (NULL);

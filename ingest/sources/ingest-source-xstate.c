@@ -6,6 +6,7 @@
 
 #include "ingest-json-lexer.h"
 #include "ingest-source-xstate.h"
+#include "ingest-hash.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_t, json_decref)
 
@@ -48,8 +49,8 @@ ingest_xstate_adapter_new (IngestStore *store, const char *source_name)
 
   self->store = store;
   self->source_name = g_strdup (source_name != NULL ? source_name : "xstate");
-  self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, session_info_free);
-  self->names = g_hash_table_new (g_str_hash, g_str_equal);
+  self->sessions = g_hash_table_new_full (ingest_hash_str, g_str_equal, g_free, session_info_free);
+  self->names = g_hash_table_new (ingest_hash_str, g_str_equal);
   self->overflow.name = g_strdup (INGEST_STORE_OTHER_ACTORS);
   return self;
 }

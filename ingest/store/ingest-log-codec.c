@@ -11,6 +11,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "ingest-hash.h"
 #include "ingest-log-codec.h"
 
 static const guint8 block_magic[4] = { 'A', 'S', 'L', 'B' };
@@ -612,11 +613,13 @@ ingest_log_block_decode (const IngestLogBlockHeader *h, const guint8 *comp, Inge
       hdr.p += lens[i];
     }
 
+  /* Ids come from the file (a damaged or crafted data directory): keyed
+   * hash, so chosen ids cannot pile into one bucket. */
   d.arena = g_string_sized_new (lens[S_DEFS] + 64);
-  d.actors = g_hash_table_new (NULL, NULL);
+  d.actors = g_hash_table_new (ingest_hash_direct, NULL);
   d.actor_defs = g_array_new (FALSE, FALSE, sizeof (ActorDef));
-  d.atoms = g_hash_table_new (NULL, NULL);
-  d.messages = g_hash_table_new (NULL, NULL);
+  d.atoms = g_hash_table_new (ingest_hash_direct, NULL);
+  d.messages = g_hash_table_new (ingest_hash_direct, NULL);
 
   /* Definitions: stored first, pointers resolved after (the arena moves). */
   while (s[S_DEFS].p < s[S_DEFS].end && !s[S_DEFS].bad)

@@ -1,13 +1,15 @@
 /* ingest-pair.c: hash-table keys for an ordered pair of 32-bit ids. */
 #include "config.h"
 
-#include "ingest-bytes-private.h"
+#include "ingest-hash.h"
 #include "ingest-pair.h"
 
+/* Keyed: which pairs exist is up to the trace, and with a fixed mix a trace
+ * could pick pairs that share a bucket. */
 guint
 ingest_pair_key_hash (gconstpointer key)
 {
-  return (guint) ingest_mix64 (*(const IngestPairKey *) key);
+  return (guint) ingest_hash_u64 (*(const IngestPairKey *) key);
 }
 
 gboolean

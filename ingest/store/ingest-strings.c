@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ingest-bytes-private.h"
+#include "ingest-hash.h"
 #include "ingest-strings.h"
 
 #define MIN_CHUNK_SHIFT 16 /* 64 KiB: small enough to waste little at the tail */
@@ -175,65 +176,12 @@ ingest_strings_normalize (IngestStrings *self, const char *ptr, gssize len,
 
 /* --- hashing -------------------------------------------------------------- */
 
-#ifdef __SIZEOF_INT128__
-/* 64x64 -> 128-bit multiply, halves folded (wyhash's mixer): one multiply
- * mixes every input bit into every output bit. */
-static inline guint64
-mum (guint64 a, guint64 b)
-{
-  unsigned __int128 r = (unsigned __int128) a * b;
-  return (guint64) (r >> 64) ^ (guint64) r;
-}
-#else
-static inline guint64
-mum (guint64 a, guint64 b)
-{
-  return ingest_mix64 (a ^ ingest_mix64 (b));
-}
-#endif
-
-/* wyhash-style: names, labels and keys are short, so strings of up to 16
- * bytes take two (overlapping) loads and two multiplies, no loop and no
- * byte-at-a-time tail. */
+/* Keyed (ingest-hash.h): names and message ids come from traces, and a
+ * fixed function let a trace choose keys that all land in one probe run. */
 guint32
 ingest_strings_hash (const char *s, gsize len)
 {
-  const guint64 p0 = G_GUINT64_CONSTANT (0xa0761d6478bd642f);
-  const guint64 p1 = G_GUINT64_CONSTANT (0xe7037ed1a0b428db);
-  guint64 seed = p0, a, b;
-
-  if (G_LIKELY (len <= 16))
-    {
-      if (len >= 4)
-        {
-          gsize mid = (len >> 3) << 2;
-          a = ((guint64) ingest_load_u32 (s) << 32) | ingest_load_u32 (s + mid);
-          b = ((guint64) ingest_load_u32 (s + len - 4) << 32) | ingest_load_u32 (s + len - 4 - mid);
-        }
-      else if (len > 0)
-        {
-          a = ((guint64) (guchar) s[0] << 16) | ((guint64) (guchar) s[len >> 1] << 8)
-              | (guchar) s[len - 1];
-          b = 0;
-        }
-      else
-        a = b = 0;
-    }
-  else
-    {
-      gsize i = len;
-      const char *q = s;
-      while (i > 16)
-        {
-          seed = mum (ingest_load_u64 (q) ^ p1, ingest_load_u64 (q + 8) ^ seed);
-          q += 16;
-          i -= 16;
-        }
-      /* the last 16 bytes, overlapping what came before */
-      a = ingest_load_u64 (s + len - 16);
-      b = ingest_load_u64 (s + len - 8);
-    }
-  guint64 h = mum (p1 ^ len, mum (a ^ p1, b ^ seed));
+  guint64 h = ingest_hash_bytes (s, len);
   return (guint32) (h ^ (h >> 32));
 }
 

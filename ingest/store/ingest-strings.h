@@ -43,7 +43,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (IngestStrings, ingest_strings_free)
 const char *ingest_strings_normalize (IngestStrings *strings, const char *ptr,
                                       gssize len, gsize *out_len);
 
-/* 32-bit hash of normalized bytes (the one the intern table uses). */
+/* 32-bit keyed hash of normalized bytes (the one the intern table uses;
+ * per process, see ingest-hash.h). */
 guint32 ingest_strings_hash (const char *s, gsize len);
 
 /* Interns (ptr, len) after repair. NULL or empty -> 0. */

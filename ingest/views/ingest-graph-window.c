@@ -55,6 +55,7 @@ struct _IngestGraphWindow {
   char **group_texts;
   IngestMatcher *actor_filter, *label_filter;
   GPtrArray *groups;      /* IngestMatcher* */
+  IngestMatcherBudget budget; /* what all of them spend per advance */
 
   gboolean filled;        /* FALSE until the first advance (or after a reset) */
   gint64 from_ns;
@@ -72,7 +73,30 @@ struct _IngestGraphWindow {
   GHashTable *edge_index; /* IngestPairKey* (from, to) -> index + 1 */
   GHashTable *label_ok;   /* atom -> 1 matches / 2 doesn't */
   GByteArray *mflags;     /* per message id */
+  GError *failure;        /* a filter over its matching budget (sticky) */
 };
+
+/* Notes a filter or group that went over its matching budget. */
+static void
+note_matchers (IngestGraphWindow *w)
+{
+  if (w->failure != NULL)
+    return;
+  if (w->actor_filter != NULL && !ingest_matcher_check (w->actor_filter, &w->failure))
+    return;
+  if (w->label_filter != NULL && !ingest_matcher_check (w->label_filter, &w->failure))
+    return;
+  for (guint g = 0; g < w->groups->len; g++)
+    if (!ingest_matcher_check (w->groups->pdata[g], &w->failure))
+      return;
+}
+
+gboolean
+ingest_graph_window_check (IngestGraphWindow *w, GError **error)
+{
+  g_return_val_if_fail (w != NULL, FALSE);
+  return ingest_view_failure_check (w->failure, error);
+}
 
 static void
 wnode_clear (WNode *n)
@@ -164,7 +188,14 @@ ingest_graph_window_new (IngestStore *store, const IngestViewSpec *spec, GError 
   w->group_texts = (char **) g_ptr_array_free (texts, FALSE);
   w->group_node = g_new (guint, MAX (w->groups->len, 1));
   for (guint g = 0; g < w->groups->len; g++)
-    w->group_node[g] = G_MAXUINT;
+    {
+      w->group_node[g] = G_MAXUINT;
+      ingest_matcher_share_budget (w->groups->pdata[g], &w->budget);
+    }
+  if (w->actor_filter != NULL)
+    ingest_matcher_share_budget (w->actor_filter, &w->budget);
+  if (w->label_filter != NULL)
+    ingest_matcher_share_budget (w->label_filter, &w->budget);
   if (!ok)
     return NULL;
   return g_steal_pointer (&w);
@@ -194,6 +225,7 @@ ingest_graph_window_free (IngestGraphWindow *w)
   if (w->mflags)
     g_byte_array_unref (w->mflags);
   g_free (w->group_node);
+  g_clear_error (&w->failure);
   g_free (w);
 }
 
@@ -627,12 +659,32 @@ window_event (IngestGraphWindow *w, const IngestEvent *ev, int sign)
     }
 }
 
+static void advance (IngestGraphWindow *w, gint64 from_ns, guint64 n_events);
+
 void
 ingest_graph_window_advance (IngestGraphWindow *w, gint64 from_ns)
 {
   g_return_if_fail (w != NULL);
   IngestStore *store = w->store;
   guint64 n_events = ingest_store_n_events (store);
+
+  /* A window whose filter failed does no more matching work. */
+  if (w->failure != NULL)
+    return;
+  if (w->actor_filter != NULL)
+    ingest_matcher_reset_budget (w->actor_filter);
+  if (w->label_filter != NULL)
+    ingest_matcher_reset_budget (w->label_filter);
+  for (guint g = 0; g < w->groups->len; g++)
+    ingest_matcher_reset_budget (w->groups->pdata[g]);
+  advance (w, from_ns, n_events);
+  note_matchers (w);
+}
+
+static void
+advance (IngestGraphWindow *w, gint64 from_ns, guint64 n_events)
+{
+  IngestStore *store = w->store;
 
   if (w->filled && from_ns < w->from_ns)
     reset (w);
@@ -795,6 +847,8 @@ ingest_graph_window_dup_graph (IngestGraphWindow *w)
       g_array_append_val (g->edges, o);
     }
   g_array_sort (g->edges, cmp_edge);
+  if (w->failure == NULL)
+    ingest_view_ctx_check (&ctx, &w->failure);
   ingest_view_ctx_clear (&ctx);
   return g;
 }

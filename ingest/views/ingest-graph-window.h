@@ -64,6 +64,12 @@ void ingest_graph_window_advance (IngestGraphWindow *window, gint64 from_ns);
  * like ingest_graph_build()'s). Costs O(actors + edges). */
 IngestGraph *ingest_graph_window_dup_graph (IngestGraphWindow *window);
 
+/* FALSE with INGEST_ERROR_FILTER "filter too expensive (...)" once a filter
+ * or group went over its matching budget (ingest-matcher.h) in an advance
+ * or a snapshot: the window stops matching for good, its snapshots are
+ * incomplete and must not be shown. Call after each advance and snapshot. */
+gboolean ingest_graph_window_check (IngestGraphWindow *window, GError **error);
+
 /* The window start of the last advance (ns). */
 gint64 ingest_graph_window_get_from (const IngestGraphWindow *window);
 

@@ -271,7 +271,15 @@ ingest_graph_build (IngestStore *store, const IngestViewSpec *spec, GError **err
   g_array_unref (b.edge_acc);
   g_hash_table_unref (b.edge_index);
   ingest_view_depth_clear (&b.depth);
+  /* A filter over its matching budget stopped matching: the graph is
+   * incomplete. */
+  gboolean ok = ingest_view_ctx_check (&b.ctx, error);
   ingest_view_ctx_clear (&b.ctx);
+  if (!ok)
+    {
+      ingest_graph_free (g);
+      return NULL;
+    }
   return g;
 }
 

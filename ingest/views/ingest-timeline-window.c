@@ -95,7 +95,15 @@ struct _IngestTimelineWindow {
   gint64 base;                   /* bucket index of buckets[0] */
   GPtrArray *buckets;            /* Bucket* or NULL (empty) */
   GByteArray *mflags;
+  GError *failure;               /* a filter over its matching budget (sticky) */
 };
+
+gboolean
+ingest_timeline_window_check (IngestTimelineWindow *w, GError **error)
+{
+  g_return_val_if_fail (w != NULL, FALSE);
+  return ingest_view_failure_check (w->failure, error);
+}
 
 static void
 bucket_free (gpointer data)
@@ -310,6 +318,7 @@ ingest_timeline_window_free (IngestTimelineWindow *w)
   g_free (w->actor_filter);
   g_free (w->label_filter);
   g_strfreev (w->groups);
+  g_clear_error (&w->failure);
   g_free (w);
 }
 
@@ -628,6 +637,8 @@ ingest_timeline_window_fill_snapshot (IngestTimelineWindow *w, gint64 from_ns, g
   fill (w, b0);
 }
 
+static void advance (IngestTimelineWindow *w, gint64 from_ns, gint64 tmin);
+
 void
 ingest_timeline_window_advance (IngestTimelineWindow *w, gint64 from_ns)
 {
@@ -636,11 +647,24 @@ ingest_timeline_window_advance (IngestTimelineWindow *w, gint64 from_ns)
   IngestStore *store = w->store;
   gint64 tmin, tmax;
 
+  /* A window whose filter failed does no more matching work. */
+  if (w->failure != NULL)
+    return;
   if (!ingest_store_time_range (store, &tmin, &tmax))
     {
       w->from_ns = from_ns == INGEST_TIME_MIN ? 0 : bucket_index (w, from_ns) * w->width;
       return;
     }
+  ingest_view_ctx_reset_budget (&w->pctx);
+  advance (w, from_ns, tmin);
+  if (w->failure == NULL)
+    ingest_view_ctx_check (&w->pctx, &w->failure);
+}
+
+static void
+advance (IngestTimelineWindow *w, gint64 from_ns, gint64 tmin)
+{
+  IngestStore *store = w->store;
   gint64 b0 = bucket_index (w, MAX (from_ns, tmin));
   if (w->filled && b0 < w->base)
     {
@@ -736,6 +760,23 @@ lane_of (IngestViewCtx *ctx, IngestActorId a)
   return ingest_view_node_for (ctx, a);
 }
 
+/* The batch build of spec; when a filter goes over its matching budget,
+ * an empty timeline, the failure kept for ingest_timeline_window_check(). */
+static IngestTimeline *
+batch_build (IngestTimelineWindow *w, const IngestViewSpec *spec)
+{
+  GError *error = NULL;
+  IngestTimeline *tl = ingest_timeline_build (w->store, spec, &error);
+
+  if (tl != NULL)
+    return tl;
+  if (w->failure == NULL)
+    w->failure = error;
+  else
+    g_error_free (error);
+  return ingest_view_timeline_new (w->store, w->from_ns, w->from_ns);
+}
+
 IngestTimeline *
 ingest_timeline_window_dup_timeline (IngestTimelineWindow *w)
 {
@@ -769,13 +810,13 @@ ingest_timeline_window_dup_timeline (IngestTimelineWindow *w)
           n_spans += ((ActorCounts *) v)->nospan;
     }
   if (!w->filled || n_messages + n_spans <= w->max_items)
-    return ingest_timeline_build (store, &spec, NULL);
+    return batch_build (w, &spec);
 
   IngestViewCtx ctx;
   if (!ingest_view_ctx_init (&ctx, store, &spec, NULL))
     {
       ingest_view_ctx_clear (&ctx);
-      return ingest_timeline_build (store, &spec, NULL);
+      return batch_build (w, &spec);
     }
   IngestTimeline *tl = ingest_view_timeline_new (store, ctx.from_ns, ctx.to_ns);
   tl->aggregated = TRUE;
@@ -964,6 +1005,8 @@ ingest_timeline_window_dup_timeline (IngestTimelineWindow *w)
   g_ptr_array_unref (lane_depth);
   g_ptr_array_unref (a.row_list);
   g_hash_table_unref (a.rows);
+  if (w->failure == NULL)
+    ingest_view_ctx_check (&ctx, &w->failure);
   ingest_view_ctx_clear (&ctx);
   return tl;
 }

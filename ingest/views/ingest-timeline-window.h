@@ -64,6 +64,11 @@ typedef struct _IngestTimelineWindow IngestTimelineWindow;
 IngestTimelineWindow *ingest_timeline_window_new (IngestStore *store, const IngestViewSpec *spec,
                                                   gint64 window_ns, GError **error);
 void ingest_timeline_window_free (IngestTimelineWindow *window);
+
+/* As ingest_graph_window_check(): FALSE with INGEST_ERROR_FILTER once a
+ * filter or group went over its matching budget; snapshots are then
+ * incomplete and must not be shown. */
+gboolean ingest_timeline_window_check (IngestTimelineWindow *window, GError **error);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IngestTimelineWindow, ingest_timeline_window_free)
 
 /* Moves the window to [from_ns rounded down to a bucket, latest event]:

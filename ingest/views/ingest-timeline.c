@@ -545,7 +545,15 @@ ingest_timeline_build (IngestStore *store, const IngestViewSpec *spec, GError **
   g_ptr_array_unref (b.pairs);
   g_hash_table_unref (b.pair_index);
   ingest_view_depth_clear (&b.depth);
+  /* A filter over its matching budget stopped matching: the timeline is
+   * incomplete. */
+  gboolean ok = ingest_view_ctx_check (&b.ctx, error);
   ingest_view_ctx_clear (&b.ctx);
+  if (!ok)
+    {
+      ingest_timeline_free (tl);
+      return NULL;
+    }
   return tl;
 }
 

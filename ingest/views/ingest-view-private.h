@@ -27,11 +27,20 @@ typedef struct {
   guint *group_node;           /* per group: node index, G_MAXUINT = none yet */
   GHashTable *label_ok;        /* atom -> 1 matches / 2 doesn't */
   GArray *nodes;               /* IngestViewNode, in creation order until sorted */
+  IngestMatcherBudget budget;  /* what all the matchers above spend */
 } IngestViewCtx;
 
 gboolean ingest_view_ctx_init (IngestViewCtx *ctx, IngestStore *store,
                                const IngestViewSpec *spec, GError **error);
 void ingest_view_ctx_clear (IngestViewCtx *ctx);
+/* FALSE with INGEST_ERROR_FILTER when a filter or group of ctx went over its
+ * matching budget (ingest_matcher_check): the view must not be shown. */
+gboolean ingest_view_ctx_check (const IngestViewCtx *ctx, GError **error);
+/* A live window's kept failure: TRUE when failure is NULL, else FALSE with
+ * a copy of it in error (may be NULL). */
+gboolean ingest_view_failure_check (const GError *failure, GError **error);
+/* Starts a new matching budget for ctx's filters and groups. */
+void ingest_view_ctx_reset_budget (IngestViewCtx *ctx);
 
 /* Position range [*begin, *end) of the window in the store's time order. */
 void ingest_view_ctx_range (IngestViewCtx *ctx, gsize *begin, gsize *end);

@@ -57,6 +57,14 @@ ingest_view_ctx_init (IngestViewCtx *ctx, IngestStore *store, const IngestViewSp
     }
   g_ptr_array_add (names, NULL);
   ctx->group_names = (char **) g_ptr_array_free (names, FALSE);
+  /* One matching budget for the whole view (the ctx is not moved after
+   * init: its users keep it in place). */
+  if (ctx->actor_filter != NULL)
+    ingest_matcher_share_budget (ctx->actor_filter, &ctx->budget);
+  if (ctx->label_filter != NULL)
+    ingest_matcher_share_budget (ctx->label_filter, &ctx->budget);
+  for (guint g = 0; g < ctx->groups->len; g++)
+    ingest_matcher_share_budget (ctx->groups->pdata[g], &ctx->budget);
   ctx->group_node = g_new (guint, MAX (ctx->groups->len, 1));
   for (guint i = 0; i < ctx->groups->len; i++)
     ctx->group_node[i] = G_MAXUINT;
@@ -103,6 +111,40 @@ ingest_view_ctx_clear (IngestViewCtx *ctx)
   if (ctx->nodes)
     g_array_unref (ctx->nodes);
   ctx->nodes = NULL;
+}
+
+gboolean
+ingest_view_ctx_check (const IngestViewCtx *ctx, GError **error)
+{
+  if (ctx->actor_filter != NULL && !ingest_matcher_check (ctx->actor_filter, error))
+    return FALSE;
+  if (ctx->label_filter != NULL && !ingest_matcher_check (ctx->label_filter, error))
+    return FALSE;
+  for (guint g = 0; ctx->groups != NULL && g < ctx->groups->len; g++)
+    if (!ingest_matcher_check (ctx->groups->pdata[g], error))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+ingest_view_failure_check (const GError *failure, GError **error)
+{
+  if (failure == NULL)
+    return TRUE;
+  if (error != NULL)
+    *error = g_error_copy (failure);
+  return FALSE;
+}
+
+void
+ingest_view_ctx_reset_budget (IngestViewCtx *ctx)
+{
+  if (ctx->actor_filter != NULL)
+    ingest_matcher_reset_budget (ctx->actor_filter);
+  if (ctx->label_filter != NULL)
+    ingest_matcher_reset_budget (ctx->label_filter);
+  for (guint g = 0; ctx->groups != NULL && g < ctx->groups->len; g++)
+    ingest_matcher_reset_budget (ctx->groups->pdata[g]);
 }
 
 void

@@ -57,7 +57,8 @@ typedef struct {
 } IngestGraph;
 
 /* Builds the graph for spec (NULL = everything). Returns NULL and sets error
- * (INGEST_ERROR_FILTER) for a bad regex. Owned by the caller. */
+ * (INGEST_ERROR_FILTER) for a bad regex or a filter too expensive to match
+ * (ingest-matcher.h). Owned by the caller. */
 IngestGraph *ingest_graph_build (IngestStore *store, const IngestViewSpec *spec, GError **error);
 void ingest_graph_free (IngestGraph *graph);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IngestGraph, ingest_graph_free)
@@ -129,6 +130,7 @@ typedef struct {
   gboolean aggregated;       /* TRUE when bins replace some messages */
 } IngestTimeline;
 
+/* The timeline for spec; NULL and error set as ingest_graph_build(). */
 IngestTimeline *ingest_timeline_build (IngestStore *store, const IngestViewSpec *spec, GError **error);
 void ingest_timeline_free (IngestTimeline *timeline);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IngestTimeline, ingest_timeline_free)
