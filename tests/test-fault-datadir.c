@@ -35,26 +35,9 @@
 
 #include "ingest-log-disk.h"
 #include "ingest-store.h"
+#include "test-util.h"
 
 static const char *cli_path;
-static char *tmpdir;
-
-static void
-rm_rf (const char *path)
-{
-  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
-  const char *name;
-  if (d != NULL)
-    while ((name = g_dir_read_name (d)) != NULL)
-      {
-        g_autofree char *p = g_build_filename (path, name, NULL);
-        if (g_file_test (p, G_FILE_TEST_IS_DIR))
-          rm_rf (p);
-        else
-          g_unlink (p);
-      }
-  g_rmdir (path);
-}
 
 /* Event i of the producer's stream; big_payload makes it incompressible
  * enough to fill a small disk. */
@@ -140,7 +123,7 @@ server_start (Server *sv, const char *name, const char *dir, const char *record)
   g_mutex_init (&sv->lock);
   sv->err = g_string_new (NULL);
   sv->out = g_string_new (NULL);
-  sv->sock_path = g_build_filename (tmpdir, sock_name, NULL);
+  sv->sock_path = g_build_filename (test_tmpdir (), sock_name, NULL);
   listen = g_strconcat ("unix:", sv->sock_path, NULL);
   g_strv_builder_add_many (b, cli_path, "serve", "--port", "0", "--listen", listen,
                            "--data-dir", dir, "-v", NULL);
@@ -196,19 +179,11 @@ server_max_durable (Server *sv)
 static GSocketConnection *
 producer_connect (Server *sv)
 {
-  g_autoptr (GSocketClient) client = g_socket_client_new ();
-  g_autoptr (GSocketAddress) addr = g_unix_socket_address_new (sv->sock_path);
-  gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  GSocketConnection *c = test_unix_connect (sv->sock_path, 30 * 1000);
 
-  while (g_get_monotonic_time () < end)
-    {
-      GSocketConnection *c = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (addr), NULL, NULL);
-      if (c != NULL)
-        return c;
-      g_usleep (20 * 1000);
-    }
-  fail_msg ("the server never listened on %s", sv->sock_path);
-  return NULL;
+  if (c == NULL)
+    fail_msg ("the server never listened on %s", sv->sock_path);
+  return c;
 }
 
 typedef struct {
@@ -291,9 +266,9 @@ run_cli_out (const char *arg1, const char *arg2, const char *arg3, const char *a
 static void
 test_kill9_then_restart (void **state)
 {
-  g_autofree char *dir = g_build_filename (tmpdir, "kill9", NULL);
-  g_autofree char *record = g_build_filename (tmpdir, "served.ndjson", NULL);
-  g_autofree char *converted = g_build_filename (tmpdir, "converted.ndjson", NULL);
+  g_autofree char *dir = g_build_filename (test_tmpdir (), "kill9", NULL);
+  g_autofree char *record = g_build_filename (test_tmpdir (), "served.ndjson", NULL);
+  g_autofree char *converted = g_build_filename (test_tmpdir (), "converted.ndjson", NULL);
   g_autoptr (IngestStore) kept = NULL;
   Server sv, again;
   Producer prod = { 0 };
@@ -361,13 +336,13 @@ test_kill9_then_restart (void **state)
   server_clear (&sv);
   g_unlink (record);
   g_unlink (converted);
-  rm_rf (dir);
+  test_tmpdir_remove (dir);
 }
 
 static void
 test_second_writer_refused (void **state)
 {
-  g_autofree char *dir = g_build_filename (tmpdir, "locked", NULL);
+  g_autofree char *dir = g_build_filename (test_tmpdir (), "locked", NULL);
   g_autofree char *pid = NULL;
   Server first, second;
   gint64 end;
@@ -395,13 +370,13 @@ test_second_writer_refused (void **state)
   g_subprocess_send_signal (first.proc, SIGTERM);
   assert_int_equal (server_wait (&first), 0);
   server_clear (&first);
-  rm_rf (dir);
+  test_tmpdir_remove (dir);
 }
 
 static void
 test_full_disk_stops (void **state)
 {
-  g_autofree char *mnt = g_build_filename (tmpdir, "tiny", NULL);
+  g_autofree char *mnt = g_build_filename (test_tmpdir (), "tiny", NULL);
   g_autofree char *dir = g_build_filename (mnt, "data", NULL);
   g_autoptr (IngestStore) kept = NULL;
   Server sv;
@@ -448,7 +423,7 @@ test_full_disk_stops (void **state)
 static void
 test_stats_reports_retention (void **state)
 {
-  g_autofree char *dir = g_build_filename (tmpdir, "retained", NULL);
+  g_autofree char *dir = g_build_filename (test_tmpdir (), "retained", NULL);
   g_autoptr (IngestStore) store = ingest_store_new ();
   IngestLogDiskOptions o = { 0 };
   guint64 dropped;
@@ -493,22 +468,7 @@ test_stats_reports_retention (void **state)
     assert_non_null (strstr (err, want));
     assert_non_null (strstr (out, events));
   }
-  rm_rf (dir);
-}
-
-static int
-setup_dir (void **state)
-{
-  tmpdir = g_dir_make_tmp ("actorscope-fault-datadir-XXXXXX", NULL);
-  return tmpdir != NULL ? 0 : -1;
-}
-
-static int
-teardown_dir (void **state)
-{
-  rm_rf (tmpdir);
-  g_free (tmpdir);
-  return 0;
+  test_tmpdir_remove (dir);
 }
 
 int
@@ -527,5 +487,5 @@ main (int argc, char **argv)
     }
   cli_path = argv[1];
   signal (SIGPIPE, SIG_IGN);
-  return cmocka_run_group_tests (tests, setup_dir, teardown_dir);
+  return cmocka_run_group_tests (tests, test_tmpdir_group_setup, test_tmpdir_group_teardown);
 }

@@ -206,19 +206,11 @@ server_max_written (Server *sv)
 static GSocketConnection *
 producer_connect (Server *sv)
 {
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GSocketAddress) addr = g_unix_socket_address_new (sv->sock_path);
-  gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  GSocketConnection *c = test_unix_connect (sv->sock_path, 30 * 1000);
 
-  while (g_get_monotonic_time () < end)
-    {
-      GSocketConnection *c = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (addr), NULL, NULL);
-      if (c != NULL)
-        return c;
-      g_usleep (20 * 1000);
-    }
-  fail_msg ("the server never listened on %s", sv->sock_path);
-  return NULL;
+  if (c == NULL)
+    fail_msg ("the server never listened on %s", sv->sock_path);
+  return c;
 }
 
 /* ---- a flooding producer thread ---- */

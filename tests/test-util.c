@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <glib/gstdio.h>
+#include <gio/gunixsocketaddress.h>
 
 #include "test-util.h"
 
@@ -78,4 +79,22 @@ test_tmpdir (void)
 {
   g_assert (group_tmpdir != NULL);
   return group_tmpdir;
+}
+
+GSocketConnection *
+test_unix_connect (const char *path, guint timeout_ms)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketAddress) addr = g_unix_socket_address_new (path);
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  do
+    {
+      GSocketConnection *c = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (addr), NULL, NULL);
+      if (c != NULL)
+        return c;
+      g_usleep (20 * 1000);
+    }
+  while (g_get_monotonic_time () < end);
+  return NULL;
 }

@@ -1,7 +1,8 @@
-/* test-util.h: what every test program may use: temporary folders. */
+/* test-util.h: what every test program may use: temporary folders, and
+ * connecting to a service that is still starting. */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -27,5 +28,10 @@ void test_tmpdir_clear (char **path);
 int test_tmpdir_group_setup (void **state);
 int test_tmpdir_group_teardown (void **state);
 const char *test_tmpdir (void);
+
+/* Connects to the unix socket at path, retrying every 20 ms while the
+ * service behind it starts, for at most timeout_ms. Returns the connection
+ * (owned by the caller) or NULL when the socket never answered. */
+GSocketConnection *test_unix_connect (const char *path, guint timeout_ms);
 
 G_END_DECLS
