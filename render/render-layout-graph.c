@@ -489,7 +489,7 @@ hierarchy_links (const IngestGraph *g, guint *n_out)
 {
   *n_out = 0;
   guint n = g->nodes->len;
-  if (g->store == NULL || n == 0)
+  if ((g->store == NULL && g->strings == NULL) || n == 0)
     return NULL;
   GHashTable *index = g_hash_table_new (NULL, NULL);
   for (guint i = 0; i < n; i++)
@@ -499,15 +499,14 @@ hierarchy_links (const IngestGraph *g, guint *n_out)
         g_hash_table_insert (index, GUINT_TO_POINTER (nd->actor), GUINT_TO_POINTER (i + 1));
     }
   guint *out = g_new (guint, 2 * n);
-  guint32 n_actors = ingest_store_n_actors (g->store);
   for (guint i = 0; i < n; i++)
     {
       const IngestViewNode *nd = &g_array_index (g->nodes, IngestViewNode, i);
-      if (nd->actor == 0 || nd->actor > n_actors)
+      if (nd->actor == 0)
         continue;
-      IngestActorId p = ingest_store_actor (g->store, nd->actor)->parent;
+      IngestActorId p = ingest_graph_actor_parent (g, nd->actor);
       /* bounded walk: a malformed trace could make a parent cycle */
-      for (guint steps = 0; p != 0 && p <= n_actors && steps < 64; steps++)
+      for (guint steps = 0; p != 0 && steps < 64; steps++)
         {
           guint j = GPOINTER_TO_UINT (g_hash_table_lookup (index, GUINT_TO_POINTER (p)));
           if (j != 0)
@@ -520,7 +519,7 @@ hierarchy_links (const IngestGraph *g, guint *n_out)
                 }
               break;
             }
-          p = ingest_store_actor (g->store, p)->parent;
+          p = ingest_graph_actor_parent (g, p);
         }
     }
   g_hash_table_unref (index);
@@ -1080,7 +1079,7 @@ draw_edges (Graph *gr, RenderScene *scene, guint *n_drawn, gint64 *lat_lo, gint6
                               ed->count, ed->rate_per_s);
       append_latency (title, "round trip", &ed->round_trip);
       append_latency (title, "time in mailbox", &ed->mailbox);
-      const char *top = render_layout_atom (g->store, ed->top_label);
+      const char *top = ingest_graph_atom (g, ed->top_label);
       if (*top)
         g_string_append_printf (title, "\nmost frequent: %s", top);
       if (ed->pending)

@@ -12,10 +12,13 @@
  *    lines, mailbox depth strips, marks, density bands when aggregated).
  *
  * Every layout bounds what it draws (max_elements) and renders a friendly
- * "no events in this window" scene for an empty view. Labels are resolved
- * with ingest_store_atom() on the view's store (which may be NULL in a
- * hand-built view: labels are then empty). The returned scene is owned by
- * the caller.
+ * "no events in this window" scene for an empty view. Labels and the actor
+ * hierarchy are read through the view (ingest_graph_atom,
+ * ingest_timeline_atom, ingest_graph_actor_parent): from its store, or
+ * from its own copies when the view is detached (then a layout never
+ * touches a store and may run in any thread while the store grows); a
+ * hand-built view with neither has empty labels. The returned scene is
+ * owned by the caller.
  */
 #pragma once
 
