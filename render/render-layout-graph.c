@@ -802,6 +802,23 @@ render_graph_positions_new (void)
   return p;
 }
 
+RenderGraphPositions *
+render_graph_positions_copy (const RenderGraphPositions *positions)
+{
+  RenderGraphPositions *p = render_graph_positions_new ();
+  GHashTableIter it;
+  gpointer k, v;
+
+  if (positions == NULL)
+    return p;
+  p->width = positions->width;
+  p->height = positions->height;
+  g_hash_table_iter_init (&it, positions->xy);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    g_hash_table_insert (p->xy, g_strdup (k), g_memdup2 (v, 2 * sizeof (double)));
+  return p;
+}
+
 void
 render_graph_positions_free (RenderGraphPositions *p)
 {
@@ -873,6 +890,11 @@ positions_from_previous (Graph *gr)
   /* Mostly new: a fresh layout reads better than one grown from a few. */
   if (known == 0 || known * 2 < n)
     return FALSE;
+  /* The same nodes on the same canvas: nothing moves, even if traffic
+   * resized some nodes (a live graph must hold still to be read; only a
+   * change of the node set rearranges it). */
+  if (known == n && g_hash_table_size (prev->xy) == n && sx == 1 && sy == 1)
+    return TRUE;
 
   /* New nodes: next to their placed neighbours (a few passes, so chains of
    * new nodes grow outwards), else at a hashed spot of the area; a small

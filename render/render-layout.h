@@ -35,6 +35,8 @@ G_BEGIN_DECLS
 typedef struct _RenderGraphPositions RenderGraphPositions;
 RenderGraphPositions *render_graph_positions_new (void);
 void render_graph_positions_free (RenderGraphPositions *positions);
+/* A copy (owned by the caller); NULL gives an empty set. */
+RenderGraphPositions *render_graph_positions_copy (const RenderGraphPositions *positions);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RenderGraphPositions, render_graph_positions_free)
 /* FALSE when name has no position. */
 gboolean render_graph_positions_lookup (const RenderGraphPositions *positions, const char *name,
@@ -69,9 +71,11 @@ typedef struct {
   gboolean hide_legend;
   const char *title;        /* shown at the top; NULL = none */
   /* Graph only. previous (borrowed, NULL = none): positions of the last
-   * frame; nodes found there keep their place (rescaled if the canvas
-   * size changed), new nodes go next to their neighbours, and overlaps are
-   * pushed apart; when most nodes are new, the full layout runs instead.
+   * frame; when the node set (by name) and canvas size are the same,
+   * every node keeps exactly its place; otherwise nodes found there keep
+   * their place (rescaled if the canvas size changed), new nodes go next
+   * to their neighbours, and overlaps are pushed apart; when most nodes
+   * are new, the full layout runs instead.
    * positions_out (borrowed, NULL = none): cleared and filled with this
    * layout's node positions. Without previous the layout is the
    * deterministic batch one (same input, same picture). */
