@@ -14,6 +14,12 @@
 #include <libwebsockets.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <errno.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include "web-server.h"
 #include "web-auth.h"
@@ -44,6 +50,10 @@
  * worker finds the next job when it finishes one, few enough that a frame
  * is never built from data much older than the newest. */
 #define FRAME_JOBS_PER_WORKER 2
+/* Workers run this much nicer than the loop (Linux: per thread): when the
+ * machine is short of CPU, ingestion and I/O go first and frames get what
+ * is left, instead of the renderings slowing the producers down. */
+#define FRAME_WORKER_NICE 5
 /* `hit` and `details` cost a rendering or a view rebuild each: per /live
  * client a token bucket of LOOKUP_BURST requests refilled at LOOKUP_RATE
  * per second; beyond it a request is answered with a `limit` error and not
@@ -393,6 +403,22 @@ live_drop_waiting (Conn *c)
   g_clear_pointer (&c->waiting_key, g_free);
 }
 
+/* Lowers the calling worker thread's priority, once per thread. */
+static void
+worker_be_nice (void)
+{
+#ifdef __linux__
+  static GPrivate niced;
+  if (g_private_get (&niced) != NULL)
+    return;
+  g_private_set (&niced, GINT_TO_POINTER (1));
+  errno = 0;
+  int now = getpriority (PRIO_PROCESS, 0);
+  if (errno == 0)
+    (void) setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), MIN (now + FRAME_WORKER_NICE, 19));
+#endif
+}
+
 /* In a worker: renders one frame from its detached input. */
 static void
 render_job (gpointer data, gpointer user_data)
@@ -400,6 +426,7 @@ render_job (gpointer data, gpointer user_data)
   FrameJob *job = data;
   WebServer *self = user_data;
 
+  worker_be_nice ();
   job->text = web_frame_input_render (job->input, NULL, &job->error);
   g_async_queue_push (self->done, job);
   /* thread-safe: wakes the loop, which dispatches on_jobs_done */
@@ -1293,7 +1320,8 @@ web_server_new (IngestStore *store, const WebServerOptions *options, GError **er
     guint workers = MAX (2, g_get_num_processors ());
 
     self->max_jobs = workers * FRAME_JOBS_PER_WORKER;
-    self->render_pool = g_thread_pool_new (render_job, self, (gint) workers, FALSE, NULL);
+    /* exclusive: the threads are ours (they are made nicer) */
+    self->render_pool = g_thread_pool_new (render_job, self, (gint) workers, TRUE, NULL);
     self->done = g_async_queue_new ();
     self->jobs = g_hash_table_new (g_str_hash, g_str_equal);
     self->finished = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, finished_frame_free);
