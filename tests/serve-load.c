@@ -581,7 +581,9 @@ client_message (Client *c, const char *text, gsize len)
         pool->slot_frames[c->slot]++;
       serve_load_latency_add (&pool->sizes, (double) len);
       pool->stats.events = MAX (pool->stats.events, events);
-      if (c->kind == CLIENT_STEADY && c->following && c->skip_latency == 0 && isfinite (to_ms))
+      /* A frame of a view with no data yet (window 0..0) has no newest
+       * event to measure from. */
+      if (c->kind == CLIENT_STEADY && c->following && c->skip_latency == 0 && isfinite (to_ms) && to_ms > 0)
         serve_load_latency_add (&pool->latency, (double) g_get_real_time () / 1000.0 - to_ms);
       g_mutex_unlock (&pool->lock);
       if (c->skip_latency > 0)
