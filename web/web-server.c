@@ -365,7 +365,6 @@ live_set_frame (Conn *c, GBytes *frame)
   if (c->pending_frame != NULL)
     c->server->stats.frames_replaced++; /* newest frame wins */
   g_clear_pointer (&c->pending_frame, g_bytes_unref);
-  g_clear_pointer (&c->waiting_key, g_free);
   c->pending_frame = g_bytes_ref (frame);
   conn_want_write (c);
 }
@@ -1091,6 +1090,7 @@ conn_teardown (Conn *c)
     self->n_clients--;
   web_view_state_clear (&c->state);
   g_clear_pointer (&c->pending_frame, g_bytes_unref);
+  g_clear_pointer (&c->waiting_key, g_free);
   g_clear_pointer (&c->inflight, g_bytes_unref);
   g_queue_clear_full (&c->replies, g_free);
   g_byte_array_unref (c->rx);
