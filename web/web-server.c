@@ -50,6 +50,12 @@
  * worker finds the next job when it finishes one, few enough that a frame
  * is never built from data much older than the newest. */
 #define FRAME_JOBS_PER_WORKER 2
+/* After a round of preparation that took T, the next waits T / this. The
+ * loop no longer renders, and what a round does (advancing the views'
+ * sliding windows, copying their data) is mostly work the new events cost
+ * anyway, so rounds may follow each other closely; the wait still leaves
+ * the producers a fifth of a busy loop. */
+#define FRAME_PREP_SHARE_DIVISOR 4
 /* Workers run this much nicer than the loop (Linux: per thread): when the
  * machine is short of CPU, ingestion and I/O go first and frames get what
  * is left, instead of the renderings slowing the producers down. */
@@ -103,8 +109,9 @@ struct _WebServer {
   GHashTable *finished;      /* view key -> FinishedFrame* */
   guint64 finished_events;
   gint64 changed_us;         /* first store change not yet in a frame */
-  /* Frames get at most half of the loop: after a round of renderings that
-   * took T, the next round waits T (ingestion runs meanwhile). */
+  /* Frame preparation gets at most 4/5 of the loop: after a round that
+   * took T, the next round waits T / FRAME_PREP_SHARE_DIVISOR (ingestion
+   * runs meanwhile). */
   gint64 frames_not_before_us;
   guint64 next_ingest_id;
   IngestNoteLimit refused_note;  /* refused upgrades: one log line per 10 s */
@@ -621,7 +628,8 @@ on_frames (gpointer user_data)
       self->stats.last_frame_latency_us = g_get_monotonic_time () - self->changed_us;
       self->changed_us = 0;
     }
-  self->frames_not_before_us = g_get_monotonic_time () + (g_get_monotonic_time () - now);
+  self->frames_not_before_us = g_get_monotonic_time ()
+                               + (g_get_monotonic_time () - now) / FRAME_PREP_SHARE_DIVISOR;
   if (next_due != G_MAXINT64)
     {
       next_due = MAX (next_due, self->frames_not_before_us);
