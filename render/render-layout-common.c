@@ -138,15 +138,6 @@ render_layout_over_budget (const RenderLayoutOptions *options, const char *kind,
   return scene;
 }
 
-const char *
-render_layout_atom (IngestStore *store, IngestAtom atom)
-{
-  if (store == NULL || atom == 0)
-    return "";
-  const char *s = ingest_store_atom (store, atom);
-  return s ? s : "";
-}
-
 char *
 render_layout_short_name (const char *name)
 {
@@ -181,7 +172,7 @@ const char *
 render_layout_mark_begin (RenderScene *scene, const IngestTimeline *tl, guint k, GString *title)
 {
   const IngestTimelineMark *mk = &g_array_index (tl->marks, IngestTimelineMark, k);
-  const char *text = render_layout_atom (tl->store, mk->text);
+  const char *text = ingest_timeline_atom (tl, mk->text);
   gboolean crash = mk->kind == INGEST_EVENT_EXIT && mk->exit_status == INGEST_EXIT_CRASH;
   const char *what = crash ? "crash"
                      : mk->kind == INGEST_EVENT_EXIT  ? "exit"

@@ -490,7 +490,7 @@ hierarchy_links (const IngestGraph *g, guint *n_out)
 {
   *n_out = 0;
   guint n = g->nodes->len;
-  if (g->store == NULL || n == 0)
+  if ((g->store == NULL && g->strings == NULL) || n == 0)
     return NULL;
   GHashTable *index = g_hash_table_new (NULL, NULL);
   for (guint i = 0; i < n; i++)
@@ -500,15 +500,14 @@ hierarchy_links (const IngestGraph *g, guint *n_out)
         g_hash_table_insert (index, GUINT_TO_POINTER (nd->actor), GUINT_TO_POINTER (i + 1));
     }
   guint *out = g_new (guint, 2 * n);
-  guint32 n_actors = ingest_store_n_actors (g->store);
   for (guint i = 0; i < n; i++)
     {
       const IngestViewNode *nd = &g_array_index (g->nodes, IngestViewNode, i);
-      if (nd->actor == 0 || nd->actor > n_actors)
+      if (nd->actor == 0)
         continue;
-      IngestActorId p = ingest_store_actor (g->store, nd->actor)->parent;
+      IngestActorId p = ingest_graph_actor_parent (g, nd->actor);
       /* bounded walk: a malformed trace could make a parent cycle */
-      for (guint steps = 0; p != 0 && p <= n_actors && steps < 64; steps++)
+      for (guint steps = 0; p != 0 && steps < 64; steps++)
         {
           guint j = GPOINTER_TO_UINT (g_hash_table_lookup (index, GUINT_TO_POINTER (p)));
           if (j != 0)
@@ -521,7 +520,7 @@ hierarchy_links (const IngestGraph *g, guint *n_out)
                 }
               break;
             }
-          p = ingest_store_actor (g->store, p)->parent;
+          p = ingest_graph_actor_parent (g, p);
         }
     }
   g_hash_table_unref (index);
@@ -804,6 +803,23 @@ render_graph_positions_new (void)
   return p;
 }
 
+RenderGraphPositions *
+render_graph_positions_copy (const RenderGraphPositions *positions)
+{
+  RenderGraphPositions *p = render_graph_positions_new ();
+  GHashTableIter it;
+  gpointer k, v;
+
+  if (positions == NULL)
+    return p;
+  p->width = positions->width;
+  p->height = positions->height;
+  g_hash_table_iter_init (&it, positions->xy);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    g_hash_table_insert (p->xy, g_strdup (k), g_memdup2 (v, 2 * sizeof (double)));
+  return p;
+}
+
 void
 render_graph_positions_free (RenderGraphPositions *p)
 {
@@ -875,6 +891,11 @@ positions_from_previous (Graph *gr)
   /* Mostly new: a fresh layout reads better than one grown from a few. */
   if (known == 0 || known * 2 < n)
     return FALSE;
+  /* The same nodes on the same canvas: nothing moves, even if traffic
+   * resized some nodes (a live graph must hold still to be read; only a
+   * change of the node set rearranges it). */
+  if (known == n && g_hash_table_size (prev->xy) == n && sx == 1 && sy == 1)
+    return TRUE;
 
   /* New nodes: next to their placed neighbours (a few passes, so chains of
    * new nodes grow outwards), else at a hashed spot of the area; a small
@@ -1081,7 +1102,7 @@ draw_edges (Graph *gr, RenderScene *scene, guint *n_drawn, gint64 *lat_lo, gint6
                               ed->count, ed->rate_per_s);
       append_latency (title, "round trip", &ed->round_trip);
       append_latency (title, "time in mailbox", &ed->mailbox);
-      const char *top = render_layout_atom (g->store, ed->top_label);
+      const char *top = ingest_graph_atom (g, ed->top_label);
       if (*top)
         g_string_append_printf (title, "\nmost frequent: %s", top);
       if (ed->pending)

@@ -34,7 +34,6 @@ RenderScene *render_layout_over_budget (const RenderLayoutOptions *options, cons
 double render_layout_draw_title (RenderLayoutContext *ctx, RenderScene *scene, double x, double y);
 
 /* An atom's text, "" when the store is NULL or the atom 0 (borrowed). */
-const char *render_layout_atom (IngestStore *store, IngestAtom atom);
 /* The display name for a view node: the last path component (two for a
  * group glob, e.g. "workers/" and its star); owned by the caller. */
 char *render_layout_short_name (const char *name);

@@ -132,7 +132,7 @@ label_for (Seq *s, IngestAtom atom, double max_w)
   if (li)
     return li;
   li = g_new0 (LabelInfo, 1);
-  const char *text = render_layout_atom (s->tl->store, atom);
+  const char *text = ingest_timeline_atom (s->tl, atom);
   li->text = render_font_ellipsize (s->ctx.small, text, max_w, &li->width);
   li->color = render_palette_for_label (text, s->ctx.o.theme);
   /* Text in the label's hue, pulled towards the foreground so yellow and
@@ -354,7 +354,7 @@ seq_draw_spans (Seq *s)
       double y1 = sp->end_ns == INGEST_TIME_MAX ? s->bottom : time_y (s, sp->end_ns);
       if (y1 - y0 < 4)
         y1 = y0 + 4;
-      const char *lab = render_layout_atom (tl->store, sp->label);
+      const char *lab = ingest_timeline_atom (tl, sp->label);
       g_snprintf (buf, sizeof buf, "span%u", k);
       char dur[32];
       if (sp->end_ns == INGEST_TIME_MAX)
@@ -453,7 +453,7 @@ seq_message_title (Seq *s, const IngestTimelineMessage *m, const LabelInfo *li, 
 
   const IngestViewNode *fl = &g_array_index (tl->lanes, IngestViewNode, m->from_lane);
   g_string_truncate (title, 0);
-  g_string_append (title, li->text[0] ? render_layout_atom (tl->store, m->label) : "message");
+  g_string_append (title, li->text[0] ? ingest_timeline_atom (tl, m->label) : "message");
   g_string_append (title, "\n");
   g_string_append (title, fl->name ? fl->name : "?");
   g_string_append (title, " \xe2\x86\x92 ");

@@ -263,7 +263,7 @@ tl_draw_spans (Tl *t)
       const IngestTimelineSpan *sp = &g_array_index (tl->spans, IngestTimelineSpan, k);
       if (sp->lane >= t->n_lanes)
         continue;
-      const char *lab = render_layout_atom (tl->store, sp->label);
+      const char *lab = ingest_timeline_atom (tl, sp->label);
       char title[160], id[24], dur[32];
       if (sp->end_ns == INGEST_TIME_MAX)
         g_strlcpy (dur, "still running", sizeof dur);
@@ -379,7 +379,7 @@ tl_draw_messages (Tl *t)
       const IngestTimelineMessage *m = &g_array_index (tl->messages, IngestTimelineMessage, k);
       if (m->from_lane >= n_lanes)
         continue;
-      const char *lab = render_layout_atom (tl->store, m->label);
+      const char *lab = ingest_timeline_atom (tl, m->label);
       gboolean pending = m->receive_ns == INGEST_TIME_MAX;
       g_string_truncate (title, 0);
       g_string_append (title, *lab ? lab : "message");
@@ -541,7 +541,7 @@ tl_draw_legend (Tl *t)
   double x = t->plot_x0, y = t->H - t->legend_h / 2;
   for (int i = 0; i < 10 && top_atoms[i]; i++)
     {
-      const char *lab = render_layout_atom (tl->store, top_atoms[i]);
+      const char *lab = ingest_timeline_atom (tl, top_atoms[i]);
       double w;
       char *shown = render_font_ellipsize (ctx->small, lab, 140, &w);
       if (x + 16 + w > t->W - 10)

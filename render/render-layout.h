@@ -12,10 +12,13 @@
  *    lines, mailbox depth strips, marks, density bands when aggregated).
  *
  * Every layout bounds what it draws (max_elements) and renders a friendly
- * "no events in this window" scene for an empty view. Labels are resolved
- * with ingest_store_atom() on the view's store (which may be NULL in a
- * hand-built view: labels are then empty). The returned scene is owned by
- * the caller.
+ * "no events in this window" scene for an empty view. Labels and the actor
+ * hierarchy are read through the view (ingest_graph_atom,
+ * ingest_timeline_atom, ingest_graph_actor_parent): from its store, or
+ * from its own copies when the view is detached (then a layout never
+ * touches a store and may run in any thread while the store grows); a
+ * hand-built view with neither has empty labels. The returned scene is
+ * owned by the caller.
  */
 #pragma once
 
@@ -32,6 +35,8 @@ G_BEGIN_DECLS
 typedef struct _RenderGraphPositions RenderGraphPositions;
 RenderGraphPositions *render_graph_positions_new (void);
 void render_graph_positions_free (RenderGraphPositions *positions);
+/* A copy (owned by the caller); NULL gives an empty set. */
+RenderGraphPositions *render_graph_positions_copy (const RenderGraphPositions *positions);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RenderGraphPositions, render_graph_positions_free)
 /* FALSE when name has no position. */
 gboolean render_graph_positions_lookup (const RenderGraphPositions *positions, const char *name,
@@ -66,9 +71,11 @@ typedef struct {
   gboolean hide_legend;
   const char *title;        /* shown at the top; NULL = none */
   /* Graph only. previous (borrowed, NULL = none): positions of the last
-   * frame; nodes found there keep their place (rescaled if the canvas
-   * size changed), new nodes go next to their neighbours, and overlaps are
-   * pushed apart; when most nodes are new, the full layout runs instead.
+   * frame; when the node set (by name) and canvas size are the same,
+   * every node keeps exactly its place; otherwise nodes found there keep
+   * their place (rescaled if the canvas size changed), new nodes go next
+   * to their neighbours, and overlaps are pushed apart; when most nodes
+   * are new, the full layout runs instead.
    * positions_out (borrowed, NULL = none): cleared and filled with this
    * layout's node positions. Without previous the layout is the
    * deterministic batch one (same input, same picture). */

@@ -199,8 +199,10 @@ render_view_build (IngestStore *store, const RenderViewRequest *request,
 
   g_return_val_if_fail (result != NULL, FALSE);
   memset (result, 0, sizeof *result);
-  g_return_val_if_fail (store != NULL, FALSE);
   g_return_val_if_fail (request != NULL, FALSE);
+  g_return_val_if_fail (store != NULL || (request->kind == RENDER_VIEW_GRAPH ? request->graph != NULL
+                                                                             : request->timeline != NULL),
+                        FALSE);
   g_return_val_if_fail ((guint) request->kind < RENDER_VIEW_N_KINDS, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 

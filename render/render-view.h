@@ -9,7 +9,9 @@
  *
  * Threading: render_view_build only reads the store; it may run in any
  * thread while no other thread appends to that store (the caller holds
- * whatever lock or snapshot guarantees that).
+ * whatever lock or snapshot guarantees that). Given detached view data
+ * (ingest_graph_dup_detached, ingest_timeline_dup_detached) and no store,
+ * it reads no store at all and needs no lock.
  */
 #pragma once
 
@@ -85,7 +87,8 @@ typedef struct {
 } RenderViewResult;
 
 /* Builds the view of store described by request into result (zeroed
- * first). Returns FALSE with error set (INGEST_ERROR_FILTER for a bad
+ * first). store may be NULL when the request carries the data (graph for
+ * a graph, timeline for the others). Returns FALSE with error set (INGEST_ERROR_FILTER for a bad
  * filter) and result->scene NULL on failure. */
 gboolean render_view_build (IngestStore *store, const RenderViewRequest *request,
                             RenderViewResult *result, GError **error);

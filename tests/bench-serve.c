@@ -7,6 +7,13 @@
  * clock, to the frame's arrival) and the server's RSS over the run.
  *
  *   bench-serve ACTORSCOPE [--rate N] [--clients N] [--seconds S] [--window S]
+ *               [--distinct-views]
+ *
+ * With --distinct-views client i follows view i % 20 of twenty views that
+ * share no rendering (kinds, windows, filters, groups, sizes differ):
+ * the figure of issue 10. The summary gives events sent and accepted,
+ * frames/s per client (median and slowest), event-to-frame p50/p99, frame
+ * size p50/p95 and the server's peak RSS, plus the load average seen.
  *
  * RSS grows with the store (every event is kept); the figure to watch is
  * the growth per event staying constant, and that it does not depend on
@@ -22,16 +29,27 @@
 #include <stdio.h>
 #include <sys/wait.h>
 
+static void
+print_load (const char *when)
+{
+  g_autofree char *text = NULL;
+
+  if (g_file_get_contents ("/proc/loadavg", &text, NULL, NULL))
+    printf ("load average %s: %s", when, text);
+}
+
 int
 main (int argc, char **argv)
 {
   double rate = 200000, seconds = 60, window_s = 10;
   gint n_clients = 20;
+  gboolean distinct = FALSE;
   const GOptionEntry entries[] = {
     { "rate", 0, 0, G_OPTION_ARG_DOUBLE, &rate, "events per second (200000)", "N" },
     { "clients", 0, 0, G_OPTION_ARG_INT, &n_clients, "websocket clients (20)", "N" },
     { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &seconds, "duration (60)", "S" },
     { "window", 0, 0, G_OPTION_ARG_DOUBLE, &window_s, "followed window of the views (10)", "S" },
+    { "distinct-views", 0, 0, G_OPTION_ARG_NONE, &distinct, "clients follow 20 distinct views", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) octx = g_option_context_new ("ACTORSCOPE — load figures of actorscope serve");
@@ -70,11 +88,17 @@ main (int argc, char **argv)
   cfg.port = serve_load_server_get_web_port (server);
   cfg.clients = (guint) n_clients;
   cfg.window_s = window_s;
+  cfg.distinct_views = distinct;
   pool = serve_load_clients_start (&cfg);
   serve_load_latency_init (&lat);
 
-  printf ("actorscope serve: %g events/s of TCP NDJSON for %g s, %d /live clients "
-          "(graph, timeline, sequence views of the last %g s)\n", rate, seconds, n_clients, window_s);
+  if (distinct)
+    printf ("actorscope serve: %g events/s of TCP NDJSON for %g s, %d /live clients "
+            "(%d distinct views)\n", rate, seconds, n_clients, MIN (n_clients, SERVE_LOAD_DISTINCT_VIEWS));
+  else
+    printf ("actorscope serve: %g events/s of TCP NDJSON for %g s, %d /live clients "
+            "(graph, timeline, sequence views of the last %g s)\n", rate, seconds, n_clients, window_s);
+  print_load ("before");
   printf ("%8s %12s %12s %10s %10s\n", "t (s)", "sent", "in store", "frames", "RSS (MiB)");
   t_start = g_get_monotonic_time ();
   t_end = t_start + (gint64) (seconds * G_USEC_PER_SEC);
@@ -114,10 +138,34 @@ main (int argc, char **argv)
     double elapsed = (double) (g_get_monotonic_time () - t_start) / G_USEC_PER_SEC;
     guint64 sent = serve_load_producer_get_sent (producer);
 
+    g_autofree guint64 *per_client = g_new0 (guint64, MAX (n_clients, 1));
+    ServeLoadLatency sizes, rates;
+
+    serve_load_latency_init (&sizes);
+    serve_load_latency_init (&rates);
+    print_load ("after");
     serve_load_server_memory (server, &rss_end, &hwm);
     serve_load_clients_take_latency (pool, &lat, NULL);
+    serve_load_clients_take_sizes (pool, &sizes);
+    serve_load_clients_get_slot_frames (pool, per_client, (guint) n_clients);
     serve_load_clients_get_stats (pool, &st);
     serve_load_clients_stop (pool);
+    for (gint i = 0; i < n_clients; i++)
+      serve_load_latency_add (&rates, (double) per_client[i] / elapsed);
+    if (n_clients > 0)
+      {
+        double r50, r90, r99, rmax;
+        serve_load_latency_percentiles (&rates, &r50, &r90, &r99, &rmax);
+        printf ("frames/s per client: median %.2f, slowest %.2f, fastest %.2f\n", r50,
+                g_array_index (rates.ms, double, 0), rmax);
+      }
+    if (serve_load_latency_percentiles (&sizes, &p50, &p90, &p99, &max))
+      {
+        double p95 = g_array_index (sizes.ms, double, (guint) (0.95 * (sizes.ms->len - 1)));
+        printf ("frame size: p50 %.1f KiB, p95 %.1f KiB, max %.1f KiB\n", p50 / 1024, p95 / 1024, max / 1024);
+      }
+    serve_load_latency_clear (&sizes);
+    serve_load_latency_clear (&rates);
     printf ("\nproducer wrote %" G_GUINT64_FORMAT " events (%.0f/s); the newest frame showed %"
             G_GUINT64_FORMAT " in the store (%.0f/s accepted)\n",
             sent, sent / (elapsed - 1), st.events, st.events / (elapsed - 1));

@@ -420,6 +420,8 @@ struct _ServeLoadClients {
   GMutex lock;                 /* guards what follows */
   ServeLoadClientsStats stats;
   ServeLoadLatency latency;
+  ServeLoadLatency sizes;      /* frame sizes in bytes */
+  guint64 *slot_frames;        /* per slot */
   GPtrArray *errors;
 };
 
@@ -452,6 +454,28 @@ fixed_view (ServeLoadClients *pool, guint i)
   const char *extra = i % 3 == 0 ? ",\"height\":700" : "";
   return g_strdup_printf ("{\"v\":1,\"type\":\"view\",\"kind\":\"%s\",\"follow\":true,\"window_s\":%g,"
                           "\"width\":1000%s}", kinds[i % 3], pool->cfg.window_s, extra);
+}
+
+/* Twenty views that share no rendering and little view data: every kind,
+ * windows of 1 to 30 s, actor and label filters, groups, sizes, themes. */
+static char *
+distinct_view (ServeLoadClients *pool, guint i)
+{
+  static const double windows[] = { 1, 5, 10, 30 };
+  static const char *const filters[] = {
+    "null", "\"/user/worker-1*\"", "null", "\"/client-[0-9]$/\"", "null",
+  };
+  static const char *const groups[] = {
+    "null", "null", "[\"/user/client-*\"]", "null", "[\"/user/worker-*\",\"/user/client-1*\"]",
+  };
+  (void) pool;
+  i %= SERVE_LOAD_DISTINCT_VIEWS;
+  return g_strdup_printf ("{\"v\":1,\"type\":\"view\",\"kind\":\"%s\",\"follow\":true,\"window_s\":%g,"
+                          "\"width\":%u,\"height\":%u,\"filter\":%s,\"label_filter\":%s,\"groups\":%s,"
+                          "\"theme\":\"%s\"}",
+                          kinds[i % 3], windows[i % G_N_ELEMENTS (windows)], 900 + 20 * i, 600 + 10 * i,
+                          filters[i % G_N_ELEMENTS (filters)], i % 7 == 6 ? "\"Job[0-2]\"" : "null",
+                          groups[(i / 2) % G_N_ELEMENTS (groups)], i % 2 ? "dark" : "light");
 }
 
 static char *
@@ -553,8 +577,13 @@ client_message (Client *c, const char *text, gsize len)
       g_mutex_lock (&pool->lock);
       pool->stats.frames++;
       pool->stats.bytes += len;
+      if (!pool->cfg.churn && c->slot < pool->cfg.clients)
+        pool->slot_frames[c->slot]++;
+      serve_load_latency_add (&pool->sizes, (double) len);
       pool->stats.events = MAX (pool->stats.events, events);
-      if (c->kind == CLIENT_STEADY && c->following && c->skip_latency == 0 && isfinite (to_ms))
+      /* A frame of a view with no data yet (window 0..0) has no newest
+       * event to measure from. */
+      if (c->kind == CLIENT_STEADY && c->following && c->skip_latency == 0 && isfinite (to_ms) && to_ms > 0)
         serve_load_latency_add (&pool->latency, (double) g_get_real_time () / 1000.0 - to_ms);
       g_mutex_unlock (&pool->lock);
       if (c->skip_latency > 0)
@@ -612,7 +641,9 @@ client_cb (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *
       pool->stats.connected_now++;
       g_mutex_unlock (&pool->lock);
       c->following = TRUE;
-      client_send (c, pool->cfg.churn ? random_view (pool) : fixed_view (pool, c->slot));
+      client_send (c, pool->cfg.churn ? random_view (pool)
+                      : pool->cfg.distinct_views ? distinct_view (pool, c->slot)
+                      : fixed_view (pool, c->slot));
       break;
     case LWS_CALLBACK_CLIENT_WRITEABLE:
       if (c->leaving)
@@ -894,6 +925,8 @@ serve_load_clients_start (const ServeLoadClientsConfig *config)
   pool->errors = g_ptr_array_new_with_free_func (g_free);
   pool->expect_frames = TRUE;
   serve_load_latency_init (&pool->latency);
+  serve_load_latency_init (&pool->sizes);
+  pool->slot_frames = g_new0 (guint64, MAX (config->clients, 1));
   g_mutex_init (&pool->lock);
   lws_set_log_level (LLL_ERR, NULL);
   info.port = CONTEXT_PORT_NO_LISTEN;
@@ -936,6 +969,25 @@ serve_load_clients_take_latency (ServeLoadClients *pool, ServeLoadLatency *inter
   g_mutex_unlock (&pool->lock);
 }
 
+void
+serve_load_clients_get_slot_frames (ServeLoadClients *pool, guint64 *counts, guint n)
+{
+  g_mutex_lock (&pool->lock);
+  for (guint i = 0; i < n; i++)
+    counts[i] = i < pool->cfg.clients ? pool->slot_frames[i] : 0;
+  g_mutex_unlock (&pool->lock);
+}
+
+void
+serve_load_clients_take_sizes (ServeLoadClients *pool, ServeLoadLatency *sizes)
+{
+  g_mutex_lock (&pool->lock);
+  for (guint i = 0; i < pool->sizes.ms->len; i++)
+    serve_load_latency_add (sizes, g_array_index (pool->sizes.ms, double, i));
+  g_array_set_size (pool->sizes.ms, 0);
+  g_mutex_unlock (&pool->lock);
+}
+
 char **
 serve_load_clients_dup_errors (ServeLoadClients *pool)
 {
@@ -964,6 +1016,8 @@ serve_load_clients_stop (ServeLoadClients *pool)
   g_free (pool->rejoin_at);
   g_ptr_array_unref (pool->errors);
   serve_load_latency_clear (&pool->latency);
+  serve_load_latency_clear (&pool->sizes);
+  g_free (pool->slot_frames);
   g_rand_free (pool->rand);
   g_mutex_clear (&pool->lock);
   g_free (pool);

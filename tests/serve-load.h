@@ -82,6 +82,9 @@ gboolean serve_load_latency_percentiles (ServeLoadLatency *lat, double *p50, dou
 
 /* ---- /live clients ---------------------------------------------------------- */
 
+/* Number of distinct views of ServeLoadClientsConfig.distinct_views. */
+#define SERVE_LOAD_DISTINCT_VIEWS 20
+
 typedef struct {
   int port;
   guint clients;               /* connected at once (at most) */
@@ -96,6 +99,10 @@ typedef struct {
   gboolean churn;
   double mean_life_s;
   guint32 seed;
+  /* Without churn: client i follows distinct_view (i % 20), twenty views
+   * that differ in kind, window, filters, groups and size, instead of
+   * views 0..2. */
+  gboolean distinct_views;
   /* Frames validated as JSON (type, events, svg, counters): every Nth of a
    * client (0: none). */
   guint validate_every;
@@ -125,6 +132,11 @@ void serve_load_clients_get_stats (ServeLoadClients *pool, ServeLoadClientsStats
  * (either may be NULL). */
 void serve_load_clients_take_latency (ServeLoadClients *pool, ServeLoadLatency *interval,
                                       ServeLoadLatency *total);
+/* Frames received per slot (client i of a pool without churn) into
+ * counts[0 .. n-1] (slots beyond the pool get 0). */
+void serve_load_clients_get_slot_frames (ServeLoadClients *pool, guint64 *counts, guint n);
+/* Moves the frame sizes (bytes) taken since the last call into SIZES. */
+void serve_load_clients_take_sizes (ServeLoadClients *pool, ServeLoadLatency *sizes);
 /* Owned NULL-terminated array of the errors seen so far (refused
  * connections, error replies, closes we did not ask for, bad frames). */
 char **serve_load_clients_dup_errors (ServeLoadClients *pool);

@@ -58,7 +58,8 @@ main (int argc, char **argv)
   double rate = 50000, duration = 60, report_s = 10, window_s = 10, mean_life = 15, warmup = -1;
   double max_bytes_per_event = 1024, accept_wait = 120;
   gint n_clients = 20, seed = -1;
-  gboolean no_churn = FALSE;
+  gboolean no_churn = FALSE, distinct = FALSE;
+  double min_rate_share = 0, min_client_fps = 0;
   const GOptionEntry entries[] = {
     { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &duration, "seconds of load (60; 600 for the real soak)", "S" },
     { "rate", 'r', 0, G_OPTION_ARG_DOUBLE, &rate, "producer events per second (50000)", "N" },
@@ -67,6 +68,12 @@ main (int argc, char **argv)
     { "window", 0, 0, G_OPTION_ARG_DOUBLE, &window_s, "followed window without churn (10)", "S" },
     { "mean-life", 0, 0, G_OPTION_ARG_DOUBLE, &mean_life, "mean seconds a client stays (15)", "S" },
     { "no-churn", 0, 0, G_OPTION_ARG_NONE, &no_churn, "fixed clients for the whole run", NULL },
+    { "distinct-views", 0, 0, G_OPTION_ARG_NONE, &distinct,
+      "without churn: client i follows the i-th of 20 distinct views", NULL },
+    { "min-rate-share", 0, 0, G_OPTION_ARG_DOUBLE, &min_rate_share,
+      "fail when the producer could send less than this share of --rate (0: no check)", "F" },
+    { "min-client-fps", 0, 0, G_OPTION_ARG_DOUBLE, &min_client_fps,
+      "without churn: fail when a client got fewer frames per second (0: no check)", "F" },
     { "seed", 0, 0, G_OPTION_ARG_INT, &seed, "random seed (default: from the clock, printed)", "N" },
     { "warmup", 0, 0, G_OPTION_ARG_DOUBLE, &warmup, "RSS baseline taken after this (duration/6, at most 30)", "S" },
     { "max-bytes-per-event", 0, 0, G_OPTION_ARG_DOUBLE, &max_bytes_per_event,
@@ -124,6 +131,7 @@ main (int argc, char **argv)
   cfg.clients = (guint) n_clients;
   cfg.window_s = window_s;
   cfg.churn = !no_churn;
+  cfg.distinct_views = distinct;
   cfg.mean_life_s = mean_life;
   cfg.seed = (guint32) seed;
   cfg.validate_every = 25;
@@ -218,6 +226,21 @@ main (int argc, char **argv)
   if (st.events != sent)
     g_ptr_array_add (failures, g_strdup_printf ("%" G_GUINT64_FORMAT " events sent, %" G_GUINT64_FORMAT
                                                 " in the store after waiting %g s", sent, st.events, accept_wait));
+  /* The producer is paced and stalls when the server stops reading: what
+   * it managed to send is the rate the service accepted. */
+  if (min_rate_share > 0 && sent < min_rate_share * rate * elapsed_load)
+    g_ptr_array_add (failures, g_strdup_printf ("the service accepted %.0f events/s, less than %g of %g",
+                                                sent / elapsed_load, min_rate_share, rate));
+  if (no_churn && min_client_fps > 0)
+    {
+      g_autofree guint64 *per_client = g_new0 (guint64, n_clients);
+      serve_load_clients_get_slot_frames (pool, per_client, (guint) n_clients);
+      for (gint i = 0; i < n_clients; i++)
+        if (per_client[i] < min_client_fps * elapsed_load)
+          g_ptr_array_add (failures, g_strdup_printf ("client %d got %" G_GUINT64_FORMAT " frames in %.0f s "
+                                                      "(fewer than %g/s)", i, per_client[i], elapsed_load,
+                                                      min_client_fps));
+    }
   if (st.skipped > 0)
     g_ptr_array_add (failures, g_strdup_printf ("the server skipped %" G_GUINT64_FORMAT " records", st.skipped));
   if (st.frames == 0 || lat_total.ms->len == 0)

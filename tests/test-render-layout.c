@@ -268,6 +268,44 @@ test_graph_previous_positions (void **state)
   test_graph_free (g2);
 }
 
+/* The window of a live graph moves and its traffic changes, but no node
+ * comes or goes: every node keeps exactly its place, even the ones whose
+ * size changed with their traffic. */
+static void
+test_graph_same_nodes_hold_still (void **state)
+{
+  (void) state;
+  g_autoptr (IngestStore) store = ingest_store_new ();
+  IngestGraph *g1 = test_graph_random (store, 30, 80);
+  IngestGraph *g2 = test_graph_random (store, 30, 80);
+  RenderLayoutOptions opt = { 0 };
+  g_autoptr (RenderGraphPositions) p1 = render_graph_positions_new ();
+  g_autoptr (RenderGraphPositions) p2 = render_graph_positions_new ();
+
+  opt.width = 900;
+  opt.height = 600;
+  /* the next window: very different traffic on the same nodes */
+  for (guint i = 0; i < g2->nodes->len; i++)
+    g_array_index (g2->nodes, IngestViewNode, i).sent = (i % 5) * 1000 + 1;
+  opt.positions_out = p1;
+  g_autoptr (RenderScene) s1 = render_layout_graph (g1, &opt);
+  opt.previous = p1;
+  opt.positions_out = p2;
+  g_autoptr (RenderScene) s2 = render_layout_graph (g2, &opt);
+  assert_non_null (s1);
+  assert_non_null (s2);
+  for (guint i = 0; i < g2->nodes->len; i++)
+    {
+      const char *name = g_array_index (g2->nodes, IngestViewNode, i).name;
+      double x1, y1, x2, y2;
+      assert_true (render_graph_positions_lookup (p1, name, &x1, &y1));
+      assert_true (render_graph_positions_lookup (p2, name, &x2, &y2));
+      assert_true (x1 == x2 && y1 == y2);
+    }
+  test_graph_free (g1);
+  test_graph_free (g2);
+}
+
 static void
 test_empty_views (void **state)
 {
@@ -472,6 +510,7 @@ main (void)
     cmocka_unit_test (test_graph_deterministic_and_bounded),
     cmocka_unit_test (test_graph_large_sparse_path),
     cmocka_unit_test (test_graph_previous_positions),
+    cmocka_unit_test (test_graph_same_nodes_hold_still),
     cmocka_unit_test (test_empty_views),
     cmocka_unit_test (test_sequence),
     cmocka_unit_test (test_sequence_lod),

@@ -402,6 +402,77 @@ test_budget_placeholder (void **state)
     }
 }
 
+/* A detached view renders byte for byte as the store-backed one it was
+ * copied from, for every kind, also once the store is gone (it reads no
+ * store at all): what lets frames render in workers while the store
+ * grows. Labels, top labels, mark texts and the actor hierarchy (parents
+ * link nodes in the graph) all come from the copy. */
+static void
+test_detached_renders_the_same (void **state)
+{
+  (void) state;
+  IngestStore *store = small_store ();
+  IngestViewSpec spec = { .from_ns = INGEST_TIME_MIN, .to_ns = INGEST_TIME_MAX };
+  const char *groups[] = { "/user/c*", NULL };
+  IngestViewSpec grouped = spec;
+  IngestEventInput spawn = { .kind = INGEST_EVENT_SPAWN, .time_ns = BASE + 500 * MS,
+                             .actor = INGEST_STR ("/user/a/child"), .peer = INGEST_STR ("/user/a") };
+  IngestEventInput m = { .kind = INGEST_EVENT_MARK, .time_ns = BASE + 100 * MS,
+                         .actor = INGEST_STR ("/user/b"), .text = INGEST_STR ("checkpoint") };
+  GPtrArray *expected = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray *detached = g_ptr_array_new_with_free_func (NULL);
+
+  grouped.groups = groups;
+  ingest_store_append (store, &spawn);
+  ingest_store_append (store, &m);
+  send_receive (store, "/user/a/child", "/user/a", "k1", "Report", BASE + 510 * MS, BASE + 520 * MS);
+  for (guint pass = 0; pass < 2; pass++)
+    for (guint kind = 0; kind < RENDER_VIEW_N_KINDS; kind++)
+      {
+        const IngestViewSpec *sp = pass == 0 ? &spec : &grouped;
+        g_autoptr (IngestGraph) graph = ingest_graph_build (store, sp, NULL);
+        g_autoptr (IngestTimeline) tl = ingest_timeline_build (store, sp, NULL);
+        RenderViewRequest req = { .kind = kind, .spec = sp, .graph = graph, .timeline = tl };
+        g_auto (RenderViewResult) built = { 0 };
+        gsize len;
+
+        req.layout.width = 900;
+        req.layout.height = 600;
+        assert_non_null (graph);
+        assert_non_null (tl);
+        assert_true (render_view_build (store, &req, &built, NULL));
+        g_ptr_array_add (expected, scene_to_svg (built.scene, &len));
+        g_ptr_array_add (detached, kind == RENDER_VIEW_GRAPH ? (gpointer) ingest_graph_dup_detached (graph)
+                                                             : (gpointer) ingest_timeline_dup_detached (tl));
+      }
+  assert_true (g_strrstr (expected->pdata[0], "Ping") != NULL);
+  ingest_store_free (store);
+  for (guint i = 0; i < detached->len; i++)
+    {
+      RenderViewKind kind = i % RENDER_VIEW_N_KINDS;
+      RenderViewRequest req = { .kind = kind };
+      g_auto (RenderViewResult) built = { 0 };
+      g_autofree char *svg = NULL;
+      gsize len;
+
+      if (kind == RENDER_VIEW_GRAPH)
+        req.graph = detached->pdata[i];
+      else
+        req.timeline = detached->pdata[i];
+      req.layout.width = 900;
+      req.layout.height = 600;
+      assert_true (render_view_build (NULL, &req, &built, NULL));
+      svg = scene_to_svg (built.scene, &len);
+      assert_string_equal (svg, expected->pdata[i]);
+      if (kind == RENDER_VIEW_GRAPH)
+        ingest_graph_free (detached->pdata[i]);
+      else
+        ingest_timeline_free (detached->pdata[i]);
+    }
+  g_ptr_array_unref (detached);
+  g_ptr_array_unref (expected);
+}
+
 int
 main (void)
 {
@@ -414,6 +485,7 @@ main (void)
     cmocka_unit_test (test_build_prebuilt_and_fill),
     cmocka_unit_test (test_budget_bounds_every_kind),
     cmocka_unit_test (test_budget_placeholder),
+    cmocka_unit_test (test_detached_renders_the_same),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

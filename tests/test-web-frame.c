@@ -253,6 +253,71 @@ test_frame_cache_and_live (void **state)
   assert_int_equal (web_live_views_size (live), 0);
 }
 
+/* Inputs rendered in a worker thread while this thread keeps appending to
+ * the store: the frames are those of the store as it was when each input
+ * was made (same bytes as building them then), and the worker never reads
+ * the store (run under helgrind or a -Db_sanitize=thread build, this is
+ * the race check of the render pool). */
+typedef struct {
+  GPtrArray *inputs;
+  GPtrArray *texts;
+} RenderWork;
+
+static gpointer
+render_inputs (gpointer data)
+{
+  RenderWork *w = data;
+  for (guint i = 0; i < w->inputs->len; i++)
+    g_ptr_array_add (w->texts, web_frame_input_render (w->inputs->pdata[i], NULL, NULL));
+  return NULL;
+}
+
+static void
+test_frame_input_renders_while_appending (void **state)
+{
+  g_autoptr (IngestStore) store = small_store ();
+  g_autoptr (WebActivity) activity = web_activity_new ();
+  g_autoptr (WebLiveViews) live = web_live_views_new (store);
+  g_autoptr (GPtrArray) expected = g_ptr_array_new_with_free_func (g_free);
+  RenderWork w = { g_ptr_array_new_with_free_func ((GDestroyNotify) web_frame_input_free),
+                   g_ptr_array_new_with_free_func (g_free) };
+  GThread *worker;
+
+  web_activity_update (activity, store);
+  for (guint k = 0; k < RENDER_VIEW_N_KINDS; k++)
+    for (guint follow = 0; follow < 2; follow++)
+      {
+        g_auto (WebViewState) st;
+        g_autoptr (WebViewCache) round = web_view_cache_new ();
+        g_autoptr (WebViewCache) round2 = web_view_cache_new ();
+        g_autoptr (WebLiveViews) live2 = web_live_views_new (store);
+
+        fixed_state (&st, k);
+        st.follow = follow;
+        st.window_ns = 100 * MS;
+        web_view_cache_set_live (round, live);
+        web_view_cache_set_live (round2, live2);
+        g_ptr_array_add (expected, web_frame_build (store, &st, activity, round2, NULL, NULL));
+        g_ptr_array_add (w.inputs, web_frame_input_new (store, &st, activity, NULL, round, NULL));
+        assert_non_null (w.inputs->pdata[w.inputs->len - 1]);
+      }
+  worker = g_thread_new ("render", render_inputs, &w);
+  for (guint k = 0; k < 2000; k++)
+    {
+      char key[16];
+      g_snprintf (key, sizeof key, "w%u", k);
+      send_receive (store, k % 2 ? "a" : "d", "e", key, k % 3 ? "Late" : "Later",
+                    BASE + 300 * MS + (gint64) k * MS);
+    }
+  g_thread_join (worker);
+  assert_int_equal (w.texts->len, expected->len);
+  for (guint i = 0; i < expected->len; i++)
+    assert_string_equal (w.texts->pdata[i], expected->pdata[i]);
+  g_ptr_array_unref (w.inputs);
+  g_ptr_array_unref (w.texts);
+  (void) state;
+}
+
 static void
 test_frame_bad_filter (void **state)
 {
@@ -458,6 +523,7 @@ main (void)
     cmocka_unit_test (test_extreme_times),
     cmocka_unit_test (test_frame_each_kind),
     cmocka_unit_test (test_frame_cache_and_live),
+    cmocka_unit_test (test_frame_input_renders_while_appending),
     cmocka_unit_test (test_frame_bad_filter),
     cmocka_unit_test (test_details),
   };

@@ -174,23 +174,41 @@ ranked_cmp (gconstpointer a, gconstpointer b)
   return x->activity < y->activity ? 1 : x->activity > y->activity ? -1 : (int) x->id - (int) y->id;
 }
 
-/* The actor table: totals from the store, window rates from the graph. */
-static json_t *
-table_json (IngestStore *store, const IngestGraph *graph, double window_s)
+/* The actor table of the store at one moment: the busiest actors (at most
+ * WEB_FRAME_MAX_TABLE_ROWS) with their totals, copied out of the store so
+ * frames can be written in any thread. */
+typedef struct {
+  IngestActorId id;
+  const char *name;          /* in the table's chunk */
+  guint8 kind;
+  gboolean alive;
+  IngestActorStats st;
+} TableRow;
+
+struct _WebActorTable {
+  GArray *rows;              /* TableRow, busiest first */
+  GStringChunk *names;
+};
+
+static void
+actor_table_free (gpointer data)
 {
+  WebActorTable *t = data;
+  g_array_unref (t->rows);
+  g_string_chunk_free (t->names);
+}
+
+WebActorTable *
+web_actor_table_new (IngestStore *store)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+
   guint32 n = ingest_store_n_actors (store);
   g_autofree RankedActor *ranked = g_new (RankedActor, n + 1);
-  g_autoptr(GHashTable) in_window = g_hash_table_new (NULL, NULL);
-  json_t *rows = json_array ();
-  guint n_rows = 0;
+  WebActorTable *t = g_atomic_rc_box_new0 (WebActorTable);
 
-  if (graph != NULL)
-    for (guint i = 0; i < graph->nodes->len; i++)
-      {
-        IngestViewNode *node = &g_array_index (graph->nodes, IngestViewNode, i);
-        if (!node->is_group)
-          g_hash_table_insert (in_window, GUINT_TO_POINTER (node->actor), node);
-      }
+  t->rows = g_array_new (FALSE, TRUE, sizeof (TableRow));
+  t->names = g_string_chunk_new (4096);
   for (guint32 id = 1; id <= n; id++)
     {
       IngestActorStats st;
@@ -199,34 +217,72 @@ table_json (IngestStore *store, const IngestGraph *graph, double window_s)
       ranked[id - 1].activity = st.sent + st.received;
     }
   qsort (ranked, n, sizeof *ranked, ranked_cmp);
-  for (guint32 i = 0; i < n && n_rows < WEB_FRAME_MAX_TABLE_ROWS; i++)
+  for (guint32 i = 0; i < n && t->rows->len < WEB_FRAME_MAX_TABLE_ROWS; i++)
     {
       IngestActorId id = ranked[i].id;
       const IngestActor *a = ingest_store_actor (store, id);
-      IngestViewNode *node = g_hash_table_lookup (in_window, GUINT_TO_POINTER (id));
-      IngestActorStats st;
+      TableRow row = { .id = id, .kind = a->kind, .alive = a->alive };
 
-      ingest_store_actor_stats (store, id, &st);
-      if (st.sent + st.received + st.spawns + st.exits == 0)
+      ingest_store_actor_stats (store, id, &row.st);
+      if (row.st.sent + row.st.received + row.st.spawns + row.st.exits == 0)
         continue; /* path parents with no traffic of their own */
+      row.name = g_string_chunk_insert_const (t->names, ingest_store_actor_name (store, id));
+      g_array_append_val (t->rows, row);
+    }
+  return t;
+}
+
+WebActorTable *
+web_actor_table_ref (WebActorTable *table)
+{
+  g_return_val_if_fail (table != NULL, NULL);
+  return g_atomic_rc_box_acquire (table);
+}
+
+void
+web_actor_table_unref (WebActorTable *table)
+{
+  if (table != NULL)
+    g_atomic_rc_box_release_full (table, actor_table_free);
+}
+
+/* The actor table's rows: totals from the table, window rates from the
+ * graph. */
+static json_t *
+table_json (const WebActorTable *table, const IngestGraph *graph, double window_s)
+{
+  g_autoptr(GHashTable) in_window = g_hash_table_new (NULL, NULL);
+  json_t *rows = json_array ();
+
+  if (graph != NULL)
+    for (guint i = 0; i < graph->nodes->len; i++)
+      {
+        IngestViewNode *node = &g_array_index (graph->nodes, IngestViewNode, i);
+        if (!node->is_group)
+          g_hash_table_insert (in_window, GUINT_TO_POINTER (node->actor), node);
+      }
+  for (guint i = 0; i < table->rows->len; i++)
+    {
+      const TableRow *r = &g_array_index (table->rows, TableRow, i);
+      IngestViewNode *node = g_hash_table_lookup (in_window, GUINT_TO_POINTER (r->id));
+
       json_array_append_new (rows, json_pack (
         "{s:I, s:s, s:s, s:b, s:I, s:I, s:f, s:I, s:I, s:o, s:o, s:o, s:I, s:I, s:I}",
-        "id", (json_int_t) id,
-        "name", ingest_store_actor_name (store, id),
-        "kind", ingest_actor_kind_to_string (a->kind),
-        "alive", a->alive,
-        "sent", (json_int_t) st.sent,
-        "received", (json_int_t) st.received,
+        "id", (json_int_t) r->id,
+        "name", r->name,
+        "kind", ingest_actor_kind_to_string (r->kind),
+        "alive", r->alive,
+        "sent", (json_int_t) r->st.sent,
+        "received", (json_int_t) r->st.received,
         "rate", node != NULL && window_s > 0 ? (double) node->received / window_s : 0.0,
-        "mailbox", (json_int_t) st.mailbox_depth,
-        "mailbox_max", (json_int_t) st.mailbox_depth_max,
-        "mailbox_latency", latency_json (&st.mailbox),
-        "processing", latency_json (&st.processing),
-        "round_trip", latency_json (&st.round_trip),
-        "errors", (json_int_t) st.errors,
-        "pending", (json_int_t) st.pending,
-        "unanswered", (json_int_t) st.unanswered));
-      n_rows++;
+        "mailbox", (json_int_t) r->st.mailbox_depth,
+        "mailbox_max", (json_int_t) r->st.mailbox_depth_max,
+        "mailbox_latency", latency_json (&r->st.mailbox),
+        "processing", latency_json (&r->st.processing),
+        "round_trip", latency_json (&r->st.round_trip),
+        "errors", (json_int_t) r->st.errors,
+        "pending", (json_int_t) r->st.pending,
+        "unanswered", (json_int_t) r->st.unanswered));
     }
   return rows;
 }
@@ -328,15 +384,24 @@ web_live_views_prune (WebLiveViews *self, gint64 now_us, gint64 max_idle_us)
       g_hash_table_iter_remove (&it);
 }
 
-/* The kept positions of a follow-live graph view (created empty). */
-static LivePositions *
-live_positions (WebLiveViews *self, const WebViewState *state, const IngestViewSpec *spec)
+/* What the kept positions of a graph view are keyed by: its filters,
+ * groups and canvas, and for a follow-live view its window length (not the
+ * window itself: moving it must not lose the layout). Owned. */
+static char *
+positions_key (const WebViewState *state, const IngestViewSpec *spec)
 {
   g_autofree char *groups = spec->groups != NULL ? g_strjoinv ("\x1f", (char **) spec->groups) : NULL;
-  g_autofree char *key = g_strdup_printf ("%" G_GINT64_FORMAT "|%s|%s|%s|%g|%g", state->window_ns,
-                                          spec->actor_filter ? spec->actor_filter : "",
-                                          spec->label_filter ? spec->label_filter : "",
-                                          groups ? groups : "", state->width, state->height);
+
+  return g_strdup_printf ("%" G_GINT64_FORMAT "|%s|%s|%s|%g|%g", state->follow ? state->window_ns : -1,
+                          spec->actor_filter ? spec->actor_filter : "",
+                          spec->label_filter ? spec->label_filter : "",
+                          groups ? groups : "", state->width, state->height);
+}
+
+/* The kept positions for key (created empty); NULL when too many are kept. */
+static LivePositions *
+live_positions (WebLiveViews *self, const char *key)
+{
   LivePositions *p = g_hash_table_lookup (self->positions, key);
   if (p == NULL)
     {
@@ -344,7 +409,7 @@ live_positions (WebLiveViews *self, const WebViewState *state, const IngestViewS
         return NULL;
       p = g_new0 (LivePositions, 1);
       p->xy = render_graph_positions_new ();
-      g_hash_table_insert (self->positions, g_steal_pointer (&key), p);
+      g_hash_table_insert (self->positions, g_strdup (key), p);
     }
   p->used_us = g_get_monotonic_time ();
   return p;
@@ -493,30 +558,178 @@ spec_key (const IngestViewSpec *spec, gboolean for_graph)
                           groups ? groups : "", for_graph ? 0 : spec->max_items);
 }
 
-char *
-web_frame_build (IngestStore *store, const WebViewState *state, const WebActivity *activity,
-                 WebViewCache *cache, RenderScene **scene_out, GError **error)
+/* ---- frames detached from the store ------------------------------------ */
+
+struct _WebFrameInput {
+  WebViewState state;        /* a copy */
+  IngestViewSpec spec;       /* borrows state's strings */
+  IngestGraph *graph;        /* detached; every frame's table needs it */
+  IngestTimeline *timeline;  /* detached; timeline and sequence only */
+  WebActorTable *table;      /* a reference */
+  json_t *overview;          /* owned, or NULL */
+  RenderGraphPositions *previous;  /* graph views of a server: a copy */
+  RenderGraphPositions *positions; /* ... and what the rendering computed */
+  char *positions_key;
+  guint64 n_events, n_actors, n_messages;
+  IngestStoreCounters counters;
+  gint64 range_lo, range_hi;
+  gsize svg_budget;          /* the SVG's byte budget (the cache's) */
+};
+
+static void
+state_copy (WebViewState *dst, const WebViewState *src)
+{
+  *dst = *src;
+  dst->actor_filter = g_strdup (src->actor_filter);
+  dst->label_filter = g_strdup (src->label_filter);
+  dst->groups = g_strdupv (src->groups);
+}
+
+void
+web_frame_input_free (WebFrameInput *self)
+{
+  if (self == NULL)
+    return;
+  web_view_state_clear (&self->state);
+  ingest_graph_free (self->graph);
+  ingest_timeline_free (self->timeline);
+  web_actor_table_unref (self->table);
+  if (self->overview != NULL)
+    json_decref (self->overview);
+  render_graph_positions_free (self->previous);
+  render_graph_positions_free (self->positions);
+  g_free (self->positions_key);
+  g_free (self);
+}
+
+/* The view data of spec for state: from the round's cache, the live
+ * windows or the store (borrowed from the cache when there is one, else
+ * owned through *owned). NULL with error set for bad filters. */
+static IngestGraph *
+frame_graph (IngestStore *store, const WebViewState *state, const IngestViewSpec *spec,
+             WebViewCache *cache, IngestGraph **owned, GError **error)
+{
+  g_autofree char *key = cache != NULL ? spec_key (spec, TRUE) : NULL;
+  IngestGraph *graph = cache != NULL ? g_hash_table_lookup (cache->graphs, key) : NULL;
+  g_autoptr(IngestGraph) built = NULL;
+
+  if (graph != NULL)
+    return graph;
+  if (cache != NULL && cache->live != NULL && state->follow)
+    {
+      gboolean bad = FALSE;
+      built = live_graph (cache->live, state, spec, &bad, error);
+      if (bad)
+        return NULL;
+    }
+  if (built == NULL)
+    built = ingest_graph_build (store, spec, error);
+  if (built == NULL)
+    return NULL;
+  if (cache == NULL)
+    return *owned = g_steal_pointer (&built);
+  graph = built;
+  g_hash_table_insert (cache->graphs, g_steal_pointer (&key), g_steal_pointer (&built));
+  return graph;
+}
+
+static IngestTimeline *
+frame_timeline (IngestStore *store, const WebViewState *state, const IngestViewSpec *spec,
+                WebViewCache *cache, IngestTimeline **owned, GError **error)
+{
+  g_autofree char *key = cache != NULL ? spec_key (spec, FALSE) : NULL;
+  IngestTimeline *timeline = cache != NULL ? g_hash_table_lookup (cache->timelines, key) : NULL;
+  g_autoptr(IngestTimeline) built = NULL;
+
+  if (timeline != NULL)
+    return timeline;
+  if (cache != NULL && cache->live != NULL && state->follow)
+    {
+      gboolean bad = FALSE;
+      built = live_timeline (cache->live, state, spec, &bad, error);
+      if (bad)
+        return NULL;
+    }
+  if (built == NULL)
+    built = ingest_timeline_build (store, spec, error);
+  if (built == NULL)
+    return NULL;
+  if (cache == NULL)
+    return *owned = g_steal_pointer (&built);
+  timeline = built;
+  g_hash_table_insert (cache->timelines, g_steal_pointer (&key), g_steal_pointer (&built));
+  return timeline;
+}
+
+WebFrameInput *
+web_frame_input_new (IngestStore *store, const WebViewState *state, const WebActivity *activity,
+                     WebActorTable *table, WebViewCache *cache, GError **error)
 {
   g_autoptr(IngestGraph) owned_graph = NULL;
   g_autoptr(IngestTimeline) owned_timeline = NULL;
-  IngestGraph *graph = NULL;
-  IngestTimeline *timeline = NULL;
-  g_autofree char *key = NULL;
-  g_autoptr(RenderScene) scene = NULL;
-  g_autoptr(GString) svg = NULL;
-  IngestViewSpec spec;
-  RenderLayoutOptions lopts = { 0 };
-  IngestStoreCounters *counters;
-  gint64 from_ns, to_ns, lo = 0, hi = 0;
-  double scene_w = 0, scene_h = 0, window_s;
-  json_t *frame;
+  g_autoptr(WebFrameInput) self = NULL;
+  const IngestGraph *graph;
+  const IngestTimeline *timeline = NULL;
+  gint64 from_ns, to_ns;
 
   g_return_val_if_fail (store != NULL, NULL);
   g_return_val_if_fail (state != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-  counters = ingest_store_counters (store);
+
+  self = g_new0 (WebFrameInput, 1);
+  state_copy (&self->state, state);
   web_view_state_window (state, store, &from_ns, &to_ns);
-  web_view_state_to_spec (state, from_ns, to_ns, &spec);
+  web_view_state_to_spec (&self->state, from_ns, to_ns, &self->spec);
+
+  /* The graph is built for every view: it gives the table its rates. */
+  graph = frame_graph (store, state, &self->spec, cache, &owned_graph, error);
+  if (graph == NULL)
+    return NULL;
+  if (state->kind != RENDER_VIEW_GRAPH)
+    {
+      timeline = frame_timeline (store, state, &self->spec, cache, &owned_timeline, error);
+      if (timeline == NULL)
+        return NULL;
+      self->timeline = ingest_timeline_dup_detached (timeline);
+    }
+  self->graph = ingest_graph_dup_detached (graph);
+  if (state->kind == RENDER_VIEW_GRAPH && cache != NULL && cache->live != NULL)
+    {
+      self->positions_key = positions_key (state, &self->spec);
+      LivePositions *kept = live_positions (cache->live, self->positions_key);
+      if (kept != NULL)
+        {
+          self->previous = render_graph_positions_copy (kept->xy);
+          self->positions = render_graph_positions_new ();
+        }
+    }
+  self->svg_budget = cache != NULL && cache->frame_budget > 0 ? cache->frame_budget
+                                                             : WEB_FRAME_DEFAULT_BUDGET;
+  self->table = table != NULL ? web_actor_table_ref (table) : web_actor_table_new (store);
+  self->overview = activity != NULL ? web_activity_to_json (activity, 240) : NULL;
+  self->n_events = ingest_store_n_events (store);
+  self->n_actors = ingest_store_n_actors (store);
+  self->n_messages = ingest_store_n_messages (store);
+  self->counters = *ingest_store_counters (store);
+  ingest_store_time_range (store, &self->range_lo, &self->range_hi);
+  return g_steal_pointer (&self);
+}
+
+char *
+web_frame_input_render (WebFrameInput *self, RenderScene **scene_out, GError **error)
+{
+  g_autoptr(RenderScene) scene = NULL;
+  g_autoptr(GString) svg = NULL;
+  const WebViewState *state;
+  RenderLayoutOptions lopts = { 0 };
+  const IngestGraph *graph;
+  double scene_w = 0, scene_h = 0, window_s;
+  json_t *frame;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  state = &self->state;
+  graph = self->graph;
 
   lopts.theme = state->theme;
   lopts.width = state->width;
@@ -524,102 +737,39 @@ web_frame_build (IngestStore *store, const WebViewState *state, const WebActivit
   lopts.max_elements = 2000; /* keeps frames small enough for 10/s */
   lopts.seed = 1;
   lopts.header_every = G_MAXINT; /* the page keeps the one header in view (sticky) */
+  lopts.previous = self->previous;
+  lopts.positions_out = self->positions;
 
-  /* The graph is built for every view: it gives the table its rates. */
-  key = cache != NULL ? spec_key (&spec, TRUE) : NULL;
-  graph = cache != NULL ? g_hash_table_lookup (cache->graphs, key) : NULL;
-  if (graph == NULL && cache != NULL && cache->live != NULL && state->follow)
-    {
-      gboolean bad = FALSE;
-      graph = owned_graph = live_graph (cache->live, state, &spec, &bad, error);
-      if (bad)
-        return NULL;
-      if (graph != NULL)
-        g_hash_table_insert (cache->graphs, g_strdup (key), g_steal_pointer (&owned_graph));
-    }
-  if (graph == NULL)
-    {
-      graph = owned_graph = ingest_graph_build (store, &spec, error);
-      if (graph == NULL)
-        return NULL;
-      if (cache != NULL)
-        g_hash_table_insert (cache->graphs, g_strdup (key), g_steal_pointer (&owned_graph));
-    }
-  LivePositions *kept = NULL;
-  g_autoptr(RenderGraphPositions) next_positions = NULL;
-  if (state->kind == RENDER_VIEW_GRAPH)
-    {
-      kept = cache != NULL && cache->live != NULL && state->follow
-        ? live_positions (cache->live, state, &spec) : NULL;
-      if (kept != NULL)
-        {
-          next_positions = render_graph_positions_new ();
-          lopts.previous = kept->xy;
-          lopts.positions_out = next_positions;
-        }
-    }
-  else
-    {
-      if (cache != NULL)
-        {
-          g_free (key);
-          key = spec_key (&spec, FALSE);
-        }
-      timeline = cache != NULL ? g_hash_table_lookup (cache->timelines, key) : NULL;
-      if (timeline == NULL && cache != NULL && cache->live != NULL && state->follow)
-        {
-          gboolean bad = FALSE;
-          timeline = owned_timeline = live_timeline (cache->live, state, &spec, &bad, error);
-          if (bad)
-            return NULL;
-          if (timeline != NULL)
-            g_hash_table_insert (cache->timelines, g_strdup (key), g_steal_pointer (&owned_timeline));
-        }
-      if (timeline == NULL)
-        {
-          timeline = owned_timeline = ingest_timeline_build (store, &spec, error);
-          if (timeline == NULL)
-            return NULL;
-          if (cache != NULL)
-            g_hash_table_insert (cache->timelines, g_strdup (key), g_steal_pointer (&owned_timeline));
-        }
-    }
-  /* The data is built (and cached) above, so the build only lays out. */
-  RenderViewRequest request = { .kind = state->kind, .spec = &spec, .graph = graph,
-                                .timeline = timeline, .layout = lopts, .keep_svg = TRUE,
-                                .svg_budget = cache != NULL && cache->frame_budget > 0
-                                                ? cache->frame_budget : WEB_FRAME_DEFAULT_BUDGET };
+  /* The data is detached: the build only lays out, and reads no store; it
+   * keeps the SVG within the budget and hands it over (written once). */
+  RenderViewRequest request = { .kind = state->kind, .spec = &self->spec, .graph = graph,
+                                .timeline = self->timeline, .layout = lopts, .keep_svg = TRUE,
+                                .svg_budget = self->svg_budget };
   g_auto(RenderViewResult) built = { 0 };
-  if (!render_view_build (store, &request, &built, error))
+  if (!render_view_build (NULL, &request, &built, error))
     return NULL;
   scene = g_steal_pointer (&built.scene);
-  if (kept != NULL)
-    {
-      render_graph_positions_free (kept->xy);
-      kept->xy = g_steal_pointer (&next_positions);
-    }
   svg = g_steal_pointer (&built.svg);
   render_scene_get_size (scene, &scene_w, &scene_h);
 
-  ingest_store_time_range (store, &lo, &hi);
   window_s = graph->to_ns > graph->from_ns ? (double) (graph->to_ns - graph->from_ns) / 1e9 : 0;
-  frame = json_pack ("{s:s, s:I, s:o, s:{s:f, s:f}, s:{s:f, s:f}, s:{s:f, s:f}, s:s#, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+  frame = json_pack ("{s:s, s:I, s:o, s:{s:f, s:f}, s:{s:f, s:f}, s:{s:f, s:f}, s:s#, s:o, s:O?, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
                      "type", "frame",
-                     "events", (json_int_t) ingest_store_n_events (store),
+                     "events", (json_int_t) self->n_events,
                      "view", web_view_state_to_json (state),
                      "window", "from_ms", ms (graph->from_ns), "to_ms", ms (graph->to_ns),
-                     "range", "from_ms", ms (lo), "to_ms", ms (hi),
+                     "range", "from_ms", ms (self->range_lo), "to_ms", ms (self->range_hi),
                      "size", "width", scene_w, "height", scene_h,
                      "svg", svg->str, (int) svg->len,
-                     "actors", table_json (store, graph, window_s),
-                     "overview", activity != NULL ? web_activity_to_json (activity, 240) : json_null (),
-                     "counters", "actors", (json_int_t) ingest_store_n_actors (store),
-                     "messages", (json_int_t) ingest_store_n_messages (store),
-                     "skipped", (json_int_t) counters->skipped_records,
-                     "lost", (json_int_t) counters->lost_events,
-                     "lost_before_attach", (json_int_t) counters->lost_before_attach,
-                     "duplicates", (json_int_t) counters->duplicate_events,
-                     "unmatched", (json_int_t) counters->unmatched);
+                     "actors", table_json (self->table, graph, window_s),
+                     "overview", self->overview,
+                     "counters", "actors", (json_int_t) self->n_actors,
+                     "messages", (json_int_t) self->n_messages,
+                     "skipped", (json_int_t) self->counters.skipped_records,
+                     "lost", (json_int_t) self->counters.lost_events,
+                     "lost_before_attach", (json_int_t) self->counters.lost_before_attach,
+                     "duplicates", (json_int_t) self->counters.duplicate_events,
+                     "unmatched", (json_int_t) self->counters.unmatched);
   if (frame == NULL)
     {
       g_set_error (error, WEB_PROTOCOL_ERROR, WEB_PROTOCOL_ERROR_BAD_FIELD,
@@ -635,6 +785,40 @@ web_frame_build (IngestStore *store, const WebViewState *state, const WebActivit
   if (scene_out != NULL)
     *scene_out = g_steal_pointer (&scene);
   return web_protocol_dump (frame);
+}
+
+void
+web_frame_input_keep_positions (WebFrameInput *self, WebLiveViews *live)
+{
+  LivePositions *kept;
+
+  g_return_if_fail (self != NULL);
+  if (live == NULL || self->positions_key == NULL || self->positions == NULL)
+    return;
+  kept = live_positions (live, self->positions_key);
+  if (kept == NULL)
+    return;
+  render_graph_positions_free (kept->xy);
+  kept->xy = g_steal_pointer (&self->positions);
+}
+
+char *
+web_frame_build (IngestStore *store, const WebViewState *state, const WebActivity *activity,
+                 WebViewCache *cache, RenderScene **scene_out, GError **error)
+{
+  g_autoptr(WebFrameInput) input = NULL;
+  char *text;
+
+  g_return_val_if_fail (store != NULL, NULL);
+  g_return_val_if_fail (state != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  input = web_frame_input_new (store, state, activity, NULL, cache, error);
+  if (input == NULL)
+    return NULL;
+  text = web_frame_input_render (input, scene_out, error);
+  if (text != NULL)
+    web_frame_input_keep_positions (input, cache != NULL ? cache->live : NULL);
+  return text;
 }
 
 /* ---- details ---------------------------------------------------------- */

@@ -58,8 +58,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (WebLiveViews, web_live_views_free)
 void web_live_views_prune (WebLiveViews *live, gint64 now_us, gint64 max_idle_us);
 /* Number of windows kept, graphs and timelines (for tests and stats). */
 guint web_live_views_size (const WebLiveViews *live);
-/* Lets the frames of one round take follow-live graphs from live
- * (borrowed; NULL = always the batch build). */
+/* Lets the frames of one round take follow-live graphs from live, and
+ * keep every graph view's node positions there between frames (borrowed;
+ * NULL = always the batch build, nothing kept). */
 void web_view_cache_set_live (WebViewCache *cache, WebLiveViews *live);
 
 /* Frames keep their SVG within a byte budget (render_view_build draws
@@ -71,7 +72,46 @@ void web_view_cache_set_live (WebViewCache *cache, WebLiveViews *live);
  * WEB_FRAME_DEFAULT_BUDGET, also used without a cache). */
 void web_view_cache_set_frame_budget (WebViewCache *cache, gsize budget);
 
-/* Builds the frame for state as compact JSON (g_free). cache may be NULL
+/* The actor table of the store at one moment (the busiest
+ * WEB_FRAME_MAX_TABLE_ROWS actors with their totals), copied out of the
+ * store: made once per round on the thread that appends (or under its
+ * lock) and shared, read-only, by that round's frames in any thread.
+ * Reference counted (atomically). */
+typedef struct _WebActorTable WebActorTable;
+WebActorTable *web_actor_table_new (IngestStore *store);
+WebActorTable *web_actor_table_ref (WebActorTable *table);
+void web_actor_table_unref (WebActorTable *table);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WebActorTable, web_actor_table_unref)
+
+/* Everything one frame needs, detached from the store: a copy of the
+ * state, the detached view data (graph, and timeline for timeline and
+ * sequence views), the actor table, the overview, the counters and, for a
+ * graph view with live views, the positions of its last frame.
+ *
+ * Threading: web_frame_input_new reads the store (and advances the live
+ * windows of cache), so it runs where the store is quiet: the thread that
+ * appends. web_frame_input_render reads nothing but the input and may run
+ * in any thread, while the store keeps growing; one thread at a time per
+ * input. web_frame_input_keep_positions goes back to the first thread. */
+typedef struct _WebFrameInput WebFrameInput;
+/* table may be NULL (one is made); a reference is taken. cache may be
+ * NULL. NULL with error set for a view the store rejects (bad regex).
+ * Owned by the caller. */
+WebFrameInput *web_frame_input_new (IngestStore *store, const WebViewState *state,
+                                    const WebActivity *activity, WebActorTable *table,
+                                    WebViewCache *cache, GError **error);
+void web_frame_input_free (WebFrameInput *input);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WebFrameInput, web_frame_input_free)
+/* The frame as compact JSON (g_free); scene_out as for web_frame_build.
+ * Call once per input. */
+char *web_frame_input_render (WebFrameInput *input, RenderScene **scene_out, GError **error);
+/* After a rendering of a graph view: the node positions it computed
+ * become the view's kept positions in live, so its next frame starts from
+ * them (nothing for other views, or when live is NULL). */
+void web_frame_input_keep_positions (WebFrameInput *input, WebLiveViews *live);
+
+/* Builds the frame for state as compact JSON (g_free): web_frame_input_new,
+ * _render and _keep_positions in one go, on the calling thread. cache may be NULL
  * (nothing shared). scene_out, if not NULL, receives the scene (owned by the
  * caller) for hit testing. Returns NULL and sets error for a view the store
  * rejects (bad regex). */

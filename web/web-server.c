@@ -14,6 +14,12 @@
 #include <libwebsockets.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <errno.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include "web-server.h"
 #include "web-auth.h"
@@ -36,9 +42,25 @@
 #define MAX_REPLIES 16
 /* One /events message carries at most this many bytes of NDJSON. */
 #define EVENTS_CHUNK (128 * 1024)
-/* One round of frame renderings stops after this long (the loop then gets
- * as much time for ingestion and I/O before the next round). */
+/* One round of frame preparation on the loop (extracting and detaching
+ * the view data) stops after this long; the loop then gets as much time for
+ * ingestion and I/O before the next round. The renderings themselves run
+ * in the worker pool. */
 #define FRAME_ROUND_BUDGET_US (50 * 1000)
+/* Frames rendered or queued in the pool at once, per worker: enough that a
+ * worker finds the next job when it finishes one, few enough that a frame
+ * is never built from data much older than the newest. */
+#define FRAME_JOBS_PER_WORKER 2
+/* After a round of preparation that took T, the next waits T / this. The
+ * loop no longer renders, and what a round does (advancing the views'
+ * sliding windows, copying their data) is mostly work the new events cost
+ * anyway, so rounds may follow each other closely; the wait still leaves
+ * the producers a fifth of a busy loop. */
+#define FRAME_PREP_SHARE_DIVISOR 4
+/* Workers run this much nicer than the loop (Linux: per thread): when the
+ * machine is short of CPU, ingestion and I/O go first and frames get what
+ * is left, instead of the renderings slowing the producers down. */
+#define FRAME_WORKER_NICE 5
 /* `hit` and `details` cost a rendering or a view rebuild each: per /live
  * client a token bucket of LOOKUP_BURST requests refilled at LOOKUP_RATE
  * per second; beyond it a request is answered with a `limit` error and not
@@ -75,9 +97,22 @@ struct _WebServer {
   WebActivity *activity;
   WebLiveViews *live;        /* follow-live graphs kept between rounds */
   guint frame_source;
+  /* Frames render in this pool (web_frame_input_render on detached
+   * inputs: the workers never see the store). Finished jobs come back
+   * through done, and done_source wakes the loop for them. */
+  GThreadPool *render_pool;
+  guint max_jobs;
+  GAsyncQueue *done;         /* FrameJob* */
+  GSource *done_source;
+  GHashTable *jobs;          /* view key -> FrameJob* in the pool */
+  /* Frames finished since the store last changed, by view key: a client
+   * asking for one of these gets it without a rendering. */
+  GHashTable *finished;      /* view key -> FinishedFrame* */
+  guint64 finished_events;
   gint64 changed_us;         /* first store change not yet in a frame */
-  /* Frames get at most half of the loop: after a round of renderings that
-   * took T, the next round waits T (ingestion runs meanwhile). */
+  /* Frame preparation gets at most 4/5 of the loop: after a round that
+   * took T, the next round waits T / FRAME_PREP_SHARE_DIVISOR (ingestion
+   * runs meanwhile). */
   gint64 frames_not_before_us;
   guint64 next_ingest_id;
   IngestNoteLimit refused_note;  /* refused upgrades: one log line per 10 s */
@@ -109,6 +144,11 @@ struct _Conn {
    * ask for updates); delta_generation is the view state it was drawn for. */
   WebFrameDelta *delta;
   guint64 delta_generation;
+  /* The view key of the frame being rendered for this client (NULL =
+   * none) and the state generation it was asked for: a result for an
+   * older generation is dropped. */
+  char *waiting_key;
+  guint64 waiting_generation;
   /* The buffer of the last lws_write, kept until the next writable
    * callback or the close (an extension such as permessage-deflate, not
    * offered now, keeps reading from it on later POLLOUTs). */
@@ -136,6 +176,40 @@ struct _Conn {
  * extension is negotiated for both directions. Frames go uncompressed. */
 
 static void server_schedule_frames (WebServer *self);
+
+/* A frame given to the render pool: the input is built on the loop, the
+ * text in a worker, and the result is handed out on the loop. */
+typedef struct {
+  char *key;
+  WebFrameInput *input;
+  guint64 n_events;          /* the store's event count it was built at */
+  gint64 from_ns, to_ns;     /* the window it shows */
+  char *text;                /* the result, or NULL with error */
+  GError *error;
+} FrameJob;
+
+static void
+frame_job_free (FrameJob *job)
+{
+  g_free (job->key);
+  web_frame_input_free (job->input);
+  g_free (job->text);
+  g_clear_error (&job->error);
+  g_free (job);
+}
+
+typedef struct {
+  GBytes *frame;
+  gint64 from_ns, to_ns;
+} FinishedFrame;
+
+static void
+finished_frame_free (gpointer data)
+{
+  FinishedFrame *f = data;
+  g_bytes_unref (f->frame);
+  g_free (f);
+}
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -344,19 +418,149 @@ live_is_dirty (Conn *c, guint64 n_events)
   return c->drawn_events != n_events;
 }
 
+/* The client was given its frame (or its error): it is drawn as of
+ * n_events for its current generation. */
+static void
+live_mark_drawn (Conn *c, guint64 n_events, gint64 from_ns, gint64 to_ns, gint64 now)
+{
+  c->drawn_from_ns = from_ns;
+  c->drawn_to_ns = to_ns;
+  c->drawn_generation = c->state.generation;
+  c->drawn_events = n_events;
+  c->drawn_once = TRUE;
+  c->last_frame_us = now;
+}
+
+/* The client changed its view: a frame still being rendered for it shows
+ * the old one, so it no longer waits for it (the result is dropped). */
+static void
+live_drop_waiting (Conn *c)
+{
+  g_clear_pointer (&c->waiting_key, g_free);
+}
+
+/* Lowers the calling worker thread's priority, once per thread. */
+static void
+worker_be_nice (void)
+{
+#ifdef __linux__
+  static GPrivate niced;
+  if (g_private_get (&niced) != NULL)
+    return;
+  g_private_set (&niced, GINT_TO_POINTER (1));
+  errno = 0;
+  int now = getpriority (PRIO_PROCESS, 0);
+  if (errno == 0)
+    (void) setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), MIN (now + FRAME_WORKER_NICE, 19));
+#endif
+}
+
+/* In a worker: renders one frame from its detached input. */
+static void
+render_job (gpointer data, gpointer user_data)
+{
+  FrameJob *job = data;
+  WebServer *self = user_data;
+
+  worker_be_nice ();
+  job->text = web_frame_input_render (job->input, NULL, &job->error);
+  g_async_queue_push (self->done, job);
+  /* thread-safe: wakes the loop, which dispatches on_jobs_done */
+  g_source_set_ready_time (self->done_source, 0);
+}
+
+/* On the loop: hands the finished frames to the clients waiting for them. */
+static gboolean
+on_jobs_done (gpointer user_data)
+{
+  WebServer *self = user_data;
+  guint64 n_events = ingest_store_n_events (self->store);
+  gint64 now = g_get_monotonic_time ();
+  gboolean sent_any = FALSE;
+  FrameJob *job;
+
+  while ((job = g_async_queue_try_pop (self->done)) != NULL)
+    {
+      g_autoptr(GBytes) frame = NULL;
+
+      g_hash_table_remove (self->jobs, job->key);
+      if (job->text != NULL)
+        {
+          self->stats.frames_built++;
+          web_frame_input_keep_positions (job->input, self->live);
+          frame = bytes_with_pre (g_steal_pointer (&job->text));
+        }
+      for (GList *l = self->conns; l != NULL; l = l->next)
+        {
+          Conn *c = l->data;
+
+          if (c->kind != CONN_LIVE || g_strcmp0 (c->waiting_key, job->key) != 0)
+            continue;
+          live_drop_waiting (c);
+          if (c->waiting_generation != c->state.generation)
+            continue; /* stale: the client changed its view meanwhile */
+          if (frame == NULL)
+            conn_queue_error (c, job->error);
+          else
+            {
+              live_set_frame (c, frame);
+              sent_any = TRUE;
+            }
+          live_mark_drawn (c, job->n_events, job->from_ns, job->to_ns, now);
+        }
+      /* Other clients of this view ask later: they get it as it is, as
+       * long as the store has not changed. */
+      if (frame != NULL && job->n_events == n_events)
+        {
+          FinishedFrame *f = g_new0 (FinishedFrame, 1);
+
+          if (self->finished_events != n_events)
+            {
+              g_hash_table_remove_all (self->finished);
+              self->finished_events = n_events;
+            }
+          f->frame = g_bytes_ref (frame);
+          f->from_ns = job->from_ns;
+          f->to_ns = job->to_ns;
+          g_hash_table_replace (self->finished, g_strdup (job->key), f);
+        }
+      frame_job_free (job);
+    }
+  if (sent_any && self->changed_us != 0)
+    {
+      self->stats.last_frame_latency_us = now - self->changed_us;
+      self->changed_us = 0;
+    }
+  /* A slot in the pool is free: views left waiting get their turn. */
+  server_schedule_frames (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+jobs_done_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
+{
+  g_source_set_ready_time (source, -1);
+  return callback (user_data);
+}
+
+static GSourceFuncs jobs_done_funcs = { NULL, NULL, jobs_done_dispatch, NULL, NULL, NULL };
+
+/* A round of frames: for each /live client due a frame, hand it a
+ * finished one of its view, make it wait for the one being rendered, or
+ * prepare its view's input and give it to the pool (bounded by max_jobs;
+ * the loop only extracts and detaches view data, the pool renders). */
 static gboolean
 on_frames (gpointer user_data)
 {
   WebServer *self = user_data;
-  g_autoptr(GHashTable) cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                                       (GDestroyNotify) g_bytes_unref);
   g_autoptr(WebViewCache) views = web_view_cache_new ();
+  g_autoptr(WebActorTable) table = NULL;
   guint64 n_events = ingest_store_n_events (self->store);
   gint64 now = g_get_monotonic_time ();
   gint64 interval = G_USEC_PER_SEC / self->options.max_fps;
   gint64 next_due = G_MAXINT64;
   gboolean sent_any = FALSE;
-  GList *drawn = NULL;      /* Conn* given a frame this round */
+  GList *served = NULL;      /* Conn* given or promised a frame this round */
   gboolean built_any = FALSE;
 
   self->frame_source = 0;
@@ -365,12 +569,17 @@ on_frames (gpointer user_data)
   web_view_cache_set_frame_budget (views, self->options.frame_budget);
   /* A window nobody looked at for 10 s (client gone, view changed) goes. */
   web_live_views_prune (self->live, now, 10 * G_USEC_PER_SEC);
+  if (self->finished_events != n_events)
+    {
+      g_hash_table_remove_all (self->finished);
+      self->finished_events = n_events;
+    }
   for (GList *l = self->conns; l != NULL; l = l->next)
     {
       Conn *c = l->data;
       gint64 from_ns, to_ns;
       g_autofree char *key = NULL;
-      GBytes *frame;
+      FinishedFrame *done;
 
       if (c->kind != CONN_LIVE || !live_is_dirty (c, n_events))
         continue;
@@ -378,8 +587,9 @@ on_frames (gpointer user_data)
        * reading, or its turn to write has not come) gets no new
        * rendering: that would be thrown away unsent, and twenty stalled
        * clients re-rendered every round starved everyone else. Once lws
-       * takes the frame, conn_writable asks for the newest one. */
-      if (c->pending_frame != NULL)
+       * takes the frame, conn_writable asks for the newest one. Nor does
+       * one whose frame is being rendered: at most one each. */
+      if (c->pending_frame != NULL || c->waiting_key != NULL)
         continue;
       if (c->drawn_once && c->drawn_generation == c->state.generation &&
           now - c->last_frame_us < interval)
@@ -389,57 +599,68 @@ on_frames (gpointer user_data)
         }
       web_view_state_window (&c->state, self->store, &from_ns, &to_ns);
       key = web_view_state_key (&c->state, from_ns, to_ns);
-      frame = g_hash_table_lookup (cache, key);
-      /* Renderings are spread over rounds: past the budget, views not
-       * drawn yet wait for the next round (after the loop had as much
-       * time), and the clients drawn now go to the back of the line, so
-       * every view gets its turn. Clients sharing a drawn view ride along. */
-      if (frame == NULL && built_any &&
-          g_get_monotonic_time () - now > FRAME_ROUND_BUDGET_US)
+      done = g_hash_table_lookup (self->finished, key);
+      if (done != NULL)
         {
-          next_due = now;
+          live_set_frame (c, done->frame);
+          live_mark_drawn (c, n_events, done->from_ns, done->to_ns, now);
+          sent_any = TRUE;
+          served = g_list_prepend (served, c);
           continue;
         }
-      if (frame == NULL)
+      /* Identical views share one rendering, also one already under way. */
+      if (!g_hash_table_contains (self->jobs, key))
         {
           g_autoptr(GError) error = NULL;
-          char *text = web_frame_build (self->store, &c->state, self->activity, views, NULL, &error);
+          FrameJob *job;
 
-          built_any = TRUE;
-          if (text == NULL)
+          /* The pool is full: the next finished job starts another round.
+           * Past the budget, views not prepared yet wait for the next round
+           * (after the loop had as much time), and the clients served now
+           * go to the back of the line, so every view gets its turn. */
+          if (g_hash_table_size (self->jobs) >= self->max_jobs)
+            continue;
+          if (built_any && g_get_monotonic_time () - now > FRAME_ROUND_BUDGET_US)
             {
-              conn_queue_error (c, error);
-              c->drawn_generation = c->state.generation;
-              c->drawn_events = n_events;
-              c->drawn_once = TRUE;
+              next_due = now;
               continue;
             }
-          self->stats.frames_built++;
-          frame = bytes_with_pre (text);
-          g_hash_table_insert (cache, g_steal_pointer (&key), frame);
+          built_any = TRUE;
+          if (table == NULL)
+            table = web_actor_table_new (self->store);
+          job = g_new0 (FrameJob, 1);
+          job->input = web_frame_input_new (self->store, &c->state, self->activity, table, views, &error);
+          if (job->input == NULL)
+            {
+              frame_job_free (job);
+              conn_queue_error (c, error);
+              live_mark_drawn (c, n_events, from_ns, to_ns, now);
+              continue;
+            }
+          job->key = g_strdup (key);
+          job->n_events = n_events;
+          job->from_ns = from_ns;
+          job->to_ns = to_ns;
+          g_hash_table_insert (self->jobs, job->key, job);
+          g_thread_pool_push (self->render_pool, job, NULL);
         }
-      live_set_frame (c, frame);
-      c->drawn_from_ns = from_ns;
-      c->drawn_to_ns = to_ns;
-      c->drawn_generation = c->state.generation;
-      c->drawn_events = n_events;
-      c->drawn_once = TRUE;
-      c->last_frame_us = now;
-      sent_any = TRUE;
-      drawn = g_list_prepend (drawn, c);
+      c->waiting_key = g_steal_pointer (&key);
+      c->waiting_generation = c->state.generation;
+      served = g_list_prepend (served, c);
     }
-  for (GList *l = drawn; l != NULL; l = l->next)
+  for (GList *l = served; l != NULL; l = l->next)
     {
       self->conns = g_list_remove (self->conns, l->data);
       self->conns = g_list_append (self->conns, l->data);
     }
-  g_list_free (drawn);
+  g_list_free (served);
   if (sent_any && self->changed_us != 0)
     {
       self->stats.last_frame_latency_us = g_get_monotonic_time () - self->changed_us;
       self->changed_us = 0;
     }
-  self->frames_not_before_us = g_get_monotonic_time () + (g_get_monotonic_time () - now);
+  self->frames_not_before_us = g_get_monotonic_time ()
+                               + (g_get_monotonic_time () - now) / FRAME_PREP_SHARE_DIVISOR;
   if (next_due != G_MAXINT64)
     {
       next_due = MAX (next_due, self->frames_not_before_us);
@@ -529,6 +750,7 @@ live_handle (Conn *c, const char *data, gsize len)
           return;
         }
       c->state_ready = TRUE;
+      live_drop_waiting (c);
       server_schedule_frames (self);
       break;
     case WEB_REQUEST_PAUSE:
@@ -540,6 +762,7 @@ live_handle (Conn *c, const char *data, gsize len)
         c->state.to_ns = to_ns;
         c->state.generation++;
         c->state_ready = TRUE;
+        live_drop_waiting (c);
         server_schedule_frames (self);
       }
       break;
@@ -547,6 +770,7 @@ live_handle (Conn *c, const char *data, gsize len)
       c->state.follow = TRUE;
       c->state.generation++;
       c->state_ready = TRUE;
+      live_drop_waiting (c);
       server_schedule_frames (self);
       break;
     case WEB_REQUEST_DETAILS:
@@ -576,7 +800,11 @@ live_handle (Conn *c, const char *data, gsize len)
 
         if (!live_lookup_allowed (c))
           return;
-        frame = web_frame_build (self->store, &c->state, NULL, NULL, &scene, &error);
+        /* With the live views: a graph is laid out from its kept
+         * positions, as the client's frame was. */
+        g_autoptr(WebViewCache) views = web_view_cache_new ();
+        web_view_cache_set_live (views, self->live);
+        frame = web_frame_build (self->store, &c->state, NULL, views, &scene, &error);
         hit = frame != NULL ? render_scene_hit_test (scene, req.x, req.y) : NULL;
         web_view_state_window (&c->state, self->store, &from_ns, &to_ns);
         if (hit != NULL && hit->u.group.id != NULL)
@@ -909,6 +1137,7 @@ conn_teardown (Conn *c)
   web_view_state_clear (&c->state);
   g_clear_pointer (&c->pending_frame, g_bytes_unref);
   g_clear_pointer (&c->delta, web_frame_delta_free);
+  g_clear_pointer (&c->waiting_key, g_free);
   g_clear_pointer (&c->inflight, g_bytes_unref);
   g_queue_clear_full (&c->replies, g_free);
   g_byte_array_unref (c->rx);
@@ -1138,6 +1367,21 @@ web_server_new (IngestStore *store, const WebServerOptions *options, GError **er
   self->lookup_refill_us = g_get_monotonic_time ();
   self->activity = web_activity_new ();
   self->live = web_live_views_new (store);
+  {
+    guint workers = MAX (2, g_get_num_processors ());
+
+    self->max_jobs = workers * FRAME_JOBS_PER_WORKER;
+    /* exclusive: the threads are ours (they are made nicer) */
+    self->render_pool = g_thread_pool_new (render_job, self, (gint) workers, TRUE, NULL);
+    self->done = g_async_queue_new ();
+    self->jobs = g_hash_table_new (g_str_hash, g_str_equal);
+    self->finished = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, finished_frame_free);
+    self->done_source = g_source_new (&jobs_done_funcs, sizeof (GSource));
+    g_source_set_callback (self->done_source, on_jobs_done, self, NULL);
+    g_source_set_ready_time (self->done_source, -1);
+    g_source_set_name (self->done_source, "actorscope frames done");
+    g_source_attach (self->done_source, g_main_context_get_thread_default ());
+  }
 
   /* The token goes verbatim into a Set-Cookie header and the printed URL,
    * and arrives url-decoded from "?token=": unreserved URL characters only,
@@ -1243,6 +1487,24 @@ web_server_free (WebServer *self)
     return;
   if (self->frame_source != 0)
     g_source_remove (self->frame_source);
+  /* Jobs under way finish (they touch only their own input); then the
+   * finished ones are freed unsent. */
+  if (self->render_pool != NULL)
+    g_thread_pool_free (self->render_pool, FALSE, TRUE);
+  if (self->done != NULL)
+    {
+      FrameJob *job;
+      while ((job = g_async_queue_try_pop (self->done)) != NULL)
+        frame_job_free (job);
+      g_async_queue_unref (self->done);
+    }
+  if (self->done_source != NULL)
+    {
+      g_source_destroy (self->done_source);
+      g_source_unref (self->done_source);
+    }
+  g_clear_pointer (&self->jobs, g_hash_table_unref);
+  g_clear_pointer (&self->finished, g_hash_table_unref);
   if (self->context != NULL)
     lws_context_destroy (self->context);
   /* CLOSED callbacks ran during destroy; anything left is freed here. */

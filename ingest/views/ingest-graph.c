@@ -292,5 +292,72 @@ ingest_graph_free (IngestGraph *graph)
     g_array_unref (graph->nodes);
   if (graph->edges)
     g_array_unref (graph->edges);
+  ingest_view_strings_free (graph->strings);
   g_free (graph);
+}
+
+static GArray *
+array_copy (const GArray *a, guint elt_size)
+{
+  GArray *copy = g_array_sized_new (FALSE, TRUE, elt_size, a != NULL ? a->len : 0);
+  if (a != NULL)
+    g_array_append_vals (copy, a->data, a->len);
+  return copy;
+}
+
+IngestGraph *
+ingest_graph_dup_detached (const IngestGraph *graph)
+{
+  g_return_val_if_fail (graph != NULL, NULL);
+
+  IngestGraph *copy = g_new0 (IngestGraph, 1);
+
+  copy->from_ns = graph->from_ns;
+  copy->to_ns = graph->to_ns;
+  copy->nodes = ingest_view_nodes_copy (graph->nodes);
+  copy->edges = array_copy (graph->edges, sizeof (IngestViewEdge));
+  if (graph->store == NULL)
+    {
+      /* a copy of a detached graph (or of a hand-built one) */
+      copy->strings = ingest_view_strings_copy (graph->strings);
+      return copy;
+    }
+  copy->strings = ingest_view_strings_new ();
+  for (guint i = 0; i < copy->edges->len; i++)
+    ingest_view_strings_add_atom (copy->strings, graph->store,
+                                  g_array_index (copy->edges, IngestViewEdge, i).top_label);
+  for (guint i = 0; i < copy->nodes->len; i++)
+    {
+      const IngestViewNode *n = &g_array_index (copy->nodes, IngestViewNode, i);
+      if (n->actor != 0) /* a group's first member too: the layout walks it */
+        ingest_view_strings_add_ancestry (copy->strings, graph->store, n->actor);
+    }
+  return copy;
+}
+
+const char *
+ingest_graph_atom (const IngestGraph *graph, IngestAtom atom)
+{
+  const char *s = NULL;
+
+  g_return_val_if_fail (graph != NULL, "");
+  if (atom == 0)
+    return "";
+  if (graph->store != NULL)
+    s = ingest_store_atom (graph->store, atom);
+  else if (graph->strings != NULL)
+    s = ingest_view_strings_atom (graph->strings, atom);
+  return s != NULL ? s : "";
+}
+
+IngestActorId
+ingest_graph_actor_parent (const IngestGraph *graph, IngestActorId actor)
+{
+  g_return_val_if_fail (graph != NULL, 0);
+  if (actor == 0)
+    return 0;
+  if (graph->store != NULL)
+    return actor <= ingest_store_n_actors (graph->store)
+             ? ingest_store_actor (graph->store, actor)->parent : 0;
+  return graph->strings != NULL ? ingest_view_strings_parent (graph->strings, actor) : 0;
 }

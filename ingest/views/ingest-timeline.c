@@ -574,5 +574,66 @@ ingest_timeline_free (IngestTimeline *tl)
     g_array_unref (tl->bins);
   if (tl->depth)
     g_array_unref (tl->depth);
+  ingest_view_strings_free (tl->strings);
   g_free (tl);
+}
+
+static GArray *
+array_copy (const GArray *a, guint elt_size)
+{
+  GArray *copy = g_array_sized_new (FALSE, TRUE, elt_size, a != NULL ? a->len : 0);
+  if (a != NULL)
+    g_array_append_vals (copy, a->data, a->len);
+  return copy;
+}
+
+IngestTimeline *
+ingest_timeline_dup_detached (const IngestTimeline *tl)
+{
+  g_return_val_if_fail (tl != NULL, NULL);
+
+  IngestTimeline *copy = g_new0 (IngestTimeline, 1);
+  IngestStore *store = tl->store;
+
+  copy->from_ns = tl->from_ns;
+  copy->to_ns = tl->to_ns;
+  copy->lanes = ingest_view_nodes_copy (tl->lanes);
+  copy->messages = array_copy (tl->messages, sizeof (IngestTimelineMessage));
+  copy->spans = array_copy (tl->spans, sizeof (IngestTimelineSpan));
+  copy->marks = array_copy (tl->marks, sizeof (IngestTimelineMark));
+  copy->bins = array_copy (tl->bins, sizeof (IngestDensityBin));
+  copy->depth = array_copy (tl->depth, sizeof (IngestDepthSample));
+  copy->n_messages_total = tl->n_messages_total;
+  copy->aggregated = tl->aggregated;
+  if (store == NULL)
+    {
+      copy->strings = ingest_view_strings_copy (tl->strings);
+      return copy;
+    }
+  copy->strings = ingest_view_strings_new ();
+  for (guint i = 0; i < copy->messages->len; i++)
+    ingest_view_strings_add_atom (copy->strings, store,
+                                  g_array_index (copy->messages, IngestTimelineMessage, i).label);
+  for (guint i = 0; i < copy->spans->len; i++)
+    ingest_view_strings_add_atom (copy->strings, store,
+                                  g_array_index (copy->spans, IngestTimelineSpan, i).label);
+  for (guint i = 0; i < copy->marks->len; i++)
+    ingest_view_strings_add_atom (copy->strings, store,
+                                  g_array_index (copy->marks, IngestTimelineMark, i).text);
+  return copy;
+}
+
+const char *
+ingest_timeline_atom (const IngestTimeline *tl, IngestAtom atom)
+{
+  const char *s = NULL;
+
+  g_return_val_if_fail (tl != NULL, "");
+  if (atom == 0)
+    return "";
+  if (tl->store != NULL)
+    s = ingest_store_atom (tl->store, atom);
+  else if (tl->strings != NULL)
+    s = ingest_view_strings_atom (tl->strings, atom);
+  return s != NULL ? s : "";
 }

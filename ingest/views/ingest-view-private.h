@@ -107,6 +107,23 @@ void ingest_view_depth_clear (IngestViewDepth *depth);
 guint ingest_view_depth_note (IngestViewDepth *depth, IngestViewCtx *ctx, const IngestEvent *ev,
                               const IngestMessage *m, gint64 *node_depth);
 
+/* ---- detached views ----------------------------------------------------- */
+
+IngestViewStrings *ingest_view_strings_new (void);
+void ingest_view_strings_free (IngestViewStrings *strings);
+/* A copy of strings (NULL gives an empty table). */
+IngestViewStrings *ingest_view_strings_copy (const IngestViewStrings *strings);
+/* Copies the text of atom from store (0 is skipped). */
+void ingest_view_strings_add_atom (IngestViewStrings *strings, IngestStore *store, IngestAtom atom);
+/* Copies the parent chain of actor (at most 64 steps) from store. */
+void ingest_view_strings_add_ancestry (IngestViewStrings *strings, IngestStore *store,
+                                       IngestActorId actor);
+/* NULL when atom was not copied. */
+const char *ingest_view_strings_atom (const IngestViewStrings *strings, IngestAtom atom);
+IngestActorId ingest_view_strings_parent (const IngestViewStrings *strings, IngestActorId actor);
+/* A deep copy of an IngestViewNode array (names duplicated). */
+GArray *ingest_view_nodes_copy (const GArray *nodes);
+
 /* ---- what the batch and sliding-window timelines share ----------------- */
 
 /* A new timeline of [from_ns, to_ns] over store (borrowed) with its

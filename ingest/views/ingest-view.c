@@ -459,3 +459,116 @@ ingest_view_timeline_thin_marks (IngestTimeline *tl, guint max_items)
   g_array_unref (tl->marks);
   tl->marks = out;
 }
+
+/* ---- detached views ----------------------------------------------------- */
+
+struct _IngestViewStrings {
+  GStringChunk *chunk;
+  GHashTable *atoms;         /* atom -> text in chunk */
+  GHashTable *parents;       /* actor -> parent (0 stored as G_MAXUINT32) */
+};
+
+IngestViewStrings *
+ingest_view_strings_new (void)
+{
+  IngestViewStrings *self = g_new0 (IngestViewStrings, 1);
+
+  self->chunk = g_string_chunk_new (1024);
+  self->atoms = g_hash_table_new (NULL, NULL);
+  self->parents = g_hash_table_new (NULL, NULL);
+  return self;
+}
+
+void
+ingest_view_strings_free (IngestViewStrings *self)
+{
+  if (self == NULL)
+    return;
+  g_string_chunk_free (self->chunk);
+  g_hash_table_unref (self->atoms);
+  g_hash_table_unref (self->parents);
+  g_free (self);
+}
+
+IngestViewStrings *
+ingest_view_strings_copy (const IngestViewStrings *strings)
+{
+  IngestViewStrings *self = ingest_view_strings_new ();
+  GHashTableIter it;
+  gpointer k, v;
+
+  if (strings == NULL)
+    return self;
+  g_hash_table_iter_init (&it, strings->atoms);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    g_hash_table_insert (self->atoms, k, g_string_chunk_insert_const (self->chunk, v));
+  g_hash_table_iter_init (&it, strings->parents);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    g_hash_table_insert (self->parents, k, v);
+  return self;
+}
+
+void
+ingest_view_strings_add_atom (IngestViewStrings *self, IngestStore *store, IngestAtom atom)
+{
+  const char *text;
+
+  if (atom == 0 || g_hash_table_contains (self->atoms, GUINT_TO_POINTER (atom)))
+    return;
+  text = ingest_store_atom (store, atom);
+  if (text != NULL)
+    g_hash_table_insert (self->atoms, GUINT_TO_POINTER (atom),
+                         g_string_chunk_insert_const (self->chunk, text));
+}
+
+static IngestActorId
+store_parent (IngestStore *store, IngestActorId actor)
+{
+  if (actor == 0 || actor > ingest_store_n_actors (store))
+    return 0;
+  return ingest_store_actor (store, actor)->parent;
+}
+
+void
+ingest_view_strings_add_ancestry (IngestViewStrings *self, IngestStore *store, IngestActorId actor)
+{
+  /* the same bound as the layouts' walk: a malformed trace may loop */
+  for (guint steps = 0; actor != 0 && steps <= 64; steps++)
+    {
+      IngestActorId p;
+      if (g_hash_table_contains (self->parents, GUINT_TO_POINTER (actor)))
+        return;
+      p = store_parent (store, actor);
+      g_hash_table_insert (self->parents, GUINT_TO_POINTER (actor),
+                           GUINT_TO_POINTER (p != 0 ? p : G_MAXUINT32));
+      actor = p;
+    }
+}
+
+const char *
+ingest_view_strings_atom (const IngestViewStrings *self, IngestAtom atom)
+{
+  return g_hash_table_lookup (self->atoms, GUINT_TO_POINTER (atom));
+}
+
+IngestActorId
+ingest_view_strings_parent (const IngestViewStrings *self, IngestActorId actor)
+{
+  guint p = GPOINTER_TO_UINT (g_hash_table_lookup (self->parents, GUINT_TO_POINTER (actor)));
+  return p == G_MAXUINT32 ? 0 : p;
+}
+
+GArray *
+ingest_view_nodes_copy (const GArray *nodes)
+{
+  GArray *copy = g_array_sized_new (FALSE, TRUE, sizeof (IngestViewNode), nodes->len);
+
+  g_array_set_clear_func (copy, view_node_clear);
+  g_array_append_vals (copy, nodes->data, nodes->len);
+  for (guint i = 0; i < copy->len; i++)
+    {
+      IngestViewNode *n = &g_array_index (copy, IngestViewNode, i);
+      n->name = g_strdup (n->name);
+    }
+  return copy;
+}

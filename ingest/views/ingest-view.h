@@ -27,6 +27,10 @@ typedef struct {
   guint max_items;           /* timeline LOD bound, 0 = default 4000 */
 } IngestViewSpec;
 
+/* The strings and actor parents a detached view resolves without a store
+ * (see ingest_graph_dup_detached). */
+typedef struct _IngestViewStrings IngestViewStrings;
+
 /* A node of a view: one actor, or one group of actors. */
 typedef struct {
   IngestActorId actor;       /* the actor, or the first member for a group */
@@ -50,10 +54,11 @@ typedef struct {
 } IngestViewEdge;
 
 typedef struct {
-  IngestStore *store;        /* borrowed */
+  IngestStore *store;        /* borrowed; NULL when detached */
   gint64 from_ns, to_ns;     /* the effective window (clamped to data) */
   GArray *nodes;             /* IngestViewNode */
   GArray *edges;             /* IngestViewEdge */
+  IngestViewStrings *strings; /* owned; set when detached, else NULL */
 } IngestGraph;
 
 /* Builds the graph for spec (NULL = everything). Returns NULL and sets error
@@ -62,6 +67,22 @@ typedef struct {
 IngestGraph *ingest_graph_build (IngestStore *store, const IngestViewSpec *spec, GError **error);
 void ingest_graph_free (IngestGraph *graph);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IngestGraph, ingest_graph_free)
+
+/* Detached views: a copy that needs no store (store NULL) and holds every
+ * string a layout or a frame reads of it (edge top labels; for each node
+ * actor its chain of parents, at most 64 up). Nothing in it changes after
+ * the copy, so any number of threads may read it while the store keeps
+ * growing in another. Call with the store quiet (on the thread that
+ * appends, or under its lock). Owned by the caller. */
+IngestGraph *ingest_graph_dup_detached (const IngestGraph *graph);
+
+/* The text of atom as the view sees it: from the store, or from a detached
+ * view's own strings; "" for 0, an unknown atom or a view with neither
+ * (hand-built in tests). Borrowed from the store or the view. */
+const char *ingest_graph_atom (const IngestGraph *graph, IngestAtom atom);
+/* The parent of actor (0 = none or unknown), from the store or from a
+ * detached view's copy of the node actors' ancestry. */
+IngestActorId ingest_graph_actor_parent (const IngestGraph *graph, IngestActorId actor);
 
 /* Timeline items. Lanes are the nodes (IngestViewNode) in a stable order
  * (hierarchy order: parents before children, then by first activity).
@@ -118,7 +139,7 @@ typedef struct {
 } IngestDepthSample;
 
 typedef struct {
-  IngestStore *store;        /* borrowed */
+  IngestStore *store;        /* borrowed; NULL when detached */
   gint64 from_ns, to_ns;     /* effective window */
   GArray *lanes;             /* IngestViewNode */
   GArray *messages;          /* IngestTimelineMessage, by send time */
@@ -128,11 +149,19 @@ typedef struct {
   GArray *depth;             /* IngestDepthSample by lane then time (bounded) */
   guint64 n_messages_total;  /* in window, before LOD (kept + binned) */
   gboolean aggregated;       /* TRUE when bins replace some messages */
+  IngestViewStrings *strings; /* owned; set when detached, else NULL */
 } IngestTimeline;
 
 /* The timeline for spec; NULL and error set as ingest_graph_build(). */
 IngestTimeline *ingest_timeline_build (IngestStore *store, const IngestViewSpec *spec, GError **error);
 void ingest_timeline_free (IngestTimeline *timeline);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IngestTimeline, ingest_timeline_free)
+
+/* A copy of timeline that needs no store, holding the labels of its
+ * messages and spans and the texts of its marks (as
+ * ingest_graph_dup_detached). Owned by the caller. */
+IngestTimeline *ingest_timeline_dup_detached (const IngestTimeline *timeline);
+/* The text of atom as the timeline sees it (as ingest_graph_atom). */
+const char *ingest_timeline_atom (const IngestTimeline *timeline, IngestAtom atom);
 
 G_END_DECLS
