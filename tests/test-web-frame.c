@@ -491,7 +491,7 @@ test_extreme_times (void **state)
       assert_int_equal (total, ingest_store_n_events (store));
       double from = json_real_value (json_object_get (o, "from_ms"));
       double to = json_real_value (json_object_get (o, "to_ms"));
-      assert_true (from <= -INGEST_STORE_MAX_TIME / 1e6 && to >= INGEST_STORE_MAX_TIME / 1e6);
+      assert_true (from <= -(double) INGEST_STORE_MAX_TIME / 1e6 && to >= (double) INGEST_STORE_MAX_TIME / 1e6);
       json_decref (o);
 
       for (guint k = 0; k < RENDER_VIEW_N_KINDS; k++)
