@@ -267,9 +267,11 @@ stress_layout (const IngestGraph *g, const Adj *a, guint32 seed, double *xy)
     }
   float far = max_d / 2.0f + 1.0f;  /* the longest ideal distance, in edges */
   guint np = pairs->len;
-  Pair *pp = &g_array_index (pairs, Pair, 0);
   if (np == 0)
     goto out;
+  /* Only now: with no pairs the array's data is NULL, and taking an
+   * element's address of it is undefined (UBSan). */
+  Pair *pp = &g_array_index (pairs, Pair, 0);
 
   double w_min = 1.0 / ((double) far * far), w_max = 1.0;
   double eta_max = 1.0 / w_min, eta_min = 0.01 / w_max;
