@@ -65,8 +65,20 @@ install_packages() {
   local log
   log=$(mktemp)
   export DEBIAN_FRONTEND=noninteractive
-  if ! { "${sudo[@]}" apt-get update -qq &&
-         "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+  # The brokers the tests run (rabbitmq-server, nats-server) must never start
+  # as system services on their default ports: the tests start their own on
+  # private ports. Debian's maintainer scripts ask invoke-rc.d, which obeys
+  # policy-rc.d; a temporary one that says "no" (101) covers the install.
+  local policy=/usr/sbin/policy-rc.d own_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\n# setup.sh: no service starts during this install\nexit 101\n' |
+      "${sudo[@]}" tee "$policy" >/dev/null && "${sudo[@]}" chmod 755 "$policy" && own_policy=1
+  fi
+  local rc=0
+  { "${sudo[@]}" apt-get update -qq &&
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1 || rc=$?
+  [ "$own_policy" -eq 0 ] || "${sudo[@]}" rm -f "$policy"
+  if [ "$rc" -ne 0 ]; then
     cat "$log" >&2
     rm -f "$log"
     die "apt-get failed"
