@@ -98,14 +98,19 @@ serve_load_server_start (const char *actorscope, const char *const *extra_args, 
   s->status = -1;
   /* Under LeakSanitizer with suppressions, the server lists the ones it
    * used on stderr at exit: not a warning, so not asked for. */
+  envp = g_get_environ ();
   {
     const char *lsan = g_getenv ("LSAN_OPTIONS");
     if (lsan != NULL && *lsan != '\0')
       {
         g_autofree char *opts = g_strconcat (lsan, ":print_suppressions=0", NULL);
-        envp = g_environ_setenv (g_get_environ (), "LSAN_OPTIONS", opts, TRUE);
+        envp = g_environ_setenv (envp, "LSAN_OPTIONS", opts, TRUE);
       }
   }
+  /* Memory only unless the caller passes --data-dir: a load run must not
+   * resume (and grow) the user's state directory, whose history would be
+   * read back at start and skew every figure. */
+  envp = g_environ_setenv (envp, "ACTORSCOPE_DATA_DIR", "none", TRUE);
   if (!g_spawn_async_with_pipes (NULL, (char **) argv->pdata, envp, G_SPAWN_DO_NOT_REAP_CHILD, NULL,
                                  NULL, &s->pid, NULL, &out_fd, &err_fd, error))
     {
