@@ -199,6 +199,9 @@ test_frame_each_kind (void **state)
       assert_string_equal (json_string_value (json_object_get (top, "name")), "b");
       assert_int_equal (json_integer_value (json_object_get (top, "sent")), 10);
       assert_int_equal (json_integer_value (json_object_get (top, "received")), 10);
+      /* its rate over the window, from the graph's nodes or the
+       * timeline's lanes: the same for every kind */
+      assert_float_equal (json_real_value (json_object_get (top, "rate")), 10 / 0.193, 1e-6);
       json_t *counters = json_object_get (f, "counters");
       assert_int_equal (json_integer_value (json_object_get (counters, "messages")), 20);
       assert_int_equal (json_integer_value (json_object_get (counters, "actors")), 3);
@@ -246,8 +249,9 @@ test_frame_cache_and_live (void **state)
       assert_true (json_real_value (json_object_get (window, "from_ms")) >= (BASE + 92 * MS) / 1e6);
       json_decref (f);
     }
-  /* one graph window (every frame's table uses it) and one timeline
-   * window shared by the sequence and timeline views */
+  /* the graph view's window and one timeline window shared by the
+   * sequence and timeline views (their tables' rates come from its lanes:
+   * no graph window for them) */
   assert_int_equal (web_live_views_size (live), 2);
   web_live_views_prune (live, g_get_monotonic_time () + 60 * G_USEC_PER_SEC, G_USEC_PER_SEC);
   assert_int_equal (web_live_views_size (live), 0);

@@ -247,17 +247,18 @@ web_actor_table_unref (WebActorTable *table)
 }
 
 /* The actor table's rows: totals from the table, window rates from the
- * graph. */
+ * view's nodes (a graph's nodes or a timeline's lanes: both count what
+ * each actor received in the window, with the view's filters). */
 static json_t *
-table_json (const WebActorTable *table, const IngestGraph *graph, double window_s)
+table_json (const WebActorTable *table, const GArray *nodes, double window_s)
 {
   g_autoptr(GHashTable) in_window = g_hash_table_new (NULL, NULL);
   json_t *rows = json_array ();
 
-  if (graph != NULL)
-    for (guint i = 0; i < graph->nodes->len; i++)
+  if (nodes != NULL)
+    for (guint i = 0; i < nodes->len; i++)
       {
-        IngestViewNode *node = &g_array_index (graph->nodes, IngestViewNode, i);
+        IngestViewNode *node = &g_array_index (nodes, IngestViewNode, i);
         if (!node->is_group)
           g_hash_table_insert (in_window, GUINT_TO_POINTER (node->actor), node);
       }
@@ -563,8 +564,11 @@ spec_key (const IngestViewSpec *spec, gboolean for_graph)
 struct _WebFrameInput {
   WebViewState state;        /* a copy */
   IngestViewSpec spec;       /* borrows state's strings */
-  IngestGraph *graph;        /* detached; every frame's table needs it */
-  IngestTimeline *timeline;  /* detached; timeline and sequence only */
+  /* Detached view data: the graph of a graph view, the timeline of a
+   * timeline or sequence view (its lanes give the table its rates, so
+   * these views keep no sliding graph besides their timeline). */
+  IngestGraph *graph;
+  IngestTimeline *timeline;
   WebActorTable *table;      /* a reference */
   json_t *overview;          /* owned, or NULL */
   RenderGraphPositions *previous;  /* graph views of a server: a copy */
@@ -668,7 +672,7 @@ web_frame_input_new (IngestStore *store, const WebViewState *state, const WebAct
   g_autoptr(IngestGraph) owned_graph = NULL;
   g_autoptr(IngestTimeline) owned_timeline = NULL;
   g_autoptr(WebFrameInput) self = NULL;
-  const IngestGraph *graph;
+  const IngestGraph *graph = NULL;
   const IngestTimeline *timeline = NULL;
   gint64 from_ns, to_ns;
 
@@ -681,10 +685,6 @@ web_frame_input_new (IngestStore *store, const WebViewState *state, const WebAct
   web_view_state_window (state, store, &from_ns, &to_ns);
   web_view_state_to_spec (&self->state, from_ns, to_ns, &self->spec);
 
-  /* The graph is built for every view: it gives the table its rates. */
-  graph = frame_graph (store, state, &self->spec, cache, &owned_graph, error);
-  if (graph == NULL)
-    return NULL;
   if (state->kind != RENDER_VIEW_GRAPH)
     {
       timeline = frame_timeline (store, state, &self->spec, cache, &owned_timeline, error);
@@ -692,7 +692,13 @@ web_frame_input_new (IngestStore *store, const WebViewState *state, const WebAct
         return NULL;
       self->timeline = ingest_timeline_dup_detached (timeline);
     }
-  self->graph = ingest_graph_dup_detached (graph);
+  else
+    {
+      graph = frame_graph (store, state, &self->spec, cache, &owned_graph, error);
+      if (graph == NULL)
+        return NULL;
+      self->graph = ingest_graph_dup_detached (graph);
+    }
   if (state->kind == RENDER_VIEW_GRAPH && cache != NULL && cache->live != NULL)
     {
       self->positions_key = positions_key (state, &self->spec);
@@ -723,6 +729,8 @@ web_frame_input_render (WebFrameInput *self, RenderScene **scene_out, GError **e
   const WebViewState *state;
   RenderLayoutOptions lopts = { 0 };
   const IngestGraph *graph;
+  const GArray *nodes;
+  gint64 window_from, window_to;
   double scene_w = 0, scene_h = 0, window_s;
   json_t *frame;
 
@@ -752,16 +760,19 @@ web_frame_input_render (WebFrameInput *self, RenderScene **scene_out, GError **e
   svg = g_steal_pointer (&built.svg);
   render_scene_get_size (scene, &scene_w, &scene_h);
 
-  window_s = graph->to_ns > graph->from_ns ? (double) (graph->to_ns - graph->from_ns) / 1e9 : 0;
+  window_from = graph != NULL ? graph->from_ns : self->timeline->from_ns;
+  window_to = graph != NULL ? graph->to_ns : self->timeline->to_ns;
+  nodes = graph != NULL ? graph->nodes : self->timeline->lanes;
+  window_s = window_to > window_from ? (double) (window_to - window_from) / 1e9 : 0;
   frame = json_pack ("{s:s, s:I, s:o, s:{s:f, s:f}, s:{s:f, s:f}, s:{s:f, s:f}, s:s#, s:o, s:O?, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
                      "type", "frame",
                      "events", (json_int_t) self->n_events,
                      "view", web_view_state_to_json (state),
-                     "window", "from_ms", ms (graph->from_ns), "to_ms", ms (graph->to_ns),
+                     "window", "from_ms", ms (window_from), "to_ms", ms (window_to),
                      "range", "from_ms", ms (self->range_lo), "to_ms", ms (self->range_hi),
                      "size", "width", scene_w, "height", scene_h,
                      "svg", svg->str, (int) svg->len,
-                     "actors", table_json (self->table, graph, window_s),
+                     "actors", table_json (self->table, nodes, window_s),
                      "overview", self->overview,
                      "counters", "actors", (json_int_t) self->n_actors,
                      "messages", (json_int_t) self->n_messages,
