@@ -7,8 +7,10 @@
  * clock, to the frame's arrival) and the server's RSS over the run.
  *
  *   bench-serve ACTORSCOPE [--rate N] [--clients N] [--seconds S] [--window S]
- *               [--distinct-views]
+ *               [--distinct-views] [--updates]
  *
+ * With --updates the clients ask for update messages as the page does
+ * (frame sizes are then what goes on the wire, updates included).
  * With --distinct-views client i follows view i % 20 of twenty views that
  * share no rendering (kinds, windows, filters, groups, sizes differ):
  * the figure of issue 10. The summary gives events sent and accepted,
@@ -78,13 +80,14 @@ main (int argc, char **argv)
 {
   double rate = 200000, seconds = 60, window_s = 10;
   gint n_clients = 20;
-  gboolean distinct = FALSE;
+  gboolean distinct = FALSE, updates = FALSE;
   const GOptionEntry entries[] = {
     { "rate", 0, 0, G_OPTION_ARG_DOUBLE, &rate, "events per second (200000)", "N" },
     { "clients", 0, 0, G_OPTION_ARG_INT, &n_clients, "websocket clients (20)", "N" },
     { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &seconds, "duration (60)", "S" },
     { "window", 0, 0, G_OPTION_ARG_DOUBLE, &window_s, "followed window of the views (10)", "S" },
     { "distinct-views", 0, 0, G_OPTION_ARG_NONE, &distinct, "clients follow 20 distinct views", NULL },
+    { "updates", 0, 0, G_OPTION_ARG_NONE, &updates, "clients ask for updates as the page does", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) octx = g_option_context_new ("ACTORSCOPE — load figures of actorscope serve");
@@ -125,6 +128,7 @@ main (int argc, char **argv)
   cfg.clients = (guint) n_clients;
   cfg.window_s = window_s;
   cfg.distinct_views = distinct;
+  cfg.updates = updates;
   pool = serve_load_clients_start (&cfg);
   serve_load_latency_init (&lat);
 

@@ -570,14 +570,16 @@ client_message (Client *c, const char *text, gsize len)
   ServeLoadClients *pool = c->pool;
   gint64 now = g_get_monotonic_time ();
 
-  if (len > 16 && memcmp (text, "{\"type\":\"frame\"", 15) == 0)
+  gboolean is_update = len > 17 && memcmp (text, "{\"type\":\"update\"", 16) == 0;
+  if (is_update || (len > 16 && memcmp (text, "{\"type\":\"frame\"", 15) == 0))
     {
       double to_ms;
       guint64 events;
       frame_scan (text, len, &to_ms, &events);
       c->frames++;
       c->progress_at = now;
-      if (pool->cfg.validate_every > 0 && (c->frames == 1 || c->frames % pool->cfg.validate_every == 0))
+      if (!is_update && pool->cfg.validate_every > 0
+          && (c->frames == 1 || c->frames % pool->cfg.validate_every == 0))
         frame_validate (c, text, len);
       g_mutex_lock (&pool->lock);
       pool->stats.frames++;
@@ -779,7 +781,7 @@ client_join (ServeLoadClients *pool, guint slot)
   ci.context = pool->ctx;
   ci.address = "127.0.0.1";
   ci.port = pool->cfg.port;
-  ci.path = "/live";
+  ci.path = pool->cfg.updates ? "/live?updates=1" : "/live";
   ci.host = "127.0.0.1";
   ci.local_protocol_name = "actorscope";
   ci.userdata = c;
