@@ -861,7 +861,11 @@ ingest_timeline_window_dup_timeline (IngestTimelineWindow *w)
             && ingest_store_actor_rec (store, GPOINTER_TO_UINT (k))->processed > 0)
           n_spans += ((ActorCounts *) v)->nospan;
     }
-  if (!w->filled || n_messages + n_spans <= w->max_items)
+  /* ... unless nothing in it matched: then the batch build would scan
+   * every event of the window (a second of a busy service is 200,000
+   * events) every frame to find nothing, and the buckets already hold all
+   * there is (lanes, marks, drops). */
+  if (!w->filled || (n_messages + n_spans <= w->max_items && n_messages + n_spans > 0))
     return batch_build (w, &spec);
 
   IngestViewCtx ctx;
@@ -871,7 +875,7 @@ ingest_timeline_window_dup_timeline (IngestTimelineWindow *w)
       return batch_build (w, &spec);
     }
   IngestTimeline *tl = ingest_view_timeline_new (store, ctx.from_ns, ctx.to_ns);
-  tl->aggregated = TRUE;
+  tl->aggregated = n_messages + n_spans > 0; /* nothing to aggregate otherwise */
   tl->n_messages_total = n_messages;
 
   Assembly a = { w, &ctx, MAX (w->buckets->len, 1), NULL, NULL };
