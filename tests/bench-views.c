@@ -8,8 +8,11 @@
  * distinct views of bench-serve --distinct-views advances its sliding
  * window (a graph view its IngestGraphWindow, a timeline or sequence view
  * its IngestTimelineWindow) and takes its snapshot, as a frame round
- * does. Printed: CPU time per event appended, for appending alone and for
- * each kind of window, and per snapshot.
+ * does. Every half second of trace each view's snapshot is also laid out
+ * and written as SVG within the default frame budget, as a render worker
+ * does (web-frame.c: 2,000 elements at most, then less detail until the
+ * SVG fits). Printed: CPU time per event appended, for appending alone
+ * and for each kind of window, per snapshot and per rendering.
  *
  *   bench-views [--seconds S] [--rate N]
  */
@@ -21,6 +24,7 @@
 
 #include "ingest-graph-window.h"
 #include "ingest-timeline-window.h"
+#include "render-view.h"
 
 #define N_VIEWS 20
 #define NS G_GINT64_CONSTANT (1000000000)
@@ -55,7 +59,9 @@ main (int argc, char **argv)
   IngestTimelineWindow *tw[N_VIEWS] = { 0 };
   IngestViewSpec specs[N_VIEWS];
   double t_append = 0, t_graph = 0, t_timeline = 0, t_gsnap = 0, t_tsnap = 0;
-  guint n_graph = 0, n_timeline = 0, n_gsnaps = 0, n_tsnaps = 0;
+  double t_render[RENDER_VIEW_N_KINDS] = { 0 };
+  guint n_render[RENDER_VIEW_N_KINDS] = { 0 };
+  guint n_graph = 0, n_timeline = 0, n_gsnaps = 0, n_tsnaps = 0, n_steps = 0;
   guint64 sent = 0, id = 0;
   gint64 t0 = G_GINT64_CONSTANT (1700000000) * NS;
 
@@ -123,6 +129,7 @@ main (int argc, char **argv)
         }
       t_append += cpu_now () - c;
       gint64 latest = t0 + (gint64) ((double) sent * NS / rate);
+      gboolean draw = ++n_steps % 5 == 0;
       for (guint i = 0; i < N_VIEWS; i++)
         {
           gint64 from_ns = latest - (gint64) (windows[i % 4] * NS);
@@ -132,19 +139,45 @@ main (int argc, char **argv)
           else
             ingest_timeline_window_advance (tw[i], from_ns);
           double c2 = cpu_now ();
+          g_autoptr(IngestGraph) graph = NULL;
+          g_autoptr(IngestTimeline) timeline = NULL;
           if (gw[i] != NULL)
             {
               t_graph += c2 - c;
-              ingest_graph_free (ingest_graph_window_dup_graph (gw[i]));
+              graph = ingest_graph_window_dup_graph (gw[i]);
               t_gsnap += cpu_now () - c2;
               n_gsnaps++;
             }
           else
             {
               t_timeline += c2 - c;
-              ingest_timeline_free (ingest_timeline_window_dup_timeline (tw[i]));
+              timeline = ingest_timeline_window_dup_timeline (tw[i]);
               t_tsnap += cpu_now () - c2;
               n_tsnaps++;
+            }
+          if (draw)
+            {
+              RenderViewKind kind = (RenderViewKind) (i % 3);
+              IngestViewSpec spec = specs[i];
+              RenderViewRequest request = { .kind = kind, .spec = &spec, .graph = graph,
+                                            .timeline = timeline, .keep_svg = TRUE,
+                                            .svg_budget = 170 * 1024 };
+              g_auto(RenderViewResult) built = { 0 };
+              spec.from_ns = from_ns;
+              spec.to_ns = INGEST_TIME_MAX;
+              request.layout.width = 900 + 20 * i;
+              request.layout.height = kind == RENDER_VIEW_GRAPH ? 600 + 10 * i : 0;
+              request.layout.max_elements = 2000;
+              request.layout.seed = 1;
+              request.layout.header_every = G_MAXINT;
+              c = cpu_now ();
+              if (!render_view_build (NULL, &request, &built, &error))
+                {
+                  fprintf (stderr, "bench-views: view %u: %s\n", i, error->message);
+                  return 1;
+                }
+              t_render[kind] += cpu_now () - c;
+              n_render[kind]++;
             }
         }
     }
@@ -155,6 +188,9 @@ main (int argc, char **argv)
   printf ("timeline window:      %7.1f ns per event per window\n", 1e9 * t_timeline / (double) sent / n_timeline);
   printf ("graph snapshot:       %7.3f ms each\n", 1e3 * t_gsnap / MAX (n_gsnaps, 1));
   printf ("timeline snapshot:    %7.3f ms each\n", 1e3 * t_tsnap / MAX (n_tsnaps, 1));
+  for (guint k = 0; k < RENDER_VIEW_N_KINDS; k++)
+    printf ("%-9s rendering:  %7.2f ms each (%u, SVG within 170 KiB)\n", render_view_kind_to_string (k),
+            1e3 * t_render[k] / MAX (n_render[k], 1), n_render[k]);
   printf ("all %u windows:       %7.1f ns per event (%.0f %% of one core at %.0f events/s)\n", N_VIEWS,
           1e9 * (t_graph + t_timeline) / (double) sent, 100 * (t_graph + t_timeline) / (double) sent * rate, rate);
   for (guint i = 0; i < N_VIEWS; i++)
