@@ -410,7 +410,7 @@ cli_serve_main (int argc, char **argv)
     { "max-line-bytes", 0, 0, G_OPTION_ARG_INT64, &max_line, N_("Longest NDJSON line accepted (default 1 MiB)"), "BYTES" },
     { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout, N_("Close a producer that sent nothing, or a browser/event client that took nothing waiting for it, for this many seconds (default 60; 0 = never; a blank line keeps a quiet producer connected)"), "SECONDS" },
     { "max-fps", 0, 0, G_OPTION_ARG_INT, &max_fps, N_("Frames per second per browser client (default 10)"), "N" },
-    { "frame-budget", 0, 0, G_OPTION_ARG_INT64, &frame_budget, N_("Most bytes of SVG in one browser frame: busier views are drawn with less detail (default 204800)"), "BYTES" },
+    { "frame-budget", 0, 0, G_OPTION_ARG_INT64, &frame_budget, N_("Most bytes of one browser frame (picture, actor table and counters): busier views are drawn with less detail (default 204800)"), "BYTES" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, N_("Only print warnings and errors"), NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Also print each --record and data directory write (events safely stored)"), NULL },
     G_OPTION_ENTRY_NULL
