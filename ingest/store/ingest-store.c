@@ -11,6 +11,16 @@
  *  - the time-order index costs nothing while events arrive in time order
  *    (it is then the identity) and is 4 bytes per event otherwise;
  *  - histograms are allocated per actor/edge on their first sample.
+ *
+ * With a memory budget (ingest_store_set_memory_budget()) the oldest chunks
+ * of events, and of the messages created before them, leave RAM once the
+ * owner says a durable log holds those events
+ * (ingest_store_set_evictable()): they go to the page file
+ * (ingest-store-pager.h) and come back, cached, when something reaches into
+ * evicted time. Everything since-start (actors, edges, histograms, counters,
+ * depth) is a running aggregate that never needs an old event, so eviction
+ * changes no answer; the message key table stays in RAM so that a late
+ * RECEIVE, ACK, DROP or response still finds its message.
  */
 #include "config.h"
 
@@ -18,6 +28,7 @@
 
 #include "ingest-bytes-private.h"
 #include "ingest-store-private.h"
+#include "ingest-store-pager.h"
 
 #define EVENT_CHUNK_SHIFT 11   /* 2048 events = 64 KiB */
 #define MESSAGE_CHUNK_SHIFT 10 /* 1024 messages = 64 KiB */
@@ -93,16 +104,46 @@ struct _IngestStore {
   IngestActorId overflow_actor;
   guint32 max_actors;       /* distinct actors kept, the overflow one not counted */
   IngestStoreCounters counters;
+
+  /* Memory budget (0: none) and eviction, see ingest_store_set_memory_budget(). */
+  gsize budget;
+  IngestSeq evictable;          /* events below it are in a durable log */
+  IngestStorePager *event_pager, *message_pager; /* NULL until a budget */
+  GArray *chunk_message_mark;   /* guint32 per event chunk: messages.len when it began */
+  gsize tables_bytes;           /* the costly part of the memory count, cached */
+  guint tables_countdown;       /* chunks until tables_bytes is counted again */
+  gboolean evict_failed;        /* the page file refused a write: stop evicting */
 };
 
 enum { SLOT_NONE, SLOT_SEND, SLOT_RECEIVE, SLOT_DONE };
 
+static void chunk_begins (IngestStore *self);
+
 /* --- basics ---------------------------------------------------------------- */
 
+#define EVENT_CHUNK_MASK ((G_GUINT64_CONSTANT (1) << EVENT_CHUNK_SHIFT) - 1)
+#define MESSAGE_CHUNK_MASK (((gsize) 1 << MESSAGE_CHUNK_SHIFT) - 1)
+
+/* Events and messages may be evicted (see the top of the file): their chunk
+ * is then NULL and the pager has it. */
 static inline IngestEvent *
 event_at (const IngestStore *self, IngestSeq seq)
 {
-  return ingest_chunked_at (&self->events, (gsize) seq);
+  gsize c = (gsize) (seq >> EVENT_CHUNK_SHIFT);
+  IngestEvent *chunk = self->events.chunks->pdata[c];
+  if (G_UNLIKELY (chunk == NULL))
+    chunk = ingest_store_pager_get (self->event_pager, c, FALSE);
+  return chunk + (seq & EVENT_CHUNK_MASK);
+}
+
+static inline IngestMessage *
+message_in_chunk (const IngestStore *self, IngestMessageId id, gboolean writable)
+{
+  gsize i = id - 1, c = i >> MESSAGE_CHUNK_SHIFT;
+  IngestMessage *chunk = self->messages.chunks->pdata[c];
+  if (G_UNLIKELY (chunk == NULL))
+    chunk = ingest_store_pager_get (self->message_pager, c, writable);
+  return chunk + (i & MESSAGE_CHUNK_MASK);
 }
 
 static inline gint64
@@ -111,10 +152,11 @@ seq_time (const IngestStore *self, IngestSeq seq)
   return event_at (self, seq)->time_ns;
 }
 
+/* A message the append path may change (an evicted one is written back). */
 static inline IngestMessage *
 msg_at (const IngestStore *self, IngestMessageId id)
 {
-  return ingest_chunked_at (&self->messages, id - 1);
+  return message_in_chunk (self, id, TRUE);
 }
 
 static inline IngestActorRec *
@@ -186,6 +228,10 @@ ingest_store_free (IngestStore *self)
   g_hash_table_unref (self->dropped);
   g_free (self->order);
   g_free (self->order64);
+  ingest_store_pager_free (self->event_pager);
+  ingest_store_pager_free (self->message_pager);
+  if (self->chunk_message_mark != NULL)
+    g_array_unref (self->chunk_message_mark);
   g_free (self);
 }
 
@@ -1181,6 +1227,8 @@ ingest_store_append (IngestStore *self, const IngestEventInput *in)
     actor = unknown_actor (self);
 
   IngestSeq seq = self->events.len;
+  if ((seq & EVENT_CHUNK_MASK) == 0 && self->budget != 0)
+    chunk_begins (self);
   IngestEvent *ev = ingest_chunked_push (&self->events);
   /* Clamped so that the difference of any two times fits 64 bits: every
    * latency, span and layout scale subtracts times, and a hostile trace may
@@ -1307,7 +1355,7 @@ ingest_store_message (const IngestStore *self, IngestMessageId id)
   g_return_val_if_fail (self != NULL, NULL);
   if (id == 0 || id > self->messages.len)
     return NULL;
-  return msg_at (self, id);
+  return message_in_chunk (self, id, FALSE);
 }
 
 void
@@ -1533,10 +1581,10 @@ hash_table_bytes (GHashTable *t, gsize key_size, gsize value_size)
   return 96 + cap * (sizeof (guint) + key_size + value_size);
 }
 
-gsize
-ingest_store_memory_bytes (const IngestStore *self)
+/* What grows with events and messages: cheap to count. */
+static gsize
+arrays_bytes (const IngestStore *self)
 {
-  g_return_val_if_fail (self != NULL, 0);
   gsize b = sizeof *self;
 
   b += ingest_strings_memory_bytes (self->strings);
@@ -1544,8 +1592,24 @@ ingest_store_memory_bytes (const IngestStore *self)
   b += ingest_chunked_memory_bytes (&self->events);
   b += ingest_chunked_memory_bytes (&self->messages);
   b += ingest_chunked_memory_bytes (&self->actors);
-  b += hash_table_bytes (self->actor_by_atom, sizeof (gpointer), 0);
   b += self->n_mslots * sizeof (guint64);
+  b += self->order_cap * sizeof (guint32);
+  b += self->order64_cap * sizeof (IngestSeq);
+  b += ingest_store_pager_memory_bytes (self->event_pager);
+  b += ingest_store_pager_memory_bytes (self->message_pager);
+  if (self->chunk_message_mark != NULL)
+    b += self->chunk_message_mark->len * sizeof (guint32);
+  return b;
+}
+
+/* What grows with actors and edges (hash tables, histograms): a walk over
+ * them. */
+static gsize
+tables_bytes (const IngestStore *self)
+{
+  gsize b = 0;
+
+  b += hash_table_bytes (self->actor_by_atom, sizeof (gpointer), 0);
   b += hash_table_bytes (self->edges, sizeof (gpointer), sizeof (gpointer));
   b += hash_table_bytes (self->dropped, sizeof (gpointer), 0);
   b += self->edge_list->len * (sizeof (IngestEdgeRec) + sizeof (gpointer));
@@ -1569,9 +1633,142 @@ ingest_store_memory_bytes (const IngestStore *self)
            + (a->processing != NULL) * sizeof (IngestLatencyHist)
            + (a->round_trip != NULL) * sizeof (IngestLatencyHist);
     }
-  b += self->order_cap * sizeof (guint32);
-  b += self->order64_cap * sizeof (IngestSeq);
   return b;
+}
+
+gsize
+ingest_store_memory_bytes (const IngestStore *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return arrays_bytes (self) + tables_bytes (self);
+}
+
+/* --- memory budget and eviction -------------------------------------------- */
+
+gboolean
+ingest_store_set_memory_budget (IngestStore *self, gsize budget_bytes, const char *page_dir,
+                                GError **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (budget_bytes == 0 || page_dir != NULL, FALSE);
+
+  if (budget_bytes != 0 && self->event_pager == NULL)
+    {
+      g_autoptr(IngestStorePager) events = NULL, messages = NULL;
+      events = ingest_store_pager_new (page_dir, sizeof (IngestEvent) << EVENT_CHUNK_SHIFT, error);
+      if (events == NULL)
+        return FALSE;
+      messages = ingest_store_pager_new (page_dir, sizeof (IngestMessage) << MESSAGE_CHUNK_SHIFT,
+                                         error);
+      if (messages == NULL)
+        return FALSE;
+      self->event_pager = g_steal_pointer (&events);
+      self->message_pager = g_steal_pointer (&messages);
+      self->chunk_message_mark = g_array_new (FALSE, FALSE, sizeof (guint32));
+      /* the chunks that exist already began with the messages of their time;
+       * not known any more, so they count as beginning before any: their
+       * messages are evicted with the next chunk that is. */
+      for (gsize c = 0; c < self->events.chunks->len; c++)
+        {
+          guint32 zero = 0;
+          g_array_append_val (self->chunk_message_mark, zero);
+        }
+    }
+  self->budget = budget_bytes;
+  self->tables_countdown = 0;
+  ingest_store_evict (self);
+  return TRUE;
+}
+
+void
+ingest_store_set_evictable (IngestStore *self, IngestSeq n)
+{
+  g_return_if_fail (self != NULL);
+  self->evictable = MAX (self->evictable, n);
+}
+
+guint64
+ingest_store_n_evicted_events (const IngestStore *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return (guint64) self->events.n_evicted << EVENT_CHUNK_SHIFT;
+}
+
+guint64
+ingest_store_n_page_reads (const IngestStore *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return ingest_store_pager_reads (self->event_pager) + ingest_store_pager_reads (self->message_pager);
+}
+
+/* Moves chunk c of an array to its pager. FALSE (and no more eviction)
+ * when the page file cannot take it: the chunk stays in RAM, nothing is
+ * lost, the budget is exceeded. */
+static gboolean
+evict_chunk (IngestStore *self, IngestChunked *array, IngestStorePager *pager, gsize c)
+{
+  g_autoptr(GError) error = NULL;
+  if (!ingest_store_pager_put (pager, c, array->chunks->pdata[c], &error))
+    {
+      g_warning ("memory budget: %s; keeping events in RAM from now on", error->message);
+      self->evict_failed = TRUE;
+      return FALSE;
+    }
+  g_free (array->chunks->pdata[c]);
+  array->chunks->pdata[c] = NULL;
+  array->n_evicted++;
+  return TRUE;
+}
+
+void
+ingest_store_evict (IngestStore *self)
+{
+  g_return_if_fail (self != NULL);
+  if (self->budget == 0 || self->evict_failed)
+    return;
+  if (self->tables_countdown == 0)
+    {
+      /* Actors and edges change slowly: count them every 64 chunks. */
+      self->tables_bytes = tables_bytes (self);
+      self->tables_countdown = 64;
+    }
+  self->tables_countdown--;
+
+  gsize used = arrays_bytes (self) + self->tables_bytes;
+  gsize event_chunk = sizeof (IngestEvent) << EVENT_CHUNK_SHIFT;
+  gsize message_chunk = sizeof (IngestMessage) << MESSAGE_CHUNK_SHIFT;
+  while (used > self->budget)
+    {
+      /* The oldest chunk in RAM, if the log holds all of it; never the
+       * chunk being filled. */
+      gsize c = self->events.n_evicted;
+      if (c + 1 >= self->events.chunks->len
+          || ((IngestSeq) (c + 1) << EVENT_CHUNK_SHIFT) > self->evictable
+          || !evict_chunk (self, &self->events, self->event_pager, c))
+        break;
+      used -= event_chunk;
+      /* Messages created before the oldest event still in RAM: the events
+       * that follow rarely name them (a late reply or receive pages them
+       * in). Never the chunk being filled. */
+      gsize mark = g_array_index (self->chunk_message_mark, guint32, c + 1);
+      while (((self->messages.n_evicted + 1) << MESSAGE_CHUNK_SHIFT) <= mark
+             && self->messages.n_evicted + 1 < self->messages.chunks->len)
+        {
+          if (!evict_chunk (self, &self->messages, self->message_pager, self->messages.n_evicted))
+            return;
+          used -= message_chunk;
+        }
+    }
+}
+
+/* A new chunk of events begins: note where messages stand, and bring the
+ * store back within its budget. */
+static void
+chunk_begins (IngestStore *self)
+{
+  guint32 mark = (guint32) self->messages.len;
+  g_array_append_val (self->chunk_message_mark, mark);
+  ingest_store_evict (self);
 }
 
 /* --- corrections after the fact (renames, late labels) -------------------- */
