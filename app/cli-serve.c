@@ -46,6 +46,7 @@ typedef struct {
   IngestSeq log_next;
   guint log_timer;
   gboolean log_failed;
+  gboolean evict_reported;  /* the page file's failure was printed */
   gboolean verbose;
 } ServeState;
 
@@ -215,6 +216,14 @@ data_flush (ServeState *st, GError **error)
   /* What the log holds may now leave RAM (--memory-limit). */
   ingest_store_set_evictable (st->store, n);
   ingest_store_evict (st->store);
+  if (ingest_store_get_evict_error (st->store) != NULL && !st->evict_reported)
+    {
+      /* Said once: nothing is lost, but the limit no longer holds. */
+      g_autofree char *msg = cli_escape (ingest_store_get_evict_error (st->store)->message, -1);
+      fprintf (stderr, "actorscope serve: %s: %s; %s\n", _("warning: --memory-limit"), msg,
+               _("events stay in memory from now on"));
+      st->evict_reported = TRUE;
+    }
   info = ingest_log_disk_get_info (st->log);
   if (info->dropped_now > 0)
     fprintf (stderr, "actorscope serve: retention: deleted %u oldest segment(s), %" G_GUINT64_FORMAT

@@ -112,7 +112,7 @@ struct _IngestStore {
   GArray *chunk_message_mark;   /* guint32 per event chunk: messages.len when it began */
   gsize tables_bytes;           /* the costly part of the memory count, cached */
   guint tables_countdown;       /* chunks until tables_bytes is counted again */
-  gboolean evict_failed;        /* the page file refused a write: stop evicting */
+  GError *evict_error;         /* the page file refused a write: no more eviction */
 };
 
 enum { SLOT_NONE, SLOT_SEND, SLOT_RECEIVE, SLOT_DONE };
@@ -232,6 +232,7 @@ ingest_store_free (IngestStore *self)
   ingest_store_pager_free (self->message_pager);
   if (self->chunk_message_mark != NULL)
     g_array_unref (self->chunk_message_mark);
+  g_clear_error (&self->evict_error);
   g_free (self);
 }
 
@@ -1694,6 +1695,13 @@ ingest_store_n_evicted_events (const IngestStore *self)
   return (guint64) self->events.n_evicted << EVENT_CHUNK_SHIFT;
 }
 
+const GError *
+ingest_store_get_evict_error (const IngestStore *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->evict_error;
+}
+
 guint64
 ingest_store_n_page_reads (const IngestStore *self)
 {
@@ -1707,13 +1715,8 @@ ingest_store_n_page_reads (const IngestStore *self)
 static gboolean
 evict_chunk (IngestStore *self, IngestChunked *array, IngestStorePager *pager, gsize c)
 {
-  g_autoptr(GError) error = NULL;
-  if (!ingest_store_pager_put (pager, c, array->chunks->pdata[c], &error))
-    {
-      g_warning ("memory budget: %s; keeping events in RAM from now on", error->message);
-      self->evict_failed = TRUE;
-      return FALSE;
-    }
+  if (!ingest_store_pager_put (pager, c, array->chunks->pdata[c], &self->evict_error))
+    return FALSE;
   g_free (array->chunks->pdata[c]);
   array->chunks->pdata[c] = NULL;
   array->n_evicted++;
@@ -1724,7 +1727,7 @@ void
 ingest_store_evict (IngestStore *self)
 {
   g_return_if_fail (self != NULL);
-  if (self->budget == 0 || self->evict_failed)
+  if (self->budget == 0 || self->evict_error != NULL)
     return;
   if (self->tables_countdown == 0)
     {

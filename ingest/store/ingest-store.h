@@ -215,8 +215,9 @@ gsize ingest_store_memory_bytes (const IngestStore *store);
  * INGEST_STORE_PAGER_CACHE (64) other evicted chunks have been read: hold a
  * few, never one across a loop over old events. Returns FALSE and an
  * INGEST_ERROR_IO error when the page file cannot be created. If the page
- * file later refuses a write (full disk), eviction stops with a warning and
- * the store keeps everything in RAM: nothing is lost. */
+ * file later refuses a write (full disk), eviction stops for good and the
+ * store keeps everything in RAM from then on (nothing is lost);
+ * ingest_store_get_evict_error() then says why. */
 gboolean ingest_store_set_memory_budget (IngestStore *store, gsize budget_bytes,
                                          const char *page_dir, GError **error);
 /* Events with seq < n are durable elsewhere and may leave RAM (never
@@ -229,6 +230,8 @@ void ingest_store_evict (IngestStore *store);
  * read back from the page file (for tests and benchmarks). */
 guint64 ingest_store_n_evicted_events (const IngestStore *store);
 guint64 ingest_store_n_page_reads (const IngestStore *store);
+/* Why eviction stopped (borrowed), NULL while it works. */
+const GError *ingest_store_get_evict_error (const IngestStore *store);
 
 /* Corrections after the fact, for formats that need them (Chrome metadata
  * names processes and threads after their events, and Chrome slices are
