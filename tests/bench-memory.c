@@ -31,7 +31,7 @@
 
 /* The last "data: N events durable ..., M evicted from memory" line. */
 static void
-durable_from_stderr (ServeLoadServer *server, guint64 *durable, guint64 *evicted)
+durable_from_stderr (ServeLoadServer *server, guint64 *durable, guint64 *evicted, double *store_mib)
 {
   g_auto(GStrv) lines = serve_load_server_dup_stderr (server);
   for (guint i = g_strv_length (lines); i-- > 0;)
@@ -45,6 +45,9 @@ durable_from_stderr (ServeLoadServer *server, guint64 *durable, guint64 *evicted
       while (q > p && q[-1] != ' ')
         q--;
       *evicted = g_ascii_strtoull (q, NULL, 10);
+      const char *m = strstr (e, "(store ");
+      if (m != NULL)
+        *store_mib = g_ascii_strtod (m + 7, NULL);
       return;
     }
 }
@@ -83,6 +86,7 @@ main (int argc, char **argv)
   g_autofree char *tmp = NULL;
   const char *data;
   guint64 durable = 0, evicted = 0, sent;
+  double store_mib = 0;
   long rss = -1, hwm = -1, hwm_max = -1;
   gint64 t0, t_sent, t_durable, next_print;
 
@@ -113,7 +117,8 @@ main (int argc, char **argv)
     }
   printf ("actorscope serve --memory-limit %s: %" G_GINT64_FORMAT " events of TCP NDJSON offered at %.0f/s\n",
           limit, n_events, rate);
-  printf ("%8s %12s %12s %12s %10s %10s\n", "t (s)", "sent", "durable", "evicted", "RSS (MiB)", "peak");
+  printf ("%8s %12s %12s %12s %10s %10s %10s\n", "t (s)", "sent", "durable", "evicted", "store", "RSS (MiB)",
+          "peak");
   t0 = next_print = g_get_monotonic_time ();
   for (;;)
     {
@@ -122,10 +127,11 @@ main (int argc, char **argv)
       sent = serve_load_producer_get_sent (producer);
       if (now >= next_print)
         {
-          durable_from_stderr (server, &durable, &evicted);
+          durable_from_stderr (server, &durable, &evicted, &store_mib);
           serve_load_server_memory (server, &rss, &hwm);
           printf ("%8.0f %12" G_GUINT64_FORMAT " %12" G_GUINT64_FORMAT " %12" G_GUINT64_FORMAT
-                  " %10.1f %10.1f\n", (now - t0) / 1e6, sent, durable, evicted, rss / 1024.0, hwm / 1024.0);
+                  " %10.1f %10.1f %10.1f\n", (now - t0) / 1e6, sent, durable, evicted, store_mib, rss / 1024.0,
+                  hwm / 1024.0);
           fflush (stdout);
           next_print += 10 * G_USEC_PER_SEC;
         }
@@ -144,7 +150,7 @@ main (int argc, char **argv)
   /* Until the service has made everything durable (or gives up). */
   for (gint64 wait_end = t_sent + 120 * G_USEC_PER_SEC; g_get_monotonic_time () < wait_end;)
     {
-      durable_from_stderr (server, &durable, &evicted);
+      durable_from_stderr (server, &durable, &evicted, &store_mib);
       if (durable >= sent || !serve_load_server_alive (server))
         break;
       g_usleep (20000);
@@ -156,8 +162,8 @@ main (int argc, char **argv)
   printf ("\nsent %" G_GUINT64_FORMAT " events in %.1f s (%.0f/s); durable %" G_GUINT64_FORMAT
           " after %.1f s (%.0f events/s accepted end to end)\n", sent, (t_sent - t0) / 1e6,
           sent / ((t_sent - t0) / 1e6), durable, (t_durable - t0) / 1e6, durable / ((t_durable - t0) / 1e6));
-  printf ("evicted from RAM: %" G_GUINT64_FORMAT " events (%.1f %%)\n", evicted,
-          100.0 * (double) evicted / (double) MAX (durable, 1));
+  printf ("evicted from RAM: %" G_GUINT64_FORMAT " events (%.1f %%); the store counts %.1f MiB in RAM\n",
+          evicted, 100.0 * (double) evicted / (double) MAX (durable, 1), store_mib);
   printf ("server RSS at the end %.1f MiB, peak %.1f MiB (limit %s; %.1f bytes per event of the peak)\n",
           rss / 1024.0, hwm / 1024.0, limit, hwm * 1024.0 / (double) MAX (durable, 1));
   printf ("data directory: %.1f MiB, %.1f bytes per event\n", disk / 1048576.0,
