@@ -1,10 +1,12 @@
 /* ingest-store-pager.c: the store's page file and its bounded page cache.
  *
- * Pages sit at fixed offsets (index * chunk_bytes): no index to keep, and a
- * page written back overwrites itself. The file is not compressed: pages are
- * only read when someone reaches into evicted time, and then a plain pread
- * of 64 KiB is the cheapest thing there is; the durable log (not this file)
- * is the compact copy on disk.
+ * A service runs for days, so the page file holds every event since its
+ * start: pages are zstd-compressed (level 1, a few hundred MB/s on one core,
+ * against the store's 32 bytes per event about 5-8 on disk). Each page is
+ * appended at the end of the file; an index in RAM (12 bytes per page, i.e.
+ * per 2048 events) says where. A page written back (a message changed after
+ * eviction) overwrites its old place when it still fits, else goes to the
+ * end: the garbage is bounded by the page reads.
  */
 #include "config.h"
 
@@ -16,6 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <zstd.h>
+
 typedef struct {
   gsize index;        /* chunk index, G_MAXSIZE: empty */
   gpointer data;      /* chunk_bytes, owned */
@@ -23,10 +27,21 @@ typedef struct {
   gboolean dirty;
 } Page;
 
+typedef struct {
+  guint64 offset;
+  guint32 length;     /* compressed bytes; 0: never written */
+} Slot;
+
 struct _IngestStorePager {
   int fd;
   char *dir;          /* for messages */
   gsize chunk_bytes;
+  GArray *slots;      /* Slot by page index */
+  guint64 end;        /* file size */
+  ZSTD_CCtx *cctx;
+  ZSTD_DCtx *dctx;
+  gpointer scratch;   /* ZSTD_compressBound (chunk_bytes) */
+  gsize scratch_bytes;
   Page pages[INGEST_STORE_PAGER_CACHE];
   guint last_hit;     /* pages[] slot of the last get: loops hit it again */
   guint64 clock;
@@ -67,54 +82,79 @@ ingest_store_pager_new (const char *dir, gsize chunk_bytes, GError **error)
   self->fd = fd;
   self->dir = g_strdup (dir);
   self->chunk_bytes = chunk_bytes;
+  self->slots = g_array_new (FALSE, TRUE, sizeof (Slot));
+  self->cctx = ZSTD_createCCtx ();
+  self->dctx = ZSTD_createDCtx ();
+  self->scratch_bytes = ZSTD_compressBound (chunk_bytes);
+  self->scratch = g_malloc (self->scratch_bytes);
   for (guint i = 0; i < INGEST_STORE_PAGER_CACHE; i++)
     self->pages[i].index = G_MAXSIZE;
   return self;
 }
 
 static gboolean
-write_all (IngestStorePager *self, gsize index, gconstpointer data, GError **error)
+write_page (IngestStorePager *self, gsize index, gconstpointer data, GError **error)
 {
-  const char *p = data;
-  gsize done = 0;
-  off_t off = (off_t) (index * self->chunk_bytes);
-
-  while (done < self->chunk_bytes)
+  gsize n = ZSTD_compressCCtx (self->cctx, self->scratch, self->scratch_bytes, data,
+                               self->chunk_bytes, 1);
+  if (ZSTD_isError (n))
     {
-      ssize_t n = pwrite (self->fd, p + done, self->chunk_bytes - done, off + (off_t) done);
-      if (n < 0 && errno == EINTR)
+      g_set_error (error, INGEST_ERROR, INGEST_ERROR_IO, "%s: page file: cannot compress a page: %s",
+                   self->dir, ZSTD_getErrorName (n));
+      return FALSE;
+    }
+  if (index >= self->slots->len)
+    g_array_set_size (self->slots, index + 1);
+  Slot *slot = &g_array_index (self->slots, Slot, index);
+  guint64 off = slot->length >= n ? slot->offset : self->end;
+  const char *p = self->scratch;
+  gsize done = 0;
+
+  while (done < n)
+    {
+      ssize_t w = pwrite (self->fd, p + done, n - done, (off_t) (off + done));
+      if (w < 0 && errno == EINTR)
         continue;
-      if (n <= 0)
+      if (w <= 0)
         {
-          int e = n < 0 ? errno : ENOSPC;
+          int e = w < 0 ? errno : ENOSPC;
           g_set_error (error, INGEST_ERROR, INGEST_ERROR_IO,
-                       "%s: page file: cannot write %" G_GSIZE_FORMAT " bytes at byte %" G_GSIZE_FORMAT
-                       ": %s", self->dir, self->chunk_bytes, index * self->chunk_bytes, g_strerror (e));
+                       "%s: page file: cannot write %" G_GSIZE_FORMAT " bytes at byte %" G_GUINT64_FORMAT
+                       ": %s", self->dir, n, off, g_strerror (e));
           return FALSE;
         }
-      done += (gsize) n;
+      done += (gsize) w;
     }
+  slot->offset = off;
+  slot->length = (guint32) n;
+  self->end = MAX (self->end, off + n);
   return TRUE;
 }
 
 static void
-read_all (IngestStorePager *self, gsize index, gpointer data)
+read_page (IngestStorePager *self, gsize index, gpointer data)
 {
-  char *p = data;
+  if (index >= self->slots->len || g_array_index (self->slots, Slot, index).length == 0)
+    g_error ("%s: page file: page %" G_GSIZE_FORMAT " was never written", self->dir, index);
+  const Slot *slot = &g_array_index (self->slots, Slot, index);
+  char *p = self->scratch;
   gsize done = 0;
-  off_t off = (off_t) (index * self->chunk_bytes);
 
-  while (done < self->chunk_bytes)
+  while (done < slot->length)
     {
-      ssize_t n = pread (self->fd, p + done, self->chunk_bytes - done, off + (off_t) done);
+      ssize_t n = pread (self->fd, p + done, slot->length - done, (off_t) (slot->offset + done));
       if (n < 0 && errno == EINTR)
         continue;
       if (n <= 0)
-        g_error ("%s: page file: cannot read back %" G_GSIZE_FORMAT " bytes at byte %" G_GSIZE_FORMAT
-                 " that this process wrote: %s", self->dir, self->chunk_bytes,
-                 index * self->chunk_bytes, n < 0 ? g_strerror (errno) : "file truncated");
+        g_error ("%s: page file: cannot read back %u bytes at byte %" G_GUINT64_FORMAT
+                 " that this process wrote: %s", self->dir, slot->length, slot->offset,
+                 n < 0 ? g_strerror (errno) : "file truncated");
       done += (gsize) n;
     }
+  gsize got = ZSTD_decompressDCtx (self->dctx, data, self->chunk_bytes, self->scratch, slot->length);
+  if (ZSTD_isError (got) || got != self->chunk_bytes)
+    g_error ("%s: page file: the page at byte %" G_GUINT64_FORMAT " that this process wrote does not "
+             "decompress", self->dir, slot->offset);
   self->reads++;
 }
 
@@ -122,7 +162,7 @@ gboolean
 ingest_store_pager_put (IngestStorePager *self, gsize index, gconstpointer data, GError **error)
 {
   g_return_val_if_fail (self != NULL && data != NULL, FALSE);
-  return write_all (self, index, data, error);
+  return write_page (self, index, data, error);
 }
 
 gpointer
@@ -157,10 +197,10 @@ ingest_store_pager_get (IngestStorePager *self, gsize index, gboolean writable)
           g_autoptr(GError) error = NULL;
           /* The page was written once already: the space exists, so this
            * only fails when the disk is broken. */
-          if (!write_all (self, pg->index, pg->data, &error))
+          if (!write_page (self, pg->index, pg->data, &error))
             g_error ("%s", error->message);
         }
-      read_all (self, index, pg->data);
+      read_page (self, index, pg->data);
       pg->index = index;
       pg->dirty = FALSE;
       self->last_hit = victim;
@@ -175,7 +215,7 @@ ingest_store_pager_memory_bytes (const IngestStorePager *self)
 {
   if (self == NULL)
     return 0;
-  gsize b = sizeof *self;
+  gsize b = sizeof *self + self->scratch_bytes + self->slots->len * sizeof (Slot);
   for (guint i = 0; i < INGEST_STORE_PAGER_CACHE; i++)
     if (self->pages[i].data != NULL)
       b += self->chunk_bytes;
@@ -196,6 +236,10 @@ ingest_store_pager_free (IngestStorePager *self)
   for (guint i = 0; i < INGEST_STORE_PAGER_CACHE; i++)
     g_free (self->pages[i].data);
   close (self->fd);
+  g_array_unref (self->slots);
+  ZSTD_freeCCtx (self->cctx);
+  ZSTD_freeDCtx (self->dctx);
+  g_free (self->scratch);
   g_free (self->dir);
   g_free (self);
 }

@@ -2,8 +2,8 @@
  * budget (ingest_store_set_memory_budget()).
  *
  * The store evicts whole chunks of its chunked arrays (events, messages)
- * from RAM. An evicted chunk is written here once, byte for byte, at a fixed
- * offset (its index times the chunk size) of an unnamed file, and read back
+ * from RAM. An evicted chunk is written here once, zstd-compressed, to an
+ * unnamed file, and read back
  * into a small cache of pages when something reaches into evicted time.
  * Whether an event may be evicted at all is the store's business: only once
  * the durable log holds it (so the page file is a cache of the store's own

@@ -33,7 +33,9 @@
 #define EVENT_CHUNK_SHIFT 11   /* 2048 events = 64 KiB */
 #define MESSAGE_CHUNK_SHIFT 10 /* 1024 messages = 64 KiB */
 #define ACTOR_CHUNK_SHIFT 8
-#define INITIAL_MESSAGE_SLOTS 1024
+#define INITIAL_MESSAGE_SLOTS 64  /* per shard */
+#define MSHARD_BITS 4
+#define MSHARDS (1u << MSHARD_BITS)
 #define MAX_IDS (G_MAXUINT32 - 1)
 
 struct _IngestStore {
@@ -60,9 +62,14 @@ struct _IngestStore {
   /* Message key table: open addressing, (hash << 32) | message id. The size
    * is not a power of two (slot = hash * n >> 32) so it can grow by 1.5x:
    * the table is the store's biggest overhead after events and messages,
-   * and 1.5x keeps it at least half full. */
-  guint64 *mslots;
-  gsize n_mslots, n_mused;
+   * and 1.5x keeps it at least half full. It is split in MSHARDS tables by
+   * the hash's top bits, each growing on its own: growing copies one shard,
+   * so the old and the new copy together cost a sixteenth of what one big
+   * table's growth would (with a memory limit, that peak counts). */
+  struct {
+    guint64 *slots;
+    gsize n, used;
+  } mshard[MSHARDS];
   /* Recently used keys, (hash << 32) | id, direct-mapped: a message's
    * RECEIVE and DONE usually follow its SEND closely, and this 32 KiB stays
    * in cache where the big table doesn't. Always agrees with the table. */
@@ -195,8 +202,11 @@ ingest_store_new_with_options (const IngestStoreOptions *options)
   ingest_chunked_init (&self->messages, sizeof (IngestMessage), MESSAGE_CHUNK_SHIFT);
   ingest_chunked_init (&self->actors, sizeof (IngestActorRec), ACTOR_CHUNK_SHIFT);
   self->actor_by_atom = g_hash_table_new (g_direct_hash, g_direct_equal);
-  self->n_mslots = INITIAL_MESSAGE_SLOTS;
-  self->mslots = g_new0 (guint64, self->n_mslots);
+  for (guint k = 0; k < MSHARDS; k++)
+    {
+      self->mshard[k].n = INITIAL_MESSAGE_SLOTS;
+      self->mshard[k].slots = g_new0 (guint64, INITIAL_MESSAGE_SLOTS);
+    }
   self->edges = ingest_pair_table_new (NULL, NULL);
   self->edge_list = g_ptr_array_new_with_free_func (edge_rec_free);
   self->dropped = g_hash_table_new (g_direct_hash, g_direct_equal);
@@ -222,7 +232,8 @@ ingest_store_free (IngestStore *self)
   ingest_chunked_clear (&self->messages);
   ingest_chunked_clear (&self->actors);
   g_hash_table_unref (self->actor_by_atom);
-  g_free (self->mslots);
+  for (guint k = 0; k < MSHARDS; k++)
+    g_free (self->mshard[k].slots);
   g_hash_table_unref (self->edges);
   g_ptr_array_unref (self->edge_list);
   g_hash_table_unref (self->dropped);
@@ -595,21 +606,29 @@ ingest_store_actor_name (const IngestStore *self, IngestActorId id)
 
 /* --- messages -------------------------------------------------------------- */
 
+/* The shard of a hash (its top bits), and its slot there (the other bits). */
+static inline guint
+mshard_of (guint32 hash)
+{
+  return hash >> (32 - MSHARD_BITS);
+}
+
 static inline gsize
 mslot_of (guint32 hash, gsize n)
 {
+  hash <<= MSHARD_BITS;
   return (gsize) (((guint64) hash * n) >> 32);
 }
 
 static void
-mtable_grow (IngestStore *self)
+mtable_grow (IngestStore *self, guint k)
 {
-  gsize n = self->n_mslots + self->n_mslots / 2;
-  guint64 *slots = g_new0 (guint64, n);
+  gsize old_n = self->mshard[k].n, n = old_n + old_n / 2;
+  guint64 *old = self->mshard[k].slots, *slots = g_new0 (guint64, n);
 
-  for (gsize i = 0; i < self->n_mslots; i++)
+  for (gsize i = 0; i < old_n; i++)
     {
-      guint64 v = self->mslots[i];
+      guint64 v = old[i];
       if (v == 0)
         continue;
       gsize j = mslot_of ((guint32) (v >> 32), n);
@@ -617,9 +636,9 @@ mtable_grow (IngestStore *self)
         j = j + 1 == n ? 0 : j + 1;
       slots[j] = v;
     }
-  g_free (self->mslots);
-  self->mslots = slots;
-  self->n_mslots = n;
+  g_free (old);
+  self->mshard[k].slots = slots;
+  self->mshard[k].n = n;
 }
 
 static IngestMessageId
@@ -670,7 +689,7 @@ message_for_key (IngestStore *self, IngestStr key, int slot, gboolean *created)
     return 0;
 
   guint32 hash;
-  guint64 *cached;
+  guint64 *cached, *mslots = NULL;
   gsize i;
   for (;;)
     {
@@ -684,11 +703,12 @@ message_for_key (IngestStore *self, IngestStr key, int slot, gboolean *created)
             return cid;
         }
 
-      gsize n_slots = self->n_mslots;
+      mslots = self->mshard[mshard_of (hash)].slots;
+      gsize n_slots = self->mshard[mshard_of (hash)].n;
       i = mslot_of (hash, n_slots);
       for (;;)
         {
-          guint64 v = self->mslots[i];
+          guint64 v = mslots[i];
           if (v == 0)
             break;
           if ((guint32) (v >> 32) == hash)
@@ -705,8 +725,8 @@ message_for_key (IngestStore *self, IngestStr key, int slot, gboolean *created)
                   IngestMessageId nid = message_new (self, m->key);
                   if (nid == 0)
                     return 0;
-                  self->mslots[i] = ((guint64) hash << 32) | nid;
-                  *cached = self->mslots[i];
+                  mslots[i] = ((guint64) hash << 32) | nid;
+                  *cached = mslots[i];
                   *created = TRUE;
                   return nid;
                 }
@@ -731,11 +751,12 @@ message_for_key (IngestStore *self, IngestStr key, int slot, gboolean *created)
   IngestMessageId id = message_new (self, katom);
   if (id == 0)
     return 0;
-  self->mslots[i] = ((guint64) hash << 32) | id;
-  *cached = self->mslots[i];
-  self->n_mused++;
-  if (self->n_mused * 4 > self->n_mslots * 3)
-    mtable_grow (self);
+  guint k = mshard_of (hash);
+  mslots[i] = ((guint64) hash << 32) | id;
+  *cached = mslots[i];
+  self->mshard[k].used++;
+  if (self->mshard[k].used * 4 > self->mshard[k].n * 3)
+    mtable_grow (self, k);
   *created = TRUE;
   return id;
 }
@@ -1593,7 +1614,8 @@ arrays_bytes (const IngestStore *self)
   b += ingest_chunked_memory_bytes (&self->events);
   b += ingest_chunked_memory_bytes (&self->messages);
   b += ingest_chunked_memory_bytes (&self->actors);
-  b += self->n_mslots * sizeof (guint64);
+  for (guint k = 0; k < MSHARDS; k++)
+    b += self->mshard[k].n * sizeof (guint64);
   b += self->order_cap * sizeof (guint32);
   b += self->order64_cap * sizeof (IngestSeq);
   b += ingest_store_pager_memory_bytes (self->event_pager);
