@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <string.h>
 
@@ -524,6 +525,14 @@ cli_serve_main (int argc, char **argv)
   if (memory_limit_given && no_data_dir)
     return cli_usage_error ("serve", _("--memory-limit needs a data directory (events leave RAM only once they are on disk)"));
 
+  /* --memory-limit: RSS, not just what we hold, is what counts. Blocks of
+   * 256 KiB and more (tables, arenas) get their own mappings, returned to
+   * the system when freed: glibc would otherwise raise this threshold after
+   * the first big free and serve big blocks from the heap, where a freed
+   * table stays resident as a hole that the store's steady churn of equal
+   * 64 KiB chunks never fills. */
+  if (!no_data_dir)
+    mallopt (M_MMAP_THRESHOLD, 256 * 1024);
   st.quiet = quiet;
   st.verbose = verbose;
   st.record_no_loss = record_no_loss;
