@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <string.h>
 
@@ -46,12 +47,23 @@ typedef struct {
   IngestSeq log_next;
   guint log_timer;
   gboolean log_failed;
+  gboolean evict_reported;  /* the page file's failure was printed */
+  guint64 trimmed_at_evicted;  /* see memory_trim() */
+  gint64 trimmed_us;
   gboolean verbose;
 } ServeState;
 
 /* The durable log's flush interval: the loss bound of a kill -9, as for
  * --record. */
 #define DATA_FLUSH_MS 200
+
+/* --memory-limit: the default, and what of the limit the store may use.
+ * The rest of the process (libraries, the web server's frames and buffers,
+ * the render workers, malloc's slack) takes about 40-60 MiB whatever the
+ * load; a quarter of the limit, at most 64 MiB, is kept for it. */
+#define MEMORY_LIMIT_DEFAULT ((guint64) 1 << 30)
+#define MEMORY_LIMIT_MIN ((guint64) 1 << 20)
+#define MEMORY_RESERVE_MAX ((guint64) 64 << 20)
 
 /* Graceful stop: quit once every producer has hung up and nothing arrived
  * for QUIET_CLOSED_US, or nothing arrived for QUIET_OPEN_US from producers
@@ -188,6 +200,23 @@ on_recorded (guint64 n_written, gint64 flush_us, gpointer user_data)
            n_written, flush_us / 1000.0);
 }
 
+/* Gives the RAM eviction freed back to the system, at most once a second.
+ * The store's share of the limit moves from the heap (event chunks) to
+ * separate mappings (the key table) as a service ages, and glibc keeps freed
+ * heap pages resident unless trimmed: 50 MiB after 12 M events. */
+static void
+memory_trim (ServeState *st)
+{
+  guint64 evicted = ingest_store_n_evicted_events (st->store);
+  gint64 now = g_get_monotonic_time ();
+
+  if (evicted == st->trimmed_at_evicted || now - st->trimmed_us < G_USEC_PER_SEC)
+    return;
+  malloc_trim (0);
+  st->trimmed_at_evicted = evicted;
+  st->trimmed_us = now;
+}
+
 /* Appends what the store accepted since the last call and makes it
  * durable. FALSE (printed) on a write error: events then pile up in RAM
  * only, so the caller stops accepting. */
@@ -204,14 +233,28 @@ data_flush (ServeState *st, GError **error)
   st->log_next = n;
   if (!ingest_log_flush (st->log, error))
     return FALSE;
+  /* What the log holds may now leave RAM (--memory-limit). */
+  ingest_store_set_evictable (st->store, n);
+  ingest_store_evict (st->store);
+  memory_trim (st);
+  if (ingest_store_get_evict_error (st->store) != NULL && !st->evict_reported)
+    {
+      /* Said once: nothing is lost, but the limit no longer holds. */
+      g_autofree char *msg = cli_escape (ingest_store_get_evict_error (st->store)->message, -1);
+      fprintf (stderr, "actorscope serve: %s: %s; %s\n", _("warning: --memory-limit"), msg,
+               _("events stay in memory from now on"));
+      st->evict_reported = TRUE;
+    }
   info = ingest_log_disk_get_info (st->log);
   if (info->dropped_now > 0)
     fprintf (stderr, "actorscope serve: retention: deleted %u oldest segment(s), %" G_GUINT64_FORMAT
              " events; %" G_GUINT64_FORMAT " events dropped by retention in all\n",
              info->n_dropped_segments, info->dropped_now, info->dropped_events);
   if (st->verbose && wrote)
-    fprintf (stderr, "actorscope serve: data: %" G_GUINT64_FORMAT " events durable (flush %.1f ms)\n",
-             ingest_log_n_durable (st->log), (g_get_monotonic_time () - t0) / 1000.0);
+    fprintf (stderr, "actorscope serve: data: %" G_GUINT64_FORMAT " events durable (flush %.1f ms), %"
+             G_GUINT64_FORMAT " evicted from memory (store %.1f MiB)\n", ingest_log_n_durable (st->log),
+             (g_get_monotonic_time () - t0) / 1000.0, ingest_store_n_evicted_events (st->store),
+             ingest_store_memory_bytes (st->store) / 1048576.0);
   return TRUE;
 }
 
@@ -241,7 +284,7 @@ on_data_timer (gpointer user_data)
 /* Opens --data-dir and reads its history back into the store. */
 static gboolean
 data_open (ServeState *st, const char *dir, guint64 retain_bytes, gint64 retain_ns,
-           GError **error)
+           guint64 memory_bytes, GError **error)
 {
   IngestLogDiskOptions lo = { 0 };
   g_auto(IngestLogSkipped) skipped = { 0 };
@@ -253,6 +296,13 @@ data_open (ServeState *st, const char *dir, guint64 retain_bytes, gint64 retain_
   st->log = ingest_log_disk_open (dir, &lo, error);
   if (st->log == NULL)
     return FALSE;
+  /* --memory-limit: the store's share, its page file beside the log (the
+   * disk the user chose for the data). */
+  {
+    guint64 reserve = MIN (memory_bytes / 4, MEMORY_RESERVE_MAX);
+    if (!ingest_store_set_memory_budget (st->store, (gsize) (memory_bytes - reserve), dir, error))
+      return FALSE;
+  }
   info = ingest_log_disk_get_info (st->log);
   if (info->torn_where != NULL)
     {
@@ -260,8 +310,13 @@ data_open (ServeState *st, const char *dir, guint64 retain_bytes, gint64 retain_
       fprintf (stderr, "actorscope serve: data: cut a torn tail of %" G_GUINT64_FORMAT
                " bytes (%s), the end of an interrupted write\n", info->torn_bytes, where);
     }
+  /* Everything read back is on disk already: it may leave RAM as it comes
+   * (--memory-limit), so a history larger than the limit restores. */
+  ingest_store_set_evictable (st->store, G_MAXUINT64);
   if (!ingest_log_read_into_store (st->log, 0, G_MAXUINT64, st->store, &n, &skipped, error))
     return FALSE;
+  ingest_store_set_evictable (st->store, ingest_store_n_events (st->store));
+  memory_trim (st);
   if (skipped.bad_blocks > 0)
     {
       g_autofree char *where = cli_escape (skipped.first_problem, -1);
@@ -272,8 +327,10 @@ data_open (ServeState *st, const char *dir, guint64 retain_bytes, gint64 retain_
   st->log_next = ingest_store_n_events (st->store);
   {
     g_autofree char *d = cli_escape (dir, -1);
+    g_autofree char *limit = g_format_size_full (memory_bytes, G_FORMAT_SIZE_IEC_UNITS);
     printf ("data: %s (%" G_GUINT64_FORMAT " events restored, %" G_GUINT64_FORMAT
             " dropped by retention)\n", d, n, info->dropped_events);
+    printf ("memory limit: %s (older events are read back from the data directory)\n", limit);
   }
   st->log_timer = g_timeout_add (DATA_FLUSH_MS, on_data_timer, st);
   return TRUE;
@@ -372,9 +429,9 @@ cli_serve_main (int argc, char **argv)
   g_autofree char *host = NULL, *token_arg = NULL, *token_file = NULL, *token = NULL;
   g_autofree char *static_dir = NULL, *record = NULL, *token_message = NULL;
   g_autofree char *replay = NULL, *format = NULL;
-  g_autofree char *data_dir = NULL, *retain = NULL, *retain_size = NULL;
+  g_autofree char *data_dir = NULL, *retain = NULL, *retain_size = NULL, *memory_limit = NULL;
   gboolean no_data_dir = FALSE;
-  guint64 retain_bytes = 0;
+  guint64 retain_bytes = 0, memory_bytes = MEMORY_LIMIT_DEFAULT;
   gint64 retain_ns = 0;
   g_auto(GStrv) listen = NULL, follow = NULL, mswitch = NULL, origins = NULL;
   gboolean use_stdin = FALSE, loop_replay = FALSE, strict = FALSE, quiet = FALSE, verbose = FALSE;
@@ -400,6 +457,7 @@ cli_serve_main (int argc, char **argv)
     { "no-data-dir", 0, 0, G_OPTION_ARG_NONE, &no_data_dir, N_("Keep events in memory only (a restart starts empty)"), NULL },
     { "retain", 0, 0, G_OPTION_ARG_STRING, &retain, N_("Delete whole oldest segments of the data directory older than this before the newest event (e.g. 7d, 12h)"), "AGE" },
     { "retain-size", 0, 0, G_OPTION_ARG_STRING, &retain_size, N_("Delete whole oldest segments while the data directory is larger (e.g. 50GiB)"), "SIZE" },
+    { "memory-limit", 0, 0, G_OPTION_ARG_STRING, &memory_limit, N_("Keep the service's memory within about this size (default 1GiB, or $ACTORSCOPE_MEMORY_LIMIT): the oldest events leave RAM once the data directory holds them and are read back from disk when a view or /events reaches them (needs a data directory)"), "SIZE" },
     { "record-no-loss", 0, 0, G_OPTION_ARG_NONE, &record_no_loss, N_("Stop the service when --record cannot write (default: say why, keep accepting and retry)"), NULL },
     { "static-dir", 0, 0, G_OPTION_ARG_FILENAME, &static_dir, N_("Serve the page from this directory"), "DIR" },
     { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("Input format of producers/stdin/follow: auto, native, mswitch, chrome"), "FORMAT" },
@@ -456,6 +514,20 @@ cli_serve_main (int argc, char **argv)
     return cli_usage_error ("serve", error->message);
   if (no_data_dir && (data_dir != NULL || retain != NULL || retain_size != NULL))
     return cli_usage_error ("serve", _("--no-data-dir contradicts --data-dir, --retain and --retain-size"));
+  gboolean memory_limit_given = memory_limit != NULL;
+  if (memory_limit == NULL)
+    {
+      const char *env = g_getenv ("ACTORSCOPE_MEMORY_LIMIT");
+      if (env != NULL && env[0] != '\0')
+        memory_limit = g_strdup (env);
+    }
+  if (memory_limit != NULL)
+    {
+      if (!cli_size_parse (memory_limit, &memory_bytes, &error))
+        return cli_usage_error ("serve", error->message);
+      if (memory_bytes < MEMORY_LIMIT_MIN)
+        return cli_usage_error ("serve", _("--memory-limit is below 1MiB"));
+    }
   if (!no_data_dir && data_dir == NULL)
     {
       /* ACTORSCOPE_DATA_DIR=none: memory only (the test suites run many
@@ -468,7 +540,20 @@ cli_serve_main (int argc, char **argv)
       else
         data_dir = g_build_filename (g_get_user_state_dir (), "actorscope", "data", NULL);
     }
+  /* Events leave RAM only once on disk: without a data directory a limit
+   * could only be kept by losing events, so it is refused (from the
+   * environment it is ignored, as the default is). */
+  if (memory_limit_given && no_data_dir)
+    return cli_usage_error ("serve", _("--memory-limit needs a data directory (events leave RAM only once they are on disk)"));
 
+  /* --memory-limit: RSS, not just what we hold, is what counts. Blocks of
+   * 256 KiB and more (tables, arenas) get their own mappings, returned to
+   * the system when freed: glibc would otherwise raise this threshold after
+   * the first big free and serve big blocks from the heap, where a freed
+   * table stays resident as a hole that the store's steady churn of equal
+   * 64 KiB chunks never fills. */
+  if (!no_data_dir)
+    mallopt (M_MMAP_THRESHOLD, 256 * 1024);
   st.quiet = quiet;
   st.verbose = verbose;
   st.record_no_loss = record_no_loss;
@@ -483,7 +568,9 @@ cli_serve_main (int argc, char **argv)
   st.store = store;
   /* History first: the web server and the sources start on a store that
    * already holds it, and new events continue its sequence numbers. */
-  if (!no_data_dir && !data_open (&st, data_dir, retain_bytes, retain_ns, &error))
+  if (no_data_dir && !quiet)
+    printf ("%s\n", _("memory limit: none (no data directory: every event stays in RAM)"));
+  if (!no_data_dir && !data_open (&st, data_dir, retain_bytes, retain_ns, memory_bytes, &error))
     {
       g_autofree char *msg = cli_escape (error->message, -1);
       fprintf (stderr, "actorscope serve: --data-dir: %s\n", msg);
