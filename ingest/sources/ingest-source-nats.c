@@ -55,6 +55,17 @@ typedef struct {
   gboolean ack;             /* FALSE: a strict-mode failure, never acked */
 } Pending;
 
+/* What the library's callback thread may touch: the item queue and the
+ * wake source. Reference-counted (g_atomic_rc_box), because the library
+ * calls back after ingest_nats_source_free has closed the connection: the
+ * closed callback, its last one, drops the connection's reference. */
+typedef struct {
+  GMutex lock;
+  gboolean closed;          /* nothing more is posted */
+  GAsyncQueue *items;
+  GSource *wake;
+} Mailbox;
+
 struct _IngestNatsSource {
   IngestStore *store;       /* borrowed */
   IngestSourceHooks hooks;
@@ -66,6 +77,7 @@ struct _IngestNatsSource {
   GMainContext *context;
   GSource *wake;
   GAsyncQueue *items;       /* Item *, worker (and library threads) -> main */
+  Mailbox *mailbox;         /* for the library's callbacks */
   GThread *thread;
   GMutex lock;
   GCond cond;
@@ -188,21 +200,47 @@ post_note (IngestNatsSource *self, IngestSourceNoteLevel level, const char *fmt,
 }
 
 static void
+mailbox_clear (gpointer data)
+{
+  Mailbox *mb = data;
+
+  g_mutex_clear (&mb->lock);
+  g_async_queue_unref (mb->items);
+  g_source_unref (mb->wake);
+}
+
+static void
+mailbox_post (Mailbox *mb, Item *item)
+{
+  g_mutex_lock (&mb->lock);
+  if (!mb->closed)
+    {
+      g_async_queue_push (mb->items, item);
+      g_source_set_ready_time (mb->wake, 0);
+      item = NULL;
+    }
+  g_mutex_unlock (&mb->lock);
+  if (item != NULL)
+    {
+      g_free (item->text);
+      g_free (item);
+    }
+}
+
+static void
 on_disconnected (natsConnection *nc, void *closure)
 {
-  IngestNatsSource *self = closure;
   Item *item = g_new0 (Item, 1);
 
   (void) nc;
   item->kind = ITEM_CONNECTED;
   item->connected = FALSE;
-  post (self, item);
+  mailbox_post (closure, item);
 }
 
 static void
 on_reconnected (natsConnection *nc, void *closure)
 {
-  IngestNatsSource *self = closure;
   Item *item = g_new0 (Item, 1);
   char url[256] = "";
 
@@ -210,17 +248,28 @@ on_reconnected (natsConnection *nc, void *closure)
   item->kind = ITEM_CONNECTED;
   item->connected = TRUE;
   item->text = g_strdup (url);
-  post (self, item);
+  mailbox_post (closure, item);
 }
 
 static void
 on_async_error (natsConnection *nc, natsSubscription *sub, natsStatus err, void *closure)
 {
-  IngestNatsSource *self = closure;
+  Item *item = g_new0 (Item, 1);
 
   (void) nc;
   (void) sub;
-  post_note (self, INGEST_SOURCE_NOTE_WARNING, "%s", natsStatus_GetText (err));
+  item->kind = ITEM_NOTE;
+  item->level = INGEST_SOURCE_NOTE_WARNING;
+  item->text = g_strdup (natsStatus_GetText (err));
+  mailbox_post (closure, item);
+}
+
+/* The library's last callback for a connection. */
+static void
+on_closed (natsConnection *nc, void *closure)
+{
+  (void) nc;
+  g_atomic_rc_box_release_full (closure, mailbox_clear);
 }
 
 static gboolean
@@ -246,48 +295,70 @@ worker_sleep (IngestNatsSource *self, guint ms)
   g_mutex_unlock (&self->lock);
 }
 
-/* Creates the stream when it is missing, then binds to the durable
- * consumer, creating it with our configuration when it is missing. */
-static gboolean
-worker_subscribe (IngestNatsSource *self, char **why)
+gboolean
+ingest_nats_ensure_stream (gpointer js, const char *stream, const char *subjects, int replicas,
+                           gint64 max_age_ns, char **created, GError **error)
 {
   jsStreamInfo *si = NULL;
-  jsConsumerInfo *ci = NULL;
   jsErrCode jerr = 0;
-  jsSubOptions so;
   natsStatus s;
 
-  s = js_GetStreamInfo (&si, self->js, self->stream, NULL, &jerr);
+  *created = NULL;
+  s = js_GetStreamInfo (&si, js, stream, NULL, &jerr);
   if (s == NATS_NOT_FOUND)
     {
       jsStreamConfig cfg;
-      const char *subjects[1] = { self->subjects };
+      const char *subj[1] = { subjects != NULL ? subjects : DEFAULT_SUBJECTS };
 
       jsStreamConfig_Init (&cfg);
-      cfg.Name = self->stream;
-      cfg.Subjects = subjects;
+      cfg.Name = stream;
+      cfg.Subjects = subj;
       cfg.SubjectsLen = 1;
       cfg.Storage = js_FileStorage;
       cfg.Retention = js_LimitsPolicy;
       cfg.Discard = js_DiscardOld;
-      cfg.Replicas = self->opts.replicas > 0 ? self->opts.replicas : 1;
-      cfg.MaxAge = self->opts.max_age_ns > 0 ? self->opts.max_age_ns : DEFAULT_MAX_AGE_NS;
+      cfg.Replicas = replicas > 0 ? replicas : 1;
+      cfg.MaxAge = max_age_ns > 0 ? max_age_ns : DEFAULT_MAX_AGE_NS;
       cfg.Duplicates = DUPLICATE_WINDOW_NS;
       jerr = 0;
-      s = js_AddStream (&si, self->js, &cfg, NULL, &jerr);
+      s = js_AddStream (&si, js, &cfg, NULL, &jerr);
       if (s == NATS_OK)
-        post_note (self, INGEST_SOURCE_NOTE_INFO,
-                   "created stream %s (subjects %s, file storage, %d replica(s), max age %"
-                   G_GINT64_FORMAT " s)", self->stream, self->subjects, (int) cfg.Replicas,
-                   cfg.MaxAge / 1000000000);
+        *created = g_strdup_printf ("created stream %s (subjects %s, file storage, %d "
+                                    "replica(s), max age %" G_GINT64_FORMAT " s, duplicate "
+                                    "window %" G_GINT64_FORMAT " s)", stream, subj[0],
+                                    (int) cfg.Replicas, cfg.MaxAge / 1000000000,
+                                    cfg.Duplicates / 1000000000);
     }
   jsStreamInfo_Destroy (si);
   if (s != NATS_OK)
     {
       g_autofree char *text = nats_error_text (s, jerr);
-      *why = g_strdup_printf ("stream %s: %s", self->stream, text);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "stream %s: %s", stream, text);
       return FALSE;
     }
+  return TRUE;
+}
+
+/* Creates the stream when it is missing, then binds to the durable
+ * consumer, creating it with our configuration when it is missing. */
+static gboolean
+worker_subscribe (IngestNatsSource *self, char **why)
+{
+  jsConsumerInfo *ci = NULL;
+  jsErrCode jerr = 0;
+  jsSubOptions so;
+  natsStatus s;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *created = NULL;
+
+  if (!ingest_nats_ensure_stream (self->js, self->stream, self->subjects, self->opts.replicas,
+                                  self->opts.max_age_ns, &created, &error))
+    {
+      *why = g_strdup (error->message);
+      return FALSE;
+    }
+  if (created != NULL)
+    post_note (self, INGEST_SOURCE_NOTE_INFO, "%s", created);
 
   jsSubOptions_Init (&so);
   so.Stream = self->stream;
@@ -380,11 +451,14 @@ worker_main (gpointer data)
               post (self, item);
               break;
             }
-          natsOptions_SetDisconnectedCB (o, on_disconnected, self);
-          natsOptions_SetReconnectedCB (o, on_reconnected, self);
-          natsOptions_SetErrorHandler (o, on_async_error, self);
+          natsOptions_SetDisconnectedCB (o, on_disconnected, self->mailbox);
+          natsOptions_SetReconnectedCB (o, on_reconnected, self->mailbox);
+          natsOptions_SetErrorHandler (o, on_async_error, self->mailbox);
+          natsOptions_SetClosedCB (o, on_closed, g_atomic_rc_box_acquire (self->mailbox));
           s = natsConnection_Connect (&self->nc, o);
           natsOptions_Destroy (o);
+          if (s != NATS_OK)
+            g_atomic_rc_box_release_full (self->mailbox, mailbox_clear);  /* never connected */
           if (s == NATS_CONNECTION_AUTH_FAILED || s == NATS_NOT_PERMITTED)
             {
               Item *item = g_new0 (Item, 1);
@@ -861,6 +935,10 @@ ingest_nats_source_new (IngestStore *store, const IngestNatsOptions *options,
   g_source_set_callback (self->wake, on_items, self, NULL);
   g_source_set_name (self->wake, "actorscope nats");
   g_source_attach (self->wake, self->context);
+  self->mailbox = g_atomic_rc_box_new0 (Mailbox);
+  g_mutex_init (&self->mailbox->lock);
+  self->mailbox->items = g_async_queue_ref (self->items);
+  self->mailbox->wake = g_source_ref (self->wake);
 
   if (self->journal_path != NULL && !journal_open (self, error))
     {
@@ -892,6 +970,10 @@ ingest_nats_source_free (IngestNatsSource *self)
   if (self == NULL)
     return;
   ingest_nats_source_stop (self);
+  /* From now on the library's callbacks post nothing. */
+  g_mutex_lock (&self->mailbox->lock);
+  self->mailbox->closed = TRUE;
+  g_mutex_unlock (&self->mailbox->lock);
   while ((item = g_async_queue_try_pop (self->items)) != NULL)
     {
       natsMsg_Destroy (item->msg);
@@ -914,6 +996,7 @@ ingest_nats_source_free (IngestNatsSource *self)
     close (self->journal_fd);
   g_source_destroy (self->wake);
   g_source_unref (self->wake);
+  g_atomic_rc_box_release_full (self->mailbox, mailbox_clear);
   g_main_context_unref (self->context);
   g_async_queue_unref (self->items);
   g_hash_table_unref (self->pending_by_seq);

@@ -119,6 +119,15 @@ void ingest_nats_source_get_stats (IngestNatsSource *source, IngestNatsStats *ou
  * with error. */
 gpointer ingest_nats_options_new (const char *url, const IngestNatsAuth *auth, GError **error);
 
+/* Creates the stream when it is missing (js: a jsCtx *), with file
+ * storage, limits retention (discard old), replicas (0 = 1), MaxAge
+ * max_age_ns (0 = 7 days) and a 2-minute duplicate window; *created (owned)
+ * then says so, else NULL. FALSE with error when it can neither be found
+ * nor created. */
+gboolean ingest_nats_ensure_stream (gpointer js, const char *stream, const char *subjects,
+                                    int replicas, gint64 max_age_ns, char **created,
+                                    GError **error);
+
 /* TRUE for a stream or consumer name NATS accepts and that is safe in a
  * file name: 1 to 64 of [A-Za-z0-9_-]. */
 gboolean ingest_nats_name_is_valid (const char *name);
