@@ -213,7 +213,6 @@ main (int argc, char **argv)
       guint producers = round % 2 == 0 ? 1 : 4;
       g_autofree char *dir = g_strdup_printf ("%s/data%d", tmp, round);
       g_autofree char *stream = g_strdup_printf ("BENCH%d", round);
-      g_autofree char *subject = NULL;
       gint64 t0;
       double secs, pub_secs = 0;
       Serve *s;
