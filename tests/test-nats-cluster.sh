@@ -45,12 +45,15 @@ for _ in $(seq 1 60); do
 done
 [ $ok = 1 ] || { echo "FAIL: the cluster never took the stream"; cat "$tmp/init.err"; exit 1; }
 
+# The first collector and producers 1 and 2 know only n2, the node that is
+# killed: they must move to the nodes the cluster told them about.
+n2url="nats://127.0.0.1:$p2"
 start_collector () {
-  "$cli" serve -p 0 -q --nats "$urls" --stream EVENTS --durable test \
+  "$cli" serve -p 0 -q --nats "$1" --stream EVENTS --durable test \
     --data-dir "$tmp/data" >> "$tmp/collector.out" 2>> "$tmp/collector.err" &
   cpid=$!
 }
-start_collector
+start_collector "$n2url"
 
 # Producers: 2000 lines every 100 ms each, so the faults land mid-stream.
 pace () {
@@ -63,7 +66,8 @@ for i in range(0, len(lines), 2000):
 }
 ppids=""
 for n in 1 2 3 4; do
-  pace "$tmp/p$n.ndjson" | "$cli" publish --nats "$urls" --subject "actorscope.test.h$n" \
+  u=$urls; [ $n -le 2 ] && u=$n2url
+  pace "$tmp/p$n.ndjson" | "$cli" publish --nats "$u" --subject "actorscope.test.h$n" \
     --batch-lines 500 --id-prefix "p$n" - 2> "$tmp/producer$n.err" &
   ppids="$ppids $!"
 done
@@ -73,7 +77,7 @@ stop_node n2 KILL                      # a cluster node goes away
 sleep 0.4
 kill -9 "$cpid"; wait "$cpid" 2>/dev/null || true   # the collector dies
 sleep 0.3
-start_collector
+start_collector "$urls"
 sleep 0.5
 start_node n2                          # the node comes back
 
