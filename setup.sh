@@ -37,6 +37,7 @@ PACKAGES=(
   mscgen graphviz chromium
   clang libclang-rt-14-dev valgrind
   ca-certificates
+  nats-server libnats-dev
 )
 
 pkg_installed() {

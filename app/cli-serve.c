@@ -17,11 +17,13 @@
 #include <glib/gi18n.h>
 
 #include "cli-common.h"
+#include "cli-nats.h"
 #include "cli-serve.h"
 #include "cli-size.h"
 #include "ingest-log-disk.h"
 #include "ingest-source-follow.h"
 #include "ingest-source-mswitch.h"
+#include "ingest-source-nats.h"
 #include "ingest-source-record.h"
 #include "ingest-source-replay.h"
 #include "ingest-source-socket.h"
@@ -51,7 +53,14 @@ typedef struct {
   guint64 trimmed_at_evicted;  /* see memory_trim() */
   gint64 trimmed_us;
   gboolean verbose;
+  /* --nats: the JetStream collector; it acks what each flush made durable. */
+  IngestNatsSource *nats;
 } ServeState;
+
+/* Most events in one append to the log when --nats is on: the appends end
+ * between messages (ingest_nats_source_cut), so a torn tail never keeps
+ * half of a message. */
+#define DATA_NATS_APPEND_EVENTS 32768
 
 /* The durable log's flush interval: the loss bound of a kill -9, as for
  * --record. */
@@ -181,6 +190,17 @@ serve_fit_fd_limit (gint *max_clients, gint *max_producers, gboolean tcp_produce
                           (guint64) rl.rlim_cur - FD_OTHERS / 2);
 }
 
+/* The NATS collector stopped for good (strict mode, refused credentials,
+ * journal error): the service has nothing left to do. */
+static void
+on_nats_stopped (gpointer user_data)
+{
+  ServeState *st = user_data;
+
+  st->exit_code = CLI_EXIT_RUNTIME;
+  g_main_loop_quit (st->loop);
+}
+
 static void
 on_appended (gpointer user_data)
 {
@@ -228,11 +248,22 @@ data_flush (ServeState *st, GError **error)
   const IngestLogDiskInfo *info;
   gboolean wrote = n > st->log_next;
 
-  if (n > st->log_next && !ingest_log_append (st->log, st->store, st->log_next, n, error))
+  /* --nats: journal which messages the events belong to first, so that
+   * after a crash the journal never misses an event the log has. */
+  if (st->nats != NULL && !ingest_nats_source_prepare_flush (st->nats, error))
     return FALSE;
-  st->log_next = n;
+  while (n > st->log_next)
+    {
+      IngestSeq cut = st->nats != NULL
+        ? ingest_nats_source_cut (st->nats, st->log_next, n, DATA_NATS_APPEND_EVENTS) : n;
+      if (!ingest_log_append (st->log, st->store, st->log_next, cut, error))
+        return FALSE;
+      st->log_next = cut;
+    }
   if (!ingest_log_flush (st->log, error))
     return FALSE;
+  if (st->nats != NULL)
+    ingest_nats_source_durable (st->nats, st->log_next);
   /* What the log holds may now leave RAM (--memory-limit). */
   ingest_store_set_evictable (st->store, n);
   ingest_store_evict (st->store);
@@ -432,10 +463,15 @@ cli_serve_main (int argc, char **argv)
   g_autofree char *data_dir = NULL, *retain = NULL, *retain_size = NULL, *memory_limit = NULL;
   gboolean no_data_dir = FALSE;
   guint64 retain_bytes = 0, memory_bytes = MEMORY_LIMIT_DEFAULT;
-  gint64 retain_ns = 0;
+  gint64 retain_ns = 0, nats_since_ns = 0;
   g_auto(GStrv) listen = NULL, follow = NULL, mswitch = NULL, origins = NULL;
   gboolean use_stdin = FALSE, loop_replay = FALSE, strict = FALSE, quiet = FALSE, verbose = FALSE;
   gboolean record_no_loss = FALSE;
+  g_autofree char *nats_url = NULL, *nats_stream = NULL, *nats_subjects = NULL;
+  g_autofree char *nats_durable = NULL, *nats_since = NULL, *nats_user_file = NULL;
+  g_autofree char *nats_token_file = NULL, *nats_creds = NULL;
+  gint nats_replicas = 1;
+  g_auto(CliNatsAuth) nats_auth = { 0 };
   gint port = 8000, max_clients = 64, max_producers = 64, max_fps = 10, idle_timeout = 60;
   gint64 max_message = 1024 * 1024, max_line = 0, frame_budget = WEB_FRAME_DEFAULT_BUDGET;
   double speed = 1.0;
@@ -452,6 +488,15 @@ cli_serve_main (int argc, char **argv)
     { "speed", 0, 0, G_OPTION_ARG_DOUBLE, &speed, N_("Replay speed factor (default 1; 0 = as fast as possible)"), "X" },
     { "loop", 0, 0, G_OPTION_ARG_NONE, &loop_replay, N_("Replay again and again"), NULL },
     { "mswitch", 0, 0, G_OPTION_ARG_STRING_ARRAY, &mswitch, N_("Follow a message-switch broker's trace (unix:PATH or http://HOST:PORT)"), "ADDR" },
+    { "nats", 0, 0, G_OPTION_ARG_STRING, &nats_url, N_("Collect from a NATS JetStream stream through a durable consumer (server URLs, comma-separated; see data/formats/nats.md)"), "URL" },
+    { "stream", 0, 0, G_OPTION_ARG_STRING, &nats_stream, N_("With --nats: the stream (created when missing)"), "NAME" },
+    { "subjects", 0, 0, G_OPTION_ARG_STRING, &nats_subjects, N_("With --nats: the subjects to consume, and a new stream's (default actorscope.>)"), "SUBJECT" },
+    { "durable", 0, 0, G_OPTION_ARG_STRING, &nats_durable, N_("With --nats: the durable consumer's name (default actorscope); collectors sharing a name split the stream"), "NAME" },
+    { "since", 0, 0, G_OPTION_ARG_STRING, &nats_since, N_("With --nats: a new consumer starts this long ago (e.g. 2h; default: the whole stream)"), "AGE" },
+    { "stream-replicas", 0, 0, G_OPTION_ARG_INT, &nats_replicas, N_("With --nats: replicas of a stream created by the service (default 1)"), "N" },
+    { "nats-user-file", 0, 0, G_OPTION_ARG_FILENAME, &nats_user_file, N_("NATS user (first line) and password (second line) from this file (else NATS_USER, NATS_PASSWORD)"), "PATH" },
+    { "nats-token-file", 0, 0, G_OPTION_ARG_FILENAME, &nats_token_file, N_("NATS token from the first line of this file (else NATS_TOKEN)"), "PATH" },
+    { "nats-creds", 0, 0, G_OPTION_ARG_FILENAME, &nats_creds, N_("NATS credentials file (JWT and seed; else NATS_CREDS)"), "PATH" },
     { "record", 0, 0, G_OPTION_ARG_FILENAME, &record, N_("Append every accepted event to this native trace file (written every 200 ms; a kill -9 loses about the events of the last 200 ms, more if the service was busy; a stop by SIGINT/SIGTERM none)"), "FILE" },
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, N_("Keep every accepted event in this data directory and resume from it at start (default: $ACTORSCOPE_DATA_DIR, else ~/.local/state/actorscope/data; written every 200 ms, a kill -9 loses at most about the last 200 ms)"), "DIR" },
     { "no-data-dir", 0, 0, G_OPTION_ARG_NONE, &no_data_dir, N_("Keep events in memory only (a restart starts empty)"), NULL },
@@ -503,6 +548,19 @@ cli_serve_main (int argc, char **argv)
     return cli_usage_error ("serve", _("a numeric option is out of range"));
   if (record_no_loss && record == NULL)
     return cli_usage_error ("serve", _("--record-no-loss needs --record"));
+  if (nats_url == NULL && (nats_stream != NULL || nats_subjects != NULL || nats_durable != NULL
+                           || nats_since != NULL || nats_user_file != NULL
+                           || nats_token_file != NULL || nats_creds != NULL))
+    return cli_usage_error ("serve", _("--stream, --subjects, --durable, --since and the NATS "
+                                       "credentials need --nats"));
+  if (nats_url != NULL && nats_stream == NULL)
+    return cli_usage_error ("serve", _("--nats needs --stream NAME"));
+  if (nats_replicas < 1 || nats_replicas > 5)
+    return cli_usage_error ("serve", _("--stream-replicas must be 1 to 5"));
+  if (nats_url != NULL
+      && !cli_nats_auth_resolve ("serve", nats_url, nats_user_file, nats_token_file, nats_creds,
+                                 &nats_auth, &token_message))
+    return cli_usage_error ("serve", token_message);
 
   if (!serve_resolve_token (token_arg, token_file, &token, &token_message))
     return cli_usage_error ("serve", token_message);
@@ -511,6 +569,8 @@ cli_serve_main (int argc, char **argv)
   if (retain != NULL && !cli_age_parse (retain, &retain_ns, &error))
     return cli_usage_error ("serve", error->message);
   if (retain_size != NULL && !cli_size_parse (retain_size, &retain_bytes, &error))
+    return cli_usage_error ("serve", error->message);
+  if (nats_since != NULL && !cli_age_parse (nats_since, &nats_since_ns, &error))
     return cli_usage_error ("serve", error->message);
   if (no_data_dir && (data_dir != NULL || retain != NULL || retain_size != NULL))
     return cli_usage_error ("serve", _("--no-data-dir contradicts --data-dir, --retain and --retain-size"));
@@ -702,6 +762,56 @@ cli_serve_main (int argc, char **argv)
         }
     }
 
+  if (nats_url != NULL)
+    {
+      IngestNatsOptions no = { 0 };
+      g_autofree char *journal = NULL;
+
+      no.url = nats_url;
+      no.auth = cli_nats_auth_view (&nats_auth);
+      no.stream = nats_stream;
+      no.subjects = nats_subjects;
+      no.durable = nats_durable;
+      no.replicas = nats_replicas;
+      no.strict = strict;
+      no.max_line_bytes = (gsize) max_line;
+      if (nats_since != NULL)
+        no.since_ns = g_get_real_time () * 1000 - nats_since_ns;
+      if (st.log != NULL)
+        {
+          /* Log seqs of the store's events: the restored store holds the
+           * log's last events, so the ends line up. */
+          guint64 durable = ingest_log_n_durable (st.log);
+          g_autofree char *base = g_strdup_printf ("nats-%s-%s.journal", nats_stream,
+                                                   nats_durable != NULL ? nats_durable
+                                                   : "actorscope");
+          journal = g_build_filename (data_dir, base, NULL);
+          no.journal_path = journal;
+          no.log_durable = durable;
+          no.log_seq_offset = durable - MIN (durable, ingest_store_n_events (store));
+        }
+      else if (!quiet)
+        fprintf (stderr, "actorscope serve: %s\n",
+                 _("warning: --nats without a data directory acks messages once in memory: "
+                   "a restart starts empty and the consumer does not deliver them again"));
+      no.stopped = on_nats_stopped;
+      no.stopped_data = &st;
+      st.nats = ingest_nats_source_new (store, &no, &hooks, &error);
+      if (st.nats == NULL)
+        {
+          g_autofree char *msg = cli_escape (error->message, -1);
+          fprintf (stderr, "actorscope serve: --nats: %s\n", msg);
+          st.exit_code = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT)
+            ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
+          goto out;
+        }
+      {
+        g_autofree char *u = cli_escape (nats_url, -1);
+        printf ("nats: %s stream %s consumer %s\n", u, nats_stream,
+                nats_durable != NULL ? nats_durable : "actorscope");
+      }
+    }
+
   /* An IPv6 literal goes in brackets so the printed URL can be opened. */
   printf ("listening on http://%s%s%s:%u/%s%s\n",
           host != NULL && strchr (host, ':') != NULL ? "[" : "",
@@ -727,6 +837,9 @@ out:
   g_clear_pointer (&stdin_source, ingest_follow_source_free);
   st.sockets = NULL;
   g_clear_pointer (&sockets, ingest_socket_source_free);
+  /* NATS: stop fetching; what is in the store is acked after the last
+   * flush below, then the connection closes. */
+  ingest_nats_source_stop (st.nats);
   if (recorder != NULL && !ingest_recorder_close (recorder, &error))
     {
       g_autofree char *msg = cli_escape (error->message, -1);
@@ -745,6 +858,7 @@ out:
       st.exit_code = CLI_EXIT_RUNTIME;
     }
   g_clear_pointer (&st.log, ingest_log_free);
+  g_clear_pointer (&st.nats, ingest_nats_source_free);
   g_clear_pointer (&st.server, web_server_free);
   g_main_loop_unref (st.loop);
   return st.exit_code;
