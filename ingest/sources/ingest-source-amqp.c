@@ -124,15 +124,14 @@ decode (const amqp_envelope_t *env)
   const amqp_basic_properties_t *p = &env->message.properties;
   const amqp_bytes_t rk = env->routing_key;
 
-  if (rk.len > 8 && memcmp (rk.bytes, "publish.", 8) == 0)
+  /* "publish." alone: the default exchange, whose name is empty. */
+  if (rk.len >= 8 && memcmp (rk.bytes, "publish.", 8) == 0)
     r->name = g_strndup ((const char *) rk.bytes + 8, rk.len - 8);
   else if (rk.len > 8 && memcmp (rk.bytes, "deliver.", 8) == 0)
     {
       r->deliver = TRUE;
       r->name = g_strndup ((const char *) rk.bytes + 8, rk.len - 8);
     }
-  else if (rk.len == 7 && memcmp (rk.bytes, "publish", 7) == 0)
-    r->name = g_strdup ("");   /* the default exchange: "publish." cut short by some brokers */
   else
     return NULL;
   if (!(p->_flags & AMQP_BASIC_HEADERS_FLAG))
