@@ -50,6 +50,7 @@ typedef struct {
   gboolean is_thread, is_process, is_counter;
   char *name;               /* descriptor name (thread / process / track) */
   char *actor;              /* actor name in use, NULL until first used */
+  guint64 names_gen;        /* PerfettoParser.names_gen when actor was last checked */
   GArray *stack;            /* guint64 slice handles */
 } Track;
 
@@ -95,6 +96,10 @@ typedef struct {
   guint32 out_clock;
   guint64 packet_offset;     /* of the packet being decoded, for errors */
   guint64 needs_state_skipped;
+  /* Bumped by every descriptor or process name: a track's actor name is
+   * recomputed only when it may have changed. */
+  guint64 names_gen;
+  GArray *flows, *terms;     /* scratch: the flow ids of one TrackEvent */
   guint64 unmatched_ends;
   GString *tmp;
 } PerfettoParser;
@@ -187,8 +192,12 @@ static const char *
 track_actor (PerfettoParser *pp, Track *t)
 {
   IngestStore *store = pp->ctx->store;
-  g_autofree char *want = track_actor_name (pp, t);
+  g_autofree char *want = NULL;
 
+  if (t->actor != NULL && t->names_gen == pp->names_gen)
+    return t->actor;
+  t->names_gen = pp->names_gen;
+  want = track_actor_name (pp, t);
   if (t->actor != NULL)
     {
       if (strcmp (t->actor, want) != 0)
@@ -245,6 +254,7 @@ set_process_name (PerfettoParser *pp, gint64 pid, const char *name)
 
   if (name == NULL || *name == '\0' || (cur != NULL && strcmp (cur, name) == 0))
     return;
+  pp->names_gen++;
   old = process_actor_name (pp, pid);
   {
     gint64 *k = g_new (gint64, 1);
@@ -423,6 +433,7 @@ track_descriptor (PerfettoParser *pp, const guint8 *data, gsize len)
       }
   if (!has_uuid || (t = get_track (pp, uuid)) == NULL)
     return;
+  pp->names_gen++;
   ingest_pb_reader_init (&r, data, len);
   while (ingest_pb_next (&r, &f))
     {
@@ -545,12 +556,14 @@ track_event (PerfettoParser *pp, Sequence *s, const guint8 *data, gsize len, gin
   IngestPbReader r;
   IngestPbField f;
   TrackEventFields ev = { 0 };
-  g_autoptr(GArray) flows = g_array_new (FALSE, FALSE, sizeof (guint64));
-  g_autoptr(GArray) terms = g_array_new (FALSE, FALSE, sizeof (guint64));
-  g_autofree char *name = NULL;
+  GArray *flows = pp->flows, *terms = pp->terms;
+  g_autofree char *own_name = NULL;
+  const char *name = NULL;
   Track *track;
   const char *actor;
 
+  g_array_set_size (flows, 0);
+  g_array_set_size (terms, 0);
   ingest_pb_reader_init (&r, data, len);
   while (ingest_pb_next (&r, &f))
     switch (f.number)
@@ -608,11 +621,13 @@ track_event (PerfettoParser *pp, Sequence *s, const guint8 *data, gsize len, gin
       return TRUE;   /* counters: valid, not part of the model */
     }
   if (ev.name != NULL)
-    name = g_strndup ((const char *) ev.name, MIN (ev.name_len, INGEST_STORE_MAX_STRING));
+    name = own_name = g_strndup ((const char *) ev.name, MIN (ev.name_len, INGEST_STORE_MAX_STRING));
   else if (ev.has_name_iid && s != NULL)
     {
-      const char *n = g_hash_table_lookup (s->names, &ev.name_iid);
-      name = n ? g_strdup (n) : g_strdup_printf ("(name %" G_GUINT64_FORMAT ")", ev.name_iid);
+      /* Borrowed from the sequence's table, which this event cannot change. */
+      name = g_hash_table_lookup (s->names, &ev.name_iid);
+      if (name == NULL)
+        name = own_name = g_strdup_printf ("(name %" G_GUINT64_FORMAT ")", ev.name_iid);
     }
   actor = track_actor (pp, track);
 
@@ -774,6 +789,7 @@ packet (PerfettoParser *pp, const guint8 *data, gsize len, GError **error)
           Track *t;
           thread_fields (f.bytes, f.len, &s->pid, &s->tid, &name, &name_len);
           s->has_thread = TRUE;
+          pp->names_gen++;
           /* A synthetic uuid for the legacy thread: high bit + pid/tid. */
           s->thread_track = (G_GUINT64_CONSTANT (1) << 63) ^ ((guint64) (guint32) s->pid << 32)
             ^ (guint64) (guint32) s->tid;
@@ -817,6 +833,8 @@ perfetto_create (IngestParserCtx *ctx)
   pp->process_names = g_hash_table_new_full (ingest_hash_int64, g_int64_equal, g_free, g_free);
   pp->sf = ingest_slice_flow_new (ctx->store);
   pp->tmp = g_string_new (NULL);
+  pp->flows = g_array_new (FALSE, FALSE, sizeof (guint64));
+  pp->terms = g_array_new (FALSE, FALSE, sizeof (guint64));
   return pp;
 }
 
@@ -830,6 +848,8 @@ perfetto_destroy (gpointer self)
   g_hash_table_unref (pp->process_names);
   ingest_slice_flow_free (pp->sf);
   g_string_free (pp->tmp, TRUE);
+  g_array_unref (pp->flows);
+  g_array_unref (pp->terms);
   g_free (pp);
 }
 
