@@ -3,9 +3,12 @@
 // the test system in tests/erlang/ (a supervisor, a gen_server router, three
 // workers, a ping-pong pair, a worker that crashes and is restarted). The
 // edges, pairs, round trips, crash and restart come from `actorscope stats`
-// on the service's --record file.
-import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+// on the service's --record file. Then a flood into a connection that is
+// not read (a slow consumer): the tracer's bounded buffer drops and
+// counts, and reports it in the stream once the connection drains.
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { check, SRC, sleep, startServe, stopServe, tempDir } from './web-common.mjs';
 
@@ -63,3 +66,37 @@ check(lines.some((e) => e.ev === 'exit' && e.actor === 'as_worker2' && e.status 
 check(lines.some((e) => e.ev === 'mark' && /^link /.test(e.text || '')), 'links are marks');
 check(s.edges.some((e) => e.from === 'as_worker2' && e.to === 'as_demo_sup'), 'the workers report to the supervisor');
 check(!s.actors.some((a) => /^alias /.test(a.name)), 'no reply goes to an unresolved alias');
+
+// --- a slow connection ---
+const received = [];
+let paused = null;
+const sink = createServer((sock) => {
+  paused = sock;
+  sock.pause();   // nobody reads: the kernel buffers fill, then the tracer's
+  sock.on('data', (d) => received.push(d));
+});
+await new Promise((r) => sink.listen(0, '127.0.0.1', r));
+const flood = spawn('erl', ['-noshell', '-pa', dir, '-eval',
+  `as_demo:flood("127.0.0.1", ${sink.address().port}), halt().`], { cwd: dir });
+let floodOut = '';
+const floodDone = new Promise((resolve) => flood.on('exit', resolve));
+flood.stdout.on('data', (d) => {
+  floodOut += d;
+  if (/flood: /.test(floodOut) && paused) paused.resume();   // drain now
+});
+flood.stderr.on('data', (d) => { floodOut += d; });
+const timer = setTimeout(() => flood.kill('SIGKILL'), 60000);
+const floodCode = await floodDone;
+clearTimeout(timer);
+await sleep(200);
+sink.close();
+check(floodCode === 0 && /stopped/.test(floodOut), 'the flood ran and the tracer stopped: ' + floodOut.slice(-300));
+const dropped = Number((/dropped => (\d+)/.exec(floodOut) || [])[1]);
+check(dropped > 0, `the tracer dropped ${dropped} events rather than buffer without bound`);
+const text = Buffer.concat(received).toString('utf8');
+check(new RegExp(`trace events dropped \\(the connection or the tracer could not keep up; ${dropped} in all\\)`).test(text),
+  'the drops are reported in the stream as a mark');
+const floodFile = join(dir, 'flood.ndjson');
+writeFileSync(floodFile, text);
+const fst = spawnSync(cli, ['stats', '--strict', '--json', floodFile], { encoding: 'utf8' });
+check(fst.status === 0, 'what reached the connection is well-formed native NDJSON: ' + fst.stderr);

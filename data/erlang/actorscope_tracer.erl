@@ -25,7 +25,7 @@
 -define(MAX_PENDING, 100000).
 -define(MAX_TEXT, 256).
 
--record(st, {writer, writer_ready = true, buf = [], buf_bytes = 0,
+-record(st, {writer, writer_ready = true, buf = [], buf_bytes = 0, max_buffer = ?MAX_BUFFER,
              next_id = 0,
              pending = #{},        % {ReceiverPid, Hash} => [{Id, Sender}] (FIFO)
              n_pending = 0,
@@ -37,17 +37,19 @@
 
 %% Host: string or address tuple; Port: integer; What: all | new |
 %% existing | a pid | a list of pids (each traced with set_on_spawn, so the
-%% processes they spawn are traced too).
+%% processes they spawn are traced too). Options (start/4): a map,
+%% #{max_buffer => Bytes} bounds the lines waiting for the connection
+%% (default 4 MiB).
 start(Host, Port, What) ->
-    start(Host, Port, What, []).
+    start(Host, Port, What, #{}).
 
-start(Host, Port, What, _Options) ->
+start(Host, Port, What, Options) when is_map(Options) ->
     case whereis(?MODULE) of
         undefined -> ok;
         _ -> stop()
     end,
     Self = self(),
-    Pid = spawn(?MODULE, init, [Self, Host, Port, What, []]),
+    Pid = spawn(?MODULE, init, [Self, Host, Port, What, Options]),
     receive
         {Pid, Result} -> Result
     after 10000 ->
@@ -69,16 +71,17 @@ stop() ->
             end
     end.
 
-%% #{events, dropped, forgotten, pending}
+%% stop/0 returns once what was buffered has been written (or 30 s).
+%% stats/0: #{events, dropped, forgotten, pending}
 stats() ->
     case whereis(?MODULE) of
         undefined -> {error, not_started};
         Pid ->
             Pid ! {stats, self()},
-            receive {?MODULE, stats, S} -> S after 5000 -> {error, timeout} end
+            receive {?MODULE, stats, S} -> S after 30000 -> {error, timeout} end
     end.
 
-init(Parent, Host, Port, What, _Options) ->
+init(Parent, Host, Port, What, Options) ->
     case gen_tcp:connect(Host, Port, [binary, {active, false}, {packet, raw},
                                       {nodelay, true}, {send_timeout, 30000}], 10000) of
         {error, Reason} ->
@@ -99,7 +102,8 @@ init(Parent, Host, Port, What, _Options) ->
                                                                  [node(), N]))}),
             Parent ! {self(), ok},
             St = flush(#st{writer = Writer, buf = [Mark, Header],
-                           buf_bytes = iolist_size([Header, Mark])}),
+                           buf_bytes = iolist_size([Header, Mark]),
+                           max_buffer = maps:get(max_buffer, Options, ?MAX_BUFFER)}),
             loop(St)
     end.
 
@@ -131,8 +135,12 @@ loop(St0) ->
         {stop, _From} ->
             catch erlang:trace(all, false, [all]),
             St1 = flush_all(St),
-            St1#st.writer ! close,
-            ok;
+            W = St1#st.writer,
+            Ref = monitor(process, W),
+            W ! close,
+            %% The writer closes the socket after what it was given: wait,
+            %% so a node halting right after stop/0 loses nothing.
+            receive {'DOWN', Ref, process, W, _} -> ok after 30000 -> ok end;
         {stats, From} ->
             From ! {?MODULE, stats, #{events => St#st.events, dropped => St#st.dropped,
                                      forgotten => St#st.forgotten, pending => St#st.n_pending}},
@@ -182,7 +190,7 @@ report_drops(St = #st{dropped = D, dropped_reported = R}) when D > R ->
 report_drops(St) ->
     St.
 
-emit(Map, St = #st{buf_bytes = B}) when B >= ?MAX_BUFFER ->
+emit(Map, St = #st{buf_bytes = B, max_buffer = Max}) when B >= Max ->
     _ = Map,
     St#st{dropped = St#st.dropped + 1};
 emit(Map, St) ->
@@ -205,7 +213,7 @@ event({trace_ts, Pid, 'receive', Msg, Ts}, St) ->
 event({trace_ts, Pid, spawned, Parent, _MFA, Ts}, St) ->
     %% Written at the process's first other event, so a name registered
     %% right after the spawn (every gen_server with a name) is the one used.
-    St#st{unspawned = maps:put(Pid, {Parent, ts(Ts)}, St#st.unspawned)};
+    St#st{unspawned = maps:put(Pid, {Parent, ts(Ts), []}, St#st.unspawned)};
 event({trace_ts, _Pid, spawn, _Child, _MFA, _Ts}, St) ->
     St;
 event({trace_ts, Pid, register, Name, _Ts}, St) ->
@@ -223,11 +231,17 @@ event({trace_ts, Pid, exit, Reason, Ts}, St0) ->
     St1 = emit(#{ts => ts(Ts), ev => <<"exit">>, actor => name(Pid, St), status => Status,
                  reason => text(Reason)}, St),
     forget_process(Pid, St1);
-event({trace_ts, Pid, What, Other, Ts}, St0)
+event({trace_ts, Pid, What, Other, Ts}, St)
   when What =:= link; What =:= unlink; What =:= getting_linked; What =:= getting_unlinked ->
-    St = ensure_spawned(Pid, St0),
-    emit(#{ts => ts(Ts), ev => <<"mark">>, actor => name(Pid, St),
-           text => iolist_to_binary([atom_to_binary(What, utf8), " ", name_of(Other, St)])}, St);
+    Mark = {ts(Ts), iolist_to_binary([atom_to_binary(What, utf8), " ", name_of(Other, St)])},
+    case maps:get(Pid, St#st.unspawned, undefined) of
+        {Parent, T, Marks} ->
+            %% spawn_link links before the new process registers its name:
+            %% keep the mark until the spawn is written under that name.
+            St#st{unspawned = maps:put(Pid, {Parent, T, [Mark | Marks]}, St#st.unspawned)};
+        undefined ->
+            link_mark(Pid, Mark, St)
+    end;
 event(_, St) ->
     St.
 
@@ -331,10 +345,14 @@ name(Other, St) -> name_of(Other, St).
 ensure_spawned(Pid, St) ->
     case maps:take(Pid, St#st.unspawned) of
         error -> St;
-        {{Parent, T}, Rest} ->
-            emit(#{ts => T, ev => <<"spawn">>, actor => name(Pid, St), parent => name_of(Parent, St)},
-                 St#st{unspawned = Rest})
+        {{Parent, T, Marks}, Rest} ->
+            St1 = emit(#{ts => T, ev => <<"spawn">>, actor => name(Pid, St), parent => name_of(Parent, St)},
+                       St#st{unspawned = Rest}),
+            lists:foldl(fun(M, A) -> link_mark(Pid, M, A) end, St1, lists:reverse(Marks))
     end.
+
+link_mark(Pid, {T, Text}, St) ->
+    emit(#{ts => T, ev => <<"mark">>, actor => name(Pid, St), text => Text}, St).
 
 forget_process(Pid, St) ->
     St#st{names = maps:remove(Pid, St#st.names), unspawned = maps:remove(Pid, St#st.unspawned)}.

@@ -3,7 +3,7 @@
 %% a supervisor, a gen_server router, three workers, a ping-pong pair, and
 %% a worker that crashes and is restarted.
 -module(as_demo).
--export([run/2]).
+-export([run/2, flood/2]).
 
 run(Host, Port) ->
     ok = actorscope_tracer:start(Host, Port, new),
@@ -35,6 +35,26 @@ run(Host, Port) ->
     Stats = actorscope_tracer:stats(),
     actorscope_tracer:stop(),
     io:format("tracer: ~p~n", [Stats]).
+
+%% A flood into a connection nobody reads yet, with a 64 KiB buffer: the
+%% tracer must drop and count, and say so in the stream once it drains.
+flood(Host, Port) ->
+    ok = actorscope_tracer:start(Host, Port, new, #{max_buffer => 65536}),
+    Main = self(),
+    Sink = spawn(fun() -> sink(0, Main) end),
+    spawn(fun() -> [Sink ! {item, I, binary:copy(<<"x">>, 300)} || I <- lists:seq(1, 25000)],
+                   Sink ! done end),
+    receive {sunk, N} -> io:format("sunk: ~b~n", [N]) end,
+    timer:sleep(200),
+    io:format("flood: ~p~n", [actorscope_tracer:stats()]),
+    actorscope_tracer:stop(),
+    io:format("stopped~n").
+
+sink(N, Main) ->
+    receive
+        {item, _, _} -> sink(N + 1, Main);
+        done -> Main ! {sunk, N}
+    end.
 
 ping(Pong, 0) -> Pong ! stop, ok;
 ping(Pong, N) ->
