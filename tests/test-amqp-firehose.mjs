@@ -4,7 +4,8 @@
 // client/server pair over a reply queue, an unroutable publish, and the
 // broker's connections force-closed to see the source reconnect. The edges,
 // counts and round trips come from `actorscope stats` on the service's
-// --record file. One broker start for all checks (it takes 10-30 s).
+// --record file. One broker start for all checks (it takes 10-30 s, more
+// on a busy machine).
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -52,7 +53,7 @@ const env = {
   RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'),
   RABBITMQ_PID_FILE: join(dir, 'rabbitmq.pid'),
 };
-const ctl = (...args) => spawnSync(CTL, ['-n', node, ...args], { env, cwd: dir, encoding: 'utf8', timeout: 90000 });
+const ctl = (...args) => spawnSync(CTL, ['-n', node, ...args], { env, cwd: dir, encoding: 'utf8', timeout: 250000 });
 
 // Everything the broker starts (beam, epmd, inet_gethost) is in its own
 // process group, killed at exit whatever happened.
@@ -61,13 +62,19 @@ const broker = spawn(SERVER, [], { env, cwd: dir, detached: true, stdio: ['ignor
 let brokerOut = '';
 broker.stdout.on('data', (d) => { brokerOut += d; });
 broker.stderr.on('data', (d) => { brokerOut += d; });
-function killBroker() {
-  ctl('stop');
+let brokerStopped = false;
+function killBroker(graceful) {
+  if (brokerStopped) return;
+  brokerStopped = true;
+  // rabbitmqctl needs the data dir (the cookie): only while it exists.
+  if (graceful) ctl('stop');
   try { process.kill(-broker.pid, 'SIGKILL'); } catch (e) { /* gone */ }
   // epmd daemonises out of the group: stop the one on our private port.
-  spawnSync('epmd', ['-port', String(epmdPort), '-kill'], { env, cwd: dir, timeout: 10000 });
+  spawnSync('epmd', ['-port', String(epmdPort), '-kill'], { env, cwd: '/', timeout: 10000 });
 }
-process.on('exit', killBroker);
+// Registered after tempDir's own handler, so it runs after the dir is
+// gone: no rabbitmqctl then, only kills.
+process.on('exit', () => killBroker(false));
 process.on('SIGTERM', () => process.exit(1));
 
 const pw = join(dir, 'amqp-password');
@@ -79,7 +86,7 @@ const serve = await startServe(cli, ['--no-data-dir', '--record', record,
   '--amqp', url, '--amqp-password-file', pw]);
 
 try {
-  const wait = ctl('wait', '--timeout', '90', env.RABBITMQ_PID_FILE);
+  const wait = ctl('wait', '--timeout', '240', env.RABBITMQ_PID_FILE);
   if (wait.status !== 0) throw new Error('rabbitmq did not start: ' + wait.stdout + wait.stderr + brokerOut);
   const on = ctl('trace_on');
   check(on.status === 0, 'rabbitmqctl trace_on');
@@ -146,6 +153,7 @@ try {
   await sleep(600);   // the firehose record, then --record's 200 ms flush
 } finally {
   const code = await stopServe(serve);
+  killBroker(true);
   check(code === 0, 'serve stops cleanly');
 }
 
@@ -156,7 +164,6 @@ const actor = (n) => s.actors.find((a) => a.name === n);
 const edge = (f, t) => s.edges.filter((e) => (f instanceof RegExp ? f.test(e.from) : e.from === f)
   && (t instanceof RegExp ? t.test(e.to) : e.to === t));
 const sum = (es, k) => es.reduce((a, e) => a + e[k], 0);
-if (process.env.AMQP_DEBUG) console.log(JSON.stringify(s.edges.map((e) => [e.from, e.to, e.count])));
 const conn = /^conn:127\.0\.0\.1:\d+$/;
 
 check(sum(edge(conn, 'exchange:orders'), 'count') === 11, 'publishes: connection -> exchange:orders (10 + 1 late)');
