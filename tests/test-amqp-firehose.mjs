@@ -7,7 +7,7 @@
 // --record file. One broker start for all checks (it takes 10-30 s, more
 // on a busy machine).
 import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { writeFileSync, readFileSync, readdirSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { check, require, sleep, startServe, stopServe, tempDir, until } from './web-common.mjs';
@@ -69,8 +69,16 @@ function killBroker(graceful) {
   // rabbitmqctl needs the data dir (the cookie): only while it exists.
   if (graceful) ctl('stop');
   try { process.kill(-broker.pid, 'SIGKILL'); } catch (e) { /* gone */ }
-  // epmd daemonises out of the group: stop the one on our private port.
-  spawnSync('epmd', ['-port', String(epmdPort), '-kill'], { env, cwd: '/', timeout: 10000 });
+  // epmd daemonises out of the group (and `epmd -kill` refuses while it
+  // still lists the node): kill the one that serves our private port,
+  // found by its environment.
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'latin1');
+      const environ = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
+      if (/epmd/.test(cmd) && environ.includes(`ERL_EPMD_PORT=${epmdPort}`)) process.kill(Number(pid), 'SIGKILL');
+    } catch (e) { /* gone, or not ours to read */ }
+  }
 }
 // Registered after tempDir's own handler, so it runs after the dir is
 // gone: no rabbitmqctl then, only kills.
