@@ -31,7 +31,8 @@ die() { printf 'setup.sh: %s\n' "$*" >&2; exit 1; }
 PACKAGES=(
   build-essential gcc pkg-config meson ninja-build python3
   libglib2.0-dev libpcre2-dev libjansson-dev zlib1g-dev libcairo2-dev libpango1.0-dev
-  libcmocka-dev libgtk-4-dev libwebsockets-dev
+  libcmocka-dev libgtk-4-dev libwebsockets-dev librabbitmq-dev
+  rabbitmq-server erlang-base
   gettext desktop-file-utils appstream libxml2-utils
   xvfb xauth imagemagick fonts-dejavu-core fonts-cantarell
   mscgen graphviz chromium

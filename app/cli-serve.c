@@ -22,6 +22,7 @@
 #include "cli-size.h"
 #include "ingest-log-disk.h"
 #include "ingest-source-follow.h"
+#include "ingest-source-amqp.h"
 #include "ingest-source-mswitch.h"
 #include "ingest-source-nats.h"
 #include "ingest-source-record.h"
@@ -464,7 +465,8 @@ cli_serve_main (int argc, char **argv)
   gboolean no_data_dir = FALSE;
   guint64 retain_bytes = 0, memory_bytes = MEMORY_LIMIT_DEFAULT;
   gint64 retain_ns = 0, nats_since_ns = 0;
-  g_auto(GStrv) listen = NULL, follow = NULL, mswitch = NULL, origins = NULL;
+  g_autofree char *amqp_password_file = NULL, *amqp_password = NULL;
+  g_auto(GStrv) listen = NULL, follow = NULL, mswitch = NULL, origins = NULL, amqp = NULL;
   gboolean use_stdin = FALSE, loop_replay = FALSE, strict = FALSE, quiet = FALSE, verbose = FALSE;
   gboolean record_no_loss = FALSE;
   g_autofree char *nats_url = NULL, *nats_stream = NULL, *nats_subjects = NULL;
@@ -497,6 +499,8 @@ cli_serve_main (int argc, char **argv)
     { "nats-user-file", 0, 0, G_OPTION_ARG_FILENAME, &nats_user_file, N_("NATS user (first line) and password (second line) from this file (else NATS_USER, NATS_PASSWORD)"), "PATH" },
     { "nats-token-file", 0, 0, G_OPTION_ARG_FILENAME, &nats_token_file, N_("NATS token from the first line of this file (else NATS_TOKEN)"), "PATH" },
     { "nats-creds", 0, 0, G_OPTION_ARG_FILENAME, &nats_creds, N_("NATS credentials file (JWT and seed; else NATS_CREDS)"), "PATH" },
+    { "amqp", 0, 0, G_OPTION_ARG_STRING_ARRAY, &amqp, N_("Follow a RabbitMQ broker's firehose (amqp://USER@HOST:PORT/VHOST; needs rabbitmqctl trace_on; repeatable)"), "URL" },
+    { "amqp-password-file", 0, 0, G_OPTION_ARG_FILENAME, &amqp_password_file, N_("Read the --amqp password from the first line of this file (default: the environment variable ACTORSCOPE_AMQP_PASSWORD, else the URL's)"), "PATH" },
     { "record", 0, 0, G_OPTION_ARG_FILENAME, &record, N_("Append every accepted event to this native trace file (written every 200 ms; a kill -9 loses about the events of the last 200 ms, more if the service was busy; a stop by SIGINT/SIGTERM none)"), "FILE" },
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, N_("Keep every accepted event in this data directory and resume from it at start (default: $ACTORSCOPE_DATA_DIR, else ~/.local/state/actorscope/data; written every 200 ms, a kill -9 loses at most about the last 200 ms)"), "DIR" },
     { "no-data-dir", 0, 0, G_OPTION_ARG_NONE, &no_data_dir, N_("Keep events in memory only (a restart starts empty)"), NULL },
@@ -505,7 +509,7 @@ cli_serve_main (int argc, char **argv)
     { "memory-limit", 0, 0, G_OPTION_ARG_STRING, &memory_limit, N_("Keep the service's memory within about this size (default 1GiB, or $ACTORSCOPE_MEMORY_LIMIT): the oldest events leave RAM once the data directory holds them and are read back from disk when a view or /events reaches them (needs a data directory)"), "SIZE" },
     { "record-no-loss", 0, 0, G_OPTION_ARG_NONE, &record_no_loss, N_("Stop the service when --record cannot write (default: say why, keep accepting and retry)"), NULL },
     { "static-dir", 0, 0, G_OPTION_ARG_FILENAME, &static_dir, N_("Serve the page from this directory"), "DIR" },
-    { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("Input format of producers/stdin/follow: auto, native, mswitch, chrome"), "FORMAT" },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("Input format of producers/stdin/follow: auto, native, mswitch, chrome, perfetto"), "FORMAT" },
     { "strict", 0, 0, G_OPTION_ARG_NONE, &strict, N_("Drop a source at its first malformed record"), NULL },
     { "max-clients", 0, 0, G_OPTION_ARG_INT, &max_clients, N_("Most browser/event clients at once (default 64)"), "N" },
     { "max-producers", 0, 0, G_OPTION_ARG_INT, &max_producers, N_("Most producers at once, per kind (default 64)"), "N" },
@@ -527,6 +531,7 @@ cli_serve_main (int argc, char **argv)
   g_autoptr(IngestFollowSource) stdin_source = NULL;
   GPtrArray *follows = g_ptr_array_new_with_free_func ((GDestroyNotify) ingest_follow_source_free);
   GPtrArray *mswitches = g_ptr_array_new_with_free_func ((GDestroyNotify) ingest_mswitch_source_free);
+  GPtrArray *amqps = g_ptr_array_new_with_free_func ((GDestroyNotify) ingest_amqp_source_free);
   IngestFormat fmt = INGEST_FORMAT_AUTO;
   IngestSourceHooks hooks;
   WebServerOptions wopts = { 0 };
@@ -534,14 +539,14 @@ cli_serve_main (int argc, char **argv)
   guint sigint, sigterm;
 
   cli_set_subcommand ("serve");
-  g_option_context_set_summary (octx, _("Live ingestion service and browser console: accepts trace streams from producers, files, a message-switch broker or a replayed trace, and serves the live console over HTTP and websockets."));
+  g_option_context_set_summary (octx, _("Live ingestion service and browser console: accepts trace streams from producers, files, a message-switch broker, a RabbitMQ firehose or a replayed trace, and serves the live console over HTTP and websockets."));
   g_option_context_add_main_entries (octx, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (octx, &argc, &argv, &error))
     return cli_usage_error ("serve", error->message);
   if (argc > 1)
     return cli_usage_error ("serve", _("unexpected argument (sources are given with options)"));
   if (format != NULL && !ingest_format_from_string (format, &fmt))
-    return cli_usage_error ("serve", _("unknown --format (use auto, native, mswitch or chrome)"));
+    return cli_usage_error ("serve", _("unknown --format (use auto, native, mswitch, chrome or perfetto)"));
   if (port < 0 || port > 65535 || max_clients < 1 || max_producers < 1 || max_fps < 1 ||
       max_fps > 60 || max_message < 1024 || max_line < 0 ||
       frame_budget < WEB_FRAME_MIN_BUDGET || frame_budget > WEB_FRAME_MAX_BUDGET || speed < 0 || idle_timeout < 0)
@@ -638,6 +643,7 @@ cli_serve_main (int argc, char **argv)
       g_main_loop_unref (st.loop);
       g_ptr_array_unref (follows);
       g_ptr_array_unref (mswitches);
+      g_ptr_array_unref (amqps);
       g_clear_pointer (&st.log, ingest_log_free);
       return st.exit_code;
     }
@@ -727,6 +733,49 @@ cli_serve_main (int argc, char **argv)
           goto out;
         }
       g_ptr_array_add (mswitches, m);
+    }
+  if (amqp_password_file != NULL && amqp == NULL)
+    {
+      st.exit_code = cli_usage_error ("serve", _("--amqp-password-file needs --amqp"));
+      goto out;
+    }
+  if (amqp != NULL)
+    {
+      /* The password: never needed on the command line, where every user
+       * can read it in ps. */
+      if (amqp_password_file != NULL)
+        {
+          g_autofree char *text = NULL;
+          if (!g_file_get_contents (amqp_password_file, &text, NULL, &error))
+            {
+              g_autofree char *msg = cli_escape (error->message, -1);
+              fprintf (stderr, "actorscope serve: --amqp-password-file: %s\n", msg);
+              st.exit_code = CLI_EXIT_USAGE;
+              goto out;
+            }
+          text[strcspn (text, "\r\n")] = '\0';
+          amqp_password = g_steal_pointer (&text);
+        }
+      else if (g_getenv ("ACTORSCOPE_AMQP_PASSWORD") != NULL)
+        amqp_password = g_strdup (g_getenv ("ACTORSCOPE_AMQP_PASSWORD"));
+    }
+  for (guint i = 0; amqp != NULL && amqp[i] != NULL; i++)
+    {
+      IngestAmqpOptions ao = { 0 };
+      IngestAmqpSource *a;
+      if (ingest_amqp_url_has_password (amqp[i]) && !quiet)
+        fprintf (stderr, "actorscope serve: %s\n",
+                 _("warning: the --amqp URL holds a password, which other users can see in ps: prefer --amqp-password-file or ACTORSCOPE_AMQP_PASSWORD"));
+      ao.password = ingest_amqp_url_has_password (amqp[i]) ? NULL : amqp_password;
+      a = ingest_amqp_source_new (store, amqp[i], &ao, &hooks, &error);
+      if (a == NULL)
+        {
+          g_autofree char *msg = cli_escape (error->message, -1);
+          fprintf (stderr, "actorscope serve: --amqp: %s\n", msg);
+          st.exit_code = CLI_EXIT_USAGE;
+          goto out;
+        }
+      g_ptr_array_add (amqps, a);
     }
   for (guint i = 0; follow != NULL && follow[i] != NULL; i++)
     {
@@ -833,6 +882,7 @@ out:
   /* Stop the sources first, then write what they accepted. */
   g_ptr_array_unref (follows);
   g_ptr_array_unref (mswitches);
+  g_ptr_array_unref (amqps);
   g_clear_pointer (&replayer, ingest_replay_source_free);
   g_clear_pointer (&stdin_source, ingest_follow_source_free);
   st.sockets = NULL;
