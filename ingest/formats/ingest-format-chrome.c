@@ -303,22 +303,22 @@ append (ChromeParser *cp, IngestEventKind kind, gint64 t, const char *actor, con
   return ingest_store_append (cp->ctx->store, &in);
 }
 
-/* A slice: processing on the thread, under a message of its own. The
- * message has no sender by nature, so it is not "unmatched". */
+/* A slice: a span of work on the thread (IngestMessage.span), under a key
+ * of its own: counted apart from the messages (the flows). */
 static void
 slice_begin (ChromeParser *cp, ThreadState *ts, gint64 t, const char *label, GString *key_out)
 {
-  IngestStoreCounters *c = ingest_store_counters (cp->ctx->store);
-  guint64 unmatched = c->unmatched;
-  const IngestEvent *ev;
-  IngestSeq seq;
+  IngestEventInput in;
 
   g_string_printf (key_out, "slice:%" G_GUINT64_FORMAT, ++cp->n_slices);
-  seq = append (cp, INGEST_EVENT_RECEIVE, t, ts->name, NULL, key_out->str, NULL, NULL);
-  ev = ingest_store_event (cp->ctx->store, seq);
-  if (ev && ev->message && label && *label)
-    ingest_store_set_message_label (cp->ctx->store, ev->message, INGEST_STR (label));
-  c->unmatched = unmatched;
+  memset (&in, 0, sizeof in);
+  in.kind = INGEST_EVENT_RECEIVE;
+  in.time_ns = t;
+  in.actor = INGEST_STR (ts->name);
+  in.message_key = INGEST_STR (key_out->str);
+  in.label = label && *label ? INGEST_STR (label) : INGEST_STR_NONE;
+  in.span = TRUE;
+  ingest_store_append (cp->ctx->store, &in);
 }
 
 static void
