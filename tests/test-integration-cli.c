@@ -755,6 +755,67 @@ test_stats_chrome_spans_apart (void **state)
   assert_same_stats_after_convert (path, "spans.json");
 }
 
+/* The inputs of Perfetto's own JSON importer tests read in lenient mode
+ * with the counts their expected outputs imply; strict mode still stops at
+ * what is not JSON, with source:line:column. */
+static void
+test_chrome_perfetto_inputs (void **state)
+{
+  const char *root = g_getenv ("ACTORSCOPE_SOURCE_ROOT");
+  g_autofree char *dir = g_build_filename (root ? root : ".", "tests", "data", "perfetto-json", NULL);
+  g_autofree char *manifest = g_build_filename (dir, "expected.txt", NULL);
+  g_autofree char *text = NULL;
+  guint n = 0;
+
+  assert_true (g_file_get_contents (manifest, &text, NULL, NULL));
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    {
+      char name[256];
+      unsigned spans, messages, skipped;
+      if (lines[i][0] == '#' || lines[i][0] == '\0')
+        continue;
+      assert_int_equal (sscanf (lines[i], "%255s %u %u %u", name, &spans, &messages, &skipped), 4);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      json_t *s = stats_json (path);
+      if (jint (s, "n_spans") != spans || jint (s, "n_messages") != messages
+          || jint (json_object_get (s, "records"), "skipped") != skipped)
+        fail_msg ("%s: %lld spans, %lld messages, %lld skipped; expected %u, %u, %u", name,
+                  (long long) jint (s, "n_spans"), (long long) jint (s, "n_messages"),
+                  (long long) jint (json_object_get (s, "records"), "skipped"), spans, messages,
+                  skipped);
+      json_decref (s);
+      n++;
+    }
+  assert_true (n >= 8);
+
+  /* strict: a trailing comma is an error at its position */
+  g_autofree char *comma = g_build_filename (dir, "json_trailing_comma.json", NULL);
+  g_auto(ItRun) r = { 0 };
+  assert_true (it_runv (&r, NULL, "stats", "--strict", comma, NULL));
+  assert_int_equal (r.status, 1);
+  assert_non_null (strstr (r.err, "json_trailing_comma.json:4:1: unexpected ']'"));
+
+  /* lenient: an object-format file cut inside an event keeps the events
+   * before the cut and says where it was cut; strict stops there */
+  static const char cut[] = "{\"traceEvents\":[{\"ph\":\"X\",\"ts\":1,\"dur\":2,\"pid\":1,\"tid\":1,"
+                            "\"name\":\"a\"},\n{\"ph\":\"X\",\"ts\":5,\"dur\":2,\"na";
+  g_autofree char *cut_path = it_tmp_path ("cut.json");
+  assert_true (g_file_set_contents (cut_path, cut, -1, NULL));
+  g_auto(ItRun) l = { 0 };
+  assert_true (it_runv (&l, NULL, "stats", "--json", cut_path, NULL));
+  assert_int_equal (l.status, 0);
+  assert_non_null (strstr (l.err, "cut.json:2:29: truncated input"));
+  json_t *s = run_json (&l);
+  assert_int_equal (jint (s, "n_spans"), 1);
+  assert_int_equal (jint (json_object_get (s, "records"), "skipped"), 1);
+  json_decref (s);
+  g_auto(ItRun) st = { 0 };
+  assert_true (it_runv (&st, NULL, "stats", "--strict", cut_path, NULL));
+  assert_int_equal (st.status, 1);
+  assert_non_null (strstr (st.err, "cut.json:2:29: truncated input"));
+}
+
 static void
 test_convert_round_trip (void **state)
 {
@@ -852,6 +913,7 @@ main (int argc, char **argv)
     cmocka_unit_test (test_stats_chrome_spans_apart),
     cmocka_unit_test (test_convert_lossless_per_format),
     cmocka_unit_test (test_convert_lossless_data_dir),
+    cmocka_unit_test (test_chrome_perfetto_inputs),
     cmocka_unit_test (test_convert_round_trip),
     cmocka_unit_test (test_convert_stdin_stdout),
   };
