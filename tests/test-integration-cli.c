@@ -631,6 +631,76 @@ test_stats_facts_chrome (void **state)
   json_decref (b);
 }
 
+static json_t *
+stats_json_grouped (const char *trace, const char *glob)
+{
+  g_auto(ItRun) run = { 0 };
+  assert_true (it_runv (&run, NULL, "stats", trace, "--json", "--group", glob, NULL));
+  if (run.status != 0)
+    fail_msg ("stats --group %s: status %d: %s", glob, run.status, run.err);
+  return run_json (&run);
+}
+
+static json_t *
+find_actor_named (json_t *stats, const char *name)
+{
+  size_t i;
+  json_t *a;
+  json_array_foreach (json_object_get (stats, "actors"), i, a)
+    if (strcmp (json_string_value (json_object_get (a, "name")), name) == 0)
+      return a;
+  return NULL;
+}
+
+/* A group's round trips are its members' histograms merged: as many
+ * samples as the members together, their extremes, a median between
+ * theirs; a group of one has exactly that actor's figures. */
+static void
+test_stats_group_round_trips (void **state)
+{
+  g_autofree char *src = it_trace_path ("akka-supervision.ndjson");
+  json_t *all = stats_json (src);
+  json_t *group = stats_json_grouped (src, "/user/http/client-*");
+  json_t *row = find_actor_named (group, "/user/http/client-*");
+  assert_non_null (row);
+  json_t *rtt = json_object_get (row, "round_trip");
+  assert_true (json_is_object (rtt));
+
+  json_int_t count = 0, min = G_MAXINT64, max = 0, p50_lo = G_MAXINT64, p50_hi = 0;
+  guint members = 0;
+  size_t i;
+  json_t *a;
+  json_array_foreach (json_object_get (all, "actors"), i, a)
+    {
+      const char *name = json_string_value (json_object_get (a, "name"));
+      json_t *r = json_object_get (a, "round_trip");
+      if (!g_str_has_prefix (name, "/user/http/client-") || !json_is_object (r))
+        continue;
+      members++;
+      count += jint (r, "count");
+      min = MIN (min, jint (r, "min_ns"));
+      max = MAX (max, jint (r, "max_ns"));
+      p50_lo = MIN (p50_lo, jint (r, "p50_ns"));
+      p50_hi = MAX (p50_hi, jint (r, "p50_ns"));
+    }
+  assert_true (members >= 2);
+  assert_true (count > 0);
+  assert_int_equal (jint (rtt, "count"), count);
+  assert_int_equal (jint (rtt, "min_ns"), min);
+  assert_int_equal (jint (rtt, "max_ns"), max);
+  assert_in_range (jint (rtt, "p50_ns"), p50_lo, p50_hi);
+  json_decref (group);
+
+  group = stats_json_grouped (src, "/user/http/client-1");
+  row = find_actor_named (group, "/user/http/client-1");
+  json_t *alone = find_actor_named (all, "/user/http/client-1");
+  assert_non_null (row);
+  assert_non_null (alone);
+  assert_true (json_equal (json_object_get (row, "round_trip"), json_object_get (alone, "round_trip")));
+  json_decref (group);
+  json_decref (all);
+}
+
 /* ---- convert ---------------------------------------------------------- */
 
 static void
@@ -911,6 +981,7 @@ main (int argc, char **argv)
     cmocka_unit_test (test_stats_facts_supervision),
     cmocka_unit_test (test_stats_facts_chrome),
     cmocka_unit_test (test_stats_chrome_spans_apart),
+    cmocka_unit_test (test_stats_group_round_trips),
     cmocka_unit_test (test_convert_lossless_per_format),
     cmocka_unit_test (test_convert_lossless_data_dir),
     cmocka_unit_test (test_chrome_perfetto_inputs),
