@@ -2,8 +2,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib/gi18n.h>
@@ -506,8 +508,24 @@ cli_runtime_error (const GError *error)
 GOutputStream *
 cli_open_output (const char *path, GError **error)
 {
+  struct stat st;
+
   if (strcmp (path, "-") == 0)
     return g_unix_output_stream_new (STDOUT_FILENO, FALSE);
+  if (stat (path, &st) == 0 && !S_ISREG (st.st_mode) && !S_ISDIR (st.st_mode))
+    {
+      /* A pipe, /dev/null, a terminal, a socket: written in place (a
+       * regular file is replaced atomically instead, below). */
+      int fd = open (path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+      if (fd < 0)
+        {
+          int e = errno;
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (e), _("%s: %s"), path,
+                       g_strerror (e));
+          return NULL;
+        }
+      return g_unix_output_stream_new (fd, TRUE);
+    }
   g_autoptr(GFile) file = g_file_new_for_commandline_arg (path);
   return G_OUTPUT_STREAM (g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, NULL, error));
 }

@@ -31,7 +31,7 @@ typedef struct {
   gint64 depth_now;
   guint64 pending, unanswered;
   guint64 delivered_unacked;  /* broker queues: delivered, not acked yet */
-  IngestLatency round_trip;  /* count == 0 for groups (summaries can't be merged) */
+  IngestLatency round_trip;  /* a group's: its members' histograms merged */
   guint n_members;
 } StatsExtra;
 
@@ -58,18 +58,19 @@ stats_collect_extra (IngestStore *store, const IngestViewNode *node, StatsExtra 
   g_autoptr(IngestMatcher) m = ingest_matcher_new (node->name, NULL);
   if (!m)
     return;
+  g_autoptr(GArray) members = g_array_new (FALSE, FALSE, sizeof (IngestActorId));
   guint32 n = ingest_store_n_actors (store);
   for (IngestActorId id = 1; id <= n; id++)
-    {
-      if (!ingest_matcher_match (m, ingest_store_actor_name (store, id)))
-        continue;
-      ingest_store_actor_stats (store, id, &st);
-      extra->depth_now += st.mailbox_depth;
-      extra->pending += st.pending;
-      extra->delivered_unacked += st.delivered_unacked;
-      extra->unanswered += st.unanswered;
-      extra->n_members++;
-    }
+    if (ingest_matcher_match (m, ingest_store_actor_name (store, id)))
+      g_array_append_val (members, id);
+  ingest_store_actors_stats_merged (store, (const IngestActorId *) (void *) members->data, members->len,
+                                    &st);
+  extra->depth_now = st.mailbox_depth;
+  extra->pending = st.pending;
+  extra->delivered_unacked = st.delivered_unacked;
+  extra->unanswered = st.unanswered;
+  extra->round_trip = st.round_trip;
+  extra->n_members = members->len;
 }
 
 /* ---- text table ------------------------------------------------------- */
@@ -212,9 +213,9 @@ stats_print_text (IngestStore *store, const char *source, IngestFormat format,
   printf (_("Trace:    %s (%s)\n"), src, ingest_format_to_string (format));
   /* %llu, not G_GUINT64_FORMAT, in translatable strings: xgettext must see
    * whole msgids. */
-  printf (_("Events:   %llu, actors: %u, messages: %u\n"),
+  printf (_("Events:   %llu, actors: %u, messages: %u, spans: %u\n"),
           (unsigned long long) ingest_store_n_events (store), ingest_store_n_actors (store),
-          ingest_store_n_messages (store));
+          ingest_store_n_messages (store) - ingest_store_n_spans (store), ingest_store_n_spans (store));
   if (ingest_store_time_range (store, &t0, &t1))
     {
       g_autofree char *a = stats_format_time (t0);
@@ -332,7 +333,10 @@ stats_build_json (IngestStore *store, const char *source, IngestFormat format,
   json_object_set_new (root, "format", json_string (ingest_format_to_string (format)));
   json_object_set_new (root, "events", json_integer ((json_int_t) ingest_store_n_events (store)));
   json_object_set_new (root, "n_actors", json_integer (ingest_store_n_actors (store)));
-  json_object_set_new (root, "n_messages", json_integer (ingest_store_n_messages (store)));
+  /* messages and spans are two things (IngestMessage.span) */
+  json_object_set_new (root, "n_messages",
+                       json_integer (ingest_store_n_messages (store) - ingest_store_n_spans (store)));
+  json_object_set_new (root, "n_spans", json_integer (ingest_store_n_spans (store)));
   if (ingest_store_time_range (store, &t0, &t1))
     json_object_set_new (root, "time_range",
                          json_pack ("{sI sI sI}", "from_ns", (json_int_t) t0, "to_ns", (json_int_t) t1,
@@ -362,6 +366,7 @@ stats_build_json (IngestStore *store, const char *source, IngestFormat format,
       json_object_set_new (a, "alive", json_boolean (n->alive));
       json_object_set_new (a, "sent", json_integer ((json_int_t) n->sent));
       json_object_set_new (a, "received", json_integer ((json_int_t) n->received));
+      json_object_set_new (a, "spans", json_integer ((json_int_t) n->spans));
       json_object_set_new (a, "rate_per_s", json_real (window_s > 0 ? n->received / window_s : 0));
       json_object_set_new (a, "mailbox_depth", json_integer (x.depth_now));
       json_object_set_new (a, "mailbox_depth_max", json_integer (n->mailbox_depth_max));

@@ -324,25 +324,45 @@ tl_draw_depth (Tl *t)
            * full mailbox. */
           double scale = (t->depth_h - 1) / MAX (dmax[lane], 4);
           g_array_set_size (pts, 0);
-          double prev_y = base, last_x = -1;
           double p[2] = { tx (t, g_array_index (tl->depth, IngestDepthSample, k).time_ns), base };
           g_array_append_vals (pts, p, 2);
-          for (guint j = k; j < end; j++)
+          /* Samples closer than min_dx to the first of their run are one
+           * step: up to the run's highest level at its start, held to its
+           * last sample, then that sample's level. So a short wait is a
+           * thin spike where it happened: the level is never held until
+           * the lane's next sample, however far that is. */
+          double level_y = base;
+          guint j = k;
+          while (j < end)
             {
               const IngestDepthSample *d = &g_array_index (tl->depth, IngestDepthSample, j);
-              double x = tx (t, d->time_ns), y = base - d->depth * scale;
-              /* samples closer than half a unit add nothing visible */
-              if (x - last_x < min_dx && j + 1 < end)
+              double run_x0 = tx (t, d->time_ns), run_x1 = run_x0;
+              double peak_y = base - d->depth * scale, last_y = peak_y;
+              for (j++; j < end; j++)
                 {
-                  prev_y = MIN (prev_y, y);
-                  continue;
+                  const IngestDepthSample *e = &g_array_index (tl->depth, IngestDepthSample, j);
+                  double x = tx (t, e->time_ns);
+                  if (x - run_x0 >= min_dx)
+                    break;
+                  run_x1 = x;
+                  last_y = base - e->depth * scale;
+                  peak_y = MIN (peak_y, last_y);
                 }
-              double q[4] = { x, prev_y, x, y };
-              g_array_append_vals (pts, q, 4);
-              prev_y = y;
-              last_x = x;
+              if (peak_y < last_y)
+                {
+                  /* a spike: visible (half a unit) but no wider than the run */
+                  double hold_x = MIN (MAX (run_x1, run_x0 + 0.5), t->plot_x1);
+                  double q[8] = { run_x0, level_y, run_x0, peak_y, hold_x, peak_y, hold_x, last_y };
+                  g_array_append_vals (pts, q, 8);
+                }
+              else
+                {
+                  double q[4] = { run_x0, level_y, run_x0, last_y };
+                  g_array_append_vals (pts, q, 4);
+                }
+              level_y = last_y;
             }
-          double q[4] = { t->plot_x1, prev_y, t->plot_x1, base };
+          double q[4] = { t->plot_x1, level_y, t->plot_x1, base };
           g_array_append_vals (pts, q, 4);
           char title[96], id[24];
           g_snprintf (title, sizeof title, "mailbox depth, max %" G_GINT64_FORMAT, dmax[lane]);

@@ -335,9 +335,14 @@ test_truncated (void **state)
       "bad:1:48: expected ',' or '}' (truncated last line: the input ends without a newline)", NULL, "bad:1:48: expected ',' or '}' (truncated last line: the input ends without a newline)" },
     { N, "{\"ts\":1,\"ev\":\"mark\",\"text\":\"x\"}\n{\"ts\":2,\"ev\":\"re", -1, 1, 1,
       "bad:2:14: unterminated string (truncated last line: the input ends without a newline)", NULL, "bad:2:14: unterminated string (truncated last line: the input ends without a newline)" },
+    /* lenient, as Perfetto: the events before the cut are kept, the cut
+     * is reported and counted; strict stops */
     { C, "[{\"ph\":\"X\",\"ts\":1,\"dur\":2,\"pid\":1,\"tid\":1,\"name\":\"a\"},{\"ph\":\"X\",\"ts\":", -1,
-      0, 0, NULL, "bad:1:70: truncated input (unexpected end of document)",
-      "bad:1:70: truncated input (unexpected end of document)" },
+      2, 1, "bad:1:70: truncated input: the document ends here; the 1 trace events before the cut are kept",
+      NULL, "bad:1:70: truncated input (unexpected end of document)" },
+    { C, "{\"traceEvents\":[{\"ph\":\"X\",\"ts\":1,\"dur\":2,\"pid\":1,\"tid\":1,\"name\":\"a\"},{\"ph", -1,
+      2, 1, "bad:1:74: truncated input: the document ends here; the 1 trace events before the cut are kept",
+      NULL, "bad:1:74: truncated input (unterminated string)" },
     /* Chrome itself writes arrays without the closing ']': accepted. */
     { C, "[{\"ph\":\"X\",\"ts\":1,\"dur\":2,\"pid\":1,\"tid\":1,\"name\":\"a\"},", -1, 2, 0, NULL, NULL, NULL },
     { M, "{\"events\":[[0,{\"time\":1.5,\"input\":\"a\",\"queue\":\"q\",\"message\":[\"Message\",[\"q\",0],"
@@ -349,6 +354,28 @@ test_truncated (void **state)
 }
 
 /* wrong types */
+/* What Perfetto's JSON importer reads, lenient reading reads too; strict
+ * reports each at its position. */
+static void
+test_chrome_as_perfetto_reads (void **state)
+{
+  static const Row rows[] = {
+    { C, "{\"traceEvents\":[{\"ph\":\"X\",\"ts\":1,\"dur\":2,\"pid\":1,\"tid\":1,\"name\":\"a\"},]}", -1,
+      2, 0, NULL, NULL, "bad:1:70: unexpected ']'" },
+    { C, "[{\"ph\":\"X\",\"ts\":1,\"dur\":2,\"pid\":1,\"tid\":1,\"name\":\"a\",\"args\":{\"k\":1,},}]", -1,
+      2, 0, NULL, NULL, "bad:1:68: expected a string key" },
+    { C, "[{\"ph\":\"X\",\"ts\":1,\"dur\":2,\"pid\":1,\"tid\":1,\"name\":\"a\"},{}]", -1,
+      2, 0, NULL, NULL, "bad:1:55: trace event without \"ph\"" },
+    { C, "[{\"ph\":\"XXX\",\"ts\":1,\"dur\":2,\"pid\":\"foo\",\"tid\":\"bar\",\"name\":\"a\"}]", -1,
+      2, 0, NULL, NULL, "bad:1:2: unknown \"ph\"" },
+    { C, "[{\"ph\":\"X\",\"ts\":1,\"dur\":2,\"name\":\"no pid, no tid\"},"
+         "{\"ph\":\"X\",\"ts\":4,\"dur\":2,\"pid\":\"7\",\"name\":\"no tid\"}]", -1,
+      4, 0, NULL, NULL, NULL },
+  };
+  (void) state;
+  check_rows (rows, G_N_ELEMENTS (rows));
+}
+
 static void
 test_wrong_types (void **state)
 {
@@ -1035,6 +1062,7 @@ main (int argc, char **argv)
 
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_truncated),
+    cmocka_unit_test (test_chrome_as_perfetto_reads),
     cmocka_unit_test (test_wrong_types),
     cmocka_unit_test (test_huge_numbers),
     cmocka_unit_test (test_nan_inf),

@@ -179,6 +179,48 @@ test_malformed (void **state)
   check_bad_line ("{\"ts\":1,\"ev\":\"mark\",\"x\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
                   INGEST_ERROR_LIMIT, "t.ndjson:2:");
   check_bad_line ("{\"ts\":1,\"ev\":\"mark\",\"text\":\"\\ud83d\\u12\"}", INGEST_ERROR_SYNTAX, "t.ndjson:2:");
+  check_bad_line ("{\"ts\":1,\"ev\":\"recv\",\"actor\":\"a\",\"id\":1,\"span\":\"yes\"}",
+                  INGEST_ERROR_SCHEMA, "t.ndjson:2:47:");
+  check_bad_line ("{\"ts\":1,\"ev\":\"recv\",\"actor\":\"a\",\"id\":1,\"span\":1}",
+                  INGEST_ERROR_SCHEMA, "t.ndjson:2:47:");
+  check_bad_line ("{\"actorscope\":1,\"lost\":-3}", INGEST_ERROR_SCHEMA, "t.ndjson:2:24:");
+}
+
+/* A recv with "span":true begins a span (not a message, never unmatched,
+ * its label kept); header record counts add to the store's counters. */
+static void
+test_spans_and_header_counts (void **state)
+{
+  static const char text[] =
+    "{\"actorscope\":1,\"skipped\":2,\"lost\":3,\"lost_before_attach\":4,\"duplicate\":5}\n"
+    "{\"ts\":10,\"ev\":\"recv\",\"actor\":\"t1\",\"id\":\"s1\",\"span\":true,\"label\":\"Layout\"}\n"
+    "{\"ts\":20,\"ev\":\"done\",\"actor\":\"t1\",\"id\":\"s1\"}\n"
+    "{\"ts\":30,\"ev\":\"recv\",\"actor\":\"t1\",\"id\":\"m1\",\"span\":false,\"label\":\"Orphan\"}\n";
+  g_autoptr (GError) error = NULL;
+  IngestStore *store = parse (text, sizeof text - 1, 0, TRUE, NULL, &error);
+  (void) state;
+  assert_non_null (store);
+  assert_int_equal (ingest_store_n_messages (store), 2);
+  assert_int_equal (ingest_store_n_spans (store), 1);
+  const IngestMessage *s1 = ingest_store_message (store, 1), *m1 = ingest_store_message (store, 2);
+  assert_true (s1->span);
+  assert_false (m1->span);
+  assert_string_equal (ingest_store_atom (store, s1->label), "Layout");
+  assert_string_equal (ingest_store_atom (store, m1->label), "Orphan");
+  IngestStoreCounters *c = ingest_store_counters (store);
+  assert_int_equal (c->skipped_records, 2);
+  assert_int_equal (c->lost_events, 3);
+  assert_int_equal (c->lost_before_attach, 4);
+  assert_int_equal (c->duplicate_events, 5);
+  assert_int_equal (c->unmatched, 1); /* the orphan, not the span */
+  IngestActorStats st;
+  ingest_store_actor_stats (store, ingest_store_find_actor (store, "t1"), &st);
+  assert_int_equal (st.spans, 1);
+  assert_int_equal (st.received, 1);
+  assert_int_equal (st.processed, 0);
+  assert_int_equal (st.processing.count, 1);
+  assert_int_equal (st.processing.max_ns, 10);
+  ingest_store_free (store);
 }
 
 /* The scanner's fast paths (integers converted while scanned, strings
@@ -467,6 +509,7 @@ main (void)
     cmocka_unit_test (test_fields),
     cmocka_unit_test (test_every_split),
     cmocka_unit_test (test_malformed),
+    cmocka_unit_test (test_spans_and_header_counts),
     cmocka_unit_test (test_fast_paths),
     cmocka_unit_test (test_seconds_exact),
     cmocka_unit_test (test_line_bound_and_version),

@@ -80,6 +80,13 @@ assert_same_store (IngestStore *a, IngestStore *b)
   assert_int_equal (ingest_store_n_events (a), ingest_store_n_events (b));
   assert_int_equal (ingest_store_n_actors (a), ingest_store_n_actors (b));
   assert_int_equal (ingest_store_n_messages (a), ingest_store_n_messages (b));
+  assert_int_equal (ingest_store_n_spans (a), ingest_store_n_spans (b));
+  for (IngestMessageId id = 1; id <= ingest_store_n_messages (a); id++)
+    {
+      const IngestMessage *ma = ingest_store_message (a, id), *mb = ingest_store_message (b, id);
+      assert_int_equal (ma->span, mb->span);
+      assert_string_equal (ingest_store_atom (a, ma->label), ingest_store_atom (b, mb->label));
+    }
   for (IngestActorId id = 1; id <= ingest_store_n_actors (a); id++)
     {
       IngestActorStats sa, sb;
@@ -219,6 +226,25 @@ every_kind_store (guint rounds)
                          0, 0);
       test_ingest_event (s, INGEST_EVENT_MARK, t + 9, r % 2 ? a : NULL, NULL, NULL, NULL,
                          "checkpoint ✓", NULL, NULL, 0, 0);
+      /* a span (a Chrome slice: no sender by nature) with its name, and
+       * a labelled receive whose send never comes */
+      {
+        g_autofree char *k4 = g_strdup_printf ("span-%u", r);
+        g_autofree char *k5 = g_strdup_printf ("orphan-%u", r);
+        memset (&in, 0, sizeof in);
+        in.kind = INGEST_EVENT_RECEIVE;
+        in.time_ns = t + 10;
+        in.actor = INGEST_STR (a);
+        in.message_key = INGEST_STR (k4);
+        in.label = INGEST_STR ("Layout");
+        in.span = TRUE;
+        ingest_store_append (s, &in);
+        test_ingest_event (s, INGEST_EVENT_DONE, t + 11, a, NULL, k4, NULL, NULL, NULL, NULL, 0, 0);
+        in.message_key = INGEST_STR (k5);
+        in.label = INGEST_STR ("FromNowhere");
+        in.span = FALSE;
+        ingest_store_append (s, &in);
+      }
       /* out of time order, too */
       test_ingest_event (s, INGEST_EVENT_EXIT, t - 50, a, NULL, NULL, NULL, r % 5 ? NULL : "boom",
                          NULL, NULL, r % 2 ? INGEST_EXIT_CRASH : INGEST_EXIT_NORMAL, 0);

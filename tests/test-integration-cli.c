@@ -3,6 +3,7 @@
  * source:line:col for malformed input in strict and lenient mode, `stats`
  * (table and --json, checked against known facts of the samples), terminal
  * escaping of hostile strings, and the `convert` round trip. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,10 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include <sys/stat.h>
+
+#include "ingest-log-disk.h"
+#include "ingest-parser.h"
 #include "test-integration-common.h"
 
 #define assert_contains(haystack, needle)                                          \
@@ -626,17 +631,259 @@ test_stats_facts_chrome (void **state)
   json_decref (b);
 }
 
+static json_t *
+stats_json_grouped (const char *trace, const char *glob)
+{
+  g_auto(ItRun) run = { 0 };
+  assert_true (it_runv (&run, NULL, "stats", trace, "--json", "--group", glob, NULL));
+  if (run.status != 0)
+    fail_msg ("stats --group %s: status %d: %s", glob, run.status, run.err);
+  return run_json (&run);
+}
+
+static json_t *
+find_actor_named (json_t *stats, const char *name)
+{
+  size_t i;
+  json_t *a;
+  json_array_foreach (json_object_get (stats, "actors"), i, a)
+    if (strcmp (json_string_value (json_object_get (a, "name")), name) == 0)
+      return a;
+  return NULL;
+}
+
+/* A group's round trips are its members' histograms merged: as many
+ * samples as the members together, their extremes, a median between
+ * theirs; a group of one has exactly that actor's figures. */
+static void
+test_stats_group_round_trips (void **state)
+{
+  g_autofree char *src = it_trace_path ("akka-supervision.ndjson");
+  json_t *all = stats_json (src);
+  json_t *group = stats_json_grouped (src, "/user/http/client-*");
+  json_t *row = find_actor_named (group, "/user/http/client-*");
+  assert_non_null (row);
+  json_t *rtt = json_object_get (row, "round_trip");
+  assert_true (json_is_object (rtt));
+
+  json_int_t count = 0, min = G_MAXINT64, max = 0, p50_lo = G_MAXINT64, p50_hi = 0;
+  guint members = 0;
+  size_t i;
+  json_t *a;
+  json_array_foreach (json_object_get (all, "actors"), i, a)
+    {
+      const char *name = json_string_value (json_object_get (a, "name"));
+      json_t *r = json_object_get (a, "round_trip");
+      if (!g_str_has_prefix (name, "/user/http/client-") || !json_is_object (r))
+        continue;
+      members++;
+      count += jint (r, "count");
+      min = MIN (min, jint (r, "min_ns"));
+      max = MAX (max, jint (r, "max_ns"));
+      p50_lo = MIN (p50_lo, jint (r, "p50_ns"));
+      p50_hi = MAX (p50_hi, jint (r, "p50_ns"));
+    }
+  assert_true (members >= 2);
+  assert_true (count > 0);
+  assert_int_equal (jint (rtt, "count"), count);
+  assert_int_equal (jint (rtt, "min_ns"), min);
+  assert_int_equal (jint (rtt, "max_ns"), max);
+  assert_in_range (jint (rtt, "p50_ns"), p50_lo, p50_hi);
+  json_decref (group);
+
+  group = stats_json_grouped (src, "/user/http/client-1");
+  row = find_actor_named (group, "/user/http/client-1");
+  json_t *alone = find_actor_named (all, "/user/http/client-1");
+  assert_non_null (row);
+  assert_non_null (alone);
+  assert_true (json_equal (json_object_get (row, "round_trip"), json_object_get (alone, "round_trip")));
+  json_decref (group);
+  json_decref (all);
+}
+
 /* ---- convert ---------------------------------------------------------- */
 
 static void
 strip_source (json_t *stats)
 {
+  /* Everything else must survive conversion, the record counts too
+   * (skipped, lost, duplicate: the native header carries them). */
   json_object_del (stats, "source");
   json_object_del (stats, "format");
-  /* Lost/duplicate records are facts about the original input's transport
-   * (message-switch polls); they are not events and don't survive
-   * conversion. */
-  json_object_del (stats, "records");
+}
+
+/* stats of the converted file equal stats of the original. */
+static void
+assert_same_stats_after_convert (const char *original, const char *base)
+{
+  g_autofree char *name = g_strconcat (base, ".converted.ndjson", NULL);
+  g_autofree char *out = it_tmp_path (name);
+  g_auto(ItRun) c = { 0 };
+  assert_true (it_runv (&c, NULL, "convert", original, "-o", out, NULL));
+  if (c.status != 0)
+    fail_msg ("convert %s: %s", base, c.err);
+
+  json_t *a = stats_json (original);
+  json_t *b = stats_json (out);
+  assert_string_equal (json_string_value (json_object_get (b, "format")), "native");
+  strip_source (a);
+  strip_source (b);
+  if (!json_equal (a, b))
+    {
+      char *sa = json_dumps (a, JSON_INDENT (1) | JSON_SORT_KEYS);
+      char *sb = json_dumps (b, JSON_INDENT (1) | JSON_SORT_KEYS);
+      print_error ("%s: stats differ after convert\n--- original\n%.4000s\n--- converted\n%.4000s\n",
+                   base, sa, sb);
+      free (sa);
+      free (sb);
+      fail ();
+    }
+  json_decref (a);
+  json_decref (b);
+}
+
+/* One trace of each format read from a file (chrome, chrome gzip,
+ * message-switch, native): convert is lossless for each. */
+static void
+test_convert_lossless_per_format (void **state)
+{
+  static const char *const per_format[][2] = {
+    { "chrome-flows.json", "chrome" }, { "chrome-flows.json.gz", "chrome" },
+    { "mswitch-rpc.json", "mswitch" }, { "akka-supervision.ndjson", "native" },
+    { "hostile.ndjson", "native" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (per_format); i++)
+    {
+      g_autofree char *path = it_trace_path (per_format[i][0]);
+      json_t *s = stats_json (path);
+      assert_string_equal (json_string_value (json_object_get (s, "format")), per_format[i][1]);
+      json_decref (s);
+      assert_same_stats_after_convert (path, per_format[i][0]);
+    }
+}
+
+/* A data directory (what `serve --data-dir` keeps) converts losslessly
+ * too: written here from the message-switch sample, whose lost and
+ * duplicate counts must come through the directory and the conversion. */
+static void
+test_convert_lossless_data_dir (void **state)
+{
+  g_autofree char *src = it_trace_path ("mswitch-rpc.json");
+  g_autofree char *dir = it_tmp_path ("convert-data-dir");
+  g_autoptr(IngestStore) store = ingest_store_new ();
+  g_autoptr(GError) error = NULL;
+  IngestLogDiskOptions o = { 0 };
+
+  assert_true (ingest_load_file (store, src, NULL, NULL, NULL, &error));
+  assert_true (ingest_store_counters (store)->lost_events > 0);
+  ingest_store_counters (store)->lost_before_attach = 8; /* a capture that began at id 8 */
+  {
+    g_autoptr(IngestLog) log = ingest_log_disk_open (dir, &o, &error);
+    assert_non_null (log);
+    assert_true (ingest_log_append (log, store, 0, ingest_store_n_events (store), &error));
+    assert_true (ingest_log_close (log, &error));
+  }
+  json_t *s = stats_json (dir);
+  assert_int_equal (jint (json_object_get (s, "records"), "lost_before_attach"), 8);
+  json_decref (s);
+  assert_same_stats_after_convert (dir, "data-dir");
+}
+
+/* Slices are spans, flows are messages: a Chrome trace with three slices
+ * (X, B/E, X) on one thread and one flow from another thread into it
+ * counts 1 message and 3 spans, and the thread received 1. */
+static void
+test_stats_chrome_spans_apart (void **state)
+{
+  static const char trace[] =
+    "{\"traceEvents\":[\n"
+    "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":1,\"tid\":10,\"args\":{\"name\":\"Main\"}},\n"
+    "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":1,\"tid\":11,\"args\":{\"name\":\"IO\"}},\n"
+    "{\"ph\":\"X\",\"name\":\"Layout\",\"pid\":1,\"tid\":10,\"ts\":100,\"dur\":50},\n"
+    "{\"ph\":\"B\",\"name\":\"Paint\",\"pid\":1,\"tid\":10,\"ts\":200},\n"
+    "{\"ph\":\"E\",\"pid\":1,\"tid\":10,\"ts\":260},\n"
+    "{\"ph\":\"s\",\"name\":\"Post\",\"cat\":\"ipc\",\"id\":7,\"pid\":1,\"tid\":11,\"ts\":280},\n"
+    "{\"ph\":\"f\",\"name\":\"Post\",\"cat\":\"ipc\",\"id\":7,\"pid\":1,\"tid\":10,\"ts\":300},\n"
+    "{\"ph\":\"X\",\"name\":\"Commit\",\"pid\":1,\"tid\":10,\"ts\":300,\"dur\":20}\n"
+    "]}\n";
+  g_autofree char *path = it_tmp_path ("spans.json");
+  assert_true (g_file_set_contents (path, trace, -1, NULL));
+
+  json_t *s = stats_json (path);
+  assert_int_equal (jint (s, "n_messages"), 1);
+  assert_int_equal (jint (s, "n_spans"), 3);
+  assert_int_equal (jint (json_object_get (s, "records"), "unmatched"), 0);
+  json_t *main_thread = find_actor (s, "Main");
+  json_t *io_thread = find_actor (s, "IO");
+  assert_non_null (main_thread);
+  assert_non_null (io_thread);
+  assert_int_equal (jint (main_thread, "received"), 1);
+  assert_int_equal (jint (main_thread, "spans"), 3);
+  assert_int_equal (jint (io_thread, "sent"), 1);
+  assert_int_equal (jint (io_thread, "spans"), 0);
+  json_decref (s);
+  assert_same_stats_after_convert (path, "spans.json");
+}
+
+/* The inputs of Perfetto's own JSON importer tests read in lenient mode
+ * with the counts their expected outputs imply; strict mode still stops at
+ * what is not JSON, with source:line:column. */
+static void
+test_chrome_perfetto_inputs (void **state)
+{
+  const char *root = g_getenv ("ACTORSCOPE_SOURCE_ROOT");
+  g_autofree char *dir = g_build_filename (root ? root : ".", "tests", "data", "perfetto-json", NULL);
+  g_autofree char *manifest = g_build_filename (dir, "expected.txt", NULL);
+  g_autofree char *text = NULL;
+  guint n = 0;
+
+  assert_true (g_file_get_contents (manifest, &text, NULL, NULL));
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    {
+      char name[256];
+      unsigned spans, messages, skipped;
+      if (lines[i][0] == '#' || lines[i][0] == '\0')
+        continue;
+      assert_int_equal (sscanf (lines[i], "%255s %u %u %u", name, &spans, &messages, &skipped), 4);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      json_t *s = stats_json (path);
+      if (jint (s, "n_spans") != spans || jint (s, "n_messages") != messages
+          || jint (json_object_get (s, "records"), "skipped") != skipped)
+        fail_msg ("%s: %lld spans, %lld messages, %lld skipped; expected %u, %u, %u", name,
+                  (long long) jint (s, "n_spans"), (long long) jint (s, "n_messages"),
+                  (long long) jint (json_object_get (s, "records"), "skipped"), spans, messages,
+                  skipped);
+      json_decref (s);
+      n++;
+    }
+  assert_true (n >= 8);
+
+  /* strict: a trailing comma is an error at its position */
+  g_autofree char *comma = g_build_filename (dir, "json_trailing_comma.json", NULL);
+  g_auto(ItRun) r = { 0 };
+  assert_true (it_runv (&r, NULL, "stats", "--strict", comma, NULL));
+  assert_int_equal (r.status, 1);
+  assert_non_null (strstr (r.err, "json_trailing_comma.json:4:1: unexpected ']'"));
+
+  /* lenient: an object-format file cut inside an event keeps the events
+   * before the cut and says where it was cut; strict stops there */
+  static const char cut[] = "{\"traceEvents\":[{\"ph\":\"X\",\"ts\":1,\"dur\":2,\"pid\":1,\"tid\":1,"
+                            "\"name\":\"a\"},\n{\"ph\":\"X\",\"ts\":5,\"dur\":2,\"na";
+  g_autofree char *cut_path = it_tmp_path ("cut.json");
+  assert_true (g_file_set_contents (cut_path, cut, -1, NULL));
+  g_auto(ItRun) l = { 0 };
+  assert_true (it_runv (&l, NULL, "stats", "--json", cut_path, NULL));
+  assert_int_equal (l.status, 0);
+  assert_non_null (strstr (l.err, "cut.json:2:29: truncated input"));
+  json_t *s = run_json (&l);
+  assert_int_equal (jint (s, "n_spans"), 1);
+  assert_int_equal (jint (json_object_get (s, "records"), "skipped"), 1);
+  json_decref (s);
+  g_auto(ItRun) st = { 0 };
+  assert_true (it_runv (&st, NULL, "stats", "--strict", cut_path, NULL));
+  assert_int_equal (st.status, 1);
+  assert_non_null (strstr (st.err, "cut.json:2:29: truncated input"));
 }
 
 static void
@@ -648,28 +895,7 @@ test_convert_round_trip (void **state)
       g_autofree char *base = g_path_get_basename (traces[i]);
       g_autofree char *name = g_strconcat (base, ".converted.ndjson", NULL);
       g_autofree char *out = it_tmp_path (name);
-      g_auto(ItRun) c = { 0 };
-      assert_true (it_runv (&c, NULL, "convert", traces[i], "-o", out, NULL));
-      if (c.status != 0)
-        fail_msg ("convert %s: %s", base, c.err);
-
-      json_t *a = stats_json (traces[i]);
-      json_t *b = stats_json (out);
-      assert_string_equal (json_string_value (json_object_get (b, "format")), "native");
-      strip_source (a);
-      strip_source (b);
-      if (!json_equal (a, b))
-        {
-          char *sa = json_dumps (a, JSON_INDENT (1) | JSON_SORT_KEYS);
-          char *sb = json_dumps (b, JSON_INDENT (1) | JSON_SORT_KEYS);
-          print_error ("%s: stats differ after convert\n--- original\n%.4000s\n--- converted\n%.4000s\n",
-                       base, sa, sb);
-          free (sa);
-          free (sb);
-          fail ();
-        }
-      json_decref (a);
-      json_decref (b);
+      assert_same_stats_after_convert (traces[i], base);
 
       /* Converting the native output again is byte-identical. */
       g_autofree char *name2 = g_strconcat (base, ".converted2.ndjson", NULL);
@@ -703,6 +929,32 @@ test_convert_stdin_stdout (void **state)
   assert_int_equal (g_bytes_get_size (a.out), len);
   assert_memory_equal (g_bytes_get_data (a.out, NULL), d, len);
 
+  /* Any writable target that is not a regular file: /dev/null, a pipe. */
+  g_auto(ItRun) dn = { 0 };
+  assert_true (it_runv (&dn, NULL, "convert", traces[0], "-o", "/dev/null", NULL));
+  if (dn.status != 0)
+    fail_msg ("convert -o /dev/null: %s", dn.err);
+  g_autofree char *fifo = it_tmp_path ("convert.fifo");
+  if (mkfifo (fifo, 0600) != 0)
+    fail_msg ("mkfifo %s: %s", fifo, g_strerror (errno));
+  g_autofree char *piped_path = it_tmp_path ("convert.piped");
+  /* the reader copies the pipe into a file as it comes (a pipe to this
+   * process would fill and stall the writer) */
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_set_stdout_file_path (launcher, piped_path);
+  g_autoptr(GSubprocess) reader = g_subprocess_launcher_spawn (launcher, NULL, "cat", fifo, NULL);
+  assert_non_null (reader);
+  g_auto(ItRun) fp = { 0 };
+  assert_true (it_runv (&fp, NULL, "convert", traces[0], "-o", fifo, NULL));
+  if (fp.status != 0)
+    fail_msg ("convert -o FIFO: %s", fp.err);
+  assert_true (g_subprocess_wait_check (reader, NULL, NULL));
+  g_autofree char *piped = NULL;
+  gsize piped_len;
+  assert_true (g_file_get_contents (piped_path, &piped, &piped_len, NULL));
+  assert_int_equal (piped_len, len);
+  assert_memory_equal (piped, d, len);
+
   /* stats reads stdin too. */
   g_auto(ItRun) s = { 0 };
   assert_true (it_runv (&s, file_out, "stats", "-", "--json", NULL));
@@ -728,6 +980,11 @@ main (int argc, char **argv)
     cmocka_unit_test (test_stats_facts_mswitch),
     cmocka_unit_test (test_stats_facts_supervision),
     cmocka_unit_test (test_stats_facts_chrome),
+    cmocka_unit_test (test_stats_chrome_spans_apart),
+    cmocka_unit_test (test_stats_group_round_trips),
+    cmocka_unit_test (test_convert_lossless_per_format),
+    cmocka_unit_test (test_convert_lossless_data_dir),
+    cmocka_unit_test (test_chrome_perfetto_inputs),
     cmocka_unit_test (test_convert_round_trip),
     cmocka_unit_test (test_convert_stdin_stdout),
   };

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "render-count.h"
+#include "test-ingest-common.h"
 #include "test-render-common.h"
 #include "render-text.h"
 
@@ -420,6 +421,81 @@ test_sequence_lod (void **state)
   test_timeline_free (t);
 }
 
+/* The part of the depth strip's x extent where the strip is above its
+ * base: the sum of its horizontal segments drawn above the lowest y. */
+static double
+depth_raised_fraction (const RenderScene *scene, const char *id)
+{
+  const RenderNode *g = render_scene_find_group (scene, "depth", id);
+  const RenderNode *n = g ? g->next : NULL;
+  while (n && n->kind != RENDER_NODE_PATH)
+    n = n->next;
+  if (n == NULL)
+    {
+      fail_msg ("no depth path in %s", id);
+      return 0;
+    }
+  const double *p = n->u.path.points;
+  guint np = n->u.path.n_points;
+  double base = -G_MAXDOUBLE, x0 = G_MAXDOUBLE, x1 = -G_MAXDOUBLE, raised = 0;
+  for (guint i = 0; i < np; i++)
+    {
+      base = MAX (base, p[2 * i + 1]);
+      x0 = MIN (x0, p[2 * i]);
+      x1 = MAX (x1, p[2 * i]);
+    }
+  for (guint i = 0; i + 1 < np; i++)
+    if (p[2 * i + 1] == p[2 * i + 3] && p[2 * i + 1] < base - 0.01)
+      raised += fabs (p[2 * i + 2] - p[2 * i]);
+  return raised / (x1 - x0);
+}
+
+/* A message waits 116 µs in b's mailbox, and b's next event comes 183 ms
+ * later: the depth strip rises and falls at the 116 µs, it does not hold
+ * the level until the next event, even when the level of detail merges
+ * samples closer than a few pixels (few max_elements). */
+static void
+test_timeline_depth_changes_where_they_happen (void **state)
+{
+  g_autoptr (IngestStore) store = ingest_store_new ();
+  const gint64 t0 = G_GINT64_CONSTANT (1700000000000000000);
+  test_ingest_event (store, INGEST_EVENT_SEND, t0, "a", "b", "m1", "Get", NULL, NULL, NULL, 0, 0);
+  test_ingest_event (store, INGEST_EVENT_RECEIVE, t0 + 116000, "b", NULL, "m1", NULL, NULL, NULL,
+                     NULL, 0, 0);
+  test_ingest_event (store, INGEST_EVENT_DONE, t0 + 120000, "b", NULL, "m1", NULL, NULL, NULL, NULL,
+                     0, 0);
+  test_ingest_event (store, INGEST_EVENT_SEND, t0 + 183000000, "a", "b", "m2", "Get", NULL, NULL,
+                     NULL, 0, 0);
+  test_ingest_event (store, INGEST_EVENT_RECEIVE, t0 + 183100000, "b", NULL, "m2", NULL, NULL, NULL,
+                     NULL, 0, 0);
+  g_autoptr (GError) error = NULL;
+  IngestTimeline *t = ingest_timeline_build (store, NULL, &error);
+  assert_non_null (t);
+  for (guint max_elements = 8; max_elements <= 4096; max_elements *= 8)
+    {
+      RenderLayoutOptions opt = { 0 };
+      opt.max_elements = max_elements;
+      g_autoptr (RenderScene) scene = render_layout_timeline (t, &opt);
+      const RenderNode *g = NULL;
+      for (guint lane = 0; lane < 2 && g == NULL; lane++)
+        {
+          char id[24];
+          g_snprintf (id, sizeof id, "depth%u", lane);
+          g = render_scene_find_group (scene, "depth", id);
+          if (g)
+            {
+              /* two waits of 116 µs and 100 µs in 183 ms: well under 2 % */
+              double f = depth_raised_fraction (scene, id);
+              if (f > 0.02)
+                fail_msg ("max_elements %u: depth drawn raised over %.0f %% of the strip", max_elements,
+                          f * 100);
+            }
+        }
+      assert_non_null (g);
+    }
+  ingest_timeline_free (t);
+}
+
 static void
 test_timeline (void **state)
 {
@@ -515,6 +591,7 @@ main (void)
     cmocka_unit_test (test_sequence),
     cmocka_unit_test (test_sequence_lod),
     cmocka_unit_test (test_timeline),
+    cmocka_unit_test (test_timeline_depth_changes_where_they_happen),
     cmocka_unit_test (test_time_layouts_bound_spans_and_marks),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);

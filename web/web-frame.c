@@ -574,7 +574,7 @@ struct _WebFrameInput {
   RenderGraphPositions *previous;  /* graph views of a server: a copy */
   RenderGraphPositions *positions; /* ... and what the rendering computed */
   char *positions_key;
-  guint64 n_events, n_actors, n_messages;
+  guint64 n_events, n_actors, n_messages, n_spans; /* messages: spans not included */
   IngestStoreCounters counters;
   gint64 range_lo, range_hi;
   gsize svg_budget;          /* the SVG's byte budget (the cache's) */
@@ -715,7 +715,8 @@ web_frame_input_new (IngestStore *store, const WebViewState *state, const WebAct
   self->overview = activity != NULL ? web_activity_to_json (activity, 240) : NULL;
   self->n_events = ingest_store_n_events (store);
   self->n_actors = ingest_store_n_actors (store);
-  self->n_messages = ingest_store_n_messages (store);
+  self->n_spans = ingest_store_n_spans (store);
+  self->n_messages = ingest_store_n_messages (store) - self->n_spans;
   self->counters = *ingest_store_counters (store);
   ingest_store_time_range (store, &self->range_lo, &self->range_hi);
   return g_steal_pointer (&self);
@@ -890,6 +891,7 @@ web_frame_input_render (WebFrameInput *self, RenderScene **scene_out, GError **e
                      "overview", self->overview,
                      "counters", "actors", (json_int_t) self->n_actors,
                      "messages", (json_int_t) self->n_messages,
+                     "spans", (json_int_t) self->n_spans,
                      "skipped", (json_int_t) self->counters.skipped_records,
                      "lost", (json_int_t) self->counters.lost_events,
                      "lost_before_attach", (json_int_t) self->counters.lost_before_attach,

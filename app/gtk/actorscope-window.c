@@ -200,10 +200,20 @@ update_status (ActorscopeWindow *self)
     }
     /* Translators: the status line: file name, then counts of events,
      * actors and messages; the last two %s add optional notes. */
+    /* spans (Chrome slices) are not messages: counted apart */
+    guint32 n_spans = ingest_store_n_spans (store);
+    if (n_spans > 0)
+      {
+        /* Translators: a note of the status line: spans (Chrome slices,
+         * work on a thread) counted apart from messages. */
+        char *joined = g_strdup_printf (_(" · %u spans%s"), n_spans, skipped ? skipped : "");
+        g_free (skipped);
+        skipped = joined;
+      }
     text = g_strdup_printf (_("%s · %s events · %u actors · %u messages%s%s"),
                             actorscope_document_get_title (self->document),
                             events, ingest_store_n_actors (store),
-                            ingest_store_n_messages (store), skipped ? skipped : "",
+                            ingest_store_n_messages (store) - n_spans, skipped ? skipped : "",
                             actorscope_document_get_live (self->document) ? _(" · live") : "");
   }
   gtk_label_set_text (self->status_label, text);

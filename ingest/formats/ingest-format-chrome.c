@@ -8,8 +8,9 @@
  *    THREAD actor "NAME (tid T)" ("tid T" until named; ", pid P" added when
  *    the name is taken), child of its process. M events (process_name,
  *    thread_name) may come before or after use: actors are renamed then.
- *  - X slices and B/E pairs: processing on the thread: RECEIVE at the start,
- *    DONE at the end of a message labelled with the slice name.
+ *  - X slices and B/E pairs: spans on the thread (IngestMessage.span), not
+ *    messages: RECEIVE at the start, DONE at the end, labelled with the
+ *    slice name.
  *  - Flows: s/t/f events (by cat + id, or id2) and bind_id + flow_in/flow_out
  *    on slices: a message per hop, SEND on the thread where the hop starts,
  *    RECEIVE where it ends (a flow_in slice is the processing of that
@@ -21,7 +22,10 @@
  *  - Timestamps in microseconds (decimal text) -> ns exactly.
  *  - Other phases (counters, async, samples, objects) are valid and ignored.
  * A truncated JSON Array (no closing ']', which Chrome itself allows) is
- * accepted; any other truncation is an error.
+ * accepted. Lenient reading also reads what Perfetto's importer reads
+ * (trailing commas, a file cut anywhere, {} events, a ph of several
+ * characters); strict reading takes JSON only. data/formats/chrome-trace.md
+ * says it all for users.
  */
 #include "config.h"
 
@@ -49,6 +53,7 @@ typedef struct {
   gboolean has_id, id2_local, has_bind, flow_in, flow_out;
   gboolean bad;
   const char *bad_reason;
+  guint n_members;      /* members seen: 0 for an empty object {} */
   guint64 line, col;
 } ChromeEvent;
 
@@ -303,22 +308,22 @@ append (ChromeParser *cp, IngestEventKind kind, gint64 t, const char *actor, con
   return ingest_store_append (cp->ctx->store, &in);
 }
 
-/* A slice: processing on the thread, under a message of its own. The
- * message has no sender by nature, so it is not "unmatched". */
+/* A slice: a span of work on the thread (IngestMessage.span), under a key
+ * of its own: counted apart from the messages (the flows). */
 static void
 slice_begin (ChromeParser *cp, ThreadState *ts, gint64 t, const char *label, GString *key_out)
 {
-  IngestStoreCounters *c = ingest_store_counters (cp->ctx->store);
-  guint64 unmatched = c->unmatched;
-  const IngestEvent *ev;
-  IngestSeq seq;
+  IngestEventInput in;
 
   g_string_printf (key_out, "slice:%" G_GUINT64_FORMAT, ++cp->n_slices);
-  seq = append (cp, INGEST_EVENT_RECEIVE, t, ts->name, NULL, key_out->str, NULL, NULL);
-  ev = ingest_store_event (cp->ctx->store, seq);
-  if (ev && ev->message && label && *label)
-    ingest_store_set_message_label (cp->ctx->store, ev->message, INGEST_STR (label));
-  c->unmatched = unmatched;
+  memset (&in, 0, sizeof in);
+  in.kind = INGEST_EVENT_RECEIVE;
+  in.time_ns = t;
+  in.actor = INGEST_STR (ts->name);
+  in.message_key = INGEST_STR (key_out->str);
+  in.label = label && *label ? INGEST_STR (label) : INGEST_STR_NONE;
+  in.span = TRUE;
+  ingest_store_append (cp->ctx->store, &in);
 }
 
 static void
@@ -426,6 +431,7 @@ event_reset (ChromeEvent *e)
   e->has_id = e->id2_local = e->has_bind = e->flow_in = e->flow_out = FALSE;
   e->bad = FALSE;
   e->bad_reason = NULL;
+  e->n_members = 0;
 }
 
 static gboolean
@@ -441,10 +447,19 @@ process_event (ChromeParser *cp, GError **error)
   if (e->bad)
     return ingest_parser_ctx_reject (ctx, error, INGEST_ERROR_SCHEMA, e->line, e->col, "%s",
                                      e->bad_reason);
-  if (e->ph->len != 1)
+  if (e->n_members == 0 && !ctx->options.strict)
+    {
+      /* {}: tracers (the JAX/XLA profiler) end the array with one; Perfetto
+       * reads it as nothing, so does lenient reading */
+      ingest_parser_ctx_accept (ctx);
+      return TRUE;
+    }
+  if (e->ph->len != 1 && !(e->ph->len > 1 && !ctx->options.strict))
     return ingest_parser_ctx_reject (ctx, error, INGEST_ERROR_SCHEMA, e->line, e->col,
                                      e->ph->len == 0 ? "trace event without \"ph\""
                                                      : "unknown \"ph\"");
+  /* lenient: the phase is its first character, as Perfetto reads it
+   * ("XXX" is X) */
   ph = e->ph->str[0];
   pid = e->pid->len ? e->pid->str : "0";
   tid = e->tid->len ? e->tid->str : pid;
@@ -788,7 +803,10 @@ on_token (const IngestJsonToken *tok, gpointer user_data, GError **error)
   if (tok->depth == cp->ev_depth + 1)
     {
       if (tok->type == INGEST_JSON_KEY)
-        cp->field = match_field (tok->str, tok->len);
+        {
+          cp->field = match_field (tok->str, tok->len);
+          e->n_members++;
+        }
       else if (is_scalar (tok))
         event_field (cp, tok);
       else if ((tok->type == INGEST_JSON_BEGIN_OBJECT || tok->type == INGEST_JSON_BEGIN_ARRAY)
@@ -839,7 +857,12 @@ chrome_create (IngestParserCtx *ctx)
   ChromeEvent *e = &cp->ev;
 
   cp->ctx = ctx;
-  cp->lexer = ingest_json_lexer_new (ctx->max_depth, MAX_STRING, INGEST_JSON_LEXER_NONE, on_token, cp);
+  /* lenient reading takes what Perfetto's JSON importer takes: trailing
+   * commas (hand-rolled tracers write them) */
+  cp->lexer = ingest_json_lexer_new (ctx->max_depth, MAX_STRING,
+                                     ctx->options.strict ? INGEST_JSON_LEXER_NONE
+                                                         : INGEST_JSON_LEXER_TRAILING_COMMAS,
+                                     on_token, cp);
   e->name = g_string_new (NULL);
   e->cat = g_string_new (NULL);
   e->ph = g_string_new (NULL);
@@ -988,6 +1011,18 @@ chrome_finish (gpointer self, GError **error)
     {
       /* JSON Array Format may end without ']' (Chrome writes it that way
        * when a trace is cut short) */
+    }
+  else if (!cp->ctx->options.strict && cp->deferred == NULL && cp->top_seen
+           && ingest_json_lexer_in_document (cp->lexer))
+    {
+      /* Lenient, as Perfetto: a file cut anywhere keeps the events before
+       * the cut; the cut is reported (and counted as one skipped record) */
+      guint64 line, col;
+      ingest_json_lexer_get_position (cp->lexer, &line, &col);
+      ingest_parser_ctx_reject (cp->ctx, NULL, INGEST_ERROR_SYNTAX, line, col,
+                                "truncated input: the document ends here; the %" G_GUINT64_FORMAT
+                                " trace events before the cut are kept",
+                                cp->ctx->n_records);
     }
   else if (!ingest_json_lexer_finish (cp->lexer, &lex_error))
     ok = lexer_failed (cp, lex_error, error);

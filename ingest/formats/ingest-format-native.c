@@ -28,6 +28,10 @@ typedef struct {
 /* Event kind "actor" (a declaration) is one past the model's kinds. */
 #define EV_ACTOR INGEST_EVENT_N_KINDS
 
+/* Record counts a header line may carry ("skipped", "lost",
+ * "lost_before_attach", "duplicate"). */
+#define N_HEADER_COUNTS 4
+
 typedef struct {
   gboolean has_ts, has_t, has_version, has_size, has_status;
   gint64 ts;
@@ -37,6 +41,8 @@ typedef struct {
   int ev;                 /* IngestEventKind, EV_ACTOR, or -1 */
   IngestExitStatus status;
   gboolean until_ack;     /* "removed_on":"ack" */
+  gboolean span;          /* "span":true */
+  gint64 counts[N_HEADER_COUNTS]; /* header: K_SKIPPED.. (0 when absent) */
   NStr actor, kind, parent, from, to, id, label, payload, reply_to, in_reply_to, reason, text,
     peer_kind;
 } NativeFields;
@@ -425,6 +431,10 @@ skip_value (NativeParser *np, const char *line, const char *p, const char *end, 
 typedef enum {
   K_UNKNOWN, K_TS, K_T, K_EV, K_ACTOR, K_KIND, K_PARENT, K_FROM, K_TO, K_ID, K_LABEL, K_SIZE,
   K_PAYLOAD, K_REPLY_TO, K_IN_REPLY_TO, K_REMOVED_ON, K_STATUS, K_REASON, K_TEXT, K_PEER_KIND, K_VERSION,
+  K_SPAN,
+  /* header members: record counts of the trace this file was converted
+   * from (IngestStoreCounters), in this order */
+  K_SKIPPED, K_LOST, K_LOST_BEFORE_ATTACH, K_DUPLICATE,
 } NativeKey;
 
 static NativeKey
@@ -445,6 +455,8 @@ match_key (const char *k, gsize n)
       if (IS ("from")) return K_FROM;
       if (IS ("size")) return K_SIZE;
       if (IS ("text")) return K_TEXT;
+      if (IS ("span")) return K_SPAN;
+      if (IS ("lost")) return K_LOST;
       return K_UNKNOWN;
     case 5:
       if (IS ("actor")) return K_ACTOR;
@@ -455,14 +467,21 @@ match_key (const char *k, gsize n)
       if (IS ("status")) return K_STATUS;
       if (IS ("reason")) return K_REASON;
       return K_UNKNOWN;
-    case 7: return IS ("payload") ? K_PAYLOAD : K_UNKNOWN;
+    case 7:
+      if (IS ("payload")) return K_PAYLOAD;
+      if (IS ("skipped")) return K_SKIPPED;
+      return K_UNKNOWN;
     case 8: return IS ("reply_to") ? K_REPLY_TO : K_UNKNOWN;
-    case 9: return IS ("peer_kind") ? K_PEER_KIND : K_UNKNOWN;
+    case 9:
+      if (IS ("peer_kind")) return K_PEER_KIND;
+      if (IS ("duplicate")) return K_DUPLICATE;
+      return K_UNKNOWN;
     case 10:
       if (IS ("actorscope")) return K_VERSION;
       if (IS ("removed_on")) return K_REMOVED_ON;
       return K_UNKNOWN;
     case 11: return IS ("in_reply_to") ? K_IN_REPLY_TO : K_UNKNOWN;
+    case 18: return IS ("lost_before_attach") ? K_LOST_BEFORE_ATTACH : K_UNKNOWN;
     default: return K_UNKNOWN;
     }
 #undef IS
@@ -525,7 +544,17 @@ scan_line (NativeParser *np, const char *line, gsize len, NativeFields *f, ScanE
 
         if (G_LIKELY (k != K_UNKNOWN && *p == '"'))
           goto string_value; /* the common case first; same checks as below */
-        if (k == K_UNKNOWN || *p == '{' || *p == '[' || *p == 't' || *p == 'f')
+        if (k == K_SPAN && (*p == 't' || *p == 'f'))
+          {
+            /* the one boolean member: a recv that begins a span */
+            if (end - p >= 4 && memcmp (p, "true", 4) == 0)
+              f->span = TRUE, p += 4;
+            else if (end - p >= 5 && memcmp (p, "false", 5) == 0)
+              f->span = FALSE, p += 5;
+            else
+              return scan_err (e, line, p, INGEST_ERROR_SYNTAX, "unexpected character");
+          }
+        else if (k == K_UNKNOWN || k == K_SPAN || *p == '{' || *p == '[' || *p == 't' || *p == 'f')
           {
             if (k != K_UNKNOWN)
               return scan_err (e, line, vstart, INGEST_ERROR_SCHEMA, "wrong type for a known field");
@@ -584,6 +613,9 @@ scan_line (NativeParser *np, const char *line, gsize len, NativeFields *f, ScanE
                   return scan_err (e, line, vstart, INGEST_ERROR_SCHEMA,
                                    "\"status\" must be \"normal\" or \"crash\"");
                 break;
+              case K_SPAN:
+                return scan_err (e, line, vstart, INGEST_ERROR_SCHEMA,
+                                 "\"span\" must be true or false");
               default:
                 return scan_err (e, line, vstart, INGEST_ERROR_SCHEMA,
                                  "this field must be a number");
@@ -645,6 +677,15 @@ scan_line (NativeParser *np, const char *line, gsize len, NativeFields *f, ScanE
                                    "\"actorscope\" must be an integer version");
                 f->has_version = TRUE;
                 break;
+              case K_SKIPPED:
+              case K_LOST:
+              case K_LOST_BEFORE_ATTACH:
+              case K_DUPLICATE:
+                if (!is_int || !ingest_json_number_to_int64 (p, n, &f->counts[k - K_SKIPPED])
+                    || f->counts[k - K_SKIPPED] < 0)
+                  return scan_err (e, line, p, INGEST_ERROR_SCHEMA,
+                                   "a record count must be a non-negative integer");
+                break;
               case K_ID:
               case K_IN_REPLY_TO:
                 /* integer message ids name the same message as their text */
@@ -653,6 +694,8 @@ scan_line (NativeParser *np, const char *line, gsize len, NativeFields *f, ScanE
                 else
                   f->in_reply_to = (NStr){ p, n, TRUE };
                 break;
+              case K_SPAN:
+                return scan_err (e, line, p, INGEST_ERROR_SCHEMA, "\"span\" must be true or false");
               default:
                 return scan_err (e, line, p, INGEST_ERROR_SCHEMA, "this field must be a string");
               }
@@ -735,7 +778,16 @@ process_line (NativeParser *np, const char *line, gsize len, GError **error)
                                         " is not supported (this reader knows version %d)",
                                         f.version, NATIVE_VERSION);
       if (f.ev < 0)
-        return TRUE; /* a header line */
+        {
+          /* a header line; the record counts of the original trace
+           * (written by convert) add to this reading's */
+          IngestStoreCounters *c = ingest_store_counters (ctx->store);
+          c->skipped_records += (guint64) f.counts[0];
+          c->lost_events += (guint64) f.counts[1];
+          c->lost_before_attach += (guint64) f.counts[2];
+          c->duplicate_events += (guint64) f.counts[3];
+          return TRUE;
+        }
     }
   if (f.ev < 0)
     return ingest_parser_ctx_reject (ctx, error, INGEST_ERROR_SCHEMA, np->line_no, 1,
@@ -823,6 +875,7 @@ process_line (NativeParser *np, const char *line, gsize len, GError **error)
   in.size = f.has_size ? (guint32) MIN (f.size, (gint64) G_MAXUINT32) : 0;
   in.exit_status = f.has_status ? f.status : INGEST_EXIT_NORMAL;
   in.until_ack = f.until_ack;
+  in.span = f.span && in.kind == INGEST_EVENT_RECEIVE;
   ingest_store_append (ctx->store, &in);
   ingest_parser_ctx_accept (ctx);
   return TRUE;

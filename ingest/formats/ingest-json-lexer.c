@@ -39,6 +39,7 @@ struct _IngestJsonLexer {
   guint max_depth;
   gsize max_string;
   IngestJsonLexerFlags flags;
+  gboolean after_comma;     /* the last grammar character was ',' */
 
   guint depth;
   char *stack;              /* 'o' or 'a' per open container */
@@ -108,6 +109,7 @@ ingest_json_lexer_reset (IngestJsonLexer *lx)
   lx->num_len = 0;
   lx->high_surrogate = 0;
   lx->truncated = FALSE;
+  lx->after_comma = FALSE;
 }
 
 static inline void
@@ -783,6 +785,7 @@ ingest_json_lexer_feed (IngestJsonLexer *lx, const guint8 *data, gsize len, gsiz
                   char top = lx->stack[lx->depth - 1];
                   if (c == ',')
                     {
+                      lx->after_comma = TRUE;
                       lx->gstate = top == 'o' ? G_KEY : G_VALUE;
                       p++;
                       continue;
@@ -802,8 +805,11 @@ ingest_json_lexer_feed (IngestJsonLexer *lx, const guint8 *data, gsize len, gsiz
 
               case G_OBJECT_FIRST:
               case G_KEY:
-                if (c == '}' && lx->gstate == G_OBJECT_FIRST)
+                if (c == '}'
+                    && (lx->gstate == G_OBJECT_FIRST
+                        || (lx->after_comma && (lx->flags & INGEST_JSON_LEXER_TRAILING_COMMAS))))
                   {
+                    lx->after_comma = FALSE;
                     lx->offset = OFF (p);
                     if (!close_container (lx, 'o', OFF (p), error))
                       goto failed;
@@ -815,6 +821,7 @@ ingest_json_lexer_feed (IngestJsonLexer *lx, const guint8 *data, gsize len, gsiz
                     fail_at (lx, OFF (p), error, INGEST_ERROR_SYNTAX, "expected a string key");
                     goto failed;
                   }
+                lx->after_comma = FALSE;
                 lx->is_key = TRUE;
                 goto start_string;
 
@@ -829,6 +836,16 @@ ingest_json_lexer_feed (IngestJsonLexer *lx, const guint8 *data, gsize len, gsiz
                   }
                 G_GNUC_FALLTHROUGH;
               case G_VALUE:
+                if (c == ']' && lx->after_comma && (lx->flags & INGEST_JSON_LEXER_TRAILING_COMMAS))
+                  {
+                    lx->after_comma = FALSE;
+                    lx->offset = OFF (p);
+                    if (!close_container (lx, 'a', OFF (p), error))
+                      goto failed;
+                    p++;
+                    continue;
+                  }
+                lx->after_comma = FALSE;
                 lx->started = TRUE;
                 if (c == '"')
                   {

@@ -63,6 +63,10 @@ typedef enum {
   /* Accept a sequence of top-level values separated by optional whitespace
    * (concatenated documents, NDJSON, "{..}{..}"). */
   INGEST_JSON_LEXER_MULTI_DOCUMENT = 1 << 0,
+  /* Accept one ',' before a closing '}' or ']' ({"a":1,} and [1,]): not
+   * JSON, but hand-written tracers emit it and the reference Chrome JSON
+   * importer (Perfetto) reads it; lenient Chrome reading uses this. */
+  INGEST_JSON_LEXER_TRAILING_COMMAS = 1 << 1,
 } IngestJsonLexerFlags;
 
 #define INGEST_JSON_DEFAULT_MAX_DEPTH 64

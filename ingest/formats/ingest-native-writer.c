@@ -86,6 +86,16 @@ ingest_native_format_event (IngestStore *store, IngestSeq seq, GString *out)
   if (msg)
     {
       append_key_atom (out, "\"id\":", store, msg->key);
+      if (ev->kind == INGEST_EVENT_RECEIVE && seq == msg->receive_seq
+          && (msg->send_seq == INGEST_SEQ_NONE || msg->send_seq > seq))
+        {
+          /* the receive that names the message first: what only it can
+           * say (a span; the label of a message whose send never came) */
+          if (msg->span)
+            g_string_append (out, ",\"span\":true");
+          if (msg->label && msg->send_seq == INGEST_SEQ_NONE)
+            append_key_atom (out, "\"label\":", store, msg->label);
+        }
       if (ev->kind == INGEST_EVENT_SEND)
         {
           if (msg->label)
@@ -173,7 +183,21 @@ ingest_native_write_from (IngestStore *store, IngestSeq from, GOutputStream *out
     {
       /* every actor, in id order, so ids come back the same */
       guint32 n_actors = ingest_store_n_actors (store);
-      g_string_append_printf (buf, "{\"actorscope\":1}\n");
+      /* the record counts are facts about the input (malformed lines, a
+       * broker's lost and repeated ids): said in the header, so stats of
+       * this file equal those of the original */
+      const IngestStoreCounters *c = ingest_store_counters (store);
+      g_string_append (buf, "{\"actorscope\":1");
+      if (c->skipped_records)
+        g_string_append_printf (buf, ",\"skipped\":%" G_GUINT64_FORMAT, c->skipped_records);
+      if (c->lost_events)
+        g_string_append_printf (buf, ",\"lost\":%" G_GUINT64_FORMAT, c->lost_events);
+      if (c->lost_before_attach)
+        g_string_append_printf (buf, ",\"lost_before_attach\":%" G_GUINT64_FORMAT,
+                                c->lost_before_attach);
+      if (c->duplicate_events)
+        g_string_append_printf (buf, ",\"duplicate\":%" G_GUINT64_FORMAT, c->duplicate_events);
+      g_string_append (buf, "}\n");
       for (IngestActorId id = 1; id <= n_actors; id++)
         {
           format_actor_declaration (store, id, buf);

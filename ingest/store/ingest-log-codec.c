@@ -23,10 +23,14 @@ enum { DEF_ACTOR = 1, DEF_ATOM = 2, DEF_MESSAGE = 3, DEF_COUNTERS = 4, DEF_LOST_
 
 enum { N_STREAMS = 5, S_DEFS = 0, S_KINDS, S_TIMES, S_IDS, S_PAYLOADS };
 
-/* kind byte: bits 0-2 kind, 3 crash (EXIT) or held until acked (SEND),
- * 4 has text, 5 payload, 6 reply_to, 7 in_reply_to */
+/* kind byte: bits 0-2 kind, 3 crash (EXIT) or held until acked (SEND) or
+ * begins a span (RECEIVE), 4 has text, 5 payload, 6 reply_to (SEND) or has
+ * a label (RECEIVE), 7 in_reply_to. Bits a block of an older version never
+ * set, so old data directories read the same. */
 #define K_CRASH 0x08u
 #define K_UNTIL_ACK 0x08u
+#define K_SPAN 0x08u
+#define K_RECV_LABEL 0x40u
 #define K_TEXT 0x10u
 #define K_PAYLOAD 0x20u
 #define K_REPLY_TO 0x40u
@@ -402,6 +406,15 @@ ingest_log_encoder_encode (IngestLogEncoder *enc, IngestStore *store, IngestSeq 
           if (msg->until_ack)
             k |= K_UNTIL_ACK;
         }
+      /* the receive that names a message first carries what only it can
+       * say (as in the native writer): a span, a label without a send */
+      gboolean recv_first = ev->kind == INGEST_EVENT_RECEIVE && msg != NULL
+                            && seq == msg->receive_seq
+                            && (msg->send_seq == INGEST_SEQ_NONE || msg->send_seq > seq);
+      if (recv_first && msg->span)
+        k |= K_SPAN;
+      if (recv_first && msg->label && msg->send_seq == INGEST_SEQ_NONE)
+        k |= K_RECV_LABEL;
       buf_byte (&enc->s[S_KINDS], k);
       buf_varint (&enc->s[S_TIMES], zigzag (ev->time_ns - prev_t));
       prev_t = ev->time_ns;
@@ -427,6 +440,8 @@ ingest_log_encoder_encode (IngestLogEncoder *enc, IngestStore *store, IngestSeq 
         }
       if (ev->text)
         ref_atom (enc, store, ev->text);
+      if (k & K_RECV_LABEL && ev->kind == INGEST_EVENT_RECEIVE)
+        ref_atom (enc, store, msg->label);
       if (ev->kind == INGEST_EVENT_SEND && msg != NULL)
         {
           ref_atom (enc, store, msg->label);
@@ -668,6 +683,7 @@ ingest_log_block_decode (const IngestLogBlockHeader *h, const guint8 *comp, Inge
           counters.duplicate_events = rd_varint (r);
           counters.unmatched = rd_varint (r);
           counters.folded_actor_refs = rd_varint (r);
+          counters.lost_before_attach = 0;
           have_counters = TRUE;
           break;
         case DEF_LOST_BEFORE_ATTACH:
@@ -724,7 +740,8 @@ ingest_log_block_decode (const IngestLogBlockHeader *h, const guint8 *comp, Inge
           }
         t += unzigzag (rd_varint (&s[S_TIMES]));
         in.time_ns = t;
-        in.exit_status = (k & K_CRASH) ? INGEST_EXIT_CRASH : INGEST_EXIT_NORMAL;
+        in.exit_status = in.kind == INGEST_EVENT_EXIT && (k & K_CRASH) ? INGEST_EXIT_CRASH
+                                                                 : INGEST_EXIT_NORMAL;
         v = rd_varint (ids);
         if (v != 0 && (str = dict_actor (&d, v)) != NULL)
           in.actor = INGEST_STR (str);
@@ -758,6 +775,18 @@ ingest_log_block_decode (const IngestLogBlockHeader *h, const guint8 *comp, Inge
               in.text = INGEST_STR (str);
             else
               ids->bad = TRUE;
+          }
+        if (in.kind == INGEST_EVENT_RECEIVE)
+          {
+            in.span = (k & K_SPAN) != 0;
+            if (k & K_RECV_LABEL)
+              {
+                v = rd_varint (ids);
+                if ((str = dict_get (&d, d.atoms, v)) != NULL)
+                  in.label = INGEST_STR (str);
+                else
+                  ids->bad = TRUE;
+              }
           }
         if (in.kind == INGEST_EVENT_SEND)
           {

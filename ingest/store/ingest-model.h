@@ -89,6 +89,12 @@ typedef struct {
    * so depth, pending and time in queue end at the ACK. FALSE: a RECEIVE
    * takes it out of the mailbox. */
   guint8 until_ack;
+  /* TRUE: not a message but a span, work done on the receiver's own lane
+   * with no sender by nature (a Chrome X or B/E slice): its RECEIVE and
+   * DONE are the span's start and end. Spans are counted apart from
+   * messages (IngestActorStats.spans, ingest_store_n_spans) and are never
+   * "unmatched"; their durations are processing time on that actor. */
+  guint8 span;
   IngestSeq send_seq;        /* INGEST_SEQ_NONE when not (yet) seen */
   IngestSeq receive_seq;
   IngestSeq done_seq;
@@ -106,6 +112,9 @@ typedef struct {
 /* Per-actor derived facts, updated incrementally on every append. */
 typedef struct {
   guint64 sent, received, processed, dropped, acked;
+  guint64 spans;             /* spans begun here (IngestMessage.span): not in
+                              * received/processed; their durations are in
+                              * processing */
   guint64 errors;            /* crashes + drops at this actor + error marks */
   guint64 crashes, spawns, exits;
   /* current: sends to it not yet taken out (received; for messages held

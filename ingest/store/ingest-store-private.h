@@ -72,6 +72,7 @@ ingest_chunked_memory_bytes (const IngestChunked *c)
 typedef struct {
   IngestActor pub;          /* what ingest_store_actor() returns */
   guint64 sent, received, processed, dropped, acked;
+  guint64 spans;            /* spans begun here: not in received/processed */
   guint64 errors, crashes, spawns, exits;
   guint64 unanswered;
   guint64 delivered_unacked; /* held until acked: received, not acked */

@@ -110,6 +110,7 @@ struct _IngestStore {
    * own actor. */
   IngestActorId overflow_actor;
   guint32 max_actors;       /* distinct actors kept, the overflow one not counted */
+  guint32 n_spans;          /* messages that are spans (IngestMessage.span) */
   IngestStoreCounters counters;
 
   /* Memory budget (0: none) and eviction, see ingest_store_set_memory_budget(). */
@@ -1093,13 +1094,28 @@ message_matched (IngestStore *self, IngestStr key, int slot)
 static void
 append_receive (IngestStore *self, const IngestEventInput *in, IngestSeq seq, IngestEvent *ev)
 {
-  IngestMessageId id = message_matched (self, in->message_key, SLOT_RECEIVE);
+  gboolean created;
+  IngestMessageId id = message_for_key (self, in->message_key, SLOT_RECEIVE, &created);
 
-  actor_at (self, ev->actor)->received++;
+  if (id != 0 && created && in->span)
+    {
+      /* a span begins: it has no sender by nature, so it is not unmatched,
+       * and it is work on this lane, not a message received */
+      msg_at (self, id)->span = TRUE;
+      self->n_spans++;
+    }
+  else if (id == 0 || created)
+    self->counters.unmatched++;
+  if (id != 0 && msg_at (self, id)->span)
+    actor_at (self, ev->actor)->spans++;
+  else
+    actor_at (self, ev->actor)->received++;
   if (id == 0)
     return;
 
   IngestMessage *m = msg_at (self, id);
+  if (m->label == 0 && in->label.ptr != NULL)
+    m->label = intern_label (self, in->label);
   Readiness before;
   readiness_take (self, id, m->in_reply_to, &before);
 
@@ -1130,7 +1146,8 @@ append_done (IngestStore *self, const IngestEventInput *in, IngestSeq seq, Inges
 {
   IngestMessageId id = message_matched (self, in->message_key, SLOT_DONE);
 
-  actor_at (self, ev->actor)->processed++;
+  if (id == 0 || !msg_at (self, id)->span)
+    actor_at (self, ev->actor)->processed++;
   if (id == 0)
     return;
 
@@ -1345,6 +1362,13 @@ ingest_store_n_messages (const IngestStore *self)
   return (guint32) self->messages.len;
 }
 
+guint32
+ingest_store_n_spans (const IngestStore *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->n_spans;
+}
+
 const IngestEvent *
 ingest_store_event (const IngestStore *self, IngestSeq seq)
 {
@@ -1391,6 +1415,7 @@ ingest_store_actor_stats (const IngestStore *self, IngestActorId id, IngestActor
   out->sent = a->sent;
   out->received = a->received;
   out->processed = a->processed;
+  out->spans = a->spans;
   out->dropped = a->dropped;
   out->acked = a->acked;
   out->errors = a->errors;
@@ -1408,6 +1433,62 @@ ingest_store_actor_stats (const IngestStore *self, IngestActorId id, IngestActor
   out->pending = (guint64) a->depth;
   out->delivered_unacked = a->delivered_unacked;
   out->unanswered = a->unanswered;
+}
+
+void
+ingest_store_actors_stats_merged (const IngestStore *self, const IngestActorId *ids, gsize n,
+                                  IngestActorStats *out)
+{
+  IngestLatencyHist mailbox, processing, round_trip;
+  gboolean any = FALSE;
+
+  g_return_if_fail (self != NULL && out != NULL && (ids != NULL || n == 0));
+  memset (out, 0, sizeof *out);
+  ingest_latency_hist_init (&mailbox);
+  ingest_latency_hist_init (&processing);
+  ingest_latency_hist_init (&round_trip);
+  for (gsize i = 0; i < n; i++)
+    {
+      const IngestActorRec *a = ingest_store_actor_rec (self, ids[i]);
+      if (a == NULL)
+        continue;
+      out->sent += a->sent;
+      out->received += a->received;
+      out->processed += a->processed;
+      out->spans += a->spans;
+      out->dropped += a->dropped;
+      out->acked += a->acked;
+      out->errors += a->errors;
+      out->crashes += a->crashes;
+      out->spawns += a->spawns;
+      out->exits += a->exits;
+      out->mailbox_depth += a->depth;
+      /* the members' maxima may fall at different times: their sum bounds
+       * the group's maximum from above, the largest one from below; the
+       * largest is what was seen at once */
+      out->mailbox_depth_max = MAX (out->mailbox_depth_max, a->depth_max);
+      out->pending += (guint64) a->depth;
+      out->delivered_unacked += a->delivered_unacked;
+      out->unanswered += a->unanswered;
+      if (a->first_ns <= a->last_ns)
+        {
+          out->first_ns = any ? MIN (out->first_ns, a->first_ns) : a->first_ns;
+          out->last_ns = any ? MAX (out->last_ns, a->last_ns) : a->last_ns;
+          any = TRUE;
+        }
+      if (a->mailbox)
+        ingest_latency_hist_merge (&mailbox, a->mailbox);
+      if (a->processing)
+        ingest_latency_hist_merge (&processing, a->processing);
+      if (a->round_trip)
+        ingest_latency_hist_merge (&round_trip, a->round_trip);
+    }
+  ingest_latency_hist_summary (&mailbox, &out->mailbox);
+  ingest_latency_hist_summary (&processing, &out->processing);
+  ingest_latency_hist_summary (&round_trip, &out->round_trip);
+  ingest_latency_hist_clear (&mailbox);
+  ingest_latency_hist_clear (&processing);
+  ingest_latency_hist_clear (&round_trip);
 }
 
 gboolean

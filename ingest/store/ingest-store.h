@@ -48,7 +48,9 @@ typedef struct {
  *   EXIT: actor, exit_status, [text = reason]
  *   SEND: actor = sender, peer = receiver, message_key, [label, size,
  *         payload, reply_to, in_reply_to, until_ack]
- *   RECEIVE: actor = receiver, message_key, [peer = sender]
+ *   RECEIVE: actor = receiver, message_key, [peer = sender, span,
+ *            label (kept when the message has none: a span's name, or a
+ *            receive whose send was never seen)]
  *   DONE, ACK: actor, message_key
  *   DROP: actor, message_key, [text = reason]
  *   MARK: [actor], text
@@ -72,6 +74,7 @@ typedef struct {
   guint32 size;
   IngestExitStatus exit_status;
   gboolean until_ack;           /* SEND: see IngestMessage.until_ack */
+  gboolean span;                /* RECEIVE creating the message: see IngestMessage.span */
 } IngestEventInput;
 
 /* Event times are clamped to [-INGEST_STORE_MAX_TIME,
@@ -127,6 +130,9 @@ const char *ingest_store_payload (const IngestStore *store, guint32 payload);
 guint64 ingest_store_n_events (const IngestStore *store);
 guint32 ingest_store_n_actors (const IngestStore *store);   /* valid ids are 1..n */
 guint32 ingest_store_n_messages (const IngestStore *store); /* valid ids are 1..n */
+/* Of those ids, how many are spans (IngestMessage.span), not messages: a
+ * count of messages is ingest_store_n_messages - ingest_store_n_spans. */
+guint32 ingest_store_n_spans (const IngestStore *store);
 
 /* Borrowed pointers, valid while the store lives (with a memory budget, see
  * ingest_store_set_memory_budget()); NULL when out of range. */
@@ -136,6 +142,13 @@ const IngestMessage *ingest_store_message (const IngestStore *store, IngestMessa
 /* Stats are recomputed from histograms on call; fills *out. */
 void ingest_store_actor_stats (const IngestStore *store, IngestActorId id,
                                IngestActorStats *out);
+/* Figures of several actors taken as one (a group): the latency histograms
+ * of every actor in ids[0..n) merged, so the group's quantiles are those of
+ * all its members' samples (not an average of their quantiles). Fills *out
+ * with the sums of the counts and gauges and the merged latencies; ids out
+ * of range are skipped. */
+void ingest_store_actors_stats_merged (const IngestStore *store, const IngestActorId *ids, gsize n,
+                                       IngestActorStats *out);
 IngestActorId ingest_store_find_actor (const IngestStore *store, const char *name);
 const char *ingest_store_actor_name (const IngestStore *store, IngestActorId id);
 

@@ -35,6 +35,7 @@ typedef struct {
 
 typedef struct {
   guint64 sent, received, errors, crashes, dropped;
+  guint64 spans;          /* spans begun (IngestMessage.span), not in received */
   IngestLatencyHist mailbox, processing;
   gint64 depth;           /* summed last known depth of the members */
   GArray *maxq;           /* DepthSample, decreasing depth from qhead: the
@@ -577,7 +578,10 @@ window_event (IngestGraphWindow *w, const IngestEvent *ev, int sign)
           {
             WNode *n = wnode (w, nt);
             guint8 *flags = mflags_at (w, ev->message);
-            n->received += d;
+            if (m->span)
+              n->spans += d;
+            else
+              n->received += d;
             if (sign > 0 && m->send_seq != INGEST_SEQ_NONE)
               {
                 ingest_latency_hist_record (&n->mailbox, ev->time_ns - time_of (store, m->send_seq));
@@ -810,6 +814,7 @@ ingest_graph_window_dup_graph (IngestGraphWindow *w)
         IngestViewNode *n = &g_array_index (ctx.nodes, IngestViewNode, wmap[i]);
         n->sent = src->sent;
         n->received = src->received;
+        n->spans = src->spans;
         n->errors = src->errors;
         n->crashes = src->crashes;
         n->dropped = src->dropped;

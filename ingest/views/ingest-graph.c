@@ -124,7 +124,10 @@ graph_event (GraphBuild *b, const IngestEvent *ev)
         guint nt = ingest_view_node_for (&b->ctx, ev->actor);
         if (nt == G_MAXUINT)
           return;
-        node_at (b, nt)->received++;
+        if (m->span)
+          node_at (b, nt)->spans++;
+        else
+          node_at (b, nt)->received++;
         if (m->send_seq != INGEST_SEQ_NONE && !m->until_ack)
           ingest_latency_hist_record (&node_acc (b, nt)->mailbox,
                                       ev->time_ns - ingest_view_time_of (store, m->send_seq));

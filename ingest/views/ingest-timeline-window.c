@@ -43,6 +43,7 @@ enum {
 typedef struct {
   guint64 sent, received, errors, crashes, dropped;
   guint64 spans, nospan;
+  guint64 span_msgs;     /* spans begun (IngestMessage.span), not in received */
 } ActorCounts;
 
 typedef struct {
@@ -526,7 +527,10 @@ consume (IngestTimelineWindow *w, const IngestEvent *ev)
           {
             touch (b, ev->actor);
             ActorCounts *c = counts (b, ev->actor);
-            c->received++;
+            if (m->span)
+              c->span_msgs++;
+            else
+              c->received++;
             if (m->done_seq != INGEST_SEQ_NONE
                 || ingest_store_actor_rec (store, ev->actor)->processed > 0)
               {
@@ -921,6 +925,7 @@ ingest_timeline_window_dup_timeline (IngestTimelineWindow *w)
           IngestViewNode *n = ingest_view_node_at (&ctx, lane);
           n->sent += c->sent;
           n->received += c->received;
+          n->spans += c->span_msgs;
           n->errors += c->errors;
           n->crashes += c->crashes;
           n->dropped += c->dropped;

@@ -309,7 +309,10 @@ timeline_event (TimelineBuild *b, IngestSeq seq, const IngestEvent *ev)
         if (lane == G_MAXUINT)
           return;
         LaneAcc *acc = lane_acc (b, lane);
-        lane_at (b, lane)->received++;
+        if (m->span)
+          lane_at (b, lane)->spans++;
+        else
+          lane_at (b, lane)->received++;
         if (m->send_seq != INGEST_SEQ_NONE && !m->until_ack)
           ingest_latency_hist_record (&acc->mailbox,
                                       ev->time_ns - ingest_view_time_of (store, m->send_seq));

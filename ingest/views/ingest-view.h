@@ -39,6 +39,7 @@ typedef struct {
   gboolean is_group;
   guint n_members;
   guint64 sent, received, errors, crashes, dropped;
+  guint64 spans;             /* spans begun (IngestMessage.span), not in received */
   gint64 mailbox_depth_max;  /* in the window */
   IngestLatency mailbox, processing;
   gboolean alive;

@@ -206,6 +206,11 @@ def chrome_docs():
         body = s.rstrip(b"\n").rstrip(b",")
         out.append(b'{"traceEvents":[\n' + body + b"\n]}")
         out.append(b"[" + body)  # truncated array form
+    # what lenient reading takes as Perfetto does: trailing commas, {} and
+    # a ph of several characters, a file cut inside an event
+    out.append(b'{"traceEvents":[{"ph":"XXX","name":"a","pid":"p","tid":"t","ts":1,"dur":2,'
+               b'"args":{"k":1,},},{},]}')
+    out.append(b'{"traceEvents":[{"ph":"X","name":"a","pid":1,"tid":1,"ts":1,"dur":2},{"ph":"X","na')
     return out
 
 
