@@ -54,12 +54,13 @@ ingest_slice_flow_free (IngestSliceFlow *sf)
 }
 
 static IngestSeq
-append (IngestSliceFlow *sf, IngestEventKind kind, gint64 t, const char *actor, const char *peer,
-        const char *key, const char *label, const char *text)
+append_event (IngestSliceFlow *sf, IngestEventKind kind, gboolean span, gint64 t, const char *actor,
+              const char *peer, const char *key, const char *label, const char *text)
 {
   IngestEventInput in;
   memset (&in, 0, sizeof in);
   in.kind = kind;
+  in.span = span;
   in.time_ns = t;
   in.actor = actor ? INGEST_STR (actor) : INGEST_STR_NONE;
   in.peer = peer ? INGEST_STR (peer) : INGEST_STR_NONE;
@@ -69,22 +70,23 @@ append (IngestSliceFlow *sf, IngestEventKind kind, gint64 t, const char *actor, 
   return ingest_store_append (sf->store, &in);
 }
 
+static IngestSeq
+append (IngestSliceFlow *sf, IngestEventKind kind, gint64 t, const char *actor, const char *peer,
+        const char *key, const char *label, const char *text)
+{
+  return append_event (sf, kind, FALSE, t, actor, peer, key, label, text);
+}
+
 guint64
 ingest_slice_flow_begin (IngestSliceFlow *sf, const char *actor, gint64 t, const char *label)
 {
-  IngestStoreCounters *c = ingest_store_counters (sf->store);
-  guint64 unmatched = c->unmatched;
   guint64 handle = ++sf->n_slices;
-  const IngestEvent *ev;
-  IngestSeq seq;
 
+  /* A slice is a span, as in the Chrome JSON reader: work on one thread
+   * with no sender, counted apart from messages and never unmatched. */
   g_string_printf (sf->key, "slice:%" G_GUINT64_FORMAT, handle);
-  seq = append (sf, INGEST_EVENT_RECEIVE, t, actor, NULL, sf->key->str, NULL, NULL);
-  ev = ingest_store_event (sf->store, seq);
-  if (ev && ev->message && label && *label)
-    ingest_store_set_message_label (sf->store, ev->message, INGEST_STR (label));
-  /* A slice has no sender by nature: not an unmatched receive. */
-  c->unmatched = unmatched;
+  append_event (sf, INGEST_EVENT_RECEIVE, TRUE, t, actor, NULL, sf->key->str,
+                label && *label ? label : NULL, NULL);
   return handle;
 }
 
