@@ -43,6 +43,9 @@ typedef struct {
   guint qhead;
 } WNode;
 
+/* Slots of the edge lookup cache (a power of two). */
+#define EDGE_CACHE_SLOTS 64
+
 typedef struct {
   guint from, to;         /* WNode indexes */
   guint64 count, received, dropped, bytes, pending;
@@ -72,6 +75,12 @@ struct _IngestGraphWindow {
   GArray *nodes;          /* WNode */
   GArray *edges;          /* WEdge */
   GHashTable *edge_index; /* IngestPairKey* (from, to) -> index + 1 */
+  /* In front of edge_index, direct-mapped by node pair: a window's events
+   * name the same few edges again and again (a SEND, its RECEIVE and DONE
+   * each find the message's edge), and the keyed hash of the table costs
+   * more than the rest of the lookup. idx 0 = empty; cleared with the
+   * edges (reset), which are never removed one by one. */
+  struct { IngestPairKey key; guint idx; } edge_cache[EDGE_CACHE_SLOTS];
   GHashTable *label_ok;   /* atom -> 1 matches / 2 doesn't */
   GByteArray *mflags;     /* per message id */
   GError *failure;        /* a filter over its matching budget (sticky) */
@@ -129,6 +138,7 @@ reset (IngestGraphWindow *w)
   g_array_set_size (w->nodes, 0);
   g_array_set_size (w->edges, 0);
   g_hash_table_remove_all (w->edge_index);
+  memset (w->edge_cache, 0, sizeof w->edge_cache);
   g_array_set_size (w->amatch, 0);
   g_array_set_size (w->anode, 0);
   g_array_set_size (w->arefs, 0);
@@ -356,7 +366,10 @@ static WEdge *
 wedge (IngestGraphWindow *w, guint from, guint to, gboolean create)
 {
   IngestPairKey key = ingest_pair_key (from, to);
-  guint idx = GPOINTER_TO_UINT (g_hash_table_lookup (w->edge_index, &key));
+  guint slot = (from * 31u + to) & (EDGE_CACHE_SLOTS - 1);
+  guint idx = w->edge_cache[slot].idx != 0 && w->edge_cache[slot].key == key ? w->edge_cache[slot].idx : 0;
+  if (idx == 0)
+    idx = GPOINTER_TO_UINT (g_hash_table_lookup (w->edge_index, &key));
   if (idx == 0)
     {
       if (!create)
@@ -368,6 +381,8 @@ wedge (IngestGraphWindow *w, guint from, guint to, gboolean create)
       idx = w->edges->len;
       g_hash_table_insert (w->edge_index, ingest_pair_key_dup (key), GUINT_TO_POINTER (idx));
     }
+  w->edge_cache[slot].key = key;
+  w->edge_cache[slot].idx = idx;
   return &g_array_index (w->edges, WEdge, idx - 1);
 }
 
