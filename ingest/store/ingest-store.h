@@ -232,6 +232,13 @@ guint64 ingest_store_n_evicted_events (const IngestStore *store);
 guint64 ingest_store_n_page_reads (const IngestStore *store);
 /* Why eviction stopped (borrowed), NULL while it works. */
 const GError *ingest_store_get_evict_error (const IngestStore *store);
+/* Called after an eviction round that freed chunks (also in the middle of
+ * an append, so it must not touch the store): the owner may give the freed
+ * RAM back to the system (malloc_trim), which a library should not decide.
+ * func NULL: none. */
+typedef void (*IngestStoreEvictedFunc) (IngestStore *store, gpointer user_data);
+void ingest_store_set_evicted_func (IngestStore *store, IngestStoreEvictedFunc func,
+                                    gpointer user_data);
 
 /* Corrections after the fact, for formats that need them (Chrome metadata
  * names processes and threads after their events, and Chrome slices are
