@@ -1709,7 +1709,10 @@ void
 ingest_store_set_evictable (IngestStore *self, IngestSeq n)
 {
   g_return_if_fail (self != NULL);
-  self->evictable = MAX (self->evictable, n);
+  /* Lowering it evicts nothing more (what left RAM stays in the page
+   * file): a restore allows everything while it reads, then the end of
+   * what is durable. */
+  self->evictable = n;
 }
 
 guint64

@@ -220,8 +220,9 @@ gsize ingest_store_memory_bytes (const IngestStore *store);
  * ingest_store_get_evict_error() then says why. */
 gboolean ingest_store_set_memory_budget (IngestStore *store, gsize budget_bytes,
                                          const char *page_dir, GError **error);
-/* Events with seq < n are durable elsewhere and may leave RAM (never
- * lowered: a smaller n is ignored). */
+/* Events with seq < n are durable elsewhere and may leave RAM from now on
+ * (a smaller n than before stops further eviction below it; what left RAM
+ * stays out). */
 void ingest_store_set_evictable (IngestStore *store, IngestSeq n);
 /* Evicts what the budget asks now (appends do it on their own at every
  * 2048th event). */
