@@ -224,11 +224,13 @@ on_recorded (guint64 n_written, gint64 flush_us, gpointer user_data)
 /* Gives the RAM eviction freed back to the system, at most once a second.
  * The store's share of the limit moves from the heap (event chunks) to
  * separate mappings (the key table) as a service ages, and glibc keeps freed
- * heap pages resident unless trimmed: 50 MiB after 12 M events. */
+ * heap pages resident unless trimmed: 50 MiB after 12 M events. Also
+ * while a restore reads the history back. */
 static void
-memory_trim (ServeState *st)
+memory_trim (IngestStore *store, gpointer user_data)
 {
-  guint64 evicted = ingest_store_n_evicted_events (st->store);
+  ServeState *st = user_data;
+  guint64 evicted = ingest_store_n_evicted_events (store);
   gint64 now = g_get_monotonic_time ();
 
   if (evicted == st->trimmed_at_evicted || now - st->trimmed_us < G_USEC_PER_SEC)
@@ -268,7 +270,6 @@ data_flush (ServeState *st, GError **error)
   /* What the log holds may now leave RAM (--memory-limit). */
   ingest_store_set_evictable (st->store, n);
   ingest_store_evict (st->store);
-  memory_trim (st);
   if (ingest_store_get_evict_error (st->store) != NULL && !st->evict_reported)
     {
       /* Said once: nothing is lost, but the limit no longer holds. */
@@ -334,6 +335,7 @@ data_open (ServeState *st, const char *dir, guint64 retain_bytes, gint64 retain_
     guint64 reserve = MIN (memory_bytes / 4, MEMORY_RESERVE_MAX);
     if (!ingest_store_set_memory_budget (st->store, (gsize) (memory_bytes - reserve), dir, error))
       return FALSE;
+    ingest_store_set_evicted_func (st->store, memory_trim, st);
   }
   info = ingest_log_disk_get_info (st->log);
   if (info->torn_where != NULL)
@@ -348,7 +350,6 @@ data_open (ServeState *st, const char *dir, guint64 retain_bytes, gint64 retain_
   if (!ingest_log_read_into_store (st->log, 0, G_MAXUINT64, st->store, &n, &skipped, error))
     return FALSE;
   ingest_store_set_evictable (st->store, ingest_store_n_events (st->store));
-  memory_trim (st);
   if (skipped.bad_blocks > 0)
     {
       g_autofree char *where = cli_escape (skipped.first_problem, -1);

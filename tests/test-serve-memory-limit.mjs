@@ -1,6 +1,6 @@
 // `actorscope serve --memory-limit`: eviction changes no answer (issue 10).
-// A service with a 4 MiB limit takes 240,000 events over TCP (requests
-// answered 30,000 messages later, so responses reach into evicted time);
+// A service with a 4 MiB limit takes about 63,000 events over TCP (requests
+// answered 10,000 messages later, so responses reach into evicted time);
 // a memory-only service without a limit takes the same bytes. Then:
 // - the limited one did evict (its -v data lines say how many);
 // - /events?from=0 of both is the same NDJSON, every event;
@@ -21,13 +21,13 @@ const cli = process.argv[2];
 if (!cli) throw new Error('usage: test-serve-memory-limit.mjs ACTORSCOPE');
 const dir = tempDir('memlimit');
 const data = join(dir, 'data');
-const N_MSG = 80000;
+const N_MSG = 25000;
 
 function trace(first, n) {
   const lines = [];
   for (let i = first; i < first + n; i++) {
     const t = 1767225600000000000n + BigInt(i) * 1000000n;
-    const reply = i % 40 === 0 && i >= 30000 ? `,"in_reply_to":"m${i - 30000}"` : '';
+    const reply = i % 40 === 0 && i >= 10000 ? `,"in_reply_to":"m${i - 10000}"` : '';
     lines.push(`{"ts":${t},"ev":"send","from":"/user/c${i % 13}","to":"/user/w${i % 7}","id":"m${i}","label":"Job${i % 5}","size":${i % 90}${reply}}`);
     if (i % 11 !== 0) lines.push(`{"ts":${t + 20000n},"ev":"receive","actor":"/user/w${i % 7}","id":"m${i}"}`);
     if (i % 11 !== 0 && i % 3 !== 0) lines.push(`{"ts":${t + 50000n},"ev":"done","actor":"/user/w${i % 7}","id":"m${i}"}`);
@@ -61,10 +61,12 @@ try {
   await Promise.all([produce(limited, text), produce(plain, text)]);
   const all = await events(plain, 0, n);
   const allLimited = await events(limited, 0, n);
+  let last = '';
   await until(() => {
     const m = [...limited.stderr().matchAll(/data: (\d+) events durable.*, (\d+) evicted from memory/g)].pop();
-    return m && Number(m[1]) === n && Number(m[2]) > n / 2;
-  }, 'the limited service evicted most events once they were durable', 20000);
+    if (m) last = m[0];
+    return m && Number(m[1]) === n && Number(m[2]) > n / 3;
+  }, 'the limited service evicted over a third of the events once they were durable', 20000).catch((e) => { throw new Error(e.message + ': ' + last); });
   check(countEvents(all) === n, `the unlimited service has every event (${n})`);
   check(allLimited === all, '/events?from=0 after eviction: the same NDJSON as without a limit');
   const from = Math.floor(n / 4);
@@ -83,7 +85,7 @@ try {
   const more = trace(N_MSG, 100);
   await produce(restarted, more);
   const tail = await events(restarted, n, countEvents(more));
-  check(countEvents(tail) === countEvents(more) && tail.includes('"id":"m80000"'),
+  check(countEvents(tail) === countEvents(more) && tail.includes('"id":"m25000"'),
         'new events continue the sequence after the restored ones');
   check(await stopServe(restarted) === 0, 'the restarted service stops cleanly');
   restarted = null;

@@ -121,6 +121,8 @@ struct _IngestStore {
   gsize tables_bytes;           /* the costly part of the memory count, cached */
   guint tables_countdown;       /* chunks until tables_bytes is counted again */
   GError *evict_error;         /* the page file refused a write: no more eviction */
+  IngestStoreEvictedFunc evicted_func; /* see ingest_store_set_evicted_func() */
+  gpointer evicted_data;
 };
 
 enum { SLOT_NONE, SLOT_SEND, SLOT_RECEIVE, SLOT_DONE };
@@ -1788,7 +1790,10 @@ void
 ingest_store_set_evictable (IngestStore *self, IngestSeq n)
 {
   g_return_if_fail (self != NULL);
-  self->evictable = MAX (self->evictable, n);
+  /* Lowering it evicts nothing more (what left RAM stays in the page
+   * file): a restore allows everything while it reads, then the end of
+   * what is durable. */
+  self->evictable = n;
 }
 
 guint64
@@ -1843,6 +1848,7 @@ ingest_store_evict (IngestStore *self)
   gsize used = arrays_bytes (self) + self->tables_bytes;
   gsize event_chunk = sizeof (IngestEvent) << EVENT_CHUNK_SHIFT;
   gsize message_chunk = sizeof (IngestMessage) << MESSAGE_CHUNK_SHIFT;
+  gsize evicted_before = self->events.n_evicted;
   while (used > self->budget)
     {
       /* The oldest chunk in RAM, if the log holds all of it; never the
@@ -1861,10 +1867,20 @@ ingest_store_evict (IngestStore *self)
              && self->messages.n_evicted + 1 < self->messages.chunks->len)
         {
           if (!evict_chunk (self, &self->messages, self->message_pager, self->messages.n_evicted))
-            return;
+            break;
           used -= message_chunk;
         }
     }
+  if (self->events.n_evicted != evicted_before && self->evicted_func != NULL)
+    self->evicted_func (self, self->evicted_data);
+}
+
+void
+ingest_store_set_evicted_func (IngestStore *self, IngestStoreEvictedFunc func, gpointer user_data)
+{
+  g_return_if_fail (self != NULL);
+  self->evicted_func = func;
+  self->evicted_data = user_data;
 }
 
 /* A new chunk of events begins: note where messages stand, and bring the

@@ -233,8 +233,9 @@ gsize ingest_store_memory_bytes (const IngestStore *store);
  * ingest_store_get_evict_error() then says why. */
 gboolean ingest_store_set_memory_budget (IngestStore *store, gsize budget_bytes,
                                          const char *page_dir, GError **error);
-/* Events with seq < n are durable elsewhere and may leave RAM (never
- * lowered: a smaller n is ignored). */
+/* Events with seq < n are durable elsewhere and may leave RAM from now on
+ * (a smaller n than before stops further eviction below it; what left RAM
+ * stays out). */
 void ingest_store_set_evictable (IngestStore *store, IngestSeq n);
 /* Evicts what the budget asks now (appends do it on their own at every
  * 2048th event). */
@@ -245,6 +246,13 @@ guint64 ingest_store_n_evicted_events (const IngestStore *store);
 guint64 ingest_store_n_page_reads (const IngestStore *store);
 /* Why eviction stopped (borrowed), NULL while it works. */
 const GError *ingest_store_get_evict_error (const IngestStore *store);
+/* Called after an eviction round that freed chunks (also in the middle of
+ * an append, so it must not touch the store): the owner may give the freed
+ * RAM back to the system (malloc_trim), which a library should not decide.
+ * func NULL: none. */
+typedef void (*IngestStoreEvictedFunc) (IngestStore *store, gpointer user_data);
+void ingest_store_set_evicted_func (IngestStore *store, IngestStoreEvictedFunc func,
+                                    gpointer user_data);
 
 /* Corrections after the fact, for formats that need them (Chrome metadata
  * names processes and threads after their events, and Chrome slices are
