@@ -8,6 +8,7 @@
 #include "actorscope-live.h"
 #include "actorscope-overview.h"
 #include "actorscope-time-ruler.h"
+#include "actorscope-settings.h"
 #include "ingest-matcher.h"
 #include "render-cairo.h"
 #include "render-svg.h"
@@ -1169,11 +1170,15 @@ actorscope_window_init (ActorscopeWindow *self)
   g_autoptr(GSimpleAction) view = NULL;
   g_autoptr(GSimpleAction) play = NULL;
   g_autofree char *view_name = NULL;
+  g_autoptr(GError) settings_error = NULL;
   GtkDropTarget *drop;
   GtkSettings *gtk_settings = gtk_settings_get_default ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->settings = g_settings_new (ACTORSCOPE_APP_ID);
+  /* The application checked at start-up that the schema is there. */
+  self->settings = actorscope_settings_new (ACTORSCOPE_APP_ID, NULL, &settings_error);
+  if (self->settings == NULL)
+    g_error ("%s", settings_error->message);
   self->replay_pos = -1;
 
   /* One session for the views: they read and write it, not each other. */
