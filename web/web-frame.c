@@ -7,6 +7,7 @@
 
 #include "web-frame.h"
 #include "web-protocol.h"
+#include "render-columns.h"
 #include "render-svg.h"
 #include "render-view.h"
 #include "ingest-graph-window.h"
@@ -246,43 +247,73 @@ web_actor_table_unref (WebActorTable *table)
     g_atomic_rc_box_release_full (table, actor_table_free);
 }
 
-/* The actor table's rows: totals from the table, window rates from the
- * graph. */
-static json_t *
-table_json (const WebActorTable *table, const IngestGraph *graph, double window_s)
+/* A table row's id: the actor's, or for a group a negative number from
+ * its pattern, so the page and the frame deltas follow a row across
+ * frames. */
+static json_int_t
+row_id (const RenderColumnRow *r)
 {
-  g_autoptr(GHashTable) in_window = g_hash_table_new (NULL, NULL);
+  return r->is_group ? -(json_int_t) (g_str_hash (r->name) & 0x7fffffff) - 1 : (json_int_t) r->actor;
+}
+
+/* What each column of the table is (render-columns.h), once per frame: the
+ * page writes its headers and tooltips from it. */
+static json_t *
+columns_json (void)
+{
+  json_t *columns = json_array ();
+
+  for (guint c = 0; c < RENDER_N_COLUMNS; c++)
+    {
+      const RenderColumn *col = render_column_get (c);
+      json_array_append_new (columns, json_pack ("{s:s, s:s, s:s, s:s, s:b}", "key", col->key,
+                                                 "header", col->header, "description", col->description,
+                                                 "scope", render_column_scope_name (col->scope),
+                                                 "numeric", col->numeric));
+    }
+  return columns;
+}
+
+/* The actor table's rows: the view's nodes (so a filter or a group changes
+ * the rows and never zeroes a rate), with their figures and the cells as
+ * every front end writes them (render-columns.h). */
+static json_t *
+table_json (const RenderColumnTable *table)
+{
   json_t *rows = json_array ();
 
-  if (graph != NULL)
-    for (guint i = 0; i < graph->nodes->len; i++)
-      {
-        IngestViewNode *node = &g_array_index (graph->nodes, IngestViewNode, i);
-        if (!node->is_group)
-          g_hash_table_insert (in_window, GUINT_TO_POINTER (node->actor), node);
-      }
-  for (guint i = 0; i < table->rows->len; i++)
+  for (guint i = 0; i < table->n_rows; i++)
     {
-      const TableRow *r = &g_array_index (table->rows, TableRow, i);
-      IngestViewNode *node = g_hash_table_lookup (in_window, GUINT_TO_POINTER (r->id));
+      const RenderColumnRow *r = &table->rows[i];
+      json_t *cells = json_object ();
 
+      for (guint c = 0; c < RENDER_N_COLUMNS; c++)
+        {
+          g_autofree char *text = render_column_format (c, r);
+          json_object_set_new (cells, render_column_get (c)->key, json_string (text));
+        }
       json_array_append_new (rows, json_pack (
-        "{s:I, s:s, s:s, s:b, s:I, s:I, s:f, s:I, s:I, s:o, s:o, s:o, s:I, s:I, s:I}",
-        "id", (json_int_t) r->id,
+        "{s:I, s:s, s:s, s:b, s:b, s:I, s:I, s:I, s:f, s:I, s:I, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:o}",
+        "id", row_id (r),
         "name", r->name,
         "kind", ingest_actor_kind_to_string (r->kind),
+        "group", r->is_group,
         "alive", r->alive,
-        "sent", (json_int_t) r->st.sent,
-        "received", (json_int_t) r->st.received,
-        "rate", node != NULL && window_s > 0 ? (double) node->received / window_s : 0.0,
-        "mailbox", (json_int_t) r->st.mailbox_depth,
-        "mailbox_max", (json_int_t) r->st.mailbox_depth_max,
-        "mailbox_latency", latency_json (&r->st.mailbox),
-        "processing", latency_json (&r->st.processing),
-        "round_trip", latency_json (&r->st.round_trip),
-        "errors", (json_int_t) r->st.errors,
-        "pending", (json_int_t) r->st.pending,
-        "unanswered", (json_int_t) r->st.unanswered));
+        "members", (json_int_t) r->n_members,
+        "sent", (json_int_t) r->sent,
+        "received", (json_int_t) r->received,
+        "rate", r->rate_per_s,
+        "mailbox", (json_int_t) r->mailbox_now,
+        "mailbox_max", (json_int_t) r->mailbox_max,
+        "mailbox_latency", latency_json (&r->wait),
+        "processing", latency_json (&r->processing),
+        "round_trip", latency_json (&r->round_trip),
+        "errors", (json_int_t) r->errors,
+        "pending", (json_int_t) r->pending,
+        "unacked", (json_int_t) r->unacked,
+        "unanswered", (json_int_t) r->unanswered,
+        "crashes", (json_int_t) r->crashes,
+        "cells", cells));
     }
   return rows;
 }
@@ -566,6 +597,7 @@ struct _WebFrameInput {
   IngestGraph *graph;        /* detached; every frame's table needs it */
   IngestTimeline *timeline;  /* detached; timeline and sequence only */
   WebActorTable *table;      /* a reference */
+  RenderColumnTable *rows;   /* owned: the table's rows of this view */
   json_t *overview;          /* owned, or NULL */
   RenderGraphPositions *previous;  /* graph views of a server: a copy */
   RenderGraphPositions *positions; /* ... and what the rendering computed */
@@ -594,6 +626,7 @@ web_frame_input_free (WebFrameInput *self)
   ingest_graph_free (self->graph);
   ingest_timeline_free (self->timeline);
   web_actor_table_unref (self->table);
+  render_column_table_free (self->rows);
   if (self->overview != NULL)
     json_decref (self->overview);
   render_graph_positions_free (self->previous);
@@ -706,6 +739,7 @@ web_frame_input_new (IngestStore *store, const WebViewState *state, const WebAct
   self->svg_budget = cache != NULL && cache->frame_budget > 0 ? cache->frame_budget
                                                              : WEB_FRAME_DEFAULT_BUDGET;
   self->table = table != NULL ? web_actor_table_ref (table) : web_actor_table_new (store);
+  self->rows = render_column_table_build (store, graph, WEB_FRAME_MAX_TABLE_ROWS);
   self->overview = activity != NULL ? web_activity_to_json (activity, 240) : NULL;
   self->n_events = ingest_store_n_events (store);
   self->n_actors = ingest_store_n_actors (store);
@@ -723,7 +757,8 @@ web_frame_input_render (WebFrameInput *self, RenderScene **scene_out, GError **e
   const WebViewState *state;
   RenderLayoutOptions lopts = { 0 };
   const IngestGraph *graph;
-  double scene_w = 0, scene_h = 0, window_s;
+  double scene_w = 0, scene_h = 0;
+  g_autofree char *table_scope = NULL;
   json_t *frame;
 
   g_return_val_if_fail (self != NULL, NULL);
@@ -752,7 +787,6 @@ web_frame_input_render (WebFrameInput *self, RenderScene **scene_out, GError **e
   svg = g_steal_pointer (&built.svg);
   render_scene_get_size (scene, &scene_w, &scene_h);
 
-  window_s = graph->to_ns > graph->from_ns ? (double) (graph->to_ns - graph->from_ns) / 1e9 : 0;
   frame = json_pack ("{s:s, s:I, s:o, s:{s:f, s:f}, s:{s:f, s:f}, s:{s:f, s:f}, s:s#, s:o, s:O?, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
                      "type", "frame",
                      "events", (json_int_t) self->n_events,
@@ -761,7 +795,7 @@ web_frame_input_render (WebFrameInput *self, RenderScene **scene_out, GError **e
                      "range", "from_ms", ms (self->range_lo), "to_ms", ms (self->range_hi),
                      "size", "width", scene_w, "height", scene_h,
                      "svg", svg->str, (int) svg->len,
-                     "actors", table_json (self->table, graph, window_s),
+                     "actors", table_json (self->rows),
                      "overview", self->overview,
                      "counters", "actors", (json_int_t) self->n_actors,
                      "messages", (json_int_t) self->n_messages,
@@ -776,6 +810,10 @@ web_frame_input_render (WebFrameInput *self, RenderScene **scene_out, GError **e
                    "could not build the frame");
       return NULL;
     }
+  /* The table's columns and what it covers, for its headers. */
+  table_scope = render_column_table_scope_text (self->rows);
+  json_object_set_new (frame, "columns", columns_json ());
+  json_object_set_new (frame, "table_scope", json_string (table_scope));
   /* How much was drawn: the page says so when detail was reduced. */
   json_object_set_new (frame, "detail", json_pack ("{s:b, s:I, s:I, s:I}",
                                                    "reduced", built.reduced,
