@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+
+#include "render-columns.h"
 #include <gtk/gtk.h>
 
 #include <gio/gunixsocketaddress.h>
@@ -371,6 +373,40 @@ test_tree_columns (void **state)
   assert_non_null (actorscope_actor_tree_get_column_tooltip (tree, "errors"));
   assert_non_null (actorscope_actor_tree_get_column_tooltip (tree, "depth"));
   assert_null (actorscope_actor_tree_get_column_tooltip (tree, "no-such-column"));
+
+  /* The cells are render-columns' (as `stats` and the console write them):
+   * Rate is received per second, Wait and Proc the 99th percentiles, a
+   * count in full. */
+  {
+    ActorscopeDocument *doc = actorscope_window_get_document (window);
+    IngestStore *store = actorscope_document_get_store (doc);
+    IngestActorId busiest = 0;
+    IngestActorStats st, best = { 0 };
+    gint64 t0, t1;
+
+    for (IngestActorId id = 1; id <= ingest_store_n_actors (store); id++)
+      {
+        ingest_store_actor_stats (store, id, &st);
+        if (ingest_store_actor (store, id)->parent != 0 &&
+            ingest_store_actor (store, id)->kind != INGEST_ACTOR_QUEUE && st.received > best.received)
+          {
+            best = st;
+            busiest = id;
+          }
+      }
+    assert_true (busiest != 0 && best.processing.count > 0);
+    assert_true (ingest_store_time_range (store, &t0, &t1) && t1 > t0);
+    g_autofree char *in = actorscope_actor_tree_dup_cell_text (tree, busiest, "in");
+    g_autofree char *want_in = g_strdup_printf ("%" G_GUINT64_FORMAT, best.received);
+    g_autofree char *rate = actorscope_actor_tree_dup_cell_text (tree, busiest, "rate");
+    g_autofree char *want_rate = render_column_format_rate ((double) best.received / ((t1 - t0) / 1e9));
+    g_autofree char *proc = actorscope_actor_tree_dup_cell_text (tree, busiest, "processing");
+    g_autofree char *want_proc = render_column_format_duration (best.processing.p99_ns);
+    assert_string_equal (in, want_in);
+    assert_string_equal (rate, want_rate);
+    assert_string_equal (proc, want_proc);
+    assert_null (actorscope_actor_tree_dup_cell_text (tree, busiest, "no-such-column"));
+  }
 }
 
 /* The payload as shown: JSON re-indented with its own spelling, anything
