@@ -1118,6 +1118,41 @@ test_hostile_names (void **state)
   screenshot ("hostile-graph");
 }
 
+/* The status bar says what `stats` says of a capture's records (the
+ * bundled one has lost, duplicate and unmatched records), and a broker
+ * queue's processing does not apply. */
+static void
+test_status_counters (void **state)
+{
+  const char *root = g_getenv ("ACTORSCOPE_SOURCE_ROOT");
+  g_autofree char *trace = g_build_filename (root ? root : "..", "data", "traces", "mswitch-rpc.json", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (trace);
+  ActorscopeActorTree *tree = actorscope_window_get_actor_tree (window);
+  gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  const char *status;
+
+  actorscope_window_open (window, file);
+  spin (50);
+  while ((actorscope_window_is_loading (window) || actorscope_window_get_document (window) == NULL)
+         && g_get_monotonic_time () < end)
+    spin (20);
+  IngestStore *store = actorscope_document_get_store (actorscope_window_get_document (window));
+  IngestStoreCounters *c = ingest_store_counters (store);
+  g_autofree char *dup = g_strdup_printf (" %" G_GUINT64_FORMAT " duplicate, %" G_GUINT64_FORMAT " unmatched",
+                                          c->duplicate_events, c->unmatched);
+  g_autofree char *lost = g_strdup_printf ("%" G_GUINT64_FORMAT " while attached", c->lost_events);
+
+  assert_true (c->duplicate_events > 0 && c->unmatched > 0 && c->lost_events > 0);
+  status = actorscope_window_get_status (window);
+  assert_non_null (strstr (status, dup));
+  assert_non_null (strstr (status, lost));
+
+  IngestActorId queue = ingest_store_find_actor (store, "org.xen.xapi.squeezed");
+  assert_true (queue != 0);
+  g_autofree char *proc = actorscope_actor_tree_dup_cell_text (tree, queue, "processing");
+  assert_string_equal (proc, "—");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1141,6 +1176,7 @@ main (int argc, char **argv)
     cmocka_unit_test (test_live_serve),
     cmocka_unit_test (test_mswitch),
     cmocka_unit_test (test_hostile_names),
+    cmocka_unit_test (test_status_counters),
   };
 
   g_autofree char *data_home = test_tmpdir_new ("actorscope-gtk-data-XXXXXX");

@@ -198,6 +198,18 @@ update_status (ActorscopeWindow *self)
           g_free (skipped);
           skipped = joined;
         }
+      /* The other record counters `actorscope stats` prints. */
+      if (c->duplicate_events > 0 || c->unmatched > 0)
+        {
+          g_autofree char *dup = g_strdup_printf ("%" G_GUINT64_FORMAT, c->duplicate_events);
+          g_autofree char *unmatched = g_strdup_printf ("%" G_GUINT64_FORMAT, c->unmatched);
+          /* Translators: a note of the status line: events read twice
+           * (dropped) and records that match no message. */
+          g_autofree char *note = g_strdup_printf (_(" · %s duplicate, %s unmatched"), dup, unmatched);
+          char *joined = g_strconcat (skipped ? skipped : "", note, NULL);
+          g_free (skipped);
+          skipped = joined;
+        }
     }
     /* Translators: the status line: file name, then counts of events,
      * actors and messages; the last two %s add optional notes. */
