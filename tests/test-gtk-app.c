@@ -571,7 +571,16 @@ test_group (void **state)
   assert_true (row_in == sum_in);
   assert_true (row_out == sum_out);
   assert_true (row_depth == max_depth);
-  assert_true (row_wait > 0);   /* the merged median of the members' waits */
+  assert_true (row_wait > 0);   /* the merged percentile of the members' waits */
+  /* The card of the subtree's actor shows the row's sums too. */
+  {
+    ActorscopeDetails *details = actorscope_window_get_details (window);
+    g_autofree char *want = g_strdup_printf ("%" G_GUINT64_FORMAT, sum_in);
+
+    actorscope_details_show_actor (details, workers);
+    assert_non_null (actorscope_details_get_value (details, "Received (subtree)"));
+    assert_string_equal (actorscope_details_get_value (details, "Received (subtree)"), want);
+  }
   /* "/user" is only a path component: no traffic of its own, yet its row
    * shows everything under it. */
   ingest_store_actor_stats (store, user, &own);
