@@ -214,10 +214,10 @@ seq_measure_columns (Seq *s)
   s->name_w = g_new0 (double, s->n_lanes);
   /* Each name is shortened once; ellipsizing re-measures it from the
    * font's width cache (and sanitises it for the scene). */
+  g_auto(GStrv) short_names = render_layout_short_names (s->tl->lanes);
   for (guint i = 0; i < s->n_lanes; i++)
     {
-      const IngestViewNode *ln = &g_array_index (s->tl->lanes, IngestViewNode, i);
-      s->names[i] = render_layout_short_name (ln->name);
+      s->names[i] = g_strdup (short_names[i]);
       s->name_w[i] = render_font_measure (ctx->bold, s->names[i], -1);
       widest = MAX (widest, s->name_w[i]);
     }
