@@ -390,10 +390,25 @@ seq_draw_axis (Seq *s)
   render_scene_set_fill (scene, ctx->tc->muted);
   render_layout_use_font (ctx, scene, ctx->small);
   gint64 origin = tl->from_ns != INGEST_TIME_MIN ? tl->from_ns : (s->n_rows ? s->rows[0].t : 0);
-  gint64 step = 1000; /* µs resolution for wall-clock labels */
+  /* As many digits as the labels' typical spacing needs (a power of ten,
+   * 1 µs at the finest for wall-clock labels): a chart of rows 11 ms apart
+   * reads "…00.01", "…00.02", not six digits. */
+  gint64 step = 1000;
+  if (s->n_rows > 10)
+    {
+      double gap = render_ticks_diff (s->rows[0].t, s->rows[s->n_rows - 1].t) / ((s->n_rows - 1) / 10.0);
+      while (step < G_GINT64_CONSTANT (1000000000) && step * 10 <= gap)
+        step *= 10;
+    }
+  char last[48] = "";
   for (guint k = 0; k < s->n_rows; k += 10)
     {
+      /* Rows of one time (a level-of-detail bin, a burst) get one label:
+       * never the same label down the axis. */
       render_ticks_format_time (s->rows[k].t, step, origin, tb, sizeof tb);
+      if (strcmp (tb, last) == 0)
+        continue;
+      g_strlcpy (last, tb, sizeof last);
       render_scene_text (scene, s->left - 8, row_y (s, k), tb, RENDER_ANCHOR_END,
                          RENDER_BASELINE_MIDDLE, -1);
     }
