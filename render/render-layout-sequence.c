@@ -451,6 +451,16 @@ seq_draw_bin (Seq *s, guint r, GString *title)
   render_scene_set_stroke (scene, RENDER_COLOR_NONE);
   render_scene_set_fill (scene, render_color_with_alpha (ctx->tc->edge, 0.35));
   render_scene_rect (scene, MIN (x1, x2) - (x1 == x2 ? 7 : 0), y - 5, bw, 10, 5);
+  /* Aggregated messages still go one way: an arrow through the bar says
+   * which, as the messages' own arrows would. */
+  if (x1 != x2)
+    {
+      double dir = x2 > x1 ? 1 : -1;
+      render_scene_set_stroke (scene, render_color_with_alpha (ctx->tc->foreground, 0.7));
+      render_scene_set_stroke_width (scene, 1.2);
+      render_scene_arrow (scene, x1 + dir * 4, y, x2 - dir * 2, y, RENDER_HEAD_FILLED, 7);
+      render_scene_set_stroke (scene, RENDER_COLOR_NONE);
+    }
   g_snprintf (idb, sizeof idb, "\xc3\x97%" G_GUINT64_FORMAT, b->count);
   render_scene_set_fill (scene, ctx->tc->foreground);
   render_scene_text (scene, (x1 + x2) / 2, y - 6, idb, RENDER_ANCHOR_MIDDLE,

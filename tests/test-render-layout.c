@@ -502,6 +502,27 @@ test_time_layouts_bound_spans_and_marks (void **state)
   test_timeline_free (t);
 }
 
+/* An aggregated bin keeps its direction: an arrow from the sender's
+ * lifeline to the receiver's, as its messages would have. */
+static void
+test_sequence_bin_direction (void **state)
+{
+  g_autoptr (IngestStore) store = ingest_store_new ();
+  IngestTimeline *t = test_timeline_random (store, 3, 0);
+  IngestDensityBin right = { 0, 2, G_GINT64_CONSTANT (1700000000000000000), G_GINT64_CONSTANT (1700000000100000000), 500 };
+  IngestDensityBin left = { 2, 0, G_GINT64_CONSTANT (1700000000100000000), G_GINT64_CONSTANT (1700000000200000000), 300 };
+  RenderLayoutOptions opt = { .max_elements = 100 };
+
+  g_array_append_val (t->bins, right);
+  g_array_append_val (t->bins, left);
+  t->aggregated = TRUE;
+  g_autoptr (RenderScene) scene = render_layout_sequence (t, &opt);
+  g_autoptr (RenderCount) count = render_count_scene (scene);
+  assert_int_equal (render_count_class (count, "bin"), 2);
+  assert_int_equal (count->shapes[RENDER_NODE_ARROW], 2);
+  test_timeline_free (t);
+}
+
 /* A big chart drawn with level of detail: rows of one time (bursts,
  * bins) share a label; the axis never repeats a label ("0" down the
  * axis), and the labels go forward in time. */
@@ -562,6 +583,7 @@ main (void)
     cmocka_unit_test (test_sequence),
     cmocka_unit_test (test_sequence_lod),
     cmocka_unit_test (test_sequence_axis_labels),
+    cmocka_unit_test (test_sequence_bin_direction),
     cmocka_unit_test (test_timeline),
     cmocka_unit_test (test_time_layouts_bound_spans_and_marks),
   };
