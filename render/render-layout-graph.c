@@ -1251,7 +1251,8 @@ draw_nodes (Graph *gr, RenderScene *scene, guint *n_labels)
       for (guint attempt = 0; attempt < G_N_ELEMENTS (shrink) && labels[i] == NULL; attempt++)
         {
           double w;
-          char *text = render_font_ellipsize (ctx->font, shortname, MAX (max_label * shrink[attempt], 24), &w);
+          /* Cut at the start: a name's end tells it apart ("…age.nfs"). */
+          char *text = render_font_ellipsize_start (ctx->font, shortname, MAX (max_label * shrink[attempt], 24), &w);
           if (*text == '\0')
             {
               g_free (text);

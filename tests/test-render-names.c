@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "render-names.h"
+#include "render-text.h"
 #include "render-view.h"
 #include "test-ingest-common.h"
 
@@ -99,6 +100,22 @@ test_views_use_them (void **state)
     }
 }
 
+/* A label too long for its room keeps its end, where names differ. */
+static void
+test_ellipsize_start (void **state)
+{
+  RenderFont *font = render_font_new (NULL, 12, 400);
+  double w = 0;
+  g_autofree char *whole = render_font_ellipsize_start (font, "…storage.nfs", 1000, &w);
+  g_autofree char *cut = render_font_ellipsize_start (font, "org.xen.xapi.storage.nfs", 60, &w);
+
+  assert_string_equal (whole, "…storage.nfs");
+  assert_true (g_str_has_prefix (cut, "…"));
+  assert_true (g_str_has_suffix (cut, "nfs"));
+  assert_true (w <= 60);
+  render_font_free (font);
+}
+
 int
 main (void)
 {
@@ -108,6 +125,7 @@ main (void)
     cmocka_unit_test (test_whole),
     cmocka_unit_test (test_unique),
     cmocka_unit_test (test_views_use_them),
+    cmocka_unit_test (test_ellipsize_start),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
