@@ -1,10 +1,8 @@
 /* cli-stats.c: `actorscope stats TRACE [--json]`: an Akka-console style
  * table per actor and per edge, or the same facts as JSON.
  *
- * The numbers come from the graph view (counts, mailbox and processing
- * latencies for the window and grouping) and, for what a view node does not
- * carry (current mailbox depth, pending, unanswered, round trip), from the
- * store's per-actor stats of the node's members. */
+ * The actor rows, their columns and cells are render-columns.h's, the
+ * same the browser console and the desktop tree show. */
 #include "config.h"
 
 #include <string.h>
@@ -13,6 +11,7 @@
 #include <jansson.h>
 
 #include "cli-common.h"
+#include "render-columns.h"
 
 /* What the three latencies measure, for the table's legend and --help:
  * one text, so they cannot disagree. */
@@ -25,53 +24,6 @@
 
 /* Names longer than this many columns are cut in the table (not in JSON). */
 #define STATS_MAX_NAME_COLUMNS 48
-
-/* What a row shows beyond the view node. */
-typedef struct {
-  gint64 depth_now;
-  guint64 pending, unanswered;
-  guint64 delivered_unacked;  /* broker queues: delivered, not acked yet */
-  IngestLatency round_trip;  /* a group's: its members' histograms merged */
-  guint n_members;
-} StatsExtra;
-
-static void
-stats_collect_extra (IngestStore *store, const IngestViewNode *node, StatsExtra *extra)
-{
-  IngestActorStats st;
-
-  memset (extra, 0, sizeof *extra);
-  if (!node->is_group)
-    {
-      ingest_store_actor_stats (store, node->actor, &st);
-      extra->depth_now = st.mailbox_depth;
-      extra->pending = st.pending;
-      extra->delivered_unacked = st.delivered_unacked;
-      extra->unanswered = st.unanswered;
-      extra->round_trip = st.round_trip;
-      extra->n_members = 1;
-      return;
-    }
-
-  /* A group node is named by its glob: its members are the actors the glob
-   * matches. */
-  g_autoptr(IngestMatcher) m = ingest_matcher_new (node->name, NULL);
-  if (!m)
-    return;
-  g_autoptr(GArray) members = g_array_new (FALSE, FALSE, sizeof (IngestActorId));
-  guint32 n = ingest_store_n_actors (store);
-  for (IngestActorId id = 1; id <= n; id++)
-    if (ingest_matcher_match (m, ingest_store_actor_name (store, id)))
-      g_array_append_val (members, id);
-  ingest_store_actors_stats_merged (store, (const IngestActorId *) (void *) members->data, members->len,
-                                    &st);
-  extra->depth_now = st.mailbox_depth;
-  extra->pending = st.pending;
-  extra->delivered_unacked = st.delivered_unacked;
-  extra->unanswered = st.unanswered;
-  extra->round_trip = st.round_trip;
-  extra->n_members = members->len;
-}
 
 /* ---- text table ------------------------------------------------------- */
 
@@ -162,13 +114,6 @@ stats_table_print (const StatsTable *t, FILE *out)
     }
 }
 
-static double
-stats_window_seconds (const IngestGraph *graph)
-{
-  double s = (double) (graph->to_ns - graph->from_ns) / 1e9;
-  return s > 0 ? s : 0;
-}
-
 static char *
 stats_format_time (gint64 ns)
 {
@@ -190,15 +135,7 @@ static void
 stats_print_text (IngestStore *store, const char *source, IngestFormat format,
                   const IngestGraph *graph)
 {
-  static const StatsColumn actor_cols[] = {
-    { N_("ACTOR"), FALSE }, { N_("KIND"), FALSE }, { N_("SENT"), TRUE }, { N_("RECV"), TRUE },
-    { N_("RATE"), TRUE }, { N_("MBOX"), TRUE }, { N_("MBOX MAX"), TRUE },
-    { N_("WAIT P50"), TRUE }, { N_("WAIT P99"), TRUE },
-    { N_("PROC P50"), TRUE }, { N_("PROC P99"), TRUE },
-    { N_("RTT P50"), TRUE }, { N_("RTT P99"), TRUE },
-    { N_("PENDING"), TRUE }, { N_("UNACKED"), TRUE }, { N_("UNANSWERED"), TRUE },
-    { N_("ERRORS"), TRUE }, { N_("CRASHES"), TRUE },
-  };
+  StatsColumn actor_cols[RENDER_N_COLUMNS];
   static const StatsColumn edge_cols[] = {
     { N_("FROM"), FALSE }, { N_("TO"), FALSE }, { N_("MSGS"), TRUE }, { N_("RATE"), TRUE },
     { N_("RECV"), TRUE }, { N_("PENDING"), TRUE }, { N_("DROPPED"), TRUE }, { N_("BYTES"), TRUE },
@@ -206,8 +143,12 @@ stats_print_text (IngestStore *store, const char *source, IngestFormat format,
     { N_("TOP LABEL"), FALSE },
   };
   IngestStoreCounters *counters = ingest_store_counters (store);
-  double window_s = stats_window_seconds (graph);
+  g_autoptr(RenderColumnTable) rows = render_column_table_build (store, graph, 0);
+  g_autofree char *scope = render_column_table_scope_text (rows);
   gint64 t0, t1;
+
+  for (guint c = 0; c < RENDER_N_COLUMNS; c++)
+    actor_cols[c] = (StatsColumn) { render_column_get (c)->header, render_column_get (c)->numeric };
 
   g_autofree char *src = cli_escape (source, -1);
   printf (_("Trace:    %s (%s)\n"), src, ingest_format_to_string (format));
@@ -237,32 +178,13 @@ stats_print_text (IngestStore *store, const char *source, IngestFormat format,
   printf ("\n");
 
   StatsTable at = { actor_cols, G_N_ELEMENTS (actor_cols), g_ptr_array_new_with_free_func (g_free) };
-  for (guint i = 0; i < graph->nodes->len; i++)
-    {
-      const IngestViewNode *n = &g_array_index (graph->nodes, IngestViewNode, i);
-      StatsExtra x;
-      stats_collect_extra (store, n, &x);
-      stats_table_add (&at, stats_cell_name (n->name));
-      stats_table_add (&at, n->is_group ? g_strdup_printf (_("group of %u"), x.n_members)
-                                        : g_strdup (ingest_actor_kind_to_string (n->kind)));
-      stats_table_add (&at, stats_cell_u64 (n->sent));
-      stats_table_add (&at, stats_cell_u64 (n->received));
-      stats_table_add (&at, cli_format_rate (window_s > 0 ? n->received / window_s : 0));
-      stats_table_add (&at, g_strdup_printf ("%" G_GINT64_FORMAT, x.depth_now));
-      stats_table_add (&at, g_strdup_printf ("%" G_GINT64_FORMAT, n->mailbox_depth_max));
-      stats_table_add (&at, stats_cell_latency (&n->mailbox, FALSE));
-      stats_table_add (&at, stats_cell_latency (&n->mailbox, TRUE));
-      stats_table_add (&at, stats_cell_latency (&n->processing, FALSE));
-      stats_table_add (&at, stats_cell_latency (&n->processing, TRUE));
-      stats_table_add (&at, stats_cell_latency (&x.round_trip, FALSE));
-      stats_table_add (&at, stats_cell_latency (&x.round_trip, TRUE));
-      stats_table_add (&at, stats_cell_u64 (x.pending));
-      stats_table_add (&at, stats_cell_u64 (x.delivered_unacked));
-      stats_table_add (&at, stats_cell_u64 (x.unanswered));
-      stats_table_add (&at, stats_cell_u64 (n->errors));
-      stats_table_add (&at, stats_cell_u64 (n->crashes));
-    }
-  printf (_("Actors (%u)\n"), graph->nodes->len);
+  for (guint i = 0; i < rows->n_rows; i++)
+    for (guint c = 0; c < RENDER_N_COLUMNS; c++)
+      {
+        g_autofree char *cell = render_column_format (c, &rows->rows[i]);
+        stats_table_add (&at, c == RENDER_COLUMN_NAME ? stats_cell_name (cell) : g_steal_pointer (&cell));
+      }
+  printf (_("Actors (%u; %s)\n"), graph->nodes->len, scope);
   stats_table_print (&at, stdout);
   g_ptr_array_unref (at.cells);
 
@@ -325,7 +247,7 @@ stats_build_json (IngestStore *store, const char *source, IngestFormat format,
                   const IngestGraph *graph)
 {
   IngestStoreCounters *counters = ingest_store_counters (store);
-  double window_s = stats_window_seconds (graph);
+  g_autoptr(RenderColumnTable) rows = render_column_table_build (store, graph, 0);
   gint64 t0, t1;
   json_t *root = json_object ();
 
@@ -352,33 +274,49 @@ stats_build_json (IngestStore *store, const char *source, IngestFormat format,
                                   "unmatched", (json_int_t) counters->unmatched,
                                   "folded_actor_refs", (json_int_t) counters->folded_actor_refs));
 
-  json_t *actors = json_array ();
-  for (guint i = 0; i < graph->nodes->len; i++)
+  json_t *columns = json_array ();
+  for (guint c = 0; c < RENDER_N_COLUMNS; c++)
     {
-      const IngestViewNode *n = &g_array_index (graph->nodes, IngestViewNode, i);
-      StatsExtra x;
-      stats_collect_extra (store, n, &x);
+      const RenderColumn *col = render_column_get (c);
+      json_array_append_new (columns, json_pack ("{ss ss ss ss}", "key", col->key, "header", _(col->header),
+                                                 "scope", render_column_scope_name (col->scope),
+                                                 "description", _(col->description)));
+    }
+  json_object_set_new (root, "columns", columns);
+
+  json_t *actors = json_array ();
+  for (guint i = 0; i < rows->n_rows; i++)
+    {
+      const RenderColumnRow *r = &rows->rows[i];
       json_t *a = json_object ();
-      json_object_set_new (a, "name", stats_json_string (n->name));
-      json_object_set_new (a, "kind", json_string (ingest_actor_kind_to_string (n->kind)));
-      json_object_set_new (a, "group", json_boolean (n->is_group));
-      json_object_set_new (a, "members", json_integer (x.n_members));
-      json_object_set_new (a, "alive", json_boolean (n->alive));
-      json_object_set_new (a, "sent", json_integer ((json_int_t) n->sent));
-      json_object_set_new (a, "received", json_integer ((json_int_t) n->received));
-      json_object_set_new (a, "spans", json_integer ((json_int_t) n->spans));
-      json_object_set_new (a, "rate_per_s", json_real (window_s > 0 ? n->received / window_s : 0));
-      json_object_set_new (a, "mailbox_depth", json_integer (x.depth_now));
-      json_object_set_new (a, "mailbox_depth_max", json_integer (n->mailbox_depth_max));
-      json_object_set_new (a, "mailbox_time", stats_json_latency (&n->mailbox));
-      json_object_set_new (a, "processing", stats_json_latency (&n->processing));
-      json_object_set_new (a, "round_trip", stats_json_latency (&x.round_trip));
-      json_object_set_new (a, "pending", json_integer ((json_int_t) x.pending));
-      json_object_set_new (a, "delivered_unacked", json_integer ((json_int_t) x.delivered_unacked));
-      json_object_set_new (a, "unanswered", json_integer ((json_int_t) x.unanswered));
-      json_object_set_new (a, "errors", json_integer ((json_int_t) n->errors));
-      json_object_set_new (a, "crashes", json_integer ((json_int_t) n->crashes));
-      json_object_set_new (a, "dropped", json_integer ((json_int_t) n->dropped));
+      json_object_set_new (a, "name", stats_json_string (r->name));
+      json_object_set_new (a, "kind", json_string (ingest_actor_kind_to_string (r->kind)));
+      json_object_set_new (a, "group", json_boolean (r->is_group));
+      json_object_set_new (a, "members", json_integer (r->n_members));
+      json_object_set_new (a, "alive", json_boolean (r->alive));
+      json_object_set_new (a, "sent", json_integer ((json_int_t) r->sent));
+      json_object_set_new (a, "received", json_integer ((json_int_t) r->received));
+      json_object_set_new (a, "spans", json_integer ((json_int_t) r->spans));
+      json_object_set_new (a, "rate_per_s", json_real (r->rate_per_s));
+      json_object_set_new (a, "mailbox_depth", json_integer (r->mailbox_now));
+      json_object_set_new (a, "mailbox_depth_max", json_integer (r->mailbox_max));
+      json_object_set_new (a, "mailbox_time", stats_json_latency (&r->wait));
+      json_object_set_new (a, "processing", stats_json_latency (&r->processing));
+      json_object_set_new (a, "round_trip", stats_json_latency (&r->round_trip));
+      json_object_set_new (a, "pending", json_integer ((json_int_t) r->pending));
+      json_object_set_new (a, "delivered_unacked", json_integer ((json_int_t) r->unacked));
+      json_object_set_new (a, "unanswered", json_integer ((json_int_t) r->unanswered));
+      json_object_set_new (a, "errors", json_integer ((json_int_t) r->errors));
+      json_object_set_new (a, "crashes", json_integer ((json_int_t) r->crashes));
+      json_object_set_new (a, "dropped", json_integer ((json_int_t) r->dropped));
+      /* The cells exactly as the tables show them (render-columns.h). */
+      json_t *cells = json_object ();
+      for (guint c = RENDER_COLUMN_SENT; c < RENDER_N_COLUMNS; c++)
+        {
+          g_autofree char *cell = render_column_format (c, r);
+          json_object_set_new (cells, render_column_get (c)->key, json_string (cell));
+        }
+      json_object_set_new (a, "cells", cells);
       json_array_append_new (actors, a);
     }
   json_object_set_new (root, "actors", actors);

@@ -339,12 +339,19 @@ make_png_surface (const RenderScene *scene, const RenderCairoOptions *opt, doubl
       scale *= MAX_PIXELS / max_side;
       warn (opt, "picture larger than 32767 pixels: PNG scaled down (use SVG or PDF for full size)");
     }
-  /* Keep a tall, thin chart from exhausting memory: 256 Mpixel at most. */
+  /* Keep a huge chart from exhausting memory and time: a 28,000-pixel
+   * sequence chart at 2x wanted a 1 GB surface. At most
+   * RENDER_CAIRO_MAX_PNG_PIXELS (4 bytes each), and the warning says so. */
   double px = ceil (w * scale) * ceil (h * scale);
-  if (px > 256e6)
+  if (px > RENDER_CAIRO_MAX_PNG_PIXELS)
     {
-      scale *= sqrt (256e6 / px);
-      warn (opt, "picture too large for a PNG: scaled down");
+      double full_w = ceil (w * scale), full_h = ceil (h * scale);
+      scale *= sqrt (RENDER_CAIRO_MAX_PNG_PIXELS / px);
+      g_autofree char *msg = g_strdup_printf ("picture of %.0f×%.0f pixels is over the PNG cap of %.0f million "
+                                              "pixels: scaled down to %.0f×%.0f (use SVG or PDF for full size)",
+                                              full_w, full_h, RENDER_CAIRO_MAX_PNG_PIXELS / 1e6,
+                                              floor (w * scale), floor (h * scale));
+      warn (opt, msg);
     }
   *scale_out = scale;
   int pw = MAX (1, (int) ceil (w * scale)), ph = MAX (1, (int) ceil (h * scale));

@@ -16,6 +16,10 @@
 
 G_BEGIN_DECLS
 
+/* The most pixels a PNG gets (4 bytes each: 128 MiB): a bigger picture is
+ * scaled down to it and the warning callback says so. */
+#define RENDER_CAIRO_MAX_PNG_PIXELS 32e6
+
 typedef struct {
   double scale;               /* PNG: device pixels per user unit; 0 = 1 */
   RenderWarningFunc warning;  /* may be NULL */

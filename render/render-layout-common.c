@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "render-layout-private.h"
+#include "render-names.h"
 
 void
 render_layout_context_init (RenderLayoutContext *ctx, const RenderLayoutOptions *options,
@@ -136,6 +137,16 @@ render_layout_over_budget (const RenderLayoutOptions *options, const char *kind,
   g_free (msg);
   render_layout_context_clear (&ctx);
   return scene;
+}
+
+char **
+render_layout_short_names (const GArray *nodes)
+{
+  g_autofree const char **names = g_new0 (const char *, nodes->len + 1);
+
+  for (guint i = 0; i < nodes->len; i++)
+    names[i] = g_array_index (nodes, IngestViewNode, i).name;
+  return render_names_shorten (names, nodes->len);
 }
 
 char *

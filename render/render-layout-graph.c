@@ -1235,12 +1235,13 @@ draw_nodes (Graph *gr, RenderScene *scene, guint *n_labels)
   gboolean *crowded = g_new0 (gboolean, n);
   double fh = ctx->fs * 1.25;
   double max_label = CLAMP (W / 6, 60, 200);
+  /* Shortest forms that still tell the nodes apart (render-names.h). */
+  g_auto(GStrv) short_names = render_layout_short_names (g->nodes);
   *n_labels = 0;
   for (guint k = 0; k < n; k++)
     {
       guint i = order[k];
-      const IngestViewNode *nd = &g_array_index (g->nodes, IngestViewNode, i);
-      char *shortname = render_layout_short_name (nd->name);
+      char *shortname = g_strdup (short_names[i]);
       double x = gr->xy[2 * i], y = gr->xy[2 * i + 1], r = gr->rad[i];
       /* Never lose a label silently: the full name, then shorter ones,
        * first next to the node, then farther out with a leader line; as
@@ -1250,7 +1251,8 @@ draw_nodes (Graph *gr, RenderScene *scene, guint *n_labels)
       for (guint attempt = 0; attempt < G_N_ELEMENTS (shrink) && labels[i] == NULL; attempt++)
         {
           double w;
-          char *text = render_font_ellipsize (ctx->font, shortname, MAX (max_label * shrink[attempt], 24), &w);
+          /* Cut at the start: a name's end tells it apart ("…age.nfs"). */
+          char *text = render_font_ellipsize_start (ctx->font, shortname, MAX (max_label * shrink[attempt], 24), &w);
           if (*text == '\0')
             {
               g_free (text);

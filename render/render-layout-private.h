@@ -37,6 +37,9 @@ double render_layout_draw_title (RenderLayoutContext *ctx, RenderScene *scene, d
 /* The display name for a view node: the last path component (two for a
  * group glob, e.g. "workers/" and its star); owned by the caller. */
 char *render_layout_short_name (const char *name);
+/* The display names of nodes (IngestViewNode: graph nodes or timeline
+ * lanes), shortest unique forms (render-names.h). Owned (g_strfreev). */
+char **render_layout_short_names (const GArray *nodes);
 
 /* Opens the "mark" group of timeline mark k (id "mark<k>", data-kind) with
  * the tooltip "<what>: <text>" left in title (for the caller's label) and

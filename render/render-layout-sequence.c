@@ -214,10 +214,10 @@ seq_measure_columns (Seq *s)
   s->name_w = g_new0 (double, s->n_lanes);
   /* Each name is shortened once; ellipsizing re-measures it from the
    * font's width cache (and sanitises it for the scene). */
+  g_auto(GStrv) short_names = render_layout_short_names (s->tl->lanes);
   for (guint i = 0; i < s->n_lanes; i++)
     {
-      const IngestViewNode *ln = &g_array_index (s->tl->lanes, IngestViewNode, i);
-      s->names[i] = render_layout_short_name (ln->name);
+      s->names[i] = g_strdup (short_names[i]);
       s->name_w[i] = render_font_measure (ctx->bold, s->names[i], -1);
       widest = MAX (widest, s->name_w[i]);
     }
@@ -390,10 +390,25 @@ seq_draw_axis (Seq *s)
   render_scene_set_fill (scene, ctx->tc->muted);
   render_layout_use_font (ctx, scene, ctx->small);
   gint64 origin = tl->from_ns != INGEST_TIME_MIN ? tl->from_ns : (s->n_rows ? s->rows[0].t : 0);
-  gint64 step = 1000; /* µs resolution for wall-clock labels */
+  /* As many digits as the labels' typical spacing needs (a power of ten,
+   * 1 µs at the finest for wall-clock labels): a chart of rows 11 ms apart
+   * reads "…00.01", "…00.02", not six digits. */
+  gint64 step = 1000;
+  if (s->n_rows > 10)
+    {
+      double gap = render_ticks_diff (s->rows[0].t, s->rows[s->n_rows - 1].t) / ((s->n_rows - 1) / 10.0);
+      while (step < G_GINT64_CONSTANT (1000000000) && step * 10 <= gap)
+        step *= 10;
+    }
+  char last[48] = "";
   for (guint k = 0; k < s->n_rows; k += 10)
     {
+      /* Rows of one time (a level-of-detail bin, a burst) get one label:
+       * never the same label down the axis. */
       render_ticks_format_time (s->rows[k].t, step, origin, tb, sizeof tb);
+      if (strcmp (tb, last) == 0)
+        continue;
+      g_strlcpy (last, tb, sizeof last);
       render_scene_text (scene, s->left - 8, row_y (s, k), tb, RENDER_ANCHOR_END,
                          RENDER_BASELINE_MIDDLE, -1);
     }
@@ -436,6 +451,16 @@ seq_draw_bin (Seq *s, guint r, GString *title)
   render_scene_set_stroke (scene, RENDER_COLOR_NONE);
   render_scene_set_fill (scene, render_color_with_alpha (ctx->tc->edge, 0.35));
   render_scene_rect (scene, MIN (x1, x2) - (x1 == x2 ? 7 : 0), y - 5, bw, 10, 5);
+  /* Aggregated messages still go one way: an arrow through the bar says
+   * which, as the messages' own arrows would. */
+  if (x1 != x2)
+    {
+      double dir = x2 > x1 ? 1 : -1;
+      render_scene_set_stroke (scene, render_color_with_alpha (ctx->tc->foreground, 0.7));
+      render_scene_set_stroke_width (scene, 1.2);
+      render_scene_arrow (scene, x1 + dir * 4, y, x2 - dir * 2, y, RENDER_HEAD_FILLED, 7);
+      render_scene_set_stroke (scene, RENDER_COLOR_NONE);
+    }
   g_snprintf (idb, sizeof idb, "\xc3\x97%" G_GUINT64_FORMAT, b->count);
   render_scene_set_fill (scene, ctx->tc->foreground);
   render_scene_text (scene, (x1 + x2) / 2, y - 6, idb, RENDER_ANCHOR_MIDDLE,

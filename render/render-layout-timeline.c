@@ -111,13 +111,11 @@ tl_measure (Tl *t)
 
   t->names = g_new0 (char *, t->n_lanes);
   t->name_w = g_new0 (double, t->n_lanes);
+  g_auto(GStrv) short_names = render_layout_short_names (t->tl->lanes);
   for (guint i = 0; i < t->n_lanes; i++)
     {
-      const IngestViewNode *ln = &g_array_index (t->tl->lanes, IngestViewNode, i);
-      char *sn = render_layout_short_name (ln->name);
-      t->names[i] = render_font_ellipsize (ctx->font, sn, label_max, &t->name_w[i]);
+      t->names[i] = render_font_ellipsize (ctx->font, short_names[i], label_max, &t->name_w[i]);
       widest = MAX (widest, t->name_w[i]);
-      g_free (sn);
     }
   t->plot_x0 = MIN (16 + widest + 14, W * 0.3);
   t->plot_x1 = W - 20;

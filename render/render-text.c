@@ -273,3 +273,55 @@ render_font_ellipsize (RenderFont *font, const char *text, double max_width, dou
     *width_out = best_w;
   return g_string_free (buf, FALSE);
 }
+
+char *
+render_font_ellipsize_start (RenderFont *font, const char *text, double max_width, double *width_out)
+{
+  static const char ell[] = "\xe2\x80\xa6";
+  g_autofree char *clean = NULL;
+  double w, ell_w, best_w;
+  glong n_chars, lo = 0, hi;
+  GString *buf;
+
+  g_return_val_if_fail (font != NULL, NULL);
+  clean = render_text_sanitize (text, -1);
+  n_chars = g_utf8_strlen (clean, -1);
+  /* Short enough to measure whole (see render_font_ellipsize). */
+  if (isfinite (max_width) && n_chars <= (glong) (CLAMP (max_width, 0, 1e6) / (0.2 * font->size)) + 1)
+    {
+      w = render_font_measure (font, clean, -1);
+      if (w <= max_width)
+        {
+          if (width_out)
+            *width_out = w;
+          return g_steal_pointer (&clean);
+        }
+    }
+  ell_w = render_font_measure (font, ell, -1);
+  if (!(max_width >= ell_w))
+    {
+      if (width_out)
+        *width_out = 0;
+      return g_strdup ("");
+    }
+  /* Binary search on how many characters of the end are kept. */
+  hi = MIN (n_chars, (glong) (max_width / (0.2 * font->size)) + 1);
+  best_w = ell_w;
+  buf = g_string_new (NULL);
+  while (lo < hi)
+    {
+      glong mid = (lo + hi + 1) / 2;
+      g_string_assign (buf, ell);
+      g_string_append (buf, g_utf8_offset_to_pointer (clean, n_chars - mid));
+      double mw = measure_valid (font, buf->str, buf->len);
+      if (mw <= max_width)
+        lo = mid, best_w = mw;
+      else
+        hi = mid - 1;
+    }
+  g_string_assign (buf, ell);
+  g_string_append (buf, g_utf8_offset_to_pointer (clean, n_chars - lo));
+  if (width_out)
+    *width_out = best_w;
+  return g_string_free (buf, FALSE);
+}

@@ -39,6 +39,10 @@ double render_font_measure (RenderFont *font, const char *text, gssize len);
  * Owned by the caller. */
 char *render_font_ellipsize (RenderFont *font, const char *text, double max_width,
                              double *width_out);
+/* The same, cutting at the start ("…queue.nfs"): for names whose end tells
+ * them apart (render-names.h). Owned by the caller. */
+char *render_font_ellipsize_start (RenderFont *font, const char *text, double max_width,
+                                   double *width_out);
 
 /* The shared pango context (borrowed; for the cairo backend). Callers must
  * hold render_text_lock() while using it. */

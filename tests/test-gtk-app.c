@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+
+#include "render-columns.h"
 #include <gtk/gtk.h>
 
 #include <gio/gunixsocketaddress.h>
@@ -371,6 +373,40 @@ test_tree_columns (void **state)
   assert_non_null (actorscope_actor_tree_get_column_tooltip (tree, "errors"));
   assert_non_null (actorscope_actor_tree_get_column_tooltip (tree, "depth"));
   assert_null (actorscope_actor_tree_get_column_tooltip (tree, "no-such-column"));
+
+  /* The cells are render-columns' (as `stats` and the console write them):
+   * Rate is received per second, Wait and Proc the 99th percentiles, a
+   * count in full. */
+  {
+    ActorscopeDocument *doc = actorscope_window_get_document (window);
+    IngestStore *store = actorscope_document_get_store (doc);
+    IngestActorId busiest = 0;
+    IngestActorStats st, best = { 0 };
+    gint64 t0, t1;
+
+    for (IngestActorId id = 1; id <= ingest_store_n_actors (store); id++)
+      {
+        ingest_store_actor_stats (store, id, &st);
+        if (ingest_store_actor (store, id)->parent != 0 &&
+            ingest_store_actor (store, id)->kind != INGEST_ACTOR_QUEUE && st.received > best.received)
+          {
+            best = st;
+            busiest = id;
+          }
+      }
+    assert_true (busiest != 0 && best.processing.count > 0);
+    assert_true (ingest_store_time_range (store, &t0, &t1) && t1 > t0);
+    g_autofree char *in = actorscope_actor_tree_dup_cell_text (tree, busiest, "in");
+    g_autofree char *want_in = g_strdup_printf ("%" G_GUINT64_FORMAT, best.received);
+    g_autofree char *rate = actorscope_actor_tree_dup_cell_text (tree, busiest, "rate");
+    g_autofree char *want_rate = render_column_format_rate ((double) best.received / ((t1 - t0) / 1e9));
+    g_autofree char *proc = actorscope_actor_tree_dup_cell_text (tree, busiest, "processing");
+    g_autofree char *want_proc = render_column_format_duration (best.processing.p99_ns);
+    assert_string_equal (in, want_in);
+    assert_string_equal (rate, want_rate);
+    assert_string_equal (proc, want_proc);
+    assert_null (actorscope_actor_tree_dup_cell_text (tree, busiest, "no-such-column"));
+  }
 }
 
 /* The payload as shown: JSON re-indented with its own spelling, anything
@@ -535,7 +571,16 @@ test_group (void **state)
   assert_true (row_in == sum_in);
   assert_true (row_out == sum_out);
   assert_true (row_depth == max_depth);
-  assert_true (row_wait > 0);   /* the merged median of the members' waits */
+  assert_true (row_wait > 0);   /* the merged percentile of the members' waits */
+  /* The card of the subtree's actor shows the row's sums too. */
+  {
+    ActorscopeDetails *details = actorscope_window_get_details (window);
+    g_autofree char *want = g_strdup_printf ("%" G_GUINT64_FORMAT, sum_in);
+
+    actorscope_details_show_actor (details, workers);
+    assert_non_null (actorscope_details_get_value (details, "Received (subtree)"));
+    assert_string_equal (actorscope_details_get_value (details, "Received (subtree)"), want);
+  }
   /* "/user" is only a path component: no traffic of its own, yet its row
    * shows everything under it. */
   ingest_store_actor_stats (store, user, &own);
@@ -1082,6 +1127,41 @@ test_hostile_names (void **state)
   screenshot ("hostile-graph");
 }
 
+/* The status bar says what `stats` says of a capture's records (the
+ * bundled one has lost, duplicate and unmatched records), and a broker
+ * queue's processing does not apply. */
+static void
+test_status_counters (void **state)
+{
+  const char *root = g_getenv ("ACTORSCOPE_SOURCE_ROOT");
+  g_autofree char *trace = g_build_filename (root ? root : "..", "data", "traces", "mswitch-rpc.json", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (trace);
+  ActorscopeActorTree *tree = actorscope_window_get_actor_tree (window);
+  gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  const char *status;
+
+  actorscope_window_open (window, file);
+  spin (50);
+  while ((actorscope_window_is_loading (window) || actorscope_window_get_document (window) == NULL)
+         && g_get_monotonic_time () < end)
+    spin (20);
+  IngestStore *store = actorscope_document_get_store (actorscope_window_get_document (window));
+  IngestStoreCounters *c = ingest_store_counters (store);
+  g_autofree char *dup = g_strdup_printf (" %" G_GUINT64_FORMAT " duplicate, %" G_GUINT64_FORMAT " unmatched",
+                                          c->duplicate_events, c->unmatched);
+  g_autofree char *lost = g_strdup_printf ("%" G_GUINT64_FORMAT " while attached", c->lost_events);
+
+  assert_true (c->duplicate_events > 0 && c->unmatched > 0 && c->lost_events > 0);
+  status = actorscope_window_get_status (window);
+  assert_non_null (strstr (status, dup));
+  assert_non_null (strstr (status, lost));
+
+  IngestActorId queue = ingest_store_find_actor (store, "org.xen.xapi.squeezed");
+  assert_true (queue != 0);
+  g_autofree char *proc = actorscope_actor_tree_dup_cell_text (tree, queue, "processing");
+  assert_string_equal (proc, "—");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1105,6 +1185,7 @@ main (int argc, char **argv)
     cmocka_unit_test (test_live_serve),
     cmocka_unit_test (test_mswitch),
     cmocka_unit_test (test_hostile_names),
+    cmocka_unit_test (test_status_counters),
   };
 
   g_autofree char *data_home = test_tmpdir_new ("actorscope-gtk-data-XXXXXX");

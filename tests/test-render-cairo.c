@@ -125,6 +125,38 @@ test_limits_warn (void **state)
   assert_true (warnings >= 2);
 }
 
+static void
+keep_warning (const char *message, gpointer data)
+{
+  g_free (*(char **) data);
+  *(char **) data = g_strdup (message);
+}
+
+/* A huge chart (2000 × 30000, 60 Mpixel) is capped to
+ * RENDER_CAIRO_MAX_PNG_PIXELS, and the warning says so with the sizes. */
+static void
+test_png_pixel_cap (void **state)
+{
+  g_autoptr (RenderScene) scene = render_scene_new (2000, 30000);
+  g_autofree char *message = NULL;
+  RenderCairoOptions opt = { 1.0, keep_warning, &message };
+  g_autoptr (GOutputStream) mem = g_memory_output_stream_new_resizable ();
+  const guint8 *png;
+  guint32 w, h;
+
+  render_scene_set_fill (scene, render_color_rgb (0x336699));
+  render_scene_rect (scene, 0, 0, 2000, 30000, 0);
+  assert_true (render_cairo_write_png_stream (scene, mem, &opt, NULL, NULL));
+  assert_non_null (message);
+  assert_non_null (strstr (message, "2000×30000"));
+  assert_non_null (strstr (message, "PNG cap"));
+  png = g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (mem));
+  w = (guint32) png[16] << 24 | (guint32) png[17] << 16 | (guint32) png[18] << 8 | png[19];
+  h = (guint32) png[20] << 24 | (guint32) png[21] << 16 | (guint32) png[22] << 8 | png[23];
+  assert_true ((double) w * h <= RENDER_CAIRO_MAX_PNG_PIXELS * 1.01);
+  assert_true (h > w * 14 && h < w * 16);  /* the shape is kept */
+}
+
 int
 main (void)
 {
@@ -132,6 +164,7 @@ main (void)
     cmocka_unit_test (test_png),
     cmocka_unit_test (test_pdf_and_streams),
     cmocka_unit_test (test_limits_warn),
+    cmocka_unit_test (test_png_pixel_cap),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -578,6 +578,74 @@ test_time_layouts_bound_spans_and_marks (void **state)
   test_timeline_free (t);
 }
 
+/* An aggregated bin keeps its direction: an arrow from the sender's
+ * lifeline to the receiver's, as its messages would have. */
+static void
+test_sequence_bin_direction (void **state)
+{
+  g_autoptr (IngestStore) store = ingest_store_new ();
+  IngestTimeline *t = test_timeline_random (store, 3, 0);
+  IngestDensityBin right = { 0, 2, G_GINT64_CONSTANT (1700000000000000000), G_GINT64_CONSTANT (1700000000100000000), 500 };
+  IngestDensityBin left = { 2, 0, G_GINT64_CONSTANT (1700000000100000000), G_GINT64_CONSTANT (1700000000200000000), 300 };
+  RenderLayoutOptions opt = { .max_elements = 100 };
+
+  g_array_append_val (t->bins, right);
+  g_array_append_val (t->bins, left);
+  t->aggregated = TRUE;
+  g_autoptr (RenderScene) scene = render_layout_sequence (t, &opt);
+  g_autoptr (RenderCount) count = render_count_scene (scene);
+  assert_int_equal (render_count_class (count, "bin"), 2);
+  assert_int_equal (count->shapes[RENDER_NODE_ARROW], 2);
+  test_timeline_free (t);
+}
+
+/* A big chart drawn with level of detail: rows of one time (bursts,
+ * bins) share a label; the axis never repeats a label ("0" down the
+ * axis), and the labels go forward in time. */
+static void
+test_sequence_axis_labels (void **state)
+{
+  g_autoptr (IngestStore) store = ingest_store_new ();
+  const char *actors[] = { "/a", "/b", "/c", "/d" };
+  IngestViewSpec spec = { .from_ns = INGEST_TIME_MIN, .to_ns = INGEST_TIME_MAX };
+  g_autoptr (IngestTimeline) tl = NULL;
+  g_autoptr (RenderScene) scene = NULL;
+  g_autoptr (GString) svg = g_string_new (NULL);
+  RenderLayoutOptions o = { .width = 900, .height = 600, .seed = 1 };
+  g_autoptr (GRegex) axis_re = g_regex_new ("<g class=\"axis\".*?</g>", G_REGEX_DOTALL, 0, NULL);
+  g_autoptr (GRegex) text_re = g_regex_new (">([^<]+)</text>", 0, 0, NULL);
+  g_autoptr (GMatchInfo) axis = NULL, text = NULL;
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  guint n = 0;
+
+  /* 3,500 messages in bursts of 50 sent at the same nanosecond. */
+  for (guint i = 0; i < 3500; i++)
+    {
+      char key[16];
+      gint64 t = 1700000000000000000 + (gint64) (i / 50) * 11 * 1000000;
+      g_snprintf (key, sizeof key, "m%u", i);
+      IngestEventInput send = { .kind = INGEST_EVENT_SEND, .time_ns = t, .actor = INGEST_STR (actors[i % 4]),
+                                .peer = INGEST_STR (actors[(i + 1) % 4]), .message_key = INGEST_STR (key) };
+      IngestEventInput recv = { .kind = INGEST_EVENT_RECEIVE, .time_ns = t + 1000,
+                                .actor = INGEST_STR (actors[(i + 1) % 4]), .message_key = INGEST_STR (key) };
+      ingest_store_append (store, &send);
+      ingest_store_append (store, &recv);
+    }
+  tl = ingest_timeline_build (store, &spec, NULL);
+  scene = render_layout_sequence (tl, &o);
+  render_svg_write (scene, svg);
+  assert_true (g_regex_match (axis_re, svg->str, 0, &axis));
+  g_autofree char *axis_svg = g_match_info_fetch (axis, 0);
+  for (g_regex_match (text_re, axis_svg, 0, &text); g_match_info_matches (text); g_match_info_next (text, NULL))
+    {
+      char *label = g_match_info_fetch (text, 1);
+      assert_false (g_hash_table_contains (seen, label));
+      g_hash_table_add (seen, label);
+      n++;
+    }
+  assert_true (n >= 3);
+}
+
 int
 main (void)
 {
@@ -590,6 +658,8 @@ main (void)
     cmocka_unit_test (test_empty_views),
     cmocka_unit_test (test_sequence),
     cmocka_unit_test (test_sequence_lod),
+    cmocka_unit_test (test_sequence_axis_labels),
+    cmocka_unit_test (test_sequence_bin_direction),
     cmocka_unit_test (test_timeline),
     cmocka_unit_test (test_timeline_depth_changes_where_they_happen),
     cmocka_unit_test (test_time_layouts_bound_spans_and_marks),

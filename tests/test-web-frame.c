@@ -302,7 +302,7 @@ test_frame_input_renders_while_appending (void **state)
         web_view_cache_set_live (round, live);
         web_view_cache_set_live (round2, live2);
         g_ptr_array_add (expected, web_frame_build (store, &st, activity, round2, NULL, NULL));
-        g_ptr_array_add (w.inputs, web_frame_input_new (store, &st, activity, NULL, round, NULL));
+        g_ptr_array_add (w.inputs, web_frame_input_new (store, &st, activity, round, NULL));
         assert_non_null (w.inputs->pdata[w.inputs->len - 1]);
       }
   worker = g_thread_new ("render", render_inputs, &w);

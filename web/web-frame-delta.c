@@ -421,7 +421,9 @@ web_frame_delta_next (WebFrameDelta *self, const char *frame, gsize len)
     json_t *value;
     json_object_foreach (now.frame, key, value)
       if (strcmp (key, "type") != 0 && strcmp (key, "svg") != 0 && strcmp (key, "actors") != 0 &&
-          strcmp (key, "v") != 0)
+          strcmp (key, "v") != 0 &&
+          /* The table's column definitions never change: sent when they do. */
+          !(strcmp (key, "columns") == 0 && json_equal (value, json_object_get (self->last.frame, key))))
         json_object_set (update, key, value);
   }
   rows = table_changes (json_object_get (self->last.frame, "actors"),

@@ -7,6 +7,7 @@
 
 #include "web-frame.h"
 #include "web-protocol.h"
+#include "render-columns.h"
 #include "render-svg.h"
 #include "render-view.h"
 #include "ingest-graph-window.h"
@@ -162,128 +163,73 @@ latency_json (const IngestLatency *l)
                     "p99_ms", ms (l->p99_ns), "max_ms", ms (l->max_ns));
 }
 
-typedef struct {
-  IngestActorId id;
-  guint64 activity;
-} RankedActor;
-
-static int
-ranked_cmp (gconstpointer a, gconstpointer b)
+/* A table row's id: the actor's, or for a group a negative number from
+ * its pattern, so the page and the frame deltas follow a row across
+ * frames. */
+static json_int_t
+row_id (const RenderColumnRow *r)
 {
-  const RankedActor *x = a, *y = b;
-  return x->activity < y->activity ? 1 : x->activity > y->activity ? -1 : (int) x->id - (int) y->id;
+  return r->is_group ? -(json_int_t) (g_str_hash (r->name) & 0x7fffffff) - 1 : (json_int_t) r->actor;
 }
 
-/* The actor table of the store at one moment: the busiest actors (at most
- * WEB_FRAME_MAX_TABLE_ROWS) with their totals, copied out of the store so
- * frames can be written in any thread. */
-typedef struct {
-  IngestActorId id;
-  const char *name;          /* in the table's chunk */
-  guint8 kind;
-  gboolean alive;
-  IngestActorStats st;
-} TableRow;
-
-struct _WebActorTable {
-  GArray *rows;              /* TableRow, busiest first */
-  GStringChunk *names;
-};
-
-static void
-actor_table_free (gpointer data)
-{
-  WebActorTable *t = data;
-  g_array_unref (t->rows);
-  g_string_chunk_free (t->names);
-}
-
-WebActorTable *
-web_actor_table_new (IngestStore *store)
-{
-  g_return_val_if_fail (store != NULL, NULL);
-
-  guint32 n = ingest_store_n_actors (store);
-  g_autofree RankedActor *ranked = g_new (RankedActor, n + 1);
-  WebActorTable *t = g_atomic_rc_box_new0 (WebActorTable);
-
-  t->rows = g_array_new (FALSE, TRUE, sizeof (TableRow));
-  t->names = g_string_chunk_new (4096);
-  for (guint32 id = 1; id <= n; id++)
-    {
-      IngestActorStats st;
-      ingest_store_actor_stats (store, id, &st);
-      ranked[id - 1].id = id;
-      ranked[id - 1].activity = st.sent + st.received;
-    }
-  qsort (ranked, n, sizeof *ranked, ranked_cmp);
-  for (guint32 i = 0; i < n && t->rows->len < WEB_FRAME_MAX_TABLE_ROWS; i++)
-    {
-      IngestActorId id = ranked[i].id;
-      const IngestActor *a = ingest_store_actor (store, id);
-      TableRow row = { .id = id, .kind = a->kind, .alive = a->alive };
-
-      ingest_store_actor_stats (store, id, &row.st);
-      if (row.st.sent + row.st.received + row.st.spawns + row.st.exits == 0)
-        continue; /* path parents with no traffic of their own */
-      row.name = g_string_chunk_insert_const (t->names, ingest_store_actor_name (store, id));
-      g_array_append_val (t->rows, row);
-    }
-  return t;
-}
-
-WebActorTable *
-web_actor_table_ref (WebActorTable *table)
-{
-  g_return_val_if_fail (table != NULL, NULL);
-  return g_atomic_rc_box_acquire (table);
-}
-
-void
-web_actor_table_unref (WebActorTable *table)
-{
-  if (table != NULL)
-    g_atomic_rc_box_release_full (table, actor_table_free);
-}
-
-/* The actor table's rows: totals from the table, window rates from the
- * view's nodes (a graph's nodes or a timeline's lanes: both count what
- * each actor received in the window, with the view's filters). */
+/* What each column of the table is (render-columns.h), once per frame: the
+ * page writes its headers and tooltips from it. */
 static json_t *
-table_json (const WebActorTable *table, const GArray *nodes, double window_s)
+columns_json (void)
 {
-  g_autoptr(GHashTable) in_window = g_hash_table_new (NULL, NULL);
+  json_t *columns = json_array ();
+
+  for (guint c = 0; c < RENDER_N_COLUMNS; c++)
+    {
+      const RenderColumn *col = render_column_get (c);
+      json_array_append_new (columns, json_pack ("{s:s, s:s, s:s, s:s, s:b}", "key", col->key,
+                                                 "header", col->header, "description", col->description,
+                                                 "scope", render_column_scope_name (col->scope),
+                                                 "numeric", col->numeric));
+    }
+  return columns;
+}
+
+/* The actor table's rows: the view's nodes (so a filter or a group changes
+ * the rows and never zeroes a rate), with their figures and the cells as
+ * every front end writes them (render-columns.h). */
+static json_t *
+table_json (const RenderColumnTable *table)
+{
   json_t *rows = json_array ();
 
-  if (nodes != NULL)
-    for (guint i = 0; i < nodes->len; i++)
-      {
-        IngestViewNode *node = &g_array_index (nodes, IngestViewNode, i);
-        if (!node->is_group)
-          g_hash_table_insert (in_window, GUINT_TO_POINTER (node->actor), node);
-      }
-  for (guint i = 0; i < table->rows->len; i++)
+  for (guint i = 0; i < table->n_rows; i++)
     {
-      const TableRow *r = &g_array_index (table->rows, TableRow, i);
-      IngestViewNode *node = g_hash_table_lookup (in_window, GUINT_TO_POINTER (r->id));
+      const RenderColumnRow *r = &table->rows[i];
+      json_t *cells = json_object ();
 
+      for (guint c = 0; c < RENDER_N_COLUMNS; c++)
+        {
+          g_autofree char *text = render_column_format (c, r);
+          json_object_set_new (cells, render_column_get (c)->key, json_string (text));
+        }
       json_array_append_new (rows, json_pack (
-        "{s:I, s:s, s:s, s:b, s:I, s:I, s:f, s:I, s:I, s:o, s:o, s:o, s:I, s:I, s:I}",
-        "id", (json_int_t) r->id,
+        "{s:I, s:s, s:s, s:b, s:b, s:I, s:I, s:I, s:f, s:I, s:I, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:o}",
+        "id", row_id (r),
         "name", r->name,
         "kind", ingest_actor_kind_to_string (r->kind),
+        "group", r->is_group,
         "alive", r->alive,
-        "sent", (json_int_t) r->st.sent,
-        "received", (json_int_t) r->st.received,
-        "rate", node != NULL && window_s > 0 ? (double) node->received / window_s : 0.0,
-        "mailbox", (json_int_t) r->st.mailbox_depth,
-        "mailbox_max", (json_int_t) r->st.mailbox_depth_max,
-        "mailbox_latency", latency_json (&r->st.mailbox),
-        "processing", latency_json (&r->st.processing),
-        "round_trip", latency_json (&r->st.round_trip),
-        "errors", (json_int_t) r->st.errors,
-        "pending", (json_int_t) r->st.pending,
-        "unanswered", (json_int_t) r->st.unanswered));
+        "members", (json_int_t) r->n_members,
+        "sent", (json_int_t) r->sent,
+        "received", (json_int_t) r->received,
+        "rate", r->rate_per_s,
+        "mailbox", (json_int_t) r->mailbox_now,
+        "mailbox_max", (json_int_t) r->mailbox_max,
+        "mailbox_latency", latency_json (&r->wait),
+        "processing", latency_json (&r->processing),
+        "round_trip", latency_json (&r->round_trip),
+        "errors", (json_int_t) r->errors,
+        "pending", (json_int_t) r->pending,
+        "unacked", (json_int_t) r->unacked,
+        "unanswered", (json_int_t) r->unanswered,
+        "crashes", (json_int_t) r->crashes,
+        "cells", cells));
     }
   return rows;
 }
@@ -569,7 +515,7 @@ struct _WebFrameInput {
    * these views keep no sliding graph besides their timeline). */
   IngestGraph *graph;
   IngestTimeline *timeline;
-  WebActorTable *table;      /* a reference */
+  RenderColumnTable *rows;   /* owned: the table's rows of this view */
   json_t *overview;          /* owned, or NULL */
   RenderGraphPositions *previous;  /* graph views of a server: a copy */
   RenderGraphPositions *positions; /* ... and what the rendering computed */
@@ -597,7 +543,7 @@ web_frame_input_free (WebFrameInput *self)
   web_view_state_clear (&self->state);
   ingest_graph_free (self->graph);
   ingest_timeline_free (self->timeline);
-  web_actor_table_unref (self->table);
+  render_column_table_free (self->rows);
   if (self->overview != NULL)
     json_decref (self->overview);
   render_graph_positions_free (self->previous);
@@ -667,7 +613,7 @@ frame_timeline (IngestStore *store, const WebViewState *state, const IngestViewS
 
 WebFrameInput *
 web_frame_input_new (IngestStore *store, const WebViewState *state, const WebActivity *activity,
-                     WebActorTable *table, WebViewCache *cache, GError **error)
+                     WebViewCache *cache, GError **error)
 {
   g_autoptr(IngestGraph) owned_graph = NULL;
   g_autoptr(IngestTimeline) owned_timeline = NULL;
@@ -711,7 +657,14 @@ web_frame_input_new (IngestStore *store, const WebViewState *state, const WebAct
     }
   self->svg_budget = cache != NULL && cache->frame_budget > 0 ? cache->frame_budget
                                                              : WEB_FRAME_DEFAULT_BUDGET;
-  self->table = table != NULL ? web_actor_table_ref (table) : web_actor_table_new (store);
+  /* The table's rows are the view's nodes: a graph's nodes or a
+   * timeline's lanes (both count what each actor did in the window, with
+   * the view's filters and groups). */
+  if (graph != NULL)
+    self->rows = render_column_table_build (store, graph, WEB_FRAME_MAX_TABLE_ROWS);
+  else
+    self->rows = render_column_table_build_nodes (store, timeline->lanes, timeline->from_ns,
+                                                  timeline->to_ns, WEB_FRAME_MAX_TABLE_ROWS);
   self->overview = activity != NULL ? web_activity_to_json (activity, 240) : NULL;
   self->n_events = ingest_store_n_events (store);
   self->n_actors = ingest_store_n_actors (store);
@@ -849,9 +802,8 @@ web_frame_input_render (WebFrameInput *self, RenderScene **scene_out, GError **e
   const WebViewState *state;
   RenderLayoutOptions lopts = { 0 };
   const IngestGraph *graph;
-  const GArray *nodes;
   gint64 window_from, window_to;
-  double scene_w = 0, scene_h = 0, window_s;
+  double scene_w = 0, scene_h = 0;
   json_t *frame, *rows;
   char *head;
   gsize head_len, room, svg_json, budget = self != NULL ? self->svg_budget : 0;
@@ -873,13 +825,11 @@ web_frame_input_render (WebFrameInput *self, RenderScene **scene_out, GError **e
 
   window_from = graph != NULL ? graph->from_ns : self->timeline->from_ns;
   window_to = graph != NULL ? graph->to_ns : self->timeline->to_ns;
-  nodes = graph != NULL ? graph->nodes : self->timeline->lanes;
-  window_s = window_to > window_from ? (double) (window_to - window_from) / 1e9 : 0;
 
   /* Everything but the picture first: the SVG gets what it leaves of the
    * frame budget. The table takes at most half of it (busiest rows
    * first); the rest is small (the overview has at most 240 bins). */
-  rows = table_json (self->table, nodes, window_s);
+  rows = table_json (self->rows);
   table_fit (rows, budget / 2);
   frame = json_pack ("{s:s, s:I, s:o, s:{s:f, s:f}, s:{s:f, s:f}, s:o, s:O?, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
                      "type", "frame",
@@ -897,6 +847,13 @@ web_frame_input_render (WebFrameInput *self, RenderScene **scene_out, GError **e
                      "lost_before_attach", (json_int_t) self->counters.lost_before_attach,
                      "duplicates", (json_int_t) self->counters.duplicate_events,
                      "unmatched", (json_int_t) self->counters.unmatched);
+  if (frame != NULL)
+    {
+      /* The table's columns and what it covers, for its headers. */
+      g_autofree char *table_scope = render_column_table_scope_text (self->rows);
+      json_object_set_new (frame, "columns", columns_json ());
+      json_object_set_new (frame, "table_scope", json_string (table_scope));
+    }
   head = frame != NULL ? web_protocol_dump (frame) : NULL;
   if (head == NULL || head[0] != '{' || head[strlen (head) - 1] != '}')
     {
@@ -984,7 +941,7 @@ web_frame_build (IngestStore *store, const WebViewState *state, const WebActivit
   g_return_val_if_fail (store != NULL, NULL);
   g_return_val_if_fail (state != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-  input = web_frame_input_new (store, state, activity, NULL, cache, error);
+  input = web_frame_input_new (store, state, activity, cache, error);
   if (input == NULL)
     return NULL;
   text = web_frame_input_render (input, scene_out, error);

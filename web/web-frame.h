@@ -72,20 +72,9 @@ void web_view_cache_set_live (WebViewCache *cache, WebLiveViews *live);
  * WEB_FRAME_DEFAULT_BUDGET, also used without a cache). */
 void web_view_cache_set_frame_budget (WebViewCache *cache, gsize budget);
 
-/* The actor table of the store at one moment (the busiest
- * WEB_FRAME_MAX_TABLE_ROWS actors with their totals), copied out of the
- * store: made once per round on the thread that appends (or under its
- * lock) and shared, read-only, by that round's frames in any thread.
- * Reference counted (atomically). */
-typedef struct _WebActorTable WebActorTable;
-WebActorTable *web_actor_table_new (IngestStore *store);
-WebActorTable *web_actor_table_ref (WebActorTable *table);
-void web_actor_table_unref (WebActorTable *table);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (WebActorTable, web_actor_table_unref)
-
 /* Everything one frame needs, detached from the store: a copy of the
  * state, the detached view data (graph, and timeline for timeline and
- * sequence views), the actor table, the overview, the counters and, for a
+ * sequence views), the actor table rows, the overview, the counters and, for a
  * graph view with live views, the positions of its last frame.
  *
  * Threading: web_frame_input_new reads the store (and advances the live
@@ -94,12 +83,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (WebActorTable, web_actor_table_unref)
  * in any thread, while the store keeps growing; one thread at a time per
  * input. web_frame_input_keep_positions goes back to the first thread. */
 typedef struct _WebFrameInput WebFrameInput;
-/* table may be NULL (one is made); a reference is taken. cache may be
- * NULL. NULL with error set for a view the store rejects (bad regex).
+/* cache may be NULL. NULL with error set for a view the store rejects (bad regex).
  * Owned by the caller. */
 WebFrameInput *web_frame_input_new (IngestStore *store, const WebViewState *state,
-                                    const WebActivity *activity, WebActorTable *table,
-                                    WebViewCache *cache, GError **error);
+                                    const WebActivity *activity, WebViewCache *cache,
+                                    GError **error);
 void web_frame_input_free (WebFrameInput *input);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WebFrameInput, web_frame_input_free)
 /* The frame as compact JSON (g_free); scene_out as for web_frame_build.

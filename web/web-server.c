@@ -554,7 +554,6 @@ on_frames (gpointer user_data)
 {
   WebServer *self = user_data;
   g_autoptr(WebViewCache) views = web_view_cache_new ();
-  g_autoptr(WebActorTable) table = NULL;
   guint64 n_events = ingest_store_n_events (self->store);
   gint64 now = g_get_monotonic_time ();
   gint64 interval = G_USEC_PER_SEC / self->options.max_fps;
@@ -626,10 +625,8 @@ on_frames (gpointer user_data)
               continue;
             }
           built_any = TRUE;
-          if (table == NULL)
-            table = web_actor_table_new (self->store);
           job = g_new0 (FrameJob, 1);
-          job->input = web_frame_input_new (self->store, &c->state, self->activity, table, views, &error);
+          job->input = web_frame_input_new (self->store, &c->state, self->activity, views, &error);
           if (job->input == NULL)
             {
               frame_job_free (job);

@@ -7,6 +7,7 @@
 #include "actorscope-actor-tree.h"
 #include "ingest-matcher.h"
 #include "ingest-view.h"
+#include "render-columns.h"
 #include "render-ticks.h"
 #include "ingest-hash.h"
 
@@ -19,8 +20,10 @@ struct _ActorscopeActorItem {
   char *name;
   char *kind;
   guint64 received, sent, errors;
-  double rate;
-  gint64 depth, mailbox_ns, processing_ns;
+  double rate;               /* received per second of the trace (render-columns.h) */
+  gint64 depth;              /* largest mailbox */
+  gint64 mailbox_ns, processing_ns; /* 99th percentiles, as the console's; 0 = none */
+  IngestLatency wait, processing;   /* what the cells show ("—" when count is 0) */
   GListStore *children;     /* NULL for a leaf */
   ActorscopeActorItem *parent; /* borrowed, NULL for a root */
   gboolean visible;         /* it or a descendant matches the filter */
@@ -122,15 +125,18 @@ item_load_stats (ActorscopeActorItem *item, IngestStore *store, double seconds)
   item->sent = st.sent;
   item->errors = st.errors;
   item->depth = st.mailbox_depth_max;
-  item->mailbox_ns = st.mailbox.p50_ns;
-  item->processing_ns = st.processing.p50_ns;
-  item->rate = seconds > 0 ? (double) (st.sent + st.received) / seconds : 0;
+  item->wait = st.mailbox;
+  item->processing = st.processing;
+  item->mailbox_ns = st.mailbox.p99_ns;
+  item->processing_ns = st.processing.p99_ns;
+  /* Received per second, as the CLI and the console define it. */
+  item->rate = seconds > 0 ? (double) st.received / seconds : 0;
 }
 
 /* Folds the children's figures into item, post-order: counts and rates add
  * up, the mailbox depth is the largest in the subtree. Latencies start as
- * the slowest member's median; item_merge_latencies() replaces them with the
- * median of the merged histograms when it can. */
+ * the slowest member's; item_merge_latencies() replaces them with the
+ * percentiles of the merged histograms when it can. */
 static void
 item_aggregate (ActorscopeActorItem *item, guint level)
 {
@@ -149,8 +155,13 @@ item_aggregate (ActorscopeActorItem *item, guint level)
       item->errors += child->errors;
       item->rate += child->rate;
       item->depth = MAX (item->depth, child->depth);
-      item->mailbox_ns = MAX (item->mailbox_ns, child->mailbox_ns);
-      item->processing_ns = MAX (item->processing_ns, child->processing_ns);
+      if (child->wait.count > 0 && (item->wait.count == 0 || child->wait.p99_ns > item->wait.p99_ns))
+        item->wait = child->wait;
+      if (child->processing.count > 0 &&
+          (item->processing.count == 0 || child->processing.p99_ns > item->processing.p99_ns))
+        item->processing = child->processing;
+      item->mailbox_ns = item->wait.p99_ns;
+      item->processing_ns = item->processing.p99_ns;
     }
 }
 
@@ -278,8 +289,10 @@ items_merge_latencies (GPtrArray *items, IngestStore *store)
 
           if (!node->is_group || (item = g_hash_table_lookup (by_pattern, node->name)) == NULL)
             continue;
-          item->mailbox_ns = node->mailbox.count > 0 ? node->mailbox.p50_ns : 0;
-          item->processing_ns = node->processing.count > 0 ? node->processing.p50_ns : 0;
+          item->wait = node->mailbox;
+          item->processing = node->processing;
+          item->mailbox_ns = node->mailbox.count > 0 ? node->mailbox.p99_ns : 0;
+          item->processing_ns = node->processing.count > 0 ? node->processing.p99_ns : 0;
         }
     }
 }
@@ -294,6 +307,37 @@ items_load_all (GPtrArray *items, IngestStore *store, double seconds)
     if (((ActorscopeActorItem *) items->pdata[i])->parent == NULL)
       item_aggregate (items->pdata[i], 0);
   items_merge_latencies (items, store);
+}
+
+/* The render-columns column each numeric tree column shows. */
+static RenderColumnId
+tree_column_id (const char *what)
+{
+  if (g_str_equal (what, "in")) return RENDER_COLUMN_RECEIVED;
+  if (g_str_equal (what, "out")) return RENDER_COLUMN_SENT;
+  if (g_str_equal (what, "rate")) return RENDER_COLUMN_RATE;
+  if (g_str_equal (what, "depth")) return RENDER_COLUMN_MAILBOX_MAX;
+  if (g_str_equal (what, "mailbox")) return RENDER_COLUMN_WAIT_P99;
+  if (g_str_equal (what, "processing")) return RENDER_COLUMN_PROC_P99;
+  return RENDER_COLUMN_ERRORS;
+}
+
+/* A cell's text as every front end writes it (render-columns.h): a
+ * queue's processing is "—", counts are never cut. Owned by the caller. */
+static char *
+item_format (ActorscopeActorItem *item, const char *what)
+{
+  RenderColumnRow row = {
+    .name = item->path, .actor = item->id, .is_group = item->children != NULL,
+    .n_members = 1, .sent = item->sent, .received = item->received, .rate_per_s = item->rate,
+    .mailbox_max = item->depth, .wait = item->wait, .processing = item->processing,
+    .errors = item->errors,
+  };
+  IngestActorKind kind = INGEST_ACTOR_ACTOR;
+
+  ingest_actor_kind_from_string (item->kind, strlen (item->kind), &kind);
+  row.kind = kind;
+  return render_column_format (tree_column_id (what), &row);
 }
 
 /* ---- the tree widget ---- */
@@ -428,6 +472,52 @@ trace_seconds (ActorscopeDocument *document)
   return (t1 - t0) / 1e9;
 }
 
+/* The narrowest the name column gets when figures need the room. */
+#define TREE_NAME_MIN_WIDTH 90
+
+/* Widens the numeric columns to their widest cell, so a count is never
+ * clipped ("32414" for 324142): the widths set at construction fit typical
+ * values only. Columns only grow (a narrower trace keeps the width). */
+static void
+tree_fit_columns (ActorscopeActorTree *self)
+{
+  static const char *const numeric[] = { "in", "out", "rate", "depth", "mailbox", "processing", "errors" };
+  GtkColumnViewColumn *name = g_hash_table_lookup (self->columns, "actor");
+  int growth = 0;
+
+  for (guint c = 0; c < G_N_ELEMENTS (numeric); c++)
+    {
+      GtkColumnViewColumn *column = g_hash_table_lookup (self->columns, numeric[c]);
+      g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
+      int widest = 0;
+
+      if (column == NULL)
+        continue;
+      /* Bounded: a huge tree is measured on its first rows (the roots,
+       * whose sums are the largest figures, come first or early). */
+      for (guint i = 1; i < self->items->len && i < 5000; i++)
+        {
+          g_autofree char *text = item_format (self->items->pdata[i], numeric[c]);
+          int w = 0;
+
+          pango_layout_set_text (layout, text, -1);
+          pango_layout_get_pixel_size (layout, &w, NULL);
+          widest = MAX (widest, w);
+        }
+      /* 4 px cell padding each side (style.css) and a little air. */
+      if (widest + 12 > gtk_column_view_column_get_fixed_width (column))
+        {
+          growth += widest + 12 - gtk_column_view_column_get_fixed_width (column);
+          gtk_column_view_column_set_fixed_width (column, widest + 12);
+        }
+    }
+  /* The names give the room back (they expand into what is left, and a
+   * narrow pane scrolls), so the default sidebar still holds every column. */
+  if (name != NULL && growth > 0)
+    gtk_column_view_column_set_fixed_width (name, MAX (TREE_NAME_MIN_WIDTH,
+                                                       gtk_column_view_column_get_fixed_width (name) - growth));
+}
+
 void
 actorscope_actor_tree_set_document (ActorscopeActorTree *self, ActorscopeDocument *document)
 {
@@ -494,6 +584,7 @@ actorscope_actor_tree_set_document (ActorscopeActorTree *self, ActorscopeDocumen
       }
     /* Figures first: rows bind their labels when the roots are published. */
     items_load_all (self->items, store, seconds);
+    tree_fit_columns (self);
     g_list_store_splice (self->roots, 0, 0, roots->pdata, roots->len);
   }
   tree_update_groups (self);
@@ -518,6 +609,7 @@ actorscope_actor_tree_refresh (ActorscopeActorTree *self)
     }
   seconds = trace_seconds (self->document);
   items_load_all (self->items, store, seconds);
+  tree_fit_columns (self);
   for (guint i = 1; i < self->items->len; i++)
     {
       ActorscopeActorItem *item = self->items->pdata[i];
@@ -849,29 +941,8 @@ bind_number (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer
   GtkTreeListRow *row = gtk_list_item_get_item (list_item);
   g_autoptr(ActorscopeActorItem) item = gtk_tree_list_row_get_item (row);
   GtkWidget *label = gtk_list_item_get_child (list_item);
-  char buf[64];
-
-  if (g_str_equal (what, "in"))
-    g_snprintf (buf, sizeof buf, "%" G_GUINT64_FORMAT, item->received);
-  else if (g_str_equal (what, "out"))
-    g_snprintf (buf, sizeof buf, "%" G_GUINT64_FORMAT, item->sent);
-  else if (g_str_equal (what, "rate"))
-    g_snprintf (buf, sizeof buf, item->rate >= 100 ? "%.0f" : "%.1f", item->rate);
-  else if (g_str_equal (what, "depth"))
-    g_snprintf (buf, sizeof buf, "%" G_GINT64_FORMAT, item->depth);
-  else if (g_str_equal (what, "mailbox"))
-    {
-      if (item->mailbox_ns > 0) render_ticks_format_duration (item->mailbox_ns, buf, sizeof buf);
-      else g_strlcpy (buf, "–", sizeof buf);
-    }
-  else if (g_str_equal (what, "processing"))
-    {
-      if (item->processing_ns > 0) render_ticks_format_duration (item->processing_ns, buf, sizeof buf);
-      else g_strlcpy (buf, "–", sizeof buf);
-    }
-  else
-    g_snprintf (buf, sizeof buf, "%" G_GUINT64_FORMAT, item->errors);
-  gtk_label_set_text (GTK_LABEL (label), buf);
+  g_autofree char *text = item_format (item, what);
+  gtk_label_set_text (GTK_LABEL (label), text);
   if (g_str_equal (what, "errors") && item->errors > 0)
     gtk_widget_add_css_class (label, "error");
   else
@@ -901,6 +972,17 @@ set_header_tooltips (ActorscopeActorTree *self)
     }
 }
 
+char *
+actorscope_actor_tree_dup_cell_text (ActorscopeActorTree *self, IngestActorId id, const char *name)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_ACTOR_TREE (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+  if (id == 0 || id >= self->items->len || g_hash_table_lookup (self->columns, name) == NULL ||
+      g_str_equal (name, "actor"))
+    return NULL;
+  return item_format (self->items->pdata[id], name);
+}
+
 const char *
 actorscope_actor_tree_get_column_tooltip (ActorscopeActorTree *self, const char *name)
 {
@@ -928,8 +1010,17 @@ actorscope_actor_tree_get_columns_width (ActorscopeActorTree *self)
   return total;
 }
 
+/* A column's tooltip: render-columns' meaning of it, and its scope here
+ * (the tree always covers the whole trace). Owned by the tree's column. */
+static char *
+column_tooltip (RenderColumnId id)
+{
+  /* Translators: a column's tooltip: its meaning, then its scope. */
+  return g_strdup_printf (_("%s (whole trace)"), _(render_column_get (id)->description));
+}
+
 static void
-add_column (ActorscopeActorTree *self, const char *name, const char *title, const char *tooltip,
+add_column (ActorscopeActorTree *self, const char *name, const char *title, char *tooltip /* taken */,
             const char *property, gboolean is_name)
 {
   GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
@@ -983,7 +1074,7 @@ add_column (ActorscopeActorTree *self, const char *name, const char *title, cons
     }
   gtk_column_view_append_column (self->column_view, column);
   g_hash_table_insert (self->columns, g_strdup (name), column);
-  g_object_set_data_full (G_OBJECT (column), "tooltip", g_strdup (tooltip), g_free);
+  g_object_set_data_full (G_OBJECT (column), "tooltip", tooltip, g_free);
   g_object_unref (sorter);
   g_object_unref (column);
 }
@@ -1046,21 +1137,21 @@ actorscope_actor_tree_init (ActorscopeActorTree *self)
   gtk_column_view_set_show_column_separators (self->column_view, FALSE);
   gtk_widget_add_css_class (GTK_WIDGET (self->column_view), "data-table");
 
-  add_column (self, "actor", _("Actor"), _("Actor, by its place in the hierarchy"), "name", TRUE);
+  add_column (self, "actor", _("Actor"), g_strdup (_("Actor, by its place in the hierarchy")), "name", TRUE);
   /* Translators: column header, messages received ("in"). Keep short. */
-  add_column (self, "in", C_("column", "In"), _("Messages received"), "received", FALSE);
+  add_column (self, "in", C_("column", "In"), column_tooltip (RENDER_COLUMN_RECEIVED), "received", FALSE);
   /* Translators: column header, messages sent ("out"). Keep short. */
-  add_column (self, "out", C_("column", "Out"), _("Messages sent"), "sent", FALSE);
+  add_column (self, "out", C_("column", "Out"), column_tooltip (RENDER_COLUMN_SENT), "sent", FALSE);
   /* Translators: column header, messages per second. Keep short (4 letters). */
-  add_column (self, "rate", C_("column", "Rate"), _("Messages sent and received per second"), "rate", FALSE);
+  add_column (self, "rate", C_("column", "Rate"), column_tooltip (RENDER_COLUMN_RATE), "rate", FALSE);
   /* Translators: column header, largest mailbox depth. Keep short (5 letters). */
-  add_column (self, "depth", C_("column", "Depth"), _("Largest mailbox depth"), "depth", FALSE);
-  /* Translators: column header, median time a message waits in the mailbox. */
-  add_column (self, "mailbox", C_("column", "Wait"), _("Median time in mailbox"), "mailbox", FALSE);
-  /* Translators: column header, median processing time. Keep short (4 letters). */
-  add_column (self, "processing", C_("column", "Proc"), _("Median processing time"), "processing", FALSE);
+  add_column (self, "depth", C_("column", "Depth"), column_tooltip (RENDER_COLUMN_MAILBOX_MAX), "depth", FALSE);
+  /* Translators: column header, 99th percentile of the time a message waits in the mailbox. */
+  add_column (self, "mailbox", C_("column", "Wait"), column_tooltip (RENDER_COLUMN_WAIT_P99), "mailbox", FALSE);
+  /* Translators: column header, 99th percentile of the processing time. Keep short (4 letters). */
+  add_column (self, "processing", C_("column", "Proc"), column_tooltip (RENDER_COLUMN_PROC_P99), "processing", FALSE);
   /* Translators: column header, errors and crashes. Keep short (3 letters). */
-  add_column (self, "errors", C_("column", "Err"), _("Errors and crashes"), "errors", FALSE);
+  add_column (self, "errors", C_("column", "Err"), column_tooltip (RENDER_COLUMN_ERRORS), "errors", FALSE);
   set_header_tooltips (self);
 
   self->tree = gtk_tree_list_model_new (G_LIST_MODEL (g_object_ref (self->roots)), FALSE, FALSE,

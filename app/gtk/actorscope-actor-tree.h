@@ -65,6 +65,11 @@ gboolean actorscope_actor_tree_get_menu_visible (ActorscopeActorTree *self);
 /* The long form of a column's short header, shown as its tooltip (borrowed;
  * NULL for an unknown column name). */
 const char *actorscope_actor_tree_get_column_tooltip (ActorscopeActorTree *self, const char *name);
+/* The text of the cell of actor id's row in the numeric column name ("in",
+ * "out", "rate", "depth", "mailbox", "processing", "errors"), as it is
+ * shown (render-columns.h); NULL for an unknown actor or column. Owned by
+ * the caller. */
+char *actorscope_actor_tree_dup_cell_text (ActorscopeActorTree *self, IngestActorId id, const char *name);
 /* The sum of the columns' fixed widths in pixels: what the tree needs to
  * show every column without scrolling (for tests and the window). */
 int actorscope_actor_tree_get_columns_width (ActorscopeActorTree *self);

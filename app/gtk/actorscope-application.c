@@ -5,11 +5,13 @@
 
 #include "actorscope-application.h"
 #include "actorscope-color-scheme.h"
+#include "actorscope-settings.h"
 #include "actorscope-window.h"
 
 struct _ActorscopeApplication {
   GtkApplication parent_instance;
-  GSettings *settings;
+  GSettings *settings;          /* NULL when the schema was found nowhere */
+  GError *settings_error;       /* why, reported by handle-local-options */
   ActorscopeColorScheme *scheme;
 };
 
@@ -149,6 +151,7 @@ actorscope_application_dispose (GObject *object)
 
   g_clear_object (&self->scheme);
   g_clear_object (&self->settings);
+  g_clear_error (&self->settings_error);
   G_OBJECT_CLASS (actorscope_application_parent_class)->dispose (object);
 }
 
@@ -172,17 +175,27 @@ actorscope_application_init (ActorscopeApplication *self)
     { NULL }
   };
 
-  self->settings = g_settings_new (ACTORSCOPE_APP_ID);
+  self->settings = actorscope_settings_new (ACTORSCOPE_APP_ID, NULL, &self->settings_error);
   g_application_add_main_option_entries (G_APPLICATION (self), options);
 }
 
 static int
 on_handle_local_options (GApplication *app, GVariantDict *options, gpointer user_data)
 {
+  ActorscopeApplication *self = ACTORSCOPE_APPLICATION (app);
+
   if (g_variant_dict_contains (options, "version"))
     {
       g_print ("actorscope-gtk %s\n", PACKAGE_VERSION);
       return 0;
+    }
+  /* Without a schema GSettings would abort at the first window: say what
+   * is missing and how to get it instead. */
+  if (self->settings == NULL)
+    {
+      g_printerr (_("actorscope-gtk: %s; run it from its build tree, with `meson devenv`, "
+                    "or after `meson install`\n"), self->settings_error->message);
+      return 1;
     }
   return -1;
 }

@@ -325,6 +325,49 @@ actorscope_details_show_nothing (ActorscopeDetails *self)
                       _("Click an actor, a message or an edge, or Shift+drag over the timeline or the overview to summarise a time range."));
 }
 
+/* An actor with descendants is a row of the tree that sums its subtree
+ * and, folded, one node of the views: the card shows those sums too
+ * (the same figures as the tree row), not only the actor's own. */
+static void
+add_subtree (ActorscopeDetails *self, IngestStore *store, IngestActorId id)
+{
+  guint32 n = ingest_store_n_actors (store);
+  guint64 received = 0, sent = 0, errors = 0, members = 0;
+  gint64 depth_max = 0;
+
+  for (IngestActorId a = 1; a <= n; a++)
+    {
+      IngestActorId up = a;
+      IngestActorStats st;
+      guint level = 0;
+
+      while (up != 0 && up != id && level++ < 512)
+        up = ingest_store_actor (store, up)->parent;
+      if (up != id)
+        continue;
+      ingest_store_actor_stats (store, a, &st);
+      received += st.received;
+      sent += st.sent;
+      errors += st.errors;
+      depth_max = MAX (depth_max, st.mailbox_depth_max);
+      members++;
+    }
+  if (members <= 1)
+    return;
+  {
+    g_autofree char *count = g_strdup_printf ("%" G_GUINT64_FORMAT, members - 1);
+    /* Translators: a heading of the details card: the figures of an actor
+     * together with its %s descendants (as its tree row and its folded
+     * node show them). */
+    g_autofree char *heading = g_strdup_printf (_("With its %s descendants"), count);
+    add_row (self, heading, "");
+  }
+  add_count (self, _("Received (subtree)"), received);
+  add_count (self, _("Sent (subtree)"), sent);
+  add_count (self, _("Errors (subtree)"), errors);
+  add_count (self, _("Mailbox depth (max, subtree)"), (guint64) MAX (0, depth_max));
+}
+
 void
 actorscope_details_show_actor (ActorscopeDetails *self, IngestActorId id)
 {
@@ -361,6 +404,7 @@ actorscope_details_show_actor (ActorscopeDetails *self, IngestActorId id)
       add_time (self, _("First seen"), st.first_ns);
       add_time (self, _("Last seen"), st.last_ns);
     }
+  add_subtree (self, store, id);
   if (actor->parent != 0)
     {
       g_autofree char *label = g_strdup_printf (_("Parent: %s"), actor_name (self, actor->parent));

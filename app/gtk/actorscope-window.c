@@ -8,6 +8,7 @@
 #include "actorscope-live.h"
 #include "actorscope-overview.h"
 #include "actorscope-time-ruler.h"
+#include "actorscope-settings.h"
 #include "ingest-matcher.h"
 #include "render-cairo.h"
 #include "render-svg.h"
@@ -194,6 +195,18 @@ update_status (ActorscopeWindow *self)
           g_autofree char *lost = g_strdup_printf (_(" · lost %s before attach, %s while attached"),
                                                    before, during);
           char *joined = g_strconcat (skipped ? skipped : "", lost, NULL);
+          g_free (skipped);
+          skipped = joined;
+        }
+      /* The other record counters `actorscope stats` prints. */
+      if (c->duplicate_events > 0 || c->unmatched > 0)
+        {
+          g_autofree char *dup = g_strdup_printf ("%" G_GUINT64_FORMAT, c->duplicate_events);
+          g_autofree char *unmatched = g_strdup_printf ("%" G_GUINT64_FORMAT, c->unmatched);
+          /* Translators: a note of the status line: events read twice
+           * (dropped) and records that match no message. */
+          g_autofree char *note = g_strdup_printf (_(" · %s duplicate, %s unmatched"), dup, unmatched);
+          char *joined = g_strconcat (skipped ? skipped : "", note, NULL);
           g_free (skipped);
           skipped = joined;
         }
@@ -1179,11 +1192,15 @@ actorscope_window_init (ActorscopeWindow *self)
   g_autoptr(GSimpleAction) view = NULL;
   g_autoptr(GSimpleAction) play = NULL;
   g_autofree char *view_name = NULL;
+  g_autoptr(GError) settings_error = NULL;
   GtkDropTarget *drop;
   GtkSettings *gtk_settings = gtk_settings_get_default ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->settings = g_settings_new (ACTORSCOPE_APP_ID);
+  /* The application checked at start-up that the schema is there. */
+  self->settings = actorscope_settings_new (ACTORSCOPE_APP_ID, NULL, &settings_error);
+  if (self->settings == NULL)
+    g_error ("%s", settings_error->message);
   self->replay_pos = -1;
 
   /* One session for the views: they read and write it, not each other. */

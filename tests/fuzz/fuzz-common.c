@@ -245,7 +245,11 @@ fuzz_parse (const guint8 *data, gsize len, const IngestParserOptions *options, F
     FUZZ_CHECK (ingest_parser_get_format (parser) == options->format);
   if (options->strict && ok)
     FUZZ_CHECK (ingest_parser_n_skipped (parser) == 0);
-  FUZZ_CHECK (ingest_parser_n_skipped (parser) == ingest_store_counters (store)->skipped_records);
+  /* Every record this reading skipped is counted in the store; a native
+   * header written by convert may add the original trace's count. */
+  FUZZ_CHECK (ingest_parser_n_skipped (parser) <= ingest_store_counters (store)->skipped_records);
+  if (ingest_parser_get_format (parser) != INGEST_FORMAT_NATIVE)
+    FUZZ_CHECK (ingest_parser_n_skipped (parser) == ingest_store_counters (store)->skipped_records);
   FUZZ_CHECK (ingest_parser_get_diagnostics (parser)->len <=
               (options->max_kept_diagnostics ? options->max_kept_diagnostics : 20));
   for (guint i = 0; i < ingest_parser_get_diagnostics (parser)->len; i++)

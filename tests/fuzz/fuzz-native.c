@@ -36,6 +36,10 @@ check_round_trip (const guint8 *data, gsize len)
   FUZZ_CHECK (second.ok);
   FUZZ_CHECK (second.n_events == first.n_events);
   FUZZ_CHECK (second.n_messages <= first.n_messages);
+  /* Lossless: the record counts travel in the written header. */
+  FUZZ_CHECK (second.counters.skipped_records == first.counters.skipped_records);
+  FUZZ_CHECK (second.counters.lost_events == first.counters.lost_events);
+  FUZZ_CHECK (second.counters.duplicate_events == first.counters.duplicate_events);
   fuzz_outcome_clear (&first);
   fuzz_outcome_clear (&second);
 }

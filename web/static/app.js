@@ -8,7 +8,7 @@
   const state = {
     ws: null, backoff: 500, view: 'graph', follow: true, window_s: 30, filter: '',
     theme: localStorage.getItem('actorscope-theme') || 'dark', zoom: 1, groups: [],
-    sortKey: 'rate', sortAsc: false, actors: [], overview: null, range: null, frame: null,
+    sortKey: 'rate_per_s', sortAsc: false, actors: [], overview: null, range: null, frame: null,
     selected: null, lastFrameAt: 0,
     // Updates address the elements of the last whole frame by index in
     // document order (see PROTOCOL.md); seq counts frames and updates.
@@ -235,8 +235,12 @@
     $('#empty').classList.toggle('hidden', f.events > 0);
     $('#counts').textContent = f.events.toLocaleString() + ' events · ' +
       f.counters.actors.toLocaleString() + ' actors' +
-      (f.counters.lost ? ' · ' + f.counters.lost + ' lost' : '') +
+      // The record counters `actorscope stats` prints, with its words.
       (f.counters.skipped ? ' · ' + f.counters.skipped + ' skipped' : '') +
+      (f.counters.lost_before_attach ? ' · ' + f.counters.lost_before_attach + ' lost before attach' : '') +
+      (f.counters.lost ? ' · ' + f.counters.lost + ' lost while attached' : '') +
+      (f.counters.duplicates ? ' · ' + f.counters.duplicates + ' duplicate' : '') +
+      (f.counters.unmatched ? ' · ' + f.counters.unmatched + ' unmatched' : '') +
       (f.detail && f.detail.reduced ? ' · detail reduced' : '');
     state.overview = f.overview;
     state.range = f.window;
@@ -267,18 +271,38 @@
   const lat = (l, k) => (l && l[k] !== undefined ? l[k] : null);
 
   // ---- actor table -------------------------------------------------------------
+  // The columns shown, by the server's column keys (render-columns.h): the
+  // server gives each column's header, meaning and scope and each row's
+  // cells already written, so the page shows the CLI's and the desktop's
+  // figures; these getters only sort.
   const columns = {
-    name: (a) => a.name, rate: (a) => a.rate, mailbox: (a) => a.mailbox,
-    mailbox_p99: (a) => lat(a.mailbox_latency, 'p99_ms'), proc_p99: (a) => lat(a.processing, 'p99_ms'),
+    name: (a) => a.name, rate_per_s: (a) => a.rate, mailbox_depth: (a) => a.mailbox,
+    wait_p99_ns: (a) => lat(a.mailbox_latency, 'p99_ms'), processing_p99_ns: (a) => lat(a.processing, 'p99_ms'),
     received: (a) => a.received, errors: (a) => a.errors,
   };
+  const shownKeys = Object.keys(columns);
+  function renderTableHead() {
+    const f = state.frame;
+    if (!f || !f.columns) return;
+    const byKey = new Map(f.columns.map((c) => [c.key, c]));
+    for (const th of document.querySelectorAll('#actors th')) {
+      const c = byKey.get(th.dataset.key);
+      if (!c) continue;
+      const title = c.description + (c.scope ? ' (' + c.scope + ')' : '');
+      if (th.textContent !== c.header) th.textContent = c.header;
+      if (th.title !== title) th.title = title;
+    }
+    const scope = $('#actors-scope');
+    if (scope && f.table_scope !== undefined && scope.textContent !== f.table_scope) scope.textContent = f.table_scope;
+  }
   // Rows are kept by actor id and patched: only cells whose text or class
   // changed are written, and rows move only when the order changed, so a
   // frame costs the page a few writes instead of a new table.
   const tableRows = new Map(); // id -> { tr, tds, row }
   let tableOrder = [];
   function renderTable() {
-    const get = columns[state.sortKey] || columns.rate;
+    renderTableHead();
+    const get = columns[state.sortKey] || columns.rate_per_s;
     const rows = state.actors.slice().sort((a, b) => {
       const x = get(a), y = get(b);
       const c = typeof x === 'string' ? x.localeCompare(y) : (x ?? -1) - (y ?? -1);
@@ -291,18 +315,16 @@
       if (!r) {
         const tr = document.createElement('tr');
         const tds = [];
-        for (let i = 0; i < 7; i++) { const td = document.createElement('td'); tr.appendChild(td); tds.push(td); }
+        for (let i = 0; i < shownKeys.length; i++) { const td = document.createElement('td'); tr.appendChild(td); tds.push(td); }
         r = { tr, tds, row: null };
         tableRows.set(a.id, r);
       }
       if (r.row === a) continue; // unchanged since last time
       r.row = a;
       if (r.tr.dataset.actor !== a.name) r.tr.dataset.actor = a.name;
-      const cells = [
-        [a.name, 'name'], [a.rate.toFixed(1), 'num'], [String(a.mailbox), 'num' + (a.mailbox > 10 ? ' hot' : '')],
-        [fmtDur(lat(a.mailbox_latency, 'p99_ms')), 'num'], [fmtDur(lat(a.processing, 'p99_ms')), 'num'],
-        [a.received.toLocaleString(), 'num'], [String(a.errors), 'num' + (a.errors > 0 ? ' bad' : '')],
-      ];
+      const hot = { mailbox_depth: a.mailbox > 10 ? ' hot' : '', errors: a.errors > 0 ? ' bad' : '' };
+      const cells = shownKeys.map((k) => [k === 'name' ? a.name : (a.cells ? a.cells[k] : '') ?? '',
+        k === 'name' ? 'name' : 'num' + (hot[k] || '')]);
       cells.forEach(([text, cls], i) => {
         const td = r.tds[i];
         if (td.className !== cls) td.className = cls;
