@@ -31,7 +31,7 @@
 #include "ingest-json-lexer.h"
 #include "ingest-native-writer.h"
 #include "ingest-parser.h"
-#include "ingest-source-xstate.h"
+#include "ingest-xstate-adapter.h"
 
 #define DEFAULT_MAX_CLIENTS 64
 #define DEFAULT_MAX_PRODUCERS 64

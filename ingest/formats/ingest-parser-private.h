@@ -35,6 +35,8 @@ typedef struct {
 extern const IngestFormatImpl ingest_format_native_impl;
 extern const IngestFormatImpl ingest_format_mswitch_impl;
 extern const IngestFormatImpl ingest_format_chrome_impl;
+extern const IngestFormatImpl ingest_format_xstate_impl;
+extern const IngestFormatImpl ingest_format_otlp_impl;
 
 static inline void
 ingest_parser_ctx_accept (IngestParserCtx *ctx)

@@ -54,6 +54,8 @@ ingest_format_to_string (IngestFormat format)
     case INGEST_FORMAT_NATIVE: return "native";
     case INGEST_FORMAT_MSWITCH: return "mswitch";
     case INGEST_FORMAT_CHROME: return "chrome";
+    case INGEST_FORMAT_XSTATE: return "xstate";
+    case INGEST_FORMAT_OTLP: return "otlp";
     default: return "unknown";
     }
 }
@@ -68,6 +70,8 @@ ingest_format_from_string (const char *s, IngestFormat *out)
     { "mswitch", INGEST_FORMAT_MSWITCH },
     { "message-switch", INGEST_FORMAT_MSWITCH },
     { "chrome", INGEST_FORMAT_CHROME },
+    { "xstate", INGEST_FORMAT_XSTATE },
+    { "otlp", INGEST_FORMAT_OTLP },
   };
   if (s == NULL)
     return FALSE;
@@ -99,6 +103,39 @@ skip_bom_and_space (const guint8 *data, gsize len)
   return i;
 }
 
+/* An XState inspection event names its type "@xstate.*" on its first
+ * line, whatever the key order ("type" comes first from both
+ * @statelyai/inspect and JSON.stringify). Inside a native record's string
+ * the quotes would be escaped, so this never matches a native line. */
+static gboolean
+first_line_is_xstate (const guint8 *data, gsize len)
+{
+  const guint8 *nl = memchr (data, '\n', len);
+  gsize n = nl != NULL ? (gsize) (nl - data) : len;
+  const guint8 *p = data, *end = data + n;
+
+  while ((p = memchr (p, '"', end - p)) != NULL)
+    {
+      const guint8 *q = p + 1;
+      if ((gsize) (end - q) >= 5 && memcmp (q, "type\"", 5) == 0)
+        {
+          q += 5;
+          while (q < end && (*q == ' ' || *q == '\t'))
+            q++;
+          if (q < end && *q == ':')
+            {
+              q++;
+              while (q < end && (*q == ' ' || *q == '\t'))
+                q++;
+              if ((gsize) (end - q) >= 9 && memcmp (q, "\"@xstate.", 9) == 0)
+                return TRUE;
+            }
+        }
+      p++;
+    }
+  return FALSE;
+}
+
 IngestFormat
 ingest_format_detect (const guint8 *data, gsize len)
 {
@@ -124,6 +161,13 @@ ingest_format_detect (const guint8 *data, gsize len)
     if (q == NULL)
       return len - i > 64 ? INGEST_FORMAT_NATIVE : INGEST_FORMAT_AUTO;
     klen = q - key;
+    if (first_line_is_xstate (data + i, len - i))
+      return INGEST_FORMAT_XSTATE;
+    if (klen == 4 && memcmp (key, "type", 4) == 0 && memchr (key, '\n', len - i - 1) == NULL
+        && len < DETECT_MAX)
+      return INGEST_FORMAT_AUTO; /* "type": of what? the rest of the line tells */
+    if (klen == 13 && memcmp (key, "resourceSpans", 13) == 0)
+      return INGEST_FORMAT_OTLP;
     if (klen == 6 && memcmp (key, "events", 6) == 0)
       return INGEST_FORMAT_MSWITCH;
     for (gsize k = 0; k < G_N_ELEMENTS (chrome_keys); k++)
@@ -174,6 +218,31 @@ refuse_binary (IngestParser *parser, GError **error)
                            "e.g. chromium --trace-startup-format=json)");
   parser->failed = TRUE;
   return FALSE;
+}
+
+/* What the first bytes of an input look like, for the error about an
+ * input of which no record could be read: markers of each format anywhere
+ * in the first DETECT_MAX bytes (the format detected from the first key
+ * was evidently wrong). */
+static const char *
+guess_format (const guint8 *data, gsize len)
+{
+  static const struct { const char *marker; const char *name; } markers[] = {
+    { "\"resourceSpans\"", "OpenTelemetry OTLP JSON (--format otlp)" },
+    { "\"@xstate.", "XState inspection events (--format xstate)" },
+    { "\"traceEvents\"", "a Chrome trace (--format chrome)" },
+    { "\"ph\"", "Chrome trace events (--format chrome)" },
+    { "\"events\"", "message-switch /trace bodies (--format mswitch)" },
+    { "\"ev\"", "actorscope native NDJSON (--format native)" },
+  };
+  gsize i = skip_bom_and_space (data, len);
+
+  for (gsize k = 0; k < G_N_ELEMENTS (markers); k++)
+    if (g_strstr_len ((const char *) data, (gssize) len, markers[k].marker) != NULL)
+      return markers[k].name;
+  if (i < len && (data[i] == '{' || data[i] == '['))
+    return "JSON of a kind actorscope does not read";
+  return "not JSON, so no format actorscope reads";
 }
 
 /* ---- diagnostics ---- */
@@ -318,6 +387,8 @@ start_format (IngestParser *parser, IngestFormat format)
     {
     case INGEST_FORMAT_MSWITCH: parser->impl = &ingest_format_mswitch_impl; break;
     case INGEST_FORMAT_CHROME: parser->impl = &ingest_format_chrome_impl; break;
+    case INGEST_FORMAT_XSTATE: parser->impl = &ingest_format_xstate_impl; break;
+    case INGEST_FORMAT_OTLP: parser->impl = &ingest_format_otlp_impl; break;
     case INGEST_FORMAT_NATIVE:
     case INGEST_FORMAT_AUTO:
     default:
@@ -337,7 +408,13 @@ feed_plain (IngestParser *parser, const guint8 *data, gsize len, GError **error)
       gsize take;
 
       if (parser->format != INGEST_FORMAT_AUTO)
-        start_format (parser, parser->format);
+        {
+          /* Kept only to say what the input looks like if no record of it
+           * can be read as the format asked for. */
+          parser->detect_len = MIN (len, DETECT_MAX);
+          memcpy (parser->detect_buf, data, parser->detect_len);
+          start_format (parser, parser->format);
+        }
       else
         {
           take = MIN (len, DETECT_MAX - parser->detect_len);
@@ -575,6 +652,15 @@ ingest_parser_finish (IngestParser *parser, GError **error)
     }
   if (!parser->impl->finish (parser->impl_data, error))
     goto failed;
+  if (parser->ctx.n_records == 0 && parser->ctx.n_skipped > 0)
+    {
+      ingest_parser_ctx_fatal (&parser->ctx, error, INGEST_ERROR_FORMAT, 0, 0,
+                               "no record could be read as %s (%" G_GUINT64_FORMAT
+                               " skipped): the input looks like %s",
+                               ingest_format_to_string (parser->format), parser->ctx.n_skipped,
+                               guess_format (parser->detect_buf, parser->detect_len));
+      goto failed;
+    }
   return TRUE;
 
 failed:
