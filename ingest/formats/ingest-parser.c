@@ -163,9 +163,6 @@ ingest_format_detect (const guint8 *data, gsize len)
     klen = q - key;
     if (first_line_is_xstate (data + i, len - i))
       return INGEST_FORMAT_XSTATE;
-    if (klen == 4 && memcmp (key, "type", 4) == 0 && memchr (key, '\n', len - i - 1) == NULL
-        && len < DETECT_MAX)
-      return INGEST_FORMAT_AUTO; /* "type": of what? the rest of the line tells */
     if (klen == 13 && memcmp (key, "resourceSpans", 13) == 0)
       return INGEST_FORMAT_OTLP;
     if (klen == 6 && memcmp (key, "events", 6) == 0)
@@ -173,6 +170,10 @@ ingest_format_detect (const guint8 *data, gsize len)
     for (gsize k = 0; k < G_N_ELEMENTS (chrome_keys); k++)
       if (strlen (chrome_keys[k]) == klen && memcmp (key, chrome_keys[k], klen) == 0)
         return INGEST_FORMAT_CHROME;
+    /* XState's "type" may come after other keys: the whole first line
+     * tells (native, if it has no "@xstate." type). */
+    if (memchr (data + i, '\n', len - i) == NULL && len < DETECT_MAX)
+      return INGEST_FORMAT_AUTO;
   }
   return INGEST_FORMAT_NATIVE;
 }
@@ -242,7 +243,7 @@ guess_format (const guint8 *data, gsize len)
       return markers[k].name;
   if (i < len && (data[i] == '{' || data[i] == '['))
     return "JSON of a kind actorscope does not read";
-  return "not JSON, so no format actorscope reads";
+  return "text that is not JSON (no format actorscope reads)";
 }
 
 /* ---- diagnostics ---- */
@@ -402,19 +403,21 @@ start_format (IngestParser *parser, IngestFormat format)
 static gboolean
 feed_plain (IngestParser *parser, const guint8 *data, gsize len, GError **error)
 {
+  /* A format given by the caller is not detected, but the first bytes are
+   * kept to say what the input looks like if none of it can be read. */
+  if (parser->ctx.options.format != INGEST_FORMAT_AUTO && parser->detect_len < DETECT_MAX)
+    {
+      gsize keep = MIN (len, DETECT_MAX - parser->detect_len);
+      memcpy (parser->detect_buf + parser->detect_len, data, keep);
+      parser->detect_len += keep;
+    }
   if (parser->impl == NULL)
     {
       IngestFormat f;
       gsize take;
 
       if (parser->format != INGEST_FORMAT_AUTO)
-        {
-          /* Kept only to say what the input looks like if no record of it
-           * can be read as the format asked for. */
-          parser->detect_len = MIN (len, DETECT_MAX);
-          memcpy (parser->detect_buf, data, parser->detect_len);
-          start_format (parser, parser->format);
-        }
+        start_format (parser, parser->format);
       else
         {
           take = MIN (len, DETECT_MAX - parser->detect_len);
