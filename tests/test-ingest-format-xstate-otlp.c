@@ -118,6 +118,40 @@ test_xstate_files (void **state)
   (void) state;
 }
 
+/* Bad lines of an XState file: each at its line and column, skipped. */
+static void
+test_xstate_bad (void **state)
+{
+  const char *text =
+    "{\"type\":\"@xstate.actor\",\"sessionId\":\"x:0\",\"name\":\"m\"}\n"
+    "{\"type\":\"@xstate.event\",\"sessionId\":\"x:0\",\"event\":{\"type\":\"A\"\n" /* cut */
+    "{\"type\":\"@xstate.event\",\"event\":{\"type\":\"B\"}}\n"                  /* no session */
+    "[1,2]\n"
+    "{\"type\":\"hello\"}\n"
+    "{\"type\":\"@xstate.event\",\"sessionId\":\"x:0\",\"event\":{\"type\":\"C\"}}\n";
+  IngestParserOptions strict = { .strict = TRUE, .source_name = "x.ndjson" };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (IngestStore) store = NULL;
+  IngestParser *parser = NULL;
+  const GPtrArray *diags;
+
+  store = test_ingest_parse (text, strlen (text), 3, NULL, &parser, &error);
+  assert_non_null (store);
+  assert_int_equal (ingest_parser_n_records (parser), 2);
+  assert_int_equal (ingest_parser_n_skipped (parser), 4);
+  diags = ingest_parser_get_diagnostics (parser);
+  assert_non_null (strstr (((GError *) g_ptr_array_index (diags, 0))->message, ":2:"));
+  assert_non_null (strstr (((GError *) g_ptr_array_index (diags, 1))->message,
+                           ":3:1: @xstate.event needs a string \"sessionId\""));
+  assert_non_null (strstr (((GError *) g_ptr_array_index (diags, 2))->message, ":4:1: not a JSON object"));
+  assert_non_null (strstr (((GError *) g_ptr_array_index (diags, 3))->message,
+                           ":5:1: not an XState inspection event"));
+  ingest_parser_free (parser);
+  assert_null (test_ingest_parse (text, strlen (text), 0, &strict, NULL, &error));
+  assert_non_null (strstr (error->message, "x.ndjson:2:"));
+  (void) state;
+}
+
 #define SPAN(svc, body) \
   "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":{\"stringValue\":\"" svc "\"}}]}," \
   "\"scopeSpans\":[{\"spans\":[" body "]}]}]}\n"
@@ -216,6 +250,7 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_detect),
     cmocka_unit_test (test_xstate_files),
+    cmocka_unit_test (test_xstate_bad),
     cmocka_unit_test (test_otlp_pairing),
     cmocka_unit_test (test_all_skipped),
   };
