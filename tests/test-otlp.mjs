@@ -17,7 +17,7 @@
 //   node tests/test-otlp.mjs ACTORSCOPE
 import { createServer } from 'node:http';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { require, tempDir, check, sleep, until, startServe, stopServe, openWs } from './web-common.mjs';
 
@@ -158,6 +158,9 @@ relay.close();
 // The captured requests as an OTLP file: the same edges offline.
 const file = join(dir, 'traces.otlp.jsonl');
 writeFileSync(file, captured.join('\n') + '\n');
+// ACTORSCOPE_OTLP_SAVE=PATH keeps the file (data/traces/otlp-shop.jsonl
+// was recorded so).
+if (process.env.ACTORSCOPE_OTLP_SAVE) copyFileSync(file, process.env.ACTORSCOPE_OTLP_SAVE);
 const converted = execFileSync(cli, ['convert', '-o', '-', file], { encoding: 'utf8' });
 const offline = edges(converted.split('\n'));
 check(Object.keys(want).every((k) => offline[k] === want[k]),
