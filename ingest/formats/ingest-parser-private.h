@@ -37,6 +37,7 @@ extern const IngestFormatImpl ingest_format_mswitch_impl;
 extern const IngestFormatImpl ingest_format_chrome_impl;
 extern const IngestFormatImpl ingest_format_xstate_impl;
 extern const IngestFormatImpl ingest_format_otlp_impl;
+extern const IngestFormatImpl ingest_format_node_impl;
 
 static inline void
 ingest_parser_ctx_accept (IngestParserCtx *ctx)

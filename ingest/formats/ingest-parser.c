@@ -56,6 +56,7 @@ ingest_format_to_string (IngestFormat format)
     case INGEST_FORMAT_CHROME: return "chrome";
     case INGEST_FORMAT_XSTATE: return "xstate";
     case INGEST_FORMAT_OTLP: return "otlp";
+    case INGEST_FORMAT_NODE: return "node";
     default: return "unknown";
     }
 }
@@ -72,6 +73,7 @@ ingest_format_from_string (const char *s, IngestFormat *out)
     { "chrome", INGEST_FORMAT_CHROME },
     { "xstate", INGEST_FORMAT_XSTATE },
     { "otlp", INGEST_FORMAT_OTLP },
+    { "node", INGEST_FORMAT_NODE },
   };
   if (s == NULL)
     return FALSE;
@@ -136,6 +138,14 @@ first_line_is_xstate (const guint8 *data, gsize len)
   return FALSE;
 }
 
+/* Node.js writes its own categories ("node", "node.async_hooks", ...)
+ * from the first events on (its environment and bootstrap). */
+static gboolean
+looks_like_node (const guint8 *data, gsize len)
+{
+  return g_strstr_len ((const char *) data, (gssize) len, "\"cat\":\"node") != NULL;
+}
+
 IngestFormat
 ingest_format_detect (const guint8 *data, gsize len)
 {
@@ -169,7 +179,7 @@ ingest_format_detect (const guint8 *data, gsize len)
       return INGEST_FORMAT_MSWITCH;
     for (gsize k = 0; k < G_N_ELEMENTS (chrome_keys); k++)
       if (strlen (chrome_keys[k]) == klen && memcmp (key, chrome_keys[k], klen) == 0)
-        return INGEST_FORMAT_CHROME;
+        return looks_like_node (data, len) ? INGEST_FORMAT_NODE : INGEST_FORMAT_CHROME;
     /* XState's "type" may come after other keys: the whole first line
      * tells (native, if it has no "@xstate." type). */
     if (memchr (data + i, '\n', len - i) == NULL && len < DETECT_MAX)
@@ -390,6 +400,7 @@ start_format (IngestParser *parser, IngestFormat format)
     case INGEST_FORMAT_CHROME: parser->impl = &ingest_format_chrome_impl; break;
     case INGEST_FORMAT_XSTATE: parser->impl = &ingest_format_xstate_impl; break;
     case INGEST_FORMAT_OTLP: parser->impl = &ingest_format_otlp_impl; break;
+    case INGEST_FORMAT_NODE: parser->impl = &ingest_format_node_impl; break;
     case INGEST_FORMAT_NATIVE:
     case INGEST_FORMAT_AUTO:
     default:

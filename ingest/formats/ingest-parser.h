@@ -25,6 +25,7 @@ typedef enum {
   INGEST_FORMAT_CHROME,     /* Chrome Trace Event Format JSON (object or array) */
   INGEST_FORMAT_XSTATE,     /* XState inspection events, one per line (data/formats/xstate.md) */
   INGEST_FORMAT_OTLP,       /* OTLP JSON ExportTraceServiceRequests, one per line (otlp.md) */
+  INGEST_FORMAT_NODE,       /* Node.js trace events: Chrome JSON + its silent threads */
 } IngestFormat;
 
 const char *ingest_format_to_string (IngestFormat format);
