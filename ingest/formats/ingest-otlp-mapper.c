@@ -39,8 +39,8 @@ struct _IngestOtlpMapper {
   GHashTable *producers;     /* key -> Slot* */
   GHashTable *calls;         /* key -> Slot* */
   guint n_pending;           /* spans held in both tables */
-  gint64 newest_ns;          /* latest span end seen */
-  gint64 last_sweep_ns;
+  gint64 newest_ns;          /* latest span end seen (times are >= 0) */
+  gint64 last_sweep_ns;      /* newest_ns at the last sweep */
 };
 
 static void
@@ -76,7 +76,6 @@ ingest_otlp_mapper_new (IngestStore *store)
   self->store = store;
   self->producers = g_hash_table_new_full (ingest_hash_str, g_str_equal, g_free, slot_free);
   self->calls = g_hash_table_new_full (ingest_hash_str, g_str_equal, g_free, slot_free);
-  self->last_sweep_ns = G_MININT64;
   return self;
 }
 
