@@ -322,7 +322,8 @@ emit_publish (IngestOtlpMapper *self, const Span *p)
 static void
 emit_delivery (IngestOtlpMapper *self, const Span *p, const Span *c)
 {
-  g_autofree char *key = g_strconcat (span_key (c->trace_id, c->span_id), "/deliver", NULL);
+  g_autofree char *span = span_key (c->trace_id, c->span_id);
+  g_autofree char *key = g_strconcat (span, "/deliver", NULL);
   const char *queue = queue_of (p, c);
   gint64 sent = p != NULL ? MIN (p->end_ns, c->start_ns) : c->start_ns;
 
