@@ -223,8 +223,9 @@ web_otlp_complete (WebOtlpSink *sink, struct lws *wsi, gboolean *appended)
   request_free (req);
   if (obj == NULL)
     {
+      g_autofree char *why = g_utf8_make_valid (jerr.text, -1);
       g_autofree char *text = g_strdup_printf ("400 bad request: not JSON (line %d, column %d: %s)\n",
-                                               jerr.line, jerr.column, jerr.text);
+                                               jerr.line, jerr.column, why);
       return reply_text (sink, wsi, HTTP_STATUS_BAD_REQUEST, text);
     }
   if (!ingest_otlp_mapper_feed_request (sink->mapper, obj, &n_spans, &n_bad, &error))

@@ -143,9 +143,11 @@ ingest_ndjson_lines_parse (IngestNdjsonLines *lines, const char *line, gsize len
   obj = json_loadb (line, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
   if (obj == NULL)
     {
+      /* jansson quotes the input near the error: any bytes at all. */
+      g_autofree char *text = g_utf8_make_valid (jerr.text, -1);
       *keep_going = ingest_parser_ctx_reject (lines->ctx, error, INGEST_ERROR_SYNTAX, line_no,
                                               jerr.position > 0 ? (guint64) jerr.position : 1,
-                                              "%s", jerr.text);
+                                              "%s", text);
       return NULL;
     }
   if (!json_is_object (obj))
