@@ -415,9 +415,10 @@ ingest_xstate_adapter_feed (IngestXstateAdapter *self, const char *data, gsize l
   obj = json_loadb (data, len, JSON_REJECT_DUPLICATES, &jerr);
   if (obj == NULL)
     {
+      /* jansson quotes the input near the error: any bytes at all. */
+      g_autofree char *text = g_utf8_make_valid (jerr.text, -1);
       g_set_error (error, INGEST_ERROR, INGEST_ERROR_SYNTAX,
-                   "%s: line %d, column %d: %s", self->source_name, jerr.line, jerr.column,
-                   jerr.text);
+                   "%s: line %d, column %d: %s", self->source_name, jerr.line, jerr.column, text);
       return FALSE;
     }
   if (!ingest_xstate_adapter_feed_json (self, obj, &local))
