@@ -21,6 +21,12 @@ import { writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { require, tempDir, check, sleep, until, startServe, stopServe, openWs } from './web-common.mjs';
 
+try {
+  require.resolve('@opentelemetry/sdk-trace-node');
+} catch (e) {
+  console.log('SKIP: @opentelemetry/* missing from web/node_modules (npm ci in web/)');
+  process.exit(77);
+}
 const cli = process.argv[2];
 const dir = tempDir('otlp');
 const api = require('@opentelemetry/api');
