@@ -30,7 +30,7 @@ cli_load_options_add (GOptionContext *context, CliLoadOptions *opts)
   const GOptionEntry entries[] = {
     { "format", 0, 0, G_OPTION_ARG_STRING, &opts->format,
       N_("Input format (default: detect from the first bytes)"),
-      N_("auto|native|mswitch|chrome|perfetto") },
+      N_("auto|native|mswitch|chrome|perfetto|xstate|otlp|node") },
     { "strict", 0, 0, G_OPTION_ARG_NONE, &opts->strict,
       N_("Stop at the first malformed record instead of skipping it"), NULL },
     G_OPTION_ENTRY_NULL
@@ -180,7 +180,7 @@ cli_load_trace (const char *path, const CliLoadOptions *opts,
   if (opts->format && !ingest_format_from_string (opts->format, &popts.format))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("Unknown --format “%s” (expected auto, native, mswitch, chrome or perfetto)"),
+                   _("Unknown --format “%s” (expected auto, native, mswitch, chrome, perfetto, xstate, otlp or node)"),
                    opts->format);
       *exit_code = CLI_EXIT_USAGE;
       return NULL;

@@ -510,7 +510,7 @@ cli_serve_main (int argc, char **argv)
     { "memory-limit", 0, 0, G_OPTION_ARG_STRING, &memory_limit, N_("Keep the service's memory within about this size (default 1GiB, or $ACTORSCOPE_MEMORY_LIMIT): the oldest events leave RAM once the data directory holds them and are read back from disk when a view or /events reaches them (needs a data directory)"), "SIZE" },
     { "record-no-loss", 0, 0, G_OPTION_ARG_NONE, &record_no_loss, N_("Stop the service when --record cannot write (default: say why, keep accepting and retry)"), NULL },
     { "static-dir", 0, 0, G_OPTION_ARG_FILENAME, &static_dir, N_("Serve the page from this directory"), "DIR" },
-    { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("Input format of producers/stdin/follow: auto, native, mswitch, chrome, perfetto"), "FORMAT" },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("Input format of producers/stdin/follow: auto, native, mswitch, chrome, perfetto, xstate, otlp, node"), "FORMAT" },
     { "strict", 0, 0, G_OPTION_ARG_NONE, &strict, N_("Drop a source at its first malformed record"), NULL },
     { "max-clients", 0, 0, G_OPTION_ARG_INT, &max_clients, N_("Most browser/event clients at once (default 64)"), "N" },
     { "max-producers", 0, 0, G_OPTION_ARG_INT, &max_producers, N_("Most producers at once, per kind (default 64)"), "N" },
@@ -547,7 +547,7 @@ cli_serve_main (int argc, char **argv)
   if (argc > 1)
     return cli_usage_error ("serve", _("unexpected argument (sources are given with options)"));
   if (format != NULL && !ingest_format_from_string (format, &fmt))
-    return cli_usage_error ("serve", _("unknown --format (use auto, native, mswitch, chrome or perfetto)"));
+    return cli_usage_error ("serve", _("unknown --format (use auto, native, mswitch, chrome, perfetto, xstate, otlp or node)"));
   if (port < 0 || port > 65535 || max_clients < 1 || max_producers < 1 || max_fps < 1 ||
       max_fps > 60 || max_message < 1024 || max_line < 0 ||
       frame_budget < WEB_FRAME_MIN_BUDGET || frame_budget > WEB_FRAME_MAX_BUDGET || speed < 0 || idle_timeout < 0)

@@ -2,6 +2,7 @@
  * asserts a time). Run it by hand on an otherwise idle machine:
  *
  *   build/tests/bench-actorscope build/tools/gen/actorscope-gen build/app/actorscope [--quick]
+ *   build/tests/bench-actorscope --file-formats      (only 2b below)
  *
  * Measures:
  *  1. native NDJSON ingest of a generated 1,000,000-event trace (events/s,
@@ -11,6 +12,9 @@
  *     Perfetto protobuf ingest of the recorded Chromium sample
  *     (data/traces/chromium-startup.pftrace.gz) repeated to ~100 MB
  *     (track events/s, MB/s);
+ *  2b. XState inspection files and OTLP JSON files (generated in memory:
+ *     inspection events of 100 machines; requests of 50 spans in
+ *     client/server and producer/consumer pairs): events/s, MB/s;
  *  3. export of each view of the 1M-event trace (time, SVG size);
  *  4. a full-detail sequence chart of 50,000 messages against `mscgen -T svg`
  *     on the same chart (.msc written by actorscope-gen);
@@ -225,6 +229,136 @@ bench_native_ingest (const char *path)
   printf ("  store: %.1f MB = %.1f bytes/event (%u actors, %u messages)   [targets: >= 1,000,000 events/s, <= 64 B/event]\n",
           mb (bytes), (double) bytes / MAX (n, 1), ingest_store_n_actors (store), ingest_store_n_messages (store));
   return store;
+}
+
+/* ---- 2b. XState and OTLP files ------------------------------------------ */
+
+/* n inspection events of @statelyai/inspect's stream: 100 machines, events
+ * between them, a snapshot after each. */
+static GString *
+gen_xstate (guint64 n)
+{
+  GString *out = g_string_new (NULL);
+  guint64 t = G_GUINT64_CONSTANT (1767229200000);
+
+  for (guint a = 0; a < 100; a++)
+    g_string_append_printf (out, "{\"type\":\"@xstate.actor\",\"name\":\"machine%u\",\"sessionId\":\"x:%u\","
+                            "\"parentId\":%s%s%s,\"createdAt\":\"%" G_GUINT64_FORMAT "\",\"_version\":\"0.4.0\"}\n",
+                            a, a, a ? "\"x:" : "", a ? "0\"" : "null", "", t);
+  for (guint64 i = 100; i < n; i += 2)
+    {
+      guint from = (guint) (i * 7 % 100), to = (guint) (i * 13 % 100);
+      t++;
+      g_string_append_printf (out, "{\"type\":\"@xstate.event\",\"event\":{\"type\":\"EV%u\",\"n\":%" G_GUINT64_FORMAT "},"
+                              "\"sessionId\":\"x:%u\",\"sourceId\":\"x:%u\",\"createdAt\":\"%" G_GUINT64_FORMAT "\","
+                              "\"_version\":\"0.4.0\"}\n", (guint) (i % 17), i, to, from, t);
+      g_string_append_printf (out, "{\"type\":\"@xstate.snapshot\",\"snapshot\":{\"status\":\"active\","
+                              "\"value\":\"s%u\",\"context\":{\"n\":%" G_GUINT64_FORMAT "}},\"sessionId\":\"x:%u\","
+                              "\"createdAt\":\"%" G_GUINT64_FORMAT "\",\"_version\":\"0.4.0\"}\n",
+                              (guint) (i % 5), i, to, t);
+    }
+  return out;
+}
+
+static void
+otlp_span (GString *out, const char *trace, guint64 span, const char *parent, guint64 link,
+           int kind, const char *name, gint64 start, gint64 end, const char *dest)
+{
+  g_string_append_printf (out, "{\"traceId\":\"%s\",\"spanId\":\"%016" G_GINT64_MODIFIER "x\",\"parentSpanId\":\"%s\","
+                          "\"name\":\"%s\",\"kind\":%d,\"startTimeUnixNano\":\"%" G_GINT64_FORMAT "\","
+                          "\"endTimeUnixNano\":\"%" G_GINT64_FORMAT "\",\"attributes\":[",
+                          trace, span, parent, name, kind, start, end);
+  if (dest)
+    g_string_append_printf (out, "{\"key\":\"messaging.destination.name\",\"value\":{\"stringValue\":\"%s\"}}", dest);
+  g_string_append (out, "],\"events\":[],\"status\":{\"code\":0},\"links\":[");
+  if (link)
+    g_string_append_printf (out, "{\"traceId\":\"%s\",\"spanId\":\"%016" G_GINT64_MODIFIER "x\"}", trace, link);
+  g_string_append (out, "]}");
+}
+
+/* OTLP requests of 50 spans each from 10 services, alternating a
+ * client/server pair and a producer/consumer pair; `n_spans` in all. */
+static GString *
+gen_otlp (guint64 n_spans)
+{
+  GString *out = g_string_new (NULL);
+  gint64 t = G_GINT64_CONSTANT (1767229200000000000);
+  guint64 id = 1;
+
+  for (guint64 done = 0; done < n_spans; done += 50)
+    {
+      guint svc = (guint) (done / 50 % 10);
+      g_string_append_printf (out, "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\","
+                              "\"value\":{\"stringValue\":\"svc%u\"}}]},\"scopeSpans\":[{\"scope\":{\"name\":\"bench\"},"
+                              "\"spans\":[", svc);
+      for (guint k = 0; k < 50; k += 2)
+        {
+          char trace[33], parent[17];
+          g_snprintf (trace, sizeof trace, "%032" G_GINT64_MODIFIER "x", id);
+          t += 100000;
+          if (k % 4 == 0)
+            {
+              g_snprintf (parent, sizeof parent, "%016" G_GINT64_MODIFIER "x", id);
+              otlp_span (out, trace, id, "", 0, 3, "GET /item", t, t + 90000, NULL);
+              g_string_append_c (out, ',');
+              otlp_span (out, trace, id + 1, parent, 0, 2, "GET /item", t + 10000, t + 80000, NULL);
+            }
+          else
+            {
+              otlp_span (out, trace, id, "", 0, 4, "jobs publish", t, t + 5000, "jobs");
+              g_string_append_c (out, ',');
+              otlp_span (out, trace, id + 1, "", id, 5, "jobs process", t + 20000, t + 60000, "jobs");
+            }
+          if (k + 2 < 50)
+            g_string_append_c (out, ',');
+          id += 2;
+        }
+      g_string_append (out, "]}]}]}\n");
+    }
+  return out;
+}
+
+static void
+bench_file_format (const char *what, IngestFormat format, GString *data, const char *unit,
+                   guint64 n_units)
+{
+  g_autoptr(GError) error = NULL;
+  IngestParserOptions opts = { .format = format, .source_name = "bench" };
+  g_autoptr(IngestStore) store = ingest_store_new ();
+  IngestParser *parser = ingest_parser_new (store, &opts);
+  double c0 = cpu_s (), t0 = now_s ();
+
+  for (gsize off = 0; off < data->len; off += 1 << 20)
+    if (!ingest_parser_feed (parser, (const guint8 *) data->str + off,
+                             MIN ((gsize) 1 << 20, data->len - off), &error))
+      break;
+  if (!error)
+    ingest_parser_finish (parser, &error);
+  double t = now_s () - t0, c = cpu_s () - c0;
+  ingest_parser_free (parser);
+  if (error)
+    {
+      printf ("%s: failed: %s\n", what, error->message);
+      return;
+    }
+  guint64 n = ingest_store_n_events (store);
+  printf ("%s ingest: %" G_GUINT64_FORMAT " %s -> %" G_GUINT64_FORMAT " events, %.1f MB in %.3f s wall "
+          "(%.3f s CPU) = %.0f %s/s, %.0f events/s, %.1f MB/s (by CPU time: %.0f events/s, "
+          "%.1f MB/s)\n",
+          what, n_units, unit, n, mb (data->len), t, c, n_units / t, unit, n / t, mb (data->len) / t,
+          n / c, mb (data->len) / c);
+}
+
+static void
+bench_xstate_otlp (void)
+{
+  guint64 n = quick ? 100000 : 1000000;
+  GString *xs = gen_xstate (n);
+  bench_file_format ("XState inspection file", INGEST_FORMAT_XSTATE, xs, "inspection events", n);
+  g_string_free (xs, TRUE);
+  GString *ot = gen_otlp (n / 2);
+  bench_file_format ("OTLP JSON file", INGEST_FORMAT_OTLP, ot, "spans", n / 2);
+  g_string_free (ot, TRUE);
 }
 
 /* ---- 2. Chrome streaming ---------------------------------------------- */
@@ -528,6 +662,12 @@ main (int argc, char **argv)
 {
   if (argc == 4 && strcmp (argv[1], "--child-load") == 0)
     return child_load (argv[2], argv[3]);
+  /* Only 2b (no generator, no external tools needed). */
+  if (argc == 2 && strcmp (argv[1], "--file-formats") == 0)
+    {
+      bench_xstate_otlp ();
+      return 0;
+    }
 
   if (argc < 3 || argc > 4 || (argc == 4 && strcmp (argv[3], "--quick") != 0))
     {
@@ -576,6 +716,8 @@ main (int argc, char **argv)
     }
   bench_chrome (self);
   bench_perfetto ();
+  printf ("\n");
+  bench_xstate_otlp ();
   printf ("\n");
   bench_sequence_vs_mscgen ();
   printf ("\n");

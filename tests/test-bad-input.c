@@ -120,7 +120,11 @@ check_row (const Row *row)
         }
       else
         {
-          if (!r.ok)
+          /* An input none of whose records could be read is an error
+           * in lenient mode too (it names what the input looks like);
+           * the diagnostics and counts before it are the row's. */
+          if (!r.ok && !(row->skipped > 0 && row->events == 0
+                         && strstr (r.error, ": no record could be read as ") != NULL))
             fail_msg ("lenient run failed: %s", r.error);
           assert_int_equal (ingest_store_n_events (r.store), row->events);
           assert_int_equal (r.skipped, row->skipped);

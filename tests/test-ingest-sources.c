@@ -28,7 +28,7 @@
 #include "ingest-source-record.h"
 #include "ingest-source-replay.h"
 #include "ingest-source-socket.h"
-#include "ingest-source-xstate.h"
+#include "ingest-xstate-adapter.h"
 #include "test-util.h"
 
 

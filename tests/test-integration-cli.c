@@ -420,7 +420,9 @@ test_stats_json_shape (void **state)
       json_t *actors = json_object_get (root, "actors");
       json_t *edges = json_object_get (root, "edges");
       assert_true (json_array_size (actors) > 0);
-      assert_true (json_array_size (edges) > 0);
+      /* Edges wherever something was sent (a Node.js trace has none:
+       * data/formats/node-trace-events.md). */
+      assert_true (json_array_size (edges) > 0 || sum_actors (root, "sent") == 0);
 
       /* Every edge is between listed actors; sent totals match edge totals. */
       g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);

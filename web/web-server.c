@@ -31,7 +31,8 @@
 #include "ingest-json-lexer.h"
 #include "ingest-native-writer.h"
 #include "ingest-parser.h"
-#include "ingest-source-xstate.h"
+#include "ingest-xstate-adapter.h"
+#include "web-otlp.h"
 
 #define DEFAULT_MAX_CLIENTS 64
 #define DEFAULT_MAX_PRODUCERS 64
@@ -117,6 +118,7 @@ struct _WebServer {
   guint64 next_ingest_id;
   IngestNoteLimit refused_note;  /* refused upgrades: one log line per 10 s */
   WebServerStats stats;
+  WebOtlpSink *otlp;         /* POST /v1/traces (web-otlp.h) */
 };
 
 struct _Conn {
@@ -1258,6 +1260,8 @@ serve_http (WebServer *self, struct lws *wsi, const char *uri)
     return http_reply (wsi, HTTP_STATUS_UNAUTHORIZED,
                        "401 unauthorized: this actorscope service needs its token "
                        "(open the URL printed by `actorscope serve`, with ?token=...)\n");
+  if (g_strcmp0 (uri, WEB_OTLP_TRACES_PATH) == 0)
+    return web_otlp_begin (self->otlp, wsi);
   path = web_static_resolve (self->static_root, uri, &mime, &error);
   if (path == NULL)
     return http_reply (wsi, g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT)
@@ -1294,6 +1298,24 @@ callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *i
     {
     case LWS_CALLBACK_HTTP:
       return serve_http (self, wsi, in);
+    case LWS_CALLBACK_HTTP_BODY:
+      return web_otlp_body (self->otlp, wsi, in, len);
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+      {
+        gboolean appended = FALSE;
+        int ret = web_otlp_complete (self->otlp, wsi, &appended);
+        if (appended)
+          {
+            ingest_source_hooks_appended (&self->options.hooks);
+            web_server_store_changed (self);
+          }
+        return ret;
+      }
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+    case LWS_CALLBACK_CLOSED_HTTP:
+      if (self != NULL)
+        web_otlp_forget (self->otlp, wsi);
+      break;
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
       return confirm_upgrade (self, wsi);
     case LWS_CALLBACK_ESTABLISHED:
@@ -1355,6 +1377,8 @@ web_server_new (IngestStore *store, const WebServerOptions *options, GError **er
     self->options.max_message_bytes = DEFAULT_MAX_MESSAGE;
   if (self->options.max_fps == 0)
     self->options.max_fps = DEFAULT_MAX_FPS;
+  self->otlp = web_otlp_sink_new (store, self->options.max_message_bytes,
+                                  self->options.idle_timeout_s);
   if (self->options.frame_budget == 0)
     self->options.frame_budget = WEB_FRAME_DEFAULT_BUDGET;
   self->options.host = self->host;
@@ -1508,6 +1532,7 @@ web_server_free (WebServer *self)
   while (self->conns != NULL)
     conn_teardown (self->conns->data);
   g_clear_pointer (&self->foreign_loop, g_main_loop_unref);
+  web_otlp_sink_free (self->otlp);
   web_activity_free (self->activity);
   web_live_views_free (self->live);
   g_strfreev (self->allowed_origins);

@@ -40,6 +40,9 @@ extern const IngestFormatImpl ingest_format_perfetto_impl;
 /* TRUE when data (the first bytes of the input) starts like a Perfetto
  * protobuf Trace (ingest-format-perfetto.c). */
 gboolean ingest_perfetto_looks_like (const guint8 *data, gsize len);
+extern const IngestFormatImpl ingest_format_xstate_impl;
+extern const IngestFormatImpl ingest_format_otlp_impl;
+extern const IngestFormatImpl ingest_format_node_impl;
 
 static inline void
 ingest_parser_ctx_accept (IngestParserCtx *ctx)

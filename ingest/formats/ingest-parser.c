@@ -55,6 +55,9 @@ ingest_format_to_string (IngestFormat format)
     case INGEST_FORMAT_MSWITCH: return "mswitch";
     case INGEST_FORMAT_CHROME: return "chrome";
     case INGEST_FORMAT_PERFETTO: return "perfetto";
+    case INGEST_FORMAT_XSTATE: return "xstate";
+    case INGEST_FORMAT_OTLP: return "otlp";
+    case INGEST_FORMAT_NODE: return "node";
     default: return "unknown";
     }
 }
@@ -70,6 +73,9 @@ ingest_format_from_string (const char *s, IngestFormat *out)
     { "message-switch", INGEST_FORMAT_MSWITCH },
     { "chrome", INGEST_FORMAT_CHROME },
     { "perfetto", INGEST_FORMAT_PERFETTO },
+    { "xstate", INGEST_FORMAT_XSTATE },
+    { "otlp", INGEST_FORMAT_OTLP },
+    { "node", INGEST_FORMAT_NODE },
   };
   if (s == NULL)
     return FALSE;
@@ -101,6 +107,47 @@ skip_bom_and_space (const guint8 *data, gsize len)
   return i;
 }
 
+/* An XState inspection event names its type "@xstate.*" on its first
+ * line, whatever the key order ("type" comes first from both
+ * @statelyai/inspect and JSON.stringify). Inside a native record's string
+ * the quotes would be escaped, so this never matches a native line. */
+static gboolean
+first_line_is_xstate (const guint8 *data, gsize len)
+{
+  const guint8 *nl = memchr (data, '\n', len);
+  gsize n = nl != NULL ? (gsize) (nl - data) : len;
+  const guint8 *p = data, *end = data + n;
+
+  while ((p = memchr (p, '"', end - p)) != NULL)
+    {
+      const guint8 *q = p + 1;
+      if ((gsize) (end - q) >= 5 && memcmp (q, "type\"", 5) == 0)
+        {
+          q += 5;
+          while (q < end && (*q == ' ' || *q == '\t'))
+            q++;
+          if (q < end && *q == ':')
+            {
+              q++;
+              while (q < end && (*q == ' ' || *q == '\t'))
+                q++;
+              if ((gsize) (end - q) >= 9 && memcmp (q, "\"@xstate.", 9) == 0)
+                return TRUE;
+            }
+        }
+      p++;
+    }
+  return FALSE;
+}
+
+/* Node.js writes its own categories ("node", "node.async_hooks", ...)
+ * from the first events on (its environment and bootstrap). */
+static gboolean
+looks_like_node (const guint8 *data, gsize len)
+{
+  return g_strstr_len ((const char *) data, (gssize) len, "\"cat\":\"node") != NULL;
+}
+
 IngestFormat
 ingest_format_detect (const guint8 *data, gsize len)
 {
@@ -130,11 +177,19 @@ ingest_format_detect (const guint8 *data, gsize len)
     if (q == NULL)
       return len - i > 64 ? INGEST_FORMAT_NATIVE : INGEST_FORMAT_AUTO;
     klen = q - key;
+    if (first_line_is_xstate (data + i, len - i))
+      return INGEST_FORMAT_XSTATE;
+    if (klen == 13 && memcmp (key, "resourceSpans", 13) == 0)
+      return INGEST_FORMAT_OTLP;
     if (klen == 6 && memcmp (key, "events", 6) == 0)
       return INGEST_FORMAT_MSWITCH;
     for (gsize k = 0; k < G_N_ELEMENTS (chrome_keys); k++)
       if (strlen (chrome_keys[k]) == klen && memcmp (key, chrome_keys[k], klen) == 0)
-        return INGEST_FORMAT_CHROME;
+        return looks_like_node (data, len) ? INGEST_FORMAT_NODE : INGEST_FORMAT_CHROME;
+    /* XState's "type" may come after other keys: the whole first line
+     * tells (native, if it has no "@xstate." type). */
+    if (memchr (data + i, '\n', len - i) == NULL && len < DETECT_MAX)
+      return INGEST_FORMAT_AUTO;
   }
   return INGEST_FORMAT_NATIVE;
 }
@@ -180,6 +235,31 @@ refuse_binary (IngestParser *parser, GError **error)
                            "this does not)");
   parser->failed = TRUE;
   return FALSE;
+}
+
+/* What the first bytes of an input look like, for the error about an
+ * input of which no record could be read: markers of each format anywhere
+ * in the first DETECT_MAX bytes (the format detected from the first key
+ * was evidently wrong). */
+static const char *
+guess_format (const guint8 *data, gsize len)
+{
+  static const struct { const char *marker; const char *name; } markers[] = {
+    { "\"resourceSpans\"", "OpenTelemetry OTLP JSON (--format otlp)" },
+    { "\"@xstate.", "XState inspection events (--format xstate)" },
+    { "\"traceEvents\"", "a Chrome trace (--format chrome)" },
+    { "\"ph\"", "Chrome trace events (--format chrome)" },
+    { "\"events\"", "message-switch /trace bodies (--format mswitch)" },
+    { "\"ev\"", "actorscope native NDJSON (--format native)" },
+  };
+  gsize i = skip_bom_and_space (data, len);
+
+  for (gsize k = 0; k < G_N_ELEMENTS (markers); k++)
+    if (g_strstr_len ((const char *) data, (gssize) len, markers[k].marker) != NULL)
+      return markers[k].name;
+  if (i < len && (data[i] == '{' || data[i] == '['))
+    return "JSON of a kind actorscope does not read";
+  return "text that is not JSON (no format actorscope reads)";
 }
 
 /* ---- diagnostics ---- */
@@ -325,6 +405,9 @@ start_format (IngestParser *parser, IngestFormat format)
     case INGEST_FORMAT_MSWITCH: parser->impl = &ingest_format_mswitch_impl; break;
     case INGEST_FORMAT_CHROME: parser->impl = &ingest_format_chrome_impl; break;
     case INGEST_FORMAT_PERFETTO: parser->impl = &ingest_format_perfetto_impl; break;
+    case INGEST_FORMAT_XSTATE: parser->impl = &ingest_format_xstate_impl; break;
+    case INGEST_FORMAT_OTLP: parser->impl = &ingest_format_otlp_impl; break;
+    case INGEST_FORMAT_NODE: parser->impl = &ingest_format_node_impl; break;
     case INGEST_FORMAT_NATIVE:
     case INGEST_FORMAT_AUTO:
     default:
@@ -338,6 +421,14 @@ start_format (IngestParser *parser, IngestFormat format)
 static gboolean
 feed_plain (IngestParser *parser, const guint8 *data, gsize len, GError **error)
 {
+  /* A format given by the caller is not detected, but the first bytes are
+   * kept to say what the input looks like if none of it can be read. */
+  if (parser->ctx.options.format != INGEST_FORMAT_AUTO && parser->detect_len < DETECT_MAX)
+    {
+      gsize keep = MIN (len, DETECT_MAX - parser->detect_len);
+      memcpy (parser->detect_buf + parser->detect_len, data, keep);
+      parser->detect_len += keep;
+    }
   if (parser->impl == NULL)
     {
       IngestFormat f;
@@ -577,7 +668,8 @@ ingest_parser_finish (IngestParser *parser, GError **error)
             f = INGEST_FORMAT_PERFETTO;
           else if (looks_binary (parser->detect_buf, parser->detect_len))
             return refuse_binary (parser, error);
-          f = ingest_format_detect (parser->detect_buf, parser->detect_len);
+          else
+            f = ingest_format_detect (parser->detect_buf, parser->detect_len);
         }
       start_format (parser, f);
       if (parser->detect_len > 0
@@ -586,6 +678,15 @@ ingest_parser_finish (IngestParser *parser, GError **error)
     }
   if (!parser->impl->finish (parser->impl_data, error))
     goto failed;
+  if (parser->ctx.n_records == 0 && parser->ctx.n_skipped > 0)
+    {
+      ingest_parser_ctx_fatal (&parser->ctx, error, INGEST_ERROR_FORMAT, 0, 0,
+                               "no record could be read as %s (%" G_GUINT64_FORMAT
+                               " skipped): the input looks like %s",
+                               ingest_format_to_string (parser->format), parser->ctx.n_skipped,
+                               guess_format (parser->detect_buf, parser->detect_len));
+      goto failed;
+    }
   return TRUE;
 
 failed:

@@ -24,6 +24,9 @@ typedef enum {
   INGEST_FORMAT_MSWITCH,    /* message-switch /trace bodies */
   INGEST_FORMAT_CHROME,     /* Chrome Trace Event Format JSON (object or array) */
   INGEST_FORMAT_PERFETTO,   /* Perfetto protobuf trace (Chromium's default, .pftrace) */
+  INGEST_FORMAT_XSTATE,     /* XState inspection events, one per line (data/formats/xstate.md) */
+  INGEST_FORMAT_OTLP,       /* OTLP JSON ExportTraceServiceRequests, one per line (otlp.md) */
+  INGEST_FORMAT_NODE,       /* Node.js trace events: Chrome JSON + its silent threads */
 } IngestFormat;
 
 const char *ingest_format_to_string (IngestFormat format);
@@ -67,7 +70,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (IngestParser, ingest_parser_free)
  * unrecoverable error (e.g. corrupt gzip, format undetectable); after FALSE
  * the parser accepts nothing more. */
 gboolean ingest_parser_feed (IngestParser *parser, const guint8 *data, gsize len, GError **error);
-/* End of input: flushes a last unterminated line, checks for truncation. */
+/* End of input: flushes a last unterminated line, checks for truncation.
+ * Input that had records but not one of them readable is an error
+ * (INGEST_ERROR_FORMAT) in lenient mode too, naming the format the input
+ * looks like: a foreign file is never read as an empty trace. */
 gboolean ingest_parser_finish (IngestParser *parser, GError **error);
 
 /* The format in use (AUTO until detected). */

@@ -1,4 +1,4 @@
-/* fuzz-xstate.c: XState inspection events (ingest/sources/ingest-source-xstate.h),
+/* fuzz-xstate.c: XState inspection events (ingest/sources/ingest-xstate-adapter.h),
  * as the web service gets them: one JSON object per websocket message.
  *
  * The input is cut at newlines into messages, all fed to one adapter (its
@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "fuzz-common.h"
-#include "ingest-source-xstate.h"
+#include "ingest-xstate-adapter.h"
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)

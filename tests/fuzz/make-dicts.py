@@ -56,6 +56,14 @@ XS_K = ['type', 'name', 'sessionId', 'parentId', 'sourceId', 'createdAt', 'event
         'status', 'error', 'value']
 XS_V = ['@xstate.actor', '@xstate.event', '@xstate.snapshot', '@xstate.microstep', '@xstate.',
         'done', 'error', 'stopped', 'active', 'nan']
+XSF_K = ['actorRef', 'sourceRef', 'xstate$$type', 'rootId', '_version']
+OT_K = ['resourceSpans', 'resource', 'attributes', 'key', 'value', 'stringValue', 'intValue',
+        'scopeSpans', 'instrumentationLibrarySpans', 'spans', 'traceId', 'spanId', 'parentSpanId',
+        'name', 'kind', 'startTimeUnixNano', 'endTimeUnixNano', 'links', 'events', 'timeUnixNano',
+        'status', 'code', 'message']
+OT_V = ['service.name', 'messaging.destination.name', 'messaging.destination', 'peer.service',
+        'server.address', 'exception', 'exception.type', 'exception.message', 'SPAN_KIND_SERVER',
+        'SPAN_KIND_CLIENT', 'SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER', 'STATUS_CODE_ERROR']
 WC_K = ['v', 'type', 'class', 'id', 'x', 'y', 'kind', 'follow', 'window_s', 'from_ms', 'to_ms',
         'filter', 'label_filter', 'groups', 'zoom', 'pan', 'width', 'height', 'theme']
 WC_V = ['hello', 'view', 'pause', 'live', 'details', 'hit', 'ping', 'graph', 'sequence', 'timeline',
@@ -68,6 +76,8 @@ w('chrome', keys(CH_K) + vals(CH_V) + JSON)
 w('chrome-gzip', keys(CH_K) + vals(CH_V) + keys(NATIVE_K[:6]) + MS_X +
   ['\x1f\x8b\x08', '\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03', '\x1f\x8b'] + JSON)
 w('xstate', keys(XS_K) + vals(XS_V) + JSON)
+w('xstate-file', keys(XS_K + XSF_K) + vals(XS_V) + ['\n'] + JSON)
+w('otlp', keys(OT_K) + vals(OT_V) + ['\n'] + JSON)
 w('web-control', keys(WC_K) + vals(WC_V) + ['{"v":1,"type":', '\n%%\n'] + keys(NATIVE_K[:6]) + JSON)
 w('mswitch-http', ['HTTP/1.1 200 OK\r\n', 'HTTP/1.0 ', '\r\n', '\r\n\r\n', 'Content-Length: ',
                    'content-length:', '\n~~~\n', '404'] + keys(MS_K) + vals(MS_V) + MS_X + JSON)

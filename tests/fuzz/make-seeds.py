@@ -284,6 +284,54 @@ def xstate():
     return c
 
 
+def xstate_file():
+    c = Corpus("xstate-file")
+    for s in XSTATE:
+        c.add(b"\x00" + s)
+        c.add(b"\x01" + s)
+    for name in ("xstate-pingpong.inspect.ndjson", "xstate-pingpong.raw.ndjson"):
+        lines = read(name).split(b"\n")
+        for k, sl in enumerate(slices(lines, 4, 4096, 6)):
+            c.add(bytes([k * 16]) + sl)
+        c.add(b"\x06" + b"\n".join(lines[:8]))
+    return c
+
+
+# ---- otlp -----------------------------------------------------------------
+
+OTLP = [
+    b'{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"api"}}]},'
+    b'"scopeSpans":[{"spans":[{"traceId":"t","spanId":"s2","parentSpanId":"s1","kind":2,"name":"GET",'
+    b'"startTimeUnixNano":"1100","endTimeUnixNano":"1900"},{"traceId":"t","spanId":"p1","kind":4,"name":"pub",'
+    b'"attributes":[{"key":"messaging.destination.name","value":{"stringValue":"jobs"}}],'
+    b'"startTimeUnixNano":1500,"endTimeUnixNano":1600},{"spanId":"bad","kind":4}]}]}]}\n'
+    b'{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"web"}}]},'
+    b'"instrumentationLibrarySpans":[{"spans":[{"traceId":"t","spanId":"s1","kind":"SPAN_KIND_CLIENT",'
+    b'"startTimeUnixNano":"1000","endTimeUnixNano":"2000","status":{"code":2,"message":"x"}},'
+    b'{"traceId":"t","spanId":"c1","kind":5,"links":[{"traceId":"t","spanId":"p1"}],'
+    b'"startTimeUnixNano":"3000","endTimeUnixNano":"2500","events":[{"name":"exception","attributes":['
+    b'{"key":"exception.type","value":{"stringValue":"E"}}]}]}]}]}]}\n',
+    b'{"resourceSpans":{}}\n{"resourceSpans":[1,{"scopeSpans":[{"spans":[null,{"traceId":"","spanId":"x"}]}]}]}\n'
+    b'[]\n{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"a","spanId":"b","kind":3,'
+    b'"startTimeUnixNano":"99999999999999999999","endTimeUnixNano":"-1"}]}]}]}\n',
+    b'{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"a","spanId":"b","kind":5,"parentSpanId":"b",'
+    b'"startTimeUnixNano":"1","endTimeUnixNano":"2"},{"traceId":"a","spanId":"b","kind":4,'
+    b'"startTimeUnixNano":"1","endTimeUnixNano":"2"},{"traceId":"a","spanId":"b","kind":4,'
+    b'"startTimeUnixNano":"1","endTimeUnixNano":"2"}]}]}]}\n',
+]
+
+
+def otlp():
+    c = Corpus("otlp")
+    for s in OTLP:
+        c.add(b"\x00" + s)
+        c.add(b"\x01" + s)
+    lines = read("otlp-shop.jsonl").split(b"\n")
+    for k, sl in enumerate(slices(lines, 4, 8192, 5)):
+        c.add(bytes([k * 16]) + sl)
+    return c
+
+
 # ---- web control ----------------------------------------------------------
 
 WEB = [
@@ -400,8 +448,8 @@ def perfetto():
 
 
 def main():
-    made = [native(), mswitch(), chrome(), chrome_gzip(), xstate(), web_control(), mswitch_http(),
-            perfetto()]
+    made = [native(), mswitch(), chrome(), chrome_gzip(), xstate(), xstate_file(), otlp(),
+            web_control(), mswitch_http(), perfetto()]
     for c in made:
         print("%-40s %3d seeds" % (os.path.relpath(c.dir, ROOT), c.n))
     return 0

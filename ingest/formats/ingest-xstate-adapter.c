@@ -1,11 +1,11 @@
-/* ingest-source-xstate.c: XState inspection events -> the event model. */
+/* ingest-xstate-adapter.c: XState inspection events -> the event model. */
 #include "config.h"
 
 #include <jansson.h>
 #include <string.h>
 
 #include "ingest-json-lexer.h"
-#include "ingest-source-xstate.h"
+#include "ingest-xstate-adapter.h"
 #include "ingest-hash.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_t, json_decref)
@@ -27,6 +27,8 @@ struct _IngestXstateAdapter {
   guint64 next_key;
   guint64 n_accepted;
   gsize state_bytes;      /* names, ids and table entries of the sessions */
+  gboolean file_clock;    /* no createdAt: the last time + 1 us, not now */
+  gint64 last_ns;         /* time of the last event fed */
   SessionInfo overflow;   /* every session past the bounds; not in the tables */
 };
 
@@ -86,7 +88,7 @@ ingest_xstate_looks_like (const char *data, gsize len)
 #define MAX_CREATED_AT_MS G_GINT64_CONSTANT (9200000000000)
 
 static gint64
-created_at_ns (json_t *obj)
+created_at_ns (IngestXstateAdapter *self, json_t *obj)
 {
   json_t *c = json_object_get (obj, "createdAt");
   gint64 ns = 0;
@@ -111,7 +113,14 @@ created_at_ns (json_t *obj)
       ns = ms > 0 && ms <= (double) MAX_CREATED_AT_MS ? (gint64) (ms * 1e6) : 0;
     }
   if (ns <= 0 || ns > MAX_CREATED_AT_MS * 1000000)
-    return g_get_real_time () * 1000;
+    {
+      /* Raw InspectionEvents carry no time. Live, they happen now; in a
+       * file, "now" would be the load time, different on every load: keep
+       * the file's order on a synthetic 1 us step instead. */
+      if (self->file_clock)
+        return self->last_ns + 1000;
+      return g_get_real_time () * 1000;
+    }
   return ns;
 }
 
@@ -204,10 +213,31 @@ session_get (IngestXstateAdapter *self, const char *session_id, const char *mach
   return s;
 }
 
+/* A session id from the @statelyai/inspect field (`idKey`: "sessionId",
+ * "sourceId") or, in a raw InspectionEvent, from its actor reference
+ * (`refKey`: "actorRef", "sourceRef"): a string id, or an object with a
+ * "sessionId" or (as an ActorRef's toJSON() writes it) an "id". */
+static const char *
+session_id_of (json_t *obj, const char *id_key, const char *ref_key)
+{
+  const char *id = json_string_value (json_object_get (obj, id_key));
+  json_t *ref;
+
+  if (id != NULL)
+    return id;
+  ref = json_object_get (obj, ref_key);
+  if (json_is_string (ref))
+    return json_string_value (ref);
+  id = json_string_value (json_object_get (ref, "sessionId"));
+  if (id != NULL)
+    return id;
+  return json_string_value (json_object_get (ref, "id"));
+}
+
 static gboolean
 feed_actor (IngestXstateAdapter *self, json_t *obj, gint64 t, GError **error)
 {
-  const char *session = json_string_value (json_object_get (obj, "sessionId"));
+  const char *session = session_id_of (obj, "sessionId", "actorRef");
   const char *machine = json_string_value (json_object_get (obj, "name"));
   const char *parent = json_string_value (json_object_get (obj, "parentId"));
   IngestEventInput in = { 0 };
@@ -217,7 +247,7 @@ feed_actor (IngestXstateAdapter *self, json_t *obj, gint64 t, GError **error)
   if (session == NULL)
     {
       g_set_error (error, INGEST_ERROR, INGEST_ERROR_SCHEMA,
-                   "@xstate.actor without a string \"sessionId\"");
+                   "@xstate.actor without a string \"sessionId\" or an \"actorRef\"");
       return FALSE;
     }
   if (parent != NULL)
@@ -252,8 +282,8 @@ append_done (IngestXstateAdapter *self, SessionInfo *s, gint64 t)
 static gboolean
 feed_event (IngestXstateAdapter *self, json_t *obj, gint64 t, GError **error)
 {
-  const char *session = json_string_value (json_object_get (obj, "sessionId"));
-  const char *source = json_string_value (json_object_get (obj, "sourceId"));
+  const char *session = session_id_of (obj, "sessionId", "actorRef");
+  const char *source = session_id_of (obj, "sourceId", "sourceRef");
   json_t *event = json_object_get (obj, "event");
   const char *label = json_string_value (json_object_get (event, "type"));
   g_autofree char *payload = NULL;
@@ -265,7 +295,8 @@ feed_event (IngestXstateAdapter *self, json_t *obj, gint64 t, GError **error)
   if (session == NULL || !json_is_object (event))
     {
       g_set_error (error, INGEST_ERROR, INGEST_ERROR_SCHEMA,
-                   "@xstate.event needs a string \"sessionId\" and an \"event\" object");
+                   "@xstate.event needs a string \"sessionId\" (or an \"actorRef\") and an "
+                   "\"event\" object");
       return FALSE;
     }
   target = session_get (self, session, NULL, NULL, &created);
@@ -310,7 +341,7 @@ feed_event (IngestXstateAdapter *self, json_t *obj, gint64 t, GError **error)
 static gboolean
 feed_snapshot (IngestXstateAdapter *self, json_t *obj, gint64 t, GError **error)
 {
-  const char *session = json_string_value (json_object_get (obj, "sessionId"));
+  const char *session = session_id_of (obj, "sessionId", "actorRef");
   json_t *snapshot = json_object_get (obj, "snapshot");
   const char *status = json_string_value (json_object_get (snapshot, "status"));
   SessionInfo *s;
@@ -319,7 +350,7 @@ feed_snapshot (IngestXstateAdapter *self, json_t *obj, gint64 t, GError **error)
   if (session == NULL)
     {
       g_set_error (error, INGEST_ERROR, INGEST_ERROR_SCHEMA,
-                   "@xstate.snapshot without a string \"sessionId\"");
+                   "@xstate.snapshot without a string \"sessionId\" or an \"actorRef\"");
       return FALSE;
     }
   s = session_get (self, session, NULL, NULL, &created);
@@ -344,32 +375,19 @@ feed_snapshot (IngestXstateAdapter *self, json_t *obj, gint64 t, GError **error)
 }
 
 gboolean
-ingest_xstate_adapter_feed (IngestXstateAdapter *self, const char *data, gsize len,
-                            GError **error)
+ingest_xstate_adapter_feed_json (IngestXstateAdapter *self, json_t *obj, GError **error)
 {
-  json_error_t jerr;
-  g_autoptr(json_t) obj = NULL;
-  const char *type;
+  const char *type = json_string_value (json_object_get (obj, "type"));
   gint64 t;
   gboolean ok;
 
-  obj = json_loadb (data, len, JSON_REJECT_DUPLICATES, &jerr);
-  if (obj == NULL)
-    {
-      g_set_error (error, INGEST_ERROR, INGEST_ERROR_SYNTAX,
-                   "%s: line %d, column %d: %s", self->source_name, jerr.line, jerr.column,
-                   jerr.text);
-      return FALSE;
-    }
-  type = json_string_value (json_object_get (obj, "type"));
   if (!json_is_object (obj) || type == NULL || !g_str_has_prefix (type, "@xstate."))
     {
       g_set_error (error, INGEST_ERROR, INGEST_ERROR_SCHEMA,
-                   "%s: not an XState inspection event (no \"type\" starting with \"@xstate.\")",
-                   self->source_name);
+                   "not an XState inspection event (no \"type\" starting with \"@xstate.\")");
       return FALSE;
     }
-  t = created_at_ns (obj);
+  t = created_at_ns (self, obj);
   if (strcmp (type, "@xstate.actor") == 0)
     ok = feed_actor (self, obj, t, error);
   else if (strcmp (type, "@xstate.event") == 0)
@@ -379,8 +397,43 @@ ingest_xstate_adapter_feed (IngestXstateAdapter *self, const char *data, gsize l
   else
     ok = TRUE; /* @xstate.action, @xstate.microstep...: nothing to show yet */
   if (ok)
-    self->n_accepted++;
+    {
+      self->n_accepted++;
+      self->last_ns = t;
+    }
   return ok;
+}
+
+gboolean
+ingest_xstate_adapter_feed (IngestXstateAdapter *self, const char *data, gsize len,
+                            GError **error)
+{
+  json_error_t jerr;
+  g_autoptr(json_t) obj = NULL;
+  g_autoptr(GError) local = NULL;
+
+  obj = json_loadb (data, len, JSON_REJECT_DUPLICATES, &jerr);
+  if (obj == NULL)
+    {
+      /* jansson quotes the input near the error: any bytes at all. */
+      g_autofree char *text = g_utf8_make_valid (jerr.text, -1);
+      g_set_error (error, INGEST_ERROR, INGEST_ERROR_SYNTAX,
+                   "%s: line %d, column %d: %s", self->source_name, jerr.line, jerr.column, text);
+      return FALSE;
+    }
+  if (!ingest_xstate_adapter_feed_json (self, obj, &local))
+    {
+      g_set_error (error, INGEST_ERROR, local->code, "%s: %s", self->source_name, local->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+ingest_xstate_adapter_set_file_clock (IngestXstateAdapter *self, gboolean file_clock)
+{
+  g_return_if_fail (self != NULL);
+  self->file_clock = file_clock;
 }
 
 gsize

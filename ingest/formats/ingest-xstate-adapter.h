@@ -1,4 +1,4 @@
-/* ingest-source-xstate.h: XState v5 inspection events (as sent by
+/* ingest-xstate-adapter.h: XState v5 inspection events (as sent by
  * @statelyai/inspect's createWebSocketInspector, one JSON object per
  * websocket message) turned into actors and messages.
  *
@@ -16,10 +16,21 @@
  *                       actor (error = crash, with the error as the reason).
  * Other "@xstate.*" types are accepted and ignored. Times come from
  * createdAt (ms since the epoch, as a string or number).
+ *
+ * Raw InspectionEvents (what xstate's `inspect` callback gets, written with
+ * JSON.stringify: no sessionId, no createdAt) are read too: the session is
+ * "actorRef" (and the sender "sourceRef"), a string id or an object with
+ * "sessionId" or "id" (an ActorRef's toJSON()). Their time is "now" live,
+ * and the previous event's + 1 us in a file (set_file_clock).
+ *
+ * The same adapter serves the live /ingest path (web/) and XState files
+ * (ingest-format-xstate.c), so both give the same picture.
  */
 #pragma once
 
-#include "ingest-source.h"
+#include <jansson.h>
+#include <gio/gio.h>
+#include "ingest-store.h"
 
 G_BEGIN_DECLS
 
@@ -41,6 +52,11 @@ gboolean ingest_xstate_looks_like (const char *data, gsize len);
 gboolean ingest_xstate_adapter_feed (IngestXstateAdapter *adapter, const char *data, gsize len,
                                      GError **error);
 
+/* The same for an event already parsed (obj borrowed); the error names no
+ * source (the caller adds its position). */
+gboolean ingest_xstate_adapter_feed_json (IngestXstateAdapter *adapter, json_t *obj,
+                                          GError **error);
+
 /* What one adapter (one inspector connection) keeps is bounded: an actor
  * name is at most INGEST_XSTATE_MAX_NAME bytes (a longer path keeps its
  * end: "…" + the nearest ancestors and the machine id), and once the
@@ -50,6 +66,11 @@ gboolean ingest_xstate_adapter_feed (IngestXstateAdapter *adapter, const char *d
 #define INGEST_XSTATE_MAX_NAME 1024
 #define INGEST_XSTATE_MAX_SESSIONS 65536
 #define INGEST_XSTATE_MAX_STATE_BYTES (32u << 20)
+
+/* TRUE: an event without a usable createdAt is timed 1 us after the
+ * previous one (from 0) instead of at the wall clock: files load the same
+ * every time. Default FALSE (live). */
+void ingest_xstate_adapter_set_file_clock (IngestXstateAdapter *adapter, gboolean file_clock);
 
 /* Bytes the adapter keeps for its sessions (names, ids, table entries),
  * approximately. */

@@ -1,0 +1,26 @@
+/* fuzz-otlp.c: OTLP JSON files (one ExportTraceServiceRequest per line) through the
+ * parser (lines, jansson, the shared mapper), whole and in chunks.
+ *
+ * Byte 0: bit 0 strict, bit 1 64-byte line bound, bit 2 tiny depth bound
+ * (4), the rest seeds the chunk boundaries. */
+#include "config.h"
+
+#include "fuzz-common.h"
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+  IngestParserOptions options = { 0 };
+  guint8 control;
+
+  fuzz_init ();
+  if (size < 1)
+    return 0;
+  control = data[0];
+  data++, size--;
+
+  options = fuzz_parser_options (INGEST_FORMAT_OTLP, "fuzz.jsonl", control,
+                                 (control & 2) ? 64 : 8192, TRUE);
+  fuzz_parse_both_ways (data, size, &options, control);
+  return 0;
+}
