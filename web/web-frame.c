@@ -782,6 +782,14 @@ web_frame_input_render (WebFrameInput *self, RenderScene **scene_out, GError **e
                                                    "max_elements", (json_int_t) built.max_elements,
                                                    "svg_bytes", (json_int_t) built.svg_bytes,
                                                    "budget", (json_int_t) request.svg_budget));
+  /* The timeline's time axis: the page maps the pointer to a time with it
+   * (zoom around the pointer, range selection on the ruler). */
+  if (built.axis.valid)
+    json_object_set_new (frame, "axis", json_pack ("{s:f, s:f, s:f, s:f, s:f}",
+                                                   "from_ms", ms (built.axis.from_ns),
+                                                   "to_ms", ms (built.axis.to_ns),
+                                                   "x0", built.axis.x0, "x1", built.axis.x1,
+                                                   "height", built.axis.height));
   if (scene_out != NULL)
     *scene_out = g_steal_pointer (&scene);
   return web_protocol_dump (frame);

@@ -35,6 +35,7 @@ typedef enum {
   WEB_REQUEST_DETAILS,   /* {"v":1,"type":"details","class":"actor|edge|message","id":"..."} */
   WEB_REQUEST_HIT,       /* {"v":1,"type":"hit","x":N,"y":N} scene units */
   WEB_REQUEST_PING,      /* {"v":1,"type":"ping"} */
+  WEB_REQUEST_DEVIATIONS, /* {"v":1,"type":"deviations", thresholds...} (web-deviations.h) */
 } WebRequestType;
 
 typedef struct {

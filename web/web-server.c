@@ -25,6 +25,7 @@
 #include "web-auth.h"
 #include "web-frame.h"
 #include "web-frame-delta.h"
+#include "web-deviations.h"
 #include "web-protocol.h"
 #include "web-static.h"
 #include "web-view-state.h"
@@ -722,6 +723,26 @@ live_lookup_allowed (Conn *c)
   return TRUE;
 }
 
+/* The deviations of the window the client sees (a scan of that window:
+ * rate-limited like details). */
+static void
+live_deviations (Conn *c, json_t *msg)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 from_ns = c->drawn_from_ns, to_ns = c->drawn_to_ns;
+  char *text;
+
+  if (!live_lookup_allowed (c))
+    return;
+  if (!c->drawn_once)
+    web_view_state_window (&c->state, c->server->store, &from_ns, &to_ns);
+  text = web_deviations_reply (c->server->store, from_ns, to_ns, msg, &error);
+  if (text == NULL)
+    conn_queue_error (c, error);
+  else
+    conn_queue_reply (c, text);
+}
+
 static void
 live_handle (Conn *c, const char *data, gsize len)
 {
@@ -789,6 +810,9 @@ live_handle (Conn *c, const char *data, gsize len)
         else
           conn_queue_reply (c, text);
       }
+      break;
+    case WEB_REQUEST_DEVIATIONS:
+      live_deviations (c, req.msg);
       break;
     case WEB_REQUEST_HIT:
       {
