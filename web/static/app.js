@@ -761,7 +761,7 @@
   // Computed by the service (ingest/views/ingest-deviations.c, the same
   // list the desktop can show) for the window on screen; asked for every
   // 2 s and on every view change. Rows are plain text cells.
-  const DEV_WHAT = { crash: 'crash', drop: 'dead letter / drop', unanswered: 'unanswered request',
+  const DEV_WHAT = { crash: 'crash', drop: 'dead letter', unanswered: 'unanswered request',
     lost: 'events lost', stuck: 'stuck queue', 'slow-mailbox': 'slow mailbox', 'mailbox-limit': 'mailbox over limit' };
   let devTimer = null;
   function askDeviations() {
@@ -784,9 +784,12 @@
       tr.className = r.kind;
       tr.tabIndex = 0;
       tr.dataset.index = String(i);
-      const cells = [r.time_ms ? fmtTime(r.time_ms) : '–', r.actor || '(source)', (DEV_WHAT[r.kind] || r.kind)];
+      // The actor's last two path steps ("workers/w3") fit the column;
+      // the whole name and what happened are in the tooltip.
+      const short = r.actor ? r.actor.split('/').filter(Boolean).slice(-2).join('/') || r.actor : '(source)';
+      const cells = [r.time_ms ? fmtTime(r.time_ms) : '–', short, (DEV_WHAT[r.kind] || r.kind)];
       for (const text of cells) { const td = document.createElement('td'); td.textContent = text; tr.appendChild(td); }
-      tr.title = r.what || '';
+      tr.title = (r.actor ? r.actor + ': ' : '') + (r.what || '');
       frag.appendChild(tr);
     });
     body.replaceChildren(frag);
@@ -891,6 +894,7 @@
     });
     $('#close-details').addEventListener('click', () => { $('#details').classList.add('hidden'); state.detailsReq = null; });
     $('#panel-toggle').addEventListener('click', () => togglePanel());
+    $('#close-side').addEventListener('click', () => { togglePanel(false); $('#panel-toggle').focus(); });
     $('#help').addEventListener('click', () => showShortcuts(true));
     $('#close-shortcuts').addEventListener('click', () => showShortcuts(false));
     $('#shortcuts').addEventListener('click', (e) => { if (e.target === $('#shortcuts')) showShortcuts(false); });
