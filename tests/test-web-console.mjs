@@ -3,7 +3,7 @@
 // Responsive layout at 390x844, 1280x800 and 1920x1080 (screenshots kept
 // in ACTORSCOPE_SCREENSHOT_DIR or the build dir), the view in the URL
 // (reload, back), a bad filter marked inline, time zoom and pan on the
-// timeline, the deviations list of the bundled Akka sample and its jump,
+// timeline, search by payload/actor with next/previous, the deviations list of the bundled Akka sample and its jump,
 // shortcuts on `?`, and table clicks under a live load of ~50k events/s.
 //   node tests/test-web-console.mjs BUILD/app/actorscope
 import { existsSync, mkdirSync, statSync } from 'node:fs';
@@ -206,6 +206,41 @@ async function timeTest(s) {
   await page.context().close();
 }
 
+async function searchTest(s) {
+  const page = await newPage(1440, 900);
+  await page.goto(s.url + '#view=sequence&window=0');
+  await until(async () => (await page.$$('#svg g.message')).length > 0, 'sequence chart');
+  // Payload text: one job's source file.
+  await page.fill('#search', 'in/00007.png');
+  await until(async () => /match/.test(await page.$eval('#search-count', (e) => e.textContent)), 'search count');
+  const count = await page.$eval('#search-count', (e) => e.textContent);
+  const n = Number(count.replace(/[^0-9]/g, ''));
+  check(n >= 2, 'payload search finds the job\'s messages: ' + count);
+  const w0 = await frameWindow(page);
+  await page.press('#search', 'Enter');
+  await until(async () => /^1 \//.test(await page.$eval('#search-count', (e) => e.textContent)), 'first match');
+  await until(async () => { const w = await frameWindow(page); return w && (w.to_ms - w.from_ms) < (w0.to_ms - w0.from_ms) * 0.9 || w.from_ms !== w0.from_ms; }, 'window moved to the match');
+  await until(async () => /00007\.png/.test(await page.$eval('#details-body', (e) => e.textContent).catch(() => '')), 'the match\'s card (its payload)');
+  const m1 = await page.evaluate(() => window.actorscopeState.search.matches[0]);
+  const w1 = await frameWindow(page);
+  check(w1.from_ms <= m1.time_ms && m1.time_ms <= w1.to_ms, 'the window holds the match');
+  await until(async () => (await page.$$('#svg g.message.match')).length === 1, 'the match highlighted');
+  await shot(page, 'console-search');
+  await page.click('#search-next');
+  await until(async () => /^2 \//.test(await page.$eval('#search-count', (e) => e.textContent)), 'next match');
+  await page.click('#search-prev');
+  await until(async () => /^1 \//.test(await page.$eval('#search-count', (e) => e.textContent)), 'previous match');
+  // Actor names and labels.
+  await page.fill('#search', 'w3');
+  await until(async () => /\d+ match/.test(await page.$eval('#search-count', (e) => e.textContent)), 'actor search');
+  await until(async () => (await page.$$('#svg g.actor.match')).length >= 1, 'matching actor highlighted');
+  await page.fill('#search', 'no such text anywhere');
+  await until(async () => /no match/.test(await page.$eval('#search-count', (e) => e.textContent)), 'no match said');
+  await until(async () => /q=no/.test(page.url()), 'search text in the URL').catch((e) => { console.log('url ' + page.url()); throw e; });
+  check(page.errors.length === 0, 'no page errors (' + page.errors.join('; ') + ')');
+  await page.context().close();
+}
+
 async function deviationsTest(s) {
   const page = await newPage(1440, 900);
   await page.goto(s.url + '#view=sequence&window=0');
@@ -298,6 +333,7 @@ try {
   await responsiveTest(s);
   await urlAndFilterTest(s);
   await timeTest(s);
+  await searchTest(s);
   await deviationsTest(s);
   await loadClicksTest();
 } catch (e) {

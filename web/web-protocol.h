@@ -36,6 +36,7 @@ typedef enum {
   WEB_REQUEST_HIT,       /* {"v":1,"type":"hit","x":N,"y":N} scene units */
   WEB_REQUEST_PING,      /* {"v":1,"type":"ping"} */
   WEB_REQUEST_DEVIATIONS, /* {"v":1,"type":"deviations", thresholds...} (web-deviations.h) */
+  WEB_REQUEST_SEARCH,    /* {"v":1,"type":"search","text":"..."} (web-search.h) */
 } WebRequestType;
 
 typedef struct {

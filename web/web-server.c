@@ -26,6 +26,7 @@
 #include "web-frame.h"
 #include "web-frame-delta.h"
 #include "web-deviations.h"
+#include "web-search.h"
 #include "web-protocol.h"
 #include "web-static.h"
 #include "web-view-state.h"
@@ -813,6 +814,16 @@ live_handle (Conn *c, const char *data, gsize len)
       break;
     case WEB_REQUEST_DEVIATIONS:
       live_deviations (c, req.msg);
+      break;
+    case WEB_REQUEST_SEARCH:
+      if (live_lookup_allowed (c))
+        {
+          char *text = web_search_reply (self->store, req.msg, &error);
+          if (text == NULL)
+            conn_queue_error (c, error);
+          else
+            conn_queue_reply (c, text);
+        }
       break;
     case WEB_REQUEST_HIT:
       {

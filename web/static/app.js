@@ -7,7 +7,7 @@
   const $ = (sel) => document.querySelector(sel);
   const state = {
     ws: null, backoff: 500, view: 'graph', follow: true, window_s: 30, filter: '', labelFilter: '',
-    fixed: null, timeSel: null, devRows: [],
+    fixed: null, timeSel: null, devRows: [], search: { text: '', matches: [], total: 0, index: -1 },
     theme: localStorage.getItem('actorscope-theme') || 'dark', zoom: 1, groups: [],
     sortKey: 'rate', sortAsc: false, actors: [], overview: null, range: null, frame: null,
     selected: null, lastFrameAt: 0,
@@ -58,6 +58,7 @@
       send(viewMessage());
       if (state.selected) send({ type: 'details', class: 'actor', id: state.selected });
       askDeviations();
+      if (state.search.text) send({ type: 'search', text: state.search.text });
     };
     ws.onmessage = (ev) => {
       let msg;
@@ -65,6 +66,7 @@
       if (msg.type === 'frame' || msg.type === 'update') receiveFrame(msg);
       else if (msg.type === 'details') showDetails(msg.details);
       else if (msg.type === 'deviations') showDeviations(msg);
+      else if (msg.type === 'search') showSearch(msg);
       else if (msg.type === 'error') onError(msg);
     };
     ws.onclose = () => {
@@ -248,6 +250,7 @@
     state.range = f.window;
     state.axis = f.axis || null;
     if (f.view) syncApplied(f.view);
+    highlightMatches();
     sidePanels();
     // Open details follow the live data (once a second at most).
     // Only stable ids: index ids (span3, e1-2) name items of one frame.
@@ -558,16 +561,24 @@
   function onError(msg) {
     const m = /^field "(filter|label_filter)": (.*)$/.exec(msg.message || '');
     if (m) {
+      pendingFilter[m[1]] = null;
       const [, , key, what] = FILTER_FIELDS[m[1]];
       const applied = state[key];
       setFieldError(m[1], m[2] + ' — not applied; showing ' + (applied ? what + ' matching ' + applied : 'all ' + what));
     }
     toast(msg.message);
   }
+  // The URL is saved when a filter the user asked for is applied (frames
+  // still in flight may show the one before).
+  const pendingFilter = { filter: null, label_filter: null };
   function syncApplied(view) {
     const filter = view.filter || '', label = view.label_filter || '';
+    let save = false;
+    if (pendingFilter.filter !== null && pendingFilter.filter === filter) { pendingFilter.filter = null; save = true; }
+    if (pendingFilter.label_filter !== null && pendingFilter.label_filter === label) { pendingFilter.label_filter = null; save = true; }
     state.filter = filter;
     state.labelFilter = label;
+    if (save) saveUrl(true);
     if ($('#filter').value.trim() === filter) setFieldError('filter', null);
     if ($('#label-filter').value.trim() === label) setFieldError('label_filter', null);
   }
@@ -587,6 +598,7 @@
     if (state.groups.length) q.set('groups', state.groups.join(','));
     if (state.selected) q.set('select', state.selected);
     if (state.theme !== 'dark') q.set('theme', state.theme);
+    if (state.search.text) q.set('q', state.search.text);
     return '#' + q.toString();
   }
   let urlTimer = null;
@@ -619,6 +631,8 @@
     state.groups = (q.get('groups') || '').split(',').map((x) => x.trim()).filter(Boolean).slice(0, 16);
     state.selected = q.get('select') || null;
     if (q.get('theme') === 'light' || q.get('theme') === 'dark') state.theme = q.get('theme');
+    const text = (q.get('q') || '').slice(0, 256);
+    if (text !== state.search.text) state.search = { text, matches: [], total: 0, index: -1 };
     return true;
   }
   // The controls show the state (after a reload or back/forward).
@@ -634,6 +648,7 @@
     $('#filter').value = state.filter;
     $('#label-filter').value = state.labelFilter;
     $('#groups').value = state.groups.join(', ');
+    $('#search').value = state.search.text;
     setFieldError('filter', null); setFieldError('label_filter', null);
     applyTheme();
     setLive(state.follow);
@@ -757,6 +772,63 @@
     box.style.width = Math.max(2, Math.abs(b - a)) + 'px';
   }
 
+  // ---- search ------------------------------------------------------------------------------------
+  // The service finds the messages (ingest/views/ingest-search.c) over all
+  // the data; next/previous move the window to a match, pause, show the
+  // message and highlight it (and the actors whose names match).
+  function askSearch(text) {
+    state.search = { text, matches: [], total: 0, index: -1 };
+    $('#search-count').textContent = text ? '…' : '';
+    if (text) send({ type: 'search', text });
+    highlightMatches();
+    saveUrl(false);
+  }
+  function showSearch(msg) {
+    if (msg.text !== state.search.text) return; // an older search
+    state.search.matches = msg.matches || [];
+    state.search.total = msg.total || 0;
+    state.search.index = -1;
+    showSearchCount();
+    highlightMatches();
+  }
+  function showSearchCount() {
+    const s = state.search;
+    $('#search-count').textContent = !s.text ? '' : !s.total ? 'no match'
+      : (s.index >= 0 ? (s.index + 1) + ' / ' : '') + s.total.toLocaleString() + (s.total === 1 ? ' match' : ' matches') +
+        (s.total > s.matches.length ? ' (first ' + s.matches.length + ')' : '');
+  }
+  function stepSearch(dir) {
+    const s = state.search;
+    if (!s.matches.length) return;
+    if (s.index < 0) {
+      // The first step goes to the first match after (or before) the window's middle.
+      const w = currentWindow(), mid = w ? (w[0] + w[1]) / 2 : -Infinity;
+      const after = s.matches.findIndex((m) => m.time_ms >= mid);
+      s.index = dir > 0 ? (after < 0 ? 0 : after) : (after <= 0 ? s.matches.length - 1 : after - 1);
+    } else {
+      s.index = (s.index + dir + s.matches.length) % s.matches.length;
+    }
+    const m = s.matches[s.index];
+    const w = currentWindow();
+    const len = w ? Math.min(Math.max(1, w[1] - w[0]), 60000) : 10000;
+    setWindow(m.time_ms - len / 2, m.time_ms + len / 2, true);
+    state.searchHit = String(m.message);
+    send({ type: 'details', class: 'message', id: String(m.message) });
+    showSearchCount();
+    highlightMatches();
+  }
+  function highlightMatches() {
+    for (const el of document.querySelectorAll('#svg .match')) el.classList.remove('match');
+    const text = state.search.text.toLowerCase();
+    if (!text) return;
+    for (const g of document.querySelectorAll('#svg g.actor[data-id]'))
+      if (g.getAttribute('data-id').toLowerCase().includes(text)) g.classList.add('match');
+    if (state.searchHit) {
+      const g = $('#svg').querySelector('g.message[data-id="' + CSS.escape(state.searchHit) + '"]');
+      if (g) g.classList.add('match');
+    }
+  }
+
   // ---- deviations ------------------------------------------------------------------------------
   // Computed by the service (ingest/views/ingest-deviations.c, the same
   // list the desktop can show) for the window on screen; asked for every
@@ -869,12 +941,12 @@
     let ft = null;
     $('#filter').addEventListener('input', (e) => {
       clearTimeout(ft);
-      ft = setTimeout(() => { send({ type: 'view', filter: e.target.value.trim() || null }); saveUrlAfterFrame(); }, 250);
+      ft = setTimeout(() => { pendingFilter.filter = e.target.value.trim(); send({ type: 'view', filter: pendingFilter.filter || null }); }, 250);
     });
     let lt = null;
     $('#label-filter').addEventListener('input', (e) => {
       clearTimeout(lt);
-      lt = setTimeout(() => { send({ type: 'view', label_filter: e.target.value.trim() || null }); saveUrlAfterFrame(); }, 250);
+      lt = setTimeout(() => { pendingFilter.label_filter = e.target.value.trim(); send({ type: 'view', label_filter: pendingFilter.label_filter || null }); }, 250);
     });
     let gt = null;
     $('#groups').addEventListener('input', (e) => {
@@ -905,6 +977,20 @@
       if (first) first.focus();
     });
     for (const id of ['#dev-stuck', '#dev-wait']) $(id).addEventListener('change', askDeviations);
+    let st = null;
+    $('#search').addEventListener('input', (e) => {
+      clearTimeout(st);
+      st = setTimeout(() => askSearch(e.target.value.trim().slice(0, 256)), 300);
+    });
+    $('#search').addEventListener('keydown', (e) => {
+      if (e.key !== 'Enter') return;
+      e.preventDefault();
+      const text = e.target.value.trim().slice(0, 256);
+      if (text !== state.search.text) askSearch(text);
+      else stepSearch(e.shiftKey ? -1 : 1);
+    });
+    $('#search-next').addEventListener('click', () => stepSearch(1));
+    $('#search-prev').addEventListener('click', () => stepSearch(-1));
     const devPick = (e) => {
       const tr = e.target.closest('tr[data-index]');
       if (tr) goToDeviation(state.devRows[Number(tr.dataset.index)]);
@@ -1012,10 +1098,6 @@
     askDeviations();
   }
 
-  // The applied filter is known when the next frame names it; the URL
-  // records what is applied, never a refused pattern.
-  function saveUrlAfterFrame() { setTimeout(() => saveUrl(true), 600); }
-
   function onRuler(e) {
     // The timeline's ruler is the band above its first lane: the top
     // axis.height scene units.
@@ -1040,6 +1122,7 @@
       $('#details').classList.add('hidden'); state.detailsReq = null;
       return;
     }
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'f') { e.preventDefault(); $('#search').focus(); return; }
     if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
     const inStage = lastPointer && $('#stage').contains(lastPointer.target);
     const frac = inStage ? pointerFraction(lastPointer) : 0.5;
@@ -1053,6 +1136,7 @@
     else if (k === ' ' && t === document.body) { if (state.follow) pause(); else goLive(); }
     else if (k === '1' || k === '2' || k === '3') setView(['graph', 'sequence', 'timeline'][Number(k) - 1], true);
     else if (k === '/' || k === 'f') $('#filter').focus();
+    else if (k === 'n') stepSearch(e.shiftKey ? -1 : 1);
     else if (k === 't') $('#theme').click();
     else if (k === 'p') togglePanel();
     else if (k === 'v') $('#deviations-badge').click();
