@@ -23,6 +23,7 @@
     const el = $('#conn');
     el.className = 'conn ' + cls;
     el.textContent = text;
+    el.title = 'Connection: ' + text;
   }
 
   function send(msg) {
