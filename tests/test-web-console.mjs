@@ -257,6 +257,15 @@ async function deviationsTest(s) {
   await until(async () => (await page.$eval('#live', (e) => e.textContent)).includes('Paused'), 'view moved (paused)');
   await until(async () => /w3|w5/.test(await page.$eval('#details-body h3', (e) => e.textContent).catch(() => '')), 'crashed actor shown');
   check(/select=/.test(page.url()), 'selection in the URL');
+  // The actor's charts (mailbox depth, rate, wait p99) and top partners.
+  await until(async () => (await page.$$('#details-charts svg.sparkline')).length === 3, 'three sparklines');
+  const charts = await page.$$eval('#details-charts .chart', (els) => els.map((e) => e.dataset.chart + ':' + e.querySelectorAll('polyline').length));
+  check(charts.join(',') === 'mailbox:1,rate:1,wait_p99:1', 'charts drawn: ' + charts.join(','));
+  const partners = await page.$$eval('#details-charts li .link', (els) => els.map((e) => e.textContent));
+  check(partners.length > 0 && partners.some((p) => /workers$|supervisor/.test(p)), 'top partners: ' + partners.join(', '));
+  const h = await page.$eval('#details-body h3', (e) => e.textContent);
+  await page.click('#details-charts li .link');
+  await until(async () => (await page.$eval('#details-body h3', (e) => e.textContent)) !== h, 'a partner is one click away');
   await shot(page, 'console-deviations');
   check(page.errors.length === 0, 'no page errors (' + page.errors.join('; ') + ')');
   await page.context().close();

@@ -37,6 +37,7 @@ typedef enum {
   WEB_REQUEST_PING,      /* {"v":1,"type":"ping"} */
   WEB_REQUEST_DEVIATIONS, /* {"v":1,"type":"deviations", thresholds...} (web-deviations.h) */
   WEB_REQUEST_SEARCH,    /* {"v":1,"type":"search","text":"..."} (web-search.h) */
+  WEB_REQUEST_CHARTS,    /* {"v":1,"type":"charts","actor":"..."} (web-actor-charts.h) */
 } WebRequestType;
 
 typedef struct {

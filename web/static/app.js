@@ -68,6 +68,7 @@
       else if (msg.type === 'details') showDetails(msg.details);
       else if (msg.type === 'deviations') showDeviations(msg);
       else if (msg.type === 'search') showSearch(msg);
+      else if (msg.type === 'charts') showCharts(msg);
       else if (msg.type === 'error') onError(msg);
     };
     ws.onclose = () => {
@@ -430,12 +431,59 @@
       row('First / last', fmtTime(d.first_ms) + ' / ' + fmtTime(d.last_ms));
     }
     body.append(h, dl);
+    // An actor's charts over the window, asked for again every 3 s while
+    // its card stays open; any other card has none.
+    if (d.class === 'actor') {
+      if (chartsFor !== d.name || performance.now() - chartsAt > 3000) {
+        if (chartsFor !== d.name) $('#details-charts').replaceChildren();
+        chartsFor = d.name; chartsAt = performance.now();
+        send({ type: 'charts', actor: d.name });
+      }
+    } else { chartsFor = null; $('#details-charts').replaceChildren(); }
     if (d.class === 'message' && d.payload) {
       const pre = document.createElement('pre');
       pre.textContent = d.payload;
       body.append(pre);
     }
     $('#details').classList.remove('hidden');
+  }
+
+  let chartsFor = null, chartsAt = 0;
+  // The SVGs come from render-sparkline (trace text only in <title>,
+  // escaped); they are parsed and sanitised like frames all the same.
+  function showCharts(msg) {
+    if (msg.actor !== chartsFor) return;
+    const box = $('#details-charts');
+    const frag = document.createDocumentFragment();
+    const unit = { mailbox: (v) => String(Math.round(v)), rate: (v) => v.toFixed(1) + ' /s', wait_p99: (v) => fmtDur(v) };
+    for (const c of msg.charts || []) {
+      const div = document.createElement('div'); div.className = 'chart'; div.dataset.chart = c.name;
+      const label = document.createElement('div'); label.className = 'chart-label';
+      const t = document.createElement('span'); t.textContent = c.title.replace(/ \(ms\)$/, '');
+      const f = (unit[c.name] || String);
+      const v = document.createElement('span'); v.textContent = 'now ' + f(c.last) + ' · max ' + f(c.max);
+      label.append(t, v);
+      div.append(label);
+      const doc = new DOMParser().parseFromString(c.svg, 'image/svg+xml');
+      const svg = doc.documentElement;
+      if (svg && svg.namespaceURI === SVG_NS && svg.localName === 'svg' && !doc.getElementsByTagName('parsererror').length)
+        div.append(document.adoptNode(sanitizeSvg(svg)));
+      frag.append(div);
+    }
+    if (msg.partners && msg.partners.length) {
+      const h = document.createElement('h4'); h.textContent = 'Top partners';
+      const ul = document.createElement('ul');
+      for (const p of msg.partners) {
+        const li = document.createElement('li');
+        const b = document.createElement('button'); b.className = 'link'; b.textContent = p.name; b.title = p.name;
+        b.addEventListener('click', () => select(p.name, 'actor', p.name));
+        const n = document.createElement('span'); n.className = 'muted';
+        n.textContent = p.sent + ' sent · ' + p.received + ' received';
+        li.append(b, n); ul.append(li);
+      }
+      frag.append(h, ul);
+    }
+    box.replaceChildren(frag);
   }
 
   // ---- overview / scrubber -------------------------------------------------------------
@@ -965,7 +1013,7 @@
       drawOverview();
       saveUrl(true);
     });
-    $('#close-details').addEventListener('click', () => { $('#details').classList.add('hidden'); state.detailsReq = null; });
+    $('#close-details').addEventListener('click', () => { $('#details').classList.add('hidden'); state.detailsReq = null; chartsFor = null; });
     $('#panel-toggle').addEventListener('click', () => togglePanel());
     $('#close-side').addEventListener('click', () => { togglePanel(false); $('#panel-toggle').focus(); });
     $('#help').addEventListener('click', () => showShortcuts(true));
