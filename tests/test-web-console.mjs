@@ -183,6 +183,19 @@ async function timeTest(s) {
   const w3 = await frameWindow(page);
   await page.keyboard.press('s');
   await until(async () => { const w = await frameWindow(page); return (w.to_ms - w.from_ms) > (w3.to_ms - w3.from_ms) * 1.3; }, 'S zooms out');
+  // A drag from empty space (below the lanes) pans: dragged left, the
+  // window moves later by the time dragged over.
+  await sleep(500);
+  const w4 = await frameWindow(page);
+  const empty = await page.evaluate(() => {
+    const svg = document.querySelector('#svg svg'), r = svg.getBoundingClientRect();
+    return { y: r.bottom - 3, x0: r.left + r.width * 0.7, x1: r.left + r.width * 0.5 };
+  });
+  await page.mouse.move(empty.x0, empty.y);
+  await page.mouse.down();
+  await page.mouse.move(empty.x1, empty.y, { steps: 4 });
+  await page.mouse.up();
+  await until(async () => { const w = await frameWindow(page); return w.from_ms > w4.from_ms + (w4.to_ms - w4.from_ms) * 0.1; }, 'drag pans later');
   // Drag on the ruler selects a range and shows its statistics.
   await sleep(500);
   const ruler = await page.evaluate(() => {

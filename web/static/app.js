@@ -819,6 +819,7 @@
     const a = x(state.timeSel[0]), b = x(state.timeSel[1]);
     box.style.left = Math.min(a, b) + 'px';
     box.style.width = Math.max(2, Math.abs(b - a)) + 'px';
+    box.style.height = svg.getBoundingClientRect().height + 'px';
   }
 
   // ---- search ------------------------------------------------------------------------------------
@@ -1051,7 +1052,7 @@
     // a mouse press may be gone at its release (and no click event fires):
     // remember what was pressed, act on a release close to it. A press on
     // the timeline's ruler (above the lanes) drags a time selection.
-    let press = null, ruler = null;
+    let press = null, ruler = null, panDrag = null;
     $('#svg').addEventListener('mousedown', (e) => {
       if (e.button !== 0) return;
       if (state.view === 'timeline' && state.axis && e.shiftKey || onRuler(e)) {
@@ -1062,6 +1063,8 @@
       const g = e.target.closest('[data-id]') || nearestStroke(e);
       press = g ? { x: e.clientX, y: e.clientY, id: g.getAttribute('data-id'),
         cls: (g.getAttribute('class') || '').split(/\s+/)[0] || 'actor' } : null;
+      // A drag from empty space on the timeline pans it in time.
+      panDrag = !g && state.view === 'timeline' && state.axis ? { x: e.clientX, t: timeAt(e) } : null;
     });
     window.addEventListener('mousemove', (e) => {
       if (!ruler) return;
@@ -1069,6 +1072,13 @@
       if (b !== null && ruler.a !== null) setSelection([Math.min(ruler.a, b), Math.max(ruler.a, b)]);
     });
     $('#svg').addEventListener('mouseup', (e) => {
+      if (panDrag && Math.abs(e.clientX - panDrag.x) > 4) {
+        const t = timeAt(e), w = currentWindow();
+        if (t !== null && panDrag.t !== null && w) setWindow(w[0] + panDrag.t - t, w[1] + panDrag.t - t, false);
+        panDrag = null;
+        return;
+      }
+      panDrag = null;
       if (ruler) {
         const b = timeAt(e);
         if (ruler.a !== null && b !== null && Math.abs(b - ruler.a) > 0) setSelection([Math.min(ruler.a, b), Math.max(ruler.a, b)]);
