@@ -882,13 +882,14 @@
   // ---- deviations ------------------------------------------------------------------------------
   // Computed by the service (ingest/views/ingest-deviations.c, the same
   // list the desktop can show) for the window on screen; asked for every
-  // 2 s and on every view change. Rows are plain text cells.
+  // 5 s (one scan of the window on the service's loop: about 17 ns an
+  // event, bench-console-queries) and on connect. Rows are plain text cells.
   const DEV_WHAT = { crash: 'crash', drop: 'dead letter', unanswered: 'unanswered request',
     lost: 'events lost', stuck: 'stuck queue', 'slow-mailbox': 'slow mailbox', 'mailbox-limit': 'mailbox over limit' };
   let devTimer = null;
   function askDeviations() {
     clearTimeout(devTimer);
-    devTimer = setTimeout(askDeviations, 2000);
+    devTimer = setTimeout(askDeviations, 5000);
     if (document.hidden) return;
     send({ type: 'deviations', stuck_s: Number($('#dev-stuck').value) || 5,
       wait_p99_ms: Number($('#dev-wait').value) || 0 });
