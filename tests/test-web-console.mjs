@@ -284,6 +284,32 @@ async function deviationsTest(s) {
   await page.context().close();
 }
 
+// The hostile sample through the new panels: deviations, search, an
+// actor's charts and partners show its strings as text and run nothing.
+async function hostilePanelsTest() {
+  const s = await startServe(cli, ['--replay', join(SRC, 'data/traces/hostile.ndjson'), '--speed', '0', '-q'], serveEnv);
+  servers.push(s);
+  const page = await newPage(1440, 900);
+  await page.goto(s.url + '#view=sequence&window=0&q=' + encodeURIComponent('<script'));
+  await until(async () => (await page.$$('#svg g.actor')).length > 3, 'hostile actors drawn');
+  await until(async () => (await page.$$('#deviations-table tr')).length > 0, 'hostile deviations');
+  await until(async () => /match/.test(await page.$eval('#search-count', (e) => e.textContent)), 'hostile search');
+  await page.click('#search-next');
+  await page.click('#deviations-table tr');
+  await page.click('#actors tbody tr');
+  await until(async () => (await page.$$('#details-charts svg.sparkline')).length === 3, 'hostile actor charts');
+  const panels = await page.$eval('#side', (e) => e.textContent);
+  check(/<script>|onerror=alert\(2\)|"quoted"/.test(panels) || /bad-utf8|newline|long-long/.test(panels), 'hostile names shown as text in the panels');
+  check((await page.$$('#side script, #side img, #side iframe, #side foreignObject, .search script')).length === 0, 'no elements injected into the panels');
+  await sleep(500);
+  await shot(page, 'console-hostile-panels');
+  check(page.dialogs.length === 0, 'no alert ran');
+  check(page.errors.length === 0, 'no page errors (' + page.errors.join('; ') + ')');
+  await page.context().close();
+  await stopServe(s);
+  servers.splice(servers.indexOf(s), 1);
+}
+
 // ~50,000 events/s from 200 actors on the TCP producer port (as in
 // test-web-load.mjs); ten presses on table rows each show that actor.
 const producerCode = `
@@ -357,6 +383,7 @@ try {
   await timeTest(s);
   await searchTest(s);
   await deviationsTest(s);
+  await hostilePanelsTest();
   await loadClicksTest();
 } catch (e) {
   if (currentPage) {
