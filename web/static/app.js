@@ -1110,7 +1110,19 @@
       if (g) g.classList.add('selected');
       state.stats.rowPicks = (state.stats.rowPicks || 0) + 1;
     };
-    tableBody.addEventListener('mousedown', (e) => { if (e.button === 0) pickRow(e.target.closest('tr[data-actor]')); });
+    let pressedRow = null;
+    tableBody.addEventListener('mousedown', (e) => {
+      if (e.button !== 0) return;
+      pressedRow = e.target.closest('tr[data-actor]');
+      pickRow(pressedRow);
+    });
+    // A click without a press (assistive technology, scripts) picks too;
+    // the click that ends a press was handled at the press.
+    tableBody.addEventListener('click', (e) => {
+      const tr = e.target.closest('tr[data-actor]');
+      if (pressedRow === null) pickRow(tr);
+      pressedRow = null;
+    });
     tableBody.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); pickRow(e.target.closest('tr[data-actor]')); } });
     const sortBy = (th) => {
       if (state.sortKey === th.dataset.key) state.sortAsc = !state.sortAsc;
