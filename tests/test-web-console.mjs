@@ -69,7 +69,7 @@ async function responsiveTest(s) {
     const page = await newPage(w, h);
     await page.goto(s.url);
     await until(async () => (await page.$('#svg svg g.actor')) !== null, 'frame at ' + w + 'x' + h);
-    await sleep(800);
+    await sleep(400);
     const problems = await layoutProblems(page);
     check(problems.length === 0, w + 'x' + h + ': every control visible and whole (' + problems.join('; ') + ')');
     const side = await page.$eval('#side', (e) => { const r = e.getBoundingClientRect(); return { left: r.left, w: r.width }; });
@@ -350,7 +350,7 @@ async function loadClicksTest() {
     const page = await newPage(1440, 900);
     await page.goto(s.url);
     await until(async () => (await page.$$('#actors tbody tr')).length > 20, 'table under load', 20000);
-    await sleep(1500);
+    await sleep(500);
     let landed = 0;
     for (let i = 0; i < 10; i++) {
       const rows = await page.$$('#actors tbody tr');
