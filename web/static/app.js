@@ -1202,7 +1202,9 @@
     if (k === '?') showShortcuts(true);
     else if (k === 'w' && state.view !== 'graph') zoomTime(1 / 1.5, frac);
     else if (k === 's' && state.view !== 'graph') zoomTime(1.5, frac);
-    else if (k === 'a') panTime(-0.25);
+    else if (k === 'a' || (k === 'ArrowLeft' && t === $('#overview'))) panTime(-0.25);
+    else if (k === 'ArrowRight' && t === $('#overview')) panTime(0.25);
+    else if (k === 'Enter' && t === $('#overview')) goLive();
     else if (k === 'd') panTime(0.25);
     else if (k === 'l') goLive();
     else if (k === ' ' && t === document.body) { if (state.follow) pause(); else goLive(); }
