@@ -31,12 +31,14 @@ die() { printf 'setup.sh: %s\n' "$*" >&2; exit 1; }
 PACKAGES=(
   build-essential gcc pkg-config meson ninja-build python3
   libglib2.0-dev libpcre2-dev libjansson-dev zlib1g-dev libcairo2-dev libpango1.0-dev
-  libcmocka-dev libgtk-4-dev libwebsockets-dev
+  libcmocka-dev libgtk-4-dev libwebsockets-dev librabbitmq-dev
+  rabbitmq-server erlang-base
   gettext desktop-file-utils appstream libxml2-utils
   xvfb xauth imagemagick fonts-dejavu-core fonts-cantarell
   mscgen graphviz chromium
   clang libclang-rt-14-dev valgrind
   ca-certificates
+  nats-server libnats-dev
 )
 
 pkg_installed() {
@@ -65,8 +67,20 @@ install_packages() {
   local log
   log=$(mktemp)
   export DEBIAN_FRONTEND=noninteractive
-  if ! { "${sudo[@]}" apt-get update -qq &&
-         "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+  # The brokers the tests run (rabbitmq-server, nats-server) must never start
+  # as system services on their default ports: the tests start their own on
+  # private ports. Debian's maintainer scripts ask invoke-rc.d, which obeys
+  # policy-rc.d; a temporary one that says "no" (101) covers the install.
+  local policy=/usr/sbin/policy-rc.d own_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\n# setup.sh: no service starts during this install\nexit 101\n' |
+      "${sudo[@]}" tee "$policy" >/dev/null && "${sudo[@]}" chmod 755 "$policy" && own_policy=1
+  fi
+  local rc=0
+  { "${sudo[@]}" apt-get update -qq &&
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1 || rc=$?
+  [ "$own_policy" -eq 0 ] || "${sudo[@]}" rm -f "$policy"
+  if [ "$rc" -ne 0 ]; then
     cat "$log" >&2
     rm -f "$log"
     die "apt-get failed"

@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "cli-common.h"
+#include "cli-publish.h"
 #ifdef ACTORSCOPE_HAVE_SERVE
 #include "cli-serve.h"
 #endif
@@ -23,6 +24,7 @@ static const CliCommand commands[] = {
   { "export", cli_export_main, N_("Draw a trace as a graph, sequence chart or timeline (SVG, PNG, PDF)") },
   { "stats", cli_stats_main, N_("Print per-actor and per-edge statistics of a trace") },
   { "convert", cli_convert_main, N_("Convert any supported trace format to actorscope NDJSON") },
+  { "publish", cli_publish_main, N_("Publish a trace to a NATS JetStream stream (for serve --nats)") },
 #ifdef ACTORSCOPE_HAVE_SERVE
   { "serve", cli_serve_main, N_("Live service: ingest sockets, files, message-switch; browser console") },
 #endif

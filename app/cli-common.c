@@ -28,7 +28,7 @@ cli_load_options_add (GOptionContext *context, CliLoadOptions *opts)
   const GOptionEntry entries[] = {
     { "format", 0, 0, G_OPTION_ARG_STRING, &opts->format,
       N_("Input format (default: detect from the first bytes)"),
-      N_("auto|native|mswitch|chrome") },
+      N_("auto|native|mswitch|chrome|perfetto") },
     { "strict", 0, 0, G_OPTION_ARG_NONE, &opts->strict,
       N_("Stop at the first malformed record instead of skipping it"), NULL },
     G_OPTION_ENTRY_NULL
@@ -178,7 +178,7 @@ cli_load_trace (const char *path, const CliLoadOptions *opts,
   if (opts->format && !ingest_format_from_string (opts->format, &popts.format))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("Unknown --format “%s” (expected auto, native, mswitch or chrome)"),
+                   _("Unknown --format “%s” (expected auto, native, mswitch, chrome or perfetto)"),
                    opts->format);
       *exit_code = CLI_EXIT_USAGE;
       return NULL;

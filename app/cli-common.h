@@ -32,7 +32,7 @@ typedef enum {
 /* Common trace-loading options (--format, --strict), shared by every
  * subcommand. */
 typedef struct {
-  char *format;     /* owned by GOption: auto|native|mswitch|chrome, NULL = auto */
+  char *format;     /* owned by GOption: auto|native|mswitch|chrome|perfetto, NULL = auto */
   gboolean strict;
 } CliLoadOptions;
 

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <string.h>
 
@@ -16,11 +17,14 @@
 #include <glib/gi18n.h>
 
 #include "cli-common.h"
+#include "cli-nats.h"
 #include "cli-serve.h"
 #include "cli-size.h"
 #include "ingest-log-disk.h"
 #include "ingest-source-follow.h"
+#include "ingest-source-amqp.h"
 #include "ingest-source-mswitch.h"
+#include "ingest-source-nats.h"
 #include "ingest-source-record.h"
 #include "ingest-source-replay.h"
 #include "ingest-source-socket.h"
@@ -46,12 +50,30 @@ typedef struct {
   IngestSeq log_next;
   guint log_timer;
   gboolean log_failed;
+  gboolean evict_reported;  /* the page file's failure was printed */
+  guint64 trimmed_at_evicted;  /* see memory_trim() */
+  gint64 trimmed_us;
   gboolean verbose;
+  /* --nats: the JetStream collector; it acks what each flush made durable. */
+  IngestNatsSource *nats;
 } ServeState;
+
+/* Most events in one append to the log when --nats is on: the appends end
+ * between messages (ingest_nats_source_cut), so a torn tail never keeps
+ * half of a message. */
+#define DATA_NATS_APPEND_EVENTS 32768
 
 /* The durable log's flush interval: the loss bound of a kill -9, as for
  * --record. */
 #define DATA_FLUSH_MS 200
+
+/* --memory-limit: the default, and what of the limit the store may use.
+ * The rest of the process (libraries, the web server's frames and buffers,
+ * the render workers, malloc's slack) takes about 40-60 MiB whatever the
+ * load; a quarter of the limit, at most 64 MiB, is kept for it. */
+#define MEMORY_LIMIT_DEFAULT ((guint64) 1 << 30)
+#define MEMORY_LIMIT_MIN ((guint64) 1 << 20)
+#define MEMORY_RESERVE_MAX ((guint64) 64 << 20)
 
 /* Graceful stop: quit once every producer has hung up and nothing arrived
  * for QUIET_CLOSED_US, or nothing arrived for QUIET_OPEN_US from producers
@@ -169,6 +191,17 @@ serve_fit_fd_limit (gint *max_clients, gint *max_producers, gboolean tcp_produce
                           (guint64) rl.rlim_cur - FD_OTHERS / 2);
 }
 
+/* The NATS collector stopped for good (strict mode, refused credentials,
+ * journal error): the service has nothing left to do. */
+static void
+on_nats_stopped (gpointer user_data)
+{
+  ServeState *st = user_data;
+
+  st->exit_code = CLI_EXIT_RUNTIME;
+  g_main_loop_quit (st->loop);
+}
+
 static void
 on_appended (gpointer user_data)
 {
@@ -188,6 +221,23 @@ on_recorded (guint64 n_written, gint64 flush_us, gpointer user_data)
            n_written, flush_us / 1000.0);
 }
 
+/* Gives the RAM eviction freed back to the system, at most once a second.
+ * The store's share of the limit moves from the heap (event chunks) to
+ * separate mappings (the key table) as a service ages, and glibc keeps freed
+ * heap pages resident unless trimmed: 50 MiB after 12 M events. */
+static void
+memory_trim (ServeState *st)
+{
+  guint64 evicted = ingest_store_n_evicted_events (st->store);
+  gint64 now = g_get_monotonic_time ();
+
+  if (evicted == st->trimmed_at_evicted || now - st->trimmed_us < G_USEC_PER_SEC)
+    return;
+  malloc_trim (0);
+  st->trimmed_at_evicted = evicted;
+  st->trimmed_us = now;
+}
+
 /* Appends what the store accepted since the last call and makes it
  * durable. FALSE (printed) on a write error: events then pile up in RAM
  * only, so the caller stops accepting. */
@@ -199,19 +249,44 @@ data_flush (ServeState *st, GError **error)
   const IngestLogDiskInfo *info;
   gboolean wrote = n > st->log_next;
 
-  if (n > st->log_next && !ingest_log_append (st->log, st->store, st->log_next, n, error))
+  /* --nats: journal which messages the events belong to first, so that
+   * after a crash the journal never misses an event the log has. */
+  if (st->nats != NULL && !ingest_nats_source_prepare_flush (st->nats, error))
     return FALSE;
-  st->log_next = n;
+  while (n > st->log_next)
+    {
+      IngestSeq cut = st->nats != NULL
+        ? ingest_nats_source_cut (st->nats, st->log_next, n, DATA_NATS_APPEND_EVENTS) : n;
+      if (!ingest_log_append (st->log, st->store, st->log_next, cut, error))
+        return FALSE;
+      st->log_next = cut;
+    }
   if (!ingest_log_flush (st->log, error))
     return FALSE;
+  if (st->nats != NULL)
+    ingest_nats_source_durable (st->nats, st->log_next);
+  /* What the log holds may now leave RAM (--memory-limit). */
+  ingest_store_set_evictable (st->store, n);
+  ingest_store_evict (st->store);
+  memory_trim (st);
+  if (ingest_store_get_evict_error (st->store) != NULL && !st->evict_reported)
+    {
+      /* Said once: nothing is lost, but the limit no longer holds. */
+      g_autofree char *msg = cli_escape (ingest_store_get_evict_error (st->store)->message, -1);
+      fprintf (stderr, "actorscope serve: %s: %s; %s\n", _("warning: --memory-limit"), msg,
+               _("events stay in memory from now on"));
+      st->evict_reported = TRUE;
+    }
   info = ingest_log_disk_get_info (st->log);
   if (info->dropped_now > 0)
     fprintf (stderr, "actorscope serve: retention: deleted %u oldest segment(s), %" G_GUINT64_FORMAT
              " events; %" G_GUINT64_FORMAT " events dropped by retention in all\n",
              info->n_dropped_segments, info->dropped_now, info->dropped_events);
   if (st->verbose && wrote)
-    fprintf (stderr, "actorscope serve: data: %" G_GUINT64_FORMAT " events durable (flush %.1f ms)\n",
-             ingest_log_n_durable (st->log), (g_get_monotonic_time () - t0) / 1000.0);
+    fprintf (stderr, "actorscope serve: data: %" G_GUINT64_FORMAT " events durable (flush %.1f ms), %"
+             G_GUINT64_FORMAT " evicted from memory (store %.1f MiB)\n", ingest_log_n_durable (st->log),
+             (g_get_monotonic_time () - t0) / 1000.0, ingest_store_n_evicted_events (st->store),
+             ingest_store_memory_bytes (st->store) / 1048576.0);
   return TRUE;
 }
 
@@ -241,7 +316,7 @@ on_data_timer (gpointer user_data)
 /* Opens --data-dir and reads its history back into the store. */
 static gboolean
 data_open (ServeState *st, const char *dir, guint64 retain_bytes, gint64 retain_ns,
-           GError **error)
+           guint64 memory_bytes, GError **error)
 {
   IngestLogDiskOptions lo = { 0 };
   g_auto(IngestLogSkipped) skipped = { 0 };
@@ -253,6 +328,13 @@ data_open (ServeState *st, const char *dir, guint64 retain_bytes, gint64 retain_
   st->log = ingest_log_disk_open (dir, &lo, error);
   if (st->log == NULL)
     return FALSE;
+  /* --memory-limit: the store's share, its page file beside the log (the
+   * disk the user chose for the data). */
+  {
+    guint64 reserve = MIN (memory_bytes / 4, MEMORY_RESERVE_MAX);
+    if (!ingest_store_set_memory_budget (st->store, (gsize) (memory_bytes - reserve), dir, error))
+      return FALSE;
+  }
   info = ingest_log_disk_get_info (st->log);
   if (info->torn_where != NULL)
     {
@@ -260,8 +342,13 @@ data_open (ServeState *st, const char *dir, guint64 retain_bytes, gint64 retain_
       fprintf (stderr, "actorscope serve: data: cut a torn tail of %" G_GUINT64_FORMAT
                " bytes (%s), the end of an interrupted write\n", info->torn_bytes, where);
     }
+  /* Everything read back is on disk already: it may leave RAM as it comes
+   * (--memory-limit), so a history larger than the limit restores. */
+  ingest_store_set_evictable (st->store, G_MAXUINT64);
   if (!ingest_log_read_into_store (st->log, 0, G_MAXUINT64, st->store, &n, &skipped, error))
     return FALSE;
+  ingest_store_set_evictable (st->store, ingest_store_n_events (st->store));
+  memory_trim (st);
   if (skipped.bad_blocks > 0)
     {
       g_autofree char *where = cli_escape (skipped.first_problem, -1);
@@ -272,8 +359,10 @@ data_open (ServeState *st, const char *dir, guint64 retain_bytes, gint64 retain_
   st->log_next = ingest_store_n_events (st->store);
   {
     g_autofree char *d = cli_escape (dir, -1);
+    g_autofree char *limit = g_format_size_full (memory_bytes, G_FORMAT_SIZE_IEC_UNITS);
     printf ("data: %s (%" G_GUINT64_FORMAT " events restored, %" G_GUINT64_FORMAT
             " dropped by retention)\n", d, n, info->dropped_events);
+    printf ("memory limit: %s (older events are read back from the data directory)\n", limit);
   }
   st->log_timer = g_timeout_add (DATA_FLUSH_MS, on_data_timer, st);
   return TRUE;
@@ -372,13 +461,19 @@ cli_serve_main (int argc, char **argv)
   g_autofree char *host = NULL, *token_arg = NULL, *token_file = NULL, *token = NULL;
   g_autofree char *static_dir = NULL, *record = NULL, *token_message = NULL;
   g_autofree char *replay = NULL, *format = NULL;
-  g_autofree char *data_dir = NULL, *retain = NULL, *retain_size = NULL;
+  g_autofree char *data_dir = NULL, *retain = NULL, *retain_size = NULL, *memory_limit = NULL;
   gboolean no_data_dir = FALSE;
-  guint64 retain_bytes = 0;
-  gint64 retain_ns = 0;
-  g_auto(GStrv) listen = NULL, follow = NULL, mswitch = NULL, origins = NULL;
+  guint64 retain_bytes = 0, memory_bytes = MEMORY_LIMIT_DEFAULT;
+  gint64 retain_ns = 0, nats_since_ns = 0;
+  g_autofree char *amqp_password_file = NULL, *amqp_password = NULL;
+  g_auto(GStrv) listen = NULL, follow = NULL, mswitch = NULL, origins = NULL, amqp = NULL;
   gboolean use_stdin = FALSE, loop_replay = FALSE, strict = FALSE, quiet = FALSE, verbose = FALSE;
   gboolean record_no_loss = FALSE;
+  g_autofree char *nats_url = NULL, *nats_stream = NULL, *nats_subjects = NULL;
+  g_autofree char *nats_durable = NULL, *nats_since = NULL, *nats_user_file = NULL;
+  g_autofree char *nats_token_file = NULL, *nats_creds = NULL;
+  gint nats_replicas = 1;
+  g_auto(CliNatsAuth) nats_auth = { 0 };
   gint port = 8000, max_clients = 64, max_producers = 64, max_fps = 10, idle_timeout = 60;
   gint64 max_message = 1024 * 1024, max_line = 0, frame_budget = WEB_FRAME_DEFAULT_BUDGET;
   double speed = 1.0;
@@ -395,14 +490,26 @@ cli_serve_main (int argc, char **argv)
     { "speed", 0, 0, G_OPTION_ARG_DOUBLE, &speed, N_("Replay speed factor (default 1; 0 = as fast as possible)"), "X" },
     { "loop", 0, 0, G_OPTION_ARG_NONE, &loop_replay, N_("Replay again and again"), NULL },
     { "mswitch", 0, 0, G_OPTION_ARG_STRING_ARRAY, &mswitch, N_("Follow a message-switch broker's trace (unix:PATH or http://HOST:PORT)"), "ADDR" },
+    { "nats", 0, 0, G_OPTION_ARG_STRING, &nats_url, N_("Collect from a NATS JetStream stream through a durable consumer (server URLs, comma-separated; see data/formats/nats.md)"), "URL" },
+    { "stream", 0, 0, G_OPTION_ARG_STRING, &nats_stream, N_("With --nats: the stream (created when missing)"), "NAME" },
+    { "subjects", 0, 0, G_OPTION_ARG_STRING, &nats_subjects, N_("With --nats: the subjects to consume, and a new stream's (default actorscope.>)"), "SUBJECT" },
+    { "durable", 0, 0, G_OPTION_ARG_STRING, &nats_durable, N_("With --nats: the durable consumer's name (default actorscope); collectors sharing a name split the stream"), "NAME" },
+    { "since", 0, 0, G_OPTION_ARG_STRING, &nats_since, N_("With --nats: a new consumer starts this long ago (e.g. 2h; default: the whole stream)"), "AGE" },
+    { "stream-replicas", 0, 0, G_OPTION_ARG_INT, &nats_replicas, N_("With --nats: replicas of a stream created by the service (default 1)"), "N" },
+    { "nats-user-file", 0, 0, G_OPTION_ARG_FILENAME, &nats_user_file, N_("NATS user (first line) and password (second line) from this file (else NATS_USER, NATS_PASSWORD)"), "PATH" },
+    { "nats-token-file", 0, 0, G_OPTION_ARG_FILENAME, &nats_token_file, N_("NATS token from the first line of this file (else NATS_TOKEN)"), "PATH" },
+    { "nats-creds", 0, 0, G_OPTION_ARG_FILENAME, &nats_creds, N_("NATS credentials file (JWT and seed; else NATS_CREDS)"), "PATH" },
+    { "amqp", 0, 0, G_OPTION_ARG_STRING_ARRAY, &amqp, N_("Follow a RabbitMQ broker's firehose (amqp://USER@HOST:PORT/VHOST; needs rabbitmqctl trace_on; repeatable)"), "URL" },
+    { "amqp-password-file", 0, 0, G_OPTION_ARG_FILENAME, &amqp_password_file, N_("Read the --amqp password from the first line of this file (default: the environment variable ACTORSCOPE_AMQP_PASSWORD, else the URL's)"), "PATH" },
     { "record", 0, 0, G_OPTION_ARG_FILENAME, &record, N_("Append every accepted event to this native trace file (written every 200 ms; a kill -9 loses about the events of the last 200 ms, more if the service was busy; a stop by SIGINT/SIGTERM none)"), "FILE" },
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, N_("Keep every accepted event in this data directory and resume from it at start (default: $ACTORSCOPE_DATA_DIR, else ~/.local/state/actorscope/data; written every 200 ms, a kill -9 loses at most about the last 200 ms)"), "DIR" },
     { "no-data-dir", 0, 0, G_OPTION_ARG_NONE, &no_data_dir, N_("Keep events in memory only (a restart starts empty)"), NULL },
     { "retain", 0, 0, G_OPTION_ARG_STRING, &retain, N_("Delete whole oldest segments of the data directory older than this before the newest event (e.g. 7d, 12h)"), "AGE" },
     { "retain-size", 0, 0, G_OPTION_ARG_STRING, &retain_size, N_("Delete whole oldest segments while the data directory is larger (e.g. 50GiB)"), "SIZE" },
+    { "memory-limit", 0, 0, G_OPTION_ARG_STRING, &memory_limit, N_("Keep the service's memory within about this size (default 1GiB, or $ACTORSCOPE_MEMORY_LIMIT): the oldest events leave RAM once the data directory holds them and are read back from disk when a view or /events reaches them (needs a data directory)"), "SIZE" },
     { "record-no-loss", 0, 0, G_OPTION_ARG_NONE, &record_no_loss, N_("Stop the service when --record cannot write (default: say why, keep accepting and retry)"), NULL },
     { "static-dir", 0, 0, G_OPTION_ARG_FILENAME, &static_dir, N_("Serve the page from this directory"), "DIR" },
-    { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("Input format of producers/stdin/follow: auto, native, mswitch, chrome"), "FORMAT" },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("Input format of producers/stdin/follow: auto, native, mswitch, chrome, perfetto"), "FORMAT" },
     { "strict", 0, 0, G_OPTION_ARG_NONE, &strict, N_("Drop a source at its first malformed record"), NULL },
     { "max-clients", 0, 0, G_OPTION_ARG_INT, &max_clients, N_("Most browser/event clients at once (default 64)"), "N" },
     { "max-producers", 0, 0, G_OPTION_ARG_INT, &max_producers, N_("Most producers at once, per kind (default 64)"), "N" },
@@ -410,7 +517,7 @@ cli_serve_main (int argc, char **argv)
     { "max-line-bytes", 0, 0, G_OPTION_ARG_INT64, &max_line, N_("Longest NDJSON line accepted (default 1 MiB)"), "BYTES" },
     { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout, N_("Close a producer that sent nothing, or a browser/event client that took nothing waiting for it, for this many seconds (default 60; 0 = never; a blank line keeps a quiet producer connected)"), "SECONDS" },
     { "max-fps", 0, 0, G_OPTION_ARG_INT, &max_fps, N_("Frames per second per browser client (default 10)"), "N" },
-    { "frame-budget", 0, 0, G_OPTION_ARG_INT64, &frame_budget, N_("Most bytes of SVG in one browser frame: busier views are drawn with less detail (default 204800)"), "BYTES" },
+    { "frame-budget", 0, 0, G_OPTION_ARG_INT64, &frame_budget, N_("Most bytes of one browser frame (picture, actor table and counters): busier views are drawn with less detail (default 204800)"), "BYTES" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, N_("Only print warnings and errors"), NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Also print each --record and data directory write (events safely stored)"), NULL },
     G_OPTION_ENTRY_NULL
@@ -424,6 +531,7 @@ cli_serve_main (int argc, char **argv)
   g_autoptr(IngestFollowSource) stdin_source = NULL;
   GPtrArray *follows = g_ptr_array_new_with_free_func ((GDestroyNotify) ingest_follow_source_free);
   GPtrArray *mswitches = g_ptr_array_new_with_free_func ((GDestroyNotify) ingest_mswitch_source_free);
+  GPtrArray *amqps = g_ptr_array_new_with_free_func ((GDestroyNotify) ingest_amqp_source_free);
   IngestFormat fmt = INGEST_FORMAT_AUTO;
   IngestSourceHooks hooks;
   WebServerOptions wopts = { 0 };
@@ -431,20 +539,33 @@ cli_serve_main (int argc, char **argv)
   guint sigint, sigterm;
 
   cli_set_subcommand ("serve");
-  g_option_context_set_summary (octx, _("Live ingestion service and browser console: accepts trace streams from producers, files, a message-switch broker or a replayed trace, and serves the live console over HTTP and websockets."));
+  g_option_context_set_summary (octx, _("Live ingestion service and browser console: accepts trace streams from producers, files, a message-switch broker, a RabbitMQ firehose or a replayed trace, and serves the live console over HTTP and websockets."));
   g_option_context_add_main_entries (octx, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (octx, &argc, &argv, &error))
     return cli_usage_error ("serve", error->message);
   if (argc > 1)
     return cli_usage_error ("serve", _("unexpected argument (sources are given with options)"));
   if (format != NULL && !ingest_format_from_string (format, &fmt))
-    return cli_usage_error ("serve", _("unknown --format (use auto, native, mswitch or chrome)"));
+    return cli_usage_error ("serve", _("unknown --format (use auto, native, mswitch, chrome or perfetto)"));
   if (port < 0 || port > 65535 || max_clients < 1 || max_producers < 1 || max_fps < 1 ||
       max_fps > 60 || max_message < 1024 || max_line < 0 ||
       frame_budget < WEB_FRAME_MIN_BUDGET || frame_budget > WEB_FRAME_MAX_BUDGET || speed < 0 || idle_timeout < 0)
     return cli_usage_error ("serve", _("a numeric option is out of range"));
   if (record_no_loss && record == NULL)
     return cli_usage_error ("serve", _("--record-no-loss needs --record"));
+  if (nats_url == NULL && (nats_stream != NULL || nats_subjects != NULL || nats_durable != NULL
+                           || nats_since != NULL || nats_user_file != NULL
+                           || nats_token_file != NULL || nats_creds != NULL))
+    return cli_usage_error ("serve", _("--stream, --subjects, --durable, --since and the NATS "
+                                       "credentials need --nats"));
+  if (nats_url != NULL && nats_stream == NULL)
+    return cli_usage_error ("serve", _("--nats needs --stream NAME"));
+  if (nats_replicas < 1 || nats_replicas > 5)
+    return cli_usage_error ("serve", _("--stream-replicas must be 1 to 5"));
+  if (nats_url != NULL
+      && !cli_nats_auth_resolve ("serve", nats_url, nats_user_file, nats_token_file, nats_creds,
+                                 &nats_auth, &token_message))
+    return cli_usage_error ("serve", token_message);
 
   if (!serve_resolve_token (token_arg, token_file, &token, &token_message))
     return cli_usage_error ("serve", token_message);
@@ -454,8 +575,24 @@ cli_serve_main (int argc, char **argv)
     return cli_usage_error ("serve", error->message);
   if (retain_size != NULL && !cli_size_parse (retain_size, &retain_bytes, &error))
     return cli_usage_error ("serve", error->message);
+  if (nats_since != NULL && !cli_age_parse (nats_since, &nats_since_ns, &error))
+    return cli_usage_error ("serve", error->message);
   if (no_data_dir && (data_dir != NULL || retain != NULL || retain_size != NULL))
     return cli_usage_error ("serve", _("--no-data-dir contradicts --data-dir, --retain and --retain-size"));
+  gboolean memory_limit_given = memory_limit != NULL;
+  if (memory_limit == NULL)
+    {
+      const char *env = g_getenv ("ACTORSCOPE_MEMORY_LIMIT");
+      if (env != NULL && env[0] != '\0')
+        memory_limit = g_strdup (env);
+    }
+  if (memory_limit != NULL)
+    {
+      if (!cli_size_parse (memory_limit, &memory_bytes, &error))
+        return cli_usage_error ("serve", error->message);
+      if (memory_bytes < MEMORY_LIMIT_MIN)
+        return cli_usage_error ("serve", _("--memory-limit is below 1MiB"));
+    }
   if (!no_data_dir && data_dir == NULL)
     {
       /* ACTORSCOPE_DATA_DIR=none: memory only (the test suites run many
@@ -468,7 +605,20 @@ cli_serve_main (int argc, char **argv)
       else
         data_dir = g_build_filename (g_get_user_state_dir (), "actorscope", "data", NULL);
     }
+  /* Events leave RAM only once on disk: without a data directory a limit
+   * could only be kept by losing events, so it is refused (from the
+   * environment it is ignored, as the default is). */
+  if (memory_limit_given && no_data_dir)
+    return cli_usage_error ("serve", _("--memory-limit needs a data directory (events leave RAM only once they are on disk)"));
 
+  /* --memory-limit: RSS, not just what we hold, is what counts. Blocks of
+   * 256 KiB and more (tables, arenas) get their own mappings, returned to
+   * the system when freed: glibc would otherwise raise this threshold after
+   * the first big free and serve big blocks from the heap, where a freed
+   * table stays resident as a hole that the store's steady churn of equal
+   * 64 KiB chunks never fills. */
+  if (!no_data_dir)
+    mallopt (M_MMAP_THRESHOLD, 256 * 1024);
   st.quiet = quiet;
   st.verbose = verbose;
   st.record_no_loss = record_no_loss;
@@ -483,7 +633,9 @@ cli_serve_main (int argc, char **argv)
   st.store = store;
   /* History first: the web server and the sources start on a store that
    * already holds it, and new events continue its sequence numbers. */
-  if (!no_data_dir && !data_open (&st, data_dir, retain_bytes, retain_ns, &error))
+  if (no_data_dir && !quiet)
+    printf ("%s\n", _("memory limit: none (no data directory: every event stays in RAM)"));
+  if (!no_data_dir && !data_open (&st, data_dir, retain_bytes, retain_ns, memory_bytes, &error))
     {
       g_autofree char *msg = cli_escape (error->message, -1);
       fprintf (stderr, "actorscope serve: --data-dir: %s\n", msg);
@@ -491,6 +643,7 @@ cli_serve_main (int argc, char **argv)
       g_main_loop_unref (st.loop);
       g_ptr_array_unref (follows);
       g_ptr_array_unref (mswitches);
+      g_ptr_array_unref (amqps);
       g_clear_pointer (&st.log, ingest_log_free);
       return st.exit_code;
     }
@@ -581,6 +734,49 @@ cli_serve_main (int argc, char **argv)
         }
       g_ptr_array_add (mswitches, m);
     }
+  if (amqp_password_file != NULL && amqp == NULL)
+    {
+      st.exit_code = cli_usage_error ("serve", _("--amqp-password-file needs --amqp"));
+      goto out;
+    }
+  if (amqp != NULL)
+    {
+      /* The password: never needed on the command line, where every user
+       * can read it in ps. */
+      if (amqp_password_file != NULL)
+        {
+          g_autofree char *text = NULL;
+          if (!g_file_get_contents (amqp_password_file, &text, NULL, &error))
+            {
+              g_autofree char *msg = cli_escape (error->message, -1);
+              fprintf (stderr, "actorscope serve: --amqp-password-file: %s\n", msg);
+              st.exit_code = CLI_EXIT_USAGE;
+              goto out;
+            }
+          text[strcspn (text, "\r\n")] = '\0';
+          amqp_password = g_steal_pointer (&text);
+        }
+      else if (g_getenv ("ACTORSCOPE_AMQP_PASSWORD") != NULL)
+        amqp_password = g_strdup (g_getenv ("ACTORSCOPE_AMQP_PASSWORD"));
+    }
+  for (guint i = 0; amqp != NULL && amqp[i] != NULL; i++)
+    {
+      IngestAmqpOptions ao = { 0 };
+      IngestAmqpSource *a;
+      if (ingest_amqp_url_has_password (amqp[i]) && !quiet)
+        fprintf (stderr, "actorscope serve: %s\n",
+                 _("warning: the --amqp URL holds a password, which other users can see in ps: prefer --amqp-password-file or ACTORSCOPE_AMQP_PASSWORD"));
+      ao.password = ingest_amqp_url_has_password (amqp[i]) ? NULL : amqp_password;
+      a = ingest_amqp_source_new (store, amqp[i], &ao, &hooks, &error);
+      if (a == NULL)
+        {
+          g_autofree char *msg = cli_escape (error->message, -1);
+          fprintf (stderr, "actorscope serve: --amqp: %s\n", msg);
+          st.exit_code = CLI_EXIT_USAGE;
+          goto out;
+        }
+      g_ptr_array_add (amqps, a);
+    }
   for (guint i = 0; follow != NULL && follow[i] != NULL; i++)
     {
       IngestFollowOptions fo = { 0 };
@@ -615,6 +811,56 @@ cli_serve_main (int argc, char **argv)
         }
     }
 
+  if (nats_url != NULL)
+    {
+      IngestNatsOptions no = { 0 };
+      g_autofree char *journal = NULL;
+
+      no.url = nats_url;
+      no.auth = cli_nats_auth_view (&nats_auth);
+      no.stream = nats_stream;
+      no.subjects = nats_subjects;
+      no.durable = nats_durable;
+      no.replicas = nats_replicas;
+      no.strict = strict;
+      no.max_line_bytes = (gsize) max_line;
+      if (nats_since != NULL)
+        no.since_ns = g_get_real_time () * 1000 - nats_since_ns;
+      if (st.log != NULL)
+        {
+          /* Log seqs of the store's events: the restored store holds the
+           * log's last events, so the ends line up. */
+          guint64 durable = ingest_log_n_durable (st.log);
+          g_autofree char *base = g_strdup_printf ("nats-%s-%s.journal", nats_stream,
+                                                   nats_durable != NULL ? nats_durable
+                                                   : "actorscope");
+          journal = g_build_filename (data_dir, base, NULL);
+          no.journal_path = journal;
+          no.log_durable = durable;
+          no.log_seq_offset = durable - MIN (durable, ingest_store_n_events (store));
+        }
+      else if (!quiet)
+        fprintf (stderr, "actorscope serve: %s\n",
+                 _("warning: --nats without a data directory acks messages once in memory: "
+                   "a restart starts empty and the consumer does not deliver them again"));
+      no.stopped = on_nats_stopped;
+      no.stopped_data = &st;
+      st.nats = ingest_nats_source_new (store, &no, &hooks, &error);
+      if (st.nats == NULL)
+        {
+          g_autofree char *msg = cli_escape (error->message, -1);
+          fprintf (stderr, "actorscope serve: --nats: %s\n", msg);
+          st.exit_code = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT)
+            ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
+          goto out;
+        }
+      {
+        g_autofree char *u = cli_escape (nats_url, -1);
+        printf ("nats: %s stream %s consumer %s\n", u, nats_stream,
+                nats_durable != NULL ? nats_durable : "actorscope");
+      }
+    }
+
   /* An IPv6 literal goes in brackets so the printed URL can be opened. */
   printf ("listening on http://%s%s%s:%u/%s%s\n",
           host != NULL && strchr (host, ':') != NULL ? "[" : "",
@@ -636,10 +882,14 @@ out:
   /* Stop the sources first, then write what they accepted. */
   g_ptr_array_unref (follows);
   g_ptr_array_unref (mswitches);
+  g_ptr_array_unref (amqps);
   g_clear_pointer (&replayer, ingest_replay_source_free);
   g_clear_pointer (&stdin_source, ingest_follow_source_free);
   st.sockets = NULL;
   g_clear_pointer (&sockets, ingest_socket_source_free);
+  /* NATS: stop fetching; what is in the store is acked after the last
+   * flush below, then the connection closes. */
+  ingest_nats_source_stop (st.nats);
   if (recorder != NULL && !ingest_recorder_close (recorder, &error))
     {
       g_autofree char *msg = cli_escape (error->message, -1);
@@ -658,6 +908,7 @@ out:
       st.exit_code = CLI_EXIT_RUNTIME;
     }
   g_clear_pointer (&st.log, ingest_log_free);
+  g_clear_pointer (&st.nats, ingest_nats_source_free);
   g_clear_pointer (&st.server, web_server_free);
   g_main_loop_unref (st.loop);
   return st.exit_code;

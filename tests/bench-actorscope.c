@@ -8,6 +8,9 @@
  *     MB/s, store bytes per event);
  *  2. Chrome JSON streaming of a ~100 MB generated trace (MB/s and peak RSS
  *     against the file size, in a child process so nothing else counts);
+ *     Perfetto protobuf ingest of the recorded Chromium sample
+ *     (data/traces/chromium-startup.pftrace.gz) repeated to ~100 MB
+ *     (track events/s, MB/s);
  *  3. export of each view of the 1M-event trace (time, SVG size);
  *  4. a full-detail sequence chart of 50,000 messages against `mscgen -T svg`
  *     on the same chart (.msc written by actorscope-gen);
@@ -340,6 +343,65 @@ bench_chrome (const char *self)
           ((hwm - rss0) * 1024.0) / size);
 }
 
+/* The recorded sample is the input: a real trace's mix of descriptors,
+ * interned names, incremental clocks, slices and flows. Repeated copies
+ * parse the same way (each starts by clearing its sequences' state). */
+static void
+bench_perfetto (void)
+{
+  const char *root = g_getenv ("ACTORSCOPE_SOURCE_ROOT");
+  g_autofree char *src = root ? g_strdup (root)
+    : g_path_get_dirname (SOURCE_WEBDIR);               /* .../web */
+  g_autofree char *top = root ? g_strdup (src) : g_path_get_dirname (src);
+  g_autofree char *path = g_build_filename (top, "data", "traces", "chromium-startup.pftrace.gz", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GInputStream) raw = NULL, in = NULL;
+  g_autoptr(GZlibDecompressor) z = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP);
+  g_autoptr(GByteArray) one = g_byte_array_new ();
+  guint8 buf[65536];
+  gssize n;
+
+  raw = G_INPUT_STREAM (g_file_read (file, NULL, &error));
+  if (raw == NULL)
+    {
+      printf ("perfetto: %s\n", error->message);
+      return;
+    }
+  in = g_converter_input_stream_new (raw, G_CONVERTER (z));
+  while ((n = g_input_stream_read (in, buf, sizeof buf, NULL, &error)) > 0)
+    g_byte_array_append (one, buf, (guint) n);
+  if (n < 0 || one->len == 0)
+    {
+      printf ("perfetto: cannot read %s\n", path);
+      return;
+    }
+  guint copies = (guint) ((quick ? 10.0 : 100.0) * 1e6 / one->len) + 1;
+  g_autoptr(IngestStore) store = ingest_store_new ();
+  IngestParserOptions opts = { .format = INGEST_FORMAT_PERFETTO, .source_name = "bench.pftrace" };
+  g_autoptr(IngestParser) parser = ingest_parser_new (store, &opts);
+  double c0 = cpu_s (), t0 = now_s ();
+  gboolean ok = TRUE;
+  for (guint k = 0; ok && k < copies; k++)
+    for (gsize off = 0; ok && off < one->len; off += 1 << 20)
+      ok = ingest_parser_feed (parser, one->data + off, MIN ((gsize) 1 << 20, one->len - off), &error);
+  if (ok)
+    ok = ingest_parser_finish (parser, &error);
+  double t = now_s () - t0, c = cpu_s () - c0;
+  if (!ok)
+    {
+      printf ("perfetto: %s\n", error->message);
+      return;
+    }
+  double size = (double) one->len * copies;
+  guint64 records = ingest_parser_n_records (parser);
+  printf ("Perfetto protobuf ingest: %.1f MB (%u copies of the recorded Chromium sample, %" G_GUINT64_FORMAT
+          " track events) in %.3f s wall (%.3f s CPU) = %.0f track events/s, %.1f MB/s "
+          "(by CPU time: %.0f events/s, %.1f MB/s), %" G_GUINT64_FORMAT " store events\n",
+          size / 1e6, copies, records, t, c, records / t, size / 1e6 / t, records / c,
+          size / 1e6 / c, ingest_store_n_events (store));
+}
+
 /* ---- 3. export of each view ------------------------------------------ */
 
 static void
@@ -513,6 +575,7 @@ main (int argc, char **argv)
       printf ("\n");
     }
   bench_chrome (self);
+  bench_perfetto ();
   printf ("\n");
   bench_sequence_vs_mscgen ();
   printf ("\n");

@@ -7,13 +7,17 @@
  * clock, to the frame's arrival) and the server's RSS over the run.
  *
  *   bench-serve ACTORSCOPE [--rate N] [--clients N] [--seconds S] [--window S]
- *               [--distinct-views]
+ *               [--distinct-views] [--updates]
  *
+ * With --updates the clients ask for update messages as the page does
+ * (frame sizes are then what goes on the wire, updates included).
  * With --distinct-views client i follows view i % 20 of twenty views that
  * share no rendering (kinds, windows, filters, groups, sizes differ):
  * the figure of issue 10. The summary gives events sent and accepted,
  * frames/s per client (median and slowest), event-to-frame p50/p99, frame
- * size p50/p95 and the server's peak RSS, plus the load average seen.
+ * size p50/p95 and the server's peak RSS, plus the load average seen and
+ * the server's CPU time (loop and render workers apart): on a shared
+ * machine the CPU per frame is the figure that compares runs.
  *
  * RSS grows with the store (every event is kept); the figure to watch is
  * the growth per event staying constant, and that it does not depend on
@@ -27,7 +31,40 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 #include <sys/wait.h>
+
+/* CPU seconds (user + system) of /proc/PID/stat or /proc/PID/task/TID/stat. */
+static double
+cpu_seconds (const char *path)
+{
+  g_autofree char *text = NULL;
+  const char *p;
+  unsigned long long ut = 0, st = 0;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL) || (p = strrchr (text, ')')) == NULL)
+    return 0;
+  /* after "(comm)": state ppid pgrp session tty tpgid flags minflt cminflt
+   * majflt cmajflt utime stime */
+  if (sscanf (p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+    return 0;
+  return (double) (ut + st) / (double) sysconf (_SC_CLK_TCK);
+}
+
+/* The server's CPU time so far: the whole process and its main thread
+ * (the loop: ingestion, view preparation, I/O); the rest is the render
+ * workers. On a shared machine these, not the wall clock, say what a
+ * frame costs. */
+static void
+server_cpu (int pid, double *process_s, double *loop_s)
+{
+  g_autofree char *pp = g_strdup_printf ("/proc/%d/stat", pid);
+  g_autofree char *tp = g_strdup_printf ("/proc/%d/task/%d/stat", pid, pid);
+
+  *process_s = cpu_seconds (pp);
+  *loop_s = cpu_seconds (tp);
+}
 
 static void
 print_load (const char *when)
@@ -43,13 +80,14 @@ main (int argc, char **argv)
 {
   double rate = 200000, seconds = 60, window_s = 10;
   gint n_clients = 20;
-  gboolean distinct = FALSE;
+  gboolean distinct = FALSE, updates = FALSE;
   const GOptionEntry entries[] = {
     { "rate", 0, 0, G_OPTION_ARG_DOUBLE, &rate, "events per second (200000)", "N" },
     { "clients", 0, 0, G_OPTION_ARG_INT, &n_clients, "websocket clients (20)", "N" },
     { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &seconds, "duration (60)", "S" },
     { "window", 0, 0, G_OPTION_ARG_DOUBLE, &window_s, "followed window of the views (10)", "S" },
     { "distinct-views", 0, 0, G_OPTION_ARG_NONE, &distinct, "clients follow 20 distinct views", NULL },
+    { "updates", 0, 0, G_OPTION_ARG_NONE, &updates, "clients ask for updates as the page does", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) octx = g_option_context_new ("ACTORSCOPE — load figures of actorscope serve");
@@ -64,6 +102,7 @@ main (int argc, char **argv)
   long rss_first = -1, rss_end = -1, hwm = -1;
   guint64 events_first = 0;
   double p50, p90, p99, max;
+  double cpu_start = 0, cpu_end = 0, loop_start = 0, loop_end = 0;
   int status;
 
   g_option_context_add_main_entries (octx, entries, NULL);
@@ -89,6 +128,7 @@ main (int argc, char **argv)
   cfg.clients = (guint) n_clients;
   cfg.window_s = window_s;
   cfg.distinct_views = distinct;
+  cfg.updates = updates;
   pool = serve_load_clients_start (&cfg);
   serve_load_latency_init (&lat);
 
@@ -100,6 +140,7 @@ main (int argc, char **argv)
             "(graph, timeline, sequence views of the last %g s)\n", rate, seconds, n_clients, window_s);
   print_load ("before");
   printf ("%8s %12s %12s %10s %10s\n", "t (s)", "sent", "in store", "frames", "RSS (MiB)");
+  server_cpu (serve_load_server_get_pid (server), &cpu_start, &loop_start);
   t_start = g_get_monotonic_time ();
   t_end = t_start + (gint64) (seconds * G_USEC_PER_SEC);
   next_rss = t_start;
@@ -134,6 +175,7 @@ main (int argc, char **argv)
         g_usleep (2000);
     }
   g_usleep (1000 * 1000);
+  server_cpu (serve_load_server_get_pid (server), &cpu_end, &loop_end);
   {
     double elapsed = (double) (g_get_monotonic_time () - t_start) / G_USEC_PER_SEC;
     guint64 sent = serve_load_producer_get_sent (producer);
@@ -179,6 +221,13 @@ main (int argc, char **argv)
       printf ("server RSS: %.1f MiB at 5 s, %.1f MiB at the end (peak %.1f MiB); %.0f bytes per event "
               "accepted in between\n", rss_first / 1024.0, rss_end / 1024.0, hwm / 1024.0,
               (double) (rss_end - rss_first) * 1024.0 / (double) (st.events - events_first));
+    if (cpu_end > cpu_start)
+      printf ("server CPU: %.1f s in %.0f s (%.0f %% of one core): loop %.1f s (%.0f %%), render workers "
+              "%.1f s; %.1f ms of CPU per frame received, %.2f us of loop per event accepted\n",
+              cpu_end - cpu_start, elapsed, 100 * (cpu_end - cpu_start) / elapsed, loop_end - loop_start,
+              100 * (loop_end - loop_start) / elapsed, (cpu_end - cpu_start) - (loop_end - loop_start),
+              st.frames > 0 ? 1000 * (cpu_end - cpu_start) / (double) st.frames : 0.0,
+              st.events > 0 ? 1e6 * (loop_end - loop_start) / (double) st.events : 0.0);
     if (st.errors > 0)
       printf ("%" G_GUINT64_FORMAT " client errors (soak-serve lists them)\n", st.errors);
   }

@@ -98,14 +98,19 @@ serve_load_server_start (const char *actorscope, const char *const *extra_args, 
   s->status = -1;
   /* Under LeakSanitizer with suppressions, the server lists the ones it
    * used on stderr at exit: not a warning, so not asked for. */
+  envp = g_get_environ ();
   {
     const char *lsan = g_getenv ("LSAN_OPTIONS");
     if (lsan != NULL && *lsan != '\0')
       {
         g_autofree char *opts = g_strconcat (lsan, ":print_suppressions=0", NULL);
-        envp = g_environ_setenv (g_get_environ (), "LSAN_OPTIONS", opts, TRUE);
+        envp = g_environ_setenv (envp, "LSAN_OPTIONS", opts, TRUE);
       }
   }
+  /* Memory only unless the caller passes --data-dir: a load run must not
+   * resume (and grow) the user's state directory, whose history would be
+   * read back at start and skew every figure. */
+  envp = g_environ_setenv (envp, "ACTORSCOPE_DATA_DIR", "none", TRUE);
   if (!g_spawn_async_with_pipes (NULL, (char **) argv->pdata, envp, G_SPAWN_DO_NOT_REAP_CHILD, NULL,
                                  NULL, &s->pid, NULL, &out_fd, &err_fd, error))
     {
@@ -565,14 +570,16 @@ client_message (Client *c, const char *text, gsize len)
   ServeLoadClients *pool = c->pool;
   gint64 now = g_get_monotonic_time ();
 
-  if (len > 16 && memcmp (text, "{\"type\":\"frame\"", 15) == 0)
+  gboolean is_update = len > 17 && memcmp (text, "{\"type\":\"update\"", 16) == 0;
+  if (is_update || (len > 16 && memcmp (text, "{\"type\":\"frame\"", 15) == 0))
     {
       double to_ms;
       guint64 events;
       frame_scan (text, len, &to_ms, &events);
       c->frames++;
       c->progress_at = now;
-      if (pool->cfg.validate_every > 0 && (c->frames == 1 || c->frames % pool->cfg.validate_every == 0))
+      if (!is_update && pool->cfg.validate_every > 0
+          && (c->frames == 1 || c->frames % pool->cfg.validate_every == 0))
         frame_validate (c, text, len);
       g_mutex_lock (&pool->lock);
       pool->stats.frames++;
@@ -774,7 +781,7 @@ client_join (ServeLoadClients *pool, guint slot)
   ci.context = pool->ctx;
   ci.address = "127.0.0.1";
   ci.port = pool->cfg.port;
-  ci.path = "/live";
+  ci.path = pool->cfg.updates ? "/live?updates=1" : "/live";
   ci.host = "127.0.0.1";
   ci.local_protocol_name = "actorscope";
   ci.userdata = c;

@@ -106,6 +106,10 @@ typedef struct {
   /* Frames validated as JSON (type, events, svg, counters): every Nth of a
    * client (0: none). */
   guint validate_every;
+  /* Ask for updates (/live?updates=1) as the page does: a frame whose
+   * structure did not change arrives as an "update", counted as a frame
+   * (and not validated). */
+  gboolean updates;
 } ServeLoadClientsConfig;
 
 typedef struct {

@@ -652,10 +652,10 @@ test_nul_bytes (void **state)
     { C, c, sizeof c - 1, 0, 0, NULL, "bad:1:44: raw control byte in string",
       "bad:1:44: raw control byte in string" },
     { A, zeros, sizeof zeros, 0, 0, NULL,
-      "bad: binary data, not a trace format actorscope reads (Chrome/Perfetto protobuf traces: "
-      "record JSON instead, e.g. chromium --trace-startup-format=json)",
-      "bad: binary data, not a trace format actorscope reads (Chrome/Perfetto protobuf traces: "
-      "record JSON instead, e.g. chromium --trace-startup-format=json)" },
+      "bad: binary data, not a trace format actorscope reads (Perfetto protobuf traces start with "
+      "a packet field; this does not)",
+      "bad: binary data, not a trace format actorscope reads (Perfetto protobuf traces start with "
+      "a packet field; this does not)" },
   };
   check_rows (rows, G_N_ELEMENTS (rows));
   /* the NUL between tokens is named at its column; the \u0000 escape is
@@ -757,8 +757,8 @@ test_gzip_bomb (void **state)
 
   BombCase cases[] = {
     { zeros, { .source_name = "bomb.gz" },
-      "bomb.gz: binary data, not a trace format actorscope reads (Chrome/Perfetto protobuf traces: "
-      "record JSON instead, e.g. chromium --trace-startup-format=json)", FALSE, 0 },
+      "bomb.gz: binary data, not a trace format actorscope reads (Perfetto protobuf traces start with "
+      "a packet field; this does not)", FALSE, 0 },
     { newlines, { .source_name = "bomb.gz" },
       "bomb.gz: gzip data expands more than 200 times (67174400 bytes from 262144): refused as a gzip bomb",
       FALSE, 0 },
@@ -822,10 +822,10 @@ test_odd_files (void **state)
     { A, "{\"ts\":1,\"ev\":\"mark\",\"text\":\"a\"}\r\n{\"ts\":2,\"ev\":\"mark\",\"text\":\"b\"}\r\n", -1,
       2, 0, NULL, NULL, NULL },
     { A, (const char *) garbage, sizeof garbage, 0, 0, NULL,
-      "bad: binary data, not a trace format actorscope reads (Chrome/Perfetto protobuf traces: "
-      "record JSON instead, e.g. chromium --trace-startup-format=json)",
-      "bad: binary data, not a trace format actorscope reads (Chrome/Perfetto protobuf traces: "
-      "record JSON instead, e.g. chromium --trace-startup-format=json)" },
+      "bad: binary data, not a trace format actorscope reads (Perfetto protobuf traces start with "
+      "a packet field; this does not)",
+      "bad: binary data, not a trace format actorscope reads (Perfetto protobuf traces start with "
+      "a packet field; this does not)" },
     /* text that is not JSON at all */
     { A, "hello world\nthis is not a trace\n", -1, 0, 2, "bad:1:1: expected '{' (one JSON object per line)",
       NULL, "bad:1:1: expected '{' (one JSON object per line)" },

@@ -2,8 +2,8 @@
 # test-chromium-trace.sh: a real Chromium startup trace (Debian's chromium,
 # --trace-startup with the toplevel.flow and mojom categories) must come out
 # as a readable graph of processes and threads exchanging messages; the
-# Perfetto protobuf Chromium writes by default is refused with one clear
-# error.
+# Perfetto protobuf Chromium writes by default gives the same threads and
+# flows; other binary data is refused with one clear error.
 #   test-chromium-trace.sh ACTORSCOPE
 set -eu
 cli=$1
@@ -62,10 +62,46 @@ for view in graph sequence timeline; do
   [ "$n" -ge 8 ] || { echo "$view shows only $n actors"; exit 1; }
 done
 
-# The default (protobuf) output: one clear error, exit 1, no flood.
+# The default (protobuf) output of a similar run: the same threads and the
+# same thread-to-thread flows as the JSON trace (a different run, so tids
+# differ: compared by thread name).
 record proto "$tmp/startup.pftrace"
-if "$cli" stats "$tmp/startup.pftrace" >"$tmp/out.txt" 2>"$tmp/err.txt"; then
-  echo "a protobuf trace was accepted"; exit 1
+"$cli" stats --strict --json "$tmp/startup.pftrace" >"$tmp/stats-proto.json"
+"$cli" stats --strict --json --format perfetto "$tmp/startup.pftrace" >/dev/null
+python3 - "$tmp/stats.json" "$tmp/stats-proto.json" <<'EOF'
+import json, re, sys
+def base(name):
+    return re.sub(r" \(tid \d+(, pid \d+)?\)$", "", name)
+def facts(path):
+    s = json.load(open(path))
+    threads = {base(a["name"]) for a in s["actors"] if a.get("kind") == "thread"}
+    pairs = {}
+    for e in s["edges"]:
+        if e["from"] != e["to"]:
+            k = (base(e["from"]), base(e["to"]))
+            pairs[k] = pairs.get(k, 0) + e["count"]
+    return s, threads, pairs
+js, jthreads, jpairs = facts(sys.argv[1])
+ps, pthreads, ppairs = facts(sys.argv[2])
+assert ps["format"] == "perfetto", ps["format"]
+busy = {k for k, v in jpairs.items() if v >= 5}
+print(f"proto: {len(pthreads)} thread names ({len(jthreads & pthreads)} of the JSON's {len(jthreads)}), "
+      f"{len(ppairs)} thread pairs with flows ({len(busy & set(ppairs))} of the JSON's {len(busy)} busy ones), "
+      f"{sum(ppairs.values())} cross-thread messages")
+assert "CrBrowserMain" in pthreads, "no browser main thread"
+assert len(jthreads & pthreads) >= 0.8 * len(jthreads), "threads of the JSON trace missing"
+assert len(busy & set(ppairs)) >= 0.8 * len(busy), "flows of the JSON trace missing"
+assert sum(ppairs.values()) >= 100, "too few messages"
+assert ps["records"]["skipped"] == 0
+EOF
+"$cli" export --strict "$tmp/startup.pftrace" --view graph -o "$tmp/proto-graph.svg"
+n=$(grep -o 'class="actor"' "$tmp/proto-graph.svg" | wc -l)
+[ "$n" -ge 8 ] || { echo "the protobuf graph shows only $n actors"; exit 1; }
+
+# Binary data that is not a Perfetto trace: one clear error, exit 1, no flood.
+{ printf '\001\002\003'; head -c 4096 /dev/urandom; } >"$tmp/junk.bin"
+if "$cli" stats "$tmp/junk.bin" >"$tmp/out.txt" 2>"$tmp/err.txt"; then
+  echo "binary junk was accepted"; exit 1
 fi
 grep -q "binary data" "$tmp/err.txt" || { cat "$tmp/err.txt"; exit 1; }
 [ "$(wc -l <"$tmp/err.txt")" -le 2 ] || { echo "too many error lines"; head "$tmp/err.txt"; exit 1; }

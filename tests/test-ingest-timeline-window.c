@@ -375,6 +375,55 @@ test_snapshot (void **state)
   g_rand_free (rand);
 }
 
+/* A view whose filters match nothing in a busy window: the snapshot comes
+ * from the buckets (no rescan of the window every frame) and still agrees
+ * with the batch build: no messages, the same lanes (actors of marks,
+ * drops and crashes) and as many marks. */
+static void
+test_nothing_matches (void **state)
+{
+  (void) state;
+  static const char *const groups[] = { "/a/*", NULL };
+  const IngestViewSpec specs[] = {
+    { .label_filter = "NoSuchLabel" },
+    { .actor_filter = "/nobody/*" },
+    { .label_filter = "NoSuchLabel", .groups = groups },
+  };
+  for (guint s = 0; s < G_N_ELEMENTS (specs); s++)
+    {
+      g_autoptr(IngestStore) store = ingest_store_new ();
+      g_autoptr(GArray) flight = g_array_new (FALSE, FALSE, sizeof (TestIngestInFlight));
+      GRand *rand = g_rand_new_with_seed (40 + s);
+      TestIngestStream g = { store, rand, flight, 1000 * MS, 0, FALSE };
+      g_autoptr(GError) error = NULL;
+      IngestViewSpec wspec = specs[s];
+      wspec.max_items = 50;
+      g_autoptr(IngestTimelineWindow) w = ingest_timeline_window_new (store, &wspec, 300 * MS, &error);
+      g_assert_no_error (error);
+      for (guint round = 0; round < 40; round++)
+        {
+          test_ingest_stream_append (&g, g_rand_int_range (rand, 50, 150));
+          gint64 hi = 0, lo = 0;
+          ingest_store_time_range (store, &lo, &hi);
+          ingest_timeline_window_advance (w, hi - 300 * MS);
+          IngestViewSpec spec = wspec;
+          spec.from_ns = ingest_timeline_window_get_from (w);
+          spec.to_ns = INGEST_TIME_MAX;
+          g_autoptr(IngestTimeline) batch = ingest_timeline_build (store, &spec, &error);
+          g_assert_no_error (error);
+          g_autoptr(IngestTimeline) win = ingest_timeline_window_dup_timeline (w);
+          assert_int_equal (win->n_messages_total, 0);
+          assert_false (win->aggregated);
+          assert_timelines_agree (batch, win, TRUE);
+          assert_int_equal (batch->marks->len, win->marks->len);
+          assert_int_equal (win->messages->len, 0);
+          assert_int_equal (win->bins->len, 0);
+        }
+      assert_true (ingest_store_n_events (store) > 2000);
+      g_rand_free (rand);
+    }
+}
+
 int
 main (void)
 {
@@ -384,6 +433,7 @@ main (void)
     cmocka_unit_test (test_time_jump),
     cmocka_unit_test (test_extreme_times),
     cmocka_unit_test (test_snapshot),
+    cmocka_unit_test (test_nothing_matches),
     cmocka_unit_test (test_random_plain),
     cmocka_unit_test (test_random_out_of_order),
     cmocka_unit_test (test_random_groups),

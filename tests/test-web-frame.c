@@ -199,6 +199,9 @@ test_frame_each_kind (void **state)
       assert_string_equal (json_string_value (json_object_get (top, "name")), "b");
       assert_int_equal (json_integer_value (json_object_get (top, "sent")), 10);
       assert_int_equal (json_integer_value (json_object_get (top, "received")), 10);
+      /* its rate over the window, from the graph's nodes or the
+       * timeline's lanes: the same for every kind */
+      assert_float_equal (json_real_value (json_object_get (top, "rate")), 10 / 0.193, 1e-6);
       json_t *counters = json_object_get (f, "counters");
       assert_int_equal (json_integer_value (json_object_get (counters, "messages")), 20);
       assert_int_equal (json_integer_value (json_object_get (counters, "actors")), 3);
@@ -246,8 +249,9 @@ test_frame_cache_and_live (void **state)
       assert_true (json_real_value (json_object_get (window, "from_ms")) >= (BASE + 92 * MS) / 1e6);
       json_decref (f);
     }
-  /* one graph window (every frame's table uses it) and one timeline
-   * window shared by the sequence and timeline views */
+  /* the graph view's window and one timeline window shared by the
+   * sequence and timeline views (their tables' rates come from its lanes:
+   * no graph window for them) */
   assert_int_equal (web_live_views_size (live), 2);
   web_live_views_prune (live, g_get_monotonic_time () + 60 * G_USEC_PER_SEC, G_USEC_PER_SEC);
   assert_int_equal (web_live_views_size (live), 0);
@@ -515,6 +519,51 @@ test_extreme_times (void **state)
     }
 }
 
+/* The whole frame, not only its SVG, keeps within the budget: 600 actors
+ * with non-ASCII names (their table alone would be about 200 KB) and
+ * thousands of messages, at the smallest budgets and the default. The
+ * SVG is escaped by hand into the JSON: it must parse back to exactly
+ * what was drawn (svg_bytes) and keep the names. */
+static void
+test_frame_within_budget (void **state)
+{
+  g_autoptr (IngestStore) store = ingest_store_new ();
+
+  for (guint k = 0; k < 6000; k++)
+    {
+      char from[64], to[64], key[16];
+      g_snprintf (from, sizeof from, "/user/caf\u00e9-%u-\xf0\x9f\x98\x80", k % 600);
+      g_snprintf (to, sizeof to, "/user/na\u00efve-%u", (k * 7) % 600);
+      g_snprintf (key, sizeof key, "m%u", k);
+      send_receive (store, from, to, key, "Job \"quoted\" \\ <tag>", BASE + (gint64) k * MS);
+    }
+  for (guint k = 0; k < RENDER_VIEW_N_KINDS; k++)
+    for (gsize budget = WEB_FRAME_MIN_BUDGET; budget <= WEB_FRAME_DEFAULT_BUDGET; budget *= 4)
+      {
+        g_autoptr (WebViewCache) cache = web_view_cache_new ();
+        g_auto (WebViewState) st;
+        fixed_state (&st, k);
+        web_view_cache_set_frame_budget (cache, budget);
+        g_autofree char *text = web_frame_build (store, &st, NULL, cache, NULL, NULL);
+        assert_non_null (text);
+        assert_true (strlen (text) <= budget);
+        json_t *f = parse (text);
+        json_t *detail = json_object_get (f, "detail");
+        const char *svg = json_string_value (json_object_get (f, "svg"));
+        assert_non_null (svg);
+        assert_int_equal (json_integer_value (json_object_get (detail, "svg_bytes")), strlen (svg));
+        assert_int_equal (json_integer_value (json_object_get (detail, "budget")), budget);
+        /* the table gave up its least busy rows, at most half the budget */
+        json_t *rows = json_object_get (f, "actors");
+        assert_true (json_array_size (rows) > 0 && json_array_size (rows) < 500);
+        g_autofree char *rows_text = json_dumps (rows, JSON_COMPACT | JSON_ENSURE_ASCII);
+        assert_true (strlen (rows_text) <= budget / 2);
+        if (budget == WEB_FRAME_DEFAULT_BUDGET && k == RENDER_VIEW_GRAPH)
+          assert_non_null (strstr (svg, "caf\u00e9-"));
+        json_decref (f);
+      }
+}
+
 int
 main (void)
 {
@@ -523,6 +572,7 @@ main (void)
     cmocka_unit_test (test_extreme_times),
     cmocka_unit_test (test_frame_each_kind),
     cmocka_unit_test (test_frame_cache_and_live),
+    cmocka_unit_test (test_frame_within_budget),
     cmocka_unit_test (test_frame_input_renders_while_appending),
     cmocka_unit_test (test_frame_bad_filter),
     cmocka_unit_test (test_details),

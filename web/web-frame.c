@@ -247,17 +247,18 @@ web_actor_table_unref (WebActorTable *table)
 }
 
 /* The actor table's rows: totals from the table, window rates from the
- * graph. */
+ * view's nodes (a graph's nodes or a timeline's lanes: both count what
+ * each actor received in the window, with the view's filters). */
 static json_t *
-table_json (const WebActorTable *table, const IngestGraph *graph, double window_s)
+table_json (const WebActorTable *table, const GArray *nodes, double window_s)
 {
   g_autoptr(GHashTable) in_window = g_hash_table_new (NULL, NULL);
   json_t *rows = json_array ();
 
-  if (graph != NULL)
-    for (guint i = 0; i < graph->nodes->len; i++)
+  if (nodes != NULL)
+    for (guint i = 0; i < nodes->len; i++)
       {
-        IngestViewNode *node = &g_array_index (graph->nodes, IngestViewNode, i);
+        IngestViewNode *node = &g_array_index (nodes, IngestViewNode, i);
         if (!node->is_group)
           g_hash_table_insert (in_window, GUINT_TO_POINTER (node->actor), node);
       }
@@ -563,8 +564,11 @@ spec_key (const IngestViewSpec *spec, gboolean for_graph)
 struct _WebFrameInput {
   WebViewState state;        /* a copy */
   IngestViewSpec spec;       /* borrows state's strings */
-  IngestGraph *graph;        /* detached; every frame's table needs it */
-  IngestTimeline *timeline;  /* detached; timeline and sequence only */
+  /* Detached view data: the graph of a graph view, the timeline of a
+   * timeline or sequence view (its lanes give the table its rates, so
+   * these views keep no sliding graph besides their timeline). */
+  IngestGraph *graph;
+  IngestTimeline *timeline;
   WebActorTable *table;      /* a reference */
   json_t *overview;          /* owned, or NULL */
   RenderGraphPositions *previous;  /* graph views of a server: a copy */
@@ -668,7 +672,7 @@ web_frame_input_new (IngestStore *store, const WebViewState *state, const WebAct
   g_autoptr(IngestGraph) owned_graph = NULL;
   g_autoptr(IngestTimeline) owned_timeline = NULL;
   g_autoptr(WebFrameInput) self = NULL;
-  const IngestGraph *graph;
+  const IngestGraph *graph = NULL;
   const IngestTimeline *timeline = NULL;
   gint64 from_ns, to_ns;
 
@@ -681,10 +685,6 @@ web_frame_input_new (IngestStore *store, const WebViewState *state, const WebAct
   web_view_state_window (state, store, &from_ns, &to_ns);
   web_view_state_to_spec (&self->state, from_ns, to_ns, &self->spec);
 
-  /* The graph is built for every view: it gives the table its rates. */
-  graph = frame_graph (store, state, &self->spec, cache, &owned_graph, error);
-  if (graph == NULL)
-    return NULL;
   if (state->kind != RENDER_VIEW_GRAPH)
     {
       timeline = frame_timeline (store, state, &self->spec, cache, &owned_timeline, error);
@@ -692,7 +692,13 @@ web_frame_input_new (IngestStore *store, const WebViewState *state, const WebAct
         return NULL;
       self->timeline = ingest_timeline_dup_detached (timeline);
     }
-  self->graph = ingest_graph_dup_detached (graph);
+  else
+    {
+      graph = frame_graph (store, state, &self->spec, cache, &owned_graph, error);
+      if (graph == NULL)
+        return NULL;
+      self->graph = ingest_graph_dup_detached (graph);
+    }
   if (state->kind == RENDER_VIEW_GRAPH && cache != NULL && cache->live != NULL)
     {
       self->positions_key = positions_key (state, &self->spec);
@@ -715,6 +721,126 @@ web_frame_input_new (IngestStore *store, const WebViewState *state, const WebAct
   return g_steal_pointer (&self);
 }
 
+/* Bytes of the frame after its first part (size, detail, a timeline's
+ * axis: five doubles of up to 24 characters and their keys, the SVG's key
+ * and quotes), reserved when the SVG's room is worked out. */
+#define FRAME_TAIL_RESERVE 512
+/* The SVG gets at least this much room, whatever the rest takes. */
+#define WEB_FRAME_MIN_SVG_ROOM (8 * 1024)
+/* How much longer render-svg's output gets as a JSON string: a backslash
+ * before each attribute's two double quotes, about one byte in fifteen in
+ * the frames of bench-serve. */
+#define SVG_ESCAPE_GROWTH 1.08
+
+/* Drops the last (least busy) rows of the actor table until its JSON
+ * text takes at most max_bytes. */
+static void
+table_fit (json_t *rows, gsize max_bytes)
+{
+  gsize len = json_dumpb (rows, NULL, 0, JSON_COMPACT | JSON_ENSURE_ASCII);
+
+  while (len > max_bytes && json_array_size (rows) > 0)
+    {
+      gsize n = json_array_size (rows);
+      gsize keep = (gsize) ((double) n * max_bytes / len * 0.95);
+
+      keep = MIN (keep, n - 1);
+      while (json_array_size (rows) > keep)
+        json_array_remove (rows, json_array_size (rows) - 1);
+      len = json_dumpb (rows, NULL, 0, JSON_COMPACT | JSON_ENSURE_ASCII);
+    }
+}
+
+/* Length of text as a JSON string body written by append_json_string. */
+static gsize
+json_string_escaped_len (const char *text, gsize len)
+{
+  gsize n = 2;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      guchar ch = (guchar) text[i];
+      if (ch == '"' || ch == '\\')
+        n += 2;
+      else if (ch < 0x20 || (ch >= 0xC0 && ch < 0xF0))
+        n += 6; /* \uXXXX, counted at the lead byte */
+      else if (ch >= 0xF0)
+        n += 12; /* a surrogate pair */
+      else if (ch < 0x80)
+        n++;
+    }
+  return n;
+}
+
+/* Appends text as a JSON string the way web_protocol_dump writes strings
+ * (ASCII only: \u escapes, surrogate pairs beyond the BMP). text is
+ * render-svg's output, valid UTF-8; anything invalid becomes U+FFFD. */
+static void
+append_json_string (GString *out, const char *text, gsize len)
+{
+  const char *p = text, *end = text + len;
+
+  g_string_append_c (out, '"');
+  while (p < end)
+    {
+      const char *run = p;
+      while (p < end && (guchar) *p >= 0x20 && (guchar) *p < 0x80 && *p != '"' && *p != '\\')
+        p++;
+      g_string_append_len (out, run, p - run);
+      if (p >= end)
+        break;
+      guchar ch = (guchar) *p;
+      if (ch == '"' || ch == '\\')
+        {
+          g_string_append_c (out, '\\');
+          g_string_append_c (out, (char) ch);
+          p++;
+        }
+      else if (ch < 0x20)
+        {
+          switch (ch)
+            {
+            case '\n': g_string_append (out, "\\n"); break;
+            case '\t': g_string_append (out, "\\t"); break;
+            case '\r': g_string_append (out, "\\r"); break;
+            default: g_string_append_printf (out, "\\u%04x", ch); break;
+            }
+          p++;
+        }
+      else
+        {
+          gunichar u = g_utf8_get_char_validated (p, end - p);
+          if (u == (gunichar) -1 || u == (gunichar) -2)
+            {
+              u = 0xFFFD;
+              p++;
+            }
+          else
+            p = g_utf8_next_char (p);
+          if (u >= 0x10000)
+            {
+              u -= 0x10000;
+              g_string_append_printf (out, "\\u%04x\\u%04x", 0xD800 + (u >> 10), 0xDC00 + (u & 0x3FF));
+            }
+          else
+            g_string_append_printf (out, "\\u%04x", u);
+        }
+    }
+  g_string_append_c (out, '"');
+}
+
+/* A double as jansson writes a real (shortest form that reads back). */
+static void
+append_json_double (GString *out, double v)
+{
+  json_t *j = json_real (isfinite (v) ? v : 0);
+  char buf[64];
+  gsize n = json_dumpb (j, buf, sizeof buf, JSON_ENCODE_ANY);
+
+  json_decref (j);
+  g_string_append_len (out, buf, (gssize) MIN (n, sizeof buf));
+}
+
 char *
 web_frame_input_render (WebFrameInput *self, RenderScene **scene_out, GError **error)
 {
@@ -723,8 +849,13 @@ web_frame_input_render (WebFrameInput *self, RenderScene **scene_out, GError **e
   const WebViewState *state;
   RenderLayoutOptions lopts = { 0 };
   const IngestGraph *graph;
+  const GArray *nodes;
+  gint64 window_from, window_to;
   double scene_w = 0, scene_h = 0, window_s;
-  json_t *frame;
+  json_t *frame, *rows;
+  char *head;
+  gsize head_len, room, svg_json, budget = self != NULL ? self->svg_budget : 0;
+  GString *out;
 
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -740,28 +871,23 @@ web_frame_input_render (WebFrameInput *self, RenderScene **scene_out, GError **e
   lopts.previous = self->previous;
   lopts.positions_out = self->positions;
 
-  /* The data is detached: the build only lays out, and reads no store; it
-   * keeps the SVG within the budget and hands it over (written once). */
-  RenderViewRequest request = { .kind = state->kind, .spec = &self->spec, .graph = graph,
-                                .timeline = self->timeline, .layout = lopts, .keep_svg = TRUE,
-                                .svg_budget = self->svg_budget };
-  g_auto(RenderViewResult) built = { 0 };
-  if (!render_view_build (NULL, &request, &built, error))
-    return NULL;
-  scene = g_steal_pointer (&built.scene);
-  svg = g_steal_pointer (&built.svg);
-  render_scene_get_size (scene, &scene_w, &scene_h);
+  window_from = graph != NULL ? graph->from_ns : self->timeline->from_ns;
+  window_to = graph != NULL ? graph->to_ns : self->timeline->to_ns;
+  nodes = graph != NULL ? graph->nodes : self->timeline->lanes;
+  window_s = window_to > window_from ? (double) (window_to - window_from) / 1e9 : 0;
 
-  window_s = graph->to_ns > graph->from_ns ? (double) (graph->to_ns - graph->from_ns) / 1e9 : 0;
-  frame = json_pack ("{s:s, s:I, s:o, s:{s:f, s:f}, s:{s:f, s:f}, s:{s:f, s:f}, s:s#, s:o, s:O?, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+  /* Everything but the picture first: the SVG gets what it leaves of the
+   * frame budget. The table takes at most half of it (busiest rows
+   * first); the rest is small (the overview has at most 240 bins). */
+  rows = table_json (self->table, nodes, window_s);
+  table_fit (rows, budget / 2);
+  frame = json_pack ("{s:s, s:I, s:o, s:{s:f, s:f}, s:{s:f, s:f}, s:o, s:O?, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
                      "type", "frame",
                      "events", (json_int_t) self->n_events,
                      "view", web_view_state_to_json (state),
-                     "window", "from_ms", ms (graph->from_ns), "to_ms", ms (graph->to_ns),
+                     "window", "from_ms", ms (window_from), "to_ms", ms (window_to),
                      "range", "from_ms", ms (self->range_lo), "to_ms", ms (self->range_hi),
-                     "size", "width", scene_w, "height", scene_h,
-                     "svg", svg->str, (int) svg->len,
-                     "actors", table_json (self->table, graph, window_s),
+                     "actors", rows,
                      "overview", self->overview,
                      "counters", "actors", (json_int_t) self->n_actors,
                      "messages", (json_int_t) self->n_messages,
@@ -770,29 +896,83 @@ web_frame_input_render (WebFrameInput *self, RenderScene **scene_out, GError **e
                      "lost_before_attach", (json_int_t) self->counters.lost_before_attach,
                      "duplicates", (json_int_t) self->counters.duplicate_events,
                      "unmatched", (json_int_t) self->counters.unmatched);
-  if (frame == NULL)
+  head = frame != NULL ? web_protocol_dump (frame) : NULL;
+  if (head == NULL || head[0] != '{' || head[strlen (head) - 1] != '}')
     {
+      g_free (head);
       g_set_error (error, WEB_PROTOCOL_ERROR, WEB_PROTOCOL_ERROR_BAD_FIELD,
                    "could not build the frame");
       return NULL;
     }
+  head_len = strlen (head);
+  room = budget > head_len + FRAME_TAIL_RESERVE + WEB_FRAME_MIN_SVG_ROOM
+           ? budget - head_len - FRAME_TAIL_RESERVE : WEB_FRAME_MIN_SVG_ROOM;
+
+  /* The data is detached: the build only lays out, and reads no store; it
+   * keeps the SVG within its budget and hands it over (written once).
+   * In the frame the SVG is a JSON string: every double quote of its
+   * attributes gains a backslash, so its budget starts that much under
+   * the room, and one more layout follows in the rare case the escaped
+   * text still does not fit. */
+  RenderViewRequest request = { .kind = state->kind, .spec = &self->spec, .graph = graph,
+                                .timeline = self->timeline, .layout = lopts, .keep_svg = TRUE,
+                                .svg_budget = (gsize) (room / SVG_ESCAPE_GROWTH) };
+  g_auto(RenderViewResult) built = { 0 };
+  for (guint attempt = 0;; attempt++)
+    {
+      render_view_result_clear (&built);
+      memset (&built, 0, sizeof built);
+      if (!render_view_build (NULL, &request, &built, error))
+        {
+          g_free (head);
+          return NULL;
+        }
+      svg_json = json_string_escaped_len (built.svg->str, built.svg->len);
+      if (svg_json <= room || attempt > 0 || request.svg_budget <= WEB_FRAME_MIN_SVG_ROOM)
+        break;
+      request.svg_budget = MAX (WEB_FRAME_MIN_SVG_ROOM,
+                                (gsize) ((double) request.svg_budget * room / svg_json * 0.95));
+    }
+  scene = g_steal_pointer (&built.scene);
+  svg = g_steal_pointer (&built.svg);
+  render_scene_get_size (scene, &scene_w, &scene_h);
+
+  /* The tail: size, level of detail and the SVG, escaped here in one
+   * pass (jansson would check and copy the 200 KB string twice). */
+  out = g_string_sized_new (head_len + svg_json + FRAME_TAIL_RESERVE);
+  g_string_append_len (out, head, (gssize) head_len - 1);
+  g_free (head);
+  g_string_append_printf (out, ",\"size\":{\"width\":");
+  append_json_double (out, scene_w);
+  g_string_append (out, ",\"height\":");
+  append_json_double (out, scene_h);
   /* How much was drawn: the page says so when detail was reduced. */
-  json_object_set_new (frame, "detail", json_pack ("{s:b, s:I, s:I, s:I}",
-                                                   "reduced", built.reduced,
-                                                   "max_elements", (json_int_t) built.max_elements,
-                                                   "svg_bytes", (json_int_t) built.svg_bytes,
-                                                   "budget", (json_int_t) request.svg_budget));
+  g_string_append_printf (out, "},\"detail\":{\"reduced\":%s,\"max_elements\":%" G_GSIZE_FORMAT
+                          ",\"svg_bytes\":%" G_GSIZE_FORMAT ",\"budget\":%" G_GSIZE_FORMAT "}",
+                          built.reduced ? "true" : "false", (gsize) built.max_elements,
+                          (gsize) built.svg_bytes, budget);
   /* The timeline's time axis: the page maps the pointer to a time with it
    * (zoom around the pointer, range selection on the ruler). */
   if (built.axis.valid)
-    json_object_set_new (frame, "axis", json_pack ("{s:f, s:f, s:f, s:f, s:f}",
-                                                   "from_ms", ms (built.axis.from_ns),
-                                                   "to_ms", ms (built.axis.to_ns),
-                                                   "x0", built.axis.x0, "x1", built.axis.x1,
-                                                   "height", built.axis.height));
+    {
+      g_string_append (out, ",\"axis\":{\"from_ms\":");
+      append_json_double (out, ms (built.axis.from_ns));
+      g_string_append (out, ",\"to_ms\":");
+      append_json_double (out, ms (built.axis.to_ns));
+      g_string_append (out, ",\"x0\":");
+      append_json_double (out, built.axis.x0);
+      g_string_append (out, ",\"x1\":");
+      append_json_double (out, built.axis.x1);
+      g_string_append (out, ",\"height\":");
+      append_json_double (out, built.axis.height);
+      g_string_append_c (out, '}');
+    }
+  g_string_append (out, ",\"svg\":");
+  append_json_string (out, svg->str, svg->len);
+  g_string_append_c (out, '}');
   if (scene_out != NULL)
     *scene_out = g_steal_pointer (&scene);
-  return web_protocol_dump (frame);
+  return g_string_free (out, FALSE);
 }
 
 void

@@ -35,6 +35,11 @@ typedef struct {
 extern const IngestFormatImpl ingest_format_native_impl;
 extern const IngestFormatImpl ingest_format_mswitch_impl;
 extern const IngestFormatImpl ingest_format_chrome_impl;
+extern const IngestFormatImpl ingest_format_perfetto_impl;
+
+/* TRUE when data (the first bytes of the input) starts like a Perfetto
+ * protobuf Trace (ingest-format-perfetto.c). */
+gboolean ingest_perfetto_looks_like (const guint8 *data, gsize len);
 
 static inline void
 ingest_parser_ctx_accept (IngestParserCtx *ctx)

@@ -54,6 +54,7 @@ ingest_format_to_string (IngestFormat format)
     case INGEST_FORMAT_NATIVE: return "native";
     case INGEST_FORMAT_MSWITCH: return "mswitch";
     case INGEST_FORMAT_CHROME: return "chrome";
+    case INGEST_FORMAT_PERFETTO: return "perfetto";
     default: return "unknown";
     }
 }
@@ -68,6 +69,7 @@ ingest_format_from_string (const char *s, IngestFormat *out)
     { "mswitch", INGEST_FORMAT_MSWITCH },
     { "message-switch", INGEST_FORMAT_MSWITCH },
     { "chrome", INGEST_FORMAT_CHROME },
+    { "perfetto", INGEST_FORMAT_PERFETTO },
   };
   if (s == NULL)
     return FALSE;
@@ -102,8 +104,12 @@ skip_bom_and_space (const guint8 *data, gsize len)
 IngestFormat
 ingest_format_detect (const guint8 *data, gsize len)
 {
-  gsize i = skip_bom_and_space (data, len);
+  gsize i;
 
+  /* Binary first: a Perfetto trace starts with 0x0a, which is also '\n'. */
+  if (ingest_perfetto_looks_like (data, len))
+    return INGEST_FORMAT_PERFETTO;
+  i = skip_bom_and_space (data, len);
   if (i >= len)
     return INGEST_FORMAT_AUTO;
   if (data[i] == '[')
@@ -170,8 +176,8 @@ refuse_binary (IngestParser *parser, GError **error)
 {
   ingest_parser_ctx_fatal (&parser->ctx, error, INGEST_ERROR_FORMAT, 0, 0,
                            "binary data, not a trace format actorscope reads "
-                           "(Chrome/Perfetto protobuf traces: record JSON instead, "
-                           "e.g. chromium --trace-startup-format=json)");
+                           "(Perfetto protobuf traces start with a packet field; "
+                           "this does not)");
   parser->failed = TRUE;
   return FALSE;
 }
@@ -318,6 +324,7 @@ start_format (IngestParser *parser, IngestFormat format)
     {
     case INGEST_FORMAT_MSWITCH: parser->impl = &ingest_format_mswitch_impl; break;
     case INGEST_FORMAT_CHROME: parser->impl = &ingest_format_chrome_impl; break;
+    case INGEST_FORMAT_PERFETTO: parser->impl = &ingest_format_perfetto_impl; break;
     case INGEST_FORMAT_NATIVE:
     case INGEST_FORMAT_AUTO:
     default:
@@ -353,7 +360,9 @@ feed_plain (IngestParser *parser, const guint8 *data, gsize len, GError **error)
           if (!starts_like_json (parser->detect_buf, parser->detect_len)
               && parser->detect_len < BINARY_SNIFF_BYTES)
             return TRUE;
-          if (looks_binary (parser->detect_buf, parser->detect_len))
+          if (ingest_perfetto_looks_like (parser->detect_buf, parser->detect_len))
+            f = INGEST_FORMAT_PERFETTO;
+          else if (looks_binary (parser->detect_buf, parser->detect_len))
             return refuse_binary (parser, error);
           start_format (parser, f);
           /* A UTF-8 byte order mark is not JSON: the JSON formats start
@@ -564,7 +573,9 @@ ingest_parser_finish (IngestParser *parser, GError **error)
       IngestFormat f = parser->format;
       if (f == INGEST_FORMAT_AUTO)
         {
-          if (looks_binary (parser->detect_buf, parser->detect_len))
+          if (ingest_perfetto_looks_like (parser->detect_buf, parser->detect_len))
+            f = INGEST_FORMAT_PERFETTO;
+          else if (looks_binary (parser->detect_buf, parser->detect_len))
             return refuse_binary (parser, error);
           f = ingest_format_detect (parser->detect_buf, parser->detect_len);
         }

@@ -23,6 +23,7 @@ typedef enum {
   INGEST_FORMAT_NATIVE,     /* actorscope NDJSON (data/formats/native-ndjson.md) */
   INGEST_FORMAT_MSWITCH,    /* message-switch /trace bodies */
   INGEST_FORMAT_CHROME,     /* Chrome Trace Event Format JSON (object or array) */
+  INGEST_FORMAT_PERFETTO,   /* Perfetto protobuf trace (Chromium's default, .pftrace) */
 } IngestFormat;
 
 const char *ingest_format_to_string (IngestFormat format);

@@ -16,7 +16,10 @@
 
 static const guint8 block_magic[4] = { 'A', 'S', 'L', 'B' };
 
-enum { DEF_ACTOR = 1, DEF_ATOM = 2, DEF_MESSAGE = 3, DEF_COUNTERS = 4 };
+/* DEF_LOST_BEFORE_ATTACH is written only when that counter is not 0, so
+ * logs of sources that never lose events before attaching stay readable by
+ * readers that predate it. */
+enum { DEF_ACTOR = 1, DEF_ATOM = 2, DEF_MESSAGE = 3, DEF_COUNTERS = 4, DEF_LOST_BEFORE_ATTACH = 5 };
 
 enum { N_STREAMS = 5, S_DEFS = 0, S_KINDS, S_TIMES, S_IDS, S_PAYLOADS };
 
@@ -447,6 +450,11 @@ ingest_log_encoder_encode (IngestLogEncoder *enc, IngestStore *store, IngestSeq 
   buf_varint (&enc->s[S_DEFS], c->duplicate_events);
   buf_varint (&enc->s[S_DEFS], c->unmatched);
   buf_varint (&enc->s[S_DEFS], c->folded_actor_refs);
+  if (c->lost_before_attach != 0)
+    {
+      buf_byte (&enc->s[S_DEFS], DEF_LOST_BEFORE_ATTACH);
+      buf_varint (&enc->s[S_DEFS], c->lost_before_attach);
+    }
 
   enc->raw.len = 0;
   for (int i = 0; i < N_STREAMS; i++)
@@ -661,6 +669,9 @@ ingest_log_block_decode (const IngestLogBlockHeader *h, const guint8 *comp, Inge
           counters.unmatched = rd_varint (r);
           counters.folded_actor_refs = rd_varint (r);
           have_counters = TRUE;
+          break;
+        case DEF_LOST_BEFORE_ATTACH:
+          counters.lost_before_attach = rd_varint (r);
           break;
         default:
           r->bad = TRUE;

@@ -20,6 +20,7 @@ typedef struct {
   gsize elem_size;
   guint shift;
   gsize len;
+  gsize n_evicted;    /* chunks evicted (their pdata is NULL, see ingest-store-pager.h) */
 } IngestChunked;
 
 static inline void
@@ -29,6 +30,7 @@ ingest_chunked_init (IngestChunked *c, gsize elem_size, guint shift)
   c->elem_size = elem_size;
   c->shift = shift;
   c->len = 0;
+  c->n_evicted = 0;
 }
 
 static inline void
@@ -38,6 +40,8 @@ ingest_chunked_clear (IngestChunked *c)
   c->len = 0;
 }
 
+/* Element i of a chunk that is in RAM (the store reads evicted chunks
+ * through its pager). */
 static inline gpointer
 ingest_chunked_at (const IngestChunked *c, gsize i)
 {
@@ -45,7 +49,8 @@ ingest_chunked_at (const IngestChunked *c, gsize i)
   return (char *) c->chunks->pdata[i >> c->shift] + (i & mask) * c->elem_size;
 }
 
-/* Appends one zero-filled element and returns it. */
+/* Appends one zero-filled element and returns it (the last chunk is never
+ * evicted). */
 static inline gpointer
 ingest_chunked_push (IngestChunked *c)
 {
@@ -58,7 +63,8 @@ ingest_chunked_push (IngestChunked *c)
 static inline gsize
 ingest_chunked_memory_bytes (const IngestChunked *c)
 {
-  return c->chunks->len * ((c->elem_size << c->shift) + sizeof (gpointer));
+  return (c->chunks->len - c->n_evicted) * (c->elem_size << c->shift)
+         + c->chunks->len * sizeof (gpointer);
 }
 
 /* --- records --------------------------------------------------------------- */

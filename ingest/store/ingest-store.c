@@ -11,6 +11,16 @@
  *  - the time-order index costs nothing while events arrive in time order
  *    (it is then the identity) and is 4 bytes per event otherwise;
  *  - histograms are allocated per actor/edge on their first sample.
+ *
+ * With a memory budget (ingest_store_set_memory_budget()) the oldest chunks
+ * of events, and of the messages created before them, leave RAM once the
+ * owner says a durable log holds those events
+ * (ingest_store_set_evictable()): they go to the page file
+ * (ingest-store-pager.h) and come back, cached, when something reaches into
+ * evicted time. Everything since-start (actors, edges, histograms, counters,
+ * depth) is a running aggregate that never needs an old event, so eviction
+ * changes no answer; the message key table stays in RAM so that a late
+ * RECEIVE, ACK, DROP or response still finds its message.
  */
 #include "config.h"
 
@@ -18,11 +28,14 @@
 
 #include "ingest-bytes-private.h"
 #include "ingest-store-private.h"
+#include "ingest-store-pager.h"
 
 #define EVENT_CHUNK_SHIFT 11   /* 2048 events = 64 KiB */
 #define MESSAGE_CHUNK_SHIFT 10 /* 1024 messages = 64 KiB */
 #define ACTOR_CHUNK_SHIFT 8
-#define INITIAL_MESSAGE_SLOTS 1024
+#define INITIAL_MESSAGE_SLOTS 64  /* per shard */
+#define MSHARD_BITS 4
+#define MSHARDS (1u << MSHARD_BITS)
 #define MAX_IDS (G_MAXUINT32 - 1)
 
 struct _IngestStore {
@@ -49,9 +62,14 @@ struct _IngestStore {
   /* Message key table: open addressing, (hash << 32) | message id. The size
    * is not a power of two (slot = hash * n >> 32) so it can grow by 1.5x:
    * the table is the store's biggest overhead after events and messages,
-   * and 1.5x keeps it at least half full. */
-  guint64 *mslots;
-  gsize n_mslots, n_mused;
+   * and 1.5x keeps it at least half full. It is split in MSHARDS tables by
+   * the hash's top bits, each growing on its own: growing copies one shard,
+   * so the old and the new copy together cost a sixteenth of what one big
+   * table's growth would (with a memory limit, that peak counts). */
+  struct {
+    guint64 *slots;
+    gsize n, used;
+  } mshard[MSHARDS];
   /* Recently used keys, (hash << 32) | id, direct-mapped: a message's
    * RECEIVE and DONE usually follow its SEND closely, and this 32 KiB stays
    * in cache where the big table doesn't. Always agrees with the table. */
@@ -93,16 +111,46 @@ struct _IngestStore {
   IngestActorId overflow_actor;
   guint32 max_actors;       /* distinct actors kept, the overflow one not counted */
   IngestStoreCounters counters;
+
+  /* Memory budget (0: none) and eviction, see ingest_store_set_memory_budget(). */
+  gsize budget;
+  IngestSeq evictable;          /* events below it are in a durable log */
+  IngestStorePager *event_pager, *message_pager; /* NULL until a budget */
+  GArray *chunk_message_mark;   /* guint32 per event chunk: messages.len when it began */
+  gsize tables_bytes;           /* the costly part of the memory count, cached */
+  guint tables_countdown;       /* chunks until tables_bytes is counted again */
+  GError *evict_error;         /* the page file refused a write: no more eviction */
 };
 
 enum { SLOT_NONE, SLOT_SEND, SLOT_RECEIVE, SLOT_DONE };
 
+static void chunk_begins (IngestStore *self);
+
 /* --- basics ---------------------------------------------------------------- */
 
+#define EVENT_CHUNK_MASK ((G_GUINT64_CONSTANT (1) << EVENT_CHUNK_SHIFT) - 1)
+#define MESSAGE_CHUNK_MASK (((gsize) 1 << MESSAGE_CHUNK_SHIFT) - 1)
+
+/* Events and messages may be evicted (see the top of the file): their chunk
+ * is then NULL and the pager has it. */
 static inline IngestEvent *
 event_at (const IngestStore *self, IngestSeq seq)
 {
-  return ingest_chunked_at (&self->events, (gsize) seq);
+  gsize c = (gsize) (seq >> EVENT_CHUNK_SHIFT);
+  IngestEvent *chunk = self->events.chunks->pdata[c];
+  if (G_UNLIKELY (chunk == NULL))
+    chunk = ingest_store_pager_get (self->event_pager, c, FALSE);
+  return chunk + (seq & EVENT_CHUNK_MASK);
+}
+
+static inline IngestMessage *
+message_in_chunk (const IngestStore *self, IngestMessageId id, gboolean writable)
+{
+  gsize i = id - 1, c = i >> MESSAGE_CHUNK_SHIFT;
+  IngestMessage *chunk = self->messages.chunks->pdata[c];
+  if (G_UNLIKELY (chunk == NULL))
+    chunk = ingest_store_pager_get (self->message_pager, c, writable);
+  return chunk + (i & MESSAGE_CHUNK_MASK);
 }
 
 static inline gint64
@@ -111,10 +159,11 @@ seq_time (const IngestStore *self, IngestSeq seq)
   return event_at (self, seq)->time_ns;
 }
 
+/* A message the append path may change (an evicted one is written back). */
 static inline IngestMessage *
 msg_at (const IngestStore *self, IngestMessageId id)
 {
-  return ingest_chunked_at (&self->messages, id - 1);
+  return message_in_chunk (self, id, TRUE);
 }
 
 static inline IngestActorRec *
@@ -153,8 +202,11 @@ ingest_store_new_with_options (const IngestStoreOptions *options)
   ingest_chunked_init (&self->messages, sizeof (IngestMessage), MESSAGE_CHUNK_SHIFT);
   ingest_chunked_init (&self->actors, sizeof (IngestActorRec), ACTOR_CHUNK_SHIFT);
   self->actor_by_atom = g_hash_table_new (g_direct_hash, g_direct_equal);
-  self->n_mslots = INITIAL_MESSAGE_SLOTS;
-  self->mslots = g_new0 (guint64, self->n_mslots);
+  for (guint k = 0; k < MSHARDS; k++)
+    {
+      self->mshard[k].n = INITIAL_MESSAGE_SLOTS;
+      self->mshard[k].slots = g_new0 (guint64, INITIAL_MESSAGE_SLOTS);
+    }
   self->edges = ingest_pair_table_new (NULL, NULL);
   self->edge_list = g_ptr_array_new_with_free_func (edge_rec_free);
   self->dropped = g_hash_table_new (g_direct_hash, g_direct_equal);
@@ -180,12 +232,18 @@ ingest_store_free (IngestStore *self)
   ingest_chunked_clear (&self->messages);
   ingest_chunked_clear (&self->actors);
   g_hash_table_unref (self->actor_by_atom);
-  g_free (self->mslots);
+  for (guint k = 0; k < MSHARDS; k++)
+    g_free (self->mshard[k].slots);
   g_hash_table_unref (self->edges);
   g_ptr_array_unref (self->edge_list);
   g_hash_table_unref (self->dropped);
   g_free (self->order);
   g_free (self->order64);
+  ingest_store_pager_free (self->event_pager);
+  ingest_store_pager_free (self->message_pager);
+  if (self->chunk_message_mark != NULL)
+    g_array_unref (self->chunk_message_mark);
+  g_clear_error (&self->evict_error);
   g_free (self);
 }
 
@@ -548,21 +606,29 @@ ingest_store_actor_name (const IngestStore *self, IngestActorId id)
 
 /* --- messages -------------------------------------------------------------- */
 
+/* The shard of a hash (its top bits), and its slot there (the other bits). */
+static inline guint
+mshard_of (guint32 hash)
+{
+  return hash >> (32 - MSHARD_BITS);
+}
+
 static inline gsize
 mslot_of (guint32 hash, gsize n)
 {
+  hash <<= MSHARD_BITS;
   return (gsize) (((guint64) hash * n) >> 32);
 }
 
 static void
-mtable_grow (IngestStore *self)
+mtable_grow (IngestStore *self, guint k)
 {
-  gsize n = self->n_mslots + self->n_mslots / 2;
-  guint64 *slots = g_new0 (guint64, n);
+  gsize old_n = self->mshard[k].n, n = old_n + old_n / 2;
+  guint64 *old = self->mshard[k].slots, *slots = g_new0 (guint64, n);
 
-  for (gsize i = 0; i < self->n_mslots; i++)
+  for (gsize i = 0; i < old_n; i++)
     {
-      guint64 v = self->mslots[i];
+      guint64 v = old[i];
       if (v == 0)
         continue;
       gsize j = mslot_of ((guint32) (v >> 32), n);
@@ -570,9 +636,9 @@ mtable_grow (IngestStore *self)
         j = j + 1 == n ? 0 : j + 1;
       slots[j] = v;
     }
-  g_free (self->mslots);
-  self->mslots = slots;
-  self->n_mslots = n;
+  g_free (old);
+  self->mshard[k].slots = slots;
+  self->mshard[k].n = n;
 }
 
 static IngestMessageId
@@ -623,7 +689,7 @@ message_for_key (IngestStore *self, IngestStr key, int slot, gboolean *created)
     return 0;
 
   guint32 hash;
-  guint64 *cached;
+  guint64 *cached, *mslots = NULL;
   gsize i;
   for (;;)
     {
@@ -637,11 +703,12 @@ message_for_key (IngestStore *self, IngestStr key, int slot, gboolean *created)
             return cid;
         }
 
-      gsize n_slots = self->n_mslots;
+      mslots = self->mshard[mshard_of (hash)].slots;
+      gsize n_slots = self->mshard[mshard_of (hash)].n;
       i = mslot_of (hash, n_slots);
       for (;;)
         {
-          guint64 v = self->mslots[i];
+          guint64 v = mslots[i];
           if (v == 0)
             break;
           if ((guint32) (v >> 32) == hash)
@@ -658,8 +725,8 @@ message_for_key (IngestStore *self, IngestStr key, int slot, gboolean *created)
                   IngestMessageId nid = message_new (self, m->key);
                   if (nid == 0)
                     return 0;
-                  self->mslots[i] = ((guint64) hash << 32) | nid;
-                  *cached = self->mslots[i];
+                  mslots[i] = ((guint64) hash << 32) | nid;
+                  *cached = mslots[i];
                   *created = TRUE;
                   return nid;
                 }
@@ -684,11 +751,12 @@ message_for_key (IngestStore *self, IngestStr key, int slot, gboolean *created)
   IngestMessageId id = message_new (self, katom);
   if (id == 0)
     return 0;
-  self->mslots[i] = ((guint64) hash << 32) | id;
-  *cached = self->mslots[i];
-  self->n_mused++;
-  if (self->n_mused * 4 > self->n_mslots * 3)
-    mtable_grow (self);
+  guint k = mshard_of (hash);
+  mslots[i] = ((guint64) hash << 32) | id;
+  *cached = mslots[i];
+  self->mshard[k].used++;
+  if (self->mshard[k].used * 4 > self->mshard[k].n * 3)
+    mtable_grow (self, k);
   *created = TRUE;
   return id;
 }
@@ -1181,6 +1249,8 @@ ingest_store_append (IngestStore *self, const IngestEventInput *in)
     actor = unknown_actor (self);
 
   IngestSeq seq = self->events.len;
+  if ((seq & EVENT_CHUNK_MASK) == 0 && self->budget != 0)
+    chunk_begins (self);
   IngestEvent *ev = ingest_chunked_push (&self->events);
   /* Clamped so that the difference of any two times fits 64 bits: every
    * latency, span and layout scale subtracts times, and a hostile trace may
@@ -1307,7 +1377,7 @@ ingest_store_message (const IngestStore *self, IngestMessageId id)
   g_return_val_if_fail (self != NULL, NULL);
   if (id == 0 || id > self->messages.len)
     return NULL;
-  return msg_at (self, id);
+  return message_in_chunk (self, id, FALSE);
 }
 
 void
@@ -1533,10 +1603,10 @@ hash_table_bytes (GHashTable *t, gsize key_size, gsize value_size)
   return 96 + cap * (sizeof (guint) + key_size + value_size);
 }
 
-gsize
-ingest_store_memory_bytes (const IngestStore *self)
+/* What grows with events and messages: cheap to count. */
+static gsize
+arrays_bytes (const IngestStore *self)
 {
-  g_return_val_if_fail (self != NULL, 0);
   gsize b = sizeof *self;
 
   b += ingest_strings_memory_bytes (self->strings);
@@ -1544,8 +1614,25 @@ ingest_store_memory_bytes (const IngestStore *self)
   b += ingest_chunked_memory_bytes (&self->events);
   b += ingest_chunked_memory_bytes (&self->messages);
   b += ingest_chunked_memory_bytes (&self->actors);
+  for (guint k = 0; k < MSHARDS; k++)
+    b += self->mshard[k].n * sizeof (guint64);
+  b += self->order_cap * sizeof (guint32);
+  b += self->order64_cap * sizeof (IngestSeq);
+  b += ingest_store_pager_memory_bytes (self->event_pager);
+  b += ingest_store_pager_memory_bytes (self->message_pager);
+  if (self->chunk_message_mark != NULL)
+    b += self->chunk_message_mark->len * sizeof (guint32);
+  return b;
+}
+
+/* What grows with actors and edges (hash tables, histograms): a walk over
+ * them. */
+static gsize
+tables_bytes (const IngestStore *self)
+{
+  gsize b = 0;
+
   b += hash_table_bytes (self->actor_by_atom, sizeof (gpointer), 0);
-  b += self->n_mslots * sizeof (guint64);
   b += hash_table_bytes (self->edges, sizeof (gpointer), sizeof (gpointer));
   b += hash_table_bytes (self->dropped, sizeof (gpointer), 0);
   b += self->edge_list->len * (sizeof (IngestEdgeRec) + sizeof (gpointer));
@@ -1569,9 +1656,144 @@ ingest_store_memory_bytes (const IngestStore *self)
            + (a->processing != NULL) * sizeof (IngestLatencyHist)
            + (a->round_trip != NULL) * sizeof (IngestLatencyHist);
     }
-  b += self->order_cap * sizeof (guint32);
-  b += self->order64_cap * sizeof (IngestSeq);
   return b;
+}
+
+gsize
+ingest_store_memory_bytes (const IngestStore *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return arrays_bytes (self) + tables_bytes (self);
+}
+
+/* --- memory budget and eviction -------------------------------------------- */
+
+gboolean
+ingest_store_set_memory_budget (IngestStore *self, gsize budget_bytes, const char *page_dir,
+                                GError **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (budget_bytes == 0 || page_dir != NULL, FALSE);
+
+  if (budget_bytes != 0 && self->event_pager == NULL)
+    {
+      g_autoptr(IngestStorePager) events = NULL, messages = NULL;
+      events = ingest_store_pager_new (page_dir, sizeof (IngestEvent) << EVENT_CHUNK_SHIFT, error);
+      if (events == NULL)
+        return FALSE;
+      messages = ingest_store_pager_new (page_dir, sizeof (IngestMessage) << MESSAGE_CHUNK_SHIFT,
+                                         error);
+      if (messages == NULL)
+        return FALSE;
+      self->event_pager = g_steal_pointer (&events);
+      self->message_pager = g_steal_pointer (&messages);
+      self->chunk_message_mark = g_array_new (FALSE, FALSE, sizeof (guint32));
+      /* the chunks that exist already began with the messages of their time;
+       * not known any more, so they count as beginning before any: their
+       * messages are evicted with the next chunk that is. */
+      for (gsize c = 0; c < self->events.chunks->len; c++)
+        {
+          guint32 zero = 0;
+          g_array_append_val (self->chunk_message_mark, zero);
+        }
+    }
+  self->budget = budget_bytes;
+  self->tables_countdown = 0;
+  ingest_store_evict (self);
+  return TRUE;
+}
+
+void
+ingest_store_set_evictable (IngestStore *self, IngestSeq n)
+{
+  g_return_if_fail (self != NULL);
+  self->evictable = MAX (self->evictable, n);
+}
+
+guint64
+ingest_store_n_evicted_events (const IngestStore *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return (guint64) self->events.n_evicted << EVENT_CHUNK_SHIFT;
+}
+
+const GError *
+ingest_store_get_evict_error (const IngestStore *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->evict_error;
+}
+
+guint64
+ingest_store_n_page_reads (const IngestStore *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return ingest_store_pager_reads (self->event_pager) + ingest_store_pager_reads (self->message_pager);
+}
+
+/* Moves chunk c of an array to its pager. FALSE (and no more eviction)
+ * when the page file cannot take it: the chunk stays in RAM, nothing is
+ * lost, the budget is exceeded. */
+static gboolean
+evict_chunk (IngestStore *self, IngestChunked *array, IngestStorePager *pager, gsize c)
+{
+  if (!ingest_store_pager_put (pager, c, array->chunks->pdata[c], &self->evict_error))
+    return FALSE;
+  g_free (array->chunks->pdata[c]);
+  array->chunks->pdata[c] = NULL;
+  array->n_evicted++;
+  return TRUE;
+}
+
+void
+ingest_store_evict (IngestStore *self)
+{
+  g_return_if_fail (self != NULL);
+  if (self->budget == 0 || self->evict_error != NULL)
+    return;
+  if (self->tables_countdown == 0)
+    {
+      /* Actors and edges change slowly: count them every 64 chunks. */
+      self->tables_bytes = tables_bytes (self);
+      self->tables_countdown = 64;
+    }
+  self->tables_countdown--;
+
+  gsize used = arrays_bytes (self) + self->tables_bytes;
+  gsize event_chunk = sizeof (IngestEvent) << EVENT_CHUNK_SHIFT;
+  gsize message_chunk = sizeof (IngestMessage) << MESSAGE_CHUNK_SHIFT;
+  while (used > self->budget)
+    {
+      /* The oldest chunk in RAM, if the log holds all of it; never the
+       * chunk being filled. */
+      gsize c = self->events.n_evicted;
+      if (c + 1 >= self->events.chunks->len
+          || ((IngestSeq) (c + 1) << EVENT_CHUNK_SHIFT) > self->evictable
+          || !evict_chunk (self, &self->events, self->event_pager, c))
+        break;
+      used -= event_chunk;
+      /* Messages created before the oldest event still in RAM: the events
+       * that follow rarely name them (a late reply or receive pages them
+       * in). Never the chunk being filled. */
+      gsize mark = g_array_index (self->chunk_message_mark, guint32, c + 1);
+      while (((self->messages.n_evicted + 1) << MESSAGE_CHUNK_SHIFT) <= mark
+             && self->messages.n_evicted + 1 < self->messages.chunks->len)
+        {
+          if (!evict_chunk (self, &self->messages, self->message_pager, self->messages.n_evicted))
+            return;
+          used -= message_chunk;
+        }
+    }
+}
+
+/* A new chunk of events begins: note where messages stand, and bring the
+ * store back within its budget. */
+static void
+chunk_begins (IngestStore *self)
+{
+  guint32 mark = (guint32) self->messages.len;
+  g_array_append_val (self->chunk_message_mark, mark);
+  ingest_store_evict (self);
 }
 
 /* --- corrections after the fact (renames, late labels) -------------------- */

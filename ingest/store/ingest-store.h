@@ -128,7 +128,8 @@ guint64 ingest_store_n_events (const IngestStore *store);
 guint32 ingest_store_n_actors (const IngestStore *store);   /* valid ids are 1..n */
 guint32 ingest_store_n_messages (const IngestStore *store); /* valid ids are 1..n */
 
-/* Borrowed pointers, valid while the store lives; NULL when out of range. */
+/* Borrowed pointers, valid while the store lives (with a memory budget, see
+ * ingest_store_set_memory_budget()); NULL when out of range. */
 const IngestEvent *ingest_store_event (const IngestStore *store, IngestSeq seq);
 const IngestActor *ingest_store_actor (const IngestStore *store, IngestActorId id);
 const IngestMessage *ingest_store_message (const IngestStore *store, IngestMessageId id);
@@ -194,6 +195,43 @@ IngestStoreCounters *ingest_store_counters (IngestStore *store); /* borrowed, wr
 
 /* Approximate bytes the store holds (for benchmarks and memory limits). */
 gsize ingest_store_memory_bytes (const IngestStore *store);
+
+/* A memory budget: keeps ingest_store_memory_bytes() within budget_bytes
+ * (0: no budget, the default) by evicting the oldest events, and the
+ * messages created before them, from RAM, but only events the owner
+ * declared safe with ingest_store_set_evictable() (the durable log holds
+ * them). Evicted chunks go to an unnamed page file in page_dir (borrowed;
+ * put it on the data directory's disk) and are read back, through a bounded
+ * cache, when something reaches into evicted time: every function of this
+ * header keeps its answer, only slower there. What stays in RAM whatever the
+ * budget: actors, edges, histograms, strings, payloads, the message key
+ * table (about 25 bytes per message) and, for events appended out of time
+ * order, the time index (4 bytes per event). So the budget is what the
+ * store aims at; a store whose fixed part outgrows it evicts every event it
+ * may and stays above.
+ *
+ * With a budget, a pointer to an event or message that was evicted (from
+ * ingest_store_event(), ingest_store_message()) stays valid only until
+ * INGEST_STORE_PAGER_CACHE (64) other evicted chunks have been read: hold a
+ * few, never one across a loop over old events. Returns FALSE and an
+ * INGEST_ERROR_IO error when the page file cannot be created. If the page
+ * file later refuses a write (full disk), eviction stops for good and the
+ * store keeps everything in RAM from then on (nothing is lost);
+ * ingest_store_get_evict_error() then says why. */
+gboolean ingest_store_set_memory_budget (IngestStore *store, gsize budget_bytes,
+                                         const char *page_dir, GError **error);
+/* Events with seq < n are durable elsewhere and may leave RAM (never
+ * lowered: a smaller n is ignored). */
+void ingest_store_set_evictable (IngestStore *store, IngestSeq n);
+/* Evicts what the budget asks now (appends do it on their own at every
+ * 2048th event). */
+void ingest_store_evict (IngestStore *store);
+/* Events evicted from RAM so far (the oldest ones, seqs 0..n-1), and chunks
+ * read back from the page file (for tests and benchmarks). */
+guint64 ingest_store_n_evicted_events (const IngestStore *store);
+guint64 ingest_store_n_page_reads (const IngestStore *store);
+/* Why eviction stopped (borrowed), NULL while it works. */
+const GError *ingest_store_get_evict_error (const IngestStore *store);
 
 /* Corrections after the fact, for formats that need them (Chrome metadata
  * names processes and threads after their events, and Chrome slices are

@@ -62,6 +62,22 @@ typedef struct {
   gint64 target;                 /* bucket index of the RECEIVE / DONE */
 } LateItem;
 
+/* Slots of a bucket's lookup caches (a power of two). */
+#define BUCKET_CACHE_SLOTS 32
+
+/* What a bucket's caches remember of one actor (direct-mapped by id):
+ * whether it is in touched, and its counts. actor 0 = empty slot. */
+typedef struct {
+  IngestActorId actor;
+  gboolean touched;
+  ActorCounts *counts;           /* NULL = not looked up yet */
+} ActorSlot;
+
+typedef struct {
+  IngestPairKey key;
+  PairCount *count;              /* NULL = empty slot */
+} PairSlot;
+
 typedef struct {
   GArray *touched;               /* IngestActorId in first-touch order */
   GHashTable *touched_set;       /* actor ids in touched */
@@ -73,6 +89,14 @@ typedef struct {
   GArray *late;                  /* LateItem */
   GArray *carried;               /* LateItem whose earlier bucket left */
   guint64 n_messages, n_spans;   /* counted here (carried ones excluded) */
+  /* Most events of a live window land in its newest bucket and name the
+   * same few actors and pairs again and again (a SEND touches both ends,
+   * counts the sender and the pair, then its depth sample touches the
+   * receiver once more): these small caches in front of the hash tables
+   * answer most of those lookups. Entries point into the tables, whose
+   * values live as long as the bucket. */
+  ActorSlot actor_cache[BUCKET_CACHE_SLOTS];
+  PairSlot pair_cache[BUCKET_CACHE_SLOTS];
 } Bucket;
 
 struct _IngestTimelineWindow {
@@ -322,24 +346,47 @@ ingest_timeline_window_free (IngestTimelineWindow *w)
   g_free (w);
 }
 
+/* a's slot in b's actor cache, taken over for a if another actor had it. */
+static ActorSlot *
+actor_slot (Bucket *b, IngestActorId a)
+{
+  ActorSlot *slot = &b->actor_cache[a & (BUCKET_CACHE_SLOTS - 1)];
+  if (slot->actor != a)
+    {
+      slot->actor = a;
+      slot->touched = FALSE;
+      slot->counts = NULL;
+    }
+  return slot;
+}
+
 static void
 touch (Bucket *b, IngestActorId a)
 {
   if (a == 0)
     return;
+  ActorSlot *slot = actor_slot (b, a);
+  if (slot->touched)
+    return;
   if (g_hash_table_add (b->touched_set, GUINT_TO_POINTER (a)))
     g_array_append_val (b->touched, a);
+  slot->touched = TRUE;
 }
 
 static ActorCounts *
 counts (Bucket *b, IngestActorId a)
 {
+  ActorSlot *slot = a != 0 ? actor_slot (b, a) : NULL;
+  if (slot != NULL && slot->counts != NULL)
+    return slot->counts;
   ActorCounts *c = g_hash_table_lookup (b->actors, GUINT_TO_POINTER (a));
   if (c == NULL)
     {
       c = g_new0 (ActorCounts, 1);
       g_hash_table_insert (b->actors, GUINT_TO_POINTER (a), c);
     }
+  if (slot != NULL)
+    slot->counts = c;
   return c;
 }
 
@@ -347,13 +394,18 @@ static void
 count_pair (Bucket *b, IngestActorId from, IngestActorId to)
 {
   IngestPairKey key = ingest_pair_key (from, to);
-  PairCount *pc = g_hash_table_lookup (b->pairs, &key);
+  PairSlot *slot = &b->pair_cache[(from * 7u + to) & (BUCKET_CACHE_SLOTS - 1)];
+  PairCount *pc = slot->count != NULL && slot->key == key ? slot->count : NULL;
+  if (pc == NULL)
+    pc = g_hash_table_lookup (b->pairs, &key);
   if (pc == NULL)
     {
       pc = g_new0 (PairCount, 1);
       pc->key = key;
       g_hash_table_insert (b->pairs, &pc->key, pc);
     }
+  slot->key = key;
+  slot->count = pc;
   pc->count++;
 }
 
@@ -809,7 +861,11 @@ ingest_timeline_window_dup_timeline (IngestTimelineWindow *w)
             && ingest_store_actor_rec (store, GPOINTER_TO_UINT (k))->processed > 0)
           n_spans += ((ActorCounts *) v)->nospan;
     }
-  if (!w->filled || n_messages + n_spans <= w->max_items)
+  /* ... unless nothing in it matched: then the batch build would scan
+   * every event of the window (a second of a busy service is 200,000
+   * events) every frame to find nothing, and the buckets already hold all
+   * there is (lanes, marks, drops). */
+  if (!w->filled || (n_messages + n_spans <= w->max_items && n_messages + n_spans > 0))
     return batch_build (w, &spec);
 
   IngestViewCtx ctx;
@@ -819,7 +875,7 @@ ingest_timeline_window_dup_timeline (IngestTimelineWindow *w)
       return batch_build (w, &spec);
     }
   IngestTimeline *tl = ingest_view_timeline_new (store, ctx.from_ns, ctx.to_ns);
-  tl->aggregated = TRUE;
+  tl->aggregated = n_messages + n_spans > 0; /* nothing to aggregate otherwise */
   tl->n_messages_total = n_messages;
 
   Assembly a = { w, &ctx, MAX (w->buckets->len, 1), NULL, NULL };

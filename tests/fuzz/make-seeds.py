@@ -347,8 +347,56 @@ def mswitch_http():
     return c
 
 
+# ---- perfetto -------------------------------------------------------------
+
+def pb_varint(b, i):
+    r = s = 0
+    while True:
+        c = b[i]
+        i += 1
+        r |= (c & 0x7F) << s
+        s += 7
+        if c < 0x80:
+            return r, i
+
+
+def perfetto_packets(data):
+    """The byte ranges of the top-level `packet` fields."""
+    out = []
+    i = 0
+    while i < len(data):
+        start = i
+        _key, i = pb_varint(data, i)
+        n, i = pb_varint(data, i)
+        i += n
+        out.append(data[start:i])
+    return out
+
+
+def perfetto():
+    c = Corpus("perfetto")
+    packets = perfetto_packets(gzip.decompress(read("chromium-startup.pftrace.gz")))
+    # The start (descriptors, interned names, clocks), then slices further
+    # in (their sequences' state missing, as in a ring buffer), whole
+    # packets up to 16 KiB each, with a few control bytes.
+    for k, first in enumerate([0, 0, 40, 200, 1000, len(packets) // 2, len(packets) - 60]):
+        buf = b""
+        for p in packets[first:]:
+            if len(buf) + len(p) > MAX - 1:
+                break
+            buf += p
+        c.add(bytes([2 * k + (k % 3 == 0)]) + buf)
+    head = b"".join(packets[:30])
+    for n in (1, 2, 7, 100, 1001):
+        c.add(b"\x00" + head[:n])  # cut inside a packet
+    c.add(b"\x00" + b"\x0a\x02\x08\x01\x07\x00")  # a bad top-level key
+    c.add(b"\x01" + b"\x0a\x05\x5a\x03\x0a\x7f\x01")  # a TrackEvent cut short
+    return c
+
+
 def main():
-    made = [native(), mswitch(), chrome(), chrome_gzip(), xstate(), web_control(), mswitch_http()]
+    made = [native(), mswitch(), chrome(), chrome_gzip(), xstate(), web_control(), mswitch_http(),
+            perfetto()]
     for c in made:
         print("%-40s %3d seeds" % (os.path.relpath(c.dir, ROOT), c.n))
     return 0

@@ -1,0 +1,63 @@
+/* ingest-store-pager.h: the store's page file, for a store with a memory
+ * budget (ingest_store_set_memory_budget()).
+ *
+ * The store evicts whole chunks of its chunked arrays (events, messages)
+ * from RAM. An evicted chunk is written here once, zstd-compressed, to an
+ * unnamed file, and read back
+ * into a small cache of pages when something reaches into evicted time.
+ * Whether an event may be evicted at all is the store's business: only once
+ * the durable log holds it (so the page file is a cache of the store's own
+ * representation, not a second copy anyone relies on: it has no name and
+ * disappears with the process).
+ *
+ * A pager holds one kind of chunk (one elem size, one chunk size). The
+ * cache is bounded (INGEST_STORE_PAGER_CACHE pages, least recently used
+ * first out). A page fetched writable is written back when it leaves the
+ * cache (messages change after their SEND; events never do).
+ *
+ * Pointers into a cached page stay valid until INGEST_STORE_PAGER_CACHE
+ * other pages have been fetched: a caller may hold a few at once (a message
+ * and its request), never a page across a loop over evicted time.
+ *
+ * Threading: one thread at a time, like the store. Errors: an I/O error
+ * reading back a page the pager itself wrote is a broken machine (disk gone,
+ * file truncated by someone else); it aborts with a message naming the file
+ * and offset rather than return a wrong answer.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct _IngestStorePager IngestStorePager;
+
+/* Pages cached in RAM per pager (each one chunk: 64 KiB for the store). */
+#define INGEST_STORE_PAGER_CACHE 64
+
+/* Opens an unnamed page file in dir (O_TMPFILE; else a file created and
+ * unlinked at once). chunk_bytes: the size of every page. Returns a new
+ * pager (owned; free with ingest_store_pager_free()) or NULL and an
+ * INGEST_ERROR_IO error naming dir. */
+IngestStorePager *ingest_store_pager_new (const char *dir, gsize chunk_bytes, GError **error);
+void ingest_store_pager_free (IngestStorePager *pager);
+
+/* Writes chunk `index` (chunk_bytes at data, borrowed) to the file. FALSE
+ * and an INGEST_ERROR_IO error on a write error (a full disk): the store then
+ * keeps the chunk in RAM. */
+gboolean ingest_store_pager_put (IngestStorePager *pager, gsize index, gconstpointer data,
+                                 GError **error);
+
+/* The cached copy of chunk `index` (read back from the file when not
+ * cached), owned by the pager (see the header comment for how long it stays
+ * valid). writable: the page is written back when it leaves the cache. */
+gpointer ingest_store_pager_get (IngestStorePager *pager, gsize index, gboolean writable);
+
+/* Bytes of RAM the pager holds (its cache). */
+gsize ingest_store_pager_memory_bytes (const IngestStorePager *pager);
+/* Pages read back from the file so far (for benchmarks and tests). */
+guint64 ingest_store_pager_reads (const IngestStorePager *pager);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IngestStorePager, ingest_store_pager_free)
+
+G_END_DECLS

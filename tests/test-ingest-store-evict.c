@@ -1,0 +1,350 @@
+/* test-ingest-store-evict.c: a store with a memory budget answers exactly
+ * as one without.
+ *
+ * The same generated trace goes into two stores: one without a budget, one
+ * with a budget far below the trace's size, told after every batch that the
+ * events up to a lagging point are durable (as `serve` does after each log
+ * flush). The trace has what reaches back into evicted time: responses,
+ * receives, acks and drops naming messages sent long before, events out of
+ * time order, actors that come and go. Then every answer is compared:
+ * events and messages field for field, actor and edge statistics (counts,
+ * bytes, pending, errors, latency histograms), counters, the time index,
+ * views (graph, timeline) over a window in evicted time and over
+ * everything, and the native NDJSON of every event (what /events?from=0
+ * and `convert` write).
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "ingest-store.h"
+#include "ingest-view.h"
+#include "ingest-native-writer.h"
+#include "test-ingest-common.h"
+#include "test-util.h"
+
+#define N_MESSAGES 60000
+#define BUDGET (512 * 1024)
+
+/* Appends the same trace to every store of stores[n]; after each batch the
+ * budgeted ones (every store) may evict what is older than `lag` events. */
+static void
+feed (IngestStore **stores, guint n)
+{
+  g_autoptr(GRand) r = g_rand_new_with_seed (10);
+  gint64 t = 1000000000;
+  char key[32], req[32], answered[32], actor[64], peer[64], label[32];
+
+  for (guint i = 1; i <= N_MESSAGES; i++)
+    {
+      guint a = g_rand_int_range (r, 0, 40), b = g_rand_int_range (r, 0, 40);
+      gboolean held = i % 17 == 0;          /* a broker queue: delivery, then ACK */
+      t += g_rand_int_range (r, 1000, 50000);
+      g_snprintf (key, sizeof key, "m%u", i);
+      g_snprintf (actor, sizeof actor, "/user/pool-%u/w%u", a % 5, a);
+      g_snprintf (peer, sizeof peer, held ? "queue-%u" : "/user/pool-%u/w%u", b % 5, b);
+      g_snprintf (label, sizeof label, "Job%u", i % 7);
+      /* Every 50th message answers one sent 20,000 messages before (long
+       * evicted by then): its round trip needs the old request. */
+      const char *in_reply_to = NULL;
+      if (i % 50 == 0 && i > 20000)
+        {
+          g_snprintf (answered, sizeof answered, "m%u", i - 20000);
+          in_reply_to = answered;
+        }
+      for (guint s = 0; s < n; s++)
+        {
+          IngestEventInput in = { 0 };
+          in.kind = INGEST_EVENT_SEND;
+          in.time_ns = t;
+          in.actor = INGEST_STR (actor);
+          in.peer = INGEST_STR (peer);
+          in.message_key = INGEST_STR (key);
+          in.label = INGEST_STR (label);
+          in.size = i % 100;
+          in.until_ack = held;
+          in.in_reply_to = in_reply_to ? INGEST_STR (in_reply_to) : INGEST_STR_NONE;
+          in.reply_to = i % 50 == 30 ? INGEST_STR (actor) : INGEST_STR_NONE;
+          ingest_store_append (stores[s], &in);
+          if (i % 3 != 0)
+            {
+              test_ingest_ev (stores[s], INGEST_EVENT_RECEIVE, t + 500, peer, NULL, key, NULL, NULL, NULL);
+              test_ingest_ev (stores[s], INGEST_EVENT_DONE, t + 900, peer, NULL, key, NULL, NULL, NULL);
+            }
+          /* Late events for messages sent 10,000 earlier: a receive, an
+           * ACK of a held message, a drop; and a slightly out-of-order
+           * mark. */
+          if (i > 10000 && i % 3 == 1)
+            {
+              g_snprintf (req, sizeof req, "m%u", i - 9999);
+              test_ingest_ev (stores[s], INGEST_EVENT_RECEIVE, t + 100, "/user/late", NULL, req, NULL,
+                              NULL, NULL);
+            }
+          if (i > 10000 && (i - 10000) % 17 == 0)
+            {
+              g_snprintf (req, sizeof req, "m%u", i - 10000);
+              test_ingest_ev (stores[s], INGEST_EVENT_ACK, t + 200, peer, NULL, req, NULL, NULL, NULL);
+            }
+          if (i > 10000 && i % 101 == 0)
+            {
+              g_snprintf (req, sizeof req, "m%u", i - 10003);
+              test_ingest_ev (stores[s], INGEST_EVENT_DROP, t + 300, peer, NULL, req, NULL, "expired", NULL);
+            }
+          if (i % 997 == 0)
+            test_ingest_ev (stores[s], INGEST_EVENT_MARK, t - 700000, actor, NULL, NULL, NULL,
+                            "error: late mark", NULL);
+          if (i % 5003 == 0)
+            test_ingest_ev (stores[s], INGEST_EVENT_EXIT, t + 1000, actor, NULL, NULL, NULL, "boom", NULL);
+          guint64 ne = ingest_store_n_events (stores[s]);
+          if (i % 100 == 0 && ne > 3000)
+            ingest_store_set_evictable (stores[s], ne - 3000);
+        }
+    }
+}
+
+static void
+assert_latency_equal (const IngestLatency *a, const IngestLatency *b)
+{
+  assert_int_equal (a->count, b->count);
+  assert_int_equal (a->min_ns, b->min_ns);
+  assert_int_equal (a->max_ns, b->max_ns);
+  assert_int_equal (a->mean_ns, b->mean_ns);
+  assert_int_equal (a->p50_ns, b->p50_ns);
+  assert_int_equal (a->p99_ns, b->p99_ns);
+}
+
+static void
+assert_graphs_equal (IngestStore *plain, IngestStore *budgeted, const IngestViewSpec *spec)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(IngestGraph) a = ingest_graph_build (plain, spec, &error);
+  g_autoptr(IngestGraph) b = ingest_graph_build (budgeted, spec, &error);
+  assert_non_null (a);
+  assert_non_null (b);
+  assert_int_equal (a->from_ns, b->from_ns);
+  assert_int_equal (a->to_ns, b->to_ns);
+  assert_int_equal (a->nodes->len, b->nodes->len);
+  assert_int_equal (a->edges->len, b->edges->len);
+  assert_true (a->edges->len > 0);
+  for (guint i = 0; i < a->nodes->len; i++)
+    {
+      const IngestViewNode *x = &g_array_index (a->nodes, IngestViewNode, i);
+      const IngestViewNode *y = &g_array_index (b->nodes, IngestViewNode, i);
+      assert_string_equal (x->name, y->name);
+      assert_int_equal (x->sent, y->sent);
+      assert_int_equal (x->received, y->received);
+      assert_int_equal (x->errors, y->errors);
+      assert_int_equal (x->dropped, y->dropped);
+      assert_int_equal (x->mailbox_depth_max, y->mailbox_depth_max);
+      assert_latency_equal (&x->mailbox, &y->mailbox);
+      assert_latency_equal (&x->processing, &y->processing);
+    }
+  for (guint i = 0; i < a->edges->len; i++)
+    {
+      const IngestViewEdge *x = &g_array_index (a->edges, IngestViewEdge, i);
+      const IngestViewEdge *y = &g_array_index (b->edges, IngestViewEdge, i);
+      assert_int_equal (x->from, y->from);
+      assert_int_equal (x->to, y->to);
+      assert_int_equal (x->count, y->count);
+      assert_int_equal (x->received, y->received);
+      assert_int_equal (x->dropped, y->dropped);
+      assert_int_equal (x->bytes, y->bytes);
+      assert_int_equal (x->pending, y->pending);
+      assert_int_equal (x->top_label, y->top_label);
+      assert_latency_equal (&x->mailbox, &y->mailbox);
+      assert_latency_equal (&x->round_trip, &y->round_trip);
+    }
+}
+
+static void
+assert_timelines_equal (IngestStore *plain, IngestStore *budgeted, const IngestViewSpec *spec)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(IngestTimeline) a = ingest_timeline_build (plain, spec, &error);
+  g_autoptr(IngestTimeline) b = ingest_timeline_build (budgeted, spec, &error);
+  assert_non_null (a);
+  assert_non_null (b);
+  assert_int_equal (a->n_messages_total, b->n_messages_total);
+  assert_true (a->n_messages_total > 0);
+  assert_int_equal (a->aggregated, b->aggregated);
+  assert_int_equal (a->lanes->len, b->lanes->len);
+  assert_int_equal (a->messages->len, b->messages->len);
+  assert_int_equal (a->spans->len, b->spans->len);
+  assert_int_equal (a->marks->len, b->marks->len);
+  assert_int_equal (a->bins->len, b->bins->len);
+  assert_int_equal (a->depth->len, b->depth->len);
+  if (a->messages->len > 0)
+    assert_memory_equal (a->messages->data, b->messages->data,
+                         a->messages->len * sizeof (IngestTimelineMessage));
+  if (a->spans->len > 0)
+    assert_memory_equal (a->spans->data, b->spans->data, a->spans->len * sizeof (IngestTimelineSpan));
+  if (a->marks->len > 0)
+    assert_memory_equal (a->marks->data, b->marks->data, a->marks->len * sizeof (IngestTimelineMark));
+  if (a->bins->len > 0)
+    assert_memory_equal (a->bins->data, b->bins->data, a->bins->len * sizeof (IngestDensityBin));
+  if (a->depth->len > 0)
+    assert_memory_equal (a->depth->data, b->depth->data, a->depth->len * sizeof (IngestDepthSample));
+}
+
+static char *
+native_text (IngestStore *store)
+{
+  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+  g_autoptr(GError) error = NULL;
+  assert_true (ingest_native_write (store, 0, out, &error));
+  assert_true (g_output_stream_close (out, NULL, NULL));
+  gsize n = g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (out));
+  char *text = g_malloc (n + 1);
+  memcpy (text, g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (out)), n);
+  text[n] = '\0';
+  return text;
+}
+
+static void
+test_budget_keeps_every_answer (void **state)
+{
+  (void) state;
+  g_autofree char *dir = test_tmpdir_new ("store-evict-XXXXXX");
+  g_autoptr(IngestStore) plain = ingest_store_new ();
+  g_autoptr(IngestStore) budgeted = ingest_store_new ();
+  g_autoptr(GError) error = NULL;
+
+  assert_true (ingest_store_set_memory_budget (budgeted, BUDGET, dir, &error));
+  feed ((IngestStore *[]) { plain, budgeted }, 2);
+
+  /* It did evict, most of the trace, and stays near its budget (the key
+   * table and the strings are what stays in RAM). */
+  guint64 n = ingest_store_n_events (plain);
+  assert_int_equal (ingest_store_n_events (budgeted), n);
+  assert_true (ingest_store_n_evicted_events (budgeted) > n / 2);
+  printf ("%" G_GUINT64_FORMAT " events, %" G_GUINT64_FORMAT " evicted; store bytes %" G_GSIZE_FORMAT
+          " without a budget, %" G_GSIZE_FORMAT " with\n", n, ingest_store_n_evicted_events (budgeted),
+          ingest_store_memory_bytes (plain), ingest_store_memory_bytes (budgeted));
+  assert_true (ingest_store_memory_bytes (budgeted) < ingest_store_memory_bytes (plain));
+  /* The answers, reaching into evicted time, read back pages. */
+  guint64 reads_before = ingest_store_n_page_reads (budgeted);
+  assert_true (reads_before > 0); /* late receives, acks, drops, responses */
+
+  assert_int_equal (ingest_store_n_messages (budgeted), ingest_store_n_messages (plain));
+  assert_int_equal (ingest_store_n_actors (budgeted), ingest_store_n_actors (plain));
+  for (IngestSeq s = 0; s < n; s++)
+    assert_memory_equal (ingest_store_event (plain, s), ingest_store_event (budgeted, s),
+                         sizeof (IngestEvent));
+  for (IngestMessageId m = 1; m <= ingest_store_n_messages (plain); m++)
+    {
+      assert_memory_equal (ingest_store_message (plain, m), ingest_store_message (budgeted, m),
+                           sizeof (IngestMessage));
+      assert_int_equal (ingest_store_message_dropped (plain, m),
+                        ingest_store_message_dropped (budgeted, m));
+    }
+  assert_true (ingest_store_n_page_reads (budgeted) > reads_before);
+
+  for (IngestActorId a = 1; a <= ingest_store_n_actors (plain); a++)
+    {
+      IngestActorStats x, y;
+      ingest_store_actor_stats (plain, a, &x);
+      ingest_store_actor_stats (budgeted, a, &y);
+      assert_memory_equal (&x, &y, sizeof x);
+      assert_memory_equal (ingest_store_actor (plain, a), ingest_store_actor (budgeted, a),
+                           sizeof (IngestActor));
+    }
+  gsize ne_a, ne_b;
+  g_autofree IngestEdgeStats *ea = ingest_store_dup_edges (plain, &ne_a);
+  g_autofree IngestEdgeStats *eb = ingest_store_dup_edges (budgeted, &ne_b);
+  assert_int_equal (ne_a, ne_b);
+  assert_memory_equal (ea, eb, ne_a * sizeof *ea);
+  assert_memory_equal (ingest_store_counters (plain), ingest_store_counters (budgeted),
+                       sizeof (IngestStoreCounters));
+
+  /* The time index (the marks came out of order), over evicted time. */
+  gint64 t0, t1;
+  assert_true (ingest_store_time_range (plain, &t0, &t1));
+  for (gint64 t = t0; t < t1; t += (t1 - t0) / 97)
+    {
+      gsize p = ingest_store_time_lower_bound (plain, t);
+      assert_int_equal (p, ingest_store_time_lower_bound (budgeted, t));
+      if (p < n)
+        assert_int_equal (ingest_store_time_seq (plain, p), ingest_store_time_seq (budgeted, p));
+    }
+
+  /* Views: a window in evicted time, and everything. */
+  IngestViewSpec early = { .from_ns = t0 + (t1 - t0) / 10, .to_ns = t0 + (t1 - t0) / 5 };
+  IngestViewSpec all = { .from_ns = INGEST_TIME_MIN, .to_ns = INGEST_TIME_MAX };
+  const char *const groups[] = { "/user/pool-1/*", NULL };
+  IngestViewSpec grouped = early;
+  grouped.groups = groups;
+  grouped.label_filter = "/Job[1-3]/";
+  assert_graphs_equal (plain, budgeted, &early);
+  assert_graphs_equal (plain, budgeted, &all);
+  assert_graphs_equal (plain, budgeted, &grouped);
+  assert_timelines_equal (plain, budgeted, &early);
+  assert_timelines_equal (plain, budgeted, &all);
+  assert_timelines_equal (plain, budgeted, &grouped);
+
+  /* Every event as NDJSON, from seq 0: what /events?from=0 sends. */
+  g_autofree char *text_a = native_text (plain);
+  g_autofree char *text_b = native_text (budgeted);
+  assert_string_equal (text_a, text_b);
+
+  test_tmpdir_clear (&dir);
+}
+
+/* Nothing evicts before the owner says the log holds it. */
+static void
+test_budget_waits_for_durable (void **state)
+{
+  (void) state;
+  g_autofree char *dir = test_tmpdir_new ("store-evict-XXXXXX");
+  g_autoptr(IngestStore) store = ingest_store_new ();
+  g_autoptr(GError) error = NULL;
+  char key[32];
+
+  assert_true (ingest_store_set_memory_budget (store, 64 * 1024, dir, &error));
+  for (guint i = 0; i < 50000; i++)
+    {
+      g_snprintf (key, sizeof key, "k%u", i);
+      test_ingest_ev (store, INGEST_EVENT_SEND, i * 1000, "/a", "/b", key, "L", NULL, NULL);
+    }
+  assert_int_equal (ingest_store_n_evicted_events (store), 0);
+  ingest_store_set_evictable (store, 10000);
+  ingest_store_evict (store);
+  /* whole chunks of 2048 events below 10000 */
+  assert_int_equal (ingest_store_n_evicted_events (store), 8192);
+  ingest_store_set_evictable (store, 5000); /* never lowered */
+  ingest_store_set_evictable (store, 50000);
+  ingest_store_evict (store);
+  assert_true (ingest_store_n_evicted_events (store) >= 40000);
+  assert_int_equal (ingest_store_event (store, 1)->time_ns, 1000);
+  assert_int_equal (ingest_store_message (store, 2)->send_seq, 1);
+  test_tmpdir_clear (&dir);
+}
+
+/* A page directory that cannot hold the page file: a clear error. */
+static void
+test_budget_bad_page_dir (void **state)
+{
+  (void) state;
+  g_autoptr(IngestStore) store = ingest_store_new ();
+  g_autoptr(GError) error = NULL;
+
+  assert_false (ingest_store_set_memory_budget (store, 1 << 20, "/nonexistent/actorscope", &error));
+  assert_non_null (error);
+  assert_non_null (strstr (error->message, "/nonexistent/actorscope"));
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_budget_keeps_every_answer),
+    cmocka_unit_test (test_budget_waits_for_durable),
+    cmocka_unit_test (test_budget_bad_page_dir),
+  };
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}

@@ -1,0 +1,95 @@
+// `actorscope serve --memory-limit`: eviction changes no answer (issue 10).
+// A service with a 4 MiB limit takes 240,000 events over TCP (requests
+// answered 30,000 messages later, so responses reach into evicted time);
+// a memory-only service without a limit takes the same bytes. Then:
+// - the limited one did evict (its -v data lines say how many);
+// - /events?from=0 of both is the same NDJSON, every event;
+// - /events?from=N from evicted time is the same too;
+// - stopped and restarted on its data directory (still limited), it gives
+//   the same /events?from=0, and new events continue the sequence;
+// - `actorscope stats DIR` counts exactly the events sent, and its
+//   per-actor and per-edge figures equal those of the unlimited service's
+//   trace (`stats` of its /events, saved as a file).
+//   node tests/test-serve-memory-limit.mjs BUILD/app/actorscope
+import net from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir, check, until, startServe, stopServe, openWs } from './web-common.mjs';
+
+const cli = process.argv[2];
+if (!cli) throw new Error('usage: test-serve-memory-limit.mjs ACTORSCOPE');
+const dir = tempDir('memlimit');
+const data = join(dir, 'data');
+const N_MSG = 80000;
+
+function trace(first, n) {
+  const lines = [];
+  for (let i = first; i < first + n; i++) {
+    const t = 1767225600000000000n + BigInt(i) * 1000000n;
+    const reply = i % 40 === 0 && i >= 30000 ? `,"in_reply_to":"m${i - 30000}"` : '';
+    lines.push(`{"ts":${t},"ev":"send","from":"/user/c${i % 13}","to":"/user/w${i % 7}","id":"m${i}","label":"Job${i % 5}","size":${i % 90}${reply}}`);
+    if (i % 11 !== 0) lines.push(`{"ts":${t + 20000n},"ev":"receive","actor":"/user/w${i % 7}","id":"m${i}"}`);
+    if (i % 11 !== 0 && i % 3 !== 0) lines.push(`{"ts":${t + 50000n},"ev":"done","actor":"/user/w${i % 7}","id":"m${i}"}`);
+  }
+  return lines.join('\n') + '\n';
+}
+const countEvents = (text) => text.split('\n').filter((l) => l.startsWith('{"ts"')).length;
+
+function produce(s, text) {
+  return new Promise((resolve, reject) => {
+    const addr = /^tcp:\/\/127\.0\.0\.1:(\d+)$/.exec(s.producers[0]);
+    const c = net.connect(Number(addr[1]), '127.0.0.1', () => c.end(text, resolve));
+    c.on('error', reject);
+  });
+}
+
+// /events?from=N until it holds `want` events and nothing more came for a while.
+async function events(s, from, want) {
+  const ws = await openWs(s.base.replace('http:', 'ws:') + 'events?from=' + from);
+  await until(() => countEvents(ws.messages.join('')) >= want, `/events?from=${from} with ${want} events`, 60000);
+  ws.close();
+  return ws.messages.join('');
+}
+
+const text = trace(0, N_MSG);
+const n = countEvents(text);
+const limited = await startServe(cli, ['--listen', 'tcp://127.0.0.1:0', '--data-dir', data, '--memory-limit', '4MiB', '-v']);
+const plain = await startServe(cli, ['--listen', 'tcp://127.0.0.1:0', '--no-data-dir', '-q']);
+let restarted = null;
+try {
+  await Promise.all([produce(limited, text), produce(plain, text)]);
+  const all = await events(plain, 0, n);
+  const allLimited = await events(limited, 0, n);
+  await until(() => {
+    const m = [...limited.stderr().matchAll(/data: (\d+) events durable.*, (\d+) evicted from memory/g)].pop();
+    return m && Number(m[1]) === n && Number(m[2]) > n / 2;
+  }, 'the limited service evicted most events once they were durable', 20000);
+  check(countEvents(all) === n, `the unlimited service has every event (${n})`);
+  check(allLimited === all, '/events?from=0 after eviction: the same NDJSON as without a limit');
+  const from = Math.floor(n / 4);
+  check(await events(limited, from, n - from) === await events(plain, from, n - from),
+        `/events?from=${from} (evicted time): the same NDJSON`);
+  writeFileSync(join(dir, 'plain.ndjson'), all);
+  check(await stopServe(limited) === 0, 'the limited service stops cleanly');
+  const statsOf = (what) => JSON.parse(execFileSync(cli, ['stats', '--json', what]).toString());
+  const stats = statsOf(data), statsPlain = statsOf(join(dir, 'plain.ndjson'));
+  check(stats.events === n, `stats DIR: exactly the events sent (${n})`);
+  check(JSON.stringify([stats.actors, stats.edges]) === JSON.stringify([statsPlain.actors, statsPlain.edges]),
+        'stats DIR: per-actor and per-edge figures as without a limit');
+
+  restarted = await startServe(cli, ['--listen', 'tcp://127.0.0.1:0', '--data-dir', data, '--memory-limit', '4MiB', '-v']);
+  check(await events(restarted, 0, n) === all, 'restarted: /events?from=0 is the whole history again');
+  const more = trace(N_MSG, 100);
+  await produce(restarted, more);
+  const tail = await events(restarted, n, countEvents(more));
+  check(countEvents(tail) === countEvents(more) && tail.includes('"id":"m80000"'),
+        'new events continue the sequence after the restored ones');
+  check(await stopServe(restarted) === 0, 'the restarted service stops cleanly');
+  restarted = null;
+  check(statsOf(data).events === n + countEvents(more), 'stats DIR after the restart: every event, old and new');
+} finally {
+  if (restarted) await stopServe(restarted);
+  await stopServe(limited);
+  await stopServe(plain);
+}
