@@ -675,9 +675,10 @@ web_frame_input_new (IngestStore *store, const WebViewState *state, const WebAct
   return g_steal_pointer (&self);
 }
 
-/* Bytes of the frame after its first part (size, detail, the SVG's key
+/* Bytes of the frame after its first part (size, detail, a timeline's
+ * axis: five doubles of up to 24 characters and their keys, the SVG's key
  * and quotes), reserved when the SVG's room is worked out. */
-#define FRAME_TAIL_RESERVE 256
+#define FRAME_TAIL_RESERVE 512
 /* The SVG gets at least this much room, whatever the rest takes. */
 #define WEB_FRAME_MIN_SVG_ROOM (8 * 1024)
 /* How much longer render-svg's output gets as a JSON string: a backslash
@@ -906,9 +907,26 @@ web_frame_input_render (WebFrameInput *self, RenderScene **scene_out, GError **e
   append_json_double (out, scene_h);
   /* How much was drawn: the page says so when detail was reduced. */
   g_string_append_printf (out, "},\"detail\":{\"reduced\":%s,\"max_elements\":%" G_GSIZE_FORMAT
-                          ",\"svg_bytes\":%" G_GSIZE_FORMAT ",\"budget\":%" G_GSIZE_FORMAT "},\"svg\":",
+                          ",\"svg_bytes\":%" G_GSIZE_FORMAT ",\"budget\":%" G_GSIZE_FORMAT "}",
                           built.reduced ? "true" : "false", (gsize) built.max_elements,
                           (gsize) built.svg_bytes, budget);
+  /* The timeline's time axis: the page maps the pointer to a time with it
+   * (zoom around the pointer, range selection on the ruler). */
+  if (built.axis.valid)
+    {
+      g_string_append (out, ",\"axis\":{\"from_ms\":");
+      append_json_double (out, ms (built.axis.from_ns));
+      g_string_append (out, ",\"to_ms\":");
+      append_json_double (out, ms (built.axis.to_ns));
+      g_string_append (out, ",\"x0\":");
+      append_json_double (out, built.axis.x0);
+      g_string_append (out, ",\"x1\":");
+      append_json_double (out, built.axis.x1);
+      g_string_append (out, ",\"height\":");
+      append_json_double (out, built.axis.height);
+      g_string_append_c (out, '}');
+    }
+  g_string_append (out, ",\"svg\":");
   append_json_string (out, svg->str, svg->len);
   g_string_append_c (out, '}');
   if (scene_out != NULL)

@@ -35,7 +35,8 @@ static const struct {
   { "hello", WEB_REQUEST_HELLO }, { "view", WEB_REQUEST_VIEW },
   { "pause", WEB_REQUEST_PAUSE }, { "live", WEB_REQUEST_LIVE },
   { "details", WEB_REQUEST_DETAILS }, { "hit", WEB_REQUEST_HIT },
-  { "ping", WEB_REQUEST_PING },
+  { "ping", WEB_REQUEST_PING }, { "deviations", WEB_REQUEST_DEVIATIONS },
+  { "search", WEB_REQUEST_SEARCH }, { "charts", WEB_REQUEST_CHARTS },
 };
 
 gboolean

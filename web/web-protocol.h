@@ -35,6 +35,9 @@ typedef enum {
   WEB_REQUEST_DETAILS,   /* {"v":1,"type":"details","class":"actor|edge|message","id":"..."} */
   WEB_REQUEST_HIT,       /* {"v":1,"type":"hit","x":N,"y":N} scene units */
   WEB_REQUEST_PING,      /* {"v":1,"type":"ping"} */
+  WEB_REQUEST_DEVIATIONS, /* {"v":1,"type":"deviations", thresholds...} (web-deviations.h) */
+  WEB_REQUEST_SEARCH,    /* {"v":1,"type":"search","text":"..."} (web-search.h) */
+  WEB_REQUEST_CHARTS,    /* {"v":1,"type":"charts","actor":"..."} (web-actor-charts.h) */
 } WebRequestType;
 
 typedef struct {

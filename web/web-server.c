@@ -25,6 +25,9 @@
 #include "web-auth.h"
 #include "web-frame.h"
 #include "web-frame-delta.h"
+#include "web-deviations.h"
+#include "web-search.h"
+#include "web-actor-charts.h"
 #include "web-protocol.h"
 #include "web-static.h"
 #include "web-view-state.h"
@@ -721,6 +724,46 @@ live_lookup_allowed (Conn *c)
   return TRUE;
 }
 
+/* The deviations of the window the client sees (a scan of that window:
+ * rate-limited like details). */
+static void
+live_deviations (Conn *c, json_t *msg)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 from_ns = c->drawn_from_ns, to_ns = c->drawn_to_ns;
+  char *text;
+
+  if (!live_lookup_allowed (c))
+    return;
+  if (!c->drawn_once)
+    web_view_state_window (&c->state, c->server->store, &from_ns, &to_ns);
+  text = web_deviations_reply (c->server->store, from_ns, to_ns, msg, &error);
+  if (text == NULL)
+    conn_queue_error (c, error);
+  else
+    conn_queue_reply (c, text);
+}
+
+/* One actor's charts over the window the client sees (rate-limited like
+ * details). */
+static void
+live_actor_charts (Conn *c, json_t *msg)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 from_ns = c->drawn_from_ns, to_ns = c->drawn_to_ns;
+  char *text;
+
+  if (!live_lookup_allowed (c))
+    return;
+  if (!c->drawn_once)
+    web_view_state_window (&c->state, c->server->store, &from_ns, &to_ns);
+  text = web_actor_charts_reply (c->server->store, from_ns, to_ns, c->state.theme, msg, &error);
+  if (text == NULL)
+    conn_queue_error (c, error);
+  else
+    conn_queue_reply (c, text);
+}
+
 static void
 live_handle (Conn *c, const char *data, gsize len)
 {
@@ -788,6 +831,22 @@ live_handle (Conn *c, const char *data, gsize len)
         else
           conn_queue_reply (c, text);
       }
+      break;
+    case WEB_REQUEST_DEVIATIONS:
+      live_deviations (c, req.msg);
+      break;
+    case WEB_REQUEST_CHARTS:
+      live_actor_charts (c, req.msg);
+      break;
+    case WEB_REQUEST_SEARCH:
+      if (live_lookup_allowed (c))
+        {
+          char *text = web_search_reply (self->store, req.msg, &error);
+          if (text == NULL)
+            conn_queue_error (c, error);
+          else
+            conn_queue_reply (c, text);
+        }
       break;
     case WEB_REQUEST_HIT:
       {

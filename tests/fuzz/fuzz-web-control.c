@@ -17,6 +17,9 @@
 #include "web-frame.h"
 #include "web-protocol.h"
 #include "web-view-state.h"
+#include "web-deviations.h"
+#include "web-search.h"
+#include "web-actor-charts.h"
 
 #define MAX_MESSAGES 32
 
@@ -215,6 +218,25 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
                 (void) render_scene_hit_test (scene, req.x, req.y);
                 check_reply (frame);
               }
+          }
+          break;
+        case WEB_REQUEST_DEVIATIONS:
+        case WEB_REQUEST_SEARCH:
+        case WEB_REQUEST_CHARTS:
+          {
+            gint64 from_ns, to_ns;
+            char *reply;
+            web_view_state_window (&state, store, &from_ns, &to_ns);
+            if (req.type == WEB_REQUEST_DEVIATIONS)
+              reply = web_deviations_reply (store, from_ns, to_ns, req.msg, &error);
+            else if (req.type == WEB_REQUEST_SEARCH)
+              reply = web_search_reply (store, req.msg, &error);
+            else
+              reply = web_actor_charts_reply (store, from_ns, to_ns, state.theme, req.msg, &error);
+            if (reply == NULL)
+              check_error (error);
+            else
+              check_reply (reply);
           }
           break;
         case WEB_REQUEST_HELLO:

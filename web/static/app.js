@@ -6,7 +6,8 @@
 (function () {
   const $ = (sel) => document.querySelector(sel);
   const state = {
-    ws: null, backoff: 500, view: 'graph', follow: true, window_s: 30, filter: '',
+    ws: null, backoff: 500, view: 'graph', follow: true, window_s: 30, filter: '', labelFilter: '',
+    fixed: null, timeSel: null, devRows: [], search: { text: '', matches: [], total: 0, index: -1 },
     theme: localStorage.getItem('actorscope-theme') || 'dark', zoom: 1, groups: [],
     sortKey: 'rate_per_s', sortAsc: false, actors: [], overview: null, range: null, frame: null,
     selected: null, lastFrameAt: 0,
@@ -15,12 +16,14 @@
     els: [], seq: 0, stats: { frames: 0, updates: 0, resyncs: 0, maxSvgBytes: 0, reduced: 0, applied: 0, scriptMs: 0, renderMs: 0 },
   };
   window.actorscopeStats = state.stats; // read by the load test
+  window.actorscopeState = state; // read by the console test (window, axis)
 
   // ---- connection -------------------------------------------------------
   function setConn(cls, text) {
     const el = $('#conn');
     el.className = 'conn ' + cls;
     el.textContent = text;
+    el.title = 'Connection: ' + text;
   }
 
   function send(msg) {
@@ -39,6 +42,7 @@
     if (state.window_s > 0) m.window_s = state.window_s;
     else m.window_s = 7 * 24 * 3600;
     if (!state.follow && state.fixed) { m.from_ms = state.fixed[0]; m.to_ms = state.fixed[1]; }
+    m.label_filter = state.labelFilter || null;
     return m;
   }
 
@@ -53,13 +57,19 @@
       state.els = [];
       setConn('open', 'connected');
       send(viewMessage());
+      if (state.selected) send({ type: 'details', class: 'actor', id: state.selected });
+      askDeviations();
+      if (state.search.text) send({ type: 'search', text: state.search.text });
     };
     ws.onmessage = (ev) => {
       let msg;
       try { msg = JSON.parse(ev.data); } catch (e) { return; }
       if (msg.type === 'frame' || msg.type === 'update') receiveFrame(msg);
       else if (msg.type === 'details') showDetails(msg.details);
-      else if (msg.type === 'error') toast(msg.message);
+      else if (msg.type === 'deviations') showDeviations(msg);
+      else if (msg.type === 'search') showSearch(msg);
+      else if (msg.type === 'charts') showCharts(msg);
+      else if (msg.type === 'error') onError(msg);
     };
     ws.onclose = () => {
       if (state.ws !== ws) return;
@@ -244,6 +254,9 @@
       (f.detail && f.detail.reduced ? ' · detail reduced' : '');
     state.overview = f.overview;
     state.range = f.window;
+    state.axis = f.axis || null;
+    if (f.view) syncApplied(f.view);
+    highlightMatches();
     sidePanels();
     // Open details follow the live data (once a second at most).
     // Only stable ids: index ids (span3, e1-2) name items of one frame.
@@ -300,7 +313,15 @@
   // frame costs the page a few writes instead of a new table.
   const tableRows = new Map(); // id -> { tr, tds, row }
   let tableOrder = [];
-  function renderTable() {
+  let tableHovered = false;
+  // While paused the table is frozen: it shows the rows of the moment the
+  // user paused (or last changed the view), so nothing moves under a
+  // reader. tableKey names what the table shows; a new key redraws it.
+  let tableKey = null;
+  function renderTable(force) {
+    const key = state.follow ? 'live' : JSON.stringify([state.view, state.filter, state.labelFilter, state.groups, state.fixed]);
+    if (!force && !state.follow && key === tableKey && tableRows.size) return;
+    tableKey = key;
     renderTableHead();
     const get = columns[state.sortKey] || columns.rate_per_s;
     const rows = state.actors.slice().sort((a, b) => {
@@ -314,6 +335,7 @@
       let r = tableRows.get(a.id);
       if (!r) {
         const tr = document.createElement('tr');
+        tr.tabIndex = 0;
         const tds = [];
         for (let i = 0; i < shownKeys.length; i++) { const td = document.createElement('td'); tr.appendChild(td); tds.push(td); }
         r = { tr, tds, row: null };
@@ -322,6 +344,7 @@
       if (r.row === a) continue; // unchanged since last time
       r.row = a;
       if (r.tr.dataset.actor !== a.name) r.tr.dataset.actor = a.name;
+      r.tr.classList.toggle('selected-row', a.name === state.selected);
       const hot = { mailbox_depth: a.mailbox > 10 ? ' hot' : '', errors: a.errors > 0 ? ' bad' : '' };
       const cells = shownKeys.map((k) => [k === 'name' ? a.name : (a.cells ? a.cells[k] : '') ?? '',
         k === 'name' ? 'name' : 'num' + (hot[k] || '')]);
@@ -335,8 +358,12 @@
     for (const [id, r] of tableRows) if (!seen.has(id)) { r.tr.remove(); tableRows.delete(id); }
     const body = $('#actors tbody');
     const order = rows.map((a) => a.id);
-    if (order.length !== tableOrder.length || order.some((id, i) => id !== tableOrder[i]) ||
-        body.childElementCount !== order.length) {
+    // Rows do not move under the pointer: a row that moved between press
+    // and release would lose the click. The order catches up when the
+    // pointer leaves the table (or a row is added or removed).
+    const hovered = tableHovered && body.childElementCount === order.length && order.length === tableOrder.length;
+    if (!hovered && (order.length !== tableOrder.length || order.some((id, i) => id !== tableOrder[i]) ||
+        body.childElementCount !== order.length)) {
       const frag = document.createDocumentFragment();
       for (const id of order) frag.appendChild(tableRows.get(id).tr);
       body.appendChild(frag);
@@ -371,14 +398,22 @@
       dl.append(dt, dd);
     };
     if (d.class === 'message') {
-      h.textContent = (d.label || 'message') + ' ' + d.key;
+      // In plain words: what was sent, by whom, to whom, when it was
+      // processed and for how long; the source's message key is internal
+      // (it names the broker's queue and counter) and stays out of it.
+      h.textContent = (d.label || 'message') + ': ' + d.from + ' → ' + (d.to || '?');
+      const processed = d.receive_ms && d.done_ms;
+      if (processed) {
+        row('Processed by', d.to);
+        row('Start', fmtTime(d.receive_ms)); row('Duration', fmtDur(d.processing_ms));
+      }
       row('From', d.from); row('To', d.to); row('Reply to', d.reply_to);
       row('Sent', fmtTime(d.send_ms)); row('Received', d.receive_ms ? fmtTime(d.receive_ms) : 'pending');
       row('Done', d.done_ms ? fmtTime(d.done_ms) : null);
-      row('In mailbox', fmtDur(d.mailbox_ms)); row('Processing', fmtDur(d.processing_ms));
-      row('Round trip', d.round_trip_ms !== null ? fmtDur(d.round_trip_ms) : null);
-      if (d.request) link('Answers', d.request.label + ' ' + d.request.key + ' from ' + d.request.from, d.request.id);
-      if (d.response) link('Answered by', d.response.label + ' ' + d.response.key, d.response.id);
+      row('In mailbox', fmtDur(d.mailbox_ms)); if (!processed) row('Processing', fmtDur(d.processing_ms));
+      row('Round trip', d.round_trip_ms !== null && d.round_trip_ms !== undefined ? fmtDur(d.round_trip_ms) : null);
+      if (d.request) link('Answers', (d.request.label || 'request') + ' from ' + d.request.from + ' at ' + fmtTime(d.request.send_ms), d.request.id);
+      if (d.response) link('Answered by', (d.response.label || 'response') + ' at ' + fmtTime(d.response.send_ms), d.response.id);
       row('Size', d.size ? d.size + ' B' : null);
     } else if (d.class === 'edge') {
       h.textContent = d.from + ' → ' + d.to;
@@ -390,6 +425,7 @@
       row('Round trip p50 / p99', d.round_trip ? fmtDur(lat(d.round_trip, 'p50_ms')) + ' / ' + fmtDur(lat(d.round_trip, 'p99_ms')) : null);
     } else if (d.class === 'span') {
       h.textContent = (d.label || 'processing') + ' on ' + d.actor;
+      row('Actor', d.actor); row('Label', d.label);
       row('Start', fmtTime(d.start_ms)); row('End', d.end_ms ? fmtTime(d.end_ms) : 'still running');
       row('Duration', d.duration_ms !== null ? fmtDur(d.duration_ms) : null);
     } else if (d.class === 'bin') {
@@ -417,12 +453,59 @@
       row('First / last', fmtTime(d.first_ms) + ' / ' + fmtTime(d.last_ms));
     }
     body.append(h, dl);
+    // An actor's charts over the window, asked for again every 3 s while
+    // its card stays open; any other card has none.
+    if (d.class === 'actor') {
+      if (chartsFor !== d.name || performance.now() - chartsAt > 3000) {
+        if (chartsFor !== d.name) $('#details-charts').replaceChildren();
+        chartsFor = d.name; chartsAt = performance.now();
+        send({ type: 'charts', actor: d.name });
+      }
+    } else { chartsFor = null; $('#details-charts').replaceChildren(); }
     if (d.class === 'message' && d.payload) {
       const pre = document.createElement('pre');
       pre.textContent = d.payload;
       body.append(pre);
     }
     $('#details').classList.remove('hidden');
+  }
+
+  let chartsFor = null, chartsAt = 0;
+  // The SVGs come from render-sparkline (trace text only in <title>,
+  // escaped); they are parsed and sanitised like frames all the same.
+  function showCharts(msg) {
+    if (msg.actor !== chartsFor) return;
+    const box = $('#details-charts');
+    const frag = document.createDocumentFragment();
+    const unit = { mailbox: (v) => String(Math.round(v)), rate: (v) => v.toFixed(1) + ' /s', wait_p99: (v) => fmtDur(v) };
+    for (const c of msg.charts || []) {
+      const div = document.createElement('div'); div.className = 'chart'; div.dataset.chart = c.name;
+      const label = document.createElement('div'); label.className = 'chart-label';
+      const t = document.createElement('span'); t.textContent = c.title.replace(/ \(ms\)$/, '');
+      const f = (unit[c.name] || String);
+      const v = document.createElement('span'); v.textContent = 'now ' + f(c.last) + ' · max ' + f(c.max);
+      label.append(t, v);
+      div.append(label);
+      const doc = new DOMParser().parseFromString(c.svg, 'image/svg+xml');
+      const svg = doc.documentElement;
+      if (svg && svg.namespaceURI === SVG_NS && svg.localName === 'svg' && !doc.getElementsByTagName('parsererror').length)
+        div.append(document.adoptNode(sanitizeSvg(svg)));
+      frag.append(div);
+    }
+    if (msg.partners && msg.partners.length) {
+      const h = document.createElement('h4'); h.textContent = 'Top partners';
+      const ul = document.createElement('ul');
+      for (const p of msg.partners) {
+        const li = document.createElement('li');
+        const b = document.createElement('button'); b.className = 'link'; b.textContent = p.name; b.title = p.name;
+        b.addEventListener('click', () => select(p.name, 'actor', p.name));
+        const n = document.createElement('span'); n.className = 'muted';
+        n.textContent = p.sent + ' sent · ' + p.received + ' received';
+        li.append(b, n); ul.append(li);
+      }
+      frag.append(h, ul);
+    }
+    box.replaceChildren(frag);
   }
 
   // ---- overview / scrubber -------------------------------------------------------------
@@ -532,28 +615,411 @@
     return null;
   }
 
-  // ---- wiring -------------------------------------------------------------------------------------
-  function init() {
+  // ---- filters: inline errors ------------------------------------------------------
+  // A filter the service refuses (a bad /regex/) is not applied: the box
+  // turns red and says why and what is still shown, so the box and the
+  // picture never disagree silently. The applied filters come back in
+  // every frame's view (syncApplied).
+  const FILTER_FIELDS = { filter: ['#filter', '#filter-error', 'filter', 'actors'],
+    label_filter: ['#label-filter', '#label-filter-error', 'labelFilter', 'messages'] };
+  function setFieldError(field, text) {
+    const [box, err] = FILTER_FIELDS[field];
+    $(box).parentElement.classList.toggle('bad', !!text);
+    $(box).setAttribute('aria-invalid', text ? 'true' : 'false');
+    $(err).textContent = text || '';
+    $(err).classList.toggle('hidden', !text);
+  }
+  function onError(msg) {
+    const m = /^field "(filter|label_filter)": (.*)$/.exec(msg.message || '');
+    if (m) {
+      pendingFilter[m[1]] = null;
+      const [, , key, what] = FILTER_FIELDS[m[1]];
+      const applied = state[key];
+      setFieldError(m[1], m[2] + ' — not applied; showing ' + (applied ? what + ' matching ' + applied : 'all ' + what));
+    }
+    toast(msg.message);
+  }
+  // The URL is saved when a filter the user asked for is applied (frames
+  // still in flight may show the one before).
+  const pendingFilter = { filter: null, label_filter: null };
+  function syncApplied(view) {
+    const filter = view.filter || '', label = view.label_filter || '';
+    let save = false;
+    if (pendingFilter.filter !== null && pendingFilter.filter === filter) { pendingFilter.filter = null; save = true; }
+    if (pendingFilter.label_filter !== null && pendingFilter.label_filter === label) { pendingFilter.label_filter = null; save = true; }
+    state.filter = filter;
+    state.labelFilter = label;
+    if (save) saveUrl(true);
+    if ($('#filter').value.trim() === filter) setFieldError('filter', null);
+    if ($('#label-filter').value.trim() === label) setFieldError('label_filter', null);
+  }
+
+  // ---- the view in the URL ---------------------------------------------------------
+  // Everything needed to see the same thing again lives in the fragment
+  // (#view=timeline&from=…&to=…&filter=…): a reload restores it, a copied
+  // URL shares it, back/forward step through it. The fragment never
+  // reaches the server, so a ?token= in the query is left alone.
+  function urlOfState() {
+    const q = new URLSearchParams();
+    q.set('view', state.view);
+    if (!state.follow && state.fixed) { q.set('from', state.fixed[0].toFixed(3)); q.set('to', state.fixed[1].toFixed(3)); }
+    else q.set('window', String(state.window_s));
+    if (state.filter) q.set('filter', state.filter);
+    if (state.labelFilter) q.set('label', state.labelFilter);
+    if (state.groups.length) q.set('groups', state.groups.join(','));
+    if (state.selected) q.set('select', state.selected);
+    if (state.theme !== 'dark') q.set('theme', state.theme);
+    if (state.search.text) q.set('q', state.search.text);
+    return '#' + q.toString();
+  }
+  let urlTimer = null;
+  function saveUrl(push) {
+    clearTimeout(urlTimer);
+    urlTimer = setTimeout(() => {
+      const u = urlOfState();
+      if (u === location.hash) return;
+      if (push) history.pushState(null, '', u);
+      else history.replaceState(null, '', u);
+    }, 50);
+  }
+  function stateFromUrl() {
+    const q = new URLSearchParams(location.hash.slice(1));
+    if (!q.has('view')) return false;
+    const v = q.get('view');
+    state.view = ['graph', 'sequence', 'timeline'].includes(v) ? v : 'graph';
+    const from = Number(q.get('from')), to = Number(q.get('to'));
+    if (q.has('from') && q.has('to') && isFinite(from) && isFinite(to) && to >= from) {
+      state.fixed = [from, to];
+      state.follow = false;
+    } else {
+      state.fixed = null;
+      state.follow = true;
+      const w = Number(q.get('window'));
+      if (q.has('window') && isFinite(w) && w >= 0) state.window_s = w;
+    }
+    state.filter = q.get('filter') || '';
+    state.labelFilter = q.get('label') || '';
+    state.groups = (q.get('groups') || '').split(',').map((x) => x.trim()).filter(Boolean).slice(0, 16);
+    state.selected = q.get('select') || null;
+    if (q.get('theme') === 'light' || q.get('theme') === 'dark') state.theme = q.get('theme');
+    const text = (q.get('q') || '').slice(0, 256);
+    if (text !== state.search.text) state.search = { text, matches: [], total: 0, index: -1 };
+    return true;
+  }
+  // The controls show the state (after a reload or back/forward).
+  function showState() {
+    for (const o of document.querySelectorAll('.seg button')) o.classList.toggle('active', o.dataset.view === state.view);
+    const sel = $('#window');
+    if (![...sel.options].some((o) => Number(o.value) === state.window_s)) {
+      const o = document.createElement('option');
+      o.value = String(state.window_s); o.textContent = fmtDur(state.window_s * 1000);
+      sel.appendChild(o);
+    }
+    sel.value = String(state.window_s);
+    $('#filter').value = state.filter;
+    $('#label-filter').value = state.labelFilter;
+    $('#groups').value = state.groups.join(', ');
+    $('#search').value = state.search.text;
+    setFieldError('filter', null); setFieldError('label_filter', null);
     applyTheme();
-    $('#live').addEventListener('click', () => {
-      if (state.follow) { setLive(false); send({ type: 'pause' }); }
-      else { setLive(true); state.fixed = null; send({ type: 'live' }); }
-    });
-    for (const b of document.querySelectorAll('.seg button')) {
-      b.addEventListener('click', () => {
-        state.view = b.dataset.view;
-        for (const o of document.querySelectorAll('.seg button')) o.classList.toggle('active', o === b);
-        send({ type: 'view', kind: state.view });
+    setLive(state.follow);
+    showTimebar();
+  }
+
+  // ---- time navigation ------------------------------------------------------------------
+  // Zoom and pan change the window the service draws (a fixed from/to),
+  // not a magnification: the timeline and the sequence chart show that
+  // time span in full detail. Following live stops on the first zoom; the
+  // bar under the scrubber says so and offers the way back.
+  function currentWindow() {
+    if (state.fixed) return state.fixed.slice();
+    if (state.range) return [state.range.from_ms, state.range.to_ms];
+    return null;
+  }
+  function setWindow(from, to, push) {
+    if (!(to > from)) return;
+    if (to - from < 1) { const c = (from + to) / 2; from = c - 0.5; to = c + 0.5; }
+    state.fixed = [from, to];
+    setLive(false);
+    send({ type: 'view', follow: false, from_ms: from, to_ms: to });
+    showTimebar();
+    saveUrl(push);
+  }
+  // factor < 1 zooms in; frac is where the anchor sits in the window (0..1).
+  function zoomTime(factor, frac) {
+    const w = currentWindow();
+    if (!w) return;
+    const len = Math.max(1, w[1] - w[0]);
+    const anchor = w[0] + len * (frac === undefined ? 0.5 : frac);
+    const nlen = Math.min(7 * 24 * 3600e3, Math.max(1, len * factor));
+    setWindow(anchor - nlen * (anchor - w[0]) / len, anchor + nlen * (w[1] - anchor) / len, false);
+  }
+  function panTime(frac) {
+    const w = currentWindow();
+    if (!w) return;
+    const d = (w[1] - w[0]) * frac;
+    setWindow(w[0] + d, w[1] + d, false);
+  }
+  // Where the pointer is in the window: the timeline's axis maps scene x
+  // to time; the sequence chart runs down the page (not linear), so its
+  // anchor is the pointer's height in the stage.
+  function pointerFraction(e) {
+    const svg = $('#svg svg');
+    if (state.view === 'timeline' && state.axis && svg && svg.getScreenCTM()) {
+      const pt = svg.createSVGPoint(); pt.x = e.clientX; pt.y = e.clientY;
+      const p = pt.matrixTransform(svg.getScreenCTM().inverse());
+      const a = state.axis;
+      return Math.min(1, Math.max(0, (p.x - a.x0) / ((a.x1 - a.x0) || 1)));
+    }
+    const r = $('#stage').getBoundingClientRect();
+    if (state.view === 'sequence') return Math.min(1, Math.max(0, (e.clientY - r.top) / (r.height || 1)));
+    return Math.min(1, Math.max(0, (e.clientX - r.left) / (r.width || 1)));
+  }
+  function timeAt(e) {
+    const w = currentWindow();
+    return w ? w[0] + (w[1] - w[0]) * pointerFraction(e) : null;
+  }
+  function showTimebar() {
+    const bar = $('#timebar');
+    const paused = !state.follow;
+    $('#back-to-live').classList.toggle('hidden', !paused);
+    $('#clear-selection').classList.toggle('hidden', !state.timeSel);
+    const parts = [];
+    if (paused && state.fixed) parts.push('Paused at ' + fmtTime(state.fixed[0]) + ' → ' + fmtTime(state.fixed[1]) +
+      ' (' + fmtDur(state.fixed[1] - state.fixed[0]) + ')');
+    else if (paused) parts.push('Paused');
+    if (state.timeSel) parts.push(selectionStats(state.timeSel));
+    $('#timebar-text').textContent = parts.join(' · ');
+    bar.classList.toggle('hidden', !paused && !state.timeSel);
+  }
+  // What a selected time range holds: its length, the events in it (from
+  // the activity overview), and the spans and messages drawn in it.
+  function selectionStats(sel) {
+    const [a, b] = sel;
+    let events = 0;
+    const ov = state.overview;
+    if (ov && ov.bins.length) {
+      const bw = (ov.to_ms - ov.from_ms) / ov.bins.length || 1;
+      ov.bins.forEach((n, i) => {
+        const s0 = ov.from_ms + i * bw, s1 = s0 + bw;
+        const overlap = Math.max(0, Math.min(b, s1) - Math.max(a, s0));
+        events += n * overlap / bw;
       });
     }
+    let spans = 0, busy = 0;
+    if (state.view === 'timeline' && state.axis) {
+      const ax = state.axis, k = (ax.x1 - ax.x0) / ((ax.to_ms - ax.from_ms) || 1);
+      const xa = ax.x0 + (a - ax.from_ms) * k, xb = ax.x0 + (b - ax.from_ms) * k;
+      for (const r of document.querySelectorAll('#svg g.span[data-id] rect')) {
+        const x = Number(r.getAttribute('x')), w = Number(r.getAttribute('width'));
+        const o = Math.min(xb, x + w) - Math.max(xa, x);
+        if (o > 0) { spans++; busy += o / k; }
+      }
+    }
+    return 'Selection ' + fmtTime(a) + ' → ' + fmtTime(b) + ': ' + fmtDur(b - a) + ', ~' +
+      Math.round(events).toLocaleString() + ' events' +
+      (state.view === 'timeline' ? ', ' + spans + ' spans drawn, ' + fmtDur(busy) + ' busy' : '');
+  }
+  function setSelection(sel) {
+    state.timeSel = sel;
+    drawSelection();
+    showTimebar();
+  }
+  // The selection drawn over the stage (timeline only: its axis is linear).
+  function drawSelection() {
+    let box = $('#time-selection');
+    if (!state.timeSel || state.view !== 'timeline' || !state.axis) { if (box) box.remove(); return; }
+    const svg = $('#svg svg');
+    if (!svg || !svg.getScreenCTM()) return;
+    if (!box) {
+      box = document.createElement('div'); box.id = 'time-selection'; box.className = 'time-selection';
+      $('#stage').appendChild(box);
+    }
+    const ax = state.axis, m = svg.getScreenCTM(), sr = $('#stage').getBoundingClientRect();
+    const k = (ax.x1 - ax.x0) / ((ax.to_ms - ax.from_ms) || 1);
+    const x = (t) => m.a * (ax.x0 + (t - ax.from_ms) * k) + m.e - sr.left + $('#stage').scrollLeft;
+    const a = x(state.timeSel[0]), b = x(state.timeSel[1]);
+    box.style.left = Math.min(a, b) + 'px';
+    box.style.width = Math.max(2, Math.abs(b - a)) + 'px';
+    box.style.height = svg.getBoundingClientRect().height + 'px';
+  }
+
+  // ---- search ------------------------------------------------------------------------------------
+  // The service finds the messages (ingest/views/ingest-search.c) over all
+  // the data; next/previous move the window to a match, pause, show the
+  // message and highlight it (and the actors whose names match).
+  function askSearch(text) {
+    state.search = { text, matches: [], total: 0, index: -1 };
+    $('#search-count').textContent = text ? '…' : '';
+    if (text) send({ type: 'search', text });
+    highlightMatches();
+    saveUrl(false);
+  }
+  function showSearch(msg) {
+    if (msg.text !== state.search.text) return; // an older search
+    state.search.matches = msg.matches || [];
+    state.search.total = msg.total || 0;
+    state.search.index = -1;
+    showSearchCount();
+    highlightMatches();
+  }
+  function showSearchCount() {
+    const s = state.search;
+    $('#search-count').textContent = !s.text ? '' : !s.total ? 'no match'
+      : (s.index >= 0 ? (s.index + 1) + ' / ' : '') + s.total.toLocaleString() + (s.total === 1 ? ' match' : ' matches') +
+        (s.total > s.matches.length ? ' (first ' + s.matches.length + ')' : '');
+  }
+  function stepSearch(dir) {
+    const s = state.search;
+    if (!s.matches.length) return;
+    if (s.index < 0) {
+      // The first step goes to the first match after (or before) the window's middle.
+      const w = currentWindow(), mid = w ? (w[0] + w[1]) / 2 : -Infinity;
+      const after = s.matches.findIndex((m) => m.time_ms >= mid);
+      s.index = dir > 0 ? (after < 0 ? 0 : after) : (after <= 0 ? s.matches.length - 1 : after - 1);
+    } else {
+      s.index = (s.index + dir + s.matches.length) % s.matches.length;
+    }
+    const m = s.matches[s.index];
+    const w = currentWindow();
+    const len = w ? Math.min(Math.max(1, w[1] - w[0]), 60000) : 10000;
+    setWindow(m.time_ms - len / 2, m.time_ms + len / 2, true);
+    state.searchHit = String(m.message);
+    send({ type: 'details', class: 'message', id: String(m.message) });
+    showSearchCount();
+    highlightMatches();
+  }
+  function highlightMatches() {
+    for (const el of document.querySelectorAll('#svg .match')) el.classList.remove('match');
+    const text = state.search.text.toLowerCase();
+    if (!text) return;
+    for (const g of document.querySelectorAll('#svg g.actor[data-id]'))
+      if (g.getAttribute('data-id').toLowerCase().includes(text)) g.classList.add('match');
+    if (state.searchHit) {
+      const g = $('#svg').querySelector('g.message[data-id="' + CSS.escape(state.searchHit) + '"]');
+      if (g) g.classList.add('match');
+    }
+  }
+
+  // ---- deviations ------------------------------------------------------------------------------
+  // Computed by the service (ingest/views/ingest-deviations.c, the same
+  // list the desktop can show) for the window on screen; asked for every
+  // 5 s (one scan of the window on the service's loop: about 17 ns an
+  // event, bench-console-queries) and on connect. Rows are plain text cells.
+  const DEV_WHAT = { crash: 'crash', drop: 'dead letter', unanswered: 'unanswered request',
+    lost: 'events lost', stuck: 'stuck queue', 'slow-mailbox': 'slow mailbox', 'mailbox-limit': 'mailbox over limit' };
+  let devTimer = null;
+  function askDeviations() {
+    clearTimeout(devTimer);
+    devTimer = setTimeout(askDeviations, 5000);
+    if (document.hidden) return;
+    send({ type: 'deviations', stuck_s: Number($('#dev-stuck').value) || 5,
+      wait_p99_ms: Number($('#dev-wait').value) || 0 });
+  }
+  function showDeviations(msg) {
+    state.devRows = msg.rows || [];
+    const total = msg.total || 0;
+    $('#deviations-count').textContent = String(total);
+    $('#deviations-badge').classList.toggle('alert', total > 0);
+    $('#deviations-total').textContent = total > state.devRows.length ? state.devRows.length + ' of ' + total : String(total);
+    const body = $('#deviations-table tbody');
+    const frag = document.createDocumentFragment();
+    state.devRows.forEach((r, i) => {
+      const tr = document.createElement('tr');
+      tr.className = r.kind;
+      tr.tabIndex = 0;
+      tr.dataset.index = String(i);
+      // The actor's last two path steps ("workers/w3") fit the column;
+      // the whole name and what happened are in the tooltip.
+      const short = r.actor ? r.actor.split('/').filter(Boolean).slice(-2).join('/') || r.actor : '(source)';
+      const cells = [r.time_ms ? fmtTime(r.time_ms) : '–', short, (DEV_WHAT[r.kind] || r.kind)];
+      for (const text of cells) { const td = document.createElement('td'); td.textContent = text; tr.appendChild(td); }
+      tr.title = (r.actor ? r.actor + ': ' : '') + (r.what || '');
+      frag.appendChild(tr);
+    });
+    body.replaceChildren(frag);
+  }
+  // A deviation row moves the view to its moment (the current window
+  // length, centred on it), selects its actor and shows it.
+  function goToDeviation(r) {
+    if (!r) return;
+    if (r.time_ms) {
+      const w = currentWindow();
+      const len = w ? Math.max(1, w[1] - w[0]) : state.window_s * 1000 || 30000;
+      setWindow(r.time_ms - len / 2, r.time_ms + len / 2, true);
+    }
+    if (r.actor) select(r.actor, r.message ? 'message' : 'actor', r.message ? String(r.message) : r.actor);
+  }
+
+  // ---- selection, panels, keyboard ---------------------------------------------------------------
+  function select(actorOrId, cls, id) {
+    state.selected = actorOrId;
+    for (const s of document.querySelectorAll('#svg .selected')) s.classList.remove('selected');
+    const g = $('#svg').querySelector('[data-id="' + CSS.escape(id) + '"]');
+    if (g) g.classList.add('selected');
+    for (const [, r] of tableRows) r.tr.classList.toggle('selected-row', r.tr.dataset.actor === state.selected);
+    send({ type: 'details', class: cls, id });
+    saveUrl(true);
+  }
+  function togglePanel(open) {
+    const side = $('#side');
+    const on = open === undefined ? !side.classList.contains('open') : open;
+    side.classList.toggle('open', on);
+    $('#panel-toggle').setAttribute('aria-expanded', String(on));
+  }
+  const narrow = () => window.matchMedia('(max-width: 900px)').matches;
+  function showShortcuts(on) {
+    $('#shortcuts').classList.toggle('hidden', !on);
+    if (on) $('#close-shortcuts').focus();
+  }
+  function setView(v, push) {
+    state.view = v;
+    for (const o of document.querySelectorAll('.seg button')) o.classList.toggle('active', o.dataset.view === v);
+    send({ type: 'view', kind: v });
+    drawSelection();
+    saveUrl(push);
+  }
+  function goLive() {
+    setLive(true); state.fixed = null; send({ type: 'live' });
+    showTimebar(); saveUrl(true);
+  }
+  function pause() {
+    setLive(false);
+    if (state.range) state.fixed = [state.range.from_ms, state.range.to_ms];
+    send({ type: 'pause' });
+    showTimebar(); saveUrl(true);
+  }
+
+  // ---- wiring -------------------------------------------------------------------------------------
+  function init() {
+    if (stateFromUrl()) showState();
+    else { applyTheme(); saveUrl(false); }
+    window.addEventListener('popstate', () => {
+      if (!stateFromUrl()) return;
+      showState();
+      renderTable(true);
+      send(viewMessage());
+      if (state.selected) send({ type: 'details', class: 'actor', id: state.selected });
+    });
+    $('#live').addEventListener('click', () => { if (state.follow) pause(); else goLive(); });
+    $('#back-to-live').addEventListener('click', goLive);
+    $('#clear-selection').addEventListener('click', () => setSelection(null));
+    for (const b of document.querySelectorAll('.seg button'))
+      b.addEventListener('click', () => setView(b.dataset.view, true));
     $('#window').addEventListener('change', (e) => {
       state.window_s = Number(e.target.value);
       send({ type: 'view', window_s: state.window_s > 0 ? state.window_s : 7 * 24 * 3600 });
+      saveUrl(true);
     });
     let ft = null;
     $('#filter').addEventListener('input', (e) => {
       clearTimeout(ft);
-      ft = setTimeout(() => { state.filter = e.target.value.trim(); send({ type: 'view', filter: state.filter || null }); }, 250);
+      ft = setTimeout(() => { pendingFilter.filter = e.target.value.trim(); send({ type: 'view', filter: pendingFilter.filter || null }); }, 250);
+    });
+    let lt = null;
+    $('#label-filter').addEventListener('input', (e) => {
+      clearTimeout(lt);
+      lt = setTimeout(() => { pendingFilter.label_filter = e.target.value.trim(); send({ type: 'view', label_filter: pendingFilter.label_filter || null }); }, 250);
     });
     let gt = null;
     $('#groups').addEventListener('input', (e) => {
@@ -561,6 +1027,7 @@
       gt = setTimeout(() => {
         state.groups = e.target.value.split(',').map((x) => x.trim()).filter(Boolean).slice(0, 16);
         send({ type: 'view', groups: state.groups.length ? state.groups : null });
+        saveUrl(true);
       }, 300);
     });
     $('#theme').addEventListener('click', () => {
@@ -568,48 +1035,130 @@
       applyTheme();
       send({ type: 'view', theme: state.theme });
       drawOverview();
+      saveUrl(true);
     });
-    $('#close-details').addEventListener('click', () => { $('#details').classList.add('hidden'); state.detailsReq = null; });
+    $('#close-details').addEventListener('click', () => { $('#details').classList.add('hidden'); state.detailsReq = null; chartsFor = null; });
+    $('#panel-toggle').addEventListener('click', () => togglePanel());
+    $('#close-side').addEventListener('click', () => { togglePanel(false); $('#panel-toggle').focus(); });
+    $('#help').addEventListener('click', () => showShortcuts(true));
+    $('#close-shortcuts').addEventListener('click', () => showShortcuts(false));
+    $('#shortcuts').addEventListener('click', (e) => { if (e.target === $('#shortcuts')) showShortcuts(false); });
+    $('#deviations-badge').addEventListener('click', () => {
+      if (narrow()) togglePanel(true);
+      $('#deviations').scrollIntoView({ block: 'nearest' });
+      const first = $('#deviations-table tr');
+      if (first) first.focus();
+    });
+    for (const id of ['#dev-stuck', '#dev-wait']) $(id).addEventListener('change', askDeviations);
+    let st = null;
+    $('#search').addEventListener('input', (e) => {
+      clearTimeout(st);
+      st = setTimeout(() => askSearch(e.target.value.trim().slice(0, 256)), 300);
+    });
+    $('#search').addEventListener('keydown', (e) => {
+      if (e.key !== 'Enter') return;
+      e.preventDefault();
+      const text = e.target.value.trim().slice(0, 256);
+      if (text !== state.search.text) askSearch(text);
+      else stepSearch(e.shiftKey ? -1 : 1);
+    });
+    $('#search-next').addEventListener('click', () => stepSearch(1));
+    $('#search-prev').addEventListener('click', () => stepSearch(-1));
+    const devPick = (e) => {
+      const tr = e.target.closest('tr[data-index]');
+      if (tr) goToDeviation(state.devRows[Number(tr.dataset.index)]);
+    };
+    $('#deviations-table').addEventListener('click', devPick);
+    $('#deviations-table').addEventListener('keydown', (e) => { if (e.key === 'Enter') devPick(e); });
+
     // Frames replace the SVG up to 10 times a second, so the element under
     // a mouse press may be gone at its release (and no click event fires):
-    // remember what was pressed, act on a release close to it.
-    let press = null;
+    // remember what was pressed, act on a release close to it. A press on
+    // the timeline's ruler (above the lanes) drags a time selection.
+    let press = null, ruler = null, panDrag = null;
     $('#svg').addEventListener('mousedown', (e) => {
       if (e.button !== 0) return;
+      if (state.view === 'timeline' && state.axis && e.shiftKey || onRuler(e)) {
+        ruler = { a: timeAt(e) };
+        e.preventDefault();
+        return;
+      }
       const g = e.target.closest('[data-id]') || nearestStroke(e);
       press = g ? { x: e.clientX, y: e.clientY, id: g.getAttribute('data-id'),
         cls: (g.getAttribute('class') || '').split(/\s+/)[0] || 'actor' } : null;
+      // A drag from empty space on the timeline pans it in time.
+      panDrag = !g && state.view === 'timeline' && state.axis ? { x: e.clientX, t: timeAt(e) } : null;
+    });
+    window.addEventListener('mousemove', (e) => {
+      if (!ruler) return;
+      const b = timeAt(e);
+      if (b !== null && ruler.a !== null) setSelection([Math.min(ruler.a, b), Math.max(ruler.a, b)]);
     });
     $('#svg').addEventListener('mouseup', (e) => {
+      if (panDrag && Math.abs(e.clientX - panDrag.x) > 4) {
+        const t = timeAt(e), w = currentWindow();
+        if (t !== null && panDrag.t !== null && w) setWindow(w[0] + panDrag.t - t, w[1] + panDrag.t - t, false);
+        panDrag = null;
+        return;
+      }
+      panDrag = null;
+      if (ruler) {
+        const b = timeAt(e);
+        if (ruler.a !== null && b !== null && Math.abs(b - ruler.a) > 0) setSelection([Math.min(ruler.a, b), Math.max(ruler.a, b)]);
+        ruler = null;
+        return;
+      }
       const p = press;
       press = null;
       if (!p || Math.abs(e.clientX - p.x) > 4 || Math.abs(e.clientY - p.y) > 4) return;
       for (const s of document.querySelectorAll('#svg .selected')) s.classList.remove('selected');
       const g = $('#svg').querySelector('[data-id="' + CSS.escape(p.id) + '"]');
       if (g) g.classList.add('selected');
-      state.selected = p.id;
+      if (p.cls === 'actor') { state.selected = p.id; saveUrl(true); }
       send({ type: 'details', class: p.cls, id: p.id });
+      if (narrow()) togglePanel(true);
     });
-    $('#actors').addEventListener('click', (e) => {
-      const th = e.target.closest('th');
-      if (th) {
-        if (state.sortKey === th.dataset.key) state.sortAsc = !state.sortAsc;
-        else { state.sortKey = th.dataset.key; state.sortAsc = th.dataset.key === 'name'; }
-        renderTable();
-        return;
-      }
+    window.addEventListener('mouseup', () => { ruler = null; });
+    // Table rows act on the press, not the click: a click needs press and
+    // release on the same element, and a row could still be rewritten in
+    // between; the press alone is never lost.
+    const tableBody = $('#actors tbody');
+    tableBody.addEventListener('mouseenter', () => { tableHovered = true; });
+    tableBody.addEventListener('mouseleave', () => { tableHovered = false; sidePanels(); });
+    const pickRow = (tr) => {
+      if (!tr) return;
+      select(tr.dataset.actor, 'actor', tr.dataset.actor);
+      const g = $('#svg').querySelector('g.actor[data-id="' + CSS.escape(tr.dataset.actor) + '"]');
+      if (g) g.classList.add('selected');
+      state.stats.rowPicks = (state.stats.rowPicks || 0) + 1;
+    };
+    let pressedRow = null;
+    tableBody.addEventListener('mousedown', (e) => {
+      if (e.button !== 0) return;
+      pressedRow = e.target.closest('tr[data-actor]');
+      pickRow(pressedRow);
+    });
+    // A click without a press (assistive technology, scripts) picks too;
+    // the click that ends a press was handled at the press.
+    tableBody.addEventListener('click', (e) => {
       const tr = e.target.closest('tr[data-actor]');
-      if (tr) {
-        state.selected = tr.dataset.actor;
-        for (const s of document.querySelectorAll('#svg .selected')) s.classList.remove('selected');
-        const g = $('#svg').querySelector('g.actor[data-id="' + CSS.escape(state.selected) + '"]');
-        if (g) g.classList.add('selected');
-        send({ type: 'details', class: 'actor', id: tr.dataset.actor });
-      }
+      if (pressedRow === null) pickRow(tr);
+      pressedRow = null;
     });
+    tableBody.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); pickRow(e.target.closest('tr[data-actor]')); } });
+    const sortBy = (th) => {
+      if (state.sortKey === th.dataset.key) state.sortAsc = !state.sortAsc;
+      else { state.sortKey = th.dataset.key; state.sortAsc = th.dataset.key === 'name'; }
+      renderTable(true);
+    };
+    for (const th of document.querySelectorAll('#actors th')) {
+      th.addEventListener('click', () => sortBy(th));
+      th.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); sortBy(th); } });
+    }
     $('#stage').addEventListener('wheel', (e) => {
       if (!e.ctrlKey) return;
       e.preventDefault();
+      if (state.view !== 'graph') { zoomTime(e.deltaY < 0 ? 1 / 1.25 : 1.25, pointerFraction(e)); return; }
       state.zoom = Math.min(8, Math.max(0.25, state.zoom * (e.deltaY < 0 ? 1.15 : 1 / 1.15)));
       const svg = $('#svg svg');
       if (svg && state.frame) svg.style.width = (state.frame.size.width * state.zoom) + 'px';
@@ -626,21 +1175,69 @@
         // A click scrubs: show the window ending there, paused.
         const t = overviewTime(b);
         const len = state.range ? state.range.to_ms - state.range.from_ms : state.window_s * 1000;
-        state.fixed = [t - len, t];
+        setWindow(t - len, t, true);
       } else {
-        state.fixed = [overviewTime(a), overviewTime(b)];
+        setWindow(overviewTime(a), overviewTime(b), true);
       }
-      setLive(false);
-      send({ type: 'view', follow: false, from_ms: state.fixed[0], to_ms: state.fixed[1] });
     });
-    cv.addEventListener('dblclick', () => { setLive(true); state.fixed = null; send({ type: 'live' }); });
+    cv.addEventListener('dblclick', goLive);
     let rt = null;
     window.addEventListener('resize', () => {
       clearTimeout(rt);
       rt = setTimeout(() => { overviewSize = null; send({ type: 'view', width: viewMessage().width, height: viewMessage().height }); drawOverview(); }, 200);
     });
-    $('#stage').addEventListener('scroll', stickHeader, { passive: true });
+    $('#stage').addEventListener('scroll', () => { stickHeader(); drawSelection(); }, { passive: true });
+    document.addEventListener('keydown', onKey);
     connect();
+    askDeviations();
+  }
+
+  function onRuler(e) {
+    // The timeline's ruler is the band above its first lane: the top
+    // axis.height scene units.
+    if (state.view !== 'timeline' || !state.axis) return false;
+    const svg = $('#svg svg');
+    if (!svg || !svg.getScreenCTM()) return false;
+    const pt = svg.createSVGPoint(); pt.x = e.clientX; pt.y = e.clientY;
+    const p = pt.matrixTransform(svg.getScreenCTM().inverse());
+    return p.y <= state.axis.height && p.x >= state.axis.x0;
+  }
+
+  let lastPointer = null;
+  document.addEventListener('mousemove', (e) => { lastPointer = e; }, { passive: true });
+  function onKey(e) {
+    const t = e.target;
+    const typing = t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA');
+    if (e.key === 'Escape') {
+      if (!$('#shortcuts').classList.contains('hidden')) { showShortcuts(false); return; }
+      if (typing) { t.blur(); return; }
+      if (state.timeSel) { setSelection(null); return; }
+      if ($('#side').classList.contains('open')) { togglePanel(false); return; }
+      $('#details').classList.add('hidden'); state.detailsReq = null;
+      return;
+    }
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'f') { e.preventDefault(); $('#search').focus(); return; }
+    if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
+    const inStage = lastPointer && $('#stage').contains(lastPointer.target);
+    const frac = inStage ? pointerFraction(lastPointer) : 0.5;
+    const k = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+    if (k === '?') showShortcuts(true);
+    else if (k === 'w' && state.view !== 'graph') zoomTime(1 / 1.5, frac);
+    else if (k === 's' && state.view !== 'graph') zoomTime(1.5, frac);
+    else if (k === 'a' || (k === 'ArrowLeft' && t === $('#overview'))) panTime(-0.25);
+    else if (k === 'ArrowRight' && t === $('#overview')) panTime(0.25);
+    else if (k === 'Enter' && t === $('#overview')) goLive();
+    else if (k === 'd') panTime(0.25);
+    else if (k === 'l') goLive();
+    else if (k === ' ' && t === document.body) { if (state.follow) pause(); else goLive(); }
+    else if (k === '1' || k === '2' || k === '3') setView(['graph', 'sequence', 'timeline'][Number(k) - 1], true);
+    else if (k === '/' || k === 'f') $('#filter').focus();
+    else if (k === 'n') stepSearch(e.shiftKey ? -1 : 1);
+    else if (k === 't') $('#theme').click();
+    else if (k === 'p') togglePanel();
+    else if (k === 'v') $('#deviations-badge').click();
+    else return;
+    e.preventDefault();
   }
   document.addEventListener('DOMContentLoaded', init);
 })();

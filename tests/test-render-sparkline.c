@@ -1,0 +1,55 @@
+/* test-render-sparkline.c: a sparkline's points scaled into its box, its
+ * label escaped, degenerate series drawn safely. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <string.h>
+
+#include "render-sparkline.h"
+
+static void
+test_points (void **unused)
+{
+  const double v[] = { 0, 5, 10 };
+  g_autofree char *svg = render_sparkline_svg (v, 3, 103, 23, RENDER_THEME_DARK, "depth <of> \"a&b\"");
+
+  assert_non_null (strstr (svg, "class=\"sparkline\""));
+  assert_non_null (strstr (svg, "width=\"103\" height=\"23\""));
+  /* Padding 1.5: x from 1.5 to 101.5, the largest at the top (y 1.5), 0 at
+   * the bottom (y 21.5). */
+  assert_non_null (strstr (svg, "<polyline points=\"1.5,21.5 51.5,11.5 101.5,1.5\""));
+  assert_non_null (strstr (svg, "<title>depth &lt;of&gt; &quot;a&amp;b&quot;</title>"));
+  assert_null (strstr (svg, "<of>"));
+}
+
+static void
+test_degenerate (void **unused)
+{
+  const double flat[] = { 0, 0 };
+  const double bad[] = { NAN, INFINITY, -3, 2 };
+  g_autofree char *a = render_sparkline_svg (flat, 2, 50, 10, RENDER_THEME_LIGHT, NULL);
+  g_autofree char *b = render_sparkline_svg (bad, 4, 50, 10, RENDER_THEME_LIGHT, "x");
+  g_autofree char *c = render_sparkline_svg (NULL, 0, NAN, -1, RENDER_THEME_LIGHT, "empty");
+
+  assert_non_null (strstr (a, "<polyline points=\"1.5,8.5 48.5,8.5\""));
+  assert_null (strstr (b, "nan"));
+  assert_null (strstr (b, "inf"));
+  assert_non_null (strstr (b, " 48.5,1.5\""));
+  assert_non_null (strstr (c, "</svg>"));
+  assert_null (strstr (c, "polyline"));
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_points),
+    cmocka_unit_test (test_degenerate),
+  };
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}
