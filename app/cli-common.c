@@ -13,6 +13,7 @@
 #include <gio/gunixoutputstream.h>
 
 #include "cli-common.h"
+#include "render-columns.h"
 #include "ingest-log-disk.h"
 #include "ingest-json-lexer.h"
 
@@ -433,38 +434,18 @@ cli_display_width (const char *s)
 
 /* ---- human units ------------------------------------------------------ */
 
+/* The CLI writes durations and rates exactly as every table does
+ * (render-columns.h): one definition, so the figures never differ. */
 char *
 cli_format_duration (gint64 ns)
 {
-  double v = (double) ns;
-  double a = fabs (v);
-
-  if (a < 1e3)
-    return g_strdup_printf ("%" G_GINT64_FORMAT "ns", ns);
-  if (a < 1e6)
-    return g_strdup_printf (a < 1e4 ? "%.2fµs" : a < 1e5 ? "%.1fµs" : "%.0fµs", v / 1e3);
-  if (a < 1e9)
-    return g_strdup_printf (a < 1e7 ? "%.2fms" : a < 1e8 ? "%.1fms" : "%.0fms", v / 1e6);
-  if (a < 60e9)
-    return g_strdup_printf (a < 1e10 ? "%.2fs" : "%.1fs", v / 1e9);
-  gint64 s = (gint64) llround (v / 1e9);
-  if (llabs (s) < 3600)
-    return g_strdup_printf ("%" G_GINT64_FORMAT "m%02ds", s / 60, (int) llabs (s % 60));
-  return g_strdup_printf ("%" G_GINT64_FORMAT "h%02dm", s / 3600, (int) llabs ((s / 60) % 60));
+  return render_column_format_duration (ns);
 }
 
 char *
 cli_format_rate (double per_s)
 {
-  if (per_s <= 0 || !isfinite (per_s))
-    return g_strdup ("0/s");
-  if (per_s < 10)
-    return g_strdup_printf ("%.2f/s", per_s);
-  if (per_s < 1000)
-    return g_strdup_printf ("%.1f/s", per_s);
-  if (per_s < 1e6)
-    return g_strdup_printf ("%.1fk/s", per_s / 1e3);
-  return g_strdup_printf ("%.1fM/s", per_s / 1e6);
+  return render_column_format_rate (per_s);
 }
 
 char *
