@@ -48,11 +48,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   FuzzOutcome plain, zipped;
   guint8 control;
 
-  fuzz_init ();
-  if (size < 1)
+  if (!fuzz_take_control (&data, &size, &control))
     return 0;
-  control = data[0];
-  data++, size--;
 
   options = fuzz_parser_options (INGEST_FORMAT_AUTO, "fuzz.json.gz", control, 8192, FALSE);
   options.max_decompressed = 256 * 1024;

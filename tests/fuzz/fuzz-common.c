@@ -33,6 +33,18 @@ fuzz_init (void)
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
 }
 
+gboolean
+fuzz_take_control (const uint8_t **data, size_t *size, guint8 *control)
+{
+  fuzz_init ();
+  if (*size < 1)
+    return FALSE;
+  *control = (*data)[0];
+  (*data)++;
+  (*size)--;
+  return TRUE;
+}
+
 void
 fuzz_rng_init (FuzzRng *rng, const guint8 *data, gsize len, guint8 control)
 {

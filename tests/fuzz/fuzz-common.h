@@ -40,6 +40,11 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
  * g_return_if_fail are bugs and abort). */
 void fuzz_init (void);
 
+/* Every parser target's start: fuzz_init, then the first byte of the input
+ * is the control byte (options and chunk seed) and *data, *size are what
+ * follows. FALSE for an empty input (nothing to do). */
+gboolean fuzz_take_control (const uint8_t **data, size_t *size, guint8 *control);
+
 /* The parser options every parser target starts from: format and source
  * name as given, strict when bit 0 of the control byte is set, lines up
  * to max_line_bytes, a tiny depth bound (4) when bit 2 is set and

@@ -17,11 +17,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   g_autoptr(GArray) items = NULL;
   guint8 control;
 
-  fuzz_init ();
-  if (size < 1)
+  if (!fuzz_take_control (&data, &size, &control))
     return 0;
-  control = data[0];
-  data++, size--;
 
   /* The splitter: element ranges in bounds, in order, not overlapping, each
    * one a "[ID,{...}]" text; ids are non-negative. */

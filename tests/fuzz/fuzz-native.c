@@ -50,11 +50,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   IngestParserOptions options = { 0 };
   guint8 control;
 
-  fuzz_init ();
-  if (size < 1)
+  if (!fuzz_take_control (&data, &size, &control))
     return 0;
-  control = data[0];
-  data++, size--;
 
   options = fuzz_parser_options (INGEST_FORMAT_NATIVE, "fuzz.ndjson", control,
                                  (control & 2) ? 64 : 4096, TRUE);
