@@ -8,6 +8,7 @@
 
 #include "ingest-matcher.h"
 #include "render-columns.h"
+#include "render-names.h"
 
 static const RenderColumn columns[RENDER_N_COLUMNS] = {
   { RENDER_COLUMN_NAME, "name", N_("ACTOR"), N_("Actor path, or the pattern of a group"),
@@ -179,6 +180,15 @@ render_column_table_build_nodes (IngestStore *store, const GArray *nodes, gint64
         g_free (table->rows[i].name);
       table->n_rows = MIN (n, max_rows);
     }
+  /* Labels unique among the rows shown: a narrow table cuts names, and
+   * "/user/supervisor/workers/w3" and ".../w5" must not both read
+   * "/user/supervi…". */
+  g_autofree const char **names = g_new0 (const char *, table->n_rows + 1);
+  for (guint i = 0; i < table->n_rows; i++)
+    names[i] = table->rows[i].name;
+  g_auto(GStrv) labels = render_names_shorten (names, table->n_rows);
+  for (guint i = 0; i < table->n_rows; i++)
+    table->rows[i].label = g_steal_pointer (&labels[i]);
   return table;
 }
 
@@ -188,7 +198,10 @@ render_column_table_free (RenderColumnTable *table)
   if (table == NULL)
     return;
   for (guint i = 0; i < table->n_rows; i++)
-    g_free (table->rows[i].name);
+    {
+      g_free (table->rows[i].name);
+      g_free (table->rows[i].label);
+    }
   g_free (table->rows);
   g_free (table);
 }

@@ -69,6 +69,8 @@ const char *render_column_scope_name (RenderColumnScope scope);
 /* One row: an actor, or a group of actors (the sums of its members). */
 typedef struct {
   char *name;                /* owned by the table: actor path or group glob */
+  char *label;               /* owned: the shortest form that tells the table's rows
+                              * apart (render-names.h), for narrow tables */
   IngestActorId actor;       /* the actor, or the group's first member */
   guint8 kind;               /* IngestActorKind */
   gboolean is_group;

@@ -134,6 +134,29 @@ test_scope_text (void **state)
     assert_int_equal (render_column_get (i)->id, i);
 }
 
+/* Rows carry labels that tell them apart however alike the names are:
+ * two "db" actors under different parents read "a/db" and "b/db". */
+static void
+test_labels_unique (void **state)
+{
+  static const char alike[] =
+    "{\"ts\":0,\"ev\":\"send\",\"actor\":\"/user/a/db\",\"to\":\"/user/b/db\",\"id\":1}\n"
+    "{\"ts\":1,\"ev\":\"recv\",\"actor\":\"/user/b/db\",\"id\":1}\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(IngestStore) store = test_ingest_parse (alike, strlen (alike), 0, NULL, NULL, &error);
+  assert_null (error);
+  g_autoptr(IngestGraph) graph = ingest_graph_build (store, NULL, NULL);
+  g_autoptr(RenderColumnTable) t = render_column_table_build (store, graph, 10);
+  const RenderColumnRow *a = render_column_table_find (t, "/user/a/db");
+  const RenderColumnRow *b = render_column_table_find (t, "/user/b/db");
+
+  (void) state;
+  assert_non_null (a);
+  assert_non_null (b);
+  assert_string_equal (a->label, "a/db");
+  assert_string_equal (b->label, "b/db");
+}
+
 int
 main (void)
 {
@@ -142,6 +165,7 @@ main (void)
     cmocka_unit_test (test_stuck_queue_is_busy),
     cmocka_unit_test (test_group_row),
     cmocka_unit_test (test_scope_text),
+    cmocka_unit_test (test_labels_unique),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -156,7 +156,9 @@ try {
   await until(async () => (await page.$$('#svg g.actor')).length > 3, 'hostile graph drawn');
 
   // (c) the names show as text: table, graph labels and titles
-  const table = await page.$eval('#actors tbody', (e) => e.textContent);
+  // Cells show the shortest unique form of each name and the full name as
+  // the cell's tooltip: both must be the text itself.
+  const table = await page.$eval('#actors tbody', (e) => e.textContent + [...e.querySelectorAll('td.name')].map((td) => td.title).join('\n'));
   for (const needle of ['<script>alert(1)</script>', '<img src=x onerror=window.__pwned(1)>',
                         '</text></g></svg><script>window.__pwned(3)</script>', 'javascript:window.__pwned(6)',
                         'http://127.0.0.2:9/x.png', '&lt;script&gt;window.__pwned(5)'])

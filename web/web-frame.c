@@ -209,9 +209,10 @@ table_json (const RenderColumnTable *table)
           json_object_set_new (cells, render_column_get (c)->key, json_string (text));
         }
       json_array_append_new (rows, json_pack (
-        "{s:I, s:s, s:s, s:b, s:b, s:I, s:I, s:I, s:f, s:I, s:I, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:o}",
+        "{s:I, s:s, s:s, s:s, s:b, s:b, s:I, s:I, s:I, s:f, s:I, s:I, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:o}",
         "id", row_id (r),
         "name", r->name,
+        "label", r->label ? r->label : r->name,
         "kind", ingest_actor_kind_to_string (r->kind),
         "group", r->is_group,
         "alive", r->alive,

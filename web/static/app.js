@@ -346,7 +346,7 @@
       if (r.tr.dataset.actor !== a.name) r.tr.dataset.actor = a.name;
       r.tr.classList.toggle('selected-row', a.name === state.selected);
       const hot = { mailbox_depth: a.mailbox > 10 ? ' hot' : '', errors: a.errors > 0 ? ' bad' : '' };
-      const cells = shownKeys.map((k) => [k === 'name' ? a.name : (a.cells ? a.cells[k] : '') ?? '',
+      const cells = shownKeys.map((k) => [k === 'name' ? (a.label || a.name) : (a.cells ? a.cells[k] : '') ?? '',
         k === 'name' ? 'name' : 'num' + (hot[k] || '')]);
       cells.forEach(([text, cls], i) => {
         const td = r.tds[i];
