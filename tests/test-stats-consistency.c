@@ -173,7 +173,9 @@ check_same_figures (const char *group)
         {
           const char *key = render_column_get (c)->key;
           const char *want = json_string_value (json_object_get (cells, key));
-          const char *console = json_string_value (json_object_get (json_object_get (live, "cells"), key));
+          /* the console's cells are in the order of the frame's columns */
+          const char *console = json_string_value (json_array_get (json_object_get (live, "cells"), c));
+          assert_string_equal (json_string_value (json_object_get (json_array_get (json_object_get (frame, "columns"), c), "key")), key);
 
           assert_non_null (want);
           assert_string_equal (text_row[c], want);

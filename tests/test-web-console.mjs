@@ -353,6 +353,8 @@ async function loadClicksTest() {
     await sleep(500);
     let landed = 0;
     for (let i = 0; i < 10; i++) {
+      // As a user does: the pointer comes over the table, then presses.
+      await page.hover('#actors tbody tr:first-child');
       const rows = await page.$$('#actors tbody tr');
       const row = rows[3 + i];
       const name = await row.getAttribute('data-actor');

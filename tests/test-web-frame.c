@@ -553,11 +553,11 @@ test_frame_within_budget (void **state)
         assert_non_null (svg);
         assert_int_equal (json_integer_value (json_object_get (detail, "svg_bytes")), strlen (svg));
         assert_int_equal (json_integer_value (json_object_get (detail, "budget")), budget);
-        /* the table gave up its least busy rows, at most half the budget */
+        /* the table gave up its least busy rows, at most 3/5 of the budget */
         json_t *rows = json_object_get (f, "actors");
         assert_true (json_array_size (rows) > 0 && json_array_size (rows) < 500);
         g_autofree char *rows_text = json_dumps (rows, JSON_COMPACT | JSON_ENSURE_ASCII);
-        assert_true (strlen (rows_text) <= budget / 2);
+        assert_true (strlen (rows_text) <= budget / 5 * 3);
         if (budget == WEB_FRAME_DEFAULT_BUDGET && k == RENDER_VIEW_GRAPH)
           assert_non_null (strstr (svg, "caf\u00e9-"));
         json_decref (f);

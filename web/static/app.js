@@ -294,9 +294,12 @@
     received: (a) => a.received, errors: (a) => a.errors,
   };
   const shownKeys = Object.keys(columns);
+  // A row's cells are in the order of the frame's columns.
+  const cellIndex = new Map();
   function renderTableHead() {
     const f = state.frame;
     if (!f || !f.columns) return;
+    f.columns.forEach((c, i) => cellIndex.set(c.key, i));
     const byKey = new Map(f.columns.map((c) => [c.key, c]));
     for (const th of document.querySelectorAll('#actors th')) {
       const c = byKey.get(th.dataset.key);
@@ -329,10 +332,16 @@
       const c = typeof x === 'string' ? x.localeCompare(y) : (x ?? -1) - (y ?? -1);
       return state.sortAsc ? c : -c;
     });
+    // Under the pointer the rows stay the rows: none is added or removed
+    // (a row that left the frame's busiest rows keeps its last figures)
+    // until the pointer leaves, so a press never lands on a row that
+    // vanished or on its neighbour.
+    const frozenRows = tableHovered && tableRows.size > 0;
     const seen = new Set();
     for (const a of rows) {
       seen.add(a.id);
       let r = tableRows.get(a.id);
+      if (!r && frozenRows) continue;
       if (!r) {
         const tr = document.createElement('tr');
         tr.tabIndex = 0;
@@ -346,7 +355,7 @@
       if (r.tr.dataset.actor !== a.name) r.tr.dataset.actor = a.name;
       r.tr.classList.toggle('selected-row', a.name === state.selected);
       const hot = { mailbox_depth: a.mailbox > 10 ? ' hot' : '', errors: a.errors > 0 ? ' bad' : '' };
-      const cells = shownKeys.map((k) => [k === 'name' ? (a.label || a.name) : (a.cells ? a.cells[k] : '') ?? '',
+      const cells = shownKeys.map((k) => [k === 'name' ? (a.label || a.name) : (a.cells ? a.cells[cellIndex.get(k)] : '') ?? '',
         k === 'name' ? 'name' : 'num' + (hot[k] || '')]);
       cells.forEach(([text, cls], i) => {
         const td = r.tds[i];
@@ -355,13 +364,14 @@
         if (cls === 'name' && td.title !== a.name) td.title = a.name;
       });
     }
-    for (const [id, r] of tableRows) if (!seen.has(id)) { r.tr.remove(); tableRows.delete(id); }
+    if (!frozenRows)
+      for (const [id, r] of tableRows) if (!seen.has(id)) { r.tr.remove(); tableRows.delete(id); }
     const body = $('#actors tbody');
-    const order = rows.map((a) => a.id);
-    // Rows do not move under the pointer: a row that moved between press
-    // and release would lose the click. The order catches up when the
-    // pointer leaves the table (or a row is added or removed).
-    const hovered = tableHovered && body.childElementCount === order.length && order.length === tableOrder.length;
+    const order = rows.filter((a) => tableRows.has(a.id)).map((a) => a.id);
+    // Rows do not move under the pointer either: a row that moved between
+    // press and release would lose the click. The order catches up when
+    // the pointer leaves the table.
+    const hovered = frozenRows && body.childElementCount === tableRows.size;
     if (!hovered && (order.length !== tableOrder.length || order.some((id, i) => id !== tableOrder[i]) ||
         body.childElementCount !== order.length)) {
       const frag = document.createDocumentFragment();
