@@ -129,8 +129,9 @@ main (int argc, char **argv)
   g_snprintf (extra, sizeof extra, "(%u partners)", series != NULL ? series->partners->len : 0);
   report ("actor charts, whole store", now_ms () - t0, ingest_store_n_events (s), extra);
   t0 = now_ms ();
-  g_autoptr(IngestActorSeries) s30 = ingest_actor_series_build (s, busiest, last.from_ns, hi, 60, 5, G_MAXUINT64);
+  g_autoptr(IngestActorSeries) recent = ingest_actor_series_build (s, busiest, last.from_ns, hi, 60, 5, G_MAXUINT64);
+  g_snprintf (extra, sizeof extra, "(%u partners)", recent != NULL ? recent->partners->len : 0);
   report ("actor charts, last 5 s", now_ms () - t0,
-          ingest_store_n_events (s) - ingest_store_time_lower_bound (s, last.from_ns), "");
+          ingest_store_n_events (s) - ingest_store_time_lower_bound (s, last.from_ns), extra);
   return 0;
 }
