@@ -341,7 +341,10 @@ render_column_table_scope_text (const RenderColumnTable *table)
 
   g_return_val_if_fail (table != NULL, NULL);
   s = g_string_new (NULL);
-  window = render_column_format_duration ((gint64) (table->window_s * 1e9));
+  /* window_s comes from any two trace times: clamp before converting (a
+   * double beyond the range of gint64 is undefined behaviour). */
+  double window_ns = table->window_s * 1e9;
+  window = render_column_format_duration (window_ns >= 9.2e18 ? G_MAXINT64 : (gint64) window_ns);
   g_string_append_printf (s, _("window: %s"), window);
   for (RenderColumnScope scope = RENDER_COLUMN_SCOPE_NOW; scope <= RENDER_COLUMN_SCOPE_SINCE_START; scope++)
     {
