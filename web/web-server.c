@@ -85,6 +85,7 @@ typedef enum {
 } ConnKind;
 
 typedef struct _Conn Conn;
+typedef struct _SharedScene SharedScene; /* below: a frame's scene, for hits */
 
 struct _WebServer {
   IngestStore *store;
@@ -144,6 +145,7 @@ struct _Conn {
   gint64 drawn_from_ns, drawn_to_ns; /* window of the last frame (details) */
   gint64 last_frame_us;
   GBytes *pending_frame;     /* LWS_PRE + JSON text */
+  SharedScene *frame_scene;  /* the scene of the last frame given (hits) */
   /* What the client last received, so a frame of the same structure goes
    * out as a small update (web-frame-delta.h; NULL: the client did not
    * ask for updates); delta_generation is the view state it was drawn for. */
@@ -182,6 +184,43 @@ struct _Conn {
 
 static void server_schedule_frames (WebServer *self);
 
+/* The scene of a frame, shared by the clients it was sent to: a `hit`
+ * tests the picture the client was given instead of rendering the view
+ * again on the loop (a rendering costs tens of milliseconds, hundreds
+ * under a sanitizer; a flood of hits then starved the other clients).
+ * Atomically reference counted; the scene is read-only once shared. */
+struct _SharedScene {
+  RenderScene *scene;
+};
+
+static void
+shared_scene_clear (gpointer data)
+{
+  SharedScene *s = data;
+  render_scene_free (s->scene);
+}
+
+static SharedScene *
+shared_scene_new (RenderScene *scene)
+{
+  SharedScene *s = g_atomic_rc_box_new0 (SharedScene);
+  s->scene = scene;
+  return s;
+}
+
+static SharedScene *
+shared_scene_ref (SharedScene *s)
+{
+  return s != NULL ? g_atomic_rc_box_acquire (s) : NULL;
+}
+
+static void
+shared_scene_unref (SharedScene *s)
+{
+  if (s != NULL)
+    g_atomic_rc_box_release_full (s, shared_scene_clear);
+}
+
 /* A frame given to the render pool: the input is built on the loop, the
  * text in a worker, and the result is handed out on the loop. */
 typedef struct {
@@ -190,6 +229,7 @@ typedef struct {
   guint64 n_events;          /* the store's event count it was built at */
   gint64 from_ns, to_ns;     /* the window it shows */
   char *text;                /* the result, or NULL with error */
+  RenderScene *scene;        /* ... and its scene (owned) */
   GError *error;
 } FrameJob;
 
@@ -199,12 +239,14 @@ frame_job_free (FrameJob *job)
   g_free (job->key);
   web_frame_input_free (job->input);
   g_free (job->text);
+  g_clear_pointer (&job->scene, render_scene_free);
   g_clear_error (&job->error);
   g_free (job);
 }
 
 typedef struct {
   GBytes *frame;
+  SharedScene *scene;        /* a reference */
   gint64 from_ns, to_ns;
 } FinishedFrame;
 
@@ -213,6 +255,7 @@ finished_frame_free (gpointer data)
 {
   FinishedFrame *f = data;
   g_bytes_unref (f->frame);
+  shared_scene_unref (f->scene);
   g_free (f);
 }
 
@@ -378,12 +421,14 @@ conn_fail (Conn *c, enum lws_close_status status, int code, const char *reason)
 /* ---- /live -------------------------------------------------------------- */
 
 static void
-live_set_frame (Conn *c, GBytes *frame)
+live_set_frame (Conn *c, GBytes *frame, SharedScene *scene)
 {
   if (c->pending_frame != NULL)
     c->server->stats.frames_replaced++; /* newest frame wins */
   g_clear_pointer (&c->pending_frame, g_bytes_unref);
   c->pending_frame = g_bytes_ref (frame);
+  shared_scene_unref (c->frame_scene);
+  c->frame_scene = shared_scene_ref (scene);
   conn_want_write (c);
 }
 
@@ -468,7 +513,7 @@ render_job (gpointer data, gpointer user_data)
   WebServer *self = user_data;
 
   worker_be_nice ();
-  job->text = web_frame_input_render (job->input, NULL, &job->error);
+  job->text = web_frame_input_render (job->input, &job->scene, &job->error);
   g_async_queue_push (self->done, job);
   /* thread-safe: wakes the loop, which dispatches on_jobs_done */
   g_source_set_ready_time (self->done_source, 0);
@@ -487,6 +532,7 @@ on_jobs_done (gpointer user_data)
   while ((job = g_async_queue_try_pop (self->done)) != NULL)
     {
       g_autoptr(GBytes) frame = NULL;
+      SharedScene *scene = NULL;
 
       g_hash_table_remove (self->jobs, job->key);
       if (job->text != NULL)
@@ -494,6 +540,8 @@ on_jobs_done (gpointer user_data)
           self->stats.frames_built++;
           web_frame_input_keep_positions (job->input, self->live);
           frame = bytes_with_pre (g_steal_pointer (&job->text));
+          if (job->scene != NULL)
+            scene = shared_scene_new (g_steal_pointer (&job->scene));
         }
       for (GList *l = self->conns; l != NULL; l = l->next)
         {
@@ -508,7 +556,7 @@ on_jobs_done (gpointer user_data)
             conn_queue_error (c, job->error);
           else
             {
-              live_set_frame (c, frame);
+              live_set_frame (c, frame, scene);
               sent_any = TRUE;
             }
           live_mark_drawn (c, job->n_events, job->from_ns, job->to_ns, now);
@@ -525,10 +573,12 @@ on_jobs_done (gpointer user_data)
               self->finished_events = n_events;
             }
           f->frame = g_bytes_ref (frame);
+          f->scene = shared_scene_ref (scene);
           f->from_ns = job->from_ns;
           f->to_ns = job->to_ns;
           g_hash_table_replace (self->finished, g_strdup (job->key), f);
         }
+      shared_scene_unref (scene);
       frame_job_free (job);
     }
   if (sent_any && self->changed_us != 0)
@@ -606,7 +656,7 @@ on_frames (gpointer user_data)
       done = g_hash_table_lookup (self->finished, key);
       if (done != NULL)
         {
-          live_set_frame (c, done->frame);
+          live_set_frame (c, done->frame, done->scene);
           live_mark_drawn (c, n_events, done->from_ns, done->to_ns, now);
           sent_any = TRUE;
           served = g_list_prepend (served, c);
@@ -858,12 +908,19 @@ live_handle (Conn *c, const char *data, gsize len)
 
         if (!live_lookup_allowed (c))
           return;
-        /* With the live views: a graph is laid out from its kept
-         * positions, as the client's frame was. */
-        g_autoptr(WebViewCache) views = web_view_cache_new ();
-        web_view_cache_set_live (views, self->live);
-        frame = web_frame_build (self->store, &c->state, NULL, views, &scene, &error);
-        hit = frame != NULL ? render_scene_hit_test (scene, req.x, req.y) : NULL;
+        if (c->frame_scene != NULL)
+          /* The picture the client was given: no rendering on the loop. */
+          hit = render_scene_hit_test (c->frame_scene->scene, req.x, req.y);
+        else
+          {
+            /* No frame yet: render the view as its frame will be (with
+             * the live views, a graph is laid out from its kept
+             * positions). */
+            g_autoptr(WebViewCache) views = web_view_cache_new ();
+            web_view_cache_set_live (views, self->live);
+            frame = web_frame_build (self->store, &c->state, NULL, views, &scene, &error);
+            hit = frame != NULL ? render_scene_hit_test (scene, req.x, req.y) : NULL;
+          }
         web_view_state_window (&c->state, self->store, &from_ns, &to_ns);
         if (hit != NULL && hit->u.group.id != NULL)
           text = web_frame_details (self->store, &c->state, from_ns, to_ns,
@@ -1194,6 +1251,7 @@ conn_teardown (Conn *c)
     self->n_clients--;
   web_view_state_clear (&c->state);
   g_clear_pointer (&c->pending_frame, g_bytes_unref);
+  g_clear_pointer (&c->frame_scene, shared_scene_unref);
   g_clear_pointer (&c->delta, web_frame_delta_free);
   g_clear_pointer (&c->waiting_key, g_free);
   g_clear_pointer (&c->inflight, g_bytes_unref);
