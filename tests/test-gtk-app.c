@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -27,6 +28,7 @@
 #include "actorscope-application.h"
 #include "actorscope-window.h"
 #include "test-util.h"
+#include "web-deviations.h"
 
 static ActorscopeApplication *app;
 static ActorscopeWindow *window;
@@ -745,6 +747,91 @@ test_export (void **state)
   assert_non_null (error);
 }
 
+
+/* The header bar's deviations list shows what the browser console's panel
+ * shows for the same trace: the console's reply (web_deviations_reply,
+ * default thresholds, the whole trace) is built here from the same store
+ * and compared row by row. Activating a row moves the view's window to
+ * that time and selects the actor in the tree, view and details. */
+static void
+test_deviations (void **state)
+{
+  ActorscopeSceneView *view = actorscope_window_get_scene_view (window);
+  ActorscopeDeviationsList *list = actorscope_window_get_deviations_list (window);
+  IngestStore *store = actorscope_document_get_store (actorscope_window_get_document (window));
+  const IngestDeviations *mine = actorscope_deviations_list_get_deviations (list);
+  g_autoptr(GError) error = NULL;
+  json_t *request = json_pack ("{s:s}", "type", "deviations");
+  g_autofree char *reply = web_deviations_reply (store, INGEST_TIME_MIN, INGEST_TIME_MAX, request, &error);
+  json_t *console, *rows, *counts;
+  guint crash_row = G_MAXUINT;
+  const IngestDeviation *d;
+  gint64 from, to;
+  GtkWidget *popover;
+
+  json_decref (request);
+  assert_non_null (reply);
+  console = json_loads (reply, 0, NULL);
+  assert_non_null (console);
+  rows = json_object_get (console, "rows");
+  counts = json_object_get (console, "counts");
+  assert_non_null (mine);
+  /* The sample trace has crashes (the supervision demo) and drops. */
+  assert_true (mine->per_kind[INGEST_DEVIATION_CRASH] > 0);
+  assert_int_equal (json_integer_value (json_object_get (console, "total")), mine->total);
+  for (guint k = 0; k < INGEST_DEVIATION_N_KINDS; k++)
+    assert_int_equal (json_integer_value (json_object_get (counts, ingest_deviation_kind_to_string (k))),
+                      mine->per_kind[k]);
+  assert_int_equal (json_array_size (rows), mine->rows->len);
+  for (guint i = 0; i < mine->rows->len; i++)
+    {
+      json_t *row = json_array_get (rows, i);
+      json_t *actor = json_object_get (row, "actor");
+      json_t *time_ms = json_object_get (row, "time_ms");
+      g_autofree char *shown = actorscope_deviations_list_dup_row_text (list, i);
+
+      d = &g_array_index (mine->rows, IngestDeviation, i);
+      assert_string_equal (json_string_value (json_object_get (row, "kind")), ingest_deviation_kind_to_string (d->kind));
+      assert_true (d->time_ns == 0 ? json_is_null (time_ms)
+                                   : fabs (json_real_value (time_ms) - (double) d->time_ns / 1e6) < 1e-3);
+      if (d->actor != 0)
+        {
+          assert_string_equal (json_string_value (actor), ingest_store_actor_name (store, d->actor));
+          /* The row names the actor the console names. */
+          assert_non_null (strstr (shown, json_string_value (actor)));
+        }
+      else
+        assert_true (json_is_null (actor));
+      /* And says the same thing, in the same words (untranslated here). */
+      assert_non_null (strstr (shown, json_string_value (json_object_get (row, "what"))));
+      if (d->kind == INGEST_DEVIATION_CRASH && crash_row == G_MAXUINT)
+        crash_row = i;
+    }
+  assert_null (actorscope_deviations_list_dup_row_text (list, mine->rows->len));
+  json_decref (console);
+
+  /* A crash row: the window moves to when it happened, the actor is
+   * selected everywhere. */
+  set_view ("timeline");
+  assert_true (crash_row != G_MAXUINT);
+  d = &g_array_index (mine->rows, IngestDeviation, crash_row);
+  popover = gtk_widget_get_ancestor (GTK_WIDGET (list), GTK_TYPE_POPOVER);
+  assert_non_null (popover);
+  gtk_menu_button_popup (GTK_MENU_BUTTON (gtk_widget_get_parent (popover)));
+  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  screenshot ("deviations");
+  actorscope_deviations_list_activate_row (list, crash_row);
+  actorscope_scene_view_get_window (view, &from, &to);
+  assert_true (from <= d->time_ns && d->time_ns <= to);
+  assert_int_equal (actorscope_actor_tree_get_selected_actor (actorscope_window_get_actor_tree (window)), d->actor);
+  assert_string_equal (actorscope_scene_view_get_selected_id (view), ingest_store_actor_name (store, d->actor));
+  assert_string_equal (actorscope_details_get_kind (actorscope_window_get_details (window)), "actor");
+  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  screenshot ("deviations-activated");
+  actorscope_session_reset_time (actorscope_window_get_session (window));
+  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+}
+
 static void
 test_bad_file (void **state)
 {
@@ -1179,6 +1266,7 @@ main (int argc, char **argv)
     cmocka_unit_test (test_replay),
     cmocka_unit_test (test_area),
     cmocka_unit_test (test_export),
+    cmocka_unit_test (test_deviations),
     cmocka_unit_test (test_bad_file),
     cmocka_unit_test (test_shortcuts),
     cmocka_unit_test (test_drop_recent_dark),

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "actorscope-window.h"
+#include "actorscope-deviations-list.h"
 #include "actorscope-live.h"
 #include "actorscope-overview.h"
 #include "actorscope-time-ruler.h"
@@ -43,6 +44,10 @@ struct _ActorscopeWindow {
   GtkWidget *details_scroller;
   ActorscopeDetails *details;
   GtkLabel *status_label;
+  GtkMenuButton *deviations_button;
+  GtkLabel *deviations_badge;
+  GtkPopover *deviations_popover;
+  ActorscopeDeviationsList *deviations_list;
 
   GSettings *settings;
   ActorscopeSession *session;   /* window, area, cursor, filter, groups: shared by the views */
@@ -232,6 +237,36 @@ update_status (ActorscopeWindow *self)
   gtk_label_set_text (self->status_label, text);
 }
 
+/* The header bar's count: how many deviations the list found. */
+static void
+update_deviations_badge (ActorscopeWindow *self)
+{
+  const IngestDeviations *list = actorscope_deviations_list_get_deviations (self->deviations_list);
+  guint64 total = list != NULL ? list->total : 0;
+  char buf[32];
+
+  g_snprintf (buf, sizeof buf, "%" G_GUINT64_FORMAT, total);
+  gtk_label_set_text (self->deviations_badge, buf);
+  gtk_widget_set_visible (GTK_WIDGET (self->deviations_button), self->document != NULL);
+  if (total > 0)
+    gtk_widget_add_css_class (GTK_WIDGET (self->deviations_badge), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->deviations_badge), "error");
+}
+
+/* A live trace grows: scan again whenever the list is opened. */
+static void
+on_deviations_popover_show (GtkWidget *popover, gpointer user_data)
+{
+  ActorscopeWindow *self = user_data;
+
+  if (self->document != NULL && actorscope_document_get_live (self->document))
+    {
+      actorscope_deviations_list_refresh (self->deviations_list);
+      update_deviations_badge (self);
+    }
+}
+
 void
 actorscope_window_set_document (ActorscopeWindow *self, ActorscopeDocument *document)
 {
@@ -250,6 +285,8 @@ actorscope_window_set_document (ActorscopeWindow *self, ActorscopeDocument *docu
   actorscope_overview_set_document (self->overview, document);
   actorscope_actor_tree_set_document (self->actor_tree, document);
   actorscope_details_set_document (self->details, document);
+  actorscope_deviations_list_set_document (self->deviations_list, document);
+  update_deviations_badge (self);
   gtk_label_set_text (self->selection_label, "");
   if (document != NULL)
     {
@@ -755,6 +792,35 @@ on_jump_to_actor (ActorscopeDetails *details, guint actor, gpointer user_data)
   on_actor_selected (self->actor_tree, actor, self);
 }
 
+/* A deviation row: the view's window (same width) centred on when it
+ * happened, and its actor selected everywhere. */
+static void
+on_deviation_activated (ActorscopeDeviationsList *list, gint64 time_ns, guint actor, gpointer user_data)
+{
+  ActorscopeWindow *self = user_data;
+  gint64 from, to, t0, t1, width;
+
+  if (self->document == NULL)
+    return;
+  if (time_ns != 0 && actorscope_document_get_time_range (self->document, &t0, &t1))
+    {
+      actorscope_scene_view_get_window (self->scene_view, &from, &to);
+      from = MAX (from, t0);
+      to = MIN (to, t1);
+      width = to > from ? to - from : 0;
+      /* The whole trace in view: zoom to a tenth of it so the moment shows. */
+      if (width == 0 || width >= t1 - t0)
+        width = MAX ((t1 - t0) / 10, 1000);
+      actorscope_scene_view_set_window (self->scene_view, time_ns - width / 2, time_ns - width / 2 + width);
+    }
+  if (actor != 0)
+    {
+      actorscope_actor_tree_select_actor (self->actor_tree, actor);
+      on_actor_selected (self->actor_tree, actor, self);
+    }
+  gtk_popover_popdown (self->deviations_popover);
+}
+
 static void
 select_message (ActorscopeWindow *self, IngestMessageId message)
 {
@@ -1110,6 +1176,7 @@ actorscope_window_class_init (ActorscopeWindowClass *klass)
   g_type_ensure (ACTORSCOPE_TYPE_OVERVIEW);
   g_type_ensure (ACTORSCOPE_TYPE_ACTOR_TREE);
   g_type_ensure (ACTORSCOPE_TYPE_DETAILS);
+  g_type_ensure (ACTORSCOPE_TYPE_DEVIATIONS_LIST);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/actorscope/Actorscope/ui/actorscope-window.ui");
@@ -1137,6 +1204,10 @@ actorscope_window_class_init (ActorscopeWindowClass *klass)
   BIND (details_scroller);
   BIND (details);
   BIND (status_label);
+  BIND (deviations_button);
+  BIND (deviations_badge);
+  BIND (deviations_popover);
+  BIND (deviations_list);
 #undef BIND
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, action_open);
@@ -1236,6 +1307,9 @@ actorscope_window_init (ActorscopeWindow *self)
   gtk_drop_down_set_selected (self->speed_dropdown, 2);
 
   g_signal_connect (self->error_bar, "response", G_CALLBACK (on_error_response), self);
+  g_signal_connect (self->deviations_list, "deviation-activated", G_CALLBACK (on_deviation_activated), self);
+  g_signal_connect (self->deviations_popover, "show", G_CALLBACK (on_deviations_popover_show), self);
+  gtk_widget_set_visible (GTK_WIDGET (self->deviations_button), FALSE);
   g_signal_connect (self->filter_entry, "search-changed", G_CALLBACK (on_filter_changed), self);
   g_signal_connect (self->scene_view, "item-activated", G_CALLBACK (on_item_activated), self);
   g_signal_connect (self->scene_view, "area-selected", G_CALLBACK (on_area_selected), self);
@@ -1286,6 +1360,13 @@ actorscope_window_get_actor_tree (ActorscopeWindow *self)
 {
   g_return_val_if_fail (ACTORSCOPE_IS_WINDOW (self), NULL);
   return self->actor_tree;
+}
+
+ActorscopeDeviationsList *
+actorscope_window_get_deviations_list (ActorscopeWindow *self)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_WINDOW (self), NULL);
+  return self->deviations_list;
 }
 
 ActorscopeDetails *

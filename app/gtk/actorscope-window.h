@@ -12,6 +12,7 @@
 #include "actorscope-application.h"
 #include "actorscope-actor-tree.h"
 #include "actorscope-details.h"
+#include "actorscope-deviations-list.h"
 #include "actorscope-document.h"
 #include "actorscope-live.h"
 #include "actorscope-scene-view.h"
@@ -49,6 +50,8 @@ ActorscopeSceneView *actorscope_window_get_scene_view (ActorscopeWindow *self);
 ActorscopeSession *actorscope_window_get_session (ActorscopeWindow *self);
 ActorscopeActorTree *actorscope_window_get_actor_tree (ActorscopeWindow *self);
 ActorscopeDetails *actorscope_window_get_details (ActorscopeWindow *self);
+/* The deviations list of the header bar's popover. */
+ActorscopeDeviationsList *actorscope_window_get_deviations_list (ActorscopeWindow *self);
 GtkEditable *actorscope_window_get_filter_entry (ActorscopeWindow *self);
 /* The status line text (borrowed). */
 const char *actorscope_window_get_status (ActorscopeWindow *self);
