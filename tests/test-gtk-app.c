@@ -747,6 +747,31 @@ test_export (void **state)
   assert_non_null (error);
 }
 
+/* Exporting as the menu does says where the file went, in the window; a
+ * failure is shown in the window's error bar, not on stderr. */
+static void
+test_export_confirm (void **state)
+{
+  g_autofree char *path = g_build_filename (tmpdir, "confirmed.svg", NULL);
+  g_autofree char *bad = g_build_filename (tmpdir, "no-such-folder", "view.svg", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFile) bad_file = g_file_new_for_path (bad);
+
+  set_view ("graph");
+  assert_true (actorscope_window_export_file (window, file, "svg"));
+  assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+  assert_non_null (actorscope_window_get_export_message (window));
+  assert_non_null (strstr (actorscope_window_get_export_message (window), path));
+  spin (400); /* the bar slides in */
+  screenshot ("export-confirmed");
+
+  assert_false (actorscope_window_export_file (window, bad_file, "svg"));
+  assert_null (actorscope_window_get_export_message (window));
+  assert_non_null (actorscope_window_get_error (window));
+  assert_non_null (strstr (actorscope_window_get_error (window), "Could not export"));
+  assert_non_null (strstr (actorscope_window_get_error (window), "view.svg"));
+}
+
 
 /* The header bar's deviations list shows what the browser console's panel
  * shows for the same trace: the console's reply (web_deviations_reply,
@@ -1266,6 +1291,7 @@ main (int argc, char **argv)
     cmocka_unit_test (test_replay),
     cmocka_unit_test (test_area),
     cmocka_unit_test (test_export),
+    cmocka_unit_test (test_export_confirm),
     cmocka_unit_test (test_deviations),
     cmocka_unit_test (test_bad_file),
     cmocka_unit_test (test_shortcuts),

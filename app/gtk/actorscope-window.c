@@ -24,6 +24,8 @@ struct _ActorscopeWindow {
   GtkMenuButton *recent_button;
   GtkInfoBar *error_bar;
   GtkLabel *error_label;
+  GtkInfoBar *export_bar;
+  GtkLabel *export_label;
   GtkPaned *sidebar_paned;
   GtkPaned *details_paned;
   GtkWidget *sidebar;
@@ -54,6 +56,7 @@ struct _ActorscopeWindow {
   ActorscopeDocument *document;
   GCancellable *load_cancellable;
   char *error;
+  char *export_uri;             /* the last file exported (for "Open") */
   gulong dark_handler;
 
   /* replay */
@@ -80,6 +83,7 @@ show_error (ActorscopeWindow *self, const char *message)
   /* Plain text: error messages quote trace content. */
   gtk_label_set_text (self->error_label, message);
   gtk_info_bar_set_revealed (self->error_bar, TRUE);
+  gtk_info_bar_set_revealed (self->export_bar, FALSE);
 }
 
 static void
@@ -469,6 +473,78 @@ actorscope_window_export (ActorscopeWindow *self, const char *path, const char *
   return FALSE;
 }
 
+/* The export bar's buttons (besides close). */
+enum { EXPORT_RESPONSE_OPEN = 1, EXPORT_RESPONSE_FOLDER };
+
+static void
+on_export_launched (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(ActorscopeWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_app_info_launch_default_for_uri_finish (result, &error))
+    {
+      g_autofree char *msg = g_strdup_printf (_("Could not open the exported file: %s"), error->message);
+      show_error (self, msg);
+    }
+}
+
+/* GtkFileLauncher is GTK 4.10: the default application for the file, or
+ * for its folder (the file manager), through GIO. */
+static void
+on_export_bar_response (GtkInfoBar *bar, int response, gpointer user_data)
+{
+  ActorscopeWindow *self = user_data;
+  g_autofree char *uri = NULL;
+
+  gtk_info_bar_set_revealed (bar, FALSE);
+  if (self->export_uri == NULL || (response != EXPORT_RESPONSE_OPEN && response != EXPORT_RESPONSE_FOLDER))
+    return;
+  if (response == EXPORT_RESPONSE_FOLDER)
+    {
+      g_autoptr(GFile) file = g_file_new_for_uri (self->export_uri);
+      g_autoptr(GFile) parent = g_file_get_parent (file);
+
+      uri = parent != NULL ? g_file_get_uri (parent) : g_strdup (self->export_uri);
+    }
+  else
+    uri = g_strdup (self->export_uri);
+  g_app_info_launch_default_for_uri_async (uri, NULL, NULL, on_export_launched, g_object_ref (self));
+}
+
+gboolean
+actorscope_window_export_file (ActorscopeWindow *self, GFile *file, const char *format)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *msg = NULL;
+
+  g_return_val_if_fail (ACTORSCOPE_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (G_IS_FILE (file) && format != NULL, FALSE);
+  path = g_file_get_path (file);
+  if (path == NULL || !actorscope_window_export (self, path, format, &error))
+    {
+      msg = g_strdup_printf (_("Could not export: %s"), error ? error->message : _("not a local file"));
+      show_error (self, msg);
+      return FALSE;
+    }
+  g_free (self->export_uri);
+  self->export_uri = g_file_get_uri (file);
+  /* Plain text: the path may hold anything. */
+  msg = g_strdup_printf (_("Exported to %s"), path);
+  gtk_label_set_text (self->export_label, msg);
+  gtk_info_bar_set_revealed (self->error_bar, FALSE);
+  gtk_info_bar_set_revealed (self->export_bar, TRUE);
+  return TRUE;
+}
+
+const char *
+actorscope_window_get_export_message (ActorscopeWindow *self)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_WINDOW (self), NULL);
+  return gtk_info_bar_get_revealed (self->export_bar) ? gtk_label_get_text (self->export_label) : NULL;
+}
+
 static void
 on_export_response (GtkNativeDialog *dialog, int response, gpointer user_data)
 {
@@ -478,15 +554,8 @@ on_export_response (GtkNativeDialog *dialog, int response, gpointer user_data)
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = g_file_get_path (file);
-      g_autoptr(GError) error = NULL;
 
-      if (path == NULL || !actorscope_window_export (self, path, format, &error))
-        {
-          g_autofree char *msg = g_strdup_printf (_("Could not export: %s"),
-                                                  error ? error->message : _("not a local file"));
-          show_error (self, msg);
-        }
+      actorscope_window_export_file (self, file, format);
     }
   g_object_unref (dialog);
 }
@@ -1157,6 +1226,7 @@ actorscope_window_finalize (GObject *object)
 
   g_clear_object (&self->settings);
   g_free (self->error);
+  g_free (self->export_uri);
   G_OBJECT_CLASS (actorscope_window_parent_class)->finalize (object);
 }
 
@@ -1184,6 +1254,8 @@ actorscope_window_class_init (ActorscopeWindowClass *klass)
   BIND (recent_button);
   BIND (error_bar);
   BIND (error_label);
+  BIND (export_bar);
+  BIND (export_label);
   BIND (sidebar_paned);
   BIND (details_paned);
   BIND (sidebar);
@@ -1307,6 +1379,9 @@ actorscope_window_init (ActorscopeWindow *self)
   gtk_drop_down_set_selected (self->speed_dropdown, 2);
 
   g_signal_connect (self->error_bar, "response", G_CALLBACK (on_error_response), self);
+  gtk_info_bar_add_button (self->export_bar, _("_Open"), EXPORT_RESPONSE_OPEN);
+  gtk_info_bar_add_button (self->export_bar, _("Show in _Folder"), EXPORT_RESPONSE_FOLDER);
+  g_signal_connect (self->export_bar, "response", G_CALLBACK (on_export_bar_response), self);
   g_signal_connect (self->deviations_list, "deviation-activated", G_CALLBACK (on_deviation_activated), self);
   g_signal_connect (self->deviations_popover, "show", G_CALLBACK (on_deviations_popover_show), self);
   gtk_widget_set_visible (GTK_WIDGET (self->deviations_button), FALSE);
