@@ -362,6 +362,46 @@ test_select_actor (void **state)
   assert_string_equal (actorscope_details_get_title (details), "cache");
 }
 
+/* An edge's card title never breaks inside an actor name: one line per
+ * actor, shortened in the middle, the full name in a tooltip. */
+static void
+test_edge_title (void **state)
+{
+  ActorscopeDetails *details = actorscope_window_get_details (window);
+  IngestStore *store = actorscope_document_get_store (actorscope_window_get_document (window));
+  IngestActorId from = ingest_store_find_actor (store, "/user/supervisor/workers");
+  IngestActorId to = ingest_store_find_actor (store, "/user/supervisor/workers/w3");
+  const char *names[2] = { "/user/supervisor/workers", "/user/supervisor/workers/w3" };
+
+  assert_true (from != 0 && to != 0);
+  actorscope_details_show_edge (details, from, to);
+  assert_string_equal (actorscope_details_get_kind (details), "edge");
+  assert_string_equal (actorscope_details_get_title (details),
+                       "/user/supervisor/workers → /user/supervisor/workers/w3");
+  wait_frames ();
+  for (int end = 0; end < 2; end++)
+    {
+      GtkLabel *label = actorscope_details_get_edge_end (details, end);
+      PangoLayout *layout;
+
+      assert_non_null (label);
+      assert_true (gtk_widget_get_mapped (GTK_WIDGET (label)));
+      assert_false (gtk_label_get_wrap (label));
+      assert_int_equal (gtk_label_get_ellipsize (label), PANGO_ELLIPSIZE_MIDDLE);
+      assert_string_equal (gtk_widget_get_tooltip_text (GTK_WIDGET (label)), names[end]);
+      assert_non_null (strstr (gtk_label_get_text (label), names[end]));
+      /* One line, within the pane: nothing wraps, nothing spills. */
+      layout = gtk_label_get_layout (label);
+      assert_int_equal (pango_layout_get_line_count (layout), 1);
+      assert_true (gtk_widget_get_width (GTK_WIDGET (label)) <=
+                   gtk_widget_get_width (GTK_WIDGET (details)));
+    }
+  screenshot ("edge-title");
+  /* Another kind of selection brings the plain title back. */
+  actorscope_details_show_actor (details, from);
+  assert_null (actorscope_details_get_edge_end (details, FALSE));
+}
+
 /* Every column of the actor tree is visible in the default sidebar, the
  * name column keeps its room, and short headers explain themselves. */
 static void
@@ -1283,6 +1323,7 @@ main (int argc, char **argv)
     cmocka_unit_test (test_zoom),
     cmocka_unit_test (test_session),
     cmocka_unit_test (test_select_actor),
+    cmocka_unit_test (test_edge_title),
     cmocka_unit_test (test_tree_columns),
     cmocka_unit_test (test_payload),
     cmocka_unit_test (test_filter),
