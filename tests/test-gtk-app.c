@@ -142,10 +142,11 @@ wait_loaded (guint max_ms)
   return FALSE;
 }
 
+/* Saves what widget's own surface shows (the window, or a popover: a
+ * popover is a surface of its own, not part of the window's picture). */
 static void
-screenshot (const char *name)
+screenshot_native (GtkWidget *widget, const char *name)
 {
-  GtkWidget *widget = GTK_WIDGET (window);
   g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
   GtkSnapshot *snapshot = gtk_snapshot_new ();
   g_autoptr(GskRenderNode) node = NULL;
@@ -160,12 +161,18 @@ screenshot (const char *name)
   gdk_paintable_snapshot (paintable, snapshot, w, h);
   node = gtk_snapshot_free_to_node (snapshot);
   assert_non_null (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
                                          &GRAPHENE_RECT_INIT (0, 0, w, h));
   assert_non_null (texture);
   assert_true (gdk_texture_save_to_png (texture, path));
   g_test_message ("screenshot: %s", path);
   print_message ("screenshot: %s\n", path);
+}
+
+static void
+screenshot (const char *name)
+{
+  screenshot_native (GTK_WIDGET (window), name);
 }
 
 static void
@@ -883,8 +890,9 @@ test_deviations (void **state)
   popover = gtk_widget_get_ancestor (GTK_WIDGET (list), GTK_TYPE_POPOVER);
   assert_non_null (popover);
   gtk_menu_button_popup (GTK_MENU_BUTTON (gtk_widget_get_parent (popover)));
-  assert_true (wait_for (view_idle, NULL, WAIT_MS));
-  screenshot ("deviations");
+  spin (300); /* the popover maps and lays out */
+  assert_true (gtk_widget_get_mapped (GTK_WIDGET (list)));
+  screenshot_native (popover, "deviations-list");
   actorscope_deviations_list_activate_row (list, crash_row);
   actorscope_scene_view_get_window (view, &from, &to);
   assert_true (from <= d->time_ns && d->time_ns <= to);

@@ -213,7 +213,6 @@ actorscope_deviations_list_activate_row (ActorscopeDeviationsList *self, guint i
   row = gtk_list_box_get_row_at_index (self->rows, (int) i);
   if (row != NULL)
     {
-      gtk_list_box_select_row (self->rows, row);
       on_row_activated (self->rows, row, self);
     }
 }
@@ -252,13 +251,16 @@ actorscope_deviations_list_init (ActorscopeDeviationsList *self)
 
   self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   gtk_widget_set_parent (self->box, GTK_WIDGET (self));
+  /* Wide enough for an actor path and a sentence; a popover otherwise
+   * shrinks to the narrowest word. */
+  gtk_widget_set_size_request (self->box, 460, -1);
   self->summary = GTK_LABEL (gtk_label_new (""));
   gtk_label_set_xalign (self->summary, 0);
   gtk_widget_add_css_class (GTK_WIDGET (self->summary), "heading");
   gtk_box_append (GTK_BOX (self->box), GTK_WIDGET (self->summary));
 
   self->rows = GTK_LIST_BOX (gtk_list_box_new ());
-  gtk_list_box_set_selection_mode (self->rows, GTK_SELECTION_SINGLE);
+  gtk_list_box_set_selection_mode (self->rows, GTK_SELECTION_NONE);
   gtk_list_box_set_activate_on_single_click (self->rows, TRUE);
   gtk_widget_add_css_class (GTK_WIDGET (self->rows), "boxed-list");
   g_signal_connect (self->rows, "row-activated", G_CALLBACK (on_row_activated), self);
