@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -27,6 +28,7 @@
 #include "actorscope-application.h"
 #include "actorscope-window.h"
 #include "test-util.h"
+#include "web-deviations.h"
 
 static ActorscopeApplication *app;
 static ActorscopeWindow *window;
@@ -140,10 +142,11 @@ wait_loaded (guint max_ms)
   return FALSE;
 }
 
+/* Saves what widget's own surface shows (the window, or a popover: a
+ * popover is a surface of its own, not part of the window's picture). */
 static void
-screenshot (const char *name)
+screenshot_native (GtkWidget *widget, const char *name)
 {
-  GtkWidget *widget = GTK_WIDGET (window);
   g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
   GtkSnapshot *snapshot = gtk_snapshot_new ();
   g_autoptr(GskRenderNode) node = NULL;
@@ -158,12 +161,18 @@ screenshot (const char *name)
   gdk_paintable_snapshot (paintable, snapshot, w, h);
   node = gtk_snapshot_free_to_node (snapshot);
   assert_non_null (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
                                          &GRAPHENE_RECT_INIT (0, 0, w, h));
   assert_non_null (texture);
   assert_true (gdk_texture_save_to_png (texture, path));
   g_test_message ("screenshot: %s", path);
   print_message ("screenshot: %s\n", path);
+}
+
+static void
+screenshot (const char *name)
+{
+  screenshot_native (GTK_WIDGET (window), name);
 }
 
 static void
@@ -358,6 +367,46 @@ test_select_actor (void **state)
                          ingest_store_find_actor (store, "/user/supervisor/cache"));
   assert_string_equal (actorscope_scene_view_get_selected_id (view), "/user/supervisor/cache");
   assert_string_equal (actorscope_details_get_title (details), "cache");
+}
+
+/* An edge's card title never breaks inside an actor name: one line per
+ * actor, shortened in the middle, the full name in a tooltip. */
+static void
+test_edge_title (void **state)
+{
+  ActorscopeDetails *details = actorscope_window_get_details (window);
+  IngestStore *store = actorscope_document_get_store (actorscope_window_get_document (window));
+  IngestActorId from = ingest_store_find_actor (store, "/user/supervisor/workers");
+  IngestActorId to = ingest_store_find_actor (store, "/user/supervisor/workers/w3");
+  const char *names[2] = { "/user/supervisor/workers", "/user/supervisor/workers/w3" };
+
+  assert_true (from != 0 && to != 0);
+  actorscope_details_show_edge (details, from, to);
+  assert_string_equal (actorscope_details_get_kind (details), "edge");
+  assert_string_equal (actorscope_details_get_title (details),
+                       "/user/supervisor/workers → /user/supervisor/workers/w3");
+  wait_frames ();
+  for (int end = 0; end < 2; end++)
+    {
+      GtkLabel *label = actorscope_details_get_edge_end (details, end);
+      PangoLayout *layout;
+
+      assert_non_null (label);
+      assert_true (gtk_widget_get_mapped (GTK_WIDGET (label)));
+      assert_false (gtk_label_get_wrap (label));
+      assert_int_equal (gtk_label_get_ellipsize (label), PANGO_ELLIPSIZE_MIDDLE);
+      assert_string_equal (gtk_widget_get_tooltip_text (GTK_WIDGET (label)), names[end]);
+      assert_non_null (strstr (gtk_label_get_text (label), names[end]));
+      /* One line, within the pane: nothing wraps, nothing spills. */
+      layout = gtk_label_get_layout (label);
+      assert_int_equal (pango_layout_get_line_count (layout), 1);
+      assert_true (gtk_widget_get_width (GTK_WIDGET (label)) <=
+                   gtk_widget_get_width (GTK_WIDGET (details)));
+    }
+  screenshot ("edge-title");
+  /* Another kind of selection brings the plain title back. */
+  actorscope_details_show_actor (details, from);
+  assert_null (actorscope_details_get_edge_end (details, FALSE));
 }
 
 /* Every column of the actor tree is visible in the default sidebar, the
@@ -743,6 +792,117 @@ test_export (void **state)
 
   assert_false (actorscope_window_export (window, svg, "bmp", &error));
   assert_non_null (error);
+}
+
+/* Exporting as the menu does says where the file went, in the window; a
+ * failure is shown in the window's error bar, not on stderr. */
+static void
+test_export_confirm (void **state)
+{
+  g_autofree char *path = g_build_filename (tmpdir, "confirmed.svg", NULL);
+  g_autofree char *bad = g_build_filename (tmpdir, "no-such-folder", "view.svg", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFile) bad_file = g_file_new_for_path (bad);
+
+  set_view ("graph");
+  assert_true (actorscope_window_export_file (window, file, "svg"));
+  assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+  assert_non_null (actorscope_window_get_export_message (window));
+  assert_non_null (strstr (actorscope_window_get_export_message (window), path));
+  spin (400); /* the bar slides in */
+  screenshot ("export-confirmed");
+
+  assert_false (actorscope_window_export_file (window, bad_file, "svg"));
+  assert_null (actorscope_window_get_export_message (window));
+  assert_non_null (actorscope_window_get_error (window));
+  assert_non_null (strstr (actorscope_window_get_error (window), "Could not export"));
+  assert_non_null (strstr (actorscope_window_get_error (window), "view.svg"));
+}
+
+
+/* The header bar's deviations list shows what the browser console's panel
+ * shows for the same trace: the console's reply (web_deviations_reply,
+ * default thresholds, the whole trace) is built here from the same store
+ * and compared row by row. Activating a row moves the view's window to
+ * that time and selects the actor in the tree, view and details. */
+static void
+test_deviations (void **state)
+{
+  ActorscopeSceneView *view = actorscope_window_get_scene_view (window);
+  ActorscopeDeviationsList *list = actorscope_window_get_deviations_list (window);
+  IngestStore *store = actorscope_document_get_store (actorscope_window_get_document (window));
+  const IngestDeviations *mine = actorscope_deviations_list_get_deviations (list);
+  g_autoptr(GError) error = NULL;
+  json_t *request = json_pack ("{s:s}", "type", "deviations");
+  g_autofree char *reply = web_deviations_reply (store, INGEST_TIME_MIN, INGEST_TIME_MAX, request, &error);
+  json_t *console, *rows, *counts;
+  guint crash_row = G_MAXUINT;
+  const IngestDeviation *d;
+  gint64 from, to;
+  GtkWidget *popover;
+
+  json_decref (request);
+  assert_non_null (reply);
+  console = json_loads (reply, 0, NULL);
+  assert_non_null (console);
+  rows = json_object_get (console, "rows");
+  counts = json_object_get (console, "counts");
+  assert_non_null (mine);
+  /* The sample trace has crashes (the supervision demo) and drops. */
+  assert_true (mine->per_kind[INGEST_DEVIATION_CRASH] > 0);
+  assert_int_equal (json_integer_value (json_object_get (console, "total")), mine->total);
+  for (guint k = 0; k < INGEST_DEVIATION_N_KINDS; k++)
+    assert_int_equal (json_integer_value (json_object_get (counts, ingest_deviation_kind_to_string (k))),
+                      mine->per_kind[k]);
+  assert_int_equal (json_array_size (rows), mine->rows->len);
+  for (guint i = 0; i < mine->rows->len; i++)
+    {
+      json_t *row = json_array_get (rows, i);
+      json_t *actor = json_object_get (row, "actor");
+      json_t *time_ms = json_object_get (row, "time_ms");
+      g_autofree char *shown = actorscope_deviations_list_dup_row_text (list, i);
+
+      d = &g_array_index (mine->rows, IngestDeviation, i);
+      assert_string_equal (json_string_value (json_object_get (row, "kind")), ingest_deviation_kind_to_string (d->kind));
+      assert_true (d->time_ns == 0 ? json_is_null (time_ms)
+                                   : fabs (json_real_value (time_ms) - (double) d->time_ns / 1e6) < 1e-3);
+      if (d->actor != 0)
+        {
+          assert_string_equal (json_string_value (actor), ingest_store_actor_name (store, d->actor));
+          /* The row names the actor the console names. */
+          assert_non_null (strstr (shown, json_string_value (actor)));
+        }
+      else
+        assert_true (json_is_null (actor));
+      /* And says the same thing, in the same words (untranslated here). */
+      assert_non_null (strstr (shown, json_string_value (json_object_get (row, "what"))));
+      if (d->kind == INGEST_DEVIATION_CRASH && crash_row == G_MAXUINT)
+        crash_row = i;
+    }
+  assert_null (actorscope_deviations_list_dup_row_text (list, mine->rows->len));
+  json_decref (console);
+
+  /* A crash row: the window moves to when it happened, the actor is
+   * selected everywhere. */
+  set_view ("timeline");
+  assert_true (crash_row != G_MAXUINT);
+  d = &g_array_index (mine->rows, IngestDeviation, crash_row);
+  popover = gtk_widget_get_ancestor (GTK_WIDGET (list), GTK_TYPE_POPOVER);
+  assert_non_null (popover);
+  gtk_menu_button_popup (GTK_MENU_BUTTON (gtk_widget_get_parent (popover)));
+  spin (300); /* the popover maps and lays out */
+  assert_true (gtk_widget_get_mapped (GTK_WIDGET (list)));
+  screenshot_native (popover, "deviations-list");
+  actorscope_deviations_list_activate_row (list, crash_row);
+  actorscope_scene_view_get_window (view, &from, &to);
+  assert_true (from <= d->time_ns && d->time_ns <= to);
+  assert_int_equal (actorscope_actor_tree_get_selected_actor (actorscope_window_get_actor_tree (window)), d->actor);
+  assert_string_equal (actorscope_scene_view_get_selected_id (view), ingest_store_actor_name (store, d->actor));
+  assert_string_equal (actorscope_details_get_kind (actorscope_window_get_details (window)), "actor");
+  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  screenshot ("deviations-activated");
+  actorscope_session_reset_time (actorscope_window_get_session (window));
+  assert_true (wait_for (view_idle, NULL, WAIT_MS));
 }
 
 static void
@@ -1171,6 +1331,7 @@ main (int argc, char **argv)
     cmocka_unit_test (test_zoom),
     cmocka_unit_test (test_session),
     cmocka_unit_test (test_select_actor),
+    cmocka_unit_test (test_edge_title),
     cmocka_unit_test (test_tree_columns),
     cmocka_unit_test (test_payload),
     cmocka_unit_test (test_filter),
@@ -1179,6 +1340,8 @@ main (int argc, char **argv)
     cmocka_unit_test (test_replay),
     cmocka_unit_test (test_area),
     cmocka_unit_test (test_export),
+    cmocka_unit_test (test_export_confirm),
+    cmocka_unit_test (test_deviations),
     cmocka_unit_test (test_bad_file),
     cmocka_unit_test (test_shortcuts),
     cmocka_unit_test (test_drop_recent_dark),

@@ -21,6 +21,8 @@ struct _ActorscopeDetails {
   GtkWidget parent_instance;
   GtkWidget *box;
   GtkWidget *title;
+  GtkWidget *edge_title;        /* an edge's title: one line per actor */
+  GtkWidget *edge_from, *edge_to;
   GtkWidget *subtitle;
   GtkWidget *grid;
   GtkWidget *buttons;
@@ -56,6 +58,8 @@ clear (ActorscopeDetails *self, const char *kind)
   gtk_widget_set_visible (self->payload_scroller, FALSE);
   gtk_label_set_text (GTK_LABEL (self->payload), "");
   gtk_label_set_text (GTK_LABEL (self->subtitle), "");
+  gtk_widget_set_visible (self->title, TRUE);
+  gtk_widget_set_visible (self->edge_title, FALSE);
   self->row = 0;
 }
 
@@ -486,6 +490,28 @@ actorscope_details_show_message (ActorscopeDetails *self, IngestMessageId id)
     }
 }
 
+static void
+set_edge_end (GtkWidget *label, const char *name, const char *prefix)
+{
+  g_autofree char *text = g_strconcat (prefix, name, NULL);
+
+  gtk_label_set_text (GTK_LABEL (label), text);
+  gtk_widget_set_tooltip_text (label, name);
+}
+
+static GtkWidget *
+edge_end_new (void)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_wrap (GTK_LABEL (label), FALSE);
+  gtk_label_set_single_line_mode (GTK_LABEL (label), TRUE);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_widget_add_css_class (label, "title-3");
+  return label;
+}
+
 void
 actorscope_details_show_edge (ActorscopeDetails *self, IngestActorId from, IngestActorId to)
 {
@@ -508,6 +534,13 @@ actorscope_details_show_edge (ActorscopeDetails *self, IngestActorId from, Inges
       clear (self, "edge");
       title = g_strdup_printf ("%s → %s", actor_name (self, from), actor_name (self, to));
       gtk_label_set_text (GTK_LABEL (self->title), title);
+      /* Never break inside an actor name (a wrapped title read
+       * "storage.nf-s"): one line per actor, shortened in the middle,
+       * where paths differ least, with the full name in a tooltip. */
+      set_edge_end (self->edge_from, actor_name (self, from), "");
+      set_edge_end (self->edge_to, actor_name (self, to), "→ ");
+      gtk_widget_set_visible (self->title, FALSE);
+      gtk_widget_set_visible (self->edge_title, TRUE);
       gtk_label_set_text (GTK_LABEL (self->subtitle), _("Messages on this edge"));
       add_count (self, _("Messages"), e->count);
       add_count (self, _("Received"), e->received);
@@ -673,6 +706,15 @@ actorscope_details_get_kind (ActorscopeDetails *self)
   return self->kind;
 }
 
+GtkLabel *
+actorscope_details_get_edge_end (ActorscopeDetails *self, gboolean to)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_DETAILS (self), NULL);
+  if (!gtk_widget_get_visible (self->edge_title))
+    return NULL;
+  return GTK_LABEL (to ? self->edge_to : self->edge_from);
+}
+
 const char *
 actorscope_details_get_title (ActorscopeDetails *self)
 {
@@ -735,6 +777,14 @@ actorscope_details_init (ActorscopeDetails *self)
   gtk_label_set_selectable (GTK_LABEL (self->title), TRUE);
   gtk_widget_add_css_class (self->title, "title-3");
   gtk_box_append (GTK_BOX (self->box), self->title);
+
+  self->edge_title = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  self->edge_from = edge_end_new ();
+  self->edge_to = edge_end_new ();
+  gtk_box_append (GTK_BOX (self->edge_title), self->edge_from);
+  gtk_box_append (GTK_BOX (self->edge_title), self->edge_to);
+  gtk_widget_set_visible (self->edge_title, FALSE);
+  gtk_box_append (GTK_BOX (self->box), self->edge_title);
 
   self->subtitle = gtk_label_new (NULL);
   gtk_label_set_xalign (GTK_LABEL (self->subtitle), 0);

@@ -30,6 +30,9 @@ void actorscope_details_show_range (ActorscopeDetails *self, gint64 from_ns, gin
 const char *actorscope_details_get_kind (ActorscopeDetails *self);
 /* The title line shown (borrowed). */
 const char *actorscope_details_get_title (ActorscopeDetails *self);
+/* An edge's title shows one line per actor: the label of the sender (to
+ * FALSE) or receiver (to TRUE), or NULL when no edge is shown (borrowed). */
+GtkLabel *actorscope_details_get_edge_end (ActorscopeDetails *self, gboolean to);
 /* The value shown for a row whose label is key (for tests), or NULL. */
 const char *actorscope_details_get_value (ActorscopeDetails *self, const char *key);
 

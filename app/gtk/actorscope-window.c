@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "actorscope-window.h"
+#include "actorscope-deviations-list.h"
 #include "actorscope-live.h"
 #include "actorscope-overview.h"
 #include "actorscope-time-ruler.h"
@@ -23,6 +24,8 @@ struct _ActorscopeWindow {
   GtkMenuButton *recent_button;
   GtkInfoBar *error_bar;
   GtkLabel *error_label;
+  GtkInfoBar *export_bar;
+  GtkLabel *export_label;
   GtkPaned *sidebar_paned;
   GtkPaned *details_paned;
   GtkWidget *sidebar;
@@ -43,12 +46,17 @@ struct _ActorscopeWindow {
   GtkWidget *details_scroller;
   ActorscopeDetails *details;
   GtkLabel *status_label;
+  GtkMenuButton *deviations_button;
+  GtkLabel *deviations_badge;
+  GtkPopover *deviations_popover;
+  ActorscopeDeviationsList *deviations_list;
 
   GSettings *settings;
   ActorscopeSession *session;   /* window, area, cursor, filter, groups: shared by the views */
   ActorscopeDocument *document;
   GCancellable *load_cancellable;
   char *error;
+  char *export_uri;             /* the last file exported (for "Open") */
   gulong dark_handler;
 
   /* replay */
@@ -75,6 +83,7 @@ show_error (ActorscopeWindow *self, const char *message)
   /* Plain text: error messages quote trace content. */
   gtk_label_set_text (self->error_label, message);
   gtk_info_bar_set_revealed (self->error_bar, TRUE);
+  gtk_info_bar_set_revealed (self->export_bar, FALSE);
 }
 
 static void
@@ -232,6 +241,36 @@ update_status (ActorscopeWindow *self)
   gtk_label_set_text (self->status_label, text);
 }
 
+/* The header bar's count: how many deviations the list found. */
+static void
+update_deviations_badge (ActorscopeWindow *self)
+{
+  const IngestDeviations *list = actorscope_deviations_list_get_deviations (self->deviations_list);
+  guint64 total = list != NULL ? list->total : 0;
+  char buf[32];
+
+  g_snprintf (buf, sizeof buf, "%" G_GUINT64_FORMAT, total);
+  gtk_label_set_text (self->deviations_badge, buf);
+  gtk_widget_set_visible (GTK_WIDGET (self->deviations_button), self->document != NULL);
+  if (total > 0)
+    gtk_widget_add_css_class (GTK_WIDGET (self->deviations_badge), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->deviations_badge), "error");
+}
+
+/* A live trace grows: scan again whenever the list is opened. */
+static void
+on_deviations_popover_show (GtkWidget *popover, gpointer user_data)
+{
+  ActorscopeWindow *self = user_data;
+
+  if (self->document != NULL && actorscope_document_get_live (self->document))
+    {
+      actorscope_deviations_list_refresh (self->deviations_list);
+      update_deviations_badge (self);
+    }
+}
+
 void
 actorscope_window_set_document (ActorscopeWindow *self, ActorscopeDocument *document)
 {
@@ -250,6 +289,8 @@ actorscope_window_set_document (ActorscopeWindow *self, ActorscopeDocument *docu
   actorscope_overview_set_document (self->overview, document);
   actorscope_actor_tree_set_document (self->actor_tree, document);
   actorscope_details_set_document (self->details, document);
+  actorscope_deviations_list_set_document (self->deviations_list, document);
+  update_deviations_badge (self);
   gtk_label_set_text (self->selection_label, "");
   if (document != NULL)
     {
@@ -432,6 +473,78 @@ actorscope_window_export (ActorscopeWindow *self, const char *path, const char *
   return FALSE;
 }
 
+/* The export bar's buttons (besides close). */
+enum { EXPORT_RESPONSE_OPEN = 1, EXPORT_RESPONSE_FOLDER };
+
+static void
+on_export_launched (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(ActorscopeWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_app_info_launch_default_for_uri_finish (result, &error))
+    {
+      g_autofree char *msg = g_strdup_printf (_("Could not open the exported file: %s"), error->message);
+      show_error (self, msg);
+    }
+}
+
+/* GtkFileLauncher is GTK 4.10: the default application for the file, or
+ * for its folder (the file manager), through GIO. */
+static void
+on_export_bar_response (GtkInfoBar *bar, int response, gpointer user_data)
+{
+  ActorscopeWindow *self = user_data;
+  g_autofree char *uri = NULL;
+
+  gtk_info_bar_set_revealed (bar, FALSE);
+  if (self->export_uri == NULL || (response != EXPORT_RESPONSE_OPEN && response != EXPORT_RESPONSE_FOLDER))
+    return;
+  if (response == EXPORT_RESPONSE_FOLDER)
+    {
+      g_autoptr(GFile) file = g_file_new_for_uri (self->export_uri);
+      g_autoptr(GFile) parent = g_file_get_parent (file);
+
+      uri = parent != NULL ? g_file_get_uri (parent) : g_strdup (self->export_uri);
+    }
+  else
+    uri = g_strdup (self->export_uri);
+  g_app_info_launch_default_for_uri_async (uri, NULL, NULL, on_export_launched, g_object_ref (self));
+}
+
+gboolean
+actorscope_window_export_file (ActorscopeWindow *self, GFile *file, const char *format)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *msg = NULL;
+
+  g_return_val_if_fail (ACTORSCOPE_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (G_IS_FILE (file) && format != NULL, FALSE);
+  path = g_file_get_path (file);
+  if (path == NULL || !actorscope_window_export (self, path, format, &error))
+    {
+      msg = g_strdup_printf (_("Could not export: %s"), error ? error->message : _("not a local file"));
+      show_error (self, msg);
+      return FALSE;
+    }
+  g_free (self->export_uri);
+  self->export_uri = g_file_get_uri (file);
+  /* Plain text: the path may hold anything. */
+  msg = g_strdup_printf (_("Exported to %s"), path);
+  gtk_label_set_text (self->export_label, msg);
+  gtk_info_bar_set_revealed (self->error_bar, FALSE);
+  gtk_info_bar_set_revealed (self->export_bar, TRUE);
+  return TRUE;
+}
+
+const char *
+actorscope_window_get_export_message (ActorscopeWindow *self)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_WINDOW (self), NULL);
+  return gtk_info_bar_get_revealed (self->export_bar) ? gtk_label_get_text (self->export_label) : NULL;
+}
+
 static void
 on_export_response (GtkNativeDialog *dialog, int response, gpointer user_data)
 {
@@ -441,15 +554,8 @@ on_export_response (GtkNativeDialog *dialog, int response, gpointer user_data)
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = g_file_get_path (file);
-      g_autoptr(GError) error = NULL;
 
-      if (path == NULL || !actorscope_window_export (self, path, format, &error))
-        {
-          g_autofree char *msg = g_strdup_printf (_("Could not export: %s"),
-                                                  error ? error->message : _("not a local file"));
-          show_error (self, msg);
-        }
+      actorscope_window_export_file (self, file, format);
     }
   g_object_unref (dialog);
 }
@@ -753,6 +859,35 @@ on_jump_to_actor (ActorscopeDetails *details, guint actor, gpointer user_data)
 
   actorscope_actor_tree_select_actor (self->actor_tree, actor);
   on_actor_selected (self->actor_tree, actor, self);
+}
+
+/* A deviation row: the view's window (same width) centred on when it
+ * happened, and its actor selected everywhere. */
+static void
+on_deviation_activated (ActorscopeDeviationsList *list, gint64 time_ns, guint actor, gpointer user_data)
+{
+  ActorscopeWindow *self = user_data;
+  gint64 from, to, t0, t1, width;
+
+  if (self->document == NULL)
+    return;
+  if (time_ns != 0 && actorscope_document_get_time_range (self->document, &t0, &t1))
+    {
+      actorscope_scene_view_get_window (self->scene_view, &from, &to);
+      from = MAX (from, t0);
+      to = MIN (to, t1);
+      width = to > from ? to - from : 0;
+      /* The whole trace in view: zoom to a tenth of it so the moment shows. */
+      if (width == 0 || width >= t1 - t0)
+        width = MAX ((t1 - t0) / 10, 1000);
+      actorscope_scene_view_set_window (self->scene_view, time_ns - width / 2, time_ns - width / 2 + width);
+    }
+  if (actor != 0)
+    {
+      actorscope_actor_tree_select_actor (self->actor_tree, actor);
+      on_actor_selected (self->actor_tree, actor, self);
+    }
+  gtk_popover_popdown (self->deviations_popover);
 }
 
 static void
@@ -1091,6 +1226,7 @@ actorscope_window_finalize (GObject *object)
 
   g_clear_object (&self->settings);
   g_free (self->error);
+  g_free (self->export_uri);
   G_OBJECT_CLASS (actorscope_window_parent_class)->finalize (object);
 }
 
@@ -1110,6 +1246,7 @@ actorscope_window_class_init (ActorscopeWindowClass *klass)
   g_type_ensure (ACTORSCOPE_TYPE_OVERVIEW);
   g_type_ensure (ACTORSCOPE_TYPE_ACTOR_TREE);
   g_type_ensure (ACTORSCOPE_TYPE_DETAILS);
+  g_type_ensure (ACTORSCOPE_TYPE_DEVIATIONS_LIST);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/actorscope/Actorscope/ui/actorscope-window.ui");
@@ -1117,6 +1254,8 @@ actorscope_window_class_init (ActorscopeWindowClass *klass)
   BIND (recent_button);
   BIND (error_bar);
   BIND (error_label);
+  BIND (export_bar);
+  BIND (export_label);
   BIND (sidebar_paned);
   BIND (details_paned);
   BIND (sidebar);
@@ -1137,6 +1276,10 @@ actorscope_window_class_init (ActorscopeWindowClass *klass)
   BIND (details_scroller);
   BIND (details);
   BIND (status_label);
+  BIND (deviations_button);
+  BIND (deviations_badge);
+  BIND (deviations_popover);
+  BIND (deviations_list);
 #undef BIND
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, action_open);
@@ -1236,6 +1379,12 @@ actorscope_window_init (ActorscopeWindow *self)
   gtk_drop_down_set_selected (self->speed_dropdown, 2);
 
   g_signal_connect (self->error_bar, "response", G_CALLBACK (on_error_response), self);
+  gtk_info_bar_add_button (self->export_bar, _("_Open"), EXPORT_RESPONSE_OPEN);
+  gtk_info_bar_add_button (self->export_bar, _("Show in _Folder"), EXPORT_RESPONSE_FOLDER);
+  g_signal_connect (self->export_bar, "response", G_CALLBACK (on_export_bar_response), self);
+  g_signal_connect (self->deviations_list, "deviation-activated", G_CALLBACK (on_deviation_activated), self);
+  g_signal_connect (self->deviations_popover, "show", G_CALLBACK (on_deviations_popover_show), self);
+  gtk_widget_set_visible (GTK_WIDGET (self->deviations_button), FALSE);
   g_signal_connect (self->filter_entry, "search-changed", G_CALLBACK (on_filter_changed), self);
   g_signal_connect (self->scene_view, "item-activated", G_CALLBACK (on_item_activated), self);
   g_signal_connect (self->scene_view, "area-selected", G_CALLBACK (on_area_selected), self);
@@ -1286,6 +1435,13 @@ actorscope_window_get_actor_tree (ActorscopeWindow *self)
 {
   g_return_val_if_fail (ACTORSCOPE_IS_WINDOW (self), NULL);
   return self->actor_tree;
+}
+
+ActorscopeDeviationsList *
+actorscope_window_get_deviations_list (ActorscopeWindow *self)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_WINDOW (self), NULL);
+  return self->deviations_list;
 }
 
 ActorscopeDetails *

@@ -12,6 +12,7 @@
 #include "actorscope-application.h"
 #include "actorscope-actor-tree.h"
 #include "actorscope-details.h"
+#include "actorscope-deviations-list.h"
 #include "actorscope-document.h"
 #include "actorscope-live.h"
 #include "actorscope-scene-view.h"
@@ -42,6 +43,12 @@ ActorscopeLive *actorscope_window_get_live (ActorscopeWindow *self);
 /* Writes the current view to path; format "svg", "png" or "pdf". */
 gboolean actorscope_window_export (ActorscopeWindow *self, const char *path, const char *format,
                                    GError **error);
+/* Exports to file as the Export menu does: on success the window says where
+ * the file went (with "Open" and "Show in Folder"), on failure it shows the
+ * error in the window. Returns whether the file was written. */
+gboolean actorscope_window_export_file (ActorscopeWindow *self, GFile *file, const char *format);
+/* The export confirmation shown, or NULL when none is (borrowed). */
+const char *actorscope_window_get_export_message (ActorscopeWindow *self);
 
 /* The parts, for tests (borrowed). */
 ActorscopeSceneView *actorscope_window_get_scene_view (ActorscopeWindow *self);
@@ -49,6 +56,8 @@ ActorscopeSceneView *actorscope_window_get_scene_view (ActorscopeWindow *self);
 ActorscopeSession *actorscope_window_get_session (ActorscopeWindow *self);
 ActorscopeActorTree *actorscope_window_get_actor_tree (ActorscopeWindow *self);
 ActorscopeDetails *actorscope_window_get_details (ActorscopeWindow *self);
+/* The deviations list of the header bar's popover. */
+ActorscopeDeviationsList *actorscope_window_get_deviations_list (ActorscopeWindow *self);
 GtkEditable *actorscope_window_get_filter_entry (ActorscopeWindow *self);
 /* The status line text (borrowed). */
 const char *actorscope_window_get_status (ActorscopeWindow *self);
