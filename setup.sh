@@ -5,7 +5,7 @@
 #   ./setup.sh run      ... then export the bundled sample traces and start
 #                       the live console replaying one of them
 #   ./setup.sh test     ... then run every test suite; the unit suite under
-#                       valgrind memcheck; every suite but 'slow' again in an
+#                       valgrind memcheck; every suite but 'slow' and 'page' in an
 #                       ASan + UBSan build (clang), whose libFuzzer targets then
 #                       run for a short bounded time. Prints each phase's
 #                       time and a closing "tests: N passed, M failed, K skipped".
@@ -286,12 +286,14 @@ build_sanitized() {
 # (Xvfb) and browser suites: leaks, overflows and UB in the libraries, the
 # CLI, the server (driven by node and chromium), the broker sources and the
 # GTK app. The slow suite (long load runs and measurements, the RabbitMQ
-# broker test) runs once, in the normal build: twice would put CI over its
-# 20 minutes.
+# broker test) and the page suite (the console page's own behaviour in
+# chromium; its service paths run under ASan through web-live, web-hostile
+# and fault-service) run once, in the normal build: twice would put CI
+# over its 20 minutes.
 run_asan() {
   build_sanitized || return 1
   say "running the unit, integration, gui and browser suites under ASan + UBSan"
-  run_suites "$BUILD_ASAN" testlog-asan --no-suite fuzz --no-suite slow
+  run_suites "$BUILD_ASAN" testlog-asan --no-suite fuzz --no-suite slow --no-suite page
 }
 
 # The libFuzzer targets, each for a short bounded time: the `fuzz` suite of
