@@ -467,6 +467,15 @@ feed_plain (IngestParser *parser, const guint8 *data, gsize len, GError **error)
             return FALSE;
         }
     }
+  /* After detection the first DETECT_MAX bytes are still kept, so what the
+   * input looks like (said when none of it could be read) never depends
+   * on where the input was cut. */
+  if (parser->ctx.options.format == INGEST_FORMAT_AUTO && parser->detect_len < DETECT_MAX && len > 0)
+    {
+      gsize keep = MIN (len, DETECT_MAX - parser->detect_len);
+      memcpy (parser->detect_buf + parser->detect_len, data, keep);
+      parser->detect_len += keep;
+    }
   if (len == 0)
     return TRUE;
   return parser->impl->feed (parser->impl_data, data, len, error);
