@@ -181,6 +181,28 @@ append (IngestFirehoseMapper *self, IngestEventKind kind, gint64 t, const char *
   ingest_store_append (self->store, &in);
 }
 
+/* The SEND of a firehose record, publish (connection -> exchange) or
+ * deliver (queue -> consumer): its label is the message type, else the
+ * routing keys; its size the body's. The strings are borrowed. */
+static void
+send_input (IngestEventInput *in, const IngestFirehoseRecord *r, gint64 t, const char *from,
+            IngestActorKind from_kind, const char *to, IngestActorKind to_kind, const char *key)
+{
+  const char *label = r->type != NULL && r->type[0] != '\0' ? r->type : r->routing_keys;
+
+  in->kind = INGEST_EVENT_SEND;
+  in->time_ns = t;
+  in->actor = INGEST_STR (from);
+  in->actor_kind = from_kind;
+  in->actor_kind_set = TRUE;
+  in->peer = INGEST_STR (to);
+  in->peer_kind = to_kind;
+  in->peer_kind_set = TRUE;
+  in->message_key = INGEST_STR (key);
+  in->label = label != NULL ? INGEST_STR (label) : INGEST_STR_NONE;
+  in->size = (guint32) MIN (r->body_size, G_MAXUINT32);
+}
+
 static void
 feed_publish (IngestFirehoseMapper *self, const IngestFirehoseRecord *r)
 {
@@ -194,20 +216,7 @@ feed_publish (IngestFirehoseMapper *self, const IngestFirehoseRecord *r)
   self->stats.publishes++;
   forget_if_full (self);
   /* The publish: C -> X, marked as a request when it names a reply queue. */
-  in.kind = INGEST_EVENT_SEND;
-  in.time_ns = t;
-  in.actor = INGEST_STR (conn);
-  in.actor_kind = INGEST_ACTOR_CLIENT;
-  in.actor_kind_set = TRUE;
-  in.peer = INGEST_STR (x);
-  in.peer_kind = INGEST_ACTOR_ACTOR;
-  in.peer_kind_set = TRUE;
-  in.message_key = INGEST_STR (key);
-  {
-    const char *label = r->type != NULL && r->type[0] != '\0' ? r->type : r->routing_keys;
-    in.label = label != NULL ? INGEST_STR (label) : INGEST_STR_NONE;
-  }
-  in.size = (guint32) MIN (r->body_size, G_MAXUINT32);
+  send_input (&in, r, t, conn, INGEST_ACTOR_CLIENT, x, INGEST_ACTOR_ACTOR, key);
   if (r->body != NULL)
     {
       gsize n = 0;
@@ -306,20 +315,7 @@ feed_deliver (IngestFirehoseMapper *self, const IngestFirehoseRecord *r)
         }
     }
 
-  in.kind = INGEST_EVENT_SEND;
-  in.time_ns = t;
-  in.actor = INGEST_STR (q);
-  in.actor_kind = INGEST_ACTOR_QUEUE;
-  in.actor_kind_set = TRUE;
-  in.peer = INGEST_STR (conn);
-  in.peer_kind = INGEST_ACTOR_CLIENT;
-  in.peer_kind_set = TRUE;
-  in.message_key = INGEST_STR (dkey);
-  {
-    const char *label = r->type != NULL && r->type[0] != '\0' ? r->type : r->routing_keys;
-    in.label = label != NULL ? INGEST_STR (label) : INGEST_STR_NONE;
-  }
-  in.size = (guint32) MIN (r->body_size, G_MAXUINT32);
+  send_input (&in, r, t, q, INGEST_ACTOR_QUEUE, conn, INGEST_ACTOR_CLIENT, dkey);
   if (request != NULL)
     in.in_reply_to = INGEST_STR (request);
   ingest_store_append (self->store, &in);
