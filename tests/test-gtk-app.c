@@ -29,6 +29,8 @@
 #include "actorscope-window.h"
 #include "test-util.h"
 #include "web-deviations.h"
+#include "web-actor-charts.h"
+#include "render-sparkline.h"
 
 static ActorscopeApplication *app;
 static ActorscopeWindow *window;
@@ -1322,6 +1324,116 @@ test_status_counters (void **state)
   assert_string_equal (proc, "—");
 }
 
+/* A screenshot of the window in the light theme and one in the dark
+ * ("NAME-dark"), back to light afterwards. */
+static void
+screenshot_both (const char *name)
+{
+  g_autofree char *dark_name = g_strdup_printf ("%s-dark", name);
+
+  spin (200);
+  screenshot (name);
+  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", TRUE, NULL);
+  dark_wanted = TRUE;
+  assert_true (wait_for (scene_is_dark, NULL, WAIT_MS));
+  spin (200);
+  screenshot (dark_name);
+  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
+  dark_wanted = FALSE;
+  assert_true (wait_for (scene_is_dark, NULL, WAIT_MS));
+}
+
+/* Opens a bundled trace in the window and waits until it is shown. */
+static IngestStore *
+open_sample (const char *name)
+{
+  const char *root = g_getenv ("ACTORSCOPE_SOURCE_ROOT");
+  g_autofree char *trace = g_build_filename (root ? root : "..", "data", "traces", name, NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (trace);
+  gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  actorscope_window_open (window, file);
+  spin (50);
+  while ((actorscope_window_is_loading (window) || actorscope_window_get_document (window) == NULL)
+         && g_get_monotonic_time () < end)
+    spin (20);
+  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  return actorscope_document_get_store (actorscope_window_get_document (window));
+}
+
+/* The actor card's charts are the console's: for the same actor and the
+ * same (whole-trace) window, each series drawn as the console draws it is
+ * the console's SVG, and the partners are the console's, in its order. */
+static void
+test_actor_charts (void **state)
+{
+  IngestStore *store = open_sample ("akka-supervision.ndjson");
+  ActorscopeDetails *details = actorscope_window_get_details (window);
+  ActorscopeActorCharts *charts = actorscope_details_get_charts (details);
+  ActorscopeActorTree *tree = actorscope_window_get_actor_tree (window);
+  const char *names[] = { "/user/api", "/user/supervisor/cache" };
+  static const char *const keys[ACTORSCOPE_ACTOR_N_CHARTS] = { "mailbox", "rate", "wait_p99" };
+  static const char *const titles[ACTORSCOPE_ACTOR_N_CHARTS] = { "Mailbox depth", "Received /s", "Wait p99 (ms)" };
+
+  for (guint a = 0; a < G_N_ELEMENTS (names); a++)
+    {
+      IngestActorId id = ingest_store_find_actor (store, names[a]);
+      g_autoptr(GError) error = NULL;
+      json_t *request = json_pack ("{s:s, s:s}", "type", "charts", "actor", names[a]);
+      g_autofree char *reply = web_actor_charts_reply (store, INGEST_TIME_MIN, INGEST_TIME_MAX, RENDER_THEME_LIGHT,
+                                                       request, &error);
+      json_t *console, *partners;
+      double busiest = 0;
+
+      json_decref (request);
+      assert_true (id != 0);
+      assert_non_null (reply);
+      actorscope_actor_tree_select_actor (tree, id);
+      g_signal_emit_by_name (tree, "actor-selected", id);
+      assert_string_equal (actorscope_details_get_kind (details), "actor");
+      assert_true (gtk_widget_get_visible (GTK_WIDGET (charts)));
+      console = json_loads (reply, 0, NULL);
+      assert_non_null (console);
+      for (guint c = 0; c < ACTORSCOPE_ACTOR_N_CHARTS; c++)
+        {
+          json_t *chart = json_array_get (json_object_get (console, "charts"), c);
+          const double *mine = actorscope_actor_charts_get_values (charts, c);
+          g_autofree char *label = g_strdup_printf ("%s of %s", titles[c], names[a]);
+          g_autofree char *svg = NULL;
+
+          assert_non_null (mine);
+          assert_string_equal (json_string_value (json_object_get (chart, "name")), keys[c]);
+          svg = render_sparkline_svg (mine, ACTORSCOPE_ACTOR_CHARTS_BINS, 220, 36, RENDER_THEME_LIGHT, label);
+          assert_string_equal (svg, json_string_value (json_object_get (chart, "svg")));
+          assert_true (fabs (mine[ACTORSCOPE_ACTOR_CHARTS_BINS - 1] - json_number_value (json_object_get (chart, "last"))) < 1e-9);
+          for (guint b = 0; b < ACTORSCOPE_ACTOR_CHARTS_BINS; b++)
+            busiest = MAX (busiest, mine[b]);
+        }
+      /* Not a flat line of zeros: the sample's actors do receive. */
+      assert_true (busiest > 0);
+      partners = json_object_get (console, "partners");
+      assert_true (json_array_size (partners) > 0);
+      for (guint i = 0; i < json_array_size (partners); i++)
+        {
+          json_t *p = json_array_get (partners, i);
+          guint64 sent = 0, received = 0;
+          const char *name = actorscope_actor_charts_get_partner (charts, i, &sent, &received);
+
+          assert_non_null (name);
+          assert_string_equal (name, json_string_value (json_object_get (p, "name")));
+          assert_int_equal (sent, json_integer_value (json_object_get (p, "sent")));
+          assert_int_equal (received, json_integer_value (json_object_get (p, "received")));
+        }
+      assert_null (actorscope_actor_charts_get_partner (charts, json_array_size (partners), NULL, NULL));
+      json_decref (console);
+    }
+  screenshot_both ("actor-charts");
+  /* Anything else on the card: no charts. */
+  actorscope_details_show_nothing (details);
+  assert_false (gtk_widget_get_visible (GTK_WIDGET (charts)));
+  assert_null (actorscope_actor_charts_get_values (charts, ACTORSCOPE_ACTOR_CHART_RATE));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1349,6 +1461,7 @@ main (int argc, char **argv)
     cmocka_unit_test (test_mswitch),
     cmocka_unit_test (test_hostile_names),
     cmocka_unit_test (test_status_counters),
+    cmocka_unit_test (test_actor_charts),
   };
 
   g_autofree char *data_home = test_tmpdir_new ("actorscope-gtk-data-XXXXXX");
