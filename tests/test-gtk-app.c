@@ -30,6 +30,7 @@
 #include "test-util.h"
 #include "web-deviations.h"
 #include "web-actor-charts.h"
+#include "web-search.h"
 #include "render-sparkline.h"
 
 static ActorscopeApplication *app;
@@ -1434,6 +1435,101 @@ test_actor_charts (void **state)
   assert_null (actorscope_actor_charts_get_values (charts, ACTORSCOPE_ACTOR_CHART_RATE));
 }
 
+/* Desktop search finds what the console finds, in the same order, and
+ * steps through it: the window jumps to each match and selects it. */
+static void
+test_search (void **state)
+{
+  IngestStore *store = open_sample ("akka-supervision.ndjson");
+  ActorscopeSearchBar *bar = actorscope_window_get_search_bar (window);
+  ActorscopeSceneView *view = actorscope_window_get_scene_view (window);
+  ActorscopeDetails *details = actorscope_window_get_details (window);
+  static const struct { const char *text, *in; guint fields; } cases[] = {
+    { "w3", NULL, INGEST_SEARCH_ALL },                    /* an actor name */
+    { "lookupreply", "[\"label\"]", INGEST_SEARCH_LABEL }, /* a label, any case */
+    { "00007.png", "[\"payload\"]", INGEST_SEARCH_PAYLOAD },
+    { "no such text anywhere", NULL, INGEST_SEARCH_ALL },
+  };
+
+  set_view ("sequence");
+  /* Ctrl+F's action opens the bar with its entry focused. */
+  assert_false (actorscope_search_bar_is_open (bar));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.find", NULL);
+  spin (100);
+  assert_true (actorscope_search_bar_is_open (bar));
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *request_text = g_strdup_printf ("{\"type\":\"search\",\"text\":\"%s\"%s%s}", cases[c].text,
+                                                       cases[c].in ? ",\"in\":" : "", cases[c].in ? cases[c].in : "");
+      json_t *request = json_loads (request_text, 0, NULL);
+      g_autofree char *reply = web_search_reply (store, request, &error);
+      json_t *console, *matches;
+      const IngestSearchResult *mine;
+
+      json_decref (request);
+      assert_non_null (reply);
+      console = json_loads (reply, 0, NULL);
+      matches = json_object_get (console, "matches");
+      actorscope_search_bar_search (bar, cases[c].text, cases[c].fields);
+      mine = actorscope_search_bar_get_result (bar);
+      assert_non_null (mine);
+      assert_int_equal (mine->total, json_integer_value (json_object_get (console, "total")));
+      assert_int_equal (mine->matches->len, json_array_size (matches));
+      for (guint i = 0; i < mine->matches->len; i++)
+        assert_int_equal (g_array_index (mine->matches, IngestSearchMatch, i).message,
+                          json_integer_value (json_object_get (json_array_get (matches, i), "message")));
+      if (c < 3)
+        assert_true (mine->matches->len >= 2);
+      else
+        {
+          assert_int_equal (mine->matches->len, 0);
+          assert_int_equal (actorscope_search_bar_get_current (bar), -1);
+          assert_false (actorscope_search_bar_next (bar));
+          assert_string_equal (actorscope_search_bar_get_count_text (bar), "No matches");
+        }
+      json_decref (console);
+    }
+
+  /* Step through the payload matches: each one is in the window and
+   * selected in the picture and the card. */
+  actorscope_search_bar_search (bar, "00007.png", INGEST_SEARCH_PAYLOAD);
+  const IngestSearchResult *found = actorscope_search_bar_get_result (bar);
+  guint n = found->matches->len;
+  for (guint step = 0; step <= n; step++)
+    {
+      int at = actorscope_search_bar_get_current (bar);
+      const IngestSearchMatch *m = &g_array_index (found->matches, IngestSearchMatch, at);
+      g_autofree char *id = g_strdup_printf ("%u", m->message);
+      g_autofree char *count = g_strdup_printf ("%d of %u", at + 1, n);
+      gint64 from, to;
+
+      assert_int_equal (at, (int) (step % n));
+      assert_string_equal (actorscope_search_bar_get_count_text (bar), count);
+      actorscope_scene_view_get_window (view, &from, &to);
+      assert_true (from <= m->time_ns && m->time_ns <= to);
+      assert_string_equal (actorscope_details_get_kind (details), "message");
+      assert_string_equal (actorscope_scene_view_get_selected_class (view), "message");
+      assert_string_equal (actorscope_scene_view_get_selected_id (view), id);
+      if (step == 1)
+        {
+          assert_true (wait_for (view_idle, NULL, WAIT_MS));
+          screenshot_both ("search");
+        }
+      assert_true (actorscope_search_bar_next (bar));
+    }
+  /* Previous from the first wraps to the last. */
+  assert_int_equal (actorscope_search_bar_get_current (bar), 1 % n);
+  assert_true (actorscope_search_bar_previous (bar));
+  assert_true (actorscope_search_bar_previous (bar));
+  assert_int_equal (actorscope_search_bar_get_current (bar), (int) n - 1);
+  actorscope_search_bar_close (bar);
+  assert_false (actorscope_search_bar_is_open (bar));
+  actorscope_session_reset_time (actorscope_window_get_session (window));
+  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  set_view ("graph");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1462,6 +1558,7 @@ main (int argc, char **argv)
     cmocka_unit_test (test_hostile_names),
     cmocka_unit_test (test_status_counters),
     cmocka_unit_test (test_actor_charts),
+    cmocka_unit_test (test_search),
   };
 
   g_autofree char *data_home = test_tmpdir_new ("actorscope-gtk-data-XXXXXX");

@@ -112,6 +112,7 @@ actorscope_application_startup (GApplication *app)
     { "win.zoom-out", { "<Control>minus", NULL } },
     { "win.zoom-reset", { "<Control>0", NULL } },
     { "win.find", { "<Control>f", NULL } },
+    { "win.filter-actors", { "<Control><Shift>f", NULL } },
     { "win.toggle-sidebar", { "F9", NULL } },
     { "win.toggle-details", { "<Control>i", NULL } },
     { "win.play", { "<Control>space", NULL } },
