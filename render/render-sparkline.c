@@ -39,7 +39,7 @@ render_sparkline_svg (const double *values, guint n, double width, double height
                       RenderTheme theme, const char *label)
 {
   const RenderThemeColors *c = render_theme_colors (theme);
-  RenderColor line = c->span;
+  RenderColor line = c->chart;
   GString *svg = g_string_new (NULL);
   g_autoptr(GString) points = g_string_new (NULL);
   g_autofree char *title = g_markup_escape_text (label != NULL ? label : "", -1);
@@ -88,7 +88,7 @@ void
 render_sparkline_draw (cairo_t *cr, const double *values, guint n, double width, double height,
                        RenderTheme theme)
 {
-  RenderColor line = render_theme_colors (theme)->span;
+  RenderColor line = render_theme_colors (theme)->chart;
   Geometry g;
   double x, y;
 

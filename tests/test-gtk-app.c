@@ -1332,12 +1332,17 @@ screenshot_both (const char *name)
 {
   g_autofree char *dark_name = g_strdup_printf ("%s-dark", name);
 
-  spin (200);
+  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  spin (300);
+  wait_frames ();
   screenshot (name);
   g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", TRUE, NULL);
   dark_wanted = TRUE;
   assert_true (wait_for (scene_is_dark, NULL, WAIT_MS));
-  spin (200);
+  /* The scene is rebuilt dark, then rasterised off the UI thread. */
+  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  spin (300);
+  wait_frames ();
   screenshot (dark_name);
   g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
   dark_wanted = FALSE;
@@ -1530,6 +1535,37 @@ test_search (void **state)
   set_view ("graph");
 }
 
+/* The desktop's red numbers are the palette's error colour (checked for
+ * contrast in both themes by test-render-palette), not the toolkit's dark
+ * red: a label marked .error shows it, in light and in dark. */
+static void
+test_error_colour (void **state)
+{
+  GtkWidget *label = gtk_label_new ("3");
+  GdkRGBA rgba;
+
+  g_object_ref_sink (label);
+  gtk_widget_add_css_class (label, "error");
+  for (int dark = 0; dark <= 1; dark++)
+    {
+      RenderColor want = render_theme_colors (dark ? RENDER_THEME_DARK : RENDER_THEME_LIGHT)->error;
+
+      g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", dark, NULL);
+      spin (50);
+      gtk_style_context_get_color (gtk_widget_get_style_context (label), &rgba);
+      assert_int_equal ((int) lround (rgba.red * 255), want.r);
+      assert_int_equal ((int) lround (rgba.green * 255), want.g);
+      assert_int_equal ((int) lround (rgba.blue * 255), want.b);
+    }
+  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
+  dark_wanted = FALSE;
+  assert_true (wait_for (scene_is_dark, NULL, WAIT_MS));
+  g_object_unref (label);
+  /* The tree's error counts, light and dark. */
+  open_sample ("akka-supervision.ndjson");
+  screenshot_both ("error-numbers");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1559,6 +1595,7 @@ main (int argc, char **argv)
     cmocka_unit_test (test_status_counters),
     cmocka_unit_test (test_actor_charts),
     cmocka_unit_test (test_search),
+    cmocka_unit_test (test_error_colour),
   };
 
   g_autofree char *data_home = test_tmpdir_new ("actorscope-gtk-data-XXXXXX");

@@ -45,14 +45,14 @@ test_degenerate (void **unused)
 }
 
 /* The cairo drawing: the line reaches the top at the largest value and
- * runs along the bottom at zero, in the theme's span colour. */
+ * runs along the bottom at zero, in the theme's chart colour. */
 static void
 test_cairo (void **unused)
 {
   const double values[] = { 0, 0, 10, 0, 0 };
   cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 41, 20);
   cairo_t *cr = cairo_create (surface);
-  RenderColor span = render_theme_colors (RENDER_THEME_DARK)->span;
+  RenderColor span = render_theme_colors (RENDER_THEME_DARK)->chart;
   guint32 want = ((guint32) span.r << 16) | ((guint32) span.g << 8) | span.b;
   const guint8 *data;
   int stride, top = 0, bottom = 0;
