@@ -1357,7 +1357,14 @@ open_sample (const char *name)
   g_autofree char *trace = g_build_filename (root ? root : "..", "data", "traces", name, NULL);
   g_autoptr(GFile) file = g_file_new_for_path (trace);
   gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  ActorscopeDocument *doc = actorscope_window_get_document (window);
+  g_autofree char *base = g_path_get_basename (name);
+  g_autofree char *stem = g_strndup (base, strcspn (base, "."));
 
+  /* Already open (the title names it): reading it again only costs time. */
+  if (doc != NULL && !actorscope_window_is_loading (window) &&
+      strstr (gtk_window_get_title (GTK_WINDOW (window)), stem) != NULL)
+    return actorscope_document_get_store (doc);
   actorscope_window_open (window, file);
   spin (50);
   while ((actorscope_window_is_loading (window) || actorscope_window_get_document (window) == NULL)
@@ -1566,6 +1573,124 @@ test_error_colour (void **state)
   screenshot_both ("error-numbers");
 }
 
+/* The whole screen as X shows it (window and popovers together), when
+ * screenshots are asked for and ImageMagick's import is there. */
+static void
+screenshot_root (const char *name)
+{
+  g_autofree char *import = g_find_program_in_path ("import");
+  g_autofree char *path = g_strdup_printf ("%s/%s.png", shotdir, name);
+  const char *argv[] = { import, "-window", "root", path, NULL };
+
+  if (import == NULL || g_getenv ("ACTORSCOPE_SCREENSHOT_DIR") == NULL)
+    return;
+  wait_frames ();
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+                NULL, NULL, NULL, NULL);
+  print_message ("screenshot: %s\n", path);
+}
+
+/* The widget the pointer would be over at (x, y) of the tree, or an
+ * ancestor of it below the tree, has a tooltip. */
+static gboolean
+tooltip_at (ActorscopeActorTree *tree, double x, double y)
+{
+  for (GtkWidget *w = gtk_widget_pick (GTK_WIDGET (tree), x, y, GTK_PICK_DEFAULT);
+       w != NULL && w != GTK_WIDGET (tree); w = gtk_widget_get_parent (w))
+    if (gtk_widget_get_has_tooltip (w))
+      return TRUE;
+  return FALSE;
+}
+
+/* While the tree's context menu is open, the rows under the pointer show
+ * no tooltip (it covered the menu's first item); once it closes they do. */
+static void
+test_menu_hides_tooltips (void **state)
+{
+  ActorscopeActorTree *tree = actorscope_window_get_actor_tree (window);
+  IngestStore *store = open_sample ("akka-supervision.ndjson");
+  IngestActorId workers = ingest_store_find_actor (store, "/user/supervisor/workers");
+  double x = 40, y = -1;
+
+  wait_frames ();
+  /* A point on a row whose cell has a tooltip (the path of an actor). */
+  for (double yy = 30; yy < gtk_widget_get_height (GTK_WIDGET (tree)) && y < 0; yy += 4)
+    if (tooltip_at (tree, x, yy))
+      y = yy;
+  assert_true (y >= 0);
+  actorscope_actor_tree_popup_menu (tree, workers, x, y);
+  spin (100);
+  assert_true (actorscope_actor_tree_get_menu_visible (tree));
+  assert_false (tooltip_at (tree, x, y));
+  screenshot_root ("tree-menu-open");
+  gtk_popover_popdown (GTK_POPOVER (gtk_widget_get_last_child (GTK_WIDGET (tree))));
+  spin (100);
+  assert_false (actorscope_actor_tree_get_menu_visible (tree));
+  assert_true (tooltip_at (tree, x, y));
+}
+
+/* One selection: whatever is selected last is what the tree, the picture
+ * and the card all show; an edge, a message or nothing clears the tree. */
+static void
+test_one_selection (void **state)
+{
+  ActorscopeActorTree *tree = actorscope_window_get_actor_tree (window);
+  ActorscopeSceneView *view = actorscope_window_get_scene_view (window);
+  ActorscopeDetails *details = actorscope_window_get_details (window);
+  IngestStore *store = open_sample ("akka-supervision.ndjson");
+  IngestActorId api = ingest_store_find_actor (store, "/user/api");
+  gboolean edge_clicked = FALSE, message_clicked = FALSE;
+  double x, y;
+
+  set_view ("graph");
+  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  /* An actor from the tree: all three show it. */
+  actorscope_actor_tree_select_actor (tree, api);
+  g_signal_emit_by_name (tree, "actor-selected", api);
+  assert_int_equal (actorscope_actor_tree_get_selected_actor (tree), api);
+  assert_string_equal (actorscope_scene_view_get_selected_id (view), "/user/api");
+  assert_string_equal (actorscope_details_get_kind (details), "actor");
+
+  /* A click on an edge in the picture: the edge everywhere, no actor row. */
+  for (const RenderNode *n = render_scene_get_first (actorscope_scene_view_get_scene (view));
+       n != NULL && !edge_clicked; n = n->next)
+    if (n->kind == RENDER_NODE_GROUP_BEGIN && g_strcmp0 (n->u.group.klass, "edge") == 0 &&
+        actorscope_scene_view_locate (view, "edge", n->u.group.id, &x, &y) &&
+        actorscope_scene_view_activate_at (view, x, y))
+      edge_clicked = g_strcmp0 (actorscope_scene_view_get_selected_class (view), "edge") == 0;
+  assert_true (edge_clicked);
+  assert_int_equal (actorscope_actor_tree_get_selected_actor (tree), 0);
+  assert_string_equal (actorscope_details_get_kind (details), "edge");
+  screenshot_both ("one-selection-edge");
+
+  /* Back to an actor by clicking it in the picture, then a message in the
+   * sequence chart: the message everywhere, no actor row. */
+  assert_true (actorscope_scene_view_locate (view, "actor", "/user/api", &x, &y));
+  assert_true (actorscope_scene_view_activate_at (view, x, y));
+  assert_int_equal (actorscope_actor_tree_get_selected_actor (tree), api);
+  set_view ("sequence");
+  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  for (const RenderNode *n = render_scene_get_first (actorscope_scene_view_get_scene (view));
+       n != NULL && !message_clicked; n = n->next)
+    if (n->kind == RENDER_NODE_GROUP_BEGIN && g_strcmp0 (n->u.group.klass, "message") == 0 &&
+        actorscope_scene_view_locate (view, "message", n->u.group.id, &x, &y) &&
+        actorscope_scene_view_activate_at (view, x, y))
+      message_clicked = g_strcmp0 (actorscope_scene_view_get_selected_class (view), "message") == 0;
+  assert_true (message_clicked);
+  assert_int_equal (actorscope_actor_tree_get_selected_actor (tree), 0);
+  assert_string_equal (actorscope_details_get_kind (details), "message");
+
+  /* A click on empty space: nothing anywhere. */
+  set_view ("graph");
+  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  actorscope_actor_tree_select_actor (tree, api);
+  g_signal_emit_by_name (tree, "actor-selected", api);
+  assert_false (actorscope_scene_view_activate_at (view, 3, 3));
+  assert_null (actorscope_scene_view_get_selected_class (view));
+  assert_int_equal (actorscope_actor_tree_get_selected_actor (tree), 0);
+  assert_string_equal (actorscope_details_get_kind (details), "none");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1596,6 +1721,8 @@ main (int argc, char **argv)
     cmocka_unit_test (test_actor_charts),
     cmocka_unit_test (test_search),
     cmocka_unit_test (test_error_colour),
+    cmocka_unit_test (test_menu_hides_tooltips),
+    cmocka_unit_test (test_one_selection),
   };
 
   g_autofree char *data_home = test_tmpdir_new ("actorscope-gtk-data-XXXXXX");

@@ -810,6 +810,11 @@ on_item_activated (ActorscopeSceneView *view, const char *klass, const char *id,
   if (self->document == NULL)
     return;
   store = actorscope_document_get_store (self->document);
+  /* One selection: anything but an actor clears the tree's (an actor
+   * selects its row below). */
+  if (klass == NULL || !(g_str_equal (klass, "actor") || g_str_equal (klass, "lane") ||
+                         g_str_equal (klass, "lifeline")))
+    actorscope_actor_tree_select_actor (self->actor_tree, 0);
   if (klass == NULL)
     {
       actorscope_details_show_nothing (self->details);
@@ -914,6 +919,7 @@ select_message (ActorscopeWindow *self, IngestMessageId message)
 {
   g_autofree char *id = g_strdup_printf ("%u", message);
 
+  actorscope_actor_tree_select_actor (self->actor_tree, 0);
   actorscope_details_show_message (self->details, message);
   actorscope_scene_view_select (self->scene_view, "message", id);
 }
