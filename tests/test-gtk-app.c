@@ -1623,6 +1623,31 @@ test_menu_hides_tooltips (void **state)
   assert_true (actorscope_actor_tree_get_menu_visible (tree));
   assert_false (tooltip_at (tree, x, y));
   screenshot_root ("tree-menu-open");
+  if (g_getenv ("ACTORSCOPE_SCREENSHOT_DIR") != NULL)
+    {
+      ActorscopeDeviationsList *list = actorscope_window_get_deviations_list (window);
+      GtkWidget *popover = gtk_widget_get_ancestor (GTK_WIDGET (list), GTK_TYPE_POPOVER);
+
+      g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", TRUE, NULL);
+      dark_wanted = TRUE;
+      assert_true (wait_for (scene_is_dark, NULL, WAIT_MS));
+      assert_true (wait_for (view_idle, NULL, WAIT_MS));
+      /* The dark picture is rasterised off the UI thread, then drawn. */
+      spin (800);
+      wait_frames ();
+      screenshot_root ("tree-menu-open-dark");
+      gtk_popover_popdown (GTK_POPOVER (gtk_widget_get_last_child (GTK_WIDGET (tree))));
+      /* The deviations list's rows (worded in render/), dark. */
+      gtk_menu_button_popup (GTK_MENU_BUTTON (gtk_widget_get_parent (popover)));
+      spin (300);
+      screenshot_native (popover, "deviations-list-dark");
+      gtk_popover_popdown (GTK_POPOVER (popover));
+      g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
+      dark_wanted = FALSE;
+      assert_true (wait_for (scene_is_dark, NULL, WAIT_MS));
+      actorscope_actor_tree_popup_menu (tree, workers, x, y);
+      spin (100);
+    }
   gtk_popover_popdown (GTK_POPOVER (gtk_widget_get_last_child (GTK_WIDGET (tree))));
   spin (100);
   assert_false (actorscope_actor_tree_get_menu_visible (tree));
