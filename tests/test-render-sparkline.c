@@ -44,6 +44,17 @@ test_degenerate (void **unused)
   assert_null (strstr (c, "polyline"));
 }
 
+/* The RGB of pixel (x, y) of a CAIRO_FORMAT_RGB24 image (native-endian
+ * 32-bit words; memcpy: the byte pointer is not known to be aligned). */
+static guint32
+pixel (const guint8 *data, int stride, int x, int y)
+{
+  guint32 v;
+
+  memcpy (&v, data + y * stride + 4 * x, sizeof v);
+  return v & 0xffffff;
+}
+
 /* The cairo drawing: the line reaches the top at the largest value and
  * runs along the bottom at zero, in the theme's chart colour. */
 static void
@@ -65,15 +76,15 @@ test_cairo (void **unused)
   stride = cairo_image_surface_get_stride (surface);
   for (int x = 0; x < 41; x++)
     {
-      guint32 at_top = *(const guint32 *) (data + 2 * stride + 4 * x) & 0xffffff;
-      guint32 at_bottom = *(const guint32 *) (data + 18 * stride + 4 * x) & 0xffffff;
+      guint32 at_top = pixel (data, stride, x, 2);
+      guint32 at_bottom = pixel (data, stride, x, 18);
       top += at_top == want;
       bottom += at_bottom == want;
     }
   /* The peak is in the middle column only; the zero runs cover the rest. */
   assert_true (top >= 1 && top <= 5);
   assert_true (bottom >= 10);
-  assert_int_equal (*(const guint32 *) (data + 2 * stride + 4 * 20) & 0xffffff, want);
+  assert_int_equal (pixel (data, stride, 20, 2), want);
   cairo_destroy (cr);
   cairo_surface_destroy (surface);
 }
