@@ -49,13 +49,16 @@
   function connect() {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     setConn('connecting', 'connecting');
-    const ws = new WebSocket(proto + '//' + location.host + '/live?updates=1');
+    const ws = new WebSocket(proto + '//' + location.host + '/live');
     state.ws = ws;
     ws.onopen = () => {
       state.backoff = 500;
       state.seq = 0;
       state.els = [];
       setConn('open', 'connected');
+      // Declares that this page applies updates (PROTOCOL.md, hello): sent
+      // before the view, so every frame after the first may be one.
+      send({ type: 'hello', accepts: ['update'] });
       send(viewMessage());
       if (state.selected) send({ type: 'details', class: 'actor', id: state.selected });
       askDeviations();
