@@ -4,7 +4,8 @@
 // and edges it already showed (the same DOM nodes, not re-created), moves
 // them from their old to their new place with a short animation, and fades
 // the new actors in; with prefers-reduced-motion nothing animates, and the
-// elements are still kept.
+// elements are still kept. The page receives updates (its hello declares
+// them).
 //   node tests/test-web-transitions.mjs BUILD/app/actorscope
 import net from 'node:net';
 import { existsSync } from 'node:fs';
@@ -92,6 +93,12 @@ async function run(reducedMotion) {
     await until(async () => (await page.$eval('#svg g.actor[data-id="alpha"] title', (e) => e.textContent)) !== title0,
                 what + ': alpha\'s figures change after the transition', 20000);
     check((await items(page)).find((x) => x.id === 'alpha').tag !== null, `${what}: still the same alpha element`);
+    // The page declares updates in its hello: frames of the same structure
+    // come as updates.
+    await until(async () => {
+      tcp.write(ring(all, 1));
+      return (await page.evaluate(() => window.actorscopeStats.updates)) > stats1.updates;
+    }, what + ': the page receives updates', 20000, 200);
     check(errors.length === 0, `${what}: no page error (${errors.join('; ')})`);
     tcp.end();
   } finally {
