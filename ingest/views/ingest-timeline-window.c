@@ -841,12 +841,17 @@ cmp_mark_time (const void *a, const void *b)
   return x->time_ns < y->time_ns ? -1 : x->time_ns > y->time_ns;
 }
 
+#define ROW_CACHE_SLOTS 1024
+
 typedef struct {
   IngestTimelineWindow *w;
   IngestViewCtx *ctx;
   guint nb;
   GHashTable *rows;              /* IngestPairKey* (from, to) lanes -> PairRow* */
   GPtrArray *row_list;
+  /* Direct-mapped by lane pair in front of rows: a snapshot looks a row
+   * up for every pair of every bucket, for a few hundred rows. */
+  PairRow *row_cache[ROW_CACHE_SLOTS];
 } Assembly;
 
 static void
@@ -861,6 +866,9 @@ pair_row_free (gpointer data)
 static PairRow *
 row_for (Assembly *a, guint from, guint to)
 {
+  PairRow **slot = &a->row_cache[(from * 31u + to) & (ROW_CACHE_SLOTS - 1)];
+  if (*slot != NULL && (*slot)->from == from && (*slot)->to == to)
+    return *slot;
   IngestPairKey key = ingest_pair_key (from, to);
   PairRow *r = g_hash_table_lookup (a->rows, &key);
   if (r == NULL)
@@ -873,6 +881,7 @@ row_for (Assembly *a, guint from, guint to)
       g_ptr_array_add (a->row_list, r);
       g_hash_table_insert (a->rows, ingest_pair_key_dup (key), r);
     }
+  *slot = r;
   return r;
 }
 
@@ -1105,6 +1114,13 @@ ingest_timeline_window_dup_timeline (IngestTimelineWindow *w)
   guint nb = a.nb, f = 1;
   while ((guint64) a.row_list->len * ((nb + f - 1) / f) > 4 * (guint64) w->max_items && f < nb)
     f = f < 5 ? f + 1 : f * 2;
+  /* Room for every bin at once (a reserve: set_size keeps the storage):
+   * grown by doubling, the copies and fresh pages cost more than the
+   * bins themselves. */
+  guint bins0 = tl->bins->len;
+  g_array_set_size (tl->bins, bins0 + MIN ((guint64) a.row_list->len * ((nb + f - 1) / f),
+                                           4 * (guint64) w->max_items + a.row_list->len));
+  g_array_set_size (tl->bins, bins0);
   for (guint p = 0; p < a.row_list->len; p++)
     {
       PairRow *r = a.row_list->pdata[p];
