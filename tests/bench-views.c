@@ -12,7 +12,8 @@
  * and written as SVG within the default frame budget, as a render worker
  * does (web-frame.c: 2,000 elements at most, then less detail until the
  * SVG fits). Printed: CPU time per event appended, for appending alone
- * and for each kind of window, per snapshot and per rendering.
+ * and for each kind of window, per snapshot (also per timeline view:
+ * their windows, filters and groups differ) and per rendering.
  *
  *   bench-views [--seconds S] [--rate N]
  */
