@@ -238,10 +238,18 @@
     }
     return moves;
   }
-  const MOVE_MS = 300;
+  // Animating costs the page a paint per display frame for MOVE_MS: a
+  // graph whose topology changes frame after frame (under load the level
+  // of detail picks other edges) or a very large change is shown at once.
+  const MOVE_MS = 300, MOVE_MAX_ITEMS = 400;
+  let lastMoveAt = -Infinity;
   function animateMoves(moves) {
     state.stats.kept += moves.kept;
     if (window.matchMedia('(prefers-reduced-motion: reduce)').matches) return;
+    const now = performance.now(), n = moves.nodes.length + moves.paths.length + moves.fresh.length;
+    const calm = now - lastMoveAt > 4 * MOVE_MS;
+    lastMoveAt = now;
+    if (!calm || n > MOVE_MAX_ITEMS) return;
     state.stats.animated += moves.nodes.length + moves.paths.length + moves.fresh.length;
     const opts = { duration: MOVE_MS, easing: 'ease-out' };
     for (const [g, dx, dy] of moves.nodes)
