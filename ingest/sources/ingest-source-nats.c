@@ -917,8 +917,10 @@ take_message (IngestNatsSource *self, natsMsg *msg)
       inflight_release (self, 1);
       return FALSE;
     }
+  /* A producer counts from batch 0; a consumer that starts at a time
+   * starts in the middle of it. */
   if (!self->opts.unordered && message_order (msg, &name, &batch))
-    pr = producer_get (self, name, batch);
+    pr = producer_get (self, name, self->opts.since_ns != 0 ? batch : 0);
   if (pr == NULL)
     return apply_message (self, msg, sseq, NULL, 0);
   if (batch > pr->next)
