@@ -11,6 +11,7 @@
 #include <nats/nats.h>
 #include <glib/gstdio.h>
 
+#include "ingest-hash.h"
 #include "ingest-source-nats.h"
 
 #define DEFAULT_SUBJECTS "actorscope.>"
@@ -767,7 +768,8 @@ producer_get (IngestNatsSource *self, const char *name, guint64 first_batch)
   pr = g_new0 (Producer, 1);
   pr->name = g_strdup (name);
   pr->next = first_batch;
-  pr->held = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, held_free);
+  /* Names and batch numbers come from the messages: keyed hashes. */
+  pr->held = g_hash_table_new_full (ingest_hash_direct, g_direct_equal, NULL, held_free);
   g_hash_table_insert (self->producers, pr->name, pr);
   return pr;
 }
@@ -1243,7 +1245,7 @@ ingest_nats_source_new (IngestStore *store, const IngestNatsOptions *options,
   g_queue_init (&self->pending);
   self->pending_by_seq = g_hash_table_new (g_direct_hash, g_direct_equal);
   self->done = g_hash_table_new (g_direct_hash, g_direct_equal);
-  self->producers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, producer_free);
+  self->producers = g_hash_table_new_full (ingest_hash_str, g_str_equal, NULL, producer_free);
   self->held_by_seq = g_hash_table_new (g_direct_hash, g_direct_equal);
   self->gap_wait_us = 2 * (ACK_WAIT_NS / 1000) + 2 * G_USEC_PER_SEC;
   self->items = g_async_queue_new ();
