@@ -435,8 +435,9 @@ cli_publish_main (int argc, char **argv)
           if (n_too_long++ == 0)
             {
               g_autofree char *p = cli_escape (path, -1);
-              fprintf (stderr, _("actorscope publish: %s:%" G_GUINT64_FORMAT ": a line of %zd bytes "
-                                 "is larger than --batch-bytes; skipped\n"), p, lineno, len);
+              fprintf (stderr, _("actorscope publish: %s:%llu: a line of %zd bytes "
+                                 "is larger than --batch-bytes; skipped\n"),
+                       p, (unsigned long long) lineno, len);
             }
           continue;
         }
@@ -479,18 +480,19 @@ failed:
   {
     g_autofree char *w = cli_escape (why->str, -1);
     g_autofree char *last = acks.last_error != NULL ? cli_escape (acks.last_error, -1) : NULL;
-    fprintf (stderr, _("actorscope publish: error: %s (last server error: %s); %" G_GUINT64_FORMAT
-                       " of %" G_GUINT64_FORMAT " messages acked\n"),
-             w, last != NULL ? last : "none", acks.acked_msgs, n_msgs);
+    fprintf (stderr, _("actorscope publish: error: %s (last server error: %s); %llu"
+                       " of %llu messages acked\n"),
+             w, last != NULL ? last : "none", (unsigned long long) acks.acked_msgs,
+             (unsigned long long) n_msgs);
     exit_code = CLI_EXIT_RUNTIME;
   }
 done:
   if (exit_code == CLI_EXIT_OK && !quiet)
-    fprintf (stderr, _("actorscope publish: %" G_GUINT64_FORMAT " lines in %" G_GUINT64_FORMAT
-                       " messages acked (%" G_GUINT64_FORMAT " resent, %" G_GUINT64_FORMAT
-                       " duplicates dropped by the server, %" G_GUINT64_FORMAT
-                       " lines too long)\n"),
-             acks.acked_events, acks.acked_msgs, acks.failures, acks.duplicates, n_too_long);
+    fprintf (stderr, _("actorscope publish: %llu lines in %llu messages acked (%llu resent, "
+                       "%llu duplicates dropped by the server, %llu lines too long)\n"),
+             (unsigned long long) acks.acked_events, (unsigned long long) acks.acked_msgs,
+             (unsigned long long) acks.failures, (unsigned long long) acks.duplicates,
+             (unsigned long long) n_too_long);
   if (exit_code == CLI_EXIT_OK && acks.acked_events != n_lines)
     {
       /* Duplicates are acked too: a message acked twice is counted twice. */
