@@ -161,6 +161,7 @@ build_new (ActorscopeSceneView *self, double width, double height)
   job->kind = self->kind;
   job->pattern = ingest_matcher_pattern_from_search (actorscope_session_get_filter (self->session));
   job->groups = g_strdupv ((char **) actorscope_session_get_groups (self->session));
+  job->expand_threads = actorscope_session_get_expand_threads (self->session);
   actorscope_session_get_window (self->session, &job->from_ns, &job->to_ns);
   job->to_ns = MIN (job->to_ns, actorscope_session_get_cursor (self->session));
   job->dark = self->dark;
@@ -964,7 +965,8 @@ on_session_notify (ActorscopeSession *session, GParamSpec *pspec, gpointer user_
       params_changed (self, self->window_delay_ms);
       g_signal_emit (self, signals[WINDOW_CHANGED], 0);
     }
-  else if (g_str_equal (name, "filter") || g_str_equal (name, "groups"))
+  else if (g_str_equal (name, "filter") || g_str_equal (name, "groups")
+           || g_str_equal (name, "expand-threads"))
     {
       if (self->kind == RENDER_VIEW_GRAPH)
         self->fitted = TRUE;

@@ -27,6 +27,7 @@ typedef struct {
   guint *group_node;           /* per group: node index, G_MAXUINT = none yet */
   GHashTable *label_ok;        /* atom -> 1 matches / 2 doesn't */
   GArray *nodes;               /* IngestViewNode, in creation order until sorted */
+  gboolean fold_threads;       /* !spec->expand_threads */
   IngestMatcherBudget budget;  /* what all the matchers above spend */
 } IngestViewCtx;
 

@@ -23,6 +23,7 @@ ingest_view_ctx_init (IngestViewCtx *ctx, IngestStore *store, const IngestViewSp
   if (spec == NULL)
     spec = &all;
   ctx->store = store;
+  ctx->fold_threads = !spec->expand_threads;
   ctx->groups = g_ptr_array_new_with_free_func ((GDestroyNotify) ingest_matcher_free);
   ctx->nodes = g_array_new (FALSE, TRUE, sizeof (IngestViewNode));
   g_array_set_clear_func (ctx->nodes, view_node_clear);
@@ -224,6 +225,23 @@ ingest_view_node_for (IngestViewCtx *ctx, IngestActorId a)
         ctx->actor_node[a] = ctx->group_node[g];
         return ctx->actor_node[a];
       }
+
+  /* A thread of a process folds into the process's node (which a group
+   * may have taken in turn). The recursion is one step: a process is not
+   * a thread. */
+  if (ctx->fold_threads && actor->kind == INGEST_ACTOR_THREAD && actor->parent != 0
+      && actor->parent <= ctx->n_actors
+      && ingest_store_actor (ctx->store, actor->parent)->kind == INGEST_ACTOR_PROCESS)
+    {
+      guint pn = ingest_view_node_for (ctx, actor->parent);
+      IngestViewNode *fn = &g_array_index (ctx->nodes, IngestViewNode, pn);
+      if (!fn->is_group)
+        fn->is_fold = TRUE;
+      fn->n_members++;
+      fn->alive = fn->alive || actor->alive;
+      ctx->actor_node[a] = pn;
+      return pn;
+    }
 
   IngestViewNode n = { 0 };
   n.actor = a;

@@ -25,6 +25,12 @@ typedef struct {
    * that name); the first matching pattern wins; NULL = none. */
   const char *const *groups;
   guint max_items;           /* timeline LOD bound, 0 = default 4000 */
+  /* FALSE (the default): every thread actor whose parent is a process
+   * (Chrome, Perfetto and Node traces) folds into its process's node, so a
+   * browser's 88 threads draw as its 10 processes; flows between threads of
+   * one process become that node's self-loop. TRUE: one node per thread.
+   * Group patterns are matched first: a thread a group takes stays there. */
+  gboolean expand_threads;
 } IngestViewSpec;
 
 /* The strings and actor parents a detached view resolves without a store
@@ -37,6 +43,11 @@ typedef struct {
   char *name;                /* owned by the view: the actor path or group glob */
   guint8 kind;               /* IngestActorKind */
   gboolean is_group;
+  /* A process with its threads folded in (spec->expand_threads FALSE): its
+   * figures are the sum of the process's and its threads'; n_members counts
+   * the process and those threads. Not a group (is_group FALSE): its name is
+   * the process's, not a pattern. */
+  gboolean is_fold;
   guint n_members;
   guint64 sent, received, errors, crashes, dropped;
   guint64 spans;             /* spans begun (IngestMessage.span), not in received */
