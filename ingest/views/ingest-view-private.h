@@ -122,6 +122,8 @@ void ingest_view_strings_add_ancestry (IngestViewStrings *strings, IngestStore *
 /* NULL when atom was not copied. */
 const char *ingest_view_strings_atom (const IngestViewStrings *strings, IngestAtom atom);
 IngestActorId ingest_view_strings_parent (const IngestViewStrings *strings, IngestActorId actor);
+/* The name of an actor of a copied ancestry; NULL when not copied. */
+const char *ingest_view_strings_actor_name (const IngestViewStrings *strings, IngestActorId actor);
 /* A deep copy of an IngestViewNode array (names duplicated). */
 GArray *ingest_view_nodes_copy (const GArray *nodes);
 

@@ -95,6 +95,9 @@ const char *ingest_graph_atom (const IngestGraph *graph, IngestAtom atom);
 /* The parent of actor (0 = none or unknown), from the store or from a
  * detached view's copy of the node actors' ancestry. */
 IngestActorId ingest_graph_actor_parent (const IngestGraph *graph, IngestActorId actor);
+/* The name of actor (a node's actor or one of its ancestors), from the
+ * store or a detached view's copy; "" when unknown. Borrowed. */
+const char *ingest_graph_actor_name (const IngestGraph *graph, IngestActorId actor);
 
 /* Timeline items. Lanes are the nodes (IngestViewNode) in a stable order
  * (hierarchy order: parents before children, then by first activity).
