@@ -805,7 +805,7 @@ edge_latency (const IngestViewEdge *e)
 
 /* Keeps each cluster together and apart from the rest, in layout units
  * (a traffic edge is about 1): the members of a cluster are drawn in toward
- * their centroid into a disc of radius 0.55 * sqrt(members), then the discs
+ * their centroid into a disc of radius 0.75 * sqrt(members), then the discs
  * and the nodes outside clusters are pushed apart as circles, and every
  * member moves with its disc. A node in two clusters (a parent that is a
  * child of another) moves with the larger. Quadratic in the number of
@@ -851,7 +851,7 @@ clusters_compact (Graph *gr)
         cxy[2 * d] /= cnt[d];
         cxy[2 * d + 1] /= cnt[d];
       }
-  /* draw members in: the farthest at most 0.55 * sqrt(k) from the centroid */
+  /* draw members in: the farthest at most 0.75 * sqrt(k) from the centroid */
   g_autofree double *far = g_new0 (double, nd);
   for (guint i = 0; i < n; i++)
     {
@@ -859,7 +859,7 @@ clusters_compact (Graph *gr)
       far[d] = MAX (far[d], hypot (gr->xy[2 * i] - cxy[2 * d], gr->xy[2 * i + 1] - cxy[2 * d + 1]));
     }
   for (guint d = 0; d < nd; d++)
-    rad[d] = d < nc ? 0.55 * sqrt ((double) cnt[d]) + 0.45 : 0.4;
+    rad[d] = d < nc ? 0.75 * sqrt ((double) cnt[d]) + 0.45 : 0.4;
   for (guint i = 0; i < n; i++)
     {
       guint d = disc_of[i];
@@ -1282,6 +1282,15 @@ draw_edges (Graph *gr, RenderScene *scene, guint *n_drawn, gint64 *lat_lo, gint6
   GString *title = g_string_new (NULL);
   char idbuf[48];
   *n_drawn = 0;
+  /* Dense graphs (a real browser trace: 86 threads, 409 edges): A -> B and
+   * B -> A are one straight line with a head at each end instead of two
+   * bent curves, drawn with the heavier direction's colour and the pair's
+   * total width; the two curves crossed everything twice. */
+  guint n_shown = ne - skip;
+  gboolean merge_pairs = n_shown >= 150 || n_shown > 3 * n;
+  guint *rank = g_new (guint, MAX (ne, 1));
+  for (guint k = 0; k < ne; k++)
+    rank[order[k]] = k;
   /* The supervision tree / process -> thread links, faint and dashed under
    * the traffic: structure to read the clusters by, not flows. */
   if (gr->n_hier)
@@ -1316,9 +1325,30 @@ draw_edges (Graph *gr, RenderScene *scene, guint *n_drawn, gint64 *lat_lo, gint6
         continue;
       const IngestViewNode *from = &g_array_index (g->nodes, IngestViewNode, ed->from);
       const IngestViewNode *to = &g_array_index (g->nodes, IngestViewNode, ed->to);
+      const IngestViewEdge *rev = NULL;
+      if (merge_pairs && ed->from != ed->to)
+        {
+          IngestPairKey rkey = ingest_pair_key (ed->to, ed->from);
+          const IngestPairKey *rk = g_hash_table_lookup (pairs, &rkey);
+          guint r = rk != NULL ? (guint) (rk - keys) : G_MAXUINT;
+          /* (a hand-built view may hold a pair twice: only the edge the
+           * pair table names is merged, the others draw on their own) */
+          if (r != G_MAXUINT && rank[r] >= skip
+              && g_hash_table_lookup (pairs, &keys[e]) == (gpointer) &keys[e])
+            {
+              /* drawn once, by the later (heavier) of the two */
+              if (rank[r] > k)
+                {
+                  (*n_drawn)++;
+                  continue;
+                }
+              rev = &g_array_index (g->edges, IngestViewEdge, r);
+            }
+        }
+      guint64 pair_count = ed->count + (rev != NULL ? rev->count : 0);
       /* Widths and colours are quantised (8 widths x 12 colours) so a
        * big graph shares a few dozen styles instead of one per edge. */
-      double t = log1p ((double) ed->count) / log1p ((double) cmax);
+      double t = MIN (1.0, log1p ((double) pair_count) / log1p ((double) cmax));
       t = round (t * 7) / 7;
       double width = 0.7 + width_span * t;
       gint64 lat = edge_latency (ed);
@@ -1340,12 +1370,21 @@ draw_edges (Graph *gr, RenderScene *scene, guint *n_drawn, gint64 *lat_lo, gint6
         g_string_append_printf (title, "\npending: %" G_GUINT64_FORMAT, ed->pending);
       if (ed->dropped)
         g_string_append_printf (title, "\ndropped: %" G_GUINT64_FORMAT, ed->dropped);
+      if (rev != NULL)
+        g_string_append_printf (title, "\n%s \xe2\x86\x92 %s\n%" G_GUINT64_FORMAT " messages (%.3g/s)",
+                                to->name ? to->name : "?", from->name ? from->name : "?",
+                                rev->count, rev->rate_per_s);
       g_snprintf (idbuf, sizeof idbuf, "e%u-%u", ed->from, ed->to);
       render_scene_group_begin (scene, "edge", idbuf, title->str);
       render_scene_group_set_data (scene, "from", from->name);
       render_scene_group_set_data (scene, "to", to->name);
       g_snprintf (idbuf, sizeof idbuf, "%" G_GUINT64_FORMAT, ed->count);
       render_scene_group_set_data (scene, "count", idbuf);
+      if (rev != NULL)
+        {
+          g_snprintf (idbuf, sizeof idbuf, "%" G_GUINT64_FORMAT, rev->count);
+          render_scene_group_set_data (scene, "reverse-count", idbuf);
+        }
       render_scene_set_stroke (scene, col);
       render_scene_set_fill (scene, RENDER_COLOR_NONE);
       render_scene_set_stroke_width (scene, width);
@@ -1387,7 +1426,17 @@ draw_edges (Graph *gr, RenderScene *scene, guint *n_drawn, gint64 *lat_lo, gint6
               (*n_drawn)++;
               continue;
             }
-          if (has_reverse)
+          if (rev != NULL)
+            {
+              /* one line, a head at each end: from the middle outwards */
+              double sx, sy, ex, ey;
+              toward (x1, y1, r1 + 2, x2, y2, &sx, &sy);
+              toward (x2, y2, r2 + 2, x1, y1, &ex, &ey);
+              double mx = (sx + ex) / 2, my = (sy + ey) / 2;
+              render_scene_arrow (scene, mx, my, ex, ey, RENDER_HEAD_FILLED, head);
+              render_scene_arrow (scene, mx, my, sx, sy, RENDER_HEAD_FILLED, head);
+            }
+          else if (has_reverse)
             {
               /* Bend to the right of the direction of travel, so A->B and
                * B->A take opposite sides. */
@@ -1419,6 +1468,7 @@ draw_edges (Graph *gr, RenderScene *scene, guint *n_drawn, gint64 *lat_lo, gint6
   g_string_free (title, TRUE);
   g_hash_table_unref (pairs);
   g_free (keys);
+  g_free (rank);
   g_free (order);
 }
 

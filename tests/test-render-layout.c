@@ -129,6 +129,80 @@ test_graph_small (void **state)
   test_graph_free (g);
 }
 
+/* A dense graph (30 nodes, every pair of neighbours talking both ways:
+ * 120 edges, more than 3 per node): A -> B and B -> A are drawn as one
+ * edge with both counts (data-count, data-reverse-count) and a head at
+ * each end; a sparse graph keeps two bent edges per pair. */
+static void
+test_graph_reciprocal_pairs_merged (void **state)
+{
+  g_autoptr (IngestStore) store = ingest_store_new ();
+  IngestGraph *g = test_graph_new (store);
+  for (guint i = 0; i < 30; i++)
+    {
+      char name[16];
+      g_snprintf (name, sizeof name, "n%u", i);
+      IngestViewNode nd = test_node (name, 0, 0);
+      g_array_append_val (g->nodes, nd);
+    }
+  for (guint i = 0; i < 30; i++)
+    for (guint d = 1; d <= 2; d++)
+      {
+        guint j = (i + d) % 30;
+        test_graph_edge (g, i, j, 10 + i, 1000, 0);
+        test_graph_edge (g, j, i, 5 + i, 1000, 0);
+      }
+  RenderLayoutOptions o = { .width = 1000, .height = 700, .seed = 1 };
+  g_autoptr (RenderScene) scene = render_layout_graph (g, &o);
+  assert_int_equal (render_scene_count_groups (scene, "edge"), 60);
+  guint merged = 0, heads = 0;
+  guint64 total = 0;
+  gboolean in_edge = FALSE;
+  for (const RenderNode *nd = render_scene_get_first (scene); nd != NULL; nd = nd->next)
+    {
+      if (nd->kind == RENDER_NODE_GROUP_BEGIN && g_strcmp0 (nd->u.group.klass, "edge") == 0)
+        {
+          in_edge = TRUE;
+          for (const RenderData *dt = nd->u.group.data; dt != NULL; dt = dt->next)
+            {
+              if (g_str_equal (dt->key, "reverse-count"))
+                merged++;
+              if (g_str_equal (dt->key, "count") || g_str_equal (dt->key, "reverse-count"))
+                total += g_ascii_strtoull (dt->value, NULL, 10);
+            }
+        }
+      else if (nd->kind == RENDER_NODE_GROUP_END)
+        in_edge = FALSE;
+      else if (in_edge && nd->kind == RENDER_NODE_ARROW && nd->u.arrow.head == RENDER_HEAD_FILLED)
+        heads++;
+    }
+  assert_int_equal (merged, 60);
+  assert_int_equal (heads, 120);
+  /* every message is still counted: sum over both directions */
+  guint64 expect = 0;
+  for (guint e = 0; e < g->edges->len; e++)
+    expect += g_array_index (g->edges, IngestViewEdge, e).count;
+  assert_int_equal (total, expect);
+  test_graph_free (g);
+
+  /* sparse: 4 nodes, 2 reciprocal pairs -> 4 bent edges */
+  IngestGraph *sparse = test_graph_new (store);
+  for (guint i = 0; i < 4; i++)
+    {
+      char name[16];
+      g_snprintf (name, sizeof name, "s%u", i);
+      IngestViewNode nd = test_node (name, 0, 0);
+      g_array_append_val (sparse->nodes, nd);
+    }
+  test_graph_edge (sparse, 0, 1, 5, 1000, 0);
+  test_graph_edge (sparse, 1, 0, 5, 1000, 0);
+  test_graph_edge (sparse, 2, 3, 5, 1000, 0);
+  test_graph_edge (sparse, 3, 2, 5, 1000, 0);
+  g_autoptr (RenderScene) s2 = render_layout_graph (sparse, &o);
+  assert_int_equal (render_scene_count_groups (s2, "edge"), 4);
+  test_graph_free (sparse);
+}
+
 static void
 test_graph_deterministic_and_bounded (void **state)
 {
@@ -144,7 +218,13 @@ test_graph_deterministic_and_bounded (void **state)
   assert_int_equal (la, lb);
   assert_memory_equal (sa, sb, la);
   assert_int_equal (render_scene_count_groups (a, "actor"), 200);
-  assert_int_equal (render_scene_count_groups (a, "edge"), 500);  /* LOD */
+  /* LOD: 500 edges drawn; a pair both ways is one group holding two */
+  guint both_ways = 0;
+  for (const RenderNode *n = render_scene_get_first (a); n; n = n->next)
+    if (n->kind == RENDER_NODE_GROUP_BEGIN && g_strcmp0 (n->u.group.klass, "edge") == 0)
+      for (const RenderData *d = n->u.group.data; d; d = d->next)
+        both_ways += g_str_equal (d->key, "reverse-count");
+  assert_int_equal (render_scene_count_groups (a, "edge") + both_ways, 500);
   GArray *boxes = actor_label_boxes (a);
   assert_true (boxes->len >= 40);   /* many labels placed... */
   assert_no_overlap (boxes);        /* ...none colliding */
@@ -651,6 +731,7 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_graph_small),
+    cmocka_unit_test (test_graph_reciprocal_pairs_merged),
     cmocka_unit_test (test_graph_deterministic_and_bounded),
     cmocka_unit_test (test_graph_large_sparse_path),
     cmocka_unit_test (test_graph_previous_positions),
