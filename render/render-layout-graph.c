@@ -1283,9 +1283,9 @@ draw_edges (Graph *gr, RenderScene *scene, guint *n_drawn, gint64 *lat_lo, gint6
   char idbuf[48];
   *n_drawn = 0;
   /* Dense graphs (a real browser trace: 86 threads, 409 edges): A -> B and
-   * B -> A are one straight line with a head at each end instead of two
-   * bent curves, drawn with the heavier direction's colour and the pair's
-   * total width; the two curves crossed everything twice. */
+   * B -> A are one straight line, each direction the half that ends at its
+   * receiver (its own width, colour, id and tooltip), instead of two bent
+   * curves that crossed everything twice. */
   guint n_shown = ne - skip;
   gboolean merge_pairs = n_shown >= 150 || n_shown > 3 * n;
   guint *rank = g_new (guint, MAX (ne, 1));
@@ -1325,30 +1325,21 @@ draw_edges (Graph *gr, RenderScene *scene, guint *n_drawn, gint64 *lat_lo, gint6
         continue;
       const IngestViewNode *from = &g_array_index (g->nodes, IngestViewNode, ed->from);
       const IngestViewNode *to = &g_array_index (g->nodes, IngestViewNode, ed->to);
-      const IngestViewEdge *rev = NULL;
+      /* both ways in a dense graph: each direction is half of one line */
+      gboolean half_line = FALSE;
       if (merge_pairs && ed->from != ed->to)
         {
           IngestPairKey rkey = ingest_pair_key (ed->to, ed->from);
           const IngestPairKey *rk = g_hash_table_lookup (pairs, &rkey);
           guint r = rk != NULL ? (guint) (rk - keys) : G_MAXUINT;
           /* (a hand-built view may hold a pair twice: only the edge the
-           * pair table names is merged, the others draw on their own) */
-          if (r != G_MAXUINT && rank[r] >= skip
-              && g_hash_table_lookup (pairs, &keys[e]) == (gpointer) &keys[e])
-            {
-              /* drawn once, by the later (heavier) of the two */
-              if (rank[r] > k)
-                {
-                  (*n_drawn)++;
-                  continue;
-                }
-              rev = &g_array_index (g->edges, IngestViewEdge, r);
-            }
+           * pair table names is halved, the others draw whole) */
+          half_line = r != G_MAXUINT && rank[r] >= skip
+                      && g_hash_table_lookup (pairs, &keys[e]) == (gpointer) &keys[e];
         }
-      guint64 pair_count = ed->count + (rev != NULL ? rev->count : 0);
       /* Widths and colours are quantised (8 widths x 12 colours) so a
        * big graph shares a few dozen styles instead of one per edge. */
-      double t = MIN (1.0, log1p ((double) pair_count) / log1p ((double) cmax));
+      double t = log1p ((double) ed->count) / log1p ((double) cmax);
       t = round (t * 7) / 7;
       double width = 0.7 + width_span * t;
       gint64 lat = edge_latency (ed);
@@ -1370,21 +1361,14 @@ draw_edges (Graph *gr, RenderScene *scene, guint *n_drawn, gint64 *lat_lo, gint6
         g_string_append_printf (title, "\npending: %" G_GUINT64_FORMAT, ed->pending);
       if (ed->dropped)
         g_string_append_printf (title, "\ndropped: %" G_GUINT64_FORMAT, ed->dropped);
-      if (rev != NULL)
-        g_string_append_printf (title, "\n%s \xe2\x86\x92 %s\n%" G_GUINT64_FORMAT " messages (%.3g/s)",
-                                to->name ? to->name : "?", from->name ? from->name : "?",
-                                rev->count, rev->rate_per_s);
       g_snprintf (idbuf, sizeof idbuf, "e%u-%u", ed->from, ed->to);
       render_scene_group_begin (scene, "edge", idbuf, title->str);
       render_scene_group_set_data (scene, "from", from->name);
       render_scene_group_set_data (scene, "to", to->name);
       g_snprintf (idbuf, sizeof idbuf, "%" G_GUINT64_FORMAT, ed->count);
       render_scene_group_set_data (scene, "count", idbuf);
-      if (rev != NULL)
-        {
-          g_snprintf (idbuf, sizeof idbuf, "%" G_GUINT64_FORMAT, rev->count);
-          render_scene_group_set_data (scene, "reverse-count", idbuf);
-        }
+      if (half_line)
+        render_scene_group_set_data (scene, "shape", "half");
       render_scene_set_stroke (scene, col);
       render_scene_set_fill (scene, RENDER_COLOR_NONE);
       render_scene_set_stroke_width (scene, width);
@@ -1426,15 +1410,14 @@ draw_edges (Graph *gr, RenderScene *scene, guint *n_drawn, gint64 *lat_lo, gint6
               (*n_drawn)++;
               continue;
             }
-          if (rev != NULL)
+          if (half_line)
             {
-              /* one line, a head at each end: from the middle outwards */
+              /* from the middle of the line to this direction's end; the
+               * other direction draws the other half */
               double sx, sy, ex, ey;
               toward (x1, y1, r1 + 2, x2, y2, &sx, &sy);
               toward (x2, y2, r2 + 2, x1, y1, &ex, &ey);
-              double mx = (sx + ex) / 2, my = (sy + ey) / 2;
-              render_scene_arrow (scene, mx, my, ex, ey, RENDER_HEAD_FILLED, head);
-              render_scene_arrow (scene, mx, my, sx, sy, RENDER_HEAD_FILLED, head);
+              render_scene_arrow (scene, (sx + ex) / 2, (sy + ey) / 2, ex, ey, RENDER_HEAD_FILLED, head);
             }
           else if (has_reverse)
             {

@@ -130,9 +130,9 @@ test_graph_small (void **state)
 }
 
 /* A dense graph (30 nodes, every pair of neighbours talking both ways:
- * 120 edges, more than 3 per node): A -> B and B -> A are drawn as one
- * edge with both counts (data-count, data-reverse-count) and a head at
- * each end; a sparse graph keeps two bent edges per pair. */
+ * 120 edges, more than 3 per node): A -> B and B -> A are one straight
+ * line, each direction the half from the middle to its receiver (its own
+ * group, id and count); a sparse graph keeps two bent edges per pair. */
 static void
 test_graph_reciprocal_pairs_merged (void **state)
 {
@@ -154,10 +154,11 @@ test_graph_reciprocal_pairs_merged (void **state)
       }
   RenderLayoutOptions o = { .width = 1000, .height = 700, .seed = 1 };
   g_autoptr (RenderScene) scene = render_layout_graph (g, &o);
-  assert_int_equal (render_scene_count_groups (scene, "edge"), 60);
-  guint merged = 0, heads = 0;
+  assert_int_equal (render_scene_count_groups (scene, "edge"), 120);
+  guint halves = 0, curved = 0, n_arrows = 0;
   guint64 total = 0;
   gboolean in_edge = FALSE;
+  GHashTable *starts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   for (const RenderNode *nd = render_scene_get_first (scene); nd != NULL; nd = nd->next)
     {
       if (nd->kind == RENDER_NODE_GROUP_BEGIN && g_strcmp0 (nd->u.group.klass, "edge") == 0)
@@ -165,20 +166,28 @@ test_graph_reciprocal_pairs_merged (void **state)
           in_edge = TRUE;
           for (const RenderData *dt = nd->u.group.data; dt != NULL; dt = dt->next)
             {
-              if (g_str_equal (dt->key, "reverse-count"))
-                merged++;
-              if (g_str_equal (dt->key, "count") || g_str_equal (dt->key, "reverse-count"))
+              if (g_str_equal (dt->key, "shape") && g_str_equal (dt->value, "half"))
+                halves++;
+              if (g_str_equal (dt->key, "count"))
                 total += g_ascii_strtoull (dt->value, NULL, 10);
             }
         }
       else if (nd->kind == RENDER_NODE_GROUP_END)
         in_edge = FALSE;
-      else if (in_edge && nd->kind == RENDER_NODE_ARROW && nd->u.arrow.head == RENDER_HEAD_FILLED)
-        heads++;
+      else if (in_edge && nd->kind == RENDER_NODE_ARROW)
+        {
+          n_arrows++;
+          curved += nd->u.arrow.curved;
+          /* the two halves of a line start at the same middle point */
+          char *key = g_strdup_printf ("%.0f,%.0f", nd->u.arrow.x1, nd->u.arrow.y1);
+          g_hash_table_replace (starts, key, GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (starts, key)) + 1));
+        }
     }
-  assert_int_equal (merged, 60);
-  assert_int_equal (heads, 120);
-  /* every message is still counted: sum over both directions */
+  assert_int_equal (halves, 120);
+  assert_int_equal (n_arrows, 120);
+  assert_int_equal (curved, 0);
+  assert_true (g_hash_table_size (starts) <= 62);  /* 60 lines (+ rounding) */
+  g_hash_table_unref (starts);
   guint64 expect = 0;
   for (guint e = 0; e < g->edges->len; e++)
     expect += g_array_index (g->edges, IngestViewEdge, e).count;
@@ -218,13 +227,7 @@ test_graph_deterministic_and_bounded (void **state)
   assert_int_equal (la, lb);
   assert_memory_equal (sa, sb, la);
   assert_int_equal (render_scene_count_groups (a, "actor"), 200);
-  /* LOD: 500 edges drawn; a pair both ways is one group holding two */
-  guint both_ways = 0;
-  for (const RenderNode *n = render_scene_get_first (a); n; n = n->next)
-    if (n->kind == RENDER_NODE_GROUP_BEGIN && g_strcmp0 (n->u.group.klass, "edge") == 0)
-      for (const RenderData *d = n->u.group.data; d; d = d->next)
-        both_ways += g_str_equal (d->key, "reverse-count");
-  assert_int_equal (render_scene_count_groups (a, "edge") + both_ways, 500);
+  assert_int_equal (render_scene_count_groups (a, "edge"), 500);  /* LOD */
   GArray *boxes = actor_label_boxes (a);
   assert_true (boxes->len >= 40);   /* many labels placed... */
   assert_no_overlap (boxes);        /* ...none colliding */
@@ -501,6 +504,62 @@ test_sequence_lod (void **state)
   test_timeline_free (t);
 }
 
+/* Aggregated "×N" rows keep the busiest label: 3000 messages a -> b (two
+ * thirds "Post", a third "Other", interleaved) in a timeline bounded to
+ * 100 items become bins, each carrying "Post" as its top label, and the
+ * sequence chart writes it with the count ("Post ×N") and in the tooltip. */
+static void
+test_sequence_bins_keep_busiest_label (void **state)
+{
+  g_autoptr (IngestStore) store = ingest_store_new ();
+  for (guint k = 0; k < 3000; k++)
+    {
+      char key[16];
+      g_snprintf (key, sizeof key, "m%u", k);
+      gint64 t = G_GINT64_CONSTANT (1700000000000000000) + (gint64) k * 1000000;
+      IngestEventInput snd = { .kind = INGEST_EVENT_SEND, .time_ns = t, .actor = INGEST_STR ("a"),
+                               .peer = INGEST_STR ("b"), .message_key = INGEST_STR (key),
+                               .label = INGEST_STR (k % 3 == 2 ? "Other" : "Post") };
+      IngestEventInput rcv = { .kind = INGEST_EVENT_RECEIVE, .time_ns = t + 500, .actor = INGEST_STR ("b"),
+                               .message_key = INGEST_STR (key) };
+      ingest_store_append (store, &snd);
+      ingest_store_append (store, &rcv);
+    }
+  IngestViewSpec spec = { .from_ns = INGEST_TIME_MIN, .to_ns = INGEST_TIME_MAX, .max_items = 100 };
+  g_autoptr (IngestTimeline) tl = ingest_timeline_build (store, &spec, NULL);
+  assert_non_null (tl);
+  assert_true (tl->aggregated);
+  assert_true (tl->bins->len > 0);
+  IngestAtom post = ingest_store_intern (store, INGEST_STR ("Post"));
+  for (guint i = 0; i < tl->bins->len; i++)
+    {
+      const IngestDensityBin *b = &g_array_index (tl->bins, IngestDensityBin, i);
+      if (b->count > 0)
+        assert_int_equal (b->top_label, post);
+    }
+  /* a detached copy (what the live console renders) keeps the text */
+  g_autoptr (IngestTimeline) detached = ingest_timeline_dup_detached (tl);
+  RenderLayoutOptions opt = { .width = 600, .max_elements = 100 };
+  g_autoptr (RenderScene) scene = render_layout_sequence (detached, &opt);
+  assert_true (render_scene_count_groups (scene, "bin") > 0);
+  guint labelled = 0, titled = 0;
+  gboolean in_bin = FALSE;
+  for (const RenderNode *nd = render_scene_get_first (scene); nd != NULL; nd = nd->next)
+    {
+      if (nd->kind == RENDER_NODE_GROUP_BEGIN && g_strcmp0 (nd->u.group.klass, "bin") == 0)
+        {
+          in_bin = TRUE;
+          titled += strstr (nd->u.group.title, "mostly Post") != NULL;
+        }
+      else if (nd->kind == RENDER_NODE_GROUP_END)
+        in_bin = FALSE;
+      else if (in_bin && nd->kind == RENDER_NODE_TEXT && g_str_has_prefix (nd->u.text.text, "Post \xc3\x97"))
+        labelled++;
+    }
+  assert_int_equal (titled, render_scene_count_groups (scene, "bin"));
+  assert_int_equal (labelled, render_scene_count_groups (scene, "bin"));
+}
+
 /* The part of the depth strip's x extent where the strip is above its
  * base: the sum of its horizontal segments drawn above the lowest y. */
 static double
@@ -739,6 +798,7 @@ main (void)
     cmocka_unit_test (test_empty_views),
     cmocka_unit_test (test_sequence),
     cmocka_unit_test (test_sequence_lod),
+    cmocka_unit_test (test_sequence_bins_keep_busiest_label),
     cmocka_unit_test (test_sequence_axis_labels),
     cmocka_unit_test (test_sequence_bin_direction),
     cmocka_unit_test (test_timeline),

@@ -145,6 +145,10 @@ typedef struct {
    * with from_lane == to_lane (such a bin's count is the lane's messages to
    * itself). */
   guint64 spans;
+  /* The busiest label of the bin's messages (the majority label when one
+   * label has most of them, else a frequent one), 0 = none or unknown;
+   * resolve with ingest_timeline_atom. */
+  IngestAtom top_label;
 } IngestDensityBin;
 
 typedef struct {
