@@ -396,12 +396,12 @@ seq_draw_axis (Seq *s)
   gint64 step = 1000;
   if (s->n_rows > 10)
     {
-      double gap = render_ticks_diff (s->rows[0].t, s->rows[s->n_rows - 1].t) / ((s->n_rows - 1) / 10.0);
+      double gap = render_ticks_diff (s->rows[0].t, s->rows[s->n_rows - 1].t) / ((s->n_rows - 1) / 5.0);
       while (step < G_GINT64_CONSTANT (1000000000) && step * 10 <= gap)
         step *= 10;
     }
   char last[48] = "";
-  for (guint k = 0; k < s->n_rows; k += 10)
+  for (guint k = 0; k < s->n_rows; k += 5)
     {
       /* Rows of one time (a level-of-detail bin, a burst) get one label:
        * never the same label down the axis. */
