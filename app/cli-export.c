@@ -115,6 +115,7 @@ cli_export_main (int argc, char **argv)
   g_autofree char *filter = NULL, *label = NULL, *theme_s = NULL, *title = NULL;
   g_autofree char *output = NULL, *output_format = NULL;
   g_auto(GStrv) groups = NULL;
+  gboolean expand_threads = FALSE;
   double width = 0, height = 0, scale = 0;
   gint max_elements = 0;
   const GOptionEntry entries[] = {
@@ -132,6 +133,8 @@ cli_export_main (int argc, char **argv)
       N_("Only messages whose label matches (glob, or /regex/)"), N_("PATTERN") },
     { "group", 0, 0, G_OPTION_ARG_STRING_ARRAY, &groups,
       N_("Fold the actors matching GLOB into one node or lane (repeatable)"), N_("GLOB") },
+    { "expand-threads", 0, 0, G_OPTION_ARG_NONE, &expand_threads,
+      N_("One node or lane per thread (by default a process's threads fold into it)"), NULL },
     { "width", 0, 0, G_OPTION_ARG_DOUBLE, &width, N_("Picture width in px (default: per view)"), N_("W") },
     { "height", 0, 0, G_OPTION_ARG_DOUBLE, &height, N_("Picture height in px (default: per view)"), N_("H") },
     { "theme", 0, 0, G_OPTION_ARG_STRING, &theme_s, N_("Colour theme (default: light)"), N_("light|dark") },
@@ -227,6 +230,7 @@ cli_export_main (int argc, char **argv)
     .label_filter = label,
     .groups = (const char *const *) groups,
     .max_items = (guint) max_elements,
+    .expand_threads = expand_threads,
   };
   if (spec.from_ns > spec.to_ns)
     return cli_usage_error ("export", _("--from is after --to"));

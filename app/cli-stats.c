@@ -356,6 +356,7 @@ cli_stats_main (int argc, char **argv)
   g_autofree char *filter = NULL;
   g_autofree char *label = NULL;
   g_auto(GStrv) groups = NULL;
+  gboolean expand_threads = FALSE;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, N_("Print JSON instead of tables"), NULL },
     { "filter", 0, 0, G_OPTION_ARG_STRING, &filter,
@@ -364,6 +365,8 @@ cli_stats_main (int argc, char **argv)
       N_("Only messages whose label matches (glob, or /regex/)"), N_("PATTERN") },
     { "group", 0, 0, G_OPTION_ARG_STRING_ARRAY, &groups,
       N_("Fold the actors matching GLOB into one row (repeatable)"), N_("GLOB") },
+    { "expand-threads", 0, 0, G_OPTION_ARG_NONE, &expand_threads,
+      N_("One row per thread (by default a process's threads fold into its row)"), NULL },
     G_OPTION_ENTRY_NULL
   };
 
@@ -403,6 +406,7 @@ cli_stats_main (int argc, char **argv)
     .actor_filter = filter,
     .label_filter = label,
     .groups = (const char *const *) groups,
+    .expand_threads = expand_threads,
   };
   g_autoptr(IngestGraph) graph = ingest_graph_build (store, &spec, &error);
   if (!graph)

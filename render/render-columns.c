@@ -106,6 +106,25 @@ row_fill (IngestStore *store, const IngestViewNode *node, double window_s, Rende
   row->dropped = node->dropped;
   if (store == NULL)
     return;
+  if (node->is_fold)
+    {
+      /* A process with its threads folded in: the process and its threads
+       * are the members, merged as a group's are. */
+      g_autoptr(GArray) members = g_array_new (FALSE, FALSE, sizeof (IngestActorId));
+      guint32 n = ingest_store_n_actors (store);
+      g_array_append_val (members, node->actor);
+      for (IngestActorId id = 1; id <= n; id++)
+        {
+          const IngestActor *a = ingest_store_actor (store, id);
+          if (a->parent == node->actor && a->kind == INGEST_ACTOR_THREAD)
+            g_array_append_val (members, id);
+        }
+      ingest_store_actors_stats_merged (store, (const IngestActorId *) (void *) members->data,
+                                        members->len, &st);
+      row_set_store_figures (&st, row);
+      row->n_members = members->len;
+      return;
+    }
   if (!node->is_group)
     {
       ingest_store_actor_stats (store, node->actor, &st);

@@ -481,7 +481,26 @@ typedef struct {
   double legend_h;
   guint *hier;        /* parent, child node index pairs */
   guint n_hier;
+  GArray *clusters;   /* Cluster */
 } Graph;
+
+/* The nodes whose actors share a parent (a process's threads, a
+ * supervisor's children), drawn in one box named by the parent, as
+ * sysprof and Perfetto group a process's thread tracks. */
+typedef struct {
+  IngestActorId parent;
+  guint *members;     /* node indexes: the children, and the parent if it is a node */
+  guint n_members;
+} Cluster;
+
+#define MAX_CLUSTERS 64
+
+static void
+cluster_clear (gpointer data)
+{
+  Cluster *c = data;
+  g_free (c->members);
+}
 
 /* The actor hierarchy among the view's nodes: for each node, the nearest
  * ancestor actor that is also a node of the view (supervision tree, process
@@ -526,6 +545,82 @@ hierarchy_links (const IngestGraph *g, guint *n_out)
         }
     }
   g_hash_table_unref (index);
+  return out;
+}
+
+/* The clusters of the view: for every parent actor with two or more child
+ * nodes (groups are nodes of their own, not children), those nodes plus the
+ * parent's node if there is one. A cluster holding every node says nothing
+ * and is left out; at most MAX_CLUSTERS, the largest first. */
+static GArray *
+clusters_find (const IngestGraph *g)
+{
+  GArray *out = g_array_new (FALSE, TRUE, sizeof (Cluster));
+  g_array_set_clear_func (out, cluster_clear);
+  guint n = g->nodes->len;
+  if ((g->store == NULL && g->strings == NULL) || n < 2)
+    return out;
+  GHashTable *node_of_actor = g_hash_table_new (NULL, NULL);
+  GHashTable *by_parent = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_array_unref);
+  for (guint i = 0; i < n; i++)
+    {
+      const IngestViewNode *nd = &g_array_index (g->nodes, IngestViewNode, i);
+      if (nd->actor != 0 && !nd->is_group)
+        g_hash_table_insert (node_of_actor, GUINT_TO_POINTER (nd->actor), GUINT_TO_POINTER (i + 1));
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      const IngestViewNode *nd = &g_array_index (g->nodes, IngestViewNode, i);
+      if (nd->actor == 0 || nd->is_group)
+        continue;
+      IngestActorId p = ingest_graph_actor_parent (g, nd->actor);
+      if (p == 0 || p == nd->actor)
+        continue;
+      GArray *kids = g_hash_table_lookup (by_parent, GUINT_TO_POINTER (p));
+      if (kids == NULL)
+        {
+          kids = g_array_new (FALSE, FALSE, sizeof (guint));
+          g_hash_table_insert (by_parent, GUINT_TO_POINTER (p), kids);
+        }
+      g_array_append_val (kids, i);
+    }
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init (&it, by_parent);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    {
+      GArray *kids = v;
+      if (kids->len < 2)
+        continue;
+      guint pn = GPOINTER_TO_UINT (g_hash_table_lookup (node_of_actor, k));
+      Cluster c = { GPOINTER_TO_UINT (k), NULL, 0 };
+      c.members = g_new (guint, kids->len + 1);
+      memcpy (c.members, kids->data, kids->len * sizeof (guint));
+      c.n_members = kids->len;
+      if (pn != 0)
+        c.members[c.n_members++] = pn - 1;
+      if (c.n_members >= n)
+        {
+          g_free (c.members);
+          continue;
+        }
+      g_array_append_val (out, c);
+    }
+  g_hash_table_unref (by_parent);
+  g_hash_table_unref (node_of_actor);
+  /* largest first, then by parent id: stable across runs */
+  for (guint i = 1; i < out->len; i++)
+    for (guint j = i; j > 0; j--)
+      {
+        Cluster *a = &g_array_index (out, Cluster, j - 1), *b = &g_array_index (out, Cluster, j);
+        if (a->n_members > b->n_members || (a->n_members == b->n_members && a->parent < b->parent))
+          break;
+        Cluster t = *a;
+        *a = *b;
+        *b = t;
+      }
+  if (out->len > MAX_CLUSTERS)
+    g_array_set_size (out, MAX_CLUSTERS);
   return out;
 }
 
@@ -708,6 +803,118 @@ edge_latency (const IngestViewEdge *e)
   return -1;
 }
 
+/* Keeps each cluster together and apart from the rest, in layout units
+ * (a traffic edge is about 1): the members of a cluster are drawn in toward
+ * their centroid into a disc of radius 0.75 * sqrt(members), then the discs
+ * and the nodes outside clusters are pushed apart as circles, and every
+ * member moves with its disc. A node in two clusters (a parent that is a
+ * child of another) moves with the larger. Quadratic in the number of
+ * discs, so skipped past MAX_SEPARATE of them. */
+#define MAX_SEPARATE 800
+
+static void
+clusters_compact (Graph *gr)
+{
+  guint n = gr->n, nc = gr->clusters ? gr->clusters->len : 0;
+  if (nc == 0)
+    return;
+  g_autofree gint *owner = g_new (gint, n);
+  for (guint i = 0; i < n; i++)
+    owner[i] = -1;
+  for (guint c = 0; c < nc; c++)
+    {
+      const Cluster *cl = &g_array_index (gr->clusters, Cluster, c);
+      for (guint m = 0; m < cl->n_members; m++)
+        if (owner[cl->members[m]] < 0)
+          owner[cl->members[m]] = (gint) c;
+    }
+  /* discs: clusters first (0..nc-1), then the nodes no cluster owns */
+  guint nd = nc;
+  g_autofree guint *disc_of = g_new (guint, n);
+  for (guint i = 0; i < n; i++)
+    disc_of[i] = owner[i] >= 0 ? (guint) owner[i] : nd++;
+  if (nd > MAX_SEPARATE)
+    return;
+  g_autofree double *cxy = g_new0 (double, 2 * nd);
+  g_autofree double *rad = g_new0 (double, nd);
+  g_autofree guint *cnt = g_new0 (guint, nd);
+  for (guint i = 0; i < n; i++)
+    {
+      guint d = disc_of[i];
+      cxy[2 * d] += gr->xy[2 * i];
+      cxy[2 * d + 1] += gr->xy[2 * i + 1];
+      cnt[d]++;
+    }
+  for (guint d = 0; d < nd; d++)
+    if (cnt[d] > 0)
+      {
+        cxy[2 * d] /= cnt[d];
+        cxy[2 * d + 1] /= cnt[d];
+      }
+  /* draw members in: the farthest at most 0.75 * sqrt(k) from the centroid */
+  g_autofree double *far = g_new0 (double, nd);
+  for (guint i = 0; i < n; i++)
+    {
+      guint d = disc_of[i];
+      far[d] = MAX (far[d], hypot (gr->xy[2 * i] - cxy[2 * d], gr->xy[2 * i + 1] - cxy[2 * d + 1]));
+    }
+  for (guint d = 0; d < nd; d++)
+    rad[d] = d < nc ? 0.75 * sqrt ((double) cnt[d]) + 0.45 : 0.4;
+  for (guint i = 0; i < n; i++)
+    {
+      guint d = disc_of[i];
+      if (d >= nc || far[d] <= rad[d] - 0.45)
+        continue;
+      double k = (rad[d] - 0.45) / far[d];
+      gr->xy[2 * i] = cxy[2 * d] + (gr->xy[2 * i] - cxy[2 * d]) * k;
+      gr->xy[2 * i + 1] = cxy[2 * d + 1] + (gr->xy[2 * i + 1] - cxy[2 * d + 1]) * k;
+    }
+  /* push the discs apart */
+  g_autofree double *moved = g_memdup2 (cxy, 2 * nd * sizeof (double));
+  for (guint pass = 0; pass < 60; pass++)
+    {
+      gboolean any = FALSE;
+      for (guint a = 0; a < nd; a++)
+        for (guint b = a + 1; b < nd; b++)
+          {
+            double dx = moved[2 * b] - moved[2 * a], dy = moved[2 * b + 1] - moved[2 * a + 1];
+            double dist = hypot (dx, dy), need = rad[a] + rad[b];
+            if (dist >= need)
+              continue;
+            if (dist < 1e-9)
+              {
+                /* a fixed direction per pair: the layout stays deterministic */
+                double ang = (a * 7919 + b * 104729) % 628 / 100.0;
+                dx = cos (ang);
+                dy = sin (ang);
+                dist = 1;
+              }
+            else
+              {
+                dx /= dist;
+                dy /= dist;
+                dist = hypot (moved[2 * b] - moved[2 * a], moved[2 * b + 1] - moved[2 * a + 1]);
+              }
+            double push = (need - dist) / 2 + 1e-6;
+            /* big discs move less than small ones */
+            double wa = rad[b] / (rad[a] + rad[b]), wb = rad[a] / (rad[a] + rad[b]);
+            moved[2 * a] -= dx * push * 2 * wa;
+            moved[2 * a + 1] -= dy * push * 2 * wa;
+            moved[2 * b] += dx * push * 2 * wb;
+            moved[2 * b + 1] += dy * push * 2 * wb;
+            any = TRUE;
+          }
+      if (!any)
+        break;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      guint d = disc_of[i];
+      gr->xy[2 * i] += moved[2 * d] - cxy[2 * d];
+      gr->xy[2 * i + 1] += moved[2 * d + 1] - cxy[2 * d + 1];
+    }
+}
+
 static gboolean positions_from_previous (Graph *gr);
 
 static void
@@ -746,12 +953,34 @@ compute_positions (Graph *gr)
   Adj a;
   g_free (gr->hier);
   gr->hier = hierarchy_links (g, &gr->n_hier);
+  g_clear_pointer (&gr->clusters, g_array_unref);
+  gr->clusters = clusters_find (g);
   if (positions_from_previous (gr))
     return;
-  adj_build (&a, g, gr->hier, gr->n_hier);
+  /* Layout keeps a cluster together: each member is tied to the first by
+   * a weak spring, as hierarchy links are (adj_build). */
+  guint n_links = gr->n_hier;
+  for (guint c = 0; c < gr->clusters->len; c++)
+    n_links += g_array_index (gr->clusters, Cluster, c).n_members;
+  g_autofree guint *links = g_new (guint, 2 * MAX (n_links, 1));
+  if (gr->n_hier)
+    memcpy (links, gr->hier, 2 * gr->n_hier * sizeof (guint));
+  n_links = gr->n_hier;
+  for (guint c = 0; c < gr->clusters->len; c++)
+    {
+      const Cluster *cl = &g_array_index (gr->clusters, Cluster, c);
+      for (guint m = 1; m < cl->n_members; m++)
+        {
+          links[2 * n_links] = cl->members[0];
+          links[2 * n_links + 1] = cl->members[m];
+          n_links++;
+        }
+    }
+  adj_build (&a, g, links, n_links);
   stress_layout (g, &a, ctx->o.seed, gr->xy);
   pack_components (&a, gr->xy, (gr->area_x1 - gr->area_x0) / MAX (gr->area_y1 - gr->area_y0, 1));
   adj_clear (&a);
+  clusters_compact (gr);
 
   /* Fit: uniform scale, centred; labels need a margin around nodes. */
   double mx0 = G_MAXDOUBLE, my0 = G_MAXDOUBLE, mx1 = -G_MAXDOUBLE, my1 = -G_MAXDOUBLE;
@@ -1053,6 +1282,15 @@ draw_edges (Graph *gr, RenderScene *scene, guint *n_drawn, gint64 *lat_lo, gint6
   GString *title = g_string_new (NULL);
   char idbuf[48];
   *n_drawn = 0;
+  /* Dense graphs (a real browser trace: 86 threads, 409 edges): A -> B and
+   * B -> A are one straight line, each direction the half that ends at its
+   * receiver (its own width, colour, id and tooltip), instead of two bent
+   * curves that crossed everything twice. */
+  guint n_shown = ne - skip;
+  gboolean merge_pairs = n_shown >= 150 || n_shown > 3 * n;
+  guint *rank = g_new (guint, MAX (ne, 1));
+  for (guint k = 0; k < ne; k++)
+    rank[order[k]] = k;
   /* The supervision tree / process -> thread links, faint and dashed under
    * the traffic: structure to read the clusters by, not flows. */
   if (gr->n_hier)
@@ -1087,6 +1325,18 @@ draw_edges (Graph *gr, RenderScene *scene, guint *n_drawn, gint64 *lat_lo, gint6
         continue;
       const IngestViewNode *from = &g_array_index (g->nodes, IngestViewNode, ed->from);
       const IngestViewNode *to = &g_array_index (g->nodes, IngestViewNode, ed->to);
+      /* both ways in a dense graph: each direction is half of one line */
+      gboolean half_line = FALSE;
+      if (merge_pairs && ed->from != ed->to)
+        {
+          IngestPairKey rkey = ingest_pair_key (ed->to, ed->from);
+          const IngestPairKey *rk = g_hash_table_lookup (pairs, &rkey);
+          guint r = rk != NULL ? (guint) (rk - keys) : G_MAXUINT;
+          /* (a hand-built view may hold a pair twice: only the edge the
+           * pair table names is halved, the others draw whole) */
+          half_line = r != G_MAXUINT && rank[r] >= skip
+                      && g_hash_table_lookup (pairs, &keys[e]) == (gpointer) &keys[e];
+        }
       /* Widths and colours are quantised (8 widths x 12 colours) so a
        * big graph shares a few dozen styles instead of one per edge. */
       double t = log1p ((double) ed->count) / log1p ((double) cmax);
@@ -1117,6 +1367,8 @@ draw_edges (Graph *gr, RenderScene *scene, guint *n_drawn, gint64 *lat_lo, gint6
       render_scene_group_set_data (scene, "to", to->name);
       g_snprintf (idbuf, sizeof idbuf, "%" G_GUINT64_FORMAT, ed->count);
       render_scene_group_set_data (scene, "count", idbuf);
+      if (half_line)
+        render_scene_group_set_data (scene, "shape", "half");
       render_scene_set_stroke (scene, col);
       render_scene_set_fill (scene, RENDER_COLOR_NONE);
       render_scene_set_stroke_width (scene, width);
@@ -1138,6 +1390,14 @@ draw_edges (Graph *gr, RenderScene *scene, guint *n_drawn, gint64 *lat_lo, gint6
           render_scene_arrow_curve (scene, x1 - a, y1 - r1 * 0.7, x1 - r1 * 2.2, y1 - r1 * 3.2,
                                     x1 + r1 * 2.2, y1 - r1 * 3.2, x1 + a, y1 - r1 * 0.7 - 1,
                                     RENDER_HEAD_FILLED, head);
+          /* The count on the loop: a folded process's flows between its
+           * own threads must read as a number, not only as a curl. */
+          g_snprintf (idbuf, sizeof idbuf, "\xc3\x97%" G_GUINT64_FORMAT, ed->count);
+          render_layout_use_font (ctx, scene, ctx->small);
+          render_scene_set_fill (scene, ctx->tc->muted);
+          render_scene_set_stroke (scene, RENDER_COLOR_NONE);
+          render_scene_text (scene, x1, y1 - r1 * 2.6 - width - 3, idbuf, RENDER_ANCHOR_MIDDLE,
+                             RENDER_BASELINE_ALPHABETIC, render_font_measure (ctx->small, idbuf, -1));
         }
       else
         {
@@ -1150,7 +1410,16 @@ draw_edges (Graph *gr, RenderScene *scene, guint *n_drawn, gint64 *lat_lo, gint6
               (*n_drawn)++;
               continue;
             }
-          if (has_reverse)
+          if (half_line)
+            {
+              /* from the middle of the line to this direction's end; the
+               * other direction draws the other half */
+              double sx, sy, ex, ey;
+              toward (x1, y1, r1 + 2, x2, y2, &sx, &sy);
+              toward (x2, y2, r2 + 2, x1, y1, &ex, &ey);
+              render_scene_arrow (scene, (sx + ex) / 2, (sy + ey) / 2, ex, ey, RENDER_HEAD_FILLED, head);
+            }
+          else if (has_reverse)
             {
               /* Bend to the right of the direction of travel, so A->B and
                * B->A take opposite sides. */
@@ -1182,7 +1451,59 @@ draw_edges (Graph *gr, RenderScene *scene, guint *n_drawn, gint64 *lat_lo, gint6
   g_string_free (title, TRUE);
   g_hash_table_unref (pairs);
   g_free (keys);
+  g_free (rank);
   g_free (order);
+}
+
+/* Each cluster as a rounded box around its members with the parent's name
+ * on top, under the edges and nodes: <g class="cluster"> with the name as
+ * its title (escaped by the backends like every trace string). */
+static void
+draw_clusters (Graph *gr, RenderScene *scene)
+{
+  RenderLayoutContext *ctx = &gr->ctx;
+  char buf[32];
+
+  if (gr->clusters == NULL || gr->clusters->len == 0)
+    return;
+  render_scene_group_begin (scene, NULL, "clusters", NULL);
+  for (guint c = 0; c < gr->clusters->len; c++)
+    {
+      const Cluster *cl = &g_array_index (gr->clusters, Cluster, c);
+      double x0 = G_MAXDOUBLE, y0 = G_MAXDOUBLE, x1 = -G_MAXDOUBLE, y1 = -G_MAXDOUBLE;
+      for (guint m = 0; m < cl->n_members; m++)
+        {
+          guint i = cl->members[m];
+          double r = gr->rad[i];
+          x0 = MIN (x0, gr->xy[2 * i] - r);
+          y0 = MIN (y0, gr->xy[2 * i + 1] - r);
+          x1 = MAX (x1, gr->xy[2 * i] + r);
+          y1 = MAX (y1, gr->xy[2 * i + 1] + r);
+        }
+      double pad = 8;
+      x0 -= pad;
+      x1 += pad;
+      y0 -= pad + render_font_get_size (ctx->small) * 1.3;
+      y1 += pad;
+      const char *name = ingest_graph_actor_name (gr->g, cl->parent);
+      render_scene_group_begin (scene, "cluster", NULL, name);
+      g_snprintf (buf, sizeof buf, "%u", cl->n_members);
+      render_scene_group_set_data (scene, "members", buf);
+      render_scene_set_fill (scene, render_color_with_alpha (ctx->tc->panel, 0.45));
+      render_scene_set_stroke (scene, render_color_with_alpha (ctx->tc->panel_border, 0.9));
+      render_scene_set_stroke_width (scene, 1);
+      render_scene_rect (scene, x0, y0, x1 - x0, y1 - y0, 8);
+      /* the name, cut to the box's width */
+      render_layout_use_font (ctx, scene, ctx->small);
+      render_scene_set_fill (scene, ctx->tc->muted);
+      render_scene_set_stroke (scene, RENDER_COLOR_NONE);
+      double lw = 0;
+      g_autofree char *label = render_font_ellipsize (ctx->small, name, MAX (x1 - x0 - 12, 24), &lw);
+      if (label != NULL && label[0] != '\0')
+        render_scene_text (scene, x0 + 6, y0 + 4, label, RENDER_ANCHOR_START, RENDER_BASELINE_HANGING, lw);
+      render_scene_group_end (scene);
+    }
+  render_scene_group_end (scene);
 }
 
 static int
@@ -1507,6 +1828,7 @@ render_layout_graph (const IngestGraph *graph, const RenderLayoutOptions *option
   render_layout_draw_title (&gr.ctx, scene, 16, 10);
   guint n_edges = 0, n_labels = 0;
   gint64 lo, hi;
+  draw_clusters (&gr, scene);
   if (graph->edges)
     draw_edges (&gr, scene, &n_edges, &lo, &hi);
   else
@@ -1517,6 +1839,7 @@ render_layout_graph (const IngestGraph *graph, const RenderLayoutOptions *option
   g_free (gr.xy);
   g_free (gr.rad);
   g_free (gr.hier);
+  g_clear_pointer (&gr.clusters, g_array_unref);
   render_layout_context_clear (&gr.ctx);
   return scene;
 }

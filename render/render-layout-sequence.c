@@ -396,12 +396,12 @@ seq_draw_axis (Seq *s)
   gint64 step = 1000;
   if (s->n_rows > 10)
     {
-      double gap = render_ticks_diff (s->rows[0].t, s->rows[s->n_rows - 1].t) / ((s->n_rows - 1) / 10.0);
+      double gap = render_ticks_diff (s->rows[0].t, s->rows[s->n_rows - 1].t) / ((s->n_rows - 1) / 5.0);
       while (step < G_GINT64_CONSTANT (1000000000) && step * 10 <= gap)
         step *= 10;
     }
   char last[48] = "";
-  for (guint k = 0; k < s->n_rows; k += 10)
+  for (guint k = 0; k < s->n_rows; k += 5)
     {
       /* Rows of one time (a level-of-detail bin, a burst) get one label:
        * never the same label down the axis. */
@@ -445,6 +445,9 @@ seq_draw_bin (Seq *s, guint r, GString *title)
   g_string_append_printf (title, "%" G_GUINT64_FORMAT " messages %s \xe2\x86\x92 %s over %s",
                           b->count, fl->name, tol->name,
                           render_ticks_format_duration (b->end_ns - b->start_ns, tb, sizeof tb));
+  const char *top = ingest_timeline_atom (tl, b->top_label);
+  if (top[0] != '\0')
+    g_string_append_printf (title, "\nmostly %s", top);
   g_snprintf (idb, sizeof idb, "bin%u", s->rows[r].index);
   render_scene_group_begin (scene, "bin", idb, title->str);
   double bw = MAX (fabs (x2 - x1), 14);
@@ -463,8 +466,21 @@ seq_draw_bin (Seq *s, guint r, GString *title)
     }
   g_snprintf (idb, sizeof idb, "\xc3\x97%" G_GUINT64_FORMAT, b->count);
   render_scene_set_fill (scene, ctx->tc->foreground);
-  render_scene_text (scene, (x1 + x2) / 2, y - 6, idb, RENDER_ANCHOR_MIDDLE,
-                     RENDER_BASELINE_ALPHABETIC, -1);
+  /* The busiest label goes with the count ("Post \xc3\x97240"), as a
+   * message's label goes on its arrow, cut to the bar's width; a bar too
+   * narrow for it keeps the count alone. */
+  double count_w = render_font_measure (ctx->small, idb, -1) + render_font_measure (ctx->small, " ", -1);
+  if (top[0] != '\0' && bw - 4 - count_w > 24)
+    {
+      double w = 0;
+      g_autofree char *fit = render_font_ellipsize (ctx->small, top, bw - 4 - count_w, &w);
+      g_autofree char *text = g_strdup_printf ("%s %s", fit, idb);
+      render_scene_text (scene, (x1 + x2) / 2, y - 6, text, RENDER_ANCHOR_MIDDLE,
+                         RENDER_BASELINE_ALPHABETIC, w + count_w);
+    }
+  else
+    render_scene_text (scene, (x1 + x2) / 2, y - 6, idb, RENDER_ANCHOR_MIDDLE,
+                       RENDER_BASELINE_ALPHABETIC, -1);
   render_scene_group_end (scene);
 }
 

@@ -29,7 +29,7 @@ record() { # record FORMAT FILE
 }
 
 record json "$tmp/startup.json"
-"$cli" stats --strict --json "$tmp/startup.json" >"$tmp/stats.json"
+"$cli" stats --strict --json --expand-threads "$tmp/startup.json" >"$tmp/stats.json"
 
 # Facts a reader of the graph relies on, checked with python's json module.
 python3 - "$tmp/stats.json" <<'EOF'
@@ -66,7 +66,7 @@ done
 # same thread-to-thread flows as the JSON trace (a different run, so tids
 # differ: compared by thread name).
 record proto "$tmp/startup.pftrace"
-"$cli" stats --strict --json "$tmp/startup.pftrace" >"$tmp/stats-proto.json"
+"$cli" stats --strict --json --expand-threads "$tmp/startup.pftrace" >"$tmp/stats-proto.json"
 "$cli" stats --strict --json --format perfetto "$tmp/startup.pftrace" >/dev/null
 python3 - "$tmp/stats.json" "$tmp/stats-proto.json" <<'EOF'
 import json, re, sys

@@ -278,6 +278,88 @@ test_views (void **state)
   screenshot ("timeline");
 }
 
+/* The sequence chart keeps its lane headers and time ruler on screen and
+ * readable: fitted (the chart's own text is scaled down), scrolled to the
+ * end and zoomed in, every lane has a 9 pt (12 px) name in the band at the
+ * top, and the ruler has times along the visible rows. */
+static guint
+n_header_lanes (const RenderScene *scene)
+{
+  guint n = 0;
+  gboolean in_header = FALSE;
+  for (const RenderNode *nd = render_scene_get_first (scene); nd != NULL; nd = nd->next)
+    {
+      if (nd->kind != RENDER_NODE_GROUP_BEGIN)
+        continue;
+      if (g_strcmp0 (nd->u.group.klass, "header") == 0)
+        {
+          if (in_header)
+            break;   /* the first header only */
+          in_header = TRUE;
+        }
+      else if (in_header && g_strcmp0 (nd->u.group.klass, "actor") == 0)
+        n++;
+      else if (in_header && nd->u.group.depth <= 1 && g_strcmp0 (nd->u.group.klass, "actor") != 0)
+        break;
+    }
+  return n;
+}
+
+static void
+check_sticky (ActorscopeSceneView *view, guint n_lanes, const char *when)
+{
+  g_autoptr(GArray) labels = actorscope_scene_view_get_sticky_labels (view);
+  guint lanes = 0, ruler = 0;
+  int h = gtk_widget_get_height (GTK_WIDGET (view));
+  for (guint i = 0; i < labels->len; i++)
+    {
+      const ActorscopeStickyLabel *l = &g_array_index (labels, ActorscopeStickyLabel, i);
+      assert_true (l->font_px >= 12.0);
+      assert_true (l->text != NULL && l->text[0] != '\0');
+      if (l->is_lane)
+        {
+          lanes++;
+          assert_true (l->y > 0 && l->y < ACTORSCOPE_STICKY_BAND_PX);
+        }
+      else
+        {
+          ruler++;
+          assert_true (l->y > ACTORSCOPE_STICKY_BAND_PX && l->y < h);
+        }
+    }
+  print_message ("%s: %u lane headers, %u ruler labels\n", when, lanes, ruler);
+  assert_int_equal (lanes, n_lanes);
+  assert_true (ruler >= 2);
+}
+
+static void
+test_sequence_sticky (void **state)
+{
+  ActorscopeSceneView *view = actorscope_window_get_scene_view (window);
+
+  set_view ("sequence");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.zoom-reset", NULL);
+  actorscope_scene_view_rebuild_now (view);
+  const RenderScene *scene = actorscope_scene_view_get_scene (view);
+  guint n_lanes = n_header_lanes (scene);
+  assert_true (n_lanes >= 5);
+  check_sticky (view, n_lanes, "fitted");
+  actorscope_scene_view_render_picture_now (view);
+  screenshot ("details");
+
+  /* zoomed in and scrolled far down: the headers and times came along */
+  actorscope_scene_view_zoom (view, 3.0);
+  actorscope_scene_view_rebuild_now (view);
+  check_sticky (view, n_lanes, "zoomed");
+  actorscope_scene_view_pan (view, 0, -2000);
+  wait_frames ();
+  check_sticky (view, n_lanes, "scrolled");
+  actorscope_scene_view_render_picture_now (view);
+  screenshot ("sequence-zoomed-scrolled");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.zoom-reset", NULL);
+  actorscope_scene_view_rebuild_now (view);
+}
+
 static void
 test_zoom (void **state)
 {
@@ -1723,6 +1805,7 @@ main (int argc, char **argv)
     cmocka_unit_test (test_loaded),
     cmocka_unit_test (test_views),
     cmocka_unit_test (test_zoom),
+    cmocka_unit_test (test_sequence_sticky),
     cmocka_unit_test (test_session),
     cmocka_unit_test (test_select_actor),
     cmocka_unit_test (test_edge_title),

@@ -83,6 +83,13 @@ test_notify (void **state)
   assert_string_equal (actorscope_session_get_groups (session)[0], "/user/*");
   assert_int_equal (count (counts, "groups"), 1);
 
+  /* Threads fold by default; the toggle notifies once per change. */
+  assert_false (actorscope_session_get_expand_threads (session));
+  actorscope_session_set_expand_threads (session, TRUE);
+  actorscope_session_set_expand_threads (session, TRUE);
+  assert_true (actorscope_session_get_expand_threads (session));
+  assert_int_equal (count (counts, "expand-threads"), 1);
+
   /* A new document: time state back to "all", filter and groups kept. */
   actorscope_session_reset_time (session);
   actorscope_session_get_window (session, &from, &to);

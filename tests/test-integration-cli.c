@@ -56,6 +56,17 @@ stats_json (const char *trace)
   return run_json (&run);
 }
 
+/* stats --json --expand-threads: one row per thread. */
+static json_t *
+stats_json_expanded (const char *trace)
+{
+  g_auto(ItRun) run = { 0 };
+  assert_true (it_runv (&run, NULL, "stats", trace, "--json", "--expand-threads", NULL));
+  if (run.status != 0)
+    fail_msg ("stats --expand-threads %s: status %d: %s", trace, run.status, run.err);
+  return run_json (&run);
+}
+
 static json_t *
 find_actor (json_t *stats, const char *name_part)
 {
@@ -613,8 +624,8 @@ test_stats_facts_chrome (void **state)
 {
   g_autofree char *plain = it_trace_path ("chrome-flows.json");
   g_autofree char *gz = it_trace_path ("chrome-flows.json.gz");
-  json_t *a = stats_json (plain);
-  json_t *b = stats_json (gz);
+  json_t *a = stats_json_expanded (plain);
+  json_t *b = stats_json_expanded (gz);
   assert_string_equal (json_string_value (json_object_get (a, "format")), "chrome");
   json_object_del (a, "source");
   json_object_del (b, "source");
@@ -811,7 +822,7 @@ test_stats_chrome_spans_apart (void **state)
   g_autofree char *path = it_tmp_path ("spans.json");
   assert_true (g_file_set_contents (path, trace, -1, NULL));
 
-  json_t *s = stats_json (path);
+  json_t *s = stats_json_expanded (path);
   assert_int_equal (jint (s, "n_messages"), 1);
   assert_int_equal (jint (s, "n_spans"), 3);
   assert_int_equal (jint (json_object_get (s, "records"), "unmatched"), 0);
@@ -825,6 +836,80 @@ test_stats_chrome_spans_apart (void **state)
   assert_int_equal (jint (io_thread, "spans"), 0);
   json_decref (s);
   assert_same_stats_after_convert (path, "spans.json");
+}
+
+/* Threads fold into their process by default: process 1's row is the sum
+ * of its two threads, the flow between them is process 1's self-loop (not
+ * dropped), the flow from process 2 is an edge 2 -> 1; --expand-threads
+ * gives the threads back; the totals are the same either way. */
+static void
+test_stats_chrome_threads_folded (void **state)
+{
+  static const char trace[] =
+    "{\"traceEvents\":[\n"
+    "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":1,\"args\":{\"name\":\"Browser\"}},\n"
+    "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":2,\"args\":{\"name\":\"Renderer\"}},\n"
+    "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":1,\"tid\":10,\"args\":{\"name\":\"Main\"}},\n"
+    "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":1,\"tid\":11,\"args\":{\"name\":\"IO\"}},\n"
+    "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":2,\"tid\":20,\"args\":{\"name\":\"RMain\"}},\n"
+    "{\"ph\":\"X\",\"name\":\"Layout\",\"pid\":1,\"tid\":10,\"ts\":100,\"dur\":50},\n"
+    "{\"ph\":\"X\",\"name\":\"Read\",\"pid\":1,\"tid\":11,\"ts\":110,\"dur\":5},\n"
+    "{\"ph\":\"s\",\"name\":\"Post\",\"cat\":\"ipc\",\"id\":7,\"pid\":1,\"tid\":11,\"ts\":280},\n"
+    "{\"ph\":\"f\",\"name\":\"Post\",\"cat\":\"ipc\",\"id\":7,\"pid\":1,\"tid\":10,\"ts\":300},\n"
+    "{\"ph\":\"s\",\"name\":\"Ipc\",\"cat\":\"ipc\",\"id\":8,\"pid\":2,\"tid\":20,\"ts\":310},\n"
+    "{\"ph\":\"f\",\"name\":\"Ipc\",\"cat\":\"ipc\",\"id\":8,\"pid\":1,\"tid\":11,\"ts\":330},\n"
+    "{\"ph\":\"s\",\"name\":\"Ipc\",\"cat\":\"ipc\",\"id\":9,\"pid\":2,\"tid\":20,\"ts\":340},\n"
+    "{\"ph\":\"f\",\"name\":\"Ipc\",\"cat\":\"ipc\",\"id\":9,\"pid\":1,\"tid\":10,\"ts\":350}\n"
+    "]}\n";
+  g_autofree char *path = it_tmp_path ("fold.json");
+  assert_true (g_file_set_contents (path, trace, -1, NULL));
+
+  json_t *folded = stats_json (path);
+  json_t *expanded = stats_json_expanded (path);
+  assert_int_equal (jint (folded, "n_messages"), 3);
+  assert_int_equal (jint (expanded, "n_messages"), 3);
+  assert_int_equal (jint (folded, "n_spans"), 2);
+  assert_int_equal (jint (expanded, "n_spans"), 2);
+  assert_int_equal (json_array_size (json_object_get (folded, "actors")), 2);
+  assert_int_equal (json_array_size (json_object_get (expanded, "actors")), 3);
+  assert_null (find_actor (folded, "Main"));
+  json_t *browser = find_actor (folded, "Browser");
+  json_t *renderer = find_actor (folded, "Renderer");
+  assert_non_null (browser);
+  assert_non_null (renderer);
+  assert_string_equal (json_string_value (json_object_get (browser, "kind")), "process");
+  assert_int_equal (jint (browser, "members"), 3);   /* the process and its two threads */
+  json_t *main_thread = find_actor (expanded, "Main");
+  json_t *io_thread = find_actor (expanded, "IO");
+  static const char *const keys[] = { "sent", "received", "spans" };
+  for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
+    {
+      assert_int_equal (jint (browser, keys[k]), jint (main_thread, keys[k]) + jint (io_thread, keys[k]));
+      assert_int_equal (sum_actors (folded, keys[k]), sum_actors (expanded, keys[k]));
+    }
+  assert_int_equal (jint (browser, "received"), 3);
+  assert_int_equal (jint (renderer, "sent"), 2);
+
+  /* Edges: Browser -> Browser (1, the IO -> Main flow) and Renderer ->
+   * Browser (2). */
+  size_t i;
+  json_t *e;
+  guint64 self_loop = 0, cross = 0;
+  json_array_foreach (json_object_get (folded, "edges"), i, e)
+    {
+      const char *from = json_string_value (json_object_get (e, "from"));
+      const char *to = json_string_value (json_object_get (e, "to"));
+      if (strstr (from, "Browser") && strstr (to, "Browser"))
+        self_loop += (guint64) jint (e, "count");
+      else if (strstr (from, "Renderer") && strstr (to, "Browser"))
+        cross += (guint64) jint (e, "count");
+      else
+        fail_msg ("unexpected edge %s -> %s", from, to);
+    }
+  assert_int_equal (self_loop, 1);
+  assert_int_equal (cross, 2);
+  json_decref (folded);
+  json_decref (expanded);
 }
 
 /* The inputs of Perfetto's own JSON importer tests read in lenient mode
@@ -983,6 +1068,7 @@ main (int argc, char **argv)
     cmocka_unit_test (test_stats_facts_supervision),
     cmocka_unit_test (test_stats_facts_chrome),
     cmocka_unit_test (test_stats_chrome_spans_apart),
+    cmocka_unit_test (test_stats_chrome_threads_folded),
     cmocka_unit_test (test_stats_group_round_trips),
     cmocka_unit_test (test_convert_lossless_per_format),
     cmocka_unit_test (test_convert_lossless_data_dir),

@@ -129,6 +129,89 @@ test_graph_small (void **state)
   test_graph_free (g);
 }
 
+/* A dense graph (30 nodes, every pair of neighbours talking both ways:
+ * 120 edges, more than 3 per node): A -> B and B -> A are one straight
+ * line, each direction the half from the middle to its receiver (its own
+ * group, id and count); a sparse graph keeps two bent edges per pair. */
+static void
+test_graph_reciprocal_pairs_merged (void **state)
+{
+  g_autoptr (IngestStore) store = ingest_store_new ();
+  IngestGraph *g = test_graph_new (store);
+  for (guint i = 0; i < 30; i++)
+    {
+      char name[16];
+      g_snprintf (name, sizeof name, "n%u", i);
+      IngestViewNode nd = test_node (name, 0, 0);
+      g_array_append_val (g->nodes, nd);
+    }
+  for (guint i = 0; i < 30; i++)
+    for (guint d = 1; d <= 2; d++)
+      {
+        guint j = (i + d) % 30;
+        test_graph_edge (g, i, j, 10 + i, 1000, 0);
+        test_graph_edge (g, j, i, 5 + i, 1000, 0);
+      }
+  RenderLayoutOptions o = { .width = 1000, .height = 700, .seed = 1 };
+  g_autoptr (RenderScene) scene = render_layout_graph (g, &o);
+  assert_int_equal (render_scene_count_groups (scene, "edge"), 120);
+  guint halves = 0, curved = 0, n_arrows = 0;
+  guint64 total = 0;
+  gboolean in_edge = FALSE;
+  GHashTable *starts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (const RenderNode *nd = render_scene_get_first (scene); nd != NULL; nd = nd->next)
+    {
+      if (nd->kind == RENDER_NODE_GROUP_BEGIN && g_strcmp0 (nd->u.group.klass, "edge") == 0)
+        {
+          in_edge = TRUE;
+          for (const RenderData *dt = nd->u.group.data; dt != NULL; dt = dt->next)
+            {
+              if (g_str_equal (dt->key, "shape") && g_str_equal (dt->value, "half"))
+                halves++;
+              if (g_str_equal (dt->key, "count"))
+                total += g_ascii_strtoull (dt->value, NULL, 10);
+            }
+        }
+      else if (nd->kind == RENDER_NODE_GROUP_END)
+        in_edge = FALSE;
+      else if (in_edge && nd->kind == RENDER_NODE_ARROW)
+        {
+          n_arrows++;
+          curved += nd->u.arrow.curved;
+          /* the two halves of a line start at the same middle point */
+          char *key = g_strdup_printf ("%.0f,%.0f", nd->u.arrow.x1, nd->u.arrow.y1);
+          g_hash_table_replace (starts, key, GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (starts, key)) + 1));
+        }
+    }
+  assert_int_equal (halves, 120);
+  assert_int_equal (n_arrows, 120);
+  assert_int_equal (curved, 0);
+  assert_true (g_hash_table_size (starts) <= 62);  /* 60 lines (+ rounding) */
+  g_hash_table_unref (starts);
+  guint64 expect = 0;
+  for (guint e = 0; e < g->edges->len; e++)
+    expect += g_array_index (g->edges, IngestViewEdge, e).count;
+  assert_int_equal (total, expect);
+  test_graph_free (g);
+
+  /* sparse: 4 nodes, 2 reciprocal pairs -> 4 bent edges */
+  IngestGraph *sparse = test_graph_new (store);
+  for (guint i = 0; i < 4; i++)
+    {
+      char name[16];
+      g_snprintf (name, sizeof name, "s%u", i);
+      IngestViewNode nd = test_node (name, 0, 0);
+      g_array_append_val (sparse->nodes, nd);
+    }
+  test_graph_edge (sparse, 0, 1, 5, 1000, 0);
+  test_graph_edge (sparse, 1, 0, 5, 1000, 0);
+  test_graph_edge (sparse, 2, 3, 5, 1000, 0);
+  test_graph_edge (sparse, 3, 2, 5, 1000, 0);
+  g_autoptr (RenderScene) s2 = render_layout_graph (sparse, &o);
+  assert_int_equal (render_scene_count_groups (s2, "edge"), 4);
+  test_graph_free (sparse);
+}
+
 static void
 test_graph_deterministic_and_bounded (void **state)
 {
@@ -421,6 +504,62 @@ test_sequence_lod (void **state)
   test_timeline_free (t);
 }
 
+/* Aggregated "×N" rows keep the busiest label: 3000 messages a -> b (two
+ * thirds "Post", a third "Other", interleaved) in a timeline bounded to
+ * 100 items become bins, each carrying "Post" as its top label, and the
+ * sequence chart writes it with the count ("Post ×N") and in the tooltip. */
+static void
+test_sequence_bins_keep_busiest_label (void **state)
+{
+  g_autoptr (IngestStore) store = ingest_store_new ();
+  for (guint k = 0; k < 3000; k++)
+    {
+      char key[16];
+      g_snprintf (key, sizeof key, "m%u", k);
+      gint64 t = G_GINT64_CONSTANT (1700000000000000000) + (gint64) k * 1000000;
+      IngestEventInput snd = { .kind = INGEST_EVENT_SEND, .time_ns = t, .actor = INGEST_STR ("a"),
+                               .peer = INGEST_STR ("b"), .message_key = INGEST_STR (key),
+                               .label = INGEST_STR (k % 3 == 2 ? "Other" : "Post") };
+      IngestEventInput rcv = { .kind = INGEST_EVENT_RECEIVE, .time_ns = t + 500, .actor = INGEST_STR ("b"),
+                               .message_key = INGEST_STR (key) };
+      ingest_store_append (store, &snd);
+      ingest_store_append (store, &rcv);
+    }
+  IngestViewSpec spec = { .from_ns = INGEST_TIME_MIN, .to_ns = INGEST_TIME_MAX, .max_items = 100 };
+  g_autoptr (IngestTimeline) tl = ingest_timeline_build (store, &spec, NULL);
+  assert_non_null (tl);
+  assert_true (tl->aggregated);
+  assert_true (tl->bins->len > 0);
+  IngestAtom post = ingest_store_intern (store, INGEST_STR ("Post"));
+  for (guint i = 0; i < tl->bins->len; i++)
+    {
+      const IngestDensityBin *b = &g_array_index (tl->bins, IngestDensityBin, i);
+      if (b->count > 0)
+        assert_int_equal (b->top_label, post);
+    }
+  /* a detached copy (what the live console renders) keeps the text */
+  g_autoptr (IngestTimeline) detached = ingest_timeline_dup_detached (tl);
+  RenderLayoutOptions opt = { .width = 600, .max_elements = 100 };
+  g_autoptr (RenderScene) scene = render_layout_sequence (detached, &opt);
+  assert_true (render_scene_count_groups (scene, "bin") > 0);
+  guint labelled = 0, titled = 0;
+  gboolean in_bin = FALSE;
+  for (const RenderNode *nd = render_scene_get_first (scene); nd != NULL; nd = nd->next)
+    {
+      if (nd->kind == RENDER_NODE_GROUP_BEGIN && g_strcmp0 (nd->u.group.klass, "bin") == 0)
+        {
+          in_bin = TRUE;
+          titled += strstr (nd->u.group.title, "mostly Post") != NULL;
+        }
+      else if (nd->kind == RENDER_NODE_GROUP_END)
+        in_bin = FALSE;
+      else if (in_bin && nd->kind == RENDER_NODE_TEXT && g_str_has_prefix (nd->u.text.text, "Post \xc3\x97"))
+        labelled++;
+    }
+  assert_int_equal (titled, render_scene_count_groups (scene, "bin"));
+  assert_int_equal (labelled, render_scene_count_groups (scene, "bin"));
+}
+
 /* The part of the depth strip's x extent where the strip is above its
  * base: the sum of its horizontal segments drawn above the lowest y. */
 static double
@@ -651,6 +790,7 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_graph_small),
+    cmocka_unit_test (test_graph_reciprocal_pairs_merged),
     cmocka_unit_test (test_graph_deterministic_and_bounded),
     cmocka_unit_test (test_graph_large_sparse_path),
     cmocka_unit_test (test_graph_previous_positions),
@@ -658,6 +798,7 @@ main (void)
     cmocka_unit_test (test_empty_views),
     cmocka_unit_test (test_sequence),
     cmocka_unit_test (test_sequence_lod),
+    cmocka_unit_test (test_sequence_bins_keep_busiest_label),
     cmocka_unit_test (test_sequence_axis_labels),
     cmocka_unit_test (test_sequence_bin_direction),
     cmocka_unit_test (test_timeline),

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "test-render-common.h"
+#include "render-cairo.h"
 
 static void
 test_semantic_groups (void **state)
@@ -131,6 +132,115 @@ test_hostile_strings (void **state)
   svg_info_clear (&info);
 }
 
+/* Two processes of three threads each, one with a hostile name: with
+ * threads expanded each process is a cluster, <g class="cluster"> titled
+ * with the name escaped, a rounded box around its members; the boxes don't
+ * overlap (the layout keeps members together); cairo draws it too. */
+static const char hostile_process[] = "<script>alert(1)</script> & \"Jerry\" \x01";
+
+static IngestStore *
+two_process_store (void)
+{
+  IngestStore *store = ingest_store_new ();
+  const char *procs[2] = { hostile_process, "Renderer (pid 2)" };
+  char names[2][3][32];
+  for (guint p = 0; p < 2; p++)
+    {
+      ingest_store_ensure_actor (store, INGEST_STR (procs[p]), INGEST_ACTOR_PROCESS, (IngestStr) { 0 });
+      for (guint t = 0; t < 3; t++)
+        {
+          g_snprintf (names[p][t], sizeof names[p][t], "thread %u.%u", p, t);
+          ingest_store_ensure_actor (store, INGEST_STR (names[p][t]), INGEST_ACTOR_THREAD, INGEST_STR (procs[p]));
+        }
+    }
+  gint64 now = 1000;
+  for (guint k = 0; k < 30; k++)
+    {
+      guint p = k % 2, t = k % 3;
+      const char *from = names[p][t], *to = k % 5 == 0 ? names[1 - p][0] : names[p][(t + 1) % 3];
+      char key[16];
+      g_snprintf (key, sizeof key, "m%u", k);
+      IngestEventInput snd = { .kind = INGEST_EVENT_SEND, .time_ns = now, .actor = INGEST_STR (from),
+                               .peer = INGEST_STR (to), .message_key = INGEST_STR (key) };
+      IngestEventInput rcv = { .kind = INGEST_EVENT_RECEIVE, .time_ns = now + 10, .actor = INGEST_STR (to),
+                               .message_key = INGEST_STR (key) };
+      ingest_store_append (store, &snd);
+      ingest_store_append (store, &rcv);
+      now += 100;
+    }
+  return store;
+}
+
+static void
+test_graph_clusters (void **state)
+{
+  g_autoptr (IngestStore) store = two_process_store ();
+  IngestViewSpec spec = { .from_ns = INGEST_TIME_MIN, .to_ns = INGEST_TIME_MAX, .expand_threads = TRUE };
+  g_autoptr (IngestGraph) graph = ingest_graph_build (store, &spec, NULL);
+  assert_non_null (graph);
+  assert_int_equal (graph->nodes->len, 6);
+  RenderLayoutOptions o = { .width = 900, .height = 600, .seed = 1 };
+  g_autoptr (RenderScene) scene = render_layout_graph (graph, &o);
+  assert_int_equal (render_scene_count_groups (scene, "cluster"), 2);
+
+  /* each cluster's box */
+  double box[2][4];
+  guint nb = 0;
+  for (const RenderNode *nd = render_scene_get_first (scene); nd != NULL; nd = nd->next)
+    if (nd->kind == RENDER_NODE_GROUP_BEGIN && g_strcmp0 (nd->u.group.klass, "cluster") == 0)
+      {
+        const RenderNode *r = nd->next;
+        assert_non_null (r);
+        assert_int_equal (r->kind, RENDER_NODE_RECT);
+        assert_true (r->u.rect.radius > 0);
+        assert_true (nb < 2);
+        box[nb][0] = r->u.rect.x;
+        box[nb][1] = r->u.rect.y;
+        box[nb][2] = r->u.rect.x + r->u.rect.w;
+        box[nb][3] = r->u.rect.y + r->u.rect.h;
+        nb++;
+      }
+  assert_int_equal (nb, 2);
+  gboolean apart = box[0][2] <= box[1][0] || box[1][2] <= box[0][0]
+                   || box[0][3] <= box[1][1] || box[1][3] <= box[0][1];
+  assert_true (apart);
+
+  gsize len;
+  g_autofree char *svg = scene_to_svg (scene, &len);
+  SvgInfo info;
+  g_autoptr (GError) error = NULL;
+  if (!svg_parse (svg, len, &info, &error))
+    fail_msg ("not XML: %s", error->message);
+  assert_int_equal (svg_count_class (&info, "cluster"), 2);
+  assert_null (strstr (svg, "<script"));
+  assert_null (strstr (svg, "\x01"));
+  gboolean titled = FALSE;
+  for (guint i = 0; i < info.titles->len; i++)
+    titled = titled || g_str_has_prefix (g_ptr_array_index (info.titles, i), "<script>alert(1)</script> & \"Jerry\"");
+  assert_true (titled);
+  svg_info_clear (&info);
+
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 900, 600);
+  cairo_t *cr = cairo_create (surface);
+  render_cairo_draw (scene, cr);
+  assert_int_equal (cairo_status (cr), CAIRO_STATUS_SUCCESS);
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+
+  /* folded (the default): one node per process, no cluster */
+  g_autoptr (IngestGraph) folded = ingest_graph_build (store, NULL, NULL);
+  assert_int_equal (folded->nodes->len, 2);
+  g_autoptr (RenderScene) fscene = render_layout_graph (folded, &o);
+  assert_int_equal (render_scene_count_groups (fscene, "cluster"), 0);
+  /* the flows between a process's own threads: its self-loop, counted on
+   * the picture (12 per process) */
+  g_autofree char *fsvg = scene_to_svg (fscene, &len);
+  SvgInfo finfo;
+  assert_true (svg_parse (fsvg, len, &finfo, NULL));
+  assert_true (svg_has_text (&finfo, "\xc3\x97" "12"));
+  svg_info_clear (&finfo);
+}
+
 static void
 test_escape_append (void **state)
 {
@@ -174,6 +284,7 @@ main (void)
     cmocka_unit_test (test_semantic_groups),
     cmocka_unit_test (test_hostile_strings),
     cmocka_unit_test (test_escape_append),
+    cmocka_unit_test (test_graph_clusters),
     cmocka_unit_test (test_warnings),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);

@@ -210,6 +210,91 @@ test_frame_each_kind (void **state)
     }
 }
 
+/* Process "browser" with threads "main" and "io", and a lone actor "gpu":
+ * io -> main (inside the process) and gpu -> main. */
+static IngestStore *
+threads_store (void)
+{
+  IngestStore *store = ingest_store_new ();
+
+  ingest_store_ensure_actor (store, INGEST_STR ("browser"), INGEST_ACTOR_PROCESS, (IngestStr) { 0 });
+  ingest_store_ensure_actor (store, INGEST_STR ("main"), INGEST_ACTOR_THREAD, INGEST_STR ("browser"));
+  ingest_store_ensure_actor (store, INGEST_STR ("io"), INGEST_ACTOR_THREAD, INGEST_STR ("browser"));
+  for (guint k = 0; k < 4; k++)
+    {
+      char key[16];
+      g_snprintf (key, sizeof key, "t%u", k);
+      send_receive (store, "io", "main", key, "Post", BASE + (gint64) k * 20 * MS);
+      g_snprintf (key, sizeof key, "g%u", k);
+      send_receive (store, "gpu", "main", key, "Ipc", BASE + (gint64) k * 20 * MS + 10 * MS);
+    }
+  return store;
+}
+
+static int
+cmp_name (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(char *const *) a, *(char *const *) b);
+}
+
+/* The names of a frame's table rows, sorted and joined by ",". */
+static char *
+frame_row_names (IngestStore *store, WebViewState *st, WebViewCache *cache)
+{
+  g_autofree char *text = web_frame_build (store, st, NULL, cache, NULL, NULL);
+  assert_non_null (text);
+  json_t *f = parse (text);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  size_t i;
+  json_t *row;
+  json_array_foreach (json_object_get (f, "actors"), i, row)
+    g_ptr_array_add (names, g_strdup (json_string_value (json_object_get (row, "name"))));
+  json_decref (f);
+  g_ptr_array_sort (names, cmp_name);
+  g_ptr_array_add (names, NULL);
+  return g_strjoinv (",", (char **) names->pdata);
+}
+
+/* A process's threads fold into it unless the client asks for
+ * "expand_threads"; fixed and follow-live views alike, and the two are
+ * different views (different cache keys). */
+static void
+test_frame_expand_threads (void **state)
+{
+  g_autoptr (IngestStore) store = threads_store ();
+  g_autoptr (WebLiveViews) live = web_live_views_new (store);
+
+  for (guint follow = 0; follow < 2; follow++)
+    for (guint k = 0; k < RENDER_VIEW_N_KINDS; k++)
+      {
+        g_autoptr (WebViewCache) cache = web_view_cache_new ();
+        g_auto (WebViewState) st;
+        fixed_state (&st, k);
+        if (follow)
+          {
+            st.follow = TRUE;
+            st.window_ns = 1000 * MS;
+            web_view_cache_set_live (cache, live);
+          }
+        g_autofree char *folded = frame_row_names (store, &st, cache);
+        json_t *msg = parse ("{\"expand_threads\": true}");
+        g_autoptr (GError) error = NULL;
+        assert_true (web_view_state_apply_json (&st, msg, &error));
+        json_decref (msg);
+        g_autofree char *expanded = frame_row_names (store, &st, cache);
+        assert_string_equal (folded, "browser,gpu");
+        assert_string_equal (expanded, "gpu,io,main");
+      }
+
+  g_auto (WebViewState) st;
+  web_view_state_init (&st);
+  json_t *bad_msg = parse ("{\"expand_threads\": 1}");
+  g_autoptr (GError) error = NULL;
+  assert_false (web_view_state_apply_json (&st, bad_msg, &error));
+  assert_non_null (strstr (error->message, "expand_threads"));
+  json_decref (bad_msg);
+}
+
 /* A cache shares the scans of a round: frames are the same with it. */
 static void
 test_frame_cache_and_live (void **state)
@@ -620,6 +705,7 @@ main (void)
     cmocka_unit_test (test_frame_input_renders_while_appending),
     cmocka_unit_test (test_frame_bad_filter),
     cmocka_unit_test (test_details),
+    cmocka_unit_test (test_frame_expand_threads),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -356,10 +356,10 @@ positions_key (const WebViewState *state, const IngestViewSpec *spec)
 {
   g_autofree char *groups = spec->groups != NULL ? g_strjoinv ("\x1f", (char **) spec->groups) : NULL;
 
-  return g_strdup_printf ("%" G_GINT64_FORMAT "|%s|%s|%s|%g|%g", state->follow ? state->window_ns : -1,
+  return g_strdup_printf ("%" G_GINT64_FORMAT "|%s|%s|%s|%d|%g|%g", state->follow ? state->window_ns : -1,
                           spec->actor_filter ? spec->actor_filter : "",
                           spec->label_filter ? spec->label_filter : "",
-                          groups ? groups : "", state->width, state->height);
+                          groups ? groups : "", spec->expand_threads, state->width, state->height);
 }
 
 /* The kept positions for key (created empty); NULL when too many are kept. */
@@ -399,10 +399,10 @@ live_graph (WebLiveViews *self, const WebViewState *state, const IngestViewSpec 
             gboolean *bad, GError **error)
 {
   g_autofree char *groups = spec->groups != NULL ? g_strjoinv ("\x1f", (char **) spec->groups) : NULL;
-  g_autofree char *key = g_strdup_printf ("%" G_GINT64_FORMAT "|%s|%s|%s", state->window_ns,
+  g_autofree char *key = g_strdup_printf ("%" G_GINT64_FORMAT "|%s|%s|%s|%d", state->window_ns,
                                           spec->actor_filter ? spec->actor_filter : "",
                                           spec->label_filter ? spec->label_filter : "",
-                                          groups ? groups : "");
+                                          groups ? groups : "", spec->expand_threads);
   LiveEntry *e = g_hash_table_lookup (self->windows, key);
 
   *bad = FALSE;
@@ -443,10 +443,10 @@ live_timeline (WebLiveViews *self, const WebViewState *state, const IngestViewSp
                gboolean *bad, GError **error)
 {
   g_autofree char *groups = spec->groups != NULL ? g_strjoinv ("\x1f", (char **) spec->groups) : NULL;
-  g_autofree char *key = g_strdup_printf ("%" G_GINT64_FORMAT "|%s|%s|%s|%u", state->window_ns,
+  g_autofree char *key = g_strdup_printf ("%" G_GINT64_FORMAT "|%s|%s|%s|%u|%d", state->window_ns,
                                           spec->actor_filter ? spec->actor_filter : "",
                                           spec->label_filter ? spec->label_filter : "",
-                                          groups ? groups : "", spec->max_items);
+                                          groups ? groups : "", spec->max_items, spec->expand_threads);
   LiveEntry *e = g_hash_table_lookup (self->timelines, key);
 
   *bad = FALSE;
@@ -515,11 +515,11 @@ spec_key (const IngestViewSpec *spec, gboolean for_graph)
 {
   g_autofree char *groups = spec->groups != NULL ? g_strjoinv ("\x1f", (char **) spec->groups) : NULL;
 
-  return g_strdup_printf ("%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT "|%s|%s|%s|%u",
+  return g_strdup_printf ("%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT "|%s|%s|%s|%u|%d",
                           spec->from_ns, spec->to_ns,
                           spec->actor_filter ? spec->actor_filter : "",
                           spec->label_filter ? spec->label_filter : "",
-                          groups ? groups : "", for_graph ? 0 : spec->max_items);
+                          groups ? groups : "", for_graph ? 0 : spec->max_items, spec->expand_threads);
 }
 
 /* ---- frames detached from the store ------------------------------------ */

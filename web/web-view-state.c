@@ -152,6 +152,12 @@ web_view_state_apply_json (WebViewState *state, json_t *msg, GError **error)
     }
   else if (v != NULL)
     have_groups = TRUE;
+  if ((v = json_object_get (msg, "expand_threads")) != NULL)
+    {
+      if (!json_is_boolean (v))
+        return bad (error, "expand_threads", "expected true or false");
+      next.expand_threads = json_is_true (v);
+    }
   if (!get_number (msg, "zoom", 0.05, 50, &present, &d, error))
     return FALSE;
   if (present)
@@ -242,6 +248,7 @@ web_view_state_to_spec (const WebViewState *state, gint64 from_ns, gint64 to_ns,
   spec->actor_filter = state->actor_filter;
   spec->label_filter = state->label_filter;
   spec->groups = (const char *const *) state->groups;
+  spec->expand_threads = state->expand_threads;
   spec->max_items = state->kind == RENDER_VIEW_GRAPH ? 0 : 1500;
 }
 
@@ -252,11 +259,11 @@ web_view_state_key (const WebViewState *state, gint64 from_ns, gint64 to_ns)
 
   g_autofree char *groups = state->groups != NULL ? g_strjoinv ("\x1f", state->groups) : NULL;
 
-  return g_strdup_printf ("%d|%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT "|%s|%s|%s|%g|%g|%g|%g|%g|%d",
+  return g_strdup_printf ("%d|%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT "|%s|%s|%s|%d|%g|%g|%g|%g|%g|%d",
                           state->kind, from_ns, to_ns,
                           state->actor_filter ? state->actor_filter : "",
                           state->label_filter ? state->label_filter : "",
-                          groups ? groups : "", state->zoom, state->pan_x, state->pan_y,
+                          groups ? groups : "", state->expand_threads, state->zoom, state->pan_x, state->pan_y,
                           state->width, state->height, state->theme);
 }
 
@@ -269,7 +276,7 @@ web_view_state_to_json (const WebViewState *state)
 
   for (guint i = 0; state->groups != NULL && state->groups[i] != NULL; i++)
     json_array_append_new (groups, json_string (state->groups[i]));
-  return json_pack ("{s:s, s:b, s:f, s:f, s:f, s:s?, s:s?, s:o, s:f, s:[f,f], s:s}",
+  return json_pack ("{s:s, s:b, s:f, s:f, s:f, s:s?, s:s?, s:o, s:b, s:f, s:[f,f], s:s}",
                     "kind", render_view_kind_to_string (state->kind),
                     "follow", state->follow,
                     "window_s", (double) state->window_ns / 1e9,
@@ -278,6 +285,7 @@ web_view_state_to_json (const WebViewState *state)
                     "filter", state->actor_filter,
                     "label_filter", state->label_filter,
                     "groups", groups,
+                    "expand_threads", state->expand_threads,
                     "zoom", state->zoom,
                     "pan", state->pan_x, state->pan_y,
                     "theme", render_theme_to_string (state->theme));

@@ -30,6 +30,7 @@ typedef struct {
   char *actor_filter;        /* owned, NULL = all */
   char *label_filter;        /* owned, NULL = all */
   GStrv groups;              /* owned, NULL = none */
+  gboolean expand_threads;   /* IngestViewSpec.expand_threads: one node per thread */
   double zoom;               /* 1 = fit; >1 magnifies */
   double pan_x, pan_y;       /* scene units the viewport is moved by */
   double width, height;      /* viewport in CSS px, 0 = layout default */
@@ -43,7 +44,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (WebViewState, web_view_state_clear)
 
 /* Applies the fields present in a "view" control message (a JSON object:
  * kind, follow, window_s, from_ms, to_ms, filter, label_filter, groups,
- * zoom, pan, width, height, theme). All-or-nothing: on a bad field returns
+ * expand_threads, zoom, pan, width, height, theme). All-or-nothing: on a bad field returns
  * FALSE with error naming it and leaves state unchanged. */
 gboolean web_view_state_apply_json (WebViewState *state, json_t *msg, GError **error);
 

@@ -87,6 +87,7 @@ actorscope_scene_build_run (ActorscopeSceneBuild *job)
   spec.to_ns = job->to_ns;
   spec.actor_filter = job->pattern;
   spec.groups = (const char *const *) job->groups;
+  spec.expand_threads = job->expand_threads;
   request.kind = job->kind;
   request.spec = &spec;
   request.layout.theme = job->dark ? RENDER_THEME_DARK : RENDER_THEME_LIGHT;

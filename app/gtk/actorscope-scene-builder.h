@@ -23,6 +23,7 @@ typedef struct {
   RenderViewKind kind;
   char *pattern;                  /* matcher pattern or NULL, owned */
   char **groups;                  /* IngestViewSpec.groups or NULL, owned */
+  gboolean expand_threads;        /* IngestViewSpec.expand_threads */
   gint64 from_ns, to_ns;          /* INGEST_TIME_MIN / MAX = open ends */
   double width, height;           /* layout size in user units, 0 = layout's choice */
   gboolean dark;

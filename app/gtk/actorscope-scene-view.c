@@ -18,6 +18,8 @@
 #include "ingest-view.h"
 #include "render-cairo.h"
 
+#include <pango/pangocairo.h>
+
 #define MIN_SPAN_NS 1000          /* do not zoom the time axis below 1 µs */
 #define MIN_ZOOM 0.02
 #define MAX_ZOOM 40.0
@@ -161,6 +163,7 @@ build_new (ActorscopeSceneView *self, double width, double height)
   job->kind = self->kind;
   job->pattern = ingest_matcher_pattern_from_search (actorscope_session_get_filter (self->session));
   job->groups = g_strdupv ((char **) actorscope_session_get_groups (self->session));
+  job->expand_threads = actorscope_session_get_expand_threads (self->session);
   actorscope_session_get_window (self->session, &job->from_ns, &job->to_ns);
   job->to_ns = MIN (job->to_ns, actorscope_session_get_cursor (self->session));
   job->dark = self->dark;
@@ -318,6 +321,186 @@ draw_overlay (ActorscopeSceneView *self, cairo_t *cr, int width, int height)
     }
 }
 
+/* ---- the sequence chart's sticky lane headers and ruler ----
+ *
+ * Zoomed out to fit, the chart's own text is a few pixels high; scrolled,
+ * its headers and times leave the screen. The names and times are read
+ * from the scene (the first header's actor groups, the axis group) and
+ * drawn again over the picture, at 9 pt, in a band along the top and a
+ * strip along the left edge. */
+
+#define STICKY_FONT_PX 12.0   /* 9 pt at 96 dpi */
+#define RULER_MIN_GAP_PX 16.0
+
+static void
+sticky_label_clear (gpointer data)
+{
+  ActorscopeStickyLabel *l = data;
+  g_free (l->text);
+}
+
+GArray *
+actorscope_scene_view_get_sticky_labels (ActorscopeSceneView *self)
+{
+  GArray *out = g_array_new (FALSE, TRUE, sizeof (ActorscopeStickyLabel));
+  int height;
+  guint header_depth = G_MAXUINT, actor_depth = G_MAXUINT, axis_depth = G_MAXUINT;
+  gboolean header_done = FALSE;
+  double last_ruler_y = -G_MAXDOUBLE;
+
+  g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), out);
+  g_array_set_clear_func (out, sticky_label_clear);
+  if (self->scene == NULL || self->scene_kind != RENDER_VIEW_SEQUENCE)
+    return out;
+  height = gtk_widget_get_height (GTK_WIDGET (self));
+  for (const RenderNode *n = render_scene_get_first (self->scene); n != NULL; n = n->next)
+    {
+      if (n->kind == RENDER_NODE_GROUP_BEGIN)
+        {
+          const char *klass = n->u.group.klass;
+          if (header_depth == G_MAXUINT && !header_done && g_strcmp0 (klass, "header") == 0)
+            header_depth = n->u.group.depth;
+          else if (header_depth != G_MAXUINT && g_strcmp0 (klass, "actor") == 0)
+            actor_depth = n->u.group.depth;
+          else if (axis_depth == G_MAXUINT && g_strcmp0 (klass, "axis") == 0)
+            axis_depth = n->u.group.depth;
+          continue;
+        }
+      if (n->kind == RENDER_NODE_GROUP_END)
+        {
+          /* a group end closes the innermost open group */
+          if (actor_depth != G_MAXUINT)
+            actor_depth = G_MAXUINT;
+          else if (header_depth != G_MAXUINT)
+            {
+              header_depth = G_MAXUINT;
+              header_done = TRUE;
+            }
+          else if (axis_depth != G_MAXUINT)
+            axis_depth = G_MAXUINT;
+          continue;
+        }
+      if (n->kind != RENDER_NODE_TEXT || n->u.text.text == NULL)
+        continue;
+      if (actor_depth != G_MAXUINT)
+        {
+          ActorscopeStickyLabel l = { 0 };
+          l.x = n->u.text.x * self->sx + self->ox;
+          l.y = ACTORSCOPE_STICKY_BAND_PX / 2;
+          l.font_px = STICKY_FONT_PX;
+          l.is_lane = TRUE;
+          l.text = g_strdup (n->u.text.text);
+          g_array_append_val (out, l);
+        }
+      else if (axis_depth != G_MAXUINT)
+        {
+          double y = n->u.text.y * self->sy + self->oy;
+          if (y < ACTORSCOPE_STICKY_BAND_PX + STICKY_FONT_PX / 2 || y > height - STICKY_FONT_PX / 2
+              || y - last_ruler_y < RULER_MIN_GAP_PX)
+            continue;
+          ActorscopeStickyLabel l = { 0 };
+          l.y = y;
+          l.font_px = STICKY_FONT_PX;
+          l.text = g_strdup (n->u.text.text);
+          g_array_append_val (out, l);
+          last_ruler_y = y;
+        }
+    }
+  return out;
+}
+
+static void
+draw_sticky (ActorscopeSceneView *self, cairo_t *cr, int width, int height)
+{
+  g_autoptr(GArray) labels = actorscope_scene_view_get_sticky_labels (self);
+  if (labels->len == 0)
+    return;
+  RenderColor bg = render_scene_get_background (self->scene);
+  double lum = (0.2126 * bg.r + 0.7152 * bg.g + 0.0722 * bg.b) / 255.0;
+  double fg = lum > 0.5 ? 0.1 : 0.92;
+  PangoLayout *layout = pango_cairo_create_layout (cr);
+  PangoFontDescription *font = pango_font_description_from_string ("Sans");
+  pango_font_description_set_absolute_size (font, STICKY_FONT_PX * PANGO_SCALE);
+
+  /* The lanes' spacing bounds each name's width. */
+  double spacing = G_MAXDOUBLE, prev_x = -G_MAXDOUBLE, ruler_w = 0;
+  for (guint i = 0; i < labels->len; i++)
+    {
+      const ActorscopeStickyLabel *l = &g_array_index (labels, ActorscopeStickyLabel, i);
+      if (l->is_lane)
+        {
+          if (prev_x > -G_MAXDOUBLE)
+            spacing = MIN (spacing, fabs (l->x - prev_x));
+          prev_x = l->x;
+        }
+    }
+  if (spacing == G_MAXDOUBLE)
+    spacing = width;
+  spacing = MAX (spacing - 8, 24);
+
+  cairo_save (cr);
+  /* ruler strip: as wide as its widest label */
+  pango_font_description_set_weight (font, PANGO_WEIGHT_NORMAL);
+  pango_layout_set_font_description (layout, font);
+  for (guint i = 0; i < labels->len; i++)
+    {
+      const ActorscopeStickyLabel *l = &g_array_index (labels, ActorscopeStickyLabel, i);
+      int pw, ph;
+      if (l->is_lane)
+        continue;
+      pango_layout_set_text (layout, l->text, -1);
+      pango_layout_get_pixel_size (layout, &pw, &ph);
+      ruler_w = MAX (ruler_w, pw + 12);
+    }
+  if (ruler_w > 0)
+    {
+      cairo_set_source_rgba (cr, bg.r / 255.0, bg.g / 255.0, bg.b / 255.0, 0.88);
+      cairo_rectangle (cr, 0, ACTORSCOPE_STICKY_BAND_PX, ruler_w, height - ACTORSCOPE_STICKY_BAND_PX);
+      cairo_fill (cr);
+      cairo_set_source_rgba (cr, fg, fg, fg, 0.75);
+      for (guint i = 0; i < labels->len; i++)
+        {
+          const ActorscopeStickyLabel *l = &g_array_index (labels, ActorscopeStickyLabel, i);
+          int pw, ph;
+          if (l->is_lane)
+            continue;
+          pango_layout_set_text (layout, l->text, -1);
+          pango_layout_get_pixel_size (layout, &pw, &ph);
+          cairo_move_to (cr, ruler_w - 6 - pw, l->y - ph / 2.0);
+          pango_cairo_show_layout (cr, layout);
+        }
+    }
+  /* lane header band */
+  cairo_set_source_rgba (cr, bg.r / 255.0, bg.g / 255.0, bg.b / 255.0, 0.94);
+  cairo_rectangle (cr, 0, 0, width, ACTORSCOPE_STICKY_BAND_PX);
+  cairo_fill (cr);
+  cairo_set_source_rgba (cr, fg, fg, fg, 0.25);
+  cairo_set_line_width (cr, 1);
+  cairo_move_to (cr, 0, ACTORSCOPE_STICKY_BAND_PX - 0.5);
+  cairo_line_to (cr, width, ACTORSCOPE_STICKY_BAND_PX - 0.5);
+  cairo_stroke (cr);
+  pango_font_description_set_weight (font, PANGO_WEIGHT_BOLD);
+  pango_layout_set_font_description (layout, font);
+  pango_layout_set_width (layout, (int) (spacing * PANGO_SCALE));
+  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_START);
+  pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
+  cairo_set_source_rgba (cr, fg, fg, fg, 1);
+  for (guint i = 0; i < labels->len; i++)
+    {
+      const ActorscopeStickyLabel *l = &g_array_index (labels, ActorscopeStickyLabel, i);
+      int pw, ph;
+      if (!l->is_lane || l->x < -spacing || l->x > width + spacing)
+        continue;
+      pango_layout_set_text (layout, l->text, -1);
+      pango_layout_get_pixel_size (layout, &pw, &ph);
+      cairo_move_to (cr, l->x - spacing / 2, l->y - ph / 2.0);
+      pango_cairo_show_layout (cr, layout);
+    }
+  cairo_restore (cr);
+  pango_font_description_free (font);
+  g_object_unref (layout);
+}
+
 void
 actorscope_scene_view_draw (ActorscopeSceneView *self, cairo_t *cr, int width, int height)
 {
@@ -333,6 +516,7 @@ actorscope_scene_view_draw (ActorscopeSceneView *self, cairo_t *cr, int width, i
   cairo_scale (cr, self->sx, self->sy);
   render_cairo_draw (self->scene, cr);
   cairo_restore (cr);
+  draw_sticky (self, cr, width, height);
   draw_overlay (self, cr, width, height);
   cairo_restore (cr);
 }
@@ -528,6 +712,7 @@ actorscope_scene_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
       gtk_snapshot_pop (snapshot);
     }
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  draw_sticky (self, cr, w, h);
   draw_overlay (self, cr, w, h);
   cairo_destroy (cr);
 }
@@ -766,6 +951,13 @@ pan_by (ActorscopeSceneView *self, double dx, double dy)
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+void
+actorscope_scene_view_pan (ActorscopeSceneView *self, double dx, double dy)
+{
+  g_return_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self));
+  pan_by (self, dx, dy);
+}
+
 static gboolean
 on_scroll (GtkEventControllerScroll *controller, double dx, double dy, gpointer user_data)
 {
@@ -964,7 +1156,8 @@ on_session_notify (ActorscopeSession *session, GParamSpec *pspec, gpointer user_
       params_changed (self, self->window_delay_ms);
       g_signal_emit (self, signals[WINDOW_CHANGED], 0);
     }
-  else if (g_str_equal (name, "filter") || g_str_equal (name, "groups"))
+  else if (g_str_equal (name, "filter") || g_str_equal (name, "groups")
+           || g_str_equal (name, "expand-threads"))
     {
       if (self->kind == RENDER_VIEW_GRAPH)
         self->fitted = TRUE;

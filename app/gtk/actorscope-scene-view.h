@@ -73,6 +73,8 @@ void actorscope_scene_view_zoom_at (ActorscopeSceneView *self, double factor, do
 void actorscope_scene_view_zoom_reset (ActorscopeSceneView *self);
 /* Geometric zoom factor (1 = scene units are pixels). */
 double actorscope_scene_view_get_zoom (ActorscopeSceneView *self);
+/* Moves the picture by (dx, dy) widget pixels, as dragging does. */
+void actorscope_scene_view_pan (ActorscopeSceneView *self, double dx, double dy);
 
 /* Selection: a semantic group class ("actor", "message", "edge", ...) and its
  * id; NULL clears. Does not emit "item-activated". */
@@ -130,5 +132,23 @@ double actorscope_scene_view_rebuild_now (ActorscopeSceneView *self);
  * no time axis (graph, sequence, no scene). */
 gboolean actorscope_scene_view_time_to_x (ActorscopeSceneView *self, gint64 t_ns, double *x);
 gboolean actorscope_scene_view_x_to_time (ActorscopeSceneView *self, double x, gint64 *t_ns);
+
+/* The sequence chart's sticky parts, in widget pixels, as the view draws
+ * them over the picture whatever the zoom and scroll: a lane header for
+ * every lane (its name at the lane's x, in the band along the top edge)
+ * and the ruler's time labels (along the left edge, at their rows' y, at
+ * most one per 16 px). font_px is the size the text is drawn at (9 pt,
+ * 12 px, at the least). Empty for the other views. Owned by the caller
+ * (the array frees the texts). */
+typedef struct {
+  double x, y;          /* lane: centre of the name; ruler: right end, middle */
+  double font_px;
+  gboolean is_lane;     /* TRUE: a lane header; FALSE: a ruler label */
+  char *text;
+} ActorscopeStickyLabel;
+
+#define ACTORSCOPE_STICKY_BAND_PX 24.0   /* height of the lane header band */
+
+GArray *actorscope_scene_view_get_sticky_labels (ActorscopeSceneView *self);
 
 G_END_DECLS

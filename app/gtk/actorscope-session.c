@@ -11,6 +11,7 @@ struct _ActorscopeSession {
   gint64 cursor;
   char *filter;
   char **groups;
+  gboolean expand_threads;
 };
 
 G_DEFINE_FINAL_TYPE (ActorscopeSession, actorscope_session, G_TYPE_OBJECT)
@@ -24,6 +25,7 @@ enum {
   PROP_CURSOR,
   PROP_FILTER,
   PROP_GROUPS,
+  PROP_EXPAND_THREADS,
   N_PROPS
 };
 static GParamSpec *properties[N_PROPS];
@@ -154,6 +156,24 @@ actorscope_session_get_groups (ActorscopeSession *self)
 }
 
 void
+actorscope_session_set_expand_threads (ActorscopeSession *self, gboolean expand)
+{
+  g_return_if_fail (ACTORSCOPE_IS_SESSION (self));
+  expand = !!expand;
+  if (self->expand_threads == expand)
+    return;
+  self->expand_threads = expand;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXPAND_THREADS]);
+}
+
+gboolean
+actorscope_session_get_expand_threads (ActorscopeSession *self)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_SESSION (self), FALSE);
+  return self->expand_threads;
+}
+
+void
 actorscope_session_reset_time (ActorscopeSession *self)
 {
   g_return_if_fail (ACTORSCOPE_IS_SESSION (self));
@@ -178,6 +198,7 @@ actorscope_session_get_property (GObject *object, guint prop_id, GValue *value, 
     case PROP_CURSOR: g_value_set_int64 (value, self->cursor); break;
     case PROP_FILTER: g_value_set_string (value, self->filter); break;
     case PROP_GROUPS: g_value_set_boxed (value, self->groups); break;
+    case PROP_EXPAND_THREADS: g_value_set_boolean (value, self->expand_threads); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -206,6 +227,7 @@ actorscope_session_set_property (GObject *object, guint prop_id, const GValue *v
     case PROP_CURSOR: actorscope_session_set_cursor (self, g_value_get_int64 (value)); break;
     case PROP_FILTER: actorscope_session_set_filter (self, g_value_get_string (value)); break;
     case PROP_GROUPS: actorscope_session_set_groups (self, g_value_get_boxed (value)); break;
+    case PROP_EXPAND_THREADS: actorscope_session_set_expand_threads (self, g_value_get_boolean (value)); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -242,6 +264,7 @@ actorscope_session_class_init (ActorscopeSessionClass *klass)
                                                 G_MININT64, G_MAXINT64, INGEST_TIME_MAX, flags);
   properties[PROP_FILTER] = g_param_spec_string ("filter", NULL, NULL, NULL, flags);
   properties[PROP_GROUPS] = g_param_spec_boxed ("groups", NULL, NULL, G_TYPE_STRV, flags);
+  properties[PROP_EXPAND_THREADS] = g_param_spec_boolean ("expand-threads", NULL, NULL, FALSE, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 

@@ -45,6 +45,11 @@ const char *actorscope_session_get_filter (ActorscopeSession *self);
 void actorscope_session_set_groups (ActorscopeSession *self, const char *const *groups);
 const char *const *actorscope_session_get_groups (ActorscopeSession *self);
 
+/* IngestViewSpec.expand_threads ("expand-threads"): FALSE (the default)
+ * folds a process's threads into its node or lane. */
+void actorscope_session_set_expand_threads (ActorscopeSession *self, gboolean expand);
+gboolean actorscope_session_get_expand_threads (ActorscopeSession *self);
+
 /* A new document: the whole window, no area, no cursor (filter and groups
  * stay). */
 void actorscope_session_reset_time (ActorscopeSession *self);

@@ -1399,6 +1399,13 @@ actorscope_window_init (ActorscopeWindow *self)
     if (render_view_kind_from_string (view_name, &kind))
       actorscope_scene_view_set_kind (self->scene_view, kind);
   }
+  /* Threads fold into their process by default (a browser's 88 threads
+   * draw as its 10 processes); the menu toggle expands them. */
+  {
+    g_autoptr(GPropertyAction) expand = g_property_action_new ("expand-threads", self->session,
+                                                               "expand-threads");
+    g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (expand));
+  }
   play = g_simple_action_new_stateful ("play", NULL, g_variant_new_boolean (FALSE));
   g_signal_connect (play, "activate", G_CALLBACK (action_play), self);
   g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (play));

@@ -57,6 +57,7 @@ struct _IngestGraphWindow {
   IngestStore *store;
   char *actor_filter_text, *label_filter_text;
   char **group_texts;
+  gboolean expand_threads;  /* IngestViewSpec.expand_threads */
   IngestMatcher *actor_filter, *label_filter;
   GPtrArray *groups;      /* IngestMatcher* */
   IngestMatcherBudget budget; /* what all of them spend per advance */
@@ -168,6 +169,7 @@ ingest_graph_window_new (IngestStore *store, const IngestViewSpec *spec, GError 
   w->label_ok = g_hash_table_new (g_direct_hash, g_direct_equal);
   w->mflags = g_byte_array_new ();
   w->from_ns = INGEST_TIME_MIN;
+  w->expand_threads = spec != NULL && spec->expand_threads;
 
   GPtrArray *texts = g_ptr_array_new ();
   gboolean ok = TRUE;
@@ -334,6 +336,16 @@ node_of (IngestGraphWindow *w, IngestActorId a)
         *slot = w->group_node[g];
         return *slot;
       }
+  /* A thread folds into its process, as ingest_view_node_for folds it. */
+  const IngestActor *actor = ingest_store_actor (w->store, a);
+  if (!w->expand_threads && actor->kind == INGEST_ACTOR_THREAD && actor->parent != 0
+      && actor->parent < w->anode->len
+      && ingest_store_actor (w->store, actor->parent)->kind == INGEST_ACTOR_PROCESS)
+    {
+      guint pn = node_of (w, actor->parent);
+      g_array_index (w->anode, guint, a) = pn;
+      return pn;
+    }
   WNode z = { 0 };
   *slot = w->nodes->len;
   g_array_append_val (w->nodes, z);
@@ -801,6 +813,7 @@ ingest_graph_window_dup_graph (IngestGraphWindow *w)
     .actor_filter = w->actor_filter_text,
     .label_filter = w->label_filter_text,
     .groups = (const char *const *) w->group_texts,
+    .expand_threads = w->expand_threads,
   };
 
   /* The patterns compiled once already: this can't fail. */

@@ -364,3 +364,18 @@ ingest_graph_actor_parent (const IngestGraph *graph, IngestActorId actor)
              ? ingest_store_actor (graph->store, actor)->parent : 0;
   return graph->strings != NULL ? ingest_view_strings_parent (graph->strings, actor) : 0;
 }
+
+const char *
+ingest_graph_actor_name (const IngestGraph *graph, IngestActorId actor)
+{
+  const char *name = NULL;
+
+  g_return_val_if_fail (graph != NULL, "");
+  if (actor == 0)
+    return "";
+  if (graph->store != NULL)
+    return actor <= ingest_store_n_actors (graph->store) ? ingest_store_actor_name (graph->store, actor) : "";
+  if (graph->strings != NULL)
+    name = ingest_view_strings_actor_name (graph->strings, actor);
+  return name != NULL ? name : "";
+}

@@ -124,6 +124,7 @@ struct _IngestTimelineWindow {
   char *actor_filter, *label_filter;
   char **groups;
   guint max_items;
+  gboolean expand_threads;   /* IngestViewSpec.expand_threads */
   gint64 width;
 
   gboolean filled;
@@ -275,6 +276,7 @@ make_spec (const IngestTimelineWindow *w, gint64 from_ns)
   spec.label_filter = w->label_filter;
   spec.groups = (const char *const *) w->groups;
   spec.max_items = w->max_items;
+  spec.expand_threads = w->expand_threads;
   return spec;
 }
 
@@ -317,6 +319,7 @@ ingest_timeline_window_new (IngestStore *store, const IngestViewSpec *spec, gint
       w->label_filter = g_strdup (spec->label_filter);
       w->groups = g_strdupv ((char **) spec->groups);
       w->max_items = spec->max_items;
+      w->expand_threads = spec->expand_threads;
     }
   if (w->max_items == 0)
     w->max_items = INGEST_VIEW_DEFAULT_MAX_ITEMS;

@@ -53,6 +53,11 @@ typedef struct {
   guint from, to;
   guint32 count[N_BUCKETS];
   guint32 spans[N_BUCKETS];
+  /* The busiest label per bucket, by the majority vote (Boyer-Moore):
+   * the label of most of the bucket's messages when one has a majority,
+   * else a frequent one, in two words per bucket instead of a table. */
+  IngestAtom label[N_BUCKETS];
+  guint32 votes[N_BUCKETS];
 } PairBins;
 
 typedef struct {
@@ -113,6 +118,15 @@ count_message (TimelineBuild *b, const IngestTimelineMessage *m)
   guint64 k = bucket_of (b, m->send_ns, N_BUCKETS);
   if (p->count[k] < G_MAXUINT32)
     p->count[k]++;
+  if (p->votes[k] == 0)
+    {
+      p->label[k] = m->label;
+      p->votes[k] = 1;
+    }
+  else if (p->label[k] == m->label)
+    p->votes[k]++;
+  else
+    p->votes[k]--;
 }
 
 static void
@@ -434,10 +448,17 @@ emit_bins (TimelineBuild *b, const guint *map)
       for (guint k0 = 0; k0 < N_BUCKETS; k0 += f)
         {
           guint64 count = 0, spans = 0;
+          IngestAtom label = 0;
+          guint32 votes = 0;
           for (guint k = k0; k < k0 + f; k++)
             {
               count += pb->count[k];
               spans += pb->spans[k];
+              if (pb->votes[k] > votes)
+                {
+                  label = pb->label[k];
+                  votes = pb->votes[k];
+                }
             }
           if (count == 0 && spans == 0)
             continue;
@@ -450,6 +471,7 @@ emit_bins (TimelineBuild *b, const guint *map)
             bin.end_ns = (gint64) ((guint64) tl->from_ns + span);
           bin.count = count;
           bin.spans = spans;
+          bin.top_label = label;
           g_array_append_val (tl->bins, bin);
         }
     }
@@ -623,6 +645,9 @@ ingest_timeline_dup_detached (const IngestTimeline *tl)
   for (guint i = 0; i < copy->marks->len; i++)
     ingest_view_strings_add_atom (copy->strings, store,
                                   g_array_index (copy->marks, IngestTimelineMark, i).text);
+  for (guint i = 0; copy->bins != NULL && i < copy->bins->len; i++)
+    ingest_view_strings_add_atom (copy->strings, store,
+                                  g_array_index (copy->bins, IngestDensityBin, i).top_label);
   return copy;
 }
 

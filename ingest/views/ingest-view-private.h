@@ -27,6 +27,7 @@ typedef struct {
   guint *group_node;           /* per group: node index, G_MAXUINT = none yet */
   GHashTable *label_ok;        /* atom -> 1 matches / 2 doesn't */
   GArray *nodes;               /* IngestViewNode, in creation order until sorted */
+  gboolean fold_threads;       /* !spec->expand_threads */
   IngestMatcherBudget budget;  /* what all the matchers above spend */
 } IngestViewCtx;
 
@@ -121,6 +122,8 @@ void ingest_view_strings_add_ancestry (IngestViewStrings *strings, IngestStore *
 /* NULL when atom was not copied. */
 const char *ingest_view_strings_atom (const IngestViewStrings *strings, IngestAtom atom);
 IngestActorId ingest_view_strings_parent (const IngestViewStrings *strings, IngestActorId actor);
+/* The name of an actor of a copied ancestry; NULL when not copied. */
+const char *ingest_view_strings_actor_name (const IngestViewStrings *strings, IngestActorId actor);
 /* A deep copy of an IngestViewNode array (names duplicated). */
 GArray *ingest_view_nodes_copy (const GArray *nodes);
 

@@ -23,6 +23,7 @@ ingest_view_ctx_init (IngestViewCtx *ctx, IngestStore *store, const IngestViewSp
   if (spec == NULL)
     spec = &all;
   ctx->store = store;
+  ctx->fold_threads = !spec->expand_threads;
   ctx->groups = g_ptr_array_new_with_free_func ((GDestroyNotify) ingest_matcher_free);
   ctx->nodes = g_array_new (FALSE, TRUE, sizeof (IngestViewNode));
   g_array_set_clear_func (ctx->nodes, view_node_clear);
@@ -224,6 +225,23 @@ ingest_view_node_for (IngestViewCtx *ctx, IngestActorId a)
         ctx->actor_node[a] = ctx->group_node[g];
         return ctx->actor_node[a];
       }
+
+  /* A thread of a process folds into the process's node (which a group
+   * may have taken in turn). The recursion is one step: a process is not
+   * a thread. */
+  if (ctx->fold_threads && actor->kind == INGEST_ACTOR_THREAD && actor->parent != 0
+      && actor->parent <= ctx->n_actors
+      && ingest_store_actor (ctx->store, actor->parent)->kind == INGEST_ACTOR_PROCESS)
+    {
+      guint pn = ingest_view_node_for (ctx, actor->parent);
+      IngestViewNode *fn = &g_array_index (ctx->nodes, IngestViewNode, pn);
+      if (!fn->is_group)
+        fn->is_fold = TRUE;
+      fn->n_members++;
+      fn->alive = fn->alive || actor->alive;
+      ctx->actor_node[a] = pn;
+      return pn;
+    }
 
   IngestViewNode n = { 0 };
   n.actor = a;
@@ -466,6 +484,7 @@ struct _IngestViewStrings {
   GStringChunk *chunk;
   GHashTable *atoms;         /* atom -> text in chunk */
   GHashTable *parents;       /* actor -> parent (0 stored as G_MAXUINT32) */
+  GHashTable *names;         /* actor of an ancestry -> its name in chunk */
 };
 
 IngestViewStrings *
@@ -476,6 +495,7 @@ ingest_view_strings_new (void)
   self->chunk = g_string_chunk_new (1024);
   self->atoms = g_hash_table_new (NULL, NULL);
   self->parents = g_hash_table_new (NULL, NULL);
+  self->names = g_hash_table_new (NULL, NULL);
   return self;
 }
 
@@ -487,6 +507,7 @@ ingest_view_strings_free (IngestViewStrings *self)
   g_string_chunk_free (self->chunk);
   g_hash_table_unref (self->atoms);
   g_hash_table_unref (self->parents);
+  g_hash_table_unref (self->names);
   g_free (self);
 }
 
@@ -505,6 +526,9 @@ ingest_view_strings_copy (const IngestViewStrings *strings)
   g_hash_table_iter_init (&it, strings->parents);
   while (g_hash_table_iter_next (&it, &k, &v))
     g_hash_table_insert (self->parents, k, v);
+  g_hash_table_iter_init (&it, strings->names);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    g_hash_table_insert (self->names, k, g_string_chunk_insert_const (self->chunk, v));
   return self;
 }
 
@@ -541,6 +565,10 @@ ingest_view_strings_add_ancestry (IngestViewStrings *self, IngestStore *store, I
       p = store_parent (store, actor);
       g_hash_table_insert (self->parents, GUINT_TO_POINTER (actor),
                            GUINT_TO_POINTER (p != 0 ? p : G_MAXUINT32));
+      if (actor <= ingest_store_n_actors (store))
+        g_hash_table_insert (self->names, GUINT_TO_POINTER (actor),
+                             g_string_chunk_insert_const (self->chunk,
+                                                          ingest_store_actor_name (store, actor)));
       actor = p;
     }
 }
@@ -549,6 +577,12 @@ const char *
 ingest_view_strings_atom (const IngestViewStrings *self, IngestAtom atom)
 {
   return g_hash_table_lookup (self->atoms, GUINT_TO_POINTER (atom));
+}
+
+const char *
+ingest_view_strings_actor_name (const IngestViewStrings *self, IngestActorId actor)
+{
+  return g_hash_table_lookup (self->names, GUINT_TO_POINTER (actor));
 }
 
 IngestActorId

@@ -25,6 +25,12 @@ typedef struct {
    * that name); the first matching pattern wins; NULL = none. */
   const char *const *groups;
   guint max_items;           /* timeline LOD bound, 0 = default 4000 */
+  /* FALSE (the default): every thread actor whose parent is a process
+   * (Chrome, Perfetto and Node traces) folds into its process's node, so a
+   * browser's 88 threads draw as its 10 processes; flows between threads of
+   * one process become that node's self-loop. TRUE: one node per thread.
+   * Group patterns are matched first: a thread a group takes stays there. */
+  gboolean expand_threads;
 } IngestViewSpec;
 
 /* The strings and actor parents a detached view resolves without a store
@@ -37,6 +43,11 @@ typedef struct {
   char *name;                /* owned by the view: the actor path or group glob */
   guint8 kind;               /* IngestActorKind */
   gboolean is_group;
+  /* A process with its threads folded in (spec->expand_threads FALSE): its
+   * figures are the sum of the process's and its threads'; n_members counts
+   * the process and those threads. Not a group (is_group FALSE): its name is
+   * the process's, not a pattern. */
+  gboolean is_fold;
   guint n_members;
   guint64 sent, received, errors, crashes, dropped;
   guint64 spans;             /* spans begun (IngestMessage.span), not in received */
@@ -84,6 +95,9 @@ const char *ingest_graph_atom (const IngestGraph *graph, IngestAtom atom);
 /* The parent of actor (0 = none or unknown), from the store or from a
  * detached view's copy of the node actors' ancestry. */
 IngestActorId ingest_graph_actor_parent (const IngestGraph *graph, IngestActorId actor);
+/* The name of actor (a node's actor or one of its ancestors), from the
+ * store or a detached view's copy; "" when unknown. Borrowed. */
+const char *ingest_graph_actor_name (const IngestGraph *graph, IngestActorId actor);
 
 /* Timeline items. Lanes are the nodes (IngestViewNode) in a stable order
  * (hierarchy order: parents before children, then by first activity).
@@ -131,6 +145,10 @@ typedef struct {
    * with from_lane == to_lane (such a bin's count is the lane's messages to
    * itself). */
   guint64 spans;
+  /* The busiest label of the bin's messages (the majority label when one
+   * label has most of them, else a frequent one), 0 = none or unknown;
+   * resolve with ingest_timeline_atom. */
+  IngestAtom top_label;
 } IngestDensityBin;
 
 typedef struct {

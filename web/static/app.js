@@ -8,7 +8,7 @@
   const state = {
     ws: null, backoff: 500, view: 'graph', follow: true, window_s: 30, filter: '', labelFilter: '',
     fixed: null, timeSel: null, devRows: [], search: { text: '', matches: [], total: 0, index: -1 },
-    theme: localStorage.getItem('actorscope-theme') || 'dark', zoom: 1, groups: [],
+    theme: localStorage.getItem('actorscope-theme') || 'dark', zoom: 1, groups: [], expandThreads: false,
     sortKey: 'rate_per_s', sortAsc: false, actors: [], overview: null, range: null, frame: null,
     selected: null, lastFrameAt: 0,
     // Updates address the elements of the last whole frame by index in
@@ -36,7 +36,7 @@
 
   function viewMessage() {
     const m = { type: 'view', kind: state.view, follow: state.follow, filter: state.filter || null,
-      groups: state.groups.length ? state.groups : null,
+      groups: state.groups.length ? state.groups : null, expand_threads: state.expandThreads,
       theme: state.theme, zoom: state.zoom, width: Math.max(320, Math.floor($('#stage').clientWidth - 8)),
       height: Math.max(240, Math.floor($('#stage').clientHeight - 8)) };
     if (state.window_s > 0) m.window_s = state.window_s;
@@ -401,7 +401,7 @@
   // reader. tableKey names what the table shows; a new key redraws it.
   let tableKey = null;
   function renderTable(force) {
-    const key = state.follow ? 'live' : JSON.stringify([state.view, state.filter, state.labelFilter, state.groups, state.fixed]);
+    const key = state.follow ? 'live' : JSON.stringify([state.view, state.filter, state.labelFilter, state.groups, state.expandThreads, state.fixed]);
     if (!force && !state.follow && key === tableKey && tableRows.size) return;
     tableKey = key;
     renderTableHead();
@@ -756,6 +756,7 @@
     if (state.filter) q.set('filter', state.filter);
     if (state.labelFilter) q.set('label', state.labelFilter);
     if (state.groups.length) q.set('groups', state.groups.join(','));
+    if (state.expandThreads) q.set('threads', 'expand');
     if (state.selected) q.set('select', state.selected);
     if (state.theme !== 'dark') q.set('theme', state.theme);
     if (state.search.text) q.set('q', state.search.text);
@@ -789,6 +790,7 @@
     state.filter = q.get('filter') || '';
     state.labelFilter = q.get('label') || '';
     state.groups = (q.get('groups') || '').split(',').map((x) => x.trim()).filter(Boolean).slice(0, 16);
+    state.expandThreads = q.get('threads') === 'expand';
     state.selected = q.get('select') || null;
     if (q.get('theme') === 'light' || q.get('theme') === 'dark') state.theme = q.get('theme');
     const text = (q.get('q') || '').slice(0, 256);
@@ -808,6 +810,7 @@
     $('#filter').value = state.filter;
     $('#label-filter').value = state.labelFilter;
     $('#groups').value = state.groups.join(', ');
+    $('#expand-threads').checked = state.expandThreads;
     $('#search').value = state.search.text;
     setFieldError('filter', null); setFieldError('label_filter', null);
     applyTheme();
@@ -1118,6 +1121,11 @@
         send({ type: 'view', groups: state.groups.length ? state.groups : null });
         saveUrl(true);
       }, 300);
+    });
+    $('#expand-threads').addEventListener('change', (e) => {
+      state.expandThreads = e.target.checked;
+      send({ type: 'view', expand_threads: state.expandThreads });
+      saveUrl(true);
     });
     $('#theme').addEventListener('click', () => {
       state.theme = state.theme === 'dark' ? 'light' : 'dark';
