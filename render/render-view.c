@@ -91,17 +91,22 @@ timeline_fill (const IngestTimeline *timeline, RenderLayoutOptions *options, dou
 /* One layout of the view's data with options (max_elements as given). */
 static RenderScene *
 lay_out (const RenderViewRequest *request, const IngestGraph *graph,
-         const IngestTimeline *timeline, const RenderLayoutOptions *layout, RenderTimeAxis *axis)
+         const IngestTimeline *timeline, const RenderLayoutOptions *layout, RenderViewResult *result)
 {
-  if (request->kind == RENDER_VIEW_GRAPH)
-    return render_layout_graph (graph, layout);
-  if (request->kind == RENDER_VIEW_SEQUENCE)
-    return render_layout_sequence (timeline, layout);
-
   RenderLayoutOptions options = *layout;
   RenderScene *scene;
 
-  options.axis_out = axis;
+  if (request->kind == RENDER_VIEW_GRAPH)
+    return render_layout_graph (graph, layout);
+  if (request->kind == RENDER_VIEW_SEQUENCE)
+    {
+      if (result->rows == NULL)
+        result->rows = g_array_new (FALSE, FALSE, sizeof (RenderRowTime));
+      options.rows_out = result->rows;
+      return render_layout_sequence (timeline, &options);
+    }
+
+  options.axis_out = &result->axis;
   scene = render_layout_timeline (timeline, &options);
   if (request->fill_height > 0)
     scene = timeline_fill (timeline, &options, request->fill_height, scene);
@@ -139,7 +144,7 @@ lay_out_within_budget (const RenderViewRequest *request, const IngestGraph *grap
 
       options.max_elements = n;
       g_clear_pointer (&result->scene, render_scene_free);
-      result->scene = lay_out (request, graph, timeline, &options, &result->axis);
+      result->scene = lay_out (request, graph, timeline, &options, result);
       g_string_truncate (svg, 0);
       render_svg_write_full (result->scene, &sopts, svg);
       result->max_elements = n;
@@ -177,6 +182,8 @@ lay_out_within_budget (const RenderViewRequest *request, const IngestGraph *grap
       result->scene = render_layout_over_budget (&request->layout, render_view_kind_to_string (request->kind),
                                                  request->svg_budget);
       result->axis.valid = FALSE;
+      if (result->rows != NULL)
+        g_array_set_size (result->rows, 0);
       result->max_elements = 0;
       g_string_truncate (svg, 0);
       render_svg_write_full (result->scene, &sopts, svg);
@@ -236,7 +243,7 @@ render_view_build (IngestStore *store, const RenderViewRequest *request,
     lay_out_within_budget (request, graph, timeline, result);
   else
     {
-      result->scene = lay_out (request, graph, timeline, &request->layout, &result->axis);
+      result->scene = lay_out (request, graph, timeline, &request->layout, result);
       result->max_elements = request->layout.max_elements ? request->layout.max_elements
                                                           : RENDER_LAYOUT_DEFAULT_MAX_ELEMENTS;
       if (request->keep_svg)
@@ -257,5 +264,7 @@ render_view_result_clear (RenderViewResult *result)
   g_clear_pointer (&result->scene, render_scene_free);
   if (result->svg != NULL)
     g_string_free (result->svg, TRUE);
+  if (result->rows != NULL)
+    g_array_unref (result->rows);
   memset (result, 0, sizeof *result);
 }

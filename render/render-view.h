@@ -75,6 +75,10 @@ typedef struct {
   RenderScene *scene;
   gint64 from_ns, to_ns;
   RenderTimeAxis axis;
+  /* A sequence chart's rows (RenderRowTime, top to bottom; owned, empty
+   * for the placeholder), NULL for the other kinds: the sequence chart's
+   * time axis runs down the page and is not linear in y. */
+  GArray *rows;
   /* The level of detail drawn (the max_elements of the last layout; 0 for
    * the over-budget placeholder) and whether it is less than asked for
    * to keep within svg_budget. */

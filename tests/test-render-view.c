@@ -473,6 +473,56 @@ test_detached_renders_the_same (void **state)
   g_ptr_array_unref (expected);
 }
 
+/* A sequence chart reports its rows: one per message, top to bottom, at
+ * the y its arrow leaves from and with that message's send time, so a
+ * front end maps a height on the chart to a time. */
+static void
+test_sequence_rows (void **state)
+{
+  g_autoptr (IngestStore) store = small_store ();
+  IngestViewSpec spec = { .from_ns = INGEST_TIME_MIN, .to_ns = INGEST_TIME_MAX };
+  RenderViewRequest req = { .kind = RENDER_VIEW_SEQUENCE, .spec = &spec };
+  g_auto (RenderViewResult) res = { 0 };
+  guint arrows = 0;
+
+  assert_true (render_view_build (store, &req, &res, NULL));
+  assert_non_null (res.rows);
+  assert_int_equal (res.rows->len, 40);
+  for (guint k = 0; k < res.rows->len; k++)
+    {
+      const RenderRowTime *r = &g_array_index (res.rows, RenderRowTime, k);
+      assert_true (r->t_ns == BASE + (gint64) k * 10 * MS);
+      if (k > 0)
+        assert_true (r->y > g_array_index (res.rows, RenderRowTime, k - 1).y);
+    }
+  for (const RenderNode *n = render_scene_get_first (res.scene); n != NULL; n = n->next)
+    if (n->kind == RENDER_NODE_GROUP_BEGIN && g_strcmp0 (n->u.group.klass, "message") == 0)
+      {
+        const RenderNode *a = n->next;
+        while (a != NULL && a->kind != RENDER_NODE_ARROW && a->kind != RENDER_NODE_GROUP_END)
+          a = a->next;
+        assert_true (a != NULL && a->kind == RENDER_NODE_ARROW);
+        if (a == NULL)
+          return;
+        assert_float_equal (a->u.arrow.y1, g_array_index (res.rows, RenderRowTime, arrows).y, 0.01);
+        arrows++;
+      }
+  assert_int_equal (arrows, 40);
+  assert_false (res.axis.valid);
+
+  /* Other kinds have none; an empty window has no rows. */
+  RenderViewRequest treq = { .kind = RENDER_VIEW_TIMELINE, .spec = &spec };
+  g_auto (RenderViewResult) tres = { 0 };
+  assert_true (render_view_build (store, &treq, &tres, NULL));
+  assert_null (tres.rows);
+  IngestViewSpec none = { .from_ns = BASE - 100 * MS, .to_ns = BASE - 50 * MS };
+  RenderViewRequest ereq = { .kind = RENDER_VIEW_SEQUENCE, .spec = &none };
+  g_auto (RenderViewResult) eres = { 0 };
+  assert_true (render_view_build (store, &ereq, &eres, NULL));
+  assert_non_null (eres.rows);
+  assert_int_equal (eres.rows->len, 0);
+}
+
 int
 main (void)
 {
@@ -486,6 +536,7 @@ main (void)
     cmocka_unit_test (test_budget_bounds_every_kind),
     cmocka_unit_test (test_budget_placeholder),
     cmocka_unit_test (test_detached_renders_the_same),
+    cmocka_unit_test (test_sequence_rows),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
