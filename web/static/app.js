@@ -255,8 +255,10 @@
     state.overview = f.overview;
     state.range = f.window;
     state.axis = f.axis || null;
+    state.rowTimes = f.row_times || null;
     if (f.view) syncApplied(f.view);
     highlightMatches();
+    if (state.timeSel) drawSelection();
     sidePanels();
     // Open details follow the live data (once a second at most).
     // Only stable ids: index ids (span3, e1-2) name items of one frame.
@@ -786,6 +788,10 @@
     return Math.min(1, Math.max(0, (e.clientX - r.left) / (r.width || 1)));
   }
   function timeAt(e) {
+    if (state.view === 'sequence' && state.rowTimes) {
+      const p = scenePoint(e);
+      return p ? sequenceTimeAt(p.y) : null;
+    }
     const w = currentWindow();
     return w ? w[0] + (w[1] - w[0]) * pointerFraction(e) : null;
   }
@@ -816,7 +822,19 @@
         events += n * overlap / bw;
       });
     }
-    let spans = 0, busy = 0;
+    let spans = 0, busy = 0, messages = 0;
+    if (state.view === 'sequence' && state.rowTimes) {
+      // A message sits on the row of its send time: where its arrow starts.
+      const ya = sequenceY(a), yb = sequenceY(b);
+      for (const g of document.querySelectorAll('#svg g.message[data-id]')) {
+        const line = g.querySelector('path, line');
+        if (!line) continue;
+        const m = line.localName === 'line' ? [0, 0, line.getAttribute('y1')]
+          : /^M\s*(-?[\d.]+)[ ,]+(-?[\d.]+)/.exec(line.getAttribute('d') || '');
+        const y = m ? Number(m[2]) : NaN;
+        if (y >= ya - 0.5 && y <= yb + 0.5) messages++;
+      }
+    }
     if (state.view === 'timeline' && state.axis) {
       const ax = state.axis, k = (ax.x1 - ax.x0) / ((ax.to_ms - ax.from_ms) || 1);
       const xa = ax.x0 + (a - ax.from_ms) * k, xb = ax.x0 + (b - ax.from_ms) * k;
@@ -828,23 +846,38 @@
     }
     return 'Selection ' + fmtTime(a) + ' → ' + fmtTime(b) + ': ' + fmtDur(b - a) + ', ~' +
       Math.round(events).toLocaleString() + ' events' +
-      (state.view === 'timeline' ? ', ' + spans + ' spans drawn, ' + fmtDur(busy) + ' busy' : '');
+      (state.view === 'timeline' ? ', ' + spans + ' spans drawn, ' + fmtDur(busy) + ' busy' : '') +
+      (state.view === 'sequence' ? ', ' + messages + (messages === 1 ? ' message' : ' messages') + ' sent' : '');
   }
   function setSelection(sel) {
     state.timeSel = sel;
     drawSelection();
     showTimebar();
   }
-  // The selection drawn over the stage (timeline only: its axis is linear).
+  // The selection drawn over the stage: a column on the timeline, a band
+  // across the sequence chart (its time runs down).
   function drawSelection() {
     let box = $('#time-selection');
-    if (!state.timeSel || state.view !== 'timeline' || !state.axis) { if (box) box.remove(); return; }
+    const seq = state.view === 'sequence' && state.rowTimes;
+    if (!state.timeSel || !(seq || (state.view === 'timeline' && state.axis))) { if (box) box.remove(); return; }
     const svg = $('#svg svg');
     if (!svg || !svg.getScreenCTM()) return;
     if (!box) {
       box = document.createElement('div'); box.id = 'time-selection'; box.className = 'time-selection';
       $('#stage').appendChild(box);
     }
+    box.classList.toggle('rows', !!seq);
+    if (seq) {
+      const m = svg.getScreenCTM(), sr = $('#stage').getBoundingClientRect();
+      const y = (t) => m.d * sequenceY(t) + m.f - sr.top + $('#stage').scrollTop;
+      const a = y(state.timeSel[0]), b = y(state.timeSel[1]);
+      box.style.left = '0px';
+      box.style.top = Math.min(a, b) + 'px';
+      box.style.height = Math.max(2, Math.abs(b - a)) + 'px';
+      box.style.width = svg.getBoundingClientRect().width + 'px';
+      return;
+    }
+    box.style.top = '0px';
     const ax = state.axis, m = svg.getScreenCTM(), sr = $('#stage').getBoundingClientRect();
     const k = (ax.x1 - ax.x0) / ((ax.to_ms - ax.from_ms) || 1);
     const x = (t) => m.a * (ax.x0 + (t - ax.from_ms) * k) + m.e - sr.left + $('#stage').scrollLeft;
@@ -1088,7 +1121,7 @@
     let press = null, ruler = null, panDrag = null;
     $('#svg').addEventListener('mousedown', (e) => {
       if (e.button !== 0) return;
-      if (state.view === 'timeline' && state.axis && e.shiftKey || onRuler(e)) {
+      if ((e.shiftKey && (state.view === 'timeline' ? state.axis : state.view === 'sequence' && state.rowTimes)) || onRuler(e)) {
         ruler = { a: timeAt(e) };
         e.preventDefault();
         return;
@@ -1099,10 +1132,13 @@
       // A drag from empty space on the timeline pans it in time.
       panDrag = !g && state.view === 'timeline' && state.axis ? { x: e.clientX, t: timeAt(e) } : null;
     });
+    // While dragging only the band follows; the statistics come at the
+    // release: a timebar growing mid-drag (it wraps on a phone) would move
+    // the picture under the pointer.
     window.addEventListener('mousemove', (e) => {
       if (!ruler) return;
       const b = timeAt(e);
-      if (b !== null && ruler.a !== null) setSelection([Math.min(ruler.a, b), Math.max(ruler.a, b)]);
+      if (b !== null && ruler.a !== null) { state.timeSel = [Math.min(ruler.a, b), Math.max(ruler.a, b)]; drawSelection(); }
     });
     $('#svg').addEventListener('mouseup', (e) => {
       if (panDrag && Math.abs(e.clientX - panDrag.x) > 4) {
@@ -1128,7 +1164,10 @@
       send({ type: 'details', class: p.cls, id: p.id });
       if (narrow()) togglePanel(true);
     });
-    window.addEventListener('mouseup', () => { ruler = null; });
+    window.addEventListener('mouseup', () => {
+      if (ruler && state.timeSel) setSelection(state.timeSel); // released off the picture
+      ruler = null;
+    });
     // Table rows act on the press, not the click: a click needs press and
     // release on the same element, and a row could still be rewritten in
     // between; the press alone is never lost.
@@ -1204,13 +1243,49 @@
 
   function onRuler(e) {
     // The timeline's ruler is the band above its first lane: the top
-    // axis.height scene units.
-    if (state.view !== 'timeline' || !state.axis) return false;
+    // axis.height scene units. The sequence chart's is the column of time
+    // labels left of its lanes, below the header.
+    const p = scenePoint(e);
+    if (!p) return false;
+    if (state.view === 'timeline' && state.axis) return p.y <= state.axis.height && p.x >= state.axis.x0;
+    if (state.view !== 'sequence' || !state.rowTimes || !state.rowTimes.y.length) return false;
+    const labels = $('#svg svg g.axis');
+    if (!labels) return false;
+    const b = labels.getBBox();
+    return p.x <= b.x + b.width + 6 && p.y >= state.rowTimes.y[0] - 20;
+  }
+  // The pointer in scene units (null without a picture).
+  function scenePoint(e) {
     const svg = $('#svg svg');
-    if (!svg || !svg.getScreenCTM()) return false;
+    if (!svg || !svg.getScreenCTM()) return null;
     const pt = svg.createSVGPoint(); pt.x = e.clientX; pt.y = e.clientY;
-    const p = pt.matrixTransform(svg.getScreenCTM().inverse());
-    return p.y <= state.axis.height && p.x >= state.axis.x0;
+    return pt.matrixTransform(svg.getScreenCTM().inverse());
+  }
+  // The sequence chart's time axis runs down the page, one row per
+  // message: not linear in y, only between two rows. The frame lists its
+  // rows (row_times, PROTOCOL.md); these map along them both ways.
+  function rowSegment(xs, v) {
+    let lo = 0, hi = xs.length - 1;
+    while (hi - lo > 1) { const mid = (lo + hi) >> 1; if (xs[mid] <= v) lo = mid; else hi = mid; }
+    return lo;
+  }
+  function sequenceTimeAt(y) {
+    const r = state.rowTimes;
+    if (!r || !r.y.length) return null;
+    const n = r.y.length;
+    if (y <= r.y[0]) return r.t0_ms + r.dt_ms[0];
+    if (y >= r.y[n - 1]) return r.t0_ms + r.dt_ms[n - 1];
+    const k = rowSegment(r.y, y), f = (y - r.y[k]) / ((r.y[k + 1] - r.y[k]) || 1);
+    return r.t0_ms + r.dt_ms[k] + f * (r.dt_ms[k + 1] - r.dt_ms[k]);
+  }
+  function sequenceY(t) {
+    const r = state.rowTimes;
+    if (!r || !r.y.length) return null;
+    const n = r.y.length, d = t - r.t0_ms;
+    if (d <= r.dt_ms[0]) return r.y[0];
+    if (d >= r.dt_ms[n - 1]) return r.y[n - 1];
+    const k = rowSegment(r.dt_ms, d), f = (d - r.dt_ms[k]) / ((r.dt_ms[k + 1] - r.dt_ms[k]) || 1);
+    return r.y[k] + f * (r.y[k + 1] - r.y[k]);
   }
 
   let lastPointer = null;
