@@ -3,6 +3,8 @@
 // serve` replaying the bundled Akka sample. A drag down the sequence
 // chart's time labels selects a time range (the frame's row_times map
 // heights to times) and shows its statistics; Escape clears it.
+// Selecting an actor, a message or an edge highlights its flows and dims
+// the rest, in all three views; Escape clears it.
 // Screenshots at 390x844, 1280x800 and 1920x1080 are kept in
 // ACTORSCOPE_SCREENSHOT_DIR or the build dir.
 //   node tests/test-web-console-focus.mjs BUILD/app/actorscope
@@ -93,12 +95,108 @@ async function sequenceRangeTest(s, w, h) {
   await page.context().close();
 }
 
+// What the picture highlights: the flow elements and the dimmed rest.
+const flowState = (page) => page.evaluate(() => {
+  const svg = document.querySelector('#svg svg');
+  if (!svg) return { active: false, messages: [], otherMessages: [], edges: [], otherEdges: [], actors: [] };
+  const ends = (g) => {
+    const line = (g.querySelector('title') || { textContent: '' }).textContent.split('\n')[1] || '';
+    return line.split(' \u2192 ');
+  };
+  const op = (el) => el ? Number(getComputedStyle(el).opacity) : null;
+  return {
+    active: svg.classList.contains('flow-active'),
+    messages: [...svg.querySelectorAll('g.message.flow')].map((g) => ({ id: g.getAttribute('data-id'), ends: ends(g) })),
+    otherMessages: [...svg.querySelectorAll('g.message:not(.flow)')].map((g) => ends(g)),
+    edges: [...svg.querySelectorAll('g.edge.flow')].map((g) => [g.getAttribute('data-from'), g.getAttribute('data-to')]),
+    otherEdges: [...svg.querySelectorAll('g.edge:not(.flow)')].map((g) => [g.getAttribute('data-from'), g.getAttribute('data-to')]),
+    actors: [...new Set([...svg.querySelectorAll('g.actor.flow')].map((g) => g.getAttribute('data-id')))],
+    dimMessage: op(svg.querySelector('g.message:not(.flow)')), dimEdge: op(svg.querySelector('g.edge:not(.flow)')),
+    litMessage: op(svg.querySelector('g.message.flow')), dimActor: op(svg.querySelector('g.actor:not(.flow)')),
+  };
+});
+
+async function flowTest(s) {
+  const api = '/user/api';
+  // Graph, 1280x800: a table row selects the actor; its edges light up.
+  let page = await newPage(1280, 800);
+  await page.goto(s.url + '#view=graph&window=0');
+  await until(async () => (await page.$$('#svg g.edge')).length > 10, 'graph');
+  await page.click('#actors tbody tr[data-actor="' + api + '"]');
+  await until(async () => (await flowState(page)).active, 'flows shown for the selected actor');
+  let f = await flowState(page);
+  check(f.edges.length > 0 && f.edges.every((e) => e.includes(api)), 'every lit edge touches ' + api + ' (' + f.edges.length + ')');
+  check(f.otherEdges.length > 0 && f.otherEdges.every((e) => !e.includes(api)), 'every other edge is dimmed: none touches it');
+  check(f.dimEdge < 0.3, 'the rest dimmed (opacity ' + f.dimEdge + ')');
+  const partners = new Set(f.edges.flat());
+  check(f.actors.length === partners.size && f.actors.every((a) => partners.has(a)), 'the actor and its partners stay lit: ' + f.actors.join(', '));
+  check(f.dimActor !== null && f.dimActor < 0.6, 'unrelated actors half dimmed');
+  await shot(page, 'console-flow-graph-1280x800');
+  await page.keyboard.press('Escape');
+  await until(async () => !(await flowState(page)).active, 'Escape clears the highlight');
+  await until(async () => !/select=/.test(page.url()), 'and the selection in the URL');
+  check(page.errors.length === 0, 'no page errors (' + page.errors.join('; ') + ')');
+  await page.context().close();
+
+  // Sequence, 1920x1080: the selection in the URL highlights on load; a
+  // click on a message lights it and its response.
+  page = await newPage(1920, 1080);
+  await page.goto(s.url + '#view=sequence&window=0&select=' + encodeURIComponent(api));
+  await until(async () => (await page.$$('#svg g.message')).length > 20, 'sequence');
+  await until(async () => (await flowState(page)).messages.length > 0, 'the selected actor\'s messages lit');
+  f = await flowState(page);
+  check(f.messages.every((m) => m.ends.includes(api)), 'every lit arrow is sent or received by ' + api + ' (' + f.messages.length + ')');
+  check(f.otherMessages.length > 0 && f.otherMessages.every((e) => !e.includes(api)), 'no arrow of ' + api + ' left dimmed');
+  check(f.dimMessage < 0.3 && f.litMessage === 1, 'the rest dimmed');
+  await shot(page, 'console-flow-sequence-1920x1080');
+  await page.keyboard.press('Escape');
+  await until(async () => !(await flowState(page)).active, 'Escape clears it');
+  // A request that was answered: its card names the response.
+  await page.click('#live');
+  await sleep(500);
+  const request = await page.evaluate(() => {
+    for (const g of document.querySelectorAll('#svg g.message[data-id]')) {
+      const t = g.querySelector('title').textContent;
+      if (/^SubmitResizeImage\n/.test(t)) { const r = g.querySelector('path').getBoundingClientRect(); return { id: g.getAttribute('data-id'), x: r.left + r.width / 2, y: r.top + r.height / 2 }; }
+    }
+    return null;
+  });
+  check(request !== null, 'a request drawn');
+  await page.evaluate((id) => document.querySelector('#svg g.message[data-id="' + id + '"]').scrollIntoView({ block: 'center', inline: 'center' }), request.id);
+  const box = await page.$eval('#svg g.message[data-id="' + request.id + '"] text', (e) => { const r = e.getBoundingClientRect(); return { x: r.left + r.width / 2, y: r.top + r.height / 2 }; });
+  await page.mouse.click(box.x, box.y);
+  await until(async () => (await page.$$('#details-body button[data-message]')).length > 0, 'the request\'s card links its response');
+  const response = await page.$eval('#details-body button[data-message]', (b) => b.dataset.message);
+  await until(async () => (await flowState(page)).messages.map((m) => m.id).sort().join() === [request.id, response].sort().join(),
+    'the message and its response lit, nothing else').catch(async (e) => { console.log(JSON.stringify((await flowState(page)).messages)); throw e; });
+  f = await flowState(page);
+  check(f.actors.length >= 2, 'both ends lit: ' + f.actors.join(', '));
+  await page.keyboard.press('Escape');
+  await until(async () => !(await flowState(page)).active, 'Escape clears the message\'s flow');
+  check(page.errors.length === 0, 'no page errors (' + page.errors.join('; ') + ')');
+  await page.context().close();
+
+  // Timeline, 390x844: the lane's flows over a phone's width.
+  page = await newPage(390, 844);
+  await page.goto(s.url + '#view=timeline&window=0&select=' + encodeURIComponent(api));
+  await until(async () => (await flowState(page)).messages.length > 0, 'timeline flows');
+  f = await flowState(page);
+  check(f.messages.every((m) => m.ends.includes(api)) && f.otherMessages.every((e) => !e.includes(api)), 'timeline: exactly ' + api + '\'s lines lit');
+  check(f.actors.includes(api) && f.actors.length > 1, 'its lane and its partners\' lanes lit');
+  await shot(page, 'console-flow-timeline-390x844');
+  await page.keyboard.press('Escape');
+  await until(async () => !(await flowState(page)).active, 'Escape clears it');
+  check(page.errors.length === 0, 'no page errors (' + page.errors.join('; ') + ')');
+  await page.context().close();
+}
+
 browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS,
   env: { ...process.env, HOME: tempDir('home') } });
 try {
   const s = await startServe(cli, ['--replay', join(SRC, 'data/traces/akka-supervision.ndjson'), '--speed', '0', '-q'], serveEnv);
   servers.push(s);
   for (const [w, h] of SIZES) await sequenceRangeTest(s, w, h);
+  await flowTest(s);
 } catch (e) {
   if (currentPage) {
     await currentPage.screenshot({ path: join(shots, 'console-focus-failure.png') }).catch(() => {});

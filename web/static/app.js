@@ -10,7 +10,7 @@
     fixed: null, timeSel: null, devRows: [], search: { text: '', matches: [], total: 0, index: -1 },
     theme: localStorage.getItem('actorscope-theme') || 'dark', zoom: 1, groups: [],
     sortKey: 'rate_per_s', sortAsc: false, actors: [], overview: null, range: null, frame: null,
-    selected: null, lastFrameAt: 0,
+    selected: null, lastFrameAt: 0, flow: null,
     // Updates address the elements of the last whole frame by index in
     // document order (see PROTOCOL.md); seq counts frames and updates.
     els: [], seq: 0, stats: { frames: 0, updates: 0, resyncs: 0, maxSvgBytes: 0, reduced: 0, applied: 0, scriptMs: 0, renderMs: 0 },
@@ -176,6 +176,7 @@
         const sel = holder.querySelector('[data-id="' + CSS.escape(state.selected) + '"]');
         if (sel) sel.classList.add('selected');
       }
+      applyFlow();
     }
     state.actors = f.actors || [];
     afterFrame(f);
@@ -218,6 +219,7 @@
     }
     state.frame = Object.assign({}, state.frame, u);
     if (state.view === 'sequence') stickHeader();
+    if (state.flow) applyFlow();
     afterFrame(u);
   }
 
@@ -409,6 +411,13 @@
       const dd = document.createElement('dd'); dd.textContent = v;
       dl.append(dt, dd);
     };
+    if (d.class === 'message' && state.flow && state.flow.kind === 'message' && state.flow.ids.has(String(d.id))) {
+      // The message's flow: its request or response, and both ends.
+      if (d.request) state.flow.ids.add(String(d.request.id));
+      if (d.response) state.flow.ids.add(String(d.response.id));
+      state.flow.actors = [d.from, d.to].filter(Boolean);
+      applyFlow();
+    }
     if (d.class === 'message') {
       // In plain words: what was sent, by whom, to whom, when it was
       // processed and for how long; the source's message key is internal
@@ -887,6 +896,76 @@
     box.style.height = svg.getBoundingClientRect().height + 'px';
   }
 
+  // ---- flows ---------------------------------------------------------------------------------------
+  // Selecting an actor, a message or an edge highlights its flows in the
+  // picture and dims the rest (Perfetto's flows on selection): an actor's
+  // messages and edges and its partners; a message, its request or
+  // response and both ends; an edge, its messages. Escape clears it. The
+  // graph's edges name their ends (data-from, data-to); a message's
+  // tooltip names them ("label", then "from → to"), and the selected
+  // name is looked for there as a whole line part, never as markup.
+  function flowOf(cls, id, el) {
+    if (cls === 'actor') return { kind: 'actor', actor: id };
+    if (cls === 'message') return { kind: 'message', ids: new Set([String(id)]), actors: [] };
+    if (cls === 'edge' && el && el.getAttribute('data-from'))
+      return { kind: 'edge', id, actors: [el.getAttribute('data-from'), el.getAttribute('data-to')] };
+    return null;
+  }
+  function setFlow(flow) {
+    state.flow = flow;
+    applyFlow();
+  }
+  function clearFlow() {
+    state.flow = null;
+    state.selected = null;
+    for (const s of document.querySelectorAll('#svg .selected')) s.classList.remove('selected');
+    for (const [, r] of tableRows) r.tr.classList.remove('selected-row');
+    applyFlow();
+    saveUrl(true);
+  }
+  // The ends of a drawn message: from its tooltip's "from → to" line.
+  function messageEnds(g) {
+    const t = g.querySelector('title');
+    const lines = t ? t.textContent.split('\n') : [];
+    for (const line of lines.slice(1)) {
+      const k = line.indexOf(' \u2192 ');
+      if (k >= 0) return [line.slice(0, k), line.slice(k + 3)];
+    }
+    return null;
+  }
+  function applyFlow() {
+    const svg = $('#svg svg');
+    if (!svg) return;
+    for (const el of svg.querySelectorAll('.flow')) el.classList.remove('flow');
+    const f = state.flow;
+    svg.classList.toggle('flow-active', !!f);
+    if (!f) return;
+    const actors = new Set(f.kind === 'actor' ? [f.actor] : f.actors);
+    for (const g of svg.querySelectorAll('g.edge[data-from]')) {
+      const from = g.getAttribute('data-from'), to = g.getAttribute('data-to');
+      const on = f.kind === 'actor' ? from === f.actor || to === f.actor
+        : f.kind === 'edge' ? g.getAttribute('data-id') === f.id
+        : actors.has(from) && actors.has(to);
+      if (!on) continue;
+      g.classList.add('flow');
+      actors.add(from); actors.add(to);
+    }
+    for (const g of svg.querySelectorAll('g.message[data-id]')) {
+      let on = false;
+      if (f.kind === 'message') on = f.ids.has(g.getAttribute('data-id'));
+      else {
+        const ends = messageEnds(g);
+        if (!ends) continue;
+        on = f.kind === 'actor' ? ends[0] === f.actor || ends[1] === f.actor
+          : ends[0] === f.actors[0] && ends[1] === f.actors[1];
+        if (on && f.kind === 'actor') { actors.add(ends[0]); actors.add(ends[1]); }
+      }
+      if (on) g.classList.add('flow');
+    }
+    for (const g of svg.querySelectorAll('g.actor[data-id]'))
+      if (actors.has(g.getAttribute('data-id'))) g.classList.add('flow');
+  }
+
   // ---- search ------------------------------------------------------------------------------------
   // The service finds the messages (ingest/views/ingest-search.c) over all
   // the data; next/previous move the window to a match, pause, show the
@@ -1001,6 +1080,7 @@
     const g = $('#svg').querySelector('[data-id="' + CSS.escape(id) + '"]');
     if (g) g.classList.add('selected');
     for (const [, r] of tableRows) r.tr.classList.toggle('selected-row', r.tr.dataset.actor === state.selected);
+    setFlow(flowOf(cls, id, g));
     send({ type: 'details', class: cls, id });
     saveUrl(true);
   }
@@ -1037,9 +1117,11 @@
   function init() {
     if (stateFromUrl()) showState();
     else { applyTheme(); saveUrl(false); }
+    if (state.selected) state.flow = flowOf('actor', state.selected);
     window.addEventListener('popstate', () => {
       if (!stateFromUrl()) return;
       showState();
+      setFlow(state.selected ? flowOf('actor', state.selected) : null);
       renderTable(true);
       send(viewMessage());
       if (state.selected) send({ type: 'details', class: 'actor', id: state.selected });
@@ -1161,6 +1243,7 @@
       const g = $('#svg').querySelector('[data-id="' + CSS.escape(p.id) + '"]');
       if (g) g.classList.add('selected');
       if (p.cls === 'actor') { state.selected = p.id; saveUrl(true); }
+      setFlow(flowOf(p.cls, p.id, g));
       send({ type: 'details', class: p.cls, id: p.id });
       if (narrow()) togglePanel(true);
     });
@@ -1297,6 +1380,7 @@
       if (!$('#shortcuts').classList.contains('hidden')) { showShortcuts(false); return; }
       if (typing) { t.blur(); return; }
       if (state.timeSel) { setSelection(null); return; }
+      if (state.flow) { clearFlow(); return; }
       if ($('#side').classList.contains('open')) { togglePanel(false); return; }
       $('#details').classList.add('hidden'); state.detailsReq = null;
       return;
