@@ -97,7 +97,15 @@ tl_place_lanes (Tl *t)
       /* a group with no partner stays between the lanes around it */
       slot[i] = group ? n_plain - 0.5 : plain_row[i];
     }
-  for (guint g = 0; g < n && n_plain < n; g++)
+  /* Pinned lanes (the first ones) stay on top in their order; groups
+   * move only among the rest. */
+  guint pinned = MIN (t->ctx.o.pinned_lanes, n), plain_pinned = 0;
+  for (guint i = 0; i < pinned; i++)
+    {
+      plain_pinned += plain_row[i] != G_MAXUINT;
+      slot[i] = -1.0 - (double) (pinned - i);
+    }
+  for (guint g = pinned; g < n && n_plain < n; g++)
     {
       if (plain_row[g] != G_MAXUINT)
         continue;
@@ -140,6 +148,7 @@ tl_place_lanes (Tl *t)
             }
         }
       slot[g] = slot[g] < median ? median - 0.5 : median + 0.5;
+      slot[g] = MAX (slot[g], plain_pinned - 0.5);
     }
   /* Rows by slot; lanes in the same slot keep the view's order. */
   for (guint i = 0; i < n; i++)

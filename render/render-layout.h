@@ -98,6 +98,10 @@ typedef struct {
    * none): cleared and filled with the chart's rows, top to bottom, so
    * front ends map a height on the chart to a time (range selection). */
   GArray *rows_out;
+  /* Timeline only: the first pinned_lanes lanes are pinned
+   * (render-pinned.h) and stay on top in their order; no group lane is
+   * moved in among them. */
+  guint pinned_lanes;
 } RenderLayoutOptions;
 
 #define RENDER_LAYOUT_DEFAULT_MAX_ELEMENTS 4000

@@ -6,6 +6,7 @@
 
 #include "render-ticks.h"
 #include "render-view.h"
+#include "render-pinned.h"
 #include "render-layout-private.h"
 #include "render-svg.h"
 
@@ -239,6 +240,20 @@ render_view_build (IngestStore *store, const RenderViewRequest *request,
       result->from_ns = timeline->from_ns;
       result->to_ns = timeline->to_ns;
     }
+  /* Pinned lanes first: a reordered copy of the timeline, so both
+   * layouts draw them on top. */
+  RenderViewRequest pinned_request;
+  IngestTimeline *pinned = NULL;
+  guint n_pinned = 0;
+  if (timeline != NULL && request->pinned != NULL)
+    pinned = render_pinned_timeline (timeline, request->pinned, &n_pinned);
+  if (pinned != NULL)
+    {
+      pinned_request = *request;
+      pinned_request.layout.pinned_lanes = n_pinned;
+      request = &pinned_request;
+      timeline = pinned;
+    }
   if (request->svg_budget > 0)
     lay_out_within_budget (request, graph, timeline, result);
   else
@@ -254,6 +269,7 @@ render_view_build (IngestStore *store, const RenderViewRequest *request,
           result->svg_bytes = result->svg->len;
         }
     }
+  render_pinned_timeline_free (pinned);
   return TRUE;
 }
 

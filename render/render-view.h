@@ -47,6 +47,9 @@ typedef struct {
   RenderViewKind kind;
   /* What to show: window, filters, groups, max_items (borrowed). */
   const IngestViewSpec *spec;
+  /* Sequence and timeline: names of lanes pinned to the top, in order
+   * (NULL-terminated, borrowed; NULL = none; render-pinned.h). */
+  const char *const *pinned;
   /* Prebuilt data for spec (borrowed, NULL = build it from the store):
    * live front ends keep sliding windows and pass their snapshot here.
    * graph is used by RENDER_VIEW_GRAPH, timeline by the other two. */
