@@ -551,6 +551,7 @@ state_copy (WebViewState *dst, const WebViewState *src)
   dst->actor_filter = g_strdup (src->actor_filter);
   dst->label_filter = g_strdup (src->label_filter);
   dst->groups = g_strdupv (src->groups);
+  dst->pinned = g_strdupv (src->pinned);
 }
 
 void
@@ -947,6 +948,7 @@ web_frame_input_render (WebFrameInput *self, RenderScene **scene_out, GError **e
    * the room, and one more layout follows in the rare case the escaped
    * text still does not fit. */
   RenderViewRequest request = { .kind = state->kind, .spec = &self->spec, .graph = graph,
+                                .pinned = (const char *const *) state->pinned,
                                 .timeline = self->timeline, .layout = lopts, .keep_svg = TRUE,
                                 .svg_budget = (gsize) (room / SVG_ESCAPE_GROWTH) };
   g_auto(RenderViewResult) built = { 0 };
