@@ -4,7 +4,8 @@
 // chart's time labels selects a time range (the frame's row_times map
 // heights to times) and shows its statistics; Escape clears it.
 // Selecting an actor, a message or an edge highlights its flows and dims
-// the rest, in all three views; Escape clears it.
+// the rest, in all three views; Escape clears it. An actor's card pins
+// its lane to the top of the timeline and sequence chart, kept in the URL.
 // Screenshots at 390x844, 1280x800 and 1920x1080 are kept in
 // ACTORSCOPE_SCREENSHOT_DIR or the build dir.
 //   node tests/test-web-console-focus.mjs BUILD/app/actorscope
@@ -190,6 +191,71 @@ async function flowTest(s) {
   await page.context().close();
 }
 
+// The lanes top to bottom (timeline) or left to right (sequence header).
+const laneOrder = (page) => page.evaluate(() => {
+  const svg = document.querySelector('#svg svg');
+  if (!svg) return [];
+  const seq = svg.classList.contains('sequence');
+  const head = seq ? svg.querySelector('g.header') : svg;
+  const lanes = [...(head || svg).querySelectorAll('g.actor[data-id]')].map((g) => {
+    const r = g.querySelector('rect');
+    return { id: g.getAttribute('data-id'), pos: Number(r.getAttribute(seq ? 'x' : 'y')), pinned: g.classList.contains('pinned') };
+  });
+  return lanes.sort((a, b) => a.pos - b.pos);
+});
+
+async function pinTest(s) {
+  const page = await newPage(1280, 800);
+  await page.goto(s.url + '#view=timeline&window=0');
+  await until(async () => (await laneOrder(page)).length > 10, 'timeline lanes');
+  const before = (await laneOrder(page)).map((l) => l.id);
+  const cache = before.find((id) => /\/cache$/.test(id)), db = before.find((id) => /\/db$/.test(id));
+  check(before.indexOf(cache) > 5 && before.indexOf(db) > 5, 'cache and db start far down (' + before.indexOf(cache) + ', ' + before.indexOf(db) + ')');
+  for (const name of [cache, db]) {
+    // Keyboard: the row may sit under the card's end in a short side panel.
+    await page.focus('#actors tbody tr[data-actor="' + name + '"]');
+    await page.keyboard.press('Enter');
+    await until(async () => (await page.$eval('#details-body h3', (e) => e.textContent).catch(() => '')) === name, 'card of ' + name);
+    await page.click('#pin-actor');
+  }
+  await until(async () => { const o = await laneOrder(page); return o[0].id === cache && o[1].id === db; }, 'the pinned lanes on top, in pin order')
+    .catch(async (e) => { console.log(JSON.stringify((await laneOrder(page)).slice(0, 4))); throw e; });
+  let o = await laneOrder(page);
+  check(o[0].pinned && o[1].pinned && !o[2].pinned, 'pinned lanes marked');
+  check(JSON.stringify(o.slice(2).map((l) => l.id)) === JSON.stringify(before.filter((id) => id !== cache && id !== db)),
+    'the other lanes keep their order');
+  check(await page.$eval('#pin-actor', (b) => b.textContent === 'Unpin lane' && b.getAttribute('aria-pressed') === 'true'), 'the card offers to unpin');
+  await until(async () => decodeURIComponent(page.url()).includes('pin=' + cache), 'pins in the URL');
+  await page.keyboard.press('Escape');
+  await shot(page, 'console-pinned-timeline-1280x800');
+  // Reload: still pinned; the sequence chart pins them too.
+  await page.reload();
+  await until(async () => { const l = await laneOrder(page); return l.length > 2 && l[0].id === cache && l[1].id === db; }, 'pins kept over a reload');
+  await page.click('.seg button[data-view="sequence"]');
+  await until(async () => { const l = await laneOrder(page); return (await page.$('#svg svg.sequence')) && l[0].id === cache && l[1].id === db; },
+    'the sequence chart\'s first columns are the pinned lanes');
+  await shot(page, 'console-pinned-sequence-1280x800');
+  // Unpin one from its card.
+  await page.focus('#actors tbody tr[data-actor="' + cache + '"]');
+  await page.keyboard.press('Enter');
+  await until(async () => (await page.$eval('#pin-actor', (b) => b.textContent).catch(() => '')) === 'Unpin lane', 'card of a pinned lane');
+  await page.click('#pin-actor');
+  await until(async () => { const l = await laneOrder(page); return l[0].id === db && l[0].pinned && !l.find((x) => x.id === cache).pinned; }, 'unpinned');
+  await until(async () => !decodeURIComponent(page.url()).includes('pin=' + cache), 'and out of the URL');
+  check(page.errors.length === 0, 'no page errors (' + page.errors.join('; ') + ')');
+  await page.context().close();
+
+  // A phone and a big screen: the URL pins the lane.
+  for (const [w, h] of [[390, 844], [1920, 1080]]) {
+    const p = await newPage(w, h);
+    await p.goto(s.url + '#view=timeline&window=0&pin=' + encodeURIComponent(db));
+    await until(async () => { const l = await laneOrder(p); return l.length > 2 && l[0].id === db && l[0].pinned; }, 'pinned from the URL at ' + w);
+    await shot(p, 'console-pinned-timeline-' + w + 'x' + h);
+    check(p.errors.length === 0, 'no page errors (' + p.errors.join('; ') + ')');
+    await p.context().close();
+  }
+}
+
 browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS,
   env: { ...process.env, HOME: tempDir('home') } });
 try {
@@ -197,6 +263,7 @@ try {
   servers.push(s);
   for (const [w, h] of SIZES) await sequenceRangeTest(s, w, h);
   await flowTest(s);
+  await pinTest(s);
 } catch (e) {
   if (currentPage) {
     await currentPage.screenshot({ path: join(shots, 'console-focus-failure.png') }).catch(() => {});

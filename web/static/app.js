@@ -10,7 +10,7 @@
     fixed: null, timeSel: null, devRows: [], search: { text: '', matches: [], total: 0, index: -1 },
     theme: localStorage.getItem('actorscope-theme') || 'dark', zoom: 1, groups: [],
     sortKey: 'rate_per_s', sortAsc: false, actors: [], overview: null, range: null, frame: null,
-    selected: null, lastFrameAt: 0, flow: null,
+    selected: null, lastFrameAt: 0, flow: null, pinned: [],
     // Updates address the elements of the last whole frame by index in
     // document order (see PROTOCOL.md); seq counts frames and updates.
     els: [], seq: 0, stats: { frames: 0, updates: 0, resyncs: 0, maxSvgBytes: 0, reduced: 0, applied: 0, scriptMs: 0, renderMs: 0 },
@@ -36,7 +36,7 @@
 
   function viewMessage() {
     const m = { type: 'view', kind: state.view, follow: state.follow, filter: state.filter || null,
-      groups: state.groups.length ? state.groups : null,
+      groups: state.groups.length ? state.groups : null, pinned: state.pinned.length ? state.pinned : null,
       theme: state.theme, zoom: state.zoom, width: Math.max(320, Math.floor($('#stage').clientWidth - 8)),
       height: Math.max(240, Math.floor($('#stage').clientHeight - 8)) };
     if (state.window_s > 0) m.window_s = state.window_s;
@@ -177,6 +177,7 @@
         if (sel) sel.classList.add('selected');
       }
       applyFlow();
+      markPinned();
     }
     state.actors = f.actors || [];
     afterFrame(f);
@@ -220,6 +221,7 @@
     state.frame = Object.assign({}, state.frame, u);
     if (state.view === 'sequence') stickHeader();
     if (state.flow) applyFlow();
+    if (ids) markPinned();
     afterFrame(u);
   }
 
@@ -474,6 +476,7 @@
       row('First / last', fmtTime(d.first_ms) + ' / ' + fmtTime(d.last_ms));
     }
     body.append(h, dl);
+    if ((d.class === 'actor' || d.class === 'group') && d.name) body.append(pinButton(d.name));
     // An actor's charts over the window, asked for again every 3 s while
     // its card stays open; any other card has none.
     if (d.class === 'actor') {
@@ -688,6 +691,7 @@
     if (state.filter) q.set('filter', state.filter);
     if (state.labelFilter) q.set('label', state.labelFilter);
     if (state.groups.length) q.set('groups', state.groups.join(','));
+    for (const p of state.pinned) q.append('pin', p);
     if (state.selected) q.set('select', state.selected);
     if (state.theme !== 'dark') q.set('theme', state.theme);
     if (state.search.text) q.set('q', state.search.text);
@@ -722,6 +726,7 @@
     state.labelFilter = q.get('label') || '';
     state.groups = (q.get('groups') || '').split(',').map((x) => x.trim()).filter(Boolean).slice(0, 16);
     state.selected = q.get('select') || null;
+    state.pinned = q.getAll('pin').filter(Boolean).slice(0, 16);
     if (q.get('theme') === 'light' || q.get('theme') === 'dark') state.theme = q.get('theme');
     const text = (q.get('q') || '').slice(0, 256);
     if (text !== state.search.text) state.search = { text, matches: [], total: 0, index: -1 };
@@ -964,6 +969,35 @@
     }
     for (const g of svg.querySelectorAll('g.actor[data-id]'))
       if (actors.has(g.getAttribute('data-id'))) g.classList.add('flow');
+  }
+
+  // ---- pinned lanes ----------------------------------------------------------------------------------
+  // An actor's (or group's) card pins its lane to the top of the timeline
+  // and the sequence chart (the service reorders the lanes, PROTOCOL.md
+  // "pinned"); pins live in the URL (pin=…, repeated) and show in the
+  // picture as highlighted lane names.
+  function pinButton(name) {
+    const b = document.createElement('button');
+    b.id = 'pin-actor';
+    const on = state.pinned.includes(name);
+    b.textContent = on ? 'Unpin lane' : 'Pin lane to top';
+    b.title = on ? 'Let this lane go back to its place' : 'Keep this lane at the top of the timeline and sequence chart';
+    b.setAttribute('aria-pressed', String(on));
+    b.addEventListener('click', () => { togglePin(name); b.replaceWith(pinButton(name)); });
+    return b;
+  }
+  function togglePin(name) {
+    const i = state.pinned.indexOf(name);
+    if (i >= 0) state.pinned.splice(i, 1);
+    else if (state.pinned.length < 16) state.pinned.push(name);
+    send({ type: 'view', pinned: state.pinned.length ? state.pinned : null });
+    markPinned();
+    saveUrl(true);
+  }
+  function markPinned() {
+    const pins = new Set(state.pinned);
+    for (const g of document.querySelectorAll('#svg g.actor[data-id]'))
+      g.classList.toggle('pinned', pins.has(g.getAttribute('data-id')));
   }
 
   // ---- search ------------------------------------------------------------------------------------
