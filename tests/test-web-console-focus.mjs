@@ -8,13 +8,14 @@
 // its lane to the top of the timeline and sequence chart, kept in the URL.
 // Screenshots at 390x844, 1280x800 and 1920x1080 are kept in
 // ACTORSCOPE_SCREENSHOT_DIR or the build dir.
-//   node tests/test-web-console-focus.mjs BUILD/app/actorscope
+//   node tests/test-web-console-focus.mjs BUILD/app/actorscope [range|flows|pins]
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { SRC, require, tempDir, check, sleep, until, startServe, stopServe, CHROMIUM_ARGS } from './web-common.mjs';
 
-const cli = process.argv[2];
-if (!cli) throw new Error('usage: test-web-console-focus.mjs ACTORSCOPE');
+const [cli, part] = process.argv.slice(2);
+if (!cli || (part && !['range', 'flows', 'pins'].includes(part)))
+  throw new Error('usage: test-web-console-focus.mjs ACTORSCOPE [range|flows|pins]');
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 if (!existsSync(chromiumPath)) { console.log('SKIP: no chromium at ' + chromiumPath); process.exit(77); }
 const shots = process.env.ACTORSCOPE_SCREENSHOT_DIR || join(dirname(dirname(cli)), 'screenshots-console');
@@ -47,14 +48,23 @@ const timebar = (page) => page.$eval('#timebar-text', (e) => e.textContent);
 // A drag down the sequence chart's time labels, from 25 % to 45 % of the
 // rows the frame lists: the selection's times are those rows' times, and
 // the statistics count the messages sent in it.
-async function sequenceRangeTest(s, w, h) {
-  const page = await newPage(w, h);
+// One page, resized to each size in turn (a paused window keeps the rows).
+async function sequenceRangeTest(s) {
+  const page = await newPage(SIZES[0][0], SIZES[0][1]);
   await page.goto(s.url + '#view=sequence&window=0');
-  await until(async () => (await page.$$('#svg g.message')).length > 20, 'sequence chart at ' + w + 'x' + h);
+  await until(async () => (await page.$$('#svg g.message')).length > 20, 'sequence chart');
   await until(async () => page.evaluate(() => !!window.actorscopeState.rowTimes), 'frame with row times');
   // Pause first: the rows then stay where they are.
   await page.click('#live');
-  await sleep(600);
+  for (const [w, h] of SIZES) await sequenceRangeAt(page, w, h);
+  check(page.errors.length === 0, 'no page errors (' + page.errors.join('; ') + ')');
+  await page.context().close();
+}
+
+async function sequenceRangeAt(page, w, h) {
+  await page.setViewportSize({ width: w, height: h });
+  // The frame for the new width (the resize is sent after 200 ms).
+  await sleep(700);
   const plan = await page.evaluate(() => {
     const st = window.actorscopeState, r = st.rowTimes, svg = document.querySelector('#svg svg');
     const m = svg.getScreenCTM(), labels = svg.querySelector('g.axis').getBBox();
@@ -92,8 +102,6 @@ async function sequenceRangeTest(s, w, h) {
   await page.keyboard.press('Escape');
   check(!/Selection/.test(await timebar(page)), 'Escape clears the range');
   check((await page.$('#time-selection')) === null, 'and its band');
-  check(page.errors.length === 0, 'no page errors (' + page.errors.join('; ') + ')');
-  await page.context().close();
 }
 
 // What the picture highlights: the flow elements and the dimmed rest.
@@ -261,9 +269,10 @@ browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_A
 try {
   const s = await startServe(cli, ['--replay', join(SRC, 'data/traces/akka-supervision.ndjson'), '--speed', '0', '-q'], serveEnv);
   servers.push(s);
-  for (const [w, h] of SIZES) await sequenceRangeTest(s, w, h);
-  await flowTest(s);
-  await pinTest(s);
+  // Each part alone (a meson test each) or all of them.
+  if (!part || part === 'range') await sequenceRangeTest(s);
+  if (!part || part === 'flows') await flowTest(s);
+  if (!part || part === 'pins') await pinTest(s);
 } catch (e) {
   if (currentPage) {
     await currentPage.screenshot({ path: join(shots, 'console-focus-failure.png') }).catch(() => {});
