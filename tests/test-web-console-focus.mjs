@@ -264,6 +264,28 @@ async function pinTest(s) {
   }
 }
 
+// The hostile sample: lanes named with markup pinned and selected from
+// the URL; the names stay text (lane order, flows, the card's button).
+async function hostilePinTest() {
+  const s = await startServe(cli, ['--replay', join(SRC, 'data/traces/hostile.ndjson'), '--speed', '0', '-q'], serveEnv);
+  servers.push(s);
+  const evil = ['data:text/html,<script>window.__pwned(7)</script>', 'javascript:window.__pwned(6)'];
+  const page = await newPage(1280, 800);
+  await page.goto(s.url + '#view=timeline&window=0&pin=' + encodeURIComponent(evil[0]) + '&pin=' +
+    encodeURIComponent(evil[1]) + '&select=' + encodeURIComponent(evil[0]));
+  await until(async () => { const l = await laneOrder(page); return l.length > 2 && l[0].id === evil[0] && l[1].id === evil[1]; },
+    'hostile names pinned on top');
+  await until(async () => (await flowState(page)).active, 'and the selected one\'s flows lit');
+  await until(async () => (await page.$('#pin-actor')) !== null, 'its card with the pin button');
+  check(await page.$eval('#details-body h3', (e) => e.textContent) === evil[0], 'the card names it as text');
+  check((await page.$$('#svg script, #side script, #svg foreignObject, #side iframe')).length === 0, 'nothing injected');
+  check(await page.evaluate(() => window.__pwned === undefined) && page.dialogs.length === 0, 'nothing ran');
+  check(page.errors.length === 0, 'no page errors (' + page.errors.join('; ') + ')');
+  await page.context().close();
+  await stopServe(s);
+  servers.splice(servers.indexOf(s), 1);
+}
+
 browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS,
   env: { ...process.env, HOME: tempDir('home') } });
 try {
@@ -272,7 +294,7 @@ try {
   // Each part alone (a meson test each) or all of them.
   if (!part || part === 'range') await sequenceRangeTest(s);
   if (!part || part === 'flows') await flowTest(s);
-  if (!part || part === 'pins') await pinTest(s);
+  if (!part || part === 'pins') { await pinTest(s); await hostilePinTest(); }
 } catch (e) {
   if (currentPage) {
     await currentPage.screenshot({ path: join(shots, 'console-focus-failure.png') }).catch(() => {});
