@@ -776,6 +776,8 @@ render_layout_sequence (const IngestTimeline *tl, const RenderLayoutOptions *opt
       if (!(ctx->o.height > 0))
         ctx->o.height = 300;
       RenderScene *e = render_layout_empty (ctx, "sequence");
+      if (ctx->o.rows_out != NULL)
+        g_array_set_size (ctx->o.rows_out, 0);
       render_layout_context_clear (ctx);
       return e;
     }
@@ -785,6 +787,15 @@ render_layout_sequence (const IngestTimeline *tl, const RenderLayoutOptions *opt
   s.labels = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, label_info_free);
   seq_measure_columns (&s);
   double height = seq_place_rows (&s, bin_rows);
+  if (ctx->o.rows_out != NULL)
+    {
+      g_array_set_size (ctx->o.rows_out, 0);
+      for (guint k = 0; k < s.n_rows; k++)
+        {
+          RenderRowTime r = { row_y (&s, k), s.rows[k].t };
+          g_array_append_val (ctx->o.rows_out, r);
+        }
+    }
 
   RenderScene *scene = s.scene = render_layout_scene_new (ctx, "sequence", s.width, height);
   render_layout_draw_title (ctx, scene, 16, 10);

@@ -29,12 +29,14 @@ typedef struct {
   /* Geometry in scene units. */
   double W, H, top, axis_h, bar_h, depth_h, gap, lane_h, lanes_y0, legend_h, plot_y1;
   RenderScene *scene;
+  /* The row each lane is drawn in (owned; see tl_place_lanes). */
+  guint *row;
 } Tl;
 
 static double
 lane_y (const Tl *t, guint lane)
 {
-  return t->lanes_y0 + lane * t->lane_h;
+  return t->lanes_y0 + t->row[lane] * t->lane_h;
 }
 
 static double
@@ -45,6 +47,115 @@ tx (const Tl *t, gint64 ns)
   if (ns >= t->t1)
     return t->plot_x1;
   return t->plot_x0 + (double) (ns - t->t0) / (double) (t->t1 - t->t0) * (t->plot_x1 - t->plot_x0);
+}
+
+typedef struct {
+  guint row;
+  guint64 weight;
+} PartnerRow;
+
+static int
+partner_row_cmp (gconstpointer a, gconstpointer b)
+{
+  const PartnerRow *x = a, *y = b;
+  return x->row < y->row ? -1 : x->row > y->row;
+}
+
+static gint
+slot_cmp (gconstpointer a, gconstpointer b, gpointer data)
+{
+  const double *slot = data;
+  guint x = *(const guint *) a, y = *(const guint *) b;
+  if (slot[x] != slot[y])
+    return slot[x] < slot[y] ? -1 : 1;
+  return x < y ? -1 : x > y;
+}
+
+/* The rows lanes are drawn in. Lanes keep the view's order, except group
+ * lanes: a group folds actors from anywhere in that order and stands
+ * where its first member stood, so its traffic with a member's partners
+ * crossed every lane in between, dozens of lines a burst: a solid block
+ * over unrelated lanes. Each group lane moves next to the actors it
+ * trades with, at the message-weighted median of their rows (above that
+ * partner if it came from above, else below); a group with no partner
+ * among the other lanes keeps its place. */
+static void
+tl_place_lanes (Tl *t)
+{
+  const IngestTimeline *tl = t->tl;
+  guint n = t->n_lanes, n_plain = 0;
+  g_autofree guint *plain_row = g_new (guint, n);  /* row among non-group lanes */
+  g_autofree double *slot = g_new (double, n);     /* where each lane goes */
+  g_autofree guint *order = g_new (guint, n);
+  g_autoptr (GArray) partners = g_array_new (FALSE, FALSE, sizeof (PartnerRow));
+
+  t->row = g_new (guint, n);
+  for (guint i = 0; i < n; i++)
+    {
+      gboolean group = g_array_index (tl->lanes, IngestViewNode, i).is_group;
+      plain_row[i] = group ? G_MAXUINT : n_plain++;
+      /* a group with no partner stays between the lanes around it */
+      slot[i] = group ? n_plain - 0.5 : plain_row[i];
+    }
+  /* Pinned lanes (the first ones) stay on top in their order; groups
+   * move only among the rest. */
+  guint pinned = MIN (t->ctx.o.pinned_lanes, n), plain_pinned = 0;
+  for (guint i = 0; i < pinned; i++)
+    {
+      plain_pinned += plain_row[i] != G_MAXUINT;
+      slot[i] = -1.0 - (double) (pinned - i);
+    }
+  for (guint g = pinned; g < n && n_plain < n; g++)
+    {
+      if (plain_row[g] != G_MAXUINT)
+        continue;
+      guint64 total = 0;
+      g_array_set_size (partners, 0);
+      for (guint k = 0; k < t->n_msgs + t->n_bins; k++)
+        {
+          guint from, to;
+          guint64 count;
+          if (k < t->n_msgs)
+            {
+              const IngestTimelineMessage *m = &g_array_index (tl->messages, IngestTimelineMessage, k);
+              from = m->from_lane, to = m->to_lane, count = 1;
+            }
+          else
+            {
+              const IngestDensityBin *b = &g_array_index (tl->bins, IngestDensityBin, k - t->n_msgs);
+              from = b->from_lane, to = b->to_lane, count = b->count;
+            }
+          guint other = from == g ? to : to == g ? from : G_MAXUINT;
+          if (other >= n || plain_row[other] == G_MAXUINT)
+            continue;
+          PartnerRow p = { plain_row[other], count };
+          g_array_append_val (partners, p);
+          total += count;
+        }
+      if (total == 0)
+        continue;
+      g_array_sort (partners, partner_row_cmp);
+      guint64 sum = 0;
+      guint median = 0;
+      for (guint k = 0; k < partners->len; k++)
+        {
+          const PartnerRow *p = &g_array_index (partners, PartnerRow, k);
+          sum += p->weight;
+          if (2 * sum >= total)
+            {
+              median = p->row;
+              break;
+            }
+        }
+      slot[g] = slot[g] < median ? median - 0.5 : median + 0.5;
+      slot[g] = MAX (slot[g], plain_pinned - 0.5);
+    }
+  /* Rows by slot; lanes in the same slot keep the view's order. */
+  for (guint i = 0; i < n; i++)
+    order[i] = i;
+  g_qsort_with_data (order, (gint) n, sizeof (guint), slot_cmp, slot);
+  for (guint r = 0; r < n; r++)
+    t->row[order[r]] = r;
 }
 
 /* One budget for everything drawn item by item, shared as in the
@@ -157,7 +268,7 @@ tl_draw_lanes (Tl *t)
       g_string_free (title, TRUE);
       double y = lane_y (t, i);
       render_scene_set_stroke (scene, RENDER_COLOR_NONE);
-      render_scene_set_fill (scene, i % 2 ? RENDER_COLOR_NONE : render_color_with_alpha (ctx->tc->panel, 0.7));
+      render_scene_set_fill (scene, t->row[i] % 2 ? RENDER_COLOR_NONE : render_color_with_alpha (ctx->tc->panel, 0.7));
       render_scene_rect (scene, 8, y - t->gap / 2, t->W - 16, t->lane_h, 0);
       render_scene_set_fill (scene, ln->crashes ? ctx->tc->error : ctx->tc->foreground);
       render_layout_use_font (ctx, scene, ctx->font);
@@ -443,8 +554,14 @@ tl_draw_messages (Tl *t)
         {
           render_scene_set_dash (scene, NULL, 0);
           double x2 = tx (t, m->receive_ns), y2 = lane_y (t, m->to_lane) + bar_h / 2;
+          /* A message within one lane (inside a group, mostly) arcs
+           * over its bar but stays in its row: a cubic peaks at 3/4 of
+           * its control points' height, here 0.45 of a row above the
+           * bar's middle, so busy groups don't paint over their
+           * neighbours. */
+          double rise = (bar_h + t->gap) * 0.6;
           if (m->to_lane == m->from_lane)
-            render_scene_arrow_curve (scene, x1, y1, x1, y1 - bar_h, x2, y2 - bar_h, x2, y2,
+            render_scene_arrow_curve (scene, x1, y1, x1, y1 - rise, x2, y2 - rise, x2, y2,
                                       RENDER_HEAD_FILLED, 4);
           else
             render_scene_arrow (scene, x1, y1, x2, y2 > y1 ? y2 - 3 : y2 + 3, RENDER_HEAD_FILLED, 4);
@@ -605,6 +722,7 @@ render_layout_timeline (const IngestTimeline *tl, const RenderLayoutOptions *opt
   tl_plan (&t);
   tl_time_range (&t);
   tl_measure (&t);
+  tl_place_lanes (&t);
 
   RenderScene *scene = t.scene = render_layout_scene_new (ctx, "timeline", t.W, t.H);
   render_layout_draw_title (ctx, scene, 16, 10);
@@ -623,6 +741,7 @@ render_layout_timeline (const IngestTimeline *tl, const RenderLayoutOptions *opt
     g_free (t.names[i]);
   g_free (t.names);
   g_free (t.name_w);
+  g_free (t.row);
   render_layout_context_clear (ctx);
   return scene;
 }

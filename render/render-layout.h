@@ -55,6 +55,15 @@ typedef struct {
   double height;
 } RenderTimeAxis;
 
+/* One row of a sequence chart: drawn at scene y, standing for time t_ns
+ * (a message's send time, a density bin's start). Rows run down the page
+ * in time order but not linearly in time; between two rows time is linear
+ * in y, as the layout places arrow ends. */
+typedef struct {
+  double y;
+  gint64 t_ns;
+} RenderRowTime;
+
 /* Zero-initialised options are the defaults. */
 typedef struct {
   double width, height;     /* canvas size in user units; 0 = layout default
@@ -85,6 +94,14 @@ typedef struct {
    * axis the layout drew with (valid FALSE for the empty-view scene), so
    * front ends map times and pointer positions without knowing margins. */
   RenderTimeAxis *axis_out;
+  /* Sequence only. rows_out (borrowed GArray of RenderRowTime, NULL =
+   * none): cleared and filled with the chart's rows, top to bottom, so
+   * front ends map a height on the chart to a time (range selection). */
+  GArray *rows_out;
+  /* Timeline only: the first pinned_lanes lanes are pinned
+   * (render-pinned.h) and stay on top in their order; no group lane is
+   * moved in among them. */
+  guint pinned_lanes;
 } RenderLayoutOptions;
 
 #define RENDER_LAYOUT_DEFAULT_MAX_ELEMENTS 4000

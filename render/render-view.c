@@ -6,6 +6,7 @@
 
 #include "render-ticks.h"
 #include "render-view.h"
+#include "render-pinned.h"
 #include "render-layout-private.h"
 #include "render-svg.h"
 
@@ -91,17 +92,22 @@ timeline_fill (const IngestTimeline *timeline, RenderLayoutOptions *options, dou
 /* One layout of the view's data with options (max_elements as given). */
 static RenderScene *
 lay_out (const RenderViewRequest *request, const IngestGraph *graph,
-         const IngestTimeline *timeline, const RenderLayoutOptions *layout, RenderTimeAxis *axis)
+         const IngestTimeline *timeline, const RenderLayoutOptions *layout, RenderViewResult *result)
 {
-  if (request->kind == RENDER_VIEW_GRAPH)
-    return render_layout_graph (graph, layout);
-  if (request->kind == RENDER_VIEW_SEQUENCE)
-    return render_layout_sequence (timeline, layout);
-
   RenderLayoutOptions options = *layout;
   RenderScene *scene;
 
-  options.axis_out = axis;
+  if (request->kind == RENDER_VIEW_GRAPH)
+    return render_layout_graph (graph, layout);
+  if (request->kind == RENDER_VIEW_SEQUENCE)
+    {
+      if (result->rows == NULL)
+        result->rows = g_array_new (FALSE, FALSE, sizeof (RenderRowTime));
+      options.rows_out = result->rows;
+      return render_layout_sequence (timeline, &options);
+    }
+
+  options.axis_out = &result->axis;
   scene = render_layout_timeline (timeline, &options);
   if (request->fill_height > 0)
     scene = timeline_fill (timeline, &options, request->fill_height, scene);
@@ -139,7 +145,7 @@ lay_out_within_budget (const RenderViewRequest *request, const IngestGraph *grap
 
       options.max_elements = n;
       g_clear_pointer (&result->scene, render_scene_free);
-      result->scene = lay_out (request, graph, timeline, &options, &result->axis);
+      result->scene = lay_out (request, graph, timeline, &options, result);
       g_string_truncate (svg, 0);
       render_svg_write_full (result->scene, &sopts, svg);
       result->max_elements = n;
@@ -177,6 +183,8 @@ lay_out_within_budget (const RenderViewRequest *request, const IngestGraph *grap
       result->scene = render_layout_over_budget (&request->layout, render_view_kind_to_string (request->kind),
                                                  request->svg_budget);
       result->axis.valid = FALSE;
+      if (result->rows != NULL)
+        g_array_set_size (result->rows, 0);
       result->max_elements = 0;
       g_string_truncate (svg, 0);
       render_svg_write_full (result->scene, &sopts, svg);
@@ -232,11 +240,25 @@ render_view_build (IngestStore *store, const RenderViewRequest *request,
       result->from_ns = timeline->from_ns;
       result->to_ns = timeline->to_ns;
     }
+  /* Pinned lanes first: a reordered copy of the timeline, so both
+   * layouts draw them on top. */
+  RenderViewRequest pinned_request;
+  IngestTimeline *pinned = NULL;
+  guint n_pinned = 0;
+  if (timeline != NULL && request->pinned != NULL)
+    pinned = render_pinned_timeline (timeline, request->pinned, &n_pinned);
+  if (pinned != NULL)
+    {
+      pinned_request = *request;
+      pinned_request.layout.pinned_lanes = n_pinned;
+      request = &pinned_request;
+      timeline = pinned;
+    }
   if (request->svg_budget > 0)
     lay_out_within_budget (request, graph, timeline, result);
   else
     {
-      result->scene = lay_out (request, graph, timeline, &request->layout, &result->axis);
+      result->scene = lay_out (request, graph, timeline, &request->layout, result);
       result->max_elements = request->layout.max_elements ? request->layout.max_elements
                                                           : RENDER_LAYOUT_DEFAULT_MAX_ELEMENTS;
       if (request->keep_svg)
@@ -247,6 +269,7 @@ render_view_build (IngestStore *store, const RenderViewRequest *request,
           result->svg_bytes = result->svg->len;
         }
     }
+  render_pinned_timeline_free (pinned);
   return TRUE;
 }
 
@@ -257,5 +280,7 @@ render_view_result_clear (RenderViewResult *result)
   g_clear_pointer (&result->scene, render_scene_free);
   if (result->svg != NULL)
     g_string_free (result->svg, TRUE);
+  if (result->rows != NULL)
+    g_array_unref (result->rows);
   memset (result, 0, sizeof *result);
 }

@@ -47,6 +47,9 @@ typedef struct {
   RenderViewKind kind;
   /* What to show: window, filters, groups, max_items (borrowed). */
   const IngestViewSpec *spec;
+  /* Sequence and timeline: names of lanes pinned to the top, in order
+   * (NULL-terminated, borrowed; NULL = none; render-pinned.h). */
+  const char *const *pinned;
   /* Prebuilt data for spec (borrowed, NULL = build it from the store):
    * live front ends keep sliding windows and pass their snapshot here.
    * graph is used by RENDER_VIEW_GRAPH, timeline by the other two. */
@@ -75,6 +78,10 @@ typedef struct {
   RenderScene *scene;
   gint64 from_ns, to_ns;
   RenderTimeAxis axis;
+  /* A sequence chart's rows (RenderRowTime, top to bottom; owned, empty
+   * for the placeholder), NULL for the other kinds: the sequence chart's
+   * time axis runs down the page and is not linear in y. */
+  GArray *rows;
   /* The level of detail drawn (the max_elements of the last layout; 0 for
    * the over-budget placeholder) and whether it is less than asked for
    * to keep within svg_budget. */

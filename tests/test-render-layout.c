@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
 
 #include "render-count.h"
 #include "test-ingest-common.h"
@@ -785,6 +786,129 @@ test_sequence_axis_labels (void **state)
   assert_true (n >= 3);
 }
 
+/* A message and its receipt (and done half a millisecond later). */
+static void
+grouped_send (IngestStore *store, const char *from, const char *to, guint id, gint64 send_ns)
+{
+  char key[16];
+  g_snprintf (key, sizeof key, "g%u", id);
+  IngestEventInput s = { .kind = INGEST_EVENT_SEND, .time_ns = send_ns, .actor = INGEST_STR (from),
+                         .peer = INGEST_STR (to), .message_key = INGEST_STR (key),
+                         .label = INGEST_STR ("Work") };
+  IngestEventInput r = { .kind = INGEST_EVENT_RECEIVE, .time_ns = send_ns + 100000, .actor = INGEST_STR (to),
+                         .message_key = INGEST_STR (key) };
+  IngestEventInput d = { .kind = INGEST_EVENT_DONE, .time_ns = send_ns + 600000, .actor = INGEST_STR (to),
+                         .message_key = INGEST_STR (key) };
+  ingest_store_append (store, &s);
+  ingest_store_append (store, &r);
+  ingest_store_append (store, &d);
+}
+
+/* The bar centre of each lane, by lane name, from the scene's "actor"
+ * groups (their first rect is the lane's background row). */
+static GHashTable *
+lane_centres (const RenderScene *scene, double *lane_h)
+{
+  GHashTable *centres = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  for (const RenderNode *n = render_scene_get_first (scene); n != NULL; n = n->next)
+    if (n->kind == RENDER_NODE_GROUP_BEGIN && g_strcmp0 (n->u.group.klass, "actor") == 0)
+      {
+        const RenderNode *r = n->next;
+        while (r != NULL && r->kind != RENDER_NODE_RECT)
+          r = r->next;
+        if (r == NULL)
+          break;
+        double *c = g_new (double, 1);
+        *c = r->u.rect.y + r->u.rect.h / 2;
+        *lane_h = r->u.rect.h;
+        g_hash_table_insert (centres, g_strdup (n->u.group.id), c);
+      }
+  return centres;
+}
+
+/* A group lane folds actors from anywhere in the lane order. Drawn where
+ * its first member stood, its busy traffic with a member's partner at
+ * the far end crossed every lane between them: a solid block of lines
+ * over unrelated lanes. The group lane now sits next to the partner it
+ * trades most with, and messages inside the group stay in its row. */
+static void
+test_timeline_group_lane_beside_its_partner (void **state)
+{
+  g_autoptr (IngestStore) store = ingest_store_new ();
+  const gint64 base = G_GINT64_CONSTANT (1700000000000000000), ms = 1000000;
+  guint id = 0;
+
+  /* /a/x appears first (so the group of /a/ takes the first lane), then
+   * a chain b -> c -> d -> e; /a/y and /e trade 60 messages, and the
+   * group's members talk among themselves. */
+  grouped_send (store, "/a/x", "/b", id++, base);
+  grouped_send (store, "/b", "/c", id++, base + ms);
+  grouped_send (store, "/c", "/d", id++, base + 2 * ms);
+  grouped_send (store, "/d", "/e", id++, base + 3 * ms);
+  for (guint k = 0; k < 30; k++)
+    {
+      grouped_send (store, "/a/y", "/e", id++, base + (4 + 2 * k) * ms);
+      grouped_send (store, "/e", "/a/y", id++, base + (5 + 2 * k) * ms);
+      grouped_send (store, "/a/x", "/a/y", id++, base + (5 + 2 * k) * ms + ms / 2);
+    }
+  const char *groups[] = { "/a/*", NULL };
+  IngestViewSpec spec = { .from_ns = INGEST_TIME_MIN, .to_ns = INGEST_TIME_MAX, .groups = groups };
+  g_autoptr (GError) error = NULL;
+  IngestTimeline *tl = ingest_timeline_build (store, &spec, &error);
+  assert_non_null (tl);
+  assert_int_equal (tl->lanes->len, 5);
+  assert_string_equal (g_array_index (tl->lanes, IngestViewNode, 0).name, "/a/*");
+
+  RenderLayoutOptions opts = { .width = 1000 };
+  g_autoptr (RenderScene) scene = render_layout_timeline (tl, &opts);
+  double lane_h = 0;
+  g_autoptr (GHashTable) centres = lane_centres (scene, &lane_h);
+  assert_int_equal (g_hash_table_size (centres), 5);
+  double group_y = *(double *) g_hash_table_lookup (centres, "/a/*");
+  double e_y = *(double *) g_hash_table_lookup (centres, "/e");
+  assert_float_equal (fabs (group_y - e_y), lane_h, 0.5);
+
+  /* No line between the group and /e passes over another lane's bar,
+   * and the group's own messages stay within its row. */
+  guint checked = 0, inside = 0;
+  for (const RenderNode *n = render_scene_get_first (scene); n != NULL; n = n->next)
+    {
+      if (n->kind != RENDER_NODE_GROUP_BEGIN || g_strcmp0 (n->u.group.klass, "message") != 0)
+        continue;
+      const RenderNode *a = n->next;
+      assert_true (a != NULL && a->kind == RENDER_NODE_ARROW);
+      if (a == NULL)
+        return;
+      double lo = MIN (a->u.arrow.y1, a->u.arrow.y2), hi = MAX (a->u.arrow.y1, a->u.arrow.y2);
+      if (a->u.arrow.curved)
+        {
+          lo = MIN (lo, MIN (a->u.arrow.cy1, a->u.arrow.cy2));
+          assert_true (fabs (a->u.arrow.y1 - group_y) < lane_h / 2);
+          /* a cubic reaches 3/4 of the way to its control points */
+          assert_true (a->u.arrow.y1 - 0.75 * (a->u.arrow.y1 - lo) >= group_y - lane_h / 2 - 0.01);
+          inside++;
+          continue;
+        }
+      gboolean group_e = (fabs (a->u.arrow.y1 - group_y) < lane_h / 2 || fabs (a->u.arrow.y1 - e_y) < lane_h / 2) &&
+                         (fabs (a->u.arrow.y2 - group_y) < lane_h / 2 || fabs (a->u.arrow.y2 - e_y) < lane_h / 2);
+      if (!group_e)
+        continue;
+      GHashTableIter it;
+      gpointer key, value;
+      g_hash_table_iter_init (&it, centres);
+      while (g_hash_table_iter_next (&it, &key, &value))
+        {
+          double c = *(double *) value;
+          if (fabs (c - group_y) > 1 && fabs (c - e_y) > 1)
+            assert_false (c - lane_h / 2 < hi && c + lane_h / 2 > lo);
+        }
+      checked++;
+    }
+  assert_int_equal (checked, 60);
+  assert_int_equal (inside, 30);
+  ingest_timeline_free (tl);
+}
+
 int
 main (void)
 {
@@ -802,6 +926,7 @@ main (void)
     cmocka_unit_test (test_sequence_axis_labels),
     cmocka_unit_test (test_sequence_bin_direction),
     cmocka_unit_test (test_timeline),
+    cmocka_unit_test (test_timeline_group_lane_beside_its_partner),
     cmocka_unit_test (test_timeline_depth_changes_where_they_happen),
     cmocka_unit_test (test_time_layouts_bound_spans_and_marks),
   };

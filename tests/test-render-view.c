@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <string.h>
 
 #include "test-render-common.h"
 #include "render-view.h"
@@ -473,6 +474,121 @@ test_detached_renders_the_same (void **state)
   g_ptr_array_unref (expected);
 }
 
+/* A sequence chart reports its rows: one per message, top to bottom, at
+ * the y its arrow leaves from and with that message's send time, so a
+ * front end maps a height on the chart to a time. */
+static void
+test_sequence_rows (void **state)
+{
+  g_autoptr (IngestStore) store = small_store ();
+  IngestViewSpec spec = { .from_ns = INGEST_TIME_MIN, .to_ns = INGEST_TIME_MAX };
+  RenderViewRequest req = { .kind = RENDER_VIEW_SEQUENCE, .spec = &spec };
+  g_auto (RenderViewResult) res = { 0 };
+  guint arrows = 0;
+
+  assert_true (render_view_build (store, &req, &res, NULL));
+  assert_non_null (res.rows);
+  assert_int_equal (res.rows->len, 40);
+  for (guint k = 0; k < res.rows->len; k++)
+    {
+      const RenderRowTime *r = &g_array_index (res.rows, RenderRowTime, k);
+      assert_true (r->t_ns == BASE + (gint64) k * 10 * MS);
+      if (k > 0)
+        assert_true (r->y > g_array_index (res.rows, RenderRowTime, k - 1).y);
+    }
+  for (const RenderNode *n = render_scene_get_first (res.scene); n != NULL; n = n->next)
+    if (n->kind == RENDER_NODE_GROUP_BEGIN && g_strcmp0 (n->u.group.klass, "message") == 0)
+      {
+        const RenderNode *a = n->next;
+        while (a != NULL && a->kind != RENDER_NODE_ARROW && a->kind != RENDER_NODE_GROUP_END)
+          a = a->next;
+        assert_true (a != NULL && a->kind == RENDER_NODE_ARROW);
+        if (a == NULL)
+          return;
+        assert_float_equal (a->u.arrow.y1, g_array_index (res.rows, RenderRowTime, arrows).y, 0.01);
+        arrows++;
+      }
+  assert_int_equal (arrows, 40);
+  assert_false (res.axis.valid);
+
+  /* Other kinds have none; an empty window has no rows. */
+  RenderViewRequest treq = { .kind = RENDER_VIEW_TIMELINE, .spec = &spec };
+  g_auto (RenderViewResult) tres = { 0 };
+  assert_true (render_view_build (store, &treq, &tres, NULL));
+  assert_null (tres.rows);
+  IngestViewSpec none = { .from_ns = BASE - 100 * MS, .to_ns = BASE - 50 * MS };
+  RenderViewRequest ereq = { .kind = RENDER_VIEW_SEQUENCE, .spec = &none };
+  g_auto (RenderViewResult) eres = { 0 };
+  assert_true (render_view_build (store, &ereq, &eres, NULL));
+  assert_non_null (eres.rows);
+  assert_int_equal (eres.rows->len, 0);
+}
+
+/* Pinned lanes come first, in the order pinned, in both the sequence
+ * chart and the timeline; every item follows its lane; unknown names are
+ * skipped and the view data itself is left as it was. */
+static void
+test_pinned_lanes (void **state)
+{
+  g_autoptr (IngestStore) store = small_store ();
+  IngestViewSpec spec = { .from_ns = INGEST_TIME_MIN, .to_ns = INGEST_TIME_MAX };
+  g_autoptr (IngestTimeline) tl = ingest_timeline_build (store, &spec, NULL);
+  const char *pins[] = { "/user/c", "nobody", "/user/b", NULL };
+
+  assert_non_null (tl);
+  assert_int_equal (tl->lanes->len, 3);
+  assert_string_equal (g_array_index (tl->lanes, IngestViewNode, 0).name, "/user/a");
+  for (guint kind = RENDER_VIEW_SEQUENCE; kind <= RENDER_VIEW_TIMELINE; kind++)
+    {
+      RenderViewRequest req = { .kind = kind, .timeline = tl, .pinned = pins };
+      g_auto (RenderViewResult) res = { 0 };
+      GPtrArray *order = g_ptr_array_new ();
+      double last_y = -1, last_x = -1;
+      guint arrows = 0;
+
+      assert_true (render_view_build (NULL, &req, &res, NULL));
+      /* The lanes in drawing position order: x for sequence columns
+       * (the first header), y for timeline rows. */
+      for (const RenderNode *n = render_scene_get_first (res.scene); n != NULL; n = n->next)
+        if (n->kind == RENDER_NODE_GROUP_BEGIN && g_strcmp0 (n->u.group.klass, "actor") == 0)
+          {
+            const RenderNode *r = n->next;
+            while (r->kind != RENDER_NODE_RECT)
+              r = r->next;
+            if (kind == RENDER_VIEW_SEQUENCE && r->u.rect.x < last_x)
+              break; /* a repeated header */
+            assert_true (kind == RENDER_VIEW_SEQUENCE ? r->u.rect.x > last_x : r->u.rect.y > last_y);
+            last_x = r->u.rect.x;
+            last_y = r->u.rect.y;
+            g_ptr_array_add (order, (gpointer) n->u.group.id);
+          }
+      assert_int_equal (order->len, 3);
+      assert_string_equal (order->pdata[0], "/user/c");
+      assert_string_equal (order->pdata[1], "/user/b");
+      assert_string_equal (order->pdata[2], "/user/a");
+      /* Messages of /user/a (pinned last, now the last lane) start from
+       * the far end: their arrows' x (sequence) or y (timeline) is the
+       * largest of the three lanes. */
+      for (const RenderNode *n = render_scene_get_first (res.scene); n != NULL; n = n->next)
+        if (n->kind == RENDER_NODE_GROUP_BEGIN && g_strcmp0 (n->u.group.klass, "message") == 0 &&
+            n->u.group.title != NULL && strstr (n->u.group.title, "/user/a \xe2\x86\x92") != NULL)
+          {
+            const RenderNode *a = n->next;
+            while (a->kind != RENDER_NODE_ARROW)
+              a = a->next;
+            if (kind == RENDER_VIEW_SEQUENCE)
+              assert_true (a->u.arrow.x1 >= last_x);
+            else
+              assert_true (a->u.arrow.y1 >= last_y);
+            arrows++;
+          }
+      assert_true (arrows >= 10);
+      g_ptr_array_unref (order);
+    }
+  /* The view data is untouched. */
+  assert_string_equal (g_array_index (tl->lanes, IngestViewNode, 0).name, "/user/a");
+}
+
 int
 main (void)
 {
@@ -486,6 +602,8 @@ main (void)
     cmocka_unit_test (test_budget_bounds_every_kind),
     cmocka_unit_test (test_budget_placeholder),
     cmocka_unit_test (test_detached_renders_the_same),
+    cmocka_unit_test (test_sequence_rows),
+    cmocka_unit_test (test_pinned_lanes),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -692,6 +692,63 @@ test_picture_before_table (void **state)
   json_decref (f);
 }
 
+/* "pinned" in a view message: bounded and checked all-or-nothing; the
+ * frame's view echoes it, a sequence frame draws the pinned lanes first
+ * and its row_times run down the chart. */
+static void
+test_pinned_view (void **state)
+{
+  g_autoptr (IngestStore) store = small_store ();
+  g_auto (WebViewState) st;
+  g_autoptr (GError) error = NULL;
+  json_t *msg;
+
+  fixed_state (&st, RENDER_VIEW_SEQUENCE);
+  msg = json_loads ("{\"pinned\":[\"c\",\"b\"]}", 0, NULL);
+  assert_true (web_view_state_apply_json (&st, msg, &error));
+  json_decref (msg);
+  assert_string_equal (st.pinned[0], "c");
+  /* too many, empty or not strings: refused, nothing changed */
+  const char *bad[] = { "{\"pinned\":[1]}", "{\"pinned\":[\"\"]}", "{\"pinned\":\"c\"}",
+                        "{\"pinned\":[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\",\"10\",\"11\",\"12\",\"13\",\"14\",\"15\",\"16\",\"17\"]}" };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (GError) e = NULL;
+      msg = json_loads (bad[i], 0, NULL);
+      assert_false (web_view_state_apply_json (&st, msg, &e));
+      assert_non_null (strstr (e->message, "pinned"));
+      json_decref (msg);
+    }
+  assert_string_equal (st.pinned[0], "c");
+  assert_string_equal (st.pinned[1], "b");
+
+  g_autofree char *text = web_frame_build (store, &st, NULL, NULL, NULL, NULL);
+  assert_non_null (text);
+  json_t *f = parse (text);
+  json_t *pinned = json_object_get (json_object_get (f, "view"), "pinned");
+  assert_int_equal (json_array_size (pinned), 2);
+  assert_string_equal (json_string_value (json_array_get (pinned, 1)), "b");
+  const char *svg = json_string_value (json_object_get (f, "svg"));
+  const char *c = strstr (svg, "data-id=\"c\""), *b = strstr (svg, "data-id=\"b\""), *a = strstr (svg, "data-id=\"a\"");
+  assert_true (c != NULL && b != NULL && a != NULL && c < b && b < a);
+  json_t *rows = json_object_get (f, "row_times");
+  json_t *ys = json_object_get (rows, "y"), *ts = json_object_get (rows, "dt_ms");
+  assert_int_equal (json_array_size (ys), 20);
+  assert_int_equal (json_array_size (ts), 20);
+  for (guint i = 1; i < json_array_size (ys); i++)
+    {
+      assert_true (json_number_value (json_array_get (ys, i)) > json_number_value (json_array_get (ys, i - 1)));
+      assert_float_equal (json_number_value (json_array_get (ts, i)), i * 10.0, 1e-3);
+    }
+
+  /* null unpins */
+  msg = json_loads ("{\"pinned\":null}", 0, NULL);
+  assert_true (web_view_state_apply_json (&st, msg, NULL));
+  json_decref (msg);
+  assert_null (st.pinned);
+  json_decref (f);
+}
+
 int
 main (void)
 {
@@ -706,6 +763,7 @@ main (void)
     cmocka_unit_test (test_frame_bad_filter),
     cmocka_unit_test (test_details),
     cmocka_unit_test (test_frame_expand_threads),
+    cmocka_unit_test (test_pinned_view),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

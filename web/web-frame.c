@@ -9,6 +9,7 @@
 #include "web-protocol.h"
 #include "render-columns.h"
 #include "render-svg.h"
+#include "render-ticks.h"
 #include "render-view.h"
 #include "ingest-graph-window.h"
 #include "ingest-timeline-window.h"
@@ -550,6 +551,7 @@ state_copy (WebViewState *dst, const WebViewState *src)
   dst->actor_filter = g_strdup (src->actor_filter);
   dst->label_filter = g_strdup (src->label_filter);
   dst->groups = g_strdupv (src->groups);
+  dst->pinned = g_strdupv (src->pinned);
 }
 
 void
@@ -812,6 +814,60 @@ append_json_double (GString *out, double v)
   g_string_append_len (out, buf, (gssize) MIN (n, sizeof buf));
 }
 
+/* The sequence chart's rows in a frame: at most this many (every k-th row
+ * and the last beyond it; the page interpolates between them), each up to
+ * about 32 bytes written, reserved with the tail. */
+#define WEB_FRAME_MAX_ROW_TIMES 512
+#define ROW_TIMES_RESERVE (WEB_FRAME_MAX_ROW_TIMES * 32 + 64)
+
+/* A number with a fixed count of decimals, whatever the locale. */
+static void
+append_fixed (GString *out, const char *format, double v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_string_append (out, g_ascii_formatd (buf, sizeof buf, format, isfinite (v) ? v : 0));
+}
+
+/* ,"row_times":{"t0_ms":T,"y":[...],"dt_ms":[...]}: where the sequence
+ * chart's rows are drawn (scene y) and their times (ms after t0_ms), so
+ * the page maps a drag down the chart to a time range. Its time axis is
+ * not linear in y; rows are. */
+static void
+append_row_times (GString *out, const GArray *rows)
+{
+  guint n = rows->len, stride = (n + WEB_FRAME_MAX_ROW_TIMES - 2) / (WEB_FRAME_MAX_ROW_TIMES - 1);
+  gint64 t0 = n ? g_array_index (rows, RenderRowTime, 0).t_ns : 0;
+  g_autoptr(GArray) pick = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  stride = MAX (stride, 1u);
+  for (guint k = 0; k < n; k += stride)
+    g_array_append_val (pick, k);
+  if (n > 0 && g_array_index (pick, guint, pick->len - 1) != n - 1)
+    {
+      guint last = n - 1;
+      g_array_append_val (pick, last);
+    }
+  g_string_append (out, ",\"row_times\":{\"t0_ms\":");
+  append_json_double (out, ms (t0));
+  g_string_append (out, ",\"y\":[");
+  for (guint i = 0; i < pick->len; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      append_fixed (out, "%.1f", g_array_index (rows, RenderRowTime, g_array_index (pick, guint, i)).y);
+    }
+  g_string_append (out, "],\"dt_ms\":[");
+  for (guint i = 0; i < pick->len; i++)
+    {
+      const RenderRowTime *r = &g_array_index (rows, RenderRowTime, g_array_index (pick, guint, i));
+      if (i > 0)
+        g_string_append_c (out, ',');
+      append_fixed (out, "%.3f", render_ticks_diff (t0, r->t_ns) / 1e6);
+    }
+  g_string_append (out, "]}");
+}
+
 /* The frame without its tail (size, detail, axis, svg): everything but the
  * picture, the table within table_bytes. Returns compact JSON ending in
  * '}' (g_free), or NULL with error. */
@@ -893,7 +949,7 @@ web_frame_input_render (WebFrameInput *self, RenderScene **scene_out, GError **e
   gint64 window_from, window_to;
   double scene_w = 0, scene_h = 0;
   char *head;
-  gsize head_len, room, svg_json, table_bytes, budget = self != NULL ? self->svg_budget : 0;
+  gsize head_len, tail_reserve, room, svg_json, table_bytes, budget = self != NULL ? self->svg_budget : 0;
   GString *out;
 
   g_return_val_if_fail (self != NULL, NULL);
@@ -921,12 +977,14 @@ web_frame_input_render (WebFrameInput *self, RenderScene **scene_out, GError **e
   if (head == NULL)
     return NULL;
   head_len = strlen (head);
-  room = budget > head_len + FRAME_TAIL_RESERVE + WEB_FRAME_MIN_SVG_ROOM
-           ? budget - head_len - FRAME_TAIL_RESERVE : WEB_FRAME_MIN_SVG_ROOM;
+  tail_reserve = FRAME_TAIL_RESERVE + (state->kind == RENDER_VIEW_SEQUENCE ? ROW_TIMES_RESERVE : 0);
+  room = budget > head_len + tail_reserve + WEB_FRAME_MIN_SVG_ROOM
+           ? budget - head_len - tail_reserve : WEB_FRAME_MIN_SVG_ROOM;
 
   /* The data is detached: the build only lays out, and reads no store; it
    * keeps the SVG within its budget and hands it over (written once). */
   RenderViewRequest request = { .kind = state->kind, .spec = &self->spec, .graph = graph,
+                                .pinned = (const char *const *) state->pinned,
                                 .timeline = self->timeline, .layout = lopts, .keep_svg = TRUE };
   g_auto(RenderViewResult) built = { 0 };
   if (!build_svg (&request, room, &built, &svg_json, error))
@@ -938,7 +996,7 @@ web_frame_input_render (WebFrameInput *self, RenderScene **scene_out, GError **e
    * graph nodes, say) did not fit beside a table at its full share, the
    * table gives way to 1/5 of the budget (its least busy rows dropped)
    * and the picture is laid out again in the room that leaves. */
-  if (built.max_elements == 0 && budget > 0 && head_len > budget / 5 + FRAME_TAIL_RESERVE)
+  if (built.max_elements == 0 && budget > 0 && head_len > budget / 5 + tail_reserve)
     {
       char *smaller = frame_head (self, window_from, window_to, budget / 5, error);
       if (smaller == NULL)
@@ -949,8 +1007,8 @@ web_frame_input_render (WebFrameInput *self, RenderScene **scene_out, GError **e
       g_free (head);
       head = smaller;
       head_len = strlen (head);
-      room = budget > head_len + FRAME_TAIL_RESERVE + WEB_FRAME_MIN_SVG_ROOM
-               ? budget - head_len - FRAME_TAIL_RESERVE : WEB_FRAME_MIN_SVG_ROOM;
+      room = budget > head_len + tail_reserve + WEB_FRAME_MIN_SVG_ROOM
+               ? budget - head_len - tail_reserve : WEB_FRAME_MIN_SVG_ROOM;
       if (!build_svg (&request, room, &built, &svg_json, error))
         {
           g_free (head);
@@ -963,7 +1021,7 @@ web_frame_input_render (WebFrameInput *self, RenderScene **scene_out, GError **e
 
   /* The tail: size, level of detail and the SVG, escaped here in one
    * pass (jansson would check and copy the 200 KB string twice). */
-  out = g_string_sized_new (head_len + svg_json + FRAME_TAIL_RESERVE);
+  out = g_string_sized_new (head_len + svg_json + tail_reserve);
   g_string_append_len (out, head, (gssize) head_len - 1);
   g_free (head);
   g_string_append_printf (out, ",\"size\":{\"width\":");
@@ -991,6 +1049,8 @@ web_frame_input_render (WebFrameInput *self, RenderScene **scene_out, GError **e
       append_json_double (out, built.axis.height);
       g_string_append_c (out, '}');
     }
+  if (built.rows != NULL && built.rows->len > 0)
+    append_row_times (out, built.rows);
   g_string_append (out, ",\"svg\":");
   append_json_string (out, svg->str, svg->len);
   g_string_append_c (out, '}');

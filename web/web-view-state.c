@@ -29,6 +29,7 @@ web_view_state_clear (WebViewState *state)
   g_clear_pointer (&state->actor_filter, g_free);
   g_clear_pointer (&state->label_filter, g_free);
   g_clear_pointer (&state->groups, g_strfreev);
+  g_clear_pointer (&state->pinned, g_strfreev);
 }
 
 static gboolean
@@ -87,8 +88,8 @@ web_view_state_apply_json (WebViewState *state, json_t *msg, GError **error)
 {
   WebViewState next;
   g_autofree char *actor_filter = NULL, *label_filter = NULL;
-  g_auto(GStrv) groups = NULL;
-  gboolean have_actor = FALSE, have_label = FALSE, have_groups = FALSE, present;
+  g_auto(GStrv) groups = NULL, pinned = NULL;
+  gboolean have_actor = FALSE, have_label = FALSE, have_groups = FALSE, have_pinned = FALSE, present;
   json_t *v;
   double d;
 
@@ -158,6 +159,33 @@ web_view_state_apply_json (WebViewState *state, json_t *msg, GError **error)
         return bad (error, "expand_threads", "expected true or false");
       next.expand_threads = json_is_true (v);
     }
+  /* Lane names pinned to the top (exact names as the frame draws them). */
+  if ((v = json_object_get (msg, "pinned")) != NULL && !json_is_null (v))
+    {
+      GPtrArray *arr;
+      gsize i;
+      json_t *p;
+
+      if (!json_is_array (v) || json_array_size (v) > WEB_VIEW_MAX_PINNED)
+        return bad (error, "pinned", "expected an array of at most 16 names");
+      arr = g_ptr_array_new ();
+      json_array_foreach (v, i, p)
+        {
+          if (!json_is_string (p) || json_string_length (p) == 0 ||
+              json_string_length (p) > WEB_VIEW_MAX_PINNED_NAME ||
+              strlen (json_string_value (p)) != json_string_length (p))
+            {
+              g_ptr_array_free (arr, TRUE);
+              return bad (error, "pinned", "every name must be a string of 1 to 1024 bytes");
+            }
+          g_ptr_array_add (arr, g_strdup (json_string_value (p)));
+        }
+      g_ptr_array_add (arr, NULL);
+      pinned = (GStrv) g_ptr_array_free (arr, FALSE);
+      have_pinned = TRUE;
+    }
+  else if (v != NULL)
+    have_pinned = TRUE;
   if (!get_number (msg, "zoom", 0.05, 50, &present, &d, error))
     return FALSE;
   if (present)
@@ -205,6 +233,11 @@ web_view_state_apply_json (WebViewState *state, json_t *msg, GError **error)
     {
       g_strfreev (next.groups);
       next.groups = g_steal_pointer (&groups);
+    }
+  if (have_pinned)
+    {
+      g_strfreev (next.pinned);
+      next.pinned = g_steal_pointer (&pinned);
     }
   next.generation++;
   *state = next;
@@ -258,13 +291,15 @@ web_view_state_key (const WebViewState *state, gint64 from_ns, gint64 to_ns)
   g_return_val_if_fail (state != NULL, NULL);
 
   g_autofree char *groups = state->groups != NULL ? g_strjoinv ("\x1f", state->groups) : NULL;
+  g_autofree char *pinned = state->pinned != NULL && state->kind != RENDER_VIEW_GRAPH
+                              ? g_strjoinv ("\x1f", state->pinned) : NULL;
 
-  return g_strdup_printf ("%d|%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT "|%s|%s|%s|%d|%g|%g|%g|%g|%g|%d",
+  return g_strdup_printf ("%d|%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT "|%s|%s|%s|%d|%g|%g|%g|%g|%g|%d|%s",
                           state->kind, from_ns, to_ns,
                           state->actor_filter ? state->actor_filter : "",
                           state->label_filter ? state->label_filter : "",
                           groups ? groups : "", state->expand_threads, state->zoom, state->pan_x, state->pan_y,
-                          state->width, state->height, state->theme);
+                          state->width, state->height, state->theme, pinned ? pinned : "");
 }
 
 json_t *
@@ -272,11 +307,13 @@ web_view_state_to_json (const WebViewState *state)
 {
   g_return_val_if_fail (state != NULL, NULL);
 
-  json_t *groups = json_array ();
+  json_t *groups = json_array (), *pinned = json_array ();
 
   for (guint i = 0; state->groups != NULL && state->groups[i] != NULL; i++)
     json_array_append_new (groups, json_string (state->groups[i]));
-  return json_pack ("{s:s, s:b, s:f, s:f, s:f, s:s?, s:s?, s:o, s:b, s:f, s:[f,f], s:s}",
+  for (guint i = 0; state->pinned != NULL && state->pinned[i] != NULL; i++)
+    json_array_append_new (pinned, json_string (state->pinned[i]));
+  return json_pack ("{s:s, s:b, s:f, s:f, s:f, s:s?, s:s?, s:o, s:b, s:o, s:f, s:[f,f], s:s}",
                     "kind", render_view_kind_to_string (state->kind),
                     "follow", state->follow,
                     "window_s", (double) state->window_ns / 1e9,
@@ -286,6 +323,7 @@ web_view_state_to_json (const WebViewState *state)
                     "label_filter", state->label_filter,
                     "groups", groups,
                     "expand_threads", state->expand_threads,
+                    "pinned", pinned,
                     "zoom", state->zoom,
                     "pan", state->pan_x, state->pan_y,
                     "theme", render_theme_to_string (state->theme));

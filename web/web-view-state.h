@@ -18,6 +18,8 @@ G_BEGIN_DECLS
 /* Bounds on what a client may ask for. */
 #define WEB_VIEW_MAX_FILTER 256
 #define WEB_VIEW_MAX_GROUPS 16
+#define WEB_VIEW_MAX_PINNED 16                               /* RENDER_PINNED_MAX */
+#define WEB_VIEW_MAX_PINNED_NAME 1024
 #define WEB_VIEW_MIN_WINDOW_NS ((gint64) 1000000)              /* 1 ms */
 #define WEB_VIEW_MAX_WINDOW_NS ((gint64) 7 * 24 * 3600 * 1000000000LL)
 #define WEB_VIEW_MAX_SIZE 8000.0
@@ -31,6 +33,7 @@ typedef struct {
   char *label_filter;        /* owned, NULL = all */
   GStrv groups;              /* owned, NULL = none */
   gboolean expand_threads;   /* IngestViewSpec.expand_threads: one node per thread */
+  GStrv pinned;              /* owned, NULL = none: lanes on top (render-pinned.h) */
   double zoom;               /* 1 = fit; >1 magnifies */
   double pan_x, pan_y;       /* scene units the viewport is moved by */
   double width, height;      /* viewport in CSS px, 0 = layout default */
@@ -44,7 +47,8 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (WebViewState, web_view_state_clear)
 
 /* Applies the fields present in a "view" control message (a JSON object:
  * kind, follow, window_s, from_ms, to_ms, filter, label_filter, groups,
- * expand_threads, zoom, pan, width, height, theme). All-or-nothing: on a bad field returns
+ * expand_threads, pinned, zoom, pan, width, height, theme). All-or-nothing: on a bad
+ * field returns
  * FALSE with error naming it and leaves state unchanged. */
 gboolean web_view_state_apply_json (WebViewState *state, json_t *msg, GError **error);
 

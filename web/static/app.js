@@ -10,7 +10,7 @@
     fixed: null, timeSel: null, devRows: [], search: { text: '', matches: [], total: 0, index: -1 },
     theme: localStorage.getItem('actorscope-theme') || 'dark', zoom: 1, groups: [], expandThreads: false,
     sortKey: 'rate_per_s', sortAsc: false, actors: [], overview: null, range: null, frame: null,
-    selected: null, lastFrameAt: 0,
+    selected: null, lastFrameAt: 0, flow: null, pinned: [],
     // Updates address the elements of the last whole frame by index in
     // document order (see PROTOCOL.md); seq counts frames and updates.
     els: [], seq: 0, stats: { frames: 0, updates: 0, resyncs: 0, maxSvgBytes: 0, reduced: 0, applied: 0, scriptMs: 0, renderMs: 0, kept: 0, animated: 0 },
@@ -37,6 +37,7 @@
   function viewMessage() {
     const m = { type: 'view', kind: state.view, follow: state.follow, filter: state.filter || null,
       groups: state.groups.length ? state.groups : null, expand_threads: state.expandThreads,
+      pinned: state.pinned.length ? state.pinned : null,
       theme: state.theme, zoom: state.zoom, width: Math.max(320, Math.floor($('#stage').clientWidth - 8)),
       height: Math.max(240, Math.floor($('#stage').clientHeight - 8)) };
     if (state.window_s > 0) m.window_s = state.window_s;
@@ -183,6 +184,8 @@
         const sel = holder.querySelector('[data-id="' + CSS.escape(state.selected) + '"]');
         if (sel) sel.classList.add('selected');
       }
+      applyFlow();
+      markPinned();
     }
     state.actors = f.actors || [];
     afterFrame(f);
@@ -297,6 +300,8 @@
     }
     state.frame = Object.assign({}, state.frame, u);
     if (state.view === 'sequence') stickHeader();
+    if (state.flow) applyFlow();
+    if (ids) markPinned();
     afterFrame(u);
   }
 
@@ -334,8 +339,10 @@
     state.overview = f.overview;
     state.range = f.window;
     state.axis = f.axis || null;
+    state.rowTimes = f.row_times || null;
     if (f.view) syncApplied(f.view);
     highlightMatches();
+    if (state.timeSel) drawSelection();
     sidePanels();
     // Open details follow the live data (once a second at most).
     // Only stable ids: index ids (span3, e1-2) name items of one frame.
@@ -486,6 +493,13 @@
       const dd = document.createElement('dd'); dd.textContent = v;
       dl.append(dt, dd);
     };
+    if (d.class === 'message' && state.flow && state.flow.kind === 'message' && state.flow.ids.has(String(d.id))) {
+      // The message's flow: its request or response, and both ends.
+      if (d.request) state.flow.ids.add(String(d.request.id));
+      if (d.response) state.flow.ids.add(String(d.response.id));
+      state.flow.actors = [d.from, d.to].filter(Boolean);
+      applyFlow();
+    }
     if (d.class === 'message') {
       // In plain words: what was sent, by whom, to whom, when it was
       // processed and for how long; the source's message key is internal
@@ -542,6 +556,7 @@
       row('First / last', fmtTime(d.first_ms) + ' / ' + fmtTime(d.last_ms));
     }
     body.append(h, dl);
+    if ((d.class === 'actor' || d.class === 'group') && d.name) body.append(pinButton(d.name));
     // An actor's charts over the window, asked for again every 3 s while
     // its card stays open; any other card has none.
     if (d.class === 'actor') {
@@ -757,6 +772,7 @@
     if (state.labelFilter) q.set('label', state.labelFilter);
     if (state.groups.length) q.set('groups', state.groups.join(','));
     if (state.expandThreads) q.set('threads', 'expand');
+    for (const p of state.pinned) q.append('pin', p);
     if (state.selected) q.set('select', state.selected);
     if (state.theme !== 'dark') q.set('theme', state.theme);
     if (state.search.text) q.set('q', state.search.text);
@@ -792,6 +808,7 @@
     state.groups = (q.get('groups') || '').split(',').map((x) => x.trim()).filter(Boolean).slice(0, 16);
     state.expandThreads = q.get('threads') === 'expand';
     state.selected = q.get('select') || null;
+    state.pinned = q.getAll('pin').filter(Boolean).slice(0, 16);
     if (q.get('theme') === 'light' || q.get('theme') === 'dark') state.theme = q.get('theme');
     const text = (q.get('q') || '').slice(0, 256);
     if (text !== state.search.text) state.search = { text, matches: [], total: 0, index: -1 };
@@ -868,6 +885,10 @@
     return Math.min(1, Math.max(0, (e.clientX - r.left) / (r.width || 1)));
   }
   function timeAt(e) {
+    if (state.view === 'sequence' && state.rowTimes) {
+      const p = scenePoint(e);
+      return p ? sequenceTimeAt(p.y) : null;
+    }
     const w = currentWindow();
     return w ? w[0] + (w[1] - w[0]) * pointerFraction(e) : null;
   }
@@ -898,7 +919,19 @@
         events += n * overlap / bw;
       });
     }
-    let spans = 0, busy = 0;
+    let spans = 0, busy = 0, messages = 0;
+    if (state.view === 'sequence' && state.rowTimes) {
+      // A message sits on the row of its send time: where its arrow starts.
+      const ya = sequenceY(a), yb = sequenceY(b);
+      for (const g of document.querySelectorAll('#svg g.message[data-id]')) {
+        const line = g.querySelector('path, line');
+        if (!line) continue;
+        const m = line.localName === 'line' ? [0, 0, line.getAttribute('y1')]
+          : /^M\s*(-?[\d.]+)[ ,]+(-?[\d.]+)/.exec(line.getAttribute('d') || '');
+        const y = m ? Number(m[2]) : NaN;
+        if (y >= ya - 0.5 && y <= yb + 0.5) messages++;
+      }
+    }
     if (state.view === 'timeline' && state.axis) {
       const ax = state.axis, k = (ax.x1 - ax.x0) / ((ax.to_ms - ax.from_ms) || 1);
       const xa = ax.x0 + (a - ax.from_ms) * k, xb = ax.x0 + (b - ax.from_ms) * k;
@@ -910,23 +943,38 @@
     }
     return 'Selection ' + fmtTime(a) + ' → ' + fmtTime(b) + ': ' + fmtDur(b - a) + ', ~' +
       Math.round(events).toLocaleString() + ' events' +
-      (state.view === 'timeline' ? ', ' + spans + ' spans drawn, ' + fmtDur(busy) + ' busy' : '');
+      (state.view === 'timeline' ? ', ' + spans + ' spans drawn, ' + fmtDur(busy) + ' busy' : '') +
+      (state.view === 'sequence' ? ', ' + messages + (messages === 1 ? ' message' : ' messages') + ' sent' : '');
   }
   function setSelection(sel) {
     state.timeSel = sel;
     drawSelection();
     showTimebar();
   }
-  // The selection drawn over the stage (timeline only: its axis is linear).
+  // The selection drawn over the stage: a column on the timeline, a band
+  // across the sequence chart (its time runs down).
   function drawSelection() {
     let box = $('#time-selection');
-    if (!state.timeSel || state.view !== 'timeline' || !state.axis) { if (box) box.remove(); return; }
+    const seq = state.view === 'sequence' && state.rowTimes;
+    if (!state.timeSel || !(seq || (state.view === 'timeline' && state.axis))) { if (box) box.remove(); return; }
     const svg = $('#svg svg');
     if (!svg || !svg.getScreenCTM()) return;
     if (!box) {
       box = document.createElement('div'); box.id = 'time-selection'; box.className = 'time-selection';
       $('#stage').appendChild(box);
     }
+    box.classList.toggle('rows', !!seq);
+    if (seq) {
+      const m = svg.getScreenCTM(), sr = $('#stage').getBoundingClientRect();
+      const y = (t) => m.d * sequenceY(t) + m.f - sr.top + $('#stage').scrollTop;
+      const a = y(state.timeSel[0]), b = y(state.timeSel[1]);
+      box.style.left = '0px';
+      box.style.top = Math.min(a, b) + 'px';
+      box.style.height = Math.max(2, Math.abs(b - a)) + 'px';
+      box.style.width = svg.getBoundingClientRect().width + 'px';
+      return;
+    }
+    box.style.top = '0px';
     const ax = state.axis, m = svg.getScreenCTM(), sr = $('#stage').getBoundingClientRect();
     const k = (ax.x1 - ax.x0) / ((ax.to_ms - ax.from_ms) || 1);
     const x = (t) => m.a * (ax.x0 + (t - ax.from_ms) * k) + m.e - sr.left + $('#stage').scrollLeft;
@@ -934,6 +982,105 @@
     box.style.left = Math.min(a, b) + 'px';
     box.style.width = Math.max(2, Math.abs(b - a)) + 'px';
     box.style.height = svg.getBoundingClientRect().height + 'px';
+  }
+
+  // ---- flows ---------------------------------------------------------------------------------------
+  // Selecting an actor, a message or an edge highlights its flows in the
+  // picture and dims the rest (Perfetto's flows on selection): an actor's
+  // messages and edges and its partners; a message, its request or
+  // response and both ends; an edge, its messages. Escape clears it. The
+  // graph's edges name their ends (data-from, data-to); a message's
+  // tooltip names them ("label", then "from → to"), and the selected
+  // name is looked for there as a whole line part, never as markup.
+  function flowOf(cls, id, el) {
+    if (cls === 'actor') return { kind: 'actor', actor: id };
+    if (cls === 'message') return { kind: 'message', ids: new Set([String(id)]), actors: [] };
+    if (cls === 'edge' && el && el.getAttribute('data-from'))
+      return { kind: 'edge', id, actors: [el.getAttribute('data-from'), el.getAttribute('data-to')] };
+    return null;
+  }
+  function setFlow(flow) {
+    state.flow = flow;
+    applyFlow();
+  }
+  function clearFlow() {
+    state.flow = null;
+    state.selected = null;
+    for (const s of document.querySelectorAll('#svg .selected')) s.classList.remove('selected');
+    for (const [, r] of tableRows) r.tr.classList.remove('selected-row');
+    applyFlow();
+    saveUrl(true);
+  }
+  // The ends of a drawn message: from its tooltip's "from → to" line.
+  function messageEnds(g) {
+    const t = g.querySelector('title');
+    const lines = t ? t.textContent.split('\n') : [];
+    for (const line of lines.slice(1)) {
+      const k = line.indexOf(' \u2192 ');
+      if (k >= 0) return [line.slice(0, k), line.slice(k + 3)];
+    }
+    return null;
+  }
+  function applyFlow() {
+    const svg = $('#svg svg');
+    if (!svg) return;
+    for (const el of svg.querySelectorAll('.flow')) el.classList.remove('flow');
+    const f = state.flow;
+    svg.classList.toggle('flow-active', !!f);
+    if (!f) return;
+    const actors = new Set(f.kind === 'actor' ? [f.actor] : f.actors);
+    for (const g of svg.querySelectorAll('g.edge[data-from]')) {
+      const from = g.getAttribute('data-from'), to = g.getAttribute('data-to');
+      const on = f.kind === 'actor' ? from === f.actor || to === f.actor
+        : f.kind === 'edge' ? g.getAttribute('data-id') === f.id
+        : actors.has(from) && actors.has(to);
+      if (!on) continue;
+      g.classList.add('flow');
+      actors.add(from); actors.add(to);
+    }
+    for (const g of svg.querySelectorAll('g.message[data-id]')) {
+      let on = false;
+      if (f.kind === 'message') on = f.ids.has(g.getAttribute('data-id'));
+      else {
+        const ends = messageEnds(g);
+        if (!ends) continue;
+        on = f.kind === 'actor' ? ends[0] === f.actor || ends[1] === f.actor
+          : ends[0] === f.actors[0] && ends[1] === f.actors[1];
+        if (on && f.kind === 'actor') { actors.add(ends[0]); actors.add(ends[1]); }
+      }
+      if (on) g.classList.add('flow');
+    }
+    for (const g of svg.querySelectorAll('g.actor[data-id]'))
+      if (actors.has(g.getAttribute('data-id'))) g.classList.add('flow');
+  }
+
+  // ---- pinned lanes ----------------------------------------------------------------------------------
+  // An actor's (or group's) card pins its lane to the top of the timeline
+  // and the sequence chart (the service reorders the lanes, PROTOCOL.md
+  // "pinned"); pins live in the URL (pin=…, repeated) and show in the
+  // picture as highlighted lane names.
+  function pinButton(name) {
+    const b = document.createElement('button');
+    b.id = 'pin-actor';
+    const on = state.pinned.includes(name);
+    b.textContent = on ? 'Unpin lane' : 'Pin lane to top';
+    b.title = on ? 'Let this lane go back to its place' : 'Keep this lane at the top of the timeline and sequence chart';
+    b.setAttribute('aria-pressed', String(on));
+    b.addEventListener('click', () => { togglePin(name); b.replaceWith(pinButton(name)); });
+    return b;
+  }
+  function togglePin(name) {
+    const i = state.pinned.indexOf(name);
+    if (i >= 0) state.pinned.splice(i, 1);
+    else if (state.pinned.length < 16) state.pinned.push(name);
+    send({ type: 'view', pinned: state.pinned.length ? state.pinned : null });
+    markPinned();
+    saveUrl(true);
+  }
+  function markPinned() {
+    const pins = new Set(state.pinned);
+    for (const g of document.querySelectorAll('#svg g.actor[data-id]'))
+      g.classList.toggle('pinned', pins.has(g.getAttribute('data-id')));
   }
 
   // ---- search ------------------------------------------------------------------------------------
@@ -1050,6 +1197,7 @@
     const g = $('#svg').querySelector('[data-id="' + CSS.escape(id) + '"]');
     if (g) g.classList.add('selected');
     for (const [, r] of tableRows) r.tr.classList.toggle('selected-row', r.tr.dataset.actor === state.selected);
+    setFlow(flowOf(cls, id, g));
     send({ type: 'details', class: cls, id });
     saveUrl(true);
   }
@@ -1086,9 +1234,11 @@
   function init() {
     if (stateFromUrl()) showState();
     else { applyTheme(); saveUrl(false); }
+    if (state.selected) state.flow = flowOf('actor', state.selected);
     window.addEventListener('popstate', () => {
       if (!stateFromUrl()) return;
       showState();
+      setFlow(state.selected ? flowOf('actor', state.selected) : null);
       renderTable(true);
       send(viewMessage());
       if (state.selected) send({ type: 'details', class: 'actor', id: state.selected });
@@ -1175,7 +1325,7 @@
     let press = null, ruler = null, panDrag = null;
     $('#svg').addEventListener('mousedown', (e) => {
       if (e.button !== 0) return;
-      if (state.view === 'timeline' && state.axis && e.shiftKey || onRuler(e)) {
+      if ((e.shiftKey && (state.view === 'timeline' ? state.axis : state.view === 'sequence' && state.rowTimes)) || onRuler(e)) {
         ruler = { a: timeAt(e) };
         e.preventDefault();
         return;
@@ -1186,10 +1336,13 @@
       // A drag from empty space on the timeline pans it in time.
       panDrag = !g && state.view === 'timeline' && state.axis ? { x: e.clientX, t: timeAt(e) } : null;
     });
+    // While dragging only the band follows; the statistics come at the
+    // release: a timebar growing mid-drag (it wraps on a phone) would move
+    // the picture under the pointer.
     window.addEventListener('mousemove', (e) => {
       if (!ruler) return;
       const b = timeAt(e);
-      if (b !== null && ruler.a !== null) setSelection([Math.min(ruler.a, b), Math.max(ruler.a, b)]);
+      if (b !== null && ruler.a !== null) { state.timeSel = [Math.min(ruler.a, b), Math.max(ruler.a, b)]; drawSelection(); }
     });
     $('#svg').addEventListener('mouseup', (e) => {
       if (panDrag && Math.abs(e.clientX - panDrag.x) > 4) {
@@ -1212,10 +1365,14 @@
       const g = $('#svg').querySelector('[data-id="' + CSS.escape(p.id) + '"]');
       if (g) g.classList.add('selected');
       if (p.cls === 'actor') { state.selected = p.id; saveUrl(true); }
+      setFlow(flowOf(p.cls, p.id, g));
       send({ type: 'details', class: p.cls, id: p.id });
       if (narrow()) togglePanel(true);
     });
-    window.addEventListener('mouseup', () => { ruler = null; });
+    window.addEventListener('mouseup', () => {
+      if (ruler && state.timeSel) setSelection(state.timeSel); // released off the picture
+      ruler = null;
+    });
     // Table rows act on the press, not the click: a click needs press and
     // release on the same element, and a row could still be rewritten in
     // between; the press alone is never lost.
@@ -1291,13 +1448,49 @@
 
   function onRuler(e) {
     // The timeline's ruler is the band above its first lane: the top
-    // axis.height scene units.
-    if (state.view !== 'timeline' || !state.axis) return false;
+    // axis.height scene units. The sequence chart's is the column of time
+    // labels left of its lanes, below the header.
+    const p = scenePoint(e);
+    if (!p) return false;
+    if (state.view === 'timeline' && state.axis) return p.y <= state.axis.height && p.x >= state.axis.x0;
+    if (state.view !== 'sequence' || !state.rowTimes || !state.rowTimes.y.length) return false;
+    const labels = $('#svg svg g.axis');
+    if (!labels) return false;
+    const b = labels.getBBox();
+    return p.x <= b.x + b.width + 6 && p.y >= state.rowTimes.y[0] - 20;
+  }
+  // The pointer in scene units (null without a picture).
+  function scenePoint(e) {
     const svg = $('#svg svg');
-    if (!svg || !svg.getScreenCTM()) return false;
+    if (!svg || !svg.getScreenCTM()) return null;
     const pt = svg.createSVGPoint(); pt.x = e.clientX; pt.y = e.clientY;
-    const p = pt.matrixTransform(svg.getScreenCTM().inverse());
-    return p.y <= state.axis.height && p.x >= state.axis.x0;
+    return pt.matrixTransform(svg.getScreenCTM().inverse());
+  }
+  // The sequence chart's time axis runs down the page, one row per
+  // message: not linear in y, only between two rows. The frame lists its
+  // rows (row_times, PROTOCOL.md); these map along them both ways.
+  function rowSegment(xs, v) {
+    let lo = 0, hi = xs.length - 1;
+    while (hi - lo > 1) { const mid = (lo + hi) >> 1; if (xs[mid] <= v) lo = mid; else hi = mid; }
+    return lo;
+  }
+  function sequenceTimeAt(y) {
+    const r = state.rowTimes;
+    if (!r || !r.y.length) return null;
+    const n = r.y.length;
+    if (y <= r.y[0]) return r.t0_ms + r.dt_ms[0];
+    if (y >= r.y[n - 1]) return r.t0_ms + r.dt_ms[n - 1];
+    const k = rowSegment(r.y, y), f = (y - r.y[k]) / ((r.y[k + 1] - r.y[k]) || 1);
+    return r.t0_ms + r.dt_ms[k] + f * (r.dt_ms[k + 1] - r.dt_ms[k]);
+  }
+  function sequenceY(t) {
+    const r = state.rowTimes;
+    if (!r || !r.y.length) return null;
+    const n = r.y.length, d = t - r.t0_ms;
+    if (d <= r.dt_ms[0]) return r.y[0];
+    if (d >= r.dt_ms[n - 1]) return r.y[n - 1];
+    const k = rowSegment(r.dt_ms, d), f = (d - r.dt_ms[k]) / ((r.dt_ms[k + 1] - r.dt_ms[k]) || 1);
+    return r.y[k] + f * (r.y[k + 1] - r.y[k]);
   }
 
   let lastPointer = null;
@@ -1309,6 +1502,7 @@
       if (!$('#shortcuts').classList.contains('hidden')) { showShortcuts(false); return; }
       if (typing) { t.blur(); return; }
       if (state.timeSel) { setSelection(null); return; }
+      if (state.flow) { clearFlow(); return; }
       if ($('#side').classList.contains('open')) { togglePanel(false); return; }
       $('#details').classList.add('hidden'); state.detailsReq = null;
       return;
