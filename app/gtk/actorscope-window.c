@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 #include <string.h>
 
 #include "actorscope-window.h"
@@ -40,6 +41,7 @@ struct _ActorscopeWindow {
   GtkWidget *replay_bar;
   GtkToggleButton *play_button;
   GtkDropDown *speed_dropdown;
+  GtkScale *seek_scale;
   GtkLabel *position_label;
   GtkLabel *selection_label;
   GtkWidget *now_button;
@@ -64,6 +66,7 @@ struct _ActorscopeWindow {
   gint64 last_frame_us;
   gint64 replay_pos;            /* time-order position of the last stepped event, -1 = start */
   gboolean following;           /* live: keep the newest events in view */
+  gboolean moving_seek_scale;   /* the cursor moves the scale, not the user */
 
   ActorscopeLive *live;
 };
@@ -116,6 +119,10 @@ update_position_label (ActorscopeWindow *self)
     cursor = t1;
   render_ticks_format_time (cursor, 1000, t0, buf, sizeof buf);
   gtk_label_set_text (self->position_label, buf);
+  self->moving_seek_scale = TRUE;
+  gtk_range_set_value (GTK_RANGE (self->seek_scale),
+                       t1 > t0 ? 1000.0 * (double) (cursor - t0) / (double) (t1 - t0) : 1000.0);
+  self->moving_seek_scale = FALSE;
 }
 
 static void
@@ -977,8 +984,7 @@ replay_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
   ActorscopeWindow *self = ACTORSCOPE_WINDOW (widget);
   gint64 now = gdk_frame_clock_get_frame_time (clock);
   gint64 t0, t1, cursor;
-  guint speed_index = gtk_drop_down_get_selected (self->speed_dropdown);
-  double speed = replay_speeds[MIN (speed_index, G_N_ELEMENTS (replay_speeds) - 1)];
+  double speed = actorscope_window_get_replay_speed (self);
 
   if (self->document == NULL || !actorscope_document_get_time_range (self->document, &t0, &t1))
     {
@@ -1061,6 +1067,79 @@ static void
 action_step (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   step (ACTORSCOPE_WINDOW (widget), g_str_equal (action_name, "win.step-next"));
+}
+
+void
+actorscope_window_set_replay_speed (ActorscopeWindow *self, double speed)
+{
+  guint best = 0;
+
+  g_return_if_fail (ACTORSCOPE_IS_WINDOW (self));
+  /* Nearest on a log scale: the entries are factors. */
+  speed = MAX (speed, 1e-6);
+  for (guint i = 1; i < G_N_ELEMENTS (replay_speeds); i++)
+    if (fabs (log (replay_speeds[i] / speed)) < fabs (log (replay_speeds[best] / speed)))
+      best = i;
+  gtk_drop_down_set_selected (self->speed_dropdown, best);
+}
+
+double
+actorscope_window_get_replay_speed (ActorscopeWindow *self)
+{
+  guint i;
+
+  g_return_val_if_fail (ACTORSCOPE_IS_WINDOW (self), 1.0);
+  i = gtk_drop_down_get_selected (self->speed_dropdown);
+  return replay_speeds[MIN (i, G_N_ELEMENTS (replay_speeds) - 1)];
+}
+
+static void
+on_speed_selected (GtkDropDown *dropdown, GParamSpec *pspec, gpointer user_data)
+{
+  ActorscopeWindow *self = user_data;
+
+  g_settings_set_double (self->settings, "replay-speed", actorscope_window_get_replay_speed (self));
+}
+
+/* Moves the cursor to t_ns (clamped to the data; at or past the end it
+ * shows everything) without changing play/pause: a replay running goes on
+ * from there. The next step starts from the new place. */
+static void
+seek (ActorscopeWindow *self, gint64 t_ns)
+{
+  gint64 t0, t1;
+
+  if (self->document == NULL || !actorscope_document_get_time_range (self->document, &t0, &t1))
+    return;
+  self->following = FALSE;
+  self->last_frame_us = 0;
+  if (t_ns >= t1)
+    {
+      set_cursor (self, INGEST_TIME_MAX);
+      self->replay_pos = -1;
+      return;
+    }
+  t_ns = MAX (t_ns, t0);
+  set_cursor (self, t_ns);
+  self->replay_pos = actorscope_document_position_for_time (self->document, t_ns + 1) - 1;
+}
+
+static void
+action_seek (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  seek (ACTORSCOPE_WINDOW (widget), g_variant_get_int64 (param));
+}
+
+static void
+on_seek_scale_changed (GtkRange *range, gpointer user_data)
+{
+  ActorscopeWindow *self = user_data;
+  gint64 t0, t1;
+
+  if (self->moving_seek_scale || self->document == NULL ||
+      !actorscope_document_get_time_range (self->document, &t0, &t1))
+    return;
+  seek (self, t0 + (gint64) ((double) (t1 - t0) * gtk_range_get_value (range) / 1000.0));
 }
 
 static void
@@ -1270,6 +1349,7 @@ actorscope_window_class_init (ActorscopeWindowClass *klass)
   BIND (replay_bar);
   BIND (play_button);
   BIND (speed_dropdown);
+  BIND (seek_scale);
   BIND (position_label);
   BIND (selection_label);
   BIND (now_button);
@@ -1294,6 +1374,8 @@ actorscope_window_class_init (ActorscopeWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.step-next", NULL, action_step);
   gtk_widget_class_install_action (widget_class, "win.step-prev", NULL, action_step);
   gtk_widget_class_install_action (widget_class, "win.jump-to-now", NULL, action_jump_to_now);
+  /* Parameter: the time to show the past up to, ns on the trace's clock. */
+  gtk_widget_class_install_action (widget_class, "win.seek", "x", action_seek);
   gtk_widget_class_install_action (widget_class, "win.attach", NULL, action_attach);
   gtk_widget_class_install_action (widget_class, "win.attach-mswitch", NULL, action_attach);
 }
@@ -1376,7 +1458,8 @@ actorscope_window_init (ActorscopeWindow *self)
   if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
   gtk_paned_set_position (self->sidebar_paned, g_settings_get_int (self->settings, "sidebar-width"));
-  gtk_drop_down_set_selected (self->speed_dropdown, 2);
+  actorscope_window_set_replay_speed (self, g_settings_get_double (self->settings, "replay-speed"));
+  g_signal_connect (self->speed_dropdown, "notify::selected", G_CALLBACK (on_speed_selected), self);
 
   g_signal_connect (self->error_bar, "response", G_CALLBACK (on_error_response), self);
   gtk_info_bar_add_button (self->export_bar, _("_Open"), EXPORT_RESPONSE_OPEN);
@@ -1390,6 +1473,7 @@ actorscope_window_init (ActorscopeWindow *self)
   g_signal_connect (self->scene_view, "area-selected", G_CALLBACK (on_area_selected), self);
   g_signal_connect (self->scene_view, "scene-changed", G_CALLBACK (on_scene_changed), self);
   g_signal_connect (self->overview, "scrub", G_CALLBACK (on_scrub), self);
+  g_signal_connect (self->seek_scale, "value-changed", G_CALLBACK (on_seek_scale_changed), self);
   g_signal_connect (self->overview, "area-selected", G_CALLBACK (on_area_selected), self);
   g_signal_connect (self->actor_tree, "actor-selected", G_CALLBACK (on_actor_selected), self);
   g_signal_connect (self->actor_tree, "groups-changed", G_CALLBACK (on_groups_changed), self);
