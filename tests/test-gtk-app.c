@@ -27,6 +27,7 @@
 
 #include "actorscope-application.h"
 #include "actorscope-window.h"
+#include "render-svg.h"
 #include "test-util.h"
 #include "web-deviations.h"
 
@@ -1322,6 +1323,182 @@ test_status_counters (void **state)
   assert_string_equal (proc, "—");
 }
 
+
+/* ---- replay that shows the past ---- */
+
+static int
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(char *const *) a, *(char *const *) b);
+}
+
+/* The opening tags of the graph's actor and edge groups in svg, sorted:
+ * ids, counts, traffic and kinds, no positions (so two layouts of the same
+ * window at different sizes give the same list). Owned. */
+static GPtrArray *
+graph_figures (const char *svg)
+{
+  g_autoptr(GRegex) re = g_regex_new ("<g class=\"(?:edge|actor)\"[^>]*>", 0, 0, NULL);
+  g_autoptr(GMatchInfo) match = NULL;
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+
+  g_regex_match (re, svg, 0, &match);
+  while (g_match_info_matches (match))
+    {
+      g_ptr_array_add (out, g_match_info_fetch (match, 0));
+      g_match_info_next (match, NULL);
+    }
+  g_ptr_array_sort (out, compare_strings);
+  return out;
+}
+
+static GPtrArray *
+view_graph_figures (void)
+{
+  g_autoptr(GString) svg = g_string_new (NULL);
+
+  render_svg_write (actorscope_scene_view_get_scene (actorscope_window_get_scene_view (window)), svg);
+  return graph_figures (svg->str);
+}
+
+/* What `actorscope export TRACE --to TO_NS` draws, as graph_figures. */
+static GPtrArray *
+cli_graph_figures (const char *trace, gint64 to_ns)
+{
+  const char *build = g_getenv ("ACTORSCOPE_BUILD_ROOT");
+  g_autofree char *exe = g_build_filename (build ? build : ".", "app", "actorscope", NULL);
+  g_autofree char *out = g_build_filename (tmpdir, "replay-cli.svg", NULL);
+  g_autofree char *to = g_strdup_printf ("%" G_GINT64_FORMAT, to_ns);
+  g_autofree char *svg = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) proc = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, exe, "export", trace,
+                                                  "--to", to, "-o", out, NULL);
+
+  assert_non_null (proc);
+  assert_true (g_subprocess_wait_check (proc, NULL, &error));
+  assert_true (g_file_get_contents (out, &svg, NULL, NULL));
+  return graph_figures (svg);
+}
+
+static gboolean
+figures_equal (GPtrArray *a, GPtrArray *b)
+{
+  if (a->len != b->len)
+    return FALSE;
+  for (guint i = 0; i < a->len; i++)
+    if (g_strcmp0 (a->pdata[i], b->pdata[i]) != 0)
+      return FALSE;
+  return TRUE;
+}
+
+/* The view's scene is current and the picture on screen is of it. */
+static gboolean
+view_pictured (gpointer data)
+{
+  return view_idle (NULL) && actorscope_scene_view_has_picture (actorscope_window_get_scene_view (window));
+}
+
+static void
+seek_to (gint64 t_ns)
+{
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.seek", "x", t_ns);
+  wait_frames ();
+  assert_true (wait_for (view_pictured, NULL, WAIT_MS));
+}
+
+static guint scenes_shown;
+
+static void
+count_scene (ActorscopeSceneView *view, gpointer data)
+{
+  scenes_shown++;
+}
+
+static gboolean
+scenes_shown_at_least (gpointer data)
+{
+  return scenes_shown >= GPOINTER_TO_UINT (data);
+}
+
+/* The graph during a replay is the graph of the window ending at the
+ * cursor: the same figures the CLI draws for `--to CURSOR`, at two cursor
+ * positions that differ; step moves to the next message, seek jumps, and
+ * playing keeps showing new pictures. */
+static void
+test_replay_past (void **state)
+{
+  const char *root = g_getenv ("ACTORSCOPE_SOURCE_ROOT");
+  g_autofree char *trace = g_build_filename (root ? root : "..", "data", "traces",
+                                             "akka-supervision.ndjson", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (trace);
+  ActorscopeSceneView *view = actorscope_window_get_scene_view (window);
+  ActorscopeDocument *doc;
+  g_autoptr(GPtrArray) early = NULL, late = NULL, cli_early = NULL, cli_late = NULL;
+  gint64 t0, t1, ta, tb, pos;
+  gulong handler;
+
+  actorscope_window_open (window, file);
+  spin (50);
+  assert_true (wait_loaded (30000));
+  doc = actorscope_window_get_document (window);
+  set_view ("graph");
+  assert_true (actorscope_document_get_time_range (doc, &t0, &t1));
+  ta = t0 + (t1 - t0) / 8;
+  tb = t0 + (t1 - t0) * 5 / 8;
+
+  seek_to (ta);
+  assert_true (actorscope_scene_view_get_cursor (view) == ta);
+  early = view_graph_figures ();
+  cli_early = cli_graph_figures (trace, ta);
+  assert_true (early->len > 0);
+  assert_true (figures_equal (early, cli_early));
+  screenshot ("replay-past-early");
+
+  seek_to (tb);
+  late = view_graph_figures ();
+  cli_late = cli_graph_figures (trace, tb);
+  assert_true (figures_equal (late, cli_late));
+  assert_false (figures_equal (early, late));
+  screenshot ("replay-past-late");
+
+  /* Step: the next message send after the cursor, one at a time. */
+  assert_true (actorscope_document_find_send (doc, actorscope_document_position_for_time (doc, tb + 1) - 1,
+                                              TRUE, &pos));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.step-next", NULL);
+  assert_true (actorscope_scene_view_get_cursor (view) == actorscope_document_event_at (doc, pos)->time_ns);
+  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  {
+    g_autoptr(GPtrArray) stepped = view_graph_figures ();
+    g_autoptr(GPtrArray) cli_stepped = cli_graph_figures (trace, actorscope_scene_view_get_cursor (view));
+
+    assert_true (figures_equal (stepped, cli_stepped));
+  }
+
+  /* Seek back jumps; seeking to the end shows everything again. */
+  seek_to (ta);
+  assert_true (actorscope_scene_view_get_cursor (view) == ta);
+  {
+    g_autoptr(GPtrArray) again = view_graph_figures ();
+
+    assert_true (figures_equal (again, early));
+  }
+
+  /* Playing (slowest speed: the whole sample lasts 1.75 s) shows picture
+   * after picture, not just a moving cursor. */
+  scenes_shown = 0;
+  handler = g_signal_connect (view, "scene-changed", G_CALLBACK (count_scene), NULL);
+  actorscope_window_set_replay_speed (window, 0.1);
+  assert_true (actorscope_window_get_replay_speed (window) == 0.1);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.play", NULL);
+  assert_true (wait_for (scenes_shown_at_least, GUINT_TO_POINTER (3), WAIT_MS));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.play", NULL);
+  g_signal_handler_disconnect (view, handler);
+  assert_true (actorscope_scene_view_get_cursor (view) > ta);
+
+  seek_to (t1);
+  assert_true (actorscope_scene_view_get_cursor (view) == INGEST_TIME_MAX);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1349,6 +1526,7 @@ main (int argc, char **argv)
     cmocka_unit_test (test_mswitch),
     cmocka_unit_test (test_hostile_names),
     cmocka_unit_test (test_status_counters),
+    cmocka_unit_test (test_replay_past),
   };
 
   g_autofree char *data_home = test_tmpdir_new ("actorscope-gtk-data-XXXXXX");
