@@ -7,6 +7,7 @@
 
 #include "actorscope-window.h"
 #include "actorscope-deviations-list.h"
+#include "actorscope-dir-follow.h"
 #include "actorscope-live.h"
 #include "actorscope-overview.h"
 #include "actorscope-time-ruler.h"
@@ -69,6 +70,7 @@ struct _ActorscopeWindow {
   gboolean moving_seek_scale;   /* the cursor moves the scale, not the user */
 
   ActorscopeLive *live;
+  ActorscopeDirFollow *dir_follow;  /* the document is a data dir a service may still write */
 };
 
 G_DEFINE_FINAL_TYPE (ActorscopeWindow, actorscope_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -278,6 +280,12 @@ on_deviations_popover_show (GtkWidget *popover, gpointer user_data)
     }
 }
 
+static void
+on_dir_follow_state (ActorscopeDirFollow *follow, const char *message, gboolean failed, gpointer user_data)
+{
+  show_error (user_data, message);
+}
+
 void
 actorscope_window_set_document (ActorscopeWindow *self, ActorscopeDocument *document)
 {
@@ -285,6 +293,16 @@ actorscope_window_set_document (ActorscopeWindow *self, ActorscopeDocument *docu
   /* A file (or nothing) replaces a live document: stop following it. */
   if (self->live != NULL && (document == NULL || !actorscope_document_get_live (document)))
     g_clear_object (&self->live);
+  if (document != self->document)
+    g_clear_object (&self->dir_follow);
+  /* A data directory: what a running service writes next shows up, as in
+   * a live document (a finished one simply stops growing). */
+  if (document != NULL && self->dir_follow == NULL && actorscope_document_get_data_dir_end (document, NULL))
+    {
+      actorscope_document_set_live (document, TRUE);
+      self->dir_follow = actorscope_dir_follow_new (document);
+      g_signal_connect_object (self->dir_follow, "state", G_CALLBACK (on_dir_follow_state), self, 0);
+    }
 
   set_playing (self, FALSE);
   if (self->document != NULL)
@@ -391,7 +409,8 @@ on_load_done (GObject *source, GAsyncResult *result, gpointer user_data)
       {
         GtkRecentData data = {
           .display_name = NULL,
-          .mime_type = (char *) "application/x-ndjson",
+          .mime_type = (char *) (actorscope_document_get_data_dir_end (doc, NULL) ? "inode/directory"
+                                                                                  : "application/x-ndjson"),
           .app_name = (char *) g_get_application_name (),
           .app_exec = (char *) "actorscope-gtk %u",
         };
@@ -636,6 +655,26 @@ action_open (GtkWidget *widget, const char *action_name, GVariant *param)
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), all);
   g_object_unref (traces);
   g_object_unref (all);
+  if (folder != NULL && *folder != '\0')
+    {
+      g_autoptr(GFile) dir = g_file_new_for_path (folder);
+      gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (dialog), dir, NULL);
+    }
+  g_signal_connect (dialog, "response", G_CALLBACK (on_open_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+/* A data directory is a folder, which GTK 4.8's Open chooser cannot pick:
+ * a folder chooser of its own. */
+static void
+action_open_data_dir (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  ActorscopeWindow *self = ACTORSCOPE_WINDOW (widget);
+  GtkFileChooserNative *dialog;
+  g_autofree char *folder = g_settings_get_string (self->settings, "last-folder");
+
+  dialog = gtk_file_chooser_native_new (_("Open Data Directory"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Open"), _("_Cancel"));
   if (folder != NULL && *folder != '\0')
     {
       g_autoptr(GFile) dir = g_file_new_for_path (folder);
@@ -1288,6 +1327,7 @@ actorscope_window_dispose (GObject *object)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
   self->tick_id = 0;
   g_clear_object (&self->live);
+  g_clear_object (&self->dir_follow);
   if (self->document != NULL)
     g_signal_handlers_disconnect_by_data (self->document, self);
   g_clear_object (&self->document);
@@ -1364,6 +1404,7 @@ actorscope_window_class_init (ActorscopeWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, action_open);
   gtk_widget_class_install_action (widget_class, "win.open-recent", "s", action_open_recent);
+  gtk_widget_class_install_action (widget_class, "win.open-data-dir", NULL, action_open_data_dir);
   gtk_widget_class_install_action (widget_class, "win.close", NULL, action_close);
   gtk_widget_class_install_action (widget_class, "win.cancel-load", NULL, action_cancel_load);
   gtk_widget_class_install_action (widget_class, "win.export", "s", action_export);
