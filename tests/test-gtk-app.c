@@ -27,6 +27,7 @@
 
 #include "actorscope-application.h"
 #include "actorscope-window.h"
+#include "ingest-log-disk.h"
 #include "render-svg.h"
 #include "test-util.h"
 #include "web-deviations.h"
@@ -1499,6 +1500,79 @@ test_replay_past (void **state)
   assert_true (actorscope_scene_view_get_cursor (view) == INGEST_TIME_MAX);
 }
 
+
+/* ---- a data directory a service is writing ---- */
+
+static gboolean
+data_dir_has_events (gpointer data)
+{
+  IngestLogDiskOptions options = { .read_only = TRUE };
+  g_autoptr(IngestLog) log = NULL;
+
+  if (!ingest_log_disk_is_data_dir (data))
+    return FALSE;
+  log = ingest_log_disk_open (data, &options, NULL);
+  return log != NULL && ingest_log_n_durable (log) > 0;
+}
+
+static guint64 data_dir_events_seen;
+
+static gboolean
+document_grew (gpointer data)
+{
+  ActorscopeDocument *doc = actorscope_window_get_document (window);
+
+  return doc != NULL && ingest_store_n_events (actorscope_document_get_store (doc)) > data_dir_events_seen;
+}
+
+/* A data directory that a running `serve --data-dir` writes (and holds the
+ * lock of) opens like a trace file, as the command line opens it, and
+ * keeps growing in the window as the service writes; it is then a recent
+ * file like any trace. */
+static void
+test_data_dir_live (void **state)
+{
+  const char *root = g_getenv ("ACTORSCOPE_SOURCE_ROOT");
+  const char *build = g_getenv ("ACTORSCOPE_BUILD_ROOT");
+  g_autofree char *exe = g_build_filename (build ? build : ".", "app", "actorscope", NULL);
+  g_autofree char *trace = g_build_filename (root ? root : "..", "data", "traces",
+                                             "akka-supervision.ndjson", NULL);
+  g_autofree char *dir = g_build_filename (tmpdir, "service-data", NULL);
+  g_autofree char *port = g_strdup_printf ("%u", free_port ());
+  g_autoptr(GFile) file = g_file_new_for_path (dir);
+  g_autofree char *uri = g_file_get_uri (file);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) serve = NULL;
+  ActorscopeDocument *doc;
+  guint64 end = 0;
+
+  serve = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                            exe, "serve", "--replay", trace, "--speed", "1", "--loop", "--quiet",
+                            "--port", port, "--data-dir", dir, NULL);
+  assert_non_null (serve);
+  assert_true (wait_for (data_dir_has_events, dir, WAIT_MS));
+
+  actorscope_window_open (window, file);
+  spin (50);
+  assert_true (wait_loaded (30000));
+  assert_null (actorscope_window_get_error (window));
+  doc = actorscope_window_get_document (window);
+  assert_true (actorscope_document_get_data_dir_end (doc, &end));
+  assert_true (end > 0);
+  assert_true (actorscope_document_get_live (doc));
+  data_dir_events_seen = ingest_store_n_events (actorscope_document_get_store (doc));
+  assert_true (data_dir_events_seen > 0);
+
+  /* The service goes on writing: the window's store follows it. */
+  assert_true (wait_for (document_grew, NULL, WAIT_MS));
+  set_view ("graph");
+  screenshot ("data-dir-live");
+  assert_true (gtk_recent_manager_has_item (gtk_recent_manager_get_default (), uri));
+
+  g_subprocess_send_signal (serve, SIGTERM);
+  g_subprocess_wait (serve, NULL, NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1527,6 +1601,7 @@ main (int argc, char **argv)
     cmocka_unit_test (test_hostile_names),
     cmocka_unit_test (test_status_counters),
     cmocka_unit_test (test_replay_past),
+    cmocka_unit_test (test_data_dir_live),
   };
 
   g_autofree char *data_home = test_tmpdir_new ("actorscope-gtk-data-XXXXXX");
