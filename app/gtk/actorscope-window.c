@@ -1299,6 +1299,23 @@ on_dark_changed (GtkSettings *settings, GParamSpec *pspec, gpointer user_data)
   actorscope_scene_view_set_dark (self->scene_view, dark);
 }
 
+/* The details pane is the end of its paned, whose position is the width of
+ * the start: it can only be set from the saved width once the paned knows
+ * its own width (max-position), at the first allocation. */
+static void
+on_details_paned_allocated (GtkPaned *paned, GParamSpec *pspec, gpointer user_data)
+{
+  ActorscopeWindow *self = user_data;
+  int max = 0, width = g_settings_get_int (self->settings, "details-width");
+
+  g_object_get (paned, "max-position", &max, NULL);
+  if (max <= 0)
+    return;
+  g_signal_handlers_disconnect_by_func (paned, on_details_paned_allocated, self);
+  if (width > 0 && width < max)
+    gtk_paned_set_position (paned, max - width);
+}
+
 static gboolean
 actorscope_window_close_request (GtkWindow *window)
 {
@@ -1311,6 +1328,8 @@ actorscope_window_close_request (GtkWindow *window)
   g_settings_set_int (self->settings, "window-height", MAX (h, 300));
   g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
   g_settings_set_int (self->settings, "sidebar-width", MAX (120, gtk_paned_get_position (self->sidebar_paned)));
+  if (gtk_widget_get_visible (self->details_scroller) && gtk_widget_get_width (self->details_scroller) > 0)
+    g_settings_set_int (self->settings, "details-width", MIN (4096, gtk_widget_get_width (self->details_scroller)));
   g_settings_apply (self->settings);
   return GTK_WINDOW_CLASS (actorscope_window_parent_class)->close_request (window);
 }
@@ -1499,6 +1518,7 @@ actorscope_window_init (ActorscopeWindow *self)
   if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
   gtk_paned_set_position (self->sidebar_paned, g_settings_get_int (self->settings, "sidebar-width"));
+  g_signal_connect (self->details_paned, "notify::max-position", G_CALLBACK (on_details_paned_allocated), self);
   actorscope_window_set_replay_speed (self, g_settings_get_double (self->settings, "replay-speed"));
   g_signal_connect (self->speed_dropdown, "notify::selected", G_CALLBACK (on_speed_selected), self);
 
