@@ -1407,6 +1407,18 @@ seek_to (gint64 t_ns)
   assert_true (wait_for (view_pictured, NULL, WAIT_MS));
 }
 
+/* The id of the last group of class klass in paint order, or NULL. */
+static const char *
+last_group_id (const RenderScene *scene, const char *klass)
+{
+  const char *id = NULL;
+
+  for (const RenderNode *n = render_scene_get_first (scene); n != NULL; n = n->next)
+    if (n->kind == RENDER_NODE_GROUP_BEGIN && g_strcmp0 (n->u.group.klass, klass) == 0)
+      id = n->u.group.id;
+  return id;
+}
+
 static guint scenes_shown;
 
 static void
@@ -1484,6 +1496,47 @@ test_replay_past (void **state)
     assert_true (figures_equal (again, early));
   }
 
+  /* The sequence chart ends at the cursor and is scrolled to it: its last
+   * message is on screen, its first (the chart is taller than the view)
+   * above the top. */
+  set_view ("sequence");
+  seek_to (tb);
+  {
+    const RenderScene *scene = actorscope_scene_view_get_scene (view);
+    g_autofree char *last = g_strdup (last_group_id (scene, "message"));
+    const IngestMessage *msg;
+    double x, y, first_y;
+    const char *first = NULL;
+
+    assert_non_null (last);
+    msg = ingest_store_message (actorscope_document_get_store (doc), (IngestMessageId) g_ascii_strtoull (last, NULL, 10));
+    assert_non_null (msg);
+    assert_true (ingest_store_event (actorscope_document_get_store (doc), msg->send_seq)->time_ns <= tb);
+    assert_true (actorscope_scene_view_locate (view, "message", last, &x, &y));
+    assert_true (y >= 0 && y <= gtk_widget_get_height (GTK_WIDGET (view)));
+    for (const RenderNode *n = render_scene_get_first (scene); n != NULL && first == NULL; n = n->next)
+      if (n->kind == RENDER_NODE_GROUP_BEGIN && g_strcmp0 (n->u.group.klass, "message") == 0)
+        first = n->u.group.id;
+    assert_true (actorscope_scene_view_locate (view, "message", first, &x, &first_y));
+    assert_true (first_y < 0);
+    screenshot ("replay-past-sequence");
+  }
+
+  /* The timeline, zoomed in, slides its window to a cursor outside it. */
+  set_view ("timeline");
+  actorscope_scene_view_set_window (view, t0, t0 + (t1 - t0) / 10);
+  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  seek_to (tb);
+  {
+    gint64 from, to;
+
+    actorscope_scene_view_get_window (view, &from, &to);
+    assert_true (from <= tb && tb <= to);
+    assert_true (to - from < (t1 - t0) / 2);
+  }
+  actorscope_scene_view_set_window (view, INGEST_TIME_MIN, INGEST_TIME_MAX);
+  set_view ("graph");
+
   /* Playing (slowest speed: the whole sample lasts 1.75 s) shows picture
    * after picture, not just a moving cursor. */
   scenes_shown = 0;
@@ -1495,6 +1548,18 @@ test_replay_past (void **state)
   gtk_widget_activate_action (GTK_WIDGET (window), "win.play", NULL);
   g_signal_handler_disconnect (view, handler);
   assert_true (actorscope_scene_view_get_cursor (view) > ta);
+
+  /* The same two positions in the dark theme. */
+  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", TRUE, NULL);
+  dark_wanted = TRUE;
+  assert_true (wait_for (scene_is_dark, NULL, WAIT_MS));
+  seek_to (ta);
+  screenshot ("replay-past-early-dark");
+  seek_to (tb);
+  screenshot ("replay-past-late-dark");
+  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
+  dark_wanted = FALSE;
+  assert_true (wait_for (scene_is_dark, NULL, WAIT_MS));
 
   seek_to (t1);
   assert_true (actorscope_scene_view_get_cursor (view) == INGEST_TIME_MAX);
@@ -1567,6 +1632,15 @@ test_data_dir_live (void **state)
   assert_true (wait_for (document_grew, NULL, WAIT_MS));
   set_view ("graph");
   screenshot ("data-dir-live");
+  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", TRUE, NULL);
+  dark_wanted = TRUE;
+  assert_true (wait_for (scene_is_dark, NULL, WAIT_MS));
+  data_dir_events_seen = ingest_store_n_events (actorscope_document_get_store (doc));
+  assert_true (wait_for (document_grew, NULL, WAIT_MS));
+  screenshot ("data-dir-live-dark");
+  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
+  dark_wanted = FALSE;
+  assert_true (wait_for (scene_is_dark, NULL, WAIT_MS));
   assert_true (gtk_recent_manager_has_item (gtk_recent_manager_get_default (), uri));
 
   g_subprocess_send_signal (serve, SIGTERM);
