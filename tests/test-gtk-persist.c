@@ -142,6 +142,10 @@ test_state_survives_restart (void **state)
   int w = 0, h = 0;
   gboolean dark = FALSE;
 
+  /* Which store the app's settings use here (the key file, unless GSettings'
+   * default backend is not dconf). */
+  assert_non_null (probe);
+
   /* First run: change everything the user can. */
   window = start (&app, file);
   assert_false (actorscope_scene_view_get_kind (actorscope_window_get_scene_view (window)) == RENDER_VIEW_TIMELINE);
