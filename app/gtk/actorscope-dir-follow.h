@@ -2,13 +2,14 @@
  *
  * A document loaded from a `serve --data-dir` directory
  * (actorscope_document_get_data_dir_end) holds what was complete when it
- * was read. ActorscopeDirFollow keeps it growing: every half second, on the
- * main loop, it opens the directory again read-only (no lock: the service
+ * was read. ActorscopeDirFollow keeps it growing: every half second a
+ * worker thread opens the directory again read-only (no lock: the service
  * holds the writer's lock, and a reader sees every block complete at open,
- * see ingest-log-disk.h), appends the events past the last one read under
- * the document's write lock, and calls actorscope_document_notify_appended.
- * While a view build holds the read lock it waits for the next poll instead
- * of blocking the UI.
+ * see ingest-log-disk.h; the open scans every block header, the costly
+ * part), then the main thread, the store's only writer, appends the events
+ * past the last one read under the document's write lock and calls
+ * actorscope_document_notify_appended. While a view build holds the read
+ * lock it waits for the next poll instead of blocking the UI.
  *
  * "state" (message, failed) reports a directory that cannot be read (gone,
  * a newer format) as a translated sentence, once per new problem; failed is
