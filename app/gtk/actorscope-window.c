@@ -1339,6 +1339,19 @@ actorscope_window_dispose (GObject *object)
 {
   ActorscopeWindow *self = ACTORSCOPE_WINDOW (object);
 
+  /* A child may outlive this dispose for a moment (a scene build finishing
+   * after the window closed emits "scene-changed"): its signals must not
+   * reach a window whose template children are gone. */
+  if (self->scene_view != NULL)
+    g_signal_handlers_disconnect_by_data (self->scene_view, self);
+  if (self->overview != NULL)
+    g_signal_handlers_disconnect_by_data (self->overview, self);
+  if (self->actor_tree != NULL)
+    g_signal_handlers_disconnect_by_data (self->actor_tree, self);
+  if (self->details != NULL)
+    g_signal_handlers_disconnect_by_data (self->details, self);
+  if (self->deviations_list != NULL)
+    g_signal_handlers_disconnect_by_data (self->deviations_list, self);
   if (self->load_cancellable != NULL)
     g_cancellable_cancel (self->load_cancellable);
   g_clear_object (&self->load_cancellable);
