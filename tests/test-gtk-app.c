@@ -1427,6 +1427,28 @@ count_scene (ActorscopeSceneView *view, gpointer data)
   scenes_shown++;
 }
 
+/* A checksum of the pixels the scene view shows now (what a frame paints). */
+static char *
+view_pixels_checksum (void)
+{
+  GtkWidget *widget = GTK_WIDGET (actorscope_window_get_scene_view (window));
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+  g_autofree guchar *pixels = g_malloc ((gsize) w * h * 4);
+
+  gdk_paintable_snapshot (paintable, snapshot, w, h);
+  node = gtk_snapshot_free_to_node (snapshot);
+  if (node == NULL)
+    return g_strdup ("");
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, w, h));
+  gdk_texture_download (texture, pixels, (gsize) w * 4);
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA1, pixels, (gsize) w * h * 4);
+}
+
 static gboolean
 replay_playing (void)
 {
@@ -1557,11 +1579,25 @@ test_replay_past (void **state)
   assert_true (actorscope_window_get_replay_speed (window) == 0.1);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.play", NULL);
   assert_true (wait_for (scenes_shown_or_replay_over, NULL, WAIT_MS));
-  if (replay_playing ())
-    gtk_widget_activate_action (GTK_WIDGET (window), "win.play", NULL);
   g_signal_handler_disconnect (view, handler);
   assert_true (scenes_shown >= 2);
   assert_true (actorscope_scene_view_get_cursor (view) > t0);
+  /* ... and the canvas itself changes while it plays (it used to stay
+   * pixel-identical: every picture was dropped as stale). */
+  {
+    g_autoptr(GHashTable) frames = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+    seek_to (t0);
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.play", NULL);
+    while (replay_playing () && g_hash_table_size (frames) < 3)
+      {
+        spin (60);
+        g_hash_table_add (frames, view_pixels_checksum ());
+      }
+    assert_true (g_hash_table_size (frames) >= 2);
+  }
+  if (replay_playing ())
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.play", NULL);
 
   /* The same two positions in the dark theme. */
   g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", TRUE, NULL);
@@ -1661,6 +1697,45 @@ test_data_dir_live (void **state)
   g_subprocess_wait (serve, NULL, NULL);
 }
 
+
+/* On a trace whose graph takes longer to build than a frame lasts (200 k
+ * generated events), the canvas keeps changing while a replay plays: it
+ * used to stay pixel-identical (each cursor move dropped the build and the
+ * picture under way), only the cursor moved. */
+static void
+test_replay_big (void **state)
+{
+  const char *build = g_getenv ("ACTORSCOPE_BUILD_ROOT");
+  g_autofree char *gen = g_build_filename (build ? build : ".", "tools", "gen", "actorscope-gen", NULL);
+  g_autofree char *trace = g_build_filename (tmpdir, "replay-200k.ndjson", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (trace);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error, gen, "-n", "200000",
+                                                  "-o", trace, NULL);
+  g_autoptr(GHashTable) frames = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  gint64 t0, t1, end;
+
+  assert_non_null (proc);
+  assert_true (g_subprocess_wait_check (proc, NULL, &error));
+  actorscope_window_open (window, file);
+  spin (50);
+  assert_true (wait_loaded (30000));
+  set_view ("graph");
+  assert_true (actorscope_document_get_time_range (actorscope_window_get_document (window), &t0, &t1));
+  seek_to (t0 + (t1 - t0) / 20);
+  actorscope_window_set_replay_speed (window, 1);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.play", NULL);
+  end = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+  while (replay_playing () && g_hash_table_size (frames) < 4 && g_get_monotonic_time () < end)
+    {
+      spin (60);
+      g_hash_table_add (frames, view_pixels_checksum ());
+    }
+  if (replay_playing ())
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.play", NULL);
+  assert_true (g_hash_table_size (frames) >= 3);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1690,6 +1765,7 @@ main (int argc, char **argv)
     cmocka_unit_test (test_status_counters),
     cmocka_unit_test (test_replay_past),
     cmocka_unit_test (test_data_dir_live),
+    cmocka_unit_test (test_replay_big),
   };
 
   g_autofree char *data_home = test_tmpdir_new ("actorscope-gtk-data-XXXXXX");
