@@ -8,6 +8,11 @@
  * ack was lost (a node went away, a leader election) never duplicates its
  * events. At most --max-inflight messages wait for their acks; the end of
  * input waits for every ack (resending what has none) before exiting.
+ *
+ * Resends can land behind later messages in the stream, so every message
+ * also carries Actorscope-Producer (PREFIX) and Actorscope-Batch (N): the
+ * collector applies each producer's batches in N order, which pairing
+ * needs. Resends go out in N order, so the collector rarely has to wait.
  * Front-end code: it prints (escaped) and picks exit codes.
  */
 #include "config.h"
@@ -133,7 +138,25 @@ send_msg (jsCtx *js, PublishAcks *acks, natsMsg **msg, GString *why)
     }
 }
 
-/* Sends the failed and reclaimed messages again. */
+static guint64
+message_batch (natsMsg *m)
+{
+  const char *v = NULL;
+
+  if (natsMsgHeader_Get (m, "Actorscope-Batch", &v) != NATS_OK || v == NULL)
+    return 0;
+  return g_ascii_strtoull (v, NULL, 10);
+}
+
+static int
+compare_batch (gconstpointer a, gconstpointer b)
+{
+  guint64 x = message_batch (*(natsMsg *const *) a), y = message_batch (*(natsMsg *const *) b);
+
+  return x < y ? -1 : x > y;
+}
+
+/* Sends the failed and reclaimed messages again, oldest batch first. */
 static gboolean
 resend_failed (jsCtx *js, PublishAcks *acks, GString *why)
 {
@@ -160,6 +183,7 @@ resend_failed (jsCtx *js, PublishAcks *acks, GString *why)
   /* A failed ack is often a leader election or no responders: give the
    * cluster a moment instead of hammering it. */
   g_usleep (100 * 1000);
+  g_ptr_array_sort (again, compare_batch);
   for (guint i = 0; i < again->len; i++)
     {
       natsMsg *m = g_ptr_array_index (again, i);
@@ -178,13 +202,16 @@ publish_batch (jsCtx *js, PublishAcks *acks, const char *subject, const char *id
                guint64 *n_msgs, GString *batch, GString *why)
 {
   natsMsg *m = NULL;
-  char id[160];
+  char id[160], n[32];
 
   if (batch->len == 0)
     return TRUE;
   g_snprintf (id, sizeof id, "%s-%" G_GUINT64_FORMAT, id_prefix, *n_msgs);
+  g_snprintf (n, sizeof n, "%" G_GUINT64_FORMAT, *n_msgs);
   if (natsMsg_Create (&m, subject, NULL, batch->str, (int) batch->len) != NATS_OK
-      || natsMsgHeader_Set (m, "Nats-Msg-Id", id) != NATS_OK)
+      || natsMsgHeader_Set (m, "Nats-Msg-Id", id) != NATS_OK
+      || natsMsgHeader_Set (m, "Actorscope-Producer", id_prefix) != NATS_OK
+      || natsMsgHeader_Set (m, "Actorscope-Batch", n) != NATS_OK)
     {
       g_string_assign (why, "out of memory");
       natsMsg_Destroy (m);
@@ -193,6 +220,20 @@ publish_batch (jsCtx *js, PublishAcks *acks, const char *subject, const char *id
   (*n_msgs)++;
   g_string_truncate (batch, 0);
   return send_msg (js, acks, &m, why) && resend_failed (js, acks, why);
+}
+
+/* The collector orders by producer names of these characters only. */
+static gboolean
+id_prefix_is_valid (const char *s)
+{
+  gsize n = strlen (s);
+
+  if (n == 0 || n > 100)
+    return FALSE;
+  for (const char *p = s; *p; p++)
+    if (!g_ascii_isalnum (*p) && strchr ("._:-", *p) == NULL)
+      return FALSE;
+  return TRUE;
 }
 
 static gboolean
@@ -223,7 +264,7 @@ cli_publish_main (int argc, char **argv)
     { "batch-lines", 0, 0, G_OPTION_ARG_INT, &batch_lines, N_("Most lines per message (default 1000)"), "N" },
     { "batch-bytes", 0, 0, G_OPTION_ARG_INT64, &batch_bytes, N_("Most bytes per message (default 262144; at most the server's max_payload)"), "BYTES" },
     { "max-inflight", 0, 0, G_OPTION_ARG_INT, &max_inflight, N_("Most messages waiting for their ack (default 256)"), "N" },
-    { "id-prefix", 0, 0, G_OPTION_ARG_STRING, &id_prefix, N_("Message ids are PREFIX-N (default: host, process and a random part)"), "PREFIX" },
+    { "id-prefix", 0, 0, G_OPTION_ARG_STRING, &id_prefix, N_("Message ids are PREFIX-N, and PREFIX names the producer (default: host, process and a random part)"), "PREFIX" },
     { "nats-user-file", 0, 0, G_OPTION_ARG_FILENAME, &user_file, N_("NATS user (first line) and password (second line) from this file (else NATS_USER, NATS_PASSWORD)"), "PATH" },
     { "nats-token-file", 0, 0, G_OPTION_ARG_FILENAME, &token_file, N_("NATS token from the first line of this file (else NATS_TOKEN)"), "PATH" },
     { "nats-creds", 0, 0, G_OPTION_ARG_FILENAME, &creds, N_("NATS credentials file (JWT and seed; else NATS_CREDS)"), "PATH" },
@@ -273,13 +314,19 @@ cli_publish_main (int argc, char **argv)
     return cli_usage_error ("publish", _("--stream must be 1 to 64 letters, digits, '-' or '_'"));
   if (stream_replicas < 1 || stream_replicas > 5)
     return cli_usage_error ("publish", _("--stream-replicas must be 1 to 5"));
-  if (id_prefix != NULL && (*id_prefix == '\0' || strlen (id_prefix) > 100))
-    return cli_usage_error ("publish", _("--id-prefix must be 1 to 100 characters"));
+  if (id_prefix != NULL && !id_prefix_is_valid (id_prefix))
+    return cli_usage_error ("publish", _("--id-prefix must be 1 to 100 letters, digits, '.', "
+                                         "'_', ':' or '-'"));
   if (!cli_nats_auth_resolve ("publish", url, user_file, token_file, creds, &auth, &message))
     return cli_usage_error ("publish", message);
   if (id_prefix == NULL)
-    id_prefix = g_strdup_printf ("%s-%d-%08x", g_get_host_name (), (int) getpid (),
-                                 g_random_int ());
+    {
+      g_autofree char *host = g_strndup (g_get_host_name (), 64);
+      for (char *p = host; *p; p++)
+        if (!g_ascii_isalnum (*p) && strchr ("._:-", *p) == NULL)
+          *p = '_';
+      id_prefix = g_strdup_printf ("%s-%d-%08x", host, (int) getpid (), g_random_int ());
+    }
 
   if (strcmp (path, "-") == 0)
     in = stdin;

@@ -474,6 +474,7 @@ cli_serve_main (int argc, char **argv)
   g_autofree char *nats_durable = NULL, *nats_since = NULL, *nats_user_file = NULL;
   g_autofree char *nats_token_file = NULL, *nats_creds = NULL;
   gint nats_replicas = 1;
+  gboolean nats_shared = FALSE;
   g_auto(CliNatsAuth) nats_auth = { 0 };
   gint port = 8000, max_clients = 64, max_producers = 64, max_fps = 10, idle_timeout = 60;
   gint64 max_message = 1024 * 1024, max_line = 0, frame_budget = WEB_FRAME_DEFAULT_BUDGET;
@@ -495,6 +496,7 @@ cli_serve_main (int argc, char **argv)
     { "stream", 0, 0, G_OPTION_ARG_STRING, &nats_stream, N_("With --nats: the stream (created when missing)"), "NAME" },
     { "subjects", 0, 0, G_OPTION_ARG_STRING, &nats_subjects, N_("With --nats: the subjects to consume, and a new stream's (default actorscope.>)"), "SUBJECT" },
     { "durable", 0, 0, G_OPTION_ARG_STRING, &nats_durable, N_("With --nats: the durable consumer's name (default actorscope); collectors sharing a name split the stream"), "NAME" },
+    { "shared-durable", 0, 0, G_OPTION_ARG_NONE, &nats_shared, N_("With --nats: other collectors share this durable (each gets part of the stream), so take messages as they come rather than in each producer's order"), NULL },
     { "since", 0, 0, G_OPTION_ARG_STRING, &nats_since, N_("With --nats: a new consumer starts this long ago (e.g. 2h; default: the whole stream)"), "AGE" },
     { "stream-replicas", 0, 0, G_OPTION_ARG_INT, &nats_replicas, N_("With --nats: replicas of a stream created by the service (default 1)"), "N" },
     { "nats-user-file", 0, 0, G_OPTION_ARG_FILENAME, &nats_user_file, N_("NATS user (first line) and password (second line) from this file (else NATS_USER, NATS_PASSWORD)"), "PATH" },
@@ -555,7 +557,7 @@ cli_serve_main (int argc, char **argv)
   if (record_no_loss && record == NULL)
     return cli_usage_error ("serve", _("--record-no-loss needs --record"));
   if (nats_url == NULL && (nats_stream != NULL || nats_subjects != NULL || nats_durable != NULL
-                           || nats_since != NULL || nats_user_file != NULL
+                           || nats_since != NULL || nats_shared || nats_user_file != NULL
                            || nats_token_file != NULL || nats_creds != NULL))
     return cli_usage_error ("serve", _("--stream, --subjects, --durable, --since and the NATS "
                                        "credentials need --nats"));
@@ -824,6 +826,7 @@ cli_serve_main (int argc, char **argv)
       no.durable = nats_durable;
       no.replicas = nats_replicas;
       no.strict = strict;
+      no.unordered = nats_shared;
       no.max_line_bytes = (gsize) max_line;
       if (nats_since != NULL)
         no.since_ns = g_get_real_time () * 1000 - nats_since_ns;

@@ -5,31 +5,60 @@
 
 #include "render-sparkline.h"
 
+/* The chart's geometry, shared by the SVG and the cairo drawing so both
+ * show the same line: the inner box and the largest finite value. */
+typedef struct {
+  double pad, w, h, max;
+  guint n;
+} Geometry;
+
+static void
+geometry (Geometry *g, const double *values, guint n, double width, double height)
+{
+  g->pad = 1.5;
+  g->w = width - 2 * g->pad;
+  g->h = height - 2 * g->pad;
+  g->max = 0;
+  g->n = n;
+  for (guint i = 0; i < n; i++)
+    if (isfinite (values[i]) && values[i] > g->max)
+      g->max = values[i];
+}
+
+static void
+point (const Geometry *g, const double *values, guint i, double *x, double *y)
+{
+  double v = isfinite (values[i]) && values[i] > 0 ? values[i] : 0;
+
+  *x = g->pad + (g->n > 1 ? g->w * i / (g->n - 1) : g->w / 2);
+  *y = g->pad + g->h - (g->max > 0 ? g->h * v / g->max : 0);
+}
+
 char *
 render_sparkline_svg (const double *values, guint n, double width, double height,
                       RenderTheme theme, const char *label)
 {
   const RenderThemeColors *c = render_theme_colors (theme);
-  RenderColor line = c->span;
+  RenderColor line = c->chart;
   GString *svg = g_string_new (NULL);
   g_autoptr(GString) points = g_string_new (NULL);
   g_autofree char *title = g_markup_escape_text (label != NULL ? label : "", -1);
-  double max = 0, pad = 1.5, w, h;
+  Geometry g;
+  double pad, w, h;
   char x_buf[G_ASCII_DTOSTR_BUF_SIZE], y_buf[G_ASCII_DTOSTR_BUF_SIZE];
 
   g_return_val_if_fail (values != NULL || n == 0, NULL);
   width = CLAMP (isfinite (width) ? width : 0, 10, 2000);
   height = CLAMP (isfinite (height) ? height : 0, 6, 500);
-  w = width - 2 * pad;
-  h = height - 2 * pad;
-  for (guint i = 0; i < n; i++)
-    if (isfinite (values[i]) && values[i] > max)
-      max = values[i];
+  geometry (&g, values, n, width, height);
+  pad = g.pad;
+  w = g.w;
+  h = g.h;
   for (guint i = 0; i < n; i++)
     {
-      double v = isfinite (values[i]) && values[i] > 0 ? values[i] : 0;
-      double x = pad + (n > 1 ? w * i / (n - 1) : w / 2);
-      double y = pad + h - (max > 0 ? h * v / max : 0);
+      double x, y;
+
+      point (&g, values, i, &x, &y);
       /* Locale-independent numbers: a decimal comma would break the SVG. */
       g_string_append_printf (points, "%s%s,%s", i ? " " : "",
                               g_ascii_formatd (x_buf, sizeof x_buf, "%.1f", x),
@@ -53,4 +82,46 @@ render_sparkline_svg (const double *values, guint n, double width, double height
     }
   g_string_append (svg, "</svg>");
   return g_string_free (svg, FALSE);
+}
+
+void
+render_sparkline_draw (cairo_t *cr, const double *values, guint n, double width, double height,
+                       RenderTheme theme)
+{
+  RenderColor line = render_theme_colors (theme)->chart;
+  Geometry g;
+  double x, y;
+
+  g_return_if_fail (cr != NULL && (values != NULL || n == 0));
+  if (n == 0 || !isfinite (width) || !isfinite (height) || width < 4 || height < 4)
+    return;
+  geometry (&g, values, n, width, height);
+  /* The area under the line, then the line: as the SVG's polygon and
+   * polyline, in the same colour and opacity. */
+  cairo_save (cr);
+  cairo_new_path (cr);
+  point (&g, values, 0, &x, &y);
+  cairo_move_to (cr, x, g.pad + g.h);
+  for (guint i = 0; i < n; i++)
+    {
+      point (&g, values, i, &x, &y);
+      cairo_line_to (cr, x, y);
+    }
+  cairo_line_to (cr, x, g.pad + g.h);
+  cairo_close_path (cr);
+  cairo_set_source_rgba (cr, line.r / 255.0, line.g / 255.0, line.b / 255.0, 0.25);
+  cairo_fill (cr);
+  for (guint i = 0; i < n; i++)
+    {
+      point (&g, values, i, &x, &y);
+      if (i == 0)
+        cairo_move_to (cr, x, y);
+      else
+        cairo_line_to (cr, x, y);
+    }
+  cairo_set_source_rgb (cr, line.r / 255.0, line.g / 255.0, line.b / 255.0);
+  cairo_set_line_width (cr, 1.5);
+  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
+  cairo_stroke (cr);
+  cairo_restore (cr);
 }

@@ -1,8 +1,9 @@
 /* render-sparkline.h: a small line chart of one series (an actor's
  * mailbox depth, rate or wait p99 over time) as a standalone SVG element,
- * for front ends that show a few numbers over time beside their text. */
+ * (SVG, or drawn with cairo) for front ends that show a few numbers over time beside their text. */
 #pragma once
 
+#include <cairo.h>
 #include <glib.h>
 #include "render-palette.h"
 
@@ -15,5 +16,11 @@ G_BEGIN_DECLS
  * and aria-label, XML-escaped. Returns newly allocated text (g_free). */
 char *render_sparkline_svg (const double *values, guint n, double width, double height,
                             RenderTheme theme, const char *label);
+
+/* Draws the same chart with cairo into [0, width] x [0, height] of cr's
+ * user space (the desktop's actor card): the same geometry and colours as
+ * render_sparkline_svg. cr's state is restored. */
+void render_sparkline_draw (cairo_t *cr, const double *values, guint n, double width, double height,
+                            RenderTheme theme);
 
 G_END_DECLS

@@ -31,6 +31,9 @@
 #include "render-svg.h"
 #include "test-util.h"
 #include "web-deviations.h"
+#include "web-actor-charts.h"
+#include "web-search.h"
+#include "render-sparkline.h"
 
 static ActorscopeApplication *app;
 static ActorscopeWindow *window;
@@ -1736,6 +1739,397 @@ test_replay_big (void **state)
   assert_true (g_hash_table_size (frames) >= 3);
 }
 
+/* A screenshot of the window in the light theme and one in the dark
+ * ("NAME-dark"), back to light afterwards. */
+static void
+screenshot_both (const char *name)
+{
+  g_autofree char *dark_name = g_strdup_printf ("%s-dark", name);
+
+  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  spin (300);
+  wait_frames ();
+  screenshot (name);
+  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", TRUE, NULL);
+  dark_wanted = TRUE;
+  assert_true (wait_for (scene_is_dark, NULL, WAIT_MS));
+  /* The scene is rebuilt dark, then rasterised off the UI thread. */
+  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  spin (300);
+  wait_frames ();
+  screenshot (dark_name);
+  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
+  dark_wanted = FALSE;
+  assert_true (wait_for (scene_is_dark, NULL, WAIT_MS));
+}
+
+/* Opens a bundled trace in the window and waits until it is shown. */
+static IngestStore *
+open_sample (const char *name)
+{
+  const char *root = g_getenv ("ACTORSCOPE_SOURCE_ROOT");
+  g_autofree char *trace = g_build_filename (root ? root : "..", "data", "traces", name, NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (trace);
+  gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  ActorscopeDocument *doc = actorscope_window_get_document (window);
+  g_autofree char *base = g_path_get_basename (name);
+  g_autofree char *stem = g_strndup (base, strcspn (base, "."));
+
+  /* Already open (the title names it): reading it again only costs time. */
+  if (doc != NULL && !actorscope_window_is_loading (window) &&
+      strstr (gtk_window_get_title (GTK_WINDOW (window)), stem) != NULL)
+    return actorscope_document_get_store (doc);
+  actorscope_window_open (window, file);
+  spin (50);
+  while ((actorscope_window_is_loading (window) || actorscope_window_get_document (window) == NULL)
+         && g_get_monotonic_time () < end)
+    spin (20);
+  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  return actorscope_document_get_store (actorscope_window_get_document (window));
+}
+
+/* The actor card's charts are the console's: for the same actor and the
+ * same (whole-trace) window, each series drawn as the console draws it is
+ * the console's SVG, and the partners are the console's, in its order. */
+static void
+test_actor_charts (void **state)
+{
+  IngestStore *store = open_sample ("akka-supervision.ndjson");
+  ActorscopeDetails *details = actorscope_window_get_details (window);
+  ActorscopeActorCharts *charts = actorscope_details_get_charts (details);
+  ActorscopeActorTree *tree = actorscope_window_get_actor_tree (window);
+  const char *names[] = { "/user/api", "/user/supervisor/cache" };
+  static const char *const keys[ACTORSCOPE_ACTOR_N_CHARTS] = { "mailbox", "rate", "wait_p99" };
+  static const char *const titles[ACTORSCOPE_ACTOR_N_CHARTS] = { "Mailbox depth", "Received /s", "Wait p99 (ms)" };
+
+  for (guint a = 0; a < G_N_ELEMENTS (names); a++)
+    {
+      IngestActorId id = ingest_store_find_actor (store, names[a]);
+      g_autoptr(GError) error = NULL;
+      json_t *request = json_pack ("{s:s, s:s}", "type", "charts", "actor", names[a]);
+      g_autofree char *reply = web_actor_charts_reply (store, INGEST_TIME_MIN, INGEST_TIME_MAX, RENDER_THEME_LIGHT,
+                                                       request, &error);
+      json_t *console, *partners;
+      double busiest = 0;
+
+      json_decref (request);
+      assert_true (id != 0);
+      assert_non_null (reply);
+      actorscope_actor_tree_select_actor (tree, id);
+      g_signal_emit_by_name (tree, "actor-selected", id);
+      assert_string_equal (actorscope_details_get_kind (details), "actor");
+      assert_true (gtk_widget_get_visible (GTK_WIDGET (charts)));
+      console = json_loads (reply, 0, NULL);
+      assert_non_null (console);
+      for (guint c = 0; c < ACTORSCOPE_ACTOR_N_CHARTS; c++)
+        {
+          json_t *chart = json_array_get (json_object_get (console, "charts"), c);
+          const double *mine = actorscope_actor_charts_get_values (charts, c);
+          g_autofree char *label = g_strdup_printf ("%s of %s", titles[c], names[a]);
+          g_autofree char *svg = NULL;
+
+          assert_non_null (mine);
+          assert_string_equal (json_string_value (json_object_get (chart, "name")), keys[c]);
+          svg = render_sparkline_svg (mine, ACTORSCOPE_ACTOR_CHARTS_BINS, 220, 36, RENDER_THEME_LIGHT, label);
+          assert_string_equal (svg, json_string_value (json_object_get (chart, "svg")));
+          assert_true (fabs (mine[ACTORSCOPE_ACTOR_CHARTS_BINS - 1] - json_number_value (json_object_get (chart, "last"))) < 1e-9);
+          for (guint b = 0; b < ACTORSCOPE_ACTOR_CHARTS_BINS; b++)
+            busiest = MAX (busiest, mine[b]);
+        }
+      /* Not a flat line of zeros: the sample's actors do receive. */
+      assert_true (busiest > 0);
+      partners = json_object_get (console, "partners");
+      assert_true (json_array_size (partners) > 0);
+      for (guint i = 0; i < json_array_size (partners); i++)
+        {
+          json_t *p = json_array_get (partners, i);
+          guint64 sent = 0, received = 0;
+          const char *name = actorscope_actor_charts_get_partner (charts, i, &sent, &received);
+
+          assert_non_null (name);
+          assert_string_equal (name, json_string_value (json_object_get (p, "name")));
+          assert_int_equal (sent, json_integer_value (json_object_get (p, "sent")));
+          assert_int_equal (received, json_integer_value (json_object_get (p, "received")));
+        }
+      assert_null (actorscope_actor_charts_get_partner (charts, json_array_size (partners), NULL, NULL));
+      json_decref (console);
+    }
+  screenshot_both ("actor-charts");
+  /* Anything else on the card: no charts. */
+  actorscope_details_show_nothing (details);
+  assert_false (gtk_widget_get_visible (GTK_WIDGET (charts)));
+  assert_null (actorscope_actor_charts_get_values (charts, ACTORSCOPE_ACTOR_CHART_RATE));
+}
+
+/* Desktop search finds what the console finds, in the same order, and
+ * steps through it: the window jumps to each match and selects it. */
+static void
+test_search (void **state)
+{
+  IngestStore *store = open_sample ("akka-supervision.ndjson");
+  ActorscopeSearchBar *bar = actorscope_window_get_search_bar (window);
+  ActorscopeSceneView *view = actorscope_window_get_scene_view (window);
+  ActorscopeDetails *details = actorscope_window_get_details (window);
+  static const struct { const char *text, *in; guint fields; } cases[] = {
+    { "w3", NULL, INGEST_SEARCH_ALL },                    /* an actor name */
+    { "lookupreply", "[\"label\"]", INGEST_SEARCH_LABEL }, /* a label, any case */
+    { "00007.png", "[\"payload\"]", INGEST_SEARCH_PAYLOAD },
+    { "no such text anywhere", NULL, INGEST_SEARCH_ALL },
+  };
+
+  set_view ("sequence");
+  /* Ctrl+F's action opens the bar with its entry focused. */
+  assert_false (actorscope_search_bar_is_open (bar));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.find", NULL);
+  spin (100);
+  assert_true (actorscope_search_bar_is_open (bar));
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *request_text = g_strdup_printf ("{\"type\":\"search\",\"text\":\"%s\"%s%s}", cases[c].text,
+                                                       cases[c].in ? ",\"in\":" : "", cases[c].in ? cases[c].in : "");
+      json_t *request = json_loads (request_text, 0, NULL);
+      g_autofree char *reply = web_search_reply (store, request, &error);
+      json_t *console, *matches;
+      const IngestSearchResult *mine;
+
+      json_decref (request);
+      assert_non_null (reply);
+      console = json_loads (reply, 0, NULL);
+      matches = json_object_get (console, "matches");
+      actorscope_search_bar_search (bar, cases[c].text, cases[c].fields);
+      mine = actorscope_search_bar_get_result (bar);
+      assert_non_null (mine);
+      assert_int_equal (mine->total, json_integer_value (json_object_get (console, "total")));
+      assert_int_equal (mine->matches->len, json_array_size (matches));
+      for (guint i = 0; i < mine->matches->len; i++)
+        assert_int_equal (g_array_index (mine->matches, IngestSearchMatch, i).message,
+                          json_integer_value (json_object_get (json_array_get (matches, i), "message")));
+      if (c < 3)
+        assert_true (mine->matches->len >= 2);
+      else
+        {
+          assert_int_equal (mine->matches->len, 0);
+          assert_int_equal (actorscope_search_bar_get_current (bar), -1);
+          assert_false (actorscope_search_bar_next (bar));
+          assert_string_equal (actorscope_search_bar_get_count_text (bar), "No matches");
+        }
+      json_decref (console);
+    }
+
+  /* Step through the payload matches: each one is in the window and
+   * selected in the picture and the card. */
+  actorscope_search_bar_search (bar, "00007.png", INGEST_SEARCH_PAYLOAD);
+  const IngestSearchResult *found = actorscope_search_bar_get_result (bar);
+  guint n = found->matches->len;
+  for (guint step = 0; step <= n; step++)
+    {
+      int at = actorscope_search_bar_get_current (bar);
+      const IngestSearchMatch *m = &g_array_index (found->matches, IngestSearchMatch, at);
+      g_autofree char *id = g_strdup_printf ("%u", m->message);
+      g_autofree char *count = g_strdup_printf ("%d of %u", at + 1, n);
+      gint64 from, to;
+
+      assert_int_equal (at, (int) (step % n));
+      assert_string_equal (actorscope_search_bar_get_count_text (bar), count);
+      actorscope_scene_view_get_window (view, &from, &to);
+      assert_true (from <= m->time_ns && m->time_ns <= to);
+      assert_string_equal (actorscope_details_get_kind (details), "message");
+      assert_string_equal (actorscope_scene_view_get_selected_class (view), "message");
+      assert_string_equal (actorscope_scene_view_get_selected_id (view), id);
+      if (step == 1)
+        {
+          assert_true (wait_for (view_idle, NULL, WAIT_MS));
+          screenshot_both ("search");
+        }
+      assert_true (actorscope_search_bar_next (bar));
+    }
+  /* Previous from the first wraps to the last. */
+  assert_int_equal (actorscope_search_bar_get_current (bar), 1 % n);
+  assert_true (actorscope_search_bar_previous (bar));
+  assert_true (actorscope_search_bar_previous (bar));
+  assert_int_equal (actorscope_search_bar_get_current (bar), (int) n - 1);
+  actorscope_search_bar_close (bar);
+  assert_false (actorscope_search_bar_is_open (bar));
+  actorscope_session_reset_time (actorscope_window_get_session (window));
+  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  set_view ("graph");
+}
+
+/* The desktop's red numbers are the palette's error colour (checked for
+ * contrast in both themes by test-render-palette), not the toolkit's dark
+ * red: a label marked .error shows it, in light and in dark. */
+static void
+test_error_colour (void **state)
+{
+  GtkWidget *label = gtk_label_new ("3");
+  GdkRGBA rgba;
+
+  g_object_ref_sink (label);
+  gtk_widget_add_css_class (label, "error");
+  for (int dark = 0; dark <= 1; dark++)
+    {
+      RenderColor want = render_theme_colors (dark ? RENDER_THEME_DARK : RENDER_THEME_LIGHT)->error;
+
+      g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", dark, NULL);
+      spin (50);
+      gtk_style_context_get_color (gtk_widget_get_style_context (label), &rgba);
+      assert_int_equal ((int) lround (rgba.red * 255), want.r);
+      assert_int_equal ((int) lround (rgba.green * 255), want.g);
+      assert_int_equal ((int) lround (rgba.blue * 255), want.b);
+    }
+  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
+  dark_wanted = FALSE;
+  assert_true (wait_for (scene_is_dark, NULL, WAIT_MS));
+  g_object_unref (label);
+  /* The tree's error counts, light and dark. */
+  open_sample ("akka-supervision.ndjson");
+  screenshot_both ("error-numbers");
+}
+
+/* The whole screen as X shows it (window and popovers together), when
+ * screenshots are asked for and ImageMagick's import is there. */
+static void
+screenshot_root (const char *name)
+{
+  g_autofree char *import = g_find_program_in_path ("import");
+  g_autofree char *path = g_strdup_printf ("%s/%s.png", shotdir, name);
+  const char *argv[] = { import, "-window", "root", path, NULL };
+
+  if (import == NULL || g_getenv ("ACTORSCOPE_SCREENSHOT_DIR") == NULL)
+    return;
+  wait_frames ();
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+                NULL, NULL, NULL, NULL);
+  print_message ("screenshot: %s\n", path);
+}
+
+/* The widget the pointer would be over at (x, y) of the tree, or an
+ * ancestor of it below the tree, has a tooltip. */
+static gboolean
+tooltip_at (ActorscopeActorTree *tree, double x, double y)
+{
+  for (GtkWidget *w = gtk_widget_pick (GTK_WIDGET (tree), x, y, GTK_PICK_DEFAULT);
+       w != NULL && w != GTK_WIDGET (tree); w = gtk_widget_get_parent (w))
+    if (gtk_widget_get_has_tooltip (w))
+      return TRUE;
+  return FALSE;
+}
+
+/* While the tree's context menu is open, the rows under the pointer show
+ * no tooltip (it covered the menu's first item); once it closes they do. */
+static void
+test_menu_hides_tooltips (void **state)
+{
+  ActorscopeActorTree *tree = actorscope_window_get_actor_tree (window);
+  IngestStore *store = open_sample ("akka-supervision.ndjson");
+  IngestActorId workers = ingest_store_find_actor (store, "/user/supervisor/workers");
+  double x = 40, y = -1;
+
+  wait_frames ();
+  /* A point on a row whose cell has a tooltip (the path of an actor). */
+  for (double yy = 30; yy < gtk_widget_get_height (GTK_WIDGET (tree)) && y < 0; yy += 4)
+    if (tooltip_at (tree, x, yy))
+      y = yy;
+  assert_true (y >= 0);
+  actorscope_actor_tree_popup_menu (tree, workers, x, y);
+  spin (100);
+  assert_true (actorscope_actor_tree_get_menu_visible (tree));
+  assert_false (tooltip_at (tree, x, y));
+  screenshot_root ("tree-menu-open");
+  if (g_getenv ("ACTORSCOPE_SCREENSHOT_DIR") != NULL)
+    {
+      ActorscopeDeviationsList *list = actorscope_window_get_deviations_list (window);
+      GtkWidget *popover = gtk_widget_get_ancestor (GTK_WIDGET (list), GTK_TYPE_POPOVER);
+
+      g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", TRUE, NULL);
+      dark_wanted = TRUE;
+      assert_true (wait_for (scene_is_dark, NULL, WAIT_MS));
+      assert_true (wait_for (view_idle, NULL, WAIT_MS));
+      /* The dark picture is rasterised off the UI thread, then drawn. */
+      spin (800);
+      wait_frames ();
+      screenshot_root ("tree-menu-open-dark");
+      gtk_popover_popdown (GTK_POPOVER (gtk_widget_get_last_child (GTK_WIDGET (tree))));
+      /* The deviations list's rows (worded in render/), dark. */
+      gtk_menu_button_popup (GTK_MENU_BUTTON (gtk_widget_get_parent (popover)));
+      spin (300);
+      screenshot_native (popover, "deviations-list-dark");
+      gtk_popover_popdown (GTK_POPOVER (popover));
+      g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
+      dark_wanted = FALSE;
+      assert_true (wait_for (scene_is_dark, NULL, WAIT_MS));
+      actorscope_actor_tree_popup_menu (tree, workers, x, y);
+      spin (100);
+    }
+  gtk_popover_popdown (GTK_POPOVER (gtk_widget_get_last_child (GTK_WIDGET (tree))));
+  spin (100);
+  assert_false (actorscope_actor_tree_get_menu_visible (tree));
+  assert_true (tooltip_at (tree, x, y));
+}
+
+/* One selection: whatever is selected last is what the tree, the picture
+ * and the card all show; an edge, a message or nothing clears the tree. */
+static void
+test_one_selection (void **state)
+{
+  ActorscopeActorTree *tree = actorscope_window_get_actor_tree (window);
+  ActorscopeSceneView *view = actorscope_window_get_scene_view (window);
+  ActorscopeDetails *details = actorscope_window_get_details (window);
+  IngestStore *store = open_sample ("akka-supervision.ndjson");
+  IngestActorId api = ingest_store_find_actor (store, "/user/api");
+  gboolean edge_clicked = FALSE, message_clicked = FALSE;
+  double x, y;
+
+  set_view ("graph");
+  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  /* An actor from the tree: all three show it. */
+  actorscope_actor_tree_select_actor (tree, api);
+  g_signal_emit_by_name (tree, "actor-selected", api);
+  assert_int_equal (actorscope_actor_tree_get_selected_actor (tree), api);
+  assert_string_equal (actorscope_scene_view_get_selected_id (view), "/user/api");
+  assert_string_equal (actorscope_details_get_kind (details), "actor");
+
+  /* A click on an edge in the picture: the edge everywhere, no actor row. */
+  for (const RenderNode *n = render_scene_get_first (actorscope_scene_view_get_scene (view));
+       n != NULL && !edge_clicked; n = n->next)
+    if (n->kind == RENDER_NODE_GROUP_BEGIN && g_strcmp0 (n->u.group.klass, "edge") == 0 &&
+        actorscope_scene_view_locate (view, "edge", n->u.group.id, &x, &y) &&
+        actorscope_scene_view_activate_at (view, x, y))
+      edge_clicked = g_strcmp0 (actorscope_scene_view_get_selected_class (view), "edge") == 0;
+  assert_true (edge_clicked);
+  assert_int_equal (actorscope_actor_tree_get_selected_actor (tree), 0);
+  assert_string_equal (actorscope_details_get_kind (details), "edge");
+  screenshot_both ("one-selection-edge");
+
+  /* Back to an actor by clicking it in the picture, then a message in the
+   * sequence chart: the message everywhere, no actor row. */
+  assert_true (actorscope_scene_view_locate (view, "actor", "/user/api", &x, &y));
+  assert_true (actorscope_scene_view_activate_at (view, x, y));
+  assert_int_equal (actorscope_actor_tree_get_selected_actor (tree), api);
+  set_view ("sequence");
+  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  for (const RenderNode *n = render_scene_get_first (actorscope_scene_view_get_scene (view));
+       n != NULL && !message_clicked; n = n->next)
+    if (n->kind == RENDER_NODE_GROUP_BEGIN && g_strcmp0 (n->u.group.klass, "message") == 0 &&
+        actorscope_scene_view_locate (view, "message", n->u.group.id, &x, &y) &&
+        actorscope_scene_view_activate_at (view, x, y))
+      message_clicked = g_strcmp0 (actorscope_scene_view_get_selected_class (view), "message") == 0;
+  assert_true (message_clicked);
+  assert_int_equal (actorscope_actor_tree_get_selected_actor (tree), 0);
+  assert_string_equal (actorscope_details_get_kind (details), "message");
+
+  /* A click on empty space: nothing anywhere. */
+  set_view ("graph");
+  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  actorscope_actor_tree_select_actor (tree, api);
+  g_signal_emit_by_name (tree, "actor-selected", api);
+  assert_false (actorscope_scene_view_activate_at (view, 3, 3));
+  assert_null (actorscope_scene_view_get_selected_class (view));
+  assert_int_equal (actorscope_actor_tree_get_selected_actor (tree), 0);
+  assert_string_equal (actorscope_details_get_kind (details), "none");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1766,6 +2160,11 @@ main (int argc, char **argv)
     cmocka_unit_test (test_replay_past),
     cmocka_unit_test (test_data_dir_live),
     cmocka_unit_test (test_replay_big),
+    cmocka_unit_test (test_actor_charts),
+    cmocka_unit_test (test_search),
+    cmocka_unit_test (test_error_colour),
+    cmocka_unit_test (test_menu_hides_tooltips),
+    cmocka_unit_test (test_one_selection),
   };
 
   g_autofree char *data_home = test_tmpdir_new ("actorscope-gtk-data-XXXXXX");

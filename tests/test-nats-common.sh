@@ -103,3 +103,30 @@ def norm(v):
 json.dump(norm(json.load(sys.stdin)), sys.stdout, indent=1, sort_keys=True)
 print()'
 }
+
+# order_report COLLECTED.ndjson N: for producers 1..N, how the collector's
+# events (native NDJSON, e.g. from `convert DATA-DIR`) compare with
+# $tmp/pK.ndjson: missing, duplicated, and steps backwards in the
+# producer's order (with the first one).
+order_report () {
+  python3 - "$tmp" "$1" "$2" <<'PY'
+import json, sys
+tmp, got, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def key(r):
+    return (r.get("ev"), r.get("ts"), r.get("actor") or r.get("from"), str(r.get("id")))
+def events(path):
+    for line in open(path):
+        r = json.loads(line)
+        if "ev" in r and r["ev"] != "actor":
+            yield r
+collected = [key(r) for r in events(got)]
+for k in range(1, n + 1):
+    pub = [key(r) for r in events(f"{tmp}/p{k}.ndjson")]
+    pos = {e: i for i, e in enumerate(pub)}
+    idx = [pos[e] for e in collected if e in pos]
+    back = [i for i in range(1, len(idx)) if idx[i] < idx[i - 1]]
+    print(f"producer {k}: {len(pub)} published, {len(set(pub) - set(collected))} missing, "
+          f"{len(idx) - len(set(idx))} duplicated, {len(back)} steps back"
+          + (f" (first: event {idx[back[0]]} after {idx[back[0] - 1]})" if back else ""))
+PY
+}

@@ -55,8 +55,8 @@ stop_collector () {
 }
 
 fail=0
-collector shared1 shared
-collector shared2 shared
+collector shared1 shared --shared-durable
+collector shared2 shared --shared-durable
 sleep 1
 for n in 1 2; do
   "$cli" publish -q --nats "$url" --subject "actorscope.test.h$n" --stream EV --batch-lines 200 \

@@ -44,12 +44,58 @@ test_degenerate (void **unused)
   assert_null (strstr (c, "polyline"));
 }
 
+/* The RGB of pixel (x, y) of a CAIRO_FORMAT_RGB24 image (native-endian
+ * 32-bit words; memcpy: the byte pointer is not known to be aligned). */
+static guint32
+pixel (const guint8 *data, int stride, int x, int y)
+{
+  guint32 v;
+
+  memcpy (&v, data + y * stride + 4 * x, sizeof v);
+  return v & 0xffffff;
+}
+
+/* The cairo drawing: the line reaches the top at the largest value and
+ * runs along the bottom at zero, in the theme's chart colour. */
+static void
+test_cairo (void **unused)
+{
+  const double values[] = { 0, 0, 10, 0, 0 };
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 41, 20);
+  cairo_t *cr = cairo_create (surface);
+  RenderColor span = render_theme_colors (RENDER_THEME_DARK)->chart;
+  guint32 want = ((guint32) span.r << 16) | ((guint32) span.g << 8) | span.b;
+  const guint8 *data;
+  int stride, top = 0, bottom = 0;
+
+  cairo_set_source_rgb (cr, 0, 0, 0);
+  cairo_paint (cr);
+  render_sparkline_draw (cr, values, G_N_ELEMENTS (values), 41, 20, RENDER_THEME_DARK);
+  cairo_surface_flush (surface);
+  data = cairo_image_surface_get_data (surface);
+  stride = cairo_image_surface_get_stride (surface);
+  for (int x = 0; x < 41; x++)
+    {
+      guint32 at_top = pixel (data, stride, x, 2);
+      guint32 at_bottom = pixel (data, stride, x, 18);
+      top += at_top == want;
+      bottom += at_bottom == want;
+    }
+  /* The peak is in the middle column only; the zero runs cover the rest. */
+  assert_true (top >= 1 && top <= 5);
+  assert_true (bottom >= 10);
+  assert_int_equal (pixel (data, stride, 20, 2), want);
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+}
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_points),
     cmocka_unit_test (test_degenerate),
+    cmocka_unit_test (test_cairo),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -564,6 +564,49 @@ test_frame_within_budget (void **state)
       }
 }
 
+/* 220 actors in a graph at the default budget: their table at its full
+ * share (3/5) leaves too little for even the nodes, so the table gives way
+ * (to 1/5) and the graph is drawn, not replaced by the over-budget
+ * placeholder. */
+static void
+test_picture_before_table (void **state)
+{
+  g_autoptr (IngestStore) store = ingest_store_new ();
+
+  for (guint k = 0; k < 4400; k++)
+    {
+      char from[96], to[96], key[16];
+      g_snprintf (from, sizeof from, "/user/orders/service-%u/handler-instance", k % 220);
+      g_snprintf (to, sizeof to, "/user/orders/service-%u/handler-instance", (k * 7 + 1) % 220);
+      g_snprintf (key, sizeof key, "m%u", k);
+      send_receive (store, from, to, key, "Job", BASE + (gint64) k * MS);
+    }
+  g_autoptr (WebViewCache) cache = web_view_cache_new ();
+  g_auto (WebViewState) st;
+  fixed_state (&st, RENDER_VIEW_GRAPH);
+  st.width = 1400;
+  st.height = 900;
+  web_view_cache_set_frame_budget (cache, WEB_FRAME_DEFAULT_BUDGET);
+  g_autofree char *text = web_frame_build (store, &st, NULL, cache, NULL, NULL);
+  assert_non_null (text);
+  assert_true (strlen (text) <= WEB_FRAME_DEFAULT_BUDGET);
+  json_t *f = parse (text);
+  json_t *detail = json_object_get (f, "detail");
+  const char *svg = json_string_value (json_object_get (f, "svg"));
+  assert_true (json_integer_value (json_object_get (detail, "max_elements")) > 0);
+  assert_null (strstr (svg, "over-budget"));
+  guint n_actors = 0;
+  for (const char *p = svg; (p = strstr (p, "<g class=\"actor\"")) != NULL; p++)
+    n_actors++;
+  assert_int_equal (n_actors, 220);
+  /* the table shrank to its smaller share, busiest rows kept */
+  json_t *rows = json_object_get (f, "actors");
+  g_autofree char *rows_text = json_dumps (rows, JSON_COMPACT | JSON_ENSURE_ASCII);
+  assert_true (json_array_size (rows) > 0);
+  assert_true (strlen (rows_text) <= WEB_FRAME_DEFAULT_BUDGET / 5);
+  json_decref (f);
+}
+
 int
 main (void)
 {
@@ -573,6 +616,7 @@ main (void)
     cmocka_unit_test (test_frame_each_kind),
     cmocka_unit_test (test_frame_cache_and_live),
     cmocka_unit_test (test_frame_within_budget),
+    cmocka_unit_test (test_picture_before_table),
     cmocka_unit_test (test_frame_input_renders_while_appending),
     cmocka_unit_test (test_frame_bad_filter),
     cmocka_unit_test (test_details),

@@ -6,7 +6,7 @@
 #include "web-deviations.h"
 #include "web-protocol.h"
 #include "ingest-deviations.h"
-#include "render-ticks.h"
+#include "render-deviations.h"
 
 /* Rows sent per kind: the panel is a list to read, not a log. */
 #define ROWS_PER_KIND 100
@@ -37,45 +37,6 @@ ms_or_null (gint64 ns)
   return ns == 0 ? json_null () : json_real ((double) ns / 1e6);
 }
 
-/* The row in plain words: what happened, without internal keys. */
-static char *
-what (IngestStore *store, const IngestDeviation *d, const IngestDeviationSpec *spec)
-{
-  const IngestMessage *m = d->message != 0 ? ingest_store_message (store, d->message) : NULL;
-  const char *label = m != NULL && m->label != 0 ? ingest_store_atom (store, m->label) : "message";
-  const char *reason = d->reason != 0 ? ingest_store_atom (store, d->reason) : NULL;
-  char dur[32], limit[32];
-
-  render_ticks_format_duration (d->duration_ns, dur, sizeof dur);
-  switch (d->kind)
-    {
-    case INGEST_DEVIATION_CRASH:
-      return reason != NULL && *reason ? g_strdup_printf ("crashed: %s", reason) : g_strdup ("crashed");
-    case INGEST_DEVIATION_DROP:
-      return g_strdup_printf ("dropped %s from %s%s%s", label,
-                              m != NULL ? ingest_store_actor_name (store, m->from) : "?",
-                              reason != NULL && *reason ? ": " : "", reason != NULL ? reason : "");
-    case INGEST_DEVIATION_UNANSWERED:
-      return g_strdup_printf ("%s to %s unanswered for %s", label,
-                              m != NULL ? ingest_store_actor_name (store, m->to) : "?", dur);
-    case INGEST_DEVIATION_LOST:
-      return g_strdup_printf (d->before_attach ? "%" G_GUINT64_FORMAT " events gone before the source attached"
-                                               : "%" G_GUINT64_FORMAT " events lost (gaps in the source's ids)",
-                              d->count);
-    case INGEST_DEVIATION_STUCK:
-      return g_strdup_printf ("mailbox at %" G_GUINT64_FORMAT ", not going down for %s", d->count, dur);
-    case INGEST_DEVIATION_SLOW_MAILBOX:
-      render_ticks_format_duration (spec->wait_p99_ns, limit, sizeof limit);
-      return g_strdup_printf ("wait p99 over %s: %" G_GUINT64_FORMAT " messages waited longer (longest %s)",
-                              limit, d->count, dur);
-    case INGEST_DEVIATION_MAILBOX_LIMIT:
-      return g_strdup_printf ("mailbox at %" G_GUINT64_FORMAT ", over the limit of %" G_GUINT64_FORMAT,
-                              d->count, spec->mailbox_limit);
-    default:
-      return g_strdup ("");
-    }
-}
-
 char *
 web_deviations_reply (IngestStore *store, gint64 from_ns, gint64 to_ns, json_t *msg, GError **error)
 {
@@ -96,7 +57,8 @@ web_deviations_reply (IngestStore *store, gint64 from_ns, gint64 to_ns, json_t *
   for (guint i = 0; i < list->rows->len; i++)
     {
       const IngestDeviation *d = &g_array_index (list->rows, IngestDeviation, i);
-      g_autofree char *text = what (store, d, &spec);
+      /* English: the reply is data, the page words its own chrome. */
+      g_autofree char *text = render_deviation_describe (store, d, &spec, NULL);
       const IngestMessage *m = d->message != 0 ? ingest_store_message (store, d->message) : NULL;
 
       json_array_append_new (rows, json_pack ("{s:s, s:o, s:o, s:o, s:o, s:s, s:I, s:o}",

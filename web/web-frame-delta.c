@@ -46,9 +46,16 @@ parsed_clear (Parsed *p)
 WebFrameDelta *
 web_frame_delta_new (void)
 {
+  return web_frame_delta_new_after (0);
+}
+
+WebFrameDelta *
+web_frame_delta_new_after (guint64 n_sent)
+{
   WebFrameDelta *self = g_new0 (WebFrameDelta, 1);
 
   self->last.elements = g_array_new (FALSE, FALSE, sizeof (Element));
+  self->seq = n_sent;
   return self;
 }
 

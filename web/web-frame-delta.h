@@ -31,6 +31,9 @@ G_BEGIN_DECLS
 typedef struct _WebFrameDelta WebFrameDelta;
 
 WebFrameDelta *web_frame_delta_new (void);
+/* The same for a client that already received n_sent frames: its seq
+ * counting continues from there (updates asked for mid-connection). */
+WebFrameDelta *web_frame_delta_new_after (guint64 n_sent);
 void web_frame_delta_free (WebFrameDelta *delta);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WebFrameDelta, web_frame_delta_free)
 

@@ -812,43 +812,18 @@ append_json_double (GString *out, double v)
   g_string_append_len (out, buf, (gssize) MIN (n, sizeof buf));
 }
 
-char *
-web_frame_input_render (WebFrameInput *self, RenderScene **scene_out, GError **error)
+/* The frame without its tail (size, detail, axis, svg): everything but the
+ * picture, the table within table_bytes. Returns compact JSON ending in
+ * '}' (g_free), or NULL with error. */
+static char *
+frame_head (WebFrameInput *self, gint64 window_from, gint64 window_to, gsize table_bytes, GError **error)
 {
-  g_autoptr(RenderScene) scene = NULL;
-  g_autoptr(GString) svg = NULL;
-  const WebViewState *state;
-  RenderLayoutOptions lopts = { 0 };
-  const IngestGraph *graph;
-  gint64 window_from, window_to;
-  double scene_w = 0, scene_h = 0;
+  const WebViewState *state = &self->state;
   json_t *frame, *rows;
   char *head;
-  gsize head_len, room, svg_json, budget = self != NULL ? self->svg_budget : 0;
-  GString *out;
 
-  g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-  state = &self->state;
-  graph = self->graph;
-
-  lopts.theme = state->theme;
-  lopts.width = state->width;
-  lopts.height = state->kind == RENDER_VIEW_GRAPH ? state->height : 0;
-  lopts.max_elements = 2000; /* keeps frames small enough for 10/s */
-  lopts.seed = 1;
-  lopts.header_every = G_MAXINT; /* the page keeps the one header in view (sticky) */
-  lopts.previous = self->previous;
-  lopts.positions_out = self->positions;
-
-  window_from = graph != NULL ? graph->from_ns : self->timeline->from_ns;
-  window_to = graph != NULL ? graph->to_ns : self->timeline->to_ns;
-
-  /* Everything but the picture first: the SVG gets what it leaves of the
-   * frame budget. The table takes at most 3/5 of it (busiest rows
-   * first); the rest is small (the overview has at most 240 bins). */
   rows = table_json (self->rows);
-  table_fit (rows, budget / 5 * 3);
+  table_fit (rows, table_bytes);
   frame = json_pack ("{s:s, s:I, s:o, s:{s:f, s:f}, s:{s:f, s:f}, s:o, s:O?, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
                      "type", "frame",
                      "events", (json_int_t) self->n_events,
@@ -880,34 +855,107 @@ web_frame_input_render (WebFrameInput *self, RenderScene **scene_out, GError **e
                    "could not build the frame");
       return NULL;
     }
+  return head;
+}
+
+/* Lays the picture out within room bytes of JSON string (built, cleared
+ * first); svg_json: its escaped length. */
+static gboolean
+build_svg (RenderViewRequest *request, gsize room, RenderViewResult *built, gsize *svg_json, GError **error)
+{
+  /* In the frame the SVG is a JSON string: every double quote of its
+   * attributes gains a backslash, so its budget starts that much under
+   * the room, and one more layout follows in the rare case the escaped
+   * text still does not fit. */
+  request->svg_budget = (gsize) (room / SVG_ESCAPE_GROWTH);
+  for (guint attempt = 0;; attempt++)
+    {
+      render_view_result_clear (built);
+      memset (built, 0, sizeof *built);
+      if (!render_view_build (NULL, request, built, error))
+        return FALSE;
+      *svg_json = json_string_escaped_len (built->svg->str, built->svg->len);
+      if (*svg_json <= room || attempt > 0 || request->svg_budget <= WEB_FRAME_MIN_SVG_ROOM)
+        return TRUE;
+      request->svg_budget = MAX (WEB_FRAME_MIN_SVG_ROOM,
+                                 (gsize) ((double) request->svg_budget * room / *svg_json * 0.95));
+    }
+}
+
+char *
+web_frame_input_render (WebFrameInput *self, RenderScene **scene_out, GError **error)
+{
+  g_autoptr(RenderScene) scene = NULL;
+  g_autoptr(GString) svg = NULL;
+  const WebViewState *state;
+  RenderLayoutOptions lopts = { 0 };
+  const IngestGraph *graph;
+  gint64 window_from, window_to;
+  double scene_w = 0, scene_h = 0;
+  char *head;
+  gsize head_len, room, svg_json, table_bytes, budget = self != NULL ? self->svg_budget : 0;
+  GString *out;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  state = &self->state;
+  graph = self->graph;
+
+  lopts.theme = state->theme;
+  lopts.width = state->width;
+  lopts.height = state->kind == RENDER_VIEW_GRAPH ? state->height : 0;
+  lopts.max_elements = 2000; /* keeps frames small enough for 10/s */
+  lopts.seed = 1;
+  lopts.header_every = G_MAXINT; /* the page keeps the one header in view (sticky) */
+  lopts.previous = self->previous;
+  lopts.positions_out = self->positions;
+
+  window_from = graph != NULL ? graph->from_ns : self->timeline->from_ns;
+  window_to = graph != NULL ? graph->to_ns : self->timeline->to_ns;
+
+  /* Everything but the picture first: the SVG gets what it leaves of the
+   * frame budget. The table takes at most 3/5 of it (busiest rows
+   * first); the rest is small (the overview has at most 240 bins). */
+  table_bytes = budget / 5 * 3;
+  head = frame_head (self, window_from, window_to, table_bytes, error);
+  if (head == NULL)
+    return NULL;
   head_len = strlen (head);
   room = budget > head_len + FRAME_TAIL_RESERVE + WEB_FRAME_MIN_SVG_ROOM
            ? budget - head_len - FRAME_TAIL_RESERVE : WEB_FRAME_MIN_SVG_ROOM;
 
   /* The data is detached: the build only lays out, and reads no store; it
-   * keeps the SVG within its budget and hands it over (written once).
-   * In the frame the SVG is a JSON string: every double quote of its
-   * attributes gains a backslash, so its budget starts that much under
-   * the room, and one more layout follows in the rare case the escaped
-   * text still does not fit. */
+   * keeps the SVG within its budget and hands it over (written once). */
   RenderViewRequest request = { .kind = state->kind, .spec = &self->spec, .graph = graph,
-                                .timeline = self->timeline, .layout = lopts, .keep_svg = TRUE,
-                                .svg_budget = (gsize) (room / SVG_ESCAPE_GROWTH) };
+                                .timeline = self->timeline, .layout = lopts, .keep_svg = TRUE };
   g_auto(RenderViewResult) built = { 0 };
-  for (guint attempt = 0;; attempt++)
+  if (!build_svg (&request, room, &built, &svg_json, error))
     {
-      render_view_result_clear (&built);
-      memset (&built, 0, sizeof built);
-      if (!render_view_build (NULL, &request, &built, error))
+      g_free (head);
+      return NULL;
+    }
+  /* The picture is what the page is for: when even its fixed part (200
+   * graph nodes, say) did not fit beside a table at its full share, the
+   * table gives way to 1/5 of the budget (its least busy rows dropped)
+   * and the picture is laid out again in the room that leaves. */
+  if (built.max_elements == 0 && budget > 0 && head_len > budget / 5 + FRAME_TAIL_RESERVE)
+    {
+      char *smaller = frame_head (self, window_from, window_to, budget / 5, error);
+      if (smaller == NULL)
         {
           g_free (head);
           return NULL;
         }
-      svg_json = json_string_escaped_len (built.svg->str, built.svg->len);
-      if (svg_json <= room || attempt > 0 || request.svg_budget <= WEB_FRAME_MIN_SVG_ROOM)
-        break;
-      request.svg_budget = MAX (WEB_FRAME_MIN_SVG_ROOM,
-                                (gsize) ((double) request.svg_budget * room / svg_json * 0.95));
+      g_free (head);
+      head = smaller;
+      head_len = strlen (head);
+      room = budget > head_len + FRAME_TAIL_RESERVE + WEB_FRAME_MIN_SVG_ROOM
+               ? budget - head_len - FRAME_TAIL_RESERVE : WEB_FRAME_MIN_SVG_ROOM;
+      if (!build_svg (&request, room, &built, &svg_json, error))
+        {
+          g_free (head);
+          return NULL;
+        }
     }
   scene = g_steal_pointer (&built.scene);
   svg = g_steal_pointer (&built.svg);

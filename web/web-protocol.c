@@ -99,6 +99,35 @@ web_request_parse (const char *data, gsize len, WebRequest *out, GError **error)
           return FALSE;
         }
     }
+  out->accepts_updates = -1;
+  if (out->type == WEB_REQUEST_HELLO && json_object_get (msg, "accepts") != NULL)
+    {
+      /* A client declares the server messages it applies beyond protocol
+       * 1's: "update" (web-frame-delta.h). Unknown names are ignored, so
+       * later capabilities need no new version. */
+      json_t *accepts = json_object_get (msg, "accepts"), *name;
+      gsize i;
+      if (!json_is_array (accepts) || json_array_size (accepts) > 16)
+        {
+          g_set_error (error, WEB_PROTOCOL_ERROR, WEB_PROTOCOL_ERROR_BAD_FIELD,
+                       "hello: \"accepts\" must be an array of at most 16 strings");
+          web_request_clear (out);
+          return FALSE;
+        }
+      out->accepts_updates = 0;
+      json_array_foreach (accepts, i, name)
+        {
+          if (!json_is_string (name))
+            {
+              g_set_error (error, WEB_PROTOCOL_ERROR, WEB_PROTOCOL_ERROR_BAD_FIELD,
+                           "hello: \"accepts\" must be an array of at most 16 strings");
+              web_request_clear (out);
+              return FALSE;
+            }
+          if (strcmp (json_string_value (name), "update") == 0)
+            out->accepts_updates = 1;
+        }
+    }
   if (out->type == WEB_REQUEST_HIT)
     {
       json_t *x = json_object_get (msg, "x"), *y = json_object_get (msg, "y");
@@ -147,12 +176,13 @@ web_protocol_error_json (const GError *error)
 }
 
 char *
-web_protocol_hello_json (guint max_message_bytes, guint max_fps)
+web_protocol_hello_json (guint max_message_bytes, guint max_fps, gboolean updates)
 {
-  return web_protocol_dump (json_pack ("{s:s, s:s, s:s, s:i, s:{s:i, s:i}}",
+  return web_protocol_dump (json_pack ("{s:s, s:s, s:s, s:i, s:b, s:{s:i, s:i}}",
                                        "type", "hello", "server", PACKAGE_NAME,
                                        "version", PACKAGE_VERSION,
                                        "protocol", WEB_PROTOCOL_VERSION,
+                                       "updates", updates,
                                        "limits", "max_message_bytes", (int) max_message_bytes,
                                        "max_fps", (int) max_fps));
 }

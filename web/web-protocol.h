@@ -28,7 +28,7 @@ typedef enum {
 const char *web_protocol_error_code_to_string (int code);
 
 typedef enum {
-  WEB_REQUEST_HELLO,     /* {"v":1,"type":"hello"} */
+  WEB_REQUEST_HELLO,     /* {"v":1,"type":"hello"[,"accepts":["update"]]} */
   WEB_REQUEST_VIEW,      /* {"v":1,"type":"view", ...fields} */
   WEB_REQUEST_PAUSE,     /* {"v":1,"type":"pause"} freeze the current window */
   WEB_REQUEST_LIVE,      /* {"v":1,"type":"live"} follow again */
@@ -46,6 +46,10 @@ typedef struct {
   const char *klass;     /* DETAILS: borrowed from msg */
   const char *id;        /* DETAILS: borrowed from msg */
   double x, y;           /* HIT */
+  /* HELLO: what the client declared it applies: -1 it said nothing
+   * ("accepts" absent: keep what the connection has), 0 or 1 whether
+   * "update" is among its "accepts". */
+  int accepts_updates;
 } WebRequest;
 
 void web_request_clear (WebRequest *request);
@@ -58,7 +62,9 @@ gboolean web_request_parse (const char *data, gsize len, WebRequest *out, GError
 
 /* Replies, as newly allocated compact JSON text (g_free). */
 char *web_protocol_error_json (const GError *error);
-char *web_protocol_hello_json (guint max_message_bytes, guint max_fps);
+/* updates: whether this connection gets update messages (the answer to
+ * the client's "accepts"). */
+char *web_protocol_hello_json (guint max_message_bytes, guint max_fps, gboolean updates);
 /* Serialises msg (stolen) with "v" added; returns g_malloc'd text. msg may
  * be NULL (what a failed json_pack returns): the result is then NULL. */
 char *web_protocol_dump (json_t *msg);

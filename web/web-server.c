@@ -151,6 +151,9 @@ struct _Conn {
    * ask for updates); delta_generation is the view state it was drawn for. */
   WebFrameDelta *delta;
   guint64 delta_generation;
+  /* Frames and updates taken for this client so far: a delta started by a
+   * hello after some frames went out continues the client's count (seq). */
+  guint64 n_frames_taken;
   /* The view key of the frame being rendered for this client (NULL =
    * none) and the state generation it was asked for: a result for an
    * older generation is dropped. */
@@ -444,6 +447,7 @@ live_take_frame (Conn *c)
   const char *data = (const char *) g_bytes_get_data (frame, &size) + LWS_PRE;
   char *update;
 
+  c->n_frames_taken++;
   if (c->delta == NULL)
     return g_steal_pointer (&frame);
   if (c->delta_generation != c->drawn_generation)
@@ -829,8 +833,19 @@ live_handle (Conn *c, const char *data, gsize len)
   switch (req.type)
     {
     case WEB_REQUEST_HELLO:
+      /* The negotiation of updates: a client that lists "update" in its
+       * hello's "accepts" gets them from its next frame on; one that
+       * lists without it gets whole frames again; one that never says
+       * (a protocol-1 client written before updates) keeps whole frames. */
+      if (req.accepts_updates == 1 && c->delta == NULL)
+        {
+          c->delta = web_frame_delta_new_after (c->n_frames_taken);
+          c->delta_generation = c->drawn_generation;
+        }
+      else if (req.accepts_updates == 0)
+        g_clear_pointer (&c->delta, web_frame_delta_free);
       conn_queue_reply (c, web_protocol_hello_json ((guint) self->options.max_message_bytes,
-                                                    self->options.max_fps));
+                                                    self->options.max_fps, c->delta != NULL));
       break;
     case WEB_REQUEST_PING:
       conn_queue_reply (c, web_protocol_dump (json_pack ("{s:s}", "type", "pong")));
@@ -1175,7 +1190,8 @@ conn_setup (WebServer *self, Conn *c, struct lws *wsi)
     case CONN_LIVE:
       self->n_clients++;
       web_view_state_init (&c->state);
-      /* Updates are for clients that asked (/live?updates=1): protocol 1
+      /* Updates are for clients that asked: a hello with "accepts"
+       * (live_handle), or, the older form, /live?updates=1. Protocol 1
        * clients written before them only know whole frames. */
       {
         const char *u = lws_get_urlarg_by_name (wsi, "updates=", buf, (int) sizeof buf);
@@ -1185,7 +1201,7 @@ conn_setup (WebServer *self, Conn *c, struct lws *wsi)
       c->lookup_tokens = LOOKUP_BURST;
       c->lookup_refill_us = g_get_monotonic_time ();
       conn_queue_reply (c, web_protocol_hello_json ((guint) self->options.max_message_bytes,
-                                                    self->options.max_fps));
+                                                    self->options.max_fps, c->delta != NULL));
       break;
     case CONN_EVENTS:
       {

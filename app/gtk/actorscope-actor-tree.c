@@ -806,10 +806,21 @@ cell_add_menu_gesture (GtkWidget *cell, GtkListItem *list_item)
   gtk_widget_add_controller (cell, GTK_EVENT_CONTROLLER (click));
 }
 
+/* While the menu is open the rows take no pointer: the pointer rests on
+ * the row it was opened on, and that row's tooltip (its path, or a cell's
+ * figures) would pop up over the menu's first item. A widget that cannot
+ * be targeted is never picked for a tooltip. */
+static void
+on_menu_shown (ActorscopeActorTree *self)
+{
+  gtk_widget_set_can_target (GTK_WIDGET (self->column_view), FALSE);
+}
+
 /* The enabled states only describe the row the menu was opened on. */
 static void
 on_menu_closed (ActorscopeActorTree *self)
 {
+  gtk_widget_set_can_target (GTK_WIDGET (self->column_view), TRUE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "tree.group", TRUE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "tree.ungroup", TRUE);
 }
@@ -1181,6 +1192,7 @@ actorscope_actor_tree_init (ActorscopeActorTree *self)
     gtk_popover_set_position (GTK_POPOVER (self->menu), GTK_POS_BOTTOM);
     gtk_widget_set_halign (self->menu, GTK_ALIGN_START);
     gtk_widget_set_parent (self->menu, GTK_WIDGET (self));
+    g_signal_connect_swapped (self->menu, "show", G_CALLBACK (on_menu_shown), self);
     g_signal_connect_swapped (self->menu, "closed", G_CALLBACK (on_menu_closed), self);
   }
 }

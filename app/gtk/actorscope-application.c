@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "actorscope-application.h"
+#include "actorscope-palette-css.h"
 #include "actorscope-color-scheme.h"
 #include "actorscope-settings.h"
 #include "actorscope-window.h"
@@ -112,6 +113,7 @@ actorscope_application_startup (GApplication *app)
     { "win.zoom-out", { "<Control>minus", NULL } },
     { "win.zoom-reset", { "<Control>0", NULL } },
     { "win.find", { "<Control>f", NULL } },
+    { "win.filter-actors", { "<Control><Shift>f", NULL } },
     { "win.toggle-sidebar", { "F9", NULL } },
     { "win.toggle-details", { "<Control>i", NULL } },
     { "win.play", { "<Control>space", NULL } },
@@ -139,6 +141,7 @@ actorscope_application_startup (GApplication *app)
   /* style.css and gtk/help-overlay.ui are picked up from the resource base
    * path by GtkApplication itself. */
   self->scheme = actorscope_color_scheme_new ();
+  actorscope_palette_css_install (gdk_display_get_default ());
   g_signal_connect_object (self->settings, "changed::color-scheme",
                            G_CALLBACK (on_scheme_changed), self, 0);
   on_scheme_changed (self->settings, "color-scheme", self);

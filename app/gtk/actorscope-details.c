@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "actorscope-actor-charts.h"
 #include "actorscope-details.h"
 #include "ingest-view.h"
 #include "render-ticks.h"
@@ -30,6 +31,7 @@ struct _ActorscopeDetails {
   GtkWidget *payload_scroller;
   GtkWidget *payload;          /* GtkLabel: plain text, never markup */
   GtkWidget *extra;            /* range: per-edge table */
+  GtkWidget *charts;           /* ActorscopeActorCharts: an actor over time */
   ActorscopeDocument *document;
   const char *kind;
   GHashTable *values;          /* key -> value, for tests */
@@ -56,6 +58,7 @@ clear (ActorscopeDetails *self, const char *kind)
     gtk_box_remove (GTK_BOX (self->extra), child);
   gtk_widget_set_visible (self->payload_label, FALSE);
   gtk_widget_set_visible (self->payload_scroller, FALSE);
+  actorscope_actor_charts_clear (ACTORSCOPE_ACTOR_CHARTS (self->charts));
   gtk_label_set_text (GTK_LABEL (self->payload), "");
   gtk_label_set_text (GTK_LABEL (self->subtitle), "");
   gtk_widget_set_visible (self->title, TRUE);
@@ -409,6 +412,10 @@ actorscope_details_show_actor (ActorscopeDetails *self, IngestActorId id)
       add_time (self, _("Last seen"), st.last_ns);
     }
   add_subtree (self, store, id);
+  /* Over the whole trace, as the console charts an open window. */
+  actorscope_document_read_lock (self->document);
+  actorscope_actor_charts_show (ACTORSCOPE_ACTOR_CHARTS (self->charts), store, id, INGEST_TIME_MIN, INGEST_TIME_MAX);
+  actorscope_document_read_unlock (self->document);
   if (actor->parent != 0)
     {
       g_autofree char *label = g_strdup_printf (_("Parent: %s"), actor_name (self, actor->parent));
@@ -722,6 +729,13 @@ actorscope_details_get_title (ActorscopeDetails *self)
   return gtk_label_get_text (GTK_LABEL (self->title));
 }
 
+ActorscopeActorCharts *
+actorscope_details_get_charts (ActorscopeDetails *self)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_DETAILS (self), NULL);
+  return ACTORSCOPE_ACTOR_CHARTS (self->charts);
+}
+
 const char *
 actorscope_details_get_value (ActorscopeDetails *self, const char *key)
 {
@@ -802,6 +816,10 @@ actorscope_details_init (ActorscopeDetails *self)
 
   self->extra = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   gtk_box_append (GTK_BOX (self->box), self->extra);
+
+  self->charts = actorscope_actor_charts_new ();
+  gtk_widget_set_margin_top (self->charts, 6);
+  gtk_box_append (GTK_BOX (self->box), self->charts);
 
   self->buttons = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   gtk_widget_set_margin_top (self->buttons, 6);

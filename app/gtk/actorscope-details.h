@@ -10,6 +10,7 @@
 #pragma once
 
 #include <gtk/gtk.h>
+#include "actorscope-actor-charts.h"
 #include "actorscope-document.h"
 
 G_BEGIN_DECLS
@@ -33,6 +34,8 @@ const char *actorscope_details_get_title (ActorscopeDetails *self);
 /* An edge's title shows one line per actor: the label of the sender (to
  * FALSE) or receiver (to TRUE), or NULL when no edge is shown (borrowed). */
 GtkLabel *actorscope_details_get_edge_end (ActorscopeDetails *self, gboolean to);
+/* The actor's charts over time (borrowed; hidden unless an actor is shown). */
+ActorscopeActorCharts *actorscope_details_get_charts (ActorscopeDetails *self);
 /* The value shown for a row whose label is key (for tests), or NULL. */
 const char *actorscope_details_get_value (ActorscopeDetails *self, const char *key);
 

@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "actorscope-deviations-list.h"
+#include "render-deviations.h"
 #include "render-ticks.h"
 
 struct _ActorscopeDeviationsList {
@@ -29,42 +30,11 @@ default_spec (IngestDeviationSpec *spec)
                                   .max_rows = ACTORSCOPE_DEVIATIONS_ROWS_PER_KIND };
 }
 
-/* The row in plain words, as the console words it. */
-static char *
-what (IngestStore *store, const IngestDeviation *d, const IngestDeviationSpec *spec)
+/* The row's sentences are worded once in render/ and translated here. */
+static const char *
+translate (const char *msgid)
 {
-  const IngestMessage *m = d->message != 0 ? ingest_store_message (store, d->message) : NULL;
-  const char *label = m != NULL && m->label != 0 ? ingest_store_atom (store, m->label) : _("message");
-  const char *reason = d->reason != 0 ? ingest_store_atom (store, d->reason) : "";
-  char dur[32], limit[32];
-
-  render_ticks_format_duration (d->duration_ns, dur, sizeof dur);
-  switch (d->kind)
-    {
-    case INGEST_DEVIATION_CRASH:
-      return *reason ? g_strdup_printf (_("crashed: %s"), reason) : g_strdup (_("crashed"));
-    case INGEST_DEVIATION_DROP:
-      return g_strdup_printf (*reason ? _("dropped %s from %s: %s") : _("dropped %s from %s%s"), label,
-                              m != NULL ? ingest_store_actor_name (store, m->from) : "?", reason);
-    case INGEST_DEVIATION_UNANSWERED:
-      return g_strdup_printf (_("%s to %s unanswered for %s"), label,
-                              m != NULL ? ingest_store_actor_name (store, m->to) : "?", dur);
-    case INGEST_DEVIATION_LOST:
-      return g_strdup_printf (d->before_attach ? _("%llu events gone before the source attached")
-                                               : _("%llu events lost (gaps in the source’s ids)"),
-                              (unsigned long long) d->count);
-    case INGEST_DEVIATION_STUCK:
-      return g_strdup_printf (_("mailbox at %llu, not going down for %s"), (unsigned long long) d->count, dur);
-    case INGEST_DEVIATION_SLOW_MAILBOX:
-      render_ticks_format_duration (spec->wait_p99_ns, limit, sizeof limit);
-      return g_strdup_printf (_("wait p99 over %s: %llu messages waited longer (longest %s)"),
-                              limit, (unsigned long long) d->count, dur);
-    case INGEST_DEVIATION_MAILBOX_LIMIT:
-      return g_strdup_printf (_("mailbox at %llu, over the limit of %llu"),
-                              (unsigned long long) d->count, (unsigned long long) spec->mailbox_limit);
-    default:
-      return g_strdup ("");
-    }
+  return _(msgid);
 }
 
 /* Three labels: time, actor, what. Plain text (never markup): names and
@@ -76,7 +46,7 @@ make_row (ActorscopeDeviationsList *self, IngestStore *store, const IngestDeviat
   GtkWidget *row = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
   GtkWidget *top = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *time_label, *actor_label, *what_label;
-  g_autofree char *text = what (store, d, spec);
+  g_autofree char *text = render_deviation_describe (store, d, spec, translate);
   char buf[64] = "";
 
   if (d->time_ns != 0)

@@ -8,6 +8,7 @@
 #include "actorscope-window.h"
 #include "actorscope-deviations-list.h"
 #include "actorscope-dir-follow.h"
+#include "actorscope-search-bar.h"
 #include "actorscope-live.h"
 #include "actorscope-overview.h"
 #include "actorscope-time-ruler.h"
@@ -53,6 +54,7 @@ struct _ActorscopeWindow {
   GtkLabel *deviations_badge;
   GtkPopover *deviations_popover;
   ActorscopeDeviationsList *deviations_list;
+  ActorscopeSearchBar *search_bar;  /* under the header bar; owned by its parent box */
 
   GSettings *settings;
   ActorscopeSession *session;   /* window, area, cursor, filter, groups: shared by the views */
@@ -315,6 +317,7 @@ actorscope_window_set_document (ActorscopeWindow *self, ActorscopeDocument *docu
   actorscope_actor_tree_set_document (self->actor_tree, document);
   actorscope_details_set_document (self->details, document);
   actorscope_deviations_list_set_document (self->deviations_list, document);
+  actorscope_search_bar_set_document (self->search_bar, document);
   update_deviations_badge (self);
   gtk_label_set_text (self->selection_label, "");
   if (document != NULL)
@@ -781,6 +784,14 @@ action_find (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   ActorscopeWindow *self = ACTORSCOPE_WINDOW (widget);
 
+  actorscope_search_bar_open (self->search_bar);
+}
+
+static void
+action_filter_actors (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  ActorscopeWindow *self = ACTORSCOPE_WINDOW (widget);
+
   gtk_widget_set_visible (self->sidebar, TRUE);
   gtk_widget_grab_focus (GTK_WIDGET (self->filter_entry));
 }
@@ -845,6 +856,11 @@ on_item_activated (ActorscopeSceneView *view, const char *klass, const char *id,
   if (self->document == NULL)
     return;
   store = actorscope_document_get_store (self->document);
+  /* One selection: anything but an actor clears the tree's (an actor
+   * selects its row below). */
+  if (klass == NULL || !(g_str_equal (klass, "actor") || g_str_equal (klass, "lane") ||
+                         g_str_equal (klass, "lifeline")))
+    actorscope_actor_tree_select_actor (self->actor_tree, 0);
   if (klass == NULL)
     {
       actorscope_details_show_nothing (self->details);
@@ -907,27 +923,35 @@ on_jump_to_actor (ActorscopeDetails *details, guint actor, gpointer user_data)
   on_actor_selected (self->actor_tree, actor, self);
 }
 
-/* A deviation row: the view's window (same width) centred on when it
- * happened, and its actor selected everywhere. */
+/* The view's window (same width) centred on time_ns; the whole trace in
+ * view zooms to a tenth of it so the moment shows. */
+static void
+centre_window_on (ActorscopeWindow *self, gint64 time_ns)
+{
+  gint64 from, to, t0, t1, width;
+
+  if (!actorscope_document_get_time_range (self->document, &t0, &t1))
+    return;
+  actorscope_scene_view_get_window (self->scene_view, &from, &to);
+  from = MAX (from, t0);
+  to = MIN (to, t1);
+  width = to > from ? to - from : 0;
+  if (width == 0 || width >= t1 - t0)
+    width = MAX ((t1 - t0) / 10, 1000);
+  actorscope_scene_view_set_window (self->scene_view, time_ns - width / 2, time_ns - width / 2 + width);
+}
+
+/* A deviation row: the window centred on when it happened, and its actor
+ * selected everywhere. */
 static void
 on_deviation_activated (ActorscopeDeviationsList *list, gint64 time_ns, guint actor, gpointer user_data)
 {
   ActorscopeWindow *self = user_data;
-  gint64 from, to, t0, t1, width;
 
   if (self->document == NULL)
     return;
-  if (time_ns != 0 && actorscope_document_get_time_range (self->document, &t0, &t1))
-    {
-      actorscope_scene_view_get_window (self->scene_view, &from, &to);
-      from = MAX (from, t0);
-      to = MIN (to, t1);
-      width = to > from ? to - from : 0;
-      /* The whole trace in view: zoom to a tenth of it so the moment shows. */
-      if (width == 0 || width >= t1 - t0)
-        width = MAX ((t1 - t0) / 10, 1000);
-      actorscope_scene_view_set_window (self->scene_view, time_ns - width / 2, time_ns - width / 2 + width);
-    }
+  if (time_ns != 0)
+    centre_window_on (self, time_ns);
   if (actor != 0)
     {
       actorscope_actor_tree_select_actor (self->actor_tree, actor);
@@ -941,8 +965,21 @@ select_message (ActorscopeWindow *self, IngestMessageId message)
 {
   g_autofree char *id = g_strdup_printf ("%u", message);
 
+  actorscope_actor_tree_select_actor (self->actor_tree, 0);
   actorscope_details_show_message (self->details, message);
   actorscope_scene_view_select (self->scene_view, "message", id);
+}
+
+/* A search match: the window centred on it, the message selected. */
+static void
+on_search_match (ActorscopeSearchBar *bar, guint message, gint64 time_ns, gpointer user_data)
+{
+  ActorscopeWindow *self = user_data;
+
+  if (self->document == NULL)
+    return;
+  centre_window_on (self, time_ns);
+  select_message (self, message);
 }
 
 static void
@@ -1444,6 +1481,7 @@ actorscope_window_class_init (ActorscopeWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.zoom-out", NULL, action_zoom);
   gtk_widget_class_install_action (widget_class, "win.zoom-reset", NULL, action_zoom);
   gtk_widget_class_install_action (widget_class, "win.find", NULL, action_find);
+  gtk_widget_class_install_action (widget_class, "win.filter-actors", NULL, action_filter_actors);
   gtk_widget_class_install_action (widget_class, "win.step-next", NULL, action_step);
   gtk_widget_class_install_action (widget_class, "win.step-prev", NULL, action_step);
   gtk_widget_class_install_action (widget_class, "win.jump-to-now", NULL, action_jump_to_now);
@@ -1541,6 +1579,12 @@ actorscope_window_init (ActorscopeWindow *self)
   g_signal_connect (self->export_bar, "response", G_CALLBACK (on_export_bar_response), self);
   g_signal_connect (self->deviations_list, "deviation-activated", G_CALLBACK (on_deviation_activated), self);
   g_signal_connect (self->deviations_popover, "show", G_CALLBACK (on_deviations_popover_show), self);
+  self->search_bar = ACTORSCOPE_SEARCH_BAR (actorscope_search_bar_new ());
+  /* Under the header bar across the window, as GNOME apps place it: the
+   * view's pane alone is too narrow for it. */
+  gtk_widget_insert_before (GTK_WIDGET (self->search_bar), gtk_widget_get_parent (GTK_WIDGET (self->sidebar_paned)),
+                            GTK_WIDGET (self->sidebar_paned));
+  g_signal_connect (self->search_bar, "match-activated", G_CALLBACK (on_search_match), self);
   gtk_widget_set_visible (GTK_WIDGET (self->deviations_button), FALSE);
   g_signal_connect (self->filter_entry, "search-changed", G_CALLBACK (on_filter_changed), self);
   g_signal_connect (self->scene_view, "item-activated", G_CALLBACK (on_item_activated), self);
@@ -1607,6 +1651,13 @@ actorscope_window_get_details (ActorscopeWindow *self)
 {
   g_return_val_if_fail (ACTORSCOPE_IS_WINDOW (self), NULL);
   return self->details;
+}
+
+ActorscopeSearchBar *
+actorscope_window_get_search_bar (ActorscopeWindow *self)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_WINDOW (self), NULL);
+  return self->search_bar;
 }
 
 GtkEditable *

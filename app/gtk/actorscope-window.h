@@ -16,6 +16,7 @@
 #include "actorscope-document.h"
 #include "actorscope-live.h"
 #include "actorscope-scene-view.h"
+#include "actorscope-search-bar.h"
 
 G_BEGIN_DECLS
 
@@ -64,6 +65,7 @@ ActorscopeDetails *actorscope_window_get_details (ActorscopeWindow *self);
 /* The deviations list of the header bar's popover. */
 ActorscopeDeviationsList *actorscope_window_get_deviations_list (ActorscopeWindow *self);
 GtkEditable *actorscope_window_get_filter_entry (ActorscopeWindow *self);
+ActorscopeSearchBar *actorscope_window_get_search_bar (ActorscopeWindow *self);
 /* The status line text (borrowed). */
 const char *actorscope_window_get_status (ActorscopeWindow *self);
 

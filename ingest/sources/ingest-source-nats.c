@@ -11,6 +11,7 @@
 #include <nats/nats.h>
 #include <glib/gstdio.h>
 
+#include "ingest-hash.h"
 #include "ingest-source-nats.h"
 
 #define DEFAULT_SUBJECTS "actorscope.>"
@@ -19,8 +20,10 @@
 #define DEFAULT_BATCH 256u
 #define DEFAULT_MAX_AGE_NS (G_GINT64_CONSTANT (7) * 24 * 3600 * 1000000000)
 /* A redelivery comes after this long without an ack: far above a data
- * directory flush (200 ms), so only real trouble redelivers. */
-#define ACK_WAIT_NS (G_GINT64_CONSTANT (30) * 1000000000)
+ * directory flush (200 ms), so only real trouble redelivers; short enough
+ * that what a killed collector had fetched comes back soon, since the
+ * producers' later messages are held until it does (producer order). */
+#define ACK_WAIT_NS (G_GINT64_CONSTANT (5) * 1000000000)
 #define DUPLICATE_WINDOW_NS (G_GINT64_CONSTANT (120) * 1000000000)
 #define FETCH_TIMEOUT_MS 500
 /* How often the worker asks for the consumer's ack floor, below which no
@@ -28,6 +31,23 @@
 #define FLOOR_INTERVAL_US (10 * G_USEC_PER_SEC)
 /* Consecutive failed fetches after which the subscription is made again. */
 #define FETCH_ERRORS_RESUBSCRIBE 20
+
+/* Producer order. A producer's messages may reach the stream out of order
+ * (a resent message lands after later ones) and reach the collector out of
+ * order (what a killed collector or a lost node had fetched comes again
+ * after AckWait, behind newer messages). Pairing (a receive after its
+ * send, mailbox depth) depends on each producer's order, so messages that
+ * carry these headers are applied in batch order per producer: a message
+ * ahead of a gap is held until the gap fills, or until the gap has waited
+ * GAP_WAIT (then it is skipped, said and counted: a batch never published).
+ * Held messages are bounded; beyond the bound the oldest gap is skipped. */
+#define PRODUCER_HEADER "Actorscope-Producer"
+#define BATCH_HEADER "Actorscope-Batch"
+#define MAX_PRODUCER_NAME 100
+#define MAX_PRODUCERS 4096
+#define HOLD_MAX_MSGS 2048u
+#define HOLD_MAX_BYTES ((gsize) 64 << 20)
+#define GAP_TICK_MS 250
 
 typedef enum {
   ITEM_MSG,
@@ -46,8 +66,27 @@ typedef struct {
   gboolean connected;
 } Item;
 
+/* One producer's order (see PRODUCER_HEADER). */
+typedef struct {
+  char *name;               /* owned; the key of producers */
+  guint64 next;             /* the batch to apply next */
+  guint64 durable_next;     /* one past the highest batch durable (journaled) */
+  GHashTable *held;         /* batch -> Held *, the batches after a gap */
+  gint64 gap_since_us;      /* when the current gap began holding; 0: none */
+} Producer;
+
+/* A message ahead of its producer's gap: fetched, not in the store, unacked. */
+typedef struct {
+  natsMsg *msg;
+  guint64 sseq, batch;
+  Producer *producer;
+  gsize bytes;
+} Held;
+
 /* A message in the store, not yet acked. */
 typedef struct {
+  Producer *producer;       /* NULL: a message without producer order */
+  guint64 batch;
   guint64 sseq;
   IngestSeq a, b;           /* its store seqs [a, b) */
   natsMsg *msg;             /* the newest delivery (its ack counts) */
@@ -93,6 +132,12 @@ struct _IngestNatsSource {
   GQueue pending;           /* Pending *, in store order */
   GHashTable *pending_by_seq;
   GHashTable *done;         /* stream seqs stored (above floor) */
+  GHashTable *producers;    /* name -> Producer * (owned) */
+  GHashTable *held_by_seq;  /* stream seq -> Held * (owned by its producer) */
+  guint held_msgs;
+  gsize held_bytes;
+  gint64 gap_wait_us;       /* under lock: set by the worker from AckWait */
+  GSource *gap_tick;
   guint64 floor;
   int journal_fd;
   guint64 journal_lines;
@@ -339,6 +384,16 @@ ingest_nats_ensure_stream (gpointer js, const char *stream, const char *subjects
   return TRUE;
 }
 
+/* A gap waits for two AckWaits (a message fetched by a collector that
+ * died comes again after one) and a margin. */
+static void
+worker_set_ack_wait (IngestNatsSource *self, gint64 ack_wait_ns)
+{
+  g_mutex_lock (&self->lock);
+  self->gap_wait_us = 2 * (ack_wait_ns / 1000) + 2 * G_USEC_PER_SEC;
+  g_mutex_unlock (&self->lock);
+}
+
 /* Creates the stream when it is missing, then binds to the durable
  * consumer, creating it with our configuration when it is missing. */
 static gboolean
@@ -372,6 +427,8 @@ worker_subscribe (IngestNatsSource *self, char **why)
                    "consumer %s exists: it goes on from where it is (the start time applies "
                    "to a new consumer only)", self->durable);
       so.Consumer = self->durable;
+      if (ci->Config != NULL && ci->Config->AckWait > 0)
+        worker_set_ack_wait (self, ci->Config->AckWait);
       jsConsumerInfo_Destroy (ci);
     }
   else if (s != NATS_NOT_FOUND)
@@ -385,6 +442,7 @@ worker_subscribe (IngestNatsSource *self, char **why)
       so.Config.Durable = self->durable;
       so.Config.AckPolicy = js_AckExplicit;
       so.Config.AckWait = ACK_WAIT_NS;
+      worker_set_ack_wait (self, ACK_WAIT_NS);
       so.Config.MaxDeliver = -1;
       so.Config.MaxAckPending = (int64_t) self->opts.max_inflight * 4;
       so.Config.FilterSubject = self->subjects;
@@ -599,12 +657,11 @@ source_stop_for_good (IngestNatsSource *self, const char *why)
     self->opts.stopped (self->opts.stopped_data);
 }
 
-/* Parses one delivery into the store (or drops a redelivery). */
+/* Parses one message into the store as a Pending (taken: msg). */
 static gboolean
-take_message (IngestNatsSource *self, natsMsg *msg)
+apply_message (IngestNatsSource *self, natsMsg *msg, guint64 sseq, Producer *producer,
+               guint64 batch)
 {
-  jsMsgMetaData *meta = NULL;
-  guint64 sseq;
   Pending *p;
   IngestParserOptions po = { 0 };
   g_autoptr(IngestParser) parser = NULL;
@@ -615,48 +672,14 @@ take_message (IngestNatsSource *self, natsMsg *msg)
   gboolean ok;
   guint64 seen = 0;
 
-  if (natsMsg_GetMetaData (&meta, msg) != NATS_OK)
-    {
-      /* Not a JetStream delivery: nothing to ack, nothing to take. */
-      natsMsg_Destroy (msg);
-      inflight_release (self, 1);
-      return FALSE;
-    }
-  sseq = meta->Sequence.Stream;
-  jsMsgMetaData_Destroy (meta);
-
-  if (sseq <= self->floor || g_hash_table_contains (self->done, GSIZE_TO_POINTER (sseq)))
-    {
-      /* Stored before (this run or one before a crash): its ack was lost. */
-      natsMsg_Ack (msg, NULL);
-      natsMsg_Destroy (msg);
-      inflight_release (self, 1);
-      self->stats.redelivered++;
-      return FALSE;
-    }
-  p = g_hash_table_lookup (self->pending_by_seq, GSIZE_TO_POINTER (sseq));
-  if (p != NULL)
-    {
-      /* Redelivered while waiting for the flush: ack the newest delivery. */
-      natsMsg_Destroy (p->msg);
-      p->msg = msg;
-      inflight_release (self, 1);
-      self->stats.redelivered++;
-      return FALSE;
-    }
-  if (self->stopped)
-    {
-      natsMsg_Destroy (msg);
-      inflight_release (self, 1);
-      return FALSE;
-    }
-
   where = g_strdup_printf ("nats:%s#%" G_GUINT64_FORMAT, natsMsg_GetSubject (msg), sseq);
   po.format = INGEST_FORMAT_NATIVE;
   po.strict = self->opts.strict;
   po.source_name = where;
   po.max_line_bytes = self->opts.max_line_bytes;
   p = g_new0 (Pending, 1);
+  p->producer = producer;
+  p->batch = batch;
   p->sseq = sseq;
   p->msg = msg;
   p->ack = TRUE;
@@ -690,13 +713,279 @@ take_message (IngestNatsSource *self, natsMsg *msg)
   return p->b > p->a;
 }
 
+/* The producer and batch of msg, from its headers; FALSE when it has none
+ * (or unusable ones: then it is taken in arrival order). The name is
+ * restricted so that it is one word in the journal. */
+static gboolean
+message_order (natsMsg *msg, const char **name, guint64 *batch)
+{
+  const char *b = NULL;
+  char *end = NULL;
+  gsize n;
+
+  if (natsMsgHeader_Get (msg, PRODUCER_HEADER, name) != NATS_OK
+      || natsMsgHeader_Get (msg, BATCH_HEADER, &b) != NATS_OK || *name == NULL || b == NULL)
+    return FALSE;
+  n = strlen (*name);
+  if (n == 0 || n > MAX_PRODUCER_NAME || !g_ascii_isdigit (*b))
+    return FALSE;
+  for (gsize i = 0; i < n; i++)
+    if (!g_ascii_isalnum ((*name)[i]) && strchr ("._:-", (*name)[i]) == NULL)
+      return FALSE;
+  errno = 0;
+  *batch = g_ascii_strtoull (b, &end, 10);
+  return errno == 0 && *end == '\0';
+}
+
+static void
+held_free (gpointer data)
+{
+  Held *h = data;
+
+  natsMsg_Destroy (h->msg);
+  g_free (h);
+}
+
+static void
+producer_free (gpointer data)
+{
+  Producer *pr = data;
+
+  g_hash_table_unref (pr->held);
+  g_free (pr->name);
+  g_free (pr);
+}
+
+/* The producer called name, made when new (NULL when MAX_PRODUCERS are
+ * known already: its messages are then taken in arrival order). */
+static Producer *
+producer_get (IngestNatsSource *self, const char *name, guint64 first_batch)
+{
+  Producer *pr = g_hash_table_lookup (self->producers, name);
+
+  if (pr != NULL || g_hash_table_size (self->producers) >= MAX_PRODUCERS)
+    return pr;
+  pr = g_new0 (Producer, 1);
+  pr->name = g_strdup (name);
+  pr->next = first_batch;
+  /* Names and batch numbers come from the messages: keyed hashes. */
+  pr->held = g_hash_table_new_full (ingest_hash_direct, g_direct_equal, NULL, held_free);
+  g_hash_table_insert (self->producers, pr->name, pr);
+  return pr;
+}
+
+/* Applies the held batches that follow pr->next, in order. */
+static gboolean
+producer_release (IngestNatsSource *self, Producer *pr)
+{
+  gboolean appended = FALSE;
+  Held *h;
+
+  while ((h = g_hash_table_lookup (pr->held, GSIZE_TO_POINTER (pr->next))) != NULL)
+    {
+      natsMsg *msg = g_steal_pointer (&h->msg);
+      guint64 sseq = h->sseq;
+
+      g_hash_table_remove (self->held_by_seq, GSIZE_TO_POINTER (sseq));
+      self->held_msgs--;
+      self->held_bytes -= h->bytes;
+      g_hash_table_remove (pr->held, GSIZE_TO_POINTER (pr->next));
+      /* In flight again until its ack, as every message in the store. */
+      g_mutex_lock (&self->lock);
+      self->inflight++;
+      g_mutex_unlock (&self->lock);
+      appended |= apply_message (self, msg, sseq, pr, pr->next);
+      pr->next++;
+    }
+  pr->gap_since_us = g_hash_table_size (pr->held) > 0 ? g_get_monotonic_time () : 0;
+  return appended;
+}
+
+/* Gives up waiting for pr's gap: goes on at its lowest held batch. */
+static gboolean
+producer_skip_gap (IngestNatsSource *self, Producer *pr, const char *why)
+{
+  GHashTableIter it;
+  gpointer key;
+  guint64 lowest = G_MAXUINT64;
+
+  g_hash_table_iter_init (&it, pr->held);
+  while (g_hash_table_iter_next (&it, &key, NULL))
+    lowest = MIN (lowest, (guint64) GPOINTER_TO_SIZE (key));
+  if (lowest == G_MAXUINT64 || lowest <= pr->next)
+    return FALSE;
+  ingest_source_hooks_note (&self->hooks, INGEST_SOURCE_NOTE_WARNING, self->name,
+                            "producer %s: batch(es) %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
+                            " %s; going on without them (taken out of order if they come)",
+                            pr->name, pr->next, lowest - 1, why);
+  self->stats.skipped_batches += lowest - pr->next;
+  pr->next = lowest;
+  return producer_release (self, pr);
+}
+
+/* Holds msg until its producer's gap fills (taken: msg). */
+static gboolean
+producer_hold (IngestNatsSource *self, Producer *pr, natsMsg *msg, guint64 sseq, guint64 batch)
+{
+  Held *h = g_new0 (Held, 1);
+  gboolean appended = FALSE;
+
+  h->msg = msg;
+  h->sseq = sseq;
+  h->batch = batch;
+  h->producer = pr;
+  h->bytes = (gsize) MAX (natsMsg_GetDataLength (msg), 0) + 256;
+  g_hash_table_replace (pr->held, GSIZE_TO_POINTER (batch), h);
+  g_hash_table_insert (self->held_by_seq, GSIZE_TO_POINTER (sseq), h);
+  self->held_msgs++;
+  self->held_bytes += h->bytes;
+  self->stats.held++;
+  if (pr->gap_since_us == 0)
+    pr->gap_since_us = g_get_monotonic_time ();
+  /* Not in flight while held: fetching goes on, or the gap's redelivery
+   * could never be fetched. Bounded here instead. */
+  inflight_release (self, 1);
+  while (self->held_msgs > HOLD_MAX_MSGS || self->held_bytes > HOLD_MAX_BYTES)
+    {
+      guint before = self->held_msgs;
+      Producer *oldest = NULL;
+      GHashTableIter it;
+      gpointer value;
+
+      g_hash_table_iter_init (&it, self->producers);
+      while (g_hash_table_iter_next (&it, NULL, &value))
+        {
+          Producer *q = value;
+          if (q->gap_since_us != 0 && (oldest == NULL || q->gap_since_us < oldest->gap_since_us))
+            oldest = q;
+        }
+      if (oldest == NULL)
+        break;
+      appended |= producer_skip_gap (self, oldest, "held too many messages behind them");
+      if (self->held_msgs >= before)
+        break;
+    }
+  return appended;
+}
+
+/* Takes one delivery: into the store in its producer's order, held, or
+ * dropped as a redelivery. */
+static gboolean
+take_message (IngestNatsSource *self, natsMsg *msg)
+{
+  jsMsgMetaData *meta = NULL;
+  guint64 sseq, batch = 0;
+  Pending *p;
+  Held *h;
+  Producer *pr = NULL;
+  const char *name = NULL;
+  gboolean appended;
+
+  if (natsMsg_GetMetaData (&meta, msg) != NATS_OK)
+    {
+      /* Not a JetStream delivery: nothing to ack, nothing to take. */
+      natsMsg_Destroy (msg);
+      inflight_release (self, 1);
+      return FALSE;
+    }
+  sseq = meta->Sequence.Stream;
+  jsMsgMetaData_Destroy (meta);
+
+  if (sseq <= self->floor || g_hash_table_contains (self->done, GSIZE_TO_POINTER (sseq)))
+    {
+      /* Stored before (this run or one before a crash): its ack was lost. */
+      natsMsg_Ack (msg, NULL);
+      natsMsg_Destroy (msg);
+      inflight_release (self, 1);
+      self->stats.redelivered++;
+      return FALSE;
+    }
+  p = g_hash_table_lookup (self->pending_by_seq, GSIZE_TO_POINTER (sseq));
+  h = p == NULL ? g_hash_table_lookup (self->held_by_seq, GSIZE_TO_POINTER (sseq)) : NULL;
+  if (p != NULL || h != NULL)
+    {
+      /* Redelivered while waiting for the flush or its gap: the newest
+       * delivery's ack is the one that counts. */
+      natsMsg **slot = p != NULL ? &p->msg : &h->msg;
+      natsMsg_Destroy (*slot);
+      *slot = msg;
+      inflight_release (self, 1);
+      self->stats.redelivered++;
+      return FALSE;
+    }
+  if (self->stopped)
+    {
+      natsMsg_Destroy (msg);
+      inflight_release (self, 1);
+      return FALSE;
+    }
+  /* A producer counts from batch 0; a consumer that starts at a time
+   * starts in the middle of it. */
+  if (!self->opts.unordered && message_order (msg, &name, &batch))
+    pr = producer_get (self, name, self->opts.since_ns != 0 ? batch : 0);
+  if (pr == NULL)
+    return apply_message (self, msg, sseq, NULL, 0);
+  if (batch > pr->next)
+    return producer_hold (self, pr, msg, sseq, batch);
+  if (batch < pr->next)
+    {
+      /* After a skipped gap, or a producer restarted under the same name. */
+      self->stats.out_of_order++;
+      return apply_message (self, msg, sseq, pr, batch);
+    }
+  appended = apply_message (self, msg, sseq, pr, batch);
+  pr->next++;
+  return producer_release (self, pr) || appended;
+}
+
+/* Skips the gaps that waited longer than the consumer's AckWait allows. */
+static gboolean
+on_gap_tick (gpointer user_data)
+{
+  IngestNatsSource *self = user_data;
+  gint64 now = g_get_monotonic_time (), wait;
+  gboolean appended = FALSE;
+  GHashTableIter it;
+  gpointer value;
+
+  if (self->held_msgs == 0)
+    return G_SOURCE_CONTINUE;
+  g_mutex_lock (&self->lock);
+  wait = self->gap_wait_us;
+  g_mutex_unlock (&self->lock);
+  g_hash_table_iter_init (&it, self->producers);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    {
+      Producer *pr = value;
+      if (pr->gap_since_us != 0 && now - pr->gap_since_us > wait)
+        appended |= producer_skip_gap (self, pr, "did not come in time");
+    }
+  if (self->journal_path == NULL)
+    ingest_nats_source_durable (self, ingest_store_n_events (self->store));
+  if (appended)
+    ingest_source_hooks_appended (&self->hooks);
+  return G_SOURCE_CONTINUE;
+}
+
+/* "SSEQ FIRST END[ PRODUCER BATCH]\n" (log seqs) for p. */
+static void
+journal_append_pending (IngestNatsSource *self, GString *text, const Pending *p)
+{
+  g_string_append_printf (text, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT,
+                          p->sseq, p->a + self->opts.log_seq_offset,
+                          p->b + self->opts.log_seq_offset);
+  if (p->producer != NULL)
+    g_string_append_printf (text, " %s %" G_GUINT64_FORMAT, p->producer->name, p->batch);
+  g_string_append_c (text, '\n');
+}
+
 static void
 journal_rewrite (IngestNatsSource *self)
 {
   g_autoptr(GString) text = g_string_new (NULL);
   g_autoptr(GError) error = NULL;
   GHashTableIter it;
-  gpointer key;
+  gpointer key, value;
   guint64 lines = 1;
 
   g_string_append_printf (text, "floor %" G_GUINT64_FORMAT "\n", self->floor);
@@ -706,15 +995,24 @@ journal_rewrite (IngestNatsSource *self)
       g_string_append_printf (text, "%" G_GUINT64_FORMAT " 0 0\n", (guint64) GPOINTER_TO_SIZE (key));
       lines++;
     }
+  /* Where each producer's order stands among the durable messages. */
+  g_hash_table_iter_init (&it, self->producers);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    {
+      const Producer *pr = value;
+      if (pr->durable_next > 0)
+        {
+          g_string_append_printf (text, "producer %s %" G_GUINT64_FORMAT "\n", pr->name,
+                                  pr->durable_next);
+          lines++;
+        }
+    }
   for (GList *l = self->pending.head; l != NULL; l = l->next)
     {
       const Pending *p = l->data;
       if (p->journaled)
         {
-          g_string_append_printf (text, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %"
-                                  G_GUINT64_FORMAT "\n", p->sseq,
-                                  p->a + self->opts.log_seq_offset,
-                                  p->b + self->opts.log_seq_offset);
+          journal_append_pending (self, text, p);
           lines++;
         }
     }
@@ -806,6 +1104,16 @@ wake_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
 
 static GSourceFuncs wake_funcs = { NULL, NULL, wake_dispatch, NULL, NULL, NULL };
 
+/* A producer's batches below next are durable (from the journal). */
+static void
+journal_restore_order (IngestNatsSource *self, const char *name, guint64 next)
+{
+  Producer *pr = producer_get (self, name, next);
+
+  if (pr != NULL && next > pr->durable_next)
+    pr->next = pr->durable_next = next;
+}
+
 /* Reads the journal against the log's durable events and rewrites it
  * compacted. */
 static gboolean
@@ -829,15 +1137,23 @@ journal_open (IngestNatsSource *self, GError **error)
       while (line != NULL && *line != '\0')
         {
           char *nl = strchr (line, '\n');
-          guint64 s, a, b;
+          guint64 s, a, b, batch;
+          char name[MAX_PRODUCER_NAME + 1];
+          int fields;
           if (nl == NULL)
             break;  /* a torn last line: its messages were not flushed */
           *nl = '\0';
           if (sscanf (line, "floor %" G_GUINT64_FORMAT, &s) == 1)
             self->floor = MAX (self->floor, s);
-          else if (sscanf (line, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT,
-                           &s, &a, &b) == 3)
+          else if (sscanf (line, "producer %100s %" G_GUINT64_FORMAT, name, &batch) == 2)
+            journal_restore_order (self, name, batch);
+          else if ((fields = sscanf (line, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %"
+                                     G_GUINT64_FORMAT " %100s %" G_GUINT64_FORMAT,
+                                     &s, &a, &b, name, &batch)) >= 3)
             {
+              /* A durable message moves its producer's order past it. */
+              if (fields == 5 && a < self->opts.log_durable)
+                journal_restore_order (self, name, batch + 1);
               if (b <= self->opts.log_durable)
                 g_hash_table_add (self->done, GSIZE_TO_POINTER (s));
               else if (a < self->opts.log_durable)
@@ -929,12 +1245,18 @@ ingest_nats_source_new (IngestStore *store, const IngestNatsOptions *options,
   g_queue_init (&self->pending);
   self->pending_by_seq = g_hash_table_new (g_direct_hash, g_direct_equal);
   self->done = g_hash_table_new (g_direct_hash, g_direct_equal);
+  self->producers = g_hash_table_new_full (ingest_hash_str, g_str_equal, NULL, producer_free);
+  self->held_by_seq = g_hash_table_new (g_direct_hash, g_direct_equal);
+  self->gap_wait_us = 2 * (ACK_WAIT_NS / 1000) + 2 * G_USEC_PER_SEC;
   self->items = g_async_queue_new ();
   self->context = g_main_context_ref_thread_default ();
   self->wake = g_source_new (&wake_funcs, sizeof (GSource));
   g_source_set_callback (self->wake, on_items, self, NULL);
   g_source_set_name (self->wake, "actorscope nats");
   g_source_attach (self->wake, self->context);
+  self->gap_tick = g_timeout_source_new (GAP_TICK_MS);
+  g_source_set_callback (self->gap_tick, on_gap_tick, self, NULL);
+  g_source_attach (self->gap_tick, self->context);
   self->mailbox = g_atomic_rc_box_new0 (Mailbox);
   g_mutex_init (&self->mailbox->lock);
   self->mailbox->items = g_async_queue_ref (self->items);
@@ -981,6 +1303,12 @@ ingest_nats_source_free (IngestNatsSource *self)
       g_free (item);
     }
   g_queue_clear_full (&self->pending, (GDestroyNotify) pending_free);
+  /* Held messages go unacked: the server delivers them again. */
+  g_hash_table_remove_all (self->held_by_seq);
+  g_hash_table_unref (self->held_by_seq);
+  g_hash_table_unref (self->producers);
+  g_source_destroy (self->gap_tick);
+  g_source_unref (self->gap_tick);
   if (self->nc != NULL)
     natsConnection_FlushTimeout (self->nc, 2000);  /* the last acks */
   if (self->sub != NULL)
@@ -1040,10 +1368,7 @@ ingest_nats_source_prepare_flush (IngestNatsSource *self, GError **error)
       const Pending *p = l->data;
       if (!p->journaled)
         {
-          g_string_append_printf (text, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %"
-                                  G_GUINT64_FORMAT "\n", p->sseq,
-                                  p->a + self->opts.log_seq_offset,
-                                  p->b + self->opts.log_seq_offset);
+          journal_append_pending (self, text, p);
           lines++;
         }
     }
@@ -1115,6 +1440,8 @@ ingest_nats_source_durable (IngestNatsSource *self, IngestSeq durable)
         }
       if (p->sseq > self->floor)
         g_hash_table_add (self->done, GSIZE_TO_POINTER (p->sseq));
+      if (p->producer != NULL)
+        p->producer->durable_next = MAX (p->producer->durable_next, p->batch + 1);
       pending_free (p);
       n++;
     }

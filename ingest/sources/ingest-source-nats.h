@@ -22,6 +22,12 @@
  * never count twice. Without a journal (no data directory) messages are
  * acked as soon as they are in the store.
  *
+ * Producer order: messages with the Actorscope-Producer and
+ * Actorscope-Batch headers (actorscope publish sets them) are parsed in
+ * batch order per producer, whatever order the stream or redeliveries
+ * bring them in, because pairing depends on it; a message ahead of a gap
+ * is held (bounded) until the gap fills or has waited two AckWaits.
+ *
  * Threading: a worker thread owns the NATS connection (connect, create the
  * stream when it is missing, subscribe, fetch in batches while fewer than
  * max_inflight messages are unacked); messages and notes come back to the
@@ -56,6 +62,10 @@ typedef struct {
   int replicas;             /* a new stream's replicas; 0 = 1 */
   gint64 max_age_ns;        /* a new stream's MaxAge; 0 = 7 days */
   gboolean strict;          /* stop at the first malformed record */
+  /* Take messages as they come, not in producer order (Actorscope-Producer
+   * and Actorscope-Batch headers): for collectors sharing a durable, which
+   * each see only part of every producer's batches. */
+  gboolean unordered;
   gsize max_line_bytes;     /* 0 = INGEST_PARSER_DEFAULT_MAX_LINE */
   guint max_inflight;       /* messages fetched and not yet acked; 0 = 1024 */
   guint batch;              /* messages per fetch; 0 = 256 */
@@ -107,6 +117,9 @@ typedef struct {
   guint64 bad_messages;     /* messages with a malformed record */
   guint64 restored_done;    /* stream seqs the journal said were stored */
   guint64 lost_torn;        /* journaled messages the log lost to a torn tail */
+  guint64 held;             /* messages held until their producer's gap filled */
+  guint64 out_of_order;     /* messages taken behind their producer's order */
+  guint64 skipped_batches;  /* producer batches given up on (never came in time) */
   guint inflight;           /* fetched, not yet acked */
   gboolean connected;
 } IngestNatsStats;

@@ -55,6 +55,18 @@ typedef struct {
   IngestDepthSample max, last;   /* lane = persistent node index */
 } DepthBucket;
 
+/* One folded node's depth in a bucket's summary. */
+typedef struct {
+  guint pnode;                   /* persistent node index */
+  DepthBucket db;
+} DepthEntry;
+
+/* One actor's counts in a bucket's summary. */
+typedef struct {
+  IngestActorId actor;
+  ActorCounts c;
+} ActorEntry;
+
 enum { ITEM_MESSAGE, ITEM_SPAN };
 
 typedef struct {
@@ -90,6 +102,13 @@ typedef struct {
   GArray *late;                  /* LateItem */
   GArray *carried;               /* LateItem whose earlier bucket left */
   guint64 n_messages, n_spans;   /* counted here (carried ones excluded) */
+  /* The counts of pairs and actors as flat arrays (PairCount, ActorEntry,
+   * in the tables' iteration order), what every snapshot reads. A bucket
+   * changes only while events of its time arrive, so all but the newest
+   * few keep theirs from frame to frame: a snapshot then reads 200
+   * buckets' arrays instead of walking 200 hash tables (most of its
+   * cost). NULL = stale: counts() and count_pair() clear them. */
+  GArray *sum_pairs, *sum_actors, *sum_depth;
   /* Most events of a live window land in its newest bucket and name the
    * same few actors and pairs again and again (a SEND touches both ends,
    * counts the sender and the pair, then its depth sample touches the
@@ -145,6 +164,9 @@ bucket_free (gpointer data)
   g_array_unref (b->candidates);
   g_array_unref (b->late);
   g_array_unref (b->carried);
+  g_clear_pointer (&b->sum_pairs, g_array_unref);
+  g_clear_pointer (&b->sum_actors, g_array_unref);
+  g_clear_pointer (&b->sum_depth, g_array_unref);
   g_free (b);
 }
 
@@ -374,10 +396,52 @@ touch (Bucket *b, IngestActorId a)
   slot->touched = TRUE;
 }
 
+/* The bucket's counts are about to change: its summary is stale. */
+static inline void
+summary_stale (Bucket *b)
+{
+  if (G_UNLIKELY (b->sum_pairs != NULL))
+    {
+      g_clear_pointer (&b->sum_pairs, g_array_unref);
+      g_clear_pointer (&b->sum_actors, g_array_unref);
+      g_clear_pointer (&b->sum_depth, g_array_unref);
+    }
+}
+
+/* The bucket's summary, made if stale. */
+static void
+summary_make (Bucket *b)
+{
+  GHashTableIter it;
+  gpointer k, v;
+
+  if (b->sum_pairs != NULL)
+    return;
+  b->sum_pairs = g_array_sized_new (FALSE, FALSE, sizeof (PairCount), g_hash_table_size (b->pairs));
+  b->sum_actors = g_array_sized_new (FALSE, FALSE, sizeof (ActorEntry), g_hash_table_size (b->actors));
+  g_hash_table_iter_init (&it, b->pairs);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    g_array_append_val (b->sum_pairs, *(PairCount *) v);
+  g_hash_table_iter_init (&it, b->actors);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    {
+      ActorEntry e = { GPOINTER_TO_UINT (k), *(ActorCounts *) v };
+      g_array_append_val (b->sum_actors, e);
+    }
+  b->sum_depth = g_array_sized_new (FALSE, FALSE, sizeof (DepthEntry), g_hash_table_size (b->depth));
+  g_hash_table_iter_init (&it, b->depth);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    {
+      DepthEntry e = { GPOINTER_TO_UINT (k) - 1, *(DepthBucket *) v };
+      g_array_append_val (b->sum_depth, e);
+    }
+}
+
 static ActorCounts *
 counts (Bucket *b, IngestActorId a)
 {
   ActorSlot *slot = a != 0 ? actor_slot (b, a) : NULL;
+  summary_stale (b);
   if (slot != NULL && slot->counts != NULL)
     return slot->counts;
   ActorCounts *c = g_hash_table_lookup (b->actors, GUINT_TO_POINTER (a));
@@ -396,6 +460,7 @@ count_pair (Bucket *b, IngestActorId from, IngestActorId to)
 {
   IngestPairKey key = ingest_pair_key (from, to);
   PairSlot *slot = &b->pair_cache[(from * 7u + to) & (BUCKET_CACHE_SLOTS - 1)];
+  summary_stale (b);
   PairCount *pc = slot->count != NULL && slot->key == key ? slot->count : NULL;
   if (pc == NULL)
     pc = g_hash_table_lookup (b->pairs, &key);
@@ -418,6 +483,7 @@ note_depth (IngestTimelineWindow *w, Bucket *b, const IngestEvent *ev, const Ing
   if (node == G_MAXUINT || b == NULL)
     return;
   touch (b, m->to);
+  summary_stale (b);
   IngestDepthSample s = { node, ev->time_ns, d };
   DepthBucket *db = g_hash_table_lookup (b->depth, GUINT_TO_POINTER (node + 1));
   if (db == NULL)
@@ -775,12 +841,17 @@ cmp_mark_time (const void *a, const void *b)
   return x->time_ns < y->time_ns ? -1 : x->time_ns > y->time_ns;
 }
 
+#define ROW_CACHE_SLOTS 1024
+
 typedef struct {
   IngestTimelineWindow *w;
   IngestViewCtx *ctx;
   guint nb;
   GHashTable *rows;              /* IngestPairKey* (from, to) lanes -> PairRow* */
   GPtrArray *row_list;
+  /* Direct-mapped by lane pair in front of rows: a snapshot looks a row
+   * up for every pair of every bucket, for a few hundred rows. */
+  PairRow *row_cache[ROW_CACHE_SLOTS];
 } Assembly;
 
 static void
@@ -795,6 +866,9 @@ pair_row_free (gpointer data)
 static PairRow *
 row_for (Assembly *a, guint from, guint to)
 {
+  PairRow **slot = &a->row_cache[(from * 31u + to) & (ROW_CACHE_SLOTS - 1)];
+  if (*slot != NULL && (*slot)->from == from && (*slot)->to == to)
+    return *slot;
   IngestPairKey key = ingest_pair_key (from, to);
   PairRow *r = g_hash_table_lookup (a->rows, &key);
   if (r == NULL)
@@ -807,6 +881,7 @@ row_for (Assembly *a, guint from, guint to)
       g_ptr_array_add (a->row_list, r);
       g_hash_table_insert (a->rows, ingest_pair_key_dup (key), r);
     }
+  *slot = r;
   return r;
 }
 
@@ -857,13 +932,13 @@ ingest_timeline_window_dup_timeline (IngestTimelineWindow *w)
           else
             n_spans++;
         }
-      GHashTableIter it;
-      gpointer k, v;
-      g_hash_table_iter_init (&it, b->actors);
-      while (g_hash_table_iter_next (&it, &k, &v))
-        if (((ActorCounts *) v)->nospan > 0
-            && ingest_store_actor_rec (store, GPOINTER_TO_UINT (k))->processed > 0)
-          n_spans += ((ActorCounts *) v)->nospan;
+      summary_make (b);
+      for (guint j = 0; j < b->sum_actors->len; j++)
+        {
+          const ActorEntry *e = &g_array_index (b->sum_actors, ActorEntry, j);
+          if (e->c.nospan > 0 && ingest_store_actor_rec (store, e->actor)->processed > 0)
+            n_spans += e->c.nospan;
+        }
     }
   /* ... unless nothing in it matched: then the batch build would scan
    * every event of the window (a second of a busy service is 200,000
@@ -885,8 +960,13 @@ ingest_timeline_window_dup_timeline (IngestTimelineWindow *w)
   Assembly a = { w, &ctx, MAX (w->buckets->len, 1), NULL, NULL };
   a.rows = ingest_pair_table_new (g_free, NULL);
   a.row_list = g_ptr_array_new_with_free_func (pair_row_free);
-  /* Per lane (creation index), its depth samples in time order. */
-  GPtrArray *lane_depth = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  /* Depth samples, lane = creation index, in bucket (time) order; one
+   * array sized once, spread by lane at the end. */
+  guint n_depth = 0;
+  for (guint i = 0; i < w->buckets->len; i++)
+    if (w->buckets->pdata[i] != NULL)
+      n_depth += 2 * ((Bucket *) w->buckets->pdata[i])->sum_depth->len;
+  GArray *all_depth = g_array_sized_new (FALSE, FALSE, sizeof (IngestDepthSample), n_depth);
 
   /* Lanes in the order the batch scan would create them. */
   for (guint i = 0; i < w->buckets->len; i++)
@@ -903,22 +983,18 @@ ingest_timeline_window_dup_timeline (IngestTimelineWindow *w)
       Bucket *b = w->buckets->pdata[i];
       if (b == NULL)
         continue;
-      GHashTableIter it;
-      gpointer k, v;
-
-      g_hash_table_iter_init (&it, b->pairs);
-      while (g_hash_table_iter_next (&it, &k, &v))
+      /* Made by the totals loop above: nothing changed the bucket since. */
+      for (guint j = 0; j < b->sum_pairs->len; j++)
         {
-          PairCount *pc = v;
+          const PairCount *pc = &g_array_index (b->sum_pairs, PairCount, j);
           guint from = lane_of (&ctx, ingest_pair_key_first (pc->key));
           guint to = lane_of (&ctx, ingest_pair_key_second (pc->key));
           row_for (&a, from, to)->count[i] += pc->count;
         }
-      g_hash_table_iter_init (&it, b->actors);
-      while (g_hash_table_iter_next (&it, &k, &v))
+      for (guint j = 0; j < b->sum_actors->len; j++)
         {
-          IngestActorId actor = GPOINTER_TO_UINT (k);
-          ActorCounts *c = v;
+          IngestActorId actor = g_array_index (b->sum_actors, ActorEntry, j).actor;
+          const ActorCounts *c = &g_array_index (b->sum_actors, ActorEntry, j).c;
           guint lane = lane_of (&ctx, actor);
           if (lane == G_MAXUINT)
             continue;
@@ -949,20 +1025,22 @@ ingest_timeline_window_dup_timeline (IngestTimelineWindow *w)
           else if (la != G_MAXUINT)
             row_for (&a, la, la)->spans[0]++;
         }
-      g_hash_table_iter_init (&it, b->depth);
-      while (g_hash_table_iter_next (&it, &k, &v))
+      for (guint j = 0; j < b->sum_depth->len; j++)
         {
-          DepthBucket *db = v;
-          guint pnode = GPOINTER_TO_UINT (k) - 1;
+          const DepthBucket *db = &g_array_index (b->sum_depth, DepthEntry, j).db;
+          guint pnode = g_array_index (b->sum_depth, DepthEntry, j).pnode;
           guint lane = lane_of (&ctx, ingest_view_node_at (&w->pctx, pnode)->actor);
           if (lane == G_MAXUINT)
             continue;
-          while (lane_depth->len <= lane)
-            g_ptr_array_add (lane_depth, g_array_new (FALSE, FALSE, sizeof (IngestDepthSample)));
-          GArray *ds = lane_depth->pdata[lane];
-          g_array_append_val (ds, db->max);
+          IngestDepthSample ds = db->max;
+          ds.lane = lane;
+          g_array_append_val (all_depth, ds);
           if (db->last.time_ns != db->max.time_ns || db->last.depth != db->max.depth)
-            g_array_append_val (ds, db->last);
+            {
+              ds = db->last;
+              ds.lane = lane;
+              g_array_append_val (all_depth, ds);
+            }
           IngestViewNode *n = ingest_view_node_at (&ctx, lane);
           n->mailbox_depth_max = MAX (n->mailbox_depth_max, db->max.depth);
         }
@@ -1015,21 +1093,20 @@ ingest_timeline_window_dup_timeline (IngestTimelineWindow *w)
   g_array_sort (tl->messages, ingest_view_cmp_message);
   g_array_sort (tl->marks, cmp_mark_time);
   ingest_view_timeline_thin_marks (tl, w->max_items);
-  g_autofree guint *new_to_old = g_new (guint, MAX (n_created, 1));
-  for (guint i = 0; i < n_created; i++)
-    new_to_old[map[i]] = i;
+  /* Depth samples by lane (hierarchy order), each lane's in time order:
+   * a stable counting sort of all_depth. */
+  g_autofree guint *at = g_new0 (guint, n_created + 1);
+  for (guint i = 0; i < all_depth->len; i++)
+    at[map[g_array_index (all_depth, IngestDepthSample, i).lane] + 1]++;
   for (guint l = 0; l < n_created; l++)
+    at[l + 1] += at[l];
+  guint depth0 = tl->depth->len;
+  g_array_set_size (tl->depth, depth0 + all_depth->len);
+  for (guint i = 0; i < all_depth->len; i++)
     {
-      guint old = new_to_old[l];
-      if (old >= lane_depth->len)
-        continue;
-      GArray *ds = lane_depth->pdata[old];
-      for (guint i = 0; i < ds->len; i++)
-        {
-          IngestDepthSample s = g_array_index (ds, IngestDepthSample, i);
-          s.lane = l;
-          g_array_append_val (tl->depth, s);
-        }
+      IngestDepthSample s = g_array_index (all_depth, IngestDepthSample, i);
+      s.lane = map[s.lane];
+      g_array_index (tl->depth, IngestDepthSample, depth0 + at[s.lane]++) = s;
     }
 
   /* Bins: merge f adjacent buckets when pairs x buckets would pass
@@ -1037,6 +1114,13 @@ ingest_timeline_window_dup_timeline (IngestTimelineWindow *w)
   guint nb = a.nb, f = 1;
   while ((guint64) a.row_list->len * ((nb + f - 1) / f) > 4 * (guint64) w->max_items && f < nb)
     f = f < 5 ? f + 1 : f * 2;
+  /* Room for every bin at once (a reserve: set_size keeps the storage):
+   * grown by doubling, the copies and fresh pages cost more than the
+   * bins themselves. */
+  guint bins0 = tl->bins->len;
+  g_array_set_size (tl->bins, bins0 + MIN ((guint64) a.row_list->len * ((nb + f - 1) / f),
+                                           4 * (guint64) w->max_items + a.row_list->len));
+  g_array_set_size (tl->bins, bins0);
   for (guint p = 0; p < a.row_list->len; p++)
     {
       PairRow *r = a.row_list->pdata[p];
@@ -1063,7 +1147,7 @@ ingest_timeline_window_dup_timeline (IngestTimelineWindow *w)
     }
   g_array_sort (tl->bins, ingest_view_cmp_bin);
 
-  g_ptr_array_unref (lane_depth);
+  g_array_unref (all_depth);
   g_ptr_array_unref (a.row_list);
   g_hash_table_unref (a.rows);
   if (w->failure == NULL)

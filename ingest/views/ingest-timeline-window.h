@@ -12,7 +12,12 @@
  * only the events appended since the last one (by sequence number) and
  * drops the buckets that left the window; the timeline is then assembled
  * from the buckets in O(buckets x (actor pairs + actors) + marks + kept
- * messages), without touching the window's events.
+ * messages), without touching the window's events. Snapshots are
+ * incremental too: each bucket's counts are read from flat arrays made
+ * once after its last change, so a frame re-reads the arrays of the
+ * buckets that did not change (all but the newest few) instead of walking
+ * their hash tables (tests: test_incremental_equals_fresh; figures:
+ * bench-views).
  *
  * The window starts at a bucket boundary: advance (from_ns) uses
  * floor (from_ns / width) * width, so it may hold up to one bucket more

@@ -9,13 +9,5 @@
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-  IngestParserOptions options = { 0 };
-  guint8 control;
-
-  if (!fuzz_take_control (&data, &size, &control))
-    return 0;
-
-  options = fuzz_parser_options (INGEST_FORMAT_CHROME, "fuzz.json", control, 8192, TRUE);
-  fuzz_parse_both_ways (data, size, &options, control);
-  return 0;
+  return fuzz_parser_target (data, size, INGEST_FORMAT_CHROME, "fuzz.json", 8192, FALSE, TRUE);
 }

@@ -20,6 +20,23 @@ fuzz_parser_options (IngestFormat format, const char *source_name, guint8 contro
   return options;
 }
 
+int
+fuzz_parser_target (const uint8_t *data, size_t size, IngestFormat format,
+                    const char *source_name, gsize max_line_bytes,
+                    gboolean small_lines_bit, gboolean depth_bit)
+{
+  IngestParserOptions options;
+  guint8 control;
+
+  if (!fuzz_take_control (&data, &size, &control))
+    return 0;
+  if (small_lines_bit && (control & 2))
+    max_line_bytes = 64;
+  options = fuzz_parser_options (format, source_name, control, max_line_bytes, depth_bit);
+  fuzz_parse_both_ways (data, size, &options, control);
+  return 0;
+}
+
 void
 fuzz_init (void)
 {

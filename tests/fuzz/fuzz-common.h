@@ -53,6 +53,14 @@ IngestParserOptions fuzz_parser_options (IngestFormat format, const char *source
                                          guint8 control, gsize max_line_bytes,
                                          gboolean depth_bit);
 
+/* The whole of a plain parser target: takes the control byte, builds
+ * fuzz_parser_options (lines bounded to 64 bytes instead of max_line_bytes
+ * when small_lines_bit is TRUE and bit 1 is set) and parses both ways.
+ * Returns 0, as LLVMFuzzerTestOneInput does. */
+int fuzz_parser_target (const uint8_t *data, size_t size, IngestFormat format,
+                        const char *source_name, gsize max_line_bytes,
+                        gboolean small_lines_bit, gboolean depth_bit);
+
 /* A small deterministic PRNG for chunk boundaries derived from the input. */
 typedef struct {
   guint64 s;

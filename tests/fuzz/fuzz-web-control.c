@@ -142,7 +142,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   else
     store = load_store (default_trace, sizeof default_trace - 1);
   web_view_state_init (&state);
-  check_reply (web_protocol_hello_json (1 << 20, 10));
+  check_reply (web_protocol_hello_json (1 << 20, 10, TRUE));
 
   while (start < size && n++ < MAX_MESSAGES)
     {

@@ -13,7 +13,7 @@
     selected: null, lastFrameAt: 0,
     // Updates address the elements of the last whole frame by index in
     // document order (see PROTOCOL.md); seq counts frames and updates.
-    els: [], seq: 0, stats: { frames: 0, updates: 0, resyncs: 0, maxSvgBytes: 0, reduced: 0, applied: 0, scriptMs: 0, renderMs: 0 },
+    els: [], seq: 0, stats: { frames: 0, updates: 0, resyncs: 0, maxSvgBytes: 0, reduced: 0, applied: 0, scriptMs: 0, renderMs: 0, kept: 0, animated: 0 },
   };
   window.actorscopeStats = state.stats; // read by the load test
   window.actorscopeState = state; // read by the console test (window, axis)
@@ -49,13 +49,16 @@
   function connect() {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     setConn('connecting', 'connecting');
-    const ws = new WebSocket(proto + '//' + location.host + '/live?updates=1');
+    const ws = new WebSocket(proto + '//' + location.host + '/live');
     state.ws = ws;
     ws.onopen = () => {
       state.backoff = 500;
       state.seq = 0;
       state.els = [];
       setConn('open', 'connected');
+      // Declares that this page applies updates (PROTOCOL.md, hello): sent
+      // before the view, so every frame after the first may be one.
+      send({ type: 'hello', accepts: ['update'] });
       send(viewMessage());
       if (state.selected) send({ type: 'details', class: 'actor', id: state.selected });
       askDeviations();
@@ -158,6 +161,7 @@
 
   function onFrame(f) {
     state.stats.frames++;
+    const prevKind = state.frame && state.frame.view ? state.frame.view.kind : null;
     state.frame = f;
     state.lastFrameAt = performance.now();
     const doc = new DOMParser().parseFromString(f.svg, 'image/svg+xml');
@@ -170,7 +174,10 @@
       state.els = [svg, ...svg.getElementsByTagName('*')];
       sanitizeSvg(svg);
       svg.style.width = (f.size.width * state.zoom) + 'px';
+      const old = holder.querySelector('svg');
+      const moves = f.view && f.view.kind === 'graph' && prevKind === 'graph' && old ? keepGraphItems(old, svg) : null;
       holder.replaceChildren(document.adoptNode(svg));
+      if (moves) animateMoves(moves);
       stickHeader();
       if (state.selected) {
         const sel = holder.querySelector('[data-id="' + CSS.escape(state.selected) + '"]');
@@ -179,6 +186,78 @@
     }
     state.actors = f.actors || [];
     afterFrame(f);
+  }
+
+  // A graph's whole frame (its topology changed) keeps the actors and
+  // edges that were already drawn: the element of the last frame stays,
+  // takes the new one's attributes and children and its place in the new
+  // SVG, and then moves from where it was (the service lays the graph out
+  // again starting from the previous positions, so most move a little).
+  // New ones fade in. Items are matched by actor name (an edge by its
+  // ends' names: its data-id holds this frame's node indexes).
+  const GRAPH_ITEMS = 'g.actor[data-id], g.edge[data-from][data-to]';
+  const itemKey = (g) => g.classList.contains('actor') ? 'a\u0000' + g.getAttribute('data-id')
+    : 'e\u0000' + g.getAttribute('data-from') + '\u0000' + g.getAttribute('data-to');
+  // The centre of an actor's shape, from its first circle or rect (the
+  // attributes: no layout needed).
+  function nodeCenter(g) {
+    const c = g.querySelector('circle, ellipse, rect');
+    if (!c) return null;
+    const n = (a) => parseFloat(c.getAttribute(a));
+    const p = c.localName === 'rect' ? [n('x') + n('width') / 2, n('y') + n('height') / 2] : [n('cx'), n('cy')];
+    return Number.isFinite(p[0]) && Number.isFinite(p[1]) ? p : null;
+  }
+  function keepGraphItems(oldSvg, newSvg) {
+    const before = new Map();
+    for (const g of oldSvg.querySelectorAll(GRAPH_ITEMS)) before.set(itemKey(g), g);
+    const index = new Map();
+    state.els.forEach((el, i) => { if (el.localName === 'g') index.set(el, i); });
+    const moves = { nodes: [], paths: [], fresh: [], kept: 0 };
+    for (const g of newSvg.querySelectorAll(GRAPH_ITEMS)) {
+      const kept = before.get(itemKey(g));
+      if (!kept) { moves.fresh.push(g); continue; }
+      before.delete(itemKey(g));
+      moves.kept++;
+      if (kept.classList.contains('actor')) {
+        const a = nodeCenter(kept), b = nodeCenter(g);
+        if (a && b && (a[0] !== b[0] || a[1] !== b[1])) moves.nodes.push([kept, a[0] - b[0], a[1] - b[1]]);
+      } else {
+        const oldD = Array.from(kept.querySelectorAll('path'), (p) => p.getAttribute('d'));
+        g.querySelectorAll('path').forEach((p, k) => {
+          if (oldD[k] && oldD[k] !== p.getAttribute('d')) moves.paths.push([p, oldD[k], p.getAttribute('d')]);
+        });
+      }
+      for (const a of Array.from(kept.attributes)) if (!g.hasAttribute(a.name)) kept.removeAttribute(a.name);
+      for (const a of Array.from(g.attributes)) kept.setAttribute(a.name, a.value);
+      kept.classList.remove('selected');
+      kept.replaceChildren(...g.childNodes);
+      g.replaceWith(kept);
+      // Updates address elements by index: the kept group takes the new
+      // one's (its children are the new ones already).
+      if (index.has(g)) state.els[index.get(g)] = kept;
+    }
+    return moves;
+  }
+  // Animating costs the page a paint per display frame for MOVE_MS: a
+  // graph whose topology changes frame after frame (under load the level
+  // of detail picks other edges) or a very large change is shown at once.
+  const MOVE_MS = 300, MOVE_MAX_ITEMS = 400;
+  let lastMoveAt = -Infinity;
+  function animateMoves(moves) {
+    state.stats.kept += moves.kept;
+    if (window.matchMedia('(prefers-reduced-motion: reduce)').matches) return;
+    const now = performance.now(), n = moves.nodes.length + moves.paths.length + moves.fresh.length;
+    const calm = now - lastMoveAt > 4 * MOVE_MS;
+    lastMoveAt = now;
+    if (!calm || n > MOVE_MAX_ITEMS) return;
+    state.stats.animated += moves.nodes.length + moves.paths.length + moves.fresh.length;
+    const opts = { duration: MOVE_MS, easing: 'ease-out' };
+    for (const [g, dx, dy] of moves.nodes)
+      g.animate([{ transform: `translate(${dx}px, ${dy}px)` }, { transform: 'none' }], opts);
+    // Paths of the same commands interpolate; others change at once.
+    for (const [p, from, to] of moves.paths)
+      p.animate([{ d: `path(${JSON.stringify(from)})` }, { d: `path(${JSON.stringify(to)})` }], opts);
+    for (const g of moves.fresh) g.animate([{ opacity: 0 }, { opacity: 1 }], opts);
   }
 
   // The changed attributes and texts of the last whole frame's elements,
