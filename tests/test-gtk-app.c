@@ -27,6 +27,8 @@
 
 #include "actorscope-application.h"
 #include "actorscope-window.h"
+#include "ingest-log-disk.h"
+#include "render-svg.h"
 #include "test-util.h"
 #include "web-deviations.h"
 #include "web-actor-charts.h"
@@ -1407,6 +1409,418 @@ test_status_counters (void **state)
   assert_string_equal (proc, "—");
 }
 
+
+/* ---- replay that shows the past ---- */
+
+static int
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(char *const *) a, *(char *const *) b);
+}
+
+/* The opening tags of the graph's actor and edge groups in svg, sorted:
+ * ids, counts, traffic and kinds, no positions (so two layouts of the same
+ * window at different sizes give the same list). Owned. */
+static GPtrArray *
+graph_figures (const char *svg)
+{
+  g_autoptr(GRegex) re = g_regex_new ("<g class=\"(?:edge|actor)\"[^>]*>", 0, 0, NULL);
+  g_autoptr(GMatchInfo) match = NULL;
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+
+  g_regex_match (re, svg, 0, &match);
+  while (g_match_info_matches (match))
+    {
+      g_ptr_array_add (out, g_match_info_fetch (match, 0));
+      g_match_info_next (match, NULL);
+    }
+  g_ptr_array_sort (out, compare_strings);
+  return out;
+}
+
+static GPtrArray *
+view_graph_figures (void)
+{
+  g_autoptr(GString) svg = g_string_new (NULL);
+
+  render_svg_write (actorscope_scene_view_get_scene (actorscope_window_get_scene_view (window)), svg);
+  return graph_figures (svg->str);
+}
+
+/* What `actorscope export TRACE --to TO_NS` draws, as graph_figures. */
+static GPtrArray *
+cli_graph_figures (const char *trace, gint64 to_ns)
+{
+  const char *build = g_getenv ("ACTORSCOPE_BUILD_ROOT");
+  g_autofree char *exe = g_build_filename (build ? build : ".", "app", "actorscope", NULL);
+  g_autofree char *out = g_build_filename (tmpdir, "replay-cli.svg", NULL);
+  g_autofree char *to = g_strdup_printf ("%" G_GINT64_FORMAT, to_ns);
+  g_autofree char *svg = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) proc = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, exe, "export", trace,
+                                                  "--to", to, "-o", out, NULL);
+
+  assert_non_null (proc);
+  assert_true (g_subprocess_wait_check (proc, NULL, &error));
+  assert_true (g_file_get_contents (out, &svg, NULL, NULL));
+  return graph_figures (svg);
+}
+
+static gboolean
+figures_equal (GPtrArray *a, GPtrArray *b)
+{
+  if (a->len != b->len)
+    return FALSE;
+  for (guint i = 0; i < a->len; i++)
+    if (g_strcmp0 (a->pdata[i], b->pdata[i]) != 0)
+      return FALSE;
+  return TRUE;
+}
+
+/* The view's scene is current and the picture on screen is of it. */
+static gboolean
+view_pictured (gpointer data)
+{
+  return view_idle (NULL) && actorscope_scene_view_has_picture (actorscope_window_get_scene_view (window));
+}
+
+static void
+seek_to (gint64 t_ns)
+{
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.seek", "x", t_ns);
+  wait_frames ();
+  assert_true (wait_for (view_pictured, NULL, WAIT_MS));
+}
+
+/* The id of the last group of class klass in paint order, or NULL. */
+static const char *
+last_group_id (const RenderScene *scene, const char *klass)
+{
+  const char *id = NULL;
+
+  for (const RenderNode *n = render_scene_get_first (scene); n != NULL; n = n->next)
+    if (n->kind == RENDER_NODE_GROUP_BEGIN && g_strcmp0 (n->u.group.klass, klass) == 0)
+      id = n->u.group.id;
+  return id;
+}
+
+static guint scenes_shown;
+
+static void
+count_scene (ActorscopeSceneView *view, gpointer data)
+{
+  scenes_shown++;
+}
+
+/* A checksum of the pixels the scene view shows now (what a frame paints). */
+static char *
+view_pixels_checksum (void)
+{
+  GtkWidget *widget = GTK_WIDGET (actorscope_window_get_scene_view (window));
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+  g_autofree guchar *pixels = g_malloc ((gsize) w * h * 4);
+
+  gdk_paintable_snapshot (paintable, snapshot, w, h);
+  node = gtk_snapshot_free_to_node (snapshot);
+  if (node == NULL)
+    return g_strdup ("");
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, w, h));
+  gdk_texture_download (texture, pixels, (gsize) w * 4);
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA1, pixels, (gsize) w * h * 4);
+}
+
+static gboolean
+replay_playing (void)
+{
+  g_autoptr(GVariant) state = g_action_group_get_action_state (G_ACTION_GROUP (window), "play");
+
+  return state != NULL && g_variant_get_boolean (state);
+}
+
+/* Three scenes shown while playing, or the replay reached the end first
+ * (a slow machine, e.g. under the sanitizers). */
+static gboolean
+scenes_shown_or_replay_over (gpointer data)
+{
+  return scenes_shown >= 3 || !replay_playing ();
+}
+
+/* The graph during a replay is the graph of the window ending at the
+ * cursor: the same figures the CLI draws for `--to CURSOR`, at two cursor
+ * positions that differ; step moves to the next message, seek jumps, and
+ * playing keeps showing new pictures. */
+static void
+test_replay_past (void **state)
+{
+  const char *root = g_getenv ("ACTORSCOPE_SOURCE_ROOT");
+  g_autofree char *trace = g_build_filename (root ? root : "..", "data", "traces",
+                                             "akka-supervision.ndjson", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (trace);
+  ActorscopeSceneView *view = actorscope_window_get_scene_view (window);
+  ActorscopeDocument *doc;
+  g_autoptr(GPtrArray) early = NULL, late = NULL, cli_early = NULL, cli_late = NULL;
+  gint64 t0, t1, ta, tb, pos;
+  gulong handler;
+
+  actorscope_window_open (window, file);
+  spin (50);
+  assert_true (wait_loaded (30000));
+  doc = actorscope_window_get_document (window);
+  set_view ("graph");
+  assert_true (actorscope_document_get_time_range (doc, &t0, &t1));
+  ta = t0 + (t1 - t0) / 8;
+  tb = t0 + (t1 - t0) * 5 / 8;
+
+  seek_to (ta);
+  assert_true (actorscope_scene_view_get_cursor (view) == ta);
+  early = view_graph_figures ();
+  cli_early = cli_graph_figures (trace, ta);
+  assert_true (early->len > 0);
+  assert_true (figures_equal (early, cli_early));
+  screenshot ("replay-past-early");
+
+  seek_to (tb);
+  late = view_graph_figures ();
+  cli_late = cli_graph_figures (trace, tb);
+  assert_true (figures_equal (late, cli_late));
+  assert_false (figures_equal (early, late));
+  screenshot ("replay-past-late");
+
+  /* Step: the next message send after the cursor, one at a time. */
+  assert_true (actorscope_document_find_send (doc, actorscope_document_position_for_time (doc, tb + 1) - 1,
+                                              TRUE, &pos));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.step-next", NULL);
+  assert_true (actorscope_scene_view_get_cursor (view) == actorscope_document_event_at (doc, pos)->time_ns);
+  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  {
+    g_autoptr(GPtrArray) stepped = view_graph_figures ();
+    g_autoptr(GPtrArray) cli_stepped = cli_graph_figures (trace, actorscope_scene_view_get_cursor (view));
+
+    assert_true (figures_equal (stepped, cli_stepped));
+  }
+
+  /* Seek back jumps; seeking to the end shows everything again. */
+  seek_to (ta);
+  assert_true (actorscope_scene_view_get_cursor (view) == ta);
+  {
+    g_autoptr(GPtrArray) again = view_graph_figures ();
+
+    assert_true (figures_equal (again, early));
+  }
+
+  /* The sequence chart ends at the cursor and is scrolled to it: its last
+   * message is on screen, its first (the chart is taller than the view)
+   * above the top. */
+  set_view ("sequence");
+  seek_to (tb);
+  {
+    const RenderScene *scene = actorscope_scene_view_get_scene (view);
+    g_autofree char *last = g_strdup (last_group_id (scene, "message"));
+    const IngestMessage *msg;
+    double x, y, first_y;
+    const char *first = NULL;
+
+    assert_non_null (last);
+    msg = ingest_store_message (actorscope_document_get_store (doc), (IngestMessageId) g_ascii_strtoull (last, NULL, 10));
+    assert_non_null (msg);
+    assert_true (ingest_store_event (actorscope_document_get_store (doc), msg->send_seq)->time_ns <= tb);
+    assert_true (actorscope_scene_view_locate (view, "message", last, &x, &y));
+    assert_true (y >= 0 && y <= gtk_widget_get_height (GTK_WIDGET (view)));
+    for (const RenderNode *n = render_scene_get_first (scene); n != NULL && first == NULL; n = n->next)
+      if (n->kind == RENDER_NODE_GROUP_BEGIN && g_strcmp0 (n->u.group.klass, "message") == 0)
+        first = n->u.group.id;
+    assert_true (actorscope_scene_view_locate (view, "message", first, &x, &first_y));
+    assert_true (first_y < 0);
+    screenshot ("replay-past-sequence");
+  }
+
+  /* The timeline, zoomed in, slides its window to a cursor outside it. */
+  set_view ("timeline");
+  actorscope_scene_view_set_window (view, t0, t0 + (t1 - t0) / 10);
+  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  seek_to (tb);
+  {
+    gint64 from, to;
+
+    actorscope_scene_view_get_window (view, &from, &to);
+    assert_true (from <= tb && tb <= to);
+    assert_true (to - from < (t1 - t0) / 2);
+  }
+  actorscope_scene_view_set_window (view, INGEST_TIME_MIN, INGEST_TIME_MAX);
+  set_view ("graph");
+
+  /* Playing from the start (slowest speed: the whole sample lasts 1.75 s)
+   * shows picture after picture, not just a moving cursor (before, every
+   * build was dropped and only the end of the replay showed one). */
+  seek_to (t0);
+  scenes_shown = 0;
+  handler = g_signal_connect (view, "scene-changed", G_CALLBACK (count_scene), NULL);
+  actorscope_window_set_replay_speed (window, 0.1);
+  assert_true (actorscope_window_get_replay_speed (window) == 0.1);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.play", NULL);
+  assert_true (wait_for (scenes_shown_or_replay_over, NULL, WAIT_MS));
+  g_signal_handler_disconnect (view, handler);
+  assert_true (scenes_shown >= 2);
+  assert_true (actorscope_scene_view_get_cursor (view) > t0);
+  /* ... and the canvas itself changes while it plays (it used to stay
+   * pixel-identical: every picture was dropped as stale). */
+  {
+    g_autoptr(GHashTable) frames = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+    seek_to (t0);
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.play", NULL);
+    while (replay_playing () && g_hash_table_size (frames) < 3)
+      {
+        spin (60);
+        g_hash_table_add (frames, view_pixels_checksum ());
+      }
+    assert_true (g_hash_table_size (frames) >= 2);
+  }
+  if (replay_playing ())
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.play", NULL);
+
+  /* The same two positions in the dark theme. */
+  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", TRUE, NULL);
+  dark_wanted = TRUE;
+  assert_true (wait_for (scene_is_dark, NULL, WAIT_MS));
+  seek_to (ta);
+  screenshot ("replay-past-early-dark");
+  seek_to (tb);
+  screenshot ("replay-past-late-dark");
+  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
+  dark_wanted = FALSE;
+  assert_true (wait_for (scene_is_dark, NULL, WAIT_MS));
+
+  seek_to (t1);
+  assert_true (actorscope_scene_view_get_cursor (view) == INGEST_TIME_MAX);
+}
+
+
+/* ---- a data directory a service is writing ---- */
+
+static gboolean
+data_dir_has_events (gpointer data)
+{
+  IngestLogDiskOptions options = { .read_only = TRUE };
+  g_autoptr(IngestLog) log = NULL;
+
+  if (!ingest_log_disk_is_data_dir (data))
+    return FALSE;
+  log = ingest_log_disk_open (data, &options, NULL);
+  return log != NULL && ingest_log_n_durable (log) > 0;
+}
+
+static guint64 data_dir_events_seen;
+
+static gboolean
+document_grew (gpointer data)
+{
+  ActorscopeDocument *doc = actorscope_window_get_document (window);
+
+  return doc != NULL && ingest_store_n_events (actorscope_document_get_store (doc)) > data_dir_events_seen;
+}
+
+/* A data directory that a running `serve --data-dir` writes (and holds the
+ * lock of) opens like a trace file, as the command line opens it, and
+ * keeps growing in the window as the service writes; it is then a recent
+ * file like any trace. */
+static void
+test_data_dir_live (void **state)
+{
+  const char *root = g_getenv ("ACTORSCOPE_SOURCE_ROOT");
+  const char *build = g_getenv ("ACTORSCOPE_BUILD_ROOT");
+  g_autofree char *exe = g_build_filename (build ? build : ".", "app", "actorscope", NULL);
+  g_autofree char *trace = g_build_filename (root ? root : "..", "data", "traces",
+                                             "akka-supervision.ndjson", NULL);
+  g_autofree char *dir = g_build_filename (tmpdir, "service-data", NULL);
+  g_autofree char *port = g_strdup_printf ("%u", free_port ());
+  g_autoptr(GFile) file = g_file_new_for_path (dir);
+  g_autofree char *uri = g_file_get_uri (file);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) serve = NULL;
+  ActorscopeDocument *doc;
+  guint64 end = 0;
+
+  serve = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                            exe, "serve", "--replay", trace, "--speed", "1", "--loop", "--quiet",
+                            "--port", port, "--data-dir", dir, NULL);
+  assert_non_null (serve);
+  assert_true (wait_for (data_dir_has_events, dir, WAIT_MS));
+
+  actorscope_window_open (window, file);
+  spin (50);
+  assert_true (wait_loaded (30000));
+  assert_null (actorscope_window_get_error (window));
+  doc = actorscope_window_get_document (window);
+  assert_true (actorscope_document_get_data_dir_end (doc, &end));
+  assert_true (end > 0);
+  assert_true (actorscope_document_get_live (doc));
+  data_dir_events_seen = ingest_store_n_events (actorscope_document_get_store (doc));
+  assert_true (data_dir_events_seen > 0);
+
+  /* The service goes on writing: the window's store follows it. */
+  assert_true (wait_for (document_grew, NULL, WAIT_MS));
+  set_view ("graph");
+  screenshot ("data-dir-live");
+  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", TRUE, NULL);
+  dark_wanted = TRUE;
+  assert_true (wait_for (scene_is_dark, NULL, WAIT_MS));
+  data_dir_events_seen = ingest_store_n_events (actorscope_document_get_store (doc));
+  assert_true (wait_for (document_grew, NULL, WAIT_MS));
+  screenshot ("data-dir-live-dark");
+  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
+  dark_wanted = FALSE;
+  assert_true (wait_for (scene_is_dark, NULL, WAIT_MS));
+  assert_true (gtk_recent_manager_has_item (gtk_recent_manager_get_default (), uri));
+
+  g_subprocess_send_signal (serve, SIGTERM);
+  g_subprocess_wait (serve, NULL, NULL);
+}
+
+
+/* On a trace whose graph takes longer to build than a frame lasts (200 k
+ * generated events), the canvas keeps changing while a replay plays: it
+ * used to stay pixel-identical (each cursor move dropped the build and the
+ * picture under way), only the cursor moved. */
+static void
+test_replay_big (void **state)
+{
+  const char *build = g_getenv ("ACTORSCOPE_BUILD_ROOT");
+  g_autofree char *gen = g_build_filename (build ? build : ".", "tools", "gen", "actorscope-gen", NULL);
+  g_autofree char *trace = g_build_filename (tmpdir, "replay-200k.ndjson", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (trace);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error, gen, "-n", "200000",
+                                                  "-o", trace, NULL);
+  g_autoptr(GHashTable) frames = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  gint64 t0, t1, end;
+
+  assert_non_null (proc);
+  assert_true (g_subprocess_wait_check (proc, NULL, &error));
+  actorscope_window_open (window, file);
+  spin (50);
+  assert_true (wait_loaded (30000));
+  set_view ("graph");
+  assert_true (actorscope_document_get_time_range (actorscope_window_get_document (window), &t0, &t1));
+  seek_to (t0 + (t1 - t0) / 20);
+  actorscope_window_set_replay_speed (window, 1);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.play", NULL);
+  end = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+  while (replay_playing () && g_hash_table_size (frames) < 4 && g_get_monotonic_time () < end)
+    {
+      spin (60);
+      g_hash_table_add (frames, view_pixels_checksum ());
+    }
+  if (replay_playing ())
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.play", NULL);
+  assert_true (g_hash_table_size (frames) >= 3);
+}
+
 /* A screenshot of the window in the light theme and one in the dark
  * ("NAME-dark"), back to light afterwards. */
 static void
@@ -1826,6 +2240,9 @@ main (int argc, char **argv)
     cmocka_unit_test (test_mswitch),
     cmocka_unit_test (test_hostile_names),
     cmocka_unit_test (test_status_counters),
+    cmocka_unit_test (test_replay_past),
+    cmocka_unit_test (test_data_dir_live),
+    cmocka_unit_test (test_replay_big),
     cmocka_unit_test (test_actor_charts),
     cmocka_unit_test (test_search),
     cmocka_unit_test (test_error_colour),

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "actorscope-document.h"
+#include "ingest-log-disk.h"
 
 struct _ActorscopeDocument {
   GObject parent_instance;
@@ -12,6 +13,8 @@ struct _ActorscopeDocument {
   char *title;
   GFile *file;
   gboolean live;
+  gboolean is_data_dir;
+  guint64 log_end;                /* data dir: log seq one past the last event read */
   guint64 n_skipped;
   guint32 activity[ACTORSCOPE_DOCUMENT_N_BINS];
   guint32 activity_max;
@@ -283,6 +286,15 @@ actorscope_document_find_send (ActorscopeDocument *self, gint64 from, gboolean f
   return FALSE;
 }
 
+gboolean
+actorscope_document_get_data_dir_end (ActorscopeDocument *self, guint64 *log_end)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_DOCUMENT (self), FALSE);
+  if (log_end != NULL)
+    *log_end = self->log_end;
+  return self->is_data_dir;
+}
+
 /* ---- loading off the UI thread ---- */
 
 typedef struct {
@@ -352,6 +364,29 @@ load_progress (guint64 done, guint64 total, gpointer user_data)
                               progress_report_free);
 }
 
+/* A data directory, read without its lock (a running service may be
+ * writing it) up to the last block complete now; where that ends is kept
+ * so that following it goes on from there. Lenient: a corrupt block counts
+ * as one skipped record, as the CLI counts it. */
+static gboolean
+load_data_dir (IngestStore *store, const char *path, gboolean strict, guint64 *log_end,
+               GError **error)
+{
+  IngestLogDiskOptions options = { 0 };
+  g_autoptr(IngestLog) log = NULL;
+  g_auto(IngestLogSkipped) skipped = { 0 };
+
+  options.read_only = TRUE;
+  log = ingest_log_disk_open (path, &options, error);
+  if (log == NULL)
+    return FALSE;
+  *log_end = ingest_log_n_durable (log);
+  if (!ingest_log_read_into_store (log, 0, *log_end, store, NULL, strict ? NULL : &skipped, error))
+    return FALSE;
+  ingest_store_counters (store)->skipped_records += skipped.bad_blocks;
+  return TRUE;
+}
+
 static void
 load_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
 {
@@ -362,6 +397,8 @@ load_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellab
   g_autofree char *basename = g_file_get_basename (data->file);
   IngestParserOptions options = { 0 };
   ActorscopeDocument *doc;
+  gboolean is_data_dir;
+  guint64 log_end = 0;
 
   if (path == NULL)
     {
@@ -371,7 +408,9 @@ load_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellab
     }
   options.strict = data->strict;
   options.source_name = basename;
-  if (!ingest_load_file (store, path, &options, load_progress, data, &error))
+  is_data_dir = ingest_log_disk_is_data_dir (path);
+  if (is_data_dir ? !load_data_dir (store, path, data->strict, &log_end, &error)
+                  : !ingest_load_file (store, path, &options, load_progress, data, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -381,6 +420,8 @@ load_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellab
 
   doc = actorscope_document_new (g_steal_pointer (&store), basename);
   doc->file = g_object_ref (data->file);
+  doc->is_data_dir = is_data_dir;
+  doc->log_end = log_end;
   /* Warm the caches here, not on the UI thread. */
   (void) actorscope_document_get_activity (doc, NULL);
   g_task_return_pointer (task, doc, g_object_unref);

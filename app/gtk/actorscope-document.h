@@ -36,7 +36,7 @@ ActorscopeDocument *actorscope_document_new (IngestStore *store, const char *tit
  * (total 0 when unknown). */
 typedef void (*ActorscopeProgressFunc) (guint64 done, guint64 total, gpointer user_data);
 
-/* Loads file in a worker thread. progress (may be NULL) runs on the calling
+/* Loads file (a trace, or a data directory) in a worker thread. progress (may be NULL) runs on the calling
  * thread's main context; user_data must outlive the task. strict selects
  * strict parsing (stop at the first malformed record). */
 void actorscope_document_load_async (GFile *file, gboolean strict, GCancellable *cancellable,
@@ -44,6 +44,12 @@ void actorscope_document_load_async (GFile *file, gboolean strict, GCancellable 
                                      GAsyncReadyCallback callback, gpointer user_data);
 /* Returns the new document (owned) or NULL with error set. */
 ActorscopeDocument *actorscope_document_load_finish (GAsyncResult *result, GError **error);
+
+/* Whether the document was loaded from a data directory (`serve
+ * --data-dir`; opened like a file, without the writer's lock); *log_end
+ * (may be NULL) gets the log seq one past the last event read, where
+ * following the directory goes on (actorscope-dir-follow.h). */
+gboolean actorscope_document_get_data_dir_end (ActorscopeDocument *self, guint64 *log_end);
 
 /* Borrowed. */
 IngestStore *actorscope_document_get_store (ActorscopeDocument *self);

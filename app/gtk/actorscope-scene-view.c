@@ -66,6 +66,9 @@ struct _ActorscopeSceneView {
   gboolean picture_frozen;
   double frozen_kx, frozen_ky, frozen_tx, frozen_ty;
   gboolean painting;              /* a picture is being drawn in a worker */
+  guint scene_serial;             /* counts the scenes installed */
+  guint painting_serial;          /* scene_serial of the picture being drawn */
+  guint pic_serial;               /* scene_serial of the picture shown */
   guint picture_id;
   double picture_ms;
 
@@ -202,6 +205,7 @@ install_build (ActorscopeSceneBuild *job, gpointer user_data)
   if (h <= 0) h = 700;
 
   drop_picture (self);
+  self->scene_serial++;
   g_clear_pointer (&self->scene_ref, actorscope_scene_ref_unref);
   self->scene_ref = actorscope_scene_ref_new (g_steal_pointer (&job->scene));
   self->scene = self->scene_ref->scene;
@@ -234,6 +238,10 @@ install_build (ActorscopeSceneBuild *job, gpointer user_data)
           self->ox = MAX (0, (w - self->scene_w * self->sx) / 2);
         }
       self->oy = CLAMP (self->oy, MIN (0, h - self->scene_h * self->sy), 0);
+      /* Replaying: time runs down the chart and the scene ends at the
+       * cursor, so keep its bottom (the newest message) in view. */
+      if (actorscope_session_get_cursor (self->session) != INGEST_TIME_MAX)
+        self->oy = MIN (0, h - self->scene_h * self->sy);
     }
   else
     {
@@ -557,7 +565,7 @@ picture_matches (ActorscopeSceneView *self)
 {
   int w = gtk_widget_get_width (GTK_WIDGET (self)), h = gtk_widget_get_height (GTK_WIDGET (self));
 
-  return self->picture != NULL && !self->picture_frozen &&
+  return self->picture != NULL && !self->picture_frozen && self->pic_serial == self->scene_serial &&
          self->pic_sx == self->sx && self->pic_sy == self->sy &&
          self->pic_ox == self->ox && self->pic_oy == self->oy &&
          self->pic_w == w && self->pic_h == h &&
@@ -565,11 +573,12 @@ picture_matches (ActorscopeSceneView *self)
 }
 
 static void
-take_picture (ActorscopeSceneView *self, ActorscopePictureJob *job)
+take_picture (ActorscopeSceneView *self, ActorscopePictureJob *job, guint serial)
 {
   g_clear_pointer (&self->picture, gsk_render_node_unref);
   self->picture = g_steal_pointer (&job->node);
   self->picture_frozen = FALSE;
+  self->pic_serial = serial;
   self->pic_sx = job->sx;
   self->pic_sy = job->sy;
   self->pic_ox = job->ox;
@@ -602,10 +611,12 @@ picture_done (GObject *source, GAsyncResult *result, gpointer user_data)
   self->painting = FALSE;
   if (self->disposed)
     return;
-  /* A picture of a scene no longer shown is useless; any transform is
-   * fine (the frame maps it). */
-  if (job->ref == self->scene_ref)
-    take_picture (self, job);
+  /* Any transform is fine (the frame maps it). A picture of a scene no
+   * longer shown is still newer than the frozen one on screen: during a
+   * replay scenes arrive faster than pictures are drawn, and dropping them
+   * all would freeze the screen on the first picture. */
+  if (job->ref == self->scene_ref || self->painting_serial > self->pic_serial)
+    take_picture (self, job, self->painting_serial);
   if (self->scene_ref != NULL && !picture_matches (self))
     request_picture (self, PICTURE_DELAY_MS);
 }
@@ -616,6 +627,7 @@ start_picture (ActorscopeSceneView *self)
   if (self->scene_ref == NULL || self->painting || picture_matches (self))
     return;
   self->painting = TRUE;
+  self->painting_serial = self->scene_serial;
   actorscope_picture_job_run_async (picture_job_new (self), self, picture_done, NULL);
 }
 
@@ -654,7 +666,7 @@ actorscope_scene_view_render_picture_now (ActorscopeSceneView *self)
   job = picture_job_new (self);
   actorscope_picture_job_run (job);
   ms = job->ms;
-  take_picture (self, job);
+  take_picture (self, job, self->scene_serial);
   actorscope_picture_job_free (job);
   return ms;
 }
@@ -1165,7 +1177,11 @@ on_session_notify (ActorscopeSession *session, GParamSpec *pspec, gpointer user_
     }
   else if (g_str_equal (name, "cursor"))
     {
-      params_changed (self, 0);
+      /* Not params_changed: a replay moves the cursor every frame, and a
+       * build takes longer than a frame on a large trace, so invalidating
+       * would drop every build and the picture would never change. A build
+       * for a slightly older cursor is shown, then the newest is built. */
+      actorscope_scene_builder_schedule (self->builder, 0);
       gtk_widget_queue_draw (GTK_WIDGET (self));
     }
   else if (g_str_has_prefix (name, "area-"))

@@ -2,10 +2,12 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 #include <string.h>
 
 #include "actorscope-window.h"
 #include "actorscope-deviations-list.h"
+#include "actorscope-dir-follow.h"
 #include "actorscope-search-bar.h"
 #include "actorscope-live.h"
 #include "actorscope-overview.h"
@@ -41,6 +43,7 @@ struct _ActorscopeWindow {
   GtkWidget *replay_bar;
   GtkToggleButton *play_button;
   GtkDropDown *speed_dropdown;
+  GtkScale *seek_scale;
   GtkLabel *position_label;
   GtkLabel *selection_label;
   GtkWidget *now_button;
@@ -66,8 +69,10 @@ struct _ActorscopeWindow {
   gint64 last_frame_us;
   gint64 replay_pos;            /* time-order position of the last stepped event, -1 = start */
   gboolean following;           /* live: keep the newest events in view */
+  gboolean moving_seek_scale;   /* the cursor moves the scale, not the user */
 
   ActorscopeLive *live;
+  ActorscopeDirFollow *dir_follow;  /* the document is a data dir a service may still write */
 };
 
 G_DEFINE_FINAL_TYPE (ActorscopeWindow, actorscope_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -118,6 +123,10 @@ update_position_label (ActorscopeWindow *self)
     cursor = t1;
   render_ticks_format_time (cursor, 1000, t0, buf, sizeof buf);
   gtk_label_set_text (self->position_label, buf);
+  self->moving_seek_scale = TRUE;
+  gtk_range_set_value (GTK_RANGE (self->seek_scale),
+                       t1 > t0 ? 1000.0 * (double) (cursor - t0) / (double) (t1 - t0) : 1000.0);
+  self->moving_seek_scale = FALSE;
 }
 
 static void
@@ -273,6 +282,12 @@ on_deviations_popover_show (GtkWidget *popover, gpointer user_data)
     }
 }
 
+static void
+on_dir_follow_state (ActorscopeDirFollow *follow, const char *message, gboolean failed, gpointer user_data)
+{
+  show_error (user_data, message);
+}
+
 void
 actorscope_window_set_document (ActorscopeWindow *self, ActorscopeDocument *document)
 {
@@ -280,6 +295,16 @@ actorscope_window_set_document (ActorscopeWindow *self, ActorscopeDocument *docu
   /* A file (or nothing) replaces a live document: stop following it. */
   if (self->live != NULL && (document == NULL || !actorscope_document_get_live (document)))
     g_clear_object (&self->live);
+  if (document != self->document)
+    g_clear_object (&self->dir_follow);
+  /* A data directory: what a running service writes next shows up, as in
+   * a live document (a finished one simply stops growing). */
+  if (document != NULL && self->dir_follow == NULL && actorscope_document_get_data_dir_end (document, NULL))
+    {
+      actorscope_document_set_live (document, TRUE);
+      self->dir_follow = actorscope_dir_follow_new (document);
+      g_signal_connect_object (self->dir_follow, "state", G_CALLBACK (on_dir_follow_state), self, 0);
+    }
 
   set_playing (self, FALSE);
   if (self->document != NULL)
@@ -387,7 +412,8 @@ on_load_done (GObject *source, GAsyncResult *result, gpointer user_data)
       {
         GtkRecentData data = {
           .display_name = NULL,
-          .mime_type = (char *) "application/x-ndjson",
+          .mime_type = (char *) (actorscope_document_get_data_dir_end (doc, NULL) ? "inode/directory"
+                                                                                  : "application/x-ndjson"),
           .app_name = (char *) g_get_application_name (),
           .app_exec = (char *) "actorscope-gtk %u",
         };
@@ -632,6 +658,26 @@ action_open (GtkWidget *widget, const char *action_name, GVariant *param)
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), all);
   g_object_unref (traces);
   g_object_unref (all);
+  if (folder != NULL && *folder != '\0')
+    {
+      g_autoptr(GFile) dir = g_file_new_for_path (folder);
+      gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (dialog), dir, NULL);
+    }
+  g_signal_connect (dialog, "response", G_CALLBACK (on_open_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+/* A data directory is a folder, which GTK 4.8's Open chooser cannot pick:
+ * a folder chooser of its own. */
+static void
+action_open_data_dir (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  ActorscopeWindow *self = ACTORSCOPE_WINDOW (widget);
+  GtkFileChooserNative *dialog;
+  g_autofree char *folder = g_settings_get_string (self->settings, "last-folder");
+
+  dialog = gtk_file_chooser_native_new (_("Open Data Directory"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Open"), _("_Cancel"));
   if (folder != NULL && *folder != '\0')
     {
       g_autoptr(GFile) dir = g_file_new_for_path (folder);
@@ -1014,8 +1060,7 @@ replay_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
   ActorscopeWindow *self = ACTORSCOPE_WINDOW (widget);
   gint64 now = gdk_frame_clock_get_frame_time (clock);
   gint64 t0, t1, cursor;
-  guint speed_index = gtk_drop_down_get_selected (self->speed_dropdown);
-  double speed = replay_speeds[MIN (speed_index, G_N_ELEMENTS (replay_speeds) - 1)];
+  double speed = actorscope_window_get_replay_speed (self);
 
   if (self->document == NULL || !actorscope_document_get_time_range (self->document, &t0, &t1))
     {
@@ -1098,6 +1143,79 @@ static void
 action_step (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   step (ACTORSCOPE_WINDOW (widget), g_str_equal (action_name, "win.step-next"));
+}
+
+void
+actorscope_window_set_replay_speed (ActorscopeWindow *self, double speed)
+{
+  guint best = 0;
+
+  g_return_if_fail (ACTORSCOPE_IS_WINDOW (self));
+  /* Nearest on a log scale: the entries are factors. */
+  speed = MAX (speed, 1e-6);
+  for (guint i = 1; i < G_N_ELEMENTS (replay_speeds); i++)
+    if (fabs (log (replay_speeds[i] / speed)) < fabs (log (replay_speeds[best] / speed)))
+      best = i;
+  gtk_drop_down_set_selected (self->speed_dropdown, best);
+}
+
+double
+actorscope_window_get_replay_speed (ActorscopeWindow *self)
+{
+  guint i;
+
+  g_return_val_if_fail (ACTORSCOPE_IS_WINDOW (self), 1.0);
+  i = gtk_drop_down_get_selected (self->speed_dropdown);
+  return replay_speeds[MIN (i, G_N_ELEMENTS (replay_speeds) - 1)];
+}
+
+static void
+on_speed_selected (GtkDropDown *dropdown, GParamSpec *pspec, gpointer user_data)
+{
+  ActorscopeWindow *self = user_data;
+
+  g_settings_set_double (self->settings, "replay-speed", actorscope_window_get_replay_speed (self));
+}
+
+/* Moves the cursor to t_ns (clamped to the data; at or past the end it
+ * shows everything) without changing play/pause: a replay running goes on
+ * from there. The next step starts from the new place. */
+static void
+seek (ActorscopeWindow *self, gint64 t_ns)
+{
+  gint64 t0, t1;
+
+  if (self->document == NULL || !actorscope_document_get_time_range (self->document, &t0, &t1))
+    return;
+  self->following = FALSE;
+  self->last_frame_us = 0;
+  if (t_ns >= t1)
+    {
+      set_cursor (self, INGEST_TIME_MAX);
+      self->replay_pos = -1;
+      return;
+    }
+  t_ns = MAX (t_ns, t0);
+  set_cursor (self, t_ns);
+  self->replay_pos = actorscope_document_position_for_time (self->document, t_ns + 1) - 1;
+}
+
+static void
+action_seek (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  seek (ACTORSCOPE_WINDOW (widget), g_variant_get_int64 (param));
+}
+
+static void
+on_seek_scale_changed (GtkRange *range, gpointer user_data)
+{
+  ActorscopeWindow *self = user_data;
+  gint64 t0, t1;
+
+  if (self->moving_seek_scale || self->document == NULL ||
+      !actorscope_document_get_time_range (self->document, &t0, &t1))
+    return;
+  seek (self, t0 + (gint64) ((double) (t1 - t0) * gtk_range_get_value (range) / 1000.0));
 }
 
 static void
@@ -1218,6 +1336,23 @@ on_dark_changed (GtkSettings *settings, GParamSpec *pspec, gpointer user_data)
   actorscope_scene_view_set_dark (self->scene_view, dark);
 }
 
+/* The details pane is the end of its paned, whose position is the width of
+ * the start: it can only be set from the saved width once the paned knows
+ * its own width (max-position), at the first allocation. */
+static void
+on_details_paned_allocated (GtkPaned *paned, GParamSpec *pspec, gpointer user_data)
+{
+  ActorscopeWindow *self = user_data;
+  int max = 0, width = g_settings_get_int (self->settings, "details-width");
+
+  g_object_get (paned, "max-position", &max, NULL);
+  if (max <= 0)
+    return;
+  g_signal_handlers_disconnect_by_func (paned, on_details_paned_allocated, self);
+  if (width > 0 && width < max)
+    gtk_paned_set_position (paned, max - width);
+}
+
 static gboolean
 actorscope_window_close_request (GtkWindow *window)
 {
@@ -1230,6 +1365,8 @@ actorscope_window_close_request (GtkWindow *window)
   g_settings_set_int (self->settings, "window-height", MAX (h, 300));
   g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
   g_settings_set_int (self->settings, "sidebar-width", MAX (120, gtk_paned_get_position (self->sidebar_paned)));
+  if (gtk_widget_get_visible (self->details_scroller) && gtk_widget_get_width (self->details_scroller) > 0)
+    g_settings_set_int (self->settings, "details-width", MIN (4096, gtk_widget_get_width (self->details_scroller)));
   g_settings_apply (self->settings);
   return GTK_WINDOW_CLASS (actorscope_window_parent_class)->close_request (window);
 }
@@ -1239,6 +1376,19 @@ actorscope_window_dispose (GObject *object)
 {
   ActorscopeWindow *self = ACTORSCOPE_WINDOW (object);
 
+  /* A child may outlive this dispose for a moment (a scene build finishing
+   * after the window closed emits "scene-changed"): its signals must not
+   * reach a window whose template children are gone. */
+  if (self->scene_view != NULL)
+    g_signal_handlers_disconnect_by_data (self->scene_view, self);
+  if (self->overview != NULL)
+    g_signal_handlers_disconnect_by_data (self->overview, self);
+  if (self->actor_tree != NULL)
+    g_signal_handlers_disconnect_by_data (self->actor_tree, self);
+  if (self->details != NULL)
+    g_signal_handlers_disconnect_by_data (self->details, self);
+  if (self->deviations_list != NULL)
+    g_signal_handlers_disconnect_by_data (self->deviations_list, self);
   if (self->load_cancellable != NULL)
     g_cancellable_cancel (self->load_cancellable);
   g_clear_object (&self->load_cancellable);
@@ -1246,6 +1396,7 @@ actorscope_window_dispose (GObject *object)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
   self->tick_id = 0;
   g_clear_object (&self->live);
+  g_clear_object (&self->dir_follow);
   if (self->document != NULL)
     g_signal_handlers_disconnect_by_data (self->document, self);
   g_clear_object (&self->document);
@@ -1307,6 +1458,7 @@ actorscope_window_class_init (ActorscopeWindowClass *klass)
   BIND (replay_bar);
   BIND (play_button);
   BIND (speed_dropdown);
+  BIND (seek_scale);
   BIND (position_label);
   BIND (selection_label);
   BIND (now_button);
@@ -1321,6 +1473,7 @@ actorscope_window_class_init (ActorscopeWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, action_open);
   gtk_widget_class_install_action (widget_class, "win.open-recent", "s", action_open_recent);
+  gtk_widget_class_install_action (widget_class, "win.open-data-dir", NULL, action_open_data_dir);
   gtk_widget_class_install_action (widget_class, "win.close", NULL, action_close);
   gtk_widget_class_install_action (widget_class, "win.cancel-load", NULL, action_cancel_load);
   gtk_widget_class_install_action (widget_class, "win.export", "s", action_export);
@@ -1332,6 +1485,8 @@ actorscope_window_class_init (ActorscopeWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.step-next", NULL, action_step);
   gtk_widget_class_install_action (widget_class, "win.step-prev", NULL, action_step);
   gtk_widget_class_install_action (widget_class, "win.jump-to-now", NULL, action_jump_to_now);
+  /* Parameter: the time to show the past up to, ns on the trace's clock. */
+  gtk_widget_class_install_action (widget_class, "win.seek", "x", action_seek);
   gtk_widget_class_install_action (widget_class, "win.attach", NULL, action_attach);
   gtk_widget_class_install_action (widget_class, "win.attach-mswitch", NULL, action_attach);
 }
@@ -1421,7 +1576,9 @@ actorscope_window_init (ActorscopeWindow *self)
   if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
   gtk_paned_set_position (self->sidebar_paned, g_settings_get_int (self->settings, "sidebar-width"));
-  gtk_drop_down_set_selected (self->speed_dropdown, 2);
+  g_signal_connect (self->details_paned, "notify::max-position", G_CALLBACK (on_details_paned_allocated), self);
+  actorscope_window_set_replay_speed (self, g_settings_get_double (self->settings, "replay-speed"));
+  g_signal_connect (self->speed_dropdown, "notify::selected", G_CALLBACK (on_speed_selected), self);
 
   g_signal_connect (self->error_bar, "response", G_CALLBACK (on_error_response), self);
   gtk_info_bar_add_button (self->export_bar, _("_Open"), EXPORT_RESPONSE_OPEN);
@@ -1441,6 +1598,7 @@ actorscope_window_init (ActorscopeWindow *self)
   g_signal_connect (self->scene_view, "area-selected", G_CALLBACK (on_area_selected), self);
   g_signal_connect (self->scene_view, "scene-changed", G_CALLBACK (on_scene_changed), self);
   g_signal_connect (self->overview, "scrub", G_CALLBACK (on_scrub), self);
+  g_signal_connect (self->seek_scale, "value-changed", G_CALLBACK (on_seek_scale_changed), self);
   g_signal_connect (self->overview, "area-selected", G_CALLBACK (on_area_selected), self);
   g_signal_connect (self->actor_tree, "actor-selected", G_CALLBACK (on_actor_selected), self);
   g_signal_connect (self->actor_tree, "groups-changed", G_CALLBACK (on_groups_changed), self);

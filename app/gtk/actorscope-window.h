@@ -51,6 +51,11 @@ gboolean actorscope_window_export_file (ActorscopeWindow *self, GFile *file, con
 /* The export confirmation shown, or NULL when none is (borrowed). */
 const char *actorscope_window_get_export_message (ActorscopeWindow *self);
 
+/* The replay speed factor (1 = real time): one of the speed menu's
+ * entries; set picks the nearest. Kept in the "replay-speed" setting. */
+void actorscope_window_set_replay_speed (ActorscopeWindow *self, double speed);
+double actorscope_window_get_replay_speed (ActorscopeWindow *self);
+
 /* The parts, for tests (borrowed). */
 ActorscopeSceneView *actorscope_window_get_scene_view (ActorscopeWindow *self);
 /* The view state the window's widgets share (borrowed). */
