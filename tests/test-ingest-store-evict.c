@@ -392,7 +392,7 @@ test_budget_memory_flat (void **state)
           " after 800k; %" G_GUINT64_FORMAT " keys retired\n", at_100k, at_800k, retired);
   assert_true (at_100k <= budget + budget / 4);
   assert_true (at_800k <= budget + budget / 4);
-  assert_true (retired > 750000); /* all but those still in RAM */
+  assert_true (retired > 700000); /* all but the newest 65536 and those in RAM */
   assert_int_equal (open, 0);
   assert_int_equal (ingest_store_counters (store)->unmatched, 0);
 
@@ -415,7 +415,7 @@ test_budget_memory_flat (void **state)
   printf ("open messages: %" G_GSIZE_FORMAT " bytes after 300k; %" G_GUINT64_FORMAT
           " open keys retired\n", at_open, open);
   assert_true (open > 200000);
-  assert_true (at_open <= budget + budget / 4);
+  assert_true (at_open <= budget + budget / 2); /* the table holds up to 2 x 65536 open keys */
 }
 
 /* Nothing evicts before the owner says the log holds it. */

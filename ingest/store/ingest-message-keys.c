@@ -82,6 +82,16 @@ ingest_message_keys_get (const IngestMessageKeys *self, guint32 handle)
   return chunk + (off & (CHUNK_SIZE - 1));
 }
 
+const char *
+ingest_message_keys_peek (IngestMessageKeys *self, guint32 handle)
+{
+  g_return_val_if_fail (self != NULL, "");
+  gsize off = handle & ~INGEST_MESSAGE_KEYS_BIT, c = off >> CHUNK_SHIFT;
+  if (c < self->chunks->len && self->chunks->pdata[c] == NULL)
+    return (const char *) ingest_store_pager_peek (self->pager, c) + (off & (CHUNK_SIZE - 1));
+  return ingest_message_keys_get (self, handle);
+}
+
 guint32
 ingest_message_keys_mark (const IngestMessageKeys *self)
 {

@@ -42,6 +42,11 @@ guint32 ingest_message_keys_add (IngestMessageKeys *keys, const char *s, gsize l
  * stays valid when evicted). "" for handles out of range. */
 const char *ingest_message_keys_get (const IngestMessageKeys *keys, guint32 handle);
 
+/* The same, for one pass over old keys: an evicted key is read without
+ * touching the cache (ingest_store_pager_peek()), valid until the next
+ * peek. */
+const char *ingest_message_keys_peek (IngestMessageKeys *keys, guint32 handle);
+
 /* The offset the next key will be stored at (with the bit set): keys added
  * before it are below it. */
 guint32 ingest_message_keys_mark (const IngestMessageKeys *keys);

@@ -50,6 +50,7 @@ struct _IngestStore {
   GArray *message_key_mark; /* guint32 per message chunk: keys' mark when it began */
   /* Messages whose key left the key table (see retire_message()). */
   guint64 n_retired, n_retired_open;
+  gsize retire_chunks;      /* message chunks whose complete messages were retired */
   IngestStrings *payloads;  /* NULL until the first payload (its arena is big) */
   IngestChunked events;     /* IngestEvent */
   IngestChunked messages;   /* IngestMessage */
@@ -800,18 +801,28 @@ message_for_key (IngestStore *self, IngestStr key, int slot, gboolean *created)
 /* --- retiring keys from the key table -------------------------------------
  *
  * With a memory budget the key table is what would still grow with every
- * message (8 bytes a slot at >= 1/2 full), so evicted messages leave it:
- *  - a message whose pairing is complete (see message_complete()) when its
- *    chunk is evicted, or later when its last event arrives. A later SEND,
- *    RECEIVE or DONE naming the key would have started a new message
- *    anyway (its slot is filled), so those answers do not change; only a
- *    late ACK, DROP or answer (in_reply_to) naming it now finds no message
- *    and counts as unmatched, as for a key never seen;
- *  - when more than max_keys keys remain (a source that never completes its
- *    messages, or a hostile one), the oldest evicted messages leave it
- *    whatever their state: counted in n_retired_open, so a late event
- *    that then counts as unmatched is never a silent miscount.
+ * message (8 bytes a slot, at least half full), so old messages leave it.
+ * The keys of the newest max_keys() messages always stay: any late event
+ * naming one of them pairs exactly as without a budget. Older ones, once
+ * their chunk left RAM:
+ *  - a message whose pairing is complete (see message_complete()) leaves
+ *    it (also later, when its last event arrives). A later SEND, RECEIVE or
+ *    DONE naming the key would have started a new message anyway (its slot
+ *    is filled), so those answers do not change; only a late ACK, DROP or
+ *    answer (in_reply_to) naming it finds no message and counts as
+ *    unmatched, as for a key never seen;
+ *  - when more than max_keys() old open keys remain (a source that never
+ *    completes its messages, or a hostile one), they all leave it: counted
+ *    in n_retired_open, so a late event that then counts as unmatched is
+ *    never a silent miscount.
  */
+
+/* Messages whose keys always stay, and the bound on old open keys. */
+static inline gsize
+max_keys (const IngestStore *self)
+{
+  return MAX (self->budget / 128, (gsize) 1 << 16);
+}
 
 /* Nothing more can pair with it but an ACK or DROP nobody waits for. */
 static gboolean
@@ -834,7 +845,8 @@ retire_message (IngestStore *self, IngestMessageId id, const IngestMessage *m)
 {
   if (m->key == 0)
     return FALSE;
-  const char *t = ingest_store_atom (self, m->key);
+  const char *t = (m->key & INGEST_MESSAGE_KEYS_BIT) ? ingest_message_keys_peek (self->keys, m->key)
+                                                     : ingest_strings_get (self->strings, m->key);
   guint32 hash = ingest_strings_hash (t, strlen (t));
   guint64 v = ((guint64) hash << 32) | id;
   guint k = mshard_of (hash);
@@ -869,13 +881,13 @@ retire_message (IngestStore *self, IngestMessageId id, const IngestMessage *m)
   return TRUE;
 }
 
-/* An evicted message whose last event just arrived. */
+/* An old message whose last event just arrived. */
 static inline void
 retire_if_complete (IngestStore *self, IngestMessageId id)
 {
-  if (id == 0 || ((gsize) (id - 1) >> MESSAGE_CHUNK_SHIFT) >= self->messages.n_evicted)
+  if (id == 0 || ((gsize) (id - 1) >> MESSAGE_CHUNK_SHIFT) >= self->retire_chunks)
     return;
-  const IngestMessage *m = msg_at (self, id);
+  const IngestMessage *m = message_in_chunk (self, id, FALSE);
   if (message_complete (m))
     retire_message (self, id, m);
 }
@@ -889,26 +901,33 @@ key_table_used (const IngestStore *self)
   return used;
 }
 
-/* The complete messages of message chunk c, which is about to leave RAM,
- * and then, over the bound, the oldest evicted ones whatever their state. */
+/* After a message chunk left RAM: the complete messages of the evicted
+ * chunks that became old, and then, over the bound, every old open one. */
 static void
-retire_keys (IngestStore *self, gsize c)
+retire_keys (IngestStore *self)
 {
-  IngestMessageId first = (IngestMessageId) (c << MESSAGE_CHUNK_SHIFT) + 1;
-  for (IngestMessageId id = first; id < first + (1u << MESSAGE_CHUNK_SHIFT); id++)
+  gsize keep = max_keys (self);
+  gsize horizon = self->messages.len > keep ? self->messages.len - keep : 0;
+  horizon = MIN (horizon, self->messages.n_evicted << MESSAGE_CHUNK_SHIFT);
+  while (((self->retire_chunks + 1) << MESSAGE_CHUNK_SHIFT) <= horizon)
     {
-      const IngestMessage *m = msg_at (self, id);
-      if (message_complete (m))
-        retire_message (self, id, m);
+      IngestMessageId first = (IngestMessageId) (self->retire_chunks << MESSAGE_CHUNK_SHIFT) + 1;
+      /* one pass over old chunks: peeked, so the cache views use stays */
+      const IngestMessage *chunk = self->messages.chunks->pdata[self->retire_chunks];
+      if (chunk == NULL)
+        chunk = ingest_store_pager_peek (self->message_pager, self->retire_chunks);
+      for (guint i = 0; i < (1u << MESSAGE_CHUNK_SHIFT); i++)
+        if (message_complete (&chunk[i]))
+          retire_message (self, first + i, &chunk[i]);
+      self->retire_chunks++;
     }
-  gsize max_keys = MAX (self->budget / 128, (gsize) 1 << 16);
-  if (key_table_used (self) <= max_keys)
+  IngestMessageId end = (IngestMessageId) (self->retire_chunks << MESSAGE_CHUNK_SHIFT);
+  if (key_table_used (self) <= (self->messages.len - end) + keep)
     return;
-  /* Over the bound, every key still in the table whose message left RAM
-   * is open (complete ones left already): they all go, found by their ids
-   * alone, so nothing is read back from the page files. Each shard is
-   * rebuilt at its size; the cache may name them, so it is emptied. */
-  IngestMessageId end = (IngestMessageId) (self->messages.n_evicted << MESSAGE_CHUNK_SHIFT);
+  /* Over the bound, the keys still in the table below end are open
+   * (complete ones left already): they all go, found by their ids alone,
+   * so nothing is read back from the page files. Each shard is rebuilt at
+   * its size; the cache may name them, so it is emptied. */
   for (guint k = 0; k < MSHARDS; k++)
     {
       gsize n = self->mshard[k].n;
@@ -1502,7 +1521,7 @@ ingest_store_append (IngestStore *self, const IngestEventInput *in)
       g_assert_not_reached ();
     }
 
-  if (self->messages.n_evicted != 0)
+  if (self->retire_chunks != 0)
     retire_if_complete (self, ev->message);
   touch_actor (self, ev->actor, ev->time_ns);
   touch_actor (self, ev->peer, ev->time_ns);
@@ -2056,10 +2075,10 @@ ingest_store_evict (IngestStore *self)
       while (((self->messages.n_evicted + 1) << MESSAGE_CHUNK_SHIFT) <= mark
              && self->messages.n_evicted + 1 < self->messages.chunks->len)
         {
-          retire_keys (self, self->messages.n_evicted);
           if (!evict_chunk (self, &self->messages, self->message_pager, self->messages.n_evicted))
             break;
           used -= message_chunk;
+          retire_keys (self);
           /* keys of messages no longer in RAM can follow them */
           guint32 key_mark = g_array_index (self->message_key_mark, guint32, self->messages.n_evicted);
           gsize freed = ingest_message_keys_evict_below (self->keys, key_mark, &self->evict_error);

@@ -249,16 +249,16 @@ void ingest_store_evict (IngestStore *store);
 guint64 ingest_store_n_evicted_events (const IngestStore *store);
 guint64 ingest_store_n_page_reads (const IngestStore *store);
 /* Messages whose key left the message key table, so that it stays bounded
- * with a budget (none without one). A message leaves it once evicted from
- * RAM and complete: sent (unless a span), received, done, acked if held
- * until acked, answered if it asked for an answer. Events that would pair
- * with it then give the same answers, except a late ACK, DROP or answer
- * (in_reply_to) naming it: that counts as unmatched and begins a new
- * message, like a key never seen. Over a bound (budget / 128 keys, at least
- * 65536) every evicted message still in it leaves it, whatever its state;
- * *n_open (may be NULL) gets how many of them were not complete: a late
- * event naming one of those counts as unmatched too, and begins a new
- * message. */
+ * with a budget (none without one). The keys of the newest budget / 128
+ * messages (at least 65536) always stay: late events naming those pair as
+ * without a budget. An older message leaves it once evicted from RAM and
+ * complete: sent (unless a span), received, done, acked if held until
+ * acked, answered if it asked for an answer (reply_to). Events naming it
+ * then give the same answers, except a late ACK, DROP or answer
+ * (in_reply_to): that counts as unmatched and begins a new message, like a
+ * key never seen. When more than that many older messages are still open,
+ * they all leave it; *n_open (may be NULL) gets how many left that way:
+ * late events naming those count as unmatched too. */
 guint64 ingest_store_n_retired_messages (const IngestStore *store, guint64 *n_open);
 /* Why eviction stopped (borrowed), NULL while it works. */
 const GError *ingest_store_get_evict_error (const IngestStore *store);
