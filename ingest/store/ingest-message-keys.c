@@ -30,7 +30,7 @@ ingest_message_keys_new (gsize max_len)
   IngestMessageKeys *self = g_new0 (IngestMessageKeys, 1);
   self->max_len = max_len;
   self->chunks = g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_add (self->chunks, g_malloc (CHUNK_SIZE));
+  g_ptr_array_add (self->chunks, g_malloc0 (CHUNK_SIZE)); /* the unused tail is paged out too */
   /* offset 0 is never a key, so no handle is just the bit */
   ((char *) self->chunks->pdata[0])[0] = '\0';
   self->pos = 1;
@@ -55,7 +55,7 @@ ingest_message_keys_add (IngestMessageKeys *self, const char *s, gsize len)
     {
       if (self->chunks->len + 1 > MAX_CHUNKS)
         return 0;
-      g_ptr_array_add (self->chunks, g_malloc (CHUNK_SIZE));
+      g_ptr_array_add (self->chunks, g_malloc0 (CHUNK_SIZE)); /* the unused tail is paged out too */
       self->pos = 0;
     }
   gsize chunk = self->chunks->len - 1;
