@@ -13,6 +13,7 @@
 #include <gio/gunixoutputstream.h>
 
 #include "cli-common.h"
+#include "cli-size.h"
 #include "render-columns.h"
 #include "ingest-log-disk.h"
 #include "ingest-json-lexer.h"
@@ -23,6 +24,7 @@ void
 cli_load_options_clear (CliLoadOptions *opts)
 {
   g_clear_pointer (&opts->format, g_free);
+  g_clear_pointer (&opts->memory_limit, g_free);
 }
 
 void
@@ -34,6 +36,9 @@ cli_load_options_add (GOptionContext *context, CliLoadOptions *opts)
       N_("auto|native|mswitch|chrome|perfetto|xstate|otlp|node") },
     { "strict", 0, 0, G_OPTION_ARG_NONE, &opts->strict,
       N_("Stop at the first malformed record instead of skipping it"), NULL },
+    { "memory-limit", 0, 0, G_OPTION_ARG_STRING, &opts->memory_limit,
+      N_("Read a data directory within about this much memory (default 1GiB, or $ACTORSCOPE_MEMORY_LIMIT): older events are paged to a temporary file beside it"),
+      N_("SIZE") },
     G_OPTION_ENTRY_NULL
   };
   /* In the main group, so plain --help lists them. GOption copies entries. */
@@ -142,10 +147,46 @@ cli_load_data_dir (const char *path, const CliLoadOptions *opts, IngestFormat *f
   g_auto(IngestLogSkipped) skipped = { 0 };
   const IngestLogDiskInfo *info;
 
+  /* The memory limit, as serve's: a data directory may hold far more than
+   * RAM, and everything in it is durable, so the store may page out all it
+   * reads. A quarter of the limit (at most 64 MiB) is left for the rest:
+   * the view, the output. */
+  guint64 limit = CLI_MEMORY_LIMIT_DEFAULT;
+  const char *limit_text = opts->memory_limit;
+  if (limit_text == NULL)
+    {
+      const char *env = g_getenv ("ACTORSCOPE_MEMORY_LIMIT");
+      if (env != NULL && env[0] != '\0')
+        limit_text = env;
+    }
+  if (limit_text != NULL && !cli_size_parse (limit_text, &limit, error))
+    {
+      *exit_code = CLI_EXIT_USAGE;
+      return NULL;
+    }
+  if (limit < ((guint64) 1 << 20))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _("--memory-limit is below 1MiB"));
+      *exit_code = CLI_EXIT_USAGE;
+      return NULL;
+    }
+  guint64 budget = limit - MIN (limit / 4, (guint64) 64 << 20);
+
   lo.read_only = TRUE;
   log = ingest_log_disk_open (path, &lo, error);
   if (log == NULL)
     return NULL;
+  /* The page file goes beside the data (its disk was chosen for it); a
+   * directory we may only read gets it in the temporary directory. */
+  g_autoptr(GError) page_error = NULL;
+  if (!ingest_store_set_memory_budget (store, (gsize) MIN (budget, G_MAXSIZE), path, &page_error)
+      && !ingest_store_set_memory_budget (store, (gsize) MIN (budget, G_MAXSIZE), g_get_tmp_dir (),
+                                          NULL))
+    {
+      g_propagate_error (error, g_steal_pointer (&page_error));
+      return NULL;
+    }
+  ingest_store_set_evictable (store, G_MAXUINT64);
   if (!ingest_log_read_into_store (log, 0, G_MAXUINT64, store, NULL,
                                    opts->strict ? NULL : &skipped, error))
     return NULL;

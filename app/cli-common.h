@@ -34,7 +34,13 @@ typedef enum {
 typedef struct {
   char *format;     /* owned by GOption: auto|native|mswitch|chrome|perfetto, NULL = auto */
   gboolean strict;
+  /* --memory-limit (owned by GOption, NULL: $ACTORSCOPE_MEMORY_LIMIT, else
+   * CLI_MEMORY_LIMIT_DEFAULT): the memory a data directory is read within;
+   * what does not fit is paged to a file beside it. */
+  char *memory_limit;
 } CliLoadOptions;
+
+#define CLI_MEMORY_LIMIT_DEFAULT ((guint64) 1 << 30)
 
 /* Frees what option parsing stored (for g_auto). */
 void cli_load_options_clear (CliLoadOptions *opts);

@@ -6,7 +6,8 @@
  * read for 1-6 s at a time), 30% leaving abruptly (socket shut down, no
  * close frame, possibly mid-frame), the rest closing politely.
  *
- *   soak-serve ACTORSCOPE [--duration S] [--rate N] [--clients N] [--report S] ...
+ *   soak-serve ACTORSCOPE [--duration S] [--rate N] [--clients N] [--report S]
+ *              [--memory-limit SIZE] ...
  *
  * Every --report seconds and at the end it prints events sent and accepted,
  * throughput, event-to-frame latency percentiles (steady following clients
@@ -23,6 +24,7 @@
 #include "config.h"
 
 #include "serve-load.h"
+#include "test-util.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -60,6 +62,7 @@ main (int argc, char **argv)
   gint n_clients = 20, seed = -1;
   gboolean no_churn = FALSE, distinct = FALSE;
   double min_rate_share = 0, min_client_fps = 0;
+  g_autofree char *memory_limit = NULL;
   const GOptionEntry entries[] = {
     { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &duration, "seconds of load (60; 600 for the real soak)", "S" },
     { "rate", 'r', 0, G_OPTION_ARG_DOUBLE, &rate, "producer events per second (50000)", "N" },
@@ -80,6 +83,8 @@ main (int argc, char **argv)
       "most RSS growth per accepted event after the warm-up (1024)", "B" },
     { "accept-wait", 0, 0, G_OPTION_ARG_DOUBLE, &accept_wait,
       "seconds to wait at the end for every event to be accepted (120)", "S" },
+    { "memory-limit", 0, 0, G_OPTION_ARG_STRING, &memory_limit,
+      "serve --memory-limit, with a temporary data directory (default: none, memory only)", "SIZE" },
     { NULL }
   };
   g_autoptr(GOptionContext) octx = g_option_context_new ("ACTORSCOPE — soak test of actorscope serve");
@@ -99,6 +104,7 @@ main (int argc, char **argv)
   gboolean rss_base_taken = FALSE, producer_failed = FALSE;
   double elapsed_load;
   int status;
+  g_autofree char *data_dir = NULL;
 
   g_option_context_add_main_entries (octx, entries, NULL);
   if (!g_option_context_parse (octx, &argc, &argv, &error) || argc != 2 || n_clients < 1 || rate <= 0
@@ -115,7 +121,17 @@ main (int argc, char **argv)
   signal (SIGPIPE, SIG_IGN);
   setvbuf (stdout, NULL, _IOLBF, 0);
 
-  server = serve_load_server_start (argv[1], NULL, TRUE, &error);
+  /* --memory-limit: the long run that shows whether RSS stays flat once
+   * the limit is reached (a data directory is what events are evicted to). */
+  if (memory_limit != NULL)
+    {
+      data_dir = test_tmpdir_new ("soak-serve-XXXXXX");
+      const char *const args[] = { "--data-dir", data_dir, "--memory-limit", memory_limit, NULL };
+      server = serve_load_server_start (argv[1], args, TRUE, &error);
+      printf ("serve --memory-limit %s, data directory %s\n", memory_limit, data_dir);
+    }
+  else
+    server = serve_load_server_start (argv[1], NULL, TRUE, &error);
   if (server == NULL)
     {
       fprintf (stderr, "soak-serve: %s\n", error->message);
@@ -296,6 +312,8 @@ main (int argc, char **argv)
     g_ptr_array_add (failures, g_strdup_printf ("server stderr: %s", server_lines[i]));
   serve_load_latency_clear (&lat_total);
   serve_load_latency_clear (&lat_interval);
+  if (data_dir != NULL) /* the server has stopped */
+    test_tmpdir_remove (data_dir);
   if (failures->len == 0)
     {
       printf ("soak: PASS (no errors, every event accepted, the server alive and stopped cleanly)\n");

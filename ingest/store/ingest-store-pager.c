@@ -44,6 +44,8 @@ struct _IngestStorePager {
   gsize scratch_bytes;
   Page pages[INGEST_STORE_PAGER_CACHE];
   guint last_hit;     /* pages[] slot of the last get: loops hit it again */
+  gpointer peek;      /* chunk_bytes for ingest_store_pager_peek(), NULL until then */
+  gsize peek_index;
   guint64 clock;
   guint64 reads;
 };
@@ -202,6 +204,8 @@ ingest_store_pager_get (IngestStorePager *self, gsize index, gboolean writable)
         }
       read_page (self, index, pg->data);
       pg->index = index;
+      if (self->peek_index == index)
+        self->peek_index = G_MAXSIZE; /* the cached copy is the one that changes */
       pg->dirty = FALSE;
       self->last_hit = victim;
     }
@@ -210,12 +214,34 @@ ingest_store_pager_get (IngestStorePager *self, gsize index, gboolean writable)
   return pg->data;
 }
 
+gconstpointer
+ingest_store_pager_peek (IngestStorePager *self, gsize index)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  for (guint i = 0; i < INGEST_STORE_PAGER_CACHE; i++)
+    if (self->pages[i].index == index)
+      return self->pages[i].data; /* maybe newer than the file */
+  if (self->peek == NULL)
+    {
+      self->peek = g_malloc (self->chunk_bytes);
+      self->peek_index = G_MAXSIZE;
+    }
+  if (self->peek_index != index)
+    {
+      read_page (self, index, self->peek);
+      self->peek_index = index;
+    }
+  return self->peek;
+}
+
 gsize
 ingest_store_pager_memory_bytes (const IngestStorePager *self)
 {
   if (self == NULL)
     return 0;
   gsize b = sizeof *self + self->scratch_bytes + self->slots->len * sizeof (Slot);
+  if (self->peek != NULL)
+    b += self->chunk_bytes;
   for (guint i = 0; i < INGEST_STORE_PAGER_CACHE; i++)
     if (self->pages[i].data != NULL)
       b += self->chunk_bytes;
@@ -235,6 +261,7 @@ ingest_store_pager_free (IngestStorePager *self)
     return;
   for (guint i = 0; i < INGEST_STORE_PAGER_CACHE; i++)
     g_free (self->pages[i].data);
+  g_free (self->peek);
   close (self->fd);
   g_array_unref (self->slots);
   ZSTD_freeCCtx (self->cctx);

@@ -53,6 +53,12 @@ gboolean ingest_store_pager_put (IngestStorePager *pager, gsize index, gconstpoi
  * valid). writable: the page is written back when it leaves the cache. */
 gpointer ingest_store_pager_get (IngestStorePager *pager, gsize index, gboolean writable);
 
+/* A read-only look at chunk `index` that leaves the cache as it is (for
+ * one pass over old chunks, which would otherwise push out the pages views
+ * are using): the cached copy when there is one, else the chunk read into
+ * one spare page, valid until the next peek or get. */
+gconstpointer ingest_store_pager_peek (IngestStorePager *pager, gsize index);
+
 /* Bytes of RAM the pager holds (its cache). */
 gsize ingest_store_pager_memory_bytes (const IngestStorePager *pager);
 /* Pages read back from the file so far (for benchmarks and tests). */

@@ -5,7 +5,7 @@
  *  - events (32 B), messages (64 B) and actors live in chunked arrays: no
  *    per-item allocation, pointers never move, at most one chunk of slack;
  *  - an atom is a byte offset into the string arena (no pointer table);
- *  - message keys are stored once in the arena without interning; the message
+ *  - message keys are stored once in their own arena, not interned; the message
  *    table maps a key's hash straight to the message id (8-byte slots holding
  *    hash and id, so a probe rarely touches the message itself);
  *  - the time-order index costs nothing while events arrive in time order
@@ -19,8 +19,11 @@
  * (ingest-store-pager.h) and come back, cached, when something reaches into
  * evicted time. Everything since-start (actors, edges, histograms, counters,
  * depth) is a running aggregate that never needs an old event, so eviction
- * changes no answer; the message key table stays in RAM so that a late
- * RECEIVE, ACK, DROP or response still finds its message.
+ * changes no answer. Message keys live in their own arena
+ * (ingest-message-keys.h) and leave RAM with their messages; the key table
+ * keeps the keys of evicted messages only while they are open, so a late
+ * RECEIVE, ACK or response of an open message still finds it (what a late
+ * event naming a retired key does: ingest_store_n_retired_messages()).
  */
 #include "config.h"
 
@@ -29,6 +32,7 @@
 #include "ingest-bytes-private.h"
 #include "ingest-store-private.h"
 #include "ingest-store-pager.h"
+#include "ingest-message-keys.h"
 
 #define EVENT_CHUNK_SHIFT 11   /* 2048 events = 64 KiB */
 #define MESSAGE_CHUNK_SHIFT 10 /* 1024 messages = 64 KiB */
@@ -39,7 +43,14 @@
 #define MAX_IDS (G_MAXUINT32 - 1)
 
 struct _IngestStore {
-  IngestStrings *strings;   /* names, labels, texts, message keys */
+  IngestStrings *strings;   /* names, labels, texts */
+  /* Message keys (one per message, so they must be able to leave RAM with
+   * their messages; ingest-message-keys.h). */
+  IngestMessageKeys *keys;
+  GArray *message_key_mark; /* guint32 per message chunk: keys' mark when it began */
+  /* Messages whose key left the key table (see retire_message()). */
+  guint64 n_retired, n_retired_open;
+  gsize retire_chunks;      /* message chunks whose complete messages were retired */
   IngestStrings *payloads;  /* NULL until the first payload (its arena is big) */
   IngestChunked events;     /* IngestEvent */
   IngestChunked messages;   /* IngestMessage */
@@ -201,6 +212,8 @@ ingest_store_new_with_options (const IngestStoreOptions *options)
   self->max_actors = MIN (self->max_actors, MAX_IDS - 1);
 
   self->strings = ingest_strings_new (INGEST_STORE_MAX_STRING);
+  self->keys = ingest_message_keys_new (INGEST_STORE_MAX_STRING);
+  self->message_key_mark = g_array_new (FALSE, FALSE, sizeof (guint32));
   ingest_chunked_init (&self->events, sizeof (IngestEvent), EVENT_CHUNK_SHIFT);
   ingest_chunked_init (&self->messages, sizeof (IngestMessage), MESSAGE_CHUNK_SHIFT);
   ingest_chunked_init (&self->actors, sizeof (IngestActorRec), ACTOR_CHUNK_SHIFT);
@@ -230,6 +243,8 @@ ingest_store_free (IngestStore *self)
       ingest_latency_hist_free (a->round_trip);
     }
   ingest_strings_free (self->strings);
+  ingest_message_keys_free (self->keys);
+  g_array_unref (self->message_key_mark);
   ingest_strings_free (self->payloads);
   ingest_chunked_clear (&self->events);
   ingest_chunked_clear (&self->messages);
@@ -263,6 +278,8 @@ const char *
 ingest_store_atom (const IngestStore *self, IngestAtom atom)
 {
   g_return_val_if_fail (self != NULL, "");
+  if (atom & INGEST_MESSAGE_KEYS_BIT)
+    return ingest_message_keys_get (self->keys, atom);
   return ingest_strings_get (self->strings, atom);
 }
 
@@ -649,10 +666,25 @@ message_new (IngestStore *self, IngestAtom key)
 {
   if (self->messages.len >= MAX_IDS)
     return 0;
+  if ((self->messages.len & MESSAGE_CHUNK_MASK) == 0)
+    {
+      guint32 mark = ingest_message_keys_mark (self->keys);
+      g_array_append_val (self->message_key_mark, mark);
+    }
   IngestMessage *m = ingest_chunked_push (&self->messages);
   m->key = key;
   m->send_seq = m->receive_seq = m->done_seq = m->ack_seq = INGEST_SEQ_NONE;
   return (IngestMessageId) self->messages.len;
+}
+
+/* TRUE when the message's key is (normalized bytes) s. */
+static inline gboolean
+key_equal (const IngestStore *self, IngestAtom key, const char *s, gsize len)
+{
+  if ((key & INGEST_MESSAGE_KEYS_BIT) == 0)
+    return ingest_strings_equal (self->strings, key, s, len);
+  const char *t = ingest_message_keys_get (self->keys, key);
+  return memcmp (t, s, len) == 0 && t[len] == '\0';
 }
 
 static gboolean
@@ -702,7 +734,7 @@ message_for_key (IngestStore *self, IngestStr key, int slot, gboolean *created)
         {
           IngestMessageId cid = (IngestMessageId) *cached;
           IngestMessage *cm = msg_at (self, cid);
-          if (!slot_filled (cm, slot) && ingest_strings_equal (self->strings, cm->key, s, len))
+          if (!slot_filled (cm, slot) && key_equal (self, cm->key, s, len))
             return cid;
         }
 
@@ -718,7 +750,7 @@ message_for_key (IngestStore *self, IngestStr key, int slot, gboolean *created)
             {
               IngestMessageId id = (IngestMessageId) v;
               IngestMessage *m = msg_at (self, id);
-              if (ingest_strings_equal (self->strings, m->key, s, len))
+              if (key_equal (self, m->key, s, len))
                 {
                   if (!slot_filled (m, slot))
                     {
@@ -750,7 +782,9 @@ message_for_key (IngestStore *self, IngestStr key, int slot, gboolean *created)
         return 0;
     }
 
-  IngestAtom katom = ingest_strings_add_normalized (self->strings, s, len);
+  IngestAtom katom = ingest_message_keys_add (self->keys, s, len);
+  if (katom == 0) /* 2 GiB of keys: the rest share the string arena */
+    katom = ingest_strings_add_normalized (self->strings, s, len);
   IngestMessageId id = message_new (self, katom);
   if (id == 0)
     return 0;
@@ -762,6 +796,163 @@ message_for_key (IngestStore *self, IngestStr key, int slot, gboolean *created)
     mtable_grow (self, k);
   *created = TRUE;
   return id;
+}
+
+/* --- retiring keys from the key table -------------------------------------
+ *
+ * With a memory budget the key table is what would still grow with every
+ * message (8 bytes a slot, at least half full), so old messages leave it.
+ * The keys of the newest max_keys() messages always stay: any late event
+ * naming one of them pairs exactly as without a budget. Older ones, once
+ * their chunk left RAM:
+ *  - a message whose pairing is complete (see message_complete()) leaves
+ *    it (also later, when its last event arrives). A later SEND, RECEIVE or
+ *    DONE naming the key would have started a new message anyway (its slot
+ *    is filled), so those answers do not change; only a late ACK, DROP or
+ *    answer (in_reply_to) naming it finds no message and counts as
+ *    unmatched, as for a key never seen;
+ *  - when more than max_keys() old open keys remain (a source that never
+ *    completes its messages, or a hostile one), they all leave it: counted
+ *    in n_retired_open, so a late event that then counts as unmatched is
+ *    never a silent miscount.
+ */
+
+/* Messages whose keys always stay, and the bound on old open keys. */
+static inline gsize
+max_keys (const IngestStore *self)
+{
+  return MAX (self->budget / 128, (gsize) 1 << 16);
+}
+
+/* Nothing more can pair with it but an ACK or DROP nobody waits for. */
+static gboolean
+message_complete (const IngestMessage *m)
+{
+  if (m->key == 0 || m->receive_seq == INGEST_SEQ_NONE || m->done_seq == INGEST_SEQ_NONE)
+    return FALSE;
+  if (!m->span && m->send_seq == INGEST_SEQ_NONE)
+    return FALSE;
+  if (m->until_ack && m->ack_seq == INGEST_SEQ_NONE)
+    return FALSE;
+  return m->reply_to == 0 || m->response != 0;
+}
+
+/* Takes message id out of the key table (when it is still there: a reused
+ * key may have passed to a newer message). Linear probing, so the entries
+ * after it move back instead of leaving a tombstone. TRUE when removed. */
+static gboolean
+retire_message (IngestStore *self, IngestMessageId id, const IngestMessage *m)
+{
+  if (m->key == 0)
+    return FALSE;
+  const char *t = (m->key & INGEST_MESSAGE_KEYS_BIT) ? ingest_message_keys_peek (self->keys, m->key)
+                                                     : ingest_strings_get (self->strings, m->key);
+  guint32 hash = ingest_strings_hash (t, strlen (t));
+  guint64 v = ((guint64) hash << 32) | id;
+  guint k = mshard_of (hash);
+  guint64 *slots = self->mshard[k].slots;
+  gsize n = self->mshard[k].n, i = mslot_of (hash, n);
+
+  while (slots[i] != v)
+    {
+      if (slots[i] == 0)
+        return FALSE;
+      i = i + 1 == n ? 0 : i + 1;
+    }
+  for (gsize j = i;;)
+    {
+      j = j + 1 == n ? 0 : j + 1;
+      if (slots[j] == 0)
+        break;
+      gsize home = mslot_of ((guint32) (slots[j] >> 32), n);
+      /* an entry whose probe from home to j passes i moves back to i */
+      gboolean stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+      if (stays)
+        continue;
+      slots[i] = slots[j];
+      i = j;
+    }
+  slots[i] = 0;
+  self->mshard[k].used--;
+  guint64 *cached = &self->mcache[hash & (G_N_ELEMENTS (self->mcache) - 1)];
+  if (*cached == v)
+    *cached = 0;
+  self->n_retired++;
+  return TRUE;
+}
+
+/* An old message whose last event just arrived. */
+static inline void
+retire_if_complete (IngestStore *self, IngestMessageId id)
+{
+  if (id == 0 || ((gsize) (id - 1) >> MESSAGE_CHUNK_SHIFT) >= self->retire_chunks)
+    return;
+  const IngestMessage *m = message_in_chunk (self, id, FALSE);
+  if (message_complete (m))
+    retire_message (self, id, m);
+}
+
+static gsize
+key_table_used (const IngestStore *self)
+{
+  gsize used = 0;
+  for (guint k = 0; k < MSHARDS; k++)
+    used += self->mshard[k].used;
+  return used;
+}
+
+/* After a message chunk left RAM: the complete messages of the evicted
+ * chunks that became old, and then, over the bound, every old open one. */
+static void
+retire_keys (IngestStore *self)
+{
+  gsize keep = max_keys (self);
+  gsize horizon = self->messages.len > keep ? self->messages.len - keep : 0;
+  horizon = MIN (horizon, self->messages.n_evicted << MESSAGE_CHUNK_SHIFT);
+  while (((self->retire_chunks + 1) << MESSAGE_CHUNK_SHIFT) <= horizon)
+    {
+      IngestMessageId first = (IngestMessageId) (self->retire_chunks << MESSAGE_CHUNK_SHIFT) + 1;
+      /* one pass over old chunks: peeked, so the cache views use stays */
+      const IngestMessage *chunk = self->messages.chunks->pdata[self->retire_chunks];
+      if (chunk == NULL)
+        chunk = ingest_store_pager_peek (self->message_pager, self->retire_chunks);
+      for (guint i = 0; i < (1u << MESSAGE_CHUNK_SHIFT); i++)
+        if (message_complete (&chunk[i]))
+          retire_message (self, first + i, &chunk[i]);
+      self->retire_chunks++;
+    }
+  IngestMessageId end = (IngestMessageId) (self->retire_chunks << MESSAGE_CHUNK_SHIFT);
+  if (key_table_used (self) <= (self->messages.len - end) + keep)
+    return;
+  /* Over the bound, the keys still in the table below end are open
+   * (complete ones left already): they all go, found by their ids alone,
+   * so nothing is read back from the page files. Each shard is rebuilt at
+   * its size; the cache may name them, so it is emptied. */
+  for (guint k = 0; k < MSHARDS; k++)
+    {
+      gsize n = self->mshard[k].n;
+      guint64 *old = self->mshard[k].slots, *slots = g_new0 (guint64, n);
+      for (gsize i = 0; i < n; i++)
+        {
+          guint64 v = old[i];
+          if (v == 0)
+            continue;
+          if ((IngestMessageId) v <= end)
+            {
+              self->mshard[k].used--;
+              self->n_retired++;
+              self->n_retired_open++;
+              continue;
+            }
+          gsize j = mslot_of ((guint32) (v >> 32), n);
+          while (slots[j] != 0)
+            j = j + 1 == n ? 0 : j + 1;
+          slots[j] = v;
+        }
+      g_free (old);
+      self->mshard[k].slots = slots;
+    }
+  memset (self->mcache, 0, sizeof self->mcache);
 }
 
 gboolean
@@ -1078,6 +1269,8 @@ append_send (IngestStore *self, const IngestEventInput *in, IngestSeq seq, Inges
     }
 
   readiness_apply (self, id, &before);
+  if (req != 0)
+    retire_if_complete (self, req);
 }
 
 /* The message a RECEIVE, DONE or ACK names (0 when the key is unusable);
@@ -1328,6 +1521,8 @@ ingest_store_append (IngestStore *self, const IngestEventInput *in)
       g_assert_not_reached ();
     }
 
+  if (self->retire_chunks != 0)
+    retire_if_complete (self, ev->message);
   touch_actor (self, ev->actor, ev->time_ns);
   touch_actor (self, ev->peer, ev->time_ns);
   time_order_note (self, seq, ev->time_ns);
@@ -1694,6 +1889,8 @@ arrays_bytes (const IngestStore *self)
 
   b += ingest_strings_memory_bytes (self->strings);
   b += ingest_strings_memory_bytes (self->payloads);
+  b += ingest_message_keys_memory_bytes (self->keys);
+  b += self->message_key_mark->len * sizeof (guint32);
   b += ingest_chunked_memory_bytes (&self->events);
   b += ingest_chunked_memory_bytes (&self->messages);
   b += ingest_chunked_memory_bytes (&self->actors);
@@ -1768,6 +1965,8 @@ ingest_store_set_memory_budget (IngestStore *self, gsize budget_bytes, const cha
                                          error);
       if (messages == NULL)
         return FALSE;
+      if (!ingest_message_keys_set_page_dir (self->keys, page_dir, error))
+        return FALSE;
       self->event_pager = g_steal_pointer (&events);
       self->message_pager = g_steal_pointer (&messages);
       self->chunk_message_mark = g_array_new (FALSE, FALSE, sizeof (guint32));
@@ -1814,7 +2013,17 @@ guint64
 ingest_store_n_page_reads (const IngestStore *self)
 {
   g_return_val_if_fail (self != NULL, 0);
-  return ingest_store_pager_reads (self->event_pager) + ingest_store_pager_reads (self->message_pager);
+  return ingest_store_pager_reads (self->event_pager) + ingest_store_pager_reads (self->message_pager)
+         + ingest_message_keys_page_reads (self->keys);
+}
+
+guint64
+ingest_store_n_retired_messages (const IngestStore *self, guint64 *n_open)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  if (n_open != NULL)
+    *n_open = self->n_retired_open;
+  return self->n_retired;
 }
 
 /* Moves chunk c of an array to its pager. FALSE (and no more eviction)
@@ -1869,7 +2078,16 @@ ingest_store_evict (IngestStore *self)
           if (!evict_chunk (self, &self->messages, self->message_pager, self->messages.n_evicted))
             break;
           used -= message_chunk;
+          retire_keys (self);
+          /* keys of messages no longer in RAM can follow them */
+          guint32 key_mark = g_array_index (self->message_key_mark, guint32, self->messages.n_evicted);
+          gsize freed = ingest_message_keys_evict_below (self->keys, key_mark, &self->evict_error);
+          used -= MIN (used, freed);
+          if (self->evict_error != NULL)
+            break;
         }
+      if (self->evict_error != NULL)
+        break;
     }
   if (self->events.n_evicted != evicted_before && self->evicted_func != NULL)
     self->evicted_func (self, self->evicted_data);

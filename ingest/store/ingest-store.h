@@ -217,9 +217,13 @@ gsize ingest_store_memory_bytes (const IngestStore *store);
  * put it on the data directory's disk) and are read back, through a bounded
  * cache, when something reaches into evicted time: every function of this
  * header keeps its answer, only slower there. What stays in RAM whatever the
- * budget: actors, edges, histograms, strings, payloads, the message key
- * table (about 25 bytes per message) and, for events appended out of time
- * order, the time index (4 bytes per event). So the budget is what the
+ * budget, growing with cardinality, not with time: actors (capped, see
+ * IngestStoreOptions), edges, histograms, interned strings (names, labels,
+ * texts: 2 GiB at most, then "(overflow)"); growing with time: payloads,
+ * the ids of dropped messages and, for events appended out of time order,
+ * the time index (4 bytes per event). Message keys leave RAM with their
+ * messages, and the key table keeps only the keys still open (see
+ * ingest_store_n_retired_messages()). So the budget is what the
  * store aims at; a store whose fixed part outgrows it evicts every event it
  * may and stays above.
  *
@@ -244,6 +248,18 @@ void ingest_store_evict (IngestStore *store);
  * read back from the page file (for tests and benchmarks). */
 guint64 ingest_store_n_evicted_events (const IngestStore *store);
 guint64 ingest_store_n_page_reads (const IngestStore *store);
+/* Messages whose key left the message key table, so that it stays bounded
+ * with a budget (none without one). The keys of the newest budget / 128
+ * messages (at least 65536) always stay: late events naming those pair as
+ * without a budget. An older message leaves it once evicted from RAM and
+ * complete: sent (unless a span), received, done, acked if held until
+ * acked, answered if it asked for an answer (reply_to). Events naming it
+ * then give the same answers, except a late ACK, DROP or answer
+ * (in_reply_to): that counts as unmatched and begins a new message, like a
+ * key never seen. When more than that many older messages are still open,
+ * they all leave it; *n_open (may be NULL) gets how many left that way:
+ * late events naming those count as unmatched too. */
+guint64 ingest_store_n_retired_messages (const IngestStore *store, guint64 *n_open);
 /* Why eviction stopped (borrowed), NULL while it works. */
 const GError *ingest_store_get_evict_error (const IngestStore *store);
 /* Called after an eviction round that freed chunks (also in the middle of

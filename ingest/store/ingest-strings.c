@@ -220,8 +220,10 @@ arena_store (IngestStrings *self, const char *s, gsize len)
     return INGEST_STRINGS_OVERFLOW_ATOM;
   if (self->pos + len + 1 > self->chunk_size)
     {
-      /* Offsets are 32-bit: stop before the next chunk would pass 4 GiB. */
-      if ((((guint64) self->chunks->len + 1) << self->chunk_shift) > G_MAXUINT32)
+      /* Offsets are 31-bit: stop before the next chunk would pass 2 GiB.
+       * The top bit is left to the message key arena's handles
+       * (ingest-message-keys.h), so the store can tell the two apart. */
+      if ((((guint64) self->chunks->len + 1) << self->chunk_shift) > G_MAXINT32)
         {
           self->full = TRUE;
           return INGEST_STRINGS_OVERFLOW_ATOM;

@@ -26,8 +26,8 @@ G_BEGIN_DECLS
 
 typedef struct _IngestStrings IngestStrings;
 
-/* Atom of the text "(overflow)", returned once the arena's 4 GiB offset space
- * is used up. */
+/* Atom of the text "(overflow)", returned once the arena's 2 GiB offset space
+ * is used up (atoms stay below 2^31, see ingest-message-keys.h). */
 #define INGEST_STRINGS_OVERFLOW_ATOM 1u
 
 /* max_len: longest stored string in bytes (>= 16, <= 1 MiB). Owned by the

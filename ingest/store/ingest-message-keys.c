@@ -1,0 +1,153 @@
+/* ingest-message-keys.c: message keys in chunks, the oldest paged out.
+ *
+ * The layout is the string arena's (ingest-strings.c) without its intern
+ * table: keys are found through the store's message key table, which holds
+ * their hash, so a second index here would only cost memory.
+ */
+#include "config.h"
+
+#include "ingest-message-keys.h"
+#include "ingest-store-pager.h"
+
+#include <string.h>
+
+#define CHUNK_SHIFT 16 /* 64 KiB: the unit of eviction */
+#define CHUNK_SIZE ((gsize) 1 << CHUNK_SHIFT)
+#define MAX_CHUNKS (((gsize) INGEST_MESSAGE_KEYS_BIT) >> CHUNK_SHIFT)
+
+struct _IngestMessageKeys {
+  gsize max_len;
+  GPtrArray *chunks;        /* char[CHUNK_SIZE], NULL once evicted */
+  gsize pos;                /* write offset in the last chunk */
+  gsize n_evicted;          /* chunks 0..n_evicted-1 are in the pager */
+  IngestStorePager *pager;  /* NULL until a page dir */
+};
+
+IngestMessageKeys *
+ingest_message_keys_new (gsize max_len)
+{
+  g_return_val_if_fail (max_len > 0 && 4 * (max_len + 1) <= CHUNK_SIZE, NULL);
+  IngestMessageKeys *self = g_new0 (IngestMessageKeys, 1);
+  self->max_len = max_len;
+  self->chunks = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (self->chunks, g_malloc0 (CHUNK_SIZE)); /* the unused tail is paged out too */
+  /* offset 0 is never a key, so no handle is just the bit */
+  ((char *) self->chunks->pdata[0])[0] = '\0';
+  self->pos = 1;
+  return self;
+}
+
+void
+ingest_message_keys_free (IngestMessageKeys *self)
+{
+  if (self == NULL)
+    return;
+  g_ptr_array_unref (self->chunks);
+  ingest_store_pager_free (self->pager);
+  g_free (self);
+}
+
+guint32
+ingest_message_keys_add (IngestMessageKeys *self, const char *s, gsize len)
+{
+  g_return_val_if_fail (self != NULL && len > 0 && len <= self->max_len, 0);
+  if (self->pos + len + 1 > CHUNK_SIZE)
+    {
+      if (self->chunks->len + 1 > MAX_CHUNKS)
+        return 0;
+      g_ptr_array_add (self->chunks, g_malloc0 (CHUNK_SIZE)); /* the unused tail is paged out too */
+      self->pos = 0;
+    }
+  gsize chunk = self->chunks->len - 1;
+  char *dst = (char *) self->chunks->pdata[chunk] + self->pos;
+  memcpy (dst, s, len);
+  dst[len] = '\0';
+  guint32 handle = (guint32) ((chunk << CHUNK_SHIFT) + self->pos) | INGEST_MESSAGE_KEYS_BIT;
+  self->pos += len + 1;
+  return handle;
+}
+
+const char *
+ingest_message_keys_get (const IngestMessageKeys *self, guint32 handle)
+{
+  g_return_val_if_fail (self != NULL, "");
+  gsize off = handle & ~INGEST_MESSAGE_KEYS_BIT;
+  gsize c = off >> CHUNK_SHIFT;
+  if ((handle & INGEST_MESSAGE_KEYS_BIT) == 0 || c >= self->chunks->len
+      || (c == self->chunks->len - 1 && (off & (CHUNK_SIZE - 1)) >= self->pos))
+    return "";
+  const char *chunk = self->chunks->pdata[c];
+  if (G_UNLIKELY (chunk == NULL))
+    chunk = ingest_store_pager_get (self->pager, c, FALSE);
+  return chunk + (off & (CHUNK_SIZE - 1));
+}
+
+const char *
+ingest_message_keys_peek (IngestMessageKeys *self, guint32 handle)
+{
+  g_return_val_if_fail (self != NULL, "");
+  gsize off = handle & ~INGEST_MESSAGE_KEYS_BIT, c = off >> CHUNK_SHIFT;
+  if (c < self->chunks->len && self->chunks->pdata[c] == NULL)
+    return (const char *) ingest_store_pager_peek (self->pager, c) + (off & (CHUNK_SIZE - 1));
+  return ingest_message_keys_get (self, handle);
+}
+
+guint32
+ingest_message_keys_mark (const IngestMessageKeys *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return (guint32) (((self->chunks->len - 1) << CHUNK_SHIFT) + self->pos) | INGEST_MESSAGE_KEYS_BIT;
+}
+
+gboolean
+ingest_message_keys_set_page_dir (IngestMessageKeys *self, const char *page_dir, GError **error)
+{
+  g_return_val_if_fail (self != NULL && page_dir != NULL, FALSE);
+  if (self->pager != NULL)
+    return TRUE;
+  self->pager = ingest_store_pager_new (page_dir, CHUNK_SIZE, error);
+  return self->pager != NULL;
+}
+
+gsize
+ingest_message_keys_evict_below (IngestMessageKeys *self, guint32 mark, GError **error)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  if (self->pager == NULL)
+    return 0;
+  gsize below = mark & ~INGEST_MESSAGE_KEYS_BIT, freed = 0;
+  while (self->n_evicted + 1 < self->chunks->len
+         && ((self->n_evicted + 1) << CHUNK_SHIFT) <= below)
+    {
+      gsize c = self->n_evicted;
+      GError *local = NULL;
+      if (!ingest_store_pager_put (self->pager, c, self->chunks->pdata[c], &local))
+        {
+          if (error != NULL && *error == NULL)
+            g_propagate_error (error, local);
+          else
+            g_error_free (local);
+          break;
+        }
+      g_free (self->chunks->pdata[c]);
+      self->chunks->pdata[c] = NULL;
+      self->n_evicted++;
+      freed += CHUNK_SIZE;
+    }
+  return freed;
+}
+
+gsize
+ingest_message_keys_memory_bytes (const IngestMessageKeys *self)
+{
+  if (self == NULL)
+    return 0;
+  return sizeof *self + (self->chunks->len - self->n_evicted) * CHUNK_SIZE
+         + self->chunks->len * sizeof (gpointer) + ingest_store_pager_memory_bytes (self->pager);
+}
+
+guint64
+ingest_message_keys_page_reads (const IngestMessageKeys *self)
+{
+  return self != NULL ? ingest_store_pager_reads (self->pager) : 0;
+}

@@ -1,0 +1,69 @@
+/* ingest-message-keys.h: the arena of message keys, whose oldest chunks can
+ * leave RAM.
+ *
+ * A message key (the source's message id, as text) is stored once per
+ * message, so unlike names and labels it grows with the number of messages,
+ * not with cardinality: a store with a memory budget has to be able to let
+ * old keys go to disk with the messages that name them. The arena keeps
+ * NUL-terminated, already normalized keys in 64 KiB chunks that never move;
+ * a key handle is its byte offset with INGEST_MESSAGE_KEYS_BIT set, so a
+ * handle and an atom of the store's string arena (which stays below 2 GiB)
+ * never collide and ingest_store_atom() can resolve both.
+ *
+ * Chunks below a mark can be moved to a page file (the store's pager) and
+ * are read back through its bounded cache: a pointer returned for an
+ * evicted key stays valid only until INGEST_STORE_PAGER_CACHE other key
+ * chunks have been read (see ingest-store-pager.h).
+ *
+ * Not thread-safe. Internal to ingest/store/.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct _IngestMessageKeys IngestMessageKeys;
+
+#define INGEST_MESSAGE_KEYS_BIT 0x80000000u
+
+/* max_len: longest key in bytes (< 64 KiB / 4). Owned by the caller, free
+ * with ingest_message_keys_free(). */
+IngestMessageKeys *ingest_message_keys_new (gsize max_len);
+void ingest_message_keys_free (IngestMessageKeys *keys);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IngestMessageKeys, ingest_message_keys_free)
+
+/* Stores a copy of normalized bytes (len <= max_len, > 0). Returns the
+ * handle, or 0 once the 2 GiB offset space is used up (the caller then
+ * stores the key elsewhere). */
+guint32 ingest_message_keys_add (IngestMessageKeys *keys, const char *s, gsize len);
+
+/* The text of a handle (borrowed; see the header comment for how long it
+ * stays valid when evicted). "" for handles out of range. */
+const char *ingest_message_keys_get (const IngestMessageKeys *keys, guint32 handle);
+
+/* The same, for one pass over old keys: an evicted key is read without
+ * touching the cache (ingest_store_pager_peek()), valid until the next
+ * peek. */
+const char *ingest_message_keys_peek (IngestMessageKeys *keys, guint32 handle);
+
+/* The offset the next key will be stored at (with the bit set): keys added
+ * before it are below it. */
+guint32 ingest_message_keys_mark (const IngestMessageKeys *keys);
+
+/* Lets chunks leave RAM: opens the page file in page_dir (borrowed). FALSE
+ * and an INGEST_ERROR_IO error when it cannot be created. */
+gboolean ingest_message_keys_set_page_dir (IngestMessageKeys *keys, const char *page_dir,
+                                           GError **error);
+/* Moves every chunk that lies wholly below mark (a value of
+ * ingest_message_keys_mark()) to the page file, never the chunk being
+ * filled. Returns the bytes of RAM freed; on a write error sets *error
+ * (if NULL so far) and stops (the chunk stays in RAM, nothing is lost). */
+gsize ingest_message_keys_evict_below (IngestMessageKeys *keys, guint32 mark, GError **error);
+
+/* Bytes of RAM held (chunks in RAM, the chunk table, the page cache). */
+gsize ingest_message_keys_memory_bytes (const IngestMessageKeys *keys);
+/* Chunks read back from the page file so far. */
+guint64 ingest_message_keys_page_reads (const IngestMessageKeys *keys);
+
+G_END_DECLS
