@@ -69,6 +69,7 @@ actorscope_scene_build_free (ActorscopeSceneBuild *build)
   g_free (build->pattern);
   g_strfreev (build->groups);
   g_clear_pointer (&build->scene, render_scene_free);
+  g_clear_pointer (&build->rows, g_array_unref);
   g_clear_error (&build->error);
   g_free (build);
 }
@@ -96,6 +97,7 @@ actorscope_scene_build_run (ActorscopeSceneBuild *job)
   request.layout.height = job->height;
   request.fill_height = job->fill_height;
   g_clear_pointer (&job->scene, render_scene_free);
+  g_clear_pointer (&job->rows, g_array_unref);
   g_clear_error (&job->error);
   if (render_view_build (actorscope_document_get_store (job->document), &request, &result, &job->error))
     {
@@ -103,6 +105,7 @@ actorscope_scene_build_run (ActorscopeSceneBuild *job)
       job->scene_from = result.from_ns;
       job->scene_to = result.to_ns;
       job->axis = result.axis;
+      job->rows = g_steal_pointer (&result.rows);
     }
   job->build_ms = actorscope_thread_cpu_ms () - t0;
 }

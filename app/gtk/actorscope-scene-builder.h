@@ -34,6 +34,7 @@ typedef struct {
   RenderScene *scene;             /* owned, NULL on error */
   gint64 scene_from, scene_to;    /* the effective window the scene shows, ns */
   RenderTimeAxis axis;            /* timeline: the scene's time axis (else not valid) */
+  GArray *rows;                   /* sequence: RenderRowTime of its rows (owned, else NULL) */
   GError *error;
   double build_ms;                /* CPU time of the build */
 } ActorscopeSceneBuild;

@@ -16,6 +16,7 @@
 #include "actorscope-scene-raster.h"
 #include "ingest-matcher.h"
 #include "ingest-view.h"
+#include "render-ticks.h"
 #include "render-cairo.h"
 
 #include <pango/pangocairo.h>
@@ -48,6 +49,8 @@ struct _ActorscopeSceneView {
   gint64 scene_from, scene_to;    /* effective window the scene shows */
   RenderTimeAxis axis;            /* timeline: where time lies in scene x; the
                                      scene's own time labels end at axis.height */
+  GArray *rows;                   /* sequence: RenderRowTime of the scene's rows
+                                     (owned), else NULL */
   int built_width;                /* widget width the scene was laid out for */
   double build_ms;
 
@@ -215,6 +218,8 @@ install_build (ActorscopeSceneBuild *job, gpointer user_data)
   self->scene_to = job->scene_to;
   self->built_width = job->widget_w;
   self->axis = job->axis;
+  g_clear_pointer (&self->rows, g_array_unref);
+  self->rows = g_steal_pointer (&job->rows);
   update_selection_bounds (self);
 
   if (self->reset_scroll)
@@ -339,6 +344,55 @@ draw_overlay (ActorscopeSceneView *self, cairo_t *cr, int width, int height)
 
 #define STICKY_FONT_PX 12.0   /* 9 pt at 96 dpi */
 #define RULER_MIN_GAP_PX 16.0
+#define RULER_ROW_GAP_PX (STICKY_FONT_PX * 3)
+
+/* The ruler from the rows' own times: every row has one, so zoomed in the
+ * ruler labels as many rows as fit a label apart (the chart's own axis
+ * labels every 5th row, which leaves a zoomed screen with one time or
+ * none). Digits follow the labelled rows' typical spacing; a label equal
+ * to the one above is left out. */
+static void
+ruler_from_rows (ActorscopeSceneView *self, int height, GArray *out)
+{
+  g_autoptr(GArray) picked = g_array_new (FALSE, FALSE, sizeof (guint));
+  double last_y = -G_MAXDOUBLE;
+  gint64 step = 1000;
+  char last[48] = "", tb[48];
+
+  for (guint i = 0; i < self->rows->len; i++)
+    {
+      const RenderRowTime *r = &g_array_index (self->rows, RenderRowTime, i);
+      double y = r->y * self->sy + self->oy;
+      if (y < ACTORSCOPE_STICKY_BAND_PX + STICKY_FONT_PX / 2 || y > height - STICKY_FONT_PX / 2
+          || y - last_y < RULER_ROW_GAP_PX)
+        continue;
+      g_array_append_val (picked, i);
+      last_y = y;
+    }
+  if (picked->len > 1)
+    {
+      gint64 t0 = g_array_index (self->rows, RenderRowTime, g_array_index (picked, guint, 0)).t_ns;
+      gint64 t1 = g_array_index (self->rows, RenderRowTime,
+                                 g_array_index (picked, guint, picked->len - 1)).t_ns;
+      double gap = render_ticks_diff (t0, t1) / (picked->len - 1);
+      while (step < G_GINT64_CONSTANT (1000000000) && step * 10 <= gap)
+        step *= 10;
+    }
+  for (guint k = 0; k < picked->len; k++)
+    {
+      const RenderRowTime *r = &g_array_index (self->rows, RenderRowTime, g_array_index (picked, guint, k));
+      render_ticks_format_time (r->t_ns, step, g_array_index (self->rows, RenderRowTime, 0).t_ns,
+                                tb, sizeof tb);
+      if (strcmp (tb, last) == 0)
+        continue;
+      g_strlcpy (last, tb, sizeof last);
+      ActorscopeStickyLabel l = { 0 };
+      l.y = r->y * self->sy + self->oy;
+      l.font_px = STICKY_FONT_PX;
+      l.text = g_strdup (tb);
+      g_array_append_val (out, l);
+    }
+}
 
 static void
 sticky_label_clear (gpointer data)
@@ -400,7 +454,7 @@ actorscope_scene_view_get_sticky_labels (ActorscopeSceneView *self)
           l.text = g_strdup (n->u.text.text);
           g_array_append_val (out, l);
         }
-      else if (axis_depth != G_MAXUINT)
+      else if (axis_depth != G_MAXUINT && (self->rows == NULL || self->rows->len == 0))
         {
           double y = n->u.text.y * self->sy + self->oy;
           if (y < ACTORSCOPE_STICKY_BAND_PX + STICKY_FONT_PX / 2 || y > height - STICKY_FONT_PX / 2
@@ -414,6 +468,8 @@ actorscope_scene_view_get_sticky_labels (ActorscopeSceneView *self)
           last_ruler_y = y;
         }
     }
+  if (self->rows != NULL && self->rows->len > 0)
+    ruler_from_rows (self, height, out);
   return out;
 }
 
@@ -1323,6 +1379,7 @@ actorscope_scene_view_set_document (ActorscopeSceneView *self, ActorscopeDocumen
   g_clear_pointer (&self->sel_id, g_free);
   g_clear_pointer (&self->scene_ref, actorscope_scene_ref_unref);
   self->scene = NULL;
+  g_clear_pointer (&self->rows, g_array_unref);
   g_clear_pointer (&self->picture, gsk_render_node_unref);
   self->reset_scroll = TRUE;
   /* Also without a document: what a running build returns is stale. */
@@ -1521,6 +1578,7 @@ actorscope_scene_view_dispose (GObject *object)
   g_clear_object (&self->session);
   g_clear_pointer (&self->scene_ref, actorscope_scene_ref_unref);
   self->scene = NULL;
+  g_clear_pointer (&self->rows, g_array_unref);
   G_OBJECT_CLASS (actorscope_scene_view_parent_class)->dispose (object);
 }
 
