@@ -1193,6 +1193,7 @@ render_layout_graph_positions (const IngestGraph *graph, const RenderLayoutOptio
   compute_positions (&gr);
   g_free (gr.rad);
   g_free (gr.hier);
+  g_clear_pointer (&gr.clusters, g_array_unref);
   render_layout_context_clear (&gr.ctx);
   return TRUE;
 }
