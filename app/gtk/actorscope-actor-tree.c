@@ -1008,18 +1008,57 @@ setup_number (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointe
 }
 
 static void
+number_show (GtkWidget *label, ActorscopeActorItem *item, const char *what)
+{
+  g_autofree char *text = item_format (item, what);
+
+  gtk_label_set_text (GTK_LABEL (label), text);
+  if (g_str_equal (what, "errors") && item->errors > 0)
+    gtk_widget_add_css_class (label, "error");
+  else
+    gtk_widget_remove_css_class (label, "error");
+}
+
+/* A row's figures changed (live appends, a replay's cursor): a bound
+ * cell shows them at once, not when it is next scrolled into view. */
+static void
+on_item_figures (ActorscopeActorItem *item, GParamSpec *pspec, gpointer user_data)
+{
+  GtkWidget *label = user_data;
+
+  if (g_str_equal (pspec->name, "grouped") || g_str_equal (pspec->name, "name"))
+    return;
+  number_show (label, item, g_object_get_data (G_OBJECT (label), "column"));
+}
+
+static void
 bind_number (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
 {
   const char *what = user_data;
   GtkTreeListRow *row = gtk_list_item_get_item (list_item);
   g_autoptr(ActorscopeActorItem) item = gtk_tree_list_row_get_item (row);
   GtkWidget *label = gtk_list_item_get_child (list_item);
-  g_autofree char *text = item_format (item, what);
-  gtk_label_set_text (GTK_LABEL (label), text);
-  if (g_str_equal (what, "errors") && item->errors > 0)
-    gtk_widget_add_css_class (label, "error");
-  else
-    gtk_widget_remove_css_class (label, "error");
+  gulong handler;
+
+  number_show (label, item, what);
+  /* what lives as long as the factory, which outlives its cells. */
+  g_object_set_data (G_OBJECT (label), "column", (gpointer) what);
+  handler = g_signal_connect_object (item, "notify", G_CALLBACK (on_item_figures), label, 0);
+  g_object_set_data (G_OBJECT (label), "item-handler", GSIZE_TO_POINTER ((gsize) handler));
+  g_object_set_data_full (G_OBJECT (label), "item", g_object_ref (item), g_object_unref);
+}
+
+static void
+unbind_number (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
+{
+  GtkWidget *label = gtk_list_item_get_child (list_item);
+  gpointer item = g_object_get_data (G_OBJECT (label), "item");
+  gulong handler = (gulong) GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (label), "item-handler"));
+
+  if (item != NULL && handler != 0)
+    g_signal_handler_disconnect (item, handler);
+  g_object_set_data (G_OBJECT (label), "item-handler", NULL);
+  g_object_set_data (G_OBJECT (label), "item", NULL);
 }
 
 /* GTK 4.8 has no tooltip for a column header: the column view's first
@@ -1113,6 +1152,7 @@ add_column (ActorscopeActorTree *self, const char *name, const char *title, char
       g_signal_connect (factory, "setup", G_CALLBACK (setup_number), NULL);
       g_signal_connect_data (factory, "bind", G_CALLBACK (bind_number), g_strdup (name),
                              (GClosureNotify) (void (*) (void)) g_free, 0);
+      g_signal_connect (factory, "unbind", G_CALLBACK (unbind_number), NULL);
       sorter = GTK_SORTER (gtk_numeric_sorter_new (expr));
       /* Busiest first on the first click, as in the Akka console. */
       gtk_numeric_sorter_set_sort_order (GTK_NUMERIC_SORTER (sorter), GTK_SORT_DESCENDING);
