@@ -28,7 +28,6 @@ build_ms (ActorscopeDocument *doc, RenderViewKind kind, gint64 cursor, gboolean 
   job->width = 1100;
   job->height = kind == RENDER_VIEW_GRAPH ? 800 : 0;
   job->want_figures = figures;
-  job->expand_threads = TRUE;
   if (positions != NULL && *positions != NULL)
     job->previous = render_graph_positions_copy (*positions);
   actorscope_scene_build_run (job);

@@ -128,6 +128,17 @@ actorscope_scene_build_free (ActorscopeSceneBuild *build)
   g_free (build);
 }
 
+/* Whether any actor is a thread (folded into its process unless the view
+ * expands threads): without one both kinds of graph are the same. */
+static gboolean
+store_has_threads (IngestStore *store)
+{
+  for (IngestActorId id = 1; id <= ingest_store_n_actors (store); id++)
+    if (ingest_store_actor (store, id)->kind == INGEST_ACTOR_THREAD)
+      return TRUE;
+  return FALSE;
+}
+
 void
 actorscope_scene_build_run (ActorscopeSceneBuild *job)
 {
@@ -165,7 +176,8 @@ actorscope_scene_build_run (ActorscopeSceneBuild *job)
       /* The graph view of everything, threads apart, is that very graph:
        * lay it out instead of building it twice. */
       if (job->figures != NULL && job->kind == RENDER_VIEW_GRAPH && job->pattern == NULL &&
-          (job->groups == NULL || job->groups[0] == NULL) && job->expand_threads)
+          (job->groups == NULL || job->groups[0] == NULL) &&
+          (job->expand_threads || !store_has_threads (actorscope_document_get_store (job->document))))
         request.graph = job->figures->graph;
     }
   if (job->kind == RENDER_VIEW_GRAPH)
