@@ -1672,6 +1672,10 @@ test_replay_past (void **state)
   {
     g_autoptr(GHashTable) frames = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
+    /* The replay above may still be playing (it lasts 1.75 s): "play"
+     * toggles, so pause it first or the toggle below would pause it. */
+    if (replay_playing ())
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.play", NULL);
     seek_to (t0);
     gtk_widget_activate_action (GTK_WIDGET (window), "win.play", NULL);
     while (replay_playing () && g_hash_table_size (frames) < 3)
@@ -2212,6 +2216,240 @@ test_one_selection (void **state)
   assert_string_equal (actorscope_details_get_kind (details), "none");
 }
 
+
+/* ---- replay: the tree and the card count the past; the layout holds ---- */
+
+/* What `actorscope export TRACE --to TO_NS` draws for each actor: name ->
+ * "sent N, received M" as its node's tooltip says (owned table). */
+static GHashTable *
+cli_actor_counts (const char *trace, gint64 to_ns)
+{
+  const char *build = g_getenv ("ACTORSCOPE_BUILD_ROOT");
+  g_autofree char *exe = g_build_filename (build ? build : ".", "app", "actorscope", NULL);
+  g_autofree char *out = g_build_filename (tmpdir, "replay-counts.svg", NULL);
+  g_autofree char *to = g_strdup_printf ("%" G_GINT64_FORMAT, to_ns);
+  g_autofree char *svg = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) proc = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, exe, "export", trace,
+                                                  "--to", to, "-o", out, NULL);
+  g_autoptr(GRegex) re = g_regex_new ("<g class=\"actor\" data-id=\"([^\"]*)\"[^>]*><title>[^<\\n]*\\n"
+                                      "(sent [0-9]+, received [0-9]+)", 0, 0, NULL);
+  g_autoptr(GMatchInfo) match = NULL;
+  GHashTable *counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  assert_non_null (proc);
+  assert_true (g_subprocess_wait_check (proc, NULL, &error));
+  assert_true (g_file_get_contents (out, &svg, NULL, NULL));
+  g_regex_match (re, svg, 0, &match);
+  while (g_match_info_matches (match))
+    {
+      g_hash_table_insert (counts, g_match_info_fetch (match, 1), g_match_info_fetch (match, 2));
+      g_match_info_next (match, NULL);
+    }
+  return counts;
+}
+
+/* "sent OUT, received IN" as the tree's row of id shows it (owned). */
+static char *
+tree_counts (IngestActorId id)
+{
+  ActorscopeActorTree *tree = actorscope_window_get_actor_tree (window);
+  g_autofree char *in = actorscope_actor_tree_dup_cell_text (tree, id, "in");
+  g_autofree char *out = actorscope_actor_tree_dup_cell_text (tree, id, "out");
+
+  return g_strdup_printf ("sent %s, received %s", out, in);
+}
+
+static gboolean
+is_parent (IngestStore *store, IngestActorId id)
+{
+  for (IngestActorId a = 1; a <= ingest_store_n_actors (store); a++)
+    if (ingest_store_actor (store, a)->parent == id)
+      return TRUE;
+  return FALSE;
+}
+
+/* During a replay the actor tree and the details card show the figures of
+ * the window ending at the cursor, as the graph (and the CLI's export
+ * --to CURSOR) count them; back at the end, the whole trace's. */
+static void
+test_replay_tree_window (void **state)
+{
+  const char *root = g_getenv ("ACTORSCOPE_SOURCE_ROOT");
+  g_autofree char *trace = g_build_filename (root ? root : "..", "data", "traces",
+                                             "akka-supervision.ndjson", NULL);
+  IngestStore *store = open_sample ("akka-supervision.ndjson");
+  ActorscopeDetails *details = actorscope_window_get_details (window);
+  ActorscopeDocument *doc = actorscope_window_get_document (window);
+  gint64 t0, t1, tc;
+  guint compared = 0, differ = 0;
+  IngestActorId busiest = 0;
+  guint64 busiest_received = 0;
+
+  set_view ("graph");
+  assert_true (actorscope_document_get_time_range (doc, &t0, &t1));
+  tc = t0 + (t1 - t0) * 3 / 8;
+  seek_to (tc);
+  {
+    g_autoptr(GHashTable) cli = cli_actor_counts (trace, tc);
+
+    assert_true (g_hash_table_size (cli) > 0);
+    for (IngestActorId id = 1; id <= ingest_store_n_actors (store); id++)
+      {
+        const char *want = g_hash_table_lookup (cli, ingest_store_actor_name (store, id));
+        g_autofree char *shown = tree_counts (id);
+        IngestActorStats st;
+
+        /* A parent's row sums its subtree; the graph's node is its own. */
+        if (is_parent (store, id))
+          continue;
+        /* Not in the window yet: nothing counted. */
+        assert_string_equal (shown, want != NULL ? want : "sent 0, received 0");
+        compared++;
+        ingest_store_actor_stats (store, id, &st);
+        {
+          g_autofree char *whole = g_strdup_printf ("sent %" G_GUINT64_FORMAT ", received %" G_GUINT64_FORMAT,
+                                                    st.sent, st.received);
+          if (g_strcmp0 (whole, shown) != 0)
+            differ++;
+        }
+        if (st.received > busiest_received)
+          {
+            busiest_received = st.received;
+            busiest = id;
+          }
+      }
+  }
+  assert_true (compared > 3);
+  /* The window is not the whole trace: some rows count less. */
+  assert_true (differ > 0);
+
+  /* The card of the busiest actor counts the same window. */
+  assert_true (busiest != 0);
+  actorscope_actor_tree_select_actor (actorscope_window_get_actor_tree (window), busiest);
+  actorscope_details_show_actor (details, busiest);
+  {
+    g_autofree char *in = actorscope_actor_tree_dup_cell_text (actorscope_window_get_actor_tree (window),
+                                                               busiest, "in");
+    assert_string_equal (actorscope_details_get_value (details, "Received"), in);
+    assert_non_null (actorscope_details_get_value (details, "Up to"));
+  }
+  screenshot ("replay-tree-window");
+
+  /* Another cursor: the card follows it without being clicked again. */
+  seek_to (t0 + (t1 - t0) * 6 / 8);
+  {
+    g_autofree char *in = actorscope_actor_tree_dup_cell_text (actorscope_window_get_actor_tree (window),
+                                                               busiest, "in");
+    assert_string_equal (actorscope_details_get_value (details, "Received"), in);
+  }
+  screenshot ("replay-tree-window-later");
+
+  /* Back at the end: the whole trace's figures again. */
+  seek_to (t1);
+  assert_true (actorscope_scene_view_get_cursor (actorscope_window_get_scene_view (window)) == INGEST_TIME_MAX);
+  {
+    IngestActorStats st;
+    g_autofree char *whole = NULL;
+    g_autofree char *shown = tree_counts (busiest);
+    char received[32];
+
+    ingest_store_actor_stats (store, busiest, &st);
+    whole = g_strdup_printf ("sent %" G_GUINT64_FORMAT ", received %" G_GUINT64_FORMAT, st.sent, st.received);
+    assert_string_equal (shown, whole);
+    g_snprintf (received, sizeof received, "%" G_GUINT64_FORMAT, st.received);
+    assert_string_equal (actorscope_details_get_value (details, "Received"), received);
+    assert_null (actorscope_details_get_value (details, "Up to"));
+  }
+}
+
+/* The ids and widget positions of the graph's actors on screen, sorted
+ * by id: "ID@X,Y" (owned). */
+static GPtrArray *
+actor_places (void)
+{
+  ActorscopeSceneView *view = actorscope_window_get_scene_view (window);
+  const RenderScene *scene = actorscope_scene_view_get_scene (view);
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+
+  for (const RenderNode *n = render_scene_get_first (scene); n != NULL; n = n->next)
+    if (n->kind == RENDER_NODE_GROUP_BEGIN && g_strcmp0 (n->u.group.klass, "actor") == 0)
+      {
+        double x, y;
+
+        assert_true (actorscope_scene_view_locate (view, "actor", n->u.group.id, &x, &y));
+        g_ptr_array_add (out, g_strdup_printf ("%s@%.2f,%.2f", n->u.group.id, x, y));
+      }
+  g_ptr_array_sort (out, compare_strings);
+  return out;
+}
+
+/* The same actors, wherever they are. */
+static gboolean
+same_actors (GPtrArray *a, GPtrArray *b)
+{
+  if (a->len != b->len)
+    return FALSE;
+  for (guint i = 0; i < a->len; i++)
+    if (strcspn (a->pdata[i], "@") != strcspn (b->pdata[i], "@") ||
+        strncmp (a->pdata[i], b->pdata[i], strcspn (a->pdata[i], "@")) != 0)
+      return FALSE;
+  return TRUE;
+}
+
+/* During a replay the graph holds still: at two close cursor positions
+ * with the same actors (their traffic differs, so their sizes do) every
+ * actor is where it was; the replay's positions carry on to the end. */
+static void
+test_replay_layout_still (void **state)
+{
+  ActorscopeDocument *doc;
+  gint64 t0, t1, pos;
+  g_autoptr(GPtrArray) before = NULL;
+  g_autoptr(GPtrArray) figures_before = NULL;
+  guint steps = 0, same = 0;
+
+  open_sample ("akka-supervision.ndjson");
+  doc = actorscope_window_get_document (window);
+  set_view ("graph");
+  assert_true (actorscope_document_get_time_range (doc, &t0, &t1));
+  seek_to (t0 + (t1 - t0) / 2);
+  before = actor_places ();
+  figures_before = view_graph_figures ();
+  assert_true (before->len > 3);
+  /* Step message by message; each step with the same actors keeps every
+   * one in place, while the figures (counts, sizes) move on. */
+  while (steps < 12 && same < 3)
+    {
+      g_autoptr(GPtrArray) after = NULL;
+      g_autoptr(GPtrArray) figures_after = NULL;
+      gint64 cursor = actorscope_scene_view_get_cursor (actorscope_window_get_scene_view (window));
+
+      assert_true (actorscope_document_find_send (doc, actorscope_document_position_for_time (doc, cursor + 1) - 1,
+                                                  TRUE, &pos));
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.step-next", NULL);
+      wait_frames ();
+      assert_true (wait_for (view_pictured, NULL, WAIT_MS));
+      after = actor_places ();
+      figures_after = view_graph_figures ();
+      if (same_actors (before, after))
+        {
+          assert_true (figures_equal (before, after));
+          if (!figures_equal (figures_before, figures_after))
+            same++;
+        }
+      g_ptr_array_unref (g_steal_pointer (&before));
+      g_ptr_array_unref (g_steal_pointer (&figures_before));
+      before = g_steal_pointer (&after);
+      figures_before = g_steal_pointer (&figures_after);
+      steps++;
+    }
+  /* Steps that changed the counts and not the actors, and none moved. */
+  assert_true (same > 0);
+  screenshot ("replay-layout-still");
+  seek_to (t1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -2248,6 +2486,8 @@ main (int argc, char **argv)
     cmocka_unit_test (test_error_colour),
     cmocka_unit_test (test_menu_hides_tooltips),
     cmocka_unit_test (test_one_selection),
+    cmocka_unit_test (test_replay_tree_window),
+    cmocka_unit_test (test_replay_layout_still),
   };
 
   g_autofree char *data_home = test_tmpdir_new ("actorscope-gtk-data-XXXXXX");

@@ -297,16 +297,59 @@ items_merge_latencies (GPtrArray *items, IngestStore *store)
     }
 }
 
-/* Loads every item's own figures, then folds subtrees into their rows. */
+/* An item's own figures over a window: its node of the window's graph
+ * (NULL when it did nothing there: zeros), as the graph view counts them;
+ * the rate is per second of that window. */
 static void
-items_load_all (GPtrArray *items, IngestStore *store, double seconds)
+item_load_window (ActorscopeActorItem *item, const IngestViewNode *node, double seconds)
 {
-  for (guint i = 1; i < items->len; i++)
-    item_load_stats (items->pdata[i], store, seconds);
+  static const IngestViewNode idle;
+
+  if (node == NULL)
+    node = &idle;
+  item->received = node->received;
+  item->sent = node->sent;
+  item->errors = node->errors;
+  item->depth = node->mailbox_depth_max;
+  item->wait = node->mailbox;
+  item->processing = node->processing;
+  item->mailbox_ns = node->mailbox.count > 0 ? node->mailbox.p99_ns : 0;
+  item->processing_ns = node->processing.count > 0 ? node->processing.p99_ns : 0;
+  item->rate = seconds > 0 ? (double) node->received / seconds : 0;
+}
+
+/* Loads every item's own figures (the whole trace's, or those of the
+ * window of figures when not NULL), then folds subtrees into their rows. */
+static void
+items_load_all (GPtrArray *items, IngestStore *store, double seconds, ActorscopeWindowFigures *figures)
+{
+  if (figures != NULL)
+    {
+      const IngestGraph *graph = figures->graph;
+      g_autofree const IngestViewNode **by_id = g_new0 (const IngestViewNode *, MAX (items->len, 1));
+      double window_s = graph->to_ns > graph->from_ns ? (graph->to_ns - graph->from_ns) / 1e9 : 0;
+
+      for (guint n = 0; n < graph->nodes->len; n++)
+        {
+          const IngestViewNode *node = &g_array_index (graph->nodes, IngestViewNode, n);
+
+          if (!node->is_group && !node->is_fold && node->actor > 0 && node->actor < items->len)
+            by_id[node->actor] = node;
+        }
+      for (guint i = 1; i < items->len; i++)
+        item_load_window (items->pdata[i], by_id[i], window_s);
+    }
+  else
+    for (guint i = 1; i < items->len; i++)
+      item_load_stats (items->pdata[i], store, seconds);
   for (guint i = 1; i < items->len; i++)
     if (((ActorscopeActorItem *) items->pdata[i])->parent == NULL)
       item_aggregate (items->pdata[i], 0);
-  items_merge_latencies (items, store);
+  /* A replay moves the window every frame: a subtree's latencies stay
+   * its slowest member's there (merging takes a graph build per tree
+   * level, on this thread), as they do for big traces. */
+  if (figures == NULL)
+    items_merge_latencies (items, store);
 }
 
 /* The render-columns column each numeric tree column shows. */
@@ -359,6 +402,7 @@ struct _ActorscopeActorTree {
   GStrv groups;                   /* their patterns, outermost first, NULL-terminated */
   GtkWidget *menu;                /* the rows' context menu (a child of ours) */
   IngestActorId menu_actor;
+  ActorscopeWindowFigures *figures; /* replaying: the window's figures (a reference), else NULL */
 };
 
 G_DEFINE_FINAL_TYPE (ActorscopeActorTree, actorscope_actor_tree, GTK_TYPE_WIDGET)
@@ -529,7 +573,10 @@ actorscope_actor_tree_set_document (ActorscopeActorTree *self, ActorscopeDocumen
   /* Another trace: its actors are not the grouped ones. The same document
    * (rebuilt for new live actors) keeps its groups. */
   if (document != self->document)
-    g_hash_table_remove_all (self->grouped);
+    {
+      g_hash_table_remove_all (self->grouped);
+      g_clear_pointer (&self->figures, actorscope_window_figures_unref);
+    }
   g_set_object (&self->document, document);
   g_list_store_remove_all (self->roots);
   g_ptr_array_set_size (self->items, 0);
@@ -583,7 +630,7 @@ actorscope_actor_tree_set_document (ActorscopeActorTree *self, ActorscopeDocumen
           }
       }
     /* Figures first: rows bind their labels when the roots are published. */
-    items_load_all (self->items, store, seconds);
+    items_load_all (self->items, store, seconds, self->figures);
     tree_fit_columns (self);
     g_list_store_splice (self->roots, 0, 0, roots->pdata, roots->len);
   }
@@ -608,8 +655,11 @@ actorscope_actor_tree_refresh (ActorscopeActorTree *self)
       return;
     }
   seconds = trace_seconds (self->document);
-  items_load_all (self->items, store, seconds);
-  tree_fit_columns (self);
+  items_load_all (self->items, store, seconds, self->figures);
+  /* A window's counts are at most the trace's, which the columns were
+   * fitted to: measuring every cell on each replay frame is not needed. */
+  if (self->figures == NULL)
+    tree_fit_columns (self);
   for (guint i = 1; i < self->items->len; i++)
     {
       ActorscopeActorItem *item = self->items->pdata[i];
@@ -618,6 +668,18 @@ actorscope_actor_tree_refresh (ActorscopeActorTree *self)
         g_object_notify_by_pspec (G_OBJECT (item), item_props[p]);
     }
   gtk_widget_queue_draw (GTK_WIDGET (self->column_view));
+}
+
+void
+actorscope_actor_tree_set_window_figures (ActorscopeActorTree *self, ActorscopeWindowFigures *figures)
+{
+  g_return_if_fail (ACTORSCOPE_IS_ACTOR_TREE (self));
+  if (figures == self->figures)
+    return;
+  g_clear_pointer (&self->figures, actorscope_window_figures_unref);
+  if (figures != NULL)
+    self->figures = actorscope_window_figures_ref (figures);
+  actorscope_actor_tree_refresh (self);
 }
 
 /* Marks items visible when they or a descendant match; returns whether
@@ -946,18 +1008,57 @@ setup_number (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointe
 }
 
 static void
+number_show (GtkWidget *label, ActorscopeActorItem *item, const char *what)
+{
+  g_autofree char *text = item_format (item, what);
+
+  gtk_label_set_text (GTK_LABEL (label), text);
+  if (g_str_equal (what, "errors") && item->errors > 0)
+    gtk_widget_add_css_class (label, "error");
+  else
+    gtk_widget_remove_css_class (label, "error");
+}
+
+/* A row's figures changed (live appends, a replay's cursor): a bound
+ * cell shows them at once, not when it is next scrolled into view. */
+static void
+on_item_figures (ActorscopeActorItem *item, GParamSpec *pspec, gpointer user_data)
+{
+  GtkWidget *label = user_data;
+
+  if (g_str_equal (pspec->name, "grouped") || g_str_equal (pspec->name, "name"))
+    return;
+  number_show (label, item, g_object_get_data (G_OBJECT (label), "column"));
+}
+
+static void
 bind_number (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
 {
   const char *what = user_data;
   GtkTreeListRow *row = gtk_list_item_get_item (list_item);
   g_autoptr(ActorscopeActorItem) item = gtk_tree_list_row_get_item (row);
   GtkWidget *label = gtk_list_item_get_child (list_item);
-  g_autofree char *text = item_format (item, what);
-  gtk_label_set_text (GTK_LABEL (label), text);
-  if (g_str_equal (what, "errors") && item->errors > 0)
-    gtk_widget_add_css_class (label, "error");
-  else
-    gtk_widget_remove_css_class (label, "error");
+  gulong handler;
+
+  number_show (label, item, what);
+  /* what lives as long as the factory, which outlives its cells. */
+  g_object_set_data (G_OBJECT (label), "column", (gpointer) what);
+  handler = g_signal_connect_object (item, "notify", G_CALLBACK (on_item_figures), label, 0);
+  g_object_set_data (G_OBJECT (label), "item-handler", GSIZE_TO_POINTER ((gsize) handler));
+  g_object_set_data_full (G_OBJECT (label), "item", g_object_ref (item), g_object_unref);
+}
+
+static void
+unbind_number (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
+{
+  GtkWidget *label = gtk_list_item_get_child (list_item);
+  gpointer item = g_object_get_data (G_OBJECT (label), "item");
+  gulong handler = (gulong) GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (label), "item-handler"));
+
+  if (item != NULL && handler != 0)
+    g_signal_handler_disconnect (item, handler);
+  g_object_set_data (G_OBJECT (label), "item-handler", NULL);
+  g_object_set_data (G_OBJECT (label), "item", NULL);
 }
 
 /* GTK 4.8 has no tooltip for a column header: the column view's first
@@ -1051,6 +1152,7 @@ add_column (ActorscopeActorTree *self, const char *name, const char *title, char
       g_signal_connect (factory, "setup", G_CALLBACK (setup_number), NULL);
       g_signal_connect_data (factory, "bind", G_CALLBACK (bind_number), g_strdup (name),
                              (GClosureNotify) (void (*) (void)) g_free, 0);
+      g_signal_connect (factory, "unbind", G_CALLBACK (unbind_number), NULL);
       sorter = GTK_SORTER (gtk_numeric_sorter_new (expr));
       /* Busiest first on the first click, as in the Akka console. */
       gtk_numeric_sorter_set_sort_order (GTK_NUMERIC_SORTER (sorter), GTK_SORT_DESCENDING);
@@ -1101,6 +1203,7 @@ actorscope_actor_tree_dispose (GObject *object)
   g_clear_pointer (&self->groups, g_strfreev);
   g_clear_object (&self->selection);
   g_clear_object (&self->document);
+  g_clear_pointer (&self->figures, actorscope_window_figures_unref);
   g_clear_pointer (&self->columns, g_hash_table_unref);
   g_clear_pointer (&self->items, g_ptr_array_unref);
   g_clear_object (&self->roots);

@@ -12,6 +12,7 @@
 
 #include <gtk/gtk.h>
 #include "actorscope-document.h"
+#include "actorscope-scene-builder.h"
 
 G_BEGIN_DECLS
 
@@ -28,6 +29,11 @@ G_DECLARE_FINAL_TYPE (ActorscopeActorTree, actorscope_actor_tree, ACTORSCOPE, AC
 void actorscope_actor_tree_set_document (ActorscopeActorTree *self, ActorscopeDocument *document);
 /* Re-reads every actor's stats (after live appends). */
 void actorscope_actor_tree_refresh (ActorscopeActorTree *self);
+/* Replaying: the rows show the figures of the window of figures (the one
+ * ending at the cursor: counts, rate per second of that window, mailbox
+ * maximum and latencies in it; a reference is kept); NULL shows the whole
+ * trace's again. */
+void actorscope_actor_tree_set_window_figures (ActorscopeActorTree *self, ActorscopeWindowFigures *figures);
 /* Same pattern syntax as actorscope_scene_view_set_filter(); NULL shows all. */
 void actorscope_actor_tree_set_filter (ActorscopeActorTree *self, const char *filter);
 /* Selects the row of actor id (expanding its parents); 0 clears. */

@@ -33,6 +33,12 @@ struct _ActorscopeDetails {
   GtkWidget *extra;            /* range: per-edge table */
   GtkWidget *charts;           /* ActorscopeActorCharts: an actor over time */
   ActorscopeDocument *document;
+  /* Replaying: the figures of the window ending at the cursor (a
+   * reference); an actor or an edge is shown with those, not the whole
+   * trace's. NULL otherwise. */
+  ActorscopeWindowFigures *figures;
+  IngestActorId shown_actor;   /* what is shown, to show it again with new figures */
+  IngestActorId shown_from, shown_to;
   const char *kind;
   GHashTable *values;          /* key -> value, for tests */
   int row;
@@ -332,6 +338,86 @@ actorscope_details_show_nothing (ActorscopeDetails *self)
                       _("Click an actor, a message or an edge, or Shift+drag over the timeline or the overview to summarise a time range."));
 }
 
+/* The window's counterpart of add_subtree, from the window's nodes. */
+static void
+add_subtree_window (ActorscopeDetails *self, IngestStore *store, IngestActorId id)
+{
+  const IngestGraph *graph = self->figures->graph;
+  guint32 n = ingest_store_n_actors (store);
+  guint64 received = 0, sent = 0, errors = 0, members = 0;
+  gint64 depth_max = 0;
+
+  for (IngestActorId a = 1; a <= n; a++)
+    {
+      IngestActorId up = a;
+      guint level = 0;
+
+      while (up != 0 && up != id && level++ < 512)
+        up = ingest_store_actor (store, up)->parent;
+      if (up == id)
+        members++;
+    }
+  if (members <= 1)
+    return;
+  for (guint i = 0; i < graph->nodes->len; i++)
+    {
+      const IngestViewNode *node = &g_array_index (graph->nodes, IngestViewNode, i);
+      IngestActorId up = node->actor;
+      guint level = 0;
+
+      if (node->is_group || node->is_fold)
+        continue;
+      while (up != 0 && up != id && level++ < 512)
+        up = ingest_store_actor (store, up)->parent;
+      if (up != id)
+        continue;
+      received += node->received;
+      sent += node->sent;
+      errors += node->errors;
+      depth_max = MAX (depth_max, node->mailbox_depth_max);
+    }
+  {
+    g_autofree char *count = g_strdup_printf ("%" G_GUINT64_FORMAT, members - 1);
+    g_autofree char *heading = g_strdup_printf (_("With its %s descendants"), count);
+    add_row (self, heading, "");
+  }
+  add_count (self, _("Received (subtree)"), received);
+  add_count (self, _("Sent (subtree)"), sent);
+  add_count (self, _("Errors (subtree)"), errors);
+  add_count (self, _("Mailbox depth (max, subtree)"), (guint64) MAX (0, depth_max));
+}
+
+/* Replaying: the actor's figures over the window ending at the cursor,
+ * as its tree row and its node in the graph count them. What only the
+ * whole trace knows (pending, round trips, first and last seen) is left
+ * out rather than shown from the future. */
+static void
+show_actor_window (ActorscopeDetails *self, IngestStore *store, const IngestActor *actor, IngestActorId id)
+{
+  static const IngestViewNode idle;
+  const IngestGraph *graph = self->figures->graph;
+  const IngestViewNode *node = actorscope_window_figures_find_actor (self->figures, id);
+
+  if (node == NULL)
+    node = &idle;
+  add_row (self, _("Kind"), ingest_actor_kind_to_string (actor->kind));
+  /* Translators: a row of the details card during a replay: the figures
+   * below cover the trace up to this time (the replay cursor). */
+  add_time (self, _("Up to"), graph->to_ns);
+  add_count (self, _("Received"), node->received);
+  add_count (self, _("Sent"), node->sent);
+  add_count (self, _("Dropped"), node->dropped);
+  add_count (self, _("Errors"), node->errors);
+  add_count (self, _("Crashes"), node->crashes);
+  add_count (self, _("Mailbox depth (max)"), (guint64) MAX (0, node->mailbox_depth_max));
+  add_latency (self, _("Time in mailbox"), &node->mailbox);
+  add_latency (self, _("Processing"), &node->processing);
+  add_subtree_window (self, store, id);
+  actorscope_document_read_lock (self->document);
+  actorscope_actor_charts_show (ACTORSCOPE_ACTOR_CHARTS (self->charts), store, id, graph->from_ns, graph->to_ns);
+  actorscope_document_read_unlock (self->document);
+}
+
 /* An actor with descendants is a row of the tree that sums its subtree
  * and, folded, one node of the views: the card shows those sums too
  * (the same figures as the tree row), not only the actor's own. */
@@ -390,9 +476,20 @@ actorscope_details_show_actor (ActorscopeDetails *self, IngestActorId id)
       return;
     }
   clear (self, "actor");
-  ingest_store_actor_stats (store, id, &st);
+  self->shown_actor = id;
   gtk_label_set_text (GTK_LABEL (self->title), ingest_store_atom (store, actor->short_name));
   gtk_label_set_text (GTK_LABEL (self->subtitle), ingest_store_atom (store, actor->name));
+  if (self->figures != NULL)
+    {
+      show_actor_window (self, store, actor, id);
+      if (actor->parent != 0)
+        {
+          g_autofree char *label = g_strdup_printf (_("Parent: %s"), actor_name (self, actor->parent));
+          add_button (self, label, actor->parent, TRUE);
+        }
+      return;
+    }
+  ingest_store_actor_stats (store, id, &st);
   add_row (self, _("Kind"), ingest_actor_kind_to_string (actor->kind));
   add_row (self, _("State"), actor->alive ? _("alive") : _("exited"));
   add_count (self, _("Received"), st.received);
@@ -519,6 +616,75 @@ edge_end_new (void)
   return label;
 }
 
+/* The title of an edge's card and its buttons. */
+static void
+edge_card_begin (ActorscopeDetails *self, IngestActorId from, IngestActorId to)
+{
+  g_autofree char *title = NULL;
+
+  clear (self, "edge");
+  self->shown_from = from;
+  self->shown_to = to;
+  title = g_strdup_printf ("%s → %s", actor_name (self, from), actor_name (self, to));
+  gtk_label_set_text (GTK_LABEL (self->title), title);
+  /* Never break inside an actor name (a wrapped title read
+   * "storage.nf-s"): one line per actor, shortened in the middle,
+   * where paths differ least, with the full name in a tooltip. */
+  set_edge_end (self->edge_from, actor_name (self, from), "");
+  set_edge_end (self->edge_to, actor_name (self, to), "→ ");
+  gtk_widget_set_visible (self->title, FALSE);
+  gtk_widget_set_visible (self->edge_title, TRUE);
+  gtk_label_set_text (GTK_LABEL (self->subtitle), _("Messages on this edge"));
+}
+
+static void
+edge_card_buttons (ActorscopeDetails *self, IngestActorId from, IngestActorId to)
+{
+  g_autofree char *sender = g_strdup_printf (_("Sender: %s"), actor_name (self, from));
+  g_autofree char *receiver = g_strdup_printf (_("Receiver: %s"), actor_name (self, to));
+
+  add_button (self, sender, from, TRUE);
+  add_button (self, receiver, to, TRUE);
+}
+
+/* Replaying: the edge over the window ending at the cursor, as the
+ * graph's edge counts it; no messages on it yet reads 0. */
+static void
+show_edge_window (ActorscopeDetails *self, IngestStore *store, IngestActorId from, IngestActorId to)
+{
+  const IngestGraph *graph = self->figures->graph;
+  const IngestViewEdge *edge = NULL;
+  static const IngestViewEdge none;
+
+  for (guint i = 0; i < graph->edges->len && edge == NULL; i++)
+    {
+      const IngestViewEdge *e = &g_array_index (graph->edges, IngestViewEdge, i);
+
+      if (g_array_index (graph->nodes, IngestViewNode, e->from).actor == from &&
+          g_array_index (graph->nodes, IngestViewNode, e->to).actor == to)
+        edge = e;
+    }
+  if (edge == NULL)
+    edge = &none;
+  edge_card_begin (self, from, to);
+  add_time (self, _("Up to"), graph->to_ns);
+  add_count (self, _("Messages"), edge->count);
+  add_count (self, _("Received"), edge->received);
+  add_count (self, _("Dropped"), edge->dropped);
+  add_count (self, _("Bytes"), edge->bytes);
+  if (edge->count > 0)
+    {
+      char buf[32];
+      g_snprintf (buf, sizeof buf, "%.2f", edge->rate_per_s);
+      add_row (self, _("Rate (msg/s)"), buf);
+    }
+  if (edge->top_label)
+    add_row (self, _("Most frequent"), ingest_graph_atom (graph, edge->top_label));
+  add_latency (self, _("Time in mailbox"), &edge->mailbox);
+  add_latency (self, _("Round trip"), &edge->round_trip);
+  edge_card_buttons (self, from, to);
+}
+
 void
 actorscope_details_show_edge (ActorscopeDetails *self, IngestActorId from, IngestActorId to)
 {
@@ -530,25 +696,19 @@ actorscope_details_show_edge (ActorscopeDetails *self, IngestActorId from, Inges
   if (self->document == NULL)
     return;
   store = actorscope_document_get_store (self->document);
+  if (self->figures != NULL)
+    {
+      show_edge_window (self, store, from, to);
+      return;
+    }
   edges = ingest_store_dup_edges (store, &n);
   for (gsize i = 0; i < n; i++)
     {
       IngestEdgeStats *e = &edges[i];
-      g_autofree char *title = NULL;
 
       if (e->from != from || e->to != to)
         continue;
-      clear (self, "edge");
-      title = g_strdup_printf ("%s → %s", actor_name (self, from), actor_name (self, to));
-      gtk_label_set_text (GTK_LABEL (self->title), title);
-      /* Never break inside an actor name (a wrapped title read
-       * "storage.nf-s"): one line per actor, shortened in the middle,
-       * where paths differ least, with the full name in a tooltip. */
-      set_edge_end (self->edge_from, actor_name (self, from), "");
-      set_edge_end (self->edge_to, actor_name (self, to), "→ ");
-      gtk_widget_set_visible (self->title, FALSE);
-      gtk_widget_set_visible (self->edge_title, TRUE);
-      gtk_label_set_text (GTK_LABEL (self->subtitle), _("Messages on this edge"));
+      edge_card_begin (self, from, to);
       add_count (self, _("Messages"), e->count);
       add_count (self, _("Received"), e->received);
       add_count (self, _("Dropped"), e->dropped);
@@ -564,12 +724,7 @@ actorscope_details_show_edge (ActorscopeDetails *self, IngestActorId from, Inges
       add_latency (self, _("Time in mailbox"), &e->mailbox);
       add_latency (self, _("Processing"), &e->processing);
       add_latency (self, _("Round trip"), &e->round_trip);
-      {
-        g_autofree char *sender = g_strdup_printf (_("Sender: %s"), actor_name (self, from));
-        g_autofree char *receiver = g_strdup_printf (_("Receiver: %s"), actor_name (self, to));
-        add_button (self, sender, from, TRUE);
-        add_button (self, receiver, to, TRUE);
-      }
+      edge_card_buttons (self, from, to);
       return;
     }
   actorscope_details_show_nothing (self);
@@ -703,7 +858,25 @@ actorscope_details_set_document (ActorscopeDetails *self, ActorscopeDocument *do
 {
   g_return_if_fail (ACTORSCOPE_IS_DETAILS (self));
   g_set_object (&self->document, document);
+  g_clear_pointer (&self->figures, actorscope_window_figures_unref);
   actorscope_details_show_nothing (self);
+}
+
+void
+actorscope_details_set_window_figures (ActorscopeDetails *self, ActorscopeWindowFigures *figures)
+{
+  g_return_if_fail (ACTORSCOPE_IS_DETAILS (self));
+  if (figures == self->figures)
+    return;
+  g_clear_pointer (&self->figures, actorscope_window_figures_unref);
+  if (figures != NULL)
+    self->figures = actorscope_window_figures_ref (figures);
+  /* What is shown follows the cursor; a message or a range does not
+   * depend on it. */
+  if (g_strcmp0 (self->kind, "actor") == 0)
+    actorscope_details_show_actor (self, self->shown_actor);
+  else if (g_strcmp0 (self->kind, "edge") == 0)
+    actorscope_details_show_edge (self, self->shown_from, self->shown_to);
 }
 
 const char *
@@ -750,6 +923,7 @@ actorscope_details_dispose (GObject *object)
 
   g_clear_pointer (&self->box, gtk_widget_unparent);
   g_clear_object (&self->document);
+  g_clear_pointer (&self->figures, actorscope_window_figures_unref);
   g_clear_pointer (&self->values, g_hash_table_unref);
   G_OBJECT_CLASS (actorscope_details_parent_class)->dispose (object);
 }

@@ -12,6 +12,7 @@
 #include <gtk/gtk.h>
 #include "actorscope-actor-charts.h"
 #include "actorscope-document.h"
+#include "actorscope-scene-builder.h"
 
 G_BEGIN_DECLS
 
@@ -19,6 +20,10 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (ActorscopeDetails, actorscope_details, ACTORSCOPE, DETAILS, GtkWidget)
 
 void actorscope_details_set_document (ActorscopeDetails *self, ActorscopeDocument *document);
+/* Replaying: an actor or an edge is shown with the figures of the window
+ * of figures (the one ending at the cursor; a reference is kept), and the
+ * one shown now is shown again with them; NULL: the whole trace's. */
+void actorscope_details_set_window_figures (ActorscopeDetails *self, ActorscopeWindowFigures *figures);
 void actorscope_details_show_nothing (ActorscopeDetails *self);
 void actorscope_details_show_actor (ActorscopeDetails *self, IngestActorId id);
 void actorscope_details_show_message (ActorscopeDetails *self, IngestMessageId id);

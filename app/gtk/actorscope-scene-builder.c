@@ -47,6 +47,57 @@ actorscope_thread_cpu_ms (void)
   return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+/* ---- the figures of a window ---- */
+
+ActorscopeWindowFigures *
+actorscope_window_figures_new (IngestGraph *graph)
+{
+  ActorscopeWindowFigures *figures;
+
+  g_return_val_if_fail (graph != NULL, NULL);
+  figures = g_rc_box_new0 (ActorscopeWindowFigures);
+  figures->graph = graph;
+  return figures;
+}
+
+ActorscopeWindowFigures *
+actorscope_window_figures_ref (ActorscopeWindowFigures *figures)
+{
+  g_return_val_if_fail (figures != NULL, NULL);
+  return g_rc_box_acquire (figures);
+}
+
+static void
+window_figures_clear (gpointer data)
+{
+  ActorscopeWindowFigures *figures = data;
+
+  g_clear_pointer (&figures->graph, ingest_graph_free);
+}
+
+void
+actorscope_window_figures_unref (ActorscopeWindowFigures *figures)
+{
+  if (figures != NULL)
+    g_rc_box_release_full (figures, window_figures_clear);
+}
+
+const IngestViewNode *
+actorscope_window_figures_find_actor (const ActorscopeWindowFigures *figures, IngestActorId id)
+{
+  g_return_val_if_fail (figures != NULL, NULL);
+  /* Linear: a tree refresh reads every node once through its own index;
+   * this serves one card at a time. */
+  for (guint i = 0; i < figures->graph->nodes->len; i++)
+    {
+      const IngestViewNode *node = &g_array_index (figures->graph->nodes, IngestViewNode, i);
+
+      if (node->actor == id && !node->is_group && !node->is_fold)
+        return node;
+    }
+  return NULL;
+}
+
 /* ---- one build ---- */
 
 ActorscopeSceneBuild *
@@ -70,8 +121,22 @@ actorscope_scene_build_free (ActorscopeSceneBuild *build)
   g_strfreev (build->groups);
   g_clear_pointer (&build->scene, render_scene_free);
   g_clear_pointer (&build->rows, g_array_unref);
+  g_clear_pointer (&build->previous, render_graph_positions_free);
+  g_clear_pointer (&build->positions, render_graph_positions_free);
+  g_clear_pointer (&build->figures, actorscope_window_figures_unref);
   g_clear_error (&build->error);
   g_free (build);
+}
+
+/* Whether any actor is a thread (folded into its process unless the view
+ * expands threads): without one both kinds of graph are the same. */
+static gboolean
+store_has_threads (IngestStore *store)
+{
+  for (IngestActorId id = 1; id <= ingest_store_n_actors (store); id++)
+    if (ingest_store_actor (store, id)->kind == INGEST_ACTOR_THREAD)
+      return TRUE;
+  return FALSE;
 }
 
 void
@@ -98,7 +163,29 @@ actorscope_scene_build_run (ActorscopeSceneBuild *job)
   request.fill_height = job->fill_height;
   g_clear_pointer (&job->scene, render_scene_free);
   g_clear_pointer (&job->rows, g_array_unref);
+  g_clear_pointer (&job->positions, render_graph_positions_free);
+  g_clear_pointer (&job->figures, actorscope_window_figures_unref);
   g_clear_error (&job->error);
+  if (job->want_figures)
+    {
+      IngestViewSpec all = { .from_ns = job->from_ns, .to_ns = job->to_ns, .expand_threads = TRUE };
+      IngestGraph *graph = ingest_graph_build (actorscope_document_get_store (job->document), &all, NULL);
+
+      if (graph != NULL)
+        job->figures = actorscope_window_figures_new (graph);
+      /* The graph view of everything, threads apart, is that very graph:
+       * lay it out instead of building it twice. */
+      if (job->figures != NULL && job->kind == RENDER_VIEW_GRAPH && job->pattern == NULL &&
+          (job->groups == NULL || job->groups[0] == NULL) &&
+          (job->expand_threads || !store_has_threads (actorscope_document_get_store (job->document))))
+        request.graph = job->figures->graph;
+    }
+  if (job->kind == RENDER_VIEW_GRAPH)
+    {
+      job->positions = render_graph_positions_new ();
+      request.layout.previous = job->previous;
+      request.layout.positions_out = job->positions;
+    }
   if (render_view_build (actorscope_document_get_store (job->document), &request, &result, &job->error))
     {
       job->scene = g_steal_pointer (&result.scene);

@@ -17,6 +17,26 @@
 
 G_BEGIN_DECLS
 
+/* The figures of every actor over one build's window: a graph with one
+ * node per actor (threads apart) and no filter or groups, whose nodes
+ * count what each actor did in the window, as the tree and the details
+ * pane show them during a replay. Shared by whoever shows them, so it is
+ * reference counted; graph is owned by the box and never changes. */
+typedef struct {
+  IngestGraph *graph;
+} ActorscopeWindowFigures;
+
+/* Takes ownership of graph (not NULL). */
+ActorscopeWindowFigures *actorscope_window_figures_new (IngestGraph *graph);
+ActorscopeWindowFigures *actorscope_window_figures_ref (ActorscopeWindowFigures *figures);
+/* NULL-safe. */
+void actorscope_window_figures_unref (ActorscopeWindowFigures *figures);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ActorscopeWindowFigures, actorscope_window_figures_unref)
+/* The node of actor id in figures, or NULL when it did nothing in the
+ * window (borrowed). */
+const IngestViewNode *actorscope_window_figures_find_actor (const ActorscopeWindowFigures *figures,
+                                                           IngestActorId id);
+
 /* One build: the parameters (filled by the requester) and the result. */
 typedef struct {
   ActorscopeDocument *document;   /* owned reference */
@@ -29,12 +49,20 @@ typedef struct {
   gboolean dark;
   double fill_height;             /* timeline: grow the text to fill this, 0 = no */
   int widget_w;                   /* widget width it was requested for */
+  /* Graph: the node positions of the scene shown before (owned, NULL =
+   * the deterministic fresh layout). The layout keeps each node where it
+   * was when the node set is the same, so a replay or a growing trace
+   * does not reshuffle the picture (RenderLayoutOptions.previous). */
+  RenderGraphPositions *previous;
+  gboolean want_figures;          /* also compute figures (below) */
   guint64 generation;             /* set by the builder */
   /* results */
   RenderScene *scene;             /* owned, NULL on error */
   gint64 scene_from, scene_to;    /* the effective window the scene shows, ns */
   RenderTimeAxis axis;            /* timeline: the scene's time axis (else not valid) */
   GArray *rows;                   /* sequence: RenderRowTime of its rows (owned, else NULL) */
+  RenderGraphPositions *positions; /* graph: this scene's node positions (owned, else NULL) */
+  ActorscopeWindowFigures *figures; /* with want_figures: of [from_ns, to_ns] (a reference) */
   GError *error;
   double build_ms;                /* CPU time of the build */
 } ActorscopeSceneBuild;

@@ -53,6 +53,13 @@ struct _ActorscopeSceneView {
                                      (owned), else NULL */
   int built_width;                /* widget width the scene was laid out for */
   double build_ms;
+  /* Graph: the node positions of the scene shown and what they were laid
+   * out for (filter, groups, threads, canvas size); a build for the same
+   * starts from them, so nodes hold still while the cursor or the data
+   * moves and only a change of the node set moves them. */
+  RenderGraphPositions *positions;
+  char *positions_key;
+  ActorscopeWindowFigures *figures; /* replaying: every actor over the scene's window */
 
   /* widget = scene * (sx, sy) + (ox, oy) */
   double sx, sy, ox, oy;
@@ -153,6 +160,17 @@ fit_graph (ActorscopeSceneView *self)
   self->oy = (h - self->scene_h * z) / 2;
 }
 
+/* What a graph layout's positions depend on besides time: the same key,
+ * the same place for each node. Owned. */
+static char *
+layout_key (const ActorscopeSceneBuild *job)
+{
+  g_autofree char *groups = job->groups != NULL ? g_strjoinv ("\x1f", job->groups) : NULL;
+
+  return g_strdup_printf ("%s\x1e%s\x1e%d\x1e%.0fx%.0f", job->pattern ? job->pattern : "",
+                          groups ? groups : "", job->expand_threads, job->width, job->height);
+}
+
 /* The current parameters as a build; width/height 0 = the widget's. */
 static ActorscopeSceneBuild *
 build_new (ActorscopeSceneView *self, double width, double height)
@@ -179,13 +197,26 @@ build_new (ActorscopeSceneView *self, double width, double height)
   job->width = width > 0 ? width : MAX (w, 400);
   job->height = height > 0 ? height : self->kind == RENDER_VIEW_GRAPH ? MAX (h, 300) : 0;
   job->fill_height = self->kind == RENDER_VIEW_TIMELINE && height <= 0 ? h : 0;
+  if (self->kind == RENDER_VIEW_GRAPH && self->positions != NULL)
+    {
+      g_autofree char *key = layout_key (job);
+
+      if (g_strcmp0 (key, self->positions_key) == 0)
+        job->previous = render_graph_positions_copy (self->positions);
+    }
   return job;
 }
 
 static ActorscopeSceneBuild *
 request_build (gpointer user_data)
 {
-  return build_new (user_data, 0, 0);
+  ActorscopeSceneView *self = user_data;
+  ActorscopeSceneBuild *job = build_new (self, 0, 0);
+
+  /* Replaying: the tree and the details pane show the same window. */
+  if (job != NULL)
+    job->want_figures = actorscope_session_get_cursor (self->session) != INGEST_TIME_MAX;
+  return job;
 }
 
 /* Shows a finished build (main thread). */
@@ -198,6 +229,8 @@ install_build (ActorscopeSceneBuild *job, gpointer user_data)
 
   self->build_ms = job->build_ms;
   g_clear_pointer (&self->filter_error, g_free);
+  g_clear_pointer (&self->figures, actorscope_window_figures_unref);
+  self->figures = g_steal_pointer (&job->figures);
   if (job->scene == NULL)
     {
       self->filter_error = g_strdup (job->error ? job->error->message : _("Could not build the view"));
@@ -220,6 +253,13 @@ install_build (ActorscopeSceneBuild *job, gpointer user_data)
   self->axis = job->axis;
   g_clear_pointer (&self->rows, g_array_unref);
   self->rows = g_steal_pointer (&job->rows);
+  if (job->positions != NULL)
+    {
+      g_clear_pointer (&self->positions, render_graph_positions_free);
+      g_free (self->positions_key);
+      self->positions = g_steal_pointer (&job->positions);
+      self->positions_key = layout_key (job);
+    }
   update_selection_bounds (self);
 
   if (self->reset_scroll)
@@ -1381,6 +1421,10 @@ actorscope_scene_view_set_document (ActorscopeSceneView *self, ActorscopeDocumen
   self->scene = NULL;
   g_clear_pointer (&self->rows, g_array_unref);
   g_clear_pointer (&self->picture, gsk_render_node_unref);
+  /* Another trace: a fresh layout, not the last one's places. */
+  g_clear_pointer (&self->positions, render_graph_positions_free);
+  g_clear_pointer (&self->positions_key, g_free);
+  g_clear_pointer (&self->figures, actorscope_window_figures_unref);
   self->reset_scroll = TRUE;
   /* Also without a document: what a running build returns is stale. */
   params_changed (self, 0);
@@ -1512,6 +1556,13 @@ actorscope_scene_view_build_scene (ActorscopeSceneView *self, double width, doub
   return scene;
 }
 
+ActorscopeWindowFigures *
+actorscope_scene_view_get_window_figures (ActorscopeSceneView *self)
+{
+  g_return_val_if_fail (ACTORSCOPE_IS_SCENE_VIEW (self), NULL);
+  return self->figures;
+}
+
 double
 actorscope_scene_view_rebuild_now (ActorscopeSceneView *self)
 {
@@ -1579,6 +1630,9 @@ actorscope_scene_view_dispose (GObject *object)
   g_clear_pointer (&self->scene_ref, actorscope_scene_ref_unref);
   self->scene = NULL;
   g_clear_pointer (&self->rows, g_array_unref);
+  g_clear_pointer (&self->positions, render_graph_positions_free);
+  g_clear_pointer (&self->positions_key, g_free);
+  g_clear_pointer (&self->figures, actorscope_window_figures_unref);
   G_OBJECT_CLASS (actorscope_scene_view_parent_class)->dispose (object);
 }
 

@@ -98,6 +98,10 @@ void actorscope_scene_view_set_area (ActorscopeSceneView *self, gint64 from_ns, 
  * (actorscope_scene_view_is_busy); nothing is built behind this getter:
  * call actorscope_scene_view_rebuild_now, or wait for "scene-changed". */
 const RenderScene *actorscope_scene_view_get_scene (ActorscopeSceneView *self);
+/* Replaying (a cursor is set): the figures of every actor over the window
+ * of the scene on screen, which ends at the cursor, computed with it;
+ * NULL otherwise. Borrowed: take a reference to keep it. */
+ActorscopeWindowFigures *actorscope_scene_view_get_window_figures (ActorscopeSceneView *self);
 /* Builds a fresh scene for export at the given size in user units (0 = the
  * widget's size), with the current window, filter and theme (owned). */
 RenderScene *actorscope_scene_view_build_scene (ActorscopeSceneView *self, double width,

@@ -134,6 +134,13 @@ on_scene_changed (ActorscopeSceneView *view, gpointer user_data)
 {
   ActorscopeWindow *self = user_data;
   const char *err = actorscope_scene_view_get_filter_error (view);
+  ActorscopeWindowFigures *figures = actorscope_scene_view_get_window_figures (view);
+
+  /* Replaying, the tree and the card count what the scene shows: the
+   * window ending at the cursor (computed with the scene); the whole
+   * trace again once the cursor is back at the end. */
+  actorscope_actor_tree_set_window_figures (self->actor_tree, figures);
+  actorscope_details_set_window_figures (self->details, figures);
 
   if (err != NULL)
     {
