@@ -9,9 +9,10 @@
 // Screenshots at 390x844, 1280x800 and 1920x1080 are kept in
 // ACTORSCOPE_SCREENSHOT_DIR or the build dir.
 //   node tests/test-web-console-focus.mjs BUILD/app/actorscope [range|flows|pins]
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
-import { SRC, require, tempDir, check, sleep, until, startServe, stopServe, CHROMIUM_ARGS } from './web-common.mjs';
+import { SRC, require, tempDir, check, sleep, until, startServe, stopServe, CHROMIUM_ARGS,
+  openRecordedPage, keepShot } from './web-common.mjs';
 
 const [cli, part] = process.argv.slice(2);
 if (!cli || (part && !['range', 'flows', 'pins'].includes(part)))
@@ -28,21 +29,10 @@ let browser = null, currentPage = null;
 const servers = [];
 
 async function newPage(width, height) {
-  const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: 1 });
-  const page = await context.newPage();
-  page.errors = [];
-  page.dialogs = [];
-  page.on('pageerror', (e) => page.errors.push(e.message));
-  page.on('console', (m) => { if (m.type() === 'error') page.errors.push(m.text()); });
-  page.on('dialog', (d) => { page.dialogs.push(d.message()); d.dismiss(); });
-  currentPage = page;
-  return page;
+  currentPage = await openRecordedPage(browser, width, height);
+  return currentPage;
 }
-async function shot(page, name) {
-  const path = join(shots, name + '.png');
-  await page.screenshot({ path });
-  check(statSync(path).size > 5000, 'screenshot ' + path);
-}
+const shot = (page, name) => keepShot(page, shots, name);
 const timebar = (page) => page.$eval('#timebar-text', (e) => e.textContent);
 
 // A drag down the sequence chart's time labels, from 25 % to 45 % of the

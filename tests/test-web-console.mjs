@@ -6,10 +6,11 @@
 // timeline, search by payload/actor with next/previous, the deviations list of the bundled Akka sample and its jump,
 // shortcuts on `?`, and table clicks under a live load of ~50k events/s.
 //   node tests/test-web-console.mjs BUILD/app/actorscope
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { SRC, require, tempDir, check, sleep, until, startServe, stopServe, CHROMIUM_ARGS } from './web-common.mjs';
+import { SRC, require, tempDir, check, sleep, until, startServe, stopServe, CHROMIUM_ARGS,
+  openRecordedPage, keepShot } from './web-common.mjs';
 
 const cli = process.argv[2];
 if (!cli) throw new Error('usage: test-web-console.mjs ACTORSCOPE');
@@ -25,21 +26,10 @@ let browser = null, currentPage = null;
 const servers = [];
 
 async function newPage(width, height) {
-  const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: 1 });
-  const page = await context.newPage();
-  page.errors = [];
-  page.dialogs = [];
-  page.on('pageerror', (e) => page.errors.push(e.message));
-  page.on('console', (m) => { if (m.type() === 'error') page.errors.push(m.text()); });
-  page.on('dialog', (d) => { page.dialogs.push(d.message()); d.dismiss(); });
-  currentPage = page;
-  return page;
+  currentPage = await openRecordedPage(browser, width, height);
+  return currentPage;
 }
-async function shot(page, name) {
-  const path = join(shots, name + '.png');
-  await page.screenshot({ path });
-  check(statSync(path).size > 5000, 'screenshot ' + path);
-}
+const shot = (page, name) => keepShot(page, shots, name);
 const rootClass = (page) => page.$eval('#svg svg', (e) => e.getAttribute('class') || '').catch(() => '');
 const rangeText = (page) => page.$eval('#range', (e) => e.textContent);
 const frameWindow = (page) => page.evaluate(() => window.actorscopeState.range);

@@ -3,7 +3,7 @@
 // web/node_modules, temporary folders and small assertions.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -107,3 +107,24 @@ export function openWs(url, options = {}) {
 
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+// A new page in its own context that records what went wrong for the
+// checks: script errors and console errors in page.errors, dismissed
+// dialogs (an alert would mean trace text ran as script) in page.dialogs.
+export async function openRecordedPage(browser, width, height) {
+  const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  page.errors = [];
+  page.dialogs = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') page.errors.push(m.text()); });
+  page.on('dialog', (d) => { page.dialogs.push(d.message()); d.dismiss(); });
+  return page;
+}
+
+// A screenshot kept in dir for a person to look at; an empty picture fails.
+export async function keepShot(page, dir, name) {
+  const path = join(dir, name + '.png');
+  await page.screenshot({ path });
+  check(statSync(path).size > 5000, 'screenshot ' + path);
+}
