@@ -7,7 +7,7 @@
  * close frame, possibly mid-frame), the rest closing politely.
  *
  *   soak-serve ACTORSCOPE [--duration S] [--rate N] [--clients N] [--report S]
- *              [--memory-limit SIZE] ...
+ *              [--memory-limit SIZE] [--max-hwm MIB] ...
  *
  * Every --report seconds and at the end it prints events sent and accepted,
  * throughput, event-to-frame latency percentiles (steady following clients
@@ -18,7 +18,7 @@
  * (it runs with -q: warnings and sanitizer reports), a refused or dropped
  * connection, an error reply, a malformed frame, a following client
  * without frames for 30 s, or RSS growing more per accepted event than
- * --max-bytes-per-event. The figures are not pass/fail (the machine may be
+ * --max-bytes-per-event, or a peak RSS above --max-hwm. The figures are not pass/fail (the machine may be
  * loaded); they are for the reader.
  */
 #include "config.h"
@@ -58,7 +58,7 @@ int
 main (int argc, char **argv)
 {
   double rate = 50000, duration = 60, report_s = 10, window_s = 10, mean_life = 15, warmup = -1;
-  double max_bytes_per_event = 1024, accept_wait = 120;
+  double max_bytes_per_event = 1024, accept_wait = 120, max_hwm_mib = 0;
   gint n_clients = 20, seed = -1;
   gboolean no_churn = FALSE, distinct = FALSE;
   double min_rate_share = 0, min_client_fps = 0;
@@ -81,6 +81,9 @@ main (int argc, char **argv)
     { "warmup", 0, 0, G_OPTION_ARG_DOUBLE, &warmup, "RSS baseline taken after this (duration/6, at most 30)", "S" },
     { "max-bytes-per-event", 0, 0, G_OPTION_ARG_DOUBLE, &max_bytes_per_event,
       "most RSS growth per accepted event after the warm-up (1024)", "B" },
+    { "max-hwm", 0, 0, G_OPTION_ARG_DOUBLE, &max_hwm_mib,
+      "fail when the server's peak RSS (VmHWM) exceeds this many MiB (0: no check; the target with "
+      "--memory-limit L is L + 32 MiB)", "MIB" },
     { "accept-wait", 0, 0, G_OPTION_ARG_DOUBLE, &accept_wait,
       "seconds to wait at the end for every event to be accepted (120)", "S" },
     { "memory-limit", 0, 0, G_OPTION_ARG_STRING, &memory_limit,
@@ -272,6 +275,11 @@ main (int argc, char **argv)
     }
   else if (!producer_failed)
     g_ptr_array_add (failures, g_strdup ("no RSS figures (the server or the store did not move)"));
+  /* --memory-limit bounds the whole process, clients included: the live
+   * views' windows and frames must fit beside the store. */
+  if (max_hwm_mib > 0 && hwm_end > max_hwm_mib * 1024)
+    g_ptr_array_add (failures, g_strdup_printf ("the server's peak RSS was %.1f MiB (bound %g MiB)",
+                                                hwm_end / 1024.0, max_hwm_mib));
 
   client_errors = serve_load_clients_dup_errors (pool);
   serve_load_clients_stop (pool);

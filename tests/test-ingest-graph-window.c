@@ -89,7 +89,7 @@ assert_graphs_equal (const IngestGraph *batch, const IngestGraph *win)
 }
 
 static void
-run_random (const IngestViewSpec *filters, guint32 seed)
+run_random_rounds (const IngestViewSpec *filters, guint32 seed, guint rounds)
 {
   g_autoptr(IngestStore) store = ingest_store_new ();
   g_autoptr(GArray) flight = g_array_new (FALSE, FALSE, sizeof (TestIngestInFlight));
@@ -101,7 +101,8 @@ run_random (const IngestViewSpec *filters, guint32 seed)
 
   gint64 window = 300 * MS;
   guint compared = 0;
-  for (guint round = 0; round < 120; round++)
+  guint step = rounds / 40;
+  for (guint round = 0; round < rounds; round++)
     {
       test_ingest_stream_append (&g, g_rand_int_range (rand, 0, 150));
       /* Now and then the window grows back (a reset) or stays put. */
@@ -111,7 +112,7 @@ run_random (const IngestViewSpec *filters, guint32 seed)
       ingest_store_time_range (store, &lo, &hi);
       gint64 from = hi - window;
       ingest_graph_window_advance (w, from);
-      if (round % 3 != 0 && round != 119)
+      if (round % step != 0 && round != rounds - 1)
         continue;
       IngestViewSpec spec = *filters;
       spec.from_ns = from;
@@ -128,12 +129,30 @@ run_random (const IngestViewSpec *filters, guint32 seed)
 }
 
 static void
+run_random (const IngestViewSpec *filters, guint32 seed)
+{
+  run_random_rounds (filters, seed, 120);
+}
+
+static void
 test_random_plain (void **state)
 {
   (void) state;
   IngestViewSpec spec = { 0 };
   for (guint32 seed = 1; seed <= 4; seed++)
     run_random (&spec, seed);
+}
+
+/* Long enough that the window's per-message flags drop the messages it
+ * left behind (ingest-message-flags.c), some kept below its base. */
+static void
+test_random_long (void **state)
+{
+  (void) state;
+  IngestViewSpec spec = { 0 };
+  run_random_rounds (&spec, 40, 1600);
+  IngestViewSpec spec2 = { .actor_filter = "/a/*", .groups = (const char *const[]) { "/b/*", NULL } };
+  run_random_rounds (&spec2, 41, 1600);
 }
 
 static void
@@ -267,6 +286,7 @@ main (void)
     cmocka_unit_test (test_bad_regex),
     cmocka_unit_test (test_extreme_times),
     cmocka_unit_test (test_random_plain),
+    cmocka_unit_test (test_random_long),
     cmocka_unit_test (test_random_groups),
     cmocka_unit_test (test_random_filters),
   };

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "ingest-graph-window.h"
+#include "ingest-message-flags.h"
 #include "ingest-pair.h"
 #include "ingest-view-private.h"
 
@@ -83,7 +84,7 @@ struct _IngestGraphWindow {
    * edges (reset), which are never removed one by one. */
   struct { IngestPairKey key; guint idx; } edge_cache[EDGE_CACHE_SLOTS];
   GHashTable *label_ok;   /* atom -> 1 matches / 2 doesn't */
-  GByteArray *mflags;     /* per message id */
+  IngestMessageFlags mflags; /* per message id, bounded by the window */
   GError *failure;        /* a filter over its matching budget (sticky) */
 };
 
@@ -146,7 +147,7 @@ reset (IngestGraphWindow *w)
   g_array_set_size (w->adepth, 0);
   for (guint g = 0; g < w->groups->len; g++)
     w->group_node[g] = G_MAXUINT;
-  g_byte_array_set_size (w->mflags, 0);
+  ingest_message_flags_reset (&w->mflags);
   w->filled = FALSE;
   w->next_seq = 0;
 }
@@ -167,7 +168,7 @@ ingest_graph_window_new (IngestStore *store, const IngestViewSpec *spec, GError 
   w->edges = g_array_new (FALSE, TRUE, sizeof (WEdge));
   w->edge_index = ingest_pair_table_new (g_free, NULL);
   w->label_ok = g_hash_table_new (g_direct_hash, g_direct_equal);
-  w->mflags = g_byte_array_new ();
+  ingest_message_flags_init (&w->mflags);
   w->from_ns = INGEST_TIME_MIN;
   w->expand_threads = spec != NULL && spec->expand_threads;
 
@@ -235,8 +236,8 @@ ingest_graph_window_free (IngestGraphWindow *w)
   g_clear_pointer (&w->edges, g_array_unref);
   g_clear_pointer (&w->edge_index, g_hash_table_unref);
   g_clear_pointer (&w->label_ok, g_hash_table_unref);
-  if (w->mflags)
-    g_byte_array_unref (w->mflags);
+  if (w->mflags.dense != NULL)
+    ingest_message_flags_clear (&w->mflags);
   g_free (w->group_node);
   g_clear_error (&w->failure);
   g_free (w);
@@ -270,14 +271,17 @@ cover_actors (IngestGraphWindow *w)
 static guint8 *
 mflags_at (IngestGraphWindow *w, IngestMessageId id)
 {
-  if (id >= w->mflags->len)
-    {
-      guint old = w->mflags->len;
-      guint n = MAX (id + 1, old + old / 2 + 1024);
-      g_byte_array_set_size (w->mflags, n);
-      memset (w->mflags->data + old, 0, n - old);
-    }
-  return &w->mflags->data[id];
+  return ingest_message_flags_at (&w->mflags, id);
+}
+
+/* Every flag of a message is cleared as its events leave the window, so a
+ * set one is still needed (ingest-message-flags.h). */
+static gboolean
+mflags_needed (IngestMessageId id, guint8 flags, gpointer user_data)
+{
+  (void) id;
+  (void) user_data;
+  return flags != 0;
 }
 
 static gboolean
@@ -523,10 +527,10 @@ edge_of_message (IngestGraphWindow *w, const IngestMessage *m)
 static void
 refresh_fate (IngestGraphWindow *w, IngestMessageId id)
 {
-  if (id == 0 || id >= w->mflags->len || !(w->mflags->data[id] & M_COUNTED))
+  if (id == 0 || !(ingest_message_flags_get (&w->mflags, id) & M_COUNTED))
     return;
   const IngestMessage *m = ingest_store_message (w->store, id);
-  guint8 *flags = &w->mflags->data[id];
+  guint8 *flags = mflags_at (w, id);
   guint8 now = fate_now (w, id, m);
   guint8 added = now & ~*flags & (M_RECEIVED | M_DROPPED | M_RTT);
   if (added == 0)
@@ -726,8 +730,14 @@ advance (IngestGraphWindow *w, gint64 from_ns, guint64 n_events)
       /* Fill from the time index: nothing is counted yet, so every SEND
        * takes its message's fate as it is now. */
       w->from_ns = from_ns;
+      gint64 newest = from_ns;
       for (gsize pos = ingest_store_time_lower_bound (store, from_ns); pos < n_events; pos++)
-        window_event (w, ingest_store_event (store, ingest_store_time_seq (store, pos)), +1);
+        {
+          const IngestEvent *ev = ingest_store_event (store, ingest_store_time_seq (store, pos));
+          window_event (w, ev, +1);
+          newest = ev->time_ns;
+        }
+      ingest_message_flags_mark (&w->mflags, newest);
       w->next_seq = n_events;
       w->filled = TRUE;
       return;
@@ -737,11 +747,13 @@ advance (IngestGraphWindow *w, gint64 from_ns, guint64 n_events)
    * start; whatever their time, they may settle the fate of a counted SEND. */
   gint64 old_from = w->from_ns;
   gint64 new_from = MAX (from_ns, old_from);
+  gint64 newest = INGEST_TIME_MIN;
   for (IngestSeq seq = w->next_seq; seq < n_events; seq++)
     {
       const IngestEvent *ev = ingest_store_event (store, seq);
       if (ev->time_ns >= new_from)
         window_event (w, ev, +1);
+      newest = MAX (newest, ev->time_ns);
       if (ev->message != 0 && (ev->kind == INGEST_EVENT_RECEIVE || ev->kind == INGEST_EVENT_DROP))
         {
           refresh_fate (w, ev->message);
@@ -768,6 +780,9 @@ advance (IngestGraphWindow *w, gint64 from_ns, guint64 n_events)
         expire_depths (wnode (w, i), new_from);
     }
   w->from_ns = new_from;
+  /* The flags of messages first seen before the start go (bounded memory). */
+  ingest_message_flags_mark (&w->mflags, newest);
+  ingest_message_flags_trim (&w->mflags, new_from, mflags_needed, NULL);
 }
 
 static int

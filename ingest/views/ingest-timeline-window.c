@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "ingest-timeline-window.h"
+#include "ingest-message-flags.h"
 #include "ingest-pair.h"
 #include "ingest-view-private.h"
 
@@ -139,7 +140,7 @@ struct _IngestTimelineWindow {
 
   gint64 base;                   /* bucket index of buckets[0] */
   GPtrArray *buckets;            /* Bucket* or NULL (empty) */
-  GByteArray *mflags;
+  IngestMessageFlags mflags;      /* per message id, bounded by the window */
   GError *failure;               /* a filter over its matching budget (sticky) */
 };
 
@@ -236,14 +237,25 @@ bucket_at (IngestTimelineWindow *w, gint64 k, gboolean create)
 static guint8 *
 mflag (IngestTimelineWindow *w, IngestMessageId id)
 {
-  if (id >= w->mflags->len)
-    {
-      guint old = w->mflags->len;
-      guint n = MAX (id + 1, old * 2);
-      g_byte_array_set_size (w->mflags, n);
-      memset (w->mflags->data + old, 0, n - old);
-    }
-  return &w->mflags->data[id];
+  return ingest_message_flags_at (&w->mflags, id);
+}
+
+/* A message's flags are read only while the bucket of its SEND (M_SENT,
+ * M_CAND) or of its RECEIVE (M_SPAN, M_NOSPAN) is in the window: once
+ * both left, the flags are stale and may go (ingest-message-flags.h). */
+static gboolean
+mflag_needed (IngestMessageId id, guint8 flags, gpointer user_data)
+{
+  IngestTimelineWindow *w = user_data;
+  const IngestMessage *m = ingest_store_message (w->store, id);
+
+  (void) flags;
+  if (m == NULL)
+    return FALSE;
+  if (m->send_seq != INGEST_SEQ_NONE && bucket_index (w, ingest_view_time_of (w->store, m->send_seq)) >= w->base)
+    return TRUE;
+  return m->receive_seq != INGEST_SEQ_NONE
+         && bucket_index (w, ingest_view_time_of (w->store, m->receive_seq)) >= w->base;
 }
 
 /* Grows the persistent context's per-actor arrays to the store's actors. */
@@ -284,7 +296,7 @@ static gboolean
 reset (IngestTimelineWindow *w, GError **error)
 {
   g_ptr_array_set_size (w->buckets, 0);
-  g_byte_array_set_size (w->mflags, 0);
+  ingest_message_flags_reset (&w->mflags);
   if (w->have_ctx)
     {
       ingest_view_depth_clear (&w->pdepth);
@@ -343,7 +355,7 @@ ingest_timeline_window_new (IngestStore *store, const IngestViewSpec *spec, gint
     }
   w->width = step;
   w->buckets = g_ptr_array_new_with_free_func (bucket_free);
-  w->mflags = g_byte_array_new ();
+  ingest_message_flags_init (&w->mflags);
   w->from_ns = INGEST_TIME_MIN;
   w->to_ns = INGEST_TIME_MAX;
   if (!reset (w, error))
@@ -363,8 +375,8 @@ ingest_timeline_window_free (IngestTimelineWindow *w)
     }
   if (w->buckets)
     g_ptr_array_unref (w->buckets);
-  if (w->mflags)
-    g_byte_array_unref (w->mflags);
+  if (w->mflags.dense != NULL)
+    ingest_message_flags_clear (&w->mflags);
   g_free (w->actor_filter);
   g_free (w->label_filter);
   g_strfreev (w->groups);
@@ -737,8 +749,14 @@ fill (IngestTimelineWindow *w, gint64 b0)
   gsize begin = ingest_store_time_lower_bound (store, w->from_ns);
   gsize end = w->to_ns == INGEST_TIME_MAX ? (gsize) ingest_store_n_events (store)
                                           : ingest_store_time_lower_bound (store, w->to_ns + 1);
+  gint64 newest = INGEST_TIME_MIN;
   for (gsize pos = begin; pos < end; pos++)
-    consume (w, ingest_store_event (store, ingest_store_time_seq (store, pos)));
+    {
+      const IngestEvent *ev = ingest_store_event (store, ingest_store_time_seq (store, pos));
+      consume (w, ev);
+      newest = ev->time_ns;
+    }
+  ingest_message_flags_mark (&w->mflags, newest);
   w->next_seq = ingest_store_n_events (store);
   w->filled = TRUE;
 }
@@ -810,12 +828,20 @@ advance (IngestTimelineWindow *w, gint64 from_ns, gint64 tmin)
   if (w->base < b0)
     w->base = b0;
   guint64 n = ingest_store_n_events (store);
+  gint64 newest = INGEST_TIME_MIN;
   for (IngestSeq seq = w->next_seq; seq < n; seq++)
-    consume (w, ingest_store_event (store, seq));
+    {
+      const IngestEvent *ev = ingest_store_event (store, seq);
+      consume (w, ev);
+      newest = MAX (newest, ev->time_ns);
+    }
   w->next_seq = n;
   /* Events appended meanwhile with times before the start made no bucket. */
   while (w->base < b0 && w->buckets->len > 0)
     drop_first (w);
+  /* The flags of messages first seen before the start go (bounded memory). */
+  ingest_message_flags_mark (&w->mflags, newest);
+  ingest_message_flags_trim (&w->mflags, w->base * w->width, mflag_needed, w);
 }
 
 gint64
