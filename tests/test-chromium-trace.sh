@@ -50,9 +50,10 @@ assert len(cross) >= 10, "too few cross-thread flows"
 assert msgs >= 100, "too few messages"
 EOF
 
-# Every view draws, as valid SVG within the size bound.
+# Every view draws, as valid SVG within the size bound, one lane or node
+# per thread (folded into their processes, a run may have only 5 to 10).
 for view in graph sequence timeline; do
-  "$cli" export --strict "$tmp/startup.json" --view "$view" -o "$tmp/$view.svg"
+  "$cli" export --strict --expand-threads "$tmp/startup.json" --view "$view" -o "$tmp/$view.svg"
   size=$(wc -c <"$tmp/$view.svg")
   [ "$size" -lt 2500000 ] || { echo "$view SVG too large: $size bytes"; exit 1; }
   if command -v xmllint >/dev/null 2>&1; then
@@ -94,9 +95,14 @@ assert len(busy & set(ppairs)) >= 0.8 * len(busy), "flows of the JSON trace miss
 assert sum(ppairs.values()) >= 100, "too few messages"
 assert ps["records"]["skipped"] == 0
 EOF
-"$cli" export --strict "$tmp/startup.pftrace" --view graph -o "$tmp/proto-graph.svg"
+"$cli" export --strict --expand-threads "$tmp/startup.pftrace" --view graph -o "$tmp/proto-graph.svg"
 n=$(grep -o 'class="actor"' "$tmp/proto-graph.svg" | wc -l)
 [ "$n" -ge 8 ] || { echo "the protobuf graph shows only $n actors"; exit 1; }
+# By default the threads fold into their processes: fewer nodes, at least
+# the browser and a renderer.
+"$cli" export --strict "$tmp/startup.pftrace" --view graph -o "$tmp/proto-folded.svg"
+nf=$(grep -o 'class="actor"' "$tmp/proto-folded.svg" | wc -l)
+[ "$nf" -ge 2 ] && [ "$nf" -lt "$n" ] || { echo "the folded protobuf graph shows $nf actors (expanded $n)"; exit 1; }
 
 # Binary data that is not a Perfetto trace: one clear error, exit 1, no flood.
 { printf '\001\002\003'; head -c 4096 /dev/urandom; } >"$tmp/junk.bin"
