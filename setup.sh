@@ -286,7 +286,7 @@ build_sanitized() {
 # (Xvfb) and browser suites: leaks, overflows and UB in the libraries, the
 # CLI, the server (driven by node and chromium), the broker sources and the
 # GTK app. The slow suite (long load runs and measurements, the RabbitMQ
-# broker test) and the page suite (the console page's own behaviour in
+# and NATS cluster tests, recording a Chromium trace) and the page suite (the console page's own behaviour in
 # chromium; its service paths run under ASan through web-live, web-hostile
 # and fault-service) run once, in the normal build: twice would put CI
 # over its 20 minutes.
