@@ -365,18 +365,28 @@ render_column_table_scope_text (const RenderColumnTable *table)
   double window_ns = table->window_s * 1e9;
   window = render_column_format_duration (window_ns >= 9.2e18 ? G_MAXINT64 : (gint64) window_ns);
   g_string_append_printf (s, _("window: %s"), window);
+  /* Every separator is translatable: French, for one, puts a space before
+   * the colon. */
   for (RenderColumnScope scope = RENDER_COLUMN_SCOPE_NOW; scope <= RENDER_COLUMN_SCOPE_SINCE_START; scope++)
     {
-      gboolean first = TRUE;
+      g_autoptr (GString) headers = g_string_new (NULL);
       for (guint i = 0; i < RENDER_N_COLUMNS; i++)
         if (columns[i].scope == scope)
           {
-            g_string_append (s, first ? "; " : ", ");
-            g_string_append (s, _(columns[i].header));
-            first = FALSE;
+            if (headers->len > 0)
+              /* TRANSLATORS: joins the headers of columns that share a
+               * scope, as in "MAILBOX, PENDING: now" */
+              g_string_append (headers, C_("column headers", ", "));
+            g_string_append (headers, _(columns[i].header));
           }
-      if (!first)
-        g_string_append_printf (s, ": %s", _(render_column_scope_name (scope)));
+      if (headers->len == 0)
+        continue;
+      /* TRANSLATORS: separates the parts of the table's scope line, as in
+       * "window: 10 s; MAILBOX, PENDING: now" */
+      g_string_append (s, C_("scope line", "; "));
+      /* TRANSLATORS: column headers and the scope of their figures, as in
+       * "MAILBOX, PENDING: now" */
+      g_string_append_printf (s, _("%s: %s"), headers->str, _(render_column_scope_name (scope)));
     }
   return g_string_free (s, FALSE);
 }
