@@ -18,13 +18,23 @@ typedef struct {
   guint64 key;               /* name, depth; for groups their class */
 } Element;
 
-typedef struct {
-  json_t *frame;             /* owns the SVG the elements point into */
-  GArray *elements;          /* Element, in document order */
-} Parsed;
+/* A frame taken apart (see the header). Immutable once built: shared
+ * by a worker and the loop, and by the clients the frame went to. */
+struct _WebFrameParsed {
+  gint ref;                  /* atomic */
+  json_t *frame;             /* owns the SVG the elements point into; NULL: not JSON */
+  GArray *elements;          /* Element, in document order; NULL: SVG not ours */
+  gsize len;                 /* bytes of the frame's text */
+};
+
+struct _WebFrameUpdate {
+  gint ref;                  /* atomic */
+  WebFrameParsed *base;      /* a reference: what the update starts from */
+  char *tail;                /* the update after its "seq" value; NULL: whole */
+};
 
 struct _WebFrameDelta {
-  Parsed last;               /* frame NULL: none */
+  WebFrameParsed *last;      /* NULL: none */
   guint64 seq;               /* messages produced (full and updates) */
   guint64 n_full, n_updates;
 };
@@ -34,13 +44,49 @@ struct _WebFrameDelta {
 #define MAX_ELEMENTS 200000
 /* An update goes out only if at most 1/UPDATE_MAX_SHARE of the frame. */
 #define UPDATE_MAX_SHARE 2
+/* Every update starts with this, then its seq: a worker prepares it with
+ * seq 0 and the loop writes the client's own seq in (web_protocol_dump
+ * keeps the keys in the order they were set). */
+#define UPDATE_HEAD "{\"type\":\"update\",\"seq\":"
 
-static void
-parsed_clear (Parsed *p)
+static gboolean parse_svg (const char *svg, gsize len, GArray *out);
+
+WebFrameParsed *
+web_frame_parsed_new (const char *frame, gsize len)
 {
-  g_clear_pointer (&p->frame, json_decref);
-  if (p->elements != NULL)
-    g_array_set_size (p->elements, 0);
+  WebFrameParsed *self = g_new0 (WebFrameParsed, 1);
+  json_t *svg;
+
+  g_return_val_if_fail (frame != NULL, self);
+  self->ref = 1;
+  self->len = len;
+  self->frame = json_loadb (frame, len, 0, NULL);
+  svg = json_object_get (self->frame, "svg");
+  if (json_is_string (svg))
+    {
+      self->elements = g_array_new (FALSE, FALSE, sizeof (Element));
+      if (!parse_svg (json_string_value (svg), json_string_length (svg), self->elements))
+        g_clear_pointer (&self->elements, g_array_unref);
+    }
+  return self;
+}
+
+WebFrameParsed *
+web_frame_parsed_ref (WebFrameParsed *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_atomic_int_inc (&self->ref);
+  return self;
+}
+
+void
+web_frame_parsed_unref (WebFrameParsed *self)
+{
+  if (self == NULL || !g_atomic_int_dec_and_test (&self->ref))
+    return;
+  g_clear_pointer (&self->frame, json_decref);
+  g_clear_pointer (&self->elements, g_array_unref);
+  g_free (self);
 }
 
 WebFrameDelta *
@@ -54,7 +100,6 @@ web_frame_delta_new_after (guint64 n_sent)
 {
   WebFrameDelta *self = g_new0 (WebFrameDelta, 1);
 
-  self->last.elements = g_array_new (FALSE, FALSE, sizeof (Element));
   self->seq = n_sent;
   return self;
 }
@@ -64,8 +109,7 @@ web_frame_delta_free (WebFrameDelta *self)
 {
   if (self == NULL)
     return;
-  parsed_clear (&self->last);
-  g_array_unref (self->last.elements);
+  web_frame_parsed_unref (self->last);
   g_free (self);
 }
 
@@ -73,7 +117,7 @@ void
 web_frame_delta_reset (WebFrameDelta *self)
 {
   g_return_if_fail (self != NULL);
-  parsed_clear (&self->last);
+  g_clear_pointer (&self->last, web_frame_parsed_unref);
 }
 
 void
@@ -394,67 +438,122 @@ table_changes (json_t *old, json_t *now)
   return changes;
 }
 
-char *
-web_frame_delta_next (WebFrameDelta *self, const char *frame, gsize len)
+/* The update from last to now with seq, as text (g_free), or NULL when
+ * now goes whole: structure changed, not ours to diff, or the update
+ * would not be much smaller. Reads both, changes neither: any thread. */
+static char *
+update_text (const WebFrameParsed *last, const WebFrameParsed *now, guint64 seq)
 {
-  Parsed now = { NULL, g_array_new (FALSE, FALSE, sizeof (Element)) };
-  json_t *svg, *changes = NULL, *update = NULL, *rows;
-  char *text = NULL;
+  json_t *changes, *update, *rows;
+  char *text;
 
-  g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (frame != NULL, NULL);
-
-  self->seq++;
-  now.frame = json_loadb (frame, len, 0, NULL);
-  svg = json_object_get (now.frame, "svg");
-  if (!json_is_string (svg) ||
-      !parse_svg (json_string_value (svg), json_string_length (svg), now.elements))
-    {
-      /* Not ours to diff: it goes whole, and the next one too. */
-      parsed_clear (&now);
-      goto full;
-    }
-  if (self->last.frame == NULL || !same_structure (self->last.elements, now.elements))
-    goto full;
-  changes = svg_changes (self->last.elements, now.elements);
+  if (last == NULL || last->elements == NULL || now->elements == NULL ||
+      !same_structure (last->elements, now->elements))
+    return NULL;
+  changes = svg_changes (last->elements, now->elements);
   if (changes == NULL)
-    goto full;
+    return NULL;
 
   /* The frame's small fields first, the changes last (a reader can look
    * at the head of a long message). */
-  update = json_pack ("{s:s, s:I}", "type", "update", "seq", (json_int_t) self->seq);
+  update = json_pack ("{s:s, s:I}", "type", "update", "seq", (json_int_t) seq);
   {
     const char *key;
     json_t *value;
-    json_object_foreach (now.frame, key, value)
+    json_object_foreach (now->frame, key, value)
       if (strcmp (key, "type") != 0 && strcmp (key, "svg") != 0 && strcmp (key, "actors") != 0 &&
           strcmp (key, "v") != 0 &&
           /* The table's column definitions never change: sent when they do. */
-          !(strcmp (key, "columns") == 0 && json_equal (value, json_object_get (self->last.frame, key))))
+          !(strcmp (key, "columns") == 0 && json_equal (value, json_object_get (last->frame, key))))
         json_object_set (update, key, value);
   }
-  rows = table_changes (json_object_get (self->last.frame, "actors"),
-                        json_object_get (now.frame, "actors"));
+  rows = table_changes (json_object_get (last->frame, "actors"),
+                        json_object_get (now->frame, "actors"));
   if (rows != NULL)
     json_object_set_new (update, "actor_rows", rows);
   else
-    json_object_set (update, "actors", json_object_get (now.frame, "actors"));
+    json_object_set (update, "actors", json_object_get (now->frame, "actors"));
   json_object_set_new (update, "changes", changes);
   text = web_protocol_dump (update);
   /* Setting thousands of attributes one by one costs a page more than
    * parsing the frame whole: an update must be much smaller to pay. */
-  if (text != NULL && strlen (text) > len / UPDATE_MAX_SHARE)
+  if (text != NULL && strlen (text) > now->len / UPDATE_MAX_SHARE)
     g_clear_pointer (&text, g_free);
-  if (text == NULL)
-    goto full;
-  self->n_updates++;
-  goto keep;
-
-full:
-  self->n_full++;
-keep:
-  parsed_clear (&self->last);
-  g_array_unref (self->last.elements);
-  self->last = now;
   return text;
+}
+
+WebFrameUpdate *
+web_frame_update_new (WebFrameParsed *base, const WebFrameParsed *now)
+{
+  WebFrameUpdate *self;
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (base != NULL && now != NULL, NULL);
+  self = g_new0 (WebFrameUpdate, 1);
+  self->ref = 1;
+  self->base = web_frame_parsed_ref (base);
+  text = update_text (base, now, 0);
+  if (text != NULL && g_str_has_prefix (text, UPDATE_HEAD "0"))
+    self->tail = g_strdup (text + strlen (UPDATE_HEAD "0"));
+  return self;
+}
+
+WebFrameUpdate *
+web_frame_update_ref (WebFrameUpdate *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_atomic_int_inc (&self->ref);
+  return self;
+}
+
+void
+web_frame_update_unref (WebFrameUpdate *self)
+{
+  if (self == NULL || !g_atomic_int_dec_and_test (&self->ref))
+    return;
+  web_frame_parsed_unref (self->base);
+  g_free (self->tail);
+  g_free (self);
+}
+
+WebFrameParsed *
+web_frame_delta_get_last (const WebFrameDelta *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->last;
+}
+
+char *
+web_frame_delta_next_parsed (WebFrameDelta *self, WebFrameParsed *now, const WebFrameUpdate *prepared)
+{
+  char *text;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (now != NULL, NULL);
+
+  self->seq++;
+  if (prepared != NULL && self->last != NULL && prepared->base == self->last)
+    /* Prepared in a worker from what this client has: only the seq is its own. */
+    text = prepared->tail == NULL ? NULL
+           : g_strdup_printf (UPDATE_HEAD "%" G_GUINT64_FORMAT "%s", self->seq, prepared->tail);
+  else
+    text = update_text (self->last, now, self->seq);
+  if (text != NULL)
+    self->n_updates++;
+  else
+    self->n_full++;
+  g_clear_pointer (&self->last, web_frame_parsed_unref);
+  self->last = web_frame_parsed_ref (now);
+  return text;
+}
+
+char *
+web_frame_delta_next (WebFrameDelta *self, const char *frame, gsize len)
+{
+  g_autoptr(WebFrameParsed) now = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (frame != NULL, NULL);
+  now = web_frame_parsed_new (frame, len);
+  return web_frame_delta_next_parsed (self, now, NULL);
 }
