@@ -75,8 +75,8 @@ void web_frame_delta_reset (WebFrameDelta *delta);
  * web_frame_build, len bytes, borrowed). Returns the update message to
  * send instead (compact JSON, owned by the caller, g_free), or NULL to
  * send frame itself (structure changed, first frame, or the update would
- * be more than half the frame's size: applying that many changes one by
- * one costs a page more than parsing the frame). Either way delta now holds frame as what the client
+ * change more than half the SVG's bytes: applying that many changes one
+ * by one costs a page more than parsing the SVG). Either way delta now holds frame as what the client
  * received. */
 char *web_frame_delta_next (WebFrameDelta *delta, const char *frame, gsize len);
 
