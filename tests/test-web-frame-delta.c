@@ -275,6 +275,34 @@ test_prepared_update (void **state)
   assert_int_equal (updates, 1);
 }
 
+/* With a table interval, an update leaves the table out while the
+ * client's table is newer than that, and the rows it then carries are
+ * against the table the client has (not the last frame's). */
+static void
+test_table_interval (void **state)
+{
+  g_autoptr(WebFrameDelta) d = web_frame_delta_new ();
+  const int t0[] = { 1, 10, 2, 20 }, t1[] = { 1, 11, 2, 20 }, t2[] = { 1, 11, 2, 22 };
+  json_t *u;
+
+  (void) state;
+  web_frame_delta_set_table_interval (d, G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC);
+  assert_null (next (d, SVG_A, t0, 2));
+  u = next (d, SVG_B, t1, 2);
+  assert_non_null (u);
+  assert_null (json_object_get (u, "actor_rows"));
+  assert_null (json_object_get (u, "actors"));
+  assert_non_null (json_object_get (u, "changes"));
+  json_decref (u);
+  /* the interval over: rows against the client's table (t0), so actor 1's
+   * change, made two updates ago, is in it too */
+  web_frame_delta_set_table_interval (d, 0);
+  u = next (d, SVG_A, t2, 2);
+  assert_non_null (u);
+  assert_int_equal (json_array_size (json_object_get (u, "actor_rows")), 2);
+  json_decref (u);
+}
+
 int
 main (void)
 {
@@ -284,6 +312,7 @@ main (void)
     cmocka_unit_test (test_table_rows),
     cmocka_unit_test (test_real_frames),
     cmocka_unit_test (test_prepared_update),
+    cmocka_unit_test (test_table_interval),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

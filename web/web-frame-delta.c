@@ -35,6 +35,10 @@ struct _WebFrameUpdate {
 
 struct _WebFrameDelta {
   WebFrameParsed *last;      /* NULL: none */
+  /* The frame whose actor table the client has (NULL: none), since when
+   * (monotonic us), and how often an update carries the table. */
+  WebFrameParsed *table_of;
+  gint64 table_us, table_interval_us;
   guint64 seq;               /* messages produced (full and updates) */
   guint64 n_full, n_updates;
 };
@@ -111,6 +115,7 @@ web_frame_delta_free (WebFrameDelta *self)
   if (self == NULL)
     return;
   web_frame_parsed_unref (self->last);
+  web_frame_parsed_unref (self->table_of);
   g_free (self);
 }
 
@@ -119,6 +124,14 @@ web_frame_delta_reset (WebFrameDelta *self)
 {
   g_return_if_fail (self != NULL);
   g_clear_pointer (&self->last, web_frame_parsed_unref);
+  g_clear_pointer (&self->table_of, web_frame_parsed_unref);
+}
+
+void
+web_frame_delta_set_table_interval (WebFrameDelta *self, gint64 interval_us)
+{
+  g_return_if_fail (self != NULL);
+  self->table_interval_us = MAX (0, interval_us);
 }
 
 void
@@ -445,7 +458,7 @@ table_changes (json_t *old, json_t *now)
 static char *
 update_text (const WebFrameParsed *last, const WebFrameParsed *now, guint64 seq)
 {
-  json_t *changes, *update, *rows;
+  json_t *changes, *update;
 
   if (last == NULL || last->elements == NULL || now->elements == NULL ||
       !same_structure (last->elements, now->elements))
@@ -467,12 +480,6 @@ update_text (const WebFrameParsed *last, const WebFrameParsed *now, guint64 seq)
           !(strcmp (key, "columns") == 0 && json_equal (value, json_object_get (last->frame, key))))
         json_object_set (update, key, value);
   }
-  rows = table_changes (json_object_get (last->frame, "actors"),
-                        json_object_get (now->frame, "actors"));
-  if (rows != NULL)
-    json_object_set_new (update, "actor_rows", rows);
-  else
-    json_object_set (update, "actors", json_object_get (now->frame, "actors"));
   /* Setting thousands of attributes one by one costs a page more than
    * parsing the SVG whole: the changes must be much smaller than the SVG
    * to pay. The rest of the message (table rows, overview) goes either
@@ -531,6 +538,36 @@ web_frame_delta_get_last (const WebFrameDelta *self)
   return self->last;
 }
 
+/* The table part of an update for this client, from the table it has to
+ * now's: ",\"actor_rows\":[...]" (the rows that changed, maybe none) or
+ * ",\"actors\":[...]" (the set changed); NULL while its table is newer
+ * than the interval (it stays as it is). */
+static char *
+table_part (WebFrameDelta *self, WebFrameParsed *now, gint64 now_us)
+{
+  json_t *part, *rows, *actors = json_object_get (now->frame, "actors");
+  char *text, *out = NULL;
+
+  if (self->table_of != NULL && now_us - self->table_us < self->table_interval_us)
+    return NULL;
+  part = json_object ();
+  rows = self->table_of != NULL ? table_changes (json_object_get (self->table_of->frame, "actors"), actors)
+                                : NULL;
+  if (rows != NULL)
+    json_object_set_new (part, "actor_rows", rows);
+  else if (actors != NULL)
+    json_object_set (part, "actors", actors);
+  text = json_dumps (part, JSON_COMPACT | JSON_ENSURE_ASCII);
+  json_decref (part);
+  if (text != NULL && strlen (text) > 2)
+    out = g_strdup_printf (",%.*s", (int) (strlen (text) - 2), text + 1);
+  free (text);
+  g_clear_pointer (&self->table_of, web_frame_parsed_unref);
+  self->table_of = web_frame_parsed_ref (now);
+  self->table_us = now_us;
+  return out;
+}
+
 char *
 web_frame_delta_next_parsed (WebFrameDelta *self, WebFrameParsed *now, const WebFrameUpdate *prepared)
 {
@@ -547,9 +584,26 @@ web_frame_delta_next_parsed (WebFrameDelta *self, WebFrameParsed *now, const Web
   else
     text = update_text (self->last, now, self->seq);
   if (text != NULL)
-    self->n_updates++;
+    {
+      /* The table goes in last, before the closing brace: it is the
+       * client's own (how old its table is), never prepared. */
+      g_autofree char *table = table_part (self, now, g_get_monotonic_time ());
+      gsize len = strlen (text);
+      if (table != NULL && len > 0 && text[len - 1] == '}')
+        {
+          char *with = g_strdup_printf ("%.*s%s}", (int) (len - 1), text, table);
+          g_free (text);
+          text = with;
+        }
+      self->n_updates++;
+    }
   else
-    self->n_full++;
+    {
+      self->n_full++;
+      g_clear_pointer (&self->table_of, web_frame_parsed_unref);
+      self->table_of = web_frame_parsed_ref (now);
+      self->table_us = g_get_monotonic_time ();
+    }
   g_clear_pointer (&self->last, web_frame_parsed_unref);
   self->last = web_frame_parsed_ref (now);
   return text;

@@ -89,6 +89,13 @@ char *web_frame_delta_next_parsed (WebFrameDelta *delta, WebFrameParsed *now,
  * the base for web_frame_update_new. */
 WebFrameParsed *web_frame_delta_get_last (const WebFrameDelta *delta);
 
+/* An update carries the actor table (its changed rows) only when the
+ * client's table is at least interval_us old (default 0: every update);
+ * a whole frame always carries it. The page redraws its table at most
+ * twice a second, and at 200 actors the rows were 40-90 KB of every
+ * update, most of what the page received. */
+void web_frame_delta_set_table_interval (WebFrameDelta *delta, gint64 interval_us);
+
 /* Messages counted by web_frame_delta_next: full frames and updates. */
 void web_frame_delta_get_counts (const WebFrameDelta *delta, guint64 *n_full, guint64 *n_updates);
 

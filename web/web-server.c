@@ -74,6 +74,10 @@
 #define LOOKUP_RATE 10
 /* ... and one bucket for the whole service, so many clients together can't
  * starve the loop either (64 clients x 10/s would be 640 renderings/s). */
+/* An update carries the actor table's changed rows at most this often
+ * (web-frame-delta.h): the page redraws the table twice a second, and the
+ * rows of 200 actors were most of each update's bytes. */
+#define LIVE_TABLE_INTERVAL_US (G_USEC_PER_SEC / 2)
 #define SERVICE_LOOKUP_BURST 40
 #define SERVICE_LOOKUP_RATE 20
 
@@ -882,6 +886,7 @@ live_handle (Conn *c, const char *data, gsize len)
       if (req.accepts_updates == 1 && c->delta == NULL)
         {
           c->delta = web_frame_delta_new_after (c->n_frames_taken);
+          web_frame_delta_set_table_interval (c->delta, LIVE_TABLE_INTERVAL_US);
           c->delta_generation = c->drawn_generation;
         }
       else if (req.accepts_updates == 0)
@@ -1238,7 +1243,10 @@ conn_setup (WebServer *self, Conn *c, struct lws *wsi)
       {
         const char *u = lws_get_urlarg_by_name (wsi, "updates=", buf, (int) sizeof buf);
         if (u != NULL && strcmp (u, "1") == 0)
-          c->delta = web_frame_delta_new ();
+          {
+            c->delta = web_frame_delta_new ();
+            web_frame_delta_set_table_interval (c->delta, LIVE_TABLE_INTERVAL_US);
+          }
       }
       c->lookup_tokens = LOOKUP_BURST;
       c->lookup_refill_us = g_get_monotonic_time ();
