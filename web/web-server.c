@@ -148,6 +148,9 @@ struct _Conn {
   gint64 lookup_refill_us;
   gint64 drawn_from_ns, drawn_to_ns; /* window of the last frame (details) */
   gint64 last_frame_us;
+  /* Frames a second the client said it can use (`pace`; 0: as many as
+   * the service sends, max_fps). */
+  double pace_fps;
   GBytes *pending_frame;     /* LWS_PRE + JSON text */
   /* ... taken apart and diffed by its worker (references, may be NULL) */
   WebFrameParsed *pending_parsed;
@@ -689,10 +692,11 @@ on_frames (gpointer user_data)
        * one whose frame is being rendered: at most one each. */
       if (c->pending_frame != NULL || c->waiting_key != NULL)
         continue;
+      gint64 spacing = c->pace_fps > 0 ? MAX (interval, (gint64) (G_USEC_PER_SEC / c->pace_fps)) : interval;
       if (c->drawn_once && c->drawn_generation == c->state.generation &&
-          now - c->last_frame_us < interval)
+          now - c->last_frame_us < spacing)
         {
-          next_due = MIN (next_due, c->last_frame_us + interval);
+          next_due = MIN (next_due, c->last_frame_us + spacing);
           continue;
         }
       web_view_state_window (&c->state, self->store, &from_ns, &to_ns);
@@ -893,6 +897,11 @@ live_handle (Conn *c, const char *data, gsize len)
         g_clear_pointer (&c->delta, web_frame_delta_free);
       conn_queue_reply (c, web_protocol_hello_json ((guint) self->options.max_message_bytes,
                                                     self->options.max_fps, c->delta != NULL));
+      break;
+    case WEB_REQUEST_PACE:
+      /* No reply: it only spaces this client's frames (a view change
+       * still gets its frame at once). */
+      c->pace_fps = req.fps;
       break;
     case WEB_REQUEST_PING:
       conn_queue_reply (c, web_protocol_dump (json_pack ("{s:s}", "type", "pong")));

@@ -56,6 +56,8 @@
       state.backoff = 500;
       state.seq = 0;
       state.els = [];
+      paceSent = 0;
+      paceAt = -Infinity;
       setConn('open', 'connected');
       // Declares that this page applies updates (PROTOCOL.md, hello): sent
       // before the view, so every frame after the first may be one.
@@ -139,6 +141,20 @@
     if (m.raw === undefined) return m;
     try { return JSON.parse(m.raw); } catch (e) { return null; }
   }
+  // The service is told how many frames a second the page can use
+  // (PROTOCOL.md, pace), so it does not send frames the page would only
+  // receive and drop: at 200 KB each, receiving them cost the page about
+  // a tenth of its time. Told again when that changes by a third, at most
+  // once a second.
+  let paceSent = 0, paceAt = -Infinity;
+  function tellPace(fps) {
+    fps = Math.max(0.5, Math.min(20, Math.round(fps * 2) / 2));
+    const now = performance.now();
+    if (now - paceAt < 1000 || (paceSent && Math.abs(Math.log(fps / paceSent)) < 0.3)) return;
+    paceSent = fps;
+    paceAt = now;
+    send({ type: 'pace', fps });
+  }
   function receiveFrame(msg) {
     state.seq++;
     if (msg.type === 'frame') queued.length = 0;
@@ -179,6 +195,7 @@
       applying = false;
       applyAfter = now + PACE * (now - t0 + otherMs);
       otherMs = 0;
+      tellPace(1000 / Math.max(1, applyAfter - t0));
       scheduleApply();
     }, 0));
   }
