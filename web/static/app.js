@@ -117,6 +117,16 @@
     return root;
   }
 
+  // What sanitizeSvg could remove, looked for in the text: a frame with
+  // none of it (every frame the service writes) needs no walk over its
+  // 1-2 thousand elements and their attributes. Over-approximate on
+  // purpose: anything that might be a declaration (<!, <?), a namespace
+  // (a prefix, an xmlns other than SVG's), a banned element (by prefix,
+  // any case), an on* attribute (after a space or a prefix) or an href
+  // sends the frame through sanitizeSvg as before.
+  const SVG_SUSPECT = new RegExp('<[!?]|</?[\\w.-]+:|</?(?:script|foreignobject|iframe|object|embed|use|set|' +
+    'animate|discard|handler|listener)|[\\s:]on[\\w.:-]*\\s*=|href|xmlns(?!="http://www\\.w3\\.org/2000/svg")', 'i');
+
   // An attribute an update may set: the same rule sanitizeSvg applies.
   function safeAttr(name, value) {
     const n = name.toLowerCase();
@@ -213,7 +223,7 @@
       // Taken before sanitising: an element removed there stays in the
       // list, detached, so the indexes of the others still hold.
       state.els = [svg, ...svg.getElementsByTagName('*')];
-      sanitizeSvg(svg);
+      if (SVG_SUSPECT.test(f.svg)) sanitizeSvg(svg);
       svg.style.width = (f.size.width * state.zoom) + 'px';
       const old = holder.querySelector('svg');
       const moves = f.view && f.view.kind === 'graph' && prevKind === 'graph' && old ? keepGraphItems(old, svg) : null;
