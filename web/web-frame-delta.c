@@ -35,9 +35,10 @@ struct _WebFrameUpdate {
 
 struct _WebFrameDelta {
   WebFrameParsed *last;      /* NULL: none */
-  /* The frame whose actor table the client has (NULL: none), since when
+  /* The actor table the client has (a reference to that frame's
+   * "actors" array only, not the whole frame; NULL: none), since when
    * (monotonic us), and how often an update carries the table. */
-  WebFrameParsed *table_of;
+  json_t *table;
   gint64 table_us, table_interval_us;
   guint64 seq;               /* messages produced (full and updates) */
   guint64 n_full, n_updates;
@@ -115,7 +116,7 @@ web_frame_delta_free (WebFrameDelta *self)
   if (self == NULL)
     return;
   web_frame_parsed_unref (self->last);
-  web_frame_parsed_unref (self->table_of);
+  json_decref (self->table);
   g_free (self);
 }
 
@@ -124,7 +125,7 @@ web_frame_delta_reset (WebFrameDelta *self)
 {
   g_return_if_fail (self != NULL);
   g_clear_pointer (&self->last, web_frame_parsed_unref);
-  g_clear_pointer (&self->table_of, web_frame_parsed_unref);
+  g_clear_pointer (&self->table, json_decref);
 }
 
 void
@@ -538,6 +539,16 @@ web_frame_delta_get_last (const WebFrameDelta *self)
   return self->last;
 }
 
+static void
+keep_table (WebFrameDelta *self, WebFrameParsed *now, gint64 now_us)
+{
+  json_t *actors = json_object_get (now->frame, "actors");
+
+  g_clear_pointer (&self->table, json_decref);
+  self->table = actors != NULL ? json_incref (actors) : NULL;
+  self->table_us = now_us;
+}
+
 /* The table part of an update for this client, from the table it has to
  * now's: ",\"actor_rows\":[...]" (the rows that changed, maybe none) or
  * ",\"actors\":[...]" (the set changed); NULL while its table is newer
@@ -548,11 +559,10 @@ table_part (WebFrameDelta *self, WebFrameParsed *now, gint64 now_us)
   json_t *part, *rows, *actors = json_object_get (now->frame, "actors");
   char *text, *out = NULL;
 
-  if (self->table_of != NULL && now_us - self->table_us < self->table_interval_us)
+  if (self->table != NULL && now_us - self->table_us < self->table_interval_us)
     return NULL;
   part = json_object ();
-  rows = self->table_of != NULL ? table_changes (json_object_get (self->table_of->frame, "actors"), actors)
-                                : NULL;
+  rows = self->table != NULL ? table_changes (self->table, actors) : NULL;
   if (rows != NULL)
     json_object_set_new (part, "actor_rows", rows);
   else if (actors != NULL)
@@ -562,9 +572,7 @@ table_part (WebFrameDelta *self, WebFrameParsed *now, gint64 now_us)
   if (text != NULL && strlen (text) > 2)
     out = g_strdup_printf (",%.*s", (int) (strlen (text) - 2), text + 1);
   free (text);
-  g_clear_pointer (&self->table_of, web_frame_parsed_unref);
-  self->table_of = web_frame_parsed_ref (now);
-  self->table_us = now_us;
+  keep_table (self, now, now_us);
   return out;
 }
 
@@ -600,9 +608,7 @@ web_frame_delta_next_parsed (WebFrameDelta *self, WebFrameParsed *now, const Web
   else
     {
       self->n_full++;
-      g_clear_pointer (&self->table_of, web_frame_parsed_unref);
-      self->table_of = web_frame_parsed_ref (now);
-      self->table_us = g_get_monotonic_time ();
+      keep_table (self, now, g_get_monotonic_time ());
     }
   g_clear_pointer (&self->last, web_frame_parsed_unref);
   self->last = web_frame_parsed_ref (now);
