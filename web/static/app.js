@@ -180,12 +180,22 @@
     queued.push(msg);
     scheduleApply();
   }
+  // Input first: a whole frame applied just after a key or a press delays
+  // what the user sees by its whole cost (40-200 ms on a busy machine), so
+  // frames wait until INPUT_QUIET_MS after the last one. While someone
+  // types, the picture holds still; it catches up when they pause.
+  const INPUT_QUIET_MS = 150;
+  let inputAt = -Infinity;
+  for (const type of ['keydown', 'pointerdown'])
+    document.addEventListener(type, () => { inputAt = performance.now(); }, { capture: true, passive: true });
   function scheduleApply() {
     if (applyTimer || applying || !queued.length) return;
-    applyTimer = setTimeout(applyQueued, Math.max(0, applyAfter - performance.now()));
+    const at = Math.max(applyAfter, inputAt + INPUT_QUIET_MS);
+    applyTimer = setTimeout(applyQueued, Math.max(0, at - performance.now()));
   }
   function applyQueued() {
     applyTimer = null;
+    if (performance.now() < inputAt + INPUT_QUIET_MS) { scheduleApply(); return; }
     const t0 = performance.now();
     for (const raw of queued.splice(0)) {
       const m = parsedFrame(raw);
