@@ -236,7 +236,7 @@
       if (SVG_SUSPECT.test(f.svg)) sanitizeSvg(svg);
       svg.style.width = (f.size.width * state.zoom) + 'px';
       const old = holder.querySelector('svg');
-      const moves = f.view && f.view.kind === 'graph' && prevKind === 'graph' && old ? keepGraphItems(old, svg) : null;
+      const moves = f.view && f.view.kind === 'graph' && prevKind === 'graph' && old ? keepGraphItems(old, svg, mayAnimate()) : null;
       holder.replaceChildren(document.adoptNode(svg));
       if (moves) animateMoves(moves);
       stickHeader();
@@ -270,7 +270,10 @@
     const p = c.localName === 'rect' ? [n('x') + n('width') / 2, n('y') + n('height') / 2] : [n('cx'), n('cy')];
     return Number.isFinite(p[0]) && Number.isFinite(p[1]) ? p : null;
   }
-  function keepGraphItems(oldSvg, newSvg) {
+  // measure: collect what moved, which only an animation needs (under load
+  // frames come too often to animate, and measuring costs a query and
+  // attribute reads per item).
+  function keepGraphItems(oldSvg, newSvg, measure) {
     const before = new Map();
     for (const g of oldSvg.querySelectorAll(GRAPH_ITEMS)) before.set(itemKey(g), g);
     const index = new Map();
@@ -278,13 +281,13 @@
     const moves = { nodes: [], paths: [], fresh: [], kept: 0 };
     for (const g of newSvg.querySelectorAll(GRAPH_ITEMS)) {
       const kept = before.get(itemKey(g));
-      if (!kept) { moves.fresh.push(g); continue; }
+      if (!kept) { if (measure) moves.fresh.push(g); continue; }
       before.delete(itemKey(g));
       moves.kept++;
-      if (kept.classList.contains('actor')) {
+      if (measure && kept.classList.contains('actor')) {
         const a = nodeCenter(kept), b = nodeCenter(g);
         if (a && b && (a[0] !== b[0] || a[1] !== b[1])) moves.nodes.push([kept, a[0] - b[0], a[1] - b[1]]);
-      } else {
+      } else if (measure) {
         const oldD = Array.from(kept.querySelectorAll('path'), (p) => p.getAttribute('d'));
         g.querySelectorAll('path').forEach((p, k) => {
           if (oldD[k] && oldD[k] !== p.getAttribute('d')) moves.paths.push([p, oldD[k], p.getAttribute('d')]);
@@ -306,6 +309,11 @@
   // of detail picks other edges) or a very large change is shown at once.
   const MOVE_MS = 300, MOVE_MAX_ITEMS = 400;
   let lastMoveAt = -Infinity;
+  // Whether a whole frame now would animate (see animateMoves).
+  function mayAnimate() {
+    return performance.now() - lastMoveAt > 4 * MOVE_MS &&
+      !window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+  }
   function animateMoves(moves) {
     state.stats.kept += moves.kept;
     if (window.matchMedia('(prefers-reduced-motion: reduce)').matches) return;
