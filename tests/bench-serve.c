@@ -212,8 +212,9 @@ main (int argc, char **argv)
             G_GUINT64_FORMAT " in the store (%.0f/s accepted)\n",
             sent, sent / (elapsed - 1), st.events, st.events / (elapsed - 1));
     printf ("clients: %" G_GUINT64_FORMAT " connected, %" G_GUINT64_FORMAT " frames (%.1f/s per client), "
-            "%.1f MiB of frames\n", st.joins, st.frames,
-            st.client_seconds > 0 ? st.frames / st.client_seconds : 0.0, st.bytes / 1048576.0);
+            "%.1f MiB of frames, %" G_GUINT64_FORMAT " of them updates\n", st.joins, st.frames,
+            st.client_seconds > 0 ? st.frames / st.client_seconds : 0.0, st.bytes / 1048576.0,
+            st.updates);
     if (serve_load_latency_percentiles (&lat, &p50, &p90, &p99, &max))
       printf ("event-to-frame latency: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms (%u frames)\n",
               p50, p90, p99, max, lat.ms->len);

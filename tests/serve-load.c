@@ -583,6 +583,7 @@ client_message (Client *c, const char *text, gsize len)
         frame_validate (c, text, len);
       g_mutex_lock (&pool->lock);
       pool->stats.frames++;
+      pool->stats.updates += is_update;
       pool->stats.bytes += len;
       if (!pool->cfg.churn && c->slot < pool->cfg.clients)
         pool->slot_frames[c->slot]++;

@@ -115,6 +115,7 @@ typedef struct {
 typedef struct {
   guint64 joins, polite_leaves, abrupt_leaves, connected_now;
   guint64 frames, bytes;
+  guint64 updates;             /* of frames, those that came as an "update" */
   guint64 events;              /* largest "events" of any frame */
   guint64 skipped;             /* largest counters.skipped of a validated frame */
   double client_seconds;       /* time integral of connected clients */

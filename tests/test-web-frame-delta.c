@@ -208,6 +208,101 @@ test_real_frames (void **state)
     }
 }
 
+typedef struct {
+  WebFrameParsed *base, *now;
+  WebFrameUpdate *out;
+} PrepareJob;
+
+static gpointer
+prepare_in_thread (gpointer data)
+{
+  PrepareJob *job = data;
+  return web_frame_update_new (job->base, job->now);
+}
+
+/* An update prepared in another thread against the client's last frame
+ * is, with the client's seq written in, the very text the client would
+ * have got from a diff on the spot; one prepared against another base is
+ * not used (the diff is made again), and "whole" stays whole. */
+static void
+test_prepared_update (void **state)
+{
+  g_autoptr(WebFrameDelta) on_spot = web_frame_delta_new_after (41);
+  g_autoptr(WebFrameDelta) prepared = web_frame_delta_new_after (41);
+  const int rows[] = { 1, 5, 2, 7 };
+  g_autofree char *fa = frame_text (SVG_A, rows, 2);
+  g_autofree char *fb = frame_text (SVG_B, rows, 2);
+  g_autofree char *fc = frame_text ("<svg class=\"actorscope graph\"><g class=\"actor\"></g></svg>", rows, 2);
+  g_autoptr(WebFrameParsed) a = web_frame_parsed_new (fa, strlen (fa));
+  g_autoptr(WebFrameParsed) a2 = web_frame_parsed_new (fa, strlen (fa));
+  g_autoptr(WebFrameParsed) b = web_frame_parsed_new (fb, strlen (fb));
+  g_autoptr(WebFrameParsed) c = web_frame_parsed_new (fc, strlen (fc));
+  g_autoptr(GThread) worker = NULL;
+  g_autoptr(WebFrameUpdate) a_to_b = NULL;
+  g_autoptr(WebFrameUpdate) a2_to_b = web_frame_update_new (a2, b);
+  g_autoptr(WebFrameUpdate) b_to_c = web_frame_update_new (b, c);
+
+  (void) state;
+  assert_null (web_frame_delta_get_last (prepared));
+  assert_null (web_frame_delta_next_parsed (on_spot, a, NULL));
+  assert_null (web_frame_delta_next_parsed (prepared, a, NULL));
+  assert_ptr_equal (web_frame_delta_get_last (prepared), a);
+
+  /* the update is prepared off this thread, as the render workers do */
+  PrepareJob job = { a, b, NULL };
+  worker = g_thread_new ("prepare", prepare_in_thread, &job);
+  a_to_b = g_thread_join (g_steal_pointer (&worker));
+  assert_non_null (a_to_b);
+
+  g_autofree char *u1 = web_frame_delta_next_parsed (on_spot, b, NULL);
+  g_autofree char *u2 = web_frame_delta_next_parsed (prepared, b, a_to_b);
+  assert_non_null (u1);
+  assert_string_equal (u1, u2);
+  assert_non_null (strstr (u2, "\"seq\":43"));
+
+  /* a base of the same text is not the client's base: diffed again */
+  g_autoptr(WebFrameDelta) other = web_frame_delta_new ();
+  assert_null (web_frame_delta_next_parsed (other, a, NULL));
+  g_autofree char *u3 = web_frame_delta_next_parsed (other, b, a2_to_b);
+  assert_non_null (u3);
+  assert_non_null (strstr (u3, "\"seq\":2"));
+
+  /* structure changed: whole, prepared or not */
+  assert_null (web_frame_delta_next_parsed (prepared, c, b_to_c));
+  guint64 full = 0, updates = 0;
+  web_frame_delta_get_counts (prepared, &full, &updates);
+  assert_int_equal (full, 2);
+  assert_int_equal (updates, 1);
+}
+
+/* With a table interval, an update leaves the table out while the
+ * client's table is newer than that, and the rows it then carries are
+ * against the table the client has (not the last frame's). */
+static void
+test_table_interval (void **state)
+{
+  g_autoptr(WebFrameDelta) d = web_frame_delta_new ();
+  const int t0[] = { 1, 10, 2, 20 }, t1[] = { 1, 11, 2, 20 }, t2[] = { 1, 11, 2, 22 };
+  json_t *u;
+
+  (void) state;
+  web_frame_delta_set_table_interval (d, G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC);
+  assert_null (next (d, SVG_A, t0, 2));
+  u = next (d, SVG_B, t1, 2);
+  assert_non_null (u);
+  assert_null (json_object_get (u, "actor_rows"));
+  assert_null (json_object_get (u, "actors"));
+  assert_non_null (json_object_get (u, "changes"));
+  json_decref (u);
+  /* the interval over: rows against the client's table (t0), so actor 1's
+   * change, made two updates ago, is in it too */
+  web_frame_delta_set_table_interval (d, 0);
+  u = next (d, SVG_A, t2, 2);
+  assert_non_null (u);
+  assert_int_equal (json_array_size (json_object_get (u, "actor_rows")), 2);
+  json_decref (u);
+}
+
 int
 main (void)
 {
@@ -216,6 +311,8 @@ main (void)
     cmocka_unit_test (test_structure_changes_go_whole),
     cmocka_unit_test (test_table_rows),
     cmocka_unit_test (test_real_frames),
+    cmocka_unit_test (test_prepared_update),
+    cmocka_unit_test (test_table_interval),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

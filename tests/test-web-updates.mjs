@@ -5,7 +5,8 @@
 //    with the seq it counted (frames taken before the hello included);
 //  - the older form /live?updates=1 still gets them;
 //  - a hello whose "accepts" leaves "update" out turns them off again;
-//  - a malformed "accepts" is a bad-field error that changes nothing.
+//  - a malformed "accepts" is a bad-field error that changes nothing;
+//  - a client's `pace` spaces its frames (and a bad one is refused).
 //   node tests/test-web-updates.mjs BUILD/app/actorscope
 import net from 'node:net';
 import { check, sleep, until, startServe, stopServe, openWs } from './web-common.mjs';
@@ -118,6 +119,23 @@ async function run() {
   check(ofType(legacy, 'error').every((e) => e.code === 'bad-field' && /accepts/.test(e.message)),
         'a malformed "accepts" is a bad-field error naming it');
   check(ofType(legacy, 'hello').length === 1, 'and gets no hello');
+
+  // A client that says it can use 2 frames a second gets no more; a bad
+  // pace is a bad-field error.
+  old.send(JSON.stringify({ v: 1, type: 'pace', fps: 2 }));
+  old.send(JSON.stringify({ v: 1, type: 'pace', fps: 0 }));
+  await until(() => ofType(old, 'error').length === 1, 'an error for fps 0');
+  check(ofType(old, 'error')[0].code === 'bad-field' && /fps/.test(ofType(old, 'error')[0].message),
+        'a pace of 0 is a bad-field error naming fps');
+  await sleep(600); // a frame already under way may still come
+  const paceMark = ofType(old, 'frame').length, paceAt = Date.now();
+  while (Date.now() - paceAt < 2500) {
+    batch();
+    await sleep(50);
+  }
+  const paced = ofType(old, 'frame').length - paceMark, secs = (Date.now() - paceAt) / 1000;
+  check(paced >= 2 && paced <= Math.ceil(secs * 2) + 1,
+        `a client pacing itself to 2 frames/s gets ${paced} frames in ${secs.toFixed(1)} s`);
   for (const ws of [old, declared, legacy, late]) ws.close();
   tcp.end();
 }

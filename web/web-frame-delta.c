@@ -18,13 +18,28 @@ typedef struct {
   guint64 key;               /* name, depth; for groups their class */
 } Element;
 
-typedef struct {
-  json_t *frame;             /* owns the SVG the elements point into */
-  GArray *elements;          /* Element, in document order */
-} Parsed;
+/* A frame taken apart (see the header). Immutable once built: shared
+ * by a worker and the loop, and by the clients the frame went to. */
+struct _WebFrameParsed {
+  gint ref;                  /* atomic */
+  json_t *frame;             /* owns the SVG the elements point into; NULL: not JSON */
+  GArray *elements;          /* Element, in document order; NULL: SVG not ours */
+  gsize len;                 /* bytes of the frame's text */
+};
+
+struct _WebFrameUpdate {
+  gint ref;                  /* atomic */
+  WebFrameParsed *base;      /* a reference: what the update starts from */
+  char *tail;                /* the update after its "seq" value; NULL: whole */
+};
 
 struct _WebFrameDelta {
-  Parsed last;               /* frame NULL: none */
+  WebFrameParsed *last;      /* NULL: none */
+  /* The actor table the client has (a reference to that frame's
+   * "actors" array only, not the whole frame; NULL: none), since when
+   * (monotonic us), and how often an update carries the table. */
+  json_t *table;
+  gint64 table_us, table_interval_us;
   guint64 seq;               /* messages produced (full and updates) */
   guint64 n_full, n_updates;
 };
@@ -32,15 +47,52 @@ struct _WebFrameDelta {
 /* Bound on the elements of one frame considered for an update (frames are
  * within a byte budget, so this is never reached in practice). */
 #define MAX_ELEMENTS 200000
-/* An update goes out only if at most 1/UPDATE_MAX_SHARE of the frame. */
+/* An update goes out only if its changes are at most 1/UPDATE_MAX_SHARE
+ * of the SVG they change. */
 #define UPDATE_MAX_SHARE 2
+/* Every update starts with this, then its seq: a worker prepares it with
+ * seq 0 and the loop writes the client's own seq in (web_protocol_dump
+ * keeps the keys in the order they were set). */
+#define UPDATE_HEAD "{\"type\":\"update\",\"seq\":"
 
-static void
-parsed_clear (Parsed *p)
+static gboolean parse_svg (const char *svg, gsize len, GArray *out);
+
+WebFrameParsed *
+web_frame_parsed_new (const char *frame, gsize len)
 {
-  g_clear_pointer (&p->frame, json_decref);
-  if (p->elements != NULL)
-    g_array_set_size (p->elements, 0);
+  WebFrameParsed *self = g_new0 (WebFrameParsed, 1);
+  json_t *svg;
+
+  g_return_val_if_fail (frame != NULL, self);
+  self->ref = 1;
+  self->len = len;
+  self->frame = json_loadb (frame, len, 0, NULL);
+  svg = json_object_get (self->frame, "svg");
+  if (json_is_string (svg))
+    {
+      self->elements = g_array_new (FALSE, FALSE, sizeof (Element));
+      if (!parse_svg (json_string_value (svg), json_string_length (svg), self->elements))
+        g_clear_pointer (&self->elements, g_array_unref);
+    }
+  return self;
+}
+
+WebFrameParsed *
+web_frame_parsed_ref (WebFrameParsed *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_atomic_int_inc (&self->ref);
+  return self;
+}
+
+void
+web_frame_parsed_unref (WebFrameParsed *self)
+{
+  if (self == NULL || !g_atomic_int_dec_and_test (&self->ref))
+    return;
+  g_clear_pointer (&self->frame, json_decref);
+  g_clear_pointer (&self->elements, g_array_unref);
+  g_free (self);
 }
 
 WebFrameDelta *
@@ -54,7 +106,6 @@ web_frame_delta_new_after (guint64 n_sent)
 {
   WebFrameDelta *self = g_new0 (WebFrameDelta, 1);
 
-  self->last.elements = g_array_new (FALSE, FALSE, sizeof (Element));
   self->seq = n_sent;
   return self;
 }
@@ -64,8 +115,8 @@ web_frame_delta_free (WebFrameDelta *self)
 {
   if (self == NULL)
     return;
-  parsed_clear (&self->last);
-  g_array_unref (self->last.elements);
+  web_frame_parsed_unref (self->last);
+  json_decref (self->table);
   g_free (self);
 }
 
@@ -73,7 +124,15 @@ void
 web_frame_delta_reset (WebFrameDelta *self)
 {
   g_return_if_fail (self != NULL);
-  parsed_clear (&self->last);
+  g_clear_pointer (&self->last, web_frame_parsed_unref);
+  g_clear_pointer (&self->table, json_decref);
+}
+
+void
+web_frame_delta_set_table_interval (WebFrameDelta *self, gint64 interval_us)
+{
+  g_return_if_fail (self != NULL);
+  self->table_interval_us = MAX (0, interval_us);
 }
 
 void
@@ -394,67 +453,175 @@ table_changes (json_t *old, json_t *now)
   return changes;
 }
 
-char *
-web_frame_delta_next (WebFrameDelta *self, const char *frame, gsize len)
+/* The update from last to now with seq, as text (g_free), or NULL when
+ * now goes whole: structure changed, not ours to diff, or the update
+ * would not be much smaller. Reads both, changes neither: any thread. */
+static char *
+update_text (const WebFrameParsed *last, const WebFrameParsed *now, guint64 seq)
 {
-  Parsed now = { NULL, g_array_new (FALSE, FALSE, sizeof (Element)) };
-  json_t *svg, *changes = NULL, *update = NULL, *rows;
-  char *text = NULL;
+  json_t *changes, *update;
 
-  g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (frame != NULL, NULL);
-
-  self->seq++;
-  now.frame = json_loadb (frame, len, 0, NULL);
-  svg = json_object_get (now.frame, "svg");
-  if (!json_is_string (svg) ||
-      !parse_svg (json_string_value (svg), json_string_length (svg), now.elements))
-    {
-      /* Not ours to diff: it goes whole, and the next one too. */
-      parsed_clear (&now);
-      goto full;
-    }
-  if (self->last.frame == NULL || !same_structure (self->last.elements, now.elements))
-    goto full;
-  changes = svg_changes (self->last.elements, now.elements);
+  if (last == NULL || last->elements == NULL || now->elements == NULL ||
+      !same_structure (last->elements, now->elements))
+    return NULL;
+  changes = svg_changes (last->elements, now->elements);
   if (changes == NULL)
-    goto full;
+    return NULL;
 
   /* The frame's small fields first, the changes last (a reader can look
    * at the head of a long message). */
-  update = json_pack ("{s:s, s:I}", "type", "update", "seq", (json_int_t) self->seq);
+  update = json_pack ("{s:s, s:I}", "type", "update", "seq", (json_int_t) seq);
   {
     const char *key;
     json_t *value;
-    json_object_foreach (now.frame, key, value)
+    json_object_foreach (now->frame, key, value)
       if (strcmp (key, "type") != 0 && strcmp (key, "svg") != 0 && strcmp (key, "actors") != 0 &&
           strcmp (key, "v") != 0 &&
           /* The table's column definitions never change: sent when they do. */
-          !(strcmp (key, "columns") == 0 && json_equal (value, json_object_get (self->last.frame, key))))
+          !(strcmp (key, "columns") == 0 && json_equal (value, json_object_get (last->frame, key))))
         json_object_set (update, key, value);
   }
-  rows = table_changes (json_object_get (self->last.frame, "actors"),
-                        json_object_get (now.frame, "actors"));
-  if (rows != NULL)
-    json_object_set_new (update, "actor_rows", rows);
-  else
-    json_object_set (update, "actors", json_object_get (now.frame, "actors"));
-  json_object_set_new (update, "changes", changes);
-  text = web_protocol_dump (update);
   /* Setting thousands of attributes one by one costs a page more than
-   * parsing the frame whole: an update must be much smaller to pay. */
-  if (text != NULL && strlen (text) > len / UPDATE_MAX_SHARE)
-    g_clear_pointer (&text, g_free);
-  if (text == NULL)
-    goto full;
-  self->n_updates++;
-  goto keep;
+   * parsing the SVG whole: the changes must be much smaller than the SVG
+   * to pay. The rest of the message (table rows, overview) goes either
+   * way and costs the page the same in both, so it does not count: at
+   * 200 actors the table alone was 40-90 KB, half of a frame, and no
+   * update ever went out. */
+  gsize changes_len = json_dumpb (changes, NULL, 0, JSON_COMPACT | JSON_ENSURE_ASCII);
+  if (changes_len > json_string_length (json_object_get (now->frame, "svg")) / UPDATE_MAX_SHARE)
+    {
+      json_decref (changes);
+      json_decref (update);
+      return NULL;
+    }
+  json_object_set_new (update, "changes", changes);
+  return web_protocol_dump (update);
+}
 
-full:
-  self->n_full++;
-keep:
-  parsed_clear (&self->last);
-  g_array_unref (self->last.elements);
-  self->last = now;
+WebFrameUpdate *
+web_frame_update_new (WebFrameParsed *base, const WebFrameParsed *now)
+{
+  WebFrameUpdate *self;
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (base != NULL && now != NULL, NULL);
+  self = g_new0 (WebFrameUpdate, 1);
+  self->ref = 1;
+  self->base = web_frame_parsed_ref (base);
+  text = update_text (base, now, 0);
+  if (text != NULL && g_str_has_prefix (text, UPDATE_HEAD "0"))
+    self->tail = g_strdup (text + strlen (UPDATE_HEAD "0"));
+  return self;
+}
+
+WebFrameUpdate *
+web_frame_update_ref (WebFrameUpdate *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_atomic_int_inc (&self->ref);
+  return self;
+}
+
+void
+web_frame_update_unref (WebFrameUpdate *self)
+{
+  if (self == NULL || !g_atomic_int_dec_and_test (&self->ref))
+    return;
+  web_frame_parsed_unref (self->base);
+  g_free (self->tail);
+  g_free (self);
+}
+
+WebFrameParsed *
+web_frame_delta_get_last (const WebFrameDelta *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->last;
+}
+
+static void
+keep_table (WebFrameDelta *self, WebFrameParsed *now, gint64 now_us)
+{
+  json_t *actors = json_object_get (now->frame, "actors");
+
+  g_clear_pointer (&self->table, json_decref);
+  self->table = actors != NULL ? json_incref (actors) : NULL;
+  self->table_us = now_us;
+}
+
+/* The table part of an update for this client, from the table it has to
+ * now's: ",\"actor_rows\":[...]" (the rows that changed, maybe none) or
+ * ",\"actors\":[...]" (the set changed); NULL while its table is newer
+ * than the interval (it stays as it is). */
+static char *
+table_part (WebFrameDelta *self, WebFrameParsed *now, gint64 now_us)
+{
+  json_t *part, *rows, *actors = json_object_get (now->frame, "actors");
+  char *text, *out = NULL;
+
+  if (self->table != NULL && now_us - self->table_us < self->table_interval_us)
+    return NULL;
+  part = json_object ();
+  rows = self->table != NULL ? table_changes (self->table, actors) : NULL;
+  if (rows != NULL)
+    json_object_set_new (part, "actor_rows", rows);
+  else if (actors != NULL)
+    json_object_set (part, "actors", actors);
+  text = json_dumps (part, JSON_COMPACT | JSON_ENSURE_ASCII);
+  json_decref (part);
+  if (text != NULL && strlen (text) > 2)
+    out = g_strdup_printf (",%.*s", (int) (strlen (text) - 2), text + 1);
+  free (text);
+  keep_table (self, now, now_us);
+  return out;
+}
+
+char *
+web_frame_delta_next_parsed (WebFrameDelta *self, WebFrameParsed *now, const WebFrameUpdate *prepared)
+{
+  char *text;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (now != NULL, NULL);
+
+  self->seq++;
+  if (prepared != NULL && self->last != NULL && prepared->base == self->last)
+    /* Prepared in a worker from what this client has: only the seq is its own. */
+    text = prepared->tail == NULL ? NULL
+           : g_strdup_printf (UPDATE_HEAD "%" G_GUINT64_FORMAT "%s", self->seq, prepared->tail);
+  else
+    text = update_text (self->last, now, self->seq);
+  if (text != NULL)
+    {
+      /* The table goes in last, before the closing brace: it is the
+       * client's own (how old its table is), never prepared. */
+      g_autofree char *table = table_part (self, now, g_get_monotonic_time ());
+      gsize len = strlen (text);
+      if (table != NULL && len > 0 && text[len - 1] == '}')
+        {
+          char *with = g_strdup_printf ("%.*s%s}", (int) (len - 1), text, table);
+          g_free (text);
+          text = with;
+        }
+      self->n_updates++;
+    }
+  else
+    {
+      self->n_full++;
+      keep_table (self, now, g_get_monotonic_time ());
+    }
+  g_clear_pointer (&self->last, web_frame_parsed_unref);
+  self->last = web_frame_parsed_ref (now);
   return text;
+}
+
+char *
+web_frame_delta_next (WebFrameDelta *self, const char *frame, gsize len)
+{
+  g_autoptr(WebFrameParsed) now = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (frame != NULL, NULL);
+  now = web_frame_parsed_new (frame, len);
+  return web_frame_delta_next_parsed (self, now, NULL);
 }

@@ -37,6 +37,7 @@ static const struct {
   { "details", WEB_REQUEST_DETAILS }, { "hit", WEB_REQUEST_HIT },
   { "ping", WEB_REQUEST_PING }, { "deviations", WEB_REQUEST_DEVIATIONS },
   { "search", WEB_REQUEST_SEARCH }, { "charts", WEB_REQUEST_CHARTS },
+  { "pace", WEB_REQUEST_PACE },
 };
 
 gboolean
@@ -141,6 +142,20 @@ web_request_parse (const char *data, gsize len, WebRequest *out, GError **error)
         }
       out->x = json_number_value (x);
       out->y = json_number_value (y);
+    }
+  if (out->type == WEB_REQUEST_PACE)
+    {
+      json_t *fps = json_object_get (msg, "fps");
+      /* (the negated test also refuses NaN) */
+      if (!json_is_number (fps) || !(json_number_value (fps) >= 0.1 &&
+                                     json_number_value (fps) <= WEB_PROTOCOL_MAX_PACE_FPS))
+        {
+          g_set_error (error, WEB_PROTOCOL_ERROR, WEB_PROTOCOL_ERROR_BAD_FIELD,
+                       "pace needs a number \"fps\" from 0.1 to %d", WEB_PROTOCOL_MAX_PACE_FPS);
+          web_request_clear (out);
+          return FALSE;
+        }
+      out->fps = json_number_value (fps);
     }
   return TRUE;
 }

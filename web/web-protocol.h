@@ -38,7 +38,12 @@ typedef enum {
   WEB_REQUEST_DEVIATIONS, /* {"v":1,"type":"deviations", thresholds...} (web-deviations.h) */
   WEB_REQUEST_SEARCH,    /* {"v":1,"type":"search","text":"..."} (web-search.h) */
   WEB_REQUEST_CHARTS,    /* {"v":1,"type":"charts","actor":"..."} (web-actor-charts.h) */
+  WEB_REQUEST_PACE,      /* {"v":1,"type":"pace","fps":N} frames the client can use */
 } WebRequestType;
+
+/* The most frames per second a `pace` may ask for (any server cap is
+ * lower: asking more than the cap is asking for the cap). */
+#define WEB_PROTOCOL_MAX_PACE_FPS 1000
 
 typedef struct {
   WebRequestType type;
@@ -46,6 +51,7 @@ typedef struct {
   const char *klass;     /* DETAILS: borrowed from msg */
   const char *id;        /* DETAILS: borrowed from msg */
   double x, y;           /* HIT */
+  double fps;            /* PACE: > 0, at most WEB_PROTOCOL_MAX_PACE_FPS */
   /* HELLO: what the client declared it applies: -1 it said nothing
    * ("accepts" absent: keep what the connection has), 0 or 1 whether
    * "update" is among its "accepts". */

@@ -74,6 +74,10 @@
 #define LOOKUP_RATE 10
 /* ... and one bucket for the whole service, so many clients together can't
  * starve the loop either (64 clients x 10/s would be 640 renderings/s). */
+/* An update carries the actor table's changed rows at most this often
+ * (web-frame-delta.h): the page redraws the table twice a second, and the
+ * rows of 200 actors were most of each update's bytes. */
+#define LIVE_TABLE_INTERVAL_US (G_USEC_PER_SEC / 2)
 #define SERVICE_LOOKUP_BURST 40
 #define SERVICE_LOOKUP_RATE 20
 
@@ -144,7 +148,13 @@ struct _Conn {
   gint64 lookup_refill_us;
   gint64 drawn_from_ns, drawn_to_ns; /* window of the last frame (details) */
   gint64 last_frame_us;
+  /* Frames a second the client said it can use (`pace`; 0: as many as
+   * the service sends, max_fps). */
+  double pace_fps;
   GBytes *pending_frame;     /* LWS_PRE + JSON text */
+  /* ... taken apart and diffed by its worker (references, may be NULL) */
+  WebFrameParsed *pending_parsed;
+  WebFrameUpdate *pending_update;
   SharedScene *frame_scene;  /* the scene of the last frame given (hits) */
   /* What the client last received, so a frame of the same structure goes
    * out as a small update (web-frame-delta.h; NULL: the client did not
@@ -231,8 +241,14 @@ typedef struct {
   WebFrameInput *input;
   guint64 n_events;          /* the store's event count it was built at */
   gint64 from_ns, to_ns;     /* the window it shows */
+  /* What the client that asked for it last received (a reference, NULL:
+   * nothing, or no updates): the worker diffs the frame against it. */
+  WebFrameParsed *base;
+  gboolean take_apart;       /* a client of the view accepts updates */
   char *text;                /* the result, or NULL with error */
   RenderScene *scene;        /* ... and its scene (owned) */
+  WebFrameParsed *parsed;    /* ... taken apart if take_apart (a reference) */
+  WebFrameUpdate *update;    /* ... and its update from base (a reference) */
   GError *error;
 } FrameJob;
 
@@ -243,6 +259,9 @@ frame_job_free (FrameJob *job)
   web_frame_input_free (job->input);
   g_free (job->text);
   g_clear_pointer (&job->scene, render_scene_free);
+  web_frame_parsed_unref (job->base);
+  web_frame_parsed_unref (job->parsed);
+  web_frame_update_unref (job->update);
   g_clear_error (&job->error);
   g_free (job);
 }
@@ -250,6 +269,8 @@ frame_job_free (FrameJob *job)
 typedef struct {
   GBytes *frame;
   SharedScene *scene;        /* a reference */
+  WebFrameParsed *parsed;    /* references, may be NULL (see FrameJob) */
+  WebFrameUpdate *update;
   gint64 from_ns, to_ns;
 } FinishedFrame;
 
@@ -259,6 +280,8 @@ finished_frame_free (gpointer data)
   FinishedFrame *f = data;
   g_bytes_unref (f->frame);
   shared_scene_unref (f->scene);
+  web_frame_parsed_unref (f->parsed);
+  web_frame_update_unref (f->update);
   g_free (f);
 }
 
@@ -423,13 +446,19 @@ conn_fail (Conn *c, enum lws_close_status status, int code, const char *reason)
 
 /* ---- /live -------------------------------------------------------------- */
 
+/* parsed and update may be NULL (borrowed, references taken). */
 static void
-live_set_frame (Conn *c, GBytes *frame, SharedScene *scene)
+live_set_frame (Conn *c, GBytes *frame, WebFrameParsed *parsed, WebFrameUpdate *update,
+                SharedScene *scene)
 {
   if (c->pending_frame != NULL)
     c->server->stats.frames_replaced++; /* newest frame wins */
   g_clear_pointer (&c->pending_frame, g_bytes_unref);
+  g_clear_pointer (&c->pending_parsed, web_frame_parsed_unref);
+  g_clear_pointer (&c->pending_update, web_frame_update_unref);
   c->pending_frame = g_bytes_ref (frame);
+  c->pending_parsed = parsed != NULL ? web_frame_parsed_ref (parsed) : NULL;
+  c->pending_update = update != NULL ? web_frame_update_ref (update) : NULL;
   shared_scene_unref (c->frame_scene);
   c->frame_scene = shared_scene_ref (scene);
   conn_want_write (c);
@@ -443,6 +472,8 @@ static GBytes *
 live_take_frame (Conn *c)
 {
   g_autoptr(GBytes) frame = g_steal_pointer (&c->pending_frame);
+  g_autoptr(WebFrameParsed) parsed = g_steal_pointer (&c->pending_parsed);
+  g_autoptr(WebFrameUpdate) prepared = g_steal_pointer (&c->pending_update);
   gsize size;
   const char *data = (const char *) g_bytes_get_data (frame, &size) + LWS_PRE;
   char *update;
@@ -453,7 +484,11 @@ live_take_frame (Conn *c)
   if (c->delta_generation != c->drawn_generation)
     web_frame_delta_reset (c->delta); /* another view: it starts over whole */
   c->delta_generation = c->drawn_generation;
-  update = web_frame_delta_next (c->delta, data, size - LWS_PRE);
+  /* Taken apart in the worker unless no client of the view accepted
+   * updates when it was asked for. */
+  if (parsed == NULL)
+    parsed = web_frame_parsed_new (data, size - LWS_PRE);
+  update = web_frame_delta_next_parsed (c->delta, parsed, prepared);
   if (update == NULL)
     return g_steal_pointer (&frame);
   c->server->stats.frame_updates++;
@@ -518,6 +553,12 @@ render_job (gpointer data, gpointer user_data)
 
   worker_be_nice ();
   job->text = web_frame_input_render (job->input, &job->scene, &job->error);
+  if (job->text != NULL && job->take_apart)
+    {
+      job->parsed = web_frame_parsed_new (job->text, strlen (job->text));
+      if (job->base != NULL)
+        job->update = web_frame_update_new (job->base, job->parsed);
+    }
   g_async_queue_push (self->done, job);
   /* thread-safe: wakes the loop, which dispatches on_jobs_done */
   g_source_set_ready_time (self->done_source, 0);
@@ -560,7 +601,7 @@ on_jobs_done (gpointer user_data)
             conn_queue_error (c, job->error);
           else
             {
-              live_set_frame (c, frame, scene);
+              live_set_frame (c, frame, job->parsed, job->update, scene);
               sent_any = TRUE;
             }
           live_mark_drawn (c, job->n_events, job->from_ns, job->to_ns, now);
@@ -578,6 +619,8 @@ on_jobs_done (gpointer user_data)
             }
           f->frame = g_bytes_ref (frame);
           f->scene = shared_scene_ref (scene);
+          f->parsed = job->parsed != NULL ? web_frame_parsed_ref (job->parsed) : NULL;
+          f->update = job->update != NULL ? web_frame_update_ref (job->update) : NULL;
           f->from_ns = job->from_ns;
           f->to_ns = job->to_ns;
           g_hash_table_replace (self->finished, g_strdup (job->key), f);
@@ -649,10 +692,11 @@ on_frames (gpointer user_data)
        * one whose frame is being rendered: at most one each. */
       if (c->pending_frame != NULL || c->waiting_key != NULL)
         continue;
+      gint64 spacing = c->pace_fps > 0 ? MAX (interval, (gint64) (G_USEC_PER_SEC / c->pace_fps)) : interval;
       if (c->drawn_once && c->drawn_generation == c->state.generation &&
-          now - c->last_frame_us < interval)
+          now - c->last_frame_us < spacing)
         {
-          next_due = MIN (next_due, c->last_frame_us + interval);
+          next_due = MIN (next_due, c->last_frame_us + spacing);
           continue;
         }
       web_view_state_window (&c->state, self->store, &from_ns, &to_ns);
@@ -660,7 +704,7 @@ on_frames (gpointer user_data)
       done = g_hash_table_lookup (self->finished, key);
       if (done != NULL)
         {
-          live_set_frame (c, done->frame, done->scene);
+          live_set_frame (c, done->frame, done->parsed, done->update, done->scene);
           live_mark_drawn (c, n_events, done->from_ns, done->to_ns, now);
           sent_any = TRUE;
           served = g_list_prepend (served, c);
@@ -694,6 +738,12 @@ on_frames (gpointer user_data)
               continue;
             }
           job->key = g_strdup (key);
+          job->take_apart = c->delta != NULL;
+          /* The base is what this client will have when the frame is
+           * taken: its last frame, unless its view changed since. */
+          if (c->delta != NULL && c->delta_generation == c->state.generation &&
+              web_frame_delta_get_last (c->delta) != NULL)
+            job->base = web_frame_parsed_ref (web_frame_delta_get_last (c->delta));
           job->n_events = n_events;
           job->from_ns = from_ns;
           job->to_ns = to_ns;
@@ -840,12 +890,18 @@ live_handle (Conn *c, const char *data, gsize len)
       if (req.accepts_updates == 1 && c->delta == NULL)
         {
           c->delta = web_frame_delta_new_after (c->n_frames_taken);
+          web_frame_delta_set_table_interval (c->delta, LIVE_TABLE_INTERVAL_US);
           c->delta_generation = c->drawn_generation;
         }
       else if (req.accepts_updates == 0)
         g_clear_pointer (&c->delta, web_frame_delta_free);
       conn_queue_reply (c, web_protocol_hello_json ((guint) self->options.max_message_bytes,
                                                     self->options.max_fps, c->delta != NULL));
+      break;
+    case WEB_REQUEST_PACE:
+      /* No reply: it only spaces this client's frames (a view change
+       * still gets its frame at once). */
+      c->pace_fps = req.fps;
       break;
     case WEB_REQUEST_PING:
       conn_queue_reply (c, web_protocol_dump (json_pack ("{s:s}", "type", "pong")));
@@ -1196,7 +1252,10 @@ conn_setup (WebServer *self, Conn *c, struct lws *wsi)
       {
         const char *u = lws_get_urlarg_by_name (wsi, "updates=", buf, (int) sizeof buf);
         if (u != NULL && strcmp (u, "1") == 0)
-          c->delta = web_frame_delta_new ();
+          {
+            c->delta = web_frame_delta_new ();
+            web_frame_delta_set_table_interval (c->delta, LIVE_TABLE_INTERVAL_US);
+          }
       }
       c->lookup_tokens = LOOKUP_BURST;
       c->lookup_refill_us = g_get_monotonic_time ();
@@ -1267,6 +1326,8 @@ conn_teardown (Conn *c)
     self->n_clients--;
   web_view_state_clear (&c->state);
   g_clear_pointer (&c->pending_frame, g_bytes_unref);
+  g_clear_pointer (&c->pending_parsed, web_frame_parsed_unref);
+  g_clear_pointer (&c->pending_update, web_frame_update_unref);
   g_clear_pointer (&c->frame_scene, shared_scene_unref);
   g_clear_pointer (&c->delta, web_frame_delta_free);
   g_clear_pointer (&c->waiting_key, g_free);

@@ -56,6 +56,8 @@
       state.backoff = 500;
       state.seq = 0;
       state.els = [];
+      paceSent = 0;
+      paceAt = -Infinity;
       setConn('open', 'connected');
       // Declares that this page applies updates (PROTOCOL.md, hello): sent
       // before the view, so every frame after the first may be one.
@@ -66,6 +68,16 @@
       if (state.search.text) send({ type: 'search', text: state.search.text });
     };
     ws.onmessage = (ev) => {
+      const t0 = performance.now();
+      // Frames and updates are parsed when they are applied: a frame that
+      // a newer one replaces while the page paces itself is never parsed
+      // (about half of them under load, 1-3 ms each for 200 KB).
+      const head = typeof ev.data === 'string' ? FRAME_HEAD.exec(ev.data.slice(0, 40)) : null;
+      if (head && (head[1] === 'frame' || head[2] !== undefined)) {
+        receiveFrame({ type: head[1], seq: head[2] === undefined ? 0 : Number(head[2]), raw: ev.data });
+        otherMs += performance.now() - t0;
+        return;
+      }
       let msg;
       try { msg = JSON.parse(ev.data); } catch (e) { return; }
       if (msg.type === 'frame' || msg.type === 'update') receiveFrame(msg);
@@ -105,6 +117,16 @@
     return root;
   }
 
+  // What sanitizeSvg could remove, looked for in the text: a frame with
+  // none of it (every frame the service writes) needs no walk over its
+  // 1-2 thousand elements and their attributes. Over-approximate on
+  // purpose: anything that might be a declaration (<!, <?), a namespace
+  // (a prefix, an xmlns other than SVG's), a banned element (by prefix,
+  // any case), an on* attribute (after a space or a prefix) or an href
+  // sends the frame through sanitizeSvg as before.
+  const SVG_SUSPECT = new RegExp('<[!?]|</?[\\w.-]+:|</?(?:script|foreignobject|iframe|object|embed|use|set|' +
+    'animate|discard|handler|listener)|[\\s:]on[\\w.:-]*\\s*=|href|xmlns(?!="http://www\\.w3\\.org/2000/svg")', 'i');
+
   // An attribute an update may set: the same rule sanitizeSvg applies.
   function safeAttr(name, value) {
     const n = name.toLowerCase();
@@ -116,9 +138,33 @@
   // long before the next (at most a fifth of the time on frames), so typing and clicks find the main thread free
   // most of the time. Meanwhile a whole frame replaces everything queued
   // before it; updates queue behind it in order.
+  // Everything frames cost the page besides applying them (receiving,
+  // the table and overview they feed) counts too, so the pace holds for
+  // all of it: otherMs since the last frame applied.
   const PACE = 4;
   const queued = [];
-  let applyTimer = null, applyAfter = 0, applying = false;
+  let applyTimer = null, applyAfter = 0, applying = false, otherMs = 0;
+  // The service writes these keys first (PROTOCOL.md): the type, and an
+  // update's seq, known without parsing the message.
+  const FRAME_HEAD = /^\{"type":"(frame|update)"(?:,"seq":(\d+))?/;
+  function parsedFrame(m) {
+    if (m.raw === undefined) return m;
+    try { return JSON.parse(m.raw); } catch (e) { return null; }
+  }
+  // The service is told how many frames a second the page can use
+  // (PROTOCOL.md, pace), so it does not send frames the page would only
+  // receive and drop: at 200 KB each, receiving them cost the page about
+  // a tenth of its time. Told again when that changes by a third, at most
+  // once a second.
+  let paceSent = 0, paceAt = -Infinity;
+  function tellPace(fps) {
+    fps = Math.max(0.5, Math.min(20, Math.round(fps * 2) / 2));
+    const now = performance.now();
+    if (now - paceAt < 1000 || (paceSent && Math.abs(Math.log(fps / paceSent)) < 0.3)) return;
+    paceSent = fps;
+    paceAt = now;
+    send({ type: 'pace', fps });
+  }
   function receiveFrame(msg) {
     state.seq++;
     if (msg.type === 'frame') queued.length = 0;
@@ -134,14 +180,26 @@
     queued.push(msg);
     scheduleApply();
   }
+  // Input first: a whole frame applied just after a key or a press delays
+  // what the user sees by its whole cost (40-200 ms on a busy machine), so
+  // frames wait until INPUT_QUIET_MS after the last one. While someone
+  // types, the picture holds still; it catches up when they pause.
+  const INPUT_QUIET_MS = 150;
+  let inputAt = -Infinity;
+  for (const type of ['keydown', 'pointerdown'])
+    document.addEventListener(type, () => { inputAt = performance.now(); }, { capture: true, passive: true });
   function scheduleApply() {
     if (applyTimer || applying || !queued.length) return;
-    applyTimer = setTimeout(applyQueued, Math.max(0, applyAfter - performance.now()));
+    const at = Math.max(applyAfter, inputAt + INPUT_QUIET_MS);
+    applyTimer = setTimeout(applyQueued, Math.max(0, at - performance.now()));
   }
   function applyQueued() {
     applyTimer = null;
+    if (performance.now() < inputAt + INPUT_QUIET_MS) { scheduleApply(); return; }
     const t0 = performance.now();
-    for (const m of queued.splice(0)) {
+    for (const raw of queued.splice(0)) {
+      const m = parsedFrame(raw);
+      if (!m) continue;
       if (m.type === 'frame') onFrame(m);
       else onUpdate(m);
     }
@@ -155,7 +213,9 @@
       state.stats.scriptMs += t1 - t0;
       state.stats.renderMs += now - t1;
       applying = false;
-      applyAfter = now + PACE * (now - t0);
+      applyAfter = now + PACE * (now - t0 + otherMs);
+      otherMs = 0;
+      tellPace(1000 / Math.max(1, applyAfter - t0));
       scheduleApply();
     }, 0));
   }
@@ -173,10 +233,10 @@
       // Taken before sanitising: an element removed there stays in the
       // list, detached, so the indexes of the others still hold.
       state.els = [svg, ...svg.getElementsByTagName('*')];
-      sanitizeSvg(svg);
+      if (SVG_SUSPECT.test(f.svg)) sanitizeSvg(svg);
       svg.style.width = (f.size.width * state.zoom) + 'px';
       const old = holder.querySelector('svg');
-      const moves = f.view && f.view.kind === 'graph' && prevKind === 'graph' && old ? keepGraphItems(old, svg) : null;
+      const moves = f.view && f.view.kind === 'graph' && prevKind === 'graph' && old ? keepGraphItems(old, svg, mayAnimate()) : null;
       holder.replaceChildren(document.adoptNode(svg));
       if (moves) animateMoves(moves);
       stickHeader();
@@ -210,7 +270,10 @@
     const p = c.localName === 'rect' ? [n('x') + n('width') / 2, n('y') + n('height') / 2] : [n('cx'), n('cy')];
     return Number.isFinite(p[0]) && Number.isFinite(p[1]) ? p : null;
   }
-  function keepGraphItems(oldSvg, newSvg) {
+  // measure: collect what moved, which only an animation needs (under load
+  // frames come too often to animate, and measuring costs a query and
+  // attribute reads per item).
+  function keepGraphItems(oldSvg, newSvg, measure) {
     const before = new Map();
     for (const g of oldSvg.querySelectorAll(GRAPH_ITEMS)) before.set(itemKey(g), g);
     const index = new Map();
@@ -218,13 +281,13 @@
     const moves = { nodes: [], paths: [], fresh: [], kept: 0 };
     for (const g of newSvg.querySelectorAll(GRAPH_ITEMS)) {
       const kept = before.get(itemKey(g));
-      if (!kept) { moves.fresh.push(g); continue; }
+      if (!kept) { if (measure) moves.fresh.push(g); continue; }
       before.delete(itemKey(g));
       moves.kept++;
-      if (kept.classList.contains('actor')) {
+      if (measure && kept.classList.contains('actor')) {
         const a = nodeCenter(kept), b = nodeCenter(g);
         if (a && b && (a[0] !== b[0] || a[1] !== b[1])) moves.nodes.push([kept, a[0] - b[0], a[1] - b[1]]);
-      } else {
+      } else if (measure) {
         const oldD = Array.from(kept.querySelectorAll('path'), (p) => p.getAttribute('d'));
         g.querySelectorAll('path').forEach((p, k) => {
           if (oldD[k] && oldD[k] !== p.getAttribute('d')) moves.paths.push([p, oldD[k], p.getAttribute('d')]);
@@ -246,6 +309,11 @@
   // of detail picks other edges) or a very large change is shown at once.
   const MOVE_MS = 300, MOVE_MAX_ITEMS = 400;
   let lastMoveAt = -Infinity;
+  // Whether a whole frame now would animate (see animateMoves).
+  function mayAnimate() {
+    return performance.now() - lastMoveAt > 4 * MOVE_MS &&
+      !window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+  }
   function animateMoves(moves) {
     state.stats.kept += moves.kept;
     if (window.matchMedia('(prefers-reduced-motion: reduce)').matches) return;
@@ -318,6 +386,10 @@
       sideAt = performance.now();
       renderTable();
       drawOverview();
+      // The table's style and layout come with the next paint.
+      const t1 = performance.now();
+      otherMs += t1 - sideAt;
+      requestAnimationFrame(() => setTimeout(() => { otherMs += Math.min(50, performance.now() - t1); }, 0));
     }, Math.max(0, wait));
   }
 
