@@ -48,6 +48,9 @@ typedef struct {
   IngestStore *store;
   IngestLog *log;
   IngestSeq log_next;
+  /* The log seq of the store's seq 0 (the log's first seq when opened):
+   * log retention moving the log's first seq maps to the store's. */
+  IngestSeq log_base;
   guint log_timer;
   gboolean log_failed;
   gboolean evict_reported;  /* the page file's failure was printed */
@@ -283,6 +286,20 @@ data_flush (ServeState *st, GError **error)
     fprintf (stderr, "actorscope serve: retention: deleted %u oldest segment(s), %" G_GUINT64_FORMAT
              " events; %" G_GUINT64_FORMAT " events dropped by retention in all\n",
              info->n_dropped_segments, info->dropped_now, info->dropped_events);
+  /* What the log no longer holds leaves the store too, once out of RAM:
+   * its page file gives the disk back (ingest_store_retain_before()). */
+  {
+    IngestStoreRetained got;
+    IngestSeq log_first = ingest_log_first_seq (st->log);
+    IngestSeq first = ingest_store_retain_before (st->store, log_first > st->log_base
+                                                             ? log_first - st->log_base : 0, &got);
+    if (got.events > 0)
+      fprintf (stderr, "actorscope serve: retention: dropped %" G_GUINT64_FORMAT " events and %"
+               G_GUINT64_FORMAT " messages from the service (%.1f MiB of page file freed, %.1f MiB "
+               "left); its history now starts at event %" G_GUINT64_FORMAT "\n", got.events,
+               got.messages, got.page_bytes / 1048576.0,
+               ingest_store_page_disk_bytes (st->store) / 1048576.0, first);
+  }
   if (st->verbose && wrote)
     fprintf (stderr, "actorscope serve: data: %" G_GUINT64_FORMAT " events durable (flush %.1f ms), %"
              G_GUINT64_FORMAT " evicted from memory (store %.1f MiB)\n", ingest_log_n_durable (st->log),
@@ -338,6 +355,7 @@ data_open (ServeState *st, const char *dir, guint64 retain_bytes, gint64 retain_
     ingest_store_set_evicted_func (st->store, memory_trim, st);
   }
   info = ingest_log_disk_get_info (st->log);
+  st->log_base = ingest_log_first_seq (st->log);
   if (info->torn_where != NULL)
     {
       g_autofree char *where = cli_escape (info->torn_where, -1);
@@ -357,6 +375,9 @@ data_open (ServeState *st, const char *dir, guint64 retain_bytes, gint64 retain_
                " corrupt block(s) (%" G_GUINT64_FORMAT " events), the first at %s\n",
                skipped.bad_blocks, skipped.lost_events, where);
     }
+  /* Corrupt blocks skipped: the store has fewer events than the log
+   * numbers, so the mapping errs on keeping more. */
+  st->log_base += skipped.lost_events;
   st->log_next = ingest_store_n_events (st->store);
   {
     g_autofree char *d = cli_escape (dir, -1);

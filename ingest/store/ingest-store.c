@@ -101,6 +101,7 @@ struct _IngestStore {
 
   gboolean have_time;
   gint64 tmin, tmax;
+  gint64 held_tmin;         /* with retention: earliest time of the events held */
 
   /* Time order: while in_order, position == seq. Otherwise order[] holds the
    * first order_len seqs sorted by (time, seq); later seqs are merged on the
@@ -1492,6 +1493,7 @@ time_order_note (IngestStore *self, IngestSeq seq, gint64 t)
   else
     {
       self->tmin = MIN (self->tmin, t);
+      self->held_tmin = MIN (self->held_tmin, t);
       self->tmax = MAX (self->tmax, t);
     }
   if (self->in_order)
@@ -1752,7 +1754,7 @@ ingest_store_time_range (const IngestStore *self, gint64 *min_ns, gint64 *max_ns
   if (!self->have_time)
     return FALSE;
   if (min_ns)
-    *min_ns = self->tmin;
+    *min_ns = self->events_discarded > 0 ? self->held_tmin : self->tmin;
   if (max_ns)
     *max_ns = self->tmax;
   return TRUE;
@@ -2307,6 +2309,7 @@ ingest_store_retain_before (IngestStore *self, IngestSeq seq, IngestStoreRetaine
   IngestSeq first = first_seq (self);
   time_order_ensure (self);
   time_order_retain (self, first);
+  self->held_tmin = event_at (self, self->in_order ? first : self->order[first])->time_ns;
   while (retain_message_chunk (self, first))
     ;
   if (self->messages_discarded > 0)

@@ -152,7 +152,9 @@ void ingest_store_actors_stats_merged (const IngestStore *store, const IngestAct
 IngestActorId ingest_store_find_actor (const IngestStore *store, const char *name);
 const char *ingest_store_actor_name (const IngestStore *store, IngestActorId id);
 
-/* Time range of all events (min, max time_ns); FALSE when empty. */
+/* Time range of all events (min, max time_ns); FALSE when empty. After
+ * retention (ingest_store_retain_before()) min is that of the events still
+ * held. */
 gboolean ingest_store_time_range (const IngestStore *store, gint64 *min_ns, gint64 *max_ns);
 
 /* Events in time order: the store keeps a time-sorted index of sequence
