@@ -343,6 +343,13 @@ data_open (ServeState *st, const char *dir, guint64 retain_bytes, gint64 retain_
 
   lo.retain_bytes = retain_bytes;
   lo.retain_ns = retain_ns;
+  /* Retention deletes whole segments, never the one being written: with
+   * the default 64 MiB a small --retain-size would never act, and a large
+   * one would swing by a whole segment. An eighth of the size keeps the
+   * directory within 1/8 of it. */
+  if (retain_bytes != 0)
+    lo.segment_bytes = CLAMP (retain_bytes / 8, (guint64) 64 * 1024,
+                              (guint64) INGEST_LOG_DISK_DEFAULT_SEGMENT_BYTES);
   st->log = ingest_log_disk_open (dir, &lo, error);
   if (st->log == NULL)
     return FALSE;
