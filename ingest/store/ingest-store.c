@@ -2287,6 +2287,13 @@ time_order_retain (IngestStore *self, IngestSeq first)
   self->order_gen++;
 }
 
+static gboolean
+dropped_id_retained (gpointer key, gpointer value, gpointer user_data)
+{
+  (void) value;
+  return GPOINTER_TO_UINT (key) <= GPOINTER_TO_UINT (user_data);
+}
+
 IngestSeq
 ingest_store_retain_before (IngestStore *self, IngestSeq seq, IngestStoreRetained *out)
 {
@@ -2310,8 +2317,13 @@ ingest_store_retain_before (IngestStore *self, IngestSeq seq, IngestStoreRetaine
   time_order_ensure (self);
   time_order_retain (self, first);
   self->held_tmin = event_at (self, self->in_order ? first : self->order[first])->time_ns;
+  gsize messages_before = self->messages_discarded;
   while (retain_message_chunk (self, first))
     ;
+  /* the ids of dropped messages retained away: nobody asks any more */
+  if (self->messages_discarded != messages_before && g_hash_table_size (self->dropped) > 0)
+    g_hash_table_foreach_remove (self->dropped, dropped_id_retained,
+                                 GSIZE_TO_POINTER (self->messages_discarded << MESSAGE_CHUNK_SHIFT));
   if (self->messages_discarded > 0)
     self->retained_page_bytes
       += ingest_message_keys_discard_below (self->keys, g_array_index (self->message_key_mark, guint32,

@@ -289,7 +289,8 @@ void ingest_store_set_evicted_func (IngestStore *store, IngestStoreEvictedFunc f
  *    first event was retained away (a message open for longer than the
  *    history kept) gets no sample (counted in IngestStoreRetained.latencies);
  *  - a late event naming a message retained away is unmatched, as for a
- *    key never seen; a link (response, in_reply_to) from a kept message to
+ *    key never seen (and the ids of dropped messages retained away leave
+ *    the dropped set); a link (response, in_reply_to) from a kept message to
  *    one retained away reads as a message with no events (key 0, seqs
  *    INGEST_SEQ_NONE).
  * Returns the new first seq; *out (may be NULL) gets what this call dropped
