@@ -252,7 +252,7 @@ memory_rss (void)
  * So after every flush the rest is measured as RSS minus the store's
  * count, and the store's budget is the limit minus its peak so far (and a
  * headroom for what happens between two measurements): never above the
- * nominal share, never below half the limit. It only goes down, so it
+ * nominal share, never below a quarter of the limit. It only goes down, so it
  * cannot oscillate; each step is printed with -v. */
 static void
 memory_rebudget (ServeState *st)
@@ -267,7 +267,7 @@ memory_rebudget (ServeState *st)
   st->other_peak = other;
   guint64 budget = st->memory_limit > other + MEMORY_HEADROOM
                    ? st->memory_limit - other - MEMORY_HEADROOM : 0;
-  budget = CLAMP (budget, st->memory_limit / 2, st->budget_nominal);
+  budget = CLAMP (budget, st->memory_limit / 4, st->budget_nominal);
   if (budget >= st->budget_now)
     return;
   st->budget_now = budget;
