@@ -803,7 +803,21 @@ message_for_key (IngestStore *self, IngestStr key, int slot, gboolean *created)
                       *cached = v;
                       return id;
                     }
-                  IngestMessageId nid = message_new (self, m->key);
+                  /* A new message of a reused key. It shares the key's
+                   * text while that is recent; an old one is stored again,
+                   * so that retention, which drops keys with their
+                   * messages (ingest_message_keys_discard_below()), never
+                   * drops a key a kept message names. */
+                  IngestAtom nkey = m->key;
+                  if ((nkey & INGEST_MESSAGE_KEYS_BIT) && self->message_key_mark->len > 0
+                      && nkey < g_array_index (self->message_key_mark, guint32,
+                                               self->message_key_mark->len - 1))
+                    {
+                      nkey = ingest_message_keys_add (self->keys, s, len);
+                      if (nkey == 0) /* 2 GiB of keys: the string arena, as below */
+                        nkey = ingest_strings_add_normalized (self->strings, s, len);
+                    }
+                  IngestMessageId nid = message_new (self, nkey);
                   if (nid == 0)
                     return 0;
                   mslots[i] = ((guint64) hash << 32) | nid;
@@ -2324,10 +2338,14 @@ ingest_store_retain_before (IngestStore *self, IngestSeq seq, IngestStoreRetaine
   if (self->messages_discarded != messages_before && g_hash_table_size (self->dropped) > 0)
     g_hash_table_foreach_remove (self->dropped, dropped_id_retained,
                                  GSIZE_TO_POINTER (self->messages_discarded << MESSAGE_CHUNK_SHIFT));
+  /* Keys below the mark of the last chunk dropped: a chunk's mark is
+   * taken after its first message's key was stored (the key comes before
+   * the message), so the first kept chunk's own mark would drop the key of
+   * its first message, which stays. */
   if (self->messages_discarded > 0)
     self->retained_page_bytes
       += ingest_message_keys_discard_below (self->keys, g_array_index (self->message_key_mark, guint32,
-                                                                       self->messages_discarded));
+                                                                       self->messages_discarded - 1));
   out->events = (guint64) (self->events_discarded - events0) << EVENT_CHUNK_SHIFT;
   out->messages = self->retained_messages - messages0;
   out->page_bytes = self->retained_page_bytes - bytes0;
