@@ -6,7 +6,8 @@
 // allocated blocks through /proc/PID/fd) are measured:
 // - the data directory stays within the retention plus one segment;
 // - the page file stays flat once retention acts: the last batch's figure
-//   is within 1.5x of the third's, though twice as many events passed;
+//   is within 1.75x of the third's (without retention about 2x), and more
+//   of it was given back than it holds at the end;
 // - every retention step is reported on stderr (events dropped, page file
 //   freed, where the history now starts);
 // - /events?from=0 begins with a header line saying how many events were
@@ -84,10 +85,15 @@ try {
   console.log(`events sent ${sent}; data dir bytes ${dirs.join(' ')}; page file bytes ${pages.join(' ')}`);
   check(Math.max(...dirs) <= RETAIN + 2 * SEGMENT,
         `the data directory stays within --retain-size plus a segment (${Math.max(...dirs)} bytes)`);
-  check(pages[2] > 0 && pages[5] <= pages[2] * 1.5,
-        `the page file stays flat: ${pages[5]} bytes after 6 batches, ${pages[2]} after 3`);
   const steps = [...s.stderr().matchAll(/retention: dropped (\d+) events and (\d+) messages from the service \(([\d.]+) MiB of page file freed, ([\d.]+) MiB left\); its history now starts at event (\d+)/g)];
   check(steps.length >= 2, `every retention step of the store is reported (${steps.length} steps)`);
+  // Flat, with the slack of timing (how much is still in RAM when measured
+  // depends on the machine's load): without retention the page file would
+  // hold every event evicted, about twice as many after 6 batches as after 3.
+  const freed = steps.reduce((n, m) => n + Number(m[3]), 0) * 1048576;
+  check(pages[2] > 0 && pages[5] <= pages[2] * 1.75,
+        `the page file stays flat: ${pages[5]} bytes after 6 batches, ${pages[2]} after 3`);
+  check(freed > pages[5], `more of the page file was given back (${Math.round(freed)} bytes) than it holds`);
   const dropped = steps.reduce((n, m) => n + Number(m[1]), 0);
   const first = Number(steps[steps.length - 1][5]);
   check(dropped === first && first > sent / 2,
