@@ -13,6 +13,7 @@
 #include <gio/gunixinputstream.h>
 #include <stdio.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <glib/gi18n.h>
 
@@ -48,10 +49,16 @@ typedef struct {
   IngestStore *store;
   IngestLog *log;
   IngestSeq log_next;
+  /* The log seq of the store's seq 0 (the log's first seq when opened):
+   * log retention moving the log's first seq maps to the store's. */
+  IngestSeq log_base;
   guint log_timer;
   gboolean log_failed;
   gboolean evict_reported;  /* the page file's failure was printed */
   guint64 trimmed_at_evicted;  /* see memory_trim() */
+  /* --memory-limit and the store's share of it (see memory_rebudget()). */
+  guint64 memory_limit, budget_nominal, budget_now, other_peak;
+  char *page_dir;
   gint64 trimmed_us;
   gboolean verbose;
   /* --nats: the JetStream collector; it acks what each flush made durable. */
@@ -74,6 +81,10 @@ typedef struct {
 #define MEMORY_LIMIT_DEFAULT ((guint64) 1 << 30)
 #define MEMORY_LIMIT_MIN ((guint64) 1 << 20)
 #define MEMORY_RESERVE_MAX ((guint64) 64 << 20)
+/* What memory_rebudget() leaves between the measured RSS and the limit:
+ * the spikes between two measurements (a burst of frames, a table growing)
+ * that the controller cannot see. */
+#define MEMORY_HEADROOM ((guint64) 8 << 20)
 
 /* Graceful stop: quit once every producer has hung up and nothing arrived
  * for QUIET_CLOSED_US, or nothing arrived for QUIET_OPEN_US from producers
@@ -221,6 +232,52 @@ on_recorded (guint64 n_written, gint64 flush_us, gpointer user_data)
            n_written, flush_us / 1000.0);
 }
 
+/* Resident bytes of this process (/proc/self/statm), 0 when unknown. */
+static guint64
+memory_rss (void)
+{
+  g_autofree char *text = NULL;
+  unsigned long long pages_total = 0, pages_resident = 0;
+  if (!g_file_get_contents ("/proc/self/statm", &text, NULL, NULL)
+      || sscanf (text, "%llu %llu", &pages_total, &pages_resident) != 2)
+    return 0;
+  return (guint64) pages_resident * (guint64) sysconf (_SC_PAGESIZE);
+}
+
+/* --memory-limit bounds the whole process, but the store only counts what
+ * it holds. The rest (libraries, the /live clients' frames, scenes and
+ * buffers, the render workers' malloc arenas and stacks, zstd contexts,
+ * malloc's slack) was measured at 95-110 MiB under 20 churning clients,
+ * far above the fixed reserve and growing with the clients, not with time.
+ * So after every flush the rest is measured as RSS minus the store's
+ * count, and the store's budget is the limit minus its peak so far (and a
+ * headroom for what happens between two measurements): never above the
+ * nominal share, never below a quarter of the limit. It only goes down, so it
+ * cannot oscillate; each step is printed with -v. */
+static void
+memory_rebudget (ServeState *st)
+{
+  guint64 rss = memory_rss ();
+  if (st->memory_limit == 0 || rss == 0)
+    return;
+  guint64 store = ingest_store_memory_bytes (st->store);
+  guint64 other = rss > store ? rss - store : 0;
+  if (other <= st->other_peak)
+    return;
+  st->other_peak = other;
+  guint64 budget = st->memory_limit > other + MEMORY_HEADROOM
+                   ? st->memory_limit - other - MEMORY_HEADROOM : 0;
+  budget = CLAMP (budget, st->memory_limit / 4, st->budget_nominal);
+  if (budget >= st->budget_now)
+    return;
+  st->budget_now = budget;
+  /* the pagers exist already: this cannot fail */
+  (void) ingest_store_set_memory_budget (st->store, (gsize) budget, st->page_dir, NULL);
+  if (st->verbose)
+    fprintf (stderr, "actorscope serve: memory: the rest of the process takes %.1f MiB, so the "
+             "store's share of the limit is now %.1f MiB\n", other / 1048576.0, budget / 1048576.0);
+}
+
 /* Gives the RAM eviction freed back to the system, at most once a second.
  * The store's share of the limit moves from the heap (event chunks) to
  * separate mappings (the key table) as a service ages, and glibc keeps freed
@@ -268,6 +325,7 @@ data_flush (ServeState *st, GError **error)
   if (st->nats != NULL)
     ingest_nats_source_durable (st->nats, st->log_next);
   /* What the log holds may now leave RAM (--memory-limit). */
+  memory_rebudget (st);
   ingest_store_set_evictable (st->store, n);
   ingest_store_evict (st->store);
   if (ingest_store_get_evict_error (st->store) != NULL && !st->evict_reported)
@@ -283,6 +341,20 @@ data_flush (ServeState *st, GError **error)
     fprintf (stderr, "actorscope serve: retention: deleted %u oldest segment(s), %" G_GUINT64_FORMAT
              " events; %" G_GUINT64_FORMAT " events dropped by retention in all\n",
              info->n_dropped_segments, info->dropped_now, info->dropped_events);
+  /* What the log no longer holds leaves the store too, once out of RAM:
+   * its page file gives the disk back (ingest_store_retain_before()). */
+  {
+    IngestStoreRetained got;
+    IngestSeq log_first = ingest_log_first_seq (st->log);
+    IngestSeq first = ingest_store_retain_before (st->store, log_first > st->log_base
+                                                             ? log_first - st->log_base : 0, &got);
+    if (got.events > 0)
+      fprintf (stderr, "actorscope serve: retention: dropped %" G_GUINT64_FORMAT " events and %"
+               G_GUINT64_FORMAT " messages from the service (%.1f MiB of page file freed, %.1f MiB "
+               "left); its history now starts at event %" G_GUINT64_FORMAT "\n", got.events,
+               got.messages, got.page_bytes / 1048576.0,
+               ingest_store_page_disk_bytes (st->store) / 1048576.0, first);
+  }
   if (st->verbose && wrote)
     fprintf (stderr, "actorscope serve: data: %" G_GUINT64_FORMAT " events durable (flush %.1f ms), %"
              G_GUINT64_FORMAT " evicted from memory (store %.1f MiB)\n", ingest_log_n_durable (st->log),
@@ -326,6 +398,13 @@ data_open (ServeState *st, const char *dir, guint64 retain_bytes, gint64 retain_
 
   lo.retain_bytes = retain_bytes;
   lo.retain_ns = retain_ns;
+  /* Retention deletes whole segments, never the one being written: with
+   * the default 64 MiB a small --retain-size would never act, and a large
+   * one would swing by a whole segment. An eighth of the size keeps the
+   * directory within 1/8 of it. */
+  if (retain_bytes != 0)
+    lo.segment_bytes = CLAMP (retain_bytes / 8, (guint64) 64 * 1024,
+                              (guint64) INGEST_LOG_DISK_DEFAULT_SEGMENT_BYTES);
   st->log = ingest_log_disk_open (dir, &lo, error);
   if (st->log == NULL)
     return FALSE;
@@ -335,9 +414,13 @@ data_open (ServeState *st, const char *dir, guint64 retain_bytes, gint64 retain_
     guint64 reserve = MIN (memory_bytes / 4, MEMORY_RESERVE_MAX);
     if (!ingest_store_set_memory_budget (st->store, (gsize) (memory_bytes - reserve), dir, error))
       return FALSE;
+    st->memory_limit = memory_bytes;
+    st->budget_nominal = st->budget_now = memory_bytes - reserve;
+    st->page_dir = g_strdup (dir);
     ingest_store_set_evicted_func (st->store, memory_trim, st);
   }
   info = ingest_log_disk_get_info (st->log);
+  st->log_base = ingest_log_first_seq (st->log);
   if (info->torn_where != NULL)
     {
       g_autofree char *where = cli_escape (info->torn_where, -1);
@@ -357,6 +440,9 @@ data_open (ServeState *st, const char *dir, guint64 retain_bytes, gint64 retain_
                " corrupt block(s) (%" G_GUINT64_FORMAT " events), the first at %s\n",
                skipped.bad_blocks, skipped.lost_events, where);
     }
+  /* Corrupt blocks skipped: the store has fewer events than the log
+   * numbers, so the mapping errs on keeping more. */
+  st->log_base += skipped.lost_events;
   st->log_next = ingest_store_n_events (st->store);
   {
     g_autofree char *d = cli_escape (dir, -1);
@@ -643,6 +729,7 @@ cli_serve_main (int argc, char **argv)
       g_autofree char *msg = cli_escape (error->message, -1);
       fprintf (stderr, "actorscope serve: --data-dir: %s\n", msg);
       st.exit_code = CLI_EXIT_RUNTIME;
+      g_clear_pointer (&st.page_dir, g_free);
       g_main_loop_unref (st.loop);
       g_ptr_array_unref (follows);
       g_ptr_array_unref (mswitches);
@@ -914,6 +1001,7 @@ out:
   g_clear_pointer (&st.log, ingest_log_free);
   g_clear_pointer (&st.nats, ingest_nats_source_free);
   g_clear_pointer (&st.server, web_server_free);
+  g_clear_pointer (&st.page_dir, g_free);
   g_main_loop_unref (st.loop);
   return st.exit_code;
 }

@@ -183,6 +183,48 @@ serve_load_server_memory (ServeLoadServer *s, long *rss_kb, long *hwm_kb)
 }
 
 gboolean
+serve_load_server_memory_parts (ServeLoadServer *s, ServeLoadMemoryParts *out)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/smaps", (int) s->pid);
+  g_autofree char *text = NULL;
+  long *cur = NULL;
+
+  memset (out, 0, sizeof *out);
+  if (s->reaped || !g_file_get_contents (path, &text, NULL, NULL))
+    return FALSE;
+  for (char *line = text, *next; line != NULL && *line != '\0'; line = next)
+    {
+      next = strchr (line, '\n');
+      if (next != NULL)
+        *next++ = '\0';
+      unsigned long long lo, hi;
+      char perms[8] = "", name[512] = "";
+      unsigned long long off;
+      char dev[16];
+      unsigned long inode;
+      int n = sscanf (line, "%llx-%llx %7s %llx %15s %lu %511s", &lo, &hi, perms, &off, dev, &inode, name);
+      if (n >= 6)
+        {
+          unsigned long long kb = (hi - lo) / 1024;
+          if (strcmp (name, "[heap]") == 0)
+            cur = &out->heap;
+          else if (strcmp (name, "[stack]") == 0 || (name[0] == '\0' && kb == 8192))
+            cur = &out->stacks;
+          else if (name[0] == '/')
+            cur = &out->files;
+          else if (name[0] == '\0' && lo % (64ull << 20) == 0)
+            cur = &out->arenas;
+          else
+            cur = &out->big_blocks;
+          continue;
+        }
+      if (cur != NULL && strncmp (line, "Rss:", 4) == 0)
+        *cur += strtol (line + 4, NULL, 10);
+    }
+  return TRUE;
+}
+
+gboolean
 serve_load_server_alive (ServeLoadServer *s)
 {
   if (!s->reaped && waitpid (s->pid, &s->status, WNOHANG) == s->pid)

@@ -31,6 +31,16 @@ int serve_load_server_get_pid (ServeLoadServer *server);
 /* VmRSS and VmHWM of the server in KiB (from /proc/PID/status); FALSE
  * when it is gone. */
 gboolean serve_load_server_memory (ServeLoadServer *server, long *rss_kb, long *hwm_kb);
+/* Where the server's resident memory is, in KiB, from /proc/PID/smaps:
+ * the main heap (brk: the store's chunks and most small blocks), the
+ * malloc arenas of other threads (anonymous mappings on a 64 MiB
+ * boundary), thread stacks ([stack] and 8 MiB anonymous mappings), other
+ * anonymous mappings (blocks of 256 KiB and more: tables, frames, zstd
+ * contexts) and files (libraries, locale). FALSE when it is gone. */
+typedef struct {
+  long heap, arenas, stacks, big_blocks, files;
+} ServeLoadMemoryParts;
+gboolean serve_load_server_memory_parts (ServeLoadServer *server, ServeLoadMemoryParts *out);
 /* TRUE while the server runs (it is reaped here once it has exited). */
 gboolean serve_load_server_alive (ServeLoadServer *server);
 /* Number of stderr lines so far; serve_load_server_dup_stderr returns them

@@ -102,7 +102,9 @@ main (int argc, char **argv)
   ServeLoadLatency lat_total, lat_interval;
   Mark prev = { 0 };
   gint64 t_start, t_end, next_report;
-  long rss = -1, hwm = -1, rss_base = -1, rss_end = -1, hwm_end = -1;
+  long rss = -1, hwm = -1, rss_base = -1, rss_end = -1, hwm_end = -1, rss_top = -1;
+  /* where the memory was at the highest RSS seen at a report, and at the end */
+  ServeLoadMemoryParts parts_top = { 0 }, parts_end = { 0 };
   guint64 events_base = 0, sent = 0;
   gboolean rss_base_taken = FALSE, producer_failed = FALSE;
   double elapsed_load;
@@ -187,6 +189,8 @@ main (int argc, char **argv)
           serve_load_clients_take_latency (pool, &lat_interval, &lat_total);
           rss = hwm = -1;
           serve_load_server_memory (server, &rss, &hwm);
+          if (rss > rss_top && serve_load_server_memory_parts (server, &parts_top))
+            rss_top = rss;
           printf ("%6.0f %10" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %8.0f %8.0f", t, sent, st.events,
                   (sent - prev.sent) / dt, (st.events - prev.events) / dt);
           print_latency_cells (&lat_interval);
@@ -232,6 +236,7 @@ main (int argc, char **argv)
   serve_load_clients_expect_frames (pool, FALSE);
   serve_load_clients_take_latency (pool, NULL, &lat_total);
   serve_load_server_memory (server, &rss_end, &hwm_end);
+  serve_load_server_memory_parts (server, &parts_end);
   serve_load_clients_get_stats (pool, &st);
 
   /* The verdict. */
@@ -311,6 +316,14 @@ main (int argc, char **argv)
             "the end, VmHWM %.1f MiB; %.0f bytes of RSS per event accepted after the warm-up\n",
             rss_base / 1024.0, warmup, events_base, rss_end / 1024.0, hwm_end / 1024.0,
             (double) (rss_end - rss_base) * 1024.0 / (double) (st.events - events_base));
+  {
+    const ServeLoadMemoryParts *ps[] = { &parts_top, &parts_end };
+    const char *when[] = { "at the highest RSS reported", "at the end" };
+    for (guint i = 0; i < 2; i++)
+      printf ("  server memory %s (MiB): heap %.1f, thread arenas %.1f, thread stacks %.1f, "
+              "big blocks %.1f, files %.1f\n", when[i], ps[i]->heap / 1024.0, ps[i]->arenas / 1024.0,
+              ps[i]->stacks / 1024.0, ps[i]->big_blocks / 1024.0, ps[i]->files / 1024.0);
+  }
   for (guint i = 0; client_errors[i] != NULL; i++)
     g_ptr_array_add (failures, g_strdup (client_errors[i]));
   if (st.errors > g_strv_length (client_errors))

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <glib/gstdio.h>
 
 #include "ingest-graph-window.h"
 #include "ingest-latency.h"
@@ -126,6 +127,56 @@ run_random_rounds (const IngestViewSpec *filters, guint32 seed, guint rounds)
   assert_true (compared > 30);
   assert_true (ingest_store_n_events (store) > 3000);
   g_rand_free (rand);
+}
+
+/* Retention under a sliding window: the store forgets its oldest chunks
+ * (ingest_store_retain_before()) while the window reaches back before them;
+ * the window then equals the batch graph of what is held. */
+static void
+test_retention (void **state)
+{
+  (void) state;
+  g_autofree char *dir = g_dir_make_tmp ("graph-window-retain-XXXXXX", NULL);
+  g_autoptr(IngestStore) store = ingest_store_new ();
+  g_autoptr(GArray) flight = g_array_new (FALSE, FALSE, sizeof (TestIngestInFlight));
+  GRand *rand = g_rand_new_with_seed (77);
+  TestIngestStream g = { store, rand, flight, 1000 * MS, 0, TRUE };
+  g_autoptr(GError) error = NULL;
+
+  assert_non_null (dir);
+  assert_true (ingest_store_set_memory_budget (store, 64 * 1024, dir, &error));
+  g_autoptr(IngestGraphWindow) w = ingest_graph_window_new (store, NULL, &error);
+  g_assert_no_error (error);
+  guint compared = 0;
+  for (guint round = 0; round < 800; round++)
+    {
+      test_ingest_stream_append (&g, g_rand_int_range (rand, 0, 150));
+      guint64 n = ingest_store_n_events (store);
+      ingest_store_set_evictable (store, n > 500 ? n - 500 : 0);
+      ingest_store_evict (store);
+      if (round % 25 == 0 && n > 8000)
+        ingest_store_retain_before (store, n - 8000, NULL);
+      gint64 hi = 0, lo = 0;
+      ingest_store_time_range (store, &lo, &hi);
+      /* reaches well before the first event held */
+      gint64 from = hi - 20000 * MS;
+      ingest_graph_window_advance (w, from);
+      if (round % 20 != 0 && round != 799)
+        continue;
+      IngestViewSpec spec = { 0 };
+      spec.from_ns = from;
+      spec.to_ns = INGEST_TIME_MAX;
+      g_autoptr(IngestGraph) batch = ingest_graph_build (store, &spec, &error);
+      g_assert_no_error (error);
+      g_autoptr(IngestGraph) win = ingest_graph_window_dup_graph (w);
+      assert_graphs_equal (batch, win);
+      compared++;
+    }
+  assert_true (ingest_store_first_seq (store) > 20000);
+  assert_true (compared > 30);
+  g_rand_free (rand);
+  ingest_store_free (g_steal_pointer (&store));
+  g_rmdir (dir);
 }
 
 static void
@@ -287,6 +338,7 @@ main (void)
     cmocka_unit_test (test_extreme_times),
     cmocka_unit_test (test_random_plain),
     cmocka_unit_test (test_random_long),
+    cmocka_unit_test (test_retention),
     cmocka_unit_test (test_random_groups),
     cmocka_unit_test (test_random_filters),
   };

@@ -464,6 +464,136 @@ test_budget_bad_page_dir (void **state)
   assert_non_null (strstr (error->message, "/nonexistent/actorscope"));
 }
 
+/* Retention on a live store: the oldest evicted chunks go for good, the
+ * page files give their disk back and stay bounded however long the stream,
+ * running totals stay exact, and every reader sees only what is held. */
+static void
+test_retain_bounds_page_file (void **state)
+{
+  (void) state;
+  g_autofree char *dir = test_tmpdir_new ("store-retain-XXXXXX");
+  g_autoptr(IngestStore) store = ingest_store_new ();
+  g_autoptr(IngestStore) plain = ingest_store_new ();
+  g_autoptr(GError) error = NULL;
+  IngestStoreRetained got;
+  gint64 disk_early = 0, disk_max = 0;
+  guint64 dropped = 0;
+
+  assert_true (ingest_store_set_memory_budget (store, 1024 * 1024, dir, &error));
+  for (guint round = 0; round < 12; round++)
+    {
+      feed_messages (store, round * 50000 + 1, (round + 1) * 50000, FALSE);
+      feed_messages (plain, round * 50000 + 1, (round + 1) * 50000, FALSE);
+      /* keep the newest 60,000 events (serve: what the log still holds) */
+      guint64 n = ingest_store_n_events (store);
+      IngestSeq first = ingest_store_retain_before (store, n - 60000, &got);
+      dropped += got.events;
+      assert_int_equal (first, dropped);
+      assert_int_equal (first % 2048, 0);
+      assert_true (first <= n - 60000);
+      assert_true (got.events == 0 || got.page_bytes > 0);
+      gint64 disk = ingest_store_page_disk_bytes (store);
+      assert_true (disk >= 0);
+      if (round == 2)
+        disk_early = disk;
+      if (g_getenv ("RETAIN_DEBUG"))
+        {
+          IngestStoreRetained t;
+          ingest_store_get_retained (store, &t);
+          printf ("round %u: disk %" G_GINT64_FORMAT " events %" G_GUINT64_FORMAT " messages %" G_GUINT64_FORMAT " of %u\n", round, disk, t.events, t.messages, ingest_store_n_messages (store));
+        }
+      disk_max = MAX (disk_max, disk);
+    }
+  printf ("retention: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " events dropped; page files "
+          "%" G_GINT64_FORMAT " bytes on disk after 3 rounds, at most %" G_GINT64_FORMAT " over 12\n",
+          dropped, ingest_store_n_events (store), disk_early, disk_max);
+  /* 1.8 M events passed: without retention the page files would hold them
+   * all; with it, about the newest 60,000 plus a budget's worth. */
+  assert_true (dropped > 1500000);
+  assert_true (disk_max <= disk_early + disk_early / 2 + 65536);
+
+  IngestSeq first = ingest_store_first_seq (store);
+  assert_int_equal (first, dropped);
+  /* nothing below first reads; everything from it equals the plain store */
+  assert_null (ingest_store_event (store, first - 1));
+  for (IngestSeq s = first; s < first + 5000; s++)
+    assert_memory_equal (ingest_store_event (store, s), ingest_store_event (plain, s),
+                         sizeof (IngestEvent));
+  assert_int_equal (ingest_store_time_lower_bound (store, G_MININT64), first);
+  assert_int_equal (ingest_store_time_seq (store, first), first);
+
+  /* running totals: exact, as without retention */
+  IngestActorStats a, b;
+  IngestActorId id = ingest_store_find_actor (store, "/user/b");
+  ingest_store_actor_stats (store, id, &a);
+  ingest_store_actor_stats (plain, ingest_store_find_actor (plain, "/user/b"), &b);
+  assert_int_equal (a.received, b.received);
+  assert_int_equal (a.processed, b.processed);
+  assert_int_equal (a.pending, b.pending);
+  assert_latency_equal (&a.mailbox, &b.mailbox);
+  assert_latency_equal (&a.processing, &b.processing);
+
+  /* A view over everything sees what is held: the plain store's view from
+   * the time of the first event held. */
+  IngestViewSpec all = { 0 }, held = { 0 };
+  all.from_ns = G_MININT64;
+  all.to_ns = INGEST_TIME_MAX;
+  held.from_ns = ingest_store_event (store, first)->time_ns;
+  held.to_ns = INGEST_TIME_MAX;
+  g_autoptr(IngestGraph) ga = ingest_graph_build (store, &all, &error);
+  g_autoptr(IngestGraph) gb = ingest_graph_build (plain, &held, &error);
+  assert_non_null (ga);
+  assert_non_null (gb);
+  assert_int_equal (ga->edges->len, gb->edges->len);
+  assert_int_equal (g_array_index (ga->edges, IngestViewEdge, 0).count,
+                    g_array_index (gb->edges, IngestViewEdge, 0).count);
+
+  /* A late ACK naming a message retained away is unmatched, never a crash. */
+  guint64 unmatched = ingest_store_counters (store)->unmatched;
+  test_ingest_ev (store, INGEST_EVENT_ACK, 2000000000, "/user/b", NULL, "message-7", NULL, NULL, NULL);
+  assert_int_equal (ingest_store_counters (store)->unmatched, unmatched + 1);
+  test_tmpdir_clear (&dir);
+}
+
+/* Out of time order: the events retained away take the first positions of
+ * the time order and the rest stay sorted, as in the plain store. */
+static void
+test_retain_time_order (void **state)
+{
+  (void) state;
+  g_autofree char *dir = test_tmpdir_new ("store-retain-XXXXXX");
+  g_autoptr(IngestStore) budgeted = ingest_store_new ();
+  g_autoptr(IngestStore) plain = ingest_store_new ();
+  g_autoptr(GError) error = NULL;
+  IngestStore *stores[] = { plain, budgeted };
+
+  assert_true (ingest_store_set_memory_budget (budgeted, BUDGET, dir, &error));
+  feed (stores, 2);
+  (void) ingest_store_time_lower_bound (budgeted, 0); /* order materialised before */
+  IngestSeq first = ingest_store_retain_before (budgeted, ingest_store_n_events (budgeted) / 2, NULL);
+  assert_true (first > 0);
+  gsize n = ingest_store_n_events (plain);
+  gsize pos = first;
+  for (gsize i = 0; i < n; i++)
+    {
+      IngestSeq s = ingest_store_time_seq (plain, i);
+      if (s < first)
+        continue;
+      assert_int_equal (ingest_store_time_seq (budgeted, pos), s);
+      pos++;
+    }
+  assert_int_equal (pos, n);
+  for (gsize i = 0; i < first; i++)
+    assert_true (ingest_store_time_seq (budgeted, i) < first);
+  /* later events pairing with messages retained away: no crash, counted */
+  IngestStore *more[] = { budgeted };
+  feed (more, 1);
+  IngestStoreRetained total;
+  ingest_store_get_retained (budgeted, &total);
+  assert_int_equal (total.events, first);
+  test_tmpdir_clear (&dir);
+}
+
 int
 main (void)
 {
@@ -472,6 +602,8 @@ main (void)
     cmocka_unit_test (test_budget_memory_flat),
     cmocka_unit_test (test_budget_waits_for_durable),
     cmocka_unit_test (test_budget_bad_page_dir),
+    cmocka_unit_test (test_retain_bounds_page_file),
+    cmocka_unit_test (test_retain_time_order),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

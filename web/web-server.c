@@ -1109,6 +1109,16 @@ events_write (Conn *c)
   out = g_string_sized_new (LWS_PRE + EVENTS_CHUNK + 4096);
   g_string_set_size (out, LWS_PRE);
   declared = events_declare_actors (self, c, out);
+  /* Asked for (or fallen behind into) history that retention dropped: say
+   * so in a header line (readers ignore its extra members, see
+   * web/PROTOCOL.md) and go on from the first event held. */
+  IngestSeq first = ingest_store_first_seq (self->store);
+  if (declared && c->next_seq < first)
+    {
+      g_string_append_printf (out, "{\"actorscope\":1,\"retained_away\":%" G_GUINT64_FORMAT
+                              ",\"history_from\":%" G_GUINT64_FORMAT "}\n", first - c->next_seq, first);
+      c->next_seq = first;
+    }
   /* Events only after every actor they may name is declared. */
   while (declared && c->next_seq < n && out->len < LWS_PRE + EVENTS_CHUNK)
     ingest_native_format_event (self->store, c->next_seq++, out);

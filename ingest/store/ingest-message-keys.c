@@ -20,6 +20,7 @@ struct _IngestMessageKeys {
   GPtrArray *chunks;        /* char[CHUNK_SIZE], NULL once evicted */
   gsize pos;                /* write offset in the last chunk */
   gsize n_evicted;          /* chunks 0..n_evicted-1 are in the pager */
+  gsize n_discarded;        /* chunks 0..n_discarded-1 are gone (retention) */
   IngestStorePager *pager;  /* NULL until a page dir */
 };
 
@@ -74,7 +75,8 @@ ingest_message_keys_get (const IngestMessageKeys *self, guint32 handle)
   gsize off = handle & ~INGEST_MESSAGE_KEYS_BIT;
   gsize c = off >> CHUNK_SHIFT;
   if ((handle & INGEST_MESSAGE_KEYS_BIT) == 0 || c >= self->chunks->len
-      || (c == self->chunks->len - 1 && (off & (CHUNK_SIZE - 1)) >= self->pos))
+      || (c == self->chunks->len - 1 && (off & (CHUNK_SIZE - 1)) >= self->pos)
+      || c < self->n_discarded)
     return "";
   const char *chunk = self->chunks->pdata[c];
   if (G_UNLIKELY (chunk == NULL))
@@ -87,7 +89,7 @@ ingest_message_keys_peek (IngestMessageKeys *self, guint32 handle)
 {
   g_return_val_if_fail (self != NULL, "");
   gsize off = handle & ~INGEST_MESSAGE_KEYS_BIT, c = off >> CHUNK_SHIFT;
-  if (c < self->chunks->len && self->chunks->pdata[c] == NULL)
+  if (c < self->chunks->len && c >= self->n_discarded && self->chunks->pdata[c] == NULL)
     return (const char *) ingest_store_pager_peek (self->pager, c) + (off & (CHUNK_SIZE - 1));
   return ingest_message_keys_get (self, handle);
 }
@@ -150,4 +152,22 @@ guint64
 ingest_message_keys_page_reads (const IngestMessageKeys *self)
 {
   return self != NULL ? ingest_store_pager_reads (self->pager) : 0;
+}
+
+guint64
+ingest_message_keys_discard_below (IngestMessageKeys *self, guint32 mark)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  gsize below = mark & ~INGEST_MESSAGE_KEYS_BIT;
+  guint64 bytes = 0;
+  while (self->n_discarded < self->n_evicted
+         && ((self->n_discarded + 1) << CHUNK_SHIFT) <= below)
+    bytes += ingest_store_pager_discard (self->pager, self->n_discarded++);
+  return bytes;
+}
+
+gint64
+ingest_message_keys_disk_bytes (const IngestMessageKeys *self)
+{
+  return self != NULL ? ingest_store_pager_disk_bytes (self->pager) : 0;
 }

@@ -61,6 +61,14 @@ gboolean ingest_message_keys_set_page_dir (IngestMessageKeys *keys, const char *
  * (if NULL so far) and stops (the chunk stays in RAM, nothing is lost). */
 gsize ingest_message_keys_evict_below (IngestMessageKeys *keys, guint32 mark, GError **error);
 
+/* Retention: forgets the evicted chunks that lie wholly below mark, for
+ * good (their page-file bytes are freed). Their keys read "" from then on;
+ * the store calls this only once no message it may still read names them.
+ * Returns the page-file bytes freed. */
+guint64 ingest_message_keys_discard_below (IngestMessageKeys *keys, guint32 mark);
+/* Bytes of disk its page file takes (0 without one). */
+gint64 ingest_message_keys_disk_bytes (const IngestMessageKeys *keys);
+
 /* Bytes of RAM held (chunks in RAM, the chunk table, the page cache). */
 gsize ingest_message_keys_memory_bytes (const IngestMessageKeys *keys);
 /* Chunks read back from the page file so far. */

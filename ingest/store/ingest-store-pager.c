@@ -3,10 +3,13 @@
  * A service runs for days, so the page file holds every event since its
  * start: pages are zstd-compressed (level 1, a few hundred MB/s on one core,
  * against the store's 32 bytes per event about 5-8 on disk). Each page is
- * appended at the end of the file; an index in RAM (12 bytes per page, i.e.
+ * appended at the end of the file; an index in RAM (16 bytes per page, i.e.
  * per 2048 events) says where. A page written back (a message changed after
  * eviction) overwrites its old place when it still fits, else goes to the
- * end: the garbage is bounded by the page reads.
+ * end: the garbage is bounded by the page reads. Retention discards the
+ * oldest pages: their bytes become holes (fallocate PUNCH_HOLE), so what
+ * the file takes on disk follows what the store still holds, although its
+ * apparent size only grows.
  */
 #include "config.h"
 
@@ -17,6 +20,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <zstd.h>
 
@@ -28,9 +32,17 @@ typedef struct {
 } Page;
 
 typedef struct {
-  guint64 offset;
+  guint64 offset;     /* a multiple of PAGE_ALIGN */
   guint32 length;     /* compressed bytes; 0: never written */
+  guint32 capacity;   /* bytes of the file it owns (>= length, to a PAGE_ALIGN boundary) */
 } Slot;
+
+/* Pages start on file-system block boundaries, so that discarding one
+ * (punching a hole) frees every block it used: a block shared with a
+ * neighbour would stay allocated, a block per page, as long as the file
+ * lives. The padding costs no disk: it is the unused end of the page's last
+ * block, which is allocated anyway. */
+#define PAGE_ALIGN 4096
 
 struct _IngestStorePager {
   int fd;
@@ -108,7 +120,8 @@ write_page (IngestStorePager *self, gsize index, gconstpointer data, GError **er
   if (index >= self->slots->len)
     g_array_set_size (self->slots, index + 1);
   Slot *slot = &g_array_index (self->slots, Slot, index);
-  guint64 off = slot->length >= n ? slot->offset : self->end;
+  gboolean fits = slot->capacity >= n;
+  guint64 off = fits ? slot->offset : (self->end + PAGE_ALIGN - 1) / PAGE_ALIGN * PAGE_ALIGN;
   const char *p = self->scratch;
   gsize done = 0;
 
@@ -129,6 +142,8 @@ write_page (IngestStorePager *self, gsize index, gconstpointer data, GError **er
     }
   slot->offset = off;
   slot->length = (guint32) n;
+  if (!fits)
+    slot->capacity = (guint32) ((n + PAGE_ALIGN - 1) / PAGE_ALIGN * PAGE_ALIGN);
   self->end = MAX (self->end, off + n);
   return TRUE;
 }
@@ -232,6 +247,47 @@ ingest_store_pager_peek (IngestStorePager *self, gsize index)
       self->peek_index = index;
     }
   return self->peek;
+}
+
+guint64
+ingest_store_pager_discard (IngestStorePager *self, gsize index)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  if (index >= self->slots->len)
+    return 0;
+  Slot *slot = &g_array_index (self->slots, Slot, index);
+  guint64 bytes = slot->capacity;
+  for (guint i = 0; i < INGEST_STORE_PAGER_CACHE; i++)
+    if (self->pages[i].index == index)
+      {
+        self->pages[i].index = G_MAXSIZE;
+        self->pages[i].dirty = FALSE;
+        self->pages[i].last_use = 0;
+      }
+  if (self->peek_index == index)
+    self->peek_index = G_MAXSIZE;
+  if (bytes == 0)
+    return 0;
+#if defined(FALLOC_FL_PUNCH_HOLE) && defined(FALLOC_FL_KEEP_SIZE)
+  /* Failure (a file system without holes) costs disk, never an answer. */
+  (void) fallocate (self->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t) slot->offset,
+                    (off_t) slot->capacity);
+#endif
+  slot->offset = 0;
+  slot->length = 0;
+  slot->capacity = 0;
+  return bytes;
+}
+
+gint64
+ingest_store_pager_disk_bytes (const IngestStorePager *self)
+{
+  struct stat st;
+  if (self == NULL)
+    return 0;
+  if (fstat (self->fd, &st) != 0)
+    return -1;
+  return (gint64) st.st_blocks * 512;
 }
 
 gsize

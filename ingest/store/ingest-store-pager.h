@@ -59,6 +59,17 @@ gpointer ingest_store_pager_get (IngestStorePager *pager, gsize index, gboolean 
  * one spare page, valid until the next peek or get. */
 gconstpointer ingest_store_pager_peek (IngestStorePager *pager, gsize index);
 
+/* Forgets chunk `index` for good (retention, ingest_store_retain_before()):
+ * its bytes in the file are given back to the file system (a hole punched
+ * with fallocate; where the file system cannot, they stay allocated until
+ * the process ends), its cached copy is dropped unwritten. Getting it again
+ * is a programming error (aborts). Returns the file bytes it held (0 when
+ * it was never written or already discarded). */
+guint64 ingest_store_pager_discard (IngestStorePager *pager, gsize index);
+/* Bytes of disk the page file takes now (allocated blocks, so punched holes
+ * do not count), -1 when fstat fails. */
+gint64 ingest_store_pager_disk_bytes (const IngestStorePager *pager);
+
 /* Bytes of RAM the pager holds (its cache). */
 gsize ingest_store_pager_memory_bytes (const IngestStorePager *pager);
 /* Pages read back from the file so far (for benchmarks and tests). */

@@ -101,6 +101,7 @@ struct _IngestStore {
 
   gboolean have_time;
   gint64 tmin, tmax;
+  gint64 held_tmin;         /* with retention: earliest time of the events held */
 
   /* Time order: while in_order, position == seq. Otherwise order[] holds the
    * first order_len seqs sorted by (time, seq); later seqs are merged on the
@@ -134,6 +135,13 @@ struct _IngestStore {
   GError *evict_error;         /* the page file refused a write: no more eviction */
   IngestStoreEvictedFunc evicted_func; /* see ingest_store_set_evicted_func() */
   gpointer evicted_data;
+
+  /* Retention (ingest_store_retain_before()): chunks 0..n-1 are gone for
+   * good, so events below events_discarded << EVENT_CHUNK_SHIFT are. */
+  gsize events_discarded, messages_discarded;
+  guint64 retained_messages, retained_page_bytes, retained_latencies;
+  /* What a read of a message retained away gets (see message_in_chunk()). */
+  IngestMessage tombstone;
 };
 
 enum { SLOT_NONE, SLOT_SEND, SLOT_RECEIVE, SLOT_DONE };
@@ -147,6 +155,12 @@ static void chunk_begins (IngestStore *self);
 
 /* Events and messages may be evicted (see the top of the file): their chunk
  * is then NULL and the pager has it. */
+static inline IngestSeq
+first_seq (const IngestStore *self)
+{
+  return (IngestSeq) self->events_discarded << EVENT_CHUNK_SHIFT;
+}
+
 static inline IngestEvent *
 event_at (const IngestStore *self, IngestSeq seq)
 {
@@ -163,14 +177,46 @@ message_in_chunk (const IngestStore *self, IngestMessageId id, gboolean writable
   gsize i = id - 1, c = i >> MESSAGE_CHUNK_SHIFT;
   IngestMessage *chunk = self->messages.chunks->pdata[c];
   if (G_UNLIKELY (chunk == NULL))
-    chunk = ingest_store_pager_get (self->message_pager, c, writable);
+    {
+      if (G_UNLIKELY (c < self->messages_discarded))
+        {
+          /* Retained away: only a link (response, in_reply_to) from a kept
+           * message reaches here. It reads as a message with no events, so
+           * nothing pairs with it; a write lands in the scratch copy. */
+          IngestStore *mut = (IngestStore *) self;
+          memset (&mut->tombstone, 0, sizeof mut->tombstone);
+          mut->tombstone.send_seq = mut->tombstone.receive_seq = INGEST_SEQ_NONE;
+          mut->tombstone.done_seq = mut->tombstone.ack_seq = INGEST_SEQ_NONE;
+          return &mut->tombstone;
+        }
+      chunk = ingest_store_pager_get (self->message_pager, c, writable);
+    }
   return chunk + (i & MESSAGE_CHUNK_MASK);
 }
 
+/* An event retained away sorts before every kept one (INGEST_TIME_MIN):
+ * the time order keeps them at its first positions. */
 static inline gint64
 seq_time (const IngestStore *self, IngestSeq seq)
 {
+  if (G_UNLIKELY (seq < first_seq (self)))
+    return INGEST_TIME_MIN;
   return event_at (self, seq)->time_ns;
+}
+
+/* The time from event s0 to event s1 in *v; FALSE (and counted) when one
+ * of them was retained away, so the sample cannot be taken. */
+static inline gboolean
+latency_between (IngestStore *self, IngestSeq s0, IngestSeq s1, gint64 *v)
+{
+  IngestSeq first = first_seq (self);
+  if (G_UNLIKELY (s0 < first || s1 < first))
+    {
+      self->retained_latencies++;
+      return FALSE;
+    }
+  *v = event_at (self, s1)->time_ns - event_at (self, s0)->time_ns;
+  return TRUE;
 }
 
 /* A message the append path may change (an evicted one is written back). */
@@ -757,7 +803,21 @@ message_for_key (IngestStore *self, IngestStr key, int slot, gboolean *created)
                       *cached = v;
                       return id;
                     }
-                  IngestMessageId nid = message_new (self, m->key);
+                  /* A new message of a reused key. It shares the key's
+                   * text while that is recent; an old one is stored again,
+                   * so that retention, which drops keys with their
+                   * messages (ingest_message_keys_discard_below()), never
+                   * drops a key a kept message names. */
+                  IngestAtom nkey = m->key;
+                  if ((nkey & INGEST_MESSAGE_KEYS_BIT) && self->message_key_mark->len > 0
+                      && nkey < g_array_index (self->message_key_mark, guint32,
+                                               self->message_key_mark->len - 1))
+                    {
+                      nkey = ingest_message_keys_add (self->keys, s, len);
+                      if (nkey == 0) /* 2 GiB of keys: the string arena, as below */
+                        nkey = ingest_strings_add_normalized (self->strings, s, len);
+                    }
+                  IngestMessageId nid = message_new (self, nkey);
                   if (nid == 0)
                     return 0;
                   mslots[i] = ((guint64) hash << 32) | nid;
@@ -909,6 +969,8 @@ retire_keys (IngestStore *self)
   gsize keep = max_keys (self);
   gsize horizon = self->messages.len > keep ? self->messages.len - keep : 0;
   horizon = MIN (horizon, self->messages.n_evicted << MESSAGE_CHUNK_SHIFT);
+  /* chunks retained away left the table already (retain_message_chunk()) */
+  self->retire_chunks = MAX (self->retire_chunks, self->messages_discarded);
   while (((self->retire_chunks + 1) << MESSAGE_CHUNK_SHIFT) <= horizon)
     {
       IngestMessageId first = (IngestMessageId) (self->retire_chunks << MESSAGE_CHUNK_SHIFT) + 1;
@@ -1058,7 +1120,9 @@ static void
 record_round_trip (IngestStore *self, const IngestMessage *req)
 {
   const IngestMessage *resp = msg_at (self, req->response);
-  gint64 v = seq_time (self, resp->receive_seq) - seq_time (self, req->send_seq);
+  gint64 v;
+  if (!latency_between (self, req->send_seq, resp->receive_seq, &v))
+    return;
   hist_record (&actor_at (self, req->from)->round_trip, v);
   hist_record (&edge_get (self, req->from, req->to)->round_trip, v);
 }
@@ -1072,11 +1136,12 @@ readiness_apply (IngestStore *self, IngestMessageId id, const Readiness *before)
   readiness_take (self, id, before->request, &after);
   if (after.mailbox && !before->mailbox)
     {
-      gint64 v = seq_time (self, m->receive_seq) - seq_time (self, m->send_seq);
+      gint64 v;
+      gboolean known = latency_between (self, m->send_seq, m->receive_seq, &v);
       IngestEdgeRec *e = edge_get (self, m->from, m->to);
       /* a message held until acked spends its time in the queue until the
        * ACK (recorded there) */
-      if (!m->until_ack)
+      if (!m->until_ack && known)
         {
           hist_record (&actor_at (self, m->to)->mailbox, v);
           hist_record (&e->mailbox, v);
@@ -1085,13 +1150,15 @@ readiness_apply (IngestStore *self, IngestMessageId id, const Readiness *before)
     }
   if (after.proc_actor && !before->proc_actor)
     {
-      gint64 v = seq_time (self, m->done_seq) - seq_time (self, m->receive_seq);
-      hist_record (&actor_at (self, m->to)->processing, v);
+      gint64 v;
+      if (latency_between (self, m->receive_seq, m->done_seq, &v))
+        hist_record (&actor_at (self, m->to)->processing, v);
     }
   if (after.proc_edge && !before->proc_edge)
     {
-      gint64 v = seq_time (self, m->done_seq) - seq_time (self, m->receive_seq);
-      hist_record (&edge_get (self, m->from, m->to)->processing, v);
+      gint64 v;
+      if (latency_between (self, m->receive_seq, m->done_seq, &v))
+        hist_record (&edge_get (self, m->from, m->to)->processing, v);
     }
   if (after.rtt_self && !before->rtt_self)
     record_round_trip (self, m);
@@ -1374,9 +1441,14 @@ append_ack (IngestStore *self, const IngestEventInput *in, IngestSeq seq, Ingest
     return;
   /* the broker takes a held message out of its queue now */
   IngestActorRec *q = actor_at (self, m->to);
-  gint64 v = ev->time_ns - seq_time (self, m->send_seq);
-  hist_record (&q->mailbox, v);
-  hist_record (&edge_get (self, m->from, m->to)->mailbox, v);
+  if (m->send_seq >= first_seq (self))
+    {
+      gint64 v = ev->time_ns - seq_time (self, m->send_seq);
+      hist_record (&q->mailbox, v);
+      hist_record (&edge_get (self, m->from, m->to)->mailbox, v);
+    }
+  else
+    self->retained_latencies++;
   if (m->receive_seq != INGEST_SEQ_NONE && q->delivered_unacked > 0)
     q->delivered_unacked--;
   depth_add (self, m->to, -1);
@@ -1435,6 +1507,7 @@ time_order_note (IngestStore *self, IngestSeq seq, gint64 t)
   else
     {
       self->tmin = MIN (self->tmin, t);
+      self->held_tmin = MIN (self->held_tmin, t);
       self->tmax = MAX (self->tmax, t);
     }
   if (self->in_order)
@@ -1570,7 +1643,7 @@ const IngestEvent *
 ingest_store_event (const IngestStore *self, IngestSeq seq)
 {
   g_return_val_if_fail (self != NULL, NULL);
-  if (seq >= self->events.len)
+  if (seq >= self->events.len || seq < first_seq (self))
     return NULL;
   return event_at (self, seq);
 }
@@ -1695,7 +1768,7 @@ ingest_store_time_range (const IngestStore *self, gint64 *min_ns, gint64 *max_ns
   if (!self->have_time)
     return FALSE;
   if (min_ns)
-    *min_ns = self->tmin;
+    *min_ns = self->events_discarded > 0 ? self->held_tmin : self->tmin;
   if (max_ns)
     *max_ns = self->tmax;
   return TRUE;
@@ -1840,7 +1913,8 @@ ingest_store_time_lower_bound (IngestStore *self, gint64 t_ns)
       else
         hi = mid;
     }
-  return lo;
+  /* never a position of an event retained away (they come first) */
+  return MAX (lo, (gsize) MIN (first_seq (self), (IngestSeq) self->events.len));
 }
 
 const IngestSeq *
@@ -2156,4 +2230,152 @@ ingest_store_set_message_label (IngestStore *self, IngestMessageId id, IngestStr
   IngestMessage *m = msg_at (self, id);
   if (m->label == 0)
     m->label = intern_str (self, label);
+}
+
+/* --- retention ------------------------------------------------------------- */
+
+/* No event that stays names message m: each of its events is retained
+ * away (or never came). */
+static gboolean
+message_behind (const IngestMessage *m, IngestSeq first)
+{
+  IngestSeq seqs[] = { m->send_seq, m->receive_seq, m->done_seq, m->ack_seq };
+  for (guint i = 0; i < G_N_ELEMENTS (seqs); i++)
+    if (seqs[i] != INGEST_SEQ_NONE && seqs[i] >= first)
+      return FALSE;
+  return TRUE;
+}
+
+/* Forgets the oldest message chunk when none of its messages is named by
+ * an event that stays. Their keys leave the table first (a late event
+ * naming one is unmatched, as for a key never seen). FALSE: it stays. */
+static gboolean
+retain_message_chunk (IngestStore *self, IngestSeq first)
+{
+  gsize c = self->messages_discarded;
+  if (c >= self->messages.n_evicted || c + 1 >= self->messages.chunks->len)
+    return FALSE;
+  const IngestMessage *chunk = ingest_store_pager_peek (self->message_pager, c);
+  for (guint i = 0; i < (1u << MESSAGE_CHUNK_SHIFT); i++)
+    if (!message_behind (&chunk[i], first))
+      return FALSE;
+  IngestMessageId id0 = (IngestMessageId) (c << MESSAGE_CHUNK_SHIFT) + 1;
+  gboolean removed_any = FALSE;
+  for (guint i = 0; i < (1u << MESSAGE_CHUNK_SHIFT); i++)
+    {
+      /* retire_message() peeks key chunks, which may evict the peeked
+       * message chunk's spare page: copy what it needs first */
+      IngestMessage m = chunk[i];
+      if (retire_message (self, id0 + i, &m))
+        {
+          removed_any = TRUE;
+          if (!message_complete (&m))
+            self->n_retired_open++;
+        }
+      chunk = ingest_store_pager_peek (self->message_pager, c);
+    }
+  if (removed_any)
+    memset (self->mcache, 0, sizeof self->mcache);
+  self->retained_page_bytes += ingest_store_pager_discard (self->message_pager, c);
+  self->messages_discarded++;
+  self->retained_messages += 1u << MESSAGE_CHUNK_SHIFT;
+  return TRUE;
+}
+
+/* Stable partition of the time order: positions 0..first-1 get the events
+ * retained away (which now sort first), the rest keep their order. */
+static void
+time_order_retain (IngestStore *self, IngestSeq first)
+{
+  if (self->in_order || self->order == NULL)
+    return;
+  guint32 *kept = g_new (guint32, self->order_len);
+  gsize k = 0, r = 0;
+  for (gsize i = 0; i < self->order_len; i++)
+    if (self->order[i] < first)
+      self->order[r++] = self->order[i];
+    else
+      kept[k++] = self->order[i];
+  memcpy (self->order + r, kept, k * sizeof (guint32));
+  g_free (kept);
+  self->order_gen++;
+}
+
+static gboolean
+dropped_id_retained (gpointer key, gpointer value, gpointer user_data)
+{
+  (void) value;
+  return GPOINTER_TO_UINT (key) <= GPOINTER_TO_UINT (user_data);
+}
+
+IngestSeq
+ingest_store_retain_before (IngestStore *self, IngestSeq seq, IngestStoreRetained *out)
+{
+  IngestStoreRetained local = { 0 };
+  g_return_val_if_fail (self != NULL, 0);
+  if (out == NULL)
+    out = &local;
+  memset (out, 0, sizeof *out);
+  guint64 bytes0 = self->retained_page_bytes, messages0 = self->retained_messages;
+  gsize events0 = self->events_discarded;
+  /* whole chunks that left RAM (so the durable log held them), never
+   * the chunk being filled */
+  while (self->events_discarded < self->events.n_evicted
+         && self->events_discarded + 1 < self->events.chunks->len
+         && ((IngestSeq) (self->events_discarded + 1) << EVENT_CHUNK_SHIFT) <= seq)
+    self->retained_page_bytes += ingest_store_pager_discard (self->event_pager,
+                                                             self->events_discarded++);
+  if (self->events_discarded == events0)
+    return first_seq (self);
+  IngestSeq first = first_seq (self);
+  time_order_ensure (self);
+  time_order_retain (self, first);
+  self->held_tmin = event_at (self, self->in_order ? first : self->order[first])->time_ns;
+  gsize messages_before = self->messages_discarded;
+  while (retain_message_chunk (self, first))
+    ;
+  /* the ids of dropped messages retained away: nobody asks any more */
+  if (self->messages_discarded != messages_before && g_hash_table_size (self->dropped) > 0)
+    g_hash_table_foreach_remove (self->dropped, dropped_id_retained,
+                                 GSIZE_TO_POINTER (self->messages_discarded << MESSAGE_CHUNK_SHIFT));
+  /* Keys below the mark of the last chunk dropped: a chunk's mark is
+   * taken after its first message's key was stored (the key comes before
+   * the message), so the first kept chunk's own mark would drop the key of
+   * its first message, which stays. */
+  if (self->messages_discarded > 0)
+    self->retained_page_bytes
+      += ingest_message_keys_discard_below (self->keys, g_array_index (self->message_key_mark, guint32,
+                                                                       self->messages_discarded - 1));
+  out->events = (guint64) (self->events_discarded - events0) << EVENT_CHUNK_SHIFT;
+  out->messages = self->retained_messages - messages0;
+  out->page_bytes = self->retained_page_bytes - bytes0;
+  return first;
+}
+
+IngestSeq
+ingest_store_first_seq (const IngestStore *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return first_seq (self);
+}
+
+void
+ingest_store_get_retained (const IngestStore *self, IngestStoreRetained *out)
+{
+  g_return_if_fail (self != NULL && out != NULL);
+  out->events = first_seq (self);
+  out->messages = self->retained_messages;
+  out->page_bytes = self->retained_page_bytes;
+  out->latencies = self->retained_latencies;
+}
+
+gint64
+ingest_store_page_disk_bytes (const IngestStore *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  if (self->event_pager == NULL)
+    return 0;
+  return ingest_store_pager_disk_bytes (self->event_pager)
+         + ingest_store_pager_disk_bytes (self->message_pager)
+         + ingest_message_keys_disk_bytes (self->keys);
 }

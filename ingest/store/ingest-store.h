@@ -152,7 +152,9 @@ void ingest_store_actors_stats_merged (const IngestStore *store, const IngestAct
 IngestActorId ingest_store_find_actor (const IngestStore *store, const char *name);
 const char *ingest_store_actor_name (const IngestStore *store, IngestActorId id);
 
-/* Time range of all events (min, max time_ns); FALSE when empty. */
+/* Time range of all events (min, max time_ns); FALSE when empty. After
+ * retention (ingest_store_retain_before()) min is that of the events still
+ * held. */
 gboolean ingest_store_time_range (const IngestStore *store, gint64 *min_ns, gint64 *max_ns);
 
 /* Events in time order: the store keeps a time-sorted index of sequence
@@ -269,6 +271,44 @@ const GError *ingest_store_get_evict_error (const IngestStore *store);
 typedef void (*IngestStoreEvictedFunc) (IngestStore *store, gpointer user_data);
 void ingest_store_set_evicted_func (IngestStore *store, IngestStoreEvictedFunc func,
                                     gpointer user_data);
+
+/* Retention: a live store forgets its oldest events for good, so that the
+ * disk a long-running service uses (data directory and page file) is bounded
+ * by the owner's retention, not by its uptime. ingest_store_retain_before()
+ * drops every whole 2048-event chunk below seq that already left RAM
+ * (evicted: the durable log held it), and the messages no remaining event
+ * names; their page-file bytes are given back (holes punched). After it:
+ *  - ingest_store_first_seq() is the first seq still held (a multiple of
+ *    2048, <= seq); n_events and every seq number stay as they were;
+ *  - ingest_store_event() of an earlier seq returns NULL; the time order
+ *    keeps those events at positions 0..first-1 and
+ *    ingest_store_time_lower_bound() never returns a position below first,
+ *    so a view over any window sees only the events still held;
+ *  - since-start facts stay running totals over every event ever appended
+ *    (counts, bytes, pending, errors, depth, histograms); a latency whose
+ *    first event was retained away (a message open for longer than the
+ *    history kept) gets no sample (counted in IngestStoreRetained.latencies);
+ *  - a late event naming a message retained away is unmatched, as for a
+ *    key never seen (and the ids of dropped messages retained away leave
+ *    the dropped set); a link (response, in_reply_to) from a kept message to
+ *    one retained away reads as a message with no events (key 0, seqs
+ *    INGEST_SEQ_NONE).
+ * Returns the new first seq; *out (may be NULL) gets what this call dropped
+ * (latencies unused). Without a memory budget nothing is ever evicted, so
+ * nothing is dropped. */
+typedef struct {
+  guint64 events;       /* events dropped */
+  guint64 messages;     /* message ids dropped */
+  guint64 page_bytes;   /* page file bytes given back */
+  guint64 latencies;    /* latency samples not taken (ingest_store_get_retained()) */
+} IngestStoreRetained;
+
+IngestSeq ingest_store_retain_before (IngestStore *store, IngestSeq seq, IngestStoreRetained *out);
+IngestSeq ingest_store_first_seq (const IngestStore *store);
+/* Totals since the store was made. */
+void ingest_store_get_retained (const IngestStore *store, IngestStoreRetained *out);
+/* Bytes of disk the store's page files take now (0 without a budget). */
+gint64 ingest_store_page_disk_bytes (const IngestStore *store);
 
 /* Corrections after the fact, for formats that need them (Chrome metadata
  * names processes and threads after their events, and Chrome slices are

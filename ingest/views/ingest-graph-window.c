@@ -66,6 +66,7 @@ struct _IngestGraphWindow {
   gboolean filled;        /* FALSE until the first advance (or after a reset) */
   gint64 from_ns;
   IngestSeq next_seq;     /* events [0, next_seq) have been seen */
+  IngestSeq first_seq;    /* the store's first event held when filled (retention) */
 
   /* Per actor id (index 0 unused). */
   GArray *amatch;         /* guint8: 0 unknown, 1 matches, 2 doesn't */
@@ -423,7 +424,7 @@ label_count (WEdge *e, IngestAtom label, int sign)
 static gint64
 time_of (IngestStore *store, IngestSeq seq)
 {
-  return ingest_store_event (store, seq)->time_ns;
+  return ingest_view_time_of (store, seq);
 }
 
 /* The mailbox depth sample an event carries, for the receiver's node. */
@@ -721,7 +722,9 @@ advance (IngestGraphWindow *w, gint64 from_ns, guint64 n_events)
 {
   IngestStore *store = w->store;
 
-  if (w->filled && from_ns < w->from_ns)
+  /* Retention dropped events the window counted: they can no longer be
+   * taken out one by one, so it starts again from what is held. */
+  if (w->filled && (from_ns < w->from_ns || ingest_store_first_seq (store) != w->first_seq))
     reset (w);
   cover_actors (w);
 
@@ -739,6 +742,7 @@ advance (IngestGraphWindow *w, gint64 from_ns, guint64 n_events)
         }
       ingest_message_flags_mark (&w->mflags, newest);
       w->next_seq = n_events;
+      w->first_seq = ingest_store_first_seq (store);
       w->filled = TRUE;
       return;
     }

@@ -132,6 +132,7 @@ struct _IngestTimelineWindow {
   gint64 from_ns;                /* bucket-aligned start */
   gint64 to_ns;                  /* INGEST_TIME_MAX, or the end of a snapshot */
   IngestSeq next_seq;
+  IngestSeq first_seq;         /* the store's first event held when filled (retention) */
 
   /* Visibility, folding and mailbox depth, kept across rounds. */
   IngestViewCtx pctx;
@@ -637,6 +638,8 @@ consume (IngestTimelineWindow *w, const IngestEvent *ev)
         if (b != NULL)
           touch (b, ev->actor);
         const IngestEvent *rev = ingest_store_event (store, m->receive_seq);
+        if (rev == NULL)
+          return; /* its RECEIVE was retained away: no span to complete */
         gint64 kr = bucket_index (w, rev->time_ns);
         Bucket *rb = bucket_at (w, kr, FALSE);
         guint8 *f = mflag (w, id);
@@ -758,6 +761,7 @@ fill (IngestTimelineWindow *w, gint64 b0)
     }
   ingest_message_flags_mark (&w->mflags, newest);
   w->next_seq = ingest_store_n_events (store);
+  w->first_seq = ingest_store_first_seq (store);
   w->filled = TRUE;
 }
 
@@ -809,7 +813,9 @@ advance (IngestTimelineWindow *w, gint64 from_ns, gint64 tmin)
 {
   IngestStore *store = w->store;
   gint64 b0 = bucket_index (w, MAX (from_ns, tmin));
-  if (w->filled && b0 < w->base)
+  /* Retention dropped events the buckets hold: start again from what is
+   * held. */
+  if (w->filled && (b0 < w->base || ingest_store_first_seq (store) != w->first_seq))
     {
       GError *error = NULL;
       /* The filters compiled once already: reset can't fail here. */

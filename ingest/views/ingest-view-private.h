@@ -65,7 +65,13 @@ GArray *ingest_view_steal_nodes (IngestViewCtx *ctx);
 static inline gint64
 ingest_view_time_of (IngestStore *store, IngestSeq seq)
 {
-  return ingest_store_event (store, seq)->time_ns;
+  const IngestEvent *ev = ingest_store_event (store, seq);
+  /* Retained away (ingest_store_retain_before()): a kept message's older
+   * event reads as the start of the history held, so a latency through it
+   * is a lower bound, never garbage. */
+  if (G_UNLIKELY (ev == NULL))
+    ev = ingest_store_event (store, ingest_store_first_seq (store));
+  return ev != NULL ? ev->time_ns : 0;
 }
 
 /* Node index node of ctx->nodes (borrowed; moves when the array grows). */
