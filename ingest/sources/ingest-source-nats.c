@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 
 #include "ingest-hash.h"
+#include "ingest-log-nats.h"
 #include "ingest-source-nats.h"
 
 #define DEFAULT_SUBJECTS "actorscope.>"
@@ -691,6 +692,8 @@ apply_message (IngestNatsSource *self, natsMsg *msg, guint64 sseq, Producer *pro
                            &error)
     && ingest_parser_finish (parser, &error);
   p->b = ingest_store_n_events (self->store);
+  if (self->opts.stream_log != NULL)
+    ingest_log_nats_note (self->opts.stream_log, sseq, p->a, p->b);
   g_queue_push_tail (&self->pending, p);
   g_hash_table_insert (self->pending_by_seq, GSIZE_TO_POINTER (sseq), p);
   self->stats.messages++;
