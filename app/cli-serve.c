@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <malloc.h>
 #include <signal.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "cli-serve.h"
 #include "cli-size.h"
 #include "ingest-log-disk.h"
+#include "ingest-log-nats.h"
 #include "ingest-source-follow.h"
 #include "ingest-source-amqp.h"
 #include "ingest-source-mswitch.h"
@@ -56,6 +58,8 @@ typedef struct {
   gboolean verbose;
   /* --nats: the JetStream collector; it acks what each flush made durable. */
   IngestNatsSource *nats;
+  /* --log stream: log is the stream itself (ingest-log-nats.h). */
+  gboolean stream_log;
 } ServeState;
 
 /* Most events in one append to the log when --nats is on: the appends end
@@ -278,8 +282,19 @@ data_flush (ServeState *st, GError **error)
                _("events stay in memory from now on"));
       st->evict_reported = TRUE;
     }
-  info = ingest_log_disk_get_info (st->log);
-  if (info->dropped_now > 0)
+  if (st->stream_log)
+    {
+      const IngestLogNatsInfo *ni = ingest_log_nats_get_info (st->log);
+      if (ni->retained_now > 0)
+        fprintf (stderr, "actorscope serve: retention: stream messages below stream seq %"
+                 G_GUINT64_FORMAT " were removed by the stream's retention: %" G_GUINT64_FORMAT
+                 " events now, %" G_GUINT64_FORMAT " in all\n", ni->stream_first_seq,
+                 ni->retained_now, ni->retained_events);
+      info = NULL;
+    }
+  else
+    info = ingest_log_disk_get_info (st->log);
+  if (info != NULL && info->dropped_now > 0)
     fprintf (stderr, "actorscope serve: retention: deleted %u oldest segment(s), %" G_GUINT64_FORMAT
              " events; %" G_GUINT64_FORMAT " events dropped by retention in all\n",
              info->n_dropped_segments, info->dropped_now, info->dropped_events);
@@ -317,16 +332,33 @@ on_data_timer (gpointer user_data)
 /* Opens --data-dir and reads its history back into the store. */
 static gboolean
 data_open (ServeState *st, const char *dir, guint64 retain_bytes, gint64 retain_ns,
-           guint64 memory_bytes, GError **error)
+           guint64 memory_bytes, IngestLogNatsOptions *stream, GError **error)
 {
   IngestLogDiskOptions lo = { 0 };
   g_auto(IngestLogSkipped) skipped = { 0 };
-  const IngestLogDiskInfo *info;
-  guint64 n = 0;
+  const IngestLogDiskInfo *info = NULL;
+  guint64 n = 0, dropped;
 
   lo.retain_bytes = retain_bytes;
   lo.retain_ns = retain_ns;
-  st->log = ingest_log_disk_open (dir, &lo, error);
+  if (stream != NULL)
+    {
+      /* --log stream: the directory holds the stream's index, the journal
+       * and the page file; the events are the stream's. */
+      g_autofree char *base = g_strdup_printf ("nats-%s.index", stream->stream);
+      g_autofree char *index = g_build_filename (dir, base, NULL);
+      if (g_mkdir_with_parents (dir, 0700) != 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s", dir, g_strerror (errno));
+          return FALSE;
+        }
+      stream->index_path = index;
+      stream->page_dir = dir;
+      st->log = ingest_log_nats_open (stream, error);
+      st->stream_log = TRUE;
+    }
+  else
+    st->log = ingest_log_disk_open (dir, &lo, error);
   if (st->log == NULL)
     return FALSE;
   /* --memory-limit: the store's share, its page file beside the log (the
@@ -337,8 +369,13 @@ data_open (ServeState *st, const char *dir, guint64 retain_bytes, gint64 retain_
       return FALSE;
     ingest_store_set_evicted_func (st->store, memory_trim, st);
   }
-  info = ingest_log_disk_get_info (st->log);
-  if (info->torn_where != NULL)
+  if (!st->stream_log)
+    info = ingest_log_disk_get_info (st->log);
+  else if (ingest_log_nats_get_info (st->log)->torn_bytes > 0)
+    fprintf (stderr, "actorscope serve: data: cut a torn tail of %" G_GUINT64_FORMAT " bytes of "
+             "the stream index, the end of an interrupted write\n",
+             ingest_log_nats_get_info (st->log)->torn_bytes);
+  if (info != NULL && info->torn_where != NULL)
     {
       g_autofree char *where = cli_escape (info->torn_where, -1);
       fprintf (stderr, "actorscope serve: data: cut a torn tail of %" G_GUINT64_FORMAT
@@ -358,11 +395,13 @@ data_open (ServeState *st, const char *dir, guint64 retain_bytes, gint64 retain_
                skipped.bad_blocks, skipped.lost_events, where);
     }
   st->log_next = ingest_store_n_events (st->store);
+  dropped = info != NULL ? info->dropped_events
+                         : ingest_log_nats_get_info (st->log)->retained_events;
   {
     g_autofree char *d = cli_escape (dir, -1);
     g_autofree char *limit = g_format_size_full (memory_bytes, G_FORMAT_SIZE_IEC_UNITS);
-    printf ("data: %s (%" G_GUINT64_FORMAT " events restored, %" G_GUINT64_FORMAT
-            " dropped by retention)\n", d, n, info->dropped_events);
+    printf ("data: %s (%" G_GUINT64_FORMAT " events restored%s, %" G_GUINT64_FORMAT
+            " dropped by retention)\n", d, n, st->stream_log ? " from the stream" : "", dropped);
     printf ("memory limit: %s (older events are read back from the data directory)\n", limit);
   }
   st->log_timer = g_timeout_add (DATA_FLUSH_MS, on_data_timer, st);
@@ -472,7 +511,9 @@ cli_serve_main (int argc, char **argv)
   gboolean record_no_loss = FALSE;
   g_autofree char *nats_url = NULL, *nats_stream = NULL, *nats_subjects = NULL;
   g_autofree char *nats_durable = NULL, *nats_since = NULL, *nats_user_file = NULL;
-  g_autofree char *nats_token_file = NULL, *nats_creds = NULL;
+  g_autofree char *nats_token_file = NULL, *nats_creds = NULL, *log_kind = NULL;
+  g_autofree char *nats_max_age = NULL;
+  gint64 nats_max_age_ns = 0;
   gint nats_replicas = 1;
   gboolean nats_shared = FALSE;
   g_auto(CliNatsAuth) nats_auth = { 0 };
@@ -499,6 +540,8 @@ cli_serve_main (int argc, char **argv)
     { "shared-durable", 0, 0, G_OPTION_ARG_NONE, &nats_shared, N_("With --nats: other collectors share this durable (each gets part of the stream), so take messages as they come rather than in each producer's order"), NULL },
     { "since", 0, 0, G_OPTION_ARG_STRING, &nats_since, N_("With --nats: a new consumer starts this long ago (e.g. 2h; default: the whole stream)"), "AGE" },
     { "stream-replicas", 0, 0, G_OPTION_ARG_INT, &nats_replicas, N_("With --nats: replicas of a stream created by the service (default 1)"), "N" },
+    { "stream-max-age", 0, 0, G_OPTION_ARG_STRING, &nats_max_age, N_("With --nats: the MaxAge of a stream created by the service (default 7d)"), "AGE" },
+    { "log", 0, 0, G_OPTION_ARG_STRING, &log_kind, N_("Where the durable log is: disk (the data directory, default) or stream (with --nats: the stream itself; the data directory keeps only an index of it)"), "disk|stream" },
     { "nats-user-file", 0, 0, G_OPTION_ARG_FILENAME, &nats_user_file, N_("NATS user (first line) and password (second line) from this file (else NATS_USER, NATS_PASSWORD)"), "PATH" },
     { "nats-token-file", 0, 0, G_OPTION_ARG_FILENAME, &nats_token_file, N_("NATS token from the first line of this file (else NATS_TOKEN)"), "PATH" },
     { "nats-creds", 0, 0, G_OPTION_ARG_FILENAME, &nats_creds, N_("NATS credentials file (JWT and seed; else NATS_CREDS)"), "PATH" },
@@ -557,7 +600,7 @@ cli_serve_main (int argc, char **argv)
   if (record_no_loss && record == NULL)
     return cli_usage_error ("serve", _("--record-no-loss needs --record"));
   if (nats_url == NULL && (nats_stream != NULL || nats_subjects != NULL || nats_durable != NULL
-                           || nats_since != NULL || nats_shared || nats_user_file != NULL
+                           || nats_since != NULL || nats_shared || nats_max_age != NULL || nats_user_file != NULL
                            || nats_token_file != NULL || nats_creds != NULL))
     return cli_usage_error ("serve", _("--stream, --subjects, --durable, --since and the NATS "
                                        "credentials need --nats"));
@@ -580,6 +623,21 @@ cli_serve_main (int argc, char **argv)
     return cli_usage_error ("serve", error->message);
   if (nats_since != NULL && !cli_age_parse (nats_since, &nats_since_ns, &error))
     return cli_usage_error ("serve", error->message);
+  if (nats_max_age != NULL && !cli_age_parse (nats_max_age, &nats_max_age_ns, &error))
+    return cli_usage_error ("serve", error->message);
+  if (log_kind != NULL && strcmp (log_kind, "disk") != 0 && strcmp (log_kind, "stream") != 0)
+    return cli_usage_error ("serve", _("--log is disk or stream"));
+  gboolean log_stream = log_kind != NULL && strcmp (log_kind, "stream") == 0;
+  if (log_stream && nats_url == NULL)
+    return cli_usage_error ("serve", _("--log stream needs --nats"));
+  /* The stream holds only what producers published to it. */
+  if (log_stream && (listen != NULL || use_stdin || follow != NULL || replay != NULL
+                     || mswitch != NULL || amqp != NULL))
+    return cli_usage_error ("serve", _("--log stream holds only the stream's events: other sources (--listen, --stdin, --follow, --replay, --mswitch, --amqp) need --log disk"));
+  if (log_stream && (retain != NULL || retain_size != NULL))
+    return cli_usage_error ("serve", _("--log stream: retention is the stream's (MaxAge, MaxMsgs, MaxBytes), not --retain or --retain-size"));
+  if (log_stream && no_data_dir)
+    return cli_usage_error ("serve", _("--log stream needs a data directory (for the stream's index)"));
   if (no_data_dir && (data_dir != NULL || retain != NULL || retain_size != NULL))
     return cli_usage_error ("serve", _("--no-data-dir contradicts --data-dir, --retain and --retain-size"));
   gboolean memory_limit_given = memory_limit != NULL;
@@ -638,7 +696,15 @@ cli_serve_main (int argc, char **argv)
    * already holds it, and new events continue its sequence numbers. */
   if (no_data_dir && !quiet)
     printf ("%s\n", _("memory limit: none (no data directory: every event stays in RAM)"));
-  if (!no_data_dir && !data_open (&st, data_dir, retain_bytes, retain_ns, memory_bytes, &error))
+  if (log_stream && no_data_dir)
+    return cli_usage_error ("serve", _("--log stream needs a data directory (for the stream's index)"));
+  IngestLogNatsOptions stream_log = { 0 };
+  stream_log.url = nats_url;
+  stream_log.auth = cli_nats_auth_view (&nats_auth);
+  stream_log.stream = nats_stream;
+  stream_log.max_line_bytes = (gsize) max_line;
+  if (!no_data_dir && !data_open (&st, data_dir, retain_bytes, retain_ns, memory_bytes,
+                                  log_stream ? &stream_log : NULL, &error))
     {
       g_autofree char *msg = cli_escape (error->message, -1);
       fprintf (stderr, "actorscope serve: --data-dir: %s\n", msg);
@@ -825,6 +891,8 @@ cli_serve_main (int argc, char **argv)
       no.subjects = nats_subjects;
       no.durable = nats_durable;
       no.replicas = nats_replicas;
+      no.max_age_ns = nats_max_age_ns;
+      no.stream_log = st.stream_log ? st.log : NULL;
       no.strict = strict;
       no.unordered = nats_shared;
       no.max_line_bytes = (gsize) max_line;
