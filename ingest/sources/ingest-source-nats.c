@@ -365,7 +365,8 @@ ingest_nats_ensure_stream (gpointer js, const char *stream, const char *subjects
       cfg.Discard = js_DiscardOld;
       cfg.Replicas = replicas > 0 ? replicas : 1;
       cfg.MaxAge = max_age_ns > 0 ? max_age_ns : DEFAULT_MAX_AGE_NS;
-      cfg.Duplicates = DUPLICATE_WINDOW_NS;
+      /* JetStream refuses a duplicate window longer than MaxAge. */
+      cfg.Duplicates = MIN (DUPLICATE_WINDOW_NS, cfg.MaxAge);
       jerr = 0;
       s = js_AddStream (&si, js, &cfg, NULL, &jerr);
       if (s == NATS_OK)
