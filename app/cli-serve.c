@@ -60,6 +60,7 @@ typedef struct {
   IngestNatsSource *nats;
   /* --log stream: log is the stream itself (ingest-log-nats.h). */
   gboolean stream_log;
+  guint64 local_reported;   /* events not from the stream, as last said */
 } ServeState;
 
 /* Most events in one append to the log when --nats is on: the appends end
@@ -290,6 +291,17 @@ data_flush (ServeState *st, GError **error)
                  G_GUINT64_FORMAT " were removed by the stream's retention: %" G_GUINT64_FORMAT
                  " events now, %" G_GUINT64_FORMAT " in all\n", ni->stream_first_seq,
                  ni->retained_now, ni->retained_events);
+      if (ni->local_events > st->local_reported)
+        {
+          /* Said at the first and then at every further 10,000. */
+          if (st->local_reported == 0 || ni->local_events >= st->local_reported + 10000)
+            fprintf (stderr, "actorscope serve: warning: --log stream: %" G_GUINT64_FORMAT
+                     " events came from another source (/ingest, /v1/traces), not from the "
+                     "stream: they are served now but a restart will not have them\n",
+                     ni->local_events);
+          if (st->local_reported == 0 || ni->local_events >= st->local_reported + 10000)
+            st->local_reported = ni->local_events;
+        }
       info = NULL;
     }
   else

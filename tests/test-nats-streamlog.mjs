@@ -12,6 +12,7 @@
 // same NDJSON, every event exactly once; `stats` of it equals `stats` of
 // what was published; the stream collector's local bytes per event are
 // far below the disk log's.
+// /ingest events (not in the stream) are kept but said to be lost at restart.
 // Retention: stream RET made with --stream-max-age 2s: once its messages
 // aged out, a restarted collector says how many events retention removed
 // and restores none of them.
@@ -156,6 +157,14 @@ try {
   const localStream = dirBytes(join(dir, 'ds')), localDisk = dirBytes(join(dir, 'dd'));
   console.log(`# local bytes per event: stream log ${(localStream / n).toFixed(2)}, disk log ${(localDisk / n).toFixed(2)}`);
   check(localStream * 4 < localDisk, 'the stream log keeps far fewer local bytes than the disk log');
+  // Events that are not in the stream (/ingest) are served, and said not
+  // to survive a restart.
+  const ing = await openWs(stream.base.replace('http:', 'ws:') + 'ingest');
+  ing.send('{"ts":1767225700000000000,"ev":"spawn","actor":"/user/local"}\n');
+  await until(() => /warning: --log stream: 1 events came from another source/.test(stream.stderr()),
+              'the warning about events not in the stream', 10000);
+  ing.close();
+  check(true, 'an /ingest event with --log stream: served, and said not to survive a restart');
   check(await stopServe(stream) === 0 && await stopServe(disk) === 0, 'both collectors stop cleanly');
 
   // Retention is the stream's, and it is said.

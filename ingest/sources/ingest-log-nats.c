@@ -26,7 +26,9 @@
 /* The stream's FirstSeq is asked on flush at most this often. */
 #define RETENTION_CHECK_US (10 * G_USEC_PER_SEC)
 
-/* One stream message in log order: log seqs [a, a + n). */
+/* One stream message in log order: log seqs [a, a + n). sseq 0: events
+ * of another source of the service, which the stream never had (kept in
+ * the index so seqs stay in step; a read skips and counts them). */
 typedef struct {
   guint64 sseq;
   IngestSeq a;
@@ -167,7 +169,8 @@ check_retention (NatsLog *self, GError **error)
   jsStreamInfo_Destroy (si);
   while (self->first_entry < self->n_durable_entries
          && g_array_index (self->entries, Entry, self->first_entry).sseq
-              < self->info.stream_first_seq)
+              < self->info.stream_first_seq
+         && g_array_index (self->entries, Entry, self->first_entry).sseq != 0)
     self->first_entry++;
   self->info.retained_events = ingest_log_first_seq (&self->parent);
   self->info.retained_now = self->info.retained_events - before;
@@ -240,29 +243,41 @@ nats_log_append (IngestLog *log, IngestStore *store, IngestSeq from, IngestSeq t
         ? &g_array_index (self->notes, Note, self->notes_head) : NULL;
       Entry e = { 0 };
 
-      if (note == NULL || note->a != from || note->b > to)
+      IngestSeq end;
+
+      if (note != NULL && note->a == from && note->b > to)
         {
           g_set_error (error, INGEST_ERROR, INGEST_ERROR_IO,
-                       "the stream log holds only events that came from stream %s: store "
-                       "events %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT " did not (another "
-                       "source of this service? use the disk log with it)", self->stream,
-                       from, note != NULL && note->a > from ? note->a : to);
+                       "stream log: an append ends inside stream message %" G_GUINT64_FORMAT,
+                       note->sseq);
           return FALSE;
         }
-      e.sseq = note->sseq;
+      if (note == NULL || note->a != from)
+        {
+          /* Not from the stream (/ingest, OTLP): indexed as such, counted. */
+          end = note != NULL && note->a > from ? MIN (note->a, to) : to;
+          end = MIN (end, from + G_MAXUINT32);
+          e.sseq = 0;
+          self->info.local_events += end - from;
+        }
+      else
+        {
+          end = note->b;
+          e.sseq = note->sseq;
+          self->notes_head++;
+        }
       e.a = entries_end (self, self->entries->len);
-      e.n = (guint32) (note->b - note->a);
+      e.n = (guint32) (end - from);
       e.min_ns = G_MAXINT64;
       e.max_ns = G_MININT64;
-      for (IngestSeq s = note->a; s < note->b; s++)
+      for (IngestSeq s = from; s < end; s++)
         {
           const IngestEvent *ev = ingest_store_event (store, s);
           e.min_ns = MIN (e.min_ns, ev->time_ns);
           e.max_ns = MAX (e.max_ns, ev->time_ns);
         }
       g_array_append_val (self->entries, e);
-      from = note->b;
-      self->notes_head++;
+      from = end;
     }
   if (self->notes_head == self->notes->len)
     {
@@ -405,6 +420,19 @@ nats_log_read (IngestLog *log, IngestSeq from, IngestSeq to, gint64 min_ns, gint
         break;
       if (e->max_ns < min_ns || e->min_ns > max_ns)
         continue;
+      if (e->sseq == 0)
+        {
+          /* Never in the stream: gone with the process that had them. */
+          if (skipped != NULL)
+            {
+              g_autofree char *why = g_strdup_printf ("log seqs %" G_GUINT64_FORMAT " to %"
+                                                      G_GUINT64_FORMAT ": events of another "
+                                                      "source, never in stream %s", e->a,
+                                                      e->a + e->n, self->stream);
+              skip_entry (skipped, e, why);
+            }
+          continue;
+        }
       bytes = fetch (self, e->sseq, &gone, &local);
       if (bytes == NULL)
         {
@@ -601,7 +629,7 @@ index_open (NatsLog *self, GError **error)
       e.min_ns = (gint64) get_u64 (p + 24);
       e.max_ns = (gint64) get_u64 (p + 32);
       /* Entries follow on; one that does not is where a write tore. */
-      if (e.sseq == 0 || n == 0 || n > G_MAXUINT32 || e.a != entries_end (self, self->entries->len))
+      if (n == 0 || n > G_MAXUINT32 || e.a != entries_end (self, self->entries->len))
         break;
       e.n = (guint32) n;
       g_array_append_val (self->entries, e);

@@ -16,8 +16,9 @@
  *
  *   DIR/nats-STREAM.index   header (160 bytes: marker, stream name,
  *                           the store's source counters at the last flush),
- *                           then entries: sseq u64, a u64, n u32, pad u32,
- *                           min_ns i64, max_ns i64 (little endian)
+ *                           then entries: sseq u64, a u64, n u64,
+ *                           min_ns i64, max_ns i64 (little endian;
+ *                           sseq 0: events not from the stream)
  *
  * Retention is the stream's (MaxAge, MaxMsgs, MaxBytes): first_seq is the
  * first log seq whose message the stream still holds (asked at open and at
@@ -25,9 +26,10 @@
  * never silently: a read over removed messages skips and counts them
  * (lenient) or fails naming the stream seq (strict).
  *
- * Only events that came from the stream can be in it: an append of store
- * events no noted message covers (another source of the same service) is
- * an error naming how many.
+ * Only events that came from the stream are in it: store events no noted
+ * message covers (another source of the same service: /ingest, OTLP) are
+ * indexed as local-only entries (stream seq 0), counted in the info, and
+ * skipped and counted by reads: a restart does not have them.
  *
  * Threading: one thread (the owner's). The log has its own NATS connection
  * (the collector's is its worker's). Libraries never print.
@@ -77,6 +79,7 @@ typedef struct {
   guint64 retained_now;      /* of those, found at the last check */
   guint64 fetched;           /* messages fetched from the stream by reads */
   guint64 cache_hits;
+  guint64 local_events;      /* appended events not from the stream (this run) */
 } IngestLogNatsInfo;
 
 const IngestLogNatsInfo *ingest_log_nats_get_info (IngestLog *log);
