@@ -291,16 +291,15 @@ data_flush (ServeState *st, GError **error)
                  G_GUINT64_FORMAT " were removed by the stream's retention: %" G_GUINT64_FORMAT
                  " events now, %" G_GUINT64_FORMAT " in all\n", ni->stream_first_seq,
                  ni->retained_now, ni->retained_events);
-      if (ni->local_events > st->local_reported)
+      /* Said at the first and then at every further 10,000. */
+      if (ni->local_events > 0
+          && (st->local_reported == 0 || ni->local_events >= st->local_reported + 10000))
         {
-          /* Said at the first and then at every further 10,000. */
-          if (st->local_reported == 0 || ni->local_events >= st->local_reported + 10000)
-            fprintf (stderr, "actorscope serve: warning: --log stream: %" G_GUINT64_FORMAT
-                     " events came from another source (/ingest, /v1/traces), not from the "
-                     "stream: they are served now but a restart will not have them\n",
-                     ni->local_events);
-          if (st->local_reported == 0 || ni->local_events >= st->local_reported + 10000)
-            st->local_reported = ni->local_events;
+          fprintf (stderr, "actorscope serve: warning: --log stream: %" G_GUINT64_FORMAT
+                   " events came from another source (/ingest, /v1/traces), not from the "
+                   "stream: they are served now but a restart will not have them\n",
+                   ni->local_events);
+          st->local_reported = ni->local_events;
         }
       info = NULL;
     }
