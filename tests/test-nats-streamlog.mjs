@@ -13,7 +13,7 @@
 // what was published; the stream collector's local bytes per event are
 // far below the disk log's.
 // /ingest events (not in the stream) are kept but said to be lost at restart.
-// Retention: stream RET made with --stream-max-age 2s: once its messages
+// Retention: stream RET made with --stream-max-age 1s: once its messages
 // aged out, a restarted collector says how many events retention removed
 // and restores none of them.
 //   node tests/test-nats-streamlog.mjs BUILD/app/actorscope
@@ -73,7 +73,7 @@ async function startNats() {
 async function events(s, from, want) {
   const ws = await openWs(s.base.replace('http:', 'ws:') + 'events?from=' + from);
   await until(() => countEvents(ws.messages.join('')) >= want, `/events?from=${from} with ${want} events`, 20000);
-  await sleep(300);   // nothing more may come
+  await sleep(100);   // nothing more may come
   ws.close();
   return ws.messages.join('');
 }
@@ -168,7 +168,7 @@ try {
   check(await stopServe(stream) === 0 && await stopServe(disk) === 0, 'both collectors stop cleanly');
 
   // Retention is the stream's, and it is said.
-  const retArgs = ['--nats', nats.url, '--stream', 'RET', '--subjects', 'ret.>', '--stream-max-age', '2s',
+  const retArgs = ['--nats', nats.url, '--stream', 'RET', '--subjects', 'ret.>', '--stream-max-age', '1s',
                    '--durable', 'r', '--log', 'stream', '--data-dir', join(dir, 'dr')];
   let ret = await startServe(cli, retArgs);
   servers.push(ret);
@@ -176,9 +176,9 @@ try {
   await until(() => /connected to .*stream RET/.test(ret.stderr()), 'the RET collector connected', 10000).catch((e) => { throw new Error(e.message + ': ' + ret.stderr()); });
   await publish(nats.url, 'ret.h1', null, join(dir, 'h1.ndjson'));
   await events(ret, 0, n1);
-  await sleep(800);   // flushed and acked
+  await sleep(500);   // flushed and acked
   check(await stopServe(ret) === 0, 'the retention collector stops cleanly');
-  await sleep(2500);  // MaxAge 2 s: the stream removed every message
+  await sleep(1600);  // MaxAge 1 s: the stream removed every message
   ret = await startServe(cli, retArgs);
   servers.push(ret);
   const m = /\((\d+) events restored from the stream, (\d+) dropped by retention\)/.exec(ret.stdout());
