@@ -117,8 +117,10 @@ setup (void **state)
   g_autofree char *store_dir = NULL, *port = NULL;
   g_autofree char *created = NULL;
 
+  g_autofree char *server = g_find_program_in_path ("nats-server");
+
   *state = f;
-  if (g_find_program_in_path ("nats-server") == NULL)
+  if (server == NULL)
     return 0;
   f->dir = g_dir_make_tmp ("actorscope-log-nats-XXXXXX", NULL);
   assert_non_null (f->dir);
