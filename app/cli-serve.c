@@ -365,7 +365,25 @@ data_open (ServeState *st, const char *dir, guint64 retain_bytes, gint64 retain_
         }
       stream->index_path = index;
       stream->page_dir = dir;
-      st->log = ingest_log_nats_open (stream, error);
+      /* The history is in the stream: wait for a server, as the collector
+       * would (said once; SIGINT still stops us here). */
+      for (guint wait_ms = 500;; wait_ms = MIN (wait_ms * 2, 5000))
+        {
+          g_autoptr(GError) local = NULL;
+          st->log = ingest_log_nats_open (stream, &local);
+          if (st->log != NULL || !g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED))
+            {
+              if (st->log == NULL)
+                g_propagate_error (error, g_steal_pointer (&local));
+              break;
+            }
+          if (wait_ms == 500)
+            {
+              g_autofree char *msg = cli_escape (local->message, -1);
+              fprintf (stderr, "actorscope serve: --log stream: %s; retrying\n", msg);
+            }
+          g_usleep (wait_ms * 1000);
+        }
       st->stream_log = TRUE;
     }
   else

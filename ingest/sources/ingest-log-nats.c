@@ -715,7 +715,7 @@ ingest_log_nats_open (const IngestLogNatsOptions *options, GError **error)
   if (s != NATS_OK)
     {
       g_autofree char *why = nats_error (s, 0);
-      g_set_error (error, INGEST_ERROR, INGEST_ERROR_IO,
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
                    "the stream log needs the NATS server at start (to read the stream back): %s",
                    why);
       nats_log_free (&self->parent);

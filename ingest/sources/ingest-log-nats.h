@@ -55,7 +55,8 @@ typedef struct {
 } IngestLogNatsOptions;
 
 /* Opens (creates) the index and connects to the server. Returns an owned
- * log or NULL with error: the server unreachable (a rebuild needs it), the
+ * log or NULL with error: the server unreachable (G_IO_ERROR_NOT_CONNECTED:
+ * the owner may try again; a rebuild needs it), the
  * stream missing, an index of another stream or not an index, I/O. A torn
  * tail of the index (a partial entry, or entries that do not follow on)
  * is cut and reported in the info. */
