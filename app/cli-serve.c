@@ -358,6 +358,14 @@ data_open (ServeState *st, const char *dir, guint64 retain_bytes, gint64 retain_
        * and the page file; the events are the stream's. */
       g_autofree char *base = g_strdup_printf ("nats-%s.index", stream->stream);
       g_autofree char *index = g_build_filename (dir, base, NULL);
+      /* A journal of the other log's seqs would not match: one kind of
+       * log per directory. */
+      if (ingest_log_disk_is_data_dir (dir))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s holds a disk log: use --log "
+                       "disk with it, or another directory for --log stream", dir);
+          return FALSE;
+        }
       if (g_mkdir_with_parents (dir, 0700) != 0)
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s", dir, g_strerror (errno));
@@ -387,7 +395,18 @@ data_open (ServeState *st, const char *dir, guint64 retain_bytes, gint64 retain_
       st->stream_log = TRUE;
     }
   else
-    st->log = ingest_log_disk_open (dir, &lo, error);
+    {
+      g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+      const char *name;
+      while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+        if (g_str_has_prefix (name, "nats-") && g_str_has_suffix (name, ".index"))
+          {
+            g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s holds the index of a stream "
+                         "log (%s): use --log stream with it, or another directory", dir, name);
+            return FALSE;
+          }
+      st->log = ingest_log_disk_open (dir, &lo, error);
+    }
   if (st->log == NULL)
     return FALSE;
   /* --memory-limit: the store's share, its page file beside the log (the
