@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <malloc.h>
 #include <signal.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "cli-serve.h"
 #include "cli-size.h"
 #include "ingest-log-disk.h"
+#include "ingest-log-nats.h"
 #include "ingest-source-follow.h"
 #include "ingest-source-amqp.h"
 #include "ingest-source-mswitch.h"
@@ -63,6 +65,9 @@ typedef struct {
   gboolean verbose;
   /* --nats: the JetStream collector; it acks what each flush made durable. */
   IngestNatsSource *nats;
+  /* --log stream: log is the stream itself (ingest-log-nats.h). */
+  gboolean stream_log;
+  guint64 local_reported;   /* events not from the stream, as last said */
 } ServeState;
 
 /* Most events in one append to the log when --nats is on: the appends end
@@ -336,8 +341,29 @@ data_flush (ServeState *st, GError **error)
                _("events stay in memory from now on"));
       st->evict_reported = TRUE;
     }
-  info = ingest_log_disk_get_info (st->log);
-  if (info->dropped_now > 0)
+  if (st->stream_log)
+    {
+      const IngestLogNatsInfo *ni = ingest_log_nats_get_info (st->log);
+      if (ni->retained_now > 0)
+        fprintf (stderr, "actorscope serve: retention: stream messages below stream seq %"
+                 G_GUINT64_FORMAT " were removed by the stream's retention: %" G_GUINT64_FORMAT
+                 " events now, %" G_GUINT64_FORMAT " in all\n", ni->stream_first_seq,
+                 ni->retained_now, ni->retained_events);
+      /* Said at the first and then at every further 10,000. */
+      if (ni->local_events > 0
+          && (st->local_reported == 0 || ni->local_events >= st->local_reported + 10000))
+        {
+          fprintf (stderr, "actorscope serve: warning: --log stream: %" G_GUINT64_FORMAT
+                   " events came from another source (/ingest, /v1/traces), not from the "
+                   "stream: they are served now but a restart will not have them\n",
+                   ni->local_events);
+          st->local_reported = ni->local_events;
+        }
+      info = NULL;
+    }
+  else
+    info = ingest_log_disk_get_info (st->log);
+  if (info != NULL && info->dropped_now > 0)
     fprintf (stderr, "actorscope serve: retention: deleted %u oldest segment(s), %" G_GUINT64_FORMAT
              " events; %" G_GUINT64_FORMAT " events dropped by retention in all\n",
              info->n_dropped_segments, info->dropped_now, info->dropped_events);
@@ -389,12 +415,12 @@ on_data_timer (gpointer user_data)
 /* Opens --data-dir and reads its history back into the store. */
 static gboolean
 data_open (ServeState *st, const char *dir, guint64 retain_bytes, gint64 retain_ns,
-           guint64 memory_bytes, GError **error)
+           guint64 memory_bytes, IngestLogNatsOptions *stream, GError **error)
 {
   IngestLogDiskOptions lo = { 0 };
   g_auto(IngestLogSkipped) skipped = { 0 };
-  const IngestLogDiskInfo *info;
-  guint64 n = 0;
+  const IngestLogDiskInfo *info = NULL;
+  guint64 n = 0, dropped;
 
   lo.retain_bytes = retain_bytes;
   lo.retain_ns = retain_ns;
@@ -405,7 +431,61 @@ data_open (ServeState *st, const char *dir, guint64 retain_bytes, gint64 retain_
   if (retain_bytes != 0)
     lo.segment_bytes = CLAMP (retain_bytes / 8, (guint64) 64 * 1024,
                               (guint64) INGEST_LOG_DISK_DEFAULT_SEGMENT_BYTES);
-  st->log = ingest_log_disk_open (dir, &lo, error);
+  if (stream != NULL)
+    {
+      /* --log stream: the directory holds the stream's index, the journal
+       * and the page file; the events are the stream's. */
+      g_autofree char *base = g_strdup_printf ("nats-%s.index", stream->stream);
+      g_autofree char *index = g_build_filename (dir, base, NULL);
+      /* A journal of the other log's seqs would not match: one kind of
+       * log per directory. */
+      if (ingest_log_disk_is_data_dir (dir))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s holds a disk log: use --log "
+                       "disk with it, or another directory for --log stream", dir);
+          return FALSE;
+        }
+      if (g_mkdir_with_parents (dir, 0700) != 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s", dir, g_strerror (errno));
+          return FALSE;
+        }
+      stream->index_path = index;
+      stream->page_dir = dir;
+      /* The history is in the stream: wait for a server, as the collector
+       * would (said once; SIGINT still stops us here). */
+      for (guint wait_ms = 500;; wait_ms = MIN (wait_ms * 2, 5000))
+        {
+          g_autoptr(GError) local = NULL;
+          st->log = ingest_log_nats_open (stream, &local);
+          if (st->log != NULL || !g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED))
+            {
+              if (st->log == NULL)
+                g_propagate_error (error, g_steal_pointer (&local));
+              break;
+            }
+          if (wait_ms == 500)
+            {
+              g_autofree char *msg = cli_escape (local->message, -1);
+              fprintf (stderr, "actorscope serve: --log stream: %s; retrying\n", msg);
+            }
+          g_usleep (wait_ms * 1000);
+        }
+      st->stream_log = TRUE;
+    }
+  else
+    {
+      g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+      const char *name;
+      while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+        if (g_str_has_prefix (name, "nats-") && g_str_has_suffix (name, ".index"))
+          {
+            g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s holds the index of a stream "
+                         "log (%s): use --log stream with it, or another directory", dir, name);
+            return FALSE;
+          }
+      st->log = ingest_log_disk_open (dir, &lo, error);
+    }
   if (st->log == NULL)
     return FALSE;
   /* --memory-limit: the store's share, its page file beside the log (the
@@ -419,9 +499,14 @@ data_open (ServeState *st, const char *dir, guint64 retain_bytes, gint64 retain_
     st->page_dir = g_strdup (dir);
     ingest_store_set_evicted_func (st->store, memory_trim, st);
   }
-  info = ingest_log_disk_get_info (st->log);
+  if (!st->stream_log)
+    info = ingest_log_disk_get_info (st->log);
+  else if (ingest_log_nats_get_info (st->log)->torn_bytes > 0)
+    fprintf (stderr, "actorscope serve: data: cut a torn tail of %" G_GUINT64_FORMAT " bytes of "
+             "the stream index, the end of an interrupted write\n",
+             ingest_log_nats_get_info (st->log)->torn_bytes);
   st->log_base = ingest_log_first_seq (st->log);
-  if (info->torn_where != NULL)
+  if (info != NULL && info->torn_where != NULL)
     {
       g_autofree char *where = cli_escape (info->torn_where, -1);
       fprintf (stderr, "actorscope serve: data: cut a torn tail of %" G_GUINT64_FORMAT
@@ -444,11 +529,13 @@ data_open (ServeState *st, const char *dir, guint64 retain_bytes, gint64 retain_
    * numbers, so the mapping errs on keeping more. */
   st->log_base += skipped.lost_events;
   st->log_next = ingest_store_n_events (st->store);
+  dropped = info != NULL ? info->dropped_events
+                         : ingest_log_nats_get_info (st->log)->retained_events;
   {
     g_autofree char *d = cli_escape (dir, -1);
     g_autofree char *limit = g_format_size_full (memory_bytes, G_FORMAT_SIZE_IEC_UNITS);
-    printf ("data: %s (%" G_GUINT64_FORMAT " events restored, %" G_GUINT64_FORMAT
-            " dropped by retention)\n", d, n, info->dropped_events);
+    printf ("data: %s (%" G_GUINT64_FORMAT " events restored%s, %" G_GUINT64_FORMAT
+            " dropped by retention)\n", d, n, st->stream_log ? " from the stream" : "", dropped);
     printf ("memory limit: %s (older events are read back from the data directory)\n", limit);
   }
   st->log_timer = g_timeout_add (DATA_FLUSH_MS, on_data_timer, st);
@@ -558,7 +645,9 @@ cli_serve_main (int argc, char **argv)
   gboolean record_no_loss = FALSE;
   g_autofree char *nats_url = NULL, *nats_stream = NULL, *nats_subjects = NULL;
   g_autofree char *nats_durable = NULL, *nats_since = NULL, *nats_user_file = NULL;
-  g_autofree char *nats_token_file = NULL, *nats_creds = NULL;
+  g_autofree char *nats_token_file = NULL, *nats_creds = NULL, *log_kind = NULL;
+  g_autofree char *nats_max_age = NULL;
+  gint64 nats_max_age_ns = 0;
   gint nats_replicas = 1;
   gboolean nats_shared = FALSE;
   g_auto(CliNatsAuth) nats_auth = { 0 };
@@ -585,6 +674,8 @@ cli_serve_main (int argc, char **argv)
     { "shared-durable", 0, 0, G_OPTION_ARG_NONE, &nats_shared, N_("With --nats: other collectors share this durable (each gets part of the stream), so take messages as they come rather than in each producer's order"), NULL },
     { "since", 0, 0, G_OPTION_ARG_STRING, &nats_since, N_("With --nats: a new consumer starts this long ago (e.g. 2h; default: the whole stream)"), "AGE" },
     { "stream-replicas", 0, 0, G_OPTION_ARG_INT, &nats_replicas, N_("With --nats: replicas of a stream created by the service (default 1)"), "N" },
+    { "stream-max-age", 0, 0, G_OPTION_ARG_STRING, &nats_max_age, N_("With --nats: the MaxAge of a stream created by the service (default 7d)"), "AGE" },
+    { "log", 0, 0, G_OPTION_ARG_STRING, &log_kind, N_("Where the durable log is: disk (the data directory, default) or stream (with --nats: the stream itself; the data directory keeps only an index of it)"), "disk|stream" },
     { "nats-user-file", 0, 0, G_OPTION_ARG_FILENAME, &nats_user_file, N_("NATS user (first line) and password (second line) from this file (else NATS_USER, NATS_PASSWORD)"), "PATH" },
     { "nats-token-file", 0, 0, G_OPTION_ARG_FILENAME, &nats_token_file, N_("NATS token from the first line of this file (else NATS_TOKEN)"), "PATH" },
     { "nats-creds", 0, 0, G_OPTION_ARG_FILENAME, &nats_creds, N_("NATS credentials file (JWT and seed; else NATS_CREDS)"), "PATH" },
@@ -643,7 +734,7 @@ cli_serve_main (int argc, char **argv)
   if (record_no_loss && record == NULL)
     return cli_usage_error ("serve", _("--record-no-loss needs --record"));
   if (nats_url == NULL && (nats_stream != NULL || nats_subjects != NULL || nats_durable != NULL
-                           || nats_since != NULL || nats_shared || nats_user_file != NULL
+                           || nats_since != NULL || nats_shared || nats_max_age != NULL || nats_user_file != NULL
                            || nats_token_file != NULL || nats_creds != NULL))
     return cli_usage_error ("serve", _("--stream, --subjects, --durable, --since and the NATS "
                                        "credentials need --nats"));
@@ -666,6 +757,21 @@ cli_serve_main (int argc, char **argv)
     return cli_usage_error ("serve", error->message);
   if (nats_since != NULL && !cli_age_parse (nats_since, &nats_since_ns, &error))
     return cli_usage_error ("serve", error->message);
+  if (nats_max_age != NULL && !cli_age_parse (nats_max_age, &nats_max_age_ns, &error))
+    return cli_usage_error ("serve", error->message);
+  if (log_kind != NULL && strcmp (log_kind, "disk") != 0 && strcmp (log_kind, "stream") != 0)
+    return cli_usage_error ("serve", _("--log is disk or stream"));
+  gboolean log_stream = log_kind != NULL && strcmp (log_kind, "stream") == 0;
+  if (log_stream && nats_url == NULL)
+    return cli_usage_error ("serve", _("--log stream needs --nats"));
+  /* The stream holds only what producers published to it. */
+  if (log_stream && (listen != NULL || use_stdin || follow != NULL || replay != NULL
+                     || mswitch != NULL || amqp != NULL))
+    return cli_usage_error ("serve", _("--log stream holds only the stream's events: other sources (--listen, --stdin, --follow, --replay, --mswitch, --amqp) need --log disk"));
+  if (log_stream && (retain != NULL || retain_size != NULL))
+    return cli_usage_error ("serve", _("--log stream: retention is the stream's (MaxAge, MaxMsgs, MaxBytes), not --retain or --retain-size"));
+  if (log_stream && no_data_dir)
+    return cli_usage_error ("serve", _("--log stream needs a data directory (for the stream's index)"));
   if (no_data_dir && (data_dir != NULL || retain != NULL || retain_size != NULL))
     return cli_usage_error ("serve", _("--no-data-dir contradicts --data-dir, --retain and --retain-size"));
   gboolean memory_limit_given = memory_limit != NULL;
@@ -724,7 +830,15 @@ cli_serve_main (int argc, char **argv)
    * already holds it, and new events continue its sequence numbers. */
   if (no_data_dir && !quiet)
     printf ("%s\n", _("memory limit: none (no data directory: every event stays in RAM)"));
-  if (!no_data_dir && !data_open (&st, data_dir, retain_bytes, retain_ns, memory_bytes, &error))
+  if (log_stream && no_data_dir)
+    return cli_usage_error ("serve", _("--log stream needs a data directory (for the stream's index)"));
+  IngestLogNatsOptions stream_log = { 0 };
+  stream_log.url = nats_url;
+  stream_log.auth = cli_nats_auth_view (&nats_auth);
+  stream_log.stream = nats_stream;
+  stream_log.max_line_bytes = (gsize) max_line;
+  if (!no_data_dir && !data_open (&st, data_dir, retain_bytes, retain_ns, memory_bytes,
+                                  log_stream ? &stream_log : NULL, &error))
     {
       g_autofree char *msg = cli_escape (error->message, -1);
       fprintf (stderr, "actorscope serve: --data-dir: %s\n", msg);
@@ -912,6 +1026,8 @@ cli_serve_main (int argc, char **argv)
       no.subjects = nats_subjects;
       no.durable = nats_durable;
       no.replicas = nats_replicas;
+      no.max_age_ns = nats_max_age_ns;
+      no.stream_log = st.stream_log ? st.log : NULL;
       no.strict = strict;
       no.unordered = nats_shared;
       no.max_line_bytes = (gsize) max_line;

@@ -10,6 +10,13 @@
  * each flush), for
  *   nats: `actorscope publish` processes -> stream (R1) -> `serve --nats`
  *   tcp:  sockets writing the same files -> `serve --listen tcp://...`
+ * Then the durable log (`serve --nats --log disk|stream`, 1 producer, a
+ * 16 MiB memory limit): events/s to durable, local bytes per event (the
+ * data directory: segments, or the stream's index and the journal),
+ * restart time (the store rebuilt from the log), and the read-back latency
+ * of a window of 1000 events from the middle of the (stopped) log, cold
+ * and again, through ingest_log_read: what a view reaching into evicted
+ * time costs when it must go to the log.
  * Prints figures only; not a test.
  */
 #include <signal.h>
@@ -19,6 +26,9 @@
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+
+#include "ingest-log-disk.h"
+#include "ingest-log-nats.h"
 
 typedef struct {
   GSubprocess *proc;
@@ -149,6 +159,122 @@ free_port (void)
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (got));
 }
 
+static guint64
+dir_bytes (const char *path)
+{
+  g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
+  const char *name;
+  guint64 n = 0;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *f = g_build_filename (path, name, NULL);
+      GStatBuf st;
+      if (g_stat (f, &st) == 0 && S_ISREG (st.st_mode))
+        n += (guint64) st.st_size;
+    }
+  return n;
+}
+
+static gboolean
+count_event (IngestSeq seq, const IngestEventInput *input, gpointer user_data)
+{
+  (void) seq;
+  (void) input;
+  (*(guint64 *) user_data)++;
+  return TRUE;
+}
+
+/* ms to read log seqs [from, from + n) of log; *got gets the count. */
+static double
+time_read (IngestLog *log, IngestSeq from, guint64 n, guint64 *got)
+{
+  static const IngestLogReadFuncs funcs = { NULL, count_event, NULL };
+  g_auto(IngestLogSkipped) skipped = { 0 };
+  g_autoptr(GError) error = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+
+  *got = 0;
+  if (!ingest_log_read (log, from, from + n, INGEST_TIME_MIN, INGEST_TIME_MAX, &funcs, got, &skipped,
+                        &error))
+    fprintf (stderr, "  read: %s\n", error->message);
+  return (g_get_monotonic_time () - t0) / 1000.0;
+}
+
+/* The durable log compared: disk vs the stream. */
+static void
+bench_logs (const char *cli, const char *url, const char *tmp, gint64 events)
+{
+  g_autofree char *all = g_strdup_printf ("%s/all.ndjson", tmp);
+  g_autoptr(GError) error = NULL;
+
+  printf ("\nthe durable log (1 producer, --memory-limit 16MiB): disk vs the stream\n");
+  printf ("%-7s %10s %12s %12s %11s %14s %14s\n", "log", "seconds", "events/s", "local B/ev",
+          "restart s", "window cold ms", "window warm ms");
+  for (int round = 0; round < 2; round++)
+    {
+      gboolean stream_log = round == 1;
+      g_autofree char *dir = g_strdup_printf ("%s/log%d", tmp, round);
+      g_autofree char *stream = g_strdup_printf ("LOG%d", round);
+      g_autofree char *subjects = g_strdup_printf ("log%d.>", round);
+      g_autofree char *subj = g_strdup_printf ("log%d.h0", round);
+      const char *sargv[] = { cli, "serve", "-p", "0", "-q", "-v", "--nats", url, "--stream",
+                              stream, "--subjects", subjects, "--data-dir", dir,
+                              "--memory-limit", "16MiB", "--log",
+                              stream_log ? "stream" : "disk", NULL };
+      GSubprocess *p;
+      gint64 t0;
+      double secs, restart, cold, warm;
+      guint64 local, got = 0, got2 = 0;
+      Serve *s = serve_start (sargv);
+      IngestLog *log;
+
+      g_usleep (500 * 1000);
+      t0 = g_get_monotonic_time ();
+      p = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, cli, "publish", "-q", "--nats", url,
+                            "--subject", subj, all, NULL);
+      if (p == NULL)
+        g_error ("publish: %s", error->message);
+      g_subprocess_wait (p, NULL, NULL);
+      g_object_unref (p);
+      secs = wait_durable (s, events, t0);
+      serve_stop (s);
+      local = dir_bytes (dir);
+      t0 = g_get_monotonic_time ();
+      s = serve_start (sargv);
+      restart = (g_get_monotonic_time () - t0) / 1e6;
+      serve_stop (s);
+      if (stream_log)
+        {
+          IngestLogNatsOptions o = { 0 };
+          g_autofree char *index = g_strdup_printf ("%s/nats-%s.index", dir, stream);
+          o.url = url;
+          o.stream = stream;
+          o.index_path = index;
+          o.page_dir = dir;
+          log = ingest_log_nats_open (&o, &error);
+        }
+      else
+        {
+          IngestLogDiskOptions o = { 0 };
+          o.read_only = TRUE;
+          log = ingest_log_disk_open (dir, &o, &error);
+        }
+      if (log == NULL)
+        g_error ("open the log: %s", error->message);
+      cold = time_read (log, (IngestSeq) events / 2, 1000, &got);
+      warm = time_read (log, (IngestSeq) events / 2, 1000, &got2);
+      if (got != 1000 || got2 != 1000)
+        fprintf (stderr, "  the window read %" G_GUINT64_FORMAT " and %" G_GUINT64_FORMAT
+                 " events, not 1000\n", got, got2);
+      ingest_log_close (log, NULL);
+      ingest_log_free (log);
+      printf ("%-7s %10.2f %12.0f %12.2f %11.2f %14.2f %14.2f\n", stream_log ? "stream" : "disk",
+              secs, events / secs, (double) local / (double) events, restart, cold, warm);
+      fflush (stdout);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -269,6 +395,7 @@ main (int argc, char **argv)
       fflush (stdout);
       serve_stop (s);
     }
+  bench_logs (cli, url, tmp, events);
   g_subprocess_send_signal (nats, SIGTERM);
   g_subprocess_wait (nats, NULL, NULL);
   {

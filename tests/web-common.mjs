@@ -73,7 +73,7 @@ export function startServe(cli, args, opts = {}) {
         const m = /^listening on (http:\/\/[^/]+:(\d+)\/)(\S*)/.exec(line);
         if (m) {
           clearTimeout(timer);
-          resolve({ proc, url: m[1] + m[3], base: m[1], port: Number(m[2]), producers, stderr: () => err });
+          resolve({ proc, url: m[1] + m[3], base: m[1], port: Number(m[2]), producers, stderr: () => err, stdout: () => out });
           return;
         }
       }

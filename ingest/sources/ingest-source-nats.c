@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 
 #include "ingest-hash.h"
+#include "ingest-log-nats.h"
 #include "ingest-source-nats.h"
 
 #define DEFAULT_SUBJECTS "actorscope.>"
@@ -364,7 +365,8 @@ ingest_nats_ensure_stream (gpointer js, const char *stream, const char *subjects
       cfg.Discard = js_DiscardOld;
       cfg.Replicas = replicas > 0 ? replicas : 1;
       cfg.MaxAge = max_age_ns > 0 ? max_age_ns : DEFAULT_MAX_AGE_NS;
-      cfg.Duplicates = DUPLICATE_WINDOW_NS;
+      /* JetStream refuses a duplicate window longer than MaxAge. */
+      cfg.Duplicates = MIN (DUPLICATE_WINDOW_NS, cfg.MaxAge);
       jerr = 0;
       s = js_AddStream (&si, js, &cfg, NULL, &jerr);
       if (s == NATS_OK)
@@ -691,6 +693,8 @@ apply_message (IngestNatsSource *self, natsMsg *msg, guint64 sseq, Producer *pro
                            &error)
     && ingest_parser_finish (parser, &error);
   p->b = ingest_store_n_events (self->store);
+  if (self->opts.stream_log != NULL)
+    ingest_log_nats_note (self->opts.stream_log, sseq, p->a, p->b);
   g_queue_push_tail (&self->pending, p);
   g_hash_table_insert (self->pending_by_seq, GSIZE_TO_POINTER (sseq), p);
   self->stats.messages++;

@@ -38,6 +38,7 @@
 #pragma once
 
 #include "ingest-source.h"
+#include "ingest-log.h"
 #include "ingest-parser.h"
 
 G_BEGIN_DECLS
@@ -76,6 +77,9 @@ typedef struct {
    * the number of log seqs durable when the store was restored. */
   guint64 log_seq_offset;
   guint64 log_durable;
+  /* The owner's log when it is the stream itself (ingest-log-nats.h;
+   * borrowed), else NULL: every message parsed is noted to it. */
+  IngestLog *stream_log;
   /* Called on the main context when the source stops for good (strict
    * mode, refused credentials, journal write error); may be NULL. */
   void (*stopped) (gpointer user_data);
