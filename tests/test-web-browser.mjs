@@ -7,7 +7,8 @@
 //   node tests/test-web-browser.mjs BUILD/app/actorscope
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { SRC, require, tempDir, check, sleep, until, startServe, stopServe, CHROMIUM_ARGS } from './web-common.mjs';
+import { SRC, require, tempDir, check, sleep, until, startServe, stopServe, CHROMIUM_ARGS,
+  reportPageFailure } from './web-common.mjs';
 
 const cli = process.argv[2];
 if (!cli) throw new Error('usage: test-web-browser.mjs ACTORSCOPE');
@@ -256,15 +257,7 @@ try {
   await consoleTest();
   await hostileTest();
 } catch (e) {
-  if (currentPage) {
-    await currentPage.screenshot({ path: join(shots, 'failure.png') }).catch(() => {});
-    console.log('page showed: toast "' + await currentPage.$eval('#toast', (x) => x.textContent).catch(() => '') +
-                '", connection "' + await currentPage.$eval('#conn', (x) => x.textContent).catch(() => '') +
-                '", view ' + await currentPage.$eval('#svg svg', (x) => x.getAttribute('class')).catch(() => '') +
-                ', errors: ' + currentPage.errors.join('; '));
-  }
-  for (const s of servers)
-    console.log('serve exit ' + s.proc.exitCode + ' ' + s.proc.signalCode + ', stderr:\n' + s.stderr());
+  await reportPageFailure(currentPage, shots, 'failure', servers);
   throw e;
 } finally {
   await browser.close();
