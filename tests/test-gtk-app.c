@@ -40,42 +40,6 @@ static ActorscopeWindow *window;
 static char *tmpdir;
 static const char *shotdir;
 
-static gboolean
-timeout_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs the main loop for ms milliseconds (lets GTK lay out and draw). */
-static void
-spin (guint ms)
-{
-  gboolean done = FALSE;
-  guint id = g_timeout_add (ms, timeout_cb, &done);
-
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-  (void) id;
-}
-
-/* Waits for a condition instead of a fixed time, so a loaded 2-core CI
- * machine gets the time it needs and an idle one does not wait at all.
- * Returns FALSE if cond is still false after max_ms. */
-static gboolean
-wait_for (gboolean (*cond) (gpointer), gpointer data, guint max_ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) max_ms * 1000;
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      spin (10);
-    }
-  return TRUE;
-}
-
 /* Generous: a condition wait costs nothing when things are fast. */
 #define WAIT_MS 20000
 
@@ -130,7 +94,7 @@ wait_frames (void)
   /* spin(), not a blocking iteration: with nothing to draw and no other
    * source the loop would sleep forever and never see the deadline. */
   while (clock && gdk_frame_clock_get_frame_counter (clock) < start + 2 && g_get_monotonic_time () < end)
-    spin (10);
+    test_spin_ms (10);
 }
 
 static gboolean
@@ -142,7 +106,7 @@ wait_loaded (guint max_ms)
     {
       if (!actorscope_window_is_loading (window) && actorscope_window_get_document (window) != NULL)
         return TRUE;
-      spin (20);
+      test_spin_ms (20);
     }
   return FALSE;
 }
@@ -159,7 +123,7 @@ screenshot_native (GtkWidget *widget, const char *name)
   g_autofree char *path = g_strdup_printf ("%s/%s.png", shotdir, name);
   int w, h;
 
-  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  assert_true (test_wait_for (view_idle, NULL, WAIT_MS));
   wait_frames ();
   w = gtk_widget_get_width (widget);
   h = gtk_widget_get_height (widget);
@@ -187,7 +151,7 @@ set_view (const char *kind)
 
   assert_true (render_view_kind_from_string (kind, &k));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.view", "s", kind);
-  assert_true (wait_for (view_shows, GINT_TO_POINTER (k), WAIT_MS));
+  assert_true (test_wait_for (view_shows, GINT_TO_POINTER (k), WAIT_MS));
 }
 
 /* Types into the filter entry and waits until the view has applied it
@@ -196,7 +160,7 @@ static void
 set_filter (const char *text)
 {
   gtk_editable_set_text (actorscope_window_get_filter_entry (window), text);
-  assert_true (wait_for (filter_applied, (gpointer) text, WAIT_MS));
+  assert_true (test_wait_for (filter_applied, (gpointer) text, WAIT_MS));
 }
 
 static int
@@ -223,7 +187,7 @@ group_setup (void **state)
     return -1;
   window = ACTORSCOPE_WINDOW (windows->data);
   gtk_window_set_default_size (GTK_WINDOW (window), 1360, 840);
-  if (!wait_loaded (30000) || !wait_for (view_idle, NULL, WAIT_MS))
+  if (!wait_loaded (30000) || !test_wait_for (view_idle, NULL, WAIT_MS))
     return -1;
   wait_frames ();
   return 0;
@@ -234,7 +198,7 @@ group_teardown (void **state)
 {
   if (window != NULL)
     gtk_window_destroy (GTK_WINDOW (window));
-  spin (50);
+  test_spin_ms (50);
   g_clear_object (&app);
   /* Our temporary files go; screenshots asked for in another folder stay. */
   test_tmpdir_clear (&tmpdir);
@@ -391,7 +355,7 @@ test_zoom (void **state)
   gtk_widget_activate_action (GTK_WIDGET (window), "win.zoom-in", NULL);
   assert_true (actorscope_scene_view_get_zoom (view) > z0 * 1.2);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.zoom-reset", NULL);
-  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  assert_true (test_wait_for (view_idle, NULL, WAIT_MS));
 }
 
 /* The view and the overview share the window's session: what one writes
@@ -409,7 +373,7 @@ test_session (void **state)
 
   /* As the overview scrubs: the view builds the session's window. */
   actorscope_session_set_window (session, t0 + (t1 - t0) / 4, t0 + (t1 - t0) / 2);
-  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  assert_true (test_wait_for (view_idle, NULL, WAIT_MS));
   actorscope_scene_view_get_window (view, &from, &to);
   assert_true (to - from < (t1 - t0) * 0.3);
   assert_true (from >= t0 + (t1 - t0) / 5);
@@ -423,7 +387,7 @@ test_session (void **state)
   gtk_widget_activate_action (GTK_WIDGET (window), "win.zoom-reset", NULL);
   actorscope_session_get_window (session, &from, &to);
   assert_true (from == INGEST_TIME_MIN && to == INGEST_TIME_MAX);
-  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  assert_true (test_wait_for (view_idle, NULL, WAIT_MS));
 }
 
 static void
@@ -503,7 +467,7 @@ test_tree_columns (void **state)
 {
   ActorscopeActorTree *tree = actorscope_window_get_actor_tree (window);
 
-  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  assert_true (test_wait_for (view_idle, NULL, WAIT_MS));
   assert_true (gtk_widget_get_width (GTK_WIDGET (tree)) > 0);
   assert_true (actorscope_actor_tree_get_columns_width (tree) <= gtk_widget_get_width (GTK_WIDGET (tree)));
   assert_non_null (actorscope_actor_tree_get_column_tooltip (tree, "errors"));
@@ -666,7 +630,7 @@ static void
 wait_view_idle (ActorscopeSceneView *view)
 {
   (void) view;
-  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  assert_true (test_wait_for (view_idle, NULL, WAIT_MS));
 }
 
 static void
@@ -805,7 +769,7 @@ test_replay (void **state)
   /* Play advances the cursor on the frame clock. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.play", NULL);
   replay_from = c1;
-  assert_true (wait_for (cursor_moved, NULL, WAIT_MS));
+  assert_true (test_wait_for (cursor_moved, NULL, WAIT_MS));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.play", NULL);
   assert_true (actorscope_scene_view_get_cursor (view) > c1);
   screenshot ("replay");
@@ -896,7 +860,7 @@ test_export_confirm (void **state)
   assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
   assert_non_null (actorscope_window_get_export_message (window));
   assert_non_null (strstr (actorscope_window_get_export_message (window), path));
-  spin (400); /* the bar slides in */
+  test_spin_ms (400); /* the bar slides in */
   screenshot ("export-confirmed");
 
   assert_false (actorscope_window_export_file (window, bad_file, "svg"));
@@ -977,7 +941,7 @@ test_deviations (void **state)
   popover = gtk_widget_get_ancestor (GTK_WIDGET (list), GTK_TYPE_POPOVER);
   assert_non_null (popover);
   gtk_menu_button_popup (GTK_MENU_BUTTON (gtk_widget_get_parent (popover)));
-  spin (300); /* the popover maps and lays out */
+  test_spin_ms (300); /* the popover maps and lays out */
   assert_true (gtk_widget_get_mapped (GTK_WIDGET (list)));
   screenshot_native (popover, "deviations-list");
   actorscope_deviations_list_activate_row (list, crash_row);
@@ -986,10 +950,10 @@ test_deviations (void **state)
   assert_int_equal (actorscope_actor_tree_get_selected_actor (actorscope_window_get_actor_tree (window)), d->actor);
   assert_string_equal (actorscope_scene_view_get_selected_id (view), ingest_store_actor_name (store, d->actor));
   assert_string_equal (actorscope_details_get_kind (actorscope_window_get_details (window)), "actor");
-  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  assert_true (test_wait_for (view_idle, NULL, WAIT_MS));
   screenshot ("deviations-activated");
   actorscope_session_reset_time (actorscope_window_get_session (window));
-  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  assert_true (test_wait_for (view_idle, NULL, WAIT_MS));
 }
 
 static void
@@ -1002,7 +966,7 @@ test_bad_file (void **state)
 
   actorscope_window_open (window, file);
   while (actorscope_window_is_loading (window) && g_get_monotonic_time () < end)
-    spin (20);
+    test_spin_ms (20);
   /* The error is shown and the open trace stays. */
   assert_non_null (actorscope_window_get_error (window));
   assert_ptr_equal (actorscope_window_get_document (window), before);
@@ -1030,7 +994,7 @@ test_shortcuts (void **state)
       assert_non_null (names[0]);
       assert_true (g_action_parse_detailed_name (names[0], &name, &target, NULL));
       assert_true (gtk_widget_activate_action_variant (GTK_WIDGET (window), name, target));
-      assert_true (wait_for (view_shows, GINT_TO_POINTER (views[i].kind), WAIT_MS));
+      assert_true (test_wait_for (view_shows, GINT_TO_POINTER (views[i].kind), WAIT_MS));
       assert_int_equal (actorscope_scene_view_get_kind (actorscope_window_get_scene_view (window)),
                         views[i].kind);
     }
@@ -1106,16 +1070,16 @@ test_drop_recent_dark (void **state)
   assert_true (g_file_equal (actorscope_document_get_file (actorscope_window_get_document (window)), file));
   assert_true (gtk_recent_manager_has_item (gtk_recent_manager_get_default (), uri));
 
-  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  assert_true (test_wait_for (view_idle, NULL, WAIT_MS));
   bg_light = render_scene_get_background (actorscope_scene_view_get_scene (view));
   g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", TRUE, NULL);
   dark_wanted = TRUE;
-  assert_true (wait_for (scene_is_dark, NULL, WAIT_MS));
+  assert_true (test_wait_for (scene_is_dark, NULL, WAIT_MS));
   bg_dark = render_scene_get_background (actorscope_scene_view_get_scene (view));
   screenshot ("dark");
   g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
   dark_wanted = FALSE;
-  assert_true (wait_for (scene_is_dark, NULL, WAIT_MS));
+  assert_true (test_wait_for (scene_is_dark, NULL, WAIT_MS));
   /* Dark scenes have a darker background. */
   assert_true (bg_dark.r + bg_dark.g + bg_dark.b + 60 < bg_light.r + bg_light.g + bg_light.b);
 }
@@ -1212,19 +1176,19 @@ test_live_serve (void **state)
   set_view ("graph");
   assert_true (actorscope_window_attach (window, url, &error));
   assert_true (actorscope_document_get_live (actorscope_window_get_document (window)));
-  assert_true (wait_for (has_events, GUINT_TO_POINTER (20), 15000));
+  assert_true (test_wait_for (has_events, GUINT_TO_POINTER (20), 15000));
   assert_true (actorscope_live_is_connected (actorscope_window_get_live (window)));
-  assert_true (wait_for (scene_has_actors, GUINT_TO_POINTER (3), 10000));
+  assert_true (test_wait_for (scene_has_actors, GUINT_TO_POINTER (3), 10000));
   screenshot ("live");
 
   /* The service restarts: the client retries with backoff and reconnects. */
   g_subprocess_send_signal (serve, SIGTERM);
   g_subprocess_wait (serve, NULL, NULL);
-  assert_true (wait_for (live_disconnected, NULL, WAIT_MS));
+  assert_true (test_wait_for (live_disconnected, NULL, WAIT_MS));
   before = n_events ();
   again = start_serve (port);
-  assert_true (wait_for (live_reconnected, GUINT_TO_POINTER (2), 15000));
-  assert_true (wait_for (has_events, GUINT_TO_POINTER ((guint) before + 1), 15000));
+  assert_true (test_wait_for (live_reconnected, GUINT_TO_POINTER (2), 15000));
+  assert_true (test_wait_for (has_events, GUINT_TO_POINTER ((guint) before + 1), 15000));
   g_subprocess_send_signal (again, SIGTERM);
   g_subprocess_wait (again, NULL, NULL);
 }
@@ -1320,18 +1284,18 @@ test_mswitch (void **state)
   g_clear_error (&error);
 
   assert_true (actorscope_window_attach (window, target, &error));
-  assert_true (wait_for (has_events, GUINT_TO_POINTER (5), 10000));
+  assert_true (test_wait_for (has_events, GUINT_TO_POINTER (5), 10000));
   for (int i = 0; i < 5; i++)
     broker_add (&b, "org.xen.xapi.storage", "client:2");
-  assert_true (wait_for (has_events, GUINT_TO_POINTER (10), 10000));
+  assert_true (test_wait_for (has_events, GUINT_TO_POINTER (10), 10000));
   assert_true (actorscope_live_is_connected (actorscope_window_get_live (window)));
-  assert_true (wait_for (scene_has_actors, GUINT_TO_POINTER (2), 10000));
+  assert_true (test_wait_for (scene_has_actors, GUINT_TO_POINTER (2), 10000));
 
   g_socket_service_stop (b.service);
   g_socket_listener_close (G_SOCKET_LISTENER (b.service));
   /* Detach before the broker goes, so no poll outlives it. */
   actorscope_window_set_document (window, NULL);
-  spin (400);
+  test_spin_ms (400);
   g_object_unref (b.service);
   g_ptr_array_unref (b.events);
 }
@@ -1350,10 +1314,10 @@ test_hostile_names (void **state)
   gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
 
   actorscope_window_open (window, file);
-  spin (50);
+  test_spin_ms (50);
   while ((actorscope_window_is_loading (window) || actorscope_window_get_document (window) == NULL)
          && g_get_monotonic_time () < end)
-    spin (20);
+    test_spin_ms (20);
   IngestStore *store = actorscope_document_get_store (actorscope_window_get_document (window));
   IngestActorId id = ingest_store_find_actor (store, "/user/<img src=x onerror=window.__pwned(1)>");
   assert_true (id != 0);
@@ -1370,7 +1334,7 @@ test_hostile_names (void **state)
   set_view ("sequence");
   set_view ("timeline");
   set_view ("graph");
-  spin (600); /* the main stack's crossfade from the loading page */
+  test_spin_ms (600); /* the main stack's crossfade from the loading page */
   screenshot ("hostile-graph");
 }
 
@@ -1388,10 +1352,10 @@ test_status_counters (void **state)
   const char *status;
 
   actorscope_window_open (window, file);
-  spin (50);
+  test_spin_ms (50);
   while ((actorscope_window_is_loading (window) || actorscope_window_get_document (window) == NULL)
          && g_get_monotonic_time () < end)
-    spin (20);
+    test_spin_ms (20);
   IngestStore *store = actorscope_document_get_store (actorscope_window_get_document (window));
   IngestStoreCounters *c = ingest_store_counters (store);
   g_autofree char *dup = g_strdup_printf (" %" G_GUINT64_FORMAT " duplicate, %" G_GUINT64_FORMAT " unmatched",
@@ -1489,7 +1453,7 @@ seek_to (gint64 t_ns)
 {
   gtk_widget_activate_action (GTK_WIDGET (window), "win.seek", "x", t_ns);
   wait_frames ();
-  assert_true (wait_for (view_pictured, NULL, WAIT_MS));
+  assert_true (test_wait_for (view_pictured, NULL, WAIT_MS));
 }
 
 /* The id of the last group of class klass in paint order, or NULL. */
@@ -1568,7 +1532,7 @@ test_replay_past (void **state)
   gulong handler;
 
   actorscope_window_open (window, file);
-  spin (50);
+  test_spin_ms (50);
   assert_true (wait_loaded (30000));
   doc = actorscope_window_get_document (window);
   set_view ("graph");
@@ -1596,7 +1560,7 @@ test_replay_past (void **state)
                                               TRUE, &pos));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.step-next", NULL);
   assert_true (actorscope_scene_view_get_cursor (view) == actorscope_document_event_at (doc, pos)->time_ns);
-  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  assert_true (test_wait_for (view_idle, NULL, WAIT_MS));
   {
     g_autoptr(GPtrArray) stepped = view_graph_figures ();
     g_autoptr(GPtrArray) cli_stepped = cli_graph_figures (trace, actorscope_scene_view_get_cursor (view));
@@ -1642,7 +1606,7 @@ test_replay_past (void **state)
   /* The timeline, zoomed in, slides its window to a cursor outside it. */
   set_view ("timeline");
   actorscope_scene_view_set_window (view, t0, t0 + (t1 - t0) / 10);
-  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  assert_true (test_wait_for (view_idle, NULL, WAIT_MS));
   seek_to (tb);
   {
     gint64 from, to;
@@ -1663,7 +1627,7 @@ test_replay_past (void **state)
   actorscope_window_set_replay_speed (window, 0.1);
   assert_true (actorscope_window_get_replay_speed (window) == 0.1);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.play", NULL);
-  assert_true (wait_for (scenes_shown_or_replay_over, NULL, WAIT_MS));
+  assert_true (test_wait_for (scenes_shown_or_replay_over, NULL, WAIT_MS));
   g_signal_handler_disconnect (view, handler);
   assert_true (scenes_shown >= 2);
   assert_true (actorscope_scene_view_get_cursor (view) > t0);
@@ -1685,7 +1649,7 @@ test_replay_past (void **state)
      * canvas keeps changing during a long replay, test_replay_big shows.) */
     for (guint waited = 0; g_hash_table_size (frames) < 3 && waited < WAIT_MS; waited += 60)
       {
-        spin (60);
+        test_spin_ms (60);
         g_hash_table_add (frames, view_pixels_checksum ());
       }
     assert_true (g_hash_table_size (frames) >= 2);
@@ -1696,14 +1660,14 @@ test_replay_past (void **state)
   /* The same two positions in the dark theme. */
   g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", TRUE, NULL);
   dark_wanted = TRUE;
-  assert_true (wait_for (scene_is_dark, NULL, WAIT_MS));
+  assert_true (test_wait_for (scene_is_dark, NULL, WAIT_MS));
   seek_to (ta);
   screenshot ("replay-past-early-dark");
   seek_to (tb);
   screenshot ("replay-past-late-dark");
   g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
   dark_wanted = FALSE;
-  assert_true (wait_for (scene_is_dark, NULL, WAIT_MS));
+  assert_true (test_wait_for (scene_is_dark, NULL, WAIT_MS));
 
   seek_to (t1);
   assert_true (actorscope_scene_view_get_cursor (view) == INGEST_TIME_MAX);
@@ -1759,10 +1723,10 @@ test_data_dir_live (void **state)
                             exe, "serve", "--replay", trace, "--speed", "1", "--loop", "--quiet",
                             "--port", port, "--data-dir", dir, NULL);
   assert_non_null (serve);
-  assert_true (wait_for (data_dir_has_events, dir, WAIT_MS));
+  assert_true (test_wait_for (data_dir_has_events, dir, WAIT_MS));
 
   actorscope_window_open (window, file);
-  spin (50);
+  test_spin_ms (50);
   assert_true (wait_loaded (30000));
   assert_null (actorscope_window_get_error (window));
   doc = actorscope_window_get_document (window);
@@ -1773,18 +1737,18 @@ test_data_dir_live (void **state)
   assert_true (data_dir_events_seen > 0);
 
   /* The service goes on writing: the window's store follows it. */
-  assert_true (wait_for (document_grew, NULL, WAIT_MS));
+  assert_true (test_wait_for (document_grew, NULL, WAIT_MS));
   set_view ("graph");
   screenshot ("data-dir-live");
   g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", TRUE, NULL);
   dark_wanted = TRUE;
-  assert_true (wait_for (scene_is_dark, NULL, WAIT_MS));
+  assert_true (test_wait_for (scene_is_dark, NULL, WAIT_MS));
   data_dir_events_seen = ingest_store_n_events (actorscope_document_get_store (doc));
-  assert_true (wait_for (document_grew, NULL, WAIT_MS));
+  assert_true (test_wait_for (document_grew, NULL, WAIT_MS));
   screenshot ("data-dir-live-dark");
   g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
   dark_wanted = FALSE;
-  assert_true (wait_for (scene_is_dark, NULL, WAIT_MS));
+  assert_true (test_wait_for (scene_is_dark, NULL, WAIT_MS));
   assert_true (gtk_recent_manager_has_item (gtk_recent_manager_get_default (), uri));
 
   g_subprocess_send_signal (serve, SIGTERM);
@@ -1812,7 +1776,7 @@ test_replay_big (void **state)
   assert_non_null (proc);
   assert_true (g_subprocess_wait_check (proc, NULL, &error));
   actorscope_window_open (window, file);
-  spin (50);
+  test_spin_ms (50);
   assert_true (wait_loaded (30000));
   set_view ("graph");
   assert_true (actorscope_document_get_time_range (actorscope_window_get_document (window), &t0, &t1));
@@ -1822,7 +1786,7 @@ test_replay_big (void **state)
   end = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
   while (replay_playing () && g_hash_table_size (frames) < 4 && g_get_monotonic_time () < end)
     {
-      spin (60);
+      test_spin_ms (60);
       g_hash_table_add (frames, view_pixels_checksum ());
     }
   if (replay_playing ())
@@ -1837,21 +1801,21 @@ screenshot_both (const char *name)
 {
   g_autofree char *dark_name = g_strdup_printf ("%s-dark", name);
 
-  assert_true (wait_for (view_idle, NULL, WAIT_MS));
-  spin (300);
+  assert_true (test_wait_for (view_idle, NULL, WAIT_MS));
+  test_spin_ms (300);
   wait_frames ();
   screenshot (name);
   g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", TRUE, NULL);
   dark_wanted = TRUE;
-  assert_true (wait_for (scene_is_dark, NULL, WAIT_MS));
+  assert_true (test_wait_for (scene_is_dark, NULL, WAIT_MS));
   /* The scene is rebuilt dark, then rasterised off the UI thread. */
-  assert_true (wait_for (view_idle, NULL, WAIT_MS));
-  spin (300);
+  assert_true (test_wait_for (view_idle, NULL, WAIT_MS));
+  test_spin_ms (300);
   wait_frames ();
   screenshot (dark_name);
   g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
   dark_wanted = FALSE;
-  assert_true (wait_for (scene_is_dark, NULL, WAIT_MS));
+  assert_true (test_wait_for (scene_is_dark, NULL, WAIT_MS));
 }
 
 /* Opens a bundled trace in the window and waits until it is shown. */
@@ -1871,11 +1835,11 @@ open_sample (const char *name)
       strstr (gtk_window_get_title (GTK_WINDOW (window)), stem) != NULL)
     return actorscope_document_get_store (doc);
   actorscope_window_open (window, file);
-  spin (50);
+  test_spin_ms (50);
   while ((actorscope_window_is_loading (window) || actorscope_window_get_document (window) == NULL)
          && g_get_monotonic_time () < end)
-    spin (20);
-  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+    test_spin_ms (20);
+  assert_true (test_wait_for (view_idle, NULL, WAIT_MS));
   return actorscope_document_get_store (actorscope_window_get_document (window));
 }
 
@@ -1972,7 +1936,7 @@ test_search (void **state)
   /* Ctrl+F's action opens the bar with its entry focused. */
   assert_false (actorscope_search_bar_is_open (bar));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.find", NULL);
-  spin (100);
+  test_spin_ms (100);
   assert_true (actorscope_search_bar_is_open (bar));
   for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
     {
@@ -2030,7 +1994,7 @@ test_search (void **state)
       assert_string_equal (actorscope_scene_view_get_selected_id (view), id);
       if (step == 1)
         {
-          assert_true (wait_for (view_idle, NULL, WAIT_MS));
+          assert_true (test_wait_for (view_idle, NULL, WAIT_MS));
           screenshot_both ("search");
         }
       assert_true (actorscope_search_bar_next (bar));
@@ -2043,7 +2007,7 @@ test_search (void **state)
   actorscope_search_bar_close (bar);
   assert_false (actorscope_search_bar_is_open (bar));
   actorscope_session_reset_time (actorscope_window_get_session (window));
-  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  assert_true (test_wait_for (view_idle, NULL, WAIT_MS));
   set_view ("graph");
 }
 
@@ -2063,7 +2027,7 @@ test_error_colour (void **state)
       RenderColor want = render_theme_colors (dark ? RENDER_THEME_DARK : RENDER_THEME_LIGHT)->error;
 
       g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", dark, NULL);
-      spin (50);
+      test_spin_ms (50);
       gtk_style_context_get_color (gtk_widget_get_style_context (label), &rgba);
       assert_int_equal ((int) lround (rgba.red * 255), want.r);
       assert_int_equal ((int) lround (rgba.green * 255), want.g);
@@ -2071,7 +2035,7 @@ test_error_colour (void **state)
     }
   g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
   dark_wanted = FALSE;
-  assert_true (wait_for (scene_is_dark, NULL, WAIT_MS));
+  assert_true (test_wait_for (scene_is_dark, NULL, WAIT_MS));
   g_object_unref (label);
   /* The tree's error counts, light and dark. */
   open_sample ("akka-supervision.ndjson");
@@ -2124,7 +2088,7 @@ test_menu_hides_tooltips (void **state)
       y = yy;
   assert_true (y >= 0);
   actorscope_actor_tree_popup_menu (tree, workers, x, y);
-  spin (100);
+  test_spin_ms (100);
   assert_true (actorscope_actor_tree_get_menu_visible (tree));
   assert_false (tooltip_at (tree, x, y));
   screenshot_root ("tree-menu-open");
@@ -2135,26 +2099,26 @@ test_menu_hides_tooltips (void **state)
 
       g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", TRUE, NULL);
       dark_wanted = TRUE;
-      assert_true (wait_for (scene_is_dark, NULL, WAIT_MS));
-      assert_true (wait_for (view_idle, NULL, WAIT_MS));
+      assert_true (test_wait_for (scene_is_dark, NULL, WAIT_MS));
+      assert_true (test_wait_for (view_idle, NULL, WAIT_MS));
       /* The dark picture is rasterised off the UI thread, then drawn. */
-      spin (800);
+      test_spin_ms (800);
       wait_frames ();
       screenshot_root ("tree-menu-open-dark");
       gtk_popover_popdown (GTK_POPOVER (gtk_widget_get_last_child (GTK_WIDGET (tree))));
       /* The deviations list's rows (worded in render/), dark. */
       gtk_menu_button_popup (GTK_MENU_BUTTON (gtk_widget_get_parent (popover)));
-      spin (300);
+      test_spin_ms (300);
       screenshot_native (popover, "deviations-list-dark");
       gtk_popover_popdown (GTK_POPOVER (popover));
       g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
       dark_wanted = FALSE;
-      assert_true (wait_for (scene_is_dark, NULL, WAIT_MS));
+      assert_true (test_wait_for (scene_is_dark, NULL, WAIT_MS));
       actorscope_actor_tree_popup_menu (tree, workers, x, y);
-      spin (100);
+      test_spin_ms (100);
     }
   gtk_popover_popdown (GTK_POPOVER (gtk_widget_get_last_child (GTK_WIDGET (tree))));
-  spin (100);
+  test_spin_ms (100);
   assert_false (actorscope_actor_tree_get_menu_visible (tree));
   assert_true (tooltip_at (tree, x, y));
 }
@@ -2173,7 +2137,7 @@ test_one_selection (void **state)
   double x, y;
 
   set_view ("graph");
-  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  assert_true (test_wait_for (view_idle, NULL, WAIT_MS));
   /* An actor from the tree: all three show it. */
   actorscope_actor_tree_select_actor (tree, api);
   g_signal_emit_by_name (tree, "actor-selected", api);
@@ -2199,7 +2163,7 @@ test_one_selection (void **state)
   assert_true (actorscope_scene_view_activate_at (view, x, y));
   assert_int_equal (actorscope_actor_tree_get_selected_actor (tree), api);
   set_view ("sequence");
-  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  assert_true (test_wait_for (view_idle, NULL, WAIT_MS));
   for (const RenderNode *n = render_scene_get_first (actorscope_scene_view_get_scene (view));
        n != NULL && !message_clicked; n = n->next)
     if (n->kind == RENDER_NODE_GROUP_BEGIN && g_strcmp0 (n->u.group.klass, "message") == 0 &&
@@ -2212,7 +2176,7 @@ test_one_selection (void **state)
 
   /* A click on empty space: nothing anywhere. */
   set_view ("graph");
-  assert_true (wait_for (view_idle, NULL, WAIT_MS));
+  assert_true (test_wait_for (view_idle, NULL, WAIT_MS));
   actorscope_actor_tree_select_actor (tree, api);
   g_signal_emit_by_name (tree, "actor-selected", api);
   assert_false (actorscope_scene_view_activate_at (view, 3, 3));
@@ -2434,7 +2398,7 @@ test_replay_layout_still (void **state)
                                                   TRUE, &pos));
       gtk_widget_activate_action (GTK_WIDGET (window), "win.step-next", NULL);
       wait_frames ();
-      assert_true (wait_for (view_pictured, NULL, WAIT_MS));
+      assert_true (test_wait_for (view_pictured, NULL, WAIT_MS));
       after = actor_places ();
       figures_after = view_graph_figures ();
       if (same_actors (before, after))

@@ -29,41 +29,13 @@
 
 static char *home;
 
-static gboolean
-timeout_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-spin (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, timeout_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-/* Spins until cond holds, at most 20 s (a loaded CI machine is slow). */
-static gboolean
-wait_for (gboolean (*cond) (ActorscopeWindow *), ActorscopeWindow *window)
-{
-  gint64 end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-
-  while (!cond (window))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      spin (20);
-    }
-  return TRUE;
-}
+/* Waits are at most 20 s (a loaded CI machine is slow). */
+#define WAIT_MS 20000
 
 static gboolean
-shown (ActorscopeWindow *window)
+shown (gpointer data)
 {
+  ActorscopeWindow *window = data;
   GtkWidget *view = GTK_WIDGET (actorscope_window_get_scene_view (window));
 
   return actorscope_window_get_document (window) != NULL && !actorscope_window_is_loading (window) &&
@@ -90,8 +62,8 @@ start (ActorscopeApplication **app_out, GFile *file)
   windows = gtk_application_get_windows (GTK_APPLICATION (app));
   assert_non_null (windows);
   window = ACTORSCOPE_WINDOW (windows->data);
-  assert_true (wait_for (shown, window));
-  spin (100);
+  assert_true (test_wait_for (shown, window, WAIT_MS));
+  test_spin_ms (100);
   *app_out = app;
   return window;
 }
@@ -101,7 +73,7 @@ static void
 quit (ActorscopeApplication *app, ActorscopeWindow *window)
 {
   gtk_window_close (GTK_WINDOW (window));
-  spin (100);
+  test_spin_ms (100);
   g_settings_sync ();
   g_object_unref (app);
 }
@@ -109,14 +81,16 @@ quit (ActorscopeApplication *app, ActorscopeWindow *window)
 static int details_width;   /* what the first run left */
 
 static gboolean
-details_width_is (ActorscopeWindow *window)
+details_width_is (gpointer data)
 {
+  ActorscopeWindow *window = data;
   return gtk_widget_get_width (part (window, "details_scroller")) == details_width;
 }
 
 static gboolean
-details_width_changed (ActorscopeWindow *window)
+details_width_changed (gpointer data)
 {
+  ActorscopeWindow *window = data;
   int w = gtk_widget_get_width (part (window, "details_scroller"));
 
   return w != details_width && w > 0;
@@ -154,7 +128,7 @@ test_state_survives_restart (void **state)
   gtk_widget_activate_action (GTK_WIDGET (window), "win.view", "s", "timeline");
   g_action_group_activate_action (G_ACTION_GROUP (app), "color-scheme", g_variant_new_string ("dark"));
   actorscope_window_set_replay_speed (window, 10);
-  spin (200);
+  test_spin_ms (200);
   {
     GtkPaned *details = GTK_PANED (part (window, "details_paned"));
     int max = 0;
@@ -163,8 +137,8 @@ test_state_survives_restart (void **state)
     g_object_get (details, "max-position", &max, NULL);
     gtk_paned_set_position (details, max - details_width - 60);
   }
-  assert_true (wait_for (details_width_changed, window));
-  spin (100);
+  assert_true (test_wait_for (details_width_changed, window, WAIT_MS));
+  test_spin_ms (100);
   details_width = gtk_widget_get_width (part (window, "details_scroller"));
   quit (app, window);
 
@@ -191,7 +165,7 @@ test_state_survives_restart (void **state)
   assert_int_equal (w, 1200);
   assert_int_equal (h, 760);
   assert_int_equal (gtk_paned_get_position (GTK_PANED (part (window, "sidebar_paned"))), 300);
-  assert_true (wait_for (details_width_is, window));
+  assert_true (test_wait_for (details_width_is, window, WAIT_MS));
   assert_true (actorscope_scene_view_get_kind (actorscope_window_get_scene_view (window)) == RENDER_VIEW_TIMELINE);
   g_object_get (gtk_settings, "gtk-application-prefer-dark-theme", &dark, NULL);
   assert_true (dark);

@@ -151,7 +151,10 @@ test_random_plain (void **state)
 {
   (void) state;
   IngestViewSpec spec = { 0 };
-  for (guint32 seed = 1; seed <= 4; seed++)
+  /* Two of the four seeds under valgrind (the CI's memcheck pass): memory
+   * errors show on the paths any seed takes; the other builds run all four. */
+  const guint32 last_seed = RUNNING_ON_VALGRIND ? 2 : 4;
+  for (guint32 seed = 1; seed <= last_seed; seed++)
     run_random (&spec, seed, FALSE);
 }
 

@@ -348,9 +348,11 @@ test_budget_bounds_every_kind (void **state)
 
   (void) state;
   for (guint t = 0; t < 2; t++)
+  {
+  /* One store per shape for every kind: building views only reads it. */
+  g_autoptr(IngestStore) store = busy_store (t);
   for (guint k = 0; k < RENDER_VIEW_N_KINDS; k++)
     {
-      g_autoptr(IngestStore) store = busy_store (t);
       RenderViewRequest request = { .kind = k, .spec = &spec, .keep_svg = TRUE,
                                     .layout = { .width = 1200, .height = k == RENDER_VIEW_GRAPH ? 800 : 0 } };
       g_auto(RenderViewResult) loose = { 0 };
@@ -374,6 +376,7 @@ test_budget_bounds_every_kind (void **state)
       assert_true (svg_parse (tight.svg->str, tight.svg->len, &info, &error));
       svg_info_clear (&info);
     }
+  }
 }
 
 /* A budget no view can meet still yields valid SVG within it: the

@@ -1,4 +1,5 @@
-/* test-util.c: temporary folders for the test programs. */
+/* test-util.c: temporary folders, connecting, and main-loop waits for the
+ * test programs. */
 #include "config.h"
 
 #include <errno.h>
@@ -97,4 +98,35 @@ test_unix_connect (const char *path, guint timeout_ms)
     }
   while (g_get_monotonic_time () < end);
   return NULL;
+}
+
+static gboolean
+spin_done_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+void
+test_spin_ms (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, spin_done_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+gboolean
+test_wait_for (gboolean (*cond) (gpointer data), gpointer data, guint max_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) max_ms * 1000;
+
+  while (!cond (data))
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      test_spin_ms (10);
+    }
+  return TRUE;
 }

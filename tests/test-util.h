@@ -1,5 +1,6 @@
-/* test-util.h: what every test program may use: temporary folders, and
- * connecting to a service that is still starting. */
+/* test-util.h: what every test program may use: temporary folders,
+ * connecting to a service that is still starting, and running the main
+ * loop for a while or until a condition holds. */
 #pragma once
 
 #include <gio/gio.h>
@@ -33,5 +34,15 @@ const char *test_tmpdir (void);
  * service behind it starts, for at most timeout_ms. Returns the connection
  * (owned by the caller) or NULL when the socket never answered. */
 GSocketConnection *test_unix_connect (const char *path, guint timeout_ms);
+
+/* Runs the default main context for ms milliseconds: lets GTK lay out and
+ * draw, and timeouts and idle sources fire. */
+void test_spin_ms (guint ms);
+
+/* Runs the default main context until cond (data) holds, looking every
+ * 10 ms, for at most max_ms: a wait for a condition instead of a fixed
+ * time, so a loaded CI machine gets the time it needs and an idle one does
+ * not wait at all. Returns FALSE if cond is still false after max_ms. */
+gboolean test_wait_for (gboolean (*cond) (gpointer data), gpointer data, guint max_ms);
 
 G_END_DECLS

@@ -7,7 +7,8 @@
 //   node tests/test-web-browser.mjs BUILD/app/actorscope
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { SRC, require, tempDir, check, sleep, until, startServe, stopServe, CHROMIUM_ARGS } from './web-common.mjs';
+import { SRC, require, tempDir, check, sleep, until, startServe, stopServe, CHROMIUM_ARGS,
+  reportPageFailure } from './web-common.mjs';
 
 const cli = process.argv[2];
 if (!cli) throw new Error('usage: test-web-browser.mjs ACTORSCOPE');
@@ -109,8 +110,13 @@ async function consoleTest() {
   // Pause: the window stops moving while events keep arriving.
   await page.click('#live');
   check((await page.$eval('#live', (e) => e.textContent)).includes('Paused'), 'pause button shows paused');
-  await sleep(400);
-  const r1 = await page.$eval('#range', (e) => e.textContent);
+  // A frame asked for before the pause can still arrive after it (late on
+  // a busy machine): the paused window is read once it has settled.
+  const r1 = await until(async () => {
+    const r = await page.$eval('#range', (e) => e.textContent);
+    await sleep(500);
+    return (await page.$eval('#range', (e) => e.textContent)) === r ? r : null;
+  }, 'the paused window to settle', 15000);
   const p0 = await events(page);
   await until(async () => (await events(page)) > p0 + 5, 'events keep arriving while paused', 15000);
   await sleep(300);
@@ -251,15 +257,7 @@ try {
   await consoleTest();
   await hostileTest();
 } catch (e) {
-  if (currentPage) {
-    await currentPage.screenshot({ path: join(shots, 'failure.png') }).catch(() => {});
-    console.log('page showed: toast "' + await currentPage.$eval('#toast', (x) => x.textContent).catch(() => '') +
-                '", connection "' + await currentPage.$eval('#conn', (x) => x.textContent).catch(() => '') +
-                '", view ' + await currentPage.$eval('#svg svg', (x) => x.getAttribute('class')).catch(() => '') +
-                ', errors: ' + currentPage.errors.join('; '));
-  }
-  for (const s of servers)
-    console.log('serve exit ' + s.proc.exitCode + ' ' + s.proc.signalCode + ', stderr:\n' + s.stderr());
+  await reportPageFailure(currentPage, shots, 'failure', servers);
   throw e;
 } finally {
   await browser.close();

@@ -12,7 +12,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { SRC, require, tempDir, check, sleep, until, startServe, stopServe, CHROMIUM_ARGS,
-  openRecordedPage, keepShot } from './web-common.mjs';
+  openRecordedPage, keepShot, reportPageFailure } from './web-common.mjs';
 
 const [cli, part] = process.argv.slice(2);
 if (!cli || (part && !['range', 'flows', 'pins'].includes(part)))
@@ -286,12 +286,7 @@ try {
   if (!part || part === 'flows') await flowTest(s);
   if (!part || part === 'pins') { await pinTest(s); await hostilePinTest(); }
 } catch (e) {
-  if (currentPage) {
-    await currentPage.screenshot({ path: join(shots, 'console-focus-failure.png') }).catch(() => {});
-    console.log('page showed: toast "' + await currentPage.$eval('#toast', (x) => x.textContent).catch(() => '') +
-                '", errors: ' + currentPage.errors.join('; '));
-  }
-  for (const s of servers) console.log('serve stderr:\n' + s.stderr());
+  await reportPageFailure(currentPage, shots, 'console-focus-failure', servers);
   throw e;
 } finally {
   await browser.close();

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { SRC, require, tempDir, check, sleep, until, startServe, stopServe, CHROMIUM_ARGS,
-  openRecordedPage, keepShot } from './web-common.mjs';
+  openRecordedPage, keepShot, reportPageFailure } from './web-common.mjs';
 
 const cli = process.argv[2];
 if (!cli) throw new Error('usage: test-web-console.mjs ACTORSCOPE');
@@ -378,12 +378,7 @@ try {
   await hostilePanelsTest();
   await loadClicksTest();
 } catch (e) {
-  if (currentPage) {
-    await currentPage.screenshot({ path: join(shots, 'console-failure.png') }).catch(() => {});
-    console.log('page showed: toast "' + await currentPage.$eval('#toast', (x) => x.textContent).catch(() => '') +
-                '", errors: ' + currentPage.errors.join('; '));
-  }
-  for (const s of servers) console.log('serve stderr:\n' + s.stderr());
+  await reportPageFailure(currentPage, shots, 'console-failure', servers);
   throw e;
 } finally {
   await browser.close();

@@ -122,6 +122,22 @@ export async function openRecordedPage(browser, width, height) {
   return page;
 }
 
+// What a page test prints when it fails, before it throws again: a
+// screenshot of the page in front (NAME.png in dir; page may be null),
+// what the page showed (toast, connection, view, script and console
+// errors) and how each service is doing (exit, stderr). Never throws.
+export async function reportPageFailure(page, dir, name, servers) {
+  if (page) {
+    await page.screenshot({ path: join(dir, name + '.png') }).catch(() => {});
+    const shown = (sel, f = (x) => x.textContent) => page.$eval(sel, f).catch(() => '');
+    console.log('page showed: toast "' + await shown('#toast') + '", connection "' + await shown('#conn') +
+                '", view ' + await shown('#svg svg', (x) => x.getAttribute('class')) +
+                ', errors: ' + page.errors.join('; '));
+  }
+  for (const s of servers)
+    console.log('serve exit ' + s.proc.exitCode + ' ' + s.proc.signalCode + ', stderr:\n' + s.stderr());
+}
+
 // A screenshot kept in dir for a person to look at; an empty picture fails.
 export async function keepShot(page, dir, name) {
   const path = join(dir, name + '.png');
