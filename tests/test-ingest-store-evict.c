@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "ingest-store.h"
+#include "ingest-store-pager.h"
 #include "ingest-view.h"
 #include "ingest-native-writer.h"
 #include "test-ingest-common.h"
@@ -408,14 +409,25 @@ test_budget_memory_flat (void **state)
   assert_int_equal (ingest_store_counters (store)->unmatched, 1);
   assert_int_equal (ingest_store_n_messages (store), n_messages + 1);
 
-  /* Messages never received: the open keys are bounded too, and counted. */
-  feed_messages (store, 800001, 1100000, TRUE);
-  gsize at_open = ingest_store_memory_bytes (store);
+  /* Messages never received: the open keys are bounded too, and counted.
+   * What still grows past the budget here is bounded by design: the key
+   * table (up to 2 x 65536 open keys; its sixteen shards grow by 1.5x on
+   * their own and the hash is seeded at random, so where it settles varies
+   * by up to a megabyte from run to run) and the read caches of the three
+   * page files (events, messages, keys: INGEST_STORE_PAGER_CACHE pages of
+   * 64 KiB each), which fill as retiring old keys reads their pages back. */
+  const gsize caches = 3 * (gsize) INGEST_STORE_PAGER_CACHE * 64 * 1024;
+  feed_messages (store, 800001, 1000000, TRUE);
+  gsize at_200k_open = ingest_store_memory_bytes (store);
+  feed_messages (store, 1000001, 1200000, TRUE);
+  gsize at_400k_open = ingest_store_memory_bytes (store);
   ingest_store_n_retired_messages (store, &open);
-  printf ("open messages: %" G_GSIZE_FORMAT " bytes after 300k; %" G_GUINT64_FORMAT
-          " open keys retired\n", at_open, open);
-  assert_true (open > 200000);
-  assert_true (at_open <= budget + budget / 2); /* the table holds up to 2 x 65536 open keys */
+  printf ("open messages: %" G_GSIZE_FORMAT " bytes after 200k, %" G_GSIZE_FORMAT
+          " after 400k; %" G_GUINT64_FORMAT " open keys retired\n", at_200k_open,
+          at_400k_open, open);
+  assert_true (open > 250000);
+  assert_true (at_200k_open <= budget + budget / 2 + caches);
+  assert_true (at_400k_open <= budget + budget / 2 + caches);
 }
 
 /* Nothing evicts before the owner says the log holds it. */
