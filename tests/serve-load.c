@@ -625,6 +625,7 @@ client_message (Client *c, const char *text, gsize len)
         frame_validate (c, text, len);
       g_mutex_lock (&pool->lock);
       pool->stats.frames++;
+      pool->stats.following_frames += c->following && c->stall_until == 0;
       pool->stats.updates += is_update;
       pool->stats.bytes += len;
       if (!pool->cfg.churn && c->slot < pool->cfg.clients)
@@ -851,7 +852,7 @@ pool_tick (lws_sorted_usec_list_t *sul)
     ((char *) sul - G_STRUCT_OFFSET (ServeLoadClients, tick));
   gint64 now = g_get_monotonic_time ();
   GRand *r = pool->rand;
-  guint connected = 0;
+  guint connected = 0, following = 0;
 
   for (guint i = 0; i < pool->cfg.clients; i++)
     {
@@ -925,6 +926,7 @@ pool_tick (lws_sorted_usec_list_t *sul)
               client_send (c, g_strdup ("{\"v\":1,\"type\":\"live\"}"));
             }
         }
+      following += c->following && c->stall_until == 0;
       if (c->following && c->stall_until == 0 && g_atomic_int_get (&pool->expect_frames)
           && now - c->progress_at > STALL_US)
         {
@@ -937,7 +939,10 @@ pool_tick (lws_sorted_usec_list_t *sul)
     }
   g_mutex_lock (&pool->lock);
   if (pool->last_tick != 0)
-    pool->stats.client_seconds += connected * (double) (now - pool->last_tick) / G_USEC_PER_SEC;
+    {
+      pool->stats.client_seconds += connected * (double) (now - pool->last_tick) / G_USEC_PER_SEC;
+      pool->stats.following_seconds += following * (double) (now - pool->last_tick) / G_USEC_PER_SEC;
+    }
   g_mutex_unlock (&pool->lock);
   pool->last_tick = now;
   if (!g_atomic_int_get (&pool->stop))

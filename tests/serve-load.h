@@ -129,6 +129,12 @@ typedef struct {
   guint64 events;              /* largest "events" of any frame */
   guint64 skipped;             /* largest counters.skipped of a validated frame */
   double client_seconds;       /* time integral of connected clients */
+  /* The same over clients that follow live and read their socket (not
+   * paused, not a slow reader's stall), and the frames they got: paused
+   * and stalled clients get no frames by design, so frames per client per
+   * second over all client-seconds understates what a watching user sees. */
+  double following_seconds;
+  guint64 following_frames;
   guint64 errors;
 } ServeLoadClientsStats;
 

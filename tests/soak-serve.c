@@ -309,6 +309,10 @@ main (int argc, char **argv)
   printf ("  frames: %" G_GUINT64_FORMAT " (%.1f MiB), %.2f per client per second over %.0f client-seconds\n",
           st.frames, st.bytes / 1048576.0, st.client_seconds > 0 ? st.frames / st.client_seconds : 0.0,
           st.client_seconds);
+  printf ("  frames to clients following live (not paused, not stalled): %.2f per client per second "
+          "over %.0f client-seconds\n",
+          st.following_seconds > 0 ? st.following_frames / st.following_seconds : 0.0,
+          st.following_seconds);
   printf ("  clients: %" G_GUINT64_FORMAT " joins, %" G_GUINT64_FORMAT " polite leaves, %" G_GUINT64_FORMAT
           " abrupt leaves\n", st.joins, st.polite_leaves, st.abrupt_leaves);
   if (rss_base > 0 && rss_end > 0 && st.events > events_base)
