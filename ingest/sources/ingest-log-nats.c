@@ -45,7 +45,7 @@ typedef struct {
 typedef struct {
   IngestLog parent;
   char *url, *stream, *index_path, *page_dir;
-  char *user, *password, *token, *creds_file;
+  IngestNatsAuthCopy auth;
   gsize max_line_bytes, cache_bytes, read_budget;
   natsConnection *nc;
   jsCtx *js;
@@ -539,14 +539,7 @@ nats_log_free (IngestLog *log)
   g_free (self->stream);
   g_free (self->index_path);
   g_free (self->page_dir);
-  g_free (self->user);
-  if (self->password != NULL)
-    memset (self->password, 0, strlen (self->password));
-  g_free (self->password);
-  if (self->token != NULL)
-    memset (self->token, 0, strlen (self->token));
-  g_free (self->token);
-  g_free (self->creds_file);
+  ingest_nats_auth_clear (&self->auth);
   g_free (self);
 }
 
@@ -682,10 +675,7 @@ ingest_log_nats_open (const IngestLogNatsOptions *options, GError **error)
   self->stream = g_strdup (options->stream);
   self->index_path = g_strdup (options->index_path);
   self->page_dir = g_strdup (options->page_dir != NULL ? options->page_dir : g_get_tmp_dir ());
-  self->user = g_strdup (options->auth.user);
-  self->password = g_strdup (options->auth.password);
-  self->token = g_strdup (options->auth.token);
-  self->creds_file = g_strdup (options->auth.creds_file);
+  ingest_nats_auth_copy (&self->auth, &options->auth);
   self->max_line_bytes = options->max_line_bytes;
   self->cache_bytes = options->cache_bytes != 0 ? options->cache_bytes : DEFAULT_CACHE_BYTES;
   self->read_budget = options->read_budget_bytes != 0 ? options->read_budget_bytes
@@ -700,7 +690,7 @@ ingest_log_nats_open (const IngestLogNatsOptions *options, GError **error)
       return NULL;
     }
   {
-    IngestNatsAuth auth = { self->user, self->password, self->token, self->creds_file };
+    IngestNatsAuth auth = ingest_nats_auth_view (&self->auth);
     no = ingest_nats_options_new (self->url, &auth, error);
   }
   if (no == NULL)

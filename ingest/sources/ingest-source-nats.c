@@ -111,7 +111,7 @@ struct _IngestNatsSource {
   IngestSourceHooks hooks;
   IngestNatsOptions opts;   /* strings below are owned copies */
   char *url, *stream, *subjects, *durable, *journal_path;
-  char *user, *password, *token, *creds_file;
+  IngestNatsAuthCopy auth;
   char *name;               /* "nats:STREAM/DURABLE", for notes */
 
   GMainContext *context;
@@ -168,6 +168,39 @@ nats_error_text (natsStatus s, jsErrCode jerr)
     return g_strdup_printf ("%s (JetStream error %d)",
                             last != NULL && *last ? last : natsStatus_GetText (s), (int) jerr);
   return g_strdup (last != NULL && *last ? last : natsStatus_GetText (s));
+}
+
+void
+ingest_nats_auth_copy (IngestNatsAuthCopy *copy, const IngestNatsAuth *auth)
+{
+  g_return_if_fail (copy != NULL);
+  copy->user = g_strdup (auth != NULL ? auth->user : NULL);
+  copy->password = g_strdup (auth != NULL ? auth->password : NULL);
+  copy->token = g_strdup (auth != NULL ? auth->token : NULL);
+  copy->creds_file = g_strdup (auth != NULL ? auth->creds_file : NULL);
+}
+
+/* Secrets are wiped before they go back to the allocator, so a later
+ * heap dump or a reused block does not show them. */
+void
+ingest_nats_auth_clear (IngestNatsAuthCopy *copy)
+{
+  g_return_if_fail (copy != NULL);
+  if (copy->password != NULL)
+    memset (copy->password, 0, strlen (copy->password));
+  if (copy->token != NULL)
+    memset (copy->token, 0, strlen (copy->token));
+  g_clear_pointer (&copy->user, g_free);
+  g_clear_pointer (&copy->password, g_free);
+  g_clear_pointer (&copy->token, g_free);
+  g_clear_pointer (&copy->creds_file, g_free);
+}
+
+IngestNatsAuth
+ingest_nats_auth_view (const IngestNatsAuthCopy *copy)
+{
+  IngestNatsAuth auth = { copy->user, copy->password, copy->token, copy->creds_file };
+  return auth;
 }
 
 gpointer
@@ -500,7 +533,7 @@ worker_main (gpointer data)
       if (self->nc == NULL)
         {
           g_autoptr(GError) error = NULL;
-          IngestNatsAuth auth = { self->user, self->password, self->token, self->creds_file };
+          IngestNatsAuth auth = ingest_nats_auth_view (&self->auth);
           natsOptions *o = ingest_nats_options_new (self->url, &auth, &error);
 
           if (o == NULL)
@@ -1234,10 +1267,7 @@ ingest_nats_source_new (IngestStore *store, const IngestNatsOptions *options,
   self->subjects = g_strdup (subjects);
   self->durable = g_strdup (durable);
   self->journal_path = g_strdup (options->journal_path);
-  self->user = g_strdup (options->auth.user);
-  self->password = g_strdup (options->auth.password);
-  self->token = g_strdup (options->auth.token);
-  self->creds_file = g_strdup (options->auth.creds_file);
+  ingest_nats_auth_copy (&self->auth, &options->auth);
   if (self->opts.max_inflight == 0)
     self->opts.max_inflight = DEFAULT_MAX_INFLIGHT;
   if (self->opts.batch == 0)
@@ -1340,14 +1370,7 @@ ingest_nats_source_free (IngestNatsSource *self)
   g_free (self->subjects);
   g_free (self->durable);
   g_free (self->journal_path);
-  g_free (self->user);
-  if (self->password != NULL)
-    memset (self->password, 0, strlen (self->password));
-  g_free (self->password);
-  if (self->token != NULL)
-    memset (self->token, 0, strlen (self->token));
-  g_free (self->token);
-  g_free (self->creds_file);
+  ingest_nats_auth_clear (&self->auth);
   g_free (self->name);
   g_free (self);
 }

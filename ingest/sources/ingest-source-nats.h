@@ -51,6 +51,19 @@ typedef struct {
   const char *creds_file;   /* a NATS .creds file (JWT and nkey seed) */
 } IngestNatsAuth;
 
+/* An owned copy of credentials, for an object that connects again later:
+ * ingest_nats_auth_copy() fills it from auth (NULL: none);
+ * ingest_nats_auth_clear() wipes the secrets before freeing them;
+ * ingest_nats_auth_view() lends it as an IngestNatsAuth (borrowed, valid
+ * while the copy is). */
+typedef struct {
+  char *user, *password, *token, *creds_file;
+} IngestNatsAuthCopy;
+
+void ingest_nats_auth_copy (IngestNatsAuthCopy *copy, const IngestNatsAuth *auth);
+void ingest_nats_auth_clear (IngestNatsAuthCopy *copy);
+IngestNatsAuth ingest_nats_auth_view (const IngestNatsAuthCopy *copy);
+
 typedef struct {
   const char *url;          /* "nats://127.0.0.1:4222", or several, comma-separated */
   IngestNatsAuth auth;
