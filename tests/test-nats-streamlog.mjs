@@ -184,7 +184,11 @@ try {
   const m = /\((\d+) events restored from the stream, (\d+) dropped by retention\)/.exec(ret.stdout());
   check(m && Number(m[1]) === 0 && Number(m[2]) === n1,
         `restarted after MaxAge: 0 restored, ${n1} reported as dropped by the stream's retention (${m && m[0]})`);
-  check(await stopServe(ret) === 0, 'the retention collector stops cleanly again');
+  // Stopped only once it runs: a SIGTERM before its signal handlers are in
+  // place (it just printed the restore line) would end it by the signal.
+  await until(() => /connected to .*stream RET/.test(ret.stderr()), 'the RET collector connected again', 10000).catch((e) => { throw new Error(e.message + ': ' + ret.stderr()); });
+  const code = await stopServe(ret);
+  check(code === 0, `the retention collector stops cleanly again (exit ${code}: ${ret.stderr()})`);
 } finally {
   for (const s of servers) if (s.proc.exitCode === null && s.proc.signalCode === null) await stopServe(s, 'SIGKILL');
   nats.proc.kill('SIGTERM');
