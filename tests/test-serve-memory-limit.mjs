@@ -11,38 +11,17 @@
 //   per-actor and per-edge figures equal those of the unlimited service's
 //   trace (`stats` of its /events, saved as a file).
 //   node tests/test-serve-memory-limit.mjs BUILD/app/actorscope
-import net from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir, check, until, startServe, stopServe, openWs } from './web-common.mjs';
+import { tempDir, check, until, startServe, stopServe, openWs, syntheticTrace, countEvents, produceTcp }
+  from './web-common.mjs';
 
 const cli = process.argv[2];
 if (!cli) throw new Error('usage: test-serve-memory-limit.mjs ACTORSCOPE');
 const dir = tempDir('memlimit');
 const data = join(dir, 'data');
 const N_MSG = 25000;
-
-function trace(first, n) {
-  const lines = [];
-  for (let i = first; i < first + n; i++) {
-    const t = 1767225600000000000n + BigInt(i) * 1000000n;
-    const reply = i % 40 === 0 && i >= 10000 ? `,"in_reply_to":"m${i - 10000}"` : '';
-    lines.push(`{"ts":${t},"ev":"send","from":"/user/c${i % 13}","to":"/user/w${i % 7}","id":"m${i}","label":"Job${i % 5}","size":${i % 90}${reply}}`);
-    if (i % 11 !== 0) lines.push(`{"ts":${t + 20000n},"ev":"receive","actor":"/user/w${i % 7}","id":"m${i}"}`);
-    if (i % 11 !== 0 && i % 3 !== 0) lines.push(`{"ts":${t + 50000n},"ev":"done","actor":"/user/w${i % 7}","id":"m${i}"}`);
-  }
-  return lines.join('\n') + '\n';
-}
-const countEvents = (text) => text.split('\n').filter((l) => l.startsWith('{"ts"')).length;
-
-function produce(s, text) {
-  return new Promise((resolve, reject) => {
-    const addr = /^tcp:\/\/127\.0\.0\.1:(\d+)$/.exec(s.producers[0]);
-    const c = net.connect(Number(addr[1]), '127.0.0.1', () => c.end(text, resolve));
-    c.on('error', reject);
-  });
-}
 
 // /events?from=N until it holds `want` events and nothing more came for a while.
 async function events(s, from, want) {
@@ -52,13 +31,13 @@ async function events(s, from, want) {
   return ws.messages.join('');
 }
 
-const text = trace(0, N_MSG);
+const text = syntheticTrace(0, N_MSG, { replies: true });
 const n = countEvents(text);
 const limited = await startServe(cli, ['--listen', 'tcp://127.0.0.1:0', '--data-dir', data, '--memory-limit', '4MiB', '-v']);
 const plain = await startServe(cli, ['--listen', 'tcp://127.0.0.1:0', '--no-data-dir', '-q']);
 let restarted = null;
 try {
-  await Promise.all([produce(limited, text), produce(plain, text)]);
+  await Promise.all([produceTcp(limited, text), produceTcp(plain, text)]);
   const all = await events(plain, 0, n);
   const allLimited = await events(limited, 0, n);
   let last = '';
@@ -96,8 +75,8 @@ try {
 
   restarted = await startServe(cli, ['--listen', 'tcp://127.0.0.1:0', '--data-dir', data, '--memory-limit', '4MiB', '-v']);
   check(await events(restarted, 0, n) === all, 'restarted: /events?from=0 is the whole history again');
-  const more = trace(N_MSG, 100);
-  await produce(restarted, more);
+  const more = syntheticTrace(N_MSG, 100, { replies: true });
+  await produceTcp(restarted, more);
   const tail = await events(restarted, n, countEvents(more));
   check(countEvents(tail) === countEvents(more) && tail.includes('"id":"m25000"'),
         'new events continue the sequence after the restored ones');

@@ -15,11 +15,11 @@
 //   events held from there to the end;
 // - `stats DIR` after the stop counts what the data directory holds.
 //   node tests/test-serve-retain.mjs BUILD/app/actorscope
-import net from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir, check, until, startServe, stopServe, openWs } from './web-common.mjs';
+import { tempDir, check, until, startServe, stopServe, openWs, syntheticTrace, countEvents, produceTcp }
+  from './web-common.mjs';
 
 const cli = process.argv[2];
 if (!cli) throw new Error('usage: test-serve-retain.mjs ACTORSCOPE');
@@ -28,26 +28,6 @@ const data = join(dir, 'data');
 const BATCH = 25000;
 const RETAIN = 256 * 1024;
 const SEGMENT = 64 * 1024; // what serve picks for a --retain-size: 1/8, at least 64 KiB
-
-function trace(first, n) {
-  const lines = [];
-  for (let i = first; i < first + n; i++) {
-    const t = 1767225600000000000n + BigInt(i) * 1000000n;
-    lines.push(`{"ts":${t},"ev":"send","from":"/user/c${i % 13}","to":"/user/w${i % 7}","id":"m${i}","label":"Job${i % 5}","size":${i % 90}}`);
-    if (i % 11 !== 0) lines.push(`{"ts":${t + 20000n},"ev":"receive","actor":"/user/w${i % 7}","id":"m${i}"}`);
-    if (i % 11 !== 0 && i % 3 !== 0) lines.push(`{"ts":${t + 50000n},"ev":"done","actor":"/user/w${i % 7}","id":"m${i}"}`);
-  }
-  return lines.join('\n') + '\n';
-}
-const countEvents = (text) => text.split('\n').filter((l) => l.startsWith('{"ts"')).length;
-
-function produce(s, text) {
-  return new Promise((resolve, reject) => {
-    const addr = /^tcp:\/\/127\.0\.0\.1:(\d+)$/.exec(s.producers[0]);
-    const c = net.connect(Number(addr[1]), '127.0.0.1', () => c.end(text, resolve));
-    c.on('error', reject);
-  });
-}
 
 const dirBytes = () => readdirSync(data).filter((f) => f.endsWith('.aslog'))
   .reduce((sum, f) => sum + statSync(join(data, f)).size, 0);
@@ -70,9 +50,9 @@ try {
   let sent = 0;
   const pages = [], dirs = [];
   for (let b = 0; b < 6; b++) {
-    const text = trace(b * BATCH, BATCH);
+    const text = syntheticTrace(b * BATCH, BATCH);
     sent += countEvents(text);
-    await produce(s, text);
+    await produceTcp(s, text);
     await until(() => {
       const m = [...s.stderr().matchAll(/data: (\d+) events durable/g)].pop();
       return m && Number(m[1]) >= sent;

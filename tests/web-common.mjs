@@ -2,6 +2,7 @@
 // starting the service on ephemeral ports, loading the npm packages from
 // web/node_modules, temporary folders and small assertions.
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -143,4 +144,32 @@ export async function keepShot(page, dir, name) {
   const path = join(dir, name + '.png');
   await page.screenshot({ path });
   check(statSync(path).size > 5000, 'screenshot ' + path);
+}
+
+// A synthetic native trace of messages first..first+n-1 between 13 clients
+// and 7 workers: a send each, a receive for 10 of 11, a done for some;
+// with replies, every 40th message from 10000 on answers the one 10000
+// before it. Returns NDJSON text.
+export function syntheticTrace(first, n, { replies = false } = {}) {
+  const lines = [];
+  for (let i = first; i < first + n; i++) {
+    const t = 1767225600000000000n + BigInt(i) * 1000000n;
+    const reply = replies && i % 40 === 0 && i >= 10000 ? `,"in_reply_to":"m${i - 10000}"` : '';
+    lines.push(`{"ts":${t},"ev":"send","from":"/user/c${i % 13}","to":"/user/w${i % 7}","id":"m${i}","label":"Job${i % 5}","size":${i % 90}${reply}}`);
+    if (i % 11 !== 0) lines.push(`{"ts":${t + 20000n},"ev":"receive","actor":"/user/w${i % 7}","id":"m${i}"}`);
+    if (i % 11 !== 0 && i % 3 !== 0) lines.push(`{"ts":${t + 50000n},"ev":"done","actor":"/user/w${i % 7}","id":"m${i}"}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+// Events (lines with a time) in NDJSON text.
+export const countEvents = (text) => text.split('\n').filter((l) => l.startsWith('{"ts"')).length;
+
+// Writes text to the first TCP producer port of a service from startServe.
+export function produceTcp(s, text) {
+  return new Promise((resolve, reject) => {
+    const addr = /^tcp:\/\/127\.0\.0\.1:(\d+)$/.exec(s.producers[0]);
+    const c = net.connect(Number(addr[1]), '127.0.0.1', () => c.end(text, resolve));
+    c.on('error', reject);
+  });
 }
