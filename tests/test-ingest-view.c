@@ -455,6 +455,243 @@ test_out_of_order_store (void **state)
   assert_int_equal (e->pending, 0);
 }
 
+/* ---- stamps of fixed windows ------------------------------------------ */
+
+static void
+latency_text (GString *out, const IngestLatency *l)
+{
+  g_string_append_printf (out, " [%" G_GUINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT
+                          " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT "]",
+                          l->count, l->min_ns, l->max_ns, l->mean_ns, l->p50_ns, l->p99_ns);
+}
+
+static void
+nodes_text (GString *out, const GArray *nodes)
+{
+  for (guint i = 0; i < nodes->len; i++)
+    {
+      const IngestViewNode *n = &g_array_index (nodes, IngestViewNode, i);
+      g_string_append_printf (out, "node %s %u %u %d %d %u %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+                              " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+                              " %" G_GUINT64_FORMAT " %" G_GINT64_FORMAT " %d",
+                              n->name, n->actor, n->kind, n->is_group, n->is_fold, n->n_members, n->sent,
+                              n->received, n->errors, n->crashes, n->dropped, n->spans,
+                              n->mailbox_depth_max, n->alive);
+      latency_text (out, &n->mailbox);
+      latency_text (out, &n->processing);
+      g_string_append_c (out, '\n');
+    }
+}
+
+/* Every figure of a graph, as text. */
+static char *
+graph_text (const IngestGraph *g)
+{
+  GString *out = g_string_new (NULL);
+
+  g_string_append_printf (out, "%" G_GINT64_FORMAT "..%" G_GINT64_FORMAT "\n", g->from_ns, g->to_ns);
+  nodes_text (out, g->nodes);
+  for (guint i = 0; i < g->edges->len; i++)
+    {
+      const IngestViewEdge *e = &g_array_index (g->edges, IngestViewEdge, i);
+      g_string_append_printf (out, "edge %u %u %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+                              " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %.17g %u",
+                              e->from, e->to, e->count, e->received, e->dropped, e->bytes, e->pending,
+                              e->rate_per_s, e->top_label);
+      latency_text (out, &e->mailbox);
+      latency_text (out, &e->round_trip);
+      g_string_append_c (out, '\n');
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* Every item of a timeline, as text. */
+static char *
+timeline_text (const IngestTimeline *tl)
+{
+  GString *out = g_string_new (NULL);
+
+  g_string_append_printf (out, "%" G_GINT64_FORMAT "..%" G_GINT64_FORMAT " %" G_GUINT64_FORMAT " %d\n",
+                          tl->from_ns, tl->to_ns, tl->n_messages_total, tl->aggregated);
+  nodes_text (out, tl->lanes);
+  for (guint i = 0; i < tl->messages->len; i++)
+    {
+      const IngestTimelineMessage *m = &g_array_index (tl->messages, IngestTimelineMessage, i);
+      g_string_append_printf (out, "msg %u %u %u %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %u %d %d\n",
+                              m->message, m->from_lane, m->to_lane, m->send_ns, m->receive_ns, m->label,
+                              m->is_response, m->dropped);
+    }
+  for (guint i = 0; i < tl->spans->len; i++)
+    {
+      const IngestTimelineSpan *sp = &g_array_index (tl->spans, IngestTimelineSpan, i);
+      g_string_append_printf (out, "span %u %u %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %u\n", sp->lane,
+                              sp->message, sp->start_ns, sp->end_ns, sp->label);
+    }
+  for (guint i = 0; i < tl->marks->len; i++)
+    {
+      const IngestTimelineMark *mk = &g_array_index (tl->marks, IngestTimelineMark, i);
+      g_string_append_printf (out, "mark %u %" G_GINT64_FORMAT " %d %d %u\n", mk->lane, mk->time_ns, mk->kind,
+                              mk->exit_status, mk->text);
+    }
+  for (guint i = 0; i < tl->bins->len; i++)
+    {
+      const IngestDensityBin *b = &g_array_index (tl->bins, IngestDensityBin, i);
+      g_string_append_printf (out, "bin %u %u %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GUINT64_FORMAT
+                              " %" G_GUINT64_FORMAT " %u\n", b->from_lane, b->to_lane, b->start_ns,
+                              b->end_ns, b->count, b->spans, b->top_label);
+    }
+  for (guint i = 0; i < tl->depth->len; i++)
+    {
+      const IngestDepthSample *d = &g_array_index (tl->depth, IngestDepthSample, i);
+      g_string_append_printf (out, "depth %u %" G_GINT64_FORMAT " %" G_GINT64_FORMAT "\n", d->lane, d->time_ns,
+                              d->depth);
+    }
+  return g_string_free (out, FALSE);
+}
+
+typedef struct {
+  IngestViewSpec spec;
+  IngestViewStamp stamp;
+  char *graph, *timeline;    /* the views' text when stamped */
+  gboolean broken;
+} Kept;
+
+/* A stamp that holds means the view is unchanged: fixed windows of a
+ * random stream (answers, late receives, drops, spawns, exits, a few
+ * out-of-order times) are built, stamped, and compared with a rebuild
+ * after each batch of appends for as long as their stamps hold. Both
+ * answers must occur, and more than a few times. */
+static void
+run_stamps (guint32 seed, const char *actor_filter, guint max_items)
+{
+  g_autoptr(IngestStore) store = ingest_store_new ();
+  g_autoptr(GArray) flight = g_array_new (FALSE, FALSE, sizeof (TestIngestInFlight));
+  GRand *rand = g_rand_new_with_seed (seed);
+  TestIngestStream g = { store, rand, flight, 1000 * MS, 0, TRUE };
+  Kept kept[12] = { { { 0 } } };
+  guint held = 0, broke = 0;
+
+  test_ingest_stream_append (&g, 400);
+  for (guint round = 0; round < 300; round++)
+    {
+      Kept *k = &kept[round % G_N_ELEMENTS (kept)];
+      gint64 lo, hi;
+
+      /* Check every kept view against a rebuild. */
+      for (guint i = 0; i < G_N_ELEMENTS (kept); i++)
+        {
+          Kept *c = &kept[i];
+          if (c->graph == NULL || c->broken)
+            continue;
+          if (!ingest_view_stamp_holds (&c->stamp, store))
+            {
+              c->broken = TRUE;
+              broke++;
+              assert_false (ingest_view_stamp_holds (&c->stamp, store)); /* stays FALSE */
+              continue;
+            }
+          g_autoptr(IngestGraph) graph = ingest_graph_build (store, &c->spec, NULL);
+          g_autoptr(IngestTimeline) tl = ingest_timeline_build (store, &c->spec, NULL);
+          g_autofree char *gt = graph_text (graph);
+          g_autofree char *tt = timeline_text (tl);
+          assert_string_equal (c->graph, gt);
+          assert_string_equal (c->timeline, tt);
+          held++;
+        }
+      /* Replace one with a new fixed window of the past (or one reaching
+       * past the newest event, which any event changes). */
+      g_clear_pointer (&k->graph, g_free);
+      g_clear_pointer (&k->timeline, g_free);
+      ingest_store_time_range (store, &lo, &hi);
+      k->spec = (IngestViewSpec) { 0 };
+      k->spec.actor_filter = actor_filter;
+      k->spec.max_items = max_items;
+      k->spec.to_ns = g_rand_int_range (rand, 0, 10) == 0 ? hi + 50 * MS
+                                                          : hi - g_rand_int_range (rand, 0, 400) * MS;
+      k->spec.from_ns = k->spec.to_ns - g_rand_int_range (rand, 10, 300) * MS;
+      k->broken = FALSE;
+      {
+        g_autoptr(IngestGraph) graph = ingest_graph_build (store, &k->spec, NULL);
+        g_autoptr(IngestTimeline) tl = ingest_timeline_build (store, &k->spec, NULL);
+        k->graph = graph_text (graph);
+        k->timeline = timeline_text (tl);
+        ingest_view_stamp_take (&k->stamp, store, &k->spec);
+      }
+      test_ingest_stream_append (&g, g_rand_int_range (rand, 1, 12));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (kept); i++)
+    {
+      g_free (kept[i].graph);
+      g_free (kept[i].timeline);
+    }
+  g_rand_free (rand);
+  /* Both answers, often: neither "always changed" nor "never". */
+  assert_true (held > 200);
+  assert_true (broke > 50);
+}
+
+static void
+test_stamp_random (void **state)
+{
+  (void) state;
+  run_stamps (1, NULL, 0);
+  run_stamps (2, "/a/*", 0);
+  run_stamps (3, NULL, 40); /* aggregated into bins */
+}
+
+/* Edits without a message: an exit, a rename, a label set afterwards and
+ * an actor's first DONE each break a stamp; events after the window that
+ * name no message of it do not. */
+static void
+test_stamp_edits (void **state)
+{
+  (void) state;
+  g_autoptr(IngestStore) store = ingest_store_new ();
+  IngestViewSpec spec = { .from_ns = 0, .to_ns = 1 * S };
+  IngestViewStamp stamp;
+
+  ev (store, INGEST_EVENT_SEND, 100 * MS, "/a", "/b", "m1", "Job", NULL, 0);
+  ev (store, INGEST_EVENT_RECEIVE, 200 * MS, "/b", NULL, "m1", NULL, NULL, 0);
+  ev (store, INGEST_EVENT_SEND, 2 * S, "/a", "/c", "m0", "Job", NULL, 0);
+  ingest_view_stamp_take (&stamp, store, &spec);
+  assert_true (ingest_view_stamp_holds (&stamp, store));
+  /* Later traffic of messages the window does not show. */
+  ev (store, INGEST_EVENT_SEND, 3 * S, "/a", "/b", "m2", "Job", NULL, 0);
+  ev (store, INGEST_EVENT_RECEIVE, 3 * S, "/b", NULL, "m2", NULL, NULL, 0);
+  ev (store, INGEST_EVENT_SPAWN, 3 * S, "/new", NULL, NULL, NULL, NULL, 0);
+  assert_true (ingest_view_stamp_holds (&stamp, store));
+  /* /b's first DONE: the window's receive becomes an open span. */
+  ev (store, INGEST_EVENT_DONE, 3 * S, "/b", NULL, "m2", NULL, NULL, 0);
+  assert_false (ingest_view_stamp_holds (&stamp, store));
+
+  ingest_view_stamp_take (&stamp, store, &spec);
+  ev (store, INGEST_EVENT_EXIT, 4 * S, "/a", NULL, NULL, NULL, "bye", 0);
+  assert_false (ingest_view_stamp_holds (&stamp, store));
+
+  ingest_view_stamp_take (&stamp, store, &spec);
+  assert_true (ingest_store_rename_actor (store, ingest_store_find_actor (store, "/c"),
+                                          (IngestStr) { "/c2", 3 }));
+  assert_false (ingest_view_stamp_holds (&stamp, store));
+
+  /* A late event naming the window's message, and a late time. */
+  ingest_view_stamp_take (&stamp, store, &spec);
+  ev (store, INGEST_EVENT_DONE, 5 * S, "/b", NULL, "m1", NULL, NULL, 0);
+  assert_false (ingest_view_stamp_holds (&stamp, store));
+  ingest_view_stamp_take (&stamp, store, &spec);
+  ev (store, INGEST_EVENT_MARK, 500 * MS, "/a", NULL, NULL, NULL, "late", 0);
+  assert_false (ingest_view_stamp_holds (&stamp, store));
+
+  /* A window reaching past the newest event is clamped to the data, so
+   * any later event moves its end. */
+  IngestViewSpec open = { .from_ns = 0, .to_ns = 100 * S };
+  g_autoptr(IngestGraph) before = ingest_graph_build (store, &open, NULL);
+  ingest_view_stamp_take (&stamp, store, &open);
+  ev (store, INGEST_EVENT_MARK, 200 * S, "/a", NULL, NULL, NULL, "note", 0);
+  g_autoptr(IngestGraph) after = ingest_graph_build (store, &open, NULL);
+  assert_int_not_equal (before->to_ns, after->to_ns);
+  assert_false (ingest_view_stamp_holds (&stamp, store));
+}
+
 int
 main (void)
 {
@@ -465,6 +702,8 @@ main (void)
     cmocka_unit_test (test_open_spans),
     cmocka_unit_test (test_level_of_detail),
     cmocka_unit_test (test_out_of_order_store),
+    cmocka_unit_test (test_stamp_random),
+    cmocka_unit_test (test_stamp_edits),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -124,6 +124,12 @@ struct _IngestStore {
   guint32 max_actors;       /* distinct actors kept, the overflow one not counted */
   guint32 n_spans;          /* messages that are spans (IngestMessage.span) */
   IngestStoreCounters counters;
+  /* Changes to actors and messages already held that no event naming a
+   * message shows (ingest_store_edits()). */
+  guint64 edits;
+  /* Actors that existed before the current append: changing one made by
+   * it changes no view of earlier time, so it is no edit. */
+  IngestActorId actors_before;
 
   /* Memory budget (0: none) and eviction, see ingest_store_set_memory_budget(). */
   gsize budget;
@@ -380,12 +386,33 @@ would_cycle (IngestStore *self, IngestActorId child, IngestActorId parent)
   return FALSE;
 }
 
+/* Counts a change to actor id (see actors_before). */
+static inline void
+note_edit (IngestStore *self, IngestActorId id)
+{
+  if (id <= self->actors_before)
+    self->edits++;
+}
+
 static void
 set_parent (IngestStore *self, IngestActorId child, IngestActorId parent)
 {
   if (child == 0 || parent == 0 || child == parent || would_cycle (self, child, parent))
     return;
+  if (actor_at (self, child)->pub.parent != parent)
+    note_edit (self, child);
   actor_at (self, child)->pub.parent = parent;
+}
+
+static void
+set_kind (IngestStore *self, IngestActorId id, IngestActorKind kind)
+{
+  IngestActorRec *a = actor_at (self, id);
+  if (a->pub.kind != (guint8) kind)
+    {
+      a->pub.kind = (guint8) kind;
+      note_edit (self, id);
+    }
 }
 
 /* TRUE once max_actors actors exist: new names fold into "(other actors)". */
@@ -488,7 +515,7 @@ actor_for_text (IngestStore *self, const char *s, gsize len,
   if (id != 0)
     {
       if (kind_set && id != self->overflow_actor)
-        actor_at (self, id)->pub.kind = (guint8) kind;
+        set_kind (self, id, kind);
       return id;
     }
 
@@ -625,7 +652,7 @@ actor_resolve (IngestStore *self, IngestStr name, IngestActorKind kind, gboolean
 
 found:
   if (kind_set && id != 0 && id != self->overflow_actor)
-    actor_at (self, id)->pub.kind = (guint8) kind;
+    set_kind (self, id, kind);
   return id;
 }
 
@@ -642,6 +669,7 @@ ingest_store_ensure_actor (IngestStore *self, IngestStr name, IngestActorKind ki
                            IngestStr parent)
 {
   g_return_val_if_fail (self != NULL, 0);
+  self->actors_before = (IngestActorId) self->actors.len;
   IngestActorId id = actor_resolve (self, name, kind, TRUE);
   if (id == 0)
     return 0;
@@ -1408,8 +1436,11 @@ append_done (IngestStore *self, const IngestEventInput *in, IngestSeq seq, Inges
 {
   IngestMessageId id = message_matched (self, in->message_key, SLOT_DONE);
 
+  /* Views read "this actor reports DONEs" (an open span is drawn only
+   * then), so the first one is an edit. */
   if (id == 0 || !msg_at (self, id)->span)
-    actor_at (self, ev->actor)->processed++;
+    if (actor_at (self, ev->actor)->processed++ == 0)
+      note_edit (self, ev->actor);
   if (id == 0)
     return;
 
@@ -1528,6 +1559,7 @@ ingest_store_append (IngestStore *self, const IngestEventInput *in)
   g_return_val_if_fail (self != NULL && in != NULL, INGEST_SEQ_NONE);
   g_return_val_if_fail ((guint) in->kind < INGEST_EVENT_N_KINDS, INGEST_SEQ_NONE);
 
+  self->actors_before = (IngestActorId) self->actors.len;
   IngestActorId actor = actor_resolve (self, in->actor, in->actor_kind, in->actor_kind_set);
   IngestActorId peer = actor_resolve (self, in->peer, in->peer_kind, in->peer_kind_set);
   if (actor == 0 && in->kind != INGEST_EVENT_MARK)
@@ -1551,6 +1583,8 @@ ingest_store_append (IngestStore *self, const IngestEventInput *in)
       {
         IngestActorRec *a = actor_at (self, actor);
         a->spawns++;
+        if (!a->pub.alive)
+          note_edit (self, actor);
         a->pub.alive = TRUE;
         if (peer != 0 && a->pub.parent == 0)
           set_parent (self, actor, peer);
@@ -1560,6 +1594,8 @@ ingest_store_append (IngestStore *self, const IngestEventInput *in)
       {
         IngestActorRec *a = actor_at (self, actor);
         a->exits++;
+        if (a->pub.alive)
+          note_edit (self, actor);
         a->pub.alive = FALSE;
         ev->exit_status = in->exit_status == INGEST_EXIT_CRASH ? INGEST_EXIT_CRASH : INGEST_EXIT_NORMAL;
         if (ev->exit_status == INGEST_EXIT_CRASH)
@@ -2211,6 +2247,7 @@ ingest_store_rename_actor (IngestStore *self, IngestActorId id, IngestStr name)
   memset (self->name_cache, 0, sizeof self->name_cache);
   g_hash_table_insert (self->actor_by_atom, GUINT_TO_POINTER (atom), GUINT_TO_POINTER (id));
   a->pub.name = atom;
+  self->edits++;
   /* read back from the arena: s may be a scratch buffer */
   const char *stored = ingest_strings_get (self->strings, atom);
   gsize len = strlen (stored);
@@ -2229,7 +2266,10 @@ ingest_store_set_message_label (IngestStore *self, IngestMessageId id, IngestStr
     return;
   IngestMessage *m = msg_at (self, id);
   if (m->label == 0)
-    m->label = intern_str (self, label);
+    {
+      m->label = intern_str (self, label);
+      self->edits += m->label != 0;
+    }
 }
 
 /* --- retention ------------------------------------------------------------- */
@@ -2350,6 +2390,13 @@ ingest_store_retain_before (IngestStore *self, IngestSeq seq, IngestStoreRetaine
   out->messages = self->retained_messages - messages0;
   out->page_bytes = self->retained_page_bytes - bytes0;
   return first;
+}
+
+guint64
+ingest_store_edits (const IngestStore *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->edits;
 }
 
 IngestSeq

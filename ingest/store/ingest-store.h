@@ -169,6 +169,13 @@ const IngestSeq *ingest_store_time_order (IngestStore *store, gsize *n_out);
  * has to materialise 8 bytes per event. */
 IngestSeq ingest_store_time_seq (IngestStore *store, gsize pos);
 
+/* How many times the store changed actors or messages it already held in
+ * a way no appended event naming a message shows: an actor's parent, kind
+ * or liveness (SPAWN, EXIT), its first DONE, a rename, a message labelled
+ * afterwards. With the events appended since, it tells a view of past time
+ * whether it is still what a rebuild would give (ingest_view_stamp_holds()). */
+guint64 ingest_store_edits (const IngestStore *store);
+
 /* TRUE when a DROP event named this message. */
 gboolean ingest_store_message_dropped (const IngestStore *store, IngestMessageId id);
 

@@ -606,3 +606,74 @@ ingest_view_nodes_copy (const GArray *nodes)
     }
   return copy;
 }
+
+/* ---- stamps of fixed windows ------------------------------------------- */
+
+void
+ingest_view_stamp_take (IngestViewStamp *stamp, IngestStore *store, const IngestViewSpec *spec)
+{
+  gint64 lo, hi;
+
+  g_return_if_fail (stamp != NULL && store != NULL);
+  memset (stamp, 0, sizeof *stamp);
+  stamp->to_ns = spec != NULL ? spec->to_ns : INGEST_TIME_MAX;
+  /* The view's window is clamped to the data: while the spec's end is past
+   * the newest event, a later event moves the clamp wherever it falls. */
+  stamp->open = !ingest_store_time_range (store, &lo, &hi) || hi < stamp->to_ns;
+  stamp->checked = ingest_store_n_events (store);
+  stamp->first_seq = ingest_store_first_seq (store);
+  stamp->edits = ingest_store_edits (store);
+}
+
+/* TRUE when one of message id's events is timed at or before to_ns. */
+static gboolean
+message_reaches (IngestStore *store, IngestMessageId id, gint64 to_ns)
+{
+  const IngestMessage *m = id != 0 ? ingest_store_message (store, id) : NULL;
+
+  if (m == NULL)
+    return FALSE;
+  IngestSeq seqs[] = { m->send_seq, m->receive_seq, m->done_seq, m->ack_seq };
+  for (guint i = 0; i < G_N_ELEMENTS (seqs); i++)
+    if (seqs[i] != INGEST_SEQ_NONE && ingest_view_time_of (store, seqs[i]) <= to_ns)
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
+ingest_view_stamp_holds (IngestViewStamp *stamp, IngestStore *store)
+{
+  guint64 n;
+
+  g_return_val_if_fail (stamp != NULL && store != NULL, FALSE);
+  n = ingest_store_n_events (store);
+  if (stamp->checked == G_MAXUINT64)
+    return FALSE;
+  if (ingest_store_first_seq (store) != stamp->first_seq || ingest_store_edits (store) != stamp->edits
+      || (stamp->open && n != stamp->checked))
+    goto changed;
+  for (IngestSeq seq = stamp->checked; seq < n; seq++)
+    {
+      const IngestEvent *ev = ingest_store_event (store, seq);
+      if (ev == NULL)
+        continue;
+      if (ev->time_ns <= stamp->to_ns)
+        goto changed;
+      if (ev->message != 0)
+        {
+          const IngestMessage *m = ingest_store_message (store, ev->message);
+          /* A later event of a message the window shows (its receive, done,
+           * ack or drop), or the answer to a request it shows (the
+           * request's round trip). */
+          if (message_reaches (store, ev->message, stamp->to_ns)
+              || (m != NULL && message_reaches (store, m->in_reply_to, stamp->to_ns)))
+            goto changed;
+        }
+    }
+  stamp->checked = n;
+  return TRUE;
+
+changed:
+  stamp->checked = G_MAXUINT64;
+  return FALSE;
+}

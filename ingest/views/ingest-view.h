@@ -99,6 +99,31 @@ IngestActorId ingest_graph_actor_parent (const IngestGraph *graph, IngestActorId
  * store or a detached view's copy; "" when unknown. Borrowed. */
 const char *ingest_graph_actor_name (const IngestGraph *graph, IngestActorId actor);
 
+/* Whether a view of a fixed window, built earlier, is still what building
+ * it again would give, without building it: the store only grows, and a
+ * view of [from, to] changes only through an event timed at or before to,
+ * one naming a message (or the request of a message) that has an event
+ * timed so, an edit of what the store already held (ingest_store_edits()),
+ * or retention moving the history's start. Conservative: it may say a
+ * view changed when it did not, never the other way round. A window
+ * reaching past the newest event (its end clamped to the data) changes
+ * with any event. Plain data, no references. */
+typedef struct {
+  gint64 to_ns;              /* the spec's end */
+  gboolean open;             /* the window reached past the newest event */
+  guint64 checked;           /* events [0, checked) are accounted for */
+  IngestSeq first_seq;
+  guint64 edits;
+} IngestViewStamp;
+
+/* Takes the stamp of a view of spec built now (call with the store as the
+ * build saw it). */
+void ingest_view_stamp_take (IngestViewStamp *stamp, IngestStore *store, const IngestViewSpec *spec);
+/* TRUE while a view stamped so is unchanged; looks at each event appended
+ * since the last call once (O(new events), reading at most two messages
+ * each). Once FALSE, stays FALSE. */
+gboolean ingest_view_stamp_holds (IngestViewStamp *stamp, IngestStore *store);
+
 /* Timeline items. Lanes are the nodes (IngestViewNode) in a stable order
  * (hierarchy order: parents before children, then by first activity).
  *
