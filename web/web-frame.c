@@ -276,7 +276,31 @@ struct _WebLiveViews {
   GHashTable *windows;       /* key -> LiveEntry* (graph) */
   GHashTable *timelines;     /* key -> LiveEntry* (timeline) */
   GHashTable *positions;     /* graph view key -> LivePositions* */
+  GHashTable *fixed;         /* "g"/"t" + spec key -> FixedEntry* */
 };
+
+/* Bound on the views of fixed windows kept (paused clients, ranges). */
+#define LIVE_MAX_FIXED 64
+
+/* The view data of a fixed window (a paused view, a chosen range), kept
+ * between rounds while its stamp holds: without it every frame of a
+ * paused view built its window again from the store, ten times a second,
+ * reading evicted pages once the window had left RAM. */
+typedef struct {
+  IngestGraph *graph;        /* owned, attached to the store; or NULL */
+  IngestTimeline *timeline;  /* owned, attached to the store; or NULL */
+  IngestViewStamp stamp;
+  gint64 used_us;
+} FixedEntry;
+
+static void
+fixed_entry_free (gpointer data)
+{
+  FixedEntry *e = data;
+  ingest_graph_free (e->graph);
+  ingest_timeline_free (e->timeline);
+  g_free (e);
+}
 
 /* The node positions of a follow-live graph view's last frame, so the next
  * frame starts from them (nodes stay put; clicks land). Shared by the
@@ -313,6 +337,7 @@ web_live_views_new (IngestStore *store)
   self->windows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, live_entry_free);
   self->timelines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, live_entry_free);
   self->positions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, live_positions_free);
+  self->fixed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, fixed_entry_free);
   return self;
 }
 
@@ -324,6 +349,7 @@ web_live_views_free (WebLiveViews *self)
   g_hash_table_unref (self->windows);
   g_hash_table_unref (self->timelines);
   g_hash_table_unref (self->positions);
+  g_hash_table_unref (self->fixed);
   g_free (self);
 }
 
@@ -346,6 +372,10 @@ web_live_views_prune (WebLiveViews *self, gint64 now_us, gint64 max_idle_us)
   g_hash_table_iter_init (&it, self->positions);
   while (g_hash_table_iter_next (&it, NULL, &v))
     if (((LivePositions *) v)->used_us < now_us - max_idle_us)
+      g_hash_table_iter_remove (&it);
+  g_hash_table_iter_init (&it, self->fixed);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    if (((FixedEntry *) v)->used_us < now_us - max_idle_us)
       g_hash_table_iter_remove (&it);
 }
 
@@ -523,6 +553,44 @@ spec_key (const IngestViewSpec *spec, gboolean for_graph)
                           groups ? groups : "", for_graph ? 0 : spec->max_items, spec->expand_threads);
 }
 
+/* The kept view data of a fixed window under key, while its stamp holds
+ * (a stale one goes); NULL when none. Borrowed. */
+static FixedEntry *
+fixed_lookup (WebLiveViews *self, const char *key)
+{
+  FixedEntry *e = g_hash_table_lookup (self->fixed, key);
+
+  if (e == NULL)
+    return NULL;
+  if (!ingest_view_stamp_holds (&e->stamp, self->store))
+    {
+      g_hash_table_remove (self->fixed, key);
+      return NULL;
+    }
+  e->used_us = g_get_monotonic_time ();
+  return e;
+}
+
+/* Keeps the view data of spec's fixed window, just built from the store
+ * as it is, under key; takes graph or timeline and returns TRUE, or takes
+ * nothing when LIVE_MAX_FIXED are kept. */
+static gboolean
+fixed_keep (WebLiveViews *self, const char *key, const IngestViewSpec *spec, IngestGraph *graph,
+            IngestTimeline *timeline)
+{
+  FixedEntry *e;
+
+  if (g_hash_table_size (self->fixed) >= LIVE_MAX_FIXED && !g_hash_table_contains (self->fixed, key))
+    return FALSE;
+  e = g_new0 (FixedEntry, 1);
+  e->graph = graph;
+  e->timeline = timeline;
+  ingest_view_stamp_take (&e->stamp, self->store, spec);
+  e->used_us = g_get_monotonic_time ();
+  g_hash_table_replace (self->fixed, g_strdup (key), e);
+  return TRUE;
+}
+
 /* ---- frames detached from the store ------------------------------------ */
 
 struct _WebFrameInput {
@@ -579,6 +647,7 @@ frame_graph (IngestStore *store, const WebViewState *state, const IngestViewSpec
              WebViewCache *cache, IngestGraph **owned, GError **error)
 {
   g_autofree char *key = cache != NULL ? spec_key (spec, TRUE) : NULL;
+  g_autofree char *fixed_key = NULL;
   IngestGraph *graph = cache != NULL ? g_hash_table_lookup (cache->graphs, key) : NULL;
   g_autoptr(IngestGraph) built = NULL;
 
@@ -591,10 +660,20 @@ frame_graph (IngestStore *store, const WebViewState *state, const IngestViewSpec
       if (bad)
         return NULL;
     }
+  else if (cache != NULL && cache->live != NULL)
+    {
+      FixedEntry *kept;
+
+      fixed_key = g_strconcat ("g", key, NULL);
+      if ((kept = fixed_lookup (cache->live, fixed_key)) != NULL && kept->graph != NULL)
+        return kept->graph;
+    }
   if (built == NULL)
     built = ingest_graph_build (store, spec, error);
   if (built == NULL)
     return NULL;
+  if (fixed_key != NULL && fixed_keep (cache->live, fixed_key, spec, built, NULL))
+    return g_steal_pointer (&built); /* now the kept entry's */
   if (cache == NULL)
     return *owned = g_steal_pointer (&built);
   graph = built;
@@ -607,6 +686,7 @@ frame_timeline (IngestStore *store, const WebViewState *state, const IngestViewS
                 WebViewCache *cache, IngestTimeline **owned, GError **error)
 {
   g_autofree char *key = cache != NULL ? spec_key (spec, FALSE) : NULL;
+  g_autofree char *fixed_key = NULL;
   IngestTimeline *timeline = cache != NULL ? g_hash_table_lookup (cache->timelines, key) : NULL;
   g_autoptr(IngestTimeline) built = NULL;
 
@@ -619,10 +699,20 @@ frame_timeline (IngestStore *store, const WebViewState *state, const IngestViewS
       if (bad)
         return NULL;
     }
+  else if (cache != NULL && cache->live != NULL)
+    {
+      FixedEntry *kept;
+
+      fixed_key = g_strconcat ("t", key, NULL);
+      if ((kept = fixed_lookup (cache->live, fixed_key)) != NULL && kept->timeline != NULL)
+        return kept->timeline;
+    }
   if (built == NULL)
     built = ingest_timeline_build (store, spec, error);
   if (built == NULL)
     return NULL;
+  if (fixed_key != NULL && fixed_keep (cache->live, fixed_key, spec, NULL, built))
+    return g_steal_pointer (&built); /* now the kept entry's */
   if (cache == NULL)
     return *owned = g_steal_pointer (&built);
   timeline = built;
