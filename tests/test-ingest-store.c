@@ -483,6 +483,52 @@ test_strings (void **state)
   assert_string_equal (ingest_store_payload (s, 0), "");
 }
 
+/* The time index is the permutation of the events sorted by (time, seq). */
+static void
+assert_time_order (IngestStore *s)
+{
+  gsize n = ingest_store_n_events (s);
+  g_autofree guint8 *seen_seq = g_new0 (guint8, n);
+  gint64 prev = G_MININT64;
+  IngestSeq prev_q = 0;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      IngestSeq q = ingest_store_time_seq (s, i);
+      assert_true (q < n);
+      assert_false (seen_seq[q]);
+      seen_seq[q] = 1;
+      gint64 t = ingest_store_event (s, q)->time_ns;
+      assert_true (t > prev || (t == prev && q > prev_q));
+      prev = t;
+      prev_q = q;
+    }
+}
+
+/* Two producers a few ms apart, the index asked between batches (as a
+ * live service's frame rounds do): only the index's tail moves. */
+static void
+test_time_order_skewed_producers (void **state)
+{
+  g_autoptr (IngestStore) s = ingest_store_new ();
+  GRand *rand = g_rand_new_with_seed (11);
+
+  for (int i = 0; i < 60000; i++)
+    {
+      gint64 t = (gint64) i * 10 - (i % 2 ? 3000 : 0) + g_rand_int_range (rand, 0, 3);
+      ev_full (s, INGEST_EVENT_MARK, t, i % 2 ? "b" : "a", NULL, NULL, NULL, NULL, NULL, "x");
+      if (i % (int) g_rand_int_range (rand, 1, 700) == 0)
+        ingest_store_time_lower_bound (s, t - 5000);
+      if (i % 20000 == 19999)
+        assert_time_order (s);
+    }
+  /* A very late one lands near the start. */
+  ev_full (s, INGEST_EVENT_MARK, -5000, "c", NULL, NULL, NULL, NULL, NULL, "x");
+  assert_int_equal (ingest_store_time_seq (s, 0), 60000);
+  assert_time_order (s);
+  g_rand_free (rand);
+}
+
 static void
 test_new_since_and_time_order (void **state)
 {
@@ -552,18 +598,7 @@ test_new_since_and_time_order (void **state)
         ingest_store_time_lower_bound (r, 0);
     }
   g_rand_free (rand);
-  g_autofree guint8 *seen_seq = g_new0 (guint8, 5000);
-  gint64 prev = G_MININT64;
-  for (gsize i = 0; i < 5000; i++)
-    {
-      IngestSeq q = ingest_store_time_seq (r, i);
-      assert_true (q < 5000);
-      assert_false (seen_seq[q]);
-      seen_seq[q] = 1;
-      gint64 t = ingest_store_event (r, q)->time_ns;
-      assert_true (t >= prev);
-      prev = t;
-    }
+  assert_time_order (r);
   gsize lb = ingest_store_time_lower_bound (r, 50000);
   assert_true (ingest_store_event (r, ingest_store_time_seq (r, lb))->time_ns >= 50000);
   assert_true (lb == 0 || ingest_store_event (r, ingest_store_time_seq (r, lb - 1))->time_ns < 50000);
@@ -779,6 +814,7 @@ main (void)
     cmocka_unit_test (test_hierarchy),
     cmocka_unit_test (test_strings),
     cmocka_unit_test (test_new_since_and_time_order),
+    cmocka_unit_test (test_time_order_skewed_producers),
     cmocka_unit_test (test_name_cache),
     cmocka_unit_test (test_memory_bound),
     cmocka_unit_test (test_actor_cap),

@@ -1892,32 +1892,44 @@ time_order_ensure (IngestStore *self)
     tail[i] = (guint32) (self->order_len + i);
   g_qsort_with_data (tail, (gint) tail_n, sizeof (guint32), cmp_seq_time, self);
 
-  if (self->order_len == 0
-      || cmp_seq_time (&self->order[self->order_len - 1], &tail[0], self) < 0)
+  /* Only the positions after the first old event that sorts after the
+   * new ones move. Merging the whole index instead made every query
+   * after a late event O(events held): with two producers a few ms
+   * apart, a service slowed down quadratically and stalled within
+   * minutes (bench-store-order). */
+  gsize lo = self->order_len, hi = self->order_len;
+  if (self->order_len > 0 && cmp_seq_time (&self->order[self->order_len - 1], &tail[0], self) > 0)
     {
-      /* The common live case: the new events all come after the old ones. */
-      order_reserve (self, n);
-      memcpy (self->order + self->order_len, tail, tail_n * sizeof (guint32));
+      lo = 0;
+      while (lo < hi)
+        {
+          gsize mid = lo + (hi - lo) / 2;
+          if (cmp_seq_time (&self->order[mid], &tail[0], self) <= 0)
+            lo = mid + 1;
+          else
+            hi = mid;
+        }
     }
+  order_reserve (self, n);
+  if (lo == self->order_len)
+    memcpy (self->order + self->order_len, tail, tail_n * sizeof (guint32));
   else
     {
-      gsize cap = MAX (n, self->order_cap);
-      guint32 *merged = g_new (guint32, cap);
-      gsize i = 0, j = 0, k = 0;
-      while (i < self->order_len && j < tail_n)
+      gsize moved_n = self->order_len - lo;
+      guint32 *moved = g_memdup2 (self->order + lo, moved_n * sizeof (guint32));
+      gsize i = 0, j = 0, k = lo;
+      while (i < moved_n && j < tail_n)
         {
-          if (cmp_seq_time (&self->order[i], &tail[j], self) <= 0)
-            merged[k++] = self->order[i++];
+          if (cmp_seq_time (&moved[i], &tail[j], self) <= 0)
+            self->order[k++] = moved[i++];
           else
-            merged[k++] = tail[j++];
+            self->order[k++] = tail[j++];
         }
-      while (i < self->order_len)
-        merged[k++] = self->order[i++];
+      while (i < moved_n)
+        self->order[k++] = moved[i++];
       while (j < tail_n)
-        merged[k++] = tail[j++];
-      g_free (self->order);
-      self->order = merged;
-      self->order_cap = cap;
+        self->order[k++] = tail[j++];
+      g_free (moved);
       self->order_gen++;
     }
   self->order_len = n;
