@@ -7,8 +7,9 @@
  * --skew-ms behind. Every --query-every events (a frame round of serve at
  * 10 rounds/s and 50,000 events/s) the time index is asked for the start
  * of the last second, as a live window's advance does. Printed: ns per
- * event (append and queries) for both, their ratio, and the index's bytes
- * per event.
+ * event (append and queries) for both, their ratio, and the store's bytes
+ * per event; then the skewed run again in a store with a 64 MiB memory
+ * budget and a page file, whose memory must stay at the budget.
  *
  *   bench-store-order [--events N] [--skew-ms MS] [--query-every K]
  */
@@ -16,6 +17,8 @@
 
 #include <stdio.h>
 #include <time.h>
+
+#include <glib/gstdio.h>
 
 #include "ingest-store.h"
 
@@ -30,11 +33,17 @@ cpu_now (void)
 }
 
 /* Appends n MARK events 20 us apart, odd ones skew_ns behind when skewed;
- * returns CPU seconds; *bytes_out: the store's memory count at the end. */
+ * returns CPU seconds; *bytes_out: the store's memory count at the end.
+ * With a budget (page_dir set) every event counts as durable at once, so
+ * the store may evict anything it needs to. */
 static double
-run (guint64 n, gint64 skew_ns, guint64 query_every, gsize *bytes_out, guint64 *late_out)
+run (guint64 n, gint64 skew_ns, guint64 query_every, const char *page_dir, gsize *bytes_out,
+     guint64 *late_out)
 {
   g_autoptr(IngestStore) store = ingest_store_new ();
+  g_autoptr(GError) error = NULL;
+  if (page_dir != NULL && !ingest_store_set_memory_budget (store, 64 << 20, page_dir, &error))
+    g_error ("bench-store-order: %s", error->message);
   double c = cpu_now ();
   gint64 prev = G_MININT64;
   guint64 late = 0;
@@ -49,7 +58,11 @@ run (guint64 n, gint64 skew_ns, guint64 query_every, gsize *bytes_out, guint64 *
       prev = MAX (prev, in.time_ns);
       ingest_store_append (store, &in);
       if (i % query_every == query_every - 1)
-        (void) ingest_store_time_lower_bound (store, in.time_ns - 1000 * MS);
+        {
+          if (page_dir != NULL)
+            ingest_store_set_evictable (store, i + 1);
+          (void) ingest_store_time_lower_bound (store, in.time_ns - 1000 * MS);
+        }
     }
   c = cpu_now () - c;
   *bytes_out = ingest_store_memory_bytes (store);
@@ -70,8 +83,9 @@ main (int argc, char **argv)
   };
   g_autoptr(GOptionContext) octx = g_option_context_new ("— the time index under late events");
   g_autoptr(GError) error = NULL;
-  gsize bytes_in_order, bytes_skewed;
-  guint64 late_in_order, late_skewed;
+  gsize bytes_in_order, bytes_skewed, bytes_budget;
+  guint64 late_in_order, late_skewed, late_budget;
+  g_autofree char *dir = g_dir_make_tmp ("bench-store-order-XXXXXX", NULL);
 
   g_option_context_add_main_entries (octx, entries, NULL);
   if (!g_option_context_parse (octx, &argc, &argv, &error) || events < 1 || skew_ms < 0 || query_every < 1)
@@ -80,8 +94,10 @@ main (int argc, char **argv)
       return 2;
     }
   guint64 n = (guint64) events;
-  double t_in_order = run (n, 0, (guint64) query_every, &bytes_in_order, &late_in_order);
-  double t_skewed = run (n, (gint64) (skew_ms * MS), (guint64) query_every, &bytes_skewed, &late_skewed);
+  double t_in_order = run (n, 0, (guint64) query_every, NULL, &bytes_in_order, &late_in_order);
+  double t_skewed = run (n, (gint64) (skew_ms * MS), (guint64) query_every, NULL, &bytes_skewed, &late_skewed);
+  double t_budget = run (n, (gint64) (skew_ms * MS), (guint64) query_every, dir, &bytes_budget, &late_budget);
+  g_rmdir (dir);
 
   printf ("bench-store-order: %" G_GUINT64_FORMAT " events, a time-index query every %d\n", n, query_every);
   printf ("in time order:            %7.1f ns per event, store %6.1f bytes per event (%" G_GUINT64_FORMAT " late)\n",
@@ -90,5 +106,7 @@ main (int argc, char **argv)
           skew_ms, 1e9 * t_skewed / (double) n, (double) bytes_skewed / (double) n, late_skewed);
   printf ("ratio (skewed / in order): %.2f time, %.2f memory\n", t_skewed / t_in_order,
           (double) bytes_skewed / (double) bytes_in_order);
+  printf ("skewed, 64 MiB budget:    %7.1f ns per event, store %6.1f MiB at the end (%.2f x the in-order time)\n",
+          1e9 * t_budget / (double) n, (double) bytes_budget / (1 << 20), t_budget / t_in_order);
   return 0;
 }

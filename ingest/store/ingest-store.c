@@ -32,6 +32,7 @@
 #include "ingest-bytes-private.h"
 #include "ingest-store-private.h"
 #include "ingest-store-pager.h"
+#include "ingest-time-index.h"
 #include "ingest-message-keys.h"
 
 #define EVENT_CHUNK_SHIFT 11   /* 2048 events = 64 KiB */
@@ -103,14 +104,14 @@ struct _IngestStore {
   gint64 tmin, tmax;
   gint64 held_tmin;         /* with retention: earliest time of the events held */
 
-  /* Time order: while in_order, position == seq. Otherwise order[] holds the
-   * first order_len seqs sorted by (time, seq); later seqs are merged on the
-   * next query. */
+  /* Time order: while in_order, position == seq. Otherwise the index
+   * (ingest-time-index.h) maps positions to seqs, sorted by (time, seq);
+   * later seqs are merged on the next query. */
   gboolean in_order;
   gint64 last_time;
   gsize sorted_prefix;      /* events before the first out-of-order one */
-  guint32 *order;
-  gsize order_len, order_cap;
+  IngestTimeIndex *index;   /* NULL while in_order */
+  IngestStorePager *index_pager; /* its page file, with a memory budget */
   guint64 order_gen;        /* bumped whenever positions of old seqs change */
   IngestSeq *order64;       /* materialised for ingest_store_time_order() */
   gsize order64_len, order64_cap;
@@ -307,8 +308,9 @@ ingest_store_free (IngestStore *self)
   g_hash_table_unref (self->edges);
   g_ptr_array_unref (self->edge_list);
   g_hash_table_unref (self->dropped);
-  g_free (self->order);
+  ingest_time_index_free (self->index);
   g_free (self->order64);
+  ingest_store_pager_free (self->index_pager);
   ingest_store_pager_free (self->event_pager);
   ingest_store_pager_free (self->message_pager);
   if (self->chunk_message_mark != NULL)
@@ -1848,92 +1850,27 @@ ingest_store_counters (IngestStore *self)
 
 /* --- time order ------------------------------------------------------------ */
 
-static int
-cmp_seq_time (const void *a, const void *b, gpointer data)
+static gint64
+index_time_of (gconstpointer data, IngestSeq seq)
 {
-  const IngestStore *self = data;
-  guint32 sa = *(const guint32 *) a, sb = *(const guint32 *) b;
-  gint64 ta = seq_time (self, sa), tb = seq_time (self, sb);
-  if (ta != tb)
-    return ta < tb ? -1 : 1;
-  return sa < sb ? -1 : sa > sb;
+  return seq_time (data, seq);
 }
 
-static void
-order_reserve (IngestStore *self, gsize n)
-{
-  if (n <= self->order_cap)
-    return;
-  gsize cap = MAX (n, self->order_cap + self->order_cap / 2);
-  self->order = g_renew (guint32, self->order, cap);
-  self->order_cap = cap;
-}
-
-/* Brings order[] up to date: sorts the unsorted tail and merges it in. */
+/* Brings the time index up to date: made at the first query after the
+ * first late event, then extended by what came since. */
 static void
 time_order_ensure (IngestStore *self)
 {
-  gsize n = self->events.len;
-
-  if (self->in_order || self->order_len == n)
+  if (self->in_order)
     return;
-  if (self->order == NULL)
+  if (self->index == NULL)
     {
-      order_reserve (self, n);
-      for (gsize i = 0; i < self->sorted_prefix; i++)
-        self->order[i] = (guint32) i;
-      self->order_len = self->sorted_prefix;
+      self->index = ingest_time_index_new (self->sorted_prefix, index_time_of, self);
+      ingest_time_index_set_pager (self->index, self->index_pager);
       self->order_gen++;
     }
-
-  gsize tail_n = n - self->order_len;
-  guint32 *tail = g_new (guint32, tail_n);
-  for (gsize i = 0; i < tail_n; i++)
-    tail[i] = (guint32) (self->order_len + i);
-  g_qsort_with_data (tail, (gint) tail_n, sizeof (guint32), cmp_seq_time, self);
-
-  /* Only the positions after the first old event that sorts after the
-   * new ones move. Merging the whole index instead made every query
-   * after a late event O(events held): with two producers a few ms
-   * apart, a service slowed down quadratically and stalled within
-   * minutes (bench-store-order). */
-  gsize lo = self->order_len, hi = self->order_len;
-  if (self->order_len > 0 && cmp_seq_time (&self->order[self->order_len - 1], &tail[0], self) > 0)
-    {
-      lo = 0;
-      while (lo < hi)
-        {
-          gsize mid = lo + (hi - lo) / 2;
-          if (cmp_seq_time (&self->order[mid], &tail[0], self) <= 0)
-            lo = mid + 1;
-          else
-            hi = mid;
-        }
-    }
-  order_reserve (self, n);
-  if (lo == self->order_len)
-    memcpy (self->order + self->order_len, tail, tail_n * sizeof (guint32));
-  else
-    {
-      gsize moved_n = self->order_len - lo;
-      guint32 *moved = g_memdup2 (self->order + lo, moved_n * sizeof (guint32));
-      gsize i = 0, j = 0, k = lo;
-      while (i < moved_n && j < tail_n)
-        {
-          if (cmp_seq_time (&moved[i], &tail[j], self) <= 0)
-            self->order[k++] = moved[i++];
-          else
-            self->order[k++] = tail[j++];
-        }
-      while (i < moved_n)
-        self->order[k++] = moved[i++];
-      while (j < tail_n)
-        self->order[k++] = tail[j++];
-      g_free (moved);
-      self->order_gen++;
-    }
-  self->order_len = n;
-  g_free (tail);
+  if (ingest_time_index_extend (self->index, self->events.len))
+    self->order_gen++;
 }
 
 IngestSeq
@@ -1943,7 +1880,7 @@ ingest_store_time_seq (IngestStore *self, gsize pos)
   if (pos >= self->events.len)
     return INGEST_SEQ_NONE;
   time_order_ensure (self);
-  return self->in_order ? (IngestSeq) pos : self->order[pos];
+  return self->in_order ? (IngestSeq) pos : ingest_time_index_seq (self->index, pos);
 }
 
 gsize
@@ -1952,15 +1889,17 @@ ingest_store_time_lower_bound (IngestStore *self, gint64 t_ns)
   g_return_val_if_fail (self != NULL, 0);
   time_order_ensure (self);
   gsize lo = 0, hi = self->events.len;
-  while (lo < hi)
-    {
-      gsize mid = lo + (hi - lo) / 2;
-      IngestSeq s = self->in_order ? mid : self->order[mid];
-      if (seq_time (self, s) < t_ns)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
+  if (!self->in_order)
+    lo = ingest_time_index_lower_bound (self->index, 0, t_ns);
+  else
+    while (lo < hi)
+      {
+        gsize mid = lo + (hi - lo) / 2;
+        if (seq_time (self, mid) < t_ns)
+          lo = mid + 1;
+        else
+          hi = mid;
+      }
   /* never a position of an event retained away (they come first) */
   return MAX (lo, (gsize) MIN (first_seq (self), (IngestSeq) self->events.len));
 }
@@ -1981,7 +1920,7 @@ ingest_store_time_order (IngestStore *self, gsize *n_out)
       self->order64_cap = cap;
     }
   for (gsize i = self->order64_len; i < n; i++)
-    self->order64[i] = self->in_order ? (IngestSeq) i : self->order[i];
+    self->order64[i] = self->in_order ? (IngestSeq) i : ingest_time_index_seq (self->index, i);
   self->order64_len = n;
   self->order64_gen = self->order_gen;
   if (n_out)
@@ -2018,7 +1957,8 @@ arrays_bytes (const IngestStore *self)
   b += ingest_chunked_memory_bytes (&self->actors);
   for (guint k = 0; k < MSHARDS; k++)
     b += self->mshard[k].n * sizeof (guint64);
-  b += self->order_cap * sizeof (guint32);
+  if (self->index != NULL)
+    b += ingest_time_index_memory_bytes (self->index);
   b += self->order64_cap * sizeof (IngestSeq);
   b += ingest_store_pager_memory_bytes (self->event_pager);
   b += ingest_store_pager_memory_bytes (self->message_pager);
@@ -2079,7 +2019,7 @@ ingest_store_set_memory_budget (IngestStore *self, gsize budget_bytes, const cha
 
   if (budget_bytes != 0 && self->event_pager == NULL)
     {
-      g_autoptr(IngestStorePager) events = NULL, messages = NULL;
+      g_autoptr(IngestStorePager) events = NULL, messages = NULL, index = NULL;
       events = ingest_store_pager_new (page_dir, sizeof (IngestEvent) << EVENT_CHUNK_SHIFT, error);
       if (events == NULL)
         return FALSE;
@@ -2087,8 +2027,14 @@ ingest_store_set_memory_budget (IngestStore *self, gsize budget_bytes, const cha
                                          error);
       if (messages == NULL)
         return FALSE;
+      index = ingest_store_pager_new (page_dir, INGEST_TIME_INDEX_PAGE_BYTES, error);
+      if (index == NULL)
+        return FALSE;
       if (!ingest_message_keys_set_page_dir (self->keys, page_dir, error))
         return FALSE;
+      self->index_pager = g_steal_pointer (&index);
+      if (self->index != NULL)
+        ingest_time_index_set_pager (self->index, self->index_pager);
       self->event_pager = g_steal_pointer (&events);
       self->message_pager = g_steal_pointer (&messages);
       self->chunk_message_mark = g_array_new (FALSE, FALSE, sizeof (guint32));
@@ -2136,6 +2082,7 @@ ingest_store_n_page_reads (const IngestStore *self)
 {
   g_return_val_if_fail (self != NULL, 0);
   return ingest_store_pager_reads (self->event_pager) + ingest_store_pager_reads (self->message_pager)
+         + ingest_store_pager_reads (self->index_pager)
          + ingest_message_keys_page_reads (self->keys);
 }
 
@@ -2334,25 +2281,6 @@ retain_message_chunk (IngestStore *self, IngestSeq first)
   return TRUE;
 }
 
-/* Stable partition of the time order: positions 0..first-1 get the events
- * retained away (which now sort first), the rest keep their order. */
-static void
-time_order_retain (IngestStore *self, IngestSeq first)
-{
-  if (self->in_order || self->order == NULL)
-    return;
-  guint32 *kept = g_new (guint32, self->order_len);
-  gsize k = 0, r = 0;
-  for (gsize i = 0; i < self->order_len; i++)
-    if (self->order[i] < first)
-      self->order[r++] = self->order[i];
-    else
-      kept[k++] = self->order[i];
-  memcpy (self->order + r, kept, k * sizeof (guint32));
-  g_free (kept);
-  self->order_gen++;
-}
-
 static gboolean
 dropped_id_retained (gpointer key, gpointer value, gpointer user_data)
 {
@@ -2381,8 +2309,12 @@ ingest_store_retain_before (IngestStore *self, IngestSeq seq, IngestStoreRetaine
     return first_seq (self);
   IngestSeq first = first_seq (self);
   time_order_ensure (self);
-  time_order_retain (self, first);
-  self->held_tmin = event_at (self, self->in_order ? first : self->order[first])->time_ns;
+  if (self->index != NULL)
+    {
+      self->retained_page_bytes += ingest_time_index_retain (self->index, first);
+      self->order_gen++;
+    }
+  self->held_tmin = event_at (self, self->in_order ? first : ingest_time_index_seq (self->index, first))->time_ns;
   gsize messages_before = self->messages_discarded;
   while (retain_message_chunk (self, first))
     ;
@@ -2436,5 +2368,6 @@ ingest_store_page_disk_bytes (const IngestStore *self)
     return 0;
   return ingest_store_pager_disk_bytes (self->event_pager)
          + ingest_store_pager_disk_bytes (self->message_pager)
+         + ingest_store_pager_disk_bytes (self->index_pager)
          + ingest_message_keys_disk_bytes (self->keys);
 }
