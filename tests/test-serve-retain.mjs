@@ -12,7 +12,7 @@
 //   freed, where the history now starts);
 // - /events?from=0 begins with a header line saying how many events were
 //   retained away and from which seq the history starts, then exactly the
-//   events held from there to the end;
+//   events held from there to the end, and /live frames count them;
 // - `stats DIR` after the stop counts what the data directory holds.
 //   node tests/test-serve-retain.mjs BUILD/app/actorscope
 import { execFileSync } from 'node:child_process';
@@ -92,6 +92,15 @@ try {
   const evs = lines.filter((l) => l.startsWith('{"ts"'));
   check(evs.length === sent - h.history_from, `then every event held (${evs.length} = ${sent} - ${h.history_from})`);
   check(lines.indexOf(header) < lines.indexOf(evs[0]), 'the header comes before the first event');
+
+  // The console's frames say it too (its status line shows "retained away").
+  const live = await openWs(s.base.replace('http:', 'ws:') + 'live');
+  live.send(JSON.stringify({ v: 1, type: 'view', kind: 'graph', follow: true, window_s: 60, width: 800, height: 500 }));
+  await until(() => live.messages.some((m) => m.includes('"type":"frame"')), 'a /live frame', 20000);
+  live.close();
+  const frame = JSON.parse(live.messages.find((m) => m.includes('"type":"frame"')));
+  check(frame.counters.retained === h.history_from,
+        `a /live frame counts the events retained away (${frame.counters.retained} = ${h.history_from})`);
 
   check(await stopServe(s) === 0, 'the service stops cleanly');
   const stats = JSON.parse(execFileSync(cli, ['stats', '--json', data]).toString());

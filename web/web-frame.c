@@ -608,6 +608,7 @@ struct _WebFrameInput {
   char *positions_key;
   guint64 n_events, n_actors, n_messages, n_spans; /* messages: spans not included */
   IngestStoreCounters counters;
+  guint64 retained_events;   /* retained away since start (ingest_store_get_retained()) */
   gint64 range_lo, range_hi;
   gsize svg_budget;          /* the SVG's byte budget (the cache's) */
 };
@@ -780,6 +781,11 @@ web_frame_input_new (IngestStore *store, const WebViewState *state, const WebAct
   self->n_spans = ingest_store_n_spans (store);
   self->n_messages = ingest_store_n_messages (store) - self->n_spans;
   self->counters = *ingest_store_counters (store);
+  {
+    IngestStoreRetained retained;
+    ingest_store_get_retained (store, &retained);
+    self->retained_events = retained.events;
+  }
   ingest_store_time_range (store, &self->range_lo, &self->range_hi);
   return g_steal_pointer (&self);
 }
@@ -970,7 +976,7 @@ frame_head (WebFrameInput *self, gint64 window_from, gint64 window_to, gsize tab
 
   rows = table_json (self->rows);
   table_fit (rows, table_bytes);
-  frame = json_pack ("{s:s, s:I, s:o, s:{s:f, s:f}, s:{s:f, s:f}, s:o, s:O?, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+  frame = json_pack ("{s:s, s:I, s:o, s:{s:f, s:f}, s:{s:f, s:f}, s:o, s:O?, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
                      "type", "frame",
                      "events", (json_int_t) self->n_events,
                      "view", web_view_state_to_json (state),
@@ -985,7 +991,8 @@ frame_head (WebFrameInput *self, gint64 window_from, gint64 window_to, gsize tab
                      "lost", (json_int_t) self->counters.lost_events,
                      "lost_before_attach", (json_int_t) self->counters.lost_before_attach,
                      "duplicates", (json_int_t) self->counters.duplicate_events,
-                     "unmatched", (json_int_t) self->counters.unmatched);
+                     "unmatched", (json_int_t) self->counters.unmatched,
+                     "retained", (json_int_t) self->retained_events);
   if (frame != NULL)
     {
       /* The table's columns and what it covers, for its headers. */

@@ -407,6 +407,7 @@
       (f.counters.lost ? ' · ' + f.counters.lost + ' lost while attached' : '') +
       (f.counters.duplicates ? ' · ' + f.counters.duplicates + ' duplicate' : '') +
       (f.counters.unmatched ? ' · ' + f.counters.unmatched + ' unmatched' : '') +
+      (f.counters.retained ? ' · ' + f.counters.retained.toLocaleString() + ' retained away' : '') +
       (f.detail && f.detail.reduced ? ' · detail reduced' : '');
     state.overview = f.overview;
     state.range = f.window;
