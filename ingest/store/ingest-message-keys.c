@@ -148,6 +148,14 @@ ingest_message_keys_memory_bytes (const IngestMessageKeys *self)
          + self->chunks->len * sizeof (gpointer) + ingest_store_pager_memory_bytes (self->pager);
 }
 
+gsize
+ingest_message_keys_table_bytes (const IngestMessageKeys *self)
+{
+  if (self == NULL)
+    return 0;
+  return self->chunks->len * sizeof (gpointer) + ingest_store_pager_table_bytes (self->pager);
+}
+
 guint64
 ingest_message_keys_page_reads (const IngestMessageKeys *self)
 {

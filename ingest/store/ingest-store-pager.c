@@ -304,6 +304,12 @@ ingest_store_pager_memory_bytes (const IngestStorePager *self)
   return b;
 }
 
+gsize
+ingest_store_pager_table_bytes (const IngestStorePager *self)
+{
+  return self != NULL ? self->slots->len * sizeof (Slot) : 0;
+}
+
 guint64
 ingest_store_pager_reads (const IngestStorePager *self)
 {

@@ -72,6 +72,9 @@ gint64 ingest_store_pager_disk_bytes (const IngestStorePager *pager);
 
 /* Bytes of RAM the pager holds (its cache). */
 gsize ingest_store_pager_memory_bytes (const IngestStorePager *pager);
+/* The part of that which is the index of pages (grows with the pages
+ * held in the file, not with the cache). */
+gsize ingest_store_pager_table_bytes (const IngestStorePager *pager);
 /* Pages read back from the file so far (for benchmarks and tests). */
 guint64 ingest_store_pager_reads (const IngestStorePager *pager);
 

@@ -2139,6 +2139,20 @@ ingest_store_n_page_reads (const IngestStore *self)
          + ingest_message_keys_page_reads (self->keys);
 }
 
+gsize
+ingest_store_chunk_tables_bytes (const IngestStore *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  gsize b = self->events.chunks->len * sizeof (gpointer) + self->messages.chunks->len * sizeof (gpointer);
+  b += self->message_key_mark->len * sizeof (guint32);
+  if (self->chunk_message_mark != NULL)
+    b += self->chunk_message_mark->len * sizeof (guint32);
+  b += ingest_store_pager_table_bytes (self->event_pager);
+  b += ingest_store_pager_table_bytes (self->message_pager);
+  b += ingest_message_keys_table_bytes (self->keys);
+  return b;
+}
+
 guint64
 ingest_store_n_retired_messages (const IngestStore *self, guint64 *n_open)
 {
