@@ -47,7 +47,9 @@ struct _IngestStore {
   /* Message keys (one per message, so they must be able to leave RAM with
    * their messages; ingest-message-keys.h). */
   IngestMessageKeys *keys;
-  GArray *message_key_mark; /* guint32 per message chunk: keys' mark when it began */
+  /* guint32 per message chunk: keys' mark when it began; it starts at the
+   * last chunk retained away (see ingest_store_retain_before()). */
+  IngestOffsetArray message_key_mark;
   /* Messages whose key left the key table (see retire_message()). */
   guint64 n_retired, n_retired_open;
   gsize retire_chunks;      /* message chunks whose complete messages were retired */
@@ -135,7 +137,9 @@ struct _IngestStore {
   gsize budget;
   IngestSeq evictable;          /* events below it are in a durable log */
   IngestStorePager *event_pager, *message_pager; /* NULL until a budget */
-  GArray *chunk_message_mark;   /* guint32 per event chunk: messages.len when it began */
+  /* guint32 per event chunk: messages.len when it began (with a budget);
+   * it starts at the oldest chunk in RAM, all eviction reads. */
+  IngestOffsetArray chunk_message_mark;
   gsize tables_bytes;           /* the costly part of the memory count, cached */
   guint tables_countdown;       /* chunks until tables_bytes is counted again */
   GError *evict_error;         /* the page file refused a write: no more eviction */
@@ -159,8 +163,8 @@ static void chunk_begins (IngestStore *self);
 #define EVENT_CHUNK_MASK ((G_GUINT64_CONSTANT (1) << EVENT_CHUNK_SHIFT) - 1)
 #define MESSAGE_CHUNK_MASK (((gsize) 1 << MESSAGE_CHUNK_SHIFT) - 1)
 
-/* Events and messages may be evicted (see the top of the file): their chunk
- * is then NULL and the pager has it. */
+/* Events and messages may be evicted (see the top of the file): the chunks
+ * below n_evicted are the pager's. */
 static inline IngestSeq
 first_seq (const IngestStore *self)
 {
@@ -171,9 +175,11 @@ static inline IngestEvent *
 event_at (const IngestStore *self, IngestSeq seq)
 {
   gsize c = (gsize) (seq >> EVENT_CHUNK_SHIFT);
-  IngestEvent *chunk = self->events.chunks->pdata[c];
-  if (G_UNLIKELY (chunk == NULL))
+  IngestEvent *chunk;
+  if (G_UNLIKELY (c < self->events.n_evicted))
     chunk = ingest_store_pager_get (self->event_pager, c, FALSE);
+  else
+    chunk = ingest_chunked_chunk (&self->events, c);
   return chunk + (seq & EVENT_CHUNK_MASK);
 }
 
@@ -181,8 +187,10 @@ static inline IngestMessage *
 message_in_chunk (const IngestStore *self, IngestMessageId id, gboolean writable)
 {
   gsize i = id - 1, c = i >> MESSAGE_CHUNK_SHIFT;
-  IngestMessage *chunk = self->messages.chunks->pdata[c];
-  if (G_UNLIKELY (chunk == NULL))
+  IngestMessage *chunk;
+  if (G_LIKELY (c >= self->messages.n_evicted))
+    chunk = ingest_chunked_chunk (&self->messages, c);
+  else
     {
       if (G_UNLIKELY (c < self->messages_discarded))
         {
@@ -238,6 +246,25 @@ actor_at (const IngestStore *self, IngestActorId id)
   return ingest_chunked_at (&self->actors, id - 1);
 }
 
+/* The keys' mark when message chunk c began (c held: from the last chunk
+ * retained away on). */
+static inline guint32
+message_key_mark (const IngestStore *self, gsize c)
+{
+  return *(const guint32 *) ingest_offset_array_at (&self->message_key_mark, c);
+}
+
+/* messages.len when event chunk c began; 0 for a chunk begun before the
+ * budget (see chunk_begins()). */
+static inline guint32
+chunk_message_mark (const IngestStore *self, gsize c)
+{
+  if (c < ingest_offset_array_start (&self->chunk_message_mark)
+      || c >= ingest_offset_array_end (&self->chunk_message_mark))
+    return 0;
+  return *(const guint32 *) ingest_offset_array_at (&self->chunk_message_mark, c);
+}
+
 static void
 edge_rec_free (gpointer data)
 {
@@ -265,7 +292,8 @@ ingest_store_new_with_options (const IngestStoreOptions *options)
 
   self->strings = ingest_strings_new (INGEST_STORE_MAX_STRING);
   self->keys = ingest_message_keys_new (INGEST_STORE_MAX_STRING);
-  self->message_key_mark = g_array_new (FALSE, FALSE, sizeof (guint32));
+  ingest_offset_array_init (&self->message_key_mark, sizeof (guint32));
+  ingest_offset_array_init (&self->chunk_message_mark, sizeof (guint32));
   ingest_chunked_init (&self->events, sizeof (IngestEvent), EVENT_CHUNK_SHIFT);
   ingest_chunked_init (&self->messages, sizeof (IngestMessage), MESSAGE_CHUNK_SHIFT);
   ingest_chunked_init (&self->actors, sizeof (IngestActorRec), ACTOR_CHUNK_SHIFT);
@@ -296,7 +324,7 @@ ingest_store_free (IngestStore *self)
     }
   ingest_strings_free (self->strings);
   ingest_message_keys_free (self->keys);
-  g_array_unref (self->message_key_mark);
+  ingest_offset_array_clear (&self->message_key_mark);
   ingest_strings_free (self->payloads);
   ingest_chunked_clear (&self->events);
   ingest_chunked_clear (&self->messages);
@@ -311,8 +339,7 @@ ingest_store_free (IngestStore *self)
   g_free (self->order64);
   ingest_store_pager_free (self->event_pager);
   ingest_store_pager_free (self->message_pager);
-  if (self->chunk_message_mark != NULL)
-    g_array_unref (self->chunk_message_mark);
+  ingest_offset_array_clear (&self->chunk_message_mark);
   g_clear_error (&self->evict_error);
   g_free (self);
 }
@@ -742,8 +769,8 @@ message_new (IngestStore *self, IngestAtom key)
     return 0;
   if ((self->messages.len & MESSAGE_CHUNK_MASK) == 0)
     {
-      guint32 mark = ingest_message_keys_mark (self->keys);
-      g_array_append_val (self->message_key_mark, mark);
+      *(guint32 *) ingest_offset_array_append (&self->message_key_mark)
+        = ingest_message_keys_mark (self->keys);
     }
   IngestMessage *m = ingest_chunked_push (&self->messages);
   m->key = key;
@@ -837,9 +864,9 @@ message_for_key (IngestStore *self, IngestStr key, int slot, gboolean *created)
                    * messages (ingest_message_keys_discard_below()), never
                    * drops a key a kept message names. */
                   IngestAtom nkey = m->key;
-                  if ((nkey & INGEST_MESSAGE_KEYS_BIT) && self->message_key_mark->len > 0
-                      && nkey < g_array_index (self->message_key_mark, guint32,
-                                               self->message_key_mark->len - 1))
+                  if ((nkey & INGEST_MESSAGE_KEYS_BIT) && self->messages.len > 0
+                      && nkey < message_key_mark (self, (self->messages.len - 1)
+                                                          >> MESSAGE_CHUNK_SHIFT))
                     {
                       nkey = ingest_message_keys_add (self->keys, s, len);
                       if (nkey == 0) /* 2 GiB of keys: the string arena, as below */
@@ -1003,9 +1030,11 @@ retire_keys (IngestStore *self)
     {
       IngestMessageId first = (IngestMessageId) (self->retire_chunks << MESSAGE_CHUNK_SHIFT) + 1;
       /* one pass over old chunks: peeked, so the cache views use stays */
-      const IngestMessage *chunk = self->messages.chunks->pdata[self->retire_chunks];
-      if (chunk == NULL)
+      const IngestMessage *chunk;
+      if (self->retire_chunks < self->messages.n_evicted)
         chunk = ingest_store_pager_peek (self->message_pager, self->retire_chunks);
+      else
+        chunk = ingest_chunked_chunk (&self->messages, self->retire_chunks);
       for (guint i = 0; i < (1u << MESSAGE_CHUNK_SHIFT); i++)
         if (message_complete (&chunk[i]))
           retire_message (self, first + i, &chunk[i]);
@@ -2012,7 +2041,7 @@ arrays_bytes (const IngestStore *self)
   b += ingest_strings_memory_bytes (self->strings);
   b += ingest_strings_memory_bytes (self->payloads);
   b += ingest_message_keys_memory_bytes (self->keys);
-  b += self->message_key_mark->len * sizeof (guint32);
+  b += ingest_offset_array_memory_bytes (&self->message_key_mark);
   b += ingest_chunked_memory_bytes (&self->events);
   b += ingest_chunked_memory_bytes (&self->messages);
   b += ingest_chunked_memory_bytes (&self->actors);
@@ -2022,8 +2051,7 @@ arrays_bytes (const IngestStore *self)
   b += self->order64_cap * sizeof (IngestSeq);
   b += ingest_store_pager_memory_bytes (self->event_pager);
   b += ingest_store_pager_memory_bytes (self->message_pager);
-  if (self->chunk_message_mark != NULL)
-    b += self->chunk_message_mark->len * sizeof (guint32);
+  b += ingest_offset_array_memory_bytes (&self->chunk_message_mark);
   return b;
 }
 
@@ -2091,15 +2119,6 @@ ingest_store_set_memory_budget (IngestStore *self, gsize budget_bytes, const cha
         return FALSE;
       self->event_pager = g_steal_pointer (&events);
       self->message_pager = g_steal_pointer (&messages);
-      self->chunk_message_mark = g_array_new (FALSE, FALSE, sizeof (guint32));
-      /* the chunks that exist already began with the messages of their time;
-       * not known any more, so they count as beginning before any: their
-       * messages are evicted with the next chunk that is. */
-      for (gsize c = 0; c < self->events.chunks->len; c++)
-        {
-          guint32 zero = 0;
-          g_array_append_val (self->chunk_message_mark, zero);
-        }
     }
   self->budget = budget_bytes;
   self->tables_countdown = 0;
@@ -2143,10 +2162,9 @@ gsize
 ingest_store_chunk_tables_bytes (const IngestStore *self)
 {
   g_return_val_if_fail (self != NULL, 0);
-  gsize b = self->events.chunks->len * sizeof (gpointer) + self->messages.chunks->len * sizeof (gpointer);
-  b += self->message_key_mark->len * sizeof (guint32);
-  if (self->chunk_message_mark != NULL)
-    b += self->chunk_message_mark->len * sizeof (guint32);
+  gsize b = ingest_chunked_table_bytes (&self->events) + ingest_chunked_table_bytes (&self->messages);
+  b += ingest_offset_array_memory_bytes (&self->message_key_mark);
+  b += ingest_offset_array_memory_bytes (&self->chunk_message_mark);
   b += ingest_store_pager_table_bytes (self->event_pager);
   b += ingest_store_pager_table_bytes (self->message_pager);
   b += ingest_message_keys_table_bytes (self->keys);
@@ -2168,11 +2186,9 @@ ingest_store_n_retired_messages (const IngestStore *self, guint64 *n_open)
 static gboolean
 evict_chunk (IngestStore *self, IngestChunked *array, IngestStorePager *pager, gsize c)
 {
-  if (!ingest_store_pager_put (pager, c, array->chunks->pdata[c], &self->evict_error))
+  if (!ingest_store_pager_put (pager, c, ingest_chunked_chunk (array, c), &self->evict_error))
     return FALSE;
-  g_free (array->chunks->pdata[c]);
-  array->chunks->pdata[c] = NULL;
-  array->n_evicted++;
+  ingest_chunked_release_oldest (array);
   return TRUE;
 }
 
@@ -2199,7 +2215,7 @@ ingest_store_evict (IngestStore *self)
       /* The oldest chunk in RAM, if the log holds all of it; never the
        * chunk being filled. */
       gsize c = self->events.n_evicted;
-      if (c + 1 >= self->events.chunks->len
+      if (c + 1 >= ingest_chunked_n_chunks (&self->events)
           || ((IngestSeq) (c + 1) << EVENT_CHUNK_SHIFT) > self->evictable
           || !evict_chunk (self, &self->events, self->event_pager, c))
         break;
@@ -2207,16 +2223,17 @@ ingest_store_evict (IngestStore *self)
       /* Messages created before the oldest event still in RAM: the events
        * that follow rarely name them (a late reply or receive pages them
        * in). Never the chunk being filled. */
-      gsize mark = g_array_index (self->chunk_message_mark, guint32, c + 1);
+      gsize mark = chunk_message_mark (self, c + 1);
+      ingest_offset_array_drop_before (&self->chunk_message_mark, c + 1);
       while (((self->messages.n_evicted + 1) << MESSAGE_CHUNK_SHIFT) <= mark
-             && self->messages.n_evicted + 1 < self->messages.chunks->len)
+             && self->messages.n_evicted + 1 < ingest_chunked_n_chunks (&self->messages))
         {
           if (!evict_chunk (self, &self->messages, self->message_pager, self->messages.n_evicted))
             break;
           used -= message_chunk;
           retire_keys (self);
           /* keys of messages no longer in RAM can follow them */
-          guint32 key_mark = g_array_index (self->message_key_mark, guint32, self->messages.n_evicted);
+          guint32 key_mark = message_key_mark (self, self->messages.n_evicted);
           gsize freed = ingest_message_keys_evict_below (self->keys, key_mark, &self->evict_error);
           used -= MIN (used, freed);
           if (self->evict_error != NULL)
@@ -2242,8 +2259,11 @@ ingest_store_set_evicted_func (IngestStore *self, IngestStoreEvictedFunc func, g
 static void
 chunk_begins (IngestStore *self)
 {
-  guint32 mark = (guint32) self->messages.len;
-  g_array_append_val (self->chunk_message_mark, mark);
+  /* Chunks begun without a budget have no mark: 0 (which evicts their
+   * messages with the next chunk that has one) is as good as any. */
+  gsize c = ingest_chunked_n_chunks (&self->events);
+  ingest_offset_array_grow_to (&self->chunk_message_mark, c + 1);
+  *(guint32 *) ingest_offset_array_at (&self->chunk_message_mark, c) = (guint32) self->messages.len;
   ingest_store_evict (self);
 }
 
@@ -2319,7 +2339,7 @@ static gboolean
 retain_message_chunk (IngestStore *self, IngestSeq first)
 {
   gsize c = self->messages_discarded;
-  if (c >= self->messages.n_evicted || c + 1 >= self->messages.chunks->len)
+  if (c >= self->messages.n_evicted || c + 1 >= ingest_chunked_n_chunks (&self->messages))
     return FALSE;
   const IngestMessage *chunk = ingest_store_pager_peek (self->message_pager, c);
   for (guint i = 0; i < (1u << MESSAGE_CHUNK_SHIFT); i++)
@@ -2387,7 +2407,7 @@ ingest_store_retain_before (IngestStore *self, IngestSeq seq, IngestStoreRetaine
   /* whole chunks that left RAM (so the durable log held them), never
    * the chunk being filled */
   while (self->events_discarded < self->events.n_evicted
-         && self->events_discarded + 1 < self->events.chunks->len
+         && self->events_discarded + 1 < ingest_chunked_n_chunks (&self->events)
          && ((IngestSeq) (self->events_discarded + 1) << EVENT_CHUNK_SHIFT) <= seq)
     self->retained_page_bytes += ingest_store_pager_discard (self->event_pager,
                                                              self->events_discarded++);
@@ -2409,9 +2429,13 @@ ingest_store_retain_before (IngestStore *self, IngestSeq seq, IngestStoreRetaine
    * the message), so the first kept chunk's own mark would drop the key of
    * its first message, which stays. */
   if (self->messages_discarded > 0)
-    self->retained_page_bytes
-      += ingest_message_keys_discard_below (self->keys, g_array_index (self->message_key_mark, guint32,
-                                                                       self->messages_discarded - 1));
+    {
+      gsize last = self->messages_discarded - 1;
+      self->retained_page_bytes
+        += ingest_message_keys_discard_below (self->keys, message_key_mark (self, last));
+      /* that mark is the oldest one anyone reads again */
+      ingest_offset_array_drop_before (&self->message_key_mark, last);
+    }
   out->events = (guint64) (self->events_discarded - events0) << EVENT_CHUNK_SHIFT;
   out->messages = self->retained_messages - messages0;
   out->page_bytes = self->retained_page_bytes - bytes0;
