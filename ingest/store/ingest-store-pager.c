@@ -15,6 +15,7 @@
 
 #include "ingest-store-pager.h"
 #include "ingest-model.h"
+#include "ingest-offset-array.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -44,11 +45,16 @@ typedef struct {
  * block, which is allocated anyway. */
 #define PAGE_ALIGN 4096
 
+/* Slot.offset of a page discarded (never a multiple of PAGE_ALIGN). */
+#define SLOT_DISCARDED G_MAXUINT64
+
 struct _IngestStorePager {
   int fd;
   char *dir;          /* for messages */
   gsize chunk_bytes;
-  GArray *slots;      /* Slot by page index */
+  /* Slot by page index; it starts at the first page not discarded, so
+   * what retention forgot takes no RAM here either. */
+  IngestOffsetArray slots;
   guint64 end;        /* file size */
   ZSTD_CCtx *cctx;
   ZSTD_DCtx *dctx;
@@ -96,7 +102,7 @@ ingest_store_pager_new (const char *dir, gsize chunk_bytes, GError **error)
   self->fd = fd;
   self->dir = g_strdup (dir);
   self->chunk_bytes = chunk_bytes;
-  self->slots = g_array_new (FALSE, TRUE, sizeof (Slot));
+  ingest_offset_array_init (&self->slots, sizeof (Slot));
   self->cctx = ZSTD_createCCtx ();
   self->dctx = ZSTD_createDCtx ();
   self->scratch_bytes = ZSTD_compressBound (chunk_bytes);
@@ -117,9 +123,14 @@ write_page (IngestStorePager *self, gsize index, gconstpointer data, GError **er
                    self->dir, ZSTD_getErrorName (n));
       return FALSE;
     }
-  if (index >= self->slots->len)
-    g_array_set_size (self->slots, index + 1);
-  Slot *slot = &g_array_index (self->slots, Slot, index);
+  if (index < ingest_offset_array_start (&self->slots))
+    {
+      g_set_error (error, INGEST_ERROR, INGEST_ERROR_IO, "%s: page file: page %" G_GSIZE_FORMAT
+                   " was discarded", self->dir, index);
+      return FALSE;
+    }
+  ingest_offset_array_grow_to (&self->slots, index + 1);
+  Slot *slot = ingest_offset_array_at (&self->slots, index);
   gboolean fits = slot->capacity >= n;
   guint64 off = fits ? slot->offset : (self->end + PAGE_ALIGN - 1) / PAGE_ALIGN * PAGE_ALIGN;
   const char *p = self->scratch;
@@ -151,9 +162,12 @@ write_page (IngestStorePager *self, gsize index, gconstpointer data, GError **er
 static void
 read_page (IngestStorePager *self, gsize index, gpointer data)
 {
-  if (index >= self->slots->len || g_array_index (self->slots, Slot, index).length == 0)
+  if (index < ingest_offset_array_start (&self->slots))
+    g_error ("%s: page file: page %" G_GSIZE_FORMAT " was discarded", self->dir, index);
+  if (index >= ingest_offset_array_end (&self->slots)
+      || ((const Slot *) ingest_offset_array_at (&self->slots, index))->length == 0)
     g_error ("%s: page file: page %" G_GSIZE_FORMAT " was never written", self->dir, index);
-  const Slot *slot = &g_array_index (self->slots, Slot, index);
+  const Slot *slot = ingest_offset_array_at (&self->slots, index);
   char *p = self->scratch;
   gsize done = 0;
 
@@ -253,9 +267,9 @@ guint64
 ingest_store_pager_discard (IngestStorePager *self, gsize index)
 {
   g_return_val_if_fail (self != NULL, 0);
-  if (index >= self->slots->len)
+  if (index < ingest_offset_array_start (&self->slots) || index >= ingest_offset_array_end (&self->slots))
     return 0;
-  Slot *slot = &g_array_index (self->slots, Slot, index);
+  Slot *slot = ingest_offset_array_at (&self->slots, index);
   guint64 bytes = slot->capacity;
   for (guint i = 0; i < INGEST_STORE_PAGER_CACHE; i++)
     if (self->pages[i].index == index)
@@ -266,16 +280,22 @@ ingest_store_pager_discard (IngestStorePager *self, gsize index)
       }
   if (self->peek_index == index)
     self->peek_index = G_MAXSIZE;
-  if (bytes == 0)
-    return 0;
 #if defined(FALLOC_FL_PUNCH_HOLE) && defined(FALLOC_FL_KEEP_SIZE)
   /* Failure (a file system without holes) costs disk, never an answer. */
-  (void) fallocate (self->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t) slot->offset,
-                    (off_t) slot->capacity);
+  if (bytes != 0)
+    (void) fallocate (self->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t) slot->offset,
+                      (off_t) slot->capacity);
 #endif
-  slot->offset = 0;
+  slot->offset = SLOT_DISCARDED;
   slot->length = 0;
   slot->capacity = 0;
+  /* The store discards its oldest pages in order: the slots of a discarded
+   * prefix leave the table. */
+  gsize first = ingest_offset_array_start (&self->slots);
+  while (first < ingest_offset_array_end (&self->slots)
+         && ((const Slot *) ingest_offset_array_at (&self->slots, first))->offset == SLOT_DISCARDED)
+    first++;
+  ingest_offset_array_drop_before (&self->slots, first);
   return bytes;
 }
 
@@ -295,7 +315,7 @@ ingest_store_pager_memory_bytes (const IngestStorePager *self)
 {
   if (self == NULL)
     return 0;
-  gsize b = sizeof *self + self->scratch_bytes + self->slots->len * sizeof (Slot);
+  gsize b = sizeof *self + self->scratch_bytes + ingest_offset_array_memory_bytes (&self->slots);
   if (self->peek != NULL)
     b += self->chunk_bytes;
   for (guint i = 0; i < INGEST_STORE_PAGER_CACHE; i++)
@@ -307,7 +327,7 @@ ingest_store_pager_memory_bytes (const IngestStorePager *self)
 gsize
 ingest_store_pager_table_bytes (const IngestStorePager *self)
 {
-  return self != NULL ? self->slots->len * sizeof (Slot) : 0;
+  return self != NULL ? ingest_offset_array_memory_bytes (&self->slots) : 0;
 }
 
 guint64
@@ -325,7 +345,7 @@ ingest_store_pager_free (IngestStorePager *self)
     g_free (self->pages[i].data);
   g_free (self->peek);
   close (self->fd);
-  g_array_unref (self->slots);
+  ingest_offset_array_clear (&self->slots);
   ZSTD_freeCCtx (self->cctx);
   ZSTD_freeDCtx (self->dctx);
   g_free (self->scratch);
