@@ -40,9 +40,11 @@ ingest_offset_array_grow_to (IngestOffsetArray *self, gsize n)
   gsize len = n - self->base;
   if (len > self->cap)
     {
+      /* 1.5x: amortised O(1) still, and without retention (the table then
+       * is the whole history, for days) at most a third of it is slack */
       gsize cap = MAX (self->cap, MIN_CAP);
       while (cap < len)
-        cap *= 2;
+        cap += cap / 2;
       set_cap (self, cap);
     }
   memset (self->data + self->len * self->elem_size, 0, (len - self->len) * self->elem_size);
@@ -62,7 +64,7 @@ ingest_offset_array_drop_before (IngestOffsetArray *self, gsize i)
   self->len -= dead;
   memmove (self->data, self->data + dead * self->elem_size, self->len * self->elem_size);
   self->base = self->start;
-  /* Mostly empty: give half back (appends double it again only after as
+  /* Mostly empty: give half back (appends grow it again only after as
    * many elements as it holds). */
   if (self->cap > MIN_CAP && self->len < self->cap / 4)
     set_cap (self, MAX (self->cap / 2, MIN_CAP));

@@ -10,7 +10,7 @@
  * keeps a base offset, and drops its dead front by moving the live part
  * down once the dead part is at least as long (each element moves at most
  * once per element dropped: amortised O(1)), shrinking the allocation when
- * it is mostly empty.
+ * it is mostly empty. It grows by half at a time.
  *
  * Elements are plain bytes of elem_size, zero when appended; the array
  * owns its storage, not what elements may point to. Not thread-safe.
