@@ -48,7 +48,8 @@ struct _IngestStore {
    * their messages; ingest-message-keys.h). */
   IngestMessageKeys *keys;
   /* guint32 per message chunk: keys' mark when it began; it starts at the
-   * last chunk retained away (see ingest_store_retain_before()). */
+   * oldest chunk in RAM (eviction and new messages read it; retention
+   * needs none, see kept_keys_mark()). */
   IngestOffsetArray message_key_mark;
   /* Messages whose key left the key table (see retire_message()). */
   guint64 n_retired, n_retired_open;
@@ -246,8 +247,7 @@ actor_at (const IngestStore *self, IngestActorId id)
   return ingest_chunked_at (&self->actors, id - 1);
 }
 
-/* The keys' mark when message chunk c began (c held: from the last chunk
- * retained away on). */
+/* The keys' mark when message chunk c began (c in RAM). */
 static inline guint32
 message_key_mark (const IngestStore *self, gsize c)
 {
@@ -2234,6 +2234,7 @@ ingest_store_evict (IngestStore *self)
           retire_keys (self);
           /* keys of messages no longer in RAM can follow them */
           guint32 key_mark = message_key_mark (self, self->messages.n_evicted);
+          ingest_offset_array_drop_before (&self->message_key_mark, self->messages.n_evicted);
           gsize freed = ingest_message_keys_evict_below (self->keys, key_mark, &self->evict_error);
           used -= MIN (used, freed);
           if (self->evict_error != NULL)
@@ -2387,6 +2388,34 @@ time_order_retain (IngestStore *self, IngestSeq first)
   self->order_gen++;
 }
 
+/* The lowest key a kept message may name: the key of the first message
+ * with one (in the key arena) in the oldest message chunk kept, 0 when it
+ * has none (its keys then wait for the next retention).
+ *
+ * Why no kept message names a lower one: keys are stored in the order
+ * messages are made, and a message made while chunk L is being filled
+ * shares a key only when it is at least chunk L's mark (the keys' end
+ * when L began), else stores it again (message_for_key()). The messages
+ * of the first chunk kept made before that first key have none; those
+ * made after it store keys above it, or share keys at least that chunk's
+ * mark, above which the only keys are the ones its own messages stored
+ * from that first key on; later chunks' marks are higher still. So no
+ * per-chunk mark has to be kept for retention, however long the history
+ * without it. */
+static guint32
+kept_keys_mark (IngestStore *self)
+{
+  gsize c = self->messages_discarded;
+  const IngestMessage *chunk = c < self->messages.n_evicted
+                                 ? ingest_store_pager_peek (self->message_pager, c)
+                                 : ingest_chunked_chunk (&self->messages, c);
+  gsize n = MIN ((gsize) 1 << MESSAGE_CHUNK_SHIFT, self->messages.len - (c << MESSAGE_CHUNK_SHIFT));
+  for (gsize i = 0; i < n; i++)
+    if (chunk[i].key & INGEST_MESSAGE_KEYS_BIT)
+      return chunk[i].key;
+  return 0;
+}
+
 static gboolean
 dropped_id_retained (gpointer key, gpointer value, gpointer user_data)
 {
@@ -2424,18 +2453,9 @@ ingest_store_retain_before (IngestStore *self, IngestSeq seq, IngestStoreRetaine
   if (self->messages_discarded != messages_before && g_hash_table_size (self->dropped) > 0)
     g_hash_table_foreach_remove (self->dropped, dropped_id_retained,
                                  GSIZE_TO_POINTER (self->messages_discarded << MESSAGE_CHUNK_SHIFT));
-  /* Keys below the mark of the last chunk dropped: a chunk's mark is
-   * taken after its first message's key was stored (the key comes before
-   * the message), so the first kept chunk's own mark would drop the key of
-   * its first message, which stays. */
-  if (self->messages_discarded > 0)
-    {
-      gsize last = self->messages_discarded - 1;
-      self->retained_page_bytes
-        += ingest_message_keys_discard_below (self->keys, message_key_mark (self, last));
-      /* that mark is the oldest one anyone reads again */
-      ingest_offset_array_drop_before (&self->message_key_mark, last);
-    }
+  guint32 keys_below = self->messages_discarded > 0 ? kept_keys_mark (self) : 0;
+  if (keys_below != 0)
+    self->retained_page_bytes += ingest_message_keys_discard_below (self->keys, keys_below);
   out->events = (guint64) (self->events_discarded - events0) << EVENT_CHUNK_SHIFT;
   out->messages = self->retained_messages - messages0;
   out->page_bytes = self->retained_page_bytes - bytes0;
