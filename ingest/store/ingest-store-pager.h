@@ -62,9 +62,11 @@ gconstpointer ingest_store_pager_peek (IngestStorePager *pager, gsize index);
 /* Forgets chunk `index` for good (retention, ingest_store_retain_before()):
  * its bytes in the file are given back to the file system (a hole punched
  * with fallocate; where the file system cannot, they stay allocated until
- * the process ends), its cached copy is dropped unwritten. Getting it again
- * is a programming error (aborts). Returns the file bytes it held (0 when
- * it was never written or already discarded). */
+ * the process ends), its cached copy is dropped unwritten, and once every
+ * page before it is discarded too its slot leaves the pager's index.
+ * Getting it again is a programming error (aborts); putting it again fails
+ * with an INGEST_ERROR_IO error. Returns the file bytes it held (0 when it
+ * was never written or already discarded). */
 guint64 ingest_store_pager_discard (IngestStorePager *pager, gsize index);
 /* Bytes of disk the page file takes now (allocated blocks, so punched holes
  * do not count), -1 when fstat fails. */

@@ -10,7 +10,10 @@
  *    hash and id, so a probe rarely touches the message itself);
  *  - the time-order index costs nothing while events arrive in time order
  *    (it is then the identity) and is 4 bytes per event otherwise;
- *  - histograms are allocated per actor/edge on their first sample.
+ *  - histograms are allocated per actor/edge on their first sample;
+ *  - the per-chunk tables (chunk pointers, page-file slots, marks) start at
+ *    the first chunk held (ingest-offset-array.h): with retention they stay
+ *    flat however long the service runs.
  *
  * With a memory budget (ingest_store_set_memory_budget()) the oldest chunks
  * of events, and of the messages created before them, leave RAM once the
