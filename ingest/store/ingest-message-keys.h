@@ -71,6 +71,9 @@ gint64 ingest_message_keys_disk_bytes (const IngestMessageKeys *keys);
 
 /* Bytes of RAM held (chunks in RAM, the chunk table, the page cache). */
 gsize ingest_message_keys_memory_bytes (const IngestMessageKeys *keys);
+/* The part of that which is per-chunk bookkeeping (the chunk table, the
+ * page file's index). */
+gsize ingest_message_keys_table_bytes (const IngestMessageKeys *keys);
 /* Chunks read back from the page file so far. */
 guint64 ingest_message_keys_page_reads (const IngestMessageKeys *keys);
 

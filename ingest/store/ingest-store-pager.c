@@ -3,7 +3,7 @@
  * A service runs for days, so the page file holds every event since its
  * start: pages are zstd-compressed (level 1, a few hundred MB/s on one core,
  * against the store's 32 bytes per event about 5-8 on disk). Each page is
- * appended at the end of the file; an index in RAM (16 bytes per page, i.e.
+ * appended at the end of the file; an index in RAM (8 bytes per page, i.e.
  * per 2048 events) says where. A page written back (a message changed after
  * eviction) overwrites its old place when it still fits, else goes to the
  * end: the garbage is bounded by the page reads. Retention discards the
@@ -15,6 +15,7 @@
 
 #include "ingest-store-pager.h"
 #include "ingest-model.h"
+#include "ingest-offset-array.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,12 +32,6 @@ typedef struct {
   gboolean dirty;
 } Page;
 
-typedef struct {
-  guint64 offset;     /* a multiple of PAGE_ALIGN */
-  guint32 length;     /* compressed bytes; 0: never written */
-  guint32 capacity;   /* bytes of the file it owns (>= length, to a PAGE_ALIGN boundary) */
-} Slot;
-
 /* Pages start on file-system block boundaries, so that discarding one
  * (punching a hole) frees every block it used: a block shared with a
  * neighbour would stay allocated, a block per page, as long as the file
@@ -44,11 +39,38 @@ typedef struct {
  * block, which is allocated anyway. */
 #define PAGE_ALIGN 4096
 
+/* Where a page is: (first block << SLOT_BLOCKS_BITS) | blocks it owns,
+ * blocks of PAGE_ALIGN bytes. 0: never written. The index keeps one per
+ * page for as long as the page is held (without retention, the whole
+ * history), so it is 8 bytes, not an offset, a length and a capacity: the
+ * length is the zstd frame's own (ZSTD_findFrameCompressedSize()), and
+ * 48 bits of blocks address 1 EiB. */
+typedef guint64 Slot;
+#define SLOT_BLOCKS_BITS 16
+#define SLOT_MAX_BLOCKS ((G_GUINT64_CONSTANT (1) << SLOT_BLOCKS_BITS) - 1)
+/* A page discarded (its blocks field is never all ones: see _new()). */
+#define SLOT_DISCARDED G_MAXUINT64
+
+static inline guint64
+slot_offset (Slot slot)
+{
+  return (slot >> SLOT_BLOCKS_BITS) * PAGE_ALIGN;
+}
+
+/* Bytes of the file the page owns: its frame, then unused bytes. */
+static inline guint64
+slot_capacity (Slot slot)
+{
+  return slot == SLOT_DISCARDED ? 0 : (slot & SLOT_MAX_BLOCKS) * PAGE_ALIGN;
+}
+
 struct _IngestStorePager {
   int fd;
   char *dir;          /* for messages */
   gsize chunk_bytes;
-  GArray *slots;      /* Slot by page index */
+  /* Slot by page index; it starts at the first page not discarded, so
+   * what retention forgot takes no RAM here either. */
+  IngestOffsetArray slots;
   guint64 end;        /* file size */
   ZSTD_CCtx *cctx;
   ZSTD_DCtx *dctx;
@@ -89,6 +111,7 @@ IngestStorePager *
 ingest_store_pager_new (const char *dir, gsize chunk_bytes, GError **error)
 {
   g_return_val_if_fail (dir != NULL && chunk_bytes > 0, NULL);
+  g_return_val_if_fail (ZSTD_compressBound (chunk_bytes) / PAGE_ALIGN < SLOT_MAX_BLOCKS - 1, NULL);
   int fd = open_unnamed (dir, error);
   if (fd < 0)
     return NULL;
@@ -96,10 +119,11 @@ ingest_store_pager_new (const char *dir, gsize chunk_bytes, GError **error)
   self->fd = fd;
   self->dir = g_strdup (dir);
   self->chunk_bytes = chunk_bytes;
-  self->slots = g_array_new (FALSE, TRUE, sizeof (Slot));
+  ingest_offset_array_init (&self->slots, sizeof (Slot));
   self->cctx = ZSTD_createCCtx ();
   self->dctx = ZSTD_createDCtx ();
-  self->scratch_bytes = ZSTD_compressBound (chunk_bytes);
+  /* reads take a page's whole capacity, frame and unused bytes */
+  self->scratch_bytes = (ZSTD_compressBound (chunk_bytes) + PAGE_ALIGN - 1) / PAGE_ALIGN * PAGE_ALIGN;
   self->scratch = g_malloc (self->scratch_bytes);
   for (guint i = 0; i < INGEST_STORE_PAGER_CACHE; i++)
     self->pages[i].index = G_MAXSIZE;
@@ -117,11 +141,16 @@ write_page (IngestStorePager *self, gsize index, gconstpointer data, GError **er
                    self->dir, ZSTD_getErrorName (n));
       return FALSE;
     }
-  if (index >= self->slots->len)
-    g_array_set_size (self->slots, index + 1);
-  Slot *slot = &g_array_index (self->slots, Slot, index);
-  gboolean fits = slot->capacity >= n;
-  guint64 off = fits ? slot->offset : (self->end + PAGE_ALIGN - 1) / PAGE_ALIGN * PAGE_ALIGN;
+  if (index < ingest_offset_array_start (&self->slots))
+    {
+      g_set_error (error, INGEST_ERROR, INGEST_ERROR_IO, "%s: page file: page %" G_GSIZE_FORMAT
+                   " was discarded", self->dir, index);
+      return FALSE;
+    }
+  ingest_offset_array_grow_to (&self->slots, index + 1);
+  Slot *slot = ingest_offset_array_at (&self->slots, index);
+  gboolean fits = slot_capacity (*slot) >= n;
+  guint64 off = fits ? slot_offset (*slot) : (self->end + PAGE_ALIGN - 1) / PAGE_ALIGN * PAGE_ALIGN;
   const char *p = self->scratch;
   gsize done = 0;
 
@@ -140,10 +169,8 @@ write_page (IngestStorePager *self, gsize index, gconstpointer data, GError **er
         }
       done += (gsize) w;
     }
-  slot->offset = off;
-  slot->length = (guint32) n;
   if (!fits)
-    slot->capacity = (guint32) ((n + PAGE_ALIGN - 1) / PAGE_ALIGN * PAGE_ALIGN);
+    *slot = (off / PAGE_ALIGN) << SLOT_BLOCKS_BITS | (n + PAGE_ALIGN - 1) / PAGE_ALIGN;
   self->end = MAX (self->end, off + n);
   return TRUE;
 }
@@ -151,27 +178,38 @@ write_page (IngestStorePager *self, gsize index, gconstpointer data, GError **er
 static void
 read_page (IngestStorePager *self, gsize index, gpointer data)
 {
-  if (index >= self->slots->len || g_array_index (self->slots, Slot, index).length == 0)
+  if (index < ingest_offset_array_start (&self->slots))
+    g_error ("%s: page file: page %" G_GSIZE_FORMAT " was discarded", self->dir, index);
+  if (index >= ingest_offset_array_end (&self->slots)
+      || *(const Slot *) ingest_offset_array_at (&self->slots, index) == 0)
     g_error ("%s: page file: page %" G_GSIZE_FORMAT " was never written", self->dir, index);
-  const Slot *slot = &g_array_index (self->slots, Slot, index);
+  Slot slot = *(const Slot *) ingest_offset_array_at (&self->slots, index);
+  guint64 offset = slot_offset (slot);
+  /* The page's blocks: its frame, then maybe the end of a longer frame it
+   * replaced, which zstd leaves alone (the frame says where it ends). The
+   * last block may end where the file does. */
+  gsize want = MIN (slot_capacity (slot), self->end - offset);
   char *p = self->scratch;
   gsize done = 0;
 
-  while (done < slot->length)
+  while (done < want)
     {
-      ssize_t n = pread (self->fd, p + done, slot->length - done, (off_t) (slot->offset + done));
+      ssize_t n = pread (self->fd, p + done, want - done, (off_t) (offset + done));
       if (n < 0 && errno == EINTR)
         continue;
       if (n <= 0)
-        g_error ("%s: page file: cannot read back %u bytes at byte %" G_GUINT64_FORMAT
-                 " that this process wrote: %s", self->dir, slot->length, slot->offset,
+        g_error ("%s: page file: cannot read back %" G_GSIZE_FORMAT " bytes at byte %" G_GUINT64_FORMAT
+                 " that this process wrote: %s", self->dir, want, offset,
                  n < 0 ? g_strerror (errno) : "file truncated");
       done += (gsize) n;
     }
-  gsize got = ZSTD_decompressDCtx (self->dctx, data, self->chunk_bytes, self->scratch, slot->length);
+  gsize length = ZSTD_findFrameCompressedSize (self->scratch, want);
+  gsize got = ZSTD_isError (length) ? length
+                                    : ZSTD_decompressDCtx (self->dctx, data, self->chunk_bytes,
+                                                           self->scratch, length);
   if (ZSTD_isError (got) || got != self->chunk_bytes)
     g_error ("%s: page file: the page at byte %" G_GUINT64_FORMAT " that this process wrote does not "
-             "decompress", self->dir, slot->offset);
+             "decompress", self->dir, offset);
   self->reads++;
 }
 
@@ -253,10 +291,10 @@ guint64
 ingest_store_pager_discard (IngestStorePager *self, gsize index)
 {
   g_return_val_if_fail (self != NULL, 0);
-  if (index >= self->slots->len)
+  if (index < ingest_offset_array_start (&self->slots) || index >= ingest_offset_array_end (&self->slots))
     return 0;
-  Slot *slot = &g_array_index (self->slots, Slot, index);
-  guint64 bytes = slot->capacity;
+  Slot *slot = ingest_offset_array_at (&self->slots, index);
+  guint64 bytes = slot_capacity (*slot);
   for (guint i = 0; i < INGEST_STORE_PAGER_CACHE; i++)
     if (self->pages[i].index == index)
       {
@@ -266,16 +304,20 @@ ingest_store_pager_discard (IngestStorePager *self, gsize index)
       }
   if (self->peek_index == index)
     self->peek_index = G_MAXSIZE;
-  if (bytes == 0)
-    return 0;
 #if defined(FALLOC_FL_PUNCH_HOLE) && defined(FALLOC_FL_KEEP_SIZE)
   /* Failure (a file system without holes) costs disk, never an answer. */
-  (void) fallocate (self->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t) slot->offset,
-                    (off_t) slot->capacity);
+  if (bytes != 0)
+    (void) fallocate (self->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t) slot_offset (*slot),
+                      (off_t) bytes);
 #endif
-  slot->offset = 0;
-  slot->length = 0;
-  slot->capacity = 0;
+  *slot = SLOT_DISCARDED;
+  /* The store discards its oldest pages in order: the slots of a discarded
+   * prefix leave the table. */
+  gsize first = ingest_offset_array_start (&self->slots);
+  while (first < ingest_offset_array_end (&self->slots)
+         && *(const Slot *) ingest_offset_array_at (&self->slots, first) == SLOT_DISCARDED)
+    first++;
+  ingest_offset_array_drop_before (&self->slots, first);
   return bytes;
 }
 
@@ -295,13 +337,19 @@ ingest_store_pager_memory_bytes (const IngestStorePager *self)
 {
   if (self == NULL)
     return 0;
-  gsize b = sizeof *self + self->scratch_bytes + self->slots->len * sizeof (Slot);
+  gsize b = sizeof *self + self->scratch_bytes + ingest_offset_array_memory_bytes (&self->slots);
   if (self->peek != NULL)
     b += self->chunk_bytes;
   for (guint i = 0; i < INGEST_STORE_PAGER_CACHE; i++)
     if (self->pages[i].data != NULL)
       b += self->chunk_bytes;
   return b;
+}
+
+gsize
+ingest_store_pager_table_bytes (const IngestStorePager *self)
+{
+  return self != NULL ? ingest_offset_array_memory_bytes (&self->slots) : 0;
 }
 
 guint64
@@ -319,7 +367,7 @@ ingest_store_pager_free (IngestStorePager *self)
     g_free (self->pages[i].data);
   g_free (self->peek);
   close (self->fd);
-  g_array_unref (self->slots);
+  ingest_offset_array_clear (&self->slots);
   ZSTD_freeCCtx (self->cctx);
   ZSTD_freeDCtx (self->dctx);
   g_free (self->scratch);

@@ -62,9 +62,11 @@ gconstpointer ingest_store_pager_peek (IngestStorePager *pager, gsize index);
 /* Forgets chunk `index` for good (retention, ingest_store_retain_before()):
  * its bytes in the file are given back to the file system (a hole punched
  * with fallocate; where the file system cannot, they stay allocated until
- * the process ends), its cached copy is dropped unwritten. Getting it again
- * is a programming error (aborts). Returns the file bytes it held (0 when
- * it was never written or already discarded). */
+ * the process ends), its cached copy is dropped unwritten, and once every
+ * page before it is discarded too its slot leaves the pager's index.
+ * Getting it again is a programming error (aborts); putting it again fails
+ * with an INGEST_ERROR_IO error. Returns the file bytes it held (0 when it
+ * was never written or already discarded). */
 guint64 ingest_store_pager_discard (IngestStorePager *pager, gsize index);
 /* Bytes of disk the page file takes now (allocated blocks, so punched holes
  * do not count), -1 when fstat fails. */
@@ -72,6 +74,9 @@ gint64 ingest_store_pager_disk_bytes (const IngestStorePager *pager);
 
 /* Bytes of RAM the pager holds (its cache). */
 gsize ingest_store_pager_memory_bytes (const IngestStorePager *pager);
+/* The part of that which is the index of pages (grows with the pages
+ * held in the file, not with the cache). */
+gsize ingest_store_pager_table_bytes (const IngestStorePager *pager);
 /* Pages read back from the file so far (for benchmarks and tests). */
 guint64 ingest_store_pager_reads (const IngestStorePager *pager);
 

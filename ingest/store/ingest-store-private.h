@@ -8,6 +8,7 @@
 
 #include "ingest-store.h"
 #include "ingest-latency.h"
+#include "ingest-offset-array.h"
 #include "ingest-pair.h"
 #include "ingest-strings.h"
 
@@ -15,18 +16,22 @@ G_BEGIN_DECLS
 
 /* --- chunked array --------------------------------------------------------- */
 
+/* Elements in chunks of (1 << shift), indexed from 0 for as long as the
+ * store lives. The oldest chunks may leave RAM (the store's pager has them,
+ * see ingest-store-pager.h): the chunk table starts after them, so what a
+ * chunk that left costs here is nothing, however long the service runs. */
 typedef struct {
-  GPtrArray *chunks;  /* owned chunks of (1 << shift) elements */
+  IngestOffsetArray chunks; /* gpointer per chunk n_evicted.., each owned */
   gsize elem_size;
   guint shift;
   gsize len;
-  gsize n_evicted;    /* chunks evicted (their pdata is NULL, see ingest-store-pager.h) */
+  gsize n_evicted;          /* chunks 0..n_evicted-1 left RAM */
 } IngestChunked;
 
 static inline void
 ingest_chunked_init (IngestChunked *c, gsize elem_size, guint shift)
 {
-  c->chunks = g_ptr_array_new_with_free_func (g_free);
+  ingest_offset_array_init (&c->chunks, sizeof (gpointer));
   c->elem_size = elem_size;
   c->shift = shift;
   c->len = 0;
@@ -36,8 +41,24 @@ ingest_chunked_init (IngestChunked *c, gsize elem_size, guint shift)
 static inline void
 ingest_chunked_clear (IngestChunked *c)
 {
-  g_clear_pointer (&c->chunks, g_ptr_array_unref);
+  for (gsize i = ingest_offset_array_start (&c->chunks); i < ingest_offset_array_end (&c->chunks); i++)
+    g_free (*(gpointer *) ingest_offset_array_at (&c->chunks, i));
+  ingest_offset_array_clear (&c->chunks);
   c->len = 0;
+}
+
+/* Chunks so far, the evicted ones included. */
+static inline gsize
+ingest_chunked_n_chunks (const IngestChunked *c)
+{
+  return ingest_offset_array_end (&c->chunks);
+}
+
+/* Chunk `index` (n_evicted <= index < ingest_chunked_n_chunks()), in RAM. */
+static inline gpointer
+ingest_chunked_chunk (const IngestChunked *c, gsize index)
+{
+  return *(gpointer *) ingest_offset_array_at (&c->chunks, index);
 }
 
 /* Element i of a chunk that is in RAM (the store reads evicted chunks
@@ -46,7 +67,7 @@ static inline gpointer
 ingest_chunked_at (const IngestChunked *c, gsize i)
 {
   gsize mask = ((gsize) 1 << c->shift) - 1;
-  return (char *) c->chunks->pdata[i >> c->shift] + (i & mask) * c->elem_size;
+  return (char *) ingest_chunked_chunk (c, i >> c->shift) + (i & mask) * c->elem_size;
 }
 
 /* Appends one zero-filled element and returns it (the last chunk is never
@@ -56,15 +77,32 @@ ingest_chunked_push (IngestChunked *c)
 {
   gsize mask = ((gsize) 1 << c->shift) - 1;
   if ((c->len & mask) == 0)
-    g_ptr_array_add (c->chunks, g_malloc0 (c->elem_size << c->shift));
+    *(gpointer *) ingest_offset_array_append (&c->chunks) = g_malloc0 (c->elem_size << c->shift);
   return ingest_chunked_at (c, c->len++);
+}
+
+/* Frees the oldest chunk in RAM (chunk n_evicted, never the last), which
+ * its pager holds now. */
+static inline void
+ingest_chunked_release_oldest (IngestChunked *c)
+{
+  g_free (ingest_chunked_chunk (c, c->n_evicted));
+  c->n_evicted++;
+  ingest_offset_array_drop_before (&c->chunks, c->n_evicted);
+}
+
+/* Bytes of the chunk table alone. */
+static inline gsize
+ingest_chunked_table_bytes (const IngestChunked *c)
+{
+  return ingest_offset_array_memory_bytes (&c->chunks);
 }
 
 static inline gsize
 ingest_chunked_memory_bytes (const IngestChunked *c)
 {
-  return (c->chunks->len - c->n_evicted) * (c->elem_size << c->shift)
-         + c->chunks->len * sizeof (gpointer);
+  return (ingest_chunked_n_chunks (c) - c->n_evicted) * (c->elem_size << c->shift)
+         + ingest_chunked_table_bytes (c);
 }
 
 /* --- records --------------------------------------------------------------- */

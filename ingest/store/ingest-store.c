@@ -10,7 +10,10 @@
  *    hash and id, so a probe rarely touches the message itself);
  *  - the time-order index costs nothing while events arrive in time order
  *    (it is then the identity) and is 4 bytes per event otherwise;
- *  - histograms are allocated per actor/edge on their first sample.
+ *  - histograms are allocated per actor/edge on their first sample;
+ *  - the per-chunk tables (chunk pointers, page-file slots, marks) start at
+ *    the first chunk held (ingest-offset-array.h): with retention they stay
+ *    flat however long the service runs.
  *
  * With a memory budget (ingest_store_set_memory_budget()) the oldest chunks
  * of events, and of the messages created before them, leave RAM once the
@@ -48,7 +51,10 @@ struct _IngestStore {
   /* Message keys (one per message, so they must be able to leave RAM with
    * their messages; ingest-message-keys.h). */
   IngestMessageKeys *keys;
-  GArray *message_key_mark; /* guint32 per message chunk: keys' mark when it began */
+  /* guint32 per message chunk: keys' mark when it began; it starts at the
+   * oldest chunk in RAM (eviction and new messages read it; retention
+   * needs none, see kept_keys_mark()). */
+  IngestOffsetArray message_key_mark;
   /* Messages whose key left the key table (see retire_message()). */
   guint64 n_retired, n_retired_open;
   gsize retire_chunks;      /* message chunks whose complete messages were retired */
@@ -136,7 +142,9 @@ struct _IngestStore {
   gsize budget;
   IngestSeq evictable;          /* events below it are in a durable log */
   IngestStorePager *event_pager, *message_pager; /* NULL until a budget */
-  GArray *chunk_message_mark;   /* guint32 per event chunk: messages.len when it began */
+  /* guint32 per event chunk: messages.len when it began (with a budget);
+   * it starts at the oldest chunk in RAM, all eviction reads. */
+  IngestOffsetArray chunk_message_mark;
   gsize tables_bytes;           /* the costly part of the memory count, cached */
   guint tables_countdown;       /* chunks until tables_bytes is counted again */
   GError *evict_error;         /* the page file refused a write: no more eviction */
@@ -160,8 +168,8 @@ static void chunk_begins (IngestStore *self);
 #define EVENT_CHUNK_MASK ((G_GUINT64_CONSTANT (1) << EVENT_CHUNK_SHIFT) - 1)
 #define MESSAGE_CHUNK_MASK (((gsize) 1 << MESSAGE_CHUNK_SHIFT) - 1)
 
-/* Events and messages may be evicted (see the top of the file): their chunk
- * is then NULL and the pager has it. */
+/* Events and messages may be evicted (see the top of the file): the chunks
+ * below n_evicted are the pager's. */
 static inline IngestSeq
 first_seq (const IngestStore *self)
 {
@@ -172,9 +180,11 @@ static inline IngestEvent *
 event_at (const IngestStore *self, IngestSeq seq)
 {
   gsize c = (gsize) (seq >> EVENT_CHUNK_SHIFT);
-  IngestEvent *chunk = self->events.chunks->pdata[c];
-  if (G_UNLIKELY (chunk == NULL))
+  IngestEvent *chunk;
+  if (G_UNLIKELY (c < self->events.n_evicted))
     chunk = ingest_store_pager_get (self->event_pager, c, FALSE);
+  else
+    chunk = ingest_chunked_chunk (&self->events, c);
   return chunk + (seq & EVENT_CHUNK_MASK);
 }
 
@@ -182,8 +192,10 @@ static inline IngestMessage *
 message_in_chunk (const IngestStore *self, IngestMessageId id, gboolean writable)
 {
   gsize i = id - 1, c = i >> MESSAGE_CHUNK_SHIFT;
-  IngestMessage *chunk = self->messages.chunks->pdata[c];
-  if (G_UNLIKELY (chunk == NULL))
+  IngestMessage *chunk;
+  if (G_LIKELY (c >= self->messages.n_evicted))
+    chunk = ingest_chunked_chunk (&self->messages, c);
+  else
     {
       if (G_UNLIKELY (c < self->messages_discarded))
         {
@@ -239,6 +251,24 @@ actor_at (const IngestStore *self, IngestActorId id)
   return ingest_chunked_at (&self->actors, id - 1);
 }
 
+/* The keys' mark when message chunk c began (c in RAM). */
+static inline guint32
+message_key_mark (const IngestStore *self, gsize c)
+{
+  return *(const guint32 *) ingest_offset_array_at (&self->message_key_mark, c);
+}
+
+/* messages.len when event chunk c began; 0 for a chunk begun before the
+ * budget (see chunk_begins()). */
+static inline guint32
+chunk_message_mark (const IngestStore *self, gsize c)
+{
+  if (c < ingest_offset_array_start (&self->chunk_message_mark)
+      || c >= ingest_offset_array_end (&self->chunk_message_mark))
+    return 0;
+  return *(const guint32 *) ingest_offset_array_at (&self->chunk_message_mark, c);
+}
+
 static void
 edge_rec_free (gpointer data)
 {
@@ -266,7 +296,8 @@ ingest_store_new_with_options (const IngestStoreOptions *options)
 
   self->strings = ingest_strings_new (INGEST_STORE_MAX_STRING);
   self->keys = ingest_message_keys_new (INGEST_STORE_MAX_STRING);
-  self->message_key_mark = g_array_new (FALSE, FALSE, sizeof (guint32));
+  ingest_offset_array_init (&self->message_key_mark, sizeof (guint32));
+  ingest_offset_array_init (&self->chunk_message_mark, sizeof (guint32));
   ingest_chunked_init (&self->events, sizeof (IngestEvent), EVENT_CHUNK_SHIFT);
   ingest_chunked_init (&self->messages, sizeof (IngestMessage), MESSAGE_CHUNK_SHIFT);
   ingest_chunked_init (&self->actors, sizeof (IngestActorRec), ACTOR_CHUNK_SHIFT);
@@ -297,7 +328,7 @@ ingest_store_free (IngestStore *self)
     }
   ingest_strings_free (self->strings);
   ingest_message_keys_free (self->keys);
-  g_array_unref (self->message_key_mark);
+  ingest_offset_array_clear (&self->message_key_mark);
   ingest_strings_free (self->payloads);
   ingest_chunked_clear (&self->events);
   ingest_chunked_clear (&self->messages);
@@ -313,8 +344,7 @@ ingest_store_free (IngestStore *self)
   ingest_store_pager_free (self->index_pager);
   ingest_store_pager_free (self->event_pager);
   ingest_store_pager_free (self->message_pager);
-  if (self->chunk_message_mark != NULL)
-    g_array_unref (self->chunk_message_mark);
+  ingest_offset_array_clear (&self->chunk_message_mark);
   g_clear_error (&self->evict_error);
   g_free (self);
 }
@@ -744,8 +774,8 @@ message_new (IngestStore *self, IngestAtom key)
     return 0;
   if ((self->messages.len & MESSAGE_CHUNK_MASK) == 0)
     {
-      guint32 mark = ingest_message_keys_mark (self->keys);
-      g_array_append_val (self->message_key_mark, mark);
+      *(guint32 *) ingest_offset_array_append (&self->message_key_mark)
+        = ingest_message_keys_mark (self->keys);
     }
   IngestMessage *m = ingest_chunked_push (&self->messages);
   m->key = key;
@@ -839,9 +869,9 @@ message_for_key (IngestStore *self, IngestStr key, int slot, gboolean *created)
                    * messages (ingest_message_keys_discard_below()), never
                    * drops a key a kept message names. */
                   IngestAtom nkey = m->key;
-                  if ((nkey & INGEST_MESSAGE_KEYS_BIT) && self->message_key_mark->len > 0
-                      && nkey < g_array_index (self->message_key_mark, guint32,
-                                               self->message_key_mark->len - 1))
+                  if ((nkey & INGEST_MESSAGE_KEYS_BIT) && self->messages.len > 0
+                      && nkey < message_key_mark (self, (self->messages.len - 1)
+                                                          >> MESSAGE_CHUNK_SHIFT))
                     {
                       nkey = ingest_message_keys_add (self->keys, s, len);
                       if (nkey == 0) /* 2 GiB of keys: the string arena, as below */
@@ -1005,9 +1035,11 @@ retire_keys (IngestStore *self)
     {
       IngestMessageId first = (IngestMessageId) (self->retire_chunks << MESSAGE_CHUNK_SHIFT) + 1;
       /* one pass over old chunks: peeked, so the cache views use stays */
-      const IngestMessage *chunk = self->messages.chunks->pdata[self->retire_chunks];
-      if (chunk == NULL)
+      const IngestMessage *chunk;
+      if (self->retire_chunks < self->messages.n_evicted)
         chunk = ingest_store_pager_peek (self->message_pager, self->retire_chunks);
+      else
+        chunk = ingest_chunked_chunk (&self->messages, self->retire_chunks);
       for (guint i = 0; i < (1u << MESSAGE_CHUNK_SHIFT); i++)
         if (message_complete (&chunk[i]))
           retire_message (self, first + i, &chunk[i]);
@@ -1951,7 +1983,7 @@ arrays_bytes (const IngestStore *self)
   b += ingest_strings_memory_bytes (self->strings);
   b += ingest_strings_memory_bytes (self->payloads);
   b += ingest_message_keys_memory_bytes (self->keys);
-  b += self->message_key_mark->len * sizeof (guint32);
+  b += ingest_offset_array_memory_bytes (&self->message_key_mark);
   b += ingest_chunked_memory_bytes (&self->events);
   b += ingest_chunked_memory_bytes (&self->messages);
   b += ingest_chunked_memory_bytes (&self->actors);
@@ -1962,8 +1994,7 @@ arrays_bytes (const IngestStore *self)
   b += self->order64_cap * sizeof (IngestSeq);
   b += ingest_store_pager_memory_bytes (self->event_pager);
   b += ingest_store_pager_memory_bytes (self->message_pager);
-  if (self->chunk_message_mark != NULL)
-    b += self->chunk_message_mark->len * sizeof (guint32);
+  b += ingest_offset_array_memory_bytes (&self->chunk_message_mark);
   return b;
 }
 
@@ -2037,15 +2068,6 @@ ingest_store_set_memory_budget (IngestStore *self, gsize budget_bytes, const cha
         ingest_time_index_set_pager (self->index, self->index_pager);
       self->event_pager = g_steal_pointer (&events);
       self->message_pager = g_steal_pointer (&messages);
-      self->chunk_message_mark = g_array_new (FALSE, FALSE, sizeof (guint32));
-      /* the chunks that exist already began with the messages of their time;
-       * not known any more, so they count as beginning before any: their
-       * messages are evicted with the next chunk that is. */
-      for (gsize c = 0; c < self->events.chunks->len; c++)
-        {
-          guint32 zero = 0;
-          g_array_append_val (self->chunk_message_mark, zero);
-        }
     }
   self->budget = budget_bytes;
   self->tables_countdown = 0;
@@ -2086,6 +2108,19 @@ ingest_store_n_page_reads (const IngestStore *self)
          + ingest_message_keys_page_reads (self->keys);
 }
 
+gsize
+ingest_store_chunk_tables_bytes (const IngestStore *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  gsize b = ingest_chunked_table_bytes (&self->events) + ingest_chunked_table_bytes (&self->messages);
+  b += ingest_offset_array_memory_bytes (&self->message_key_mark);
+  b += ingest_offset_array_memory_bytes (&self->chunk_message_mark);
+  b += ingest_store_pager_table_bytes (self->event_pager);
+  b += ingest_store_pager_table_bytes (self->message_pager);
+  b += ingest_message_keys_table_bytes (self->keys);
+  return b;
+}
+
 guint64
 ingest_store_n_retired_messages (const IngestStore *self, guint64 *n_open)
 {
@@ -2101,11 +2136,9 @@ ingest_store_n_retired_messages (const IngestStore *self, guint64 *n_open)
 static gboolean
 evict_chunk (IngestStore *self, IngestChunked *array, IngestStorePager *pager, gsize c)
 {
-  if (!ingest_store_pager_put (pager, c, array->chunks->pdata[c], &self->evict_error))
+  if (!ingest_store_pager_put (pager, c, ingest_chunked_chunk (array, c), &self->evict_error))
     return FALSE;
-  g_free (array->chunks->pdata[c]);
-  array->chunks->pdata[c] = NULL;
-  array->n_evicted++;
+  ingest_chunked_release_oldest (array);
   return TRUE;
 }
 
@@ -2132,7 +2165,7 @@ ingest_store_evict (IngestStore *self)
       /* The oldest chunk in RAM, if the log holds all of it; never the
        * chunk being filled. */
       gsize c = self->events.n_evicted;
-      if (c + 1 >= self->events.chunks->len
+      if (c + 1 >= ingest_chunked_n_chunks (&self->events)
           || ((IngestSeq) (c + 1) << EVENT_CHUNK_SHIFT) > self->evictable
           || !evict_chunk (self, &self->events, self->event_pager, c))
         break;
@@ -2140,16 +2173,18 @@ ingest_store_evict (IngestStore *self)
       /* Messages created before the oldest event still in RAM: the events
        * that follow rarely name them (a late reply or receive pages them
        * in). Never the chunk being filled. */
-      gsize mark = g_array_index (self->chunk_message_mark, guint32, c + 1);
+      gsize mark = chunk_message_mark (self, c + 1);
+      ingest_offset_array_drop_before (&self->chunk_message_mark, c + 1);
       while (((self->messages.n_evicted + 1) << MESSAGE_CHUNK_SHIFT) <= mark
-             && self->messages.n_evicted + 1 < self->messages.chunks->len)
+             && self->messages.n_evicted + 1 < ingest_chunked_n_chunks (&self->messages))
         {
           if (!evict_chunk (self, &self->messages, self->message_pager, self->messages.n_evicted))
             break;
           used -= message_chunk;
           retire_keys (self);
           /* keys of messages no longer in RAM can follow them */
-          guint32 key_mark = g_array_index (self->message_key_mark, guint32, self->messages.n_evicted);
+          guint32 key_mark = message_key_mark (self, self->messages.n_evicted);
+          ingest_offset_array_drop_before (&self->message_key_mark, self->messages.n_evicted);
           gsize freed = ingest_message_keys_evict_below (self->keys, key_mark, &self->evict_error);
           used -= MIN (used, freed);
           if (self->evict_error != NULL)
@@ -2175,8 +2210,11 @@ ingest_store_set_evicted_func (IngestStore *self, IngestStoreEvictedFunc func, g
 static void
 chunk_begins (IngestStore *self)
 {
-  guint32 mark = (guint32) self->messages.len;
-  g_array_append_val (self->chunk_message_mark, mark);
+  /* Chunks begun without a budget have no mark: 0 (which evicts their
+   * messages with the next chunk that has one) is as good as any. */
+  gsize c = ingest_chunked_n_chunks (&self->events);
+  ingest_offset_array_grow_to (&self->chunk_message_mark, c + 1);
+  *(guint32 *) ingest_offset_array_at (&self->chunk_message_mark, c) = (guint32) self->messages.len;
   ingest_store_evict (self);
 }
 
@@ -2252,7 +2290,7 @@ static gboolean
 retain_message_chunk (IngestStore *self, IngestSeq first)
 {
   gsize c = self->messages_discarded;
-  if (c >= self->messages.n_evicted || c + 1 >= self->messages.chunks->len)
+  if (c >= self->messages.n_evicted || c + 1 >= ingest_chunked_n_chunks (&self->messages))
     return FALSE;
   const IngestMessage *chunk = ingest_store_pager_peek (self->message_pager, c);
   for (guint i = 0; i < (1u << MESSAGE_CHUNK_SHIFT); i++)
@@ -2281,6 +2319,34 @@ retain_message_chunk (IngestStore *self, IngestSeq first)
   return TRUE;
 }
 
+/* The lowest key a kept message may name: the key of the first message
+ * with one (in the key arena) in the oldest message chunk kept, 0 when it
+ * has none (its keys then wait for the next retention).
+ *
+ * Why no kept message names a lower one: keys are stored in the order
+ * messages are made, and a message made while chunk L is being filled
+ * shares a key only when it is at least chunk L's mark (the keys' end
+ * when L began), else stores it again (message_for_key()). The messages
+ * of the first chunk kept made before that first key have none; those
+ * made after it store keys above it, or share keys at least that chunk's
+ * mark, above which the only keys are the ones its own messages stored
+ * from that first key on; later chunks' marks are higher still. So no
+ * per-chunk mark has to be kept for retention, however long the history
+ * without it. */
+static guint32
+kept_keys_mark (IngestStore *self)
+{
+  gsize c = self->messages_discarded;
+  const IngestMessage *chunk = c < self->messages.n_evicted
+                                 ? ingest_store_pager_peek (self->message_pager, c)
+                                 : ingest_chunked_chunk (&self->messages, c);
+  gsize n = MIN ((gsize) 1 << MESSAGE_CHUNK_SHIFT, self->messages.len - (c << MESSAGE_CHUNK_SHIFT));
+  for (gsize i = 0; i < n; i++)
+    if (chunk[i].key & INGEST_MESSAGE_KEYS_BIT)
+      return chunk[i].key;
+  return 0;
+}
+
 static gboolean
 dropped_id_retained (gpointer key, gpointer value, gpointer user_data)
 {
@@ -2301,7 +2367,7 @@ ingest_store_retain_before (IngestStore *self, IngestSeq seq, IngestStoreRetaine
   /* whole chunks that left RAM (so the durable log held them), never
    * the chunk being filled */
   while (self->events_discarded < self->events.n_evicted
-         && self->events_discarded + 1 < self->events.chunks->len
+         && self->events_discarded + 1 < ingest_chunked_n_chunks (&self->events)
          && ((IngestSeq) (self->events_discarded + 1) << EVENT_CHUNK_SHIFT) <= seq)
     self->retained_page_bytes += ingest_store_pager_discard (self->event_pager,
                                                              self->events_discarded++);
@@ -2322,14 +2388,9 @@ ingest_store_retain_before (IngestStore *self, IngestSeq seq, IngestStoreRetaine
   if (self->messages_discarded != messages_before && g_hash_table_size (self->dropped) > 0)
     g_hash_table_foreach_remove (self->dropped, dropped_id_retained,
                                  GSIZE_TO_POINTER (self->messages_discarded << MESSAGE_CHUNK_SHIFT));
-  /* Keys below the mark of the last chunk dropped: a chunk's mark is
-   * taken after its first message's key was stored (the key comes before
-   * the message), so the first kept chunk's own mark would drop the key of
-   * its first message, which stays. */
-  if (self->messages_discarded > 0)
-    self->retained_page_bytes
-      += ingest_message_keys_discard_below (self->keys, g_array_index (self->message_key_mark, guint32,
-                                                                       self->messages_discarded - 1));
+  guint32 keys_below = self->messages_discarded > 0 ? kept_keys_mark (self) : 0;
+  if (keys_below != 0)
+    self->retained_page_bytes += ingest_message_keys_discard_below (self->keys, keys_below);
   out->events = (guint64) (self->events_discarded - events0) << EVENT_CHUNK_SHIFT;
   out->messages = self->retained_messages - messages0;
   out->page_bytes = self->retained_page_bytes - bytes0;

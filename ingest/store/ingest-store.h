@@ -257,6 +257,11 @@ void ingest_store_evict (IngestStore *store);
  * read back from the page file (for tests and benchmarks). */
 guint64 ingest_store_n_evicted_events (const IngestStore *store);
 guint64 ingest_store_n_page_reads (const IngestStore *store);
+/* Bytes of RAM of the per-chunk bookkeeping (chunk tables, page-file
+ * slots, marks of the events', messages' and keys' chunks): the part of
+ * ingest_store_memory_bytes() that grows with the history held, not with
+ * the events in RAM (for tests and benchmarks). */
+gsize ingest_store_chunk_tables_bytes (const IngestStore *store);
 /* Messages whose key left the message key table, so that it stays bounded
  * with a budget (none without one). The keys of the newest budget / 128
  * messages (at least 65536) always stay: late events naming those pair as
