@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ingest-time-index.h"
+#include "ingest-offset-array.h"
 
 #define CHUNK_SHIFT INGEST_TIME_INDEX_CHUNK_SHIFT
 #define CHUNK_LEN ((gsize) 1 << CHUNK_SHIFT)
@@ -18,9 +19,10 @@ static gint64 identity_chunk[1];
 #define IDENTITY ((gpointer) identity_chunk)
 
 struct _IngestTimeIndex {
-  /* Per chunk: IDENTITY, deltas in RAM (g_malloc'd, seq - position), or
-   * NULL: in the page file (c >= discarded) or retained away. */
-  GPtrArray *chunks;
+  /* Per chunk (gpointer): IDENTITY, deltas in RAM (g_malloc'd, seq -
+   * position), or NULL: in the page file. It starts at `discarded`: the
+   * chunks retention dropped take no memory here either. */
+  IngestOffsetArray chunks;
   gsize len;                  /* positions covered */
   gsize discarded;            /* chunks [0, discarded) hold only retained seqs */
   IngestSeq retained;         /* positions [0, retained) hold the seqs below it */
@@ -48,6 +50,18 @@ cmp_seqs (const IngestTimeIndex *self, IngestSeq a, IngestSeq b)
   return a < b ? -1 : a > b;
 }
 
+static inline gpointer *
+slot (const IngestTimeIndex *self, gsize c)
+{
+  return ingest_offset_array_at (&self->chunks, c);
+}
+
+static inline gsize
+n_slots (const IngestTimeIndex *self)
+{
+  return ingest_offset_array_end (&self->chunks);
+}
+
 static gint64 *
 chunk_alloc (IngestTimeIndex *self)
 {
@@ -61,15 +75,15 @@ ingest_time_index_new (gsize sorted_prefix, IngestTimeIndexTimeFunc time_of, gco
   IngestTimeIndex *self = g_new0 (IngestTimeIndex, 1);
 
   g_return_val_if_fail (time_of != NULL, NULL);
-  self->chunks = g_ptr_array_new ();
+  ingest_offset_array_init (&self->chunks, sizeof (gpointer));
   self->time_of = time_of;
   self->data = data;
   /* The whole chunks of the sorted prefix are implicit; the part of a
    * chunk left over is stored (deltas 0). */
   for (gsize c = 0; c < (sorted_prefix >> CHUNK_SHIFT); c++)
-    g_ptr_array_add (self->chunks, IDENTITY);
+    *(gpointer *) ingest_offset_array_append (&self->chunks) = IDENTITY;
   if ((sorted_prefix & CHUNK_MASK) != 0)
-    g_ptr_array_add (self->chunks, chunk_alloc (self));
+    *(gpointer *) ingest_offset_array_append (&self->chunks) = chunk_alloc (self);
   self->len = sorted_prefix;
   return self;
 }
@@ -79,10 +93,10 @@ ingest_time_index_free (IngestTimeIndex *self)
 {
   if (self == NULL)
     return;
-  for (gsize c = 0; c < self->chunks->len; c++)
-    if (self->chunks->pdata[c] != IDENTITY)
-      g_free (self->chunks->pdata[c]);
-  g_ptr_array_unref (self->chunks);
+  for (gsize c = self->discarded; c < n_slots (self); c++)
+    if (*slot (self, c) != IDENTITY)
+      g_free (*slot (self, c));
+  ingest_offset_array_clear (&self->chunks);
   g_free (self);
 }
 
@@ -104,7 +118,7 @@ ingest_time_index_len (const IngestTimeIndex *self)
 static const gint64 *
 chunk_read (IngestTimeIndex *self, gsize c)
 {
-  gpointer p = self->chunks->pdata[c];
+  gpointer p = *slot (self, c);
   if (p == IDENTITY)
     return NULL;
   if (p == NULL)
@@ -116,11 +130,11 @@ chunk_read (IngestTimeIndex *self, gsize c)
 static gint64 *
 chunk_write (IngestTimeIndex *self, gsize c)
 {
-  while (self->chunks->len <= c)
-    g_ptr_array_add (self->chunks, chunk_alloc (self));
-  gpointer p = self->chunks->pdata[c];
+  while (n_slots (self) <= c)
+    *(gpointer *) ingest_offset_array_append (&self->chunks) = chunk_alloc (self);
+  gpointer p = *slot (self, c);
   if (p == IDENTITY)
-    p = self->chunks->pdata[c] = chunk_alloc (self);
+    p = *slot (self, c) = chunk_alloc (self);
   else if (p == NULL)
     p = ingest_store_pager_get (self->pager, c, TRUE);
   return p;
@@ -141,7 +155,7 @@ static void
 set_seq (IngestTimeIndex *self, gsize pos, IngestSeq seq)
 {
   gsize c = pos >> CHUNK_SHIFT;
-  gpointer p = c < self->chunks->len ? self->chunks->pdata[c] : NULL;
+  gpointer p = c < n_slots (self) ? *slot (self, c) : NULL;
 
   /* An implicit chunk stays implicit while it is written its own seqs. */
   if (p == IDENTITY && seq == (IngestSeq) pos)
@@ -162,7 +176,7 @@ evict_from (IngestTimeIndex *self, gsize from)
   gsize limit = n_chunks - KEEP_CHUNKS;
   for (gsize c = MAX (from, self->discarded); c < limit; c++)
     {
-      gpointer p = self->chunks->pdata[c];
+      gpointer p = *slot (self, c);
       if (p == NULL || p == IDENTITY)
         continue;
       if (!ingest_store_pager_put (self->pager, c, p, NULL))
@@ -171,7 +185,7 @@ evict_from (IngestTimeIndex *self, gsize from)
           return;
         }
       g_free (p);
-      self->chunks->pdata[c] = NULL;
+      *slot (self, c) = NULL;
       self->in_ram--;
     }
   self->next_evict = MAX (self->next_evict, limit);
@@ -301,9 +315,9 @@ ingest_time_index_retain (IngestTimeIndex *self, IngestSeq first)
 
   /* Chunks wholly before the history start go. */
   gsize upto = (gsize) (first >> CHUNK_SHIFT);
-  for (gsize c = self->discarded; c < upto && c < self->chunks->len; c++)
+  for (gsize c = self->discarded; c < upto && c < n_slots (self); c++)
     {
-      gpointer p = self->chunks->pdata[c];
+      gpointer p = *slot (self, c);
       if (p == NULL && self->pager != NULL)
         freed += ingest_store_pager_discard (self->pager, c);
       else if (p != NULL && p != IDENTITY)
@@ -311,9 +325,9 @@ ingest_time_index_retain (IngestTimeIndex *self, IngestSeq first)
           g_free (p);
           self->in_ram--;
         }
-      self->chunks->pdata[c] = NULL;
     }
-  self->discarded = MAX (self->discarded, upto);
+  self->discarded = MAX (self->discarded, MIN (upto, n_slots (self)));
+  ingest_offset_array_drop_before (&self->chunks, self->discarded);
   evict_from (self, self->discarded);
   return freed;
 }
@@ -322,6 +336,6 @@ gsize
 ingest_time_index_memory_bytes (const IngestTimeIndex *self)
 {
   g_return_val_if_fail (self != NULL, 0);
-  return self->in_ram * INGEST_TIME_INDEX_PAGE_BYTES + self->chunks->len * sizeof (gpointer)
+  return self->in_ram * INGEST_TIME_INDEX_PAGE_BYTES + ingest_offset_array_memory_bytes (&self->chunks)
          + sizeof *self;
 }
