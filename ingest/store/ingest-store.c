@@ -51,7 +51,7 @@ struct _IngestStore {
   /* Message keys (one per message, so they must be able to leave RAM with
    * their messages; ingest-message-keys.h). */
   IngestMessageKeys *keys;
-  /* guint32 per message chunk: keys' mark when it began; it starts at the
+  /* guint64 per message chunk: keys' mark when it began; it starts at the
    * oldest chunk in RAM (eviction and new messages read it; retention
    * needs none, see kept_keys_mark()). */
   IngestOffsetArray message_key_mark;
@@ -252,10 +252,10 @@ actor_at (const IngestStore *self, IngestActorId id)
 }
 
 /* The keys' mark when message chunk c began (c in RAM). */
-static inline guint32
+static inline guint64
 message_key_mark (const IngestStore *self, gsize c)
 {
-  return *(const guint32 *) ingest_offset_array_at (&self->message_key_mark, c);
+  return *(const guint64 *) ingest_offset_array_at (&self->message_key_mark, c);
 }
 
 /* messages.len when event chunk c began; 0 for a chunk begun before the
@@ -296,7 +296,7 @@ ingest_store_new_with_options (const IngestStoreOptions *options)
 
   self->strings = ingest_strings_new (INGEST_STORE_MAX_STRING);
   self->keys = ingest_message_keys_new (INGEST_STORE_MAX_STRING);
-  ingest_offset_array_init (&self->message_key_mark, sizeof (guint32));
+  ingest_offset_array_init (&self->message_key_mark, sizeof (guint64));
   ingest_offset_array_init (&self->chunk_message_mark, sizeof (guint32));
   ingest_chunked_init (&self->events, sizeof (IngestEvent), EVENT_CHUNK_SHIFT);
   ingest_chunked_init (&self->messages, sizeof (IngestMessage), MESSAGE_CHUNK_SHIFT);
@@ -774,7 +774,7 @@ message_new (IngestStore *self, IngestAtom key)
     return 0;
   if ((self->messages.len & MESSAGE_CHUNK_MASK) == 0)
     {
-      *(guint32 *) ingest_offset_array_append (&self->message_key_mark)
+      *(guint64 *) ingest_offset_array_append (&self->message_key_mark)
         = ingest_message_keys_mark (self->keys);
     }
   IngestMessage *m = ingest_chunked_push (&self->messages);
@@ -870,11 +870,11 @@ message_for_key (IngestStore *self, IngestStr key, int slot, gboolean *created)
                    * drops a key a kept message names. */
                   IngestAtom nkey = m->key;
                   if ((nkey & INGEST_MESSAGE_KEYS_BIT) && self->messages.len > 0
-                      && nkey < message_key_mark (self, (self->messages.len - 1)
-                                                          >> MESSAGE_CHUNK_SHIFT))
+                      && ingest_message_keys_offset (self->keys, nkey)
+                           < message_key_mark (self, (self->messages.len - 1) >> MESSAGE_CHUNK_SHIFT))
                     {
                       nkey = ingest_message_keys_add (self->keys, s, len);
-                      if (nkey == 0) /* 2 GiB of keys: the string arena, as below */
+                      if (nkey == 0) /* the keys' ring is full: the string arena, as below */
                         nkey = ingest_strings_add_normalized (self->strings, s, len);
                     }
                   IngestMessageId nid = message_new (self, nkey);
@@ -903,7 +903,7 @@ message_for_key (IngestStore *self, IngestStr key, int slot, gboolean *created)
     }
 
   IngestAtom katom = ingest_message_keys_add (self->keys, s, len);
-  if (katom == 0) /* 2 GiB of keys: the rest share the string arena */
+  if (katom == 0) /* the keys' ring is full: the rest share the string arena */
     katom = ingest_strings_add_normalized (self->strings, s, len);
   IngestMessageId id = message_new (self, katom);
   if (id == 0)
@@ -2183,7 +2183,7 @@ ingest_store_evict (IngestStore *self)
           used -= message_chunk;
           retire_keys (self);
           /* keys of messages no longer in RAM can follow them */
-          guint32 key_mark = message_key_mark (self, self->messages.n_evicted);
+          guint64 key_mark = message_key_mark (self, self->messages.n_evicted);
           ingest_offset_array_drop_before (&self->message_key_mark, self->messages.n_evicted);
           gsize freed = ingest_message_keys_evict_below (self->keys, key_mark, &self->evict_error);
           used -= MIN (used, freed);
@@ -2333,7 +2333,7 @@ retain_message_chunk (IngestStore *self, IngestSeq first)
  * from that first key on; later chunks' marks are higher still. So no
  * per-chunk mark has to be kept for retention, however long the history
  * without it. */
-static guint32
+static guint64
 kept_keys_mark (IngestStore *self)
 {
   gsize c = self->messages_discarded;
@@ -2343,7 +2343,7 @@ kept_keys_mark (IngestStore *self)
   gsize n = MIN ((gsize) 1 << MESSAGE_CHUNK_SHIFT, self->messages.len - (c << MESSAGE_CHUNK_SHIFT));
   for (gsize i = 0; i < n; i++)
     if (chunk[i].key & INGEST_MESSAGE_KEYS_BIT)
-      return chunk[i].key;
+      return ingest_message_keys_offset (self->keys, chunk[i].key);
   return 0;
 }
 
@@ -2388,7 +2388,7 @@ ingest_store_retain_before (IngestStore *self, IngestSeq seq, IngestStoreRetaine
   if (self->messages_discarded != messages_before && g_hash_table_size (self->dropped) > 0)
     g_hash_table_foreach_remove (self->dropped, dropped_id_retained,
                                  GSIZE_TO_POINTER (self->messages_discarded << MESSAGE_CHUNK_SHIFT));
-  guint32 keys_below = self->messages_discarded > 0 ? kept_keys_mark (self) : 0;
+  guint64 keys_below = self->messages_discarded > 0 ? kept_keys_mark (self) : 0;
   if (keys_below != 0)
     self->retained_page_bytes += ingest_message_keys_discard_below (self->keys, keys_below);
   out->events = (guint64) (self->events_discarded - events0) << EVENT_CHUNK_SHIFT;
