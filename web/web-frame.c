@@ -265,10 +265,19 @@ struct _WebViewCache {
  * per client; this caps memory if clients churn faster than pruning. */
 #define LIVE_MAX_WINDOWS 256
 
+/* What is kept between rounds for one view: a follow-live view's sliding
+ * window, or a fixed window's view data (a paused view, a chosen range)
+ * while its stamp holds: without the latter every frame of a paused view
+ * built its window again from the store, ten times a second, reading
+ * evicted pages once the window had left RAM. Every entry kept between
+ * rounds (this and LivePositions) starts with its last use. */
 typedef struct {
+  gint64 used_us;
   IngestGraphWindow *graph;
   IngestTimelineWindow *timeline;
-  gint64 used_us;
+  IngestGraph *fixed_graph;       /* attached to the store */
+  IngestTimeline *fixed_timeline; /* attached to the store */
+  IngestViewStamp stamp;          /* of the fixed view data */
 } LiveEntry;
 
 struct _WebLiveViews {
@@ -276,38 +285,18 @@ struct _WebLiveViews {
   GHashTable *windows;       /* key -> LiveEntry* (graph) */
   GHashTable *timelines;     /* key -> LiveEntry* (timeline) */
   GHashTable *positions;     /* graph view key -> LivePositions* */
-  GHashTable *fixed;         /* "g"/"t" + spec key -> FixedEntry* */
+  GHashTable *fixed;         /* "g"/"t" + spec key -> LiveEntry* (fixed view data) */
 };
 
 /* Bound on the views of fixed windows kept (paused clients, ranges). */
 #define LIVE_MAX_FIXED 64
 
-/* The view data of a fixed window (a paused view, a chosen range), kept
- * between rounds while its stamp holds: without it every frame of a
- * paused view built its window again from the store, ten times a second,
- * reading evicted pages once the window had left RAM. */
-typedef struct {
-  IngestGraph *graph;        /* owned, attached to the store; or NULL */
-  IngestTimeline *timeline;  /* owned, attached to the store; or NULL */
-  IngestViewStamp stamp;
-  gint64 used_us;
-} FixedEntry;
-
-static void
-fixed_entry_free (gpointer data)
-{
-  FixedEntry *e = data;
-  ingest_graph_free (e->graph);
-  ingest_timeline_free (e->timeline);
-  g_free (e);
-}
-
 /* The node positions of a follow-live graph view's last frame, so the next
  * frame starts from them (nodes stay put; clicks land). Shared by the
  * clients of one view, like its frames. */
 typedef struct {
-  RenderGraphPositions *xy;
   gint64 used_us;
+  RenderGraphPositions *xy;
 } LivePositions;
 
 static void
@@ -324,6 +313,8 @@ live_entry_free (gpointer data)
   LiveEntry *e = data;
   ingest_graph_window_free (e->graph);
   ingest_timeline_window_free (e->timeline);
+  ingest_graph_free (e->fixed_graph);
+  ingest_timeline_free (e->fixed_timeline);
   g_free (e);
 }
 
@@ -337,7 +328,7 @@ web_live_views_new (IngestStore *store)
   self->windows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, live_entry_free);
   self->timelines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, live_entry_free);
   self->positions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, live_positions_free);
-  self->fixed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, fixed_entry_free);
+  self->fixed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, live_entry_free);
   return self;
 }
 
@@ -353,30 +344,29 @@ web_live_views_free (WebLiveViews *self)
   g_free (self);
 }
 
-void
-web_live_views_prune (WebLiveViews *self, gint64 now_us, gint64 max_idle_us)
+/* Removes the entries of table (each starting with its last use) not
+ * used since before_us. */
+static void
+prune_table (GHashTable *table, gint64 before_us)
 {
   GHashTableIter it;
   gpointer v;
 
+  g_hash_table_iter_init (&it, table);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    if (*(const gint64 *) v < before_us)
+      g_hash_table_iter_remove (&it);
+}
+
+void
+web_live_views_prune (WebLiveViews *self, gint64 now_us, gint64 max_idle_us)
+{
   if (self == NULL)
     return;
-  g_hash_table_iter_init (&it, self->windows);
-  while (g_hash_table_iter_next (&it, NULL, &v))
-    if (((LiveEntry *) v)->used_us < now_us - max_idle_us)
-      g_hash_table_iter_remove (&it);
-  g_hash_table_iter_init (&it, self->timelines);
-  while (g_hash_table_iter_next (&it, NULL, &v))
-    if (((LiveEntry *) v)->used_us < now_us - max_idle_us)
-      g_hash_table_iter_remove (&it);
-  g_hash_table_iter_init (&it, self->positions);
-  while (g_hash_table_iter_next (&it, NULL, &v))
-    if (((LivePositions *) v)->used_us < now_us - max_idle_us)
-      g_hash_table_iter_remove (&it);
-  g_hash_table_iter_init (&it, self->fixed);
-  while (g_hash_table_iter_next (&it, NULL, &v))
-    if (((FixedEntry *) v)->used_us < now_us - max_idle_us)
-      g_hash_table_iter_remove (&it);
+  prune_table (self->windows, now_us - max_idle_us);
+  prune_table (self->timelines, now_us - max_idle_us);
+  prune_table (self->positions, now_us - max_idle_us);
+  prune_table (self->fixed, now_us - max_idle_us);
 }
 
 /* What the kept positions of a graph view are keyed by: its filters,
@@ -555,10 +545,10 @@ spec_key (const IngestViewSpec *spec, gboolean for_graph)
 
 /* The kept view data of a fixed window under key, while its stamp holds
  * (a stale one goes); NULL when none. Borrowed. */
-static FixedEntry *
+static LiveEntry *
 fixed_lookup (WebLiveViews *self, const char *key)
 {
-  FixedEntry *e = g_hash_table_lookup (self->fixed, key);
+  LiveEntry *e = g_hash_table_lookup (self->fixed, key);
 
   if (e == NULL)
     return NULL;
@@ -578,13 +568,13 @@ static gboolean
 fixed_keep (WebLiveViews *self, const char *key, const IngestViewSpec *spec, IngestGraph *graph,
             IngestTimeline *timeline)
 {
-  FixedEntry *e;
+  LiveEntry *e;
 
   if (g_hash_table_size (self->fixed) >= LIVE_MAX_FIXED && !g_hash_table_contains (self->fixed, key))
     return FALSE;
-  e = g_new0 (FixedEntry, 1);
-  e->graph = graph;
-  e->timeline = timeline;
+  e = g_new0 (LiveEntry, 1);
+  e->fixed_graph = graph;
+  e->fixed_timeline = timeline;
   ingest_view_stamp_take (&e->stamp, self->store, spec);
   e->used_us = g_get_monotonic_time ();
   g_hash_table_replace (self->fixed, g_strdup (key), e);
@@ -663,11 +653,11 @@ frame_graph (IngestStore *store, const WebViewState *state, const IngestViewSpec
     }
   else if (cache != NULL && cache->live != NULL)
     {
-      FixedEntry *kept;
+      LiveEntry *kept;
 
       fixed_key = g_strconcat ("g", key, NULL);
-      if ((kept = fixed_lookup (cache->live, fixed_key)) != NULL && kept->graph != NULL)
-        return kept->graph;
+      if ((kept = fixed_lookup (cache->live, fixed_key)) != NULL && kept->fixed_graph != NULL)
+        return kept->fixed_graph;
     }
   if (built == NULL)
     built = ingest_graph_build (store, spec, error);
@@ -702,11 +692,11 @@ frame_timeline (IngestStore *store, const WebViewState *state, const IngestViewS
     }
   else if (cache != NULL && cache->live != NULL)
     {
-      FixedEntry *kept;
+      LiveEntry *kept;
 
       fixed_key = g_strconcat ("t", key, NULL);
-      if ((kept = fixed_lookup (cache->live, fixed_key)) != NULL && kept->timeline != NULL)
-        return kept->timeline;
+      if ((kept = fixed_lookup (cache->live, fixed_key)) != NULL && kept->fixed_timeline != NULL)
+        return kept->fixed_timeline;
     }
   if (built == NULL)
     built = ingest_timeline_build (store, spec, error);
