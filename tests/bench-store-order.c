@@ -21,16 +21,9 @@
 #include <glib/gstdio.h>
 
 #include "ingest-store.h"
+#include "test-util.h"
 
 #define MS G_GINT64_CONSTANT (1000000)
-
-static double
-cpu_now (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (double) ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* Appends n MARK events 20 us apart, odd ones skew_ns behind when skewed;
  * returns CPU seconds; *bytes_out: the store's memory count at the end.
@@ -44,7 +37,7 @@ run (guint64 n, gint64 skew_ns, guint64 query_every, const char *page_dir, gsize
   g_autoptr(GError) error = NULL;
   if (page_dir != NULL && !ingest_store_set_memory_budget (store, 64 << 20, page_dir, &error))
     g_error ("bench-store-order: %s", error->message);
-  double c = cpu_now ();
+  double c = test_thread_cpu_seconds ();
   gint64 prev = G_MININT64;
   guint64 late = 0;
 
@@ -64,7 +57,7 @@ run (guint64 n, gint64 skew_ns, guint64 query_every, const char *page_dir, gsize
           (void) ingest_store_time_lower_bound (store, in.time_ns - 1000 * MS);
         }
     }
-  c = cpu_now () - c;
+  c = test_thread_cpu_seconds () - c;
   *bytes_out = ingest_store_memory_bytes (store);
   *late_out = late;
   return c;

@@ -26,17 +26,10 @@
 #include "ingest-graph-window.h"
 #include "ingest-timeline-window.h"
 #include "render-view.h"
+#include "test-util.h"
 
 #define N_VIEWS 20
 #define NS G_GINT64_CONSTANT (1000000000)
-
-static double
-cpu_now (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (double) ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 int
 main (int argc, char **argv)
@@ -100,7 +93,7 @@ main (int argc, char **argv)
   guint64 total = (guint64) (seconds * rate), step = (guint64) (rate / 10);
   while (sent < total)
     {
-      double c = cpu_now ();
+      double c = test_thread_cpu_seconds ();
       for (guint64 k = 0; k < step; k++, sent++)
         {
           char from[32], to[32], key[24], label[8];
@@ -129,41 +122,41 @@ main (int argc, char **argv)
             }
           ingest_store_append (store, &in);
         }
-      t_append += cpu_now () - c;
+      t_append += test_thread_cpu_seconds () - c;
       gint64 latest = t0 + (gint64) ((double) sent * NS / rate);
       gboolean draw = ++n_steps % 5 == 0;
       for (guint i = 0; i < N_VIEWS; i++)
         {
           gint64 from_ns = latest - (gint64) (windows[i % 4] * NS);
-          c = cpu_now ();
+          c = test_thread_cpu_seconds ();
           if (gw[i] != NULL)
             ingest_graph_window_advance (gw[i], from_ns);
           else
             ingest_timeline_window_advance (tw[i], from_ns);
-          double c2 = cpu_now ();
+          double c2 = test_thread_cpu_seconds ();
           g_autoptr(IngestGraph) graph = NULL;
           g_autoptr(IngestTimeline) timeline = NULL;
           if (gw[i] != NULL)
             {
               t_graph += c2 - c;
               graph = ingest_graph_window_dup_graph (gw[i]);
-              double c3 = cpu_now ();
+              double c3 = test_thread_cpu_seconds ();
               t_gsnap += c3 - c2;
               n_gsnaps++;
               ingest_graph_free (ingest_graph_dup_detached (graph));
-              t_gdetach += cpu_now () - c3;
+              t_gdetach += test_thread_cpu_seconds () - c3;
             }
           else
             {
               t_timeline += c2 - c;
               timeline = ingest_timeline_window_dup_timeline (tw[i]);
-              double c3 = cpu_now ();
+              double c3 = test_thread_cpu_seconds ();
               t_tsnap += c3 - c2;
               t_view_snap[i] += c3 - c2;
               n_tsnaps++;
               /* the copy a frame input takes (web-frame.c) */
               ingest_timeline_free (ingest_timeline_dup_detached (timeline));
-              t_tdetach += cpu_now () - c3;
+              t_tdetach += test_thread_cpu_seconds () - c3;
             }
           if (draw)
             {
@@ -180,13 +173,13 @@ main (int argc, char **argv)
               request.layout.max_elements = 2000;
               request.layout.seed = 1;
               request.layout.header_every = G_MAXINT;
-              c = cpu_now ();
+              c = test_thread_cpu_seconds ();
               if (!render_view_build (NULL, &request, &built, &error))
                 {
                   fprintf (stderr, "bench-views: view %u: %s\n", i, error->message);
                   return 1;
                 }
-              t_render[kind] += cpu_now () - c;
+              t_render[kind] += test_thread_cpu_seconds () - c;
               n_render[kind]++;
             }
         }

@@ -1,11 +1,12 @@
-/* test-util.c: temporary folders, connecting, and main-loop waits for the
- * test programs. */
+/* test-util.c: temporary folders, connecting, main-loop waits and CPU time
+ * for the test programs. */
 #include "config.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <glib/gstdio.h>
 #include <gio/gunixsocketaddress.h>
@@ -129,4 +130,12 @@ test_wait_for (gboolean (*cond) (gpointer data), gpointer data, guint max_ms)
       test_spin_ms (10);
     }
   return TRUE;
+}
+
+double
+test_thread_cpu_seconds (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (double) ts.tv_sec + ts.tv_nsec / 1e9;
 }

@@ -45,4 +45,8 @@ void test_spin_ms (guint ms);
  * not wait at all. Returns FALSE if cond is still false after max_ms. */
 gboolean test_wait_for (gboolean (*cond) (gpointer data), gpointer data, guint max_ms);
 
+/* CPU seconds the calling thread has used (benchmarks: what a piece of
+ * work costs, whatever else the machine runs). */
+double test_thread_cpu_seconds (void);
+
 G_END_DECLS
