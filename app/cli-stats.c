@@ -175,6 +175,10 @@ stats_print_text (IngestStore *store, const char *source, IngestFormat format,
     printf (_("Actors:   more than %u distinct actors: %llu references folded into \"%s\"\n"),
             INGEST_STORE_DEFAULT_MAX_ACTORS, (unsigned long long) counters->folded_actor_refs,
             INGEST_STORE_OTHER_ACTORS);
+  if (counters->messages_over_limit > 0)
+    printf (_("Messages: %llu not stored: the store's 4,294,967,294 message ids were used up "
+              "(their events are counted, unpaired)\n"),
+            (unsigned long long) counters->messages_over_limit);
   printf ("\n");
 
   StatsTable at = { actor_cols, G_N_ELEMENTS (actor_cols), g_ptr_array_new_with_free_func (g_free) };
@@ -266,13 +270,14 @@ stats_build_json (IngestStore *store, const char *source, IngestFormat format,
   else
     json_object_set_new (root, "time_range", json_null ());
   json_object_set_new (root, "records",
-                       json_pack ("{sI sI sI sI sI sI}",
+                       json_pack ("{sI sI sI sI sI sI sI}",
                                   "skipped", (json_int_t) counters->skipped_records,
                                   "lost", (json_int_t) counters->lost_events,
                                   "lost_before_attach", (json_int_t) counters->lost_before_attach,
                                   "duplicate", (json_int_t) counters->duplicate_events,
                                   "unmatched", (json_int_t) counters->unmatched,
-                                  "folded_actor_refs", (json_int_t) counters->folded_actor_refs));
+                                  "folded_actor_refs", (json_int_t) counters->folded_actor_refs,
+                                  "messages_over_limit", (json_int_t) counters->messages_over_limit));
 
   json_t *columns = json_array ();
   for (guint c = 0; c < RENDER_N_COLUMNS; c++)

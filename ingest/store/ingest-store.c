@@ -771,7 +771,10 @@ static IngestMessageId
 message_new (IngestStore *self, IngestAtom key)
 {
   if (self->messages.len >= MAX_IDS)
-    return 0;
+    {
+      self->counters.messages_over_limit++;
+      return 0;
+    }
   if ((self->messages.len & MESSAGE_CHUNK_MASK) == 0)
     {
       *(guint64 *) ingest_offset_array_append (&self->message_key_mark)

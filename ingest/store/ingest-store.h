@@ -211,6 +211,11 @@ typedef struct {
   /* Actor references folded into "(other actors)" because the store
    * held max_actors actors (one per reference, not per distinct name). */
   guint64 folded_actor_refs;
+  /* Messages not stored because the store's 2^32 - 1 message ids were
+   * used up (a run of days at tens of thousands of messages a second):
+   * their events are stored, unpaired. Counted again by a restore, not
+   * kept in the log. */
+  guint64 messages_over_limit;
 } IngestStoreCounters;
 
 IngestStoreCounters *ingest_store_counters (IngestStore *store); /* borrowed, writable */
