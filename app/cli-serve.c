@@ -383,9 +383,10 @@ data_flush (ServeState *st, GError **error)
   }
   if (st->verbose && wrote)
     fprintf (stderr, "actorscope serve: data: %" G_GUINT64_FORMAT " events durable (flush %.1f ms), %"
-             G_GUINT64_FORMAT " evicted from memory (store %.1f MiB)\n", ingest_log_n_durable (st->log),
-             (g_get_monotonic_time () - t0) / 1000.0, ingest_store_n_evicted_events (st->store),
-             ingest_store_memory_bytes (st->store) / 1048576.0);
+             G_GUINT64_FORMAT " evicted from memory (store %.1f MiB, chunk tables %.1f KiB)\n",
+             ingest_log_n_durable (st->log), (g_get_monotonic_time () - t0) / 1000.0,
+             ingest_store_n_evicted_events (st->store), ingest_store_memory_bytes (st->store) / 1048576.0,
+             ingest_store_chunk_tables_bytes (st->store) / 1024.0);
   return TRUE;
 }
 

@@ -463,6 +463,38 @@ test_budget_waits_for_durable (void **state)
   test_tmpdir_clear (&dir);
 }
 
+/* A budget set once events exist (chunks begun without one have no
+ * message mark): eviction still starts at the oldest chunk, and every
+ * event and message reads as in a store without a budget. */
+static void
+test_budget_set_late (void **state)
+{
+  (void) state;
+  g_autofree char *dir = test_tmpdir_new ("store-late-XXXXXX");
+  g_autoptr(IngestStore) store = ingest_store_new ();
+  g_autoptr(IngestStore) plain = ingest_store_new ();
+  g_autoptr(GError) error = NULL;
+
+  feed_messages (store, 1, 20000, FALSE);
+  feed_messages (plain, 1, 20000, FALSE);
+  assert_true (ingest_store_set_memory_budget (store, 256 * 1024, dir, &error));
+  ingest_store_set_evictable (store, ingest_store_n_events (store));
+  ingest_store_evict (store);
+  assert_true (ingest_store_n_evicted_events (store) >= 40000);
+  feed_messages (store, 20001, 60000, FALSE);
+  feed_messages (plain, 20001, 60000, FALSE);
+  assert_true (ingest_store_n_evicted_events (store) >= 150000);
+  for (IngestSeq s = 0; s < ingest_store_n_events (plain); s += 7)
+    assert_memory_equal (ingest_store_event (store, s), ingest_store_event (plain, s), sizeof (IngestEvent));
+  for (IngestMessageId id = 1; id <= ingest_store_n_messages (plain); id += 13)
+    {
+      const IngestMessage *a = ingest_store_message (store, id), *b = ingest_store_message (plain, id);
+      assert_int_equal (a->done_seq, b->done_seq);
+      assert_string_equal (ingest_store_atom (store, a->key), ingest_store_atom (plain, b->key));
+    }
+  test_tmpdir_clear (&dir);
+}
+
 /* A page directory that cannot hold the page file: a clear error. */
 static void
 test_budget_bad_page_dir (void **state)
@@ -799,6 +831,7 @@ main (void)
     cmocka_unit_test (test_budget_keeps_every_answer),
     cmocka_unit_test (test_budget_memory_flat),
     cmocka_unit_test (test_budget_waits_for_durable),
+    cmocka_unit_test (test_budget_set_late),
     cmocka_unit_test (test_budget_bad_page_dir),
     cmocka_unit_test (test_retain_bounds_page_file),
     cmocka_unit_test (test_pager_rewrite_and_discard),

@@ -178,7 +178,9 @@ write_page (IngestStorePager *self, gsize index, gconstpointer data, GError **er
 static void
 read_page (IngestStorePager *self, gsize index, gpointer data)
 {
-  if (index < ingest_offset_array_start (&self->slots))
+  if (index < ingest_offset_array_start (&self->slots)
+      || (index < ingest_offset_array_end (&self->slots)
+          && *(const Slot *) ingest_offset_array_at (&self->slots, index) == SLOT_DISCARDED))
     g_error ("%s: page file: page %" G_GSIZE_FORMAT " was discarded", self->dir, index);
   if (index >= ingest_offset_array_end (&self->slots)
       || *(const Slot *) ingest_offset_array_at (&self->slots, index) == 0)

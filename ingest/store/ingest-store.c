@@ -10,10 +10,7 @@
  *    hash and id, so a probe rarely touches the message itself);
  *  - the time-order index costs nothing while events arrive in time order
  *    (it is then the identity) and is 4 bytes per event otherwise;
- *  - histograms are allocated per actor/edge on their first sample;
- *  - the per-chunk tables (chunk pointers, page-file slots, marks) start at
- *    the first chunk held (ingest-offset-array.h): with retention they stay
- *    flat however long the service runs.
+ *  - histograms are allocated per actor/edge on their first sample.
  *
  * With a memory budget (ingest_store_set_memory_budget()) the oldest chunks
  * of events, and of the messages created before them, leave RAM once the
@@ -27,6 +24,9 @@
  * keeps the keys of evicted messages only while they are open, so a late
  * RECEIVE, ACK or response of an open message still finds it (what a late
  * event naming a retired key does: ingest_store_n_retired_messages()).
+ * The per-chunk tables (chunk pointers, page-file slots, marks) start at
+ * the first chunk held (ingest-offset-array.h): with retention they stay
+ * flat however long the service runs.
  */
 #include "config.h"
 
