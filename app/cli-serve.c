@@ -1069,6 +1069,11 @@ cli_serve_main (int argc, char **argv)
       }
     }
 
+  /* Before "listening on": a supervisor (or a test) that stops the
+   * service as soon as it says it listens must get a graceful stop, not
+   * the default action of SIGTERM. */
+  sigint = g_unix_signal_add (SIGINT, on_signal, &st);
+  sigterm = g_unix_signal_add (SIGTERM, on_signal, &st);
   /* An IPv6 literal goes in brackets so the printed URL can be opened. */
   printf ("listening on http://%s%s%s:%u/%s%s\n",
           host != NULL && strchr (host, ':') != NULL ? "[" : "",
@@ -1078,8 +1083,6 @@ cli_serve_main (int argc, char **argv)
           token != NULL ? "?token=" : "", token != NULL ? token : "");
   fflush (stdout);
 
-  sigint = g_unix_signal_add (SIGINT, on_signal, &st);
-  sigterm = g_unix_signal_add (SIGTERM, on_signal, &st);
   g_main_loop_run (st.loop);
   g_source_remove (sigint);
   g_source_remove (sigterm);
