@@ -180,6 +180,31 @@ test_paged_flat (void **state)
   test_tmpdir_clear (&dir);
 }
 
+/* One extend of far more events than the index sorts at once (the first
+ * query after a restore): merged batch by batch, the same order. */
+static void
+test_large_extend (void **state)
+{
+  Events e = { g_array_new (FALSE, FALSE, sizeof (gint64)), 0 };
+  GRand *rand = g_rand_new_with_seed (8);
+  gsize n = RUNNING_ON_VALGRIND ? 600000 : 1500000;
+  IngestTimeIndex *index;
+
+  for (gsize i = 0; i < 1000; i++)
+    append (&e, (gint64) i * 10);
+  index = ingest_time_index_new (1000, events_time, &e);
+  while (e.times->len < n)
+    {
+      gsize s = e.times->len;
+      append (&e, (gint64) s * 10 - (s % 2 ? 3000 : 0) - (g_rand_int_range (rand, 0, 1000) == 0 ? 5000000 : 0));
+    }
+  assert_true (ingest_time_index_extend (index, e.times->len));
+  assert_index (index, &e, rand);
+  ingest_time_index_free (index);
+  g_array_unref (e.times);
+  g_rand_free (rand);
+}
+
 int
 main (void)
 {
@@ -187,6 +212,7 @@ main (void)
     cmocka_unit_test (test_skewed_in_ram),
     cmocka_unit_test (test_retention),
     cmocka_unit_test (test_paged_flat),
+    cmocka_unit_test (test_large_extend),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -12,6 +12,8 @@
 #define CHUNK_MASK (CHUNK_LEN - 1)
 /* Chunks kept in RAM at the index's end: late events are merged there. */
 #define KEEP_CHUNKS 4
+/* Most new events sorted and merged at once (4 MiB of scratch). */
+#define EXTEND_BATCH ((gsize) 1 << 18)
 
 /* A chunk whose positions are all still their own seqs (events that came
  * in time order): no memory until a late event lands among them. */
@@ -72,9 +74,10 @@ chunk_alloc (IngestTimeIndex *self)
 IngestTimeIndex *
 ingest_time_index_new (gsize sorted_prefix, IngestTimeIndexTimeFunc time_of, gconstpointer data)
 {
-  IngestTimeIndex *self = g_new0 (IngestTimeIndex, 1);
+  IngestTimeIndex *self;
 
   g_return_val_if_fail (time_of != NULL, NULL);
+  self = g_new0 (IngestTimeIndex, 1);
   ingest_offset_array_init (&self->chunks, sizeof (gpointer));
   self->time_of = time_of;
   self->data = data;
@@ -215,13 +218,10 @@ cmp_tail (gconstpointer a, gconstpointer b, gpointer data)
   return cmp_seqs (data, *(const IngestSeq *) a, *(const IngestSeq *) b);
 }
 
-gboolean
-ingest_time_index_extend (IngestTimeIndex *self, gsize n)
+/* Adds events [len, n), at most EXTEND_BATCH of them. */
+static gboolean
+extend_batch (IngestTimeIndex *self, gsize n)
 {
-  g_return_val_if_fail (self != NULL && n >= self->len, FALSE);
-  if (n == self->len)
-    return FALSE;
-
   gsize tail_n = n - self->len;
   g_autofree IngestSeq *tail = g_new (IngestSeq, tail_n);
   for (gsize i = 0; i < tail_n; i++)
@@ -237,22 +237,23 @@ ingest_time_index_extend (IngestTimeIndex *self, gsize n)
 
   /* Merged in place from lo: an old entry about to be overwritten waits
    * in a FIFO, which never holds more than the new entries written so
-   * far plus one. */
-  g_autofree IngestSeq *fifo = g_new (IngestSeq, tail_n + 1);
+   * far plus one, nor more than the old entries that move. */
+  gsize fifo_n = MIN (tail_n, old_len - lo) + 1;
+  g_autofree IngestSeq *fifo = g_new (IngestSeq, fifo_n);
   gsize head = 0, count = 0, j = 0;
   gsize first_chunk = lo >> CHUNK_SHIFT;
   for (gsize p = lo; p < n; p++)
     {
       if (p < old_len)
         {
-          fifo[(head + count) % (tail_n + 1)] = ingest_time_index_seq (self, p);
+          fifo[(head + count) % fifo_n] = ingest_time_index_seq (self, p);
           count++;
         }
       IngestSeq out;
       if (count > 0 && (j == tail_n || cmp_seqs (self, fifo[head], tail[j]) < 0))
         {
           out = fifo[head];
-          head = (head + 1) % (tail_n + 1);
+          head = (head + 1) % fifo_n;
           count--;
         }
       else
@@ -264,6 +265,19 @@ ingest_time_index_extend (IngestTimeIndex *self, gsize n)
     }
   self->len = n;
   evict_from (self, MIN (self->next_evict, first_chunk));
+  return moved;
+}
+
+gboolean
+ingest_time_index_extend (IngestTimeIndex *self, gsize n)
+{
+  gboolean moved = FALSE;
+
+  g_return_val_if_fail (self != NULL && n >= self->len, FALSE);
+  /* In batches: the first query after a restore of a long history would
+   * otherwise sort all of it at once (16 bytes of scratch per event). */
+  while (self->len < n)
+    moved |= extend_batch (self, MIN (n, self->len + EXTEND_BATCH));
   return moved;
 }
 
